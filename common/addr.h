@@ -1,0 +1,77 @@
+/*
+ * NAME
+ *	addr - parse and normalise mail addresses and domain names
+ * DESCRIPTION
+ *	The one place that decides what a domain or an address is, and how
+ *	two of them compare. Every program normalises before it compares or
+ *	builds a Redis key.
+ *
+ *	Domains: surrounding white space and one trailing dot are removed,
+ *	ASCII is lower-cased, a UTF-8 (U-label) name is converted to its
+ *	IDNA A-label form (xn--...) with libidn2, and the result must be a
+ *	host name: labels of letters, digits and hyphens (no leading or
+ *	trailing hyphen), 1..63 octets each, at least two labels, at most 253
+ *	octets in all. An address literal ([192.0.2.1]) is not a domain here.
+ *
+ *	Addresses: an optional pair of angle brackets is removed; the local
+ *	part is a dot-atom or a quoted string (RFC 5321), at most 64 octets;
+ *	the domain is normalised as above. The whole address is lower-cased
+ *	for comparison and keys: mailbox providers treat local parts as
+ *	case-insensitive in practice, and Postfix lower-cases lookup keys.
+ *	Total at most 254 octets.
+ *
+ *	Functions return 0 or a negative ADDR_E* code; addr_strerror() turns
+ *	one into a sentence fit for a reply, a log line or a CLI error.
+ */
+#ifndef RELAY_ADDR_H
+#define RELAY_ADDR_H
+
+#include <stddef.h>
+
+#define ADDR_LOCAL_MAX	64
+#define ADDR_LABEL_MAX	63
+#define ADDR_DOMAIN_MAX	253
+#define ADDR_MAX	254
+/* Buffer size that holds any normalised address or domain and its NUL. */
+#define ADDR_BUFSIZE	(ADDR_MAX + 1)
+
+enum {
+	ADDR_OK = 0,
+	ADDR_EEMPTY = -1,	/* nothing there */
+	ADDR_ETOOLONG = -2,	/* over a length limit */
+	ADDR_ESYNTAX = -3,	/* a character or form that is not allowed */
+	ADDR_ENOAT = -4,	/* an address without "@" */
+	ADDR_ELABEL = -5,	/* empty, over-long or badly hyphenated label */
+	ADDR_EIDNA = -6,	/* U-label that IDNA2008 refuses, or a bad A-label */
+	ADDR_ESINGLE = -7,	/* a domain with one label only */
+	ADDR_ELITERAL = -8,	/* an address literal, [192.0.2.1] */
+	ADDR_ESPACE = -9	/* output buffer too small */
+};
+
+/* addr_domain_norm - normalise a domain name into out (ADDR_BUFSIZE ok) */
+int	 addr_domain_norm(const char *in, char *out, size_t outlen);
+
+/* addr_norm - normalise a full address local@domain into out */
+int	 addr_norm(const char *in, char *out, size_t outlen);
+
+/*
+ * addr_split - normalise like addr_norm, and also give the local part and
+ * the domain separately (either pointer may be NULL).
+ */
+int	 addr_split(const char *in, char *local, size_t locallen,
+	    char *domain, size_t domainlen);
+
+/* addr_domain_of - pointer to the domain part of a normalised address */
+const char *addr_domain_of(const char *normalised);
+
+/*
+ * addr_domain_within - 1 when domain equals parent or is a subdomain of
+ * it (both normalised), else 0. "a.example.com" is within "example.com",
+ * "badexample.com" is not.
+ */
+int	 addr_domain_within(const char *domain, const char *parent);
+
+/* addr_strerror - a sentence for an ADDR_E* code (static storage) */
+const char *addr_strerror(int err);
+
+#endif

@@ -1,0 +1,32 @@
+# common/local.mk - librelay.a, the library every program links.
+
+noinst_LIBRARIES += common/librelay.a
+
+common_librelay_a_SOURCES = \
+	common/addr.c common/addr.h \
+	common/clock.c common/clock.h \
+	common/conditions.c common/conditions.h \
+	common/conf.c common/conf.h common/conf_table.c common/conf_table.h \
+	common/log.c common/log.h \
+	common/rconn.c common/rconn.h \
+	common/rkeys.c common/rkeys.h \
+	common/rscript.c common/rscript.h \
+	common/xalloc.c common/xalloc.h
+nodist_common_librelay_a_SOURCES = common/lua_scripts.c
+
+# Lua scripts: each file in RELAY_LUA (paths relative to the top) becomes a named C string in the
+# generated common/lua_scripts.c. Other fragments add their scripts here.
+RELAY_LUA = \
+	common/lua/schema_check.lua
+
+EXTRA_DIST += $(RELAY_LUA) common/lua2c.sh common/SCHEMA.md
+BUILT_SOURCES += common/lua_scripts.c
+CLEANFILES += common/lua_scripts.c
+
+common/lua_scripts.c: $(RELAY_LUA) $(top_srcdir)/common/lua2c.sh
+	$(AM_V_GEN)$(MKDIR_P) common && \
+	  $(SHELL) $(top_srcdir)/common/lua2c.sh $(top_srcdir) $(RELAY_LUA) > $@.tmp && mv $@.tmp $@
+
+# Everything a program needs to link librelay.a.
+RELAY_COMMON_LIBS = common/librelay.a $(HIREDIS_LIBS) $(LIBCONFIG_LIBS) \
+	$(OPENSSL_LIBS) $(LIBIDN2_LIBS) -lpthread

@@ -1,0 +1,261 @@
+/*
+ * NAME
+ *	rconn - blocking hiredis connection: connect, timeouts, reconnect
+ * DESCRIPTION
+ *	State machine: down (ctx NULL, retry_at in the future), or up. Any I/O
+ *	error or timeout takes the connection down and schedules the next
+ *	attempt; an error reply leaves it up. On every new connection the Lua
+ *	scripts are loaded (a restarted Redis has none).
+ * SEE ALSO
+ *	rconn.h, rscript.c
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "rconn.h"
+#include "rscript.h"
+#include "xalloc.h"
+
+struct rconn {
+	redisContext	*ctx;
+	char		*socket;
+	char		*host;
+	int		 port;
+	char		*password;
+	int		 db;
+	int		 timeout_ms;
+	int		 backoff_min, backoff_max;
+	int		 backoff;	/* current wait after a failure */
+	int64_t		 retry_at;	/* monotonic ms */
+	char		 err[256];
+};
+
+struct rconn *
+rconn_new(const struct conf_redis *cf)
+{
+	struct rconn *rc = xcalloc(1, sizeof(*rc));
+
+	rc->socket = xstrdup(cf->socket ? cf->socket : "");
+	rc->host = xstrdup(cf->host ? cf->host : "127.0.0.1");
+	rc->port = cf->port;
+	rc->password = xstrdup(cf->password ? cf->password : "");
+	rc->db = cf->db;
+	rc->timeout_ms = cf->timeout_ms;
+	rc->backoff_min = cf->reconnect_min_ms;
+	rc->backoff_max = cf->reconnect_max_ms;
+	return rc;
+}
+
+void
+rconn_free(struct rconn *rc)
+{
+	if (rc == NULL)
+		return;
+	if (rc->ctx != NULL)
+		redisFree(rc->ctx);
+	free(rc->socket);
+	free(rc->host);
+	free(rc->password);
+	free(rc);
+}
+
+const char *
+rconn_errstr(const struct rconn *rc)
+{
+	return rc->err[0] ? rc->err : "no error";
+}
+
+int
+rconn_connected(const struct rconn *rc)
+{
+	return rc->ctx != NULL;
+}
+
+void
+rconn_seterr(struct rconn *rc, const char *why)
+{
+	snprintf(rc->err, sizeof(rc->err), "%s", why);
+}
+
+void
+rconn_fail(struct rconn *rc, const char *why)
+{
+	if (why != NULL && why != rc->err)
+		snprintf(rc->err, sizeof(rc->err), "%s", why);
+	if (rc->ctx != NULL) {
+		redisFree(rc->ctx);
+		rc->ctx = NULL;
+	}
+	rc->backoff = rc->backoff == 0 ? rc->backoff_min :
+	    (rc->backoff * 2 > rc->backoff_max ? rc->backoff_max :
+	    rc->backoff * 2);
+	rc->retry_at = clock_mono_ms() + rc->backoff;
+}
+
+/* setup - AUTH, SELECT and script loading on a fresh context */
+static int
+setup(struct rconn *rc)
+{
+	redisReply *r;
+
+	if (rc->password[0] != '\0') {
+		r = redisCommand(rc->ctx, "AUTH %s", rc->password);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			snprintf(rc->err, sizeof(rc->err), "AUTH: %s",
+			    r ? r->str : rc->ctx->errstr);
+			if (r)
+				freeReplyObject(r);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	if (rc->db != 0) {
+		r = redisCommand(rc->ctx, "SELECT %d", rc->db);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			snprintf(rc->err, sizeof(rc->err), "SELECT %d: %s",
+			    rc->db, r ? r->str : rc->ctx->errstr);
+			if (r)
+				freeReplyObject(r);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	return rscript_load_all(rc);
+}
+
+int
+rconn_ensure(struct rconn *rc)
+{
+	struct timeval tv;
+
+	if (rc->ctx != NULL)
+		return RCONN_OK;
+	if (rc->retry_at != 0 && clock_mono_ms() < rc->retry_at)
+		return RCONN_EDOWN;
+	tv.tv_sec = rc->timeout_ms / 1000;
+	tv.tv_usec = (rc->timeout_ms % 1000) * 1000;
+	if (rc->socket[0] != '\0')
+		rc->ctx = redisConnectUnixWithTimeout(rc->socket, tv);
+	else
+		rc->ctx = redisConnectWithTimeout(rc->host, rc->port, tv);
+	if (rc->ctx == NULL || rc->ctx->err) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "connect %s%s%.0d: %s",
+		    rc->socket[0] ? rc->socket : rc->host,
+		    rc->socket[0] ? "" : ":", rc->socket[0] ? 0 : rc->port,
+		    rc->ctx ? rc->ctx->errstr : "cannot allocate context");
+		rconn_fail(rc, why);
+		return RCONN_EIO;
+	}
+	if (redisSetTimeout(rc->ctx, tv) != REDIS_OK) {
+		rconn_fail(rc, "cannot set the command timeout");
+		return RCONN_EIO;
+	}
+	if (setup(rc) < 0) {
+		/* A command inside setup() may have failed the connection already. */
+		if (rc->ctx != NULL)
+			rconn_fail(rc, rc->err[0] ? rc->err : "setup failed");
+		return RCONN_EIO;
+	}
+	rc->backoff = 0;
+	rc->retry_at = 0;
+	rc->err[0] = '\0';
+	return RCONN_OK;
+}
+
+redisReply *
+rconn_raw(struct rconn *rc, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	redisReply *r;
+
+	if (rconn_ensure(rc) != RCONN_OK)
+		return NULL;
+	r = redisCommandArgv(rc->ctx, argc, argv, argvlen);
+	if (r == NULL) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s: %s", argv[0],
+		    rc->ctx->errstr[0] ? rc->ctx->errstr : "I/O error");
+		rconn_fail(rc, why);
+	}
+	return r;
+}
+
+redisReply *
+rconn_cmdargv(struct rconn *rc, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	redisReply *r = rconn_raw(rc, argc, argv, argvlen);
+
+	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+		snprintf(rc->err, sizeof(rc->err), "%s: %s", argv[0], r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+redisReply *
+rconn_cmd(struct rconn *rc, const char *fmt, ...)
+{
+	redisReply	*r;
+	va_list		 ap;
+
+	if (rconn_ensure(rc) != RCONN_OK)
+		return NULL;
+	va_start(ap, fmt);
+	r = redisvCommand(rc->ctx, fmt, ap);
+	va_end(ap);
+	if (r == NULL) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", rc->ctx->errstr[0] ?
+		    rc->ctx->errstr : "I/O error");
+		rconn_fail(rc, why);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(rc->err, sizeof(rc->err), "%s", r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+int
+rconn_append(struct rconn *rc, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	int	 e;
+
+	if ((e = rconn_ensure(rc)) != RCONN_OK)
+		return e;
+	if (redisAppendCommandArgv(rc->ctx, argc, argv, argvlen) != REDIS_OK) {
+		rconn_fail(rc, "append: out of memory");
+		return RCONN_EIO;
+	}
+	return RCONN_OK;
+}
+
+redisReply *
+rconn_reply(struct rconn *rc)
+{
+	void	*r = NULL;
+
+	if (rc->ctx == NULL)
+		return NULL;
+	if (redisGetReply(rc->ctx, &r) != REDIS_OK || r == NULL) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "reply: %s", rc->ctx->errstr[0] ?
+		    rc->ctx->errstr : "I/O error");
+		rconn_fail(rc, why);
+		return NULL;
+	}
+	return r;
+}

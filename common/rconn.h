@@ -1,0 +1,74 @@
+/*
+ * NAME
+ *	rconn - one blocking Redis connection with timeouts and reconnects
+ * DESCRIPTION
+ *	A wrapper around a hiredis context for the programs that talk to
+ *	Redis synchronously (relay-milter uses one per thread, relay-tracker
+ *	and relayctl one each; relay-policyd uses hiredis' async API and only
+ *	borrows the settings). It connects over a unix socket or TCP, sends
+ *	AUTH and SELECT, loads every Lua script, and applies the command
+ *	timeout from relay.conf.
+ *
+ *	Failures are temporary by definition: every function that talks to
+ *	Redis returns NULL or a negative code when Redis is down, slow past
+ *	the timeout, or answers with an error, and rconn_errstr() says what
+ *	happened. After an I/O failure the context is dropped and the next
+ *	call reconnects, but not before a backoff that doubles from
+ *	reconnect_min_ms to reconnect_max_ms; calls during the backoff fail
+ *	at once instead of waiting, so a dead Redis costs nothing per message.
+ * THREADS
+ *	A struct rconn belongs to one thread at a time.
+ * OWNERSHIP
+ *	Replies returned are the caller's: freeReplyObject() them.
+ */
+#ifndef RELAY_RCONN_H
+#define RELAY_RCONN_H
+
+#include <hiredis.h>
+
+#include "conf.h"
+
+enum {
+	RCONN_OK = 0,
+	RCONN_EDOWN = -1,	/* not connected, waiting for the backoff */
+	RCONN_EIO = -2,		/* connect, I/O or timeout failure */
+	RCONN_EREPLY = -3	/* Redis answered with an error */
+};
+
+struct rconn;
+
+/* rconn_new - a connection for these settings (copied); not yet connected */
+struct rconn *rconn_new(const struct conf_redis *);
+/* rconn_free - close and free; NULL is a no-op */
+void	 rconn_free(struct rconn *);
+
+/* rconn_ensure - connect now if not connected and the backoff allows */
+int	 rconn_ensure(struct rconn *);
+
+/*
+ * rconn_cmd / rconn_cmdargv - one command. NULL on any failure, including
+ * an error reply (whose text is then in rconn_errstr()).
+ */
+redisReply *rconn_cmd(struct rconn *, const char *fmt, ...);
+redisReply *rconn_cmdargv(struct rconn *, int argc, const char **argv,
+	    const size_t *argvlen);
+/* rconn_raw - like rconn_cmdargv but an error reply is returned, not NULL */
+redisReply *rconn_raw(struct rconn *, int argc, const char **argv,
+	    const size_t *argvlen);
+
+/* Pipelining: append many commands, then read as many replies. */
+int	 rconn_append(struct rconn *, int argc, const char **argv,
+	    const size_t *argvlen);
+/* rconn_reply - next pipelined reply (error replies included), or NULL */
+redisReply *rconn_reply(struct rconn *);
+
+/* rconn_errstr - the last failure, for a log line (valid until the next call) */
+const char *rconn_errstr(const struct rconn *);
+/* rconn_connected - 1 while a context is up */
+int	 rconn_connected(const struct rconn *);
+/* rconn_seterr - record a failure text without dropping the connection */
+void	 rconn_seterr(struct rconn *, const char *why);
+/* rconn_fail - drop the connection after a failure the caller saw */
+void	 rconn_fail(struct rconn *, const char *why);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * NAME
+ *	rscript - Lua scripts by name, SHA-1 computed locally, EVALSHA
+ * DESCRIPTION
+ *	The SHA-1 of each script is computed once (pthread_once) from the
+ *	body compiled into the program, so a call never needs a round trip
+ *	to learn it.
+ * SEE ALSO
+ *	rscript.h, rconn.c, common/lua/
+ */
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rconn.h"
+#include "rscript.h"
+#include "xalloc.h"
+
+#define RSCRIPT_MAX_ARGS	64
+
+static struct rscript *scripts;
+static pthread_once_t scripts_once = PTHREAD_ONCE_INIT;
+
+/* scripts_init - hash every compiled-in script */
+static void
+scripts_init(void)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen, j;
+	size_t		 i;
+
+	scripts = xcalloc(rscript_nsrcs ? rscript_nsrcs : 1, sizeof(*scripts));
+	for (i = 0; i < rscript_nsrcs; i++) {
+		scripts[i].name = rscript_srcs[i].name;
+		scripts[i].body = rscript_srcs[i].body;
+		mdlen = 0;
+		EVP_Digest(scripts[i].body, strlen(scripts[i].body), md, &mdlen,
+		    EVP_sha1(), NULL);
+		for (j = 0; j < mdlen && j < 20; j++) {
+			scripts[i].sha[2 * j] = hex[md[j] >> 4];
+			scripts[i].sha[2 * j + 1] = hex[md[j] & 15];
+		}
+		scripts[i].sha[40] = '\0';
+	}
+}
+
+const struct rscript *
+rscript_get(const char *name)
+{
+	size_t	 i;
+
+	pthread_once(&scripts_once, scripts_init);
+	for (i = 0; i < rscript_nsrcs; i++)
+		if (strcmp(scripts[i].name, name) == 0)
+			return &scripts[i];
+	return NULL;
+}
+
+/* load_one - SCRIPT LOAD; checks Redis agrees on the SHA-1 */
+static int
+load_one(struct rconn *rc, const struct rscript *s)
+{
+	const char	*argv[3] = { "SCRIPT", "LOAD", s->body };
+	redisReply	*r = rconn_cmdargv(rc, 3, argv, NULL);
+	int		 ok;
+
+	if (r == NULL)
+		return -1;
+	ok = r->type == REDIS_REPLY_STRING && strcmp(r->str, s->sha) == 0;
+	freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
+int
+rscript_load_all(struct rconn *rc)
+{
+	size_t	 i;
+
+	pthread_once(&scripts_once, scripts_init);
+	for (i = 0; i < rscript_nsrcs; i++)
+		if (load_one(rc, &scripts[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* build_argv - EVALSHA sha nkeys keys... args... */
+static int
+build_argv(const struct rscript *s, int nkeys, const char **keys, int nargs,
+    const char **args, const char **argv, char *nk)
+{
+	int	 i, n = 0;
+
+	if (nkeys < 0 || nargs < 0 || nkeys + nargs + 3 > RSCRIPT_MAX_ARGS)
+		return -1;
+	snprintf(nk, 12, "%d", nkeys);
+	argv[n++] = "EVALSHA";
+	argv[n++] = s->sha;
+	argv[n++] = nk;
+	for (i = 0; i < nkeys; i++)
+		argv[n++] = keys[i];
+	for (i = 0; i < nargs; i++)
+		argv[n++] = args[i];
+	return n;
+}
+
+redisReply *
+rscript_call(struct rconn *rc, const struct rscript *s, int nkeys,
+    const char **keys, int nargs, const char **args)
+{
+	const char	*argv[RSCRIPT_MAX_ARGS];
+	char		 nk[12];
+	redisReply	*r;
+	int		 argc;
+
+	if ((argc = build_argv(s, nkeys, keys, nargs, args, argv, nk)) < 0)
+		return NULL;
+	r = rconn_raw(rc, argc, argv, NULL);
+	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+		freeReplyObject(r);
+		if (load_one(rc, s) < 0)
+			return NULL;
+		r = rconn_raw(rc, argc, argv, NULL);
+	}
+	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+		char why[300];
+
+		snprintf(why, sizeof(why), "script %s: %s", s->name, r->str);
+		freeReplyObject(r);
+		/* An error reply is not an I/O failure: keep the connection. */
+		rconn_seterr(rc, why);
+		return NULL;
+	}
+	return r;
+}
+
+int
+rscript_append(struct rconn *rc, const struct rscript *s, int nkeys,
+    const char **keys, int nargs, const char **args)
+{
+	const char	*argv[RSCRIPT_MAX_ARGS];
+	char		 nk[12];
+	int		 argc;
+
+	if ((argc = build_argv(s, nkeys, keys, nargs, args, argv, nk)) < 0)
+		return -1;
+	return rconn_append(rc, argc, argv, NULL);
+}

@@ -1,0 +1,1 @@
+# contrib/local.mk - filled in by the contrib work

@@ -1,0 +1,1 @@
+# milter/local.mk - filled in by the milter work

@@ -1,0 +1,1 @@
+# tests/bench/local.mk - filled in by the tests/bench work

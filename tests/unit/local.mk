@@ -1,0 +1,36 @@
+# tests/unit/local.mk - cmocka unit tests, one binary per module.
+
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = $(RELAY_COMMON_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test_conditions
+tests_unit_test_conditions_SOURCES = tests/unit/test_conditions.c
+tests_unit_test_conditions_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_conditions_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_conditions
+
+check_PROGRAMS += tests/unit/test_conf
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
+tests_unit_test_conf_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_conf_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_conf
+
+check_PROGRAMS += tests/unit/test_addr
+tests_unit_test_addr_SOURCES = tests/unit/test_addr.c
+tests_unit_test_addr_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_addr_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_addr
+
+check_PROGRAMS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_log_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_log
+
+check_PROGRAMS += tests/unit/test_rkeys
+tests_unit_test_rkeys_SOURCES = tests/unit/test_rkeys.c
+tests_unit_test_rkeys_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_rkeys_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_rkeys
+
+EXTRA_DIST += tests/unit/data
