@@ -7,10 +7,13 @@ common_librelay_a_SOURCES = \
 	common/clock.c common/clock.h \
 	common/conditions.c common/conditions.h \
 	common/conf.c common/conf.h common/conf_table.c common/conf_table.h \
+	common/daemon.c common/daemon.h \
+	common/ident.c common/ident.h \
 	common/log.c common/log.h \
 	common/rconn.c common/rconn.h \
 	common/rkeys.c common/rkeys.h \
 	common/rscript.c common/rscript.h \
+	common/token.c common/token.h \
 	common/xalloc.c common/xalloc.h
 nodist_common_librelay_a_SOURCES = common/lua_scripts.c
 

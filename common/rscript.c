@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "rconn.h"
+#include "rkeys.h"
 #include "rscript.h"
 #include "xalloc.h"
 
@@ -148,4 +149,28 @@ rscript_append(struct rconn *rc, const struct rscript *s, int nkeys,
 	if ((argc = build_argv(s, nkeys, keys, nargs, args, argv, nk)) < 0)
 		return -1;
 	return rconn_append(rc, argc, argv, NULL);
+}
+
+int
+rscript_schema_check(struct rconn *rc, char *found, size_t foundlen)
+{
+	const struct rscript *s = rscript_get("schema_check");
+	const char	*args[1] = { RKEY_SCHEMA_VERSION };
+	const char	*keys[1];
+	char		 key[RKEY_MAX];
+	redisReply	*r;
+	int		 same;
+
+	rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL);
+	keys[0] = key;
+	if (s == NULL || (r = rscript_call(rc, s, 1, keys, 1, args)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_STRING) {
+		freeReplyObject(r);
+		return -1;
+	}
+	snprintf(found, foundlen, "%s", r->str);
+	same = strcmp(r->str, RKEY_SCHEMA_VERSION) == 0;
+	freeReplyObject(r);
+	return same ? 0 : 1;
 }

@@ -50,4 +50,11 @@ redisReply *rscript_call(struct rconn *rc, const struct rscript *s,
 int	 rscript_append(struct rconn *rc, const struct rscript *s, int nkeys,
 	    const char **keys, int nargs, const char **args);
 
+/*
+ * rscript_schema_check - compare Redis' schema version with ours (and set it
+ * on an empty Redis). 0 when they agree, 1 when Redis holds another
+ * version (written to found), -1 when Redis could not be asked.
+ */
+int	 rscript_schema_check(struct rconn *rc, char *found, size_t foundlen);
+
 #endif

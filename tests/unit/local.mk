@@ -34,3 +34,15 @@ tests_unit_test_rkeys_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_rkeys
 
 EXTRA_DIST += tests/unit/data
+
+check_PROGRAMS += tests/unit/test_ident
+tests_unit_test_ident_SOURCES = tests/unit/test_ident.c
+tests_unit_test_ident_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_ident_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_ident
+
+check_PROGRAMS += tests/unit/test_token
+tests_unit_test_token_SOURCES = tests/unit/test_token.c
+tests_unit_test_token_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_token_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_token

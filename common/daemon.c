@@ -1,0 +1,151 @@
+/*
+ * NAME
+ *	daemon - options, config loading, pid file, privilege drop, detach
+ * SEE ALSO
+ *	daemon.h
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#ifndef RELAY_CONF_DEFAULT
+#define RELAY_CONF_DEFAULT "/etc/relay/relay.conf"
+#endif
+
+int
+daemon_getopt(int argc, char **argv, const char *prog,
+    struct daemon_opts *opts)
+{
+	int	 ch;
+
+	opts->conf_path = RELAY_CONF_DEFAULT;
+	opts->foreground = 0;
+	opts->debug = 0;
+	while ((ch = getopt(argc, argv, "c:fdVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			opts->conf_path = optarg;
+			break;
+		case 'f':
+			opts->foreground = 1;
+			break;
+		case 'd':
+			opts->debug = 1;
+			break;
+		case 'V':
+			printf("%s (relay-suite) %s\n", prog, PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+		default:
+			fprintf(stderr, "usage: %s [-fdV] [-c relay.conf]\n"
+			    "  -c FILE  configuration (default %s)\n"
+			    "  -f       foreground, log to stderr\n"
+			    "  -d       debug logging\n"
+			    "  -V       version\n", prog, RELAY_CONF_DEFAULT);
+			exit(ch == 'h' ? 0 : 64);
+		}
+	}
+	return optind;
+}
+
+struct relay_conf *
+daemon_load_conf(const char *path, const char *prog)
+{
+	struct relay_conf *conf;
+	char	 err[8192];
+
+	if (conf_load(path, &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: configuration errors:\n%s", prog, err);
+		exit(78);
+	}
+	return conf;
+}
+
+int
+daemon_pidfile(const char *path)
+{
+	char	 buf[32];
+	int	 fd, n;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+int
+daemon_drop(const char *user, const char *group, char *err, size_t errlen)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	gid_t		 gid;
+
+	if (user == NULL || *user == '\0')
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "daemon.user: no such user \"%s\"", user);
+		return -1;
+	}
+	gid = pw->pw_gid;
+	if (group != NULL && *group != '\0') {
+		if ((gr = getgrnam(group)) == NULL) {
+			snprintf(err, errlen, "daemon.group: no such group \"%s\"",
+			    group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+		return 0;
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(pw->pw_uid) < 0) {
+		snprintf(err, errlen, "cannot switch to user %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	/* Paranoia: there must be no way back. */
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		snprintf(err, errlen, "could regain root after dropping to %s", user);
+		return -1;
+	}
+	return 0;
+}
+
+int
+daemon_detach(void)
+{
+	int	 fd;
+
+	switch (fork()) {
+	case -1:
+		return -1;
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() < 0)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	umask(022);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * NAME
+ *	daemon - what every relay-suite daemon does around its main loop
+ * DESCRIPTION
+ *	Loading relay.conf at start-up (errors to stderr, exit EX_CONFIG),
+ *	pid files, switching to the unprivileged user after binding, and
+ *	detaching. The daemons' common options are:
+ *	    -c FILE   relay.conf (default RELAY_CONF_DEFAULT)
+ *	    -f        stay in the foreground and log to stderr
+ *	    -d        debug logging
+ *	    -V        print the version and exit
+ */
+#ifndef RELAY_DAEMON_H
+#define RELAY_DAEMON_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+struct daemon_opts {
+	const char	*conf_path;
+	int		 foreground;
+	int		 debug;
+};
+
+/*
+ * daemon_getopt - parse the common options; prints usage and exits 64
+ * (EX_USAGE) on a bad one. Returns optind: the first operand.
+ */
+int	 daemon_getopt(int argc, char **argv, const char *prog,
+	    struct daemon_opts *opts);
+/* daemon_load_conf - conf_load, or every error on stderr and exit 78 */
+struct relay_conf *daemon_load_conf(const char *path, const char *prog);
+/* daemon_pidfile - write our pid to path (no-op for ""); 0 or -1 */
+int	 daemon_pidfile(const char *path);
+/* daemon_drop - setgid/setgroups/setuid to user (no-op for ""); 0 or -1 */
+int	 daemon_drop(const char *user, const char *group, char *err,
+	    size_t errlen);
+/* daemon_detach - fork into the background, new session, stdio to /dev/null */
+int	 daemon_detach(void);
+
+#endif

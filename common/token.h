@@ -1,0 +1,60 @@
+/*
+ * NAME
+ *	token - unsubscribe tokens and API key secrets
+ * DESCRIPTION
+ *	Unsubscribe tokens are HMAC-SHA256 signatures made with
+ *	unsubscribe.hmac_key over the member and the recipient, so nobody can
+ *	suppress someone else's recipient. Two forms:
+ *
+ *	mail token, for List-Unsubscribe: <mailto:unsub+TOKEN@DOMAIN>:
+ *	    HANDLE "." MAC16, where MAC16 is the first 80 bits of
+ *	    HMAC(key, "mailto" NUL handle NUL recipient) in lower-case base32
+ *	    (16 characters). It fits the 64-octet local part ("unsub+" + 32 +
+ *	    1 + 16 = 55) and survives a mailer that lower-cases local parts.
+ *	    It does not carry the recipient: the pipe program checks it
+ *	    against the envelope sender of the unsubscribe message, which is
+ *	    the recipient's own address when a mail client sends it.
+ *	url token, appended to unsubscribe.https_url:
+ *	    base64url(handle NUL recipient) "." base64url(128-bit MAC over
+ *	    "url" NUL handle NUL recipient): self-contained.
+ *
+ *	API keys are 24 random bytes in base64url (32 characters, 192 bits);
+ *	only SHA-256 hex of a key is stored. Comparisons are constant time.
+ */
+#ifndef RELAY_TOKEN_H
+#define RELAY_TOKEN_H
+
+#include <stddef.h>
+
+#define TOKEN_MAIL_MAX		64
+#define TOKEN_URL_MAX		700
+#define TOKEN_APIKEY_LEN	32
+#define TOKEN_SHA256_HEX	65	/* 64 digits and the NUL */
+
+/* token_mail - make a mail token for (handle, normalised recipient) */
+int	 token_mail(const char *key, const char *handle, const char *rcpt,
+	    char *out, size_t outlen);
+/*
+ * token_mail_check - 1 when tok is the mail token of (its handle, rcpt);
+ * the handle is copied to handle_out. 0 for a bad or forged token.
+ */
+int	 token_mail_check(const char *key, const char *tok, const char *rcpt,
+	    char *handle_out, size_t handle_len);
+
+/* token_url - make a url token */
+int	 token_url(const char *key, const char *handle, const char *rcpt,
+	    char *out, size_t outlen);
+/* token_url_check - 1 and the handle and recipient for a valid token, else 0 */
+int	 token_url_check(const char *key, const char *tok, char *handle_out,
+	    size_t handle_len, char *rcpt_out, size_t rcpt_len);
+
+/* token_apikey_new - a fresh random key (TOKEN_APIKEY_LEN + 1 bytes); 0 or -1 */
+int	 token_apikey_new(char *out, size_t outlen);
+/* token_random_hex - nbytes random bytes as hex into out (2*nbytes+1) */
+int	 token_random_hex(size_t nbytes, char *out, size_t outlen);
+/* token_sha256_hex - SHA-256 of s as 64 hex digits */
+void	 token_sha256_hex(const char *s, size_t len, char out[TOKEN_SHA256_HEX]);
+/* token_equal - constant-time comparison of two strings of equal length */
+int	 token_equal(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * NAME
+ *	test_token - unsubscribe tokens cannot be forged or moved between
+ *	members and recipients; API keys
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "token.h"
+
+#define KEY	"0123456789abcdef0123456789abcdef"
+#define KEY2	"fedcba9876543210fedcba9876543210"
+
+static void
+mail_token_round_trip_and_fits_a_local_part(void **state)
+{
+	char	 tok[TOKEN_MAIL_MAX + 1], handle[40];
+
+	assert_int_equal(token_mail(KEY, "alice", "reader@isp.example", tok,
+	    sizeof(tok)), 0);
+	assert_true(strncmp(tok, "alice.", 6) == 0);
+	assert_int_equal(strlen(tok), 6 + 16);
+	assert_int_equal(token_mail_check(KEY, tok, "reader@isp.example", handle,
+	    sizeof(handle)), 1);
+	assert_string_equal(handle, "alice");
+	/* The longest handle still fits 64 octets with "unsub+". */
+	assert_int_equal(token_mail(KEY, "abcdefghijklmnopqrstuvwxyz012345",
+	    "r@x.example", tok, sizeof(tok)), 0);
+	assert_true(strlen("unsub+") + strlen(tok) <= 64);
+}
+
+static void
+mail_token_survives_case_changes(void **state)
+{
+	char	 tok[TOKEN_MAIL_MAX + 1], handle[40];
+	size_t	 i;
+
+	token_mail(KEY, "alice", "reader@isp.example", tok, sizeof(tok));
+	for (i = 0; tok[i]; i++)
+		if (tok[i] >= 'a' && tok[i] <= 'z')
+			tok[i] -= 32;
+	assert_int_equal(token_mail_check(KEY, tok, "reader@isp.example", handle,
+	    sizeof(handle)), 1);
+}
+
+static void
+mail_token_is_bound_to_member_recipient_and_key(void **state)
+{
+	char	 tok[TOKEN_MAIL_MAX + 1], forged[TOKEN_MAIL_MAX + 1], h[40];
+
+	token_mail(KEY, "alice", "reader@isp.example", tok, sizeof(tok));
+	assert_int_equal(token_mail_check(KEY, tok, "other@isp.example", h,
+	    sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY2, tok, "reader@isp.example", h,
+	    sizeof(h)), 0);
+	/* Same MAC under another handle. */
+	snprintf(forged, sizeof(forged), "bob%s", strchr(tok, '.'));
+	assert_int_equal(token_mail_check(KEY, forged, "reader@isp.example", h,
+	    sizeof(h)), 0);
+	/* One character changed. */
+	snprintf(forged, sizeof(forged), "%s", tok);
+	forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == 'a' ? 'b' : 'a';
+	assert_int_equal(token_mail_check(KEY, forged, "reader@isp.example", h,
+	    sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, "", "r@x.example", h, sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, ".", "r@x.example", h, sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, "alice.", "r@x.example", h,
+	    sizeof(h)), 0);
+	assert_int_equal(token_mail(KEY, "a.b", "r@x.example", tok, sizeof(tok)), -1);
+	assert_int_equal(token_mail("", "alice", "r@x.example", tok, sizeof(tok)), -1);
+}
+
+static void
+url_token_round_trip_and_forgery(void **state)
+{
+	char	 tok[TOKEN_URL_MAX + 1], h[40], r[400], bad[TOKEN_URL_MAX + 1];
+
+	assert_int_equal(token_url(KEY, "alice", "reader@isp.example", tok,
+	    sizeof(tok)), 0);
+	assert_null(strpbrk(tok, "+/=@ "));
+	assert_int_equal(token_url_check(KEY, tok, h, sizeof(h), r, sizeof(r)), 1);
+	assert_string_equal(h, "alice");
+	assert_string_equal(r, "reader@isp.example");
+	assert_int_equal(token_url_check(KEY2, tok, h, sizeof(h), r, sizeof(r)), 0);
+	snprintf(bad, sizeof(bad), "%s", tok);
+	bad[0] = bad[0] == 'A' ? 'B' : 'A';
+	assert_int_equal(token_url_check(KEY, bad, h, sizeof(h), r, sizeof(r)), 0);
+	assert_int_equal(token_url_check(KEY, "!!!.x", h, sizeof(h), r, sizeof(r)), 0);
+	assert_int_equal(token_url_check(KEY, "", h, sizeof(h), r, sizeof(r)), 0);
+}
+
+static void
+api_keys_are_random_and_hash_stably(void **state)
+{
+	char	 a[TOKEN_APIKEY_LEN + 1], b[TOKEN_APIKEY_LEN + 1];
+	char	 ha[TOKEN_SHA256_HEX], hex[33];
+
+	assert_int_equal(token_apikey_new(a, sizeof(a)), 0);
+	assert_int_equal(token_apikey_new(b, sizeof(b)), 0);
+	assert_int_equal(strlen(a), TOKEN_APIKEY_LEN);
+	assert_string_not_equal(a, b);
+	assert_int_equal(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789-_"), TOKEN_APIKEY_LEN);
+	token_sha256_hex("abc", 3, ha);
+	assert_string_equal(ha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a"
+	    "9cb410ff61f20015ad");
+	assert_true(token_equal(ha, ha));
+	assert_false(token_equal("abc", "abd"));
+	assert_false(token_equal("abc", "ab"));
+	assert_int_equal(token_random_hex(16, hex, sizeof(hex)), 0);
+	assert_int_equal(strlen(hex), 32);
+	assert_int_equal(token_random_hex(16, hex, 10), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(mail_token_round_trip_and_fits_a_local_part),
+		cmocka_unit_test(mail_token_survives_case_changes),
+		cmocka_unit_test(mail_token_is_bound_to_member_recipient_and_key),
+		cmocka_unit_test(url_token_round_trip_and_forgery),
+		cmocka_unit_test(api_keys_are_random_and_hash_stably),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
