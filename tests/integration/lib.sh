@@ -1,0 +1,1208 @@
+# tests/integration/lib.sh - the integration-test harness (bash, sourced).
+#
+# Every tests/integration/test_*.sh starts with
+#
+#     #!/bin/bash
+#     . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+#     h_init my_test_name
+#     h_need_root; h_need postfix swaks
+#     h_start_redis; h_start_sink; h_start_postfix
+#     ... h_check / h_is / h_like ...
+#     h_done
+#
+# and prints TAP (the plan last). Everything the harness starts is stopped by
+# PID when the script exits, even on failure, a signal or a timeout:
+# Postfix instances first (`postfix -c DIR stop`, then their leftover
+# processes by PID), then the rest in reverse start order (SIGTERM, a bounded
+# wait, SIGKILL). Then the temp dir is removed. Everything listens on
+# 127.0.0.1 only, and every wait loop is bounded. Root is needed for Postfix
+# and Dovecot (they drop to their own users).
+#
+# Rules for test scripts: call the TAP helpers from the main shell, not from
+# a subshell or a pipeline (the counter lives in this shell); helpers that
+# "print" a value are meant for $(...). A failed check never aborts the
+# script; h_bail does (for a set-up that cannot go on). `set -u` is fine.
+#
+# ---------------------------------------------------------------------------
+# FUNCTIONS
+#
+# Set-up and TAP
+#   h_init NAME              fresh temp dir /tmp/relay-it.XXXXXX (0755), traps
+#                            EXIT/INT/TERM/HUP for the clean-up
+#   h_need CMD...            skip the whole test (1..0 # SKIP) when a program
+#                            is missing (bail out if checks already ran)
+#   h_need_root              the same, for root
+#   h_ok DESC / h_fail DESC [DIAG...]   one TAP line
+#   h_check DESC CMD...      run CMD; ok when it exits 0, else not ok + its output
+#                            (CMD runs in a subshell: variables it sets are lost)
+#   h_check_not DESC CMD...  ok when CMD exits non-zero
+#   h_is DESC GOT WANT       string equality
+#   h_like DESC GOT REGEX    bash extended regex match ([[ =~ ]])
+#   h_unlike DESC GOT REGEX  no match
+#   h_skip DESC REASON       "ok N # SKIP REASON"
+#   h_diag MSG...            "# MSG" lines (stdout, part of the TAP stream)
+#   h_plan N                 print the plan first (optional)
+#   h_done                   print "1..N" (unless h_plan did), exit 0 if all
+#                            passed else 1; clean-up follows from the trap
+#   h_bail MSG               not ok + "Bail out! MSG", exit 1
+#   h_skip_all REASON        "1..0 # SKIP REASON", exit 0 (before any check)
+#
+# Waiting (all bounded; TIMEOUT in seconds, may be fractional)
+#   h_wait_for TIMEOUT CMD...  poll CMD every 0.1 s until it exits 0
+#   h_wait_port PORT [TIMEOUT] until something listens on 127.0.0.1:PORT (TCP)
+#   h_wait_file PATH [TIMEOUT] until PATH exists (file or socket)
+#   h_port                   prints a free loopback port in 20000-40000
+#                            (TCP and UDP unused, outside the kernel's
+#                            ephemeral range, never the same twice per test)
+#
+# Redis (unix socket in the temp dir, world-writable for postfix/dovecot)
+#   h_start_redis [tcp] [persist] [-- REDIS-SERVER-ARGS...]
+#                            tcp: also listen on 127.0.0.1:REDIS_PORT;
+#                            persist: AOF (appendfsync always) in REDIS_DIR
+#                            so data survives h_kill_redis/h_restart_redis;
+#                            default --save '' --appendonly no
+#   h_redis_cli ARGS...      redis-cli -s $REDIS_SOCK ARGS
+#   h_stop_redis             SIGTERM, bounded wait, SIGKILL
+#   h_kill_redis             SIGKILL (crash)
+#   h_restart_redis [kill]   stop (or kill) and start again: same socket,
+#                            port, data dir and arguments
+#
+# Sink (tests/integration/sinkd.py: answers by recipient local part,
+# bounce* 550 5.1.1, full* 452 4.2.2, policy* 550 5.7.1, tech* 451 4.4.1,
+# defer* 451 4.2.0, else 250; one file per message, LF line endings)
+#   h_start_sink [--crlf]    exports SINK_PORT SINK_DIR SINK_PID
+#   h_sink_count             number of stored messages
+#   h_wait_sink N [TIMEOUT]  until at least N messages are stored (default 20 s)
+#   h_sink_find REGEX        prints the stored files whose text matches
+#                            (grep -E), exit 1 when none
+#   h_stop_sink
+#
+# Postfix (section 1 of shared/notes/postfix-test-stack.md)
+#   h_start_postfix [NAME]   a private instance (NAME default "pf", [a-z0-9_])
+#                            relaying to the sink (start the sink first);
+#                            reads, at call time:
+#                              PF_MAIN_EXTRA    appended verbatim to main.cf
+#                              PF_MASTER_EXTRA  appended verbatim to master.cf
+#                              PF_RELAYHOST     default [127.0.0.1]:$SINK_PORT
+#                            (a later line of main.cf wins over an earlier
+#                            one, so PF_MAIN_EXTRA can override defaults).
+#                            Ready means the master logged "daemon started"
+#                            and smtpd listens; else it bails with the log.
+#                            A submission listener with Dovecot SASL:
+#                              SUB_PORT=$(h_port)
+#                              PF_MASTER_EXTRA="127.0.0.1:$SUB_PORT inet n - n - - smtpd
+#                                -o syslog_name=postfix-pf/submission
+#                                -o smtpd_sasl_auth_enable=yes
+#                                -o smtpd_sasl_type=dovecot
+#                                -o smtpd_sasl_path=$DV_AUTH_SOCK
+#                                -o smtpd_relay_restrictions=permit_sasl_authenticated,reject"
+#   h_pf_use NAME            make NAME the current instance (sets PF_*)
+#   h_pf CMD ARGS...         run a Postfix tool on the current instance:
+#                            h_pf postsuper -d ALL  ->  postsuper -c $PF_DIR -d ALL
+#   h_pf_set 'NAME = VALUE'...   postconf -e on the current instance
+#                            (backdates main.cf: see h__pf_backdate)
+#   h_pf_flush               postqueue -f
+#   h_pf_reload              postfix reload
+#   h_pf_queue_empty         exit 0 when the queue is empty (postqueue -j)
+#   h_wait_queue_empty [TIMEOUT]
+#   h_stop_postfix [NAME]    stop one instance now (default: current)
+#   h_swaks ARGS...          swaks --server 127.0.0.1:$PF_SMTPD_PORT (unless
+#                            ARGS has --server/-s) --timeout 15 ARGS
+#
+# Logs
+#   h_wait_log REGEX [TIMEOUT] [FILE]  until a line of FILE (default
+#                            $PF_MAILLOG) matches REGEX (grep -E), prints the
+#                            first matching line; default TIMEOUT 20 s
+#   h_wait_log_count REGEX N [TIMEOUT] [FILE]   until N lines match
+#   h_log_count REGEX [FILE] prints the number of matching lines
+#
+# Dovecot (auth only, section 3 of the notes; start it before Postfix)
+#   h_start_dovecot checkpassword PROG | dict FILE | passdb 'BLOCK BODY'
+#                            passdb checkpassword (PROG runs as user dovecot,
+#                            so put it in $H_BIN, mode 0755), dict (FILE is
+#                            the dict .conf.ext), or a verbatim passdb body;
+#                            DV_CONF_EXTRA is appended verbatim to the config.
+#                            Anvil auth penalty off, auth_failure_delay 0.
+#   h_stop_dovecot           (Postfix instances are stopped first)
+#   h_dv_auth_test USER PASS doveadm auth test
+#
+# DNS (unbound, authoritative only, section 5 of the notes)
+#   h_start_unbound ZONE FILE [ZONE FILE...]   copies each FILE into the
+#                            temp dir and serves it on 127.0.0.1:DNS_PORT
+#                            (UDP+TCP); everything else REFUSED;
+#                            UNBOUND_EXTRA is appended to the server: clause
+#   h_dns_add RR             unbound-control local_data 'RR'
+#   h_dns_remove NAME        unbound-control local_data_remove NAME
+#   h_dns_reload ZONE        re-read the copied zone file (after editing
+#                            $DNS_DIR/ZONE.zone)
+#   h_dig ARGS...            dig @127.0.0.1 -p $DNS_PORT +time=2 +tries=1 ARGS
+#   h_stop_unbound
+#
+# Our own programs
+#   h_start_daemon NAME CMD...  run CMD in the background (it must stay in
+#                            the foreground), output to $H_LOG/NAME.log
+#   h_daemon_pid NAME        prints its PID
+#   h_daemon_alive NAME      exit 0 while it runs
+#   h_stop_daemon NAME [TIMEOUT]  SIGTERM, bounded wait (default 10 s), then
+#                            SIGKILL; returns the program's exit status
+#   h_kill_daemon NAME       SIGKILL
+#
+# VARIABLES (exported)
+#   H_NAME                   the test name given to h_init
+#   H_TMP                    the temp dir (0755); H_LOG=$H_TMP/log (every
+#                            log file: postfix-NAME.maillog, redis.log,
+#                            sink.log, dovecot.log, unbound.log, NAME.log);
+#                            H_BIN=$H_TMP/bin (0755, for helper scripts)
+#                            h_init also cd's into H_TMP.
+#   H_SRCDIR H_BUILDDIR      top source and build dirs (from
+#                            RELAY_TOP_SRCDIR / RELAY_TOP_BUILDDIR, else
+#                            derived from this file's location); our
+#                            programs are under H_BUILDDIR
+#   H_LIBDIR                 this directory (sinkd.py is here)
+#   REDIS_SOCK REDIS_PORT REDIS_DIR REDIS_PID   (REDIS_PORT empty without tcp)
+#   SINK_PORT SINK_DIR SINK_PID
+#   PF_NAME PF_DIR PF_MAILLOG PF_SMTPD_PORT PF_SPOOL PF_SYSLOG_NAME
+#   PF_MASTER_PID            the current instance: the last one started, or
+#                            the one chosen with h_pf_use. The same values
+#                            per instance, suffixed with the upper-cased
+#                            name: PF_DIR_A, PF_SMTPD_PORT_B, PF_MAILLOG_PF...
+#                            (PF_DIR is the config dir; main.cf is in it.)
+#                            syslog_name is postfix-NAME (log lines read
+#                            "postfix-NAME/smtpd[..]"), myhostname
+#                            relay-NAME.test, maillog $H_LOG/postfix-NAME.maillog
+#   DV_CONF DV_AUTH_SOCK DV_AUTH_PORT DV_PID DV_LOG   DV_AUTH_SOCK is the
+#                            unix listener for smtpd_sasl_path (owner
+#                            postfix, 0660), DV_AUTH_PORT an inet listener
+#   DNS_PORT DNS_CONF DNS_DIR DNS_PID
+#
+# Environment read
+#   RELAY_KEEP_TMP=1         keep the temp dir and print its path
+#   RELAY_TEST_LOGDIR        when a test fails, $H_LOG is copied to
+#                            RELAY_TEST_LOGDIR/NAME.d (run-tests.sh sets it
+#                            to BUILDDIR/tests/logs)
+# ---------------------------------------------------------------------------
+
+# Sourcing twice is harmless.
+if [[ -n ${H__LIB_LOADED:-} ]]; then
+	return 0
+fi
+H__LIB_LOADED=1
+
+H_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+H_SRCDIR=${RELAY_TOP_SRCDIR:-$(cd "$H_LIBDIR/../.." && pwd)}
+H_BUILDDIR=${RELAY_TOP_BUILDDIR:-$H_SRCDIR}
+# absolute: h_init changes the working directory
+H_SRCDIR=$(cd "$H_SRCDIR" && pwd)
+H_BUILDDIR=$(cd "$H_BUILDDIR" && pwd)
+H_PYTHON=/usr/bin/python3
+export H_SRCDIR H_BUILDDIR
+
+H_NAME=''
+H_TMP=''
+H_LOG=''
+H_BIN=''
+H_T=0
+H_NFAIL=0
+H_PLANNED=''
+H__CLEANED=''
+H__STACK=()
+H__REAP=()
+declare -gA H__PID=()
+declare -gA H_PF_DIRS=()
+declare -gA H__PF_SCRIPT=()
+REDIS_SOCK='' REDIS_PORT='' REDIS_DIR='' REDIS_PID=''
+H__REDIS_ARGS=()
+SINK_PORT='' SINK_DIR='' SINK_PID=''
+# shellcheck disable=SC2034  # exported for the tests
+PF_NAME='' PF_DIR='' PF_MAILLOG='' PF_SMTPD_PORT='' PF_SPOOL='' PF_SYSLOG_NAME='' PF_MASTER_PID=''
+PF_MAIN_EXTRA=${PF_MAIN_EXTRA:-}
+PF_MASTER_EXTRA=${PF_MASTER_EXTRA:-}
+PF_RELAYHOST=${PF_RELAYHOST:-}
+DV_CONF='' DV_AUTH_SOCK='' DV_AUTH_PORT='' DV_PID='' DV_LOG=''
+DV_CONF_EXTRA=${DV_CONF_EXTRA:-}
+DNS_PORT='' DNS_CONF='' DNS_DIR='' DNS_PID=''
+UNBOUND_EXTRA=${UNBOUND_EXTRA:-}
+
+# ---------------------------------------------------------------------------
+# TAP
+
+# h__desc TEXT - one line, and no "#" (a TAP directive) in a description
+h__desc() {
+	local d=${1//$'\n'/ }
+	d=${d//#/\\#}
+	printf '%s' "$d"
+}
+
+# h_diag MSG... - each argument, and each line in it, as a "# " line
+h_diag() {
+	local a l
+	for a in "$@"; do
+		while IFS= read -r l; do
+			printf '# %s\n' "$l"
+		done <<<"$a"
+	done
+}
+
+h_ok() {
+	H_T=$((H_T + 1))
+	printf 'ok %d - %s\n' "$H_T" "$(h__desc "$1")"
+	return 0
+}
+
+# h_fail DESC [DIAG...] - a failed check; extra args become diagnostics
+h_fail() {
+	H_T=$((H_T + 1))
+	H_NFAIL=$((H_NFAIL + 1))
+	printf 'not ok %d - %s\n' "$H_T" "$(h__desc "$1")"
+	shift
+	(($# > 0)) && h_diag "$@"
+	return 1
+}
+
+h_skip() {
+	H_T=$((H_T + 1))
+	printf 'ok %d # SKIP %s: %s\n' "$H_T" "$(h__desc "$1")" "$(h__desc "${2:-}")"
+	return 0
+}
+
+h_check() {
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if ((rc == 0)); then
+		h_ok "$desc"
+	else
+		h_fail "$desc" "command failed (exit $rc): $*" \
+		    "$(printf '%s\n' "$out" | tail -n 20)"
+	fi
+}
+
+h_check_not() {
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if ((rc != 0)); then
+		h_ok "$desc"
+	else
+		h_fail "$desc" "command succeeded but should not have: $*" \
+		    "$(printf '%s\n' "$out" | tail -n 20)"
+	fi
+}
+
+h_is() {
+	if [[ $2 == "$3" ]]; then
+		h_ok "$1"
+	else
+		h_fail "$1" "     got: '$2'" "expected: '$3'"
+	fi
+}
+
+h_like() {
+	if [[ $2 =~ $3 ]]; then
+		h_ok "$1"
+	else
+		h_fail "$1" "     got: '$(printf '%s' "$2" | tail -n 20)'" \
+		    "expected to match: /$3/"
+	fi
+}
+
+h_unlike() {
+	if ! [[ $2 =~ $3 ]]; then
+		h_ok "$1"
+	else
+		h_fail "$1" "     got: '$(printf '%s' "$2" | tail -n 20)'" \
+		    "expected not to match: /$3/"
+	fi
+}
+
+h_plan() {
+	H_PLANNED=$1
+	printf '1..%d\n' "$1"
+}
+
+h_done() {
+	if [[ -z $H_PLANNED ]]; then
+		printf '1..%d\n' "$H_T"
+	elif ((H_PLANNED != H_T)); then
+		h_diag "planned $H_PLANNED checks but ran $H_T"
+		H_NFAIL=$((H_NFAIL + 1))
+	fi
+	((H_NFAIL > 0)) && h_diag "$H_NFAIL of $H_T checks failed"
+	if ((H_NFAIL > 0)); then
+		exit 1
+	fi
+	exit 0
+}
+
+h_bail() {
+	h_fail "${1:-bail out}"
+	printf 'Bail out! %s\n' "$(h__desc "${1:-}")"
+	exit 1
+}
+
+h_skip_all() {
+	if ((H_T > 0)); then
+		h_bail "cannot skip: $1"
+	fi
+	printf '1..0 # SKIP %s\n' "$(h__desc "$1")"
+	H_PLANNED=0
+	exit 0
+}
+
+h_need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || h_skip_all "$c is not installed"
+	done
+}
+
+h_need_root() {
+	((EUID == 0)) || h_skip_all "needs root (Postfix and Dovecot drop privileges)"
+}
+
+# ---------------------------------------------------------------------------
+# Processes
+
+# h__alive PID - exit 0 while PID exists and is not a zombie
+h__alive() {
+	local s
+	[[ -n ${1:-} ]] || return 1
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	[[ ${s:0:1} != Z ]]
+}
+
+# h__descendants PID - every descendant of PID (children first), one a line
+h__descendants() {
+	ps -e -o pid= -o ppid= 2>/dev/null | awk -v root="$1" '
+		{ kids[$2] = kids[$2] " " $1 }
+		END {
+			n = split(kids[root], q, " ")
+			for (i = 1; i <= n; i++) {
+				print q[i]
+				m = split(kids[q[i]], more, " ")
+				for (j = 1; j <= m; j++) q[++n] = more[j]
+			}
+		}'
+}
+
+# h__wait_gone TENTHS PID... - bounded wait until no PID is alive
+h__wait_gone() {
+	local tenths=$1 i p busy
+	shift
+	for ((i = 0; i <= tenths; i++)); do
+		busy=
+		for p in "$@"; do
+			h__alive "$p" && { busy=1; break; }
+		done
+		[[ -z $busy ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# h__stop_pid PID [TENTHS] [SIGNAL] - signal, bounded wait, SIGKILL, reap;
+# returns the exit status when PID is our child (else 0)
+h__stop_pid() {
+	local pid=$1 tenths=${2:-50} sig=${3:-TERM} rc
+	[[ -n $pid ]] || return 0
+	if h__alive "$pid"; then
+		kill "-$sig" "$pid" 2>/dev/null
+		if ! h__wait_gone "$tenths" "$pid"; then
+			h_diag "pid $pid did not exit after SIG$sig; sending SIGKILL"
+			kill -KILL "$pid" 2>/dev/null
+			h__wait_gone 30 "$pid"
+		fi
+	fi
+	wait "$pid" 2>/dev/null
+	rc=$?
+	((rc == 127)) && rc=0		# not our child
+	return "$rc"
+}
+
+# h__kill_list PID... - SIGKILL whatever is still alive, by PID
+h__kill_list() {
+	local p
+	for p in "$@"; do
+		h__alive "$p" && kill -KILL "$p" 2>/dev/null
+	done
+	h__wait_gone 30 "$@"
+}
+
+# h__wait_reaped TENTHS PID... - bounded wait until the PIDs are gone from
+# /proc altogether: orphans of a stopped master are zombies until init reaps
+# them (about 1 s here), and should not show up in a pgrep after the test
+h__wait_reaped() {
+	local tenths=$1 i p busy
+	shift
+	for ((i = 0; i <= tenths; i++)); do
+		busy=
+		for p in "$@"; do
+			[[ -e /proc/$p ]] && { busy=1; break; }
+		done
+		[[ -z $busy ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+h__push() {
+	H__STACK+=("$1")
+}
+
+# h_wait_for TIMEOUT CMD... - poll CMD every 0.1 s, bounded
+h_wait_for() {
+	local tenths i
+	tenths=$(awk -v t="$1" 'BEGIN { printf "%d", t * 10 }')
+	shift
+	for ((i = 0; i <= tenths; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+h__listening() {
+	[[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]
+}
+
+h_wait_port() {
+	h_wait_for "${2:-10}" h__listening "$1"
+}
+
+h_wait_file() {
+	h_wait_for "${2:-10}" test -e "$1"
+}
+
+# h_port - a free port: bounded random tries, checked with ss (TCP and UDP,
+# any state), outside the ephemeral range, remembered in a file so that
+# $(h_port) subshells never hand out one port twice in a test
+h_port() {
+	local lo=20000 hi=40000 elo ehi p i used=${H_TMP:-/nonexistent}/.ports
+	read -r elo ehi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || elo=0 ehi=0
+	for ((i = 0; i < 500; i++)); do
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
+		# stay out of the ephemeral range when there is room below it
+		((p >= elo && p <= ehi && elo - lo > 2000)) && continue
+		grep -qx "$p" "$used" 2>/dev/null && continue
+		[[ -n $(ss -Hantu "sport = :$p" 2>/dev/null) ]] && continue
+		[[ -n $H_TMP ]] && echo "$p" >>"$used"
+		echo "$p"
+		return 0
+	done
+	echo "h_port: no free port found in $lo-$hi" >&2
+	return 1
+}
+
+# ---------------------------------------------------------------------------
+# Start-up and clean-up
+
+h_init() {
+	H_NAME=${1:-${RELAY_TEST_NAME:-integration}}
+	H_TMP=$(mktemp -d /tmp/relay-it.XXXXXX) || {
+		echo "Bail out! cannot create a temp dir in /tmp"
+		exit 1
+	}
+	chmod 0755 "$H_TMP"
+	H_LOG=$H_TMP/log
+	H_BIN=$H_TMP/bin
+	install -d -m 0755 "$H_LOG" "$H_BIN"
+	export H_NAME H_TMP H_LOG H_BIN
+	trap 'h__on_exit' EXIT
+	trap 'h__on_signal INT 2' INT
+	trap 'h__on_signal TERM 15' TERM
+	trap 'h__on_signal HUP 1' HUP
+	h_diag "$H_NAME: temp dir $H_TMP"
+	cd "$H_TMP" || h_bail "cannot cd to $H_TMP"
+}
+
+h__on_signal() {
+	trap '' INT TERM HUP
+	h_diag "caught SIG$1: cleaning up"
+	H_NFAIL=$((H_NFAIL + 1))
+	h__cleanup 1
+	trap - EXIT
+	exit $((128 + $2))
+}
+
+h__on_exit() {
+	local rc=$?
+	trap '' INT TERM HUP
+	h__cleanup "$rc"
+	exit "$rc"
+}
+
+# h__stop_entry KIND:NAME - stop one thing the harness started
+h__stop_entry() {
+	local kind=${1%%:*} name=${1#*:}
+	case $kind in
+	postfix) h__stop_postfix "$name" ;;
+	redis) h_stop_redis ;;
+	sink) h_stop_sink ;;
+	dovecot) h_stop_dovecot ;;
+	unbound) h_stop_unbound ;;
+	daemon) h_stop_daemon "$name" >/dev/null ;;
+	esac
+}
+
+h__cleanup() {
+	local rc=${1:-0} i e dest
+	[[ -n $H__CLEANED ]] && return 0
+	H__CLEANED=1
+	cd / || true
+	# Postfix first: it talks to everything else (Dovecot, milter, policy).
+	for ((i = ${#H__STACK[@]} - 1; i >= 0; i--)); do
+		e=${H__STACK[i]}
+		[[ $e == postfix:* ]] && h__stop_entry "$e"
+	done
+	for ((i = ${#H__STACK[@]} - 1; i >= 0; i--)); do
+		e=${H__STACK[i]}
+		[[ $e == postfix:* ]] || h__stop_entry "$e"
+	done
+	# one bounded wait for every orphan of a stopped master to be reaped
+	((${#H__REAP[@]} > 0)) && h__wait_reaped 30 "${H__REAP[@]}"
+	[[ -n $H_TMP && -d $H_TMP ]] || return 0
+	if [[ -n ${RELAY_TEST_LOGDIR:-} && -d ${RELAY_TEST_LOGDIR:-} ]]; then
+		dest=$RELAY_TEST_LOGDIR/${RELAY_TEST_NAME:-$H_NAME}.d
+		rm -rf "$dest"
+		if ((rc != 0 || H_NFAIL > 0)); then
+			cp -r "$H_LOG" "$dest" 2>/dev/null &&
+			    h_diag "logs of this run copied to $dest"
+		fi
+	fi
+	if [[ ${RELAY_KEEP_TMP:-} == 1 ]]; then
+		h_diag "kept temp dir $H_TMP (RELAY_KEEP_TMP=1)"
+	elif [[ $H_TMP == /tmp/relay-it.* ]]; then
+		rm -rf "$H_TMP"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Redis
+
+h__redis_launch() {
+	redis-server "${H__REDIS_ARGS[@]}" >>"$H_LOG/redis.log" 2>&1 </dev/null &
+	REDIS_PID=$!
+	H__PID[redis]=$REDIS_PID
+	export REDIS_PID
+	if ! h_wait_for 10 h__redis_ping; then
+		h_diag "redis-server did not answer PING; its log:"
+		h_diag "$(tail -n 20 "$H_LOG/redis.log")"
+		return 1
+	fi
+}
+
+h__redis_ping() {
+	[[ $(redis-cli -s "$REDIS_SOCK" ping 2>/dev/null) == PONG ]]
+}
+
+h_start_redis() {
+	local tcp='' persist='' d
+	while (($# > 0)); do
+		case $1 in
+		tcp) tcp=1 ;;
+		persist) persist=1 ;;
+		--) shift; break ;;
+		*) h_bail "h_start_redis: unknown option $1" ;;
+		esac
+		shift
+	done
+	d=$H_TMP/redis
+	install -d -m 0755 "$d"
+	REDIS_SOCK=$d/redis.sock
+	REDIS_DIR=$d
+	REDIS_PORT=
+	if [[ -n $tcp ]]; then
+		REDIS_PORT=$(h_port) || h_bail "no free port for redis"
+	fi
+	H__REDIS_ARGS=(--bind 127.0.0.1 --port "${REDIS_PORT:-0}"
+	    --unixsocket "$REDIS_SOCK" --unixsocketperm 777
+	    --daemonize no --dir "$d" --save '' --loglevel notice
+	    --logfile '')
+	if [[ -n $persist ]]; then
+		H__REDIS_ARGS+=(--appendonly yes --appendfsync always)
+	else
+		H__REDIS_ARGS+=(--appendonly no)
+	fi
+	H__REDIS_ARGS+=("$@")
+	export REDIS_SOCK REDIS_PORT REDIS_DIR
+	h__push redis
+	h__redis_launch || h_bail "redis-server did not start"
+}
+
+h_redis_cli() {
+	redis-cli -s "$REDIS_SOCK" "$@"
+}
+
+h_stop_redis() {
+	[[ -n $REDIS_PID ]] || return 0
+	h__stop_pid "$REDIS_PID" 50
+	REDIS_PID=
+}
+
+h_kill_redis() {
+	[[ -n $REDIS_PID ]] || return 0
+	h__stop_pid "$REDIS_PID" 30 KILL
+	REDIS_PID=
+}
+
+h_restart_redis() {
+	if [[ ${1:-} == kill ]]; then
+		h_kill_redis
+	else
+		h_stop_redis
+	fi
+	rm -f "$REDIS_SOCK"
+	h__redis_launch || h_bail "redis-server did not restart"
+}
+
+# ---------------------------------------------------------------------------
+# Sink
+
+h_start_sink() {
+	local log=$H_LOG/sink.log
+	SINK_DIR=$H_TMP/sink
+	install -d -m 0755 "$SINK_DIR"
+	"$H_PYTHON" "$H_LIBDIR/sinkd.py" --port 0 "$@" "$SINK_DIR" \
+	    >"$log" 2>&1 </dev/null &
+	SINK_PID=$!
+	H__PID[sink]=$SINK_PID
+	h__push sink
+	if ! h_wait_for 10 grep -q '^READY ' "$log"; then
+		h_diag "$(cat "$log")"
+		h_bail "the SMTP sink did not start"
+	fi
+	SINK_PORT=$(awk '/^READY /{ print $3; exit }' "$log")
+	export SINK_PORT SINK_DIR SINK_PID
+}
+
+h_sink_count() {
+	local f n=0
+	for f in "$SINK_DIR"/*.eml; do
+		[[ -e $f ]] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+h__sink_has() {
+	(($(h_sink_count) >= $1))
+}
+
+h_wait_sink() {
+	h_wait_for "${2:-20}" h__sink_has "$1"
+}
+
+h_sink_find() {
+	local f found=1
+	for f in "$SINK_DIR"/*.eml; do
+		[[ -e $f ]] || continue
+		grep -qE -- "$1" "$f" && { echo "$f"; found=0; }
+	done
+	return "$found"
+}
+
+h_stop_sink() {
+	[[ -n $SINK_PID ]] || return 0
+	h__stop_pid "$SINK_PID" 50
+	SINK_PID=
+}
+
+# ---------------------------------------------------------------------------
+# Postfix
+
+# h__pf_suffix NAME - "node_a" -> "NODE_A"
+h__pf_suffix() {
+	printf '%s' "${1^^}"
+}
+
+h_pf_use() {
+	local s
+	[[ -n ${H_PF_DIRS[$1]:-} ]] || h_bail "h_pf_use: no Postfix instance named $1"
+	s=$(h__pf_suffix "$1")
+	PF_NAME=$1
+	local v
+	for v in PF_DIR PF_MAILLOG PF_SMTPD_PORT PF_SPOOL PF_SYSLOG_NAME PF_MASTER_PID; do
+		local sv=${v}_$s
+		printf -v "$v" '%s' "${!sv}"
+		export "${v?}"
+	done
+	export PF_NAME
+}
+
+# h__pf_write_conf NAME BASE PORT - main.cf and master.cf from scratch
+h__pf_write_conf() {
+	local name=$1 base=$2 port=$3 relayhost=$4
+	cat >"$base/etc/main.cf" <<EOF
+# main.cf - private Postfix instance "$name" of test $H_NAME (lib.sh)
+compatibility_level = 3.6
+queue_directory = $base/spool
+data_directory = $base/data
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = postfix-$name
+maillog_file = $H_LOG/postfix-$name.maillog
+maillog_file_prefixes = $H_TMP
+myhostname = relay-$name.test
+mydomain = test
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = $relayhost
+alias_maps =
+alias_database =
+smtp_dns_support_level = disabled
+biff = no
+enable_long_queue_ids = yes
+queue_run_delay = 10s
+minimal_backoff_time = 10s
+maximal_backoff_time = 20s
+delay_warning_time = 0
+EOF
+	if [[ -n $PF_MAIN_EXTRA ]]; then
+		printf '\n# PF_MAIN_EXTRA\n%s\n' "$PF_MAIN_EXTRA" >>"$base/etc/main.cf"
+	fi
+	cat >"$base/etc/master.cf" <<EOF
+# master.cf - private Postfix instance "$name" (lib.sh); chroot n everywhere
+127.0.0.1:$port inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+	if [[ -n $PF_MASTER_EXTRA ]]; then
+		printf '# PF_MASTER_EXTRA\n%s\n' "$PF_MASTER_EXTRA" >>"$base/etc/master.cf"
+	fi
+	chmod 0644 "$base/etc/main.cf" "$base/etc/master.cf"
+	h__pf_backdate "$base/etc"
+}
+
+# h__pf_backdate DIR - Postfix's load_file() re-reads a config file in 0.3 s
+# steps until its mtime is in the past (2 s lost per fresh main.cf): set it
+# 10 s back
+h__pf_backdate() {
+	touch -d "@$(($(date +%s) - 10))" "$1/main.cf" "$1/master.cf"
+}
+
+# h__pf_fail NAME MSG - diagnostics for a Postfix that would not start
+h__pf_fail() {
+	local dir=$H_TMP/pf-$1/etc p
+	h_diag "Postfix instance $1: $2"
+	h_diag "--- start-up output:"
+	h_diag "$(tail -n 30 "$H_LOG/postfix-$1.out" 2>/dev/null)"
+	h_diag "--- maillog:"
+	h_diag "$(tail -n 30 "$H_LOG/postfix-$1.maillog" 2>/dev/null)"
+	# A master that dies early logs only to postlogd, which it runs itself,
+	# so its reason is lost (even on a tty). The usual one: a port in use.
+	# shellcheck disable=SC2013
+	for p in $(sed -n 's/^\(127\.0\.0\.1:\)\{0,1\}\([0-9][0-9]*\)[[:space:]][[:space:]]*inet[[:space:]].*/\2/p' "$dir/master.cf" 2>/dev/null); do
+		[[ -n $(ss -Hltn "sport = :$p" 2>/dev/null) ]] &&
+		    h_diag "port $p of master.cf is in use: $(ss -Hltnp "sport = :$p" 2>/dev/null)"
+	done
+	h_bail "Postfix instance $1 did not start: $2"
+}
+
+h_start_postfix() {
+	local name=${1:-pf} base port out s relayhost i mpid=''
+	[[ $name =~ ^[a-z0-9_]+$ ]] || h_bail "h_start_postfix: bad instance name '$name'"
+	[[ -z ${H_PF_DIRS[$name]:-} ]] || h_bail "h_start_postfix: instance $name already exists"
+	((EUID == 0)) || h_bail "h_start_postfix: needs root"
+	relayhost=${PF_RELAYHOST:-}
+	if [[ -z $relayhost ]]; then
+		[[ -n $SINK_PORT ]] || h_bail "h_start_postfix: start the sink first (or set PF_RELAYHOST)"
+		relayhost="[127.0.0.1]:$SINK_PORT"
+	fi
+	base=$H_TMP/pf-$name
+	# queue_directory must exist before "postfix check", which makes the rest
+	install -d -o root -g root -m 0755 "$base" "$base/etc" "$base/spool"
+	port=$(h_port) || h_bail "no free port for Postfix"
+	h__pf_write_conf "$name" "$base" "$port" "$relayhost"
+
+	out=$H_LOG/postfix-$name.out
+	if ! postfix -c "$base/etc" check >"$out" 2>&1 </dev/null; then
+		h__pf_fail "$name" "postfix check failed"
+	fi
+	H_PF_DIRS[$name]=$base/etc
+	h__push "postfix:$name"
+	# start-fg keeps postfix-script as our child; the master (which makes
+	# its own session) writes spool/pid/master.pid. "postfix check" just
+	# ran, so skip the second round of checks start-fg would do.
+	: >"$base/spool/quick-start"
+	postfix -c "$base/etc" start-fg >>"$out" 2>&1 </dev/null &
+	H__PF_SCRIPT[$name]=$!
+	# Ready = the master logged "daemon started", which it does after
+	# binding every listener; a listening smtpd port alone is not enough
+	# (a later listener in master.cf may still fail to bind, and then the
+	# master exits).
+	for ((i = 0; i < 150; i++)); do
+		mpid=$(sed -n '1s/[^0-9]//gp' "$base/spool/pid/master.pid" 2>/dev/null)
+		if [[ -n $mpid ]] && h__alive "$mpid" &&
+		    grep -q "postfix-$name/master\[$mpid\]: daemon started" \
+		    "$H_LOG/postfix-$name.maillog" 2>/dev/null; then
+			break
+		fi
+		mpid=
+		h__alive "${H__PF_SCRIPT[$name]}" || break
+		sleep 0.1
+	done
+	[[ -n $mpid ]] || h__pf_fail "$name" "the master did not start"
+	h_wait_port "$port" 10 || h__pf_fail "$name" "nothing listens on 127.0.0.1:$port"
+	h__alive "$mpid" || h__pf_fail "$name" "the master exited"
+
+	s=$(h__pf_suffix "$name")
+	printf -v "PF_DIR_$s" '%s' "$base/etc"
+	printf -v "PF_SPOOL_$s" '%s' "$base/spool"
+	printf -v "PF_MAILLOG_$s" '%s' "$H_LOG/postfix-$name.maillog"
+	printf -v "PF_SMTPD_PORT_$s" '%s' "$port"
+	printf -v "PF_SYSLOG_NAME_$s" '%s' "postfix-$name"
+	printf -v "PF_MASTER_PID_$s" '%s' "$mpid"
+	export "PF_DIR_$s" "PF_SPOOL_$s" "PF_MAILLOG_$s" "PF_SMTPD_PORT_$s" \
+	    "PF_SYSLOG_NAME_$s" "PF_MASTER_PID_$s"
+	h_pf_use "$name"
+}
+
+# h__stop_postfix NAME - postfix stop, bounded wait, then the master and
+# every process it had started, by PID
+h__stop_postfix() {
+	local name=$1 dir=${H_PF_DIRS[$1]:-} s mpid kids
+	[[ -n $dir ]] || return 0
+	s=$(h__pf_suffix "$name")
+	local v=PF_MASTER_PID_$s
+	mpid=${!v:-}
+	if [[ -n $mpid ]] && h__alive "$mpid"; then
+		kids=$(h__descendants "$mpid")
+		timeout 15 postfix -c "$dir" stop >/dev/null 2>&1 </dev/null
+		if ! h__wait_gone 50 "$mpid"; then
+			h_diag "Postfix $name master $mpid still there: SIGKILL"
+			kill -KILL "$mpid" 2>/dev/null
+		fi
+		# children notice the master is gone and exit; stragglers die
+		# shellcheck disable=SC2086
+		h__wait_gone 30 $kids || h__kill_list $kids
+		# shellcheck disable=SC2206
+		H__REAP+=($kids)
+	fi
+	h__stop_pid "${H__PF_SCRIPT[$name]:-}" 30
+	H__PF_SCRIPT[$name]=
+	H_PF_DIRS[$name]=
+}
+
+h_stop_postfix() {
+	h__stop_postfix "${1:-$PF_NAME}"
+}
+
+h_pf() {
+	local cmd=$1
+	shift
+	"$cmd" -c "$PF_DIR" "$@"
+}
+
+# h_pf_set 'NAME = VALUE'... - postconf -e on the current instance (then
+# h_pf_reload to apply)
+h_pf_set() {
+	postconf -c "$PF_DIR" -e "$@" && h__pf_backdate "$PF_DIR"
+}
+
+h_pf_flush() {
+	postqueue -c "$PF_DIR" -f
+}
+
+h_pf_reload() {
+	postfix -c "$PF_DIR" reload >/dev/null 2>&1
+}
+
+h_pf_queue_empty() {
+	local q
+	q=$(postqueue -c "$PF_DIR" -j 2>/dev/null) || return 1
+	[[ -z $q ]]
+}
+
+h_wait_queue_empty() {
+	h_wait_for "${1:-20}" h_pf_queue_empty
+}
+
+h_swaks() {
+	local a
+	for a in "$@"; do
+		if [[ $a == --server || $a == -s || $a == --server=* ]]; then
+			swaks --timeout 15 "$@"
+			return
+		fi
+	done
+	swaks --server "127.0.0.1:$PF_SMTPD_PORT" --timeout 15 "$@"
+}
+
+# ---------------------------------------------------------------------------
+# Logs
+
+h_log_count() {
+	local n
+	n=$(grep -cE -- "$1" "${2:-$PF_MAILLOG}" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+h__log_has() {
+	(($(h_log_count "$1" "$3") >= $2))
+}
+
+h_wait_log() {
+	local re=$1 t=${2:-20} f=${3:-$PF_MAILLOG}
+	h_wait_for "$t" grep -qE -- "$re" "$f" || return 1
+	grep -m1 -E -- "$re" "$f"
+}
+
+h_wait_log_count() {
+	h_wait_for "${3:-20}" h__log_has "$1" "$2" "${4:-$PF_MAILLOG}"
+}
+
+# ---------------------------------------------------------------------------
+# Dovecot
+
+h_start_dovecot() {
+	local kind=${1:-} arg=${2:-} d passdb
+	((EUID == 0)) || h_bail "h_start_dovecot: needs root"
+	case $kind in
+	checkpassword)
+		[[ -x $arg ]] || h_bail "h_start_dovecot: $arg is not executable"
+		passdb="  driver = checkpassword
+  args = $arg" ;;
+	dict)
+		[[ -r $arg ]] || h_bail "h_start_dovecot: cannot read $arg"
+		passdb="  driver = dict
+  args = $arg" ;;
+	passdb) passdb=$arg ;;
+	*) h_bail "h_start_dovecot: checkpassword PROG | dict FILE | passdb BODY" ;;
+	esac
+	d=$H_TMP/dovecot
+	install -d -m 0755 "$d" "$d/run" "$d/state"
+	DV_CONF=$d/dovecot.conf
+	DV_AUTH_SOCK=$d/auth-postfix
+	DV_LOG=$H_LOG/dovecot.log
+	DV_AUTH_PORT=$(h_port) || h_bail "no free port for Dovecot"
+	cat >"$DV_CONF" <<EOF
+# dovecot.conf - auth-only Dovecot for test $H_NAME (lib.sh)
+base_dir = $d/run
+state_dir = $d/state
+instance_name = dovecot-${H_TMP##*/}
+log_path = $DV_LOG
+protocols =
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+auth_failure_delay = 0
+default_login_user = dovenull
+default_internal_user = dovecot
+passdb {
+$passdb
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service auth {
+  unix_listener $DV_AUTH_SOCK {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+  inet_listener auth-inet {
+    address = 127.0.0.1
+    port = $DV_AUTH_PORT
+  }
+}
+service anvil {
+  chroot =
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+$DV_CONF_EXTRA
+EOF
+	export DV_CONF DV_AUTH_SOCK DV_AUTH_PORT DV_LOG
+	if ! doveconf -c "$DV_CONF" -n >"$H_LOG/doveconf.out" 2>&1; then
+		h_diag "$(tail -n 20 "$H_LOG/doveconf.out")"
+		h_bail "Dovecot config rejected"
+	fi
+	dovecot -F -c "$DV_CONF" >"$H_LOG/dovecot.out" 2>&1 </dev/null &
+	DV_PID=$!
+	H__PID[dovecot]=$DV_PID
+	export DV_PID
+	h__push dovecot
+	if ! h_wait_file "$DV_AUTH_SOCK" 10 || ! h_wait_port "$DV_AUTH_PORT" 10; then
+		h_diag "$(tail -n 20 "$H_LOG/dovecot.out" "$DV_LOG" 2>/dev/null)"
+		h_bail "Dovecot did not start"
+	fi
+}
+
+# h_stop_dovecot - stop the master, then kill its former children (an auth
+# process with a live client outlives "dovecot stop")
+h_stop_dovecot() {
+	local kids
+	[[ -n $DV_PID ]] || return 0
+	kids=$(h__descendants "$DV_PID")
+	h__stop_pid "$DV_PID" 50
+	# shellcheck disable=SC2086
+	h__wait_gone 20 $kids || h__kill_list $kids
+	# shellcheck disable=SC2206
+	H__REAP+=($kids)
+	DV_PID=
+}
+
+h_dv_auth_test() {
+	doveadm -c "$DV_CONF" auth test "$1" "$2"
+}
+
+# ---------------------------------------------------------------------------
+# DNS
+
+h_start_unbound() {
+	local d zones='' z f
+	(($# >= 2 && $# % 2 == 0)) || h_bail "h_start_unbound ZONE FILE [ZONE FILE...]"
+	d=$H_TMP/dns
+	install -d -m 0755 "$d"
+	DNS_DIR=$d
+	DNS_CONF=$d/unbound.conf
+	DNS_PORT=$(h_port) || h_bail "no free port for unbound"
+	while (($# > 0)); do
+		z=${1%.}
+		f=$2
+		shift 2
+		[[ -r $f ]] || h_bail "h_start_unbound: cannot read zone file $f"
+		cp "$f" "$d/$z.zone"
+		zones+="auth-zone:
+    name: \"$z.\"
+    zonefile: \"$d/$z.zone\"
+    for-downstream: yes
+    for-upstream: yes
+    fallback-enabled: no
+"
+		UNBOUND_LOCAL_ZONES+="    local-zone: \"$z.\" transparent
+"
+	done
+	cat >"$DNS_CONF" <<EOF
+# unbound.conf - authoritative test DNS for test $H_NAME (lib.sh)
+server:
+    interface: 127.0.0.1
+    port: $DNS_PORT
+    do-ip4: yes
+    do-ip6: no
+    do-udp: yes
+    do-tcp: yes
+    so-reuseport: no
+    num-threads: 1
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$d"
+    pidfile: "$d/unbound.pid"
+    logfile: "$H_LOG/unbound.log"
+    use-syslog: no
+    verbosity: 1
+    access-control: 127.0.0.0/8 allow
+    module-config: "iterator"
+    local-zone: "." refuse
+$UNBOUND_LOCAL_ZONES$UNBOUND_EXTRA
+$zones
+remote-control:
+    control-enable: yes
+    control-interface: "$d/unbound.ctl"
+    control-use-cert: no
+EOF
+	UNBOUND_LOCAL_ZONES=
+	export DNS_PORT DNS_CONF DNS_DIR
+	if ! unbound-checkconf "$DNS_CONF" >"$H_LOG/unbound-checkconf.out" 2>&1; then
+		h_diag "$(cat "$H_LOG/unbound-checkconf.out")"
+		h_bail "unbound config rejected"
+	fi
+	unbound -d -c "$DNS_CONF" >"$H_LOG/unbound.out" 2>&1 </dev/null &
+	DNS_PID=$!
+	H__PID[unbound]=$DNS_PID
+	export DNS_PID
+	h__push unbound
+	if ! h_wait_for 10 unbound-control -c "$DNS_CONF" status; then
+		h_diag "$(tail -n 20 "$H_LOG/unbound.out" "$H_LOG/unbound.log" 2>/dev/null)"
+		h_bail "unbound did not start"
+	fi
+}
+UNBOUND_LOCAL_ZONES=''
+
+h_dns_add() {
+	unbound-control -c "$DNS_CONF" local_data "$1" >/dev/null
+}
+
+h_dns_remove() {
+	unbound-control -c "$DNS_CONF" local_data_remove "$1" >/dev/null
+}
+
+h_dns_reload() {
+	unbound-control -c "$DNS_CONF" auth_zone_reload "${1%.}" >/dev/null
+}
+
+h_dig() {
+	dig @127.0.0.1 -p "$DNS_PORT" +time=2 +tries=1 "$@"
+}
+
+h_stop_unbound() {
+	[[ -n $DNS_PID ]] || return 0
+	h__stop_pid "$DNS_PID" 50
+	DNS_PID=
+}
+
+# ---------------------------------------------------------------------------
+# Our own daemons
+
+h_start_daemon() {
+	local name=$1
+	shift
+	[[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || h_bail "h_start_daemon: bad name '$name'"
+	[[ -z ${H__PID[daemon:$name]:-} ]] || h_bail "h_start_daemon: $name already runs"
+	"$@" >"$H_LOG/$name.log" 2>&1 </dev/null &
+	H__PID[daemon:$name]=$!
+	h__push "daemon:$name"
+}
+
+h_daemon_pid() {
+	echo "${H__PID[daemon:$1]:-}"
+}
+
+h_daemon_alive() {
+	h__alive "${H__PID[daemon:$1]:-}"
+}
+
+h_stop_daemon() {
+	local pid=${H__PID[daemon:$1]:-} tenths rc
+	[[ -n $pid ]] || return 0
+	tenths=$(awk -v t="${2:-10}" 'BEGIN { printf "%d", t * 10 }')
+	h__stop_pid "$pid" "$tenths"
+	rc=$?
+	H__PID[daemon:$1]=
+	return "$rc"
+}
+
+h_kill_daemon() {
+	local pid=${H__PID[daemon:$1]:-}
+	[[ -n $pid ]] || return 0
+	h__stop_pid "$pid" 30 KILL
+	H__PID[daemon:$1]=
+}

@@ -1,0 +1,22 @@
+# tests/integration/local.mk - integration tests (included by Makefile.am).
+#
+# Each test is a bash script that sources tests/integration/lib.sh (the
+# harness: Redis, the SMTP sink sinkd.py, private Postfix, Dovecot, unbound,
+# our daemons; all on loopback, all stopped on exit) and prints TAP.
+# tests/run-tests.sh runs them from the source dir, one process group and a
+# time limit each. Paths are relative to the source dir.
+
+INTEGRATION_TESTS += tests/integration/test_harness_smtp.sh
+INTEGRATION_TESTS += tests/integration/test_harness_dns_auth.sh
+
+EXTRA_DIST += tests/run-tests.sh \
+	tests/integration/lib.sh \
+	tests/integration/sinkd.py \
+	tests/integration/test_harness_smtp.sh \
+	tests/integration/test_harness_dns_auth.sh
+
+# What the tests leave in the build dir.
+clean-local: clean-local-integration
+clean-local-integration:
+	-rm -rf tests/logs
+.PHONY: clean-local-integration
