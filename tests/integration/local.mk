@@ -8,10 +8,13 @@
 
 INTEGRATION_TESTS += tests/integration/test_harness_smtp.sh
 INTEGRATION_TESTS += tests/integration/test_harness_dns_auth.sh
+INTEGRATION_TESTS += tests/integration/test_fixtures.sh
 
 EXTRA_DIST += tests/run-tests.sh \
 	tests/integration/lib.sh \
 	tests/integration/sinkd.py \
+	tests/integration/fixtures.sh \
+	tests/integration/test_fixtures.sh \
 	tests/integration/test_harness_smtp.sh \
 	tests/integration/test_harness_dns_auth.sh
 

@@ -1,0 +1,1 @@
+# policyd/tracker.mk - relay-tracker and relay-unsub (filled in by the tracker work)

@@ -1,0 +1,211 @@
+# tests/integration/fixtures.sh - members, domains and a relay.conf for the
+# integration tests (bash, sourced after lib.sh).
+#
+# The program tests (milter, policyd, tracker) must not depend on relayctl,
+# so these helpers write the records straight into the test Redis, exactly as
+# common/SCHEMA.md describes them. When the schema changes, change it here
+# too (test_fixtures_schema checks the key names against relayctl's).
+#
+# FUNCTIONS
+#   fx_conf [FILE]           writes a relay.conf (default $H_TMP/relay.conf,
+#                            exported as FX_CONF) for the running Redis (and
+#                            unbound when DNS_PORT is set). Section bodies
+#                            come from FX_MILTER FX_POLICYD FX_TRACKER
+#                            FX_WARMING FX_SUSPENSION FX_DKIM FX_UNSUB
+#                            FX_TESTING FX_DAEMON (verbatim libconfig
+#                            settings, e.g. FX_POLICYD='queue_cap = 5;').
+#                            FX_UNSUB defaults to a domain unsub.relay.test
+#                            and a fixed test HMAC key.
+#   fx_member HANDLE [DID]   a member (not suspended)
+#   fx_suspend HANDLE REASON [admin|auto]
+#   fx_domain DOMAIN HANDLE [options]
+#       --unverified         verified_at = 0
+#       --verified-at T      verification time (epoch s; default now - 30 d,
+#                            past the warming schedule)
+#       --selector S         base selector (default "rs1")
+#       --rsa-only           no Ed25519 key
+#       --listunsub          opt in to List-Unsubscribe
+#       --forward ADDR       forward-to address for replies
+#       --subdomains         subdomains allowed
+#                            keys are made once per test run and reused for
+#                            every domain (openssl; RSA-2048 + Ed25519)
+#   fx_dkim_txt DOMAIN rsa|ed25519   prints the DKIM TXT value
+#                            ("v=DKIM1; k=rsa; p=...") of the domain's key
+#   fx_dkim_zone DOMAIN      prints zone-file lines for both DKIM records,
+#                            each TXT split into 255-byte strings, for
+#                            h_start_unbound / h_dns_add
+#   fx_suppress HANDLE ADDRESS [REASON]
+#   fx_passwd HANDLE KEY     adds a login to the static passwd-file that
+#                            fx_start_submission serves through Dovecot
+#   fx_start_submission      Dovecot (passwd-file from fx_passwd) + one
+#                            private Postfix with a submission listener on
+#                            SUB_PORT (SASL required, relaying to the sink);
+#                            FX_SUB_OPTS: extra "-o name=value" lines for the
+#                            submission service (milters, policy service);
+#                            PF_MAIN_EXTRA is honoured as by h_start_postfix.
+#                            Start Redis and the sink first.
+#   fx_send FROM TO [SWAKS-ARGS...]  swaks through SUB_PORT with AUTH as
+#                            FX_USER/FX_PASS (set them first)
+#
+# VARIABLES
+#   FX_CONF  FX_KEYDIR (rsa.pem ed25519.pem and their public halves)
+#   SUB_PORT FX_PASSWD
+
+fx__now() { date +%s; }
+
+fx_conf() {
+	FX_CONF=${1:-$H_TMP/relay.conf}
+	local dns=
+	if [[ -n ${DNS_PORT:-} ]]; then
+		dns="nameserver = \"127.0.0.1\"; port = $DNS_PORT;"
+	fi
+	cat >"$FX_CONF" <<EOF
+# relay.conf for test $H_NAME (fixtures.sh)
+redis: { socket = "$REDIS_SOCK"; timeout_ms = 500;
+         reconnect_min_ms = 50; reconnect_max_ms = 500; };
+daemon: { ${FX_DAEMON:-} };
+milter: { ${FX_MILTER:-} };
+policyd: { ${FX_POLICYD:-} };
+tracker: { ${FX_TRACKER:-} };
+dns: { $dns };
+warming: { ${FX_WARMING:-} };
+suspension: { ${FX_SUSPENSION:-} };
+dkim: { ${FX_DKIM:-} };
+unsubscribe: { ${FX_UNSUB:-domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789";} };
+testing: { ${FX_TESTING:-} };
+EOF
+	export FX_CONF
+}
+
+fx_member() {
+	local h=$1 did=${2:-did:plc:${1//[^a-z0-9]/}}
+	h_redis_cli HSET "relay:{m:$h}:member" did "$did" created "$(fx__now)" \
+	    suspended 0 >/dev/null || return 1
+	h_redis_cli SADD relay:members "$h" >/dev/null
+}
+
+fx_suspend() {
+	h_redis_cli HSET "relay:{m:$1}:member" suspended 1 \
+	    suspend_reason "$2" suspended_by "${3:-admin}" \
+	    suspended_at "$(fx__now)" >/dev/null
+}
+
+# fx__keys - one RSA and one Ed25519 key per test (made on first use)
+fx__keys() {
+	FX_KEYDIR=$H_TMP/dkimkeys
+	[[ -s $FX_KEYDIR/ed25519.pub.der ]] && return 0
+	install -d -m 0700 "$FX_KEYDIR"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	    -out "$FX_KEYDIR/rsa.pem" 2>/dev/null &&
+	openssl pkey -in "$FX_KEYDIR/rsa.pem" -pubout -outform DER \
+	    -out "$FX_KEYDIR/rsa.pub.der" 2>/dev/null &&
+	openssl genpkey -algorithm ED25519 -out "$FX_KEYDIR/ed25519.pem" \
+	    2>/dev/null &&
+	openssl pkey -in "$FX_KEYDIR/ed25519.pem" -pubout -outform DER \
+	    -out "$FX_KEYDIR/ed25519.pub.der" 2>/dev/null ||
+	    h_bail "fixtures: openssl could not make DKIM keys"
+	export FX_KEYDIR
+}
+
+fx_domain() {
+	local d=$1 h=$2 ver sel=rs1 ed=1 lu=0 fwd= sub=0
+	ver=$(($(fx__now) - 30 * 86400))
+	shift 2
+	while (($#)); do
+		case $1 in
+		--unverified) ver=0 ;;
+		--verified-at) ver=$2; shift ;;
+		--selector) sel=$2; shift ;;
+		--rsa-only) ed=0 ;;
+		--listunsub) lu=1 ;;
+		--forward) fwd=$2; shift ;;
+		--subdomains) sub=1 ;;
+		*) h_bail "fx_domain: unknown option $1" ;;
+		esac
+		shift
+	done
+	fx__keys
+	h_redis_cli HSET "relay:{d:$d}:domain" member "$h" \
+	    created "$(fx__now)" token "relay-verify=fixture-$d" \
+	    verified_at "$ver" selector "$sel" subdomains "$sub" \
+	    listunsub "$lu" forward_to "$fwd" >/dev/null || return 1
+	h_redis_cli DEL "relay:{d:$d}:dkim" >/dev/null
+	h_redis_cli -x HSET "relay:{d:$d}:dkim" "$sel:rsa" \
+	    <"$FX_KEYDIR/rsa.pem" >/dev/null
+	if ((ed)); then
+		h_redis_cli -x HSET "relay:{d:$d}:dkim" "$sel:ed25519" \
+		    <"$FX_KEYDIR/ed25519.pem" >/dev/null
+	fi
+	h_redis_cli HSET "relay:{d:$d}:dkim" "$sel:created" "$(fx__now)" \
+	    >/dev/null
+	h_redis_cli SADD relay:domains "$d" >/dev/null
+	h_redis_cli SADD "relay:{m:$h}:domains" "$d" >/dev/null
+}
+
+fx_dkim_txt() {
+	fx__keys
+	case $2 in
+	rsa)	printf 'v=DKIM1; k=rsa; p=%s\n' \
+		    "$(base64 -w0 <"$FX_KEYDIR/rsa.pub.der")" ;;
+	# RFC 8463: p= is the raw 32-byte key, the last 32 bytes of the SPKI
+	ed25519) printf 'v=DKIM1; k=ed25519; p=%s\n' \
+		    "$(tail -c 32 "$FX_KEYDIR/ed25519.pub.der" | base64 -w0)" ;;
+	*)	h_bail "fx_dkim_txt: rsa or ed25519" ;;
+	esac
+}
+
+# fx__split - a TXT value as "..." "..." strings of at most 255 bytes
+fx__split() {
+	local v=$1 out=
+	while ((${#v} > 255)); do
+		out+="\"${v:0:255}\" "
+		v=${v:255}
+	done
+	printf '%s"%s"\n' "$out" "$v"
+}
+
+fx_dkim_zone() {
+	local d=$1 sel
+	sel=$(h_redis_cli HGET "relay:{d:$d}:domain" selector)
+	printf '%sr._domainkey.%s. 300 IN TXT %s\n' "$sel" "$d" \
+	    "$(fx__split "$(fx_dkim_txt "$d" rsa)")"
+	printf '%se._domainkey.%s. 300 IN TXT %s\n' "$sel" "$d" \
+	    "$(fx__split "$(fx_dkim_txt "$d" ed25519)")"
+}
+
+fx_suppress() {
+	h_redis_cli HSET "relay:{m:$1}:suppress" "$2" \
+	    "{\"reason\":\"${3:-manual}\",\"at\":$(fx__now)}" >/dev/null
+}
+
+fx_passwd() {
+	FX_PASSWD=${FX_PASSWD:-$H_TMP/dovecot-passwd}
+	printf '%s:{PLAIN}%s\n' "$1" "$2" >>"$FX_PASSWD"
+	chmod 0644 "$FX_PASSWD"
+	export FX_PASSWD
+}
+
+fx_start_submission() {
+	[[ -n ${FX_PASSWD:-} ]] || h_bail "fx_start_submission: fx_passwd first"
+	h_start_dovecot passdb "  driver = passwd-file
+  args = scheme=PLAIN username_format=%Lu $FX_PASSWD"
+	SUB_PORT=$(h_port) || h_bail "no free port for submission"
+	export SUB_PORT
+	PF_MASTER_EXTRA="127.0.0.1:$SUB_PORT inet n - n - - smtpd
+  -o syslog_name=postfix-pf/submission
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$DV_AUTH_SOCK
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+${FX_SUB_OPTS:-}"
+	h_start_postfix
+	h_wait_port "$SUB_PORT" 10 || h_bail "submission port did not open"
+}
+
+fx_send() {
+	local from=$1 to=$2
+	shift 2
+	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN \
+	    --auth-user "$FX_USER" --auth-password "$FX_PASS" \
+	    --from "$from" --to "$to" "$@"
+}
