@@ -9,6 +9,7 @@
  * SEE ALSO
  *	rconn.h, rscript.c
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +31,26 @@ struct rconn {
 	int		 backoff_min, backoff_max;
 	int		 backoff;	/* current wait after a failure */
 	int64_t		 retry_at;	/* monotonic ms */
+	unsigned long	 attempts;	/* connects tried */
+	unsigned long	 failures;	/* connections lost or refused */
 	char		 err[256];
 };
 
 struct rconn *
 rconn_new(const struct conf_redis *cf)
 {
-	struct rconn *rc = xcalloc(1, sizeof(*rc));
+	struct rconn	*rc = xcalloc(1, sizeof(*rc));
+	struct sigaction sa;
+
+	/*
+	 * hiredis writes with write(2): a Redis that went away would raise
+	 * SIGPIPE and kill the program instead of failing one command. Unless
+	 * the program chose a handler of its own, ignore the signal.
+	 */
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
 
 	rc->socket = xstrdup(cf->socket ? cf->socket : "");
 	rc->host = xstrdup(cf->host ? cf->host : "127.0.0.1");
@@ -75,6 +89,14 @@ rconn_connected(const struct rconn *rc)
 }
 
 void
+rconn_counts(const struct rconn *rc, unsigned long *attempts,
+    unsigned long *failures)
+{
+	*attempts = rc->attempts;
+	*failures = rc->failures;
+}
+
+void
 rconn_seterr(struct rconn *rc, const char *why)
 {
 	snprintf(rc->err, sizeof(rc->err), "%s", why);
@@ -89,6 +111,7 @@ rconn_fail(struct rconn *rc, const char *why)
 		redisFree(rc->ctx);
 		rc->ctx = NULL;
 	}
+	rc->failures++;
 	rc->backoff = rc->backoff == 0 ? rc->backoff_min :
 	    (rc->backoff * 2 > rc->backoff_max ? rc->backoff_max :
 	    rc->backoff * 2);
@@ -137,6 +160,7 @@ rconn_ensure(struct rconn *rc)
 		return RCONN_EDOWN;
 	tv.tv_sec = rc->timeout_ms / 1000;
 	tv.tv_usec = (rc->timeout_ms % 1000) * 1000;
+	rc->attempts++;
 	if (rc->socket[0] != '\0')
 		rc->ctx = redisConnectUnixWithTimeout(rc->socket, tv);
 	else

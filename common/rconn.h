@@ -66,6 +66,10 @@ redisReply *rconn_reply(struct rconn *);
 const char *rconn_errstr(const struct rconn *);
 /* rconn_connected - 1 while a context is up */
 int	 rconn_connected(const struct rconn *);
+/* rconn_counts - connects tried and connections lost so far (for metrics) */
+void	 rconn_counts(const struct rconn *, unsigned long *attempts,
+	    unsigned long *failures);
+
 /* rconn_seterr - record a failure text without dropping the connection */
 void	 rconn_seterr(struct rconn *, const char *why);
 /* rconn_fail - drop the connection after a failure the caller saw */

@@ -23,3 +23,10 @@ clean-local: clean-local-integration
 clean-local-integration:
 	-rm -rf tests/logs
 .PHONY: clean-local-integration
+
+# The Redis store test drives common/'s rconn through a small probe.
+check_PROGRAMS += tests/integration/rstore_probe
+tests_integration_rstore_probe_SOURCES = tests/integration/rstore_probe.c
+tests_integration_rstore_probe_LDADD = $(RELAY_COMMON_LIBS)
+INTEGRATION_TESTS += tests/integration/test_redis_store.sh
+EXTRA_DIST += tests/integration/test_redis_store.sh

@@ -1,0 +1,103 @@
+#!/bin/bash
+# test_redis_store.sh - common/'s Redis store against a real redis-server:
+# unix socket and TCP, AUTH and db, the schema version, scripts by SHA with
+# NOSCRIPT recovery, the command timeout, and reconnecting with backoff
+# after Redis goes away (tests/integration/rstore_probe.c drives rconn).
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+h_init redis_store
+h_need redis-server redis-cli
+
+probe=$H_BUILDDIR/tests/integration/rstore_probe
+[[ -x $probe ]] || h_bail "$probe not built (make check builds it)"
+
+h_start_redis tcp persist
+conf() {	# conf FILE REDIS-SETTINGS
+	printf 'redis: { %s };\n' "$2" >"$1"
+}
+conf unix.conf "socket = \"$REDIS_SOCK\"; timeout_ms = 300; reconnect_min_ms = 100; reconnect_max_ms = 400;"
+
+# --- unix socket, schema version ----------------------------------------
+out=$("$probe" -c unix.conf ping schema 2>&1)
+h_like "ping over the unix socket" "$out" '^ping ok PONG'
+h_like "empty Redis gets our schema version" "$out" 'schema ok 1'
+h_is "relay:schema written" "$(h_redis_cli GET relay:schema)" 1
+h_redis_cli SET relay:schema 99 >/dev/null
+out=$("$probe" -c unix.conf schema 2>&1)
+h_like "another schema version is reported" "$out" '^schema other 99'
+h_redis_cli SET relay:schema 1 >/dev/null
+
+# --- NOSCRIPT: scripts flushed under a live connection -------------------
+out=$("$probe" -c unix.conf script flush script 2>&1)
+h_is "EVALSHA, SCRIPT FLUSH, EVALSHA again" \
+    "$(echo "$out" | awk '{print $1, $2}' | tr '\n' ' ')" \
+    "script ok flush ok script ok "
+
+# --- TCP, AUTH, db ---------------------------------------------------------
+h_redis_cli CONFIG SET requirepass 's3cret pass' >/dev/null
+export REDISCLI_AUTH='s3cret pass'
+conf tcp.conf "host = \"127.0.0.1\"; port = $REDIS_PORT; password = \"s3cret pass\"; db = 3; timeout_ms = 300;"
+out=$("$probe" -c tcp.conf set probe:key in-db-3 get probe:key 2>&1)
+h_like "TCP with AUTH and SELECT" "$out" 'get ok in-db-3'
+h_is "the value is in db 3" "$(h_redis_cli -n 3 GET probe:key)" in-db-3
+h_is "and not in db 0" "$(h_redis_cli -n 0 EXISTS probe:key)" 0
+conf badpass.conf "host = \"127.0.0.1\"; port = $REDIS_PORT; password = \"wrong\"; timeout_ms = 300;"
+out=$("$probe" -c badpass.conf ping 2>&1); rc=$?
+h_is "wrong password fails the step" "$rc" 1
+h_like "and says why" "$out" 'AUTH: .*(WRONGPASS|invalid)'
+conf nopass.conf "host = \"127.0.0.1\"; port = $REDIS_PORT; timeout_ms = 300;"
+out=$("$probe" -c nopass.conf schema 2>&1)
+h_like "no password against requirepass: NOAUTH, not a crash" "$out" 'NOAUTH'
+conf baddb.conf "socket = \"$REDIS_SOCK\"; password = \"s3cret pass\"; db = 1000; timeout_ms = 300;"
+out=$("$probe" -c baddb.conf ping 2>&1)
+h_like "a db Redis does not have" "$out" 'SELECT 1000: .*(out of range|invalid)'
+h_redis_cli CONFIG SET requirepass '' >/dev/null
+unset REDISCLI_AUTH
+
+# --- bad relay.conf --------------------------------------------------------
+printf 'redis: { prot = 6379; };\n' >typo.conf
+out=$("$probe" -c typo.conf ping 2>&1); rc=$?
+h_is "a typo in relay.conf exits 78" "$rc" 78
+h_like "naming file:line and the key" "$out" 'typo\.conf:1: .*redis\.prot'
+
+# --- command timeout: a Redis that hangs (stopped, its socket still open) --
+# The kernel still accepts connections to the stopped server; nothing answers.
+kill -STOP "$REDIS_PID"
+out=$("$probe" -c unix.conf ping 2>&1)
+kill -CONT "$REDIS_PID"
+ms=$(sed -n 's/.* ms=\([0-9]*\).*/\1/p' <<<"$out")
+h_like "a hung Redis fails the command" "$out" '^ping fail connected=0'
+if [[ -n $ms ]] && ((ms >= 250 && ms < 1000)); then
+	h_ok "within the timeout (300 ms): $ms ms"
+else
+	h_fail "within the timeout (300 ms)" "took ${ms:-?} ms: $out"
+fi
+
+# --- Redis goes away and comes back ----------------------------------------
+# 40 pings 50 ms apart (about 2 s); Redis is killed after ~0.5 s and back
+# after ~1.3 s. The backoff (100, 200, 400 ms) keeps connects to a handful
+# while Redis is away, and the pings after its return succeed again on the
+# same struct rconn.
+h_start_daemon probe "$probe" -c unix.conf loop 40 50
+sleep 0.5
+h_kill_redis
+sleep 0.8
+h_restart_redis
+h_wait_for 10 bash -c '! kill -0 '"$(h_daemon_pid probe)"' 2>/dev/null'
+log=$H_LOG/probe.log
+first_fail=$(grep -n 'fail' "$log" | head -1 | cut -d: -f1)
+last_fail=$(grep -n 'fail' "$log" | tail -1 | cut -d: -f1)
+h_check "pings failed while Redis was away" test -n "$first_fail"
+h_is "all 40 pings ran" "$(grep -c '^ping' "$log")" 40
+h_check "the ones after it came back succeeded" \
+    bash -c "tail -n 3 '$log' | grep -qv fail && ! tail -n 3 '$log' | grep -q fail"
+h_check "failure was only a window" test "${last_fail:-0}" -lt 40
+attempts=$(grep -o 'attempts=[0-9]*' "$log" | tail -1 | cut -d= -f2)
+if [[ -n $attempts ]] && ((attempts <= 8)); then
+	h_ok "backoff: $attempts connects during ~0.8 s outage (not one per ping)"
+else
+	h_fail "backoff" "attempts=${attempts:-?}"$'\n'"$(cat "$log")"
+fi
+slow=$(awk '/fail/ { sub(/ms=/, "", $5); if ($5 + 0 > 350) n++ } END { print n + 0 }' "$log")
+h_is "no failed ping took longer than the timeout" "$slow" 0
+h_is "data survived the restart (AOF)" "$(h_redis_cli GET relay:schema)" 1
+h_done
