@@ -36,6 +36,9 @@
 #   RELAY_TEST_TIMEOUT    seconds per test (default 300 for scripts, 60 for
 #                         programs); KILL follows 10 s after TERM
 #   RELAY_TESTS_FILTER    extended regex; only tests whose path matches run
+#   RELAY_TEST_WRAPPER    command put before each compiled test, e.g.
+#                         "valgrind -q --error-exitcode=9 --leak-check=full"
+#                         (make check-valgrind)
 #   RELAY_KEEP_TMP=1      passed on: lib.sh keeps its temp dir and says where
 # Passed to every test: RELAY_TOP_SRCDIR, RELAY_TOP_BUILDDIR,
 # RELAY_TEST_NAME, RELAY_TEST_LOGDIR (BUILDDIR/tests/logs).
@@ -168,7 +171,8 @@ run_one() {
 		cmd=(bash "$path")
 	else
 		limit=${RELAY_TEST_TIMEOUT:-60}
-		cmd=("$path")
+		# shellcheck disable=SC2206
+		cmd=(${RELAY_TEST_WRAPPER:-} "$path")
 	fi
 
 	start=$(now_ms)
