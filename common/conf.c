@@ -66,13 +66,6 @@ errs_add(struct errs *e, const config_setting_t *s, const char *key,
 	e->buf[e->used] = '\0';
 }
 
-/* field - the address of a declaration's field in conf */
-static void *
-field(struct relay_conf *conf, size_t offset)
-{
-	return (char *)conf + offset;
-}
-
 /* list_free - free a NULL-terminated string list */
 static void
 list_free(char **list)
@@ -113,19 +106,19 @@ apply_default(struct relay_conf *conf, const struct conf_decl *d)
 
 	switch (d->type) {
 	case CONF_STRING:
-		*(char **)field(conf, d->offset) = xstrdup(d->def_str);
+		*(char **)conf_field(conf, d->offset) = xstrdup(d->def_str);
 		break;
 	case CONF_INT:
 	case CONF_BOOL:
 	case CONF_DURATION:
-		*(int *)field(conf, d->offset) = (int)d->def_num;
+		*(int *)conf_field(conf, d->offset) = (int)d->def_num;
 		break;
 	case CONF_PERCENT:
-		*(double *)field(conf, d->offset) = d->def_num;
+		*(double *)conf_field(conf, d->offset) = d->def_num;
 		break;
 	case CONF_STRLIST:
-		*(char ***)field(conf, d->offset) = list_from_commas(d->def_str,
-		    (int *)field(conf, d->offset2));
+		*(char ***)conf_field(conf, d->offset) = list_from_commas(d->def_str,
+		    (int *)conf_field(conf, d->offset2));
 		break;
 	case CONF_TIERS:
 		for (i = 0; i < conf_default_ntiers; i++) {
@@ -163,9 +156,9 @@ conf_free(struct relay_conf *conf)
 		const struct conf_decl *d = &conf_decls[i];
 
 		if (d->type == CONF_STRING)
-			free(*(char **)field(conf, d->offset));
+			free(*(char **)conf_field(conf, d->offset));
 		else if (d->type == CONF_STRLIST)
-			list_free(*(char ***)field(conf, d->offset));
+			list_free(*(char ***)conf_field(conf, d->offset));
 	}
 	free(conf->path);
 	free(conf);
@@ -343,9 +336,9 @@ set_strlist(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 		    "got %s", type_name(s));
 		return;
 	}
-	list_free(*(char ***)field(conf, d->offset));
-	*(char ***)field(conf, d->offset) = list;
-	*(int *)field(conf, d->offset2) = n;
+	list_free(*(char ***)conf_field(conf, d->offset));
+	*(char ***)conf_field(conf, d->offset) = list;
+	*(int *)conf_field(conf, d->offset2) = n;
 }
 
 /* tier_int - one integer member of a tier group; -1 when bad */
@@ -461,8 +454,8 @@ set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 			    type_name(s));
 			return;
 		}
-		free(*(char **)field(conf, d->offset));
-		*(char **)field(conf, d->offset) =
+		free(*(char **)conf_field(conf, d->offset));
+		*(char **)conf_field(conf, d->offset) =
 		    xstrdup(config_setting_get_string(s));
 		return;
 	case CONF_INT:
@@ -473,7 +466,7 @@ set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 		}
 		v = (double)config_setting_get_int64(s);
 		if (check_range(e, s, key, d, v) == 0)
-			*(int *)field(conf, d->offset) = (int)v;
+			*(int *)conf_field(conf, d->offset) = (int)v;
 		return;
 	case CONF_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
@@ -481,7 +474,7 @@ set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 			    type_name(s));
 			return;
 		}
-		*(int *)field(conf, d->offset) = config_setting_get_bool(s);
+		*(int *)conf_field(conf, d->offset) = config_setting_get_bool(s);
 		return;
 	case CONF_DURATION:
 		if (is_int(s))
@@ -493,7 +486,7 @@ set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 			return;
 		}
 		if (check_range(e, s, key, d, v) == 0)
-			*(int *)field(conf, d->offset) = (int)v;
+			*(int *)conf_field(conf, d->offset) = (int)v;
 		return;
 	case CONF_PERCENT:
 		if (is_int(s))
@@ -506,7 +499,7 @@ set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 			return;
 		}
 		if (check_range(e, s, key, d, v) == 0)
-			*(double *)field(conf, d->offset) = v;
+			*(double *)conf_field(conf, d->offset) = v;
 		return;
 	case CONF_STRLIST:
 		set_strlist(conf, e, s, key, d);
@@ -730,88 +723,4 @@ conf_load(const char *path, struct relay_conf **out, char *errbuf,
 	}
 	*out = conf;
 	return 0;
-}
-
-/* dump_string - a libconfig string literal */
-static void
-dump_string(FILE *fp, const char *s)
-{
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(fp, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(fp, "\\x%02x", (unsigned char)*s);
-		else
-			fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
-void
-conf_dump(const struct relay_conf *conf, FILE *fp)
-{
-	struct relay_conf *c = (struct relay_conf *)conf;
-	const char	*section = NULL;
-	size_t		 i;
-	int		 j;
-
-	fprintf(fp, "# relay.conf as read from %s\n", conf->path);
-	for (i = 0; i < conf_ndecls; i++) {
-		const struct conf_decl *d = &conf_decls[i];
-
-		if (section == NULL || strcmp(section, d->section) != 0) {
-			if (section != NULL)
-				fprintf(fp, "};\n");
-			section = d->section;
-			fprintf(fp, "%s = {\n", section);
-		}
-		fprintf(fp, "  %s = ", d->name);
-		switch (d->type) {
-		case CONF_STRING: {
-			const char *v = *(char **)field(c, d->offset);
-
-			dump_string(fp, d->secret && *v ? "********" : v);
-			break;
-		}
-		case CONF_INT:
-		case CONF_DURATION:
-			fprintf(fp, "%d", *(int *)field(c, d->offset));
-			break;
-		case CONF_BOOL:
-			fprintf(fp, "%s", *(int *)field(c, d->offset) ?
-			    "true" : "false");
-			break;
-		case CONF_PERCENT:
-			fprintf(fp, "%.4g", *(double *)field(c, d->offset));
-			if (*(double *)field(c, d->offset) ==
-			    floor(*(double *)field(c, d->offset)))
-				fprintf(fp, ".0");
-			break;
-		case CONF_STRLIST: {
-			char **l = *(char ***)field(c, d->offset);
-
-			fprintf(fp, "[ ");
-			for (j = 0; l[j] != NULL; j++) {
-				fprintf(fp, j ? ", " : "");
-				dump_string(fp, l[j]);
-			}
-			fprintf(fp, " ]");
-			break;
-		}
-		case CONF_TIERS:
-			fprintf(fp, "(");
-			for (j = 0; j < c->warming.ntiers; j++)
-				fprintf(fp, "%s\n    { days = %d; per_hour = %d; "
-				    "per_day = %d; }", j ? "," : "",
-				    c->warming.tiers[j].days,
-				    c->warming.tiers[j].per_hour,
-				    c->warming.tiers[j].per_day);
-			fprintf(fp, " )");
-			break;
-		}
-		fprintf(fp, ";\n");
-	}
-	if (section != NULL)
-		fprintf(fp, "};\n");
 }

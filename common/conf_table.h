@@ -38,6 +38,13 @@ struct conf_decl {
 extern const struct conf_decl conf_decls[];
 extern const size_t conf_ndecls;
 
+/* conf_field - the address of a declaration's field in a config */
+static inline void *
+conf_field(struct relay_conf *conf, size_t offset)
+{
+	return (char *)conf + offset;
+}
+
 /* The default warming schedule: full rate at day 14. */
 extern const struct conf_tier_default {
 	int days, per_hour, per_day;

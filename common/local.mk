@@ -6,7 +6,8 @@ common_librelay_a_SOURCES = \
 	common/addr.c common/addr.h \
 	common/clock.c common/clock.h \
 	common/conditions.c common/conditions.h \
-	common/conf.c common/conf.h common/conf_table.c common/conf_table.h \
+	common/conf.c common/conf.h common/conf_dump.c \
+	common/conf_table.c common/conf_table.h \
 	common/daemon.c common/daemon.h \
 	common/ident.c common/ident.h \
 	common/log.c common/log.h \
