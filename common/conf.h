@@ -55,6 +55,8 @@ struct conf_policyd {
 	int	 max_attrs;		/* attributes in one request */
 	int	 max_request;		/* bytes in one request */
 	int	 idle_timeout_s;
+	int	 request_timeout_s;	/* first byte to end of one request */
+	int	 max_clients;		/* open connections, all listeners */
 };
 
 struct conf_tracker {
@@ -106,6 +108,12 @@ struct conf_unsubscribe {
 	char	*https_url;		/* optional, TOKEN appended */
 };
 
+struct conf_relayctl {
+	char	*spf_include;		/* SPF include: of the relay; empty: no check */
+	int	 verify_interval_s;	/* domain verify --watch: between checks */
+	int	 verify_timeout_s;	/* domain verify --watch: give up after */
+};
+
 struct conf_testing {
 	int	 clock_offset_s;	/* shifts "now"; tests only */
 };
@@ -122,6 +130,7 @@ struct relay_conf {
 	struct conf_suspension	 suspension;
 	struct conf_dkim	 dkim;
 	struct conf_unsubscribe	 unsubscribe;
+	struct conf_relayctl	 relayctl;
 	struct conf_testing	 testing;
 };
 

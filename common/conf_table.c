@@ -76,6 +76,10 @@ const struct conf_decl conf_decls[] = {
 	    "most bytes in one policy request"),
 	DUR("policyd", "idle_timeout", 330, 1, 86400, policyd.idle_timeout_s,
 	    "close a client connection idle this long (Postfix: 300 s)"),
+	DUR("policyd", "request_timeout", 10, 1, 3600, policyd.request_timeout_s,
+	    "a request must be complete this long after its first byte"),
+	INT("policyd", "max_clients", 4096, 1, 1000000, policyd.max_clients,
+	    "open connections (policy and socketmap); more are closed at once"),
 
 	STR("tracker", "maillog", "/var/log/mail.log", tracker.maillog,
 	    "the file Postfix writes through maillog_file"),
@@ -132,6 +136,15 @@ const struct conf_decl conf_decls[] = {
 	    "secret for unsubscribe tokens, at least 32 characters"),
 	STR("unsubscribe", "https_url", "", unsubscribe.https_url,
 	    "one-click URL the token is appended to; empty: mailto only"),
+
+	STR("relayctl", "spf_include", "", relayctl.spf_include,
+	    "domain of the relay's SPF record, for include: in members' SPF"),
+	DUR("relayctl", "verify_interval", 300, 1, 86400,
+	    relayctl.verify_interval_s,
+	    "domain verify --watch: time between two checks"),
+	DUR("relayctl", "verify_timeout", 3600, 1, 30 * DAY,
+	    relayctl.verify_timeout_s,
+	    "domain verify --watch: give up after this long"),
 
 	INT("testing", "clock_offset", 0, -3650 * DAY, 3650 * DAY,
 	    testing.clock_offset_s,

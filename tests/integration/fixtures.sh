@@ -56,6 +56,8 @@ fx__now() { date +%s; }
 fx_conf() {
 	FX_CONF=${1:-$H_TMP/relay.conf}
 	local dns=
+	# (a default with double quotes inside ${...:-} loses them in a here-doc)
+	local unsub=${FX_UNSUB:-'domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789";'}
 	if [[ -n ${DNS_PORT:-} ]]; then
 		dns="nameserver = \"127.0.0.1\"; port = $DNS_PORT;"
 	fi
@@ -71,7 +73,7 @@ dns: { $dns };
 warming: { ${FX_WARMING:-} };
 suspension: { ${FX_SUSPENSION:-} };
 dkim: { ${FX_DKIM:-} };
-unsubscribe: { ${FX_UNSUB:-domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789";} };
+unsubscribe: { $unsub };
 testing: { ${FX_TESTING:-} };
 EOF
 	export FX_CONF
@@ -126,7 +128,7 @@ fx_domain() {
 	done
 	fx__keys
 	h_redis_cli HSET "relay:{d:$d}:domain" member "$h" \
-	    created "$(fx__now)" token "relay-verify=fixture-$d" \
+	    created "$(fx__now)" token "fixture-$d" \
 	    verified_at "$ver" selector "$sel" subdomains "$sub" \
 	    listunsub "$lu" forward_to "$fwd" >/dev/null || return 1
 	h_redis_cli DEL "relay:{d:$d}:dkim" >/dev/null
@@ -208,4 +210,30 @@ fx_send() {
 	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN \
 	    --auth-user "$FX_USER" --auth-password "$FX_PASS" \
 	    --from "$from" --to "$to" "$@"
+}
+
+# fx_message HANDLE QID SENDER RCPT[,RCPT...] [MESSAGE-ID] - the records
+# relay-milter writes at end of data for an accepted message (SCHEMA.md,
+# "Who writes what", step 4), for tests that must not wait for the milter:
+# relay:{m:H}:msg:QID (domain, sender, rcpts as a JSON array, message_id,
+# accepted; TTL 30 d), QID in relay:{m:H}:inflight and :recent,
+# relay:{q:QID}:qid = H (TTL 7 d), "H QID" in relay:{x:SHA256}:msgid.
+# Addresses are taken as given (pass them normalised: lower case).
+fx_message() {
+	local h=$1 qid=$2 sender=$3 rcpts=$4 mid=${5:-<$2@fixture.test>}
+	local now json='' r sha
+	now=$(fx__now)
+	for r in ${rcpts//,/ }; do
+		json+="${json:+,}\"$r\""
+	done
+	sha=$(printf '%s' "$mid" | sha256sum | cut -d' ' -f1)
+	h_redis_cli HSET "relay:{m:$h}:msg:$qid" domain "${sender#*@}" \
+	    sender "$sender" rcpts "[$json]" message_id "$mid" \
+	    accepted "$now" >/dev/null || return 1
+	h_redis_cli EXPIRE "relay:{m:$h}:msg:$qid" $((30 * 86400)) >/dev/null
+	h_redis_cli ZADD "relay:{m:$h}:inflight" "$now" "$qid" >/dev/null
+	h_redis_cli ZADD "relay:{m:$h}:recent" "$now" "$qid" >/dev/null
+	h_redis_cli SET "relay:{q:$qid}:qid" "$h" EX $((7 * 86400)) >/dev/null
+	h_redis_cli SADD "relay:{x:$sha}:msgid" "$h $qid" >/dev/null
+	h_redis_cli EXPIRE "relay:{x:$sha}:msgid" $((30 * 86400)) >/dev/null
 }
