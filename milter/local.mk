@@ -1,1 +1,73 @@
-# milter/local.mk - filled in by the milter work
+# milter/local.mk - relay-milter, its tests, fuzz harness, scripts and docs.
+
+sbin_PROGRAMS += milter/relay-milter
+
+# The pure parts, shared by the program and its unit tests.
+MILTER_CORE = milter/from.c milter/from.h milter/decide.c milter/decide.h \
+	milter/listunsub.c milter/listunsub.h milter/keycache.c milter/keycache.h
+
+milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h \
+	milter/store.c milter/store.h milter/sign.c milter/sign.h \
+	milter/tcpopt.c milter/tcpopt.h milter/pkcache.c milter/pkcache.h \
+	$(MILTER_CORE)
+# libmilter is linked statically so that its accept() and read() can be
+# wrapped (milter/tcpopt.c: TCP_NODELAY, TCP_QUICKACK).
+milter_relay_milter_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=accept,--wrap=read
+milter_relay_milter_LDADD = -l:libmilter.a \
+	$(OPENDKIM_LIBS) $(RELAY_COMMON_LIBS)
+
+RELAY_LUA += common/lua/milter_record.lua common/lua/milter_msgid.lua
+
+dist_man_MANS += doc/relay-milter.8
+EXTRA_DIST += contrib/postfix/milter.cf
+
+# Unit tests
+check_PROGRAMS += tests/unit/test_milter_from
+tests_unit_test_milter_from_SOURCES = tests/unit/test_milter_from.c milter/from.c
+tests_unit_test_milter_from_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter
+tests_unit_test_milter_from_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_milter_from
+
+check_PROGRAMS += tests/unit/test_milter_decide
+tests_unit_test_milter_decide_SOURCES = tests/unit/test_milter_decide.c \
+	milter/decide.c milter/listunsub.c milter/keycache.c
+tests_unit_test_milter_decide_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter
+tests_unit_test_milter_decide_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_milter_decide
+
+check_PROGRAMS += tests/unit/test_milter_sign
+tests_unit_test_milter_sign_SOURCES = tests/unit/test_milter_sign.c \
+	milter/sign.c milter/pkcache.c
+tests_unit_test_milter_sign_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter
+tests_unit_test_milter_sign_LDADD = $(OPENDKIM_LIBS) $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_milter_sign
+
+# Integration tests
+INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
+	tests/integration/test_milter_redis.sh
+EXTRA_DIST += tests/integration/test_milter_enroll.sh \
+	tests/integration/test_milter_redis.sh
+
+# Fuzz harness for the From: parser (replayed over its corpus in make check)
+check_PROGRAMS += tests/fuzz/replay_from
+tests_fuzz_replay_from_SOURCES = tests/fuzz/fuzz_from.c tests/fuzz/replay.c milter/from.c
+tests_fuzz_replay_from_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/milter -DFUZZ_NAME='"from"'
+tests_fuzz_replay_from_LDADD = $(FUZZ_LDADD)
+UNIT_TESTS += tests/fuzz/replay_from
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_from
+tests_fuzz_fuzz_from_SOURCES = tests/fuzz/fuzz_from.c milter/from.c
+tests_fuzz_fuzz_from_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/milter
+tests_fuzz_fuzz_from_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_from_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_from_LDADD = $(FUZZ_LDADD)
+FUZZ_TARGETS += from
+endif
+
+# Benchmark (not part of make check): make bench-milter
+EXTRA_DIST += tests/bench/milter/bench.sh tests/bench/milter/smtpload.py
+bench-milter: milter/relay-milter
+	@RELAY_TOP_SRCDIR='$(abs_top_srcdir)' RELAY_TOP_BUILDDIR='$(abs_top_builddir)' \
+	  $(SHELL) $(top_srcdir)/tests/bench/milter/bench.sh
+.PHONY: bench-milter

@@ -1,0 +1,21 @@
+-- milter_record.lua - relay-milter's record of one accepted message
+-- (SCHEMA.md, "Who writes what", step 4). All keys share {m:HANDLE}.
+-- KEYS[1] relay:{m:H}:msg:QID   KEYS[2] relay:{m:H}:inflight
+-- KEYS[3] relay:{m:H}:recent
+-- ARGV[1] queue id  ARGV[2] now (s)  ARGV[3] tracker.status_ttl (s)
+-- ARGV[4] domain  ARGV[5] envelope sender  ARGV[6] Message-ID ("" if none)
+-- ARGV[7..] recipients (normalised)
+-- Returns 1.
+local rcpts = {}
+for i = 7, #ARGV do
+  rcpts[#rcpts + 1] = ARGV[i]
+end
+local now = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'domain', ARGV[4], 'sender', ARGV[5],
+  'rcpts', cjson.encode(rcpts), 'message_id', ARGV[6], 'accepted', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (now - ttl))
+return 1

@@ -1,0 +1,85 @@
+/*
+ * NAME
+ *	decide - relay-milter's decisions (enrollment, List-Unsubscribe)
+ * DESCRIPTION
+ *	Pure functions; see decide.h for the rules.
+ * SEE ALSO
+ *	decide.h, mlfi.c, tests/unit/test_milter_decide.c
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "decide.h"
+
+size_t
+decide_candidates(const char *domain, char out[][ADDR_BUFSIZE], size_t max)
+{
+	const char *p = domain;
+	size_t	 n = 0;
+
+	while (n < max && p != NULL && *p != '\0' && strchr(p, '.') != NULL) {
+		snprintf(out[n++], ADDR_BUFSIZE, "%s", p);
+		p = strchr(p, '.');
+		if (p != NULL)
+			p++;
+	}
+	return n;
+}
+
+/* owned - the verdict for the record that decides */
+static int
+owned(const char *handle, const char *domain, const struct dom_fact *f,
+    char *detail, size_t len)
+{
+	if (strcmp(f->member, handle) != 0) {
+		snprintf(detail, len, "domain %s is not enrolled under your "
+		    "account", domain);
+		return DECIDE_REJECT;
+	}
+	if (f->verified_at <= 0) {
+		snprintf(detail, len, "domain %s is not verified yet",
+		    f->domain);
+		return DECIDE_REJECT;
+	}
+	return DECIDE_ALLOW;
+}
+
+int
+decide_domain(const char *handle, const char *domain,
+    const struct dom_fact *f, size_t n, size_t *match, char *detail,
+    size_t detaillen)
+{
+	size_t	 i;
+
+	detail[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (!f[i].exists)
+			continue;
+		if (i > 0 && !f[i].subdomains) {
+			/* The nearest record decides: no subdomains there. */
+			if (strcmp(f[i].member, handle) == 0)
+				snprintf(detail, detaillen, "subdomain %s of %s "
+				    "is not allowed to send", domain,
+				    f[i].domain);
+			else
+				snprintf(detail, detaillen, "domain %s is not "
+				    "enrolled under your account", domain);
+			return DECIDE_REJECT;
+		}
+		*match = i;
+		return owned(handle, domain, &f[i], detail, detaillen);
+	}
+	snprintf(detail, detaillen, "domain %s is not enrolled under your "
+	    "account", domain);
+	return DECIDE_REJECT;
+}
+
+int
+decide_listunsub(const struct dom_fact *d, const struct conf_unsubscribe *u,
+    int has_own, size_t nrcpt)
+{
+	if (!d->listunsub || has_own || nrcpt != 1)
+		return 0;
+	return u->domain != NULL && u->domain[0] != '\0' &&
+	    u->hmac_key != NULL && u->hmac_key[0] != '\0';
+}

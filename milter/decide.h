@@ -1,0 +1,72 @@
+/*
+ * NAME
+ *	decide - relay-milter's decisions, pure functions of the facts
+ * DESCRIPTION
+ *	The callbacks (mlfi.c) read the facts from Redis (store.c), call
+ *	these, and apply the verdict. Nothing here does I/O, so every rule
+ *	is unit-tested (tests/unit/test_milter_decide.c).
+ *
+ *	Enrollment: a sending domain D is allowed for member H when the
+ *	domain record of D names H and is verified (verified_at > 0), or,
+ *	when D has no record, the nearest enrolled parent of D names H, is
+ *	verified and allows subdomains. The record that decided is the one
+ *	whose DKIM key and List-Unsubscribe setting apply. The reply detail
+ *	never says which other member holds a domain.
+ *
+ *	List-Unsubscribe: added when the deciding domain opts in,
+ *	unsubscribe.domain and unsubscribe.hmac_key are set, the message has
+ *	no List-Unsubscribe of its own, and it has exactly one recipient (a
+ *	token binds one recipient; with several the header is left out).
+ */
+#ifndef RELAY_MILTER_DECIDE_H
+#define RELAY_MILTER_DECIDE_H
+
+#include <stddef.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "ident.h"
+
+/* Most domains looked at for one address: itself and its parents. */
+#define DECIDE_MAX_CANDS	8
+#define DECIDE_SELECTOR_MAX	64
+#define DECIDE_DETAIL_MAX	256
+
+/* What Redis says about one domain (relay:{d:D}:domain). */
+struct dom_fact {
+	char		 domain[ADDR_BUFSIZE];
+	int		 exists;
+	char		 member[IDENT_HANDLE_MAX + 1];
+	long long	 verified_at;
+	int		 subdomains;
+	int		 listunsub;
+	char		 selector[DECIDE_SELECTOR_MAX];
+};
+
+enum {
+	DECIDE_ALLOW = 0,
+	DECIDE_REJECT = 1
+};
+
+/*
+ * decide_candidates - the domain and its parents of two labels or more,
+ * nearest first, into out (at most max). Returns how many.
+ */
+size_t	 decide_candidates(const char *domain, char out[][ADDR_BUFSIZE],
+	    size_t max);
+
+/*
+ * decide_domain - may member handle send as domain? f[0..n) are the facts
+ * for decide_candidates(domain) in the same order. DECIDE_ALLOW with
+ * *match the index of the deciding record, or DECIDE_REJECT with a detail
+ * for the reply ("domain x.test is not enrolled under your account").
+ */
+int	 decide_domain(const char *handle, const char *domain,
+	    const struct dom_fact *f, size_t n, size_t *match, char *detail,
+	    size_t detaillen);
+
+/* decide_listunsub - 1 when the List-Unsubscribe headers are to be added */
+int	 decide_listunsub(const struct dom_fact *d,
+	    const struct conf_unsubscribe *u, int has_own, size_t nrcpt);
+
+#endif

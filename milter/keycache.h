@@ -1,0 +1,40 @@
+/*
+ * NAME
+ *	keycache - DKIM private keys of recently seen domains
+ * DESCRIPTION
+ *	Keys are read from Redis (relay:{d:D}:dkim) once per domain and
+ *	selector and then served from here for dkim.key_cache seconds. The
+ *	selector is part of the lookup, and the milter reads the domain's
+ *	active selector from Redis with every message, so a rotation (a new
+ *	selector) takes effect with the next message; a key replaced under
+ *	the same selector within key_cache seconds. A key_cache of 0 turns
+ *	the cache off. Shared by all threads (one mutex).
+ * OWNERSHIP
+ *	keycache_get() returns copies that the caller frees.
+ */
+#ifndef RELAY_MILTER_KEYCACHE_H
+#define RELAY_MILTER_KEYCACHE_H
+
+#include <stdint.h>
+
+/* Most entries kept; past it, stale entries are dropped, then the oldest. */
+#define KEYCACHE_MAX	4096
+
+struct keycache;
+
+struct keycache *keycache_new(int ttl_s);
+void	 keycache_free(struct keycache *);
+
+/*
+ * keycache_get - 1 and copies of the keys (*ed may be NULL) when (domain,
+ * sel) was stored less than ttl seconds before now_ms, else 0.
+ */
+int	 keycache_get(struct keycache *, const char *domain, const char *sel,
+	    int64_t now_ms, char **rsa, char **ed);
+/* keycache_put - store (or replace) the keys of (domain, sel); ed may be NULL */
+void	 keycache_put(struct keycache *, const char *domain, const char *sel,
+	    int64_t now_ms, const char *rsa, const char *ed);
+/* keycache_count - entries held (tests) */
+unsigned keycache_count(struct keycache *);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * NAME
+ *	listunsub - the List-Unsubscribe header values (RFC 2369, RFC 8058)
+ * DESCRIPTION
+ *	listunsub_build() makes, for one member and one recipient,
+ *	    List-Unsubscribe: <mailto:unsub+TOKEN@DOMAIN>[, <HTTPS_URL TOKEN>]
+ *	and, only when an https URL is configured,
+ *	    List-Unsubscribe-Post: List-Unsubscribe=One-Click
+ *	(RFC 8058 3.1: one-click needs an HTTPS URI in List-Unsubscribe).
+ *	The tokens are common/token.h's HMACs binding member and recipient.
+ *	Pure: no I/O, no state.
+ */
+#ifndef RELAY_MILTER_LISTUNSUB_H
+#define RELAY_MILTER_LISTUNSUB_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+#define LISTUNSUB_MAX	1200
+
+/*
+ * listunsub_build - the List-Unsubscribe value into lu and the
+ * List-Unsubscribe-Post value into post ("" when none). 0, or -1 when the
+ * configuration lacks a domain or key, or a token cannot be made.
+ */
+int	 listunsub_build(const struct conf_unsubscribe *u, const char *handle,
+	    const char *rcpt, char *lu, size_t lulen, char *post,
+	    size_t postlen);
+
+#endif

@@ -1,0 +1,547 @@
+/*
+ * NAME
+ *	mlfi - relay-milter's libmilter callbacks
+ * DESCRIPTION
+ *	See mlfi.h. Per-connection state is made in connect and freed in
+ *	close (which may see NULL); per-message state is reset at MAIL
+ *	FROM, EOM and abort.
+ * SEE ALSO
+ *	decide.c (the rules), store.c (Redis), sign.c (libopendkim),
+ *	from.c (the From: parser), listunsub.c
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conditions.h"
+#include "decide.h"
+#include "from.h"
+#include "ident.h"
+#include "keycache.h"
+#include "listunsub.h"
+#include "log.h"
+#include "mlfi.h"
+#include "rconn.h"
+#include "sign.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define QID_MAX		64
+
+struct hdr {
+	char	*name;
+	char	*value;
+};
+
+struct msg {
+	int		 active;		/* an authenticated transaction */
+	char		 sender[ADDR_BUFSIZE];
+	char		 domain[ADDR_BUFSIZE];	/* envelope domain */
+	char		**rcpts;
+	size_t		 nrcpt, rcap;
+	struct hdr	*h;
+	size_t		 nh, hcap;
+	int		 nfrom;
+	int		 has_lu;
+	char		*msgid;
+	struct signer	*sg;
+	char		 sdomain[ADDR_BUFSIZE];	/* From: (signing) domain */
+	char		 lu[LISTUNSUB_MAX];
+	char		 post[64];
+};
+
+struct conn {
+	struct rconn	*rc;
+	char		 handle[IDENT_HANDLE_MAX + 1];
+	struct msg	 m;
+};
+
+static const struct relay_conf *conf;
+static struct keycache *keys;
+
+/* The pool: Redis connections not in use by a milter connection. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rconn **pool;
+static size_t npool, poolcap;
+
+static struct rconn *
+pool_get(void)
+{
+	struct rconn *rc = NULL;
+
+	pthread_mutex_lock(&pool_lock);
+	if (npool > 0)
+		rc = pool[--npool];
+	pthread_mutex_unlock(&pool_lock);
+	return rc != NULL ? rc : rconn_new(&conf->redis);
+}
+
+static void
+pool_put(struct rconn *rc)
+{
+	if (rc == NULL)
+		return;
+	pthread_mutex_lock(&pool_lock);
+	if (npool == poolcap) {
+		poolcap = poolcap ? poolcap * 2 : 16;
+		pool = xrealloc(pool, poolcap * sizeof(*pool));
+	}
+	pool[npool++] = rc;
+	pthread_mutex_unlock(&pool_lock);
+}
+
+/* qid_of - the queue id macro, or "" */
+static const char *
+qid_of(SMFICTX *ctx)
+{
+	const char *q = smfi_getsymval(ctx, "i");
+
+	return q != NULL ? q : "";
+}
+
+static void
+msg_reset(struct msg *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nrcpt; i++)
+		free(m->rcpts[i]);
+	free(m->rcpts);
+	for (i = 0; i < m->nh; i++) {
+		free(m->h[i].name);
+		free(m->h[i].value);
+	}
+	free(m->h);
+	free(m->msgid);
+	sign_free(m->sg);
+	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * verdict - set the reply of a condition and return what libmilter needs.
+ * A '%' in the detail would be read as a format by libmilter: it becomes
+ * a space.
+ */
+static sfsistat
+verdict(SMFICTX *ctx, enum cond_id id, const char *detail)
+{
+	const struct cond *c = cond_get(id);
+	char	 text[512], *p;
+
+	cond_text(id, detail, text, sizeof(text));
+	for (p = text; *p; p++)
+		if (*p == '%')
+			*p = ' ';
+	smfi_setreply(ctx, (char *)c->code, (char *)c->dsn, text);
+	return cond_is_temporary(id) ? SMFIS_TEMPFAIL : SMFIS_REJECT;
+}
+
+/* tempfail - log what failed and answer queue_full */
+static sfsistat
+tempfail(SMFICTX *ctx, struct conn *cn, const char *stage, const char *what,
+    const char *why)
+{
+	struct logkv kv;
+
+	logkv_init(&kv, qid_of(ctx));
+	logkv_str(&kv, "stage", stage);
+	logkv_str(&kv, "member", cn->handle);
+	logkv_str(&kv, "action", "tempfail");
+	logkv_str(&kv, "failed", what);
+	logkv_str(&kv, "why", why);
+	logkv_emit(&kv, LOG_WARNING);
+	return verdict(ctx, COND_QUEUE_FULL, NULL);
+}
+
+/* refuse - log a refusal and answer with the condition */
+static sfsistat
+refuse(SMFICTX *ctx, struct conn *cn, const char *stage, enum cond_id id,
+    const char *addr, const char *detail)
+{
+	struct logkv kv;
+
+	logkv_init(&kv, qid_of(ctx));
+	logkv_str(&kv, "stage", stage);
+	logkv_str(&kv, "member", cn->handle);
+	logkv_str(&kv, "addr", addr);
+	logkv_str(&kv, "action", "reject");
+	logkv_str(&kv, "condition", cond_get(id)->json);
+	logkv_str(&kv, "detail", detail);
+	logkv_emit(&kv, LOG_INFO);
+	return verdict(ctx, id, detail);
+}
+
+/*
+ * check_domain - may the connection's member send as domain? 0 allowed
+ * (*fact the deciding record), 1 refused (detail set), -1 Redis failed.
+ */
+static int
+check_domain(struct conn *cn, const char *domain, struct dom_fact *fact,
+    char *detail, size_t dlen, const char **why)
+{
+	char		 cands[DECIDE_MAX_CANDS][ADDR_BUFSIZE];
+	struct dom_fact	 f[DECIDE_MAX_CANDS];
+	size_t		 n, match = 0;
+
+	n = decide_candidates(domain, cands, DECIDE_MAX_CANDS);
+	if (store_domains(cn->rc, cands, n, f, why) != 0)
+		return -1;
+	if (decide_domain(cn->handle, domain, f, n, &match, detail, dlen) !=
+	    DECIDE_ALLOW)
+		return 1;
+	*fact = f[match];
+	return 0;
+}
+
+static sfsistat
+mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	struct conn *cn = xcalloc(1, sizeof(*cn));
+
+	smfi_setpriv(ctx, cn);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn	*cn = smfi_getpriv(ctx);
+	const char	*auth = smfi_getsymval(ctx, "{auth_authen}");
+	const char	*why;
+	char		 detail[DECIDE_DETAIL_MAX];
+	struct dom_fact	 fact;
+	int		 e;
+
+	if (cn == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_reset(&cn->m);
+	cn->handle[0] = '\0';
+	if (auth == NULL || auth[0] == '\0')
+		return SMFIS_ACCEPT;	/* inbound: a reply to an enrolled domain */
+	if (ident_handle_norm(auth, cn->handle, sizeof(cn->handle), &why) < 0)
+		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, auth,
+		    "login is not a member handle");
+	if (argv[0] == NULL || strcmp(argv[0], "<>") == 0 || argv[0][0] == '\0')
+		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, "<>",
+		    "the null sender <> is not allowed for members");
+	if ((e = addr_split(argv[0], NULL, 0, cn->m.domain,
+	    sizeof(cn->m.domain))) != ADDR_OK ||
+	    addr_norm(argv[0], cn->m.sender, sizeof(cn->m.sender)) != ADDR_OK)
+		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, argv[0],
+		    addr_strerror(e));
+	if (cn->rc == NULL)
+		cn->rc = pool_get();
+	e = check_domain(cn, cn->m.domain, &fact, detail, sizeof(detail), &why);
+	if (e < 0)
+		return tempfail(ctx, cn, "mail", "redis", why);
+	if (e > 0)
+		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED,
+		    cn->m.sender, detail);
+	cn->m.active = 1;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn	*cn = smfi_getpriv(ctx);
+	char		 addr[ADDR_BUFSIZE];
+	const char	*why;
+	int		 s;
+
+	if (cn == NULL || !cn->m.active)
+		return SMFIS_TEMPFAIL;
+	/*
+	 * An address addr.c cannot normalise cannot be on a suppression
+	 * list (only normalised addresses are stored there): it goes on,
+	 * recorded as given.
+	 */
+	if (addr_norm(argv[0], addr, sizeof(addr)) == ADDR_OK) {
+		s = store_suppressed(cn->rc, cn->handle, addr, &why);
+		if (s < 0)
+			return tempfail(ctx, cn, "rcpt", "redis", why);
+		if (s > 0)
+			return refuse(ctx, cn, "rcpt",
+			    COND_RECIPIENT_SUPPRESSED, addr, NULL);
+	} else
+		snprintf(addr, sizeof(addr), "%s", argv[0]);
+	if (cn->m.nrcpt == cn->m.rcap) {
+		cn->m.rcap = cn->m.rcap ? cn->m.rcap * 2 : 4;
+		cn->m.rcpts = xrealloc(cn->m.rcpts,
+		    cn->m.rcap * sizeof(*cn->m.rcpts));
+	}
+	cn->m.rcpts[cn->m.nrcpt++] = xstrdup(addr);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn	*cn = smfi_getpriv(ctx);
+	struct msg	*m;
+
+	if (cn == NULL || !cn->m.active)
+		return SMFIS_TEMPFAIL;
+	m = &cn->m;
+	if (strcasecmp(name, "From") == 0)
+		m->nfrom++;
+	else if (strcasecmp(name, "List-Unsubscribe") == 0 ||
+	    strcasecmp(name, "List-Unsubscribe-Post") == 0)
+		m->has_lu = 1;
+	else if (strcasecmp(name, "Message-ID") == 0 && m->msgid == NULL) {
+		/* The identifier alone, as Postfix logs it: <...> */
+		const char *p = value + strspn(value, " \t\r\n");
+		size_t n = strcspn(p, " \t\r\n");
+
+		m->msgid = xstrndup(p, n);
+	}
+	if (m->nh == m->hcap) {
+		m->hcap = m->hcap ? m->hcap * 2 : 16;
+		m->h = xrealloc(m->h, m->hcap * sizeof(*m->h));
+	}
+	m->h[m->nh].name = xstrdup(name);
+	m->h[m->nh].value = xstrdup(value);
+	m->nh++;
+	return SMFIS_CONTINUE;
+}
+
+/* header_from - the one From: address; 0, or a FROM_E* with detail set */
+static int
+header_from(const struct msg *m, struct from_result *fr, const char **detail)
+{
+	size_t	 i;
+	int	 e;
+
+	memset(fr, 0, sizeof(*fr));
+	if (m->nfrom == 0) {
+		*detail = "the message has no From: header";
+		return FROM_ENOADDR;
+	}
+	if (m->nfrom > 1) {
+		*detail = "the message has more than one From: header";
+		return FROM_EMANY;
+	}
+	for (i = 0; i < m->nh; i++)
+		if (strcasecmp(m->h[i].name, "From") == 0)
+			break;
+	e = from_parse(m->h[i].value, strlen(m->h[i].value), fr);
+	*detail = from_strerror(e);
+	return e;
+}
+
+/* make_signer - keys (cached or from Redis) and a signer for the domain */
+static int
+make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
+    const char **what, const char **why)
+{
+	char	*rsa = NULL, *ed = NULL;
+
+	if (!keycache_get(keys, f->domain, f->selector, clock_mono_ms(), &rsa,
+	    &ed)) {
+		*what = "dkim key";
+		if (store_dkim(cn->rc, f->domain, f->selector, 1, &rsa, &ed,
+		    why) != 0)
+			return -1;
+		keycache_put(keys, f->domain, f->selector, clock_mono_ms(),
+		    rsa, ed);
+	}
+	*what = "dkim sign";
+	cn->m.sg = sign_new(qid_of(ctx)[0] ? qid_of(ctx) : "relay-milter",
+	    f->domain, f->selector, rsa, conf->dkim.ed25519 ? ed : NULL, why);
+	free(rsa);
+	free(ed);
+	return cn->m.sg != NULL ? 0 : -1;
+}
+
+static sfsistat
+mlfi_eoh(SMFICTX *ctx)
+{
+	struct conn		*cn = smfi_getpriv(ctx);
+	struct msg		*m;
+	struct from_result	 fr;
+	struct dom_fact		 fact;
+	char			 detail[DECIDE_DETAIL_MAX];
+	const char		*d, *why = "", *what;
+	size_t			 i;
+	int			 e;
+
+	if (cn == NULL || !cn->m.active)
+		return SMFIS_TEMPFAIL;
+	m = &cn->m;
+	if (header_from(m, &fr, &d) != FROM_OK)
+		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED,
+		    fr.addr, d);
+	e = check_domain(cn, fr.domain, &fact, detail, sizeof(detail), &why);
+	if (e < 0)
+		return tempfail(ctx, cn, "header", "redis", why);
+	if (e > 0)
+		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, fr.addr,
+		    detail);
+	snprintf(m->sdomain, sizeof(m->sdomain), "%s", fact.domain);
+	if (make_signer(ctx, cn, &fact, &what, &why) != 0)
+		return tempfail(ctx, cn, "header", what, why);
+	if (decide_listunsub(&fact, &conf->unsubscribe, m->has_lu, m->nrcpt) &&
+	    listunsub_build(&conf->unsubscribe, cn->handle, m->rcpts[0], m->lu,
+	    sizeof(m->lu), m->post, sizeof(m->post)) != 0)
+		return tempfail(ctx, cn, "header", "list-unsubscribe",
+		    "token could not be made");
+	for (i = 0; i < m->nh; i++)
+		if (sign_header(m->sg, m->h[i].name, m->h[i].value, &why) != 0)
+			return tempfail(ctx, cn, "header", "dkim sign", why);
+	/* Our headers are appended at EOM: sign them in the same place. */
+	if ((m->lu[0] != '\0' &&
+	    sign_header(m->sg, "List-Unsubscribe", m->lu, &why) != 0) ||
+	    (m->post[0] != '\0' &&
+	    sign_header(m->sg, "List-Unsubscribe-Post", m->post, &why) != 0) ||
+	    sign_eoh(m->sg, &why) != 0)
+		return tempfail(ctx, cn, "header", "dkim sign", why);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
+{
+	struct conn	*cn = smfi_getpriv(ctx);
+	const char	*why;
+
+	if (cn == NULL || cn->m.sg == NULL)
+		return SMFIS_TEMPFAIL;
+	if (sign_body(cn->m.sg, buf, len, &why) != 0)
+		return tempfail(ctx, cn, "body", "dkim sign", why);
+	return SMFIS_CONTINUE;
+}
+
+/* log_accept - the one line for an accepted message */
+static void
+log_accept(const char *qid, const struct conn *cn, int nsig)
+{
+	struct logkv	 kv;
+
+	logkv_init(&kv, qid);
+	logkv_str(&kv, "stage", "eom");
+	logkv_str(&kv, "member", cn->handle);
+	logkv_str(&kv, "sender", cn->m.sender);
+	logkv_str(&kv, "domain", cn->m.sdomain);
+	logkv_int(&kv, "nrcpt", (long long)cn->m.nrcpt);
+	logkv_int(&kv, "signatures", nsig);
+	logkv_int(&kv, "list_unsubscribe", cn->m.lu[0] != '\0');
+	logkv_str(&kv, "action", "accept");
+	logkv_emit(&kv, LOG_INFO);
+}
+
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct conn		*cn = smfi_getpriv(ctx);
+	struct msg		*m;
+	struct store_record	 rec;
+	const char		*qid = qid_of(ctx), *why;
+	int			 nsig, i;
+	sfsistat		 r;
+
+	if (cn == NULL || cn->m.sg == NULL)
+		return SMFIS_TEMPFAIL;
+	m = &cn->m;
+	if (qid[0] == '\0') {
+		r = tempfail(ctx, cn, "eom", "queue id",
+		    "no {i} macro: add it to milter_end_of_data_macros");
+		goto out;
+	}
+	if (sign_eom(m->sg, &nsig, &why) != 0) {
+		r = tempfail(ctx, cn, "eom", "dkim sign", why);
+		goto out;
+	}
+	if ((m->lu[0] && smfi_addheader(ctx, "List-Unsubscribe", m->lu) !=
+	    MI_SUCCESS) || (m->post[0] && smfi_addheader(ctx,
+	    "List-Unsubscribe-Post", m->post) != MI_SUCCESS)) {
+		r = tempfail(ctx, cn, "eom", "milter", "cannot add a header");
+		goto out;
+	}
+	for (i = nsig - 1; i >= 0; i--)
+		if (smfi_insheader(ctx, 0, "DKIM-Signature",
+		    (char *)sign_result(m->sg, i)) != MI_SUCCESS) {
+			r = tempfail(ctx, cn, "eom", "milter",
+			    "cannot insert DKIM-Signature");
+			goto out;
+		}
+	rec.qid = qid;
+	rec.handle = cn->handle;
+	rec.domain = m->sdomain;
+	rec.sender = m->sender;
+	rec.message_id = m->msgid != NULL ? m->msgid : "";
+	rec.rcpts = (const char **)m->rcpts;
+	rec.nrcpt = m->nrcpt;
+	rec.now = clock_now();
+	if (store_record(cn->rc, conf, &rec, &why) != 0) {
+		r = tempfail(ctx, cn, "eom", "redis", why);
+		goto out;
+	}
+	log_accept(qid, cn, nsig);
+	r = SMFIS_CONTINUE;
+out:
+	msg_reset(m);
+	return r;
+}
+
+static sfsistat
+mlfi_abort(SMFICTX *ctx)
+{
+	struct conn *cn = smfi_getpriv(ctx);
+
+	if (cn != NULL)
+		msg_reset(&cn->m);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_close(SMFICTX *ctx)
+{
+	struct conn *cn = smfi_getpriv(ctx);
+
+	if (cn == NULL)
+		return SMFIS_CONTINUE;
+	msg_reset(&cn->m);
+	pool_put(cn->rc);
+	free(cn);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc mlfi_desc = {
+	.xxfi_name = "relay-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS,
+	.xxfi_connect = mlfi_connect,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = mlfi_envrcpt,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+};
+
+int
+mlfi_init(const struct relay_conf *cf)
+{
+	conf = cf;
+	keys = keycache_new(cf->dkim.key_cache_s);
+	return 0;
+}
+
+void
+mlfi_shutdown(void)
+{
+	size_t i;
+
+	for (i = 0; i < npool; i++)
+		rconn_free(pool[i]);
+	free(pool);
+	pool = NULL;
+	npool = poolcap = 0;
+	keycache_free(keys);
+	keys = NULL;
+}

@@ -1,0 +1,126 @@
+/*
+ * NAME
+ *	relay-milter - enrollment checks, suppression, DKIM, List-Unsubscribe
+ * SUMMARY
+ *	relay-milter [-fdV] [-c relay.conf]
+ * DESCRIPTION
+ *	The milter every authenticated message passes through (Postfix
+ *	smtpd_milters). main() loads relay.conf, checks the Redis schema,
+ *	opens the libmilter socket (milter.socket), drops privileges,
+ *	detaches unless -f, and hands over to smfi_main(); the callbacks
+ *	are in mlfi.c. SIGTERM stops it (libmilter finishes open sessions).
+ * SEE ALSO
+ *	relay-milter(8), mlfi.c, relay.conf(5)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "daemon.h"
+#include "log.h"
+#include "mlfi.h"
+#include "pkcache.h"
+#include "rconn.h"
+#include "rkeys.h"
+#include "rscript.h"
+#include "sign.h"
+#include "tcpopt.h"
+
+#define PROG	"relay-milter"
+
+/*
+ * schema - refuse to run against a Redis of another schema version. A
+ * Redis that cannot be asked now is not fatal: every message tempfails
+ * until it comes back.
+ */
+static int
+schema(const struct relay_conf *cf)
+{
+	struct rconn	*rc = rconn_new(&cf->redis);
+	char		 found[64];
+	int		 r;
+
+	r = rscript_schema_check(rc, found, sizeof(found));
+	if (r < 0)
+		log_warn("redis not reachable at start-up (%s): messages are "
+		    "tempfailed until it is", rconn_errstr(rc));
+	else if (r > 0)
+		log_err("redis holds schema version %s, this program speaks "
+		    "%s", found, RKEY_SCHEMA_VERSION);
+	rconn_free(rc);
+	return r > 0 ? -1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon_opts	 opts;
+	struct relay_conf	*cf;
+	char			 err[256];
+	mode_t			 um;
+	int			 r;
+
+	daemon_getopt(argc, argv, PROG, &opts);
+	cf = daemon_load_conf(opts.conf_path, PROG);
+	log_open(PROG, opts.foreground);
+	log_set_debug(opts.debug);
+	clock_set_offset(cf->testing.clock_offset_s);
+	if (schema(cf) != 0)
+		return 1;
+	pkcache_init(PKCACHE_KEEP_S);
+	if (sign_lib_init(0) != 0) {
+		log_err("libopendkim could not be initialised");
+		return 1;
+	}
+	tcpopt_enable(cf->milter.tcp_quickack);
+	if (smfi_setconn(cf->milter.socket) != MI_SUCCESS ||
+	    smfi_settimeout(cf->milter.timeout_s) != MI_SUCCESS ||
+	    smfi_register(mlfi_desc) != MI_SUCCESS) {
+		log_err("libmilter refused the socket %s", cf->milter.socket);
+		return 1;
+	}
+	/* Postfix (another user) must be able to write a unix socket. */
+	um = umask(0111);
+	r = smfi_opensocket(1);
+	umask(um);
+	if (r != MI_SUCCESS) {
+		log_err("cannot open the milter socket %s", cf->milter.socket);
+		return 1;
+	}
+	if (daemon_drop(cf->daemon.user, cf->daemon.group, err,
+	    sizeof(err)) != 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	if (!opts.foreground && daemon_detach() != 0) {
+		log_err("cannot detach");
+		return 1;
+	}
+	if (daemon_pidfile(cf->milter.pid_file) != 0)
+		log_warn("cannot write pid file %s", cf->milter.pid_file);
+	if (mlfi_init(cf) != 0)
+		return 1;
+	log_info("relay-milter listening on %s", cf->milter.socket);
+	r = smfi_main();
+	{
+		unsigned long nd, qa, dec, hit;
+
+		tcpopt_counts(&nd, &qa);
+		pkcache_counts(&dec, &hit);
+		log_info("relay-milter stopping: tcp_nodelay=%lu tcp_quickack=%lu "
+		    "key_decodes=%lu key_cache_hits=%lu", nd, qa, dec, hit);
+	}
+	mlfi_shutdown();
+	sign_lib_close();
+	pkcache_clear();
+	if (cf->milter.pid_file[0] != '\0')
+		unlink(cf->milter.pid_file);
+	conf_free(cf);
+	return r == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,222 @@
+/*
+ * NAME
+ *	store - relay-milter's Redis reads and writes
+ * DESCRIPTION
+ *	Reads are pipelined where a decision needs several keys (one round
+ *	trip for a domain and its parents). A reply of the wrong type is a
+ *	temporary failure like a dead connection: never read as "no".
+ * SEE ALSO
+ *	store.h, common/SCHEMA.md, common/lua/milter_record.lua,
+ *	common/lua/milter_msgid.lua
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rconn.h"
+#include "rkeys.h"
+#include "rscript.h"
+#include "store.h"
+#include "xalloc.h"
+
+/* field - copy a string or nil element into buf; 1 when it was a string */
+static int
+field(const redisReply *e, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (e->type != REDIS_REPLY_STRING)
+		return 0;
+	snprintf(buf, len, "%.*s", (int)e->len, e->str);
+	return 1;
+}
+
+int
+store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
+    struct dom_fact *out, const char **why)
+{
+	static const char *fields[] = { "member", "verified_at", "subdomains",
+	    "listunsub", "selector" };
+	char		 key[RKEY_MAX], num[32];
+	const char	*argv[7];
+	redisReply	*r;
+	size_t		 i, j;
+	int		 bad = 0;
+
+	argv[0] = "HMGET";
+	argv[1] = key;
+	for (j = 0; j < 5; j++)
+		argv[2 + j] = fields[j];
+	for (i = 0; i < n; i++) {
+		if (rkey(key, sizeof(key), RKEY_DOMAIN, cands[i], NULL) < 0) {
+			*why = "domain not usable as a key";
+			return STORE_ETEMP;
+		}
+		if (rconn_append(rc, 7, argv, NULL) != RCONN_OK) {
+			*why = rconn_errstr(rc);
+			return STORE_ETEMP;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct dom_fact *f = &out[i];
+
+		memset(f, 0, sizeof(*f));
+		snprintf(f->domain, sizeof(f->domain), "%s", cands[i]);
+		if ((r = rconn_reply(rc)) == NULL) {
+			*why = rconn_errstr(rc);
+			return STORE_ETEMP;
+		}
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 5) {
+			rconn_seterr(rc, r->type == REDIS_REPLY_ERROR ? r->str :
+			    "HMGET: unexpected reply");
+			bad = 1;	/* keep reading: the pipeline must drain */
+			freeReplyObject(r);
+			continue;
+		}
+		f->exists = field(r->element[0], f->member, sizeof(f->member));
+		field(r->element[1], num, sizeof(num));
+		f->verified_at = strtoll(num, NULL, 10);
+		field(r->element[2], num, sizeof(num));
+		f->subdomains = strcmp(num, "1") == 0;
+		field(r->element[3], num, sizeof(num));
+		f->listunsub = strcmp(num, "1") == 0;
+		field(r->element[4], f->selector, sizeof(f->selector));
+		freeReplyObject(r);
+	}
+	if (bad) {
+		*why = rconn_errstr(rc);
+		return STORE_ETEMP;
+	}
+	return 0;
+}
+
+int
+store_suppressed(struct rconn *rc, const char *handle, const char *addr,
+    const char **why)
+{
+	char		 key[RKEY_MAX];
+	const char	*argv[3] = { "HEXISTS", key, addr };
+	redisReply	*r;
+	int		 res;
+
+	if (rkey(key, sizeof(key), RKEY_SUPPRESS, handle, NULL) < 0) {
+		*why = "handle not usable as a key";
+		return STORE_ETEMP;
+	}
+	if ((r = rconn_cmdargv(rc, 3, argv, NULL)) == NULL) {
+		*why = rconn_errstr(rc);
+		return STORE_ETEMP;
+	}
+	if (r->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		*why = "HEXISTS: unexpected reply";
+		return STORE_ETEMP;
+	}
+	res = r->integer != 0;
+	freeReplyObject(r);
+	return res;
+}
+
+int
+store_dkim(struct rconn *rc, const char *domain, const char *sel,
+    int want_ed, char **rsa, char **ed, const char **why)
+{
+	char		 key[RKEY_MAX], frsa[DECIDE_SELECTOR_MAX + 8];
+	char		 fed[DECIDE_SELECTOR_MAX + 12];
+	const char	*argv[4] = { "HMGET", key, frsa, fed };
+	redisReply	*r;
+
+	*rsa = *ed = NULL;
+	if (sel[0] == '\0') {
+		*why = "domain has no DKIM selector";
+		return STORE_ETEMP;
+	}
+	if (rkey(key, sizeof(key), RKEY_DKIM, domain, NULL) < 0) {
+		*why = "domain not usable as a key";
+		return STORE_ETEMP;
+	}
+	snprintf(frsa, sizeof(frsa), "%s:rsa", sel);
+	snprintf(fed, sizeof(fed), "%s:ed25519", sel);
+	if ((r = rconn_cmdargv(rc, 4, argv, NULL)) == NULL) {
+		*why = rconn_errstr(rc);
+		return STORE_ETEMP;
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+		freeReplyObject(r);
+		*why = "HMGET dkim: unexpected reply";
+		return STORE_ETEMP;
+	}
+	if (r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[0]->len == 0) {
+		freeReplyObject(r);
+		*why = "DKIM rsa key missing";
+		return STORE_ETEMP;
+	}
+	*rsa = xstrndup(r->element[0]->str, r->element[0]->len);
+	if (want_ed && r->element[1]->type == REDIS_REPLY_STRING &&
+	    r->element[1]->len > 0)
+		*ed = xstrndup(r->element[1]->str, r->element[1]->len);
+	freeReplyObject(r);
+	return 0;
+}
+
+/* done - a reply from rscript_call/rconn_cmdargv: 0, or STORE_ETEMP */
+static int
+done(struct rconn *rc, redisReply *r, const char **why)
+{
+	if (r == NULL) {
+		*why = rconn_errstr(rc);
+		return STORE_ETEMP;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+store_record(struct rconn *rc, const struct relay_conf *cf,
+    const struct store_record *m, const char **why)
+{
+	char		 kmsg[RKEY_MAX], kinf[RKEY_MAX], krec[RKEY_MAX];
+	char		 kqid[RKEY_MAX], kmid[RKEY_MAX], now[32], ttl[32];
+	char		 rttl[32], hq[RKEY_MAX];
+	const char	*keys[3] = { kmsg, kinf, krec };
+	const char	*mkeys[1] = { kmid };
+	const char	*margs[2] = { hq, ttl };
+	const char	*setv[5] = { "SET", kqid, m->handle, "EX", rttl };
+	const char	**args;
+	redisReply	*r;
+	size_t		 i;
+
+	if (rkey(kmsg, sizeof(kmsg), RKEY_MSG, m->handle, m->qid) < 0 ||
+	    rkey(kinf, sizeof(kinf), RKEY_INFLIGHT, m->handle, NULL) < 0 ||
+	    rkey(krec, sizeof(krec), RKEY_RECENT, m->handle, NULL) < 0 ||
+	    rkey(kqid, sizeof(kqid), RKEY_QID, m->qid, NULL) < 0) {
+		*why = "queue id or handle not usable as a key";
+		return STORE_ETEMP;
+	}
+	snprintf(now, sizeof(now), "%lld", (long long)m->now);
+	snprintf(ttl, sizeof(ttl), "%d", cf->tracker.status_ttl_s);
+	snprintf(rttl, sizeof(rttl), "%d", cf->milter.record_ttl_s);
+	snprintf(hq, sizeof(hq), "%s %s", m->handle, m->qid);
+
+	args = xcalloc(6 + m->nrcpt, sizeof(*args));
+	args[0] = m->qid;
+	args[1] = now;
+	args[2] = ttl;
+	args[3] = m->domain;
+	args[4] = m->sender;
+	args[5] = m->message_id;
+	for (i = 0; i < m->nrcpt; i++)
+		args[6 + i] = m->rcpts[i];
+	/* The queue id -> member record last: the tracker keys on it. */
+	r = rscript_call(rc, rscript_get("milter_record"), 3, keys,
+	    (int)(6 + m->nrcpt), args);
+	free(args);
+	if (done(rc, r, why) != 0)
+		return STORE_ETEMP;
+	if (m->message_id[0] != '\0' &&
+	    rkey(kmid, sizeof(kmid), RKEY_MSGID, m->message_id, NULL) > 0 &&
+	    done(rc, rscript_call(rc, rscript_get("milter_msgid"), 1, mkeys,
+	    2, margs), why) != 0)
+		return STORE_ETEMP;
+	return done(rc, rconn_cmdargv(rc, 5, setv, NULL), why);
+}

@@ -1,0 +1,60 @@
+/*
+ * NAME
+ *	store - what relay-milter reads from and writes to Redis
+ * DESCRIPTION
+ *	The I/O half of the decisions: each function gathers facts for
+ *	decide.c or writes the record of an accepted message, through one
+ *	rconn (one per thread). Key names come from rkey(); the writes that
+ *	touch several keys are Lua scripts (common/lua/milter_*.lua).
+ *	Every function returns 0 (or a count) on success and STORE_ETEMP
+ *	when Redis could not answer (down, timeout, error reply, a missing
+ *	or unreadable value): the caller then tempfails (queue_full), with
+ *	rconn_errstr() or the message in why for the log line.
+ * OWNERSHIP
+ *	Strings returned through char ** are the caller's (free()).
+ */
+#ifndef RELAY_MILTER_STORE_H
+#define RELAY_MILTER_STORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "conf.h"
+#include "decide.h"
+
+struct rconn;
+
+#define STORE_ETEMP	(-1)
+
+/* store_domains - facts for the candidate domains cands[0..n) */
+int	 store_domains(struct rconn *, char cands[][ADDR_BUFSIZE], size_t n,
+	    struct dom_fact *out, const char **why);
+
+/* store_suppressed - 1 when addr is on handle's suppression list, else 0 */
+int	 store_suppressed(struct rconn *, const char *handle, const char *addr,
+	    const char **why);
+
+/*
+ * store_dkim - the PEM keys of selector sel of domain: *rsa must exist,
+ * *ed is NULL when the domain has no Ed25519 key (or want_ed is 0).
+ */
+int	 store_dkim(struct rconn *, const char *domain, const char *sel,
+	    int want_ed, char **rsa, char **ed, const char **why);
+
+/* One accepted message, for the tracker. */
+struct store_record {
+	const char	 *qid;
+	const char	 *handle;
+	const char	 *domain;
+	const char	 *sender;
+	const char	 *message_id;	/* "" when the message has none */
+	const char	**rcpts;
+	size_t		  nrcpt;
+	time_t		  now;
+};
+
+/* store_record - write the record (SCHEMA.md step 4) */
+int	 store_record(struct rconn *, const struct relay_conf *,
+	    const struct store_record *, const char **why);
+
+#endif

@@ -1,0 +1,228 @@
+#!/bin/bash
+# test_milter_enroll.sh - relay-milter end to end through the private
+# Postfix (submission with Dovecot SASL, smtpd_milters on loopback TCP):
+# envelope and header From: enrollment checks, the hostile From: forms,
+# suppressed recipients, unauthenticated mail, DKIM signatures (rsa-sha256
+# and ed25519-sha256) checked by dkimpy after Postfix delivered the
+# message, List-Unsubscribe, the queue-id record, and a key rotation
+# without a restart.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init milter_enroll
+h_need_root
+h_need redis-server postfix swaks dovecot openssl
+[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+/usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null ||
+    h_skip_all "python3-dkim and python3-nacl needed to verify signatures"
+
+h_start_redis
+h_start_sink --crlf
+MPORT=$(h_port)
+FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789"; https_url = "https://relay.test/u/";'
+fx_conf
+fx_member alice
+fx_member bob
+fx_domain alice.test alice --listunsub
+fx_domain plain.test alice --rsa-only
+fx_domain sub.test alice --subdomains
+fx_domain new.test alice --unverified
+fx_domain bob.test bob
+fx_domain nokey.test alice --rsa-only
+fx_domain badkey.test alice --rsa-only
+fx_suppress alice gone@rcpt.test hard_bounce
+
+h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
+h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+
+FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
+  -o milter_default_action=tempfail
+  -o milter_mail_macros={auth_authen}
+  -o milter_end_of_data_macros=i
+  -o local_header_rewrite_clients="
+# local_header_rewrite_clients empty: Postfix neither rewrites nor adds
+# header addresses for the members' clients (the default treats loopback
+# clients as local), so the milter sees the From: the client sent.
+# Unauthenticated mail (the plain smtpd) passes the milter too.
+PF_MAIN_EXTRA="smtpd_milters = inet:127.0.0.1:$MPORT
+milter_default_action = tempfail"
+fx_passwd alice key-alice
+fx_passwd bob key-bob
+fx_start_submission
+FX_USER=alice FX_PASS=key-alice
+
+# verify MSG - dkimpy over every DKIM-Signature, keys from the fixtures
+cat >"$H_BIN/verify.py" <<'EOF'
+import dkim, json, sys
+keys = json.load(open(sys.argv[2]))
+msg = open(sys.argv[1], 'rb').read()
+# drop the sink's own trace lines
+msg = b''.join(l for l in msg.splitlines(True) if not l.startswith(b'X-Sink-'))
+def dnsfunc(name, timeout=5):
+    return keys.get(name.decode().rstrip('.'), '').encode()
+d = dkim.DKIM(msg)
+n = sum(1 for l in msg.splitlines() if l.lower().startswith(b'dkim-signature:'))
+for i in range(n):
+    ok = d.verify(idx=i, dnsfunc=dnsfunc)
+    print(i, 'pass' if ok else 'fail')
+EOF
+rsa_txt=$(fx_dkim_txt x rsa)
+ed_txt=$(fx_dkim_txt x ed25519)
+keys_json() {	# every selector the test uses, for every domain
+	local d s sep='' out='{'
+	for d in alice.test plain.test sub.test; do
+		for s in rs1 rs2; do
+			out+="$sep\"${s}r._domainkey.$d\":\"$rsa_txt\",\"${s}e._domainkey.$d\":\"$ed_txt\""
+			sep=,
+		done
+	done
+	echo "$out}"
+}
+keys_json >"$H_TMP/keys.json"
+verify() { /usr/bin/python3 "$H_BIN/verify.py" "$1" "$H_TMP/keys.json" 2>&1; }
+# the message at the sink with this Subject
+sunk() { h_wait_for 20 h_sink_find "^Subject: $1.?\$" >/dev/null && h_sink_find "^Subject: $1.?\$" | head -1; }
+
+# --- enrolled, verified: accepted, signed twice, both verify after delivery
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: t-ok' 2>&1)
+h_like "enrolled From accepted" "$out" '<-  250 2\.0\.0 Ok: queued as'
+qid=$(sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$out" | head -1)
+f=$(sunk t-ok)
+h_check "message arrived" test -n "$f"
+h_is "two DKIM signatures" "$(grep -c '^DKIM-Signature:' "$f")" 2
+h_like "rsa-sha256 signature, selector rs1r" "$(tr -d '\r\n\t ' <"$f")" 'a=rsa-sha256;.*s=rs1r;'
+h_like "ed25519-sha256 signature, selector rs1e" "$(tr -d '\r\n\t ' <"$f")" 'a=ed25519-sha256;.*s=rs1e;'
+h_is "both signatures verify (dkimpy)" "$(verify "$f")" $'0 pass\n1 pass'
+h_like "relaxed/relaxed, d=alice.test" "$(tr -d '\r\n\t ' <"$f")" 'c=relaxed/relaxed;d=alice.test;'
+h_like "From oversigned" "$(tr -d '\r\n\t ' <"$f" | grep -o ';h=[^;]*' | head -1 | tr A-Z a-z)" 'from:.*from'
+h_like "List-Unsubscribe added" "$(cat "$f")" 'List-Unsubscribe: <mailto:unsub\+alice\.[a-z2-7]{16}@unsub\.relay\.test>, <https://relay\.test/u/'
+h_like "List-Unsubscribe-Post added" "$(cat "$f")" 'List-Unsubscribe-Post: List-Unsubscribe=One-Click'
+h_like "List-Unsubscribe signed" "$(tr -d '\r\n\t ' <"$f" | grep -o ';h=[^;]*' | head -1 | tr A-Z a-z)" 'list-unsubscribe:.*list-unsubscribe-post'
+
+# --- the queue-id record for the tracker (SCHEMA.md step 4)
+h_is "qid -> member" "$(h_redis_cli GET "relay:{q:$qid}:qid")" alice
+h_is "message domain" "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" domain)" alice.test
+h_is "message sender" "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" sender)" a@alice.test
+h_is "message rcpts" "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" rcpts)" '["r@rcpt.test"]'
+h_like "message-id kept" "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" message_id)" '^<.+>$'
+h_check "in inflight" test -n "$(h_redis_cli ZSCORE 'relay:{m:alice}:inflight' "$qid")"
+h_check "in recent" test -n "$(h_redis_cli ZSCORE 'relay:{m:alice}:recent' "$qid")"
+ttl=$(h_redis_cli TTL "relay:{q:$qid}:qid")
+h_check "qid record has the record_ttl" test "$ttl" -gt 600000
+mid=$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" message_id)
+sha=$(printf '%s' "$mid" | sha256sum | cut -d' ' -f1)
+h_is "message-id index" "$(h_redis_cli SMEMBERS "relay:{x:$sha}:msgid")" "alice $qid"
+
+# --- rsa-only domain: one signature; subdomain of a --subdomains domain
+out=$(fx_send a@plain.test r@rcpt.test --header 'Subject: t-plain' 2>&1)
+h_like "rsa-only domain accepted" "$out" '<-  250 '
+f=$(sunk t-plain)
+h_is "rsa-only: one signature, verifies" "$(verify "$f")" '0 pass'
+h_unlike "no List-Unsubscribe without opt-in" "$(cat "$f")" 'List-Unsubscribe'
+out=$(fx_send n@mail.sub.test r@rcpt.test --header 'Subject: t-sub' 2>&1)
+h_like "subdomain allowed by parent" "$out" '<-  250 '
+f=$(sunk t-sub)
+h_like "subdomain signed as the parent" "$(tr -d '\r\n\t ' <"$f")" 'd=sub.test;'
+h_is "subdomain signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+
+# --- envelope sender refused
+out=$(fx_send a@bob.test r@rcpt.test 2>&1)
+h_like "envelope: other member's domain -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 From address not allowed: domain bob\.test is not enrolled under your account'
+out=$(fx_send a@nowhere.test r@rcpt.test 2>&1)
+h_like "envelope: unenrolled domain -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 From address not allowed: domain nowhere\.test'
+out=$(fx_send a@new.test r@rcpt.test 2>&1)
+h_like "envelope: unverified domain -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*not verified'
+out=$(fx_send '<>' r@rcpt.test 2>&1)
+h_like "envelope: null sender -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*null sender'
+out=$(fx_send n@mail.plain.test r@rcpt.test 2>&1)
+h_like "envelope: subdomain without opt-in -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*subdomain'
+
+# --- header From: refused (envelope fine)
+hdr() {	# hdr DESC FROM-VALUE REGEX
+	local o
+	o=$(fx_send a@alice.test r@rcpt.test --header "From: $2" 2>&1)
+	h_like "header: $1" "$o" "$3"
+}
+hdr "other member's domain" 'x@bob.test' '<\*\* 550 5\.1\.0 From address not allowed: domain bob\.test is not enrolled'
+hdr "unenrolled domain" 'Someone <x@nowhere.test>' '<\*\* 550 5\.1\.0 .*nowhere\.test'
+hdr "unverified domain" 'x@new.test' '<\*\* 550 5\.1\.0 .*not verified'
+hdr "quoted name hiding the address" '"a@alice.test" <x@bob.test>' '<\*\* 550 5\.1\.0 .*bob\.test'
+hdr "quoted name with <>" '"Alice <a@alice.test>" <x@bob.test>' '<\*\* 550 5\.1\.0 .*bob\.test'
+hdr "comment with the enrolled address" 'x@bob.test (a@alice.test)' '<\*\* 550 5\.1\.0 .*bob\.test'
+hdr "two addresses" 'a@alice.test, x@bob.test' '<\*\* 550 5\.1\.0 .*more than one address'
+hdr "group of two" 'G: a@alice.test, b@alice.test;' '<\*\* 550 5\.1\.0 .*more than one address'
+hdr "empty group" 'undisclosed:;' '<\*\* 550 5\.1\.0 .*no address'
+hdr "unterminated quote" '"Alice <a@alice.test>' '<\*\* 550 5\.1\.0 .*unterminated'
+hdr "garbage" 'Alice' '<\*\* 550 5\.1\.0 .*From: header'
+hdr "source route" '<@evil.test:a@alice.test>' '<\*\* 550 5\.1\.0 .*source route'
+hdr "encoded word naming another address" '=?utf-8?Q?a=40alice=2Etest?= <x@bob.test>' '<\*\* 550 5\.1\.0 .*bob\.test'
+# accepted forms
+hdr "encoded-word display name accepted" '=?utf-8?B?QWxpY2U=?= <a@alice.test>' '<-  250 '
+hdr "quoted name with specials accepted" '"Doe, John <x@bob.test>" <a@alice.test>' '<-  250 '
+hdr "group of one accepted" 'Team: a@alice.test;' '<-  250 '
+# folded From: (a continuation line) is parsed as one value
+out=$(fx_send a@alice.test r@rcpt.test --data $'From: "Alice\r\n Example"\r\n <a@alice.test>\r\nTo: r@rcpt.test\r\nSubject: t-folded\r\n\r\nbody\r\n' 2>&1)
+h_like "folded From: accepted" "$out" '<-  250 '
+f=$(sunk t-folded)
+h_is "folded From: signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+out=$(fx_send a@alice.test r@rcpt.test --data $'To: r@rcpt.test\r\nSubject: none\r\n\r\nbody\r\n' 2>&1)
+h_like "missing From: -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*no From: header'
+out=$(fx_send a@alice.test r@rcpt.test --data $'From: a@alice.test\r\nFrom: x@bob.test\r\nSubject: two\r\n\r\nbody\r\n' 2>&1)
+h_like "two From: headers -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*more than one From: header'
+
+# --- suppression: the suppressed recipient refused, the other delivered
+out=$(fx_send a@alice.test gone@rcpt.test,Kept@rcpt.test --header 'Subject: t-supp' 2>&1)
+h_like "suppressed recipient -> 550 5.7.1" "$out" '<\*\* 550 5\.7\.1 Recipient suppressed'
+h_like "the other recipient goes on" "$out" '<-  250 2\.0\.0 Ok: queued'
+f=$(sunk t-supp)
+h_like "delivered to the other recipient" "$(grep '^X-Sink-Rcpt-To' "$f")" 'Kept@rcpt\.test'
+h_unlike "not to the suppressed one" "$(grep '^X-Sink-Rcpt-To' "$f")" 'gone@'
+out=$(fx_send a@alice.test GONE@RCPT.TEST 2>&1)
+h_like "suppression compares normalised addresses" "$out" '<\*\* 550 5\.7\.1'
+
+# --- two recipients: no List-Unsubscribe (a token binds one recipient)
+out=$(fx_send a@alice.test r1@rcpt.test,r2@rcpt.test --header 'Subject: t-two' 2>&1)
+f=$(sunk t-two)
+h_unlike "two recipients: no List-Unsubscribe" "$(cat "$f")" 'List-Unsubscribe'
+h_is "two recipients: signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+# the message's own List-Unsubscribe is kept, none added
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: t-own' --add-header 'List-Unsubscribe: <mailto:own@alice.test>' 2>&1)
+f=$(sunk t-own)
+h_is "own List-Unsubscribe kept alone" "$(grep -c '^List-Unsubscribe' "$f")" 1
+
+# --- unauthenticated (inbound) mail: accepted early, untouched
+out=$(h_swaks --from x@outside.example --to r@rcpt.test --header 'Subject: t-unauth' 2>&1)
+h_like "unauthenticated mail accepted" "$out" '<-  250 '
+f=$(sunk t-unauth)
+h_unlike "unauthenticated mail not signed" "$(cat "$f")" 'DKIM-Signature'
+
+# --- key rotation in Redis: the new selector signs at once, no restart
+pid=$(h_daemon_pid milter)
+h_redis_cli -x HSET 'relay:{d:alice.test}:dkim' rs2:rsa <"$FX_KEYDIR/rsa.pem" >/dev/null
+h_redis_cli -x HSET 'relay:{d:alice.test}:dkim' rs2:ed25519 <"$FX_KEYDIR/ed25519.pem" >/dev/null
+h_redis_cli HSET 'relay:{d:alice.test}:domain' selector rs2 >/dev/null
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: t-rot' 2>&1)
+f=$(sunk t-rot)
+h_like "rotated selector used" "$(tr -d '\r\n\t ' <"$f")" 's=rs2r;.*s=rs2e;|s=rs2e;.*s=rs2r;'
+h_is "rotated signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+h_is "same milter process" "$(h_daemon_pid milter)" "$pid"
+
+# --- a key missing in Redis: 451 4.4.2, never unsigned
+h_redis_cli HDEL 'relay:{d:nokey.test}:dkim' rs1:rsa >/dev/null
+out=$(fx_send a@nokey.test r@rcpt.test --header 'Subject: t-nokey' 2>&1)
+h_like "missing key -> 451 4.4.2" "$out" '<\*\* 451 4\.4\.2'
+h_like "log says what failed" "$(cat "$H_LOG/milter.log")" 'failed="?dkim key"? why="?DKIM rsa key missing'
+h_redis_cli HSET 'relay:{d:badkey.test}:dkim' rs1:rsa 'not a key' >/dev/null
+out=$(fx_send a@badkey.test r@rcpt.test --header 'Subject: t-badkey' 2>&1)
+h_like "unreadable key -> 451 4.4.2" "$out" '<\*\* 451 4\.4\.2'
+h_check "milter still runs" h_daemon_alive milter
+
+# --- on TCP, TCP_NODELAY per connection and TCP_QUICKACK after reads; each
+# key decoded once and then served from the decoded-key cache
+h_stop_daemon milter 20
+h_is "milter exits 0 on SIGTERM" "$?" 0
+stats=$(grep 'relay-milter stopping' "$H_LOG/milter.log")
+h_like "TCP_NODELAY set" "$stats" 'tcp_nodelay=[1-9]'
+h_like "TCP_QUICKACK re-armed" "$stats" 'tcp_quickack=[1-9][0-9]'
+h_like "decoded keys reused" "$stats" 'key_decodes=[1-9][0-9]* key_cache_hits=[1-9][0-9]'
+h_done

@@ -1,0 +1,88 @@
+#!/bin/bash
+# test_milter_redis.sh - relay-milter when Redis fails: every stage answers
+# 451 4.4.2 (queue_full) and logs what failed, the client keeps its message
+# (nothing queued), and once Redis is back mail flows again without
+# restarting the milter. The milter listens on a unix socket here (the
+# enrollment test uses TCP).
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init milter_redis
+h_need_root
+h_need redis-server postfix swaks dovecot openssl
+[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+
+h_start_redis persist
+h_start_sink
+MSOCK=$H_TMP/milter/milter.sock
+install -d -m 0755 "$H_TMP/milter"
+FX_MILTER="socket = \"unix:$MSOCK\";"
+fx_conf
+fx_member alice
+fx_domain alice.test alice
+fx_suppress alice gone@rcpt.test
+
+h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
+h_wait_file "$MSOCK" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+h_like "socket writable for Postfix" "$(stat -c %A "$MSOCK")" '^srw-rw-rw-'
+FX_SUB_OPTS="  -o smtpd_milters=unix:$MSOCK
+  -o milter_default_action=tempfail
+  -o local_header_rewrite_clients="
+fx_passwd alice key-alice
+fx_start_submission
+FX_USER=alice FX_PASS=key-alice
+pid=$(h_daemon_pid milter)
+
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: before' 2>&1)
+h_like "accepted while Redis runs" "$out" '<-  250 2\.0\.0 Ok: queued'
+h_check "delivered" h_wait_sink 1 20
+
+h_kill_redis
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: during' 2>&1)
+h_like "Redis down: MAIL FROM -> 451 4.4.2" "$out" '<\*\* 451 4\.4\.2 '
+h_unlike "Redis down: never 5xx" "$out" '<\*\* 5[0-9][0-9] '
+h_unlike "Redis down: not queued" "$out" 'queued as'
+h_check "Redis down: queue empty" h_pf_queue_empty
+h_like "log line says Redis failed" "$(cat "$H_LOG/milter.log")" 'stage=mail .*action=tempfail failed=redis why='
+h_check "milter survives" h_daemon_alive milter
+
+h_restart_redis
+# The connection comes back on the first message after the backoff.
+ok=
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	out=$(fx_send a@alice.test r@rcpt.test --header "Subject: after-$i" 2>&1)
+	if [[ $out =~ '<-  250 2.0.0 Ok: queued' ]]; then
+		ok=$i
+		break
+	fi
+	sleep 0.5
+done
+h_check "Redis back: accepted again (try ${ok:-none})" test -n "$ok"
+h_check "delivered after recovery" h_wait_sink 2 20
+h_is "same milter process" "$(h_daemon_pid milter)" "$pid"
+out=$(fx_send a@alice.test gone@rcpt.test 2>&1)
+h_like "suppression works again" "$out" '<\*\* 550 5\.7\.1 '
+
+# A write that fails at the end of data (a key of the wrong type): the
+# message is tempfailed, not accepted without its record.
+h_redis_cli SET 'relay:{m:alice}:inflight' broken >/dev/null
+n=$(h_sink_count)
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: norecord' 2>&1)
+h_like "record write fails -> 451 4.4.2 at end of data" "$out" '<\*\* 451 4\.4\.2 '
+h_like "logged at eom" "$(cat "$H_LOG/milter.log")" 'stage=eom .*action=tempfail failed=redis'
+h_redis_cli DEL 'relay:{m:alice}:inflight' >/dev/null
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: recorded' 2>&1)
+h_like "and accepted once it can be written" "$out" '<-  250 2\.0\.0 Ok: queued'
+h_check "only that one delivered" h_wait_sink $((n + 1)) 20
+sleep 1
+h_is "the tempfailed one never left" "$(h_sink_count)" $((n + 1))
+
+# Redis stopped (clean shutdown this time).
+h_stop_redis
+out=$(fx_send a@alice.test r@rcpt.test 2>&1)
+h_like "Redis stopped: 451 4.4.2" "$out" '<\*\* 451 4\.4\.2 '
+h_is "nothing queued" "$(h_pf postqueue -j | wc -l)" 0
+h_check "milter still runs" h_daemon_alive milter
+h_stop_daemon milter 20
+h_is "milter exits 0 on SIGTERM" "$?" 0
+h_like "unix socket: no TCP options" "$(grep 'relay-milter stopping' "$H_LOG/milter.log")" 'tcp_nodelay=0 tcp_quickack=0'
+h_done

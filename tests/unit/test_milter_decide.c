@@ -1,0 +1,256 @@
+/*
+ * test_milter_decide - relay-milter's pure parts: enrollment decisions
+ * (milter/decide.c), the List-Unsubscribe values (milter/listunsub.c)
+ * and the DKIM key cache (milter/keycache.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "decide.h"
+#include "keycache.h"
+#include "listunsub.h"
+#include "token.h"
+
+/* fact - a domain record as store.c would read it */
+static struct dom_fact
+fact(const char *domain, const char *member, long long verified, int sub)
+{
+	struct dom_fact f;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(f.domain, sizeof(f.domain), "%s", domain);
+	if (member != NULL) {
+		f.exists = 1;
+		snprintf(f.member, sizeof(f.member), "%s", member);
+		f.verified_at = verified;
+		f.subdomains = sub;
+		snprintf(f.selector, sizeof(f.selector), "rs1");
+	}
+	return f;
+}
+
+static void
+test_candidates(void **state)
+{
+	char	 c[DECIDE_MAX_CANDS][ADDR_BUFSIZE];
+	size_t	 n;
+
+	(void)state;
+	n = decide_candidates("a.b.alice.test", c, DECIDE_MAX_CANDS);
+	assert_int_equal(n, 3);
+	assert_string_equal(c[0], "a.b.alice.test");
+	assert_string_equal(c[1], "b.alice.test");
+	assert_string_equal(c[2], "alice.test");
+	assert_int_equal(decide_candidates("alice.test", c, 8), 1);
+	assert_int_equal(decide_candidates("test", c, 8), 0);
+	n = decide_candidates("a.b.c.d.e.f.g.h.i.j.k", c, 4);
+	assert_int_equal(n, 4);
+	assert_string_equal(c[3], "d.e.f.g.h.i.j.k");
+}
+
+struct dcase {
+	const char	*name;
+	const char	*handle;
+	const char	*domain;
+	struct dom_fact	 f[3];
+	size_t		 n;
+	int		 want;
+	size_t		 match;
+	const char	*detail;	/* substring of the detail */
+};
+
+static void
+test_domain(void **state)
+{
+	const struct dcase cases[] = {
+		{ "own verified domain", "alice", "alice.test",
+		  { fact("alice.test", "alice", 100, 0) }, 1,
+		  DECIDE_ALLOW, 0, "" },
+		{ "other member's domain", "alice", "bob.test",
+		  { fact("bob.test", "bob", 100, 0) }, 1,
+		  DECIDE_REJECT, 0, "domain bob.test is not enrolled under your account" },
+		{ "unenrolled domain", "alice", "nobody.test",
+		  { fact("nobody.test", NULL, 0, 0) }, 1,
+		  DECIDE_REJECT, 0, "domain nobody.test is not enrolled" },
+		{ "unverified own domain", "alice", "new.test",
+		  { fact("new.test", "alice", 0, 0) }, 1,
+		  DECIDE_REJECT, 0, "domain new.test is not verified yet" },
+		{ "subdomain allowed", "alice", "mail.alice.test",
+		  { fact("mail.alice.test", NULL, 0, 0),
+		    fact("alice.test", "alice", 100, 1) }, 2,
+		  DECIDE_ALLOW, 1, "" },
+		{ "subdomain not allowed", "alice", "mail.alice.test",
+		  { fact("mail.alice.test", NULL, 0, 0),
+		    fact("alice.test", "alice", 100, 0) }, 2,
+		  DECIDE_REJECT, 0, "subdomain mail.alice.test of alice.test is not allowed" },
+		{ "subdomain of other member", "alice", "x.bob.test",
+		  { fact("x.bob.test", NULL, 0, 0),
+		    fact("bob.test", "bob", 100, 1) }, 2,
+		  DECIDE_REJECT, 0, "domain x.bob.test is not enrolled under your account" },
+		{ "subdomain of unverified parent", "alice", "x.new.test",
+		  { fact("x.new.test", NULL, 0, 0),
+		    fact("new.test", "alice", 0, 1) }, 2,
+		  DECIDE_REJECT, 0, "domain new.test is not verified" },
+		{ "nearest record decides", "alice", "x.bob.alice.test",
+		  { fact("x.bob.alice.test", NULL, 0, 0),
+		    fact("bob.alice.test", "bob", 100, 1),
+		    fact("alice.test", "alice", 100, 1) }, 3,
+		  DECIDE_REJECT, 0, "not enrolled under your account" },
+		{ "exact record beats parent", "alice", "bob.alice.test",
+		  { fact("bob.alice.test", "alice", 100, 0),
+		    fact("alice.test", "carol", 100, 1) }, 2,
+		  DECIDE_ALLOW, 0, "" },
+		{ "no candidates", "alice", "test", { fact("x", NULL, 0, 0) }, 0,
+		  DECIDE_REJECT, 0, "not enrolled" },
+	};
+	size_t	 i, match;
+	char	 detail[DECIDE_DETAIL_MAX];
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct dcase *c = &cases[i];
+		int got;
+
+		match = 99;
+		got = decide_domain(c->handle, c->domain, c->f, c->n, &match,
+		    detail, sizeof(detail));
+		if (got != c->want || strstr(detail, c->detail) == NULL)
+			fail_msg("%s: got %d detail '%s'", c->name, got,
+			    detail);
+		if (got == DECIDE_ALLOW) {
+			assert_int_equal(match, c->match);
+			assert_string_equal(detail, "");
+		}
+		/* Never names the member who holds the domain. */
+		assert_null(strstr(detail, "bob:"));
+		assert_null(strstr(detail, "carol"));
+	}
+}
+
+static void
+test_listunsub_decision(void **state)
+{
+	struct dom_fact f = fact("alice.test", "alice", 100, 0);
+	struct conf_unsubscribe u = { "unsub.relay.test",
+	    "test-hmac-key-0123456789abcdef0123456789", "" };
+	struct conf_unsubscribe nokey = { "unsub.relay.test", "", "" };
+	struct conf_unsubscribe nodom = { "", "k0123456789abcdef0123456789abcdef", "" };
+
+	(void)state;
+	assert_int_equal(decide_listunsub(&f, &u, 0, 1), 0);	/* not opted in */
+	f.listunsub = 1;
+	assert_int_equal(decide_listunsub(&f, &u, 0, 1), 1);
+	assert_int_equal(decide_listunsub(&f, &u, 1, 1), 0);	/* has its own */
+	assert_int_equal(decide_listunsub(&f, &u, 0, 2), 0);	/* two recipients */
+	assert_int_equal(decide_listunsub(&f, &u, 0, 0), 0);
+	assert_int_equal(decide_listunsub(&f, &nokey, 0, 1), 0);
+	assert_int_equal(decide_listunsub(&f, &nodom, 0, 1), 0);
+}
+
+static void
+test_listunsub_build(void **state)
+{
+	struct conf_unsubscribe u = { "unsub.relay.test",
+	    "test-hmac-key-0123456789abcdef0123456789", "" };
+	char	 lu[LISTUNSUB_MAX], post[64], tok[TOKEN_MAIL_MAX + 1];
+	char	 handle[40], *p;
+
+	(void)state;
+	assert_int_equal(listunsub_build(&u, "alice", "r@rcpt.test", lu,
+	    sizeof(lu), post, sizeof(post)), 0);
+	assert_string_equal(post, "");		/* no https URL: no one-click */
+	assert_true(strncmp(lu, "<mailto:unsub+alice.", 20) == 0);
+	p = strchr(lu, '@');
+	assert_non_null(p);
+	assert_string_equal(p, "@unsub.relay.test>");
+	snprintf(tok, sizeof(tok), "%.*s", (int)(p - (lu + 14)), lu + 14);
+	/* The token verifies for this recipient only. */
+	assert_int_equal(token_mail_check(u.hmac_key, tok, "r@rcpt.test",
+	    handle, sizeof(handle)), 1);
+	assert_string_equal(handle, "alice");
+	assert_int_equal(token_mail_check(u.hmac_key, tok, "x@rcpt.test",
+	    handle, sizeof(handle)), 0);
+
+	u.https_url = "https://relay.test/unsub?t=";
+	assert_int_equal(listunsub_build(&u, "alice", "r@rcpt.test", lu,
+	    sizeof(lu), post, sizeof(post)), 0);
+	assert_string_equal(post, "List-Unsubscribe=One-Click");
+	assert_non_null(strstr(lu, ">, <https://relay.test/unsub?t="));
+	assert_int_equal(lu[strlen(lu) - 1], '>');
+
+	/* Too small a buffer, a missing key: -1, never a cut header. */
+	assert_int_equal(listunsub_build(&u, "alice", "r@rcpt.test", lu, 40,
+	    post, sizeof(post)), -1);
+	u.hmac_key = "";
+	assert_int_equal(listunsub_build(&u, "alice", "r@rcpt.test", lu,
+	    sizeof(lu), post, sizeof(post)), -1);
+	assert_string_equal(lu, "");
+}
+
+static void
+test_keycache(void **state)
+{
+	struct keycache	*kc = keycache_new(60);
+	char		*rsa, *ed;
+
+	(void)state;
+	assert_int_equal(keycache_get(kc, "alice.test", "rs1", 1000, &rsa, &ed), 0);
+	keycache_put(kc, "alice.test", "rs1", 1000, "RSA1", "ED1");
+	assert_int_equal(keycache_get(kc, "alice.test", "rs1", 2000, &rsa, &ed), 1);
+	assert_string_equal(rsa, "RSA1");
+	assert_string_equal(ed, "ED1");
+	free(rsa);
+	free(ed);
+	/* A rotation: another selector misses at once. */
+	assert_int_equal(keycache_get(kc, "alice.test", "rs2", 2000, &rsa, &ed), 0);
+	assert_null(rsa);
+	keycache_put(kc, "alice.test", "rs2", 2000, "RSA2", NULL);
+	assert_int_equal(keycache_count(kc), 1);
+	assert_int_equal(keycache_get(kc, "alice.test", "rs2", 3000, &rsa, &ed), 1);
+	assert_string_equal(rsa, "RSA2");
+	assert_null(ed);
+	free(rsa);
+	/* Stale after key_cache seconds. */
+	assert_int_equal(keycache_get(kc, "alice.test", "rs2", 62000, &rsa, &ed), 0);
+	/* Bounded: the table never grows past KEYCACHE_MAX. */
+	{
+		char d[32];
+		int i;
+
+		for (i = 0; i < KEYCACHE_MAX + 100; i++) {
+			snprintf(d, sizeof(d), "d%d.test", i);
+			keycache_put(kc, d, "s", 5000 + i, "R", NULL);
+		}
+		assert_true(keycache_count(kc) <= KEYCACHE_MAX);
+	}
+	keycache_free(kc);
+	keycache_free(NULL);
+
+	/* key_cache = 0: nothing is kept. */
+	kc = keycache_new(0);
+	keycache_put(kc, "alice.test", "rs1", 1000, "RSA1", NULL);
+	assert_int_equal(keycache_get(kc, "alice.test", "rs1", 1000, &rsa, &ed), 0);
+	assert_int_equal(keycache_count(kc), 0);
+	keycache_free(kc);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_candidates),
+		cmocka_unit_test(test_domain),
+		cmocka_unit_test(test_listunsub_decision),
+		cmocka_unit_test(test_listunsub_build),
+		cmocka_unit_test(test_keycache),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
