@@ -1,0 +1,403 @@
+/*
+ * NAME
+ *	policyd_redis - async Redis connection: batches, timeouts, backoff
+ * DESCRIPTION
+ *	State: down (ac NULL, a reconnect timer pending) or connecting/up (ac
+ *	set). pr->ac is cleared before we free a context ourselves, so the
+ *	disconnect callback of a context we dropped on purpose is ignored,
+ *	and batches started from inside failure callbacks fail fast.
+ *	A batch is freed when it has been reported and every one of its
+ *	commands has had its hiredis callback (a dropped connection calls
+ *	them all with a NULL reply).
+ * SEE ALSO
+ *	policyd_redis.h, hiredis adapters/libevent.h
+ */
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libevent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "policyd_redis.h"
+#include "rscript.h"
+#include "xalloc.h"
+
+struct pr {
+	struct event_base *base;
+	redisAsyncContext *ac;
+	struct event	*retry_ev;
+	char		*socket, *host, *password;
+	int		 port, db, timeout_ms;
+	int		 backoff_min, backoff_max, backoff;
+	int		 up;		/* a good reply since the last connect */
+	int		 freeing;
+};
+
+struct pr_batch;
+
+struct pr_slot {
+	struct pr_batch	*b;
+	size_t		 i;
+};
+
+struct pr_batch {
+	struct pr	*pr;
+	pr_done_fn	*cb;
+	void		*arg;
+	struct event	*timer;
+	size_t		 n, pending;
+	int		 reported, failed;
+	int		 holding;	/* on_timeout still uses it */
+	struct rval	**replies;
+	struct pr_slot	 slots[PR_MAX_CMDS];
+};
+
+static void	pr_connect(struct pr *);
+
+/* rval_from_reply - copy a hiredis reply */
+static struct rval *
+rval_from_reply(const redisReply *r)
+{
+	struct rval *v;
+	size_t	 i;
+
+	switch (r->type) {
+	case REDIS_REPLY_INTEGER:
+		return rval_new_int(r->integer);
+	case REDIS_REPLY_STRING:
+	case REDIS_REPLY_STATUS:
+		return rval_new_str(r->str, (size_t)r->len);
+	case REDIS_REPLY_ERROR:
+		v = rval_new_str(r->str, (size_t)r->len);
+		v->type = RVAL_ERR;
+		return v;
+	case REDIS_REPLY_ARRAY:
+		v = rval_new_array(r->elements);
+		for (i = 0; i < r->elements; i++)
+			v->el[i] = rval_from_reply(r->element[i]);
+		return v;
+	default:
+		return rval_new_nil();
+	}
+}
+
+void
+pr_replies_free(struct rval **replies, size_t n)
+{
+	size_t	 i;
+
+	if (replies == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		rval_free(replies[i]);
+	free(replies);
+}
+
+/* batch_report - call the callback once; the replies become its */
+static void
+batch_report(struct pr_batch *b, int status)
+{
+	struct rval **r = b->replies;
+
+	if (b->reported)
+		return;
+	b->reported = 1;
+	b->replies = NULL;
+	if (b->timer != NULL)
+		evtimer_del(b->timer);
+	b->cb(b->arg, status, r, b->n);
+}
+
+/* batch_maybe_free - once reported and every callback came back */
+static void
+batch_maybe_free(struct pr_batch *b)
+{
+	if (!b->reported || b->pending > 0 || b->holding)
+		return;
+	if (b->timer != NULL)
+		event_free(b->timer);
+	pr_replies_free(b->replies, b->n);
+	free(b);
+}
+
+/* schedule_retry - reconnect after the backoff, which then doubles */
+static void
+schedule_retry(struct pr *pr)
+{
+	struct timeval tv;
+
+	if (pr->freeing)
+		return;
+	tv.tv_sec = pr->backoff / 1000;
+	tv.tv_usec = (pr->backoff % 1000) * 1000;
+	evtimer_add(pr->retry_ev, &tv);
+	pr->backoff = pr->backoff * 2 > pr->backoff_max ? pr->backoff_max :
+	    pr->backoff * 2;
+}
+
+/* pr_drop - free the context on purpose (stuck, or an error we saw) */
+static void
+pr_drop(struct pr *pr, const char *why)
+{
+	redisAsyncContext *ac = pr->ac;
+
+	if (ac == NULL)
+		return;
+	log_warn("redis=down reason=\"%s\" retry_ms=%d", why, pr->backoff);
+	pr->ac = NULL;
+	pr->up = 0;
+	redisAsyncFree(ac);	/* pending callbacks get NULL replies */
+	schedule_retry(pr);
+}
+
+/* mark_up - a good reply on the current connection: reset the backoff */
+static void
+mark_up(struct pr *pr)
+{
+	if (pr->up)
+		return;
+	pr->up = 1;
+	pr->backoff = pr->backoff_min;
+	log_info("redis=up");
+}
+
+static void
+on_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct pr_slot	*s = priv;
+	struct pr_batch	*b = s->b;
+	struct pr	*pr = b->pr;
+	redisReply	*r = reply;
+
+	b->pending--;
+	if (r == NULL) {
+		b->failed = 1;
+	} else {
+		if (!b->reported)
+			b->replies[s->i] = rval_from_reply(r);
+		if (r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+			b->failed = 1;
+			if (ac == pr->ac)
+				pr_drop(pr, "NOSCRIPT: scripts reloaded");
+		} else if (ac == pr->ac) {
+			mark_up(pr);
+		}
+	}
+	if (b->pending == 0)
+		batch_report(b, b->failed ? -1 : 0);
+	batch_maybe_free(b);
+}
+
+/* on_timeout - Redis is slower than timeout_ms: stuck, drop it */
+static void
+on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct pr_batch	*b = arg;
+
+	b->failed = 1;
+	b->holding = 1;
+	if (b->pr->ac != NULL)
+		pr_drop(b->pr, "timeout");	/* fails every waiting batch */
+	b->holding = 0;
+	batch_report(b, -1);
+	batch_maybe_free(b);
+}
+
+static void
+on_setup_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	redisReply	*r = reply;
+	struct pr	*pr = ac->data;
+
+	if (r == NULL || pr == NULL || ac != pr->ac)
+		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_err("redis=error setup=\"%s\" reply=\"%s\"",
+		    (const char *)priv, r->str);
+		pr_drop(pr, "setup failed");
+		return;
+	}
+	mark_up(pr);
+}
+
+static void
+on_connect(const redisAsyncContext *ac, int status)
+{
+	struct pr	*pr = ac->data;
+
+	if (pr == NULL || ac != pr->ac)
+		return;
+	if (status != REDIS_OK) {
+		log_warn("redis=down reason=\"connect: %s\" retry_ms=%d",
+		    ac->errstr, pr->backoff);
+		pr->ac = NULL;	/* hiredis frees it */
+		schedule_retry(pr);
+	}
+}
+
+static void
+on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct pr	*pr = ac->data;
+
+	if (pr == NULL || ac != pr->ac)
+		return;
+	log_warn("redis=down reason=\"%s\" retry_ms=%d",
+	    ac->err ? ac->errstr : "closed", pr->backoff);
+	pr->ac = NULL;
+	pr->up = 0;
+	schedule_retry(pr);
+}
+
+/* setup - AUTH, SELECT, SCRIPT LOAD, queued before anything else */
+static void
+setup(struct pr *pr)
+{
+	size_t	 i;
+
+	if (pr->password[0] != '\0')
+		redisAsyncCommand(pr->ac, on_setup_reply, "AUTH", "AUTH %s",
+		    pr->password);
+	if (pr->db != 0)
+		redisAsyncCommand(pr->ac, on_setup_reply, "SELECT",
+		    "SELECT %d", pr->db);
+	for (i = 0; i < rscript_nsrcs; i++) {
+		const char *argv[3] = { "SCRIPT", "LOAD", rscript_srcs[i].body };
+
+		redisAsyncCommandArgv(pr->ac, on_setup_reply, "SCRIPT LOAD", 3,
+		    argv, NULL);
+	}
+}
+
+static void
+pr_connect(struct pr *pr)
+{
+	redisAsyncContext *ac;
+
+	if (pr->socket[0] != '\0')
+		ac = redisAsyncConnectUnix(pr->socket);
+	else
+		ac = redisAsyncConnect(pr->host, pr->port);
+	if (ac == NULL || ac->err) {
+		log_warn("redis=down reason=\"connect: %s\" retry_ms=%d",
+		    ac ? ac->errstr : "out of memory", pr->backoff);
+		if (ac != NULL)
+			redisAsyncFree(ac);
+		schedule_retry(pr);
+		return;
+	}
+	ac->data = pr;
+	pr->ac = ac;
+	redisLibeventAttach(ac, pr->base);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	setup(pr);
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	pr_connect(arg);
+}
+
+struct pr *
+pr_new(struct event_base *base, const struct conf_redis *cf)
+{
+	struct pr	*pr = xcalloc(1, sizeof(*pr));
+
+	signal(SIGPIPE, SIG_IGN);
+	pr->base = base;
+	pr->socket = xstrdup(cf->socket ? cf->socket : "");
+	pr->host = xstrdup(cf->host ? cf->host : "127.0.0.1");
+	pr->password = xstrdup(cf->password ? cf->password : "");
+	pr->port = cf->port;
+	pr->db = cf->db;
+	pr->timeout_ms = cf->timeout_ms;
+	pr->backoff_min = pr->backoff = cf->reconnect_min_ms;
+	pr->backoff_max = cf->reconnect_max_ms;
+	pr->retry_ev = evtimer_new(base, on_retry, pr);
+	return pr;
+}
+
+void
+pr_start(struct pr *pr)
+{
+	pr_connect(pr);
+}
+
+void
+pr_free(struct pr *pr)
+{
+	redisAsyncContext *ac;
+
+	if (pr == NULL)
+		return;
+	pr->freeing = 1;
+	if ((ac = pr->ac) != NULL) {
+		pr->ac = NULL;
+		redisAsyncFree(ac);
+	}
+	event_free(pr->retry_ev);
+	free(pr->socket);
+	free(pr->host);
+	free(pr->password);
+	free(pr);
+}
+
+int
+pr_up(const struct pr *pr)
+{
+	return pr->ac != NULL && pr->up;
+}
+
+int
+pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
+    void *arg)
+{
+	struct pr_batch	*b;
+	struct timeval	 tv;
+	const char	*argv[PR_MAX_ARGS + 2];
+	size_t		 i;
+	int		 j, argc, sent = 0;
+
+	if (pr->ac == NULL || n == 0 || n > PR_MAX_CMDS)
+		return -1;
+	b = xcalloc(1, sizeof(*b));
+	b->pr = pr;
+	b->cb = cb;
+	b->arg = arg;
+	b->n = n;
+	b->replies = xcalloc(n, sizeof(*b->replies));
+	for (i = 0; i < n; i++) {
+		argc = 0;
+		if (cmds[i].script != NULL) {
+			argv[argc++] = "EVALSHA";
+			argv[argc++] = cmds[i].script->sha;
+		}
+		for (j = 0; j < cmds[i].argc && j < PR_MAX_ARGS; j++)
+			argv[argc++] = cmds[i].argv[j];
+		b->slots[i].b = b;
+		b->slots[i].i = i;
+		if (redisAsyncCommandArgv(pr->ac, on_reply, &b->slots[i], argc,
+		    argv, NULL) != REDIS_OK) {
+			b->failed = 1;
+			continue;
+		}
+		b->pending++;
+		sent++;
+	}
+	if (sent == 0) {
+		pr_replies_free(b->replies, n);
+		free(b);
+		return -1;
+	}
+	b->timer = evtimer_new(pr->base, on_timeout, b);
+	tv.tv_sec = pr->timeout_ms / 1000;
+	tv.tv_usec = (pr->timeout_ms % 1000) * 1000;
+	evtimer_add(b->timer, &tv);
+	return 0;
+}

@@ -1,0 +1,367 @@
+/*
+ * NAME
+ *	policyd_server - policy protocol connections on the event loop
+ * DESCRIPTION
+ *	Accepts Postfix's persistent connections (and anyone else's on the
+ *	loopback), frames requests with polproto_parse() and hands each to
+ *	policy_handle(). One request per connection is in flight at a time;
+ *	bytes that arrive meanwhile wait in the input buffer, so replies go
+ *	out in request order.
+ *
+ *	Hostile or broken clients: a request over a limit or not in the
+ *	protocol's shape gets "action=451 4.4.2 ..." and a log line, and the
+ *	connection skips to the end of that request and goes on; a request
+ *	not complete within policyd.request_timeout of its first byte
+ *	(slowloris) gets the same answer and the connection is closed; an
+ *	idle connection is closed after policyd.idle_timeout; a client that
+ *	sends an endless stream without a request end, or never reads its
+ *	replies, is closed. None of it is fatal to the daemon.
+ * INVARIANTS
+ *	A connection with a request in flight (busy) is never freed: a
+ *	client that goes away meanwhile is only marked, and freed when the
+ *	answer comes back.
+ * SEE ALSO
+ *	policyd_proto.c, policyd_policy.c, socketmap_server.c
+ */
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conditions.h"
+#include "log.h"
+#include "policyd.h"
+#include "policyd_proto.h"
+#include "xalloc.h"
+
+#define PS_MAX_DISCARD	(1024 * 1024)	/* garbage without a request end */
+#define PS_MAX_OUTPUT	(256 * 1024)	/* replies the client does not read */
+#define PD_ACTION_MAX	1200		/* one reply line */
+
+struct pconn {
+	struct pd_link	 link;		/* first: the list's view of it */
+	struct policyd	*pd;
+	struct bufferevent *bev;
+	struct event	*req_timer;	/* armed while a request is partial */
+	char		 peer[64];
+	int		 busy;		/* a request is with policy_handle */
+	int		 gone;		/* client closed while busy */
+	int		 closing;	/* flush the last reply, then close */
+	int		 in_input;	/* process_input is on the stack */
+	int		 discard, skip_nl;
+	size_t		 discarded;
+};
+
+static void	process_input(struct pconn *);
+
+static void
+pconn_free(struct pconn *c)
+{
+	pd_link_del(c->pd, &c->link);
+	event_free(c->req_timer);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/*
+ * send_action - "action=TEXT" and the empty line. When nothing is queued
+ * the reply is written at once: going through the bufferevent would cost
+ * two epoll_ctl calls per reply (arm, then disarm the write event). What
+ * the socket does not take is queued, in order, behind it.
+ */
+static void
+send_action(struct pconn *c, const char *action)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char	 buf[PD_ACTION_MAX];
+	int	 n = snprintf(buf, sizeof(buf), "action=%s\n\n", action);
+	ssize_t	 w = 0;
+
+	if (n < 0 || (size_t)n >= sizeof(buf)) {	/* cannot happen: be safe */
+		char	 act[256];
+
+		cond_format(COND_QUEUE_FULL, NULL, act, sizeof(act));
+		n = snprintf(buf, sizeof(buf), "action=%s\n\n", act);
+	}
+	if (evbuffer_get_length(out) == 0) {
+		w = write(bufferevent_getfd(c->bev), buf, (size_t)n);
+		if (w < 0)
+			w = 0;	/* EAGAIN and errors: the bufferevent finds out */
+	}
+	if (w < n)
+		evbuffer_add(out, buf + w, (size_t)(n - w));
+}
+
+/* refuse - answer a bad request with queue_full and log why */
+static void
+refuse(struct pconn *c, const char *why)
+{
+	char	 act[256];
+	struct logkv kv;
+
+	cond_format(COND_QUEUE_FULL, "bad policy request", act, sizeof(act));
+	send_action(c, act);
+	logkv_init(&kv, NULL);
+	logkv_str(&kv, "client", c->peer);
+	logkv_str(&kv, "verdict", cond_get(COND_QUEUE_FULL)->code);
+	logkv_str(&kv, "reason", "protocol");
+	logkv_str(&kv, "error", why);
+	logkv_emit(&kv, LOG_WARNING);
+}
+
+/* close_after_write - stop reading; free once the output is flushed */
+static void
+close_after_write(struct pconn *c)
+{
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	if (!c->in_input &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		pconn_free(c);
+}
+
+void
+policy_reply(void *conn, const char *action)
+{
+	struct pconn	*c = conn;
+
+	c->busy = 0;
+	if (c->gone) {
+		pconn_free(c);
+		return;
+	}
+	send_action(c, action);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > PS_MAX_OUTPUT) {
+		log_warn("client=%s error=\"replies not read\" action=close",
+		    c->peer);
+		close_after_write(c);
+		return;
+	}
+	if (!c->in_input)	/* else its loop goes on by itself */
+		process_input(c);
+}
+
+/* on_req_timeout - a request that does not finish: answer and close */
+static void
+on_req_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct pconn	*c = arg;
+
+	if (c->busy || c->closing)
+		return;
+	refuse(c, "request timeout");
+	close_after_write(c);
+}
+
+static void
+arm_req_timer(struct pconn *c)
+{
+	struct timeval tv = { c->pd->cf->policyd.request_timeout_s, 0 };
+
+	if (!evtimer_pending(c->req_timer, NULL))
+		evtimer_add(c->req_timer, &tv);
+}
+
+/* skip_bad - drop the rest of a bad request; 0 when it continues */
+static int
+skip_bad(struct pconn *c, struct evbuffer *in)
+{
+	size_t	 len = evbuffer_get_length(in), n;
+	int	 done = 0;
+	unsigned char *p;
+
+	if (len == 0)
+		return -1;
+	p = evbuffer_pullup(in, (ev_ssize_t)len);
+	n = polproto_skip((const char *)p, len, &c->skip_nl, &done);
+	evbuffer_drain(in, n);
+	c->discarded += n;
+	if (done) {
+		c->discard = 0;
+		c->discarded = 0;
+		return 0;
+	}
+	if (c->discarded > PS_MAX_DISCARD) {
+		log_warn("client=%s error=\"endless bad request\" action=close",
+		    c->peer);
+		close_after_write(c);
+	}
+	return -1;
+}
+
+static void
+process_input(struct pconn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	const struct conf_policyd *cp = &c->pd->cf->policyd;
+	struct polproto_limits lim;
+	struct polreq	 req;
+	size_t		 len, used;
+	unsigned char	*p;
+	int		 rc;
+
+	lim.max_line = (size_t)cp->max_line;
+	lim.max_attrs = (size_t)cp->max_attrs;
+	lim.max_request = (size_t)cp->max_request;
+	c->in_input = 1;
+	while (!c->busy && !c->closing) {
+		if (c->discard && skip_bad(c, in) < 0)
+			break;
+		len = evbuffer_get_length(in);
+		if (len == 0) {
+			evtimer_del(c->req_timer);
+			break;
+		}
+		if (len > lim.max_request + lim.max_line + 2)
+			len = lim.max_request + lim.max_line + 2;
+		p = evbuffer_pullup(in, (ev_ssize_t)len);
+		rc = polproto_parse((const char *)p, len, &lim, &req, &used);
+		if (rc == POLPROTO_MORE) {
+			arm_req_timer(c);
+			break;
+		}
+		evtimer_del(c->req_timer);
+		if (rc < 0) {
+			refuse(c, polproto_strerror(rc));
+			if (used > 0) {
+				evbuffer_drain(in, used);
+			} else {
+				c->discard = 1;
+				c->skip_nl = 1;
+			}
+			continue;
+		}
+		evbuffer_drain(in, used);
+		c->busy = 1;
+		policy_handle(c->pd, c, &req);	/* may answer at once */
+		polreq_free(&req);
+	}
+	c->in_input = 0;
+	if (c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		pconn_free(c);
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	process_input(arg);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct pconn	*c = arg;
+
+	if (c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		pconn_free(c);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct pconn	*c = arg;
+
+	if ((what & BEV_EVENT_TIMEOUT) && !c->busy && !c->closing) {
+		log_info("client=%s action=close reason=idle", c->peer);
+	}
+	if (c->busy) {
+		c->gone = 1;
+		bufferevent_disable(bev, EV_READ | EV_WRITE);
+		return;
+	}
+	pconn_free(c);
+}
+
+static void
+pconn_kill(struct pd_link *l)
+{
+	pconn_free((struct pconn *)l);
+}
+
+void
+pd_link_add(struct policyd *pd, struct pd_link *l, void (*kill)(struct pd_link *))
+{
+	if (pd->conns.next == NULL)
+		pd->conns.next = pd->conns.prev = &pd->conns;
+	l->kill = kill;
+	l->next = pd->conns.next;
+	l->prev = &pd->conns;
+	pd->conns.next->prev = l;
+	pd->conns.next = l;
+	pd->nclients++;
+}
+
+void
+pd_link_del(struct policyd *pd, struct pd_link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	l->next = l->prev = NULL;
+	pd->nclients--;
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct policyd	*pd = arg;
+	struct pconn	*c;
+	struct timeval	 idle = { pd->cf->policyd.idle_timeout_s, 0 };
+
+	if (pd->nclients >= (size_t)pd->cf->policyd.max_clients) {
+		log_warn("error=\"too many clients\" max_clients=%d action=close",
+		    pd->cf->policyd.max_clients);
+		evutil_closesocket(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->pd = pd;
+	pd_link_add(pd, &c->link, pconn_kill);
+	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+		char	 host[48] = "?";
+		int	 port = 0;
+
+		if (sa->sa_family == AF_INET) {
+			struct sockaddr_in *in4 = (struct sockaddr_in *)sa;
+
+			evutil_inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+			port = ntohs(in4->sin_port);
+		} else {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+
+			evutil_inet_ntop(AF_INET6, &in6->sin6_addr, host,
+			    sizeof(host));
+			port = ntohs(in6->sin6_port);
+		}
+		snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
+	} else {
+		snprintf(c->peer, sizeof(c->peer), "unix");
+	}
+	c->bev = bufferevent_socket_new(pd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->req_timer = evtimer_new(pd->base, on_req_timeout, c);
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+int
+server_add_policy(struct policyd *pd, int fd, const char *spec)
+{
+	struct evconnlistener *l;
+
+	if (pd->nlisteners >= PD_MAX_LISTENERS)
+		return -1;
+	l = evconnlistener_new(pd->base, on_accept, pd,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l == NULL)
+		return -1;
+	pd->listeners[pd->nlisteners++] = l;
+	log_info("listen=%s service=policy", spec);
+	return 0;
+}

@@ -1,0 +1,174 @@
+/*
+ * NAME
+ *	relay-policyd - Postfix policy service and socketmap table server
+ * SUMMARY
+ *	relay-policyd [-fdV] [-c relay.conf]
+ * DESCRIPTION
+ *	Thin main: load relay.conf, bind every policyd.listen and
+ *	policyd.socketmap socket, drop privileges, connect to Redis and run
+ *	one libevent loop. SIGTERM/SIGINT stop it; SIGHUP reloads relay.conf
+ *	(limits, timeouts, queue cap, warming tiers, testing.clock_offset;
+ *	listeners and Redis settings need a restart). A bad file on reload
+ *	is logged and the old settings stay.
+ * SEE ALSO
+ *	relay-policyd(8), policyd_server.c, socketmap_server.c,
+ *	policyd_policy.c
+ */
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+#include "policyd.h"
+#include "policyd_listen.h"
+#include "policyd_redis.h"
+
+static const char *conf_path;
+
+/* seed - random bits for unique charge ids across processes and nodes */
+static uint64_t
+seed(void)
+{
+	uint64_t v = 0;
+	int	 fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		v = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (fd >= 0)
+		close(fd);
+	return v;
+}
+
+static void
+on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct policyd	*pd = arg;
+
+	log_info("signal=%d action=stop", (int)sig);
+	event_base_loopbreak(pd->base);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct policyd	*pd = arg;
+	struct relay_conf *nc;
+	char		 err[4096];
+
+	if (conf_load(conf_path, &nc, err, sizeof(err)) < 0) {
+		struct logkv kv;
+
+		logkv_init(&kv, NULL);
+		logkv_str(&kv, "reload", "failed");
+		logkv_str(&kv, "errors", err);	/* escaped: one line */
+		logkv_emit(&kv, LOG_ERR);
+		return;
+	}
+	conf_free(pd->cf);
+	pd->cf = nc;
+	clock_set_offset(nc->testing.clock_offset_s);
+	log_info("reload=ok clock_offset=%d", nc->testing.clock_offset_s);
+}
+
+/* bind_all - every listener of one kind; exits on failure (start-up) */
+static void
+bind_all(struct policyd *pd, char **specs, int n, int socketmap)
+{
+	char	 err[512];
+	int	 i, fd;
+
+	for (i = 0; i < n; i++) {
+		if ((fd = pl_open(specs[i], err, sizeof(err))) < 0) {
+			fprintf(stderr, "relay-policyd: %s\n", err);
+			exit(71);
+		}
+		if ((socketmap ? socketmap_add(pd, fd, specs[i]) :
+		    server_add_policy(pd, fd, specs[i])) < 0) {
+			fprintf(stderr, "relay-policyd: %s: cannot listen\n",
+			    specs[i]);
+			exit(71);
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon_opts opts;
+	struct policyd	 pd;
+	struct event	*ev_term, *ev_int, *ev_hup;
+	char		 err[256];
+	int		 i;
+
+	daemon_getopt(argc, argv, "relay-policyd", &opts);
+	conf_path = opts.conf_path;
+	memset(&pd, 0, sizeof(pd));
+	pd.conns.next = pd.conns.prev = &pd.conns;
+	pd.cf = daemon_load_conf(opts.conf_path, "relay-policyd");
+	log_open("relay-policyd", opts.foreground);
+	log_set_debug(opts.debug);
+	clock_set_offset(pd.cf->testing.clock_offset_s);
+	signal(SIGPIPE, SIG_IGN);
+	if (pd.cf->policyd.nlisten + pd.cf->policyd.nsocketmap == 0) {
+		fprintf(stderr, "relay-policyd: nothing to listen on\n");
+		return 78;
+	}
+	if (!opts.foreground && daemon_detach() < 0) {
+		fprintf(stderr, "relay-policyd: cannot detach\n");
+		return 71;
+	}
+	pd.base = event_base_new();
+	if (pd.base == NULL) {
+		fprintf(stderr, "relay-policyd: event_base_new failed\n");
+		return 71;
+	}
+	pd.seed = seed();
+	bind_all(&pd, pd.cf->policyd.listen, pd.cf->policyd.nlisten, 0);
+	bind_all(&pd, pd.cf->policyd.socketmap, pd.cf->policyd.nsocketmap, 1);
+	if (daemon_pidfile(pd.cf->policyd.pid_file) < 0)
+		log_warn("pid_file=%s error=\"cannot write\"",
+		    pd.cf->policyd.pid_file);
+	if (daemon_drop(pd.cf->daemon.user, pd.cf->daemon.group, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "relay-policyd: %s\n", err);
+		return 71;
+	}
+	pd.redis = pr_new(pd.base, &pd.cf->redis);
+	pr_start(pd.redis);
+	ev_term = evsignal_new(pd.base, SIGTERM, on_stop, &pd);
+	ev_int = evsignal_new(pd.base, SIGINT, on_stop, &pd);
+	ev_hup = evsignal_new(pd.base, SIGHUP, on_hup, &pd);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_hup, NULL);
+	log_info("start=ok listeners=%d socketmaps=%d",
+	    pd.cf->policyd.nlisten, pd.cf->policyd.nsocketmap);
+
+	event_base_dispatch(pd.base);
+
+	for (i = 0; i < pd.cf->policyd.nlisten; i++)
+		pl_unlink(pd.cf->policyd.listen[i]);
+	for (i = 0; i < pd.cf->policyd.nsocketmap; i++)
+		pl_unlink(pd.cf->policyd.socketmap[i]);
+	pr_free(pd.redis);	/* answers every request still waiting */
+	while (pd.conns.next != NULL && pd.conns.next != &pd.conns)
+		pd.conns.next->kill(pd.conns.next);
+	for (i = 0; i < pd.nlisteners; i++)
+		evconnlistener_free(pd.listeners[i]);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	event_base_free(pd.base);
+	if (pd.cf->policyd.pid_file[0] != '\0')
+		unlink(pd.cf->policyd.pid_file);
+	conf_free(pd.cf);
+	return 0;
+}

@@ -1,0 +1,75 @@
+#!/bin/bash
+# test_policyd_exact.sh - the warming caps are exact: two relay-policyd
+# processes against one Redis, 50 clients released at the same moment on
+# one domain with cap C: exactly C are accepted and the rest get 451 4.7.1,
+# for an hour cap and for a day cap, in several rounds.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init policyd_exact
+h_need redis-server
+PD=$H_BUILDDIR/policyd/relay-policyd
+CLIENT=$H_BUILDDIR/tests/integration/policyd_client
+[[ -x $PD && -x $CLIENT ]] || h_bail "build relay-policyd and policyd_client first"
+
+h_start_redis
+P1=$(h_port)
+P2=$(h_port)
+FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789";'
+FX_WARMING='tiers = ( { days = 1; per_hour = 17; per_day = 30; },
+                      { days = 2; per_hour = 30; per_day = 43; } );'
+FX_POLICYD="listen = [ \"inet:127.0.0.1:$P1\" ]; socketmap = [ ];"
+fx_conf "$H_TMP/relay1.conf"
+FX_POLICYD="listen = [ \"inet:127.0.0.1:$P2\" ]; socketmap = [ ];"
+fx_conf "$H_TMP/relay2.conf"
+h_start_daemon policyd1 "$PD" -f -c "$H_TMP/relay1.conf"
+h_start_daemon policyd2 "$PD" -f -c "$H_TMP/relay2.conf"
+h_wait_port "$P1" 10 && h_wait_port "$P2" 10 || h_bail "relay-policyd did not listen"
+
+NOW=$(date +%s)
+fx_member alice
+fx_domain hour.test alice --verified-at $((NOW - 3600))
+fx_domain day.test alice --verified-at $((NOW - 86400 - 3600))
+
+# Tier 1: 17 per hour. First round: 50 at once -> exactly 17.
+out=$("$CLIENT" burst "$P1,$P2" 50 alice a@hour.test)
+h_like "hour cap 17, 50 clients on two daemons: exactly 17 accepted" "$out" \
+    '^DUNNO=17 451=33 other=0 '
+h_is "17 charges stored" "$(h_redis_cli ZCARD 'relay:{d:hour.test}:warm')" 17
+out=$("$CLIENT" burst "$P1,$P2" 50 alice a@hour.test)
+h_like "second round: the hour is full, none accepted" "$out" '^DUNNO=0 451=50 other=0 '
+h_is "refusals are not charged" "$(h_redis_cli ZCARD 'relay:{d:hour.test}:warm')" 17
+h_check "both daemons decided" test "$(grep -c 'domain=hour.test' "$H_LOG/policyd1.log")" -gt 0 \
+    -a "$(grep -c 'domain=hour.test' "$H_LOG/policyd2.log")" -gt 0
+
+# Tier 2 of day.test (30 per hour, 43 per day) with 20 charges from two
+# hours ago: the day has room for 23, the hour for 30; the day cap binds.
+for i in $(seq 1 20); do
+	h_redis_cli ZADD 'relay:{d:day.test}:warm' $(((NOW - 7200) * 1000 + i)) "old-$i" >/dev/null
+done
+out=$("$CLIENT" burst "$P1,$P2" 50 alice a@day.test)
+h_like "day cap 43 with 20 used, 50 clients on two daemons: exactly 23 accepted" "$out" \
+    '^DUNNO=23 451=27 other=0 '
+h_like "the refusals name the day cap" \
+    "$(grep 'domain=day.test' "$H_LOG/policyd1.log" "$H_LOG/policyd2.log" | grep 'verdict=451' | tail -1)" \
+    'tier 2 allows 43 per day, retry in [0-9]+ s'
+
+# 3 x 50 in rounds on a fresh domain: still exactly the cap in total.
+fx_domain rounds.test alice --verified-at $((NOW - 60))
+total=0
+for r in 1 2 3; do
+	out=$("$CLIENT" burst "$P1,$P2" 50 alice a@rounds.test)
+	n=$(sed -n 's/^DUNNO=\([0-9]*\) .*/\1/p' <<<"$out")
+	total=$((total + n))
+done
+h_is "three rounds of 50: 17 accepted in total" "$total" 17
+
+# SCRIPT FLUSH under a running daemon: that request fails safe (4xx), the
+# scripts are loaded again, the next ones are charged.
+fx_domain flush.test alice --verified-at $((NOW - 60))
+h_redis_cli SCRIPT FLUSH >/dev/null
+ans=$("$CLIENT" ask "$P1" RCPT alice a@flush.test r@dest.test)
+h_like "after SCRIPT FLUSH: 451 4.4.2, not DUNNO" "$ans" '^action=451 4\.4\.2 '
+h_check "... then the scripts are back and the charge works" \
+    h_wait_for 5 bash -c "\"$CLIENT\" ask $P1 RCPT alice a@flush.test r@dest.test | grep -qx action=DUNNO"
+h_is "only the charged request is stored" "$(h_redis_cli ZCARD 'relay:{d:flush.test}:warm')" 1
+h_done

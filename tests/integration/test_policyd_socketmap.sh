@@ -1,0 +1,84 @@
+#!/bin/bash
+# test_policyd_socketmap.sh - reply forwarding through relay-policyd's
+# socketmap server and a real private Postfix: a reply to an enrolled
+# domain reaches the sink at the domain's forward-to address; a domain
+# without forward-to is refused with 550 5.1.1 (the exact text below); an
+# unverified or unknown domain is not ours (554 relay access denied); Redis
+# down gives 451 4.3.0 (TEMP), never a 5xx; malformed netstrings get PERM.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init policyd_socketmap
+h_need_root
+h_need redis-server postfix swaks
+PD=$H_BUILDDIR/policyd/relay-policyd
+CLIENT=$H_BUILDDIR/tests/integration/policyd_client
+[[ -x $PD && -x $CLIENT ]] || h_bail "build relay-policyd and policyd_client first"
+
+h_start_redis persist
+h_start_sink
+PPORT=$(h_port)
+MPORT=$(h_port)
+FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789";'
+FX_POLICYD="listen = [ \"inet:127.0.0.1:$PPORT\" ]; socketmap = [ \"inet:127.0.0.1:$MPORT\" ];
+  request_timeout = \"2s\";"
+fx_conf
+h_start_daemon policyd "$PD" -f -c "$FX_CONF"
+h_wait_port "$MPORT" 10 || h_bail "relay-policyd did not listen"
+
+fx_member alice
+fx_domain enrolled.example alice --forward owner@forward.example
+fx_domain noforward.example alice
+fx_domain late.example alice --unverified --forward owner@forward.example
+
+# The lines of contrib/postfix/policyd.cf; mynetworks excludes 127.0.0.1 so
+# that swaks is an outside sender on the plain smtpd port.
+PF_MAIN_EXTRA="virtual_alias_domains = socketmap:inet:127.0.0.1:$MPORT:domains
+virtual_alias_maps = socketmap:inet:127.0.0.1:$MPORT:forward
+mynetworks = 127.0.0.2/32
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
+h_start_postfix
+
+h_is "map domains: enrolled" "$("$CLIENT" map "$MPORT" domains enrolled.example)" \
+    "OK enrolled.example"
+h_is "map forward: any address of the domain" \
+    "$("$CLIENT" map "$MPORT" forward anyone@enrolled.example)" "OK owner@forward.example"
+h_is "map forward: @domain" "$("$CLIENT" map "$MPORT" forward @enrolled.example)" \
+    "OK owner@forward.example"
+h_is "map forward: no forward-to" "$("$CLIENT" map "$MPORT" forward x@noforward.example)" \
+    "NOTFOUND "
+h_is "map domains: unverified" "$("$CLIENT" map "$MPORT" domains late.example)" "NOTFOUND "
+h_is "unknown map: PERM" "$("$CLIENT" map "$MPORT" alias x@enrolled.example)" \
+    "PERM unknown map (use domains or forward)"
+out=$(printf '12:domains x.example;' | "$CLIENT" raw "$MPORT" -w 2)
+h_is "malformed netstring: PERM and closed" "$out" "24:PERM malformed netstring,[closed]"
+h_check "malformed netstring logged" grep -q 'result=PERM error="malformed netstring" action=close' "$H_LOG/policyd.log"
+
+out=$(printf '21:domains enrol' | "$CLIENT" raw "$MPORT" -w 5)
+h_is "a netstring that never ends: PERM after request_timeout, closed" "$out" \
+    "20:PERM request timeout,[closed]"
+out=$(printf '9999:domains x' | "$CLIENT" raw "$MPORT" -w 2)
+h_is "a netstring over the size limit: PERM, closed" "$out" "23:PERM netstring too long,[closed]"
+
+out=$(h_swaks --from reader@isp.example --to Reply@Enrolled.Example --header 'Subject: re: hello' 2>&1)
+h_like "reply to an enrolled domain accepted" "$out" '<-  250 2\.0\.0 Ok: queued'
+h_check "the reply reaches the sink" h_wait_sink 1 20
+h_check "... addressed to the forward-to address" h_sink_find '^X-Sink-Rcpt-To: <owner@forward\.example>'
+h_check "Postfix logs the rewrite" h_wait_log 'to=<owner@forward\.example>, orig_to=<Reply@Enrolled\.Example>.*status=sent' 10
+
+out=$(h_swaks --from reader@isp.example --to y@noforward.example 2>&1)
+h_like "no forward-to: 550 5.1.1 User unknown in virtual alias table" "$out" \
+    '<\*\* 550 5\.1\.1 <y@noforward\.example>: Recipient address rejected: User unknown in virtual alias table'
+out=$(h_swaks --from reader@isp.example --to z@late.example 2>&1)
+h_like "unverified domain: not ours, relay access denied" "$out" \
+    '<\*\* 554 5\.7\.1 <z@late\.example>: Relay access denied'
+
+h_kill_redis
+out=$(h_swaks --from reader@isp.example --to again@enrolled.example 2>&1)
+h_like "Redis down: 451 4.3.0 temporary lookup failure, not a 5xx" "$out" \
+    '<\*\* 451 4\.3\.0 <again@enrolled\.example>: Temporary lookup failure'
+h_check "Redis down: TEMP logged" grep -q 'result=TEMP value="relay store unavailable"' "$H_LOG/policyd.log"
+h_restart_redis
+h_check "Redis back: answers normal again" \
+    h_wait_for 10 bash -c "\"$CLIENT\" map $MPORT forward again@enrolled.example | grep -qx 'OK owner@forward.example'"
+h_check "relay-policyd still runs" h_daemon_alive policyd
+h_done

@@ -1,0 +1,276 @@
+/*
+ * NAME
+ *	test_policyd_decide - tier selection, suspension, queue cap, the
+ *	warming verdict and its retry time, facts from Redis replies
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "conf.h"
+#include "policyd_decide.h"
+
+#define DAY	86400
+#define NOW	1800000000
+
+/* hmget - an HMGET reply from strings, NULL for nil */
+static struct rval *
+hmget(size_t n, const char *const *v)
+{
+	struct rval *r = rval_new_array(n);
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		r->el[i] = v[i] ? rval_new_str(v[i], strlen(v[i])) :
+		    rval_new_nil();
+	return r;
+}
+
+static void
+tiers_follow_the_default_schedule(void **state)
+{
+	struct relay_conf *cf = conf_defaults();
+	struct pd_caps	 c;
+	static const struct { long long age; int tier; int ph, pd; } t[] = {
+		{ 0, 1, 20, 100 }, { 2 * DAY - 1, 1, 20, 100 },
+		{ 2 * DAY, 2, 50, 500 }, { 6 * DAY, 3, 200, 2000 },
+		{ 9 * DAY, 4, 500, 5000 }, { 13 * DAY, 5, 1000, 10000 },
+		{ 14 * DAY, 0, 0, 0 }, { 400 * DAY, 0, 0, 0 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		pd_tier(&cf->warming, NULL, NOW - t[i].age, NOW, &c);
+		assert_int_equal(c.tier, t[i].tier);
+		assert_int_equal(c.per_hour, t[i].ph);
+		assert_int_equal(c.per_day, t[i].pd);
+	}
+	/* Unverified and future verification times count as age 0. */
+	pd_tier(&cf->warming, NULL, 0, NOW, &c);
+	assert_int_equal(c.tier, 1);
+	pd_tier(&cf->warming, NULL, NOW + 100, NOW, &c);
+	assert_int_equal(c.tier, 1);
+	assert_int_equal(c.age_s, 0);
+	conf_free(cf);
+}
+
+static void
+standard_caps_come_from_member_or_conf(void **state)
+{
+	struct relay_conf *cf = conf_defaults();
+	struct pd_member m;
+	struct pd_caps	 c;
+
+	memset(&m, 0, sizeof(m));
+	m.per_hour = m.per_day = -1;
+	cf->warming.standard_per_hour = 5000;
+	cf->warming.standard_per_day = 0;
+	pd_tier(&cf->warming, &m, NOW - 30 * DAY, NOW, &c);
+	assert_int_equal(c.tier, 0);
+	assert_int_equal(c.per_hour, 5000);
+	assert_int_equal(c.per_day, 0);
+	m.per_hour = 7;
+	m.per_day = 70;
+	pd_tier(&cf->warming, &m, NOW - 30 * DAY, NOW, &c);
+	assert_int_equal(c.per_hour, 7);
+	assert_int_equal(c.per_day, 70);
+	conf_free(cf);
+}
+
+static void
+suspended_member_gets_521_with_reason(void **state)
+{
+	struct relay_conf *cf = conf_defaults();
+	struct pd_member m;
+	struct pd_verdict v;
+	char		 act[600];
+
+	memset(&m, 0, sizeof(m));
+	m.exists = 1;
+	m.suspended = 1;
+	m.queued = 0;
+	m.queue_cap = -1;
+	snprintf(m.reason, sizeof(m.reason), "bounce rate 12.5%%\r\nX: y");
+	pd_decide_member(&m, 1, cf, &v);
+	pd_action(&v, act, sizeof(act));
+	assert_string_equal(act,
+	    "521 5.7.1 Member suspended: bounce rate 12.5%  X: y");
+	conf_free(cf);
+}
+
+static void
+queue_cap_is_at_most_q(void **state)
+{
+	struct relay_conf *cf = conf_defaults();
+	struct pd_member m;
+	struct pd_verdict v;
+	char		 act[600];
+
+	memset(&m, 0, sizeof(m));
+	m.exists = 1;
+	m.queue_cap = -1;
+	cf->policyd.queue_cap = 3;
+	m.queued = 2;
+	pd_decide_member(&m, 1, cf, &v);
+	assert_true(v.dunno);
+	m.queued = 3;
+	pd_decide_member(&m, 1, cf, &v);
+	assert_false(v.dunno);
+	pd_action(&v, act, sizeof(act));
+	assert_string_equal(act, "451 4.4.2 Queue full or transient submission "
+	    "error: 3 messages queued, cap 3");
+	/* Not checked at RCPT; a member's own cap wins; 0 is no cap. */
+	pd_decide_member(&m, 0, cf, &v);
+	assert_true(v.dunno);
+	m.queue_cap = 10;
+	pd_decide_member(&m, 1, cf, &v);
+	assert_true(v.dunno);
+	m.queue_cap = 0;
+	m.queued = 1000000;
+	pd_decide_member(&m, 1, cf, &v);
+	assert_true(v.dunno);
+	/* Unknown member or unread queue: 4xx, never DUNNO. */
+	m.queued = -1;
+	pd_decide_member(&m, 1, cf, &v);
+	assert_false(v.dunno);
+	assert_int_equal(v.cond, COND_QUEUE_FULL);
+	m.exists = 0;
+	pd_decide_member(&m, 0, cf, &v);
+	assert_int_equal(v.cond, COND_QUEUE_FULL);
+	conf_free(cf);
+}
+
+static void
+warm_verdict_names_tier_cap_and_retry(void **state)
+{
+	struct pd_caps	 c = { 2, 50, 500, 3 * DAY };
+	struct pd_warm	 w = { 1, 50, 120, 1234567 };
+	struct pd_verdict v;
+	char		 act[600];
+
+	pd_decide_warm(&c, &w, &v);
+	pd_action(&v, act, sizeof(act));
+	assert_string_equal(act, "451 4.7.1 Warming tier rate limit: tier 2 "
+	    "allows 50 per hour, retry in 1235 s");
+	w.over = 2;
+	w.retry_ms = 1;
+	pd_decide_warm(&c, &w, &v);
+	pd_action(&v, act, sizeof(act));
+	assert_string_equal(act, "451 4.7.1 Warming tier rate limit: tier 2 "
+	    "allows 500 per day, retry in 1 s");
+	c.tier = 0;
+	pd_decide_warm(&c, &w, &v);
+	pd_action(&v, act, sizeof(act));
+	assert_string_equal(act, "451 4.7.1 Warming tier rate limit: standard "
+	    "rate allows 500 per day, retry in 1 s");
+	w.over = 0;
+	pd_decide_warm(&c, &w, &v);
+	pd_action(&v, act, sizeof(act));
+	assert_string_equal(act, "DUNNO");
+	assert_int_equal(pd_retry_s(0), 1);
+	assert_int_equal(pd_retry_s(1000), 1);
+	assert_int_equal(pd_retry_s(1001), 2);
+}
+
+static void
+warm_reply_is_checked(void **state)
+{
+	struct rval	*r = rval_new_array(4);
+	struct pd_warm	 w;
+
+	r->el[0] = rval_new_int(1);
+	r->el[1] = rval_new_int(20);
+	r->el[2] = rval_new_int(20);
+	r->el[3] = rval_new_int(3599000);
+	assert_int_equal(pd_warm_from(r, &w), 0);
+	assert_int_equal(w.over, 1);
+	assert_int_equal(w.retry_ms, 3599000);
+	rval_free(r->el[0]);
+	r->el[0] = rval_new_int(7);
+	assert_int_equal(pd_warm_from(r, &w), -1);
+	rval_free(r->el[0]);
+	r->el[0] = rval_new_err("ERR boom");
+	assert_int_equal(pd_warm_from(r, &w), -1);
+	rval_free(r);
+	assert_int_equal(pd_warm_from(NULL, &w), -1);
+}
+
+static void
+member_and_domain_facts_from_replies(void **state)
+{
+	const char *mv[] = { "did:plc:x", "1", "because", NULL, "5", "" };
+	const char *junk[] = { "did:plc:x", "0", NULL, "many", NULL, NULL };
+	const char *none[] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	const char *dv[] = { "alice", "1700000000", "1" };
+	struct rval	*r, *z = rval_new_int(4);
+	struct pd_member m;
+	struct pd_domain d;
+
+	r = hmget(6, mv);
+	assert_int_equal(pd_member_from(r, z, &m), 0);
+	assert_true(m.exists && m.suspended);
+	assert_string_equal(m.reason, "because");
+	assert_int_equal(m.queue_cap, -1);
+	assert_int_equal(m.per_hour, 5);
+	assert_int_equal(m.per_day, -1);
+	assert_int_equal(m.queued, 4);
+	rval_free(r);
+	r = hmget(6, junk);
+	assert_int_equal(pd_member_from(r, NULL, &m), -1);
+	rval_free(r);
+	r = hmget(6, none);
+	assert_int_equal(pd_member_from(r, NULL, &m), 0);
+	assert_false(m.exists);
+	rval_free(r);
+	r = hmget(3, dv);
+	assert_int_equal(pd_member_from(r, NULL, &m), -1);	/* wrong shape */
+	assert_int_equal(pd_domain_from(r, &d), 0);
+	assert_true(d.exists && d.subdomains);
+	assert_string_equal(d.member, "alice");
+	assert_int_equal(d.verified_at, 1700000000);
+	rval_free(r);
+	rval_free(z);
+}
+
+static void
+sender_domain_and_parents(void **state)
+{
+	char		 c[PD_MAX_CANDIDATES][256];
+	struct pd_domain d[3];
+
+	assert_int_equal(pd_domain_candidates("a.b.example.com", c,
+	    PD_MAX_CANDIDATES), 3);
+	assert_string_equal(c[0], "a.b.example.com");
+	assert_string_equal(c[2], "example.com");
+	assert_int_equal(pd_domain_candidates("localhost", c, 8), 0);
+	memset(d, 0, sizeof(d));
+	assert_int_equal(pd_domain_pick(d, 3), -1);
+	d[2].exists = 1;
+	assert_int_equal(pd_domain_pick(d, 3), -1);	/* no subdomains */
+	d[2].subdomains = 1;
+	assert_int_equal(pd_domain_pick(d, 3), 2);
+	d[0].exists = 1;
+	assert_int_equal(pd_domain_pick(d, 3), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tiers_follow_the_default_schedule),
+		cmocka_unit_test(standard_caps_come_from_member_or_conf),
+		cmocka_unit_test(suspended_member_gets_521_with_reason),
+		cmocka_unit_test(queue_cap_is_at_most_q),
+		cmocka_unit_test(warm_verdict_names_tier_cap_and_retry),
+		cmocka_unit_test(warm_reply_is_checked),
+		cmocka_unit_test(member_and_domain_facts_from_replies),
+		cmocka_unit_test(sender_domain_and_parents),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,175 @@
+/*
+ * NAME
+ *	test_policyd_proto - the policy request parser: whole requests,
+ *	partial input, every limit, garbage, and skipping a bad request
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "policyd_proto.h"
+
+static const struct polproto_limits lim = { 64, 8, 256 };
+
+#define REQ_RCPT \
+	"request=smtpd_access_policy\n" \
+	"protocol_state=RCPT\n" \
+	"sasl_username=alice\n" \
+	"sender=a@alice.test\n" \
+	"recipient=r@dest.test\n" \
+	"queue_id=\n" \
+	"unknown_attr=ignored\n" \
+	"\n"
+
+static int
+parse(const char *s, struct polreq *req, size_t *used)
+{
+	return polproto_parse(s, strlen(s), &lim, req, used);
+}
+
+static void
+whole_request_gives_known_attributes(void **state)
+{
+	struct polreq	 req;
+	size_t		 used;
+
+	assert_int_equal(parse(REQ_RCPT "request=smtpd_access_policy\n", &req,
+	    &used), POLPROTO_REQ);
+	assert_int_equal(used, strlen(REQ_RCPT));
+	assert_string_equal(req.attr[POLREQ_STATE], "RCPT");
+	assert_string_equal(req.attr[POLREQ_SASL_USERNAME], "alice");
+	assert_string_equal(req.attr[POLREQ_SENDER], "a@alice.test");
+	assert_string_equal(req.attr[POLREQ_QUEUE_ID], "");
+	assert_null(req.attr[POLREQ_INSTANCE]);
+	assert_null(req.attr[POLREQ_POLICY_CONTEXT]);
+	assert_int_equal(req.nattrs, 7);
+	polreq_free(&req);
+	polreq_free(&req);	/* reusable, NULL-safe */
+	polreq_free(NULL);
+}
+
+static void
+value_may_hold_equals_signs(void **state)
+{
+	struct polreq	 req;
+	size_t		 used;
+
+	assert_int_equal(parse("request=smtpd_access_policy\n"
+	    "sender=a=b@c.test\npolicy_context=mail\n\n", &req, &used),
+	    POLPROTO_REQ);
+	assert_string_equal(req.attr[POLREQ_SENDER], "a=b@c.test");
+	assert_string_equal(req.attr[POLREQ_POLICY_CONTEXT], "mail");
+	polreq_free(&req);
+}
+
+static void
+every_prefix_needs_more(void **state)
+{
+	struct polreq	 req;
+	size_t		 used, n;
+
+	for (n = 0; n < strlen(REQ_RCPT); n++) {
+		assert_int_equal(polproto_parse(REQ_RCPT, n, &lim, &req, &used),
+		    POLPROTO_MORE);
+		assert_int_equal(used, 0);
+	}
+}
+
+static void
+limits_are_enforced_before_the_end(void **state)
+{
+	struct polreq	 req;
+	size_t		 used;
+	char		 buf[1024];
+
+	/* A 65-byte line with no LF yet is already too long. */
+	memset(buf, 'a', 65);
+	buf[65] = '\0';
+	assert_int_equal(parse(buf, &req, &used), POLPROTO_ELINE);
+	assert_int_equal(used, 0);
+	/* Nine attributes with a limit of eight. */
+	strcpy(buf, "request=smtpd_access_policy\n");
+	for (int i = 0; i < 8; i++)
+		strcat(buf, "x=1\n");
+	assert_int_equal(parse(buf, &req, &used), POLPROTO_EATTRS);
+	/* Over 256 bytes in short lines. */
+	buf[0] = '\0';
+	for (int i = 0; i < 7; i++)
+		strcat(buf, "abcdefghijklmnopqrstuvwxyz0123456789=1\n");
+	assert_int_equal(parse(buf, &req, &used), POLPROTO_ESIZE);
+}
+
+static void
+garbage_is_a_syntax_error_with_its_length(void **state)
+{
+	struct polreq	 req;
+	size_t		 used;
+
+	assert_int_equal(parse("hello world\n\nrequest=x\n", &req, &used),
+	    POLPROTO_ESYNTAX);
+	assert_int_equal(used, strlen("hello world\n\n"));
+	assert_int_equal(parse("=value\n\n", &req, &used), POLPROTO_ESYNTAX);
+	assert_int_equal(parse("\n", &req, &used), POLPROTO_ESYNTAX);
+	assert_int_equal(used, 1);
+	/* No request= attribute, or another kind of request. */
+	assert_int_equal(parse("sender=a@b.test\n\n", &req, &used),
+	    POLPROTO_ESYNTAX);
+	assert_int_equal(parse("request=junk\n\n", &req, &used),
+	    POLPROTO_ESYNTAX);
+	assert_null(req.raw);
+	/* A duplicated attribute we read. */
+	assert_int_equal(parse("request=smtpd_access_policy\nsasl_username=a\n"
+	    "sasl_username=b\n\n", &req, &used), POLPROTO_ESYNTAX);
+	/* A NUL byte inside a line. */
+	assert_int_equal(polproto_parse("request=smtpd\0x\n\n", 17, &lim, &req,
+	    &used), POLPROTO_ESYNTAX);
+}
+
+static void
+skip_finds_the_end_across_calls(void **state)
+{
+	int	 nl = 1, done = 0;
+
+	assert_int_equal(polproto_skip("garbage\nmore", 12, &nl, &done), 12);
+	assert_int_equal(done, 0);
+	assert_int_equal(polproto_skip("\n\nnext=1\n", 9, &nl, &done), 2);
+	assert_int_equal(done, 1);
+	nl = 0;
+	assert_int_equal(polproto_skip("x\n", 2, &nl, &done), 2);
+	assert_int_equal(done, 0);
+	assert_int_equal(polproto_skip("\n", 1, &nl, &done), 1);
+	assert_int_equal(done, 1);
+}
+
+static void
+errors_have_names(void **state)
+{
+	assert_string_equal(polproto_strerror(POLPROTO_ELINE), "line too long");
+	assert_string_equal(polproto_strerror(POLPROTO_ESIZE),
+	    "request too large");
+	assert_string_equal(polproto_strerror(POLPROTO_EATTRS),
+	    "too many attributes");
+	assert_string_equal(polproto_strerror(POLPROTO_ESYNTAX),
+	    "not a policy request");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(whole_request_gives_known_attributes),
+		cmocka_unit_test(value_may_hold_equals_signs),
+		cmocka_unit_test(every_prefix_needs_more),
+		cmocka_unit_test(limits_are_enforced_before_the_end),
+		cmocka_unit_test(garbage_is_a_syntax_error_with_its_length),
+		cmocka_unit_test(skip_finds_the_end_across_calls),
+		cmocka_unit_test(errors_have_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
