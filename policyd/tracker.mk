@@ -1,1 +1,75 @@
-# policyd/tracker.mk - relay-tracker and relay-unsub (filled in by the tracker work)
+# policyd/tracker.mk - relay-tracker (the mail log follower) and relay-unsub
+# (the unsubscribe pipe transport), their tests, fuzz target, scripts, docs.
+
+sbin_PROGRAMS += policyd/relay-tracker policyd/relay-unsub
+
+TRACKER_PURE = policyd/maillog.c policyd/maillog.h \
+	policyd/bounce.c policyd/bounce.h
+
+policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
+	$(TRACKER_PURE) \
+	policyd/tracker_follow.c policyd/tracker_follow.h \
+	policyd/tracker_apply.c policyd/tracker_apply.h
+policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
+
+policyd_relay_unsub_SOURCES = policyd/unsub.c
+policyd_relay_unsub_LDADD = $(RELAY_COMMON_LIBS)
+
+RELAY_LUA += common/lua/tracker_event.lua
+
+dist_man_MANS += doc/relay-tracker.8
+EXTRA_DIST += contrib/postfix/unsub.cf
+
+# Unit tests: the pure parser and classification, the file follower.
+check_PROGRAMS += tests/unit/test_maillog
+tests_unit_test_maillog_SOURCES = tests/unit/test_maillog.c $(TRACKER_PURE)
+tests_unit_test_maillog_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_maillog_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_maillog
+
+check_PROGRAMS += tests/unit/test_bounce
+tests_unit_test_bounce_SOURCES = tests/unit/test_bounce.c $(TRACKER_PURE)
+tests_unit_test_bounce_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_bounce_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_bounce
+
+check_PROGRAMS += tests/unit/test_tracker_follow
+tests_unit_test_tracker_follow_SOURCES = tests/unit/test_tracker_follow.c \
+	policyd/tracker_follow.c policyd/tracker_follow.h
+tests_unit_test_tracker_follow_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_tracker_follow_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_tracker_follow
+
+# Integration tests through the private Postfix.
+TRACKER_IT = tests/integration/test_tracker_delivery.sh \
+	tests/integration/test_tracker_restart.sh \
+	tests/integration/test_unsub.sh
+INTEGRATION_TESTS += $(TRACKER_IT)
+EXTRA_DIST += $(TRACKER_IT)
+
+# Fuzz target for the log line parser (replayed over its corpus in make check).
+check_PROGRAMS += tests/fuzz/replay_maillog
+tests_fuzz_replay_maillog_SOURCES = tests/fuzz/fuzz_maillog.c tests/fuzz/replay.c \
+	$(TRACKER_PURE)
+tests_fuzz_replay_maillog_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-DFUZZ_NAME='"maillog"'
+tests_fuzz_replay_maillog_LDADD = $(FUZZ_LDADD)
+UNIT_TESTS += tests/fuzz/replay_maillog
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_maillog
+tests_fuzz_fuzz_maillog_SOURCES = tests/fuzz/fuzz_maillog.c $(TRACKER_PURE)
+tests_fuzz_fuzz_maillog_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_fuzz_fuzz_maillog_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_maillog_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_maillog_LDADD = $(FUZZ_LDADD)
+FUZZ_TARGETS += maillog
+endif
+
+# Benchmark (not part of make check): make bench-tracker [BENCH_LINES="100000 1000000"]
+EXTRA_DIST += tests/bench/tracker/bench_tracker.sh tests/bench/tracker/gen_maillog.py
+BENCH_LINES = 100000 1000000
+bench-tracker: policyd/relay-tracker
+	RELAY_TOP_BUILDDIR='$(abs_top_builddir)' $(SHELL) \
+	  $(top_srcdir)/tests/bench/tracker/bench_tracker.sh $(BENCH_LINES)
+.PHONY: bench-tracker

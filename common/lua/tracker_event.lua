@@ -1,0 +1,161 @@
+-- tracker_event.lua - apply one Postfix log event to a member's records
+-- (relay-tracker). Every key is of one member ({m:HANDLE}), so the script
+-- runs in one slot. Exactly once: a delivery or expiry event id already
+-- in KEYS[2] changes nothing.
+--
+-- KEYS[1] relay:{m:H}:msg:QID   KEYS[2] relay:{m:H}:applied
+-- KEYS[3] relay:{m:H}:suppress  KEYS[4] relay:{m:H}:soft
+-- KEYS[5] relay:{m:H}:outcomes  KEYS[6] relay:{m:H}:member
+-- KEYS[7] relay:{m:H}:inflight  KEYS[8] relay:{m:H}:recent
+-- ARGV: 1 kind (delivery|removed|expired)  2 event id  3 now  4 status ttl
+--       5 window s  6 bucket s  7 min volume  8 warn %  9 suspend %
+--       10 window label  11 queue id
+--   delivery only: 12 recipient  13 status  14 dsn  15 class  16 reply
+--       17 relay  18 outcome (0 none, 1 sent, 2 bounced)  19 suppress now
+--       20 soft step  21 soft reset  22 soft limit
+-- Returns {applied, suppressed-reason, soft count, sent, bounced,
+--          suspended (1 when this event suspended), warn (1 on crossing),
+--          reason}; applied is 0 for a repeat, -1 when the message record
+--          is gone (expired TTL: nothing is invented).
+local kind, id = ARGV[1], ARGV[2]
+local now, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
+local window, bs = tonumber(ARGV[5]), tonumber(ARGV[6])
+local minvol, warn, susp = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local label, qid = ARGV[10], ARGV[11]
+
+if kind == 'removed' then
+  redis.call('ZREM', KEYS[7], qid)
+  redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - ttl)
+  if redis.call('EXISTS', KEYS[1]) == 1 then
+    redis.call('HSETNX', KEYS[1], 'final', now)
+  end
+  return {1, '', 0, 0, 0, 0, 0, ''}
+end
+
+if redis.call('ZSCORE', KEYS[2], id) then
+  return {0, '', 0, 0, 0, 0, 0, ''}
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {-1, '', 0, 0, 0, 0, 0, ''}
+end
+redis.call('ZADD', KEYS[2], now, id)
+-- trimming on one call in 16 (ids are hex digests) keeps the set bounded
+if string.sub(id, -1) == '0' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+end
+if redis.call('TTL', KEYS[1]) < 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+end
+
+local function decode(s)
+  if not s then return nil end
+  local ok, v = pcall(cjson.decode, s)
+  if ok and type(v) == 'table' then return v end
+  return nil
+end
+
+-- count - one final outcome into the window; the sums after it
+local function count(outcome, n)
+  local ws = tonumber(redis.call('HGET', KEYS[6], 'window_start')) or 0
+  local since = tonumber(redis.call('HGET', KEYS[5], 'since')) or 0
+  if ws > since then
+    -- an admin unsuspend starts a fresh window
+    redis.call('DEL', KEYS[5])
+    redis.call('HSET', KEYS[5], 'since', ws)
+  end
+  local b = math.floor(now / bs)
+  redis.call('HINCRBY', KEYS[5], (outcome == 1 and 's:' or 'b:') .. b, n)
+  local oldest = math.floor((now - window) / bs) + 1
+  local sent, bounced = 0, 0
+  local all = redis.call('HGETALL', KEYS[5])
+  for i = 1, #all, 2 do
+    local k = all[i]
+    if k ~= 'since' then
+      local bk = tonumber(string.sub(k, 3)) or 0
+      if bk < oldest then
+        redis.call('HDEL', KEYS[5], k)
+      elseif string.sub(k, 1, 2) == 's:' then
+        sent = sent + tonumber(all[i + 1])
+      else
+        bounced = bounced + tonumber(all[i + 1])
+      end
+    end
+  end
+  return sent, bounced
+end
+
+-- judge - suspend or warn on the rate after this event
+local function judge(sent, bounced, added_bounced, added_total)
+  local total = sent + bounced
+  if total < minvol or total == 0 then return 0, 0, '' end
+  local rate = bounced * 100 / total
+  local ptotal = total - added_total
+  local prate = 0
+  if ptotal > 0 then prate = (bounced - added_bounced) * 100 / ptotal end
+  local crossed = ptotal < minvol
+  if rate >= susp and redis.call('EXISTS', KEYS[6]) == 1 and
+     redis.call('HGET', KEYS[6], 'suspended') ~= '1' then
+    local reason = string.format('auto: bounce rate %.1f%% (%d/%d) over %s',
+      rate, bounced, total, label)
+    redis.call('HSET', KEYS[6], 'suspended', '1', 'suspended_by', 'auto',
+      'suspend_reason', reason, 'suspended_at', now)
+    return 1, 0, reason
+  end
+  if rate >= warn and (crossed or prate < warn) then
+    return 0, 1, string.format('bounce rate %.1f%% (%d/%d) over %s',
+      rate, bounced, total, label)
+  end
+  return 0, 0, ''
+end
+
+if kind == 'expired' then
+  -- the message left the queue: recipients still not final bounced
+  local m = decode(redis.call('HGET', KEYS[1], 'rcpts')) or {}
+  local n = 0
+  for _, r in ipairs(m) do
+    local f = 'r:' .. r
+    local st = decode(redis.call('HGET', KEYS[1], f)) or
+      {dsn = '', class = '', reply = '', relay = '', attempts = 0}
+    if st.status ~= 'sent' and st.status ~= 'bounced' and
+       st.status ~= 'expired' then
+      st.status = 'expired'
+      st.at = now
+      redis.call('HSET', KEYS[1], f, cjson.encode(st))
+      n = n + 1
+    end
+  end
+  redis.call('HSETNX', KEYS[1], 'final', now)
+  if n == 0 then return {1, '', 0, 0, 0, 0, 0, ''} end
+  local sent, bounced = count(2, n)
+  local s, w, reason = judge(sent, bounced, n, n)
+  return {1, '', 0, sent, bounced, s, w, reason}
+end
+
+-- a delivery attempt
+local rcpt = ARGV[12]
+local f = 'r:' .. rcpt
+local prev = decode(redis.call('HGET', KEYS[1], f))
+local attempts = 1
+if prev and tonumber(prev.attempts) then attempts = tonumber(prev.attempts) + 1 end
+local st = {status = ARGV[13], dsn = ARGV[14], class = ARGV[15],
+  reply = ARGV[16], relay = ARGV[17], at = now, attempts = attempts}
+redis.call('HSET', KEYS[1], f, cjson.encode(st))
+
+local suppressed, soft = '', 0
+local function suppress(reason)
+  local v = cjson.encode({reason = reason, at = now, dsn = ARGV[14],
+    text = ARGV[16]})
+  if redis.call('HSETNX', KEYS[3], rcpt, v) == 1 then suppressed = reason end
+end
+if ARGV[19] == '1' then suppress('hard_bounce') end
+if ARGV[21] == '1' then redis.call('HDEL', KEYS[4], rcpt) end
+if ARGV[20] == '1' then
+  soft = redis.call('HINCRBY', KEYS[4], rcpt, 1)
+  if soft >= tonumber(ARGV[22]) then suppress('soft_bounce_limit') end
+end
+
+local outcome = tonumber(ARGV[18])
+if outcome == 0 then return {1, suppressed, soft, 0, 0, 0, 0, ''} end
+local sent, bounced = count(outcome, 1)
+local s, w, reason = judge(sent, bounced, outcome == 2 and 1 or 0, 1)
+return {1, suppressed, soft, sent, bounced, s, w, reason}

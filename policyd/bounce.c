@@ -1,0 +1,137 @@
+/*
+ * NAME
+ *	bounce - bounce classes and what one delivery event changes (pure)
+ * DESCRIPTION
+ *	The table of seed 004 as code; see bounce.h. No I/O.
+ * SEE ALSO
+ *	bounce.h, tests/unit/test_bounce.c
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "token.h"
+
+/* parse_dsn - "C.S.D" with C in 2,4,5, S 0..999, D 0..999; 0 or -1 */
+static int
+parse_dsn(const char *dsn, int *cls, int *subj)
+{
+	const char	*p = dsn;
+	int		 i, n;
+
+	if (dsn == NULL || !(p[0] == '2' || p[0] == '4' || p[0] == '5') ||
+	    p[1] != '.')
+		return -1;
+	*cls = p[0] - '0';
+	p += 2;
+	for (i = 0; i < 2; i++) {
+		for (n = 0; n < 4 && isdigit((unsigned char)p[n]); n++)
+			;
+		if (n == 0 || n > 3)
+			return -1;
+		if (i == 0)
+			*subj = atoi(p);
+		p += n;
+		if (i == 0 && *p++ != '.')
+			return -1;
+	}
+	return *p == '\0' ? 0 : -1;
+}
+
+enum bounce_class
+bounce_classify(const char *dsn)
+{
+	int	 c, s;
+
+	if (parse_dsn(dsn, &c, &s) < 0)
+		return BOUNCE_OTHER;
+	if (c == 2)
+		return BOUNCE_NONE;
+	if (c == 5 && s == 1)
+		return BOUNCE_HARD;
+	if (c == 4 && s == 2)
+		return BOUNCE_SOFT;
+	if (c == 5 && s == 7)
+		return BOUNCE_POLICY;
+	if (s == 4)
+		return BOUNCE_TECHNICAL;
+	return BOUNCE_OTHER;
+}
+
+const char *
+bounce_class_name(enum bounce_class c)
+{
+	switch (c) {
+	case BOUNCE_HARD:	return "hard";
+	case BOUNCE_SOFT:	return "soft";
+	case BOUNCE_POLICY:	return "policy";
+	case BOUNCE_TECHNICAL:	return "technical";
+	case BOUNCE_OTHER:	return "other";
+	default:		return "";
+	}
+}
+
+void
+bounce_decide(enum maillog_status st, enum bounce_class c,
+    struct bounce_action *a)
+{
+	memset(a, 0, sizeof(*a));
+	switch (st) {
+	case MAILLOG_ST_SENT:
+		a->outcome = BOUNCE_OUT_SENT;
+		a->soft_reset = 1;
+		break;
+	case MAILLOG_ST_BOUNCED:
+	case MAILLOG_ST_EXPIRED:
+		a->outcome = BOUNCE_OUT_BOUNCED;
+		a->suppress_hard = c == BOUNCE_HARD;
+		a->soft_step = c == BOUNCE_SOFT;
+		break;
+	case MAILLOG_ST_DEFERRED:
+		a->soft_step = c == BOUNCE_SOFT;
+		break;
+	default:
+		break;
+	}
+}
+
+int
+bounce_bucket_s(int window_s)
+{
+	int	 b = window_s / 24;
+
+	return b < 60 ? 60 : b;
+}
+
+void
+bounce_window_label(int window_s, char *buf, size_t len)
+{
+	if (window_s >= 2 * 86400 && window_s % 86400 == 0)
+		snprintf(buf, len, "%dd", window_s / 86400);
+	else if (window_s >= 3600 && window_s % 3600 == 0)
+		snprintf(buf, len, "%dh", window_s / 3600);
+	else if (window_s >= 60 && window_s % 60 == 0)
+		snprintf(buf, len, "%dm", window_s / 60);
+	else
+		snprintf(buf, len, "%ds", window_s);
+}
+
+void
+bounce_event_id(const struct maillog_event *ev, char out[33])
+{
+	char	 buf[MAILLOG_QID_MAX + 2 * MAILLOG_ADDR_MAX + MAILLOG_STAMP_MAX +
+		    MAILLOG_DELAY_MAX + MAILLOG_DSN_MAX + 64];
+	char	 hex[TOKEN_SHA256_HEX];
+	int	 n;
+
+	n = snprintf(buf, sizeof(buf), "%s|%s|%s|%s|%ld|%s|%s|%s", ev->qid,
+	    ev->to, ev->orig_to, ev->stamp, ev->pid, ev->delay,
+	    maillog_status_name(ev->status), ev->dsn);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	token_sha256_hex(buf, (size_t)n, hex);
+	memcpy(out, hex, 32);
+	out[32] = '\0';
+}

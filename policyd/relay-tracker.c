@@ -1,0 +1,281 @@
+/*
+ * NAME
+ *	relay-tracker - follow Postfix's mail log into message status,
+ *	suppression, bounce rates and auto-suspension
+ * SUMMARY
+ *	relay-tracker [-fdo] [-c relay.conf]
+ * DESCRIPTION
+ *	The thin main: options, configuration, Redis, then a loop that
+ *	reads up to TRACKER_BATCH lines (tracker_follow), parses them
+ *	(maillog), applies the events of the batch (tracker_apply) and
+ *	saves the position after it (when caught up, at most every
+ *	TRACKER_SAVE_MS while the log streams, and at a clean stop). When
+ *	Redis fails the same batch is retried with a backoff, so nothing is
+ *	lost or counted twice. SIGTERM/SIGINT stop it after the current
+ *	batch.
+ *	-o reads to the end of the file once and exits (tests, benchmarks,
+ *	catching up by hand).
+ * SEE ALSO
+ *	relay-tracker(8), tracker_follow.h, maillog.h, tracker_apply.h
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "daemon.h"
+#include "log.h"
+#include "maillog.h"
+#include "rconn.h"
+#include "rkeys.h"
+#include "rscript.h"
+#include "tracker_apply.h"
+#include "tracker_follow.h"
+#include "xalloc.h"
+
+#define TRACKER_BATCH		1024
+#define TRACKER_STATS_S		60
+#define TRACKER_SAVE_MS		500
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* nap - sleep ms milliseconds unless asked to stop */
+static void
+nap(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	if (!stopping)
+		nanosleep(&ts, NULL);
+}
+
+static void
+usage(int rc)
+{
+	fprintf(stderr, "usage: relay-tracker [-fdoV] [-c relay.conf]\n"
+	    "  -c FILE  configuration\n"
+	    "  -f       foreground, log to stderr\n"
+	    "  -d       debug logging\n"
+	    "  -o       read to the end of the log once, then exit\n"
+	    "  -V       version\n");
+	exit(rc);
+}
+
+static void
+stats(const struct tracker_ctx *t, const struct follow *f, const char *when)
+{
+	const struct follow_stats *fs = follow_stats(f);
+
+	log_info("tracker: %s lines=%llu unknown=%llu other=%llu events=%llu "
+	    "applied=%llu repeats=%llu no_record=%llu bad=%llu "
+	    "suppressed=%llu suspended=%llu too_long=%llu rotations=%llu "
+	    "truncations=%llu", when,
+	    (unsigned long long)t->n.lines, (unsigned long long)t->n.unknown,
+	    (unsigned long long)t->n.other, (unsigned long long)t->n.events,
+	    (unsigned long long)t->n.applied, (unsigned long long)t->n.repeats,
+	    (unsigned long long)t->n.no_record, (unsigned long long)t->n.bad,
+	    (unsigned long long)t->n.suppressed,
+	    (unsigned long long)t->n.suspended,
+	    (unsigned long long)fs->too_long,
+	    (unsigned long long)fs->rotations,
+	    (unsigned long long)fs->truncations);
+}
+
+/* start_redis - connect and check the schema, waiting while Redis is down */
+static int
+start_redis(struct rconn *rc)
+{
+	char	 found[64];
+	int	 r, i;
+
+	for (i = 0; !stopping; i++) {
+		if (rconn_ensure(rc) == RCONN_OK &&
+		    (r = rscript_schema_check(rc, found, sizeof(found))) >= 0) {
+			if (r == 1) {
+				log_err("tracker: Redis holds schema version %s,"
+				    " this program speaks %s", found,
+				    RKEY_SCHEMA_VERSION);
+				return -1;
+			}
+			return 0;
+		}
+		if (i % 50 == 0)
+			log_warn("tracker: Redis unavailable: %s",
+			    rconn_errstr(rc));
+		nap(200);
+	}
+	return -1;
+}
+
+/* fill - read and parse up to TRACKER_BATCH lines; the events into items */
+static size_t
+fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
+    size_t *nitems, struct follow_pos *pos)
+{
+	const char	*line;
+	size_t		 len, nlines = 0;
+	int		 r;
+
+	*nitems = 0;
+	while (nlines < TRACKER_BATCH && (r = follow_next(f, &line, &len,
+	    pos)) == 1) {
+		struct maillog_event *ev = &items[*nitems].ev;
+
+		nlines++;
+		t->n.lines++;
+		switch (maillog_parse(line, len, ev)) {
+		case MAILLOG_DELIVERY:
+		case MAILLOG_REMOVED:
+		case MAILLOG_EXPIRED:
+			t->n.events++;
+			(*nitems)++;
+			break;
+		case MAILLOG_UNKNOWN:
+			t->n.unknown++;
+			break;
+		default:
+			t->n.other++;
+			break;
+		}
+	}
+	return nlines;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon_opts opts = { "/etc/relay/relay.conf", 0, 0 };
+	struct relay_conf *conf;
+	struct tracker_ctx t;
+	struct tracker_item *items;
+	struct follow	*f;
+	struct follow_pos pos, saved;
+	char		 err[256];
+	time_t		 last_stats;
+	int64_t		 last_save = 0;
+	size_t		 nitems, nlines;
+	int		 ch, once = 0, backoff = 0, dirty = 0;
+
+	while ((ch = getopt(argc, argv, "c:fdoVh")) != -1) {
+		switch (ch) {
+		case 'c': opts.conf_path = optarg; break;
+		case 'f': opts.foreground = 1; break;
+		case 'd': opts.debug = 1; break;
+		case 'o': once = 1; opts.foreground = 1; break;
+		case 'V':
+			printf("relay-tracker (relay-suite) %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h': usage(0); break;
+		default: usage(64); break;
+		}
+	}
+	if (optind != argc)
+		usage(64);
+	conf = daemon_load_conf(opts.conf_path, "relay-tracker");
+	log_open("relay-tracker", opts.foreground);
+	log_set_debug(opts.debug);
+	clock_set_offset(conf->testing.clock_offset_s);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	/* rotation is noticed by inode and size; a HUP from logrotate is harmless */
+	signal(SIGHUP, SIG_IGN);
+	if (!opts.foreground && daemon_detach() < 0) {
+		log_err("tracker: cannot detach");
+		return 71;
+	}
+	if (daemon_pidfile(conf->tracker.pid_file) < 0)
+		log_warn("tracker: cannot write %s", conf->tracker.pid_file);
+
+	memset(&t, 0, sizeof(t));
+	t.conf = conf;
+	t.rc = rconn_new(&conf->redis);
+	if (start_redis(t.rc) < 0) {
+		rconn_free(t.rc);
+		conf_free(conf);
+		return stopping ? 0 : 78;
+	}
+	while (tracker_pos_load(&t, &saved) < 0 && !stopping) {
+		log_warn("tracker: cannot read the saved position: %s",
+		    rconn_errstr(t.rc));
+		nap(500);
+	}
+	f = follow_open(conf->tracker.maillog, (size_t)conf->tracker.max_line,
+	    &saved);
+	if (daemon_drop(conf->daemon.user, conf->daemon.group, err,
+	    sizeof(err)) < 0) {
+		log_err("tracker: %s", err);
+		return 71;
+	}
+	log_info("tracker: following %s from offset %lld", conf->tracker.maillog,
+	    (long long)saved.off);
+	items = xcalloc(TRACKER_BATCH, sizeof(*items));
+	last_stats = clock_now();
+	follow_where(f, &pos);
+	while (!stopping) {
+		nlines = fill(&t, f, items, &nitems, &pos);
+		if (nlines == 0) {
+			if (once)
+				break;
+			nap(conf->tracker.poll_ms);
+			continue;
+		}
+		/*
+		 * The same batch until it is applied: every event is
+		 * idempotent. The position is saved when the log is caught
+		 * up, and at most every TRACKER_SAVE_MS while it streams (a
+		 * crash re-reads those lines, which changes nothing).
+		 */
+		while (tracker_apply(&t, items, nitems, clock_now()) < 0) {
+			if (backoff++ % 25 == 0)
+				log_warn("tracker: Redis unavailable, retrying: %s",
+				    rconn_errstr(t.rc));
+			nap(200);
+			if (stopping)
+				goto out;
+		}
+		dirty = 1;
+		if (nlines < TRACKER_BATCH ||
+		    clock_mono_ms() - last_save >= TRACKER_SAVE_MS) {
+			while (tracker_pos_save(&t, &pos, clock_now()) < 0) {
+				if (backoff++ % 25 == 0)
+					log_warn("tracker: cannot save the "
+					    "position, retrying: %s",
+					    rconn_errstr(t.rc));
+				nap(200);
+				if (stopping)
+					goto out;
+			}
+			last_save = clock_mono_ms();
+			dirty = 0;
+		}
+		backoff = 0;
+		if (clock_now() - last_stats >= TRACKER_STATS_S) {
+			stats(&t, f, "progress");
+			last_stats = clock_now();
+		}
+	}
+	/* stopped while streaming: one try to keep what was applied */
+	if (dirty && tracker_pos_save(&t, &pos, clock_now()) < 0)
+		log_warn("tracker: position not saved; lines since the last "
+		    "save will be read again (without effect)");
+out:
+	stats(&t, f, "exit");
+	free(items);
+	follow_free(f);
+	rconn_free(t.rc);
+	conf_free(conf);
+	return 0;
+}

@@ -1,0 +1,347 @@
+/*
+ * NAME
+ *	tracker_apply - turn parsed log events into Redis updates
+ * DESCRIPTION
+ *	Two pipelines per batch: the queue id lookups, then one
+ *	tracker_event.lua call per event of a known message. Only this file
+ *	talks to Redis for relay-tracker.
+ * INVARIANTS
+ *	Nothing is written for a message without a record. A failed
+ *	pipeline returns before the position is saved, so the events are
+ *	applied again (idempotently) rather than lost.
+ * SEE ALSO
+ *	tracker_apply.h, common/lua/tracker_event.lua
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hiredis.h>
+
+#include "addr.h"
+#include "bounce.h"
+#include "log.h"
+#include "rconn.h"
+#include "rkeys.h"
+#include "rscript.h"
+#include "tracker_apply.h"
+
+#define EV_KEYS		8
+#define EV_ARGS		22
+
+/* lookup - pipeline the queue id records; fills items[i].handle ("" = none) */
+static int
+lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
+{
+	char		 key[RKEY_MAX];
+	const char	*argv[2];
+	redisReply	*r;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		it[i].handle[0] = '\0';
+		if (rkey(key, sizeof(key), RKEY_QID, it[i].ev.qid, NULL) < 0)
+			snprintf(key, sizeof(key), "relay:{q:-}:qid");
+		argv[0] = "GET";
+		argv[1] = key;
+		if (rconn_append(t->rc, 2, argv, NULL) < 0)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = rconn_reply(t->rc)) == NULL)
+			return -1;
+		if (r->type == REDIS_REPLY_STRING && r->len > 0 &&
+		    r->len < sizeof(it[i].handle))
+			memcpy(it[i].handle, r->str, r->len + 1);
+		else if (r->type == REDIS_REPLY_ERROR)
+			log_warn("tracker: qid lookup: %s", r->str);
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+struct call {
+	char	 keys[EV_KEYS][RKEY_MAX];
+	char	 nums[10][32];
+	char	 id[33];
+	char	 rcpt[ADDR_BUFSIZE];
+};
+
+/* build - keys and arguments of one tracker_event.lua call; -1: skip it */
+static int
+build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
+    struct call *c, const char **keys, const char **args)
+{
+	static const enum rkey_kind kinds[EV_KEYS] = { RKEY_MSG, RKEY_APPLIED,
+	    RKEY_SUPPRESS, RKEY_SOFT, RKEY_OUTCOMES, RKEY_MEMBER, RKEY_INFLIGHT,
+	    RKEY_RECENT };
+	const struct conf_suspension *s = &t->conf->suspension;
+	const struct maillog_event *ev = &it->ev;
+	static char	 label[16];
+	struct bounce_action a;
+	enum bounce_class cls;
+	int		 i;
+
+	for (i = 0; i < EV_KEYS; i++) {
+		if (rkey(c->keys[i], RKEY_MAX, kinds[i], it->handle,
+		    kinds[i] == RKEY_MSG ? ev->qid : NULL) < 0)
+			return -1;
+		keys[i] = c->keys[i];
+	}
+	bounce_window_label(s->window_s, label, sizeof(label));
+	snprintf(c->nums[0], 32, "%lld", (long long)now);
+	snprintf(c->nums[1], 32, "%d", t->conf->tracker.status_ttl_s);
+	snprintf(c->nums[2], 32, "%d", s->window_s);
+	snprintf(c->nums[3], 32, "%d", bounce_bucket_s(s->window_s));
+	snprintf(c->nums[4], 32, "%d", s->min_volume);
+	snprintf(c->nums[5], 32, "%.6f", s->warn_rate);
+	snprintf(c->nums[6], 32, "%.6f", s->suspend_rate);
+	snprintf(c->nums[7], 32, "%d", t->conf->tracker.soft_bounce_limit);
+	args[0] = maillog_kind_name(ev->kind);
+	if (ev->kind == MAILLOG_EXPIRED)
+		snprintf(c->id, sizeof(c->id), "x:%s", ev->qid);
+	else if (ev->kind == MAILLOG_DELIVERY)
+		bounce_event_id(ev, c->id);
+	else
+		c->id[0] = '\0';
+	args[1] = c->id;
+	args[2] = c->nums[0];
+	args[3] = c->nums[1];
+	args[4] = c->nums[2];
+	args[5] = c->nums[3];
+	args[6] = c->nums[4];
+	args[7] = c->nums[5];
+	args[8] = c->nums[6];
+	args[9] = label;
+	args[10] = ev->qid;
+	if (ev->kind != MAILLOG_DELIVERY)
+		return 11;
+	/*
+	 * The member addressed orig_to, which Postfix rewrote (virtual
+	 * alias); a local alias may log it without a domain: then to.
+	 */
+	if ((ev->orig_to[0] == '\0' || addr_norm(ev->orig_to, c->rcpt,
+	    sizeof(c->rcpt)) < 0) && addr_norm(ev->to, c->rcpt,
+	    sizeof(c->rcpt)) < 0) {
+		struct logkv kv;
+
+		logkv_init(&kv, ev->qid);
+		logkv_str(&kv, "event", "skipped");
+		logkv_str(&kv, "why", "recipient address does not parse");
+		logkv_str(&kv, "to", ev->to);
+		logkv_emit(&kv, LOG_WARNING);
+		t->n.bad++;
+		return -1;
+	}
+	cls = bounce_classify(ev->dsn);
+	bounce_decide(ev->status, cls, &a);
+	args[11] = c->rcpt;
+	args[12] = maillog_status_name(ev->status);
+	args[13] = ev->dsn;
+	args[14] = bounce_class_name(cls);
+	args[15] = ev->reply;
+	args[16] = ev->relay;
+	args[17] = a.outcome == BOUNCE_OUT_SENT ? "1" :
+	    a.outcome == BOUNCE_OUT_BOUNCED ? "2" : "0";
+	args[18] = a.suppress_hard ? "1" : "0";
+	args[19] = a.soft_step ? "1" : "0";
+	args[20] = a.soft_reset ? "1" : "0";
+	args[21] = c->nums[7];
+	return EV_ARGS;
+}
+
+/* report - log what one script call did */
+static void
+report(struct tracker_ctx *t, const struct tracker_item *it,
+    const struct call *c, const redisReply *r)
+{
+	const struct maillog_event *ev = &it->ev;
+	struct logkv	 kv;
+	long long	 applied;
+	int		 prio = LOG_DEBUG;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 8 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		log_err("%s: tracker_event: unexpected reply%s%s", ev->qid,
+		    r->type == REDIS_REPLY_ERROR ? ": " : "",
+		    r->type == REDIS_REPLY_ERROR ? r->str : "");
+		return;
+	}
+	applied = r->element[0]->integer;
+	if (applied == 0) {
+		t->n.repeats++;
+		return;
+	}
+	if (applied < 0) {
+		t->n.no_record++;
+		return;
+	}
+	t->n.applied++;
+	logkv_init(&kv, ev->qid);
+	logkv_str(&kv, "event", maillog_kind_name(ev->kind));
+	logkv_str(&kv, "member", it->handle);
+	if (ev->kind == MAILLOG_DELIVERY) {
+		logkv_str(&kv, "rcpt", c->rcpt);
+		logkv_str(&kv, "status", maillog_status_name(ev->status));
+		logkv_str(&kv, "dsn", ev->dsn);
+		logkv_str(&kv, "class", bounce_class_name(bounce_classify(ev->dsn)));
+		if (ev->status != MAILLOG_ST_SENT)
+			prio = LOG_INFO;
+	} else if (ev->kind == MAILLOG_EXPIRED)
+		prio = LOG_INFO;
+	if (r->element[1]->type == REDIS_REPLY_STRING && r->element[1]->len) {
+		logkv_str(&kv, "suppressed", r->element[1]->str);
+		t->n.suppressed++;
+		prio = LOG_NOTICE;
+	}
+	if (r->element[2]->type == REDIS_REPLY_INTEGER && r->element[2]->integer)
+		logkv_int(&kv, "soft", r->element[2]->integer);
+	if (r->element[5]->type == REDIS_REPLY_INTEGER &&
+	    r->element[5]->integer == 1) {
+		logkv_str(&kv, "suspended", r->element[7]->str);
+		t->n.suspended++;
+		prio = LOG_WARNING;
+	} else if (r->element[6]->type == REDIS_REPLY_INTEGER &&
+	    r->element[6]->integer == 1) {
+		logkv_str(&kv, "warning", r->element[7]->str);
+		prio = LOG_WARNING;
+	}
+	if (prio != LOG_DEBUG || log_debug_enabled())
+		logkv_emit(&kv, prio);
+}
+
+int
+tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
+    time_t now)
+{
+	const struct rscript *s = rscript_get("tracker_event");
+	const char	*keys[EV_KEYS], *args[EV_ARGS];
+	struct call	*calls;
+	unsigned char	*sent;
+	redisReply	*r;
+	size_t		 i;
+	int		 na, rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (s == NULL || rconn_ensure(t->rc) < 0 || lookup(t, it, n) < 0)
+		return -1;
+	calls = calloc(n, sizeof(*calls));
+	sent = calloc(n, 1);
+	if (calls == NULL || sent == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (it[i].handle[0] == '\0') {
+			t->n.no_record++;
+			continue;
+		}
+		if ((na = build(t, &it[i], now, &calls[i], keys, args)) < 0)
+			continue;
+		if (rscript_append(t->rc, s, EV_KEYS, keys, na, args) < 0)
+			goto out;
+		sent[i] = 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!sent[i])
+			continue;
+		if ((r = rconn_reply(t->rc)) == NULL)
+			goto out;
+		if (r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+			/* a SCRIPT FLUSH or failover: load and redo the batch */
+			freeReplyObject(r);
+			while (++i < n)
+				if (sent[i] && (r = rconn_reply(t->rc)) != NULL)
+					freeReplyObject(r);
+			(void)rscript_load_all(t->rc);
+			goto out;
+		}
+		report(t, &it[i], &calls[i], r);
+		freeReplyObject(r);
+	}
+	rc = 0;
+out:
+	free(calls);
+	free(sent);
+	return rc;
+}
+
+int
+tracker_pos_load(struct tracker_ctx *t, struct follow_pos *p)
+{
+	const char	*path = t->conf->tracker.state_file;
+	unsigned long long dev, ino;
+	long long	 off;
+	char		 key[RKEY_MAX];
+	redisReply	*r;
+	FILE		*fp;
+
+	p->dev = p->ino = 0;
+	p->off = -1;
+	if (path != NULL && *path != '\0') {
+		if ((fp = fopen(path, "r")) == NULL)
+			return errno == ENOENT ? 0 : -1;
+		if (fscanf(fp, "dev=%llu ino=%llu offset=%lld", &dev, &ino,
+		    &off) == 3 && off >= 0) {
+			p->dev = dev;
+			p->ino = ino;
+			p->off = off;
+		}
+		fclose(fp);
+		return 0;
+	}
+	if (rkey(key, sizeof(key), RKEY_TRACKER_POS, t->conf->tracker.node,
+	    NULL) < 0)
+		return -1;
+	if ((r = rconn_cmd(t->rc, "HMGET %s dev ino offset", key)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+	    r->element[0]->type == REDIS_REPLY_STRING &&
+	    r->element[1]->type == REDIS_REPLY_STRING &&
+	    r->element[2]->type == REDIS_REPLY_STRING) {
+		p->dev = strtoull(r->element[0]->str, NULL, 10);
+		p->ino = strtoull(r->element[1]->str, NULL, 10);
+		p->off = strtoll(r->element[2]->str, NULL, 10);
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+tracker_pos_save(struct tracker_ctx *t, const struct follow_pos *p, time_t now)
+{
+	const char	*path = t->conf->tracker.state_file;
+	char		 key[RKEY_MAX], tmp[4096];
+	redisReply	*r;
+	FILE		*fp;
+	int		 ok;
+
+	if (path != NULL && *path != '\0') {
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		if ((fp = fopen(tmp, "w")) == NULL)
+			return -1;
+		fprintf(fp, "dev=%" PRIu64 " ino=%" PRIu64 " offset=%" PRId64
+		    " updated=%lld\n", p->dev, p->ino, p->off, (long long)now);
+		ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
+		ok = (fclose(fp) == 0) && ok;
+		if (!ok || rename(tmp, path) < 0) {
+			log_err("tracker: cannot write %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (rkey(key, sizeof(key), RKEY_TRACKER_POS, t->conf->tracker.node,
+	    NULL) < 0)
+		return -1;
+	r = rconn_cmd(t->rc, "HSET %s dev %llu ino %llu offset %lld updated %lld",
+	    key, (unsigned long long)p->dev, (unsigned long long)p->ino,
+	    (long long)p->off, (long long)now);
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}

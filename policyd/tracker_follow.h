@@ -1,0 +1,65 @@
+/*
+ * NAME
+ *	tracker_follow - read a growing log file line by line, across
+ *	rotation, truncation and restarts
+ * DESCRIPTION
+ *	follow_next() hands out complete lines of the file at path, in
+ *	order, each with the position just after it (device, inode,
+ *	offset): the caller stores that position once the line has been
+ *	applied, and gives it back to follow_open() after a restart.
+ *
+ *	Rotation by rename (postfix logrotate, logrotate(8)): when the
+ *	current file is read to its end and path names another inode, the
+ *	rest of the old file has been read and the new one is opened from
+ *	its start; while path is missing the old one is kept. Rotation by
+ *	truncation: a file shorter than the position is read again from 0.
+ *	A partial last line waits for its newline; at a rename it is
+ *	handed out as it is. A line longer than max_line is skipped (and
+ *	counted) up to its newline.
+ *
+ *	At start-up a saved position is used when path still has that
+ *	inode; when it does not, a file with that inode in the same folder
+ *	(the rotated log, if not compressed yet) is read to its end first.
+ *	Without a saved position the file is read from its start.
+ * OWNERSHIP
+ *	A line returned lives until the next call.
+ */
+#ifndef RELAY_TRACKER_FOLLOW_H
+#define RELAY_TRACKER_FOLLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct follow_pos {
+	uint64_t	 dev;
+	uint64_t	 ino;
+	int64_t		 off;		/* -1: none saved */
+};
+
+struct follow_stats {
+	uint64_t	 lines;		/* complete lines handed out */
+	uint64_t	 too_long;	/* lines skipped for their length */
+	uint64_t	 rotations;	/* switches to a new inode */
+	uint64_t	 truncations;
+};
+
+struct follow;
+
+/* follow_open - a follower for path; saved may be NULL or have off -1 */
+struct follow *follow_open(const char *path, size_t max_line,
+	    const struct follow_pos *saved);
+/* follow_free - NULL is a no-op */
+void	 follow_free(struct follow *);
+
+/*
+ * follow_next - 1 and the next line (without its newline) and the
+ * position after it; 0 when there is nothing more now (poll again later);
+ * -1 on a read error (logged; the next call tries again).
+ */
+int	 follow_next(struct follow *, const char **line, size_t *len,
+	    struct follow_pos *after);
+/* follow_pos - the position after the last line handed out */
+void	 follow_where(const struct follow *, struct follow_pos *);
+const struct follow_stats *follow_stats(const struct follow *);
+
+#endif

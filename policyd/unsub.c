@@ -1,0 +1,190 @@
+/*
+ * NAME
+ *	relay-unsub - the unsubscribe intake, run by a Postfix pipe transport
+ * SUMMARY
+ *	relay-unsub [-c relay.conf] TOKEN SENDER
+ *	relay-unsub [-c relay.conf] -t HANDLE RECIPIENT
+ * DESCRIPTION
+ *	Postfix runs it for mail to unsub+TOKEN@UNSUBDOMAIN (master.cf:
+ *	argv=relay-unsub -c FILE ${extension} ${sender}; see
+ *	contrib/postfix/unsub.cf) with the message on stdin. The token is
+ *	the mail token of common/token.h, made by relay-milter for the
+ *	List-Unsubscribe header: it names the member and is an HMAC over
+ *	the member and the recipient, and the recipient is the envelope
+ *	sender of the unsubscribe message. A valid token adds the recipient
+ *	to the member's suppression list with reason "unsubscribe" (an
+ *	existing entry, e.g. a hard bounce, is kept).
+ *
+ *	Exit codes (sysexits, which pipe(8) turns into the delivery status):
+ *	EX_OK delivered; EX_NOUSER (5.1.1) for a forged, damaged or foreign
+ *	token or a null sender; EX_TEMPFAIL (4.3.0) when Redis is down or
+ *	the configuration cannot be read, so Postfix retries: our own
+ *	failure is never a bounce. One line on stdout says why; Postfix
+ *	puts it into the bounce or defer text.
+ *
+ *	-t prints the token for HANDLE and RECIPIENT (tests, support).
+ * SEE ALSO
+ *	common/token.h, pipe(8), relay-tracker(8)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hiredis.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "conf.h"
+#include "ident.h"
+#include "log.h"
+#include "rconn.h"
+#include "rkeys.h"
+#include "token.h"
+
+#define UNSUB_EX_OK		0
+#define UNSUB_EX_USAGE		64
+#define UNSUB_EX_NOUSER		67
+#define UNSUB_EX_TEMPFAIL	75
+
+/* drain - read the message to its end so Postfix sees it taken */
+static void
+drain(void)
+{
+	char	 buf[8192];
+
+	while (fread(buf, 1, sizeof(buf), stdin) > 0)
+		;
+}
+
+/* say - the one line Postfix puts into the status text, and the log line */
+static int
+say(int code, const char *qtext, const char *why, const char *handle,
+    const char *rcpt)
+{
+	struct logkv	 kv;
+
+	printf("%s\n", qtext);
+	fflush(stdout);
+	logkv_init(&kv, NULL);
+	logkv_str(&kv, "event", "unsubscribe");
+	logkv_str(&kv, "result", code == UNSUB_EX_OK ? "suppressed" :
+	    code == UNSUB_EX_NOUSER ? "refused" : "deferred");
+	if (handle != NULL)
+		logkv_str(&kv, "member", handle);
+	if (rcpt != NULL)
+		logkv_str(&kv, "rcpt", rcpt);
+	logkv_str(&kv, "why", why);
+	logkv_emit(&kv, code == UNSUB_EX_OK ? LOG_INFO : LOG_WARNING);
+	return code;
+}
+
+/* make_token - -t HANDLE RECIPIENT */
+static int
+make_token(const struct relay_conf *conf, const char *h, const char *a)
+{
+	char		 handle[IDENT_HANDLE_MAX + 1], rcpt[ADDR_BUFSIZE];
+	char		 tok[TOKEN_MAIL_MAX + 1];
+	const char	*why;
+
+	if (ident_handle_norm(h, handle, sizeof(handle), &why) < 0 ||
+	    addr_norm(a, rcpt, sizeof(rcpt)) < 0 ||
+	    token_mail(conf->unsubscribe.hmac_key, handle, rcpt, tok,
+	    sizeof(tok)) < 0) {
+		fprintf(stderr, "relay-unsub: cannot make a token for %s %s\n",
+		    h, a);
+		return UNSUB_EX_USAGE;
+	}
+	printf("%s\n", tok);
+	return UNSUB_EX_OK;
+}
+
+/* suppress - HSETNX the suppression entry; 0, or -1 when Redis failed */
+static int
+suppress(const struct relay_conf *conf, const char *handle, const char *rcpt)
+{
+	char		 key[RKEY_MAX], val[128];
+	struct rconn	*rc;
+	redisReply	*r;
+	int		 ok;
+
+	if (rkey(key, sizeof(key), RKEY_SUPPRESS, handle, NULL) < 0)
+		return -1;
+	snprintf(val, sizeof(val), "{\"reason\":\"unsubscribe\",\"at\":%lld}",
+	    (long long)clock_now());
+	rc = rconn_new(&conf->redis);
+	r = rconn_cmd(rc, "HSETNX %s %s %s", key, rcpt, val);
+	ok = r != NULL && r->type == REDIS_REPLY_INTEGER;
+	if (r != NULL)
+		freeReplyObject(r);
+	rconn_free(rc);
+	return ok ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*path = "/etc/relay/relay.conf", *tmode = NULL;
+	struct relay_conf *conf;
+	char		 err[4096], rcpt[ADDR_BUFSIZE];
+	char		 handle[IDENT_HANDLE_MAX + 1];
+	int		 ch, rc;
+
+	while ((ch = getopt(argc, argv, "c:t:")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 't': tmode = optarg; break;
+		default:
+			fprintf(stderr, "usage: relay-unsub [-c relay.conf] "
+			    "TOKEN SENDER\n       relay-unsub [-c relay.conf] "
+			    "-t HANDLE RECIPIENT\n");
+			return UNSUB_EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	log_open("relay-unsub", tmode != NULL || isatty(2));
+	if (conf_load(path, &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relay-unsub: %s", err);
+		if (tmode != NULL)
+			return 78;
+		drain();
+		return say(UNSUB_EX_TEMPFAIL, "unsubscribe service unavailable",
+		    "configuration", NULL, NULL);
+	}
+	clock_set_offset(conf->testing.clock_offset_s);
+	if (tmode != NULL) {
+		rc = argc == 1 ? make_token(conf, tmode, argv[0]) : UNSUB_EX_USAGE;
+		conf_free(conf);
+		return rc;
+	}
+	drain();
+	if (argc != 2) {
+		conf_free(conf);
+		return say(UNSUB_EX_TEMPFAIL, "unsubscribe service misconfigured",
+		    "expected TOKEN SENDER arguments", NULL, NULL);
+	}
+	if (conf->unsubscribe.hmac_key == NULL || !*conf->unsubscribe.hmac_key) {
+		conf_free(conf);
+		return say(UNSUB_EX_TEMPFAIL, "unsubscribe service unavailable",
+		    "unsubscribe.hmac_key is not set", NULL, NULL);
+	}
+	if (argv[1][0] == '\0' || addr_norm(argv[1], rcpt, sizeof(rcpt)) < 0) {
+		conf_free(conf);
+		return say(UNSUB_EX_NOUSER, "unknown unsubscribe token",
+		    "no usable sender address", NULL, NULL);
+	}
+	if (!token_mail_check(conf->unsubscribe.hmac_key, argv[0], rcpt,
+	    handle, sizeof(handle))) {
+		conf_free(conf);
+		return say(UNSUB_EX_NOUSER, "unknown unsubscribe token",
+		    "token does not verify for this sender", NULL, rcpt);
+	}
+	if (suppress(conf, handle, rcpt) < 0) {
+		conf_free(conf);
+		return say(UNSUB_EX_TEMPFAIL, "token store unavailable",
+		    "redis", handle, rcpt);
+	}
+	conf_free(conf);
+	return say(UNSUB_EX_OK, "unsubscribed", "token verified", handle, rcpt);
+}

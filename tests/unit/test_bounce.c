@@ -1,0 +1,151 @@
+/*
+ * NAME
+ *	test_bounce - bounce classes (seed 004) and what an event changes
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bounce.h"
+
+static void
+classes_of_the_seed_table(void **state)
+{
+	static const struct { const char *dsn; enum bounce_class c; } t[] = {
+		{ "5.1.1", BOUNCE_HARD }, { "5.1.10", BOUNCE_HARD },
+		{ "5.1.0", BOUNCE_HARD },
+		{ "4.2.2", BOUNCE_SOFT }, { "4.2.0", BOUNCE_SOFT },
+		{ "5.7.1", BOUNCE_POLICY }, { "5.7.26", BOUNCE_POLICY },
+		{ "4.4.1", BOUNCE_TECHNICAL }, { "5.4.4", BOUNCE_TECHNICAL },
+		{ "4.4.7", BOUNCE_TECHNICAL },
+		/* not in the table: fall back on the first digit */
+		{ "2.0.0", BOUNCE_NONE }, { "2.6.0", BOUNCE_NONE },
+		{ "5.2.2", BOUNCE_OTHER }, { "4.7.1", BOUNCE_OTHER },
+		{ "5.0.0", BOUNCE_OTHER }, { "4.3.0", BOUNCE_OTHER },
+		{ "4.1.1", BOUNCE_OTHER },
+		/* garbage is "other", never a hard bounce */
+		{ "", BOUNCE_OTHER }, { "5.1", BOUNCE_OTHER },
+		{ "5.1.1.1", BOUNCE_OTHER }, { "3.1.1", BOUNCE_OTHER },
+		{ "5.1.x", BOUNCE_OTHER }, { "5.1111.1", BOUNCE_OTHER },
+		{ "51.1.1", BOUNCE_OTHER }, { "5..1", BOUNCE_OTHER },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (bounce_classify(t[i].dsn) != t[i].c)
+			fail_msg("%s: got %d want %d", t[i].dsn,
+			    bounce_classify(t[i].dsn), t[i].c);
+	}
+	assert_int_equal(bounce_classify(NULL), BOUNCE_OTHER);
+	assert_string_equal(bounce_class_name(BOUNCE_HARD), "hard");
+	assert_string_equal(bounce_class_name(BOUNCE_TECHNICAL), "technical");
+	assert_string_equal(bounce_class_name(BOUNCE_NONE), "");
+}
+
+static void
+what_an_event_changes(void **state)
+{
+	struct bounce_action a;
+
+	(void)state;
+	bounce_decide(MAILLOG_ST_SENT, BOUNCE_NONE, &a);
+	assert_int_equal(a.outcome, BOUNCE_OUT_SENT);
+	assert_true(a.soft_reset);
+	assert_false(a.suppress_hard || a.soft_step);
+
+	bounce_decide(MAILLOG_ST_BOUNCED, BOUNCE_HARD, &a);
+	assert_int_equal(a.outcome, BOUNCE_OUT_BOUNCED);
+	assert_true(a.suppress_hard);
+	assert_false(a.soft_step || a.soft_reset);
+
+	/* policy and technical bounces count against the member only */
+	bounce_decide(MAILLOG_ST_BOUNCED, BOUNCE_POLICY, &a);
+	assert_int_equal(a.outcome, BOUNCE_OUT_BOUNCED);
+	assert_false(a.suppress_hard || a.soft_step);
+	bounce_decide(MAILLOG_ST_BOUNCED, BOUNCE_TECHNICAL, &a);
+	assert_false(a.suppress_hard || a.soft_step);
+
+	/* a deferral is not final; a soft one is one more in the row */
+	bounce_decide(MAILLOG_ST_DEFERRED, BOUNCE_SOFT, &a);
+	assert_int_equal(a.outcome, BOUNCE_OUT_NONE);
+	assert_true(a.soft_step);
+	bounce_decide(MAILLOG_ST_DEFERRED, BOUNCE_TECHNICAL, &a);
+	assert_int_equal(a.outcome, BOUNCE_OUT_NONE);
+	assert_false(a.soft_step || a.suppress_hard || a.soft_reset);
+
+	/* a hard code on a deferral (soft_bounce = yes) suppresses nothing */
+	bounce_decide(MAILLOG_ST_DEFERRED, BOUNCE_HARD, &a);
+	assert_false(a.suppress_hard);
+
+	bounce_decide(MAILLOG_ST_EXPIRED, BOUNCE_SOFT, &a);
+	assert_int_equal(a.outcome, BOUNCE_OUT_BOUNCED);
+	assert_true(a.soft_step);
+	bounce_decide(MAILLOG_ST_NONE, BOUNCE_HARD, &a);
+	assert_int_equal(a.outcome, BOUNCE_OUT_NONE);
+	assert_false(a.suppress_hard);
+}
+
+static void
+window_label_and_bucket(void **state)
+{
+	char	 b[16];
+
+	(void)state;
+	bounce_window_label(86400, b, sizeof(b));
+	assert_string_equal(b, "24h");
+	bounce_window_label(7 * 86400, b, sizeof(b));
+	assert_string_equal(b, "7d");
+	bounce_window_label(3600, b, sizeof(b));
+	assert_string_equal(b, "1h");
+	bounce_window_label(90 * 60, b, sizeof(b));
+	assert_string_equal(b, "90m");
+	bounce_window_label(45, b, sizeof(b));
+	assert_string_equal(b, "45s");
+	assert_int_equal(bounce_bucket_s(86400), 3600);
+	assert_int_equal(bounce_bucket_s(3600), 150);
+	assert_int_equal(bounce_bucket_s(600), 60);
+}
+
+static void
+event_ids_are_stable_and_per_attempt(void **state)
+{
+	static const char *l1 = "Nov 23 10:53:37 relay-pf postfix-pf/smtp[16355]: "
+	    "4jY2qP0xqBz1bY3J: to=<full@dest.example>, relay=127.0.0.1[127.0.0.1]"
+	    ":46633, delay=0.65, delays=0.47/0.12/0.04/0.02, dsn=4.2.2, "
+	    "status=deferred (host said: 452 4.2.2 mailbox full)";
+	static const char *l2 = "Nov 23 10:53:52 relay-pf postfix-pf/smtp[16355]: "
+	    "4jY2qP0xqBz1bY3J: to=<full@dest.example>, relay=127.0.0.1[127.0.0.1]"
+	    ":46633, delay=15, delays=15/0/0/0, dsn=4.2.2, "
+	    "status=deferred (host said: 452 4.2.2 mailbox full)";
+	struct maillog_event ev;
+	char	 a[33], b[33], c[33];
+
+	(void)state;
+	assert_int_equal(maillog_parse(l1, strlen(l1), &ev), MAILLOG_DELIVERY);
+	bounce_event_id(&ev, a);
+	assert_int_equal(maillog_parse(l1, strlen(l1), &ev), MAILLOG_DELIVERY);
+	bounce_event_id(&ev, b);
+	assert_string_equal(a, b);
+	assert_int_equal(strlen(a), 32);
+	assert_int_equal(maillog_parse(l2, strlen(l2), &ev), MAILLOG_DELIVERY);
+	bounce_event_id(&ev, c);
+	assert_string_not_equal(a, c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(classes_of_the_seed_table),
+		cmocka_unit_test(what_an_event_changes),
+		cmocka_unit_test(window_label_and_bucket),
+		cmocka_unit_test(event_ids_are_stable_and_per_attempt),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
