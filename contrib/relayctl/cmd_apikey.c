@@ -1,0 +1,188 @@
+/*
+ * NAME
+ *	cmd_apikey - relayctl apikey create|list|revoke
+ * DESCRIPTION
+ *	API keys are what members log in with (SMTP AUTH, handle + key).
+ *	create prints a new key once (192 random bits, base64url: see
+ *	common/token.h) and stores only "CREATED SHA256HEX" under an 8-digit
+ *	hex id in relay:{m:H}:apikeys. revoke deletes the field; relay-checkpw
+ *	reads the hash at every login and Dovecot's auth cache is off, so the
+ *	next login with that key fails.
+ * SEE ALSO
+ *	relayctl(8), relay-checkpw(8), common/token.h
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ctl.h"
+#include "token.h"
+
+#define APIKEY_ID_BYTES	4
+
+/* apikey_create - apikey create HANDLE */
+static int
+apikey_create(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[1], *keys[2], *args[2];
+	char		 h[64], mkey[RKEY_MAX], akey[RKEY_MAX];
+	char		 secret[TOKEN_APIKEY_LEN + 1], id[2 * APIKEY_ID_BYTES + 1];
+	char		 hash[TOKEN_SHA256_HEX], val[100];
+	redisReply	*r;
+	long long	 res = 0;
+	int		 tries;
+
+	ctl_args(c, argc, argv, NULL, pos, 1, 1, "apikey create HANDLE");
+	ctl_handle(c, pos[0], h, sizeof(h));
+	ctl_key(c, mkey, RKEY_MEMBER, h, NULL);
+	ctl_key(c, akey, RKEY_APIKEYS, h, NULL);
+	if (token_apikey_new(secret, sizeof(secret)) != 0)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+		    "no random bytes for a key");
+	token_sha256_hex(secret, strlen(secret), hash);
+	snprintf(val, sizeof(val), "%lld %s", (long long)c->now, hash);
+	keys[0] = mkey;
+	keys[1] = akey;
+	/* A new id until it is unused (4 random bytes: a clash is rare). */
+	for (tries = 0; tries < 8 && res == 0; tries++) {
+		if (token_random_hex(APIKEY_ID_BYTES, id, sizeof(id)) != 0)
+			ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+			    "no random bytes for a key id");
+		args[0] = id;
+		args[1] = val;
+		r = ctl_script(c, "ctl_hsetnx_if", 2, keys, 2, args);
+		res = r->type == REDIS_REPLY_INTEGER ? r->integer : -2;
+		freeReplyObject(r);
+		if (res == -1) {
+			OPENSSL_cleanse(secret, sizeof(secret));
+			ctl_user(c, "unknown_member", pos[0], "no such member");
+		}
+	}
+	if (res != 1) {
+		OPENSSL_cleanse(secret, sizeof(secret));
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+		    "could not store the key");
+	}
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:s, s:I}", "handle", h,
+		    "id", id, "key", secret, "created", (json_int_t)c->now));
+	else {
+		printf("%s\n", secret);
+		fprintf(stderr, "relayctl: apikey create: key id %s for %s; "
+		    "shown once, only its hash is stored\n", id, h);
+	}
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return CTL_EXIT_OK;
+}
+
+/* apikey_list - apikey list HANDLE: ids, created, last used */
+static int
+apikey_list(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[1], *id;
+	char		 h[64], akey[RKEY_MAX], ukey[RKEY_MAX];
+	json_t		*keys, *used, *out = json_array(), *v, *e;
+	size_t		 i;
+
+	ctl_args(c, argc, argv, NULL, pos, 1, 1, "apikey list HANDLE");
+	ctl_member(c, pos[0], h, sizeof(h));
+	ctl_key(c, akey, RKEY_APIKEYS, h, NULL);
+	ctl_key(c, ukey, RKEY_APIKEYS_USED, h, NULL);
+	keys = ctl_hgetall(c, akey);
+	used = ctl_hgetall(c, ukey);
+	json_object_foreach(keys, id, v) {
+		const char *u = json_string_value(json_object_get(used, id));
+
+		e = json_pack("{s:s, s:I, s:I}", "id", id, "created",
+		    (json_int_t)atoll(json_string_value(v)), "last_used",
+		    (json_int_t)(u ? atoll(u) : 0));
+		/* Oldest first; a short list, insertion sort is plenty. */
+		for (i = 0; i < json_array_size(out); i++)
+			if (json_integer_value(json_object_get(json_array_get(out,
+			    i), "created")) > json_integer_value(json_object_get(e,
+			    "created")))
+				break;
+		json_array_insert_new(out, i, e);
+	}
+	json_decref(keys);
+	json_decref(used);
+	if (c->json) {
+		ctl_emit(c, out);
+		return CTL_EXIT_OK;
+	}
+	printf("%-8s  %-20s  %s\n", "ID", "CREATED", "LAST USED");
+	json_array_foreach(out, i, e) {
+		printf("%-8s  %-20s  ", json_string_value(json_object_get(e, "id")),
+		    ctl_time(json_integer_value(json_object_get(e, "created"))));
+		printf("%s\n", ctl_time(json_integer_value(json_object_get(e,
+		    "last_used"))));
+	}
+	json_decref(out);
+	return CTL_EXIT_OK;
+}
+
+/* id_ok - 8 lower-case hex digits */
+static int
+id_ok(const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; id[i]; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'f')))
+			return 0;
+	return i == 2 * APIKEY_ID_BYTES;
+}
+
+/* apikey_revoke - apikey revoke HANDLE ID */
+static int
+apikey_revoke(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[2];
+	char		 h[64], akey[RKEY_MAX], ukey[RKEY_MAX];
+	redisReply	*r;
+	int		 gone;
+
+	ctl_args(c, argc, argv, NULL, pos, 2, 2, "apikey revoke HANDLE ID");
+	ctl_member(c, pos[0], h, sizeof(h));
+	if (!id_ok(pos[1]))
+		ctl_user(c, "invalid", pos[1], "a key id is 8 hex digits "
+		    "(relayctl apikey list %s)", h);
+	ctl_key(c, akey, RKEY_APIKEYS, h, NULL);
+	ctl_key(c, ukey, RKEY_APIKEYS_USED, h, NULL);
+	r = ctl_cmdf(c, "HDEL %s %s", akey, pos[1]);
+	gone = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	if (!gone)
+		ctl_user(c, "unknown_apikey", pos[1], "no such key for %s", h);
+	freeReplyObject(ctl_cmdf(c, "HDEL %s %s", ukey, pos[1]));
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:b}", "handle", h, "id",
+		    pos[1], "revoked", 1));
+	else
+		printf("key %s of %s revoked\n", pos[1], h);
+	return CTL_EXIT_OK;
+}
+
+int
+cmd_apikey(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 2)
+		ctl_user(c, "usage", NULL, "apikey create|list|revoke ...");
+	if (strcmp(argv[1], "create") == 0) {
+		c->cmd = "apikey create";
+		return apikey_create(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		c->cmd = "apikey list";
+		return apikey_list(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "revoke") == 0) {
+		c->cmd = "apikey revoke";
+		return apikey_revoke(c, argc - 1, argv + 1);
+	}
+	ctl_user(c, "usage", argv[1], "unknown apikey command (create, list, "
+	    "revoke)");
+}

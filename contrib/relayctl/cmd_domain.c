@@ -1,0 +1,524 @@
+/*
+ * NAME
+ *	cmd_domain - relayctl domain add|show|list|records|remove|forward|rotate-key
+ * DESCRIPTION
+ *	Enrollment writes relay:{d:D}:domain and relay:{d:D}:dkim in one
+ *	script (refusing a domain already enrolled), then adds D to the
+ *	index sets. The DKIM private keys (RSA-2048 and Ed25519, PEM PKCS#8)
+ *	live only in Redis, where relay-milter reads them; they are never
+ *	printed. What is printed are the DNS records to publish, as zone-file
+ *	lines with long values split into strings of 255 bytes.
+ *	domain verify is in cmd_verify.c.
+ * SEE ALSO
+ *	relayctl(8), common/SCHEMA.md, dkimkey.c, cmd_verify.c
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "ctl.h"
+#include "dkimkey.h"
+#include "parse.h"
+#include "token.h"
+#include "xalloc.h"
+
+#define TOKEN_BYTES	16	/* ownership token: 128 bits, 32 hex digits */
+#define TTL_HINT	3600
+
+/* add_string - parse_txt_split callback: append to a JSON array */
+static void
+add_string(const char *s, size_t len, void *arg)
+{
+	json_array_append_new((json_t *)arg, json_stringn(s, len));
+}
+
+/* record - one TXT record as JSON */
+static json_t *
+record(const char *purpose, int required, const char *name,
+    const char *value, const char *note)
+{
+	json_t	*strings = json_array();
+
+	parse_txt_split(value, PARSE_TXT_CHUNK, add_string, strings);
+	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:o, s:s?}", "purpose",
+	    purpose, "required", required, "name", name, "type", "TXT",
+	    "value", value, "strings", strings, "note", note);
+}
+
+/* dkim_record - the TXT record of a stored key, or NULL */
+static json_t *
+dkim_record(struct ctl *c, const char *purpose, const char *name,
+    const char *pem, int required)
+{
+	char	 txt[DKIMKEY_TXT_MAX];
+
+	if (pem == NULL)
+		return NULL;
+	if (dkimkey_txt(pem, txt, sizeof(txt)) != 0)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", name,
+		    "the stored DKIM key does not decode");
+	return record(purpose, required, name, txt, NULL);
+}
+
+json_t *
+ctl_domain_records(struct ctl *c, const char *d, const char *token,
+    const char *sel, const char *rsa_pem, const char *ed_pem, int dkim_only)
+{
+	json_t	*a = json_array(), *r;
+	char	 name[300], val[400];
+	const char *inc = c->conf->relayctl.spf_include;
+
+	if (!dkim_only) {
+		snprintf(val, sizeof(val), "relay-verify=%s", token);
+		json_array_append_new(a, record("ownership", 1, d, val, NULL));
+	}
+	snprintf(name, sizeof(name), "%sr._domainkey.%s", sel, d);
+	if ((r = dkim_record(c, "dkim-rsa", name, rsa_pem, 1)) != NULL)
+		json_array_append_new(a, r);
+	snprintf(name, sizeof(name), "%se._domainkey.%s", sel, d);
+	if ((r = dkim_record(c, "dkim-ed25519", name, ed_pem, 1)) != NULL)
+		json_array_append_new(a, r);
+	if (dkim_only)
+		return a;
+	if (inc != NULL && *inc != '\0') {
+		snprintf(val, sizeof(val), "v=spf1 include:%s ~all", inc);
+		json_array_append_new(a, record("spf", 0, d, val,
+		    "merge into an existing v=spf1 record: only one is allowed"));
+	}
+	snprintf(name, sizeof(name), "_dmarc.%s", d);
+	json_array_append_new(a, record("dmarc", 0, name, "v=DMARC1; p=none",
+	    "a start: p=none only reports; tighten it once mail passes"));
+	return a;
+}
+
+void
+ctl_print_records(struct ctl *c, const char *d, json_t *records)
+{
+	json_t		*r, *s;
+	size_t		 i, j;
+	const char	*p, *note;
+
+	(void)c;
+	printf("; DNS records for %s. Names are full names with a trailing "
+	    "dot;\n; in a DNS provider's form enter only the part before %s "
+	    "(\"@\" for %s itself).\n", d, d, d);
+	json_array_foreach(records, i, r) {
+		note = json_string_value(json_object_get(r, "note"));
+		printf("; %s%s%s%s\n", json_string_value(json_object_get(r,
+		    "purpose")), json_is_true(json_object_get(r, "required")) ?
+		    " (required)" : " (recommended)", note ? ": " : "",
+		    note ? note : "");
+		printf("%s. %d IN TXT", json_string_value(json_object_get(r,
+		    "name")), TTL_HINT);
+		json_array_foreach(json_object_get(r, "strings"), j, s) {
+			fputs(" \"", stdout);
+			for (p = json_string_value(s); *p; p++) {
+				if (*p == '"' || *p == '\\')
+					putchar('\\');
+				putchar(*p);
+			}
+			putchar('"');
+		}
+		putchar('\n');
+	}
+	printf("; then run: relayctl domain verify %s\n", d);
+}
+
+/* overlap - refuse D under (or over) a domain another member enrolled */
+static void
+overlap(struct ctl *c, const char *d, const char *h)
+{
+	char		 key[RKEY_MAX];
+	char		*owner;
+	const char	*p;
+
+	for (p = strchr(d, '.'); p != NULL && strchr(p + 1, '.') != NULL;
+	    p = strchr(p + 1, '.')) {
+		ctl_key(c, key, RKEY_DOMAIN, p + 1, NULL);
+		if ((owner = ctl_hget(c, key, "member")) == NULL)
+			continue;
+		if (strcmp(owner, h) != 0) {
+			free(owner);
+			ctl_user(c, "domain_taken", d, "%s is enrolled by "
+			    "another member", p + 1);
+		}
+		free(owner);
+	}
+}
+
+/* domain_add - domain add DOMAIN --member HANDLE [--subdomains] */
+static int
+domain_add(struct ctl *c, int argc, char **argv)
+{
+	const char	*member = NULL, *sub = NULL, *pos[1], *keys[2], *args[7];
+	struct ctl_opt	 opts[] = { { "member", 1, &member },
+			    { "subdomains", 0, &sub }, { NULL, 0, NULL } };
+	char		 d[ADDR_BUFSIZE], h[64], sel[PARSE_SELECTOR_MAX];
+	char		 tok[2 * TOKEN_BYTES + 1], now[24], key[RKEY_MAX];
+	char		 dk[RKEY_MAX], idx[RKEY_MAX], midx[RKEY_MAX];
+	char		*rsa = NULL, *ed = NULL;
+	redisReply	*r;
+	json_t		*recs;
+	int		 created;
+
+	ctl_args(c, argc, argv, opts, pos, 1, 1,
+	    "domain add DOMAIN --member HANDLE [--subdomains]");
+	ctl_domain(c, pos[0], d, sizeof(d));
+	if (member == NULL)
+		ctl_user(c, "usage", "--member", "required: the handle the "
+		    "domain is enrolled under");
+	ctl_member(c, member, h, sizeof(h));
+	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
+	ctl_key(c, dk, RKEY_DKIM, d, NULL);
+	if (ctl_exists(c, key))
+		ctl_user(c, "exists", pos[0], "domain already enrolled");
+	overlap(c, d, h);
+	if (parse_selector_new(c->conf->dkim.selector_prefix, c->now, NULL,
+	    NULL, sel, sizeof(sel)) != 0)
+		ctl_user(c, "invalid_config", "dkim.selector_prefix",
+		    "must be lower-case letters, digits and '-'");
+	if (token_random_hex(TOKEN_BYTES, tok, sizeof(tok)) != 0 ||
+	    dkimkey_generate(&rsa, &ed) != 0)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+		    "could not make the token and keys");
+	snprintf(now, sizeof(now), "%lld", (long long)c->now);
+	keys[0] = key;
+	keys[1] = dk;
+	args[0] = h; args[1] = now; args[2] = tok; args[3] = sel;
+	args[4] = sub ? "1" : "0"; args[5] = rsa; args[6] = ed;
+	r = ctl_script(c, "ctl_domain_add", 2, keys, 7, args);
+	created = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	if (!created) {
+		dkimkey_free_pem(rsa);
+		dkimkey_free_pem(ed);
+		ctl_user(c, "exists", pos[0], "domain already enrolled");
+	}
+	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	ctl_key(c, midx, RKEY_MEMBER_DOMAINS, h, NULL);
+	freeReplyObject(ctl_cmdf(c, "SADD %s %s", idx, d));
+	freeReplyObject(ctl_cmdf(c, "SADD %s %s", midx, d));
+	recs = ctl_domain_records(c, d, tok, sel, rsa, ed, 0);
+	dkimkey_free_pem(rsa);
+	dkimkey_free_pem(ed);
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:s, s:b, s:o}", "domain", d,
+		    "member", h, "selector", sel, "subdomains", sub != NULL,
+		    "records", recs));
+	else {
+		printf("; domain %s enrolled under %s, DKIM selector %s\n", d,
+		    h, sel);
+		ctl_print_records(c, d, recs);
+		json_decref(recs);
+	}
+	return CTL_EXIT_OK;
+}
+
+/* domain_json - a domain's record (NULL when absent); never key material */
+static json_t *
+domain_json(struct ctl *c, const char *d)
+{
+	char		 key[RKEY_MAX];
+	json_t		*m, *o;
+	const char	*v;
+
+	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
+	m = ctl_hgetall(c, key);
+	if (json_object_size(m) == 0) {
+		json_decref(m);
+		return NULL;
+	}
+#define S(f)	(json_string_value(json_object_get(m, f)) ? \
+		    json_string_value(json_object_get(m, f)) : "")
+#define I(f)	((json_int_t)atoll(S(f)))
+	o = json_pack("{s:s, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:b, s:b}",
+	    "domain", d, "member", S("member"), "created", I("created"),
+	    "verified_at", I("verified_at"), "verified", I("verified_at") > 0,
+	    "selector", S("selector"), "next_selector", S("next_selector"),
+	    "forward_to", S("forward_to"), "subdomains",
+	    strcmp(S("subdomains"), "1") == 0, "listunsub",
+	    strcmp(S("listunsub"), "1") == 0);
+	v = S("token");
+	json_object_set_new(o, "token", json_string(v));
+#undef S
+#undef I
+	json_decref(m);
+	return o;
+}
+
+/* domain_show - domain show DOMAIN */
+static int
+domain_show(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[1], *k;
+	char		 d[ADDR_BUFSIZE];
+	json_t		*o, *v;
+
+	ctl_args(c, argc, argv, NULL, pos, 1, 1, "domain show DOMAIN");
+	ctl_domain(c, pos[0], d, sizeof(d));
+	if ((o = domain_json(c, d)) == NULL)
+		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
+	if (c->json) {
+		ctl_emit(c, o);
+		return CTL_EXIT_OK;
+	}
+	json_object_foreach(o, k, v) {
+		if (strcmp(k, "created") == 0 || strcmp(k, "verified_at") == 0)
+			printf("%-14s %s\n", k, ctl_time(json_integer_value(v)));
+		else if (json_is_boolean(v))
+			printf("%-14s %s\n", k, json_is_true(v) ? "yes" : "no");
+		else
+			printf("%-14s %s\n", k, *json_string_value(v) ?
+			    json_string_value(v) : "-");
+	}
+	json_decref(o);
+	return CTL_EXIT_OK;
+}
+
+/* domain_list - domain list [--member HANDLE] */
+static int
+domain_list(struct ctl *c, int argc, char **argv)
+{
+	const char	*member = NULL;
+	struct ctl_opt	 opts[] = { { "member", 1, &member }, { NULL, 0, NULL } };
+	char		 h[64], idx[RKEY_MAX];
+	json_t		*ds, *out = json_array(), *v, *o;
+	size_t		 i;
+
+	ctl_args(c, argc, argv, opts, NULL, 0, 0,
+	    "domain list [--member HANDLE]");
+	if (member != NULL) {
+		ctl_member(c, member, h, sizeof(h));
+		ctl_key(c, idx, RKEY_MEMBER_DOMAINS, h, NULL);
+	} else
+		ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	ds = ctl_smembers(c, idx);
+	json_array_foreach(ds, i, v) {
+		if ((o = domain_json(c, json_string_value(v))) == NULL)
+			continue;
+		json_object_del(o, "token");
+		if (!c->json)
+			printf("%-40s %-20s %-10s %s\n", json_string_value(v),
+			    json_string_value(json_object_get(o, "member")),
+			    json_is_true(json_object_get(o, "verified")) ?
+			    "verified" : "pending",
+			    json_string_value(json_object_get(o, "selector")));
+		json_array_append_new(out, o);
+	}
+	json_decref(ds);
+	if (c->json)
+		ctl_emit(c, out);
+	else
+		json_decref(out);
+	return CTL_EXIT_OK;
+}
+
+/* domain_records - domain records DOMAIN: print them again */
+static int
+domain_records(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[1], *sel, *nxt;
+	char		 d[ADDR_BUFSIZE], dk[RKEY_MAX], f1[80], f2[80];
+	json_t		*o, *keys, *recs, *more;
+
+	ctl_args(c, argc, argv, NULL, pos, 1, 1, "domain records DOMAIN");
+	ctl_domain(c, pos[0], d, sizeof(d));
+	if ((o = domain_json(c, d)) == NULL)
+		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
+	ctl_key(c, dk, RKEY_DKIM, d, NULL);
+	keys = ctl_hgetall(c, dk);
+	sel = json_string_value(json_object_get(o, "selector"));
+	nxt = json_string_value(json_object_get(o, "next_selector"));
+	snprintf(f1, sizeof(f1), "%s:rsa", sel);
+	snprintf(f2, sizeof(f2), "%s:ed25519", sel);
+	recs = ctl_domain_records(c, d, json_string_value(json_object_get(o,
+	    "token")), sel, json_string_value(json_object_get(keys, f1)),
+	    json_string_value(json_object_get(keys, f2)), 0);
+	if (nxt != NULL && *nxt != '\0') {
+		snprintf(f1, sizeof(f1), "%s:rsa", nxt);
+		snprintf(f2, sizeof(f2), "%s:ed25519", nxt);
+		more = ctl_domain_records(c, d, "", nxt,
+		    json_string_value(json_object_get(keys, f1)),
+		    json_string_value(json_object_get(keys, f2)), 1);
+		json_array_extend(recs, more);
+		json_decref(more);
+	}
+	json_decref(keys);
+	json_decref(o);
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:o}", "domain", d, "records", recs));
+	else {
+		ctl_print_records(c, d, recs);
+		json_decref(recs);
+	}
+	return CTL_EXIT_OK;
+}
+
+/* domain_remove - domain remove DOMAIN */
+static int
+domain_remove(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[1], *keys[3];
+	char		 d[ADDR_BUFSIZE], kb[3][RKEY_MAX], idx[RKEY_MAX];
+	char		 midx[RKEY_MAX], *m;
+	redisReply	*r;
+
+	ctl_args(c, argc, argv, NULL, pos, 1, 1, "domain remove DOMAIN");
+	ctl_domain(c, pos[0], d, sizeof(d));
+	ctl_key(c, kb[0], RKEY_DOMAIN, d, NULL);
+	ctl_key(c, kb[1], RKEY_DKIM, d, NULL);
+	ctl_key(c, kb[2], RKEY_WARM, d, NULL);
+	keys[0] = kb[0]; keys[1] = kb[1]; keys[2] = kb[2];
+	r = ctl_script(c, "ctl_domain_remove", 3, keys, 0, NULL);
+	if (r->type != REDIS_REPLY_STRING) {
+		freeReplyObject(r);
+		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
+	}
+	m = xstrdup(r->str);
+	freeReplyObject(r);
+	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	freeReplyObject(ctl_cmdf(c, "SREM %s %s", idx, d));
+	if (rkey(midx, sizeof(midx), RKEY_MEMBER_DOMAINS, m, NULL) > 0)
+		freeReplyObject(ctl_cmdf(c, "SREM %s %s", midx, d));
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:b}", "domain", d, "member",
+		    m, "removed", 1));
+	else
+		printf("domain %s removed (was %s's); its DNS records can go\n",
+		    d, m);
+	free(m);
+	return CTL_EXIT_OK;
+}
+
+/* domain_forward - domain forward DOMAIN ADDRESS|--none */
+static int
+domain_forward(struct ctl *c, int argc, char **argv)
+{
+	const char	*none = NULL, *pos[2], *keys[1], *args[2];
+	struct ctl_opt	 opts[] = { { "none", 0, &none }, { NULL, 0, NULL } };
+	char		 d[ADDR_BUFSIZE], a[ADDR_BUFSIZE], key[RKEY_MAX];
+	redisReply	*r;
+	int		 n, ok;
+
+	n = ctl_args(c, argc, argv, opts, pos, 1, 2,
+	    "domain forward DOMAIN ADDRESS|--none");
+	ctl_domain(c, pos[0], d, sizeof(d));
+	if ((n == 2) == (none != NULL))
+		ctl_user(c, "usage", NULL, "give either an ADDRESS or --none");
+	a[0] = '\0';
+	if (n == 2) {
+		ctl_address(c, pos[1], a, sizeof(a));
+		if (addr_domain_within(addr_domain_of(a), d))
+			ctl_user(c, "invalid_address", pos[1], "forwarding %s "
+			    "to itself would loop", d);
+	}
+	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
+	keys[0] = key;
+	args[0] = "forward_to";
+	args[1] = a;
+	r = ctl_script(c, "ctl_hset_if", 1, keys, 2, args);
+	ok = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	if (!ok)
+		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s}", "domain", d, "forward_to", a));
+	else if (*a)
+		printf("replies to %s go to %s (point its MX at the relay)\n",
+		    d, a);
+	else
+		printf("replies to %s are refused\n", d);
+	return CTL_EXIT_OK;
+}
+
+/* domain_rotate - domain rotate-key DOMAIN */
+static int
+domain_rotate(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[1], *keys[2], *args[4];
+	char		 d[ADDR_BUFSIZE], key[RKEY_MAX], dk[RKEY_MAX], now[24];
+	char		 sel[PARSE_SELECTOR_MAX], *cur, *nxt, *rsa = NULL, *ed = NULL;
+	redisReply	*r;
+	long long	 res;
+	json_t		*recs;
+
+	ctl_args(c, argc, argv, NULL, pos, 1, 1, "domain rotate-key DOMAIN");
+	ctl_domain(c, pos[0], d, sizeof(d));
+	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
+	ctl_key(c, dk, RKEY_DKIM, d, NULL);
+	if ((cur = ctl_hget(c, key, "selector")) == NULL)
+		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
+	nxt = ctl_hget(c, key, "next_selector");
+	if (nxt != NULL && *nxt != '\0')
+		ctl_user(c, "rotation_pending", pos[0], "selector %s is "
+		    "waiting for its DNS records (relayctl domain records %s, "
+		    "then domain verify)", nxt, d);
+	if (parse_selector_new(c->conf->dkim.selector_prefix, c->now, cur, nxt,
+	    sel, sizeof(sel)) != 0)
+		ctl_user(c, "invalid_config", "dkim.selector_prefix",
+		    "no free selector for today");
+	if (dkimkey_generate(&rsa, &ed) != 0)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+		    "could not make the keys");
+	snprintf(now, sizeof(now), "%lld", (long long)c->now);
+	keys[0] = key; keys[1] = dk;
+	args[0] = sel; args[1] = now; args[2] = rsa; args[3] = ed;
+	r = ctl_script(c, "ctl_domain_rotate", 2, keys, 4, args);
+	res = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	if (res != 1) {
+		dkimkey_free_pem(rsa);
+		dkimkey_free_pem(ed);
+		ctl_user(c, res == 0 ? "unknown_domain" : "rotation_pending",
+		    pos[0], "%s", res == 0 ? "domain not enrolled" :
+		    "another rotation is pending");
+	}
+	recs = ctl_domain_records(c, d, "", sel, rsa, ed, 1);
+	dkimkey_free_pem(rsa);
+	dkimkey_free_pem(ed);
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:s, s:o}", "domain", d,
+		    "selector", cur, "next_selector", sel, "records", recs));
+	else {
+		printf("; new DKIM selector %s for %s; mail is still signed "
+		    "with %s.\n; Publish these records next to the old ones; "
+		    "domain verify switches\n; to %s once it sees them, then "
+		    "the %s records can go.\n", sel, d, cur, sel, cur);
+		ctl_print_records(c, d, recs);
+		json_decref(recs);
+	}
+	free(cur);
+	free(nxt);
+	return CTL_EXIT_OK;
+}
+
+int
+cmd_domain(struct ctl *c, int argc, char **argv)
+{
+	static const struct {
+		const char	*name, *cmd;
+		int		(*fn)(struct ctl *, int, char **);
+	} subs[] = {
+		{ "add", "domain add", domain_add },
+		{ "show", "domain show", domain_show },
+		{ "list", "domain list", domain_list },
+		{ "records", "domain records", domain_records },
+		{ "remove", "domain remove", domain_remove },
+		{ "forward", "domain forward", domain_forward },
+		{ "rotate-key", "domain rotate-key", domain_rotate },
+		{ "verify", "domain verify", cmd_domain_verify },
+	};
+	size_t	 i;
+
+	if (argc < 2)
+		ctl_user(c, "usage", NULL, "domain add|show|list|records|remove|"
+		    "forward|rotate-key|verify ...");
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(argv[1], subs[i].name) == 0) {
+			c->cmd = subs[i].cmd;
+			return subs[i].fn(c, argc - 1, argv + 1);
+		}
+	ctl_user(c, "usage", argv[1], "unknown domain command (add, show, list, "
+	    "records, remove, forward, rotate-key, verify)");
+}

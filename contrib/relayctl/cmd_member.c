@@ -1,0 +1,307 @@
+/*
+ * NAME
+ *	cmd_member - relayctl member add|show|list|remove|suspend|unsuspend
+ * DESCRIPTION
+ *	A member is relay:{m:H}:member plus its entry in relay:members
+ *	(common/SCHEMA.md). add creates the hash first (one script, refuses
+ *	a duplicate) and then indexes it; remove deletes the hash and its
+ *	keys first (refused while domains are enrolled under it) and then
+ *	drops the index entry, so a run stopped half way never leaves a
+ *	member that logs in without a record.
+ * SEE ALSO
+ *	relayctl(8), common/lua/ctl_create.lua, ctl_member_remove.lua
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ident.h"
+#include "xalloc.h"
+
+#define REASON_MAX	200
+
+/* member_add - member add HANDLE --did DID */
+static int
+member_add(struct ctl *c, int argc, char **argv)
+{
+	const char	*did = NULL, *pos[1], *why = "invalid";
+	struct ctl_opt	 opts[] = { { "did", 1, &did }, { NULL, 0, NULL } };
+	char		 h[64], key[RKEY_MAX], idx[RKEY_MAX], now[24];
+	const char	*keys[1], *args[6];
+	redisReply	*r;
+
+	ctl_args(c, argc, argv, opts, pos, 1, 1, "member add HANDLE --did DID");
+	ctl_handle(c, pos[0], h, sizeof(h));
+	if (did == NULL)
+		ctl_user(c, "usage", "--did", "required (did:plc:... or did:web:...)");
+	if (ident_did_check(did, &why) != 0)
+		ctl_user(c, "invalid_did", did, "%s", why);
+	ctl_key(c, key, RKEY_MEMBER, h, NULL);
+	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
+	snprintf(now, sizeof(now), "%lld", (long long)c->now);
+	keys[0] = key;
+	args[0] = "did"; args[1] = did;
+	args[2] = "created"; args[3] = now;
+	args[4] = "suspended"; args[5] = "0";
+	r = ctl_script(c, "ctl_create", 1, keys, 6, args);
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
+		freeReplyObject(r);
+		ctl_user(c, "exists", pos[0], "member already exists");
+	}
+	freeReplyObject(r);
+	freeReplyObject(ctl_cmdf(c, "SADD %s %s", idx, h));
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:I}", "handle", h, "did", did,
+		    "created", (json_int_t)c->now));
+	else
+		printf("member %s added (%s)\n", h, did);
+	return CTL_EXIT_OK;
+}
+
+/* hlen - number of fields of a hash */
+static long long
+hlen(struct ctl *c, enum rkey_kind kind, const char *h)
+{
+	char		 key[RKEY_MAX];
+	redisReply	*r;
+	long long	 n;
+
+	ctl_key(c, key, kind, h, NULL);
+	r = ctl_cmdf(c, "HLEN %s", key);
+	n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	return n;
+}
+
+/* member_json - one member as JSON (NULL when absent) */
+static json_t *
+member_json(struct ctl *c, const char *h, int full)
+{
+	char	 key[RKEY_MAX];
+	json_t	*m, *o;
+	const char *s;
+
+	ctl_key(c, key, RKEY_MEMBER, h, NULL);
+	m = ctl_hgetall(c, key);
+	if (json_object_size(m) == 0) {
+		json_decref(m);
+		return NULL;
+	}
+	s = json_string_value(json_object_get(m, "suspended"));
+	o = json_pack("{s:s, s:s, s:I, s:b}", "handle", h,
+	    "did", json_string_value(json_object_get(m, "did")) ?
+	    json_string_value(json_object_get(m, "did")) : "",
+	    "created", (json_int_t)atoll(json_string_value(
+	    json_object_get(m, "created")) ? json_string_value(
+	    json_object_get(m, "created")) : "0"),
+	    "suspended", s != NULL && strcmp(s, "1") == 0);
+	if (s != NULL && strcmp(s, "1") == 0) {
+		json_object_set(o, "suspend_reason",
+		    json_object_get(m, "suspend_reason"));
+		json_object_set(o, "suspended_by",
+		    json_object_get(m, "suspended_by"));
+		s = json_string_value(json_object_get(m, "suspended_at"));
+		json_object_set_new(o, "suspended_at",
+		    json_integer(s ? atoll(s) : 0));
+	}
+	if (full) {
+		ctl_key(c, key, RKEY_MEMBER_DOMAINS, h, NULL);
+		json_object_set_new(o, "domains", ctl_smembers(c, key));
+		json_object_set_new(o, "apikeys",
+		    json_integer(hlen(c, RKEY_APIKEYS, h)));
+		json_object_set_new(o, "suppressed",
+		    json_integer(hlen(c, RKEY_SUPPRESS, h)));
+	}
+	json_decref(m);
+	return o;
+}
+
+/* member_show - member show HANDLE */
+static int
+member_show(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[1];
+	char		 h[64];
+	json_t		*o, *v;
+	size_t		 i;
+
+	ctl_args(c, argc, argv, NULL, pos, 1, 1, "member show HANDLE");
+	ctl_handle(c, pos[0], h, sizeof(h));
+	if ((o = member_json(c, h, 1)) == NULL)
+		ctl_user(c, "unknown_member", pos[0], "no such member");
+	if (c->json) {
+		ctl_emit(c, o);
+		return CTL_EXIT_OK;
+	}
+	printf("handle:     %s\ndid:        %s\ncreated:    %s\n", h,
+	    json_string_value(json_object_get(o, "did")),
+	    ctl_time(json_integer_value(json_object_get(o, "created"))));
+	if (json_is_true(json_object_get(o, "suspended")))
+		printf("suspended:  yes, by %s at %s: %s\n",
+		    json_string_value(json_object_get(o, "suspended_by")) ?
+		    json_string_value(json_object_get(o, "suspended_by")) : "?",
+		    ctl_time(json_integer_value(json_object_get(o,
+		    "suspended_at"))),
+		    json_string_value(json_object_get(o, "suspend_reason")) ?
+		    json_string_value(json_object_get(o, "suspend_reason")) : "");
+	else
+		printf("suspended:  no\n");
+	printf("api keys:   %lld\nsuppressed: %lld\ndomains:   ",
+	    (long long)json_integer_value(json_object_get(o, "apikeys")),
+	    (long long)json_integer_value(json_object_get(o, "suppressed")));
+	json_array_foreach(json_object_get(o, "domains"), i, v)
+		printf(" %s", json_string_value(v));
+	printf("%s\n", json_array_size(json_object_get(o, "domains")) ? "" :
+	    " (none)");
+	json_decref(o);
+	return CTL_EXIT_OK;
+}
+
+/* member_list - member list */
+static int
+member_list(struct ctl *c, int argc, char **argv)
+{
+	char	 idx[RKEY_MAX];
+	json_t	*hs, *out = json_array(), *v, *m;
+	size_t	 i;
+
+	ctl_args(c, argc, argv, NULL, NULL, 0, 0, "member list");
+	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
+	hs = ctl_smembers(c, idx);
+	json_array_foreach(hs, i, v) {
+		if ((m = member_json(c, json_string_value(v), 0)) == NULL)
+			continue;	/* being added or removed right now */
+		if (!c->json)
+			printf("%-32s %-40s %s\n", json_string_value(v),
+			    json_string_value(json_object_get(m, "did")),
+			    json_is_true(json_object_get(m, "suspended")) ?
+			    "suspended" : "active");
+		json_array_append_new(out, m);
+	}
+	json_decref(hs);
+	if (c->json)
+		ctl_emit(c, out);
+	else
+		json_decref(out);
+	return CTL_EXIT_OK;
+}
+
+/* member_remove - member remove HANDLE */
+static int
+member_remove(struct ctl *c, int argc, char **argv)
+{
+	static const enum rkey_kind kinds[] = { RKEY_MEMBER,
+	    RKEY_MEMBER_DOMAINS, RKEY_APIKEYS, RKEY_APIKEYS_USED,
+	    RKEY_SUPPRESS, RKEY_SOFT, RKEY_OUTCOMES, RKEY_INFLIGHT,
+	    RKEY_RECENT, RKEY_APPLIED };
+	const size_t	 nk = sizeof(kinds) / sizeof(kinds[0]);
+	char		 keybuf[10][RKEY_MAX], h[64], idx[RKEY_MAX];
+	const char	*keys[10], *pos[1];
+	redisReply	*r;
+	long long	 res;
+	size_t		 i;
+
+	ctl_args(c, argc, argv, NULL, pos, 1, 1, "member remove HANDLE");
+	ctl_handle(c, pos[0], h, sizeof(h));
+	for (i = 0; i < nk; i++) {
+		ctl_key(c, keybuf[i], kinds[i], h, NULL);
+		keys[i] = keybuf[i];
+	}
+	r = ctl_script(c, "ctl_member_remove", (int)nk, keys, 0, NULL);
+	res = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	if (res == 0)
+		ctl_user(c, "unknown_member", pos[0], "no such member");
+	if (res < 0)
+		ctl_user(c, "member_has_domains", pos[0],
+		    "domains are enrolled under this member: remove them first "
+		    "(relayctl domain list --member %s)", h);
+	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
+	freeReplyObject(ctl_cmdf(c, "SREM %s %s", idx, h));
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:b}", "handle", h, "removed", 1));
+	else
+		printf("member %s removed\n", h);
+	return CTL_EXIT_OK;
+}
+
+/* member_suspend - member suspend HANDLE --reason TEXT, member unsuspend HANDLE */
+static int
+member_suspend(struct ctl *c, int argc, char **argv, int on)
+{
+	const char	*reason = NULL, *pos[1], *keys[1], *args[8], *p;
+	struct ctl_opt	 opts[] = { { "reason", 1, &reason }, { NULL, 0, NULL } };
+	char		 h[64], key[RKEY_MAX], now[24];
+	redisReply	*r;
+	int		 ok;
+
+	ctl_args(c, argc, argv, on ? opts : NULL, pos, 1, 1, on ?
+	    "member suspend HANDLE --reason TEXT" : "member unsuspend HANDLE");
+	ctl_handle(c, pos[0], h, sizeof(h));
+	if (on) {
+		if (reason == NULL || *reason == '\0')
+			ctl_user(c, "usage", "--reason", "required: the text "
+			    "the member sees in the 521 reply");
+		if (strlen(reason) > REASON_MAX)
+			ctl_user(c, "invalid", "--reason", "at most %d characters",
+			    REASON_MAX);
+		for (p = reason; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				ctl_user(c, "invalid", "--reason",
+				    "no control characters (one reply line)");
+	}
+	ctl_key(c, key, RKEY_MEMBER, h, NULL);
+	snprintf(now, sizeof(now), "%lld", (long long)c->now);
+	keys[0] = key;
+	args[0] = "suspended"; args[1] = on ? "1" : "0";
+	args[2] = "suspend_reason"; args[3] = on ? reason : "";
+	args[4] = "suspended_by"; args[5] = on ? "admin" : "";
+	/* Unsuspending restarts the bounce-rate window (SCHEMA.md). */
+	args[6] = on ? "suspended_at" : "window_start"; args[7] = now;
+	r = ctl_script(c, "ctl_hset_if", 1, keys, 8, args);
+	ok = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	if (!ok)
+		ctl_user(c, "unknown_member", pos[0], "no such member");
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:b, s:s?}", "handle", h,
+		    "suspended", on, "suspend_reason", on ? reason : NULL));
+	else
+		printf("member %s %s\n", h, on ? "suspended" : "unsuspended");
+	return CTL_EXIT_OK;
+}
+
+int
+cmd_member(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 2)
+		ctl_user(c, "usage", NULL, "member add|show|list|remove|"
+		    "suspend|unsuspend ...");
+	if (strcmp(argv[1], "add") == 0) {
+		c->cmd = "member add";
+		return member_add(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "show") == 0) {
+		c->cmd = "member show";
+		return member_show(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		c->cmd = "member list";
+		return member_list(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "remove") == 0) {
+		c->cmd = "member remove";
+		return member_remove(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "suspend") == 0) {
+		c->cmd = "member suspend";
+		return member_suspend(c, argc - 1, argv + 1, 1);
+	}
+	if (strcmp(argv[1], "unsuspend") == 0) {
+		c->cmd = "member unsuspend";
+		return member_suspend(c, argc - 1, argv + 1, 0);
+	}
+	ctl_user(c, "usage", argv[1], "unknown member command (add, show, list, "
+	    "remove, suspend, unsuspend)");
+}

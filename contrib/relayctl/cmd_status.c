@@ -1,0 +1,260 @@
+/*
+ * NAME
+ *	cmd_status - relayctl status QUEUEID|MESSAGE-ID, status --member H
+ * DESCRIPTION
+ *	Reads what relay-milter and relay-tracker record (common/SCHEMA.md):
+ *	relay:{q:QID}:qid names the member of a queue id, relay:{x:SHA}:msgid
+ *	the "HANDLE QUEUEID" pairs of a Message-ID, relay:{m:H}:recent a
+ *	member's messages by accept time, and relay:{m:H}:msg:QID the message
+ *	with one r:ADDRESS field per recipient once the tracker has seen a
+ *	delivery attempt. A recipient without one is still "queued".
+ * SEE ALSO
+ *	relayctl(8), common/SCHEMA.md
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ident.h"
+#include "parse.h"
+#include "xalloc.h"
+
+#define STATUS_MAX	10000	/* messages listed by --member */
+
+/* msg_json - one message as JSON, or NULL when its record is gone */
+static json_t *
+msg_json(struct ctl *c, const char *h, const char *qid)
+{
+	char		 key[RKEY_MAX];
+	json_t		*m, *o, *rc, *rs, *st, *v;
+	const char	*k, *s;
+	size_t		 i;
+
+	if (rkey(key, sizeof(key), RKEY_MSG, h, qid) < 0)
+		return NULL;
+	m = ctl_hgetall(c, key);
+	if (json_object_size(m) == 0) {
+		json_decref(m);
+		return NULL;
+	}
+#define S(f)	(json_string_value(json_object_get(m, f)) ? \
+		    json_string_value(json_object_get(m, f)) : "")
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "queue_id", qid,
+	    "member", h, "domain", S("domain"), "sender", S("sender"),
+	    "message_id", S("message_id"), "accepted",
+	    (json_int_t)atoll(S("accepted")), "final",
+	    (json_int_t)atoll(S("final")));
+	rc = json_loads(S("rcpts"), 0, NULL);
+#undef S
+	rs = json_array();
+	if (json_is_array(rc))
+		json_array_foreach(rc, i, v) {
+			char f[400];
+
+			if ((s = json_string_value(v)) == NULL)
+				continue;
+			snprintf(f, sizeof(f), "r:%s", s);
+			st = json_loads(json_string_value(json_object_get(m, f)) ?
+			    json_string_value(json_object_get(m, f)) : "", 0,
+			    NULL);
+			if (!json_is_object(st)) {
+				json_decref(st);
+				st = json_pack("{s:s}", "status", "queued");
+			}
+			json_object_set_new(st, "address", json_string(s));
+			json_array_append_new(rs, st);
+		}
+	/* Recipients the tracker saw that the milter's list lacks. */
+	json_object_foreach(m, k, v) {
+		int seen = 0;
+
+		if (strncmp(k, "r:", 2) != 0)
+			continue;
+		json_array_foreach(rs, i, st)
+			if (strcmp(json_string_value(json_object_get(st,
+			    "address")), k + 2) == 0)
+				seen = 1;
+		if (seen)
+			continue;
+		st = json_loads(json_string_value(v), 0, NULL);
+		if (!json_is_object(st)) {
+			json_decref(st);
+			continue;
+		}
+		json_object_set_new(st, "address", json_string(k + 2));
+		json_array_append_new(rs, st);
+	}
+	json_decref(rc);
+	json_object_set_new(o, "recipients", rs);
+	json_decref(m);
+	return o;
+}
+
+/* print_msg - one message for people */
+static void
+print_msg(json_t *o)
+{
+	json_t		*r;
+	size_t		 i;
+	const char	*s;
+
+	printf("queue id   %s\nmember     %s\ndomain     %s\nsender     %s\n"
+	    "message-id %s\naccepted   %s\n",
+	    json_string_value(json_object_get(o, "queue_id")),
+	    json_string_value(json_object_get(o, "member")),
+	    json_string_value(json_object_get(o, "domain")),
+	    json_string_value(json_object_get(o, "sender")),
+	    json_string_value(json_object_get(o, "message_id")),
+	    ctl_time(json_integer_value(json_object_get(o, "accepted"))));
+	printf("final      %s\n", ctl_time(json_integer_value(
+	    json_object_get(o, "final"))));
+	json_array_foreach(json_object_get(o, "recipients"), i, r) {
+		printf("  %-40s %-9s", json_string_value(json_object_get(r,
+		    "address")), json_string_value(json_object_get(r,
+		    "status")) ? json_string_value(json_object_get(r,
+		    "status")) : "?");
+		if ((s = json_string_value(json_object_get(r, "dsn"))) != NULL)
+			printf(" %s", s);
+		if ((s = json_string_value(json_object_get(r, "class"))) != NULL)
+			printf(" (%s)", s);
+		if ((s = json_string_value(json_object_get(r, "reply"))) != NULL)
+			printf(" %s", s);
+		putchar('\n');
+	}
+}
+
+/* qid_ok - a Postfix queue id: letters and digits */
+static int
+qid_ok(const char *q)
+{
+	size_t	 i;
+
+	for (i = 0; q[i]; i++)
+		if (!((q[i] >= '0' && q[i] <= '9') || (q[i] >= 'A' &&
+		    q[i] <= 'Z') || (q[i] >= 'a' && q[i] <= 'z')))
+			return 0;
+	return i > 0 && i <= 32;
+}
+
+/* by_id - status QUEUEID or status MESSAGE-ID */
+static int
+by_id(struct ctl *c, const char *id)
+{
+	char		 key[RKEY_MAX], mid[1024], *h;
+	json_t		*out = json_array(), *o;
+	redisReply	*r;
+	size_t		 i;
+
+	if (strchr(id, '@') != NULL || id[0] == '<') {
+		/* Stored hashed with its angle brackets. */
+		snprintf(mid, sizeof(mid), "%s%s%s", id[0] == '<' ? "" : "<",
+		    id, id[strlen(id) - 1] == '>' ? "" : ">");
+		ctl_key(c, key, RKEY_MSGID, mid, NULL);
+		r = ctl_cmdf(c, "SMEMBERS %s", key);
+		for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
+		    i++) {
+			char *sp, *pair = xstrdup(r->element[i]->str);
+
+			if ((sp = strchr(pair, ' ')) != NULL) {
+				*sp = '\0';
+				if ((o = msg_json(c, pair, sp + 1)) != NULL)
+					json_array_append_new(out, o);
+			}
+			free(pair);
+		}
+		freeReplyObject(r);
+	} else {
+		if (!qid_ok(id))
+			ctl_user(c, "invalid", id, "neither a queue id nor a "
+			    "Message-ID");
+		ctl_key(c, key, RKEY_QID, id, NULL);
+		r = ctl_cmdf(c, "GET %s", key);
+		h = r->type == REDIS_REPLY_STRING ? xstrdup(r->str) : NULL;
+		freeReplyObject(r);
+		if (h != NULL && (o = msg_json(c, h, id)) != NULL)
+			json_array_append_new(out, o);
+		free(h);
+	}
+	if (json_array_size(out) == 0) {
+		json_decref(out);
+		ctl_user(c, "unknown_message", id, "no such message (or its "
+		    "record expired)");
+	}
+	if (c->json)
+		ctl_emit(c, json_array_size(out) == 1 ?
+		    json_incref(json_array_get(out, 0)) : json_incref(out));
+	else
+		json_array_foreach(out, i, o) {
+			if (i)
+				putchar('\n');
+			print_msg(o);
+		}
+	json_decref(out);
+	return CTL_EXIT_OK;
+}
+
+/* by_member - status --member HANDLE [--since T] */
+static int
+by_member(struct ctl *c, const char *member, const char *since)
+{
+	char		 h[64], key[RKEY_MAX], from[24], lim[24];
+	time_t		 t = 0;
+	redisReply	*r;
+	json_t		*out = json_array(), *o;
+	size_t		 i;
+
+	ctl_member(c, member, h, sizeof(h));
+	if (since != NULL && parse_since(since, c->now, &t) != 0)
+		ctl_user(c, "invalid", since, "a time: epoch seconds, 30m, 12h, "
+		    "7d, or YYYY-MM-DD[THH:MM[:SS]] (UTC)");
+	ctl_key(c, key, RKEY_RECENT, h, NULL);
+	snprintf(from, sizeof(from), "%lld", (long long)t);
+	snprintf(lim, sizeof(lim), "%d", STATUS_MAX);
+	r = ctl_cmdf(c, "ZRANGEBYSCORE %s %s +inf LIMIT 0 %s", key, from, lim);
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if ((o = msg_json(c, h, r->element[i]->str)) != NULL)
+			json_array_append_new(out, o);
+	freeReplyObject(r);
+	if (c->json) {
+		ctl_emit(c, out);
+		return CTL_EXIT_OK;
+	}
+	json_array_foreach(out, i, o) {
+		json_t *rc;
+		size_t	j, n[4] = { 0, 0, 0, 0 };
+		const char *s;
+
+		json_array_foreach(json_object_get(o, "recipients"), j, rc) {
+			s = json_string_value(json_object_get(rc, "status"));
+			s = s ? s : "";
+			n[strcmp(s, "sent") == 0 ? 0 : strcmp(s, "bounced") ==
+			    0 ? 1 : strcmp(s, "deferred") == 0 ? 2 : 3]++;
+		}
+		printf("%-20s %-16s %-30s sent %zu, bounced %zu, deferred %zu, "
+		    "other %zu\n", ctl_time(json_integer_value(json_object_get(o,
+		    "accepted"))), json_string_value(json_object_get(o,
+		    "queue_id")), json_string_value(json_object_get(o,
+		    "sender")), n[0], n[1], n[2], n[3]);
+	}
+	json_decref(out);
+	return CTL_EXIT_OK;
+}
+
+int
+cmd_status(struct ctl *c, int argc, char **argv)
+{
+	const char	*member = NULL, *since = NULL, *pos[1];
+	struct ctl_opt	 opts[] = { { "member", 1, &member },
+			    { "since", 1, &since }, { NULL, 0, NULL } };
+	int		 n;
+
+	n = ctl_args(c, argc, argv, opts, pos, 0, 1,
+	    "status QUEUEID|MESSAGE-ID | status --member HANDLE [--since T]");
+	if ((n == 1) == (member != NULL))
+		ctl_user(c, "usage", NULL, "give a QUEUEID or MESSAGE-ID, or "
+		    "--member HANDLE");
+	if (since != NULL && member == NULL)
+		ctl_user(c, "usage", "--since", "only with --member");
+	return member ? by_member(c, member, since) : by_id(c, pos[0]);
+}

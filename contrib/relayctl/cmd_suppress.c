@@ -1,0 +1,351 @@
+/*
+ * NAME
+ *	cmd_suppress - relayctl suppress add|remove|list|import
+ * DESCRIPTION
+ *	A member's suppression list is the hash relay:{m:H}:suppress,
+ *	address -> JSON reason (common/SCHEMA.md); relay-milter only asks
+ *	HEXISTS. Additions go through ctl_hsetnx_if.lua, which writes only
+ *	while the member exists and keeps an entry already there (its first
+ *	reason, a hard bounce say, is worth more than "import").
+ *
+ *	import reads one address or CSV row a line (parse_import_row),
+ *	reports bad rows with their line number on stderr, and sends the
+ *	good ones pipelined: IMPORT_PAIRS addresses per EVALSHA, up to
+ *	IMPORT_WINDOW calls in flight, so a million rows take seconds.
+ * SEE ALSO
+ *	relayctl(8), parse.c, common/lua/ctl_hsetnx_if.lua
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "addr.h"
+#include "ctl.h"
+#include "parse.h"
+#include "rconn.h"
+#include "rscript.h"
+
+#define IMPORT_PAIRS	29	/* 2 keys + 58 args: within rscript's 64 */
+#define IMPORT_WINDOW	512	/* EVALSHA calls in flight */
+#define IMPORT_BAD_JSON	1000	/* bad rows listed in the JSON result */
+
+/* reason_json - the stored value for a reason */
+static void
+reason_json(char *buf, size_t len, const char *reason, long long now)
+{
+	snprintf(buf, len, "{\"reason\":\"%s\",\"at\":%lld}", reason, now);
+}
+
+/* suppress_add - suppress add MEMBER ADDRESS */
+static int
+suppress_add(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[2], *keys[2], *args[2];
+	char		 h[64], a[ADDR_BUFSIZE], mk[RKEY_MAX], sk[RKEY_MAX];
+	char		 val[100];
+	redisReply	*r;
+	long long	 n;
+
+	ctl_args(c, argc, argv, NULL, pos, 2, 2, "suppress add MEMBER ADDRESS");
+	ctl_handle(c, pos[0], h, sizeof(h));
+	ctl_address(c, pos[1], a, sizeof(a));
+	ctl_key(c, mk, RKEY_MEMBER, h, NULL);
+	ctl_key(c, sk, RKEY_SUPPRESS, h, NULL);
+	reason_json(val, sizeof(val), "admin", (long long)c->now);
+	keys[0] = mk; keys[1] = sk;
+	args[0] = a; args[1] = val;
+	r = ctl_script(c, "ctl_hsetnx_if", 2, keys, 2, args);
+	n = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	freeReplyObject(r);
+	if (n < 0)
+		ctl_user(c, "unknown_member", pos[0], "no such member");
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:b}", "member", h, "address",
+		    a, "added", n == 1));
+	else
+		printf("%s %s for %s\n", a, n == 1 ? "suppressed" :
+		    "was already suppressed", h);
+	return CTL_EXIT_OK;
+}
+
+/* suppress_remove - suppress remove MEMBER ADDRESS */
+static int
+suppress_remove(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[2];
+	char		 h[64], a[ADDR_BUFSIZE], sk[RKEY_MAX], soft[RKEY_MAX];
+	redisReply	*r;
+	int		 gone;
+
+	ctl_args(c, argc, argv, NULL, pos, 2, 2,
+	    "suppress remove MEMBER ADDRESS");
+	ctl_member(c, pos[0], h, sizeof(h));
+	ctl_address(c, pos[1], a, sizeof(a));
+	ctl_key(c, sk, RKEY_SUPPRESS, h, NULL);
+	ctl_key(c, soft, RKEY_SOFT, h, NULL);
+	r = ctl_cmdf(c, "HDEL %s %s", sk, a);
+	gone = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	/* A fresh start for the soft-bounce count as well. */
+	freeReplyObject(ctl_cmdf(c, "HDEL %s %s", soft, a));
+	if (!gone)
+		ctl_user(c, "not_suppressed", pos[1], "not on %s's list", h);
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:b}", "member", h, "address",
+		    a, "removed", 1));
+	else
+		printf("%s removed from %s's list\n", a, h);
+	return CTL_EXIT_OK;
+}
+
+/* entry_json - one list entry: the stored JSON, or the raw value */
+static json_t *
+entry_json(const redisReply *f, const redisReply *v)
+{
+	json_t	*o = json_loadb(v->str, v->len, 0, NULL);
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		o = json_pack("{s:s%}", "raw", v->str, v->len);
+	}
+	json_object_set_new(o, "address", json_stringn(f->str, f->len));
+	return o;
+}
+
+/* suppress_list - suppress list MEMBER: HSCAN, streamed */
+static int
+suppress_list(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[1];
+	char		 h[64], sk[RKEY_MAX], cursor[32] = "0";
+	redisReply	*r, *a;
+	json_t		*o;
+	char		*s;
+	size_t		 i, n = 0;
+
+	ctl_args(c, argc, argv, NULL, pos, 1, 1, "suppress list MEMBER");
+	ctl_member(c, pos[0], h, sizeof(h));
+	ctl_key(c, sk, RKEY_SUPPRESS, h, NULL);
+	if (c->json)
+		fputs("[", stdout);
+	do {
+		r = ctl_cmdf(c, "HSCAN %s %s COUNT 1000", sk, cursor);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			freeReplyObject(r);
+			ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+			    "HSCAN: unexpected reply");
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		a = r->element[1];
+		for (i = 0; i + 1 < a->elements; i += 2, n++) {
+			o = entry_json(a->element[i], a->element[i + 1]);
+			if (c->json) {
+				s = json_dumps(o, JSON_COMPACT |
+				    JSON_PRESERVE_ORDER);
+				printf("%s\n  %s", n ? "," : "", s);
+				free(s);
+			} else
+				printf("%-50s %-18s %s\n", json_string_value(
+				    json_object_get(o, "address")),
+				    json_string_value(json_object_get(o,
+				    "reason")) ? json_string_value(
+				    json_object_get(o, "reason")) : "?",
+				    ctl_time(json_integer_value(
+				    json_object_get(o, "at"))));
+			json_decref(o);
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	if (c->json)
+		fputs(n ? "\n]\n" : "]\n", stdout);
+	return CTL_EXIT_OK;
+}
+
+struct import {
+	struct ctl	*c;
+	const char	*keys[2];
+	const char	*args[2 * IMPORT_PAIRS];
+	char		 addr[IMPORT_PAIRS][ADDR_BUFSIZE];
+	const char	*val[IMPORT_PAIRS];
+	int		 npairs;
+	long		 inflight;
+	unsigned long	 added, kept, sent;
+	int		 member_gone;
+};
+
+/* drain - read replies until at most keep calls are in flight */
+static void
+drain(struct import *im, long keep)
+{
+	redisReply	*r;
+
+	while (im->inflight > keep) {
+		if ((r = rconn_reply(im->c->rc)) == NULL)
+			ctl_backend(im->c, "import");
+		if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0)
+			im->added += (unsigned long)r->integer;
+		else if (r->type == REDIS_REPLY_INTEGER)
+			im->member_gone = 1;
+		else {
+			freeReplyObject(r);
+			ctl_fail(im->c, CTL_EXIT_BACKEND, "backend", NULL,
+			    "import: %s", r->type == REDIS_REPLY_ERROR ?
+			    "Redis refused a batch" : "unexpected reply");
+		}
+		freeReplyObject(r);
+		im->inflight--;
+	}
+}
+
+/* flush - send the collected pairs as one EVALSHA */
+static void
+flush(struct import *im)
+{
+	int	 i;
+
+	if (im->npairs == 0)
+		return;
+	for (i = 0; i < im->npairs; i++) {
+		im->args[2 * i] = im->addr[i];
+		im->args[2 * i + 1] = im->val[i];
+	}
+	if (rscript_append(im->c->rc, rscript_get("ctl_hsetnx_if"), 2,
+	    im->keys, 2 * im->npairs, im->args) != 0)
+		ctl_backend(im->c, "import");
+	im->sent += (unsigned long)im->npairs;
+	im->npairs = 0;
+	im->inflight++;
+	drain(im, IMPORT_WINDOW);
+}
+
+/* progress - a bar on a terminal */
+static void
+progress(struct ctl *c, FILE *fp, long long size, unsigned long rows, int end)
+{
+	long long	 at;
+	int		 pct, i;
+
+	if (!c->tty || c->json || size <= 0)
+		return;
+	at = end ? size : (long long)ftello(fp);
+	pct = (int)(at * 100 / size);
+	fprintf(stderr, "\rimport [");
+	for (i = 0; i < 40; i++)
+		fputc(i < pct * 40 / 100 ? '#' : ' ', stderr);
+	fprintf(stderr, "] %3d%% %lu rows%s", pct, rows, end ? "\n" : "");
+}
+
+/* suppress_import - suppress import MEMBER FILE ("-": stdin) */
+static int
+suppress_import(struct ctl *c, int argc, char **argv)
+{
+	static const char *reasons[] = { "hard_bounce", "soft_bounce_limit",
+	    "unsubscribe", "admin", "import" };
+	static struct import im;
+	const char	*pos[2], *addr, *reason, *why;
+	char		 h[64], mk[RKEY_MAX], sk[RKEY_MAX], vals[5][100];
+	char		*line = NULL;
+	size_t		 cap = 0, r;
+	unsigned long	 lineno = 0, bad = 0, rows = 0;
+	long long	 size = 0;
+	struct stat	 st;
+	FILE		*fp;
+	json_t		*badj = json_array();
+	int		 e, kind;
+
+	ctl_args(c, argc, argv, NULL, pos, 2, 2, "suppress import MEMBER FILE");
+	ctl_member(c, pos[0], h, sizeof(h));
+	fp = strcmp(pos[1], "-") == 0 ? stdin : fopen(pos[1], "r");
+	if (fp == NULL)
+		ctl_user(c, "unreadable_file", pos[1], "cannot open");
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
+		size = (long long)st.st_size;
+	ctl_key(c, mk, RKEY_MEMBER, h, NULL);
+	ctl_key(c, sk, RKEY_SUPPRESS, h, NULL);
+	for (r = 0; r < 5; r++)
+		reason_json(vals[r], sizeof(vals[r]), reasons[r],
+		    (long long)c->now);
+	memset(&im, 0, sizeof(im));
+	im.c = c;
+	im.keys[0] = mk;
+	im.keys[1] = sk;
+	while (getline(&line, &cap, fp) >= 0) {
+		lineno++;
+		kind = parse_import_row(line, lineno, &addr, &reason, &why);
+		if (kind == PARSE_ROW_SKIP)
+			continue;
+		if (kind == PARSE_ROW_OK &&
+		    (e = addr_norm(addr, im.addr[im.npairs], ADDR_BUFSIZE)) != 0) {
+			kind = PARSE_ROW_BAD;
+			why = addr_strerror(e);
+		}
+		if (kind == PARSE_ROW_BAD) {
+			bad++;
+			fprintf(stderr, "%s:%lu: %s\n", pos[1], lineno, why);
+			if (json_array_size(badj) < IMPORT_BAD_JSON)
+				json_array_append_new(badj, json_pack("{s:I, "
+				    "s:s}", "line", (json_int_t)lineno, "error",
+				    why));
+			continue;
+		}
+		for (r = 0; r < 5 && strcmp(reasons[r], reason) != 0; r++)
+			;
+		im.val[im.npairs++] = vals[r < 5 ? r : 4];
+		rows++;
+		if (im.npairs == IMPORT_PAIRS)
+			flush(&im);
+		if ((rows & 0xffff) == 0)
+			progress(c, fp, size, rows, 0);
+	}
+	free(line);
+	if (ferror(fp))
+		ctl_user(c, "unreadable_file", pos[1], "read error at line %lu",
+		    lineno + 1);
+	if (fp != stdin)
+		fclose(fp);
+	ctl_redis(c);
+	flush(&im);
+	drain(&im, 0);
+	progress(c, NULL, size, rows, 1);
+	if (im.member_gone)
+		ctl_user(c, "unknown_member", pos[0], "member removed during "
+		    "the import");
+	im.kept = rows - im.added;
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "member",
+		    h, "rows", (json_int_t)rows, "added", (json_int_t)im.added,
+		    "already", (json_int_t)im.kept, "bad", (json_int_t)bad,
+		    "bad_rows", badj));
+	else {
+		json_decref(badj);
+		printf("%lu rows: %lu added, %lu already suppressed (or "
+		    "repeated), %lu bad\n", rows, im.added, im.kept, bad);
+	}
+	return bad ? CTL_EXIT_USER : CTL_EXIT_OK;
+}
+
+int
+cmd_suppress(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 2)
+		ctl_user(c, "usage", NULL, "suppress add|remove|list|import ...");
+	if (strcmp(argv[1], "add") == 0) {
+		c->cmd = "suppress add";
+		return suppress_add(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "remove") == 0) {
+		c->cmd = "suppress remove";
+		return suppress_remove(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		c->cmd = "suppress list";
+		return suppress_list(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[1], "import") == 0) {
+		c->cmd = "suppress import";
+		return suppress_import(c, argc - 1, argv + 1);
+	}
+	ctl_user(c, "usage", argv[1], "unknown suppress command (add, remove, "
+	    "list, import)");
+}

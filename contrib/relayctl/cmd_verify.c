@@ -1,0 +1,256 @@
+/*
+ * NAME
+ *	cmd_verify - relayctl domain verify DOMAIN [--watch]
+ * DESCRIPTION
+ *	Gathers the facts (the domain's record and keys from Redis, the TXT
+ *	records from the resolver in relay.conf's dns section), lets
+ *	verify.c decide, prints every check, and applies the verdict with
+ *	one script: a right ownership record sets verified_at (once: the
+ *	warming tiers count from it), a pending DKIM selector whose records
+ *	are published becomes the active one.
+ *
+ *	--watch re-checks every relayctl.verify_interval until the required
+ *	checks pass or relayctl.verify_timeout is over, like the service's
+ *	labeler. Exit 0 when every required check is ok, 1 when one is
+ *	missing or wrong, 2 when DNS or Redis could not be asked.
+ * SEE ALSO
+ *	verify.c, dns.c, relayctl(8)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "ctl.h"
+#include "dkimkey.h"
+#include "dns.h"
+#include "verify.h"
+#include "xalloc.h"
+
+struct facts {
+	char		*token, *sel, *next;
+	char		 rsa[DKIMKEY_TXT_MAX], ed[DKIMKEY_TXT_MAX];
+	char		 nrsa[DKIMKEY_TXT_MAX], ned[DKIMKEY_TXT_MAX];
+	int		 has_rsa, has_ed, has_nrsa, has_ned;
+	struct dns_txt	 txt[VN__COUNT];
+};
+
+/* key_txt - the TXT value of the stored key SEL:KIND, or 0 when absent */
+static int
+key_txt(struct ctl *c, json_t *keys, const char *sel, const char *kind,
+    char *out)
+{
+	char		 f[100];
+	const char	*pem;
+
+	snprintf(f, sizeof(f), "%s:%s", sel, kind);
+	if ((pem = json_string_value(json_object_get(keys, f))) == NULL)
+		return 0;
+	if (dkimkey_txt(pem, out, DKIMKEY_TXT_MAX) != 0)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", f,
+		    "the stored DKIM key does not decode");
+	return 1;
+}
+
+/* gather_redis - the domain's token, selectors and public keys */
+static void
+gather_redis(struct ctl *c, const char *d, const char *arg, struct facts *f)
+{
+	char	 key[RKEY_MAX], dk[RKEY_MAX];
+	json_t	*keys;
+
+	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
+	ctl_key(c, dk, RKEY_DKIM, d, NULL);
+	if ((f->token = ctl_hget(c, key, "token")) == NULL)
+		ctl_user(c, "unknown_domain", arg, "domain not enrolled");
+	f->sel = ctl_hget(c, key, "selector");
+	f->next = ctl_hget(c, key, "next_selector");
+	if (f->sel == NULL)
+		f->sel = xstrdup("");
+	keys = ctl_hgetall(c, dk);
+	f->has_rsa = key_txt(c, keys, f->sel, "rsa", f->rsa);
+	f->has_ed = key_txt(c, keys, f->sel, "ed25519", f->ed);
+	if (f->next != NULL && *f->next != '\0') {
+		f->has_nrsa = key_txt(c, keys, f->next, "rsa", f->nrsa);
+		f->has_ned = key_txt(c, keys, f->next, "ed25519", f->ned);
+	}
+	json_decref(keys);
+}
+
+/* facts_free - what gather_* allocated */
+static void
+facts_free(struct facts *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < VN__COUNT; i++)
+		dns_txt_free(&f->txt[i]);
+	free(f->token);
+	free(f->sel);
+	free(f->next);
+	memset(f, 0, sizeof(*f));
+}
+
+/* check_json - one check as JSON */
+static json_t *
+check_json(const struct verify_check *k)
+{
+	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s?, s:s?}", "check",
+	    k->id, "required", k->required, "state",
+	    verify_state_name(k->state), "name", k->name, "expect", k->expect,
+	    "found", k->found[0] ? k->found : NULL, "fix",
+	    k->fix[0] ? k->fix : NULL);
+}
+
+/* print_text - the checks for people */
+static void
+print_text(const char *d, const struct facts *f, const struct verify_out *o)
+{
+	const struct verify_check *k;
+	size_t	 i;
+
+	printf("domain %s, DKIM selector %s%s%s\n", d, f->sel,
+	    f->next && *f->next ? ", pending " : "",
+	    f->next && *f->next ? f->next : "");
+	for (i = 0; i < o->n; i++) {
+		k = &o->checks[i];
+		printf("  %-8s %-18s %s%s\n", verify_state_name(k->state), k->id,
+		    k->name, k->required ? "" : " (recommended)");
+		if (k->state == VERIFY_OK)
+			continue;
+		if (k->found[0])
+			printf("           found:   %s\n", k->found);
+		if (k->fix[0])
+			printf("           fix:     %s\n", k->fix);
+		printf("           publish: %s TXT \"%s\"\n", k->name, k->expect);
+	}
+}
+
+/* verify_once - one round: look up, decide, apply; returns the exit code */
+static int
+verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
+    int print)
+{
+	struct facts	 f;
+	struct verify_in in;
+	struct verify_out o;
+	char		 name[400], now[24];
+	const char	*keys[2], *args[3];
+	char		 kb[2][RKEY_MAX];
+	redisReply	*r;
+	long long	 verified_at = 0;
+	json_t		*checks;
+	size_t		 i;
+	int		 rc;
+
+	memset(&f, 0, sizeof(f));
+	gather_redis(c, d, arg, &f);
+	memset(&in, 0, sizeof(in));
+	in.domain = d;
+	in.token = f.token;
+	in.selector = f.sel;
+	in.rsa_txt = f.has_rsa ? f.rsa : NULL;
+	in.ed_txt = f.has_ed ? f.ed : NULL;
+	in.next_selector = f.next;
+	in.next_rsa_txt = f.has_nrsa ? f.nrsa : NULL;
+	in.next_ed_txt = f.has_ned ? f.ned : NULL;
+	in.spf_include = c->conf->relayctl.spf_include;
+	for (i = 0; i < VN__COUNT; i++) {
+		f.txt[i].status = DNS_NONE;
+		if (verify_name(&in, (enum verify_name)i, name, sizeof(name)) == 0)
+			dns_txt(dns, name, &f.txt[i]);
+	}
+	verify_decide(&in, f.txt, &o);
+
+	ctl_key(c, kb[0], RKEY_DOMAIN, d, NULL);
+	ctl_key(c, kb[1], RKEY_DKIM, d, NULL);
+	keys[0] = kb[0];
+	keys[1] = kb[1];
+	snprintf(now, sizeof(now), "%lld", (long long)clock_now());
+	args[0] = now;
+	args[1] = o.ownership_ok ? "1" : "0";
+	args[2] = o.next_ok ? f.next : "";
+	r = ctl_script(c, "ctl_domain_verified", 2, keys, 3, args);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+		freeReplyObject(r);
+		ctl_user(c, "unknown_domain", arg, "domain removed meanwhile");
+	}
+	verified_at = atoll(r->element[0]->str ? r->element[0]->str : "0");
+	freeReplyObject(r);
+
+	rc = o.required_ok ? CTL_EXIT_OK : o.unknown ? CTL_EXIT_BACKEND :
+	    CTL_EXIT_USER;
+	if (!print) {
+		facts_free(&f);
+		return rc;
+	}
+	if (c->json) {
+		checks = json_array();
+		for (i = 0; i < o.n; i++)
+			json_array_append_new(checks, check_json(&o.checks[i]));
+		ctl_emit(c, json_pack("{s:s, s:s, s:s?, s:b, s:I, s:b, s:b, "
+		    "s:o}", "domain", d, "selector", f.sel, "next_selector",
+		    f.next && *f.next ? f.next : NULL, "verified",
+		    verified_at > 0, "verified_at", (json_int_t)verified_at,
+		    "ready", o.required_ok, "rotated", o.next_ok, "checks",
+		    checks));
+	} else {
+		print_text(d, &f, &o);
+		if (o.next_ok)
+			printf("DKIM selector %s is published: mail is now "
+			    "signed with it; the %s records can go\n", f.next,
+			    f.sel);
+		printf("ownership: %s%s\n", verified_at > 0 ? "verified at " :
+		    "not verified", verified_at > 0 ? ctl_time(verified_at) :
+		    "");
+		printf("result: %s\n", o.required_ok ? "ready to send" :
+		    o.unknown ? "could not check everything (DNS failure)" :
+		    "records missing or wrong");
+	}
+	facts_free(&f);
+	return rc;
+}
+
+int
+cmd_domain_verify(struct ctl *c, int argc, char **argv)
+{
+	const char	*watch = NULL, *pos[1], *why = "";
+	struct ctl_opt	 opts[] = { { "watch", 0, &watch }, { NULL, 0, NULL } };
+	char		 d[ADDR_BUFSIZE];
+	struct dns	*dns;
+	int64_t		 end;
+	int		 rc;
+
+	ctl_args(c, argc, argv, opts, pos, 1, 1, "domain verify DOMAIN [--watch]");
+	ctl_domain(c, pos[0], d, sizeof(d));
+	if ((dns = dns_new(&c->conf->dns, &why)) == NULL)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", "dns.nameserver", "%s",
+		    why);
+	if (watch == NULL) {
+		rc = verify_once(c, dns, d, pos[0], 1);
+		dns_free(dns);
+		return rc;
+	}
+	end = clock_mono_ms() + (int64_t)c->conf->relayctl.verify_timeout_s *
+	    1000;
+	for (;;) {
+		rc = verify_once(c, dns, d, pos[0], !c->json);
+		if (rc == CTL_EXIT_OK || clock_mono_ms() +
+		    (int64_t)c->conf->relayctl.verify_interval_s * 1000 > end)
+			break;
+		if (!c->json) {
+			printf("not ready; checking again in %d s\n\n",
+			    c->conf->relayctl.verify_interval_s);
+			fflush(stdout);
+		}
+		sleep((unsigned)c->conf->relayctl.verify_interval_s);
+	}
+	if (c->json)	/* the last round, printed once */
+		rc = verify_once(c, dns, d, pos[0], 1);
+	else if (rc != CTL_EXIT_OK)
+		printf("gave up after %d s\n", c->conf->relayctl.verify_timeout_s);
+	dns_free(dns);
+	return rc;
+}

@@ -1,0 +1,121 @@
+/*
+ * NAME
+ *	ctl - what every relayctl command shares
+ * DESCRIPTION
+ *	One struct ctl per run: the config, the Redis connection (made on
+ *	first use), --json, the command name for messages, and "now".
+ *
+ *	Exit codes: 0 success, 1 user error (a bad argument, an unknown
+ *	member, a duplicate), 2 backend error (Redis, DNS, key generation).
+ *	The ctl_fail*() functions print the error, name the argument at
+ *	fault, and exit: relayctl is a one-shot tool, so a backend error ends
+ *	the run. Commands order their writes so that a run stopped half way
+ *	leaves nothing that another program would read as valid.
+ *
+ *	With --json every listing is one JSON document on stdout, and an
+ *	error is {"error": {"code", "message", "argument"}} on stdout too
+ *	(the text goes to stderr as always).
+ * SEE ALSO
+ *	relayctl(8), ctl_util.c
+ */
+#ifndef RELAY_CTL_H
+#define RELAY_CTL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <hiredis.h>
+#include <jansson.h>
+
+#include "conf.h"
+#include "rkeys.h"
+
+#define CTL_EXIT_OK	 0
+#define CTL_EXIT_USER	 1
+#define CTL_EXIT_BACKEND 2
+
+struct rconn;
+
+struct ctl {
+	const char		*conf_path;
+	struct relay_conf	*conf;
+	struct rconn		*rc;		/* NULL until ctl_redis() */
+	int			 json;
+	int			 tty;		/* stderr is a terminal */
+	const char		*cmd;		/* "member add", for messages */
+	time_t			 now;
+};
+
+/* One option of a command: --name [value]. */
+struct ctl_opt {
+	const char	*name;		/* without the dashes */
+	int		 has_arg;
+	const char	**val;		/* set to the value, or "1" */
+};
+
+/*
+ * ctl_args - split argv into options (from opts, NULL-terminated by
+ * name) and positional arguments. Exits 1 on an unknown option, a
+ * missing value, or a number of positional arguments outside min..max.
+ * Returns the number of positional arguments, stored in pos[].
+ */
+int	 ctl_args(struct ctl *, int argc, char **argv, const struct ctl_opt *,
+	    const char **pos, int min, int max, const char *usage);
+
+/* Errors: print and exit. code is a JSON error code ("not_found"). */
+void	 ctl_fail(struct ctl *, int exitcode, const char *code,
+	    const char *arg, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6), noreturn));
+#define	 ctl_user(c, code, arg, ...) \
+	    ctl_fail((c), CTL_EXIT_USER, (code), (arg), __VA_ARGS__)
+void	 ctl_backend(struct ctl *, const char *what)
+	    __attribute__((noreturn));
+
+/* ctl_emit - print a JSON document (takes the reference) */
+void	 ctl_emit(struct ctl *, json_t *);
+
+/* Redis: every function exits 2 on a backend failure. */
+struct rconn *ctl_redis(struct ctl *);
+void	 ctl_key(struct ctl *, char *buf, enum rkey_kind, const char *id,
+	    const char *sub);
+redisReply *ctl_cmd(struct ctl *, int argc, const char **argv);
+redisReply *ctl_cmdf(struct ctl *, const char *fmt, ...);
+/* ctl_script - EVALSHA of common/lua/NAME.lua; an integer or array reply */
+redisReply *ctl_script(struct ctl *, const char *name, int nkeys,
+	    const char **keys, int nargs, const char **args);
+/* ctl_hget - a field as a new string, or NULL when absent */
+char	*ctl_hget(struct ctl *, const char *key, const char *field);
+/* ctl_hgetall - a hash as a JSON object of strings (new reference) */
+json_t	*ctl_hgetall(struct ctl *, const char *key);
+/* ctl_smembers - a set as a sorted JSON array of strings (new reference) */
+json_t	*ctl_smembers(struct ctl *, const char *key);
+/* ctl_exists - 1 or 0 */
+int	 ctl_exists(struct ctl *, const char *key);
+
+/* Normalising and checking arguments: exit 1 naming the argument. */
+void	 ctl_handle(struct ctl *, const char *in, char *out, size_t outlen);
+/* ctl_member - a handle that names an existing member */
+void	 ctl_member(struct ctl *, const char *in, char *out, size_t outlen);
+void	 ctl_domain(struct ctl *, const char *in, char *out, size_t outlen);
+void	 ctl_address(struct ctl *, const char *in, char *out, size_t outlen);
+
+/* ctl_time - "2026-11-23 10:51:28Z" (static storage; "-" for 0) */
+const char *ctl_time(long long t);
+
+/* The command groups, each in its own file. */
+int	 cmd_member(struct ctl *, int argc, char **argv);
+int	 cmd_apikey(struct ctl *, int argc, char **argv);
+int	 cmd_domain(struct ctl *, int argc, char **argv);
+int	 cmd_domain_verify(struct ctl *, int argc, char **argv);
+int	 cmd_suppress(struct ctl *, int argc, char **argv);
+int	 cmd_status(struct ctl *, int argc, char **argv);
+int	 cmd_conditions(struct ctl *, int argc, char **argv);
+int	 cmd_config(struct ctl *, int argc, char **argv);
+
+/* domain records, shared by domain add, show and rotate-key */
+void	 ctl_print_records(struct ctl *, const char *domain, json_t *records);
+json_t	*ctl_domain_records(struct ctl *, const char *domain,
+	    const char *token, const char *selector, const char *rsa_pem,
+	    const char *ed_pem, int dkim_only);
+
+#endif

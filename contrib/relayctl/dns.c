@@ -1,0 +1,133 @@
+/*
+ * NAME
+ *	dns - TXT lookups through a private res_state
+ * DESCRIPTION
+ *	glibc's res_state holds IPv4 name server addresses in nsaddr_list;
+ *	a configured IPv6 name server is refused here (use 127.0.0.1 or an
+ *	IPv4 address of the resolver). A truncated UDP answer is retried
+ *	over TCP by libresolv itself (long DKIM keys).
+ * SEE ALSO
+ *	dns.h, shared notes section 5 (libresolv against unbound)
+ */
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <resolv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "xalloc.h"
+
+struct dns {
+	struct __res_state	 st;
+};
+
+struct dns *
+dns_new(const struct conf_dns *cf, const char **why)
+{
+	struct dns	*d = xcalloc(1, sizeof(*d));
+	struct in_addr	 a;
+	int		 secs;
+
+	if (res_ninit(&d->st) != 0) {
+		*why = "cannot initialise the resolver";
+		free(d);
+		return NULL;
+	}
+	if (cf->nameserver != NULL && cf->nameserver[0] != '\0') {
+		if (inet_pton(AF_INET, cf->nameserver, &a) != 1) {
+			*why = "dns.nameserver must be an IPv4 address here";
+			res_nclose(&d->st);
+			free(d);
+			return NULL;
+		}
+		d->st.nscount = 1;
+		memset(&d->st.nsaddr_list[0], 0, sizeof(d->st.nsaddr_list[0]));
+		d->st.nsaddr_list[0].sin_family = AF_INET;
+		d->st.nsaddr_list[0].sin_port = htons((uint16_t)cf->port);
+		d->st.nsaddr_list[0].sin_addr = a;
+	}
+	d->st.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
+	secs = (cf->timeout_ms + 999) / 1000;
+	d->st.retrans = secs > 0 ? secs : 1;
+	d->st.retry = 2;
+	return d;
+}
+
+void
+dns_free(struct dns *d)
+{
+	if (d == NULL)
+		return;
+	res_nclose(&d->st);
+	free(d);
+}
+
+/* join - the character-strings of one TXT rdata, concatenated */
+static char *
+join(const unsigned char *rd, size_t len, size_t *nstrings)
+{
+	char	*out = xmalloc(len + 1);
+	size_t	 i = 0, o = 0, k, j;
+
+	*nstrings = 0;
+	while (i < len) {
+		k = rd[i++];
+		if (k > len - i)
+			k = len - i;
+		for (j = 0; j < k; j++)	/* a NUL would cut the C string */
+			out[o++] = rd[i + j] ? (char)rd[i + j] : '?';
+		i += k;
+		(*nstrings)++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void
+dns_txt(struct dns *d, const char *name, struct dns_txt *out)
+{
+	unsigned char	 ans[65536];
+	ns_msg		 m;
+	ns_rr		 rr;
+	int		 n, i, cnt;
+
+	memset(out, 0, sizeof(*out));
+	n = res_nquery(&d->st, name, ns_c_in, ns_t_txt, ans, sizeof(ans));
+	if (n < 0) {
+		out->status = d->st.res_h_errno == HOST_NOT_FOUND ||
+		    d->st.res_h_errno == NO_DATA ? DNS_NONE : DNS_ETEMP;
+		return;
+	}
+	if (ns_initparse(ans, n, &m) < 0) {
+		out->status = DNS_ETEMP;
+		return;
+	}
+	cnt = ns_msg_count(m, ns_s_an);
+	for (i = 0; i < cnt && out->nrr < DNS_MAX_RR; i++) {
+		if (ns_parserr(&m, ns_s_an, i, &rr) < 0) {
+			dns_txt_free(out);
+			out->status = DNS_ETEMP;
+			return;
+		}
+		if (ns_rr_type(rr) != ns_t_txt || ns_rr_class(rr) != ns_c_in)
+			continue;
+		out->rr[out->nrr] = join(ns_rr_rdata(rr), ns_rr_rdlen(rr),
+		    &out->nstrings[out->nrr]);
+		out->nrr++;
+	}
+	out->status = out->nrr > 0 ? DNS_FOUND : DNS_NONE;
+}
+
+void
+dns_txt_free(struct dns_txt *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nrr; i++)
+		free(t->rr[i]);
+	t->nrr = 0;
+}

@@ -1,0 +1,263 @@
+/*
+ * NAME
+ *	parse - selectors, TXT strings, times, import rows, DKIM tags
+ * DESCRIPTION
+ *	Pure functions of their arguments; see parse.h. Tested by
+ *	tests/unit/test_ctl_parse.c.
+ * SEE ALSO
+ *	parse.h
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+int
+parse_selector_new(const char *prefix, time_t now, const char *cur,
+    const char *next, char *out, size_t outlen)
+{
+	struct tm	 tm;
+	char		 day[16];
+	const char	*p;
+	int		 n;
+	char		 l;
+
+	for (p = prefix; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+		    *p == '-'))
+			return -1;
+	if (strlen(prefix) > 32 || gmtime_r(&now, &tm) == NULL)
+		return -1;
+	strftime(day, sizeof(day), "%Y%m%d", &tm);
+	for (l = 'a'; l <= 'z'; l++) {
+		n = snprintf(out, outlen, "%s%s%c", prefix, day, l);
+		if (n < 0 || (size_t)n >= outlen)
+			return -1;
+		if ((cur == NULL || strcmp(out, cur) != 0) &&
+		    (next == NULL || strcmp(out, next) != 0))
+			return 0;
+	}
+	return -1;
+}
+
+size_t
+parse_txt_split(const char *value, size_t chunk,
+    void (*fn)(const char *s, size_t len, void *arg), void *arg)
+{
+	size_t	 len = strlen(value), off = 0, n = 0, k;
+
+	if (chunk == 0)
+		chunk = PARSE_TXT_CHUNK;
+	do {
+		k = len - off > chunk ? chunk : len - off;
+		fn(value + off, k, arg);
+		off += k;
+		n++;
+	} while (off < len);
+	return n;
+}
+
+/* all_digits - s is one or more ASCII digits */
+static int
+all_digits(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return n > 0;
+}
+
+int
+parse_since(const char *s, time_t now, time_t *out)
+{
+	size_t		 n = strlen(s);
+	long long	 v, mult;
+	struct tm	 tm;
+	int		 hh = 0, mm = 0, ss = 0, y, mo, d, used = 0;
+
+	if (n == 0 || n > 20)
+		return -1;
+	if (all_digits(s, n)) {
+		*out = (time_t)strtoll(s, NULL, 10);
+		return 0;
+	}
+	if (all_digits(s, n - 1)) {
+		switch (s[n - 1]) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		default: return -1;
+		}
+		v = strtoll(s, NULL, 10);
+		if (v > 3650LL * 86400 / mult)
+			return -1;
+		*out = now - (time_t)(v * mult);
+		return 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10)
+		return -1;
+	if (s[10] != '\0') {
+		if (s[10] != 'T' && s[10] != ' ')
+			return -1;
+		used = 0;
+		if (sscanf(s + 11, "%2d:%2d%n", &hh, &mm, &used) != 2 ||
+		    used != 5)
+			return -1;
+		if (s[16] != '\0' && (sscanf(s + 16, ":%2d%n", &ss, &used) != 1 ||
+		    used != 3 || s[19] != '\0'))
+			return -1;
+	}
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 ||
+	    mm > 59 || ss > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* field - the next CSV field of *p (quoted with "" escapes, or bare) */
+static char *
+field(char **p, const char **why)
+{
+	char	*s = *p, *o, *start;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '"') {
+		start = o = ++s;
+		for (;;) {
+			if (*s == '\0') {
+				*why = "unbalanced quote";
+				return NULL;
+			}
+			if (*s == '"' && s[1] == '"') {
+				*o++ = '"';
+				s += 2;
+			} else if (*s == '"') {
+				s++;
+				break;
+			} else
+				*o++ = *s++;
+		}
+		*o = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s != '\0' && *s != ',') {
+			*why = "text after a closing quote";
+			return NULL;
+		}
+	} else {
+		start = s;
+		while (*s != '\0' && *s != ',')
+			s++;
+		o = s;
+		while (o > start && (o[-1] == ' ' || o[-1] == '\t'))
+			o--;
+		if (*s == ',') {
+			*o = '\0';
+			s++;
+			*p = s;
+			return start;
+		}
+		*o = '\0';
+	}
+	if (*s == ',')
+		s++;
+	*p = s;
+	return start;
+}
+
+int
+parse_import_row(char *line, unsigned long lineno, const char **addr,
+    const char **reason, const char **why)
+{
+	static const char *reasons[] = { "hard_bounce", "soft_bounce_limit",
+	    "unsubscribe", "admin", "import" };
+	size_t		 n = strlen(line), i;
+	char		*p, *a, *r = NULL;
+
+	*why = NULL;
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	/* A UTF-8 byte order mark from a spreadsheet export. */
+	if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+		line += 3;
+	p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0' || *p == '#')
+		return PARSE_ROW_SKIP;
+	if ((a = field(&p, why)) == NULL)
+		return PARSE_ROW_BAD;
+	if (*p != '\0' || (p > line && p[-1] == ',')) {
+		if ((r = field(&p, why)) == NULL)
+			return PARSE_ROW_BAD;
+	}
+	if (lineno == 1 && strchr(a, '@') == NULL)
+		return PARSE_ROW_SKIP;
+	if (*a == '\0') {
+		*why = "empty address field";
+		return PARSE_ROW_BAD;
+	}
+	*addr = a;
+	*reason = "import";
+	if (r != NULL && *r != '\0') {
+		for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+			if (strcmp(r, reasons[i]) == 0)
+				break;
+		if (i == sizeof(reasons) / sizeof(reasons[0])) {
+			*why = "unknown reason (hard_bounce, soft_bounce_limit, "
+			    "unsubscribe, admin, import)";
+			return PARSE_ROW_BAD;
+		}
+		*reason = reasons[i];
+	}
+	return PARSE_ROW_OK;
+}
+
+int
+parse_dkim_tag(const char *rec, const char *tag, char *out, size_t outlen)
+{
+	const char	*p = rec, *name, *v;
+	size_t		 tl = strlen(tag), nl, o;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		name = p;
+		while (*p != '\0' && *p != '=' && *p != ';')
+			p++;
+		nl = (size_t)(p - name);
+		while (nl > 0 && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
+			nl--;
+		if (*p != '=') {
+			continue;
+		}
+		v = ++p;
+		while (*p != '\0' && *p != ';')
+			p++;
+		if (nl == tl && strncmp(name, tag, tl) == 0) {
+			for (o = 0; v < p; v++) {
+				if (isspace((unsigned char)*v))
+					continue;
+				if (o + 1 >= outlen)
+					return -1;
+				out[o++] = *v;
+			}
+			out[o] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}

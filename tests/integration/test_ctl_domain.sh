@@ -1,0 +1,245 @@
+#!/bin/bash
+# test_ctl_domain.sh - relayctl domain add/show/list/records/forward/
+# rotate-key/remove and domain verify [--watch] against a local unbound:
+# records published exactly as `domain add` prints them (the DKIM RSA value
+# as several strings), nothing published, wrong values, a key cut off at
+# 255 characters, records under the doubled name NAME.DOMAIN.DOMAIN, a dead
+# DNS server, and a watch that sees the records arrive.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init ctl_domain
+h_need redis-server unbound unbound-control dig openssl
+
+CTL=$H_BUILDDIR/contrib/relayctl/relayctl
+[[ -x $CTL ]] || h_bail "build relayctl first ($CTL)"
+ctl() { "$CTL" -c "$FX_CONF" "$@"; }
+jget() {
+	"$H_PYTHON" -c 'import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
+}
+ZONES=(good.example miss.example wrong.example dbl.example cut.example
+    wait.example rot.example fx.example)
+
+# One empty zone per domain; records are appended and reloaded per case.
+args=()
+for z in "${ZONES[@]}"; do
+	printf '$ORIGIN %s.\n@ 300 IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 60\n@ 300 IN NS ns.%s.\n' \
+	    "$z" "$z" "$z" "$z" >"$H_TMP/$z.zone"
+	args+=("$z" "$H_TMP/$z.zone")
+done
+h_start_unbound "${args[@]}"
+publish() {	# publish ZONE LINES - append zone-file lines, reload
+	printf '%s\n' "$2" >>"$DNS_DIR/$1.zone"
+	h_dns_reload "$1"
+}
+h_start_redis
+FX_DKIM='selector_prefix = "rs";'
+fx_conf
+printf 'relayctl: { spf_include = "_spf.relay.example"; verify_interval = "1s"; verify_timeout = "20s"; };\n' >>"$FX_CONF"
+h_check "relay.conf with the relayctl section" ctl config check
+ctl member add alice --did did:plc:abcdefghijklmnopqrstuvwx >/dev/null
+ctl member add bob --did did:plc:bbbbbbbbbbbbbbbbbbbbbbbb >/dev/null
+
+# --- domain add: bad input
+out=$(ctl domain add good.example 2>&1); rc=$?
+h_is "add without --member: exit 1" "$rc" 1
+out=$(ctl domain add good.example --member nobody 2>&1); rc=$?
+h_is "add for unknown member: exit 1" "$rc" 1
+h_like "...named" "$out" "nobody: no such member"
+out=$(ctl domain add 'not a domain' --member alice 2>&1); rc=$?
+h_is "add bad domain: exit 1" "$rc" 1
+h_like "...named" "$out" "not a domain: not a domain"
+out=$(ctl domain add localhost --member alice 2>&1); rc=$?
+h_is "add single-label name: exit 1" "$rc" 1
+
+# --- domain add: good
+out=$(ctl domain add Good.Example. --member alice); rc=$?
+h_is "add: exit 0" "$rc" 0
+h_unlike "no private key printed" "$out" "PRIVATE"
+sel=$(h_redis_cli HGET 'relay:{d:good.example}:domain' selector)
+h_like "selector: prefix + date + letter" "$sel" "^rs$(date -u +%Y%m%d)a\$"
+h_like "RSA key stored as PEM PKCS#8" "$(h_redis_cli HGET 'relay:{d:good.example}:dkim' "$sel:rsa")" "BEGIN PRIVATE KEY"
+h_like "Ed25519 key stored as PEM PKCS#8" "$(h_redis_cli HGET 'relay:{d:good.example}:dkim' "$sel:ed25519")" "BEGIN PRIVATE KEY"
+h_is "indexed" "$(h_redis_cli SISMEMBER relay:domains good.example)" 1
+h_is "member's domain" "$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' good.example)" 1
+h_is "not verified yet" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' verified_at)" 0
+token=$(h_redis_cli HGET 'relay:{d:good.example}:domain' token)
+h_like "token: 128 bits of hex" "$token" '^[0-9a-f]{32}$'
+h_like "ownership record printed" "$out" "good\\.example\\. 3600 IN TXT \"relay-verify=$token\""
+h_like "DKIM RSA record name" "$out" "${sel}r\\._domainkey\\.good\\.example\\. 3600 IN TXT \"v=DKIM1; k=rsa; p="
+h_like "DKIM Ed25519 record name" "$out" "${sel}e\\._domainkey\\.good\\.example\\. 3600 IN TXT \"v=DKIM1; k=ed25519; p="
+h_like "SPF include" "$out" 'v=spf1 include:_spf\.relay\.example ~all'
+h_like "DMARC suggestion" "$out" '_dmarc\.good\.example\. 3600 IN TXT "v=DMARC1; p=none"'
+out=$(ctl domain add good.example --member alice 2>&1); rc=$?
+h_is "duplicate add: exit 1" "$rc" 1
+h_like "...named" "$out" "good.example: domain already enrolled"
+out=$(ctl domain add sub.good.example --member bob 2>&1); rc=$?
+h_is "subdomain of another member's domain: exit 1" "$rc" 1
+h_check "subdomain under the same member" ctl domain add sub.good.example --member alice --subdomains
+
+# The records as JSON: strings of at most 255 bytes that join to the value.
+out=$(ctl --json domain records good.example)
+h_is "JSON records: strings <= 255 and joined == value" \
+    "$(jget 'all(max(len(s) for s in r["strings"]) <= 255 and "".join(r["strings"]) == r["value"] for r in d["records"])' <<<"$out")" true
+h_is "the RSA value is split" "$(jget '[len(r["strings"]) for r in d["records"] if r["purpose"] == "dkim-rsa"][0]' <<<"$out")" 2
+ed=$(jget '[r["value"] for r in d["records"] if r["purpose"] == "dkim-ed25519"][0]' <<<"$out")
+h_is "Ed25519 p= is the raw 32-byte key" "$(printf '%s' "${ed##*p=}" | base64 -d | wc -c)" 32
+rsa_pub=$(h_redis_cli HGET 'relay:{d:good.example}:dkim' "$sel:rsa" | openssl pkey -pubout -outform DER 2>/dev/null | base64 -w0)
+h_is "RSA p= is the stored key's public half" "$(jget '[r["value"] for r in d["records"] if r["purpose"] == "dkim-rsa"][0]' <<<"$out")" "v=DKIM1; k=rsa; p=$rsa_pub"
+
+# --- verify: nothing published yet
+out=$(ctl domain verify good.example); rc=$?
+h_is "verify before publishing: exit 1" "$rc" 1
+h_like "ownership missing" "$out" "missing +ownership +good\\.example"
+h_like "fix names dig" "$out" "dig \\+short TXT ${sel}r\\._domainkey\\.good\\.example"
+
+# --- verify: published exactly as printed (zone lines pasted)
+publish good.example "$(ctl domain records good.example | grep -v '^;')"
+h_like "unbound serves the RSA key as 2 strings" "$(h_dig +short TXT "${sel}r._domainkey.good.example")" '^"v=DKIM1; k=rsa; p=[^"]{237}" "[^"]+"$'
+out=$(ctl --json domain verify good.example); rc=$?
+h_is "verify published: exit 0" "$rc" 0
+h_is "every check ok" "$(jget '[c["check"] + "=" + c["state"] for c in d["checks"]]' <<<"$out")" \
+    '["ownership=ok", "dkim-rsa=ok", "dkim-ed25519=ok", "spf=ok", "dmarc=ok"]'
+h_is "verified" "$(jget 'd["verified"]' <<<"$out")" true
+v1=$(h_redis_cli HGET 'relay:{d:good.example}:domain' verified_at)
+h_like "verified_at recorded" "$v1" '^[0-9]{10}$'
+sleep 1.1
+ctl domain verify good.example >/dev/null
+h_is "verified_at set once (warming counts from it)" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' verified_at)" "$v1"
+h_like "text: ready" "$(ctl domain verify good.example)" "result: ready to send"
+
+# --- missing
+ctl domain add miss.example --member alice >/dev/null
+out=$(ctl --json domain verify miss.example); rc=$?
+h_is "missing: exit 1" "$rc" 1
+h_is "missing states" "$(jget '[c["state"] for c in d["checks"]]' <<<"$out")" '["missing", "missing", "missing", "missing", "missing"]'
+h_is "missing: not verified" "$(h_redis_cli HGET 'relay:{d:miss.example}:domain' verified_at)" 0
+
+# --- wrong values
+ctl domain add wrong.example --member alice >/dev/null
+wsel=$(h_redis_cli HGET 'relay:{d:wrong.example}:domain' selector)
+good_rsa=$(ctl domain records good.example | grep "^${sel}r\\._domainkey" | sed 's/^[^ ]* 3600 IN TXT //')
+publish wrong.example "@ 300 IN TXT \"relay-verify=00000000000000000000000000000000\"
+@ 300 IN TXT \"v=spf1 include:_spf.other.example -all\"
+@ 300 IN TXT \"v=spf1 mx -all\"
+${wsel}r._domainkey 300 IN TXT $good_rsa"
+out=$(ctl --json domain verify wrong.example); rc=$?
+h_is "wrong: exit 1" "$rc" 1
+h_is "wrong token" "$(jget '[c["state"] + " " + c.get("found", "") for c in d["checks"] if c["check"] == "ownership"][0]' <<<"$out")" \
+    "wrong relay-verify=00000000000000000000000000000000"
+h_is "someone else's DKIM key" "$(jget '[c["state"] for c in d["checks"] if c["check"] == "dkim-rsa"][0]' <<<"$out")" wrong
+h_like "...with the fix" "$(jget '[c["fix"] for c in d["checks"] if c["check"] == "dkim-rsa"][0]' <<<"$out")" "not ours"
+h_like "two SPF records" "$(jget '[c["fix"] for c in d["checks"] if c["check"] == "spf"][0]' <<<"$out")" "merge them into one"
+h_is "wrong: not verified" "$(h_redis_cli HGET 'relay:{d:wrong.example}:domain' verified_at)" 0
+
+# --- a key cut off at 255 characters (the provider kept the first string)
+ctl domain add cut.example --member alice >/dev/null
+csel=$(h_redis_cli HGET 'relay:{d:cut.example}:domain' selector)
+first=$(ctl domain records cut.example | grep "^${csel}r\\._domainkey" | sed 's/^[^"]*\("[^"]*"\).*/\1/')
+publish cut.example "${csel}r._domainkey 300 IN TXT $first"
+out=$(ctl domain verify cut.example); rc=$?
+h_is "cut-off key: exit 1" "$rc" 1
+h_like "cut-off key named" "$out" "cut off after 237 of [0-9]+ characters"
+
+# --- the doubled name: sel._domainkey.dbl.example.dbl.example
+ctl domain add dbl.example --member alice >/dev/null
+dsel=$(h_redis_cli HGET 'relay:{d:dbl.example}:domain' selector)
+publish dbl.example "$(ctl domain records dbl.example | grep -v '^;' | grep -v '^_dmarc' | sed 's/^\([^ ]*\)dbl\.example\. /\1dbl.example.dbl.example. /')"
+h_like "the doubled name really is in DNS" "$(h_dig +short TXT "${dsel}r._domainkey.dbl.example.dbl.example")" "v=DKIM1"
+out=$(ctl domain verify dbl.example); rc=$?
+h_is "doubled names: exit 1" "$rc" 1
+h_like "DKIM under the doubled name reported" "$out" "found: +published at ${dsel}r\\._domainkey\\.dbl\\.example\\.dbl\\.example"
+h_like "...as the provider mistake" "$out" "doubled name ${dsel}r\\._domainkey\\.dbl\\.example\\.dbl\\.example: the DNS provider appended dbl\\.example"
+h_like "...with the name to enter" "$out" "Enter only \"${dsel}r\\._domainkey\" as the name, or the full name with a trailing dot \\(${dsel}r\\._domainkey\\.dbl\\.example\\.\\)"
+h_like "...and @ for the domain itself" "$out" "Enter \"@\" \\(or leave it empty\\) as the name"
+h_like "ownership under the doubled name" "$out" "wrong +ownership +dbl\\.example"
+
+# --- DNS server down: exit 2, nothing marked
+dead=$(h_port)
+sed "s/port = $DNS_PORT;/port = $dead; timeout_ms = 300;/" "$FX_CONF" >"$H_TMP/dead.conf"
+out=$("$CTL" -c "$H_TMP/dead.conf" --json domain verify miss.example 2>&1); rc=$?
+h_is "DNS down: exit 2" "$rc" 2
+h_is "DNS down: unknown, never missing" "$(jget '[c["state"] for c in d["checks"]][0]' <<<"$out")" unknown
+
+# --- --watch: records arrive while it waits
+ctl domain add wait.example --member alice >/dev/null
+"$CTL" -c "$FX_CONF" domain verify wait.example --watch >"$H_TMP/watch.out" 2>&1 &
+wpid=$!
+sleep 2
+publish wait.example "$(ctl domain records wait.example | grep -v '^;')"
+h_check "watch ends once published" h_wait_for 15 sh -c "! kill -0 $wpid 2>/dev/null"
+wait "$wpid"; rc=$?
+h_is "watch: exit 0" "$rc" 0
+h_like "watch said it would check again" "$(cat "$H_TMP/watch.out")" "checking again in 1 s"
+h_like "watch: ready" "$(cat "$H_TMP/watch.out")" "result: ready to send"
+sed 's/verify_timeout = "20s"/verify_timeout = "2s"/' "$FX_CONF" >"$H_TMP/short.conf"
+out=$("$CTL" -c "$H_TMP/short.conf" domain verify miss.example --watch 2>&1); rc=$?
+h_is "watch timeout: exit 1" "$rc" 1
+h_like "watch gave up" "$out" "gave up after 2 s"
+
+# --- rotate-key: the old key signs until the new records are seen
+ctl domain add rot.example --member alice >/dev/null
+rsel=$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)
+publish rot.example "$(ctl domain records rot.example | grep -v '^;')"
+h_check "rot.example verifies" ctl domain verify rot.example
+out=$(ctl --json domain rotate-key rot.example); rc=$?
+h_is "rotate-key: exit 0" "$rc" 0
+nsel=$(jget 'd["next_selector"]' <<<"$out")
+h_like "new selector differs" "$nsel" "^rs[0-9]{8}b\$"
+h_is "active selector unchanged" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)" "$rsel"
+h_is "pending selector stored" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' next_selector)" "$nsel"
+out=$(ctl domain rotate-key rot.example 2>&1); rc=$?
+h_is "second rotation while pending: exit 1" "$rc" 1
+out=$(ctl --json domain verify rot.example); rc=$?
+h_is "verify before the new records: exit 0 (old key fine)" "$rc" 0
+h_is "...new key reported missing" "$(jget '[c["state"] for c in d["checks"] if c["check"] == "dkim-rsa-next"][0]' <<<"$out")" missing
+h_is "...still signing with the old" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)" "$rsel"
+h_is "...old key kept" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$rsel:rsa")" 1
+publish rot.example "$(ctl domain records rot.example | grep -v '^;' | grep "^$nsel")"
+out=$(ctl --json domain verify rot.example); rc=$?
+h_is "verify with the new records: exit 0" "$rc" 0
+h_is "rotated" "$(jget 'd["rotated"]' <<<"$out")" true
+h_is "new selector active" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)" "$nsel"
+h_is "old keys deleted" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$rsel:rsa")" 0
+h_is "new keys kept" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$nsel:ed25519")" 1
+
+# --- show / list / forward / remove
+out=$(ctl --json domain show good.example)
+h_is "show: member" "$(jget 'd["member"]' <<<"$out")" alice
+h_is "show: verified" "$(jget 'd["verified"]' <<<"$out")" true
+out=$(ctl --json domain list --member alice)
+h_is "list --member" "$(jget '[x["domain"] for x in d]' <<<"$out")" \
+    '["cut.example", "dbl.example", "good.example", "miss.example", "rot.example", "sub.good.example", "wait.example", "wrong.example"]'
+h_is "list: no tokens" "$(jget 'any("token" in x for x in d)' <<<"$out")" false
+out=$(ctl domain show nope.example 2>&1); rc=$?
+h_is "show unknown: exit 1" "$rc" 1
+h_check "forward" ctl domain forward good.example Owner@Elsewhere.Example
+h_is "forward_to stored normalised" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' forward_to)" owner@elsewhere.example
+out=$(ctl domain forward good.example 'not an address' 2>&1); rc=$?
+h_is "forward bad address: exit 1" "$rc" 1
+out=$(ctl domain forward good.example x@sub.good.example 2>&1); rc=$?
+h_is "forward into itself: exit 1" "$rc" 1
+out=$(ctl domain forward nope.example a@b.example 2>&1); rc=$?
+h_is "forward unknown domain: exit 1" "$rc" 1
+h_is "...created nothing" "$(h_redis_cli EXISTS 'relay:{d:nope.example}:domain')" 0
+out=$(ctl domain forward good.example 2>&1); rc=$?
+h_is "forward without ADDRESS or --none: exit 1" "$rc" 1
+h_check "forward --none" ctl domain forward good.example --none
+h_is "forward_to cleared" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' forward_to)" ""
+h_check "remove" ctl domain remove sub.good.example
+h_is "removed: hash" "$(h_redis_cli EXISTS 'relay:{d:sub.good.example}:domain' 'relay:{d:sub.good.example}:dkim')" 0
+h_is "removed: index" "$(h_redis_cli SISMEMBER relay:domains sub.good.example)" 0
+h_is "removed: member's set" "$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' sub.good.example)" 0
+out=$(ctl domain remove sub.good.example 2>&1); rc=$?
+h_is "remove twice: exit 1" "$rc" 1
+
+# --- the shared fixtures write what relayctl reads (fixtures.sh)
+fx_domain fx.example bob --unverified
+publish fx.example "$(fx_dkim_zone fx.example)
+fx.example. 300 IN TXT \"relay-verify=fixture-fx.example\""
+out=$(ctl --json domain verify fx.example)
+h_is "fixture domain: ownership and both DKIM keys verify" \
+    "$(jget '[c["state"] for c in d["checks"] if c["required"]]' <<<"$out")" '["ok", "ok", "ok"]'
+h_done

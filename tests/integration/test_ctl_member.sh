@@ -1,0 +1,183 @@
+#!/bin/bash
+# test_ctl_member.sh - relayctl member, apikey, status, conditions and
+# config against a real Redis: good and bad input, exit codes 0/1/2, the
+# records under the SCHEMA.md keys, and every --json output read back with
+# a JSON parser.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init ctl_member
+h_need redis-server
+
+CTL=$H_BUILDDIR/contrib/relayctl/relayctl
+[[ -x $CTL ]] || h_bail "build relayctl first ($CTL)"
+ctl() { "$CTL" -c "$FX_CONF" "$@"; }
+# jget EXPR - parse stdin as JSON (fails on anything else), print EXPR of d
+jget() {
+	"$H_PYTHON" -c 'import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
+}
+DID=did:plc:abcdefghijklmnopqrstuvwx
+
+h_start_redis
+fx_conf
+
+# --- member add / show / list
+out=$(ctl member add Alice --did "$DID" 2>&1); rc=$?
+h_is "member add: exit 0" "$rc" 0
+h_is "handle stored lower-case" "$(h_redis_cli HGET 'relay:{m:alice}:member' did)" "$DID"
+h_is "member indexed" "$(h_redis_cli SISMEMBER relay:members alice)" 1
+h_is "not suspended" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 0
+out=$(ctl member add alice --did "$DID" 2>&1); rc=$?
+h_is "duplicate member: exit 1" "$rc" 1
+h_like "duplicate named" "$out" "alice: member already exists"
+out=$(ctl member add bob --did did:plc:short 2>&1); rc=$?
+h_is "bad DID: exit 1" "$rc" 1
+h_like "bad DID named" "$out" "did:plc:short: "
+h_is "bad DID wrote nothing" "$(h_redis_cli EXISTS 'relay:{m:bob}:member')" 0
+out=$(ctl member add 'b@d' --did "$DID" 2>&1); rc=$?
+h_is "bad handle: exit 1" "$rc" 1
+h_like "bad handle named" "$out" "b@d: a handle is"
+out=$(ctl member add bob 2>&1); rc=$?
+h_is "missing --did: exit 1" "$rc" 1
+h_like "missing --did named" "$out" "--did: required"
+h_check "did:web member" ctl member add bob --did did:web:bob.example
+out=$(ctl --json member add carol --did did:plc:234567abcdefghijklmnopqr)
+h_is "member add --json" "$(jget 'd["handle"]' <<<"$out")" carol
+
+out=$(ctl member show ALICE --json); rc=$?
+h_is "member show --json: exit 0" "$rc" 0
+h_is "show: did" "$(jget 'd["did"]' <<<"$out")" "$DID"
+h_is "show: suspended false" "$(jget 'd["suspended"]' <<<"$out")" false
+out=$(ctl member show nobody 2>&1); rc=$?
+h_is "show unknown member: exit 1" "$rc" 1
+h_like "unknown member named" "$out" "nobody: no such member"
+out=$(ctl --json member show nobody 2>/dev/null)
+h_is "unknown member: JSON error code" "$(jget 'd["error"]["code"]' <<<"$out")" unknown_member
+out=$(ctl member list --json)
+h_is "member list --json" "$(jget '[m["handle"] for m in d]' <<<"$out")" '["alice", "bob", "carol"]'
+h_like "member list text" "$(ctl member list)" "alice +did:plc:abcdefghijklmnopqrstuvwx +active"
+
+# --- suspend / unsuspend
+h_check "suspend" ctl member suspend alice --reason "bounce rate too high"
+h_is "suspended=1" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 1
+h_is "reason stored" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspend_reason)" "bounce rate too high"
+h_is "by admin" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended_by)" admin
+out=$(ctl member show alice --json)
+h_is "show: suspend_reason" "$(jget 'd["suspend_reason"]' <<<"$out")" "bounce rate too high"
+out=$(ctl member suspend alice 2>&1); rc=$?
+h_is "suspend without --reason: exit 1" "$rc" 1
+out=$(ctl member suspend ghost --reason x 2>&1); rc=$?
+h_is "suspend unknown: exit 1" "$rc" 1
+h_is "suspend unknown created nothing" "$(h_redis_cli EXISTS 'relay:{m:ghost}:member')" 0
+h_check "unsuspend" ctl member unsuspend alice
+h_is "suspended=0" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 0
+h_like "window restarted" "$(h_redis_cli HGET 'relay:{m:alice}:member' window_start)" '^[0-9]{10}$'
+
+# --- apikey create / list / revoke
+out=$(ctl apikey create alice --json); rc=$?
+h_is "apikey create: exit 0" "$rc" 0
+key=$(jget 'd["key"]' <<<"$out")
+id=$(jget 'd["id"]' <<<"$out")
+h_like "key: 32 URL-safe characters (192 bits)" "$key" '^[A-Za-z0-9_-]{32}$'
+h_like "id: 8 hex digits" "$id" '^[0-9a-f]{8}$'
+stored=$(h_redis_cli HGET 'relay:{m:alice}:apikeys' "$id")
+want=$(printf '%s' "$key" | sha256sum | cut -d' ' -f1)
+h_like "only CREATED SHA256 stored" "$stored" "^[0-9]{10} $want\$"
+h_unlike "the key itself is not in Redis" "$(h_redis_cli --no-raw DUMP 'relay:{m:alice}:apikeys')" "$key"
+key2=$(ctl apikey create alice 2>/dev/null)
+h_like "text output is the key alone" "$key2" '^[A-Za-z0-9_-]{32}$'
+h_unlike "two keys differ" "$key2" "^$key\$"
+out=$(ctl apikey create nobody 2>&1); rc=$?
+h_is "apikey for unknown member: exit 1" "$rc" 1
+h_is "...wrote nothing" "$(h_redis_cli EXISTS 'relay:{m:nobody}:apikeys')" 0
+out=$(ctl apikey list alice --json)
+h_is "apikey list: two keys" "$(jget 'len(d)' <<<"$out")" 2
+h_is "apikey list: never used" "$(jget 'd[0]["last_used"]' <<<"$out")" 0
+h_unlike "apikey list shows no hashes" "$out" "$want"
+out=$(ctl apikey revoke alice 12345678 2>&1); rc=$?
+h_is "revoke unknown id: exit 1" "$rc" 1
+out=$(ctl apikey revoke alice nothex 2>&1); rc=$?
+h_is "revoke bad id: exit 1" "$rc" 1
+h_like "bad id named" "$out" "nothex: a key id is 8 hex digits"
+h_check "revoke" ctl apikey revoke alice "$id"
+h_is "revoked key gone" "$(h_redis_cli HEXISTS 'relay:{m:alice}:apikeys' "$id")" 0
+
+# --- status: records as relay-milter and relay-tracker write them (SCHEMA.md)
+now=$(date +%s)
+h_redis_cli SET 'relay:{q:4jXSFb4mYyz1bZSC}:qid' alice >/dev/null
+h_redis_cli HSET 'relay:{m:alice}:msg:4jXSFb4mYyz1bZSC' domain alice.example \
+    sender a@alice.example rcpts '["r1@dest.example","r2@dest.example"]' \
+    message_id '<m1@alice.example>' accepted "$now" \
+    'r:r1@dest.example' '{"status":"sent","dsn":"2.0.0","class":"other","reply":"250 ok","relay":"sink","at":1,"attempts":1}' \
+    'r:r2@dest.example' '{"status":"bounced","dsn":"5.1.1","class":"hard","reply":"550 5.1.1 no such user","at":2,"attempts":1}' >/dev/null
+h_redis_cli ZADD 'relay:{m:alice}:recent' "$now" 4jXSFb4mYyz1bZSC >/dev/null
+msha=$(printf '%s' '<m1@alice.example>' | sha256sum | cut -d' ' -f1)
+h_redis_cli SADD "relay:{x:$msha}:msgid" 'alice 4jXSFb4mYyz1bZSC' >/dev/null
+out=$(ctl status 4jXSFb4mYyz1bZSC --json); rc=$?
+h_is "status QUEUEID: exit 0" "$rc" 0
+h_is "status: recipients" "$(jget '[(r["address"], r["status"]) for r in d["recipients"]]' <<<"$out")" \
+    '[["r1@dest.example", "sent"], ["r2@dest.example", "bounced"]]'
+h_is "status: bounce dsn" "$(jget 'd["recipients"][1]["dsn"]' <<<"$out")" 5.1.1
+out=$(ctl status '<m1@alice.example>' --json)
+h_is "status MESSAGE-ID" "$(jget 'd["queue_id"]' <<<"$out")" 4jXSFb4mYyz1bZSC
+out=$(ctl status m1@alice.example --json)
+h_is "status MESSAGE-ID without brackets" "$(jget 'd["member"]' <<<"$out")" alice
+out=$(ctl status --member alice --since 1h --json)
+h_is "status --member --since 1h" "$(jget '[m["queue_id"] for m in d]' <<<"$out")" '["4jXSFb4mYyz1bZSC"]'
+out=$(ctl status --member alice --since 2099-01-01 --json)
+h_is "status --since the future: none" "$(jget 'len(d)' <<<"$out")" 0
+h_like "status text" "$(ctl status 4jXSFb4mYyz1bZSC)" "r2@dest.example +bounced +5.1.1 \(hard\)"
+out=$(ctl status NOSUCHQID 2>&1); rc=$?
+h_is "status unknown: exit 1" "$rc" 1
+out=$(ctl status --member alice --since yesterday 2>&1); rc=$?
+h_is "status bad --since: exit 1" "$rc" 1
+h_like "bad --since named" "$out" "yesterday: a time"
+
+# --- member remove: refused while domains are enrolled
+fx_domain alice.example alice
+out=$(ctl member remove alice 2>&1); rc=$?
+h_is "remove member with domains: exit 1" "$rc" 1
+h_like "...says why" "$out" "domains are enrolled"
+h_check "remove carol" ctl member remove carol
+h_is "carol's hash gone" "$(h_redis_cli EXISTS 'relay:{m:carol}:member')" 0
+h_is "carol unindexed" "$(h_redis_cli SISMEMBER relay:members carol)" 0
+out=$(ctl member remove carol 2>&1); rc=$?
+h_is "remove twice: exit 1" "$rc" 1
+
+# --- conditions and config
+out=$(ctl conditions --json); rc=$?
+h_is "conditions --json: exit 0" "$rc" 0
+h_is "conditions: auth_failed row" "$(jget '[c["smtp"] + " " + c["dsn"] for c in d if c["code"] == "auth_failed"][0]' <<<"$out")" "535 5.7.8"
+h_is "conditions: six rows" "$(jget 'len(d)' <<<"$out")" 6
+h_like "conditions text" "$("$CTL" conditions)" "member_suspended +521 5\.7\.1"
+out=$(ctl config check --json); rc=$?
+h_is "config check: exit 0" "$rc" 0
+h_is "config check ok" "$(jget 'd["ok"]' <<<"$out")" true
+printf 'redis: { port = 99999; };\nbogus: { x = 1; };\n' >"$H_TMP/bad.conf"
+out=$("$CTL" -c "$H_TMP/bad.conf" --json config check 2>/dev/null); rc=$?
+h_is "config check bad file: exit 1" "$rc" 1
+h_like "errors name file:line and key" "$(jget '"\n".join(d["errors"])' <<<"$out")" "bad.conf:1: redis.port"
+h_like "...and the unknown section" "$(jget '"\n".join(d["errors"])' <<<"$out")" "bad.conf:2: .*bogus"
+out=$("$CTL" -c "$H_TMP/bad.conf" member list 2>&1); rc=$?
+h_is "commands refuse a bad relay.conf: exit 1" "$rc" 1
+h_unlike "config show masks secrets" "$(FX_UNSUB='domain = "u.example"; hmac_key = "secret-secret-secret-secret-secret-1";' fx_conf "$H_TMP/s.conf"; "$CTL" -c "$H_TMP/s.conf" config show)" "secret-secret"
+out=$("$CTL" -c "$H_TMP/s.conf" --json config show)
+h_is "config show --json: secret masked" "$(jget 'd["unsubscribe"]["hmac_key"]' <<<"$out")" "********"
+h_is "config show --json: values" "$(jget '[d["unsubscribe"]["domain"], d["relayctl"]["verify_interval"]]' <<<"$out")" '["u.example", 300]'
+fx_conf
+
+# --- usage errors and the backend
+out=$(ctl member frobnicate 2>&1); rc=$?
+h_is "unknown subcommand: exit 1" "$rc" 1
+out=$(ctl member show alice --bogus 2>&1); rc=$?
+h_is "unknown option: exit 1" "$rc" 1
+h_like "unknown option named" "$out" "--bogus: unknown option"
+h_stop_redis
+out=$(ctl member list 2>&1); rc=$?
+h_is "Redis down: exit 2" "$rc" 2
+out=$(ctl --json member show alice 2>/dev/null); rc=$?
+h_is "Redis down --json: exit 2" "$rc" 2
+h_is "Redis down: JSON error code" "$(jget 'd["error"]["code"]' <<<"$out")" backend
+h_done

@@ -1,0 +1,187 @@
+/*
+ * NAME
+ *	test_ctl_parse - relayctl's pure parsers: selectors, TXT strings,
+ *	times, suppression import rows, DKIM tags
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "parse.h"
+
+#define NOW	1795000000	/* 2026-11-18 11:06:40Z */
+
+static void
+selector_is_prefix_date_letter_and_skips_taken(void **state)
+{
+	char	 s[PARSE_SELECTOR_MAX];
+
+	(void)state;
+	assert_int_equal(parse_selector_new("rs", NOW, NULL, NULL, s, sizeof(s)), 0);
+	assert_string_equal(s, "rs20261118a");
+	assert_int_equal(parse_selector_new("rs", NOW, "rs20261118a", NULL, s,
+	    sizeof(s)), 0);
+	assert_string_equal(s, "rs20261118b");
+	assert_int_equal(parse_selector_new("rs", NOW, "rs20261118a",
+	    "rs20261118b", s, sizeof(s)), 0);
+	assert_string_equal(s, "rs20261118c");
+	assert_int_equal(parse_selector_new("RS", NOW, NULL, NULL, s,
+	    sizeof(s)), -1);
+	assert_int_equal(parse_selector_new("r.s", NOW, NULL, NULL, s,
+	    sizeof(s)), -1);
+	assert_int_equal(parse_selector_new("rs", NOW, NULL, NULL, s, 5), -1);
+}
+
+struct parts { char s[8][300]; size_t n; };
+
+static void
+collect(const char *s, size_t len, void *arg)
+{
+	struct parts *p = arg;
+
+	memcpy(p->s[p->n], s, len);
+	p->s[p->n][len] = '\0';
+	p->n++;
+}
+
+static void
+txt_split_cuts_at_255_and_keeps_short_values_whole(void **state)
+{
+	struct parts	 p;
+	char		 v[700];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(parse_txt_split("v=DKIM1; k=ed25519; p=abc", 255,
+	    collect, &p), 1);
+	assert_string_equal(p.s[0], "v=DKIM1; k=ed25519; p=abc");
+	memset(v, 'x', 600);
+	v[600] = '\0';
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(parse_txt_split(v, 255, collect, &p), 3);
+	assert_int_equal(strlen(p.s[0]), 255);
+	assert_int_equal(strlen(p.s[1]), 255);
+	assert_int_equal(strlen(p.s[2]), 90);
+	v[510] = '\0';
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(parse_txt_split(v, 255, collect, &p), 2);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(parse_txt_split("", 255, collect, &p), 1);
+}
+
+static void
+since_takes_epoch_durations_and_dates(void **state)
+{
+	static const struct { const char *in; long long want; } ok[] = {
+		{ "1700000000", 1700000000 }, { "90s", NOW - 90 },
+		{ "30m", NOW - 1800 }, { "12h", NOW - 43200 },
+		{ "7d", NOW - 604800 }, { "2026-11-18", 1794960000 },
+		{ "2026-11-18T06:13", 1794960000 + 6 * 3600 + 13 * 60 },
+		{ "2026-11-18 11:06:40", NOW },
+	};
+	static const char *bad[] = { "", "x", "7w", "-5m", "2026-13-01",
+	    "2026-11-18T25:00", "2026-11-18Tx", "2026-1-1", "99999999999d",
+	    "2026-11-18T06:13:20Z" };
+	time_t	 t;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (parse_since(ok[i].in, NOW, &t) != 0)
+			fail_msg("%s refused", ok[i].in);
+		if ((long long)t != ok[i].want)
+			fail_msg("%s: %lld, want %lld", ok[i].in, (long long)t,
+			    ok[i].want);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_since(bad[i], NOW, &t) == 0)
+			fail_msg("\"%s\" accepted", bad[i]);
+}
+
+static void
+import_rows_plain_csv_quoted_header_and_bad(void **state)
+{
+	static const struct {
+		const char *line; unsigned long no; int kind;
+		const char *addr, *reason;
+	} rows[] = {
+		{ "a@example.com\n", 1, PARSE_ROW_OK, "a@example.com", "import" },
+		{ "email,reason\r\n", 1, PARSE_ROW_SKIP, NULL, NULL },
+		{ "\xef\xbb\xbf" "email\n", 1, PARSE_ROW_SKIP, NULL, NULL },
+		{ "email\n", 2, PARSE_ROW_OK, "email", "import" },
+		{ "  b@example.com , hard_bounce\n", 5, PARSE_ROW_OK,
+		  "b@example.com", "hard_bounce" },
+		{ "\"\"\"c,d\"\"@example.com\",unsubscribe", 3, PARSE_ROW_OK,
+		  "\"c,d\"@example.com", "unsubscribe" },
+		{ "\"x@example.com\"", 3, PARSE_ROW_OK, "x@example.com",
+		  "import" },
+		{ "e@example.com,,extra", 3, PARSE_ROW_OK, "e@example.com",
+		  "import" },
+		{ "", 4, PARSE_ROW_SKIP, NULL, NULL },
+		{ "   \n", 4, PARSE_ROW_SKIP, NULL, NULL },
+		{ "# comment", 4, PARSE_ROW_SKIP, NULL, NULL },
+		{ "f@example.com,bogus", 6, PARSE_ROW_BAD, NULL, NULL },
+		{ "\"open@example.com", 7, PARSE_ROW_BAD, NULL, NULL },
+		{ "\"a\"b@example.com", 7, PARSE_ROW_BAD, NULL, NULL },
+		{ ",hard_bounce", 8, PARSE_ROW_BAD, NULL, NULL },
+	};
+	char		 buf[200];
+	const char	*a, *r, *why;
+	size_t		 i;
+	int		 k;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", rows[i].line);
+		a = r = why = NULL;
+		k = parse_import_row(buf, rows[i].no, &a, &r, &why);
+		if (k != rows[i].kind)
+			fail_msg("row %zu \"%s\": kind %d, want %d", i,
+			    rows[i].line, k, rows[i].kind);
+		if (k == PARSE_ROW_OK) {
+			assert_string_equal(a, rows[i].addr);
+			assert_string_equal(r, rows[i].reason);
+		}
+		if (k == PARSE_ROW_BAD)
+			assert_non_null(why);
+	}
+}
+
+static void
+dkim_tag_values_lose_white_space(void **state)
+{
+	char	 v[64];
+
+	(void)state;
+	assert_int_equal(parse_dkim_tag("v=DKIM1; k=rsa; p=AB CD\tEF", "p", v,
+	    sizeof(v)), 0);
+	assert_string_equal(v, "ABCDEF");
+	assert_int_equal(parse_dkim_tag("v=DKIM1;k=ed25519;p=xyz;", "k", v,
+	    sizeof(v)), 0);
+	assert_string_equal(v, "ed25519");
+	assert_int_equal(parse_dkim_tag(" p = abc ; h=sha256", "p", v,
+	    sizeof(v)), 0);
+	assert_string_equal(v, "abc");
+	assert_int_equal(parse_dkim_tag("v=DKIM1; k=rsa", "p", v, sizeof(v)), -1);
+	assert_int_equal(parse_dkim_tag("v=DKIM1; pp=x", "p", v, sizeof(v)), -1);
+	assert_int_equal(parse_dkim_tag("p=0123456789", "p", v, 5), -1);
+	assert_int_equal(parse_dkim_tag("garbage", "p", v, sizeof(v)), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(selector_is_prefix_date_letter_and_skips_taken),
+		cmocka_unit_test(txt_split_cuts_at_255_and_keeps_short_values_whole),
+		cmocka_unit_test(since_takes_epoch_durations_and_dates),
+		cmocka_unit_test(import_rows_plain_csv_quoted_header_and_bad),
+		cmocka_unit_test(dkim_tag_values_lose_white_space),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,282 @@
+/*
+ * NAME
+ *	test_ctl_verify - domain verify's decisions from DNS answers
+ * DESCRIPTION
+ *	The facts are what dns_txt() would give: per name, found (records
+ *	with their strings joined), none, or a temporary failure.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "verify.h"
+
+#define RSA	"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxyz"
+#define ED	"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define TOKEN	"0123456789abcdef0123456789abcdef"
+
+static struct verify_in in = {
+	"example.com", TOKEN, "rs1", RSA, ED, NULL, NULL, NULL,
+	"_spf.relay.example"
+};
+
+static struct dns_txt facts[VN__COUNT];
+
+static int
+setup(void **state)
+{
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < VN__COUNT; i++) {
+		memset(&facts[i], 0, sizeof(facts[i]));
+		facts[i].status = DNS_NONE;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	size_t	 i, j;
+
+	(void)state;
+
+	for (i = 0; i < VN__COUNT; i++)
+		for (j = 0; j < facts[i].nrr; j++)
+			free(facts[i].rr[j]);
+	return 0;
+}
+
+/* put - add a TXT record to a slot */
+static void
+put(enum verify_name slot, const char *value)
+{
+	facts[slot].rr[facts[slot].nrr] = strdup(value);
+	facts[slot].nstrings[facts[slot].nrr++] = 1;
+	facts[slot].status = DNS_FOUND;
+}
+
+static const struct verify_check *
+check(const struct verify_out *o, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->checks[i].id, id) == 0)
+			return &o->checks[i];
+	fail_msg("no check %s", id);
+	return NULL;
+}
+
+static void
+names_are_the_right_ones_and_their_doubles(void **state)
+{
+	char	 b[300];
+
+	(void)state;
+	assert_int_equal(verify_name(&in, VN_APEX, b, sizeof(b)), 0);
+	assert_string_equal(b, "example.com");
+	assert_int_equal(verify_name(&in, VN_APEX2, b, sizeof(b)), 0);
+	assert_string_equal(b, "example.com.example.com");
+	assert_int_equal(verify_name(&in, VN_RSA, b, sizeof(b)), 0);
+	assert_string_equal(b, "rs1r._domainkey.example.com");
+	assert_int_equal(verify_name(&in, VN_ED2, b, sizeof(b)), 0);
+	assert_string_equal(b, "rs1e._domainkey.example.com.example.com");
+	assert_int_equal(verify_name(&in, VN_DMARC, b, sizeof(b)), 0);
+	assert_string_equal(b, "_dmarc.example.com");
+	assert_int_equal(verify_name(&in, VN_NRSA, b, sizeof(b)), -1);
+}
+
+static void
+everything_published_is_ready(void **state)
+{
+	struct verify_out o;
+
+	(void)state;
+	put(VN_APEX, "relay-verify=" TOKEN);
+	put(VN_APEX, "v=spf1 mx include:_spf.relay.example ~all");
+	put(VN_RSA, RSA);
+	put(VN_ED, ED);
+	put(VN_DMARC, "v=DMARC1; p=none");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(o.n, 5);
+	assert_true(o.ownership_ok);
+	assert_true(o.required_ok);
+	assert_false(o.unknown);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_OK);
+	assert_int_equal(check(&o, "dmarc")->state, VERIFY_OK);
+}
+
+static void
+nothing_published_is_missing_with_the_name_in_the_fix(void **state)
+{
+	struct verify_out o;
+
+	(void)state;
+	verify_decide(&in, facts, &o);
+	assert_false(o.ownership_ok);
+	assert_false(o.required_ok);
+	assert_int_equal(check(&o, "ownership")->state, VERIFY_MISSING);
+	assert_int_equal(check(&o, "dkim-rsa")->state, VERIFY_MISSING);
+	assert_non_null(strstr(check(&o, "dkim-rsa")->fix,
+	    "rs1r._domainkey.example.com"));
+	assert_non_null(strstr(check(&o, "dkim-rsa")->fix, "dig +short TXT"));
+	assert_string_equal(check(&o, "ownership")->expect,
+	    "relay-verify=" TOKEN);
+}
+
+static void
+split_and_folded_key_counts_as_the_same_key(void **state)
+{
+	struct verify_out o;
+
+	(void)state;
+	/* dns_txt joins the strings; folding white space inside p= is legal */
+	put(VN_RSA, "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOC AQ8AMIIBCgKCAQEAxyz");
+	put(VN_ED, "v=DKIM1;k=ed25519;p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "dkim-rsa")->state, VERIFY_OK);
+	assert_int_equal(check(&o, "dkim-ed25519")->state, VERIFY_OK);
+}
+
+static void
+wrong_values_say_what_is_wrong(void **state)
+{
+	struct verify_out o;
+
+	(void)state;
+	put(VN_APEX, "relay-verify=0000");
+	put(VN_RSA, "v=DKIM1; k=rsa; p=MIIBIjANBgkq");	/* cut off */
+	put(VN_ED, "v=DKIM1; k=rsa; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+	put(VN_DMARC, "v=DMARC1; p=none");
+	put(VN_DMARC, "v=DMARC1; p=reject");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "ownership")->state, VERIFY_WRONG);
+	assert_string_equal(check(&o, "ownership")->found, "relay-verify=0000");
+	assert_int_equal(check(&o, "dkim-rsa")->state, VERIFY_WRONG);
+	assert_non_null(strstr(check(&o, "dkim-rsa")->fix, "cut off"));
+	assert_int_equal(check(&o, "dkim-ed25519")->state, VERIFY_WRONG);
+	assert_non_null(strstr(check(&o, "dkim-ed25519")->fix, "k=rsa"));
+	assert_int_equal(check(&o, "dmarc")->state, VERIFY_WRONG);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_MISSING);
+	assert_false(o.required_ok);
+}
+
+static void
+quotes_pasted_into_the_value_are_named(void **state)
+{
+	struct verify_out o;
+
+	(void)state;
+	put(VN_RSA, "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOC\" \"AQ8AMIIBCgKCAQEAxyz");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "dkim-rsa")->state, VERIFY_WRONG);
+	assert_non_null(strstr(check(&o, "dkim-rsa")->fix, "quote"));
+}
+
+static void
+doubled_names_are_the_provider_mistake(void **state)
+{
+	struct verify_out o;
+
+	(void)state;
+	put(VN_APEX2, "relay-verify=" TOKEN);
+	put(VN_RSA2, RSA);
+	put(VN_DMARC2, "v=DMARC1; p=none");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "ownership")->state, VERIFY_WRONG);
+	assert_string_equal(check(&o, "dkim-rsa")->found,
+	    "published at rs1r._domainkey.example.com.example.com");
+	assert_non_null(strstr(check(&o, "dkim-rsa")->fix, "doubled name"));
+	assert_non_null(strstr(check(&o, "dkim-rsa")->fix,
+	    "Enter only \"rs1r._domainkey\" as the name"));
+	assert_non_null(strstr(check(&o, "ownership")->fix, "Enter \"@\""));
+	assert_int_equal(check(&o, "dkim-ed25519")->state, VERIFY_MISSING);
+	assert_int_equal(check(&o, "dmarc")->state, VERIFY_WRONG);
+}
+
+static void
+spf_needs_one_record_with_our_include(void **state)
+{
+	struct verify_out o;
+
+	(void)state;
+	put(VN_APEX, "v=spf1 include:_spf.other.example -all");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_WRONG);
+	assert_non_null(strstr(check(&o, "spf")->fix,
+	    "include:_spf.relay.example"));
+	put(VN_APEX, "v=spf1 include:_spf.relay.example ~all");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_WRONG);
+	assert_non_null(strstr(check(&o, "spf")->found, "2 records"));
+	assert_int_equal(check(&o, "spf")->required, 0);
+}
+
+static void
+dns_failure_is_unknown_never_missing(void **state)
+{
+	struct verify_out o;
+
+	(void)state;
+	facts[VN_APEX].status = DNS_ETEMP;
+	put(VN_RSA, RSA);
+	put(VN_ED, ED);
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "ownership")->state, VERIFY_UNKNOWN);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_UNKNOWN);
+	assert_true(o.unknown);
+	assert_false(o.ownership_ok);
+	assert_false(o.required_ok);
+}
+
+static void
+pending_selector_is_checked_and_reported(void **state)
+{
+	struct verify_in r = in;
+	struct verify_out o;
+
+	(void)state;
+	r.next_selector = "rs2";
+	r.next_rsa_txt = "v=DKIM1; k=rsa; p=NEWRSA";
+	r.next_ed_txt = "v=DKIM1; k=ed25519; p=NEWED";
+	put(VN_APEX, "relay-verify=" TOKEN);
+	put(VN_RSA, RSA);
+	put(VN_ED, ED);
+	put(VN_NRSA, "v=DKIM1; k=rsa; p=NEWRSA");
+	verify_decide(&r, facts, &o);
+	assert_true(o.required_ok);
+	assert_false(o.next_ok);
+	assert_int_equal(check(&o, "dkim-ed25519-next")->state, VERIFY_MISSING);
+	put(VN_NED, "v=DKIM1; k=ed25519; p=NEWED");
+	verify_decide(&r, facts, &o);
+	assert_true(o.next_ok);
+	assert_string_equal(check(&o, "dkim-rsa-next")->name,
+	    "rs2r._domainkey.example.com");
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(names_are_the_right_ones_and_their_doubles),
+		T(everything_published_is_ready),
+		T(nothing_published_is_missing_with_the_name_in_the_fix),
+		T(split_and_folded_key_counts_as_the_same_key),
+		T(wrong_values_say_what_is_wrong),
+		T(quotes_pasted_into_the_value_are_named),
+		T(doubled_names_are_the_provider_mistake),
+		T(spf_needs_one_record_with_our_include),
+		T(dns_failure_is_unknown_never_missing),
+		T(pending_selector_is_checked_and_reported),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
