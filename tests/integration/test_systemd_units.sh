@@ -1,0 +1,37 @@
+#!/bin/bash
+# test_systemd_units.sh - the systemd units of the daemons pass
+# systemd-analyze verify with no complaint at all (an unknown key is only a
+# warning to systemd, so any output fails the check), point at the programs
+# this build made, and keep their sandboxing settings.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+h_init systemd_units
+h_need systemd-analyze
+
+# Units made from the templates with this build's programs, so that
+# systemd-analyze can check that ExecStart= names an executable.
+declare -A bin=([milter]=milter/relay-milter [policyd]=policyd/relay-policyd
+    [tracker]=policyd/relay-tracker)
+for p in milter policyd tracker; do
+	tpl=$H_SRCDIR/contrib/systemd/relay-$p.service.in
+	h_check "relay-$p.service.in exists" test -r "$tpl"
+	[[ -x $H_BUILDDIR/${bin[$p]} ]] || h_bail "${bin[$p]} not built"
+	install -d "$H_TMP/sbin"
+	ln -sf "$H_BUILDDIR/${bin[$p]}" "$H_TMP/sbin/relay-$p"
+	sed -e "s|@sbindir@|$H_TMP/sbin|g" -e "s|@sysconfdir@|/etc|g" "$tpl" \
+	    >"$H_TMP/relay-$p.service"
+	out=$(systemd-analyze verify --man=no "$H_TMP/relay-$p.service" 2>&1)
+	h_is "relay-$p.service: systemd-analyze verify is silent" "$out" ""
+	u=$(cat "$H_TMP/relay-$p.service")
+	for k in NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes \
+	    RuntimeDirectory=relay 'ExecReload=/bin/kill -HUP $MAINPID' \
+	    "ExecStart=$H_TMP/sbin/relay-$p -f -c /etc/relay/relay.conf"; do
+		h_check "relay-$p.service: $k" grep -qxF "$k" <<<"$u"
+	done
+done
+
+# The check can fail: a misspelt key is reported.
+sed 's/^NoNewPrivileges=yes/NoNewPrivilege=yes/' "$H_TMP/relay-milter.service" \
+    >"$H_TMP/broken.service"
+out=$(systemd-analyze verify --man=no "$H_TMP/broken.service" 2>&1)
+h_like "a misspelt key is reported" "$out" "Unknown key 'NoNewPrivilege'"
+h_done
