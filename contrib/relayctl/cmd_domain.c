@@ -1,6 +1,6 @@
 /*
  * NAME
- *	cmd_domain - relayctl domain add|show|list|records|remove|forward|rotate-key
+ *	cmd_domain - relayctl domain add|show|list|records|remove|forward|listunsub|rotate-key
  * DESCRIPTION
  *	Enrollment writes relay:{d:D}:domain and relay:{d:D}:dkim in one
  *	script (refusing a domain already enrolled), then adds D to the
@@ -391,6 +391,43 @@ domain_remove(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* domain_listunsub - domain listunsub DOMAIN on|off */
+static int
+domain_listunsub(struct ctl *c, int argc, char **argv)
+{
+	const char	*pos[2], *keys[1], *args[2];
+	struct ctl_opt	 opts[] = { { NULL, 0, NULL } };
+	char		 d[ADDR_BUFSIZE], key[RKEY_MAX];
+	redisReply	*r;
+	int		 ok, on;
+
+	ctl_args(c, argc, argv, opts, pos, 2, 2, "domain listunsub DOMAIN on|off");
+	ctl_domain(c, pos[0], d, sizeof(d));
+	if (strcmp(pos[1], "on") == 0)
+		on = 1;
+	else if (strcmp(pos[1], "off") == 0)
+		on = 0;
+	else
+		ctl_user(c, "usage", pos[1], "give on or off");
+	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
+	keys[0] = key;
+	args[0] = "listunsub";
+	args[1] = on ? "1" : "0";
+	r = ctl_script(c, "ctl_hset_if", 1, keys, 2, args);
+	ok = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	if (!ok)
+		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:b}", "domain", d, "listunsub", on));
+	else if (on)
+		printf("mail from %s gets List-Unsubscribe (one recipient per "
+		    "message)\n", d);
+	else
+		printf("mail from %s gets no List-Unsubscribe header\n", d);
+	return CTL_EXIT_OK;
+}
+
 /* domain_forward - domain forward DOMAIN ADDRESS|--none */
 static int
 domain_forward(struct ctl *c, int argc, char **argv)
@@ -506,6 +543,7 @@ cmd_domain(struct ctl *c, int argc, char **argv)
 		{ "records", "domain records", domain_records },
 		{ "remove", "domain remove", domain_remove },
 		{ "forward", "domain forward", domain_forward },
+		{ "listunsub", "domain listunsub", domain_listunsub },
 		{ "rotate-key", "domain rotate-key", domain_rotate },
 		{ "verify", "domain verify", cmd_domain_verify },
 	};

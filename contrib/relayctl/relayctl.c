@@ -31,7 +31,7 @@ static const char usage_text[] =
 "  domain add DOMAIN --member HANDLE [--subdomains]\n"
 "  domain show DOMAIN | list [--member HANDLE] | remove DOMAIN\n"
 "  domain records DOMAIN | verify DOMAIN [--watch] | rotate-key DOMAIN\n"
-"  domain forward DOMAIN ADDRESS|--none\n"
+"  domain forward DOMAIN ADDRESS|--none | listunsub DOMAIN on|off\n"
 "  suppress add|remove MEMBER ADDRESS | list MEMBER | import MEMBER FILE\n"
 "  status QUEUEID|MESSAGE-ID | status --member HANDLE [--since T]\n"
 "  conditions | config check | config show\n"

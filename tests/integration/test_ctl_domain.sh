@@ -223,6 +223,17 @@ out=$(ctl domain forward good.example x@sub.good.example 2>&1); rc=$?
 h_is "forward into itself: exit 1" "$rc" 1
 out=$(ctl domain forward nope.example a@b.example 2>&1); rc=$?
 h_is "forward unknown domain: exit 1" "$rc" 1
+h_is "listunsub off by default" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' listunsub)" 0
+h_check "listunsub on" ctl domain listunsub good.example on
+h_is "listunsub stored" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' listunsub)" 1
+out=$(ctl --json domain listunsub good.example off)
+h_is "listunsub off, --json" "$(jget 'd["listunsub"]' <<<"$out")" false
+h_is "listunsub cleared" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' listunsub)" 0
+out=$(ctl domain listunsub good.example maybe 2>&1); rc=$?
+h_is "listunsub maybe: exit 1" "$rc" 1
+h_like "listunsub maybe: says what to give" "$out" 'on or off'
+out=$(ctl domain listunsub nope.example on 2>&1); rc=$?
+h_is "listunsub unknown domain: exit 1" "$rc" 1
 h_is "...created nothing" "$(h_redis_cli EXISTS 'relay:{d:nope.example}:domain')" 0
 out=$(ctl domain forward good.example 2>&1); rc=$?
 h_is "forward without ADDRESS or --none: exit 1" "$rc" 1

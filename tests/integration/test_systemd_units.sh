@@ -23,10 +23,18 @@ for p in milter policyd tracker; do
 	h_is "relay-$p.service: systemd-analyze verify is silent" "$out" ""
 	u=$(cat "$H_TMP/relay-$p.service")
 	for k in NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes \
-	    RuntimeDirectory=relay 'ExecReload=/bin/kill -HUP $MAINPID' \
+	    RuntimeDirectory=relay \
 	    "ExecStart=$H_TMP/sbin/relay-$p -f -c /etc/relay/relay.conf"; do
 		h_check "relay-$p.service: $k" grep -qxF "$k" <<<"$u"
 	done
+	# Only relay-policyd reloads relay.conf on SIGHUP; to libmilter SIGHUP
+	# means stop, so the other units must not send it.
+	if [[ $p == policyd ]]; then
+		h_check "relay-policyd.service reloads with SIGHUP" \
+		    grep -qxF 'ExecReload=/bin/kill -HUP $MAINPID' <<<"$u"
+	else
+		h_check_not "relay-$p.service has no ExecReload" grep -q '^ExecReload' <<<"$u"
+	fi
 done
 
 # The check can fail: a misspelt key is reported.
