@@ -29,4 +29,6 @@ check_PROGRAMS += tests/integration/rstore_probe
 tests_integration_rstore_probe_SOURCES = tests/integration/rstore_probe.c
 tests_integration_rstore_probe_LDADD = $(RELAY_COMMON_LIBS)
 INTEGRATION_TESTS += tests/integration/test_redis_store.sh
-EXTRA_DIST += tests/integration/test_redis_store.sh
+INTEGRATION_TESTS += tests/integration/test_suite_e2e.sh
+EXTRA_DIST += tests/integration/test_redis_store.sh tests/integration/test_suite_e2e.sh \
+	tests/integration/dkim_verify.py

@@ -1,0 +1,115 @@
+#!/bin/bash
+# test_suite_e2e.sh - the whole suite on one private Postfix, the way the
+# README wires it: Dovecot with relay-checkpw for AUTH, relay-policyd and
+# relay-milter in front of the submission service, relay-tracker on
+# Postfix's maillog, relay-unsub as the pipe transport, members and domains
+# made with relayctl. One member sends good mail (signed, delivered, status
+# "sent"), then mail that bounces until the tracker suspends it on its bounce
+# rate; its next MAIL FROM gets relay-policyd's 521 with the tracker's
+# reason. An admin unsuspend lets it send again.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init suite_e2e
+h_need_root
+h_need redis-server postfix swaks dovecot
+B=$H_BUILDDIR
+for p in milter/relay-milter policyd/relay-policyd policyd/relay-tracker \
+    policyd/relay-unsub contrib/relayctl/relayctl contrib/checkpw/relay-checkpw; do
+	[[ -x $B/$p ]] || h_bail "$p not built"
+done
+CTL=$B/contrib/relayctl/relayctl
+
+h_start_redis
+h_start_sink --crlf
+MPORT=$(h_port) PPORT=$(h_port)
+PF_MAILLOG=$H_LOG/postfix-pf.maillog	# h_start_postfix's file for "pf"
+FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+FX_POLICYD="listen = [ \"inet:127.0.0.1:$PPORT\" ]; socketmap = [ ];"
+FX_TRACKER="maillog = \"$PF_MAILLOG\"; node = \"e2e\"; poll_ms = 50;"
+# judge the rate from 4 final outcomes on: 3 bounces of 4 = 75% > 50%
+FX_SUSPENSION='min_volume = 4; warn_rate = 20.0; suspend_rate = 50.0;'
+fx_conf
+chmod 0644 "$FX_CONF"
+
+# --- enrollment with relayctl (the domain is marked verified directly: DNS
+# verification has its own test, test_ctl_domain)
+h_check "member add" "$CTL" -c "$FX_CONF" member add dana --did did:web:dana.example
+KEY=$("$CTL" -c "$FX_CONF" apikey create dana 2>/dev/null)
+h_like "apikey create prints a key" "$KEY" '^[A-Za-z0-9_-]{32}$'
+h_check "domain add" "$CTL" -c "$FX_CONF" domain add dana.test --member dana
+h_redis_cli HSET 'relay:{d:dana.test}:domain' verified_at $(($(date +%s) - 40 * 86400)) >/dev/null
+SEL=$(h_redis_cli HGET 'relay:{d:dana.test}:domain' selector)
+
+h_start_daemon milter "$B/milter/relay-milter" -f -c "$FX_CONF"
+h_start_daemon policyd "$B/policyd/relay-policyd" -f -c "$FX_CONF"
+h_wait_port "$MPORT" 10 && h_wait_port "$PPORT" 10 || h_bail "daemons did not listen"
+
+install -m 0755 "$B/contrib/checkpw/relay-checkpw" "$H_BIN/relay-checkpw"
+printf '#!/bin/sh\nexec %s -c %s "$@"\n' "$H_BIN/relay-checkpw" "$FX_CONF" >"$H_BIN/checkpw"
+chmod 0755 "$H_BIN/checkpw"
+DV_CONF_EXTRA='auth_username_format = %Lu
+auth_cache_size = 0'
+h_start_dovecot checkpassword "$H_BIN/checkpw"
+SUB_PORT=$(h_port)
+PF_MAIN_EXTRA="smtpd_milters = inet:127.0.0.1:$MPORT
+non_smtpd_milters =
+milter_default_action = tempfail
+local_header_rewrite_clients =
+smtpd_sender_restrictions =
+    check_policy_service { inet:127.0.0.1:$PPORT, policy_context=mail }
+smtpd_recipient_restrictions =
+    check_policy_service { inet:127.0.0.1:$PPORT, policy_context=rcpt }, permit
+smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
+PF_MASTER_EXTRA="127.0.0.1:$SUB_PORT inet n - n - - smtpd
+  -o syslog_name=postfix-pf/submission
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$DV_AUTH_SOCK
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_delay_reject=no"
+h_start_postfix
+h_wait_port "$SUB_PORT" 10 || h_bail "submission did not listen"
+h_start_daemon tracker "$B/policyd/relay-tracker" -f -c "$FX_CONF"
+
+send() {	# send TO - one message as Dana; prints swaks' output
+	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN --auth-user Dana \
+	    --auth-password "$KEY" --from news@dana.test --to "$1" \
+	    --header "Subject: e2e to $1" 2>&1
+}
+qid_of() { sed -n 's/.*Ok: queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$1"; }
+
+# --- good mail: signed, delivered, tracked
+out=$(send ok@rcpt.test)
+h_like "mixed-case handle + API key: queued" "$out" '250 2\.0\.0 Ok: queued'
+q=$(qid_of "$out")
+h_check "delivered to the sink" h_wait_sink 1 20
+f=$(h_sink_find 'X-Sink-Rcpt-To: <ok@rcpt.test>')
+keys=(--key "${SEL}r._domainkey.dana.test=$("$CTL" -c "$FX_CONF" --json domain records dana.test |
+    "$H_PYTHON" -c 'import json,sys; r=json.load(sys.stdin); print([x["value"] for x in r["records"] if x["name"].startswith("'"$SEL"'r.")][0])')")
+out=$("$H_PYTHON" "$H_LIBDIR/dkim_verify.py" "${keys[@]}" <"$f" 2>&1)
+h_like "rsa signature verifies with the key relayctl published" "$out" "pass a=rsa-sha256 d=dana.test s=${SEL}r"
+h_check "tracker: status sent" h_wait_for 10 bash -c \
+    "'$CTL' -c '$FX_CONF' status $q | grep -q 'sent'"
+
+# --- bounces until the tracker suspends the member
+for i in 1 2 3; do
+	out=$(send "bounce$i@rcpt.test")
+	h_like "bounce$i queued" "$out" 'Ok: queued'
+done
+h_check "tracker suspends dana (3 of 4 bounced)" h_wait_for 20 bash -c \
+    "[ \"\$(redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:dana}:member' suspended)\" = 1 ]"
+reason=$(h_redis_cli HGET 'relay:{m:dana}:member' suspend_reason)
+h_like "reason names the rate" "$reason" '^auto: bounce rate 75\.0% \(3/4\) over 24h$'
+h_is "hard bounces suppressed" "$(h_redis_cli HLEN 'relay:{m:dana}:suppress')" 3
+
+out=$(send ok2@rcpt.test)
+h_like "next MAIL FROM: 521 with the tracker's reason" "$out" \
+    '521 5\.7\.1 .*Member suspended: auto: bounce rate 75\.0% \(3/4\) over 24h'
+h_unlike "and nothing queued" "$out" 'Ok: queued'
+
+h_check "admin unsuspend" "$CTL" -c "$FX_CONF" member unsuspend dana
+out=$(send ok3@rcpt.test)
+h_like "after unsuspend: queued again" "$out" '250 2\.0\.0 Ok: queued'
+out=$(send bounce1@rcpt.test)
+h_like "a suppressed recipient stays refused" "$out" '550 5\.7\.1 .*Recipient suppressed'
+h_done
