@@ -33,7 +33,7 @@ common/lua_scripts.c: $(RELAY_LUA) $(top_srcdir)/common/lua2c.sh
 
 # Everything a program needs to link librelay.a.
 RELAY_COMMON_LIBS = common/librelay.a $(HIREDIS_LIBS) $(LIBCONFIG_LIBS) \
-	$(OPENSSL_LIBS) $(LIBIDN2_LIBS) -lpthread
+	$(OPENSSL_LIBS) $(LIBIDN2_LIBS) -lm -lpthread
 
 # relay.conf: the example (installed with the docs; the unit tests load it)
 # and its manual page. Both list every key of conf_table.c (test_conf checks).

@@ -233,12 +233,24 @@ int
 token_apikey_new(char *out, size_t outlen)
 {
 	unsigned char	 buf[24];
+	int		 tries;
 
-	if (outlen < TOKEN_APIKEY_LEN + 1 || RAND_bytes(buf, sizeof(buf)) != 1)
+	if (outlen < TOKEN_APIKEY_LEN + 1)
 		return -1;
-	b64url(buf, sizeof(buf), out);
+	/*
+	 * A key that starts with '-' is taken for an option by command-line
+	 * mail clients (swaks --auth-password -x...) and by doveadm: draw
+	 * again (1 in 64; 8 draws all failing is 2^-48).
+	 */
+	for (tries = 0; tries < 8; tries++) {
+		if (RAND_bytes(buf, sizeof(buf)) != 1)
+			return -1;
+		b64url(buf, sizeof(buf), out);
+		if (out[0] != '-')
+			break;
+	}
 	OPENSSL_cleanse(buf, sizeof(buf));
-	return 0;
+	return out[0] == '-' ? -1 : 0;
 }
 
 void

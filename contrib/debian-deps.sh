@@ -1,10 +1,12 @@
 #!/bin/sh
 # contrib/debian-deps.sh - install what relay-suite needs on Debian 12.
 #
-# Usage: contrib/debian-deps.sh [build|test|demo]   (default: test)
+# Usage: contrib/debian-deps.sh [build|test|demo|ci|bench]   (default: test)
 #   build  compilers, autotools and the -dev packages configure looks for
 #   test   build + the servers and tools the integration tests drive
 #   demo   build + the servers the demo relay runs on
+#   ci     test + clang and its sanitizer runtime (libFuzzer), for .ci/run
+#   bench  test + the tools the benchmarks compare with (OpenDKIM, postfwd)
 #
 # Postfix is preseeded to "No configuration": the suite runs private
 # instances (postfix -c DIR) and never touches /etc/postfix/main.cf.
@@ -26,7 +28,9 @@ case $what in
 build)  pkgs=$build ;;
 test)   pkgs="$build $servers valgrind" ;;
 demo)   pkgs="$build $servers" ;;
-*)      echo "usage: $0 [build|test|demo]" >&2; exit 64 ;;
+ci)     pkgs="$build $servers valgrind clang libclang-rt-14-dev" ;;
+bench)  pkgs="$build $servers valgrind opendkim postfwd" ;;
+*)      echo "usage: $0 [build|test|demo|ci|bench]" >&2; exit 64 ;;
 esac
 
 if [ "$(id -u)" -ne 0 ]; then

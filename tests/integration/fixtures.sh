@@ -208,7 +208,7 @@ fx_send() {
 	local from=$1 to=$2
 	shift 2
 	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN \
-	    --auth-user "$FX_USER" --auth-password "$FX_PASS" \
+	    --auth-user "$FX_USER" --auth-password="$FX_PASS" \
 	    --from "$from" --to "$to" "$@"
 }
 

@@ -1011,6 +1011,8 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_verbose = yes
 auth_failure_delay = 0
+# no address-space limit: helpers built with ASan reserve terabytes
+default_vsz_limit = 0
 default_login_user = dovenull
 default_internal_user = dovecot
 passdb {
@@ -1070,7 +1072,7 @@ h_stop_dovecot() {
 }
 
 h_dv_auth_test() {
-	doveadm -c "$DV_CONF" auth test "$1" "$2"
+	doveadm -c "$DV_CONF" auth test -- "$1" "$2"
 }
 
 # ---------------------------------------------------------------------------

@@ -62,7 +62,7 @@ h_wait_port "$SUB_PORT" 10 || h_bail "submission port did not open"
 
 send() {	# send USER KEY
 	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN --auth-user "$1" \
-	    --auth-password "$2" --from a@alice.example --to r@dest.example 2>&1
+	    --auth-password="$2" --from a@alice.example --to r@dest.example 2>&1
 }
 
 out=$(send alice "$KEY1")
@@ -73,7 +73,7 @@ h_like "Postfix logs the handle" "$(h_wait_log 'sasl_username=alice' 10)" 'sasl_
 out=$(send ALICE "$KEY2")
 h_like "upper-case handle, second key: 235" "$out" '<-  235 2\.7\.0'
 out=$(h_swaks --server "127.0.0.1:$SUB_PORT" --auth LOGIN --auth-user Alice \
-    --auth-password "$KEY1" --from a@alice.example --to r@dest.example 2>&1)
+    --auth-password="$KEY1" --from a@alice.example --to r@dest.example 2>&1)
 h_like "AUTH LOGIN, mixed case: 235" "$out" '<-  235 2\.7\.0'
 
 out=$(send alice "${KEY1}x")

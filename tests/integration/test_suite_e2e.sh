@@ -73,7 +73,7 @@ h_start_daemon tracker "$B/policyd/relay-tracker" -f -c "$FX_CONF"
 
 send() {	# send TO - one message as Dana; prints swaks' output
 	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN --auth-user Dana \
-	    --auth-password "$KEY" --from news@dana.test --to "$1" \
+	    --auth-password="$KEY" --from news@dana.test --to "$1" \
 	    --header "Subject: e2e to $1" 2>&1
 }
 qid_of() { sed -n 's/.*Ok: queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$1"; }

@@ -117,11 +117,28 @@ api_keys_are_random_and_hash_stably(void **state)
 	assert_int_equal(token_random_hex(16, hex, 10), -1);
 }
 
+/* 1 key in 64 would start with '-' (an option to every CLI) if drawn once */
+static void
+api_keys_never_start_with_a_dash(void **state)
+{
+	char	 k[TOKEN_APIKEY_LEN + 1];
+	int	 i, first_underscore = 0;
+
+	for (i = 0; i < 4000; i++) {
+		assert_int_equal(token_apikey_new(k, sizeof(k)), 0);
+		assert_int_not_equal(k[0], '-');
+		first_underscore += k[0] == '_';
+	}
+	/* the redraw is only for '-': '_' still comes first about 1/64 */
+	assert_true(first_underscore > 20 && first_underscore < 150);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mail_token_round_trip_and_fits_a_local_part),
+		cmocka_unit_test(api_keys_never_start_with_a_dash),
 		cmocka_unit_test(mail_token_survives_case_changes),
 		cmocka_unit_test(mail_token_is_bound_to_member_recipient_and_key),
 		cmocka_unit_test(url_token_round_trip_and_forgery),
