@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/listener.h>
+
 #include "conf.h"
 
 struct event_base;
@@ -51,6 +53,12 @@ void	 pd_link_del(struct policyd *, struct pd_link *);
  */
 void	 policy_handle(struct policyd *, void *conn, struct polreq *req);
 void	 policy_reply(void *conn, const char *action);
+
+/* pd_admit - 1 when one more client may connect; else closes fd, logs, 0 */
+int	 pd_admit(struct policyd *, int fd);
+/* pd_listen - accept on a listening socket with accept_cb (arg: pd) */
+int	 pd_listen(struct policyd *, int fd, const char *spec,
+	    const char *service, evconnlistener_cb accept_cb);
 
 /* server_add_policy / server_add_socketmap - serve a listening socket */
 int	 server_add_policy(struct policyd *, int fd, const char *spec);

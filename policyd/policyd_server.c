@@ -314,12 +314,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct pconn	*c;
 	struct timeval	 idle = { pd->cf->policyd.idle_timeout_s, 0 };
 
-	if (pd->nclients >= (size_t)pd->cf->policyd.max_clients) {
-		log_warn("error=\"too many clients\" max_clients=%d action=close",
-		    pd->cf->policyd.max_clients);
-		evutil_closesocket(fd);
+	if (!pd_admit(pd, fd))
 		return;
-	}
 	c = xcalloc(1, sizeof(*c));
 	c->pd = pd;
 	pd_link_add(pd, &c->link, pconn_kill);
@@ -351,17 +347,35 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 }
 
 int
-server_add_policy(struct policyd *pd, int fd, const char *spec)
+pd_admit(struct policyd *pd, int fd)
+{
+	if (pd->nclients < (size_t)pd->cf->policyd.max_clients)
+		return 1;
+	log_warn("error=\"too many clients\" max_clients=%d action=close",
+	    pd->cf->policyd.max_clients);
+	evutil_closesocket(fd);
+	return 0;
+}
+
+int
+pd_listen(struct policyd *pd, int fd, const char *spec, const char *service,
+    evconnlistener_cb accept_cb)
 {
 	struct evconnlistener *l;
 
 	if (pd->nlisteners >= PD_MAX_LISTENERS)
 		return -1;
-	l = evconnlistener_new(pd->base, on_accept, pd,
+	l = evconnlistener_new(pd->base, accept_cb, pd,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (l == NULL)
 		return -1;
 	pd->listeners[pd->nlisteners++] = l;
-	log_info("listen=%s service=policy", spec);
+	log_info("listen=%s service=%s", spec, service);
 	return 0;
+}
+
+int
+server_add_policy(struct policyd *pd, int fd, const char *spec)
+{
+	return pd_listen(pd, fd, spec, "policy", on_accept);
 }

@@ -276,12 +276,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct smconn	*c;
 	struct timeval	 idle = { pd->cf->policyd.idle_timeout_s, 0 };
 
-	if (pd->nclients >= (size_t)pd->cf->policyd.max_clients) {
-		log_warn("error=\"too many clients\" max_clients=%d action=close",
-		    pd->cf->policyd.max_clients);
-		evutil_closesocket(fd);
+	if (!pd_admit(pd, fd))
 		return;
-	}
 	c = xcalloc(1, sizeof(*c));
 	c->pd = pd;
 	pd_link_add(pd, &c->link, smconn_kill);
@@ -295,15 +291,5 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 int
 socketmap_add(struct policyd *pd, int fd, const char *spec)
 {
-	struct evconnlistener *l;
-
-	if (pd->nlisteners >= PD_MAX_LISTENERS)
-		return -1;
-	l = evconnlistener_new(pd->base, on_accept, pd,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (l == NULL)
-		return -1;
-	pd->listeners[pd->nlisteners++] = l;
-	log_info("listen=%s service=socketmap", spec);
-	return 0;
+	return pd_listen(pd, fd, spec, "socketmap", on_accept);
 }

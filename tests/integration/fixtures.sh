@@ -44,6 +44,9 @@
 #                            submission service (milters, policy service);
 #                            PF_MAIN_EXTRA is honoured as by h_start_postfix.
 #                            Start Redis and the sink first.
+#   fx_jget EXPR             parse stdin as JSON (fails on anything else)
+#                            and print the Python EXPR of it, d being the
+#                            document (lists, dicts, booleans as JSON)
 #   fx_send FROM TO [SWAKS-ARGS...]  swaks through SUB_PORT with AUTH as
 #                            FX_USER/FX_PASS (set them first)
 #
@@ -236,4 +239,11 @@ fx_message() {
 	h_redis_cli SET "relay:{q:$qid}:qid" "$h" EX $((7 * 86400)) >/dev/null
 	h_redis_cli SADD "relay:{x:$sha}:msgid" "$h $qid" >/dev/null
 	h_redis_cli EXPIRE "relay:{x:$sha}:msgid" $((30 * 86400)) >/dev/null
+}
+
+fx_jget() {
+	"$H_PYTHON" -c 'import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
 }

@@ -16,11 +16,6 @@ CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 CHECKPW=$H_BUILDDIR/contrib/checkpw/relay-checkpw
 [[ -x $CTL && -x $CHECKPW ]] || h_bail "build relayctl and relay-checkpw first"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
-jget() {
-	"$H_PYTHON" -c 'import json, sys
-d = json.load(sys.stdin)
-print(eval(sys.argv[1]))' "$1"
-}
 
 h_start_redis
 fx_conf
@@ -32,8 +27,8 @@ chmod 0755 "$H_BIN/relay-checkpw"
 ctl member add alice --did did:plc:abcdefghijklmnopqrstuvwx >/dev/null
 ctl member add bob --did did:web:bob.example >/dev/null
 out=$(ctl --json apikey create alice)
-KEY1=$(jget 'd["key"]' <<<"$out")
-ID1=$(jget 'd["id"]' <<<"$out")
+KEY1=$(fx_jget 'd["key"]' <<<"$out")
+ID1=$(fx_jget 'd["id"]' <<<"$out")
 KEY2=$(ctl apikey create alice 2>/dev/null)
 BOBKEY=$(ctl apikey create bob 2>/dev/null)
 

@@ -13,12 +13,6 @@ h_need redis-server unbound unbound-control dig openssl
 CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 [[ -x $CTL ]] || h_bail "build relayctl first ($CTL)"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
-jget() {
-	"$H_PYTHON" -c 'import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
-}
 ZONES=(good.example miss.example wrong.example dbl.example cut.example
     wait.example rot.example fx.example)
 
@@ -82,12 +76,12 @@ h_check "subdomain under the same member" ctl domain add sub.good.example --memb
 # The records as JSON: strings of at most 255 bytes that join to the value.
 out=$(ctl --json domain records good.example)
 h_is "JSON records: strings <= 255 and joined == value" \
-    "$(jget 'all(max(len(s) for s in r["strings"]) <= 255 and "".join(r["strings"]) == r["value"] for r in d["records"])' <<<"$out")" true
-h_is "the RSA value is split" "$(jget '[len(r["strings"]) for r in d["records"] if r["purpose"] == "dkim-rsa"][0]' <<<"$out")" 2
-ed=$(jget '[r["value"] for r in d["records"] if r["purpose"] == "dkim-ed25519"][0]' <<<"$out")
+    "$(fx_jget 'all(max(len(s) for s in r["strings"]) <= 255 and "".join(r["strings"]) == r["value"] for r in d["records"])' <<<"$out")" true
+h_is "the RSA value is split" "$(fx_jget '[len(r["strings"]) for r in d["records"] if r["purpose"] == "dkim-rsa"][0]' <<<"$out")" 2
+ed=$(fx_jget '[r["value"] for r in d["records"] if r["purpose"] == "dkim-ed25519"][0]' <<<"$out")
 h_is "Ed25519 p= is the raw 32-byte key" "$(printf '%s' "${ed##*p=}" | base64 -d | wc -c)" 32
 rsa_pub=$(h_redis_cli HGET 'relay:{d:good.example}:dkim' "$sel:rsa" | openssl pkey -pubout -outform DER 2>/dev/null | base64 -w0)
-h_is "RSA p= is the stored key's public half" "$(jget '[r["value"] for r in d["records"] if r["purpose"] == "dkim-rsa"][0]' <<<"$out")" "v=DKIM1; k=rsa; p=$rsa_pub"
+h_is "RSA p= is the stored key's public half" "$(fx_jget '[r["value"] for r in d["records"] if r["purpose"] == "dkim-rsa"][0]' <<<"$out")" "v=DKIM1; k=rsa; p=$rsa_pub"
 
 # --- verify: nothing published yet
 out=$(ctl domain verify good.example); rc=$?
@@ -100,9 +94,9 @@ publish good.example "$(ctl domain records good.example | grep -v '^;')"
 h_like "unbound serves the RSA key as 2 strings" "$(h_dig +short TXT "${sel}r._domainkey.good.example")" '^"v=DKIM1; k=rsa; p=[^"]{237}" "[^"]+"$'
 out=$(ctl --json domain verify good.example); rc=$?
 h_is "verify published: exit 0" "$rc" 0
-h_is "every check ok" "$(jget '[c["check"] + "=" + c["state"] for c in d["checks"]]' <<<"$out")" \
+h_is "every check ok" "$(fx_jget '[c["check"] + "=" + c["state"] for c in d["checks"]]' <<<"$out")" \
     '["ownership=ok", "dkim-rsa=ok", "dkim-ed25519=ok", "spf=ok", "dmarc=ok"]'
-h_is "verified" "$(jget 'd["verified"]' <<<"$out")" true
+h_is "verified" "$(fx_jget 'd["verified"]' <<<"$out")" true
 v1=$(h_redis_cli HGET 'relay:{d:good.example}:domain' verified_at)
 h_like "verified_at recorded" "$v1" '^[0-9]{10}$'
 sleep 1.1
@@ -114,7 +108,7 @@ h_like "text: ready" "$(ctl domain verify good.example)" "result: ready to send"
 ctl domain add miss.example --member alice >/dev/null
 out=$(ctl --json domain verify miss.example); rc=$?
 h_is "missing: exit 1" "$rc" 1
-h_is "missing states" "$(jget '[c["state"] for c in d["checks"]]' <<<"$out")" '["missing", "missing", "missing", "missing", "missing"]'
+h_is "missing states" "$(fx_jget '[c["state"] for c in d["checks"]]' <<<"$out")" '["missing", "missing", "missing", "missing", "missing"]'
 h_is "missing: not verified" "$(h_redis_cli HGET 'relay:{d:miss.example}:domain' verified_at)" 0
 
 # --- wrong values
@@ -127,11 +121,11 @@ publish wrong.example "@ 300 IN TXT \"relay-verify=00000000000000000000000000000
 ${wsel}r._domainkey 300 IN TXT $good_rsa"
 out=$(ctl --json domain verify wrong.example); rc=$?
 h_is "wrong: exit 1" "$rc" 1
-h_is "wrong token" "$(jget '[c["state"] + " " + c.get("found", "") for c in d["checks"] if c["check"] == "ownership"][0]' <<<"$out")" \
+h_is "wrong token" "$(fx_jget '[c["state"] + " " + c.get("found", "") for c in d["checks"] if c["check"] == "ownership"][0]' <<<"$out")" \
     "wrong relay-verify=00000000000000000000000000000000"
-h_is "someone else's DKIM key" "$(jget '[c["state"] for c in d["checks"] if c["check"] == "dkim-rsa"][0]' <<<"$out")" wrong
-h_like "...with the fix" "$(jget '[c["fix"] for c in d["checks"] if c["check"] == "dkim-rsa"][0]' <<<"$out")" "not ours"
-h_like "two SPF records" "$(jget '[c["fix"] for c in d["checks"] if c["check"] == "spf"][0]' <<<"$out")" "merge them into one"
+h_is "someone else's DKIM key" "$(fx_jget '[c["state"] for c in d["checks"] if c["check"] == "dkim-rsa"][0]' <<<"$out")" wrong
+h_like "...with the fix" "$(fx_jget '[c["fix"] for c in d["checks"] if c["check"] == "dkim-rsa"][0]' <<<"$out")" "not ours"
+h_like "two SPF records" "$(fx_jget '[c["fix"] for c in d["checks"] if c["check"] == "spf"][0]' <<<"$out")" "merge them into one"
 h_is "wrong: not verified" "$(h_redis_cli HGET 'relay:{d:wrong.example}:domain' verified_at)" 0
 
 # --- a key cut off at 255 characters (the provider kept the first string)
@@ -161,7 +155,7 @@ dead=$(h_port)
 sed "s/port = $DNS_PORT;/port = $dead; timeout_ms = 300;/" "$FX_CONF" >"$H_TMP/dead.conf"
 out=$("$CTL" -c "$H_TMP/dead.conf" --json domain verify miss.example 2>&1); rc=$?
 h_is "DNS down: exit 2" "$rc" 2
-h_is "DNS down: unknown, never missing" "$(jget '[c["state"] for c in d["checks"]][0]' <<<"$out")" unknown
+h_is "DNS down: unknown, never missing" "$(fx_jget '[c["state"] for c in d["checks"]][0]' <<<"$out")" unknown
 
 # --- --watch: records arrive while it waits
 ctl domain add wait.example --member alice >/dev/null
@@ -186,7 +180,7 @@ publish rot.example "$(ctl domain records rot.example | grep -v '^;')"
 h_check "rot.example verifies" ctl domain verify rot.example
 out=$(ctl --json domain rotate-key rot.example); rc=$?
 h_is "rotate-key: exit 0" "$rc" 0
-nsel=$(jget 'd["next_selector"]' <<<"$out")
+nsel=$(fx_jget 'd["next_selector"]' <<<"$out")
 h_like "new selector differs" "$nsel" "^rs[0-9]{8}b\$"
 h_is "active selector unchanged" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)" "$rsel"
 h_is "pending selector stored" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' next_selector)" "$nsel"
@@ -194,25 +188,25 @@ out=$(ctl domain rotate-key rot.example 2>&1); rc=$?
 h_is "second rotation while pending: exit 1" "$rc" 1
 out=$(ctl --json domain verify rot.example); rc=$?
 h_is "verify before the new records: exit 0 (old key fine)" "$rc" 0
-h_is "...new key reported missing" "$(jget '[c["state"] for c in d["checks"] if c["check"] == "dkim-rsa-next"][0]' <<<"$out")" missing
+h_is "...new key reported missing" "$(fx_jget '[c["state"] for c in d["checks"] if c["check"] == "dkim-rsa-next"][0]' <<<"$out")" missing
 h_is "...still signing with the old" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)" "$rsel"
 h_is "...old key kept" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$rsel:rsa")" 1
 publish rot.example "$(ctl domain records rot.example | grep -v '^;' | grep "^$nsel")"
 out=$(ctl --json domain verify rot.example); rc=$?
 h_is "verify with the new records: exit 0" "$rc" 0
-h_is "rotated" "$(jget 'd["rotated"]' <<<"$out")" true
+h_is "rotated" "$(fx_jget 'd["rotated"]' <<<"$out")" true
 h_is "new selector active" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)" "$nsel"
 h_is "old keys deleted" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$rsel:rsa")" 0
 h_is "new keys kept" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$nsel:ed25519")" 1
 
 # --- show / list / forward / remove
 out=$(ctl --json domain show good.example)
-h_is "show: member" "$(jget 'd["member"]' <<<"$out")" alice
-h_is "show: verified" "$(jget 'd["verified"]' <<<"$out")" true
+h_is "show: member" "$(fx_jget 'd["member"]' <<<"$out")" alice
+h_is "show: verified" "$(fx_jget 'd["verified"]' <<<"$out")" true
 out=$(ctl --json domain list --member alice)
-h_is "list --member" "$(jget '[x["domain"] for x in d]' <<<"$out")" \
+h_is "list --member" "$(fx_jget '[x["domain"] for x in d]' <<<"$out")" \
     '["cut.example", "dbl.example", "good.example", "miss.example", "rot.example", "sub.good.example", "wait.example", "wrong.example"]'
-h_is "list: no tokens" "$(jget 'any("token" in x for x in d)' <<<"$out")" false
+h_is "list: no tokens" "$(fx_jget 'any("token" in x for x in d)' <<<"$out")" false
 out=$(ctl domain show nope.example 2>&1); rc=$?
 h_is "show unknown: exit 1" "$rc" 1
 h_check "forward" ctl domain forward good.example Owner@Elsewhere.Example
@@ -227,7 +221,7 @@ h_is "listunsub off by default" "$(h_redis_cli HGET 'relay:{d:good.example}:doma
 h_check "listunsub on" ctl domain listunsub good.example on
 h_is "listunsub stored" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' listunsub)" 1
 out=$(ctl --json domain listunsub good.example off)
-h_is "listunsub off, --json" "$(jget 'd["listunsub"]' <<<"$out")" false
+h_is "listunsub off, --json" "$(fx_jget 'd["listunsub"]' <<<"$out")" false
 h_is "listunsub cleared" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' listunsub)" 0
 out=$(ctl domain listunsub good.example maybe 2>&1); rc=$?
 h_is "listunsub maybe: exit 1" "$rc" 1
@@ -252,5 +246,5 @@ publish fx.example "$(fx_dkim_zone fx.example)
 fx.example. 300 IN TXT \"relay-verify=fixture-fx.example\""
 out=$(ctl --json domain verify fx.example)
 h_is "fixture domain: ownership and both DKIM keys verify" \
-    "$(jget '[c["state"] for c in d["checks"] if c["required"]]' <<<"$out")" '["ok", "ok", "ok"]'
+    "$(fx_jget '[c["state"] for c in d["checks"] if c["required"]]' <<<"$out")" '["ok", "ok", "ok"]'
 h_done

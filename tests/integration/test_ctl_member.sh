@@ -11,13 +11,6 @@ h_need redis-server
 CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 [[ -x $CTL ]] || h_bail "build relayctl first ($CTL)"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
-# jget EXPR - parse stdin as JSON (fails on anything else), print EXPR of d
-jget() {
-	"$H_PYTHON" -c 'import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
-}
 DID=did:plc:abcdefghijklmnopqrstuvwx
 
 h_start_redis
@@ -44,19 +37,19 @@ h_is "missing --did: exit 1" "$rc" 1
 h_like "missing --did named" "$out" "--did: required"
 h_check "did:web member" ctl member add bob --did did:web:bob.example
 out=$(ctl --json member add carol --did did:plc:234567abcdefghijklmnopqr)
-h_is "member add --json" "$(jget 'd["handle"]' <<<"$out")" carol
+h_is "member add --json" "$(fx_jget 'd["handle"]' <<<"$out")" carol
 
 out=$(ctl member show ALICE --json); rc=$?
 h_is "member show --json: exit 0" "$rc" 0
-h_is "show: did" "$(jget 'd["did"]' <<<"$out")" "$DID"
-h_is "show: suspended false" "$(jget 'd["suspended"]' <<<"$out")" false
+h_is "show: did" "$(fx_jget 'd["did"]' <<<"$out")" "$DID"
+h_is "show: suspended false" "$(fx_jget 'd["suspended"]' <<<"$out")" false
 out=$(ctl member show nobody 2>&1); rc=$?
 h_is "show unknown member: exit 1" "$rc" 1
 h_like "unknown member named" "$out" "nobody: no such member"
 out=$(ctl --json member show nobody 2>/dev/null)
-h_is "unknown member: JSON error code" "$(jget 'd["error"]["code"]' <<<"$out")" unknown_member
+h_is "unknown member: JSON error code" "$(fx_jget 'd["error"]["code"]' <<<"$out")" unknown_member
 out=$(ctl member list --json)
-h_is "member list --json" "$(jget '[m["handle"] for m in d]' <<<"$out")" '["alice", "bob", "carol"]'
+h_is "member list --json" "$(fx_jget '[m["handle"] for m in d]' <<<"$out")" '["alice", "bob", "carol"]'
 h_like "member list text" "$(ctl member list)" "alice +did:plc:abcdefghijklmnopqrstuvwx +active"
 
 # --- suspend / unsuspend
@@ -65,7 +58,7 @@ h_is "suspended=1" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 1
 h_is "reason stored" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspend_reason)" "bounce rate too high"
 h_is "by admin" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended_by)" admin
 out=$(ctl member show alice --json)
-h_is "show: suspend_reason" "$(jget 'd["suspend_reason"]' <<<"$out")" "bounce rate too high"
+h_is "show: suspend_reason" "$(fx_jget 'd["suspend_reason"]' <<<"$out")" "bounce rate too high"
 out=$(ctl member suspend alice 2>&1); rc=$?
 h_is "suspend without --reason: exit 1" "$rc" 1
 out=$(ctl member suspend ghost --reason x 2>&1); rc=$?
@@ -78,8 +71,8 @@ h_like "window restarted" "$(h_redis_cli HGET 'relay:{m:alice}:member' window_st
 # --- apikey create / list / revoke
 out=$(ctl apikey create alice --json); rc=$?
 h_is "apikey create: exit 0" "$rc" 0
-key=$(jget 'd["key"]' <<<"$out")
-id=$(jget 'd["id"]' <<<"$out")
+key=$(fx_jget 'd["key"]' <<<"$out")
+id=$(fx_jget 'd["id"]' <<<"$out")
 h_like "key: 32 URL-safe characters (192 bits)" "$key" '^[A-Za-z0-9_-]{32}$'
 h_like "id: 8 hex digits" "$id" '^[0-9a-f]{8}$'
 stored=$(h_redis_cli HGET 'relay:{m:alice}:apikeys' "$id")
@@ -93,8 +86,8 @@ out=$(ctl apikey create nobody 2>&1); rc=$?
 h_is "apikey for unknown member: exit 1" "$rc" 1
 h_is "...wrote nothing" "$(h_redis_cli EXISTS 'relay:{m:nobody}:apikeys')" 0
 out=$(ctl apikey list alice --json)
-h_is "apikey list: two keys" "$(jget 'len(d)' <<<"$out")" 2
-h_is "apikey list: never used" "$(jget 'd[0]["last_used"]' <<<"$out")" 0
+h_is "apikey list: two keys" "$(fx_jget 'len(d)' <<<"$out")" 2
+h_is "apikey list: never used" "$(fx_jget 'd[0]["last_used"]' <<<"$out")" 0
 h_unlike "apikey list shows no hashes" "$out" "$want"
 out=$(ctl apikey revoke alice 12345678 2>&1); rc=$?
 h_is "revoke unknown id: exit 1" "$rc" 1
@@ -117,17 +110,17 @@ msha=$(printf '%s' '<m1@alice.example>' | sha256sum | cut -d' ' -f1)
 h_redis_cli SADD "relay:{x:$msha}:msgid" 'alice 4jXSFb4mYyz1bZSC' >/dev/null
 out=$(ctl status 4jXSFb4mYyz1bZSC --json); rc=$?
 h_is "status QUEUEID: exit 0" "$rc" 0
-h_is "status: recipients" "$(jget '[(r["address"], r["status"]) for r in d["recipients"]]' <<<"$out")" \
+h_is "status: recipients" "$(fx_jget '[(r["address"], r["status"]) for r in d["recipients"]]' <<<"$out")" \
     '[["r1@dest.example", "sent"], ["r2@dest.example", "bounced"]]'
-h_is "status: bounce dsn" "$(jget 'd["recipients"][1]["dsn"]' <<<"$out")" 5.1.1
+h_is "status: bounce dsn" "$(fx_jget 'd["recipients"][1]["dsn"]' <<<"$out")" 5.1.1
 out=$(ctl status '<m1@alice.example>' --json)
-h_is "status MESSAGE-ID" "$(jget 'd["queue_id"]' <<<"$out")" 4jXSFb4mYyz1bZSC
+h_is "status MESSAGE-ID" "$(fx_jget 'd["queue_id"]' <<<"$out")" 4jXSFb4mYyz1bZSC
 out=$(ctl status m1@alice.example --json)
-h_is "status MESSAGE-ID without brackets" "$(jget 'd["member"]' <<<"$out")" alice
+h_is "status MESSAGE-ID without brackets" "$(fx_jget 'd["member"]' <<<"$out")" alice
 out=$(ctl status --member alice --since 1h --json)
-h_is "status --member --since 1h" "$(jget '[m["queue_id"] for m in d]' <<<"$out")" '["4jXSFb4mYyz1bZSC"]'
+h_is "status --member --since 1h" "$(fx_jget '[m["queue_id"] for m in d]' <<<"$out")" '["4jXSFb4mYyz1bZSC"]'
 out=$(ctl status --member alice --since 2099-01-01 --json)
-h_is "status --since the future: none" "$(jget 'len(d)' <<<"$out")" 0
+h_is "status --since the future: none" "$(fx_jget 'len(d)' <<<"$out")" 0
 h_like "status text" "$(ctl status 4jXSFb4mYyz1bZSC)" "r2@dest.example +bounced +5.1.1 \(hard\)"
 out=$(ctl status NOSUCHQID 2>&1); rc=$?
 h_is "status unknown: exit 1" "$rc" 1
@@ -149,23 +142,23 @@ h_is "remove twice: exit 1" "$rc" 1
 # --- conditions and config
 out=$(ctl conditions --json); rc=$?
 h_is "conditions --json: exit 0" "$rc" 0
-h_is "conditions: auth_failed row" "$(jget '[c["smtp"] + " " + c["dsn"] for c in d if c["code"] == "auth_failed"][0]' <<<"$out")" "535 5.7.8"
-h_is "conditions: six rows" "$(jget 'len(d)' <<<"$out")" 6
+h_is "conditions: auth_failed row" "$(fx_jget '[c["smtp"] + " " + c["dsn"] for c in d if c["code"] == "auth_failed"][0]' <<<"$out")" "535 5.7.8"
+h_is "conditions: six rows" "$(fx_jget 'len(d)' <<<"$out")" 6
 h_like "conditions text" "$("$CTL" conditions)" "member_suspended +521 5\.7\.1"
 out=$(ctl config check --json); rc=$?
 h_is "config check: exit 0" "$rc" 0
-h_is "config check ok" "$(jget 'd["ok"]' <<<"$out")" true
+h_is "config check ok" "$(fx_jget 'd["ok"]' <<<"$out")" true
 printf 'redis: { port = 99999; };\nbogus: { x = 1; };\n' >"$H_TMP/bad.conf"
 out=$("$CTL" -c "$H_TMP/bad.conf" --json config check 2>/dev/null); rc=$?
 h_is "config check bad file: exit 1" "$rc" 1
-h_like "errors name file:line and key" "$(jget '"\n".join(d["errors"])' <<<"$out")" "bad.conf:1: redis.port"
-h_like "...and the unknown section" "$(jget '"\n".join(d["errors"])' <<<"$out")" "bad.conf:2: .*bogus"
+h_like "errors name file:line and key" "$(fx_jget '"\n".join(d["errors"])' <<<"$out")" "bad.conf:1: redis.port"
+h_like "...and the unknown section" "$(fx_jget '"\n".join(d["errors"])' <<<"$out")" "bad.conf:2: .*bogus"
 out=$("$CTL" -c "$H_TMP/bad.conf" member list 2>&1); rc=$?
 h_is "commands refuse a bad relay.conf: exit 1" "$rc" 1
 h_unlike "config show masks secrets" "$(FX_UNSUB='domain = "u.example"; hmac_key = "secret-secret-secret-secret-secret-1";' fx_conf "$H_TMP/s.conf"; "$CTL" -c "$H_TMP/s.conf" config show)" "secret-secret"
 out=$("$CTL" -c "$H_TMP/s.conf" --json config show)
-h_is "config show --json: secret masked" "$(jget 'd["unsubscribe"]["hmac_key"]' <<<"$out")" "********"
-h_is "config show --json: values" "$(jget '[d["unsubscribe"]["domain"], d["relayctl"]["verify_interval"]]' <<<"$out")" '["u.example", 300]'
+h_is "config show --json: secret masked" "$(fx_jget 'd["unsubscribe"]["hmac_key"]' <<<"$out")" "********"
+h_is "config show --json: values" "$(fx_jget '[d["unsubscribe"]["domain"], d["relayctl"]["verify_interval"]]' <<<"$out")" '["u.example", 300]'
 fx_conf
 
 # --- usage errors and the backend
@@ -179,5 +172,5 @@ out=$(ctl member list 2>&1); rc=$?
 h_is "Redis down: exit 2" "$rc" 2
 out=$(ctl --json member show alice 2>/dev/null); rc=$?
 h_is "Redis down --json: exit 2" "$rc" 2
-h_is "Redis down: JSON error code" "$(jget 'd["error"]["code"]' <<<"$out")" backend
+h_is "Redis down: JSON error code" "$(fx_jget 'd["error"]["code"]' <<<"$out")" backend
 h_done

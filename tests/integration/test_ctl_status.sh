@@ -15,12 +15,6 @@ TRACKER=$H_BUILDDIR/policyd/relay-tracker
 [[ -x $CTL ]] || h_bail "build relayctl first ($CTL)"
 [[ -x $TRACKER ]] || h_skip_all "relay-tracker is not built"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
-jget() {
-	"$H_PYTHON" -c 'import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
-}
 
 h_start_redis
 h_start_sink
@@ -43,7 +37,7 @@ q2=$(send defer@dest.example) || h_bail "not queued"
 fx_message alice "$q1" a@alice.example ok@dest.example,bounce@dest.example '<st1@alice.example>'
 fx_message alice "$q2" a@alice.example defer@dest.example
 out=$(ctl --json status "$q1")
-h_is "before delivery: queued" "$(jget '[r["status"] for r in d["recipients"]]' <<<"$out")" '["queued", "queued"]'
+h_is "before delivery: queued" "$(fx_jget '[r["status"] for r in d["recipients"]]' <<<"$out")" '["queued", "queued"]'
 h_pf postsuper -H ALL >/dev/null 2>&1
 h_pf_flush
 h_check "attempts logged" h_wait_log_count ' to=<[^>]*@dest\.example>.* status=(sent|bounced|deferred) ' 3 20
@@ -52,16 +46,16 @@ h_check "tracker wrote the deferral" h_wait_for 20 sh -c "[ -n \"\$(redis-cli -s
 
 out=$(ctl --json status "$q1"); rc=$?
 h_is "status QUEUEID: exit 0" "$rc" 0
-h_is "per recipient" "$(jget '[(r["address"], r["status"], r.get("dsn")) for r in d["recipients"]]' <<<"$out")" \
+h_is "per recipient" "$(fx_jget '[(r["address"], r["status"], r.get("dsn")) for r in d["recipients"]]' <<<"$out")" \
     '[["ok@dest.example", "sent", "2.0.0"], ["bounce@dest.example", "bounced", "5.1.1"]]'
-h_is "bounce class" "$(jget 'd["recipients"][1]["class"]' <<<"$out")" hard
-h_like "remote reply" "$(jget 'd["recipients"][1]["reply"]' <<<"$out")" '550 5\.1\.1'
+h_is "bounce class" "$(fx_jget 'd["recipients"][1]["class"]' <<<"$out")" hard
+h_like "remote reply" "$(fx_jget 'd["recipients"][1]["reply"]' <<<"$out")" '550 5\.1\.1'
 out=$(ctl --json status '<st1@alice.example>')
-h_is "status MESSAGE-ID" "$(jget 'd["queue_id"]' <<<"$out")" "$q1"
+h_is "status MESSAGE-ID" "$(fx_jget 'd["queue_id"]' <<<"$out")" "$q1"
 out=$(ctl --json status "$q2")
-h_is "deferred" "$(jget 'd["recipients"][0]["status"] + " " + d["recipients"][0]["dsn"]' <<<"$out")" "deferred 4.2.0"
+h_is "deferred" "$(fx_jget 'd["recipients"][0]["status"] + " " + d["recipients"][0]["dsn"]' <<<"$out")" "deferred 4.2.0"
 out=$(ctl --json status --member alice --since 10m)
-h_is "status --member: both" "$(jget 'sorted(m["queue_id"] for m in d)' <<<"$out")" "$(printf '%s\n' "$q1" "$q2" | sort | "$H_PYTHON" -c 'import json,sys; print(json.dumps([l.strip() for l in sys.stdin]))')"
+h_is "status --member: both" "$(fx_jget 'sorted(m["queue_id"] for m in d)' <<<"$out")" "$(printf '%s\n' "$q1" "$q2" | sort | "$H_PYTHON" -c 'import json,sys; print(json.dumps([l.strip() for l in sys.stdin]))')"
 h_like "text listing" "$(ctl status --member alice)" "$q1 +a@alice\\.example +sent 1, bounced 1, deferred 0"
 h_like "suppression from the bounce shows in suppress list" "$(ctl suppress list alice)" "bounce@dest\\.example +hard_bounce"
 h_done

@@ -11,12 +11,6 @@ h_need redis-server
 CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 [[ -x $CTL ]] || h_bail "build relayctl first ($CTL)"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
-jget() {
-	"$H_PYTHON" -c 'import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
-}
 ROWS=${RELAY_IMPORT_ROWS:-200000}
 
 h_start_redis
@@ -27,10 +21,10 @@ ctl member add alice --did did:plc:abcdefghijklmnopqrstuvwx >/dev/null
 h_check "add" ctl suppress add alice Gone@Rcpt.Example
 h_like "stored normalised, reason admin" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' gone@rcpt.example)" '^\{"reason":"admin","at":[0-9]{10}\}$'
 out=$(ctl --json suppress add alice gone@rcpt.example)
-h_is "add twice: not added again" "$(jget 'd["added"]' <<<"$out")" false
+h_is "add twice: not added again" "$(fx_jget 'd["added"]' <<<"$out")" false
 fx_suppress alice hard@rcpt.example hard_bounce
 out=$(ctl suppress add alice hard@rcpt.example)
-h_is "a bounce's reason is kept" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' hard@rcpt.example | jget 'd["reason"]')" hard_bounce
+h_is "a bounce's reason is kept" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' hard@rcpt.example | fx_jget 'd["reason"]')" hard_bounce
 out=$(ctl suppress add nobody x@rcpt.example 2>&1); rc=$?
 h_is "add for unknown member: exit 1" "$rc" 1
 h_is "...wrote nothing" "$(h_redis_cli EXISTS 'relay:{m:nobody}:suppress')" 0
@@ -38,7 +32,7 @@ out=$(ctl suppress add alice 'no-at-sign' 2>&1); rc=$?
 h_is "add bad address: exit 1" "$rc" 1
 h_like "...named" "$out" "no-at-sign: not an address"
 out=$(ctl --json suppress list alice)
-h_is "list --json" "$(jget 'sorted(x["address"] + ":" + x["reason"] for x in d)' <<<"$out")" \
+h_is "list --json" "$(fx_jget 'sorted(x["address"] + ":" + x["reason"] for x in d)' <<<"$out")" \
     '["gone@rcpt.example:admin", "hard@rcpt.example:hard_bounce"]'
 h_like "list text" "$(ctl suppress list alice)" "hard@rcpt\\.example +hard_bounce"
 h_redis_cli HSET 'relay:{m:alice}:soft' gone@rcpt.example 2 >/dev/null
@@ -48,7 +42,7 @@ h_is "soft-bounce count reset too" "$(h_redis_cli HEXISTS 'relay:{m:alice}:soft'
 out=$(ctl suppress remove alice gone@rcpt.example 2>&1); rc=$?
 h_is "remove what is not there: exit 1" "$rc" 1
 out=$(ctl --json suppress list alice)
-h_is "list after remove" "$(jget 'len(d)' <<<"$out")" 1
+h_is "list after remove" "$(fx_jget 'len(d)' <<<"$out")" 1
 
 # --- import: a CSV with a header, good rows, bad rows
 cat >"$H_TMP/list.csv" <<'EOF'
@@ -67,14 +61,14 @@ hard@rcpt.example,unsubscribe
 EOF
 out=$(ctl --json suppress import alice "$H_TMP/list.csv" 2>"$H_TMP/import.err"); rc=$?
 h_is "import with bad rows: exit 1" "$rc" 1
-h_is "import counts" "$(jget '[d["rows"], d["added"], d["already"], d["bad"]]' <<<"$out")" '[6, 4, 2, 3]'
-h_is "bad rows by line number" "$(jget '[b["line"] for b in d["bad_rows"]]' <<<"$out")" '[5, 6, 7]'
+h_is "import counts" "$(fx_jget '[d["rows"], d["added"], d["already"], d["bad"]]' <<<"$out")" '[6, 4, 2, 3]'
+h_is "bad rows by line number" "$(fx_jget '[b["line"] for b in d["bad_rows"]]' <<<"$out")" '[5, 6, 7]'
 h_like "stderr: FILE:LINE: why (address)" "$(cat "$H_TMP/import.err")" "list\\.csv:5: "
 h_like "stderr: FILE:LINE: why (reason)" "$(cat "$H_TMP/import.err")" "list\\.csv:6: unknown reason"
 h_like "stderr: FILE:LINE: why (quote)" "$(cat "$H_TMP/import.err")" "list\\.csv:7: unbalanced quote"
-h_is "reason from the CSV" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' two@rcpt.example | jget 'd["reason"]')" unsubscribe
-h_is "default reason import" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' one@rcpt.example | jget 'd["reason"]')" import
-h_is "existing reason kept" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' hard@rcpt.example | jget 'd["reason"]')" hard_bounce
+h_is "reason from the CSV" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' two@rcpt.example | fx_jget 'd["reason"]')" unsubscribe
+h_is "default reason import" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' one@rcpt.example | fx_jget 'd["reason"]')" import
+h_is "existing reason kept" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' hard@rcpt.example | fx_jget 'd["reason"]')" hard_bounce
 out=$(ctl suppress import alice "$H_TMP/no-such-file" 2>&1); rc=$?
 h_is "unreadable file: exit 1" "$rc" 1
 h_like "...named" "$out" "no-such-file: cannot open"
@@ -97,11 +91,11 @@ out=$(ctl --json suppress import bulk "$H_TMP/big.txt"); rc=$?
 t1=$(date +%s.%N)
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 h_is "big import: exit 0" "$rc" 0
-h_is "big import: all added" "$(jget 'd["added"]' <<<"$out")" "$ROWS"
+h_is "big import: all added" "$(fx_jget 'd["added"]' <<<"$out")" "$ROWS"
 h_is "big import: all in Redis" "$(h_redis_cli HLEN 'relay:{m:bulk}:suppress')" "$ROWS"
 h_diag "imported $ROWS rows in $secs s"
 h_like "big import: under 30 s" "$secs" '^([0-9]|[12][0-9])\.'
-out=$(ctl --json suppress list bulk | jget 'len(d)')
+out=$(ctl --json suppress list bulk | fx_jget 'len(d)')
 h_is "list streams every row as valid JSON" "$out" "$ROWS"
 
 # --- Redis gone mid-way: exit 2

@@ -65,8 +65,14 @@ ok=$(grep -l '250 2\.0\.0 Ok: queued' "$H_TMP"/swaks.* | wc -l)
 refused=$(grep -l '451 4\.7\.1 .*Warming tier rate limit: tier 1 allows 17 per hour' "$H_TMP"/swaks.* | wc -l)
 h_is "50 sessions at once through two listeners and two daemons: 17 queued" "$ok" 17
 h_is "... and 33 refused with 451 4.7.1" "$refused" 33
-h_check "both daemons charged" test "$(grep -c 'reason=charged' "$H_LOG/policyd1.log")" -gt 0 \
-    -a "$(grep -c 'reason=charged' "$H_LOG/policyd2.log")" -gt 0
+# Both daemons ran the charge script against the one window (which of them
+# got the accepted ones depends on timing: under ASan one may get none),
+# and together they charged exactly the cap.
+c1=$(grep -cE 'reason=(charged|hour_cap)' "$H_LOG/policyd1.log")
+c2=$(grep -cE 'reason=(charged|hour_cap)' "$H_LOG/policyd2.log")
+h_check "both daemons decided recipients ($c1 + $c2)" test "$c1" -gt 0 -a "$c2" -gt 0
+h_is "together they charged exactly 17" \
+    "$(cat "$H_LOG/policyd1.log" "$H_LOG/policyd2.log" | grep -c 'reason=charged')" 17
 h_check "17 messages at the sink" h_wait_sink 17 30
 sleep 1
 h_is "no more than 17" "$(h_sink_count)" 17
