@@ -12,7 +12,10 @@
  *	TRACKER_SAVE_MS while the log streams, and at a clean stop). When
  *	Redis fails the same batch is retried with a backoff, so nothing is
  *	lost or counted twice. SIGTERM/SIGINT stop it after the current
- *	batch.
+ *	batch. SIGHUP reloads relay.conf between batches (suspension
+ *	thresholds, soft-bounce limit, TTLs, clock); a file with errors, or
+ *	one that changes tracker.maillog, state_file or node (where the
+ *	position lives: those need a restart), keeps the old config.
  *	-o reads to the end of the file once and exits (tests, benchmarks,
  *	catching up by hand).
  * SEE ALSO
@@ -42,13 +45,51 @@
 #define TRACKER_STATS_S		60
 #define TRACKER_SAVE_MS		500
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reloading;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reloading = 1;
+}
+
+/* reload - swap in a new relay.conf, or keep the old one and say why */
+static void
+reload(struct tracker_ctx *t, const char *path, struct relay_conf **confp)
+{
+	struct relay_conf	*nc, *oc = *confp;
+	struct logkv		 kv;
+	char			 err[4096];
+
+	reloading = 0;
+	if (conf_load(path, &nc, err, sizeof(err)) < 0) {
+		logkv_init(&kv, NULL);
+		logkv_str(&kv, "reload", "failed");
+		logkv_str(&kv, "errors", err);	/* escaped: one line */
+		logkv_emit(&kv, LOG_ERR);
+		return;
+	}
+	if (strcmp(nc->tracker.maillog, oc->tracker.maillog) != 0 ||
+	    strcmp(nc->tracker.state_file, oc->tracker.state_file) != 0 ||
+	    strcmp(nc->tracker.node, oc->tracker.node) != 0) {
+		log_err("reload=refused reason=\"tracker.maillog, state_file "
+		    "and node need a restart\"");
+		conf_free(nc);
+		return;
+	}
+	t->conf = *confp = nc;
+	conf_free(oc);
+	clock_set_offset(nc->testing.clock_offset_s);
+	log_info("reload=ok soft_bounce_limit=%d suspend_rate=%.1f",
+	    nc->tracker.soft_bounce_limit, nc->suspension.suspend_rate);
 }
 
 /* nap - sleep ms milliseconds unless asked to stop */
@@ -190,8 +231,8 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	/* rotation is noticed by inode and size; a HUP from logrotate is harmless */
-	signal(SIGHUP, SIG_IGN);
+	/* rotation is noticed by inode and size; HUP only reloads relay.conf */
+	signal(SIGHUP, on_hup);
 	if (!opts.foreground && daemon_detach() < 0) {
 		log_err("tracker: cannot detach");
 		return 71;
@@ -225,6 +266,8 @@ main(int argc, char **argv)
 	last_stats = clock_now();
 	follow_where(f, &pos);
 	while (!stopping) {
+		if (reloading)
+			reload(&t, opts.conf_path, &conf);
 		nlines = fill(&t, f, items, &nitems, &pos);
 		if (nlines == 0) {
 			if (once)

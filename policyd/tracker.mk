@@ -43,6 +43,7 @@ UNIT_TESTS += tests/unit/test_tracker_follow
 # Integration tests through the private Postfix.
 TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_restart.sh \
+	tests/integration/test_tracker_reload.sh \
 	tests/integration/test_unsub.sh
 INTEGRATION_TESTS += $(TRACKER_IT)
 EXTRA_DIST += $(TRACKER_IT)

@@ -27,10 +27,10 @@ for p in milter policyd tracker; do
 	    "ExecStart=$H_TMP/sbin/relay-$p -f -c /etc/relay/relay.conf"; do
 		h_check "relay-$p.service: $k" grep -qxF "$k" <<<"$u"
 	done
-	# Only relay-policyd reloads relay.conf on SIGHUP; to libmilter SIGHUP
-	# means stop, so the other units must not send it.
-	if [[ $p == policyd ]]; then
-		h_check "relay-policyd.service reloads with SIGHUP" \
+	# relay-policyd and relay-tracker reload relay.conf on SIGHUP; to
+	# libmilter SIGHUP means stop, so relay-milter's unit must not send it.
+	if [[ $p != milter ]]; then
+		h_check "relay-$p.service reloads with SIGHUP" \
 		    grep -qxF 'ExecReload=/bin/kill -HUP $MAINPID' <<<"$u"
 	else
 		h_check_not "relay-$p.service has no ExecReload" grep -q '^ExecReload' <<<"$u"
