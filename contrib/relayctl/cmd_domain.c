@@ -307,11 +307,7 @@ domain_list(struct ctl *c, int argc, char **argv)
 		json_array_append_new(out, o);
 	}
 	json_decref(ds);
-	if (c->json)
-		ctl_emit(c, out);
-	else
-		json_decref(out);
-	return CTL_EXIT_OK;
+	return ctl_done(c, out);
 }
 
 /* domain_records - domain records DOMAIN: print them again */

@@ -180,11 +180,7 @@ member_list(struct ctl *c, int argc, char **argv)
 		json_array_append_new(out, m);
 	}
 	json_decref(hs);
-	if (c->json)
-		ctl_emit(c, out);
-	else
-		json_decref(out);
-	return CTL_EXIT_OK;
+	return ctl_done(c, out);
 }
 
 /* member_remove - member remove HANDLE */

@@ -36,11 +36,7 @@ cmd_conditions(struct ctl *c, int argc, char **argv)
 			printf("%-22s %s %s  %-40s %s\n", k->json, k->code,
 			    k->dsn, k->text, k->who);
 	}
-	if (c->json)
-		ctl_emit(c, a);
-	else
-		json_decref(a);
-	return CTL_EXIT_OK;
+	return ctl_done(c, a);
 }
 
 /* config_check - load, list every problem */

@@ -73,6 +73,11 @@ void	 ctl_backend(struct ctl *, const char *what)
 
 /* ctl_emit - print a JSON document (takes the reference) */
 void	 ctl_emit(struct ctl *, json_t *);
+/*
+ * ctl_done - end a listing: print j with --json (the text form was printed
+ * as it was built), drop it otherwise; returns CTL_EXIT_OK
+ */
+int	 ctl_done(struct ctl *, json_t *);
 
 /* Redis: every function exits 2 on a backend failure. */
 struct rconn *ctl_redis(struct ctl *);

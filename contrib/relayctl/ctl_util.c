@@ -69,6 +69,16 @@ ctl_emit(struct ctl *c, json_t *j)
 	json_decref(j);
 }
 
+int
+ctl_done(struct ctl *c, json_t *j)
+{
+	if (c->json)
+		ctl_emit(c, j);
+	else
+		json_decref(j);
+	return CTL_EXIT_OK;
+}
+
 /* find_opt - the option named by arg ("--name" or "--name=value") */
 static const struct ctl_opt *
 find_opt(const struct ctl_opt *opts, const char *arg, const char **inl)
