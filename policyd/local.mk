@@ -4,6 +4,7 @@
 sbin_PROGRAMS += policyd/relay-policyd
 policyd_relay_policyd_SOURCES = policyd/relay-policyd.c \
 	policyd/policyd.h \
+	policyd/policyd_dcache.c policyd/policyd_dcache.h \
 	policyd/policyd_decide.c policyd/policyd_decide.h \
 	policyd/policyd_listen.c policyd/policyd_listen.h \
 	policyd/policyd_policy.c \
@@ -33,6 +34,13 @@ tests_unit_test_policyd_decide_SOURCES = tests/unit/test_policyd_decide.c \
 tests_unit_test_policyd_decide_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
 tests_unit_test_policyd_decide_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_policyd_decide
+
+check_PROGRAMS += tests/unit/test_policyd_dcache
+tests_unit_test_policyd_dcache_SOURCES = tests/unit/test_policyd_dcache.c \
+	policyd/policyd_dcache.c
+tests_unit_test_policyd_dcache_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_policyd_dcache_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_policyd_dcache
 
 check_PROGRAMS += tests/unit/test_policyd_socketmap
 tests_unit_test_policyd_socketmap_SOURCES = tests/unit/test_policyd_socketmap.c \
@@ -83,7 +91,9 @@ INTEGRATION_TESTS += tests/integration/test_policyd_protocol.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_exact.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_socketmap.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_postfix_cap.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_fastpath.sh
 EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
+	tests/integration/test_policyd_fastpath.sh \
 	tests/integration/test_policyd_postfix_cap.sh \
 	tests/integration/test_policyd_protocol.sh \
 	tests/integration/test_policyd_exact.sh \

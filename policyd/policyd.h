@@ -21,6 +21,7 @@ struct event_base;
 struct evconnlistener;
 struct pr;
 struct polreq;
+struct pd_dcache;
 
 #define PD_MAX_LISTENERS	64
 
@@ -34,6 +35,7 @@ struct policyd {
 	struct event_base *base;
 	struct relay_conf *cf;
 	struct pr	*redis;
+	struct pd_dcache *dcache;	/* sender domains' facts (policyd_dcache.h) */
 	size_t		 nclients;	/* policy and socketmap connections */
 	struct pd_link	 conns;		/* list head */
 	struct evconnlistener *listeners[PD_MAX_LISTENERS];

@@ -207,7 +207,7 @@ pd_warm_from(const struct rval *r, struct pd_warm *w)
 	for (i = 0; i < 4; i++)
 		if (rval_int(rval_at(r, i), &v[i]) < 0 || v[i] < 0)
 			return -1;
-	if (v[0] > 2)
+	if (v[0] > PD_WARM_CHANGED)
 		return -1;
 	w->over = (int)v[0];
 	w->hour_count = v[1];

@@ -69,8 +69,9 @@ struct pd_caps {
 };
 
 /* What policyd_warm.lua answered. */
+#define PD_WARM_CHANGED	3	/* the domain's facts changed: not charged */
 struct pd_warm {
-	int		 over;		/* 0 charged, 1 hour full, 2 day full */
+	int		 over;		/* 0 charged, 1 hour full, 2 day full, 3 */
 	long long	 hour_count;	/* in the window, after the charge */
 	long long	 day_count;
 	long long	 retry_ms;	/* until the full window has room */

@@ -8,10 +8,18 @@
  *	MAIL	one round trip: HMGET of the member hash and ZCOUNT of its
  *		inflight set (entries younger than milter.record_ttl); then
  *		suspension and the queue cap (pd_decide_member).
- *	RCPT	one round trip: the member hash and the domain hash of the
- *		sender's domain and of each parent (subdomains); then
- *		suspension; then the tier (pd_tier) and a second round trip,
- *		policyd_warm.lua, which checks and charges both windows.
+ *	RCPT	one round trip when the sender's domain is in the domain
+ *		cache (policyd_dcache.h): the member hash and
+ *		policyd_warm.lua under the caps the cached facts give, in one
+ *		pipeline. The script charges only if the domain's owner and
+ *		verified_at are still those; the member hash is checked after
+ *		(suspension, and caps of its own that differ from the cached
+ *		ones), and a charge made for a recipient that is then refused
+ *		or re-charged is taken back (ZREM of its unique id).
+ *		Otherwise two: the member hash and the domain hash of the
+ *		sender's domain and of each parent (subdomains), then the
+ *		tier (pd_tier) and policyd_warm.lua. A script answer
+ *		"changed" reads the facts again, once.
  *	other	the member hash only: a suspended member is refused at
  *		every stage.
  *
@@ -28,6 +36,7 @@
 #include "clock.h"
 #include "log.h"
 #include "policyd.h"
+#include "policyd_dcache.h"
 #include "policyd_decide.h"
 #include "policyd_proto.h"
 #include "policyd_redis.h"
@@ -54,8 +63,15 @@ struct pctx {
 	struct pd_caps	 caps;
 	struct pd_warm	 warm;
 	int		 charged;
+	int		 retried;		/* facts read again once */
+	int		 trips;			/* round trips to Redis */
+	struct pd_dcache_ent cached;		/* the fast path's facts */
 	int64_t		 t0;
 	char		 keys[PD_MAX_CANDIDATES + 2][RKEY_MAX];
+	char		 warmkey[RKEY_MAX], domkey[RKEY_MAX];
+	struct {
+		char now[32], ph[32], pdy[32], id[96], vat[32];
+	} a;					/* policyd_warm.lua's ARGV */
 };
 
 /* finish - log the decision, answer, free the context */
@@ -88,6 +104,8 @@ finish(struct pctx *x, const struct pd_verdict *v)
 	if (!v->dunno)
 		logkv_str(&kv, "action", act);
 	logkv_str(&kv, "instance", x->instance[0] ? x->instance : NULL);
+	if (x->trips > 0)
+		logkv_int(&kv, "trips", x->trips);
 	logkv_int(&kv, "ms", clock_mono_ms() - x->t0);
 	logkv_emit(&kv, v->dunno ? LOG_INFO : LOG_NOTICE);
 	policy_reply(x->conn, act);
@@ -110,6 +128,86 @@ reply_ok(const struct rval *r)
 	return r != NULL && r->type != RVAL_ERR;
 }
 
+/* refund_done - a refund is fire and forget; only a failure is logged */
+static void
+refund_done(void *arg, int status, struct rval **r, size_t n)
+{
+	(void)arg;
+	if (status < 0 || r == NULL || !reply_ok(r[0]))
+		log_warn("script=policyd_warm refund=failed");
+	pr_replies_free(r, n);
+}
+
+/*
+ * refund - take back the charge made for x (it is refused after all, or
+ * charged again under other caps). If Redis fails here the slot stays
+ * used: fewer recipients than the cap get through, never more.
+ */
+static void
+refund(struct pctx *x)
+{
+	struct pr_cmd	 cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.argv[cmd.argc++] = "ZREM";
+	cmd.argv[cmd.argc++] = x->warmkey;
+	cmd.argv[cmd.argc++] = x->a.id;
+	if (pr_batch(x->pd->redis, &cmd, 1, refund_done, NULL) < 0)
+		log_warn("script=policyd_warm refund=failed");
+}
+
+/*
+ * warm_cmd - policyd_warm.lua for the picked domain under x->caps, with
+ * the facts they came from (owner = the member, verified_at); parent
+ * when the picked domain is a parent of the sender's.
+ */
+static int
+warm_cmd(struct pctx *x, long long verified_at, struct pr_cmd *cmd)
+{
+	struct policyd	*pd = x->pd;
+	const char	*d = x->cand[x->picked];
+
+	if (rkey(x->warmkey, RKEY_MAX, RKEY_WARM, d, NULL) < 0 ||
+	    rkey(x->domkey, RKEY_MAX, RKEY_DOMAIN, d, NULL) < 0)
+		return -1;
+	snprintf(x->a.now, sizeof(x->a.now), "%lld",
+	    (long long)clock_now_ms());
+	snprintf(x->a.ph, sizeof(x->a.ph), "%lld", x->caps.per_hour);
+	snprintf(x->a.pdy, sizeof(x->a.pdy), "%lld", x->caps.per_day);
+	snprintf(x->a.id, sizeof(x->a.id), "%s-%016llx-%llu", x->a.now,
+	    (unsigned long long)pd->seed, (unsigned long long)++pd->seq);
+	snprintf(x->a.vat, sizeof(x->a.vat), "%lld", verified_at);
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->script = rscript_get("policyd_warm");
+	cmd->argc = 10;
+	cmd->argv[0] = "2";
+	cmd->argv[1] = x->warmkey;
+	cmd->argv[2] = x->domkey;
+	cmd->argv[3] = x->a.now;
+	cmd->argv[4] = x->a.ph;
+	cmd->argv[5] = x->a.pdy;
+	cmd->argv[6] = x->a.id;
+	cmd->argv[7] = x->handle;
+	cmd->argv[8] = x->a.vat;
+	cmd->argv[9] = x->picked > 0 ? "1" : "0";
+	return cmd->script != NULL ? 0 : -1;
+}
+
+static void	gather(struct pctx *);
+
+/* again - the domain's facts changed under us: read them again, once */
+static void
+again(struct pctx *x)
+{
+	pd_dcache_del(x->pd->dcache, x->cand[0]);
+	if (x->retried++) {
+		fail(x, "domain_changed");
+		return;
+	}
+	x->picked = -1;
+	gather(x);
+}
+
 static void
 on_warm(void *arg, int status, struct rval **r, size_t n)
 {
@@ -124,6 +222,10 @@ on_warm(void *arg, int status, struct rval **r, size_t n)
 		return;
 	}
 	pr_replies_free(r, n);
+	if (x->warm.over == PD_WARM_CHANGED) {
+		again(x);
+		return;
+	}
 	x->charged = 1;
 	pd_decide_warm(&x->caps, &x->warm, &v);
 	finish(x, &v);
@@ -133,12 +235,8 @@ on_warm(void *arg, int status, struct rval **r, size_t n)
 static void
 charge(struct pctx *x, long long verified_at)
 {
-	struct pd_cmd_args {
-		char now[32], ph[32], pdy[32], id[96];
-	} a;
 	struct pr_cmd	 cmd;
 	struct pd_verdict v;
-	char		 key[RKEY_MAX];
 	struct policyd	*pd = x->pd;
 
 	pd_tier(&pd->cf->warming, &x->member, verified_at, clock_now(),
@@ -148,26 +246,112 @@ charge(struct pctx *x, long long verified_at)
 		finish(x, &v);
 		return;
 	}
-	if (rkey(key, sizeof(key), RKEY_WARM, x->cand[x->picked], NULL) < 0) {
+	if (warm_cmd(x, verified_at, &cmd) < 0) {
 		fail(x, "bad_key");
 		return;
 	}
-	snprintf(a.now, sizeof(a.now), "%lld", (long long)clock_now_ms());
-	snprintf(a.ph, sizeof(a.ph), "%lld", x->caps.per_hour);
-	snprintf(a.pdy, sizeof(a.pdy), "%lld", x->caps.per_day);
-	snprintf(a.id, sizeof(a.id), "%s-%016llx-%llu", a.now,
-	    (unsigned long long)pd->seed, (unsigned long long)++pd->seq);
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.script = rscript_get("policyd_warm");
-	cmd.argc = 6;
-	cmd.argv[0] = "1";
-	cmd.argv[1] = key;
-	cmd.argv[2] = a.now;
-	cmd.argv[3] = a.ph;
-	cmd.argv[4] = a.pdy;
-	cmd.argv[5] = a.id;
-	if (cmd.script == NULL || pr_batch(pd->redis, &cmd, 1, on_warm, x) < 0)
+	x->trips++;
+	if (pr_batch(pd->redis, &cmd, 1, on_warm, x) < 0)
 		fail(x, "redis_unavailable");
+}
+
+/* remember - the facts of the sender's own domain, for the next request */
+static void
+remember(struct pctx *x, long long verified_at)
+{
+	struct pd_dcache_ent e;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.member, sizeof(e.member), "%s", x->handle);
+	e.verified_at = verified_at;
+	e.per_hour = x->member.per_hour;
+	e.per_day = x->member.per_day;
+	pd_dcache_put(x->pd->dcache, x->cand[0], &e, clock_now());
+}
+
+/* on_fast - the member hash and the charge made under the cached facts */
+static void
+on_fast(void *arg, int status, struct rval **r, size_t n)
+{
+	struct pctx	*x = arg;
+	struct pd_caps	 caps;
+	struct pd_verdict v;
+	int		 mbad, wbad;
+
+	mbad = status < 0 || !reply_ok(r[0]) ||
+	    pd_member_from(r[0], NULL, &x->member) < 0;
+	wbad = status < 0 || !reply_ok(r[1]) ||
+	    pd_warm_from(r[1], &x->warm) < 0;
+	if (status >= 0 && r[1] != NULL && r[1]->type == RVAL_ERR)
+		log_err("script=policyd_warm error=\"%s\"", r[1]->str);
+	pr_replies_free(r, n);
+	if (mbad || wbad) {
+		if (!wbad && x->warm.over == 0)
+			refund(x);
+		fail(x, status < 0 ? "redis_unavailable" : "redis_bad_reply");
+		return;
+	}
+	pd_decide_member(&x->member, 0, x->pd->cf, &v);
+	if (!v.dunno) {
+		if (x->warm.over == 0)
+			refund(x);
+		finish(x, &v);
+		return;
+	}
+	if (x->warm.over == PD_WARM_CHANGED) {
+		again(x);
+		return;
+	}
+	remember(x, x->cached.verified_at);
+	pd_tier(&x->pd->cf->warming, &x->member, x->cached.verified_at,
+	    clock_now(), &caps);
+	if (caps.per_hour != x->caps.per_hour ||
+	    caps.per_day != x->caps.per_day) {
+		/* The member's own caps changed: charge under the right ones. */
+		if (x->warm.over == 0)
+			refund(x);
+		charge(x, x->cached.verified_at);
+		return;
+	}
+	x->charged = 1;
+	pd_decide_warm(&x->caps, &x->warm, &v);
+	finish(x, &v);
+}
+
+/*
+ * fast - the sender's domain is cached as this member's: one round trip,
+ * the member hash and the charge together. 0 when sent (or answered), -1
+ * when the cached facts give no caps to charge under (unlimited).
+ */
+static int
+fast(struct pctx *x)
+{
+	struct pr_cmd	 cmds[2];
+	struct pd_member m;
+	size_t		 j;
+
+	memset(&m, 0, sizeof(m));
+	m.per_hour = x->cached.per_hour;
+	m.per_day = x->cached.per_day;
+	pd_tier(&x->pd->cf->warming, &m, x->cached.verified_at, clock_now(),
+	    &x->caps);
+	if (x->caps.per_hour == 0 && x->caps.per_day == 0)
+		return -1;
+	memset(cmds, 0, sizeof(cmds));
+	x->picked = 0;
+	if (rkey(x->keys[0], RKEY_MAX, RKEY_MEMBER, x->handle, NULL) < 0 ||
+	    warm_cmd(x, x->cached.verified_at, &cmds[1]) < 0) {
+		fail(x, "bad_key");
+		return 0;
+	}
+	cmds[0].argv[cmds[0].argc++] = "HMGET";
+	cmds[0].argv[cmds[0].argc++] = x->keys[0];
+	for (j = 0; j < pd_member_nfields; j++)
+		cmds[0].argv[cmds[0].argc++] = pd_member_fields[j];
+	x->trips++;
+	if (pr_batch(x->pd->redis, cmds, 2, on_fast, x) < 0)
+		fail(x, "redis_unavailable");
+	return 0;
 }
 
 static void
@@ -214,6 +398,8 @@ on_facts(void *arg, int status, struct rval **r, size_t n)
 		finish(x, &v);
 		return;
 	}
+	if (x->picked == 0)
+		remember(x, dom[0].verified_at);
 	charge(x, dom[x->picked].verified_at);
 }
 
@@ -300,6 +486,7 @@ gather(struct pctx *x)
 			n++;
 		}
 	}
+	x->trips++;
 	if (pr_batch(x->pd->redis, cmds, n, on_facts, x) < 0)
 		fail(x, "redis_unavailable");
 }
@@ -341,5 +528,9 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 		x->ncand = pd_domain_candidates(x->domain, x->cand,
 		    PD_MAX_CANDIDATES);
 	}
+	if (x->ncand > 0 && pd_dcache_get(pd->dcache, x->cand[0],
+	    clock_now(), &x->cached) &&
+	    strcmp(x->cached.member, x->handle) == 0 && fast(x) == 0)
+		return;
 	gather(x);
 }

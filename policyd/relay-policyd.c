@@ -28,6 +28,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "policyd.h"
+#include "policyd_dcache.h"
 #include "policyd_listen.h"
 #include "policyd_redis.h"
 
@@ -131,6 +132,7 @@ main(int argc, char **argv)
 		return 71;
 	}
 	pd.seed = seed();
+	pd.dcache = pd_dcache_new(PD_DCACHE_MAX, PD_DCACHE_TTL);
 	bind_all(&pd, pd.cf->policyd.listen, pd.cf->policyd.nlisten, 0);
 	bind_all(&pd, pd.cf->policyd.socketmap, pd.cf->policyd.nsocketmap, 1);
 	if (daemon_pidfile(pd.cf->policyd.pid_file) < 0)
@@ -159,6 +161,7 @@ main(int argc, char **argv)
 	for (i = 0; i < pd.cf->policyd.nsocketmap; i++)
 		pl_unlink(pd.cf->policyd.socketmap[i]);
 	pr_free(pd.redis);	/* answers every request still waiting */
+	pd_dcache_free(pd.dcache);
 	while (pd.conns.next != NULL && pd.conns.next != &pd.conns)
 		pd.conns.next->kill(pd.conns.next);
 	for (i = 0; i < pd.nlisteners; i++)

@@ -8,16 +8,32 @@
 -- processes, several Postfix nodes) can never together pass a cap.
 -- Nothing is charged for a refused recipient.
 --
+-- The caps come from the caller, computed from the domain's facts it
+-- read earlier (maybe from its cache); the script first checks those facts
+-- still hold, so a charge is never made under caps of a domain that was
+-- removed, given to another member or verified again meanwhile.
+--
 -- KEYS[1]  relay:{d:DOMAIN}:warm
+-- KEYS[2]  relay:{d:DOMAIN}:domain (the same hash tag)
 -- ARGV[1]  now, ms since the epoch
 -- ARGV[2]  per_hour cap (0: unlimited)
 -- ARGV[3]  per_day cap (0: unlimited)
 -- ARGV[4]  a unique member name for this charge
+-- ARGV[5]  the member handle the caller believes owns DOMAIN
+-- ARGV[6]  the verified_at the caller computed the caps from
+-- ARGV[7]  "1" when DOMAIN is a parent of the sender's domain, which then
+--          needs subdomains=1
 -- Returns {over, hour_count, day_count, retry_ms}: over is 0 (charged;
--- the counts include this one), 1 (the hour window is full) or 2 (the day
--- window is full); retry_ms is how long until the fuller window has room,
+-- the counts include this one), 1 (the hour window is full), 2 (the day
+-- window is full) or 3 (the domain's facts changed: nothing charged, read
+-- them again); retry_ms is how long until the fuller window has room,
 -- computed from the entry that must leave it first.
 local key = KEYS[1]
+local f = redis.call('HMGET', KEYS[2], 'member', 'verified_at', 'subdomains')
+if f[1] ~= ARGV[5] or (tonumber(f[2]) or 0) ~= tonumber(ARGV[6]) or
+    (ARGV[7] == '1' and f[3] ~= '1') then
+	return {3, 0, 0, 0}
+end
 local now = tonumber(ARGV[1])
 local ph = tonumber(ARGV[2])
 local pd = tonumber(ARGV[3])

@@ -191,7 +191,11 @@ warm_reply_is_checked(void **state)
 	assert_int_equal(w.over, 1);
 	assert_int_equal(w.retry_ms, 3599000);
 	rval_free(r->el[0]);
-	r->el[0] = rval_new_int(7);
+	r->el[0] = rval_new_int(PD_WARM_CHANGED);
+	assert_int_equal(pd_warm_from(r, &w), 0);
+	assert_int_equal(w.over, PD_WARM_CHANGED);
+	rval_free(r->el[0]);
+	r->el[0] = rval_new_int(4);
 	assert_int_equal(pd_warm_from(r, &w), -1);
 	rval_free(r->el[0]);
 	r->el[0] = rval_new_err("ERR boom");
