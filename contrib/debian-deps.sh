@@ -6,7 +6,8 @@
 #   test   build + the servers and tools the integration tests drive
 #   demo   build + the servers the demo relay runs on
 #   ci     test + clang and its sanitizer runtime (libFuzzer), for .ci/run
-#   bench  test + the tools the benchmarks compare with (OpenDKIM, postfwd)
+#   bench  test + the tools the benchmarks compare with (OpenDKIM, rspamd,
+#          postfwd, policyd-rate-limit)
 #
 # Postfix is preseeded to "No configuration": the suite runs private
 # instances (postfix -c DIR) and never touches /etc/postfix/main.cf.
@@ -22,14 +23,14 @@ libssl-dev libjansson-dev libcmocka-dev libidn2-dev"
 
 servers="postfix redis-server redis-tools dovecot-core unbound
 bind9-dnsutils swaks python3 python3-dkim python3-nacl opendkim-tools
-miltertest openssl procps"
+miltertest openssl procps curl"
 
 case $what in
 build)  pkgs=$build ;;
 test)   pkgs="$build $servers valgrind" ;;
 demo)   pkgs="$build $servers" ;;
 ci)     pkgs="$build $servers valgrind clang libclang-rt-14-dev" ;;
-bench)  pkgs="$build $servers valgrind opendkim postfwd" ;;
+bench)  pkgs="$build $servers valgrind opendkim rspamd postfwd policyd-rate-limit" ;;
 *)      echo "usage: $0 [build|test|demo|ci|bench]" >&2; exit 64 ;;
 esac
 

@@ -14,7 +14,7 @@
 # and redis-benchmark running the same EVALSHA (policyd_warm.lua, one key)
 # at the same concurrency: the store's ceiling. Last, relay-policyd's RSS
 # with 1,000 open idle connections.
-# policyd-rate-limit is not installable offline here, so it is not run.
+#   policyd-rate-limit  the same limit per SASL user (if installed)
 # Everything listens on 127.0.0.1 and is stopped by PID on exit.
 set -u
 SRC=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -91,6 +91,40 @@ EOF
 	    --pidfile "$T/postfwd.pid" -u nobody -g nogroup \
 	    >"$T/postfwd.log" 2>&1
 fi
+# policyd-rate-limit (Debian package): per SASL user, the closest it has to
+# a per-sender-domain limit (the load sends one user and one domain), with
+# its default sqlite backend; its own limits so high that every request
+# passes and is recorded.
+RPORT2=
+if command -v policyd-rate-limit >/dev/null 2>&1; then
+	RPORT2=$(port)
+	install -d -m 0777 "$T/prl"
+	cat >"$T/prl.yaml" <<EOF
+debug: False
+user: "nobody"
+group: "nogroup"
+pidfile: "$T/prl/prl.pid"
+sqlite_config:
+    database: "$T/prl/db.sqlite3"
+backend: 0
+SOCKET: ["127.0.0.1", $RPORT2]
+limits:
+    - [1000000000, 3600]
+    - [1000000000, 86400]
+limits_by_id: {}
+limit_by_sasl: True
+limit_by_sender: False
+limit_by_ip: False
+limited_networks: []
+success_action: "dunno"
+fail_action: "defer_if_permit Rate limit reach, retry later"
+db_error_action: "dunno"
+report: False
+delay_to_close: 300
+EOF
+	policyd-rate-limit --file "$T/prl.yaml" >"$T/prl.log" 2>&1 &
+	PIDS+=($!)
+fi
 sleep 1.5
 
 row() {
@@ -104,6 +138,7 @@ row() {
 echo "# relay-policyd benchmark: $(nproc) cores, ${SECS} s per point, $(date -u +%FT%TZ)"
 row relay-policyd "$PPORT"
 [[ -n $FPORT ]] && row postfwd2 "$FPORT"
+[[ -n $RPORT2 ]] && row policyd-rate-limit "$RPORT2"
 row noop_server "$NPORT"
 SHA=$(R SCRIPT LOAD "$(cat "$SRC/common/lua/policyd_warm.lua")")
 R HSET 'relay:{d:rb.example}:domain' member rb verified_at 0 >/dev/null
