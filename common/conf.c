@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "conf.h"
 #include "conf_table.h"
+#include "metrics_http.h"
 #include "xalloc.h"
 
 /* Problems found so far, appended to the caller's buffer. */
@@ -598,6 +599,18 @@ valid_milter_socket(const char *s)
 	return end != s && p > 0 && p < 65536 && (*at == '\0' || *at == '@');
 }
 
+/* check_metrics - a scrape port is "" (off) or a loopback HOST:PORT */
+static void
+check_metrics(struct errs *e, const config_setting_t *s, const char *key,
+    const char *spec)
+{
+	char	 why[256];
+
+	if (spec[0] != '\0' &&
+	    metrics_http_addr(spec, NULL, NULL, why, sizeof(why)) < 0)
+		errs_add(e, s, key, "%s", why);
+}
+
 /* cross_check - rules that involve more than one setting */
 static void
 cross_check(struct relay_conf *c, struct errs *e,
@@ -670,6 +683,12 @@ cross_check(struct relay_conf *c, struct errs *e,
 	    || strlen(c->dkim.selector_prefix) > 20)
 		errs_add(e, AT("dkim", "selector_prefix"), "dkim.selector_prefix",
 		    "1 to 20 lower-case letters, digits or hyphens");
+	check_metrics(e, AT("milter", "metrics"), "milter.metrics",
+	    c->milter.metrics);
+	check_metrics(e, AT("policyd", "metrics"), "policyd.metrics",
+	    c->policyd.metrics);
+	check_metrics(e, AT("tracker", "metrics"), "tracker.metrics",
+	    c->tracker.metrics);
 	if (c->tracker.node[0] == '\0' || strspn(c->tracker.node,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 	    != strlen(c->tracker.node))

@@ -42,6 +42,7 @@ struct conf_milter {
 	int	 timeout_s;		/* libmilter I/O timeout */
 	int	 record_ttl_s;		/* queue id -> member record */
 	int	 tcp_quickack;		/* TCP_NODELAY + TCP_QUICKACK on TCP sockets */
+	char	*metrics;		/* "127.0.0.1:PORT" scrape port; "": off */
 };
 
 struct conf_policyd {
@@ -57,6 +58,7 @@ struct conf_policyd {
 	int	 idle_timeout_s;
 	int	 request_timeout_s;	/* first byte to end of one request */
 	int	 max_clients;		/* open connections, all listeners */
+	char	*metrics;		/* "127.0.0.1:PORT" scrape port; "": off */
 };
 
 struct conf_tracker {
@@ -68,6 +70,7 @@ struct conf_tracker {
 	int	 soft_bounce_limit;	/* consecutive soft bounces -> suppress */
 	int	 max_line;		/* longer log lines are skipped */
 	int	 poll_ms;		/* how often a quiet file is checked */
+	char	*metrics;		/* "127.0.0.1:PORT" scrape port; "": off */
 };
 
 struct conf_dns {

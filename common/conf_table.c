@@ -59,6 +59,8 @@ const struct conf_decl conf_decls[] = {
 	    "how long the queue id -> member record is kept for the tracker"),
 	BOOL("milter", "tcp_quickack", 1, milter.tcp_quickack,
 	    "set TCP_NODELAY and TCP_QUICKACK on inet milter connections"),
+	STR("milter", "metrics", "", milter.metrics,
+	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 
 	LIST("policyd", "listen", "inet:127.0.0.1:20100", policyd.listen,
 	    policyd.nlisten,
@@ -80,6 +82,8 @@ const struct conf_decl conf_decls[] = {
 	    "a request must be complete this long after its first byte"),
 	INT("policyd", "max_clients", 4096, 1, 1000000, policyd.max_clients,
 	    "open connections (policy and socketmap); more are closed at once"),
+	STR("policyd", "metrics", "", policyd.metrics,
+	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 
 	STR("tracker", "maillog", "/var/log/mail.log", tracker.maillog,
 	    "the file Postfix writes through maillog_file"),
@@ -96,6 +100,8 @@ const struct conf_decl conf_decls[] = {
 	    "longer log lines are skipped with a warning"),
 	INT("tracker", "poll_ms", 200, 10, 60000, tracker.poll_ms,
 	    "how often a quiet log file is checked for growth and rotation"),
+	STR("tracker", "metrics", "", tracker.metrics,
+	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 
 	STR("dns", "nameserver", "", dns.nameserver,
 	    "IPv4 or IPv6 address of the resolver; empty: /etc/resolv.conf"),

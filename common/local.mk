@@ -39,3 +39,15 @@ RELAY_COMMON_LIBS = common/librelay.a $(HIREDIS_LIBS) $(LIBCONFIG_LIBS) \
 # and its manual page. Both list every key of conf_table.c (test_conf checks).
 dist_doc_DATA = contrib/relay.conf.example
 dist_man_MANS += doc/relay.conf.5
+
+# Prometheus metrics: the registry (pure rendering), the loopback scrape
+# server, and the suite's series (stats.c); tested by test_metrics.
+common_librelay_a_SOURCES += \
+	common/metrics.c common/metrics.h \
+	common/metrics_http.c common/metrics_http.h \
+	common/stats.c common/stats.h
+check_PROGRAMS += tests/unit/test_metrics
+tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
+tests_unit_test_metrics_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_metrics_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_metrics

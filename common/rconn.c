@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "rconn.h"
 #include "rscript.h"
+#include "stats.h"
 #include "xalloc.h"
 
 struct rconn {
@@ -33,8 +34,18 @@ struct rconn {
 	int64_t		 retry_at;	/* monotonic ms */
 	unsigned long	 attempts;	/* connects tried */
 	unsigned long	 failures;	/* connections lost or refused */
+	int		 npipe;		/* pipelined replies not yet read */
+	double		 pipe_t0;	/* when the pipeline began (metrics) */
 	char		 err[256];
 };
+
+/* note_reply - count an error reply (NOSCRIPT is rscript's to retry) */
+static void
+note_reply(const redisReply *r)
+{
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) != 0)
+		stats_redis_error(STATS_REDIS_REPLY);
+}
 
 struct rconn *
 rconn_new(const struct conf_redis *cf)
@@ -112,6 +123,8 @@ rconn_fail(struct rconn *rc, const char *why)
 		rc->ctx = NULL;
 	}
 	rc->failures++;
+	rc->npipe = 0;
+	stats_redis_error(STATS_REDIS_IO);
 	rc->backoff = rc->backoff == 0 ? rc->backoff_min :
 	    (rc->backoff * 2 > rc->backoff_max ? rc->backoff_max :
 	    rc->backoff * 2);
@@ -156,8 +169,10 @@ rconn_ensure(struct rconn *rc)
 
 	if (rc->ctx != NULL)
 		return RCONN_OK;
-	if (rc->retry_at != 0 && clock_mono_ms() < rc->retry_at)
+	if (rc->retry_at != 0 && clock_mono_ms() < rc->retry_at) {
+		stats_redis_error(STATS_REDIS_DOWN);
 		return RCONN_EDOWN;
+	}
 	tv.tv_sec = rc->timeout_ms / 1000;
 	tv.tv_usec = (rc->timeout_ms % 1000) * 1000;
 	rc->attempts++;
@@ -196,11 +211,16 @@ rconn_raw(struct rconn *rc, int argc, const char **argv,
     const size_t *argvlen)
 {
 	redisReply *r;
+	double	 t0;
 
 	if (rconn_ensure(rc) != RCONN_OK)
 		return NULL;
+	t0 = stats_clock();
 	r = redisCommandArgv(rc->ctx, argc, argv, argvlen);
-	if (r == NULL) {
+	if (r != NULL) {
+		stats_redis_done(t0);
+		note_reply(r);
+	} else {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s: %s", argv[0],
@@ -229,12 +249,18 @@ rconn_cmd(struct rconn *rc, const char *fmt, ...)
 {
 	redisReply	*r;
 	va_list		 ap;
+	double		 t0;
 
 	if (rconn_ensure(rc) != RCONN_OK)
 		return NULL;
+	t0 = stats_clock();
 	va_start(ap, fmt);
 	r = redisvCommand(rc->ctx, fmt, ap);
 	va_end(ap);
+	if (r != NULL) {
+		stats_redis_done(t0);
+		note_reply(r);
+	}
 	if (r == NULL) {
 		char why[256];
 
@@ -263,6 +289,8 @@ rconn_append(struct rconn *rc, int argc, const char **argv,
 		rconn_fail(rc, "append: out of memory");
 		return RCONN_EIO;
 	}
+	if (rc->npipe++ == 0)
+		rc->pipe_t0 = stats_clock();
 	return RCONN_OK;
 }
 
@@ -281,5 +309,9 @@ rconn_reply(struct rconn *rc)
 		rconn_fail(rc, why);
 		return NULL;
 	}
+	note_reply(r);
+	/* the whole pipeline is one round trip */
+	if (rc->npipe > 0 && --rc->npipe == 0)
+		stats_redis_done(rc->pipe_t0);
 	return r;
 }

@@ -42,6 +42,7 @@
 #include "policyd_redis.h"
 #include "rkeys.h"
 #include "rscript.h"
+#include "stats.h"
 #include "xalloc.h"
 
 enum stage { ST_MAIL, ST_RCPT, ST_OTHER };
@@ -108,6 +109,7 @@ finish(struct pctx *x, const struct pd_verdict *v)
 		logkv_int(&kv, "trips", x->trips);
 	logkv_int(&kv, "ms", clock_mono_ms() - x->t0);
 	logkv_emit(&kv, v->dunno ? LOG_INFO : LOG_NOTICE);
+	stats_verdict(!v->dunno, v->cond);
 	policy_reply(x->conn, act);
 	free(x);
 }

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "policyd_redis.h"
 #include "rscript.h"
+#include "stats.h"
 #include "xalloc.h"
 
 struct pr {
@@ -47,6 +48,7 @@ struct pr_batch {
 	struct pr	*pr;
 	pr_done_fn	*cb;
 	void		*arg;
+	double		 t0;		/* sent (metrics: one round trip) */
 	struct event	*timer;
 	size_t		 n, pending;
 	int		 reported, failed;
@@ -108,6 +110,10 @@ batch_report(struct pr_batch *b, int status)
 	b->replies = NULL;
 	if (b->timer != NULL)
 		evtimer_del(b->timer);
+	if (status == 0)
+		stats_redis_done(b->t0);
+	else
+		stats_redis_error(STATS_REDIS_IO);
 	b->cb(b->arg, status, r, b->n);
 }
 
@@ -178,6 +184,9 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	} else {
 		if (!b->reported)
 			b->replies[s->i] = rval_from_reply(r);
+		if (r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "NOSCRIPT", 8) != 0)
+			stats_redis_error(STATS_REDIS_REPLY);
 		if (r->type == REDIS_REPLY_ERROR &&
 		    strncmp(r->str, "NOSCRIPT", 8) == 0) {
 			b->failed = 1;
@@ -370,6 +379,7 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 	b->pr = pr;
 	b->cb = cb;
 	b->arg = arg;
+	b->t0 = stats_clock();
 	b->n = n;
 	b->replies = xcalloc(n, sizeof(*b->replies));
 	for (i = 0; i < n; i++) {

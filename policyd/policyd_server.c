@@ -36,6 +36,7 @@
 #include "log.h"
 #include "policyd.h"
 #include "policyd_proto.h"
+#include "stats.h"
 #include "xalloc.h"
 
 #define PS_MAX_DISCARD	(1024 * 1024)	/* garbage without a request end */
@@ -105,6 +106,7 @@ refuse(struct pconn *c, const char *why)
 
 	cond_format(COND_QUEUE_FULL, "bad policy request", act, sizeof(act));
 	send_action(c, act);
+	stats_verdict(1, COND_QUEUE_FULL);
 	logkv_init(&kv, NULL);
 	logkv_str(&kv, "client", c->peer);
 	logkv_str(&kv, "verdict", cond_get(COND_QUEUE_FULL)->code);
@@ -295,6 +297,7 @@ pd_link_add(struct policyd *pd, struct pd_link *l, void (*kill)(struct pd_link *
 	pd->conns.next->prev = l;
 	pd->conns.next = l;
 	pd->nclients++;
+	stats_conn(1);
 }
 
 void
@@ -304,6 +307,7 @@ pd_link_del(struct policyd *pd, struct pd_link *l)
 	l->next->prev = l->prev;
 	l->next = l->prev = NULL;
 	pd->nclients--;
+	stats_conn(-1);
 }
 
 static void

@@ -31,6 +31,7 @@
 #include "policyd_dcache.h"
 #include "policyd_listen.h"
 #include "policyd_redis.h"
+#include "stats.h"
 
 static const char *conf_path;
 
@@ -135,6 +136,11 @@ main(int argc, char **argv)
 	pd.dcache = pd_dcache_new(PD_DCACHE_MAX, PD_DCACHE_TTL);
 	bind_all(&pd, pd.cf->policyd.listen, pd.cf->policyd.nlisten, 0);
 	bind_all(&pd, pd.cf->policyd.socketmap, pd.cf->policyd.nsocketmap, 1);
+	if (stats_serve(pd.cf->policyd.metrics, "policyd", err, sizeof(err)) < 0 ||
+	    stats_start(err, sizeof(err)) < 0) {
+		fprintf(stderr, "relay-policyd: %s\n", err);
+		return 71;
+	}
 	if (daemon_pidfile(pd.cf->policyd.pid_file) < 0)
 		log_warn("pid_file=%s error=\"cannot write\"",
 		    pd.cf->policyd.pid_file);
@@ -170,6 +176,7 @@ main(int argc, char **argv)
 	event_free(ev_int);
 	event_free(ev_hup);
 	event_base_free(pd.base);
+	stats_stop();
 	if (pd.cf->policyd.pid_file[0] != '\0')
 		unlink(pd.cf->policyd.pid_file);
 	conf_free(pd.cf);

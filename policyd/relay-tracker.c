@@ -37,6 +37,7 @@
 #include "rconn.h"
 #include "rkeys.h"
 #include "rscript.h"
+#include "stats.h"
 #include "tracker_apply.h"
 #include "tracker_follow.h"
 #include "xalloc.h"
@@ -132,6 +133,19 @@ stats(const struct tracker_ctx *t, const struct follow *f, const char *when)
 	    (unsigned long long)fs->too_long,
 	    (unsigned long long)fs->rotations,
 	    (unsigned long long)fs->truncations);
+}
+
+/* export_stats - the line counts so far to the metrics (read = all the others) */
+static void
+export_stats(const struct tracker_ctx *t, const struct follow *f)
+{
+	const struct follow_stats *fs = follow_stats(f);
+
+	stats_lines_total(STATS_LINE_READ, t->n.lines + fs->too_long);
+	stats_lines_total(STATS_LINE_EVENT, t->n.events);
+	stats_lines_total(STATS_LINE_OTHER, t->n.other);
+	stats_lines_total(STATS_LINE_SKIPPED, t->n.unknown);
+	stats_lines_total(STATS_LINE_TOO_LONG, fs->too_long);
 }
 
 /* start_redis - connect and check the schema, waiting while Redis is down */
@@ -239,6 +253,11 @@ main(int argc, char **argv)
 	}
 	if (daemon_pidfile(conf->tracker.pid_file) < 0)
 		log_warn("tracker: cannot write %s", conf->tracker.pid_file);
+	if (stats_serve(conf->tracker.metrics, "tracker", err, sizeof(err)) < 0 ||
+	    stats_start(err, sizeof(err)) < 0) {
+		log_err("tracker: %s", err);
+		return 71;
+	}
 
 	memset(&t, 0, sizeof(t));
 	t.conf = conf;
@@ -246,6 +265,7 @@ main(int argc, char **argv)
 	if (start_redis(t.rc) < 0) {
 		rconn_free(t.rc);
 		conf_free(conf);
+		stats_stop();
 		return stopping ? 0 : 78;
 	}
 	while (tracker_pos_load(&t, &saved) < 0 && !stopping) {
@@ -269,6 +289,7 @@ main(int argc, char **argv)
 		if (reloading)
 			reload(&t, opts.conf_path, &conf);
 		nlines = fill(&t, f, items, &nitems, &pos);
+		export_stats(&t, f);
 		if (nlines == 0) {
 			if (once)
 				break;
@@ -320,5 +341,6 @@ out:
 	follow_free(f);
 	rconn_free(t.rc);
 	conf_free(conf);
+	stats_stop();
 	return 0;
 }

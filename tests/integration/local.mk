@@ -32,3 +32,7 @@ INTEGRATION_TESTS += tests/integration/test_redis_store.sh
 INTEGRATION_TESTS += tests/integration/test_suite_e2e.sh
 EXTRA_DIST += tests/integration/test_redis_store.sh tests/integration/test_suite_e2e.sh \
 	tests/integration/dkim_verify.py
+
+# Prometheus scrape ports of relay-milter, relay-policyd and relay-tracker.
+INTEGRATION_TESTS += tests/integration/test_metrics.sh
+EXTRA_DIST += tests/integration/test_metrics.sh
