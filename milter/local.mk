@@ -7,6 +7,7 @@ MILTER_CORE = milter/from.c milter/from.h milter/decide.c milter/decide.h \
 	milter/listunsub.c milter/listunsub.h milter/keycache.c milter/keycache.h
 
 milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h \
+	milter/reload.c milter/reload.h \
 	milter/store.c milter/store.h milter/sign.c milter/sign.h \
 	milter/tcpopt.c milter/tcpopt.h milter/pkcache.c milter/pkcache.h \
 	$(MILTER_CORE)
@@ -44,9 +45,11 @@ UNIT_TESTS += tests/unit/test_milter_sign
 
 # Integration tests
 INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
-	tests/integration/test_milter_redis.sh
+	tests/integration/test_milter_redis.sh \
+	tests/integration/test_milter_reload.sh
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
-	tests/integration/test_milter_redis.sh
+	tests/integration/test_milter_redis.sh \
+	tests/integration/test_milter_reload.sh
 
 # Fuzz harness for the From: parser (replayed over its corpus in make check)
 check_PROGRAMS += tests/fuzz/replay_from

@@ -25,6 +25,7 @@
 #include "mlfi.h"
 #include "rconn.h"
 #include "sign.h"
+#include "stats.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -52,13 +53,21 @@ struct msg {
 	char		 post[64];
 };
 
+/* A configuration and the milter connections still using it. */
+struct confref {
+	struct relay_conf *cf;
+	int		 refs;		/* + 1 while it is the current one */
+};
+
 struct conn {
+	struct confref	*cr;		/* the config this session started with */
 	struct rconn	*rc;
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	struct msg	 m;
 };
 
-static const struct relay_conf *conf;
+static pthread_mutex_t conf_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct confref *current;
 static struct keycache *keys;
 
 /* The pool: Redis connections not in use by a milter connection. */
@@ -66,8 +75,35 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rconn **pool;
 static size_t npool, poolcap;
 
+/* conf_hold - the current config, held until conf_release */
+static struct confref *
+conf_hold(void)
+{
+	struct confref *r;
+
+	pthread_mutex_lock(&conf_lock);
+	r = current;
+	r->refs++;
+	pthread_mutex_unlock(&conf_lock);
+	return r;
+}
+
+static void
+conf_release(struct confref *r)
+{
+	int	 refs;
+
+	pthread_mutex_lock(&conf_lock);
+	refs = --r->refs;
+	pthread_mutex_unlock(&conf_lock);
+	if (refs == 0) {
+		conf_free(r->cf);
+		free(r);
+	}
+}
+
 static struct rconn *
-pool_get(void)
+pool_get(const struct relay_conf *conf)
 {
 	struct rconn *rc = NULL;
 
@@ -78,12 +114,18 @@ pool_get(void)
 	return rc != NULL ? rc : rconn_new(&conf->redis);
 }
 
+/* pool_put - keep rc for the next session, unless made under an old config */
 static void
-pool_put(struct rconn *rc)
+pool_put(struct rconn *rc, const struct confref *cr)
 {
 	if (rc == NULL)
 		return;
 	pthread_mutex_lock(&pool_lock);
+	if (cr != current) {
+		pthread_mutex_unlock(&pool_lock);
+		rconn_free(rc);
+		return;
+	}
 	if (npool == poolcap) {
 		poolcap = poolcap ? poolcap * 2 : 16;
 		pool = xrealloc(pool, poolcap * sizeof(*pool));
@@ -135,6 +177,7 @@ verdict(SMFICTX *ctx, enum cond_id id, const char *detail)
 		if (*p == '%')
 			*p = ' ';
 	smfi_setreply(ctx, (char *)c->code, (char *)c->dsn, text);
+	stats_verdict(1, id);
 	return cond_is_temporary(id) ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }
 
@@ -200,6 +243,9 @@ mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct conn *cn = xcalloc(1, sizeof(*cn));
 
+	cn->cr = conf_hold();
+
+	stats_conn(1);
 	smfi_setpriv(ctx, cn);
 	return SMFIS_CONTINUE;
 }
@@ -232,7 +278,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, argv[0],
 		    addr_strerror(e));
 	if (cn->rc == NULL)
-		cn->rc = pool_get();
+		cn->rc = pool_get(cn->cr->cf);
 	e = check_domain(cn, cn->m.domain, &fact, detail, sizeof(detail), &why);
 	if (e < 0)
 		return tempfail(ctx, cn, "mail", "redis", why);
@@ -349,7 +395,8 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 	}
 	*what = "dkim sign";
 	cn->m.sg = sign_new(qid_of(ctx)[0] ? qid_of(ctx) : "relay-milter",
-	    f->domain, f->selector, rsa, conf->dkim.ed25519 ? ed : NULL, why);
+	    f->domain, f->selector, rsa,
+	    cn->cr->cf->dkim.ed25519 ? ed : NULL, why);
 	free(rsa);
 	free(ed);
 	return cn->m.sg != NULL ? 0 : -1;
@@ -382,8 +429,9 @@ mlfi_eoh(SMFICTX *ctx)
 	snprintf(m->sdomain, sizeof(m->sdomain), "%s", fact.domain);
 	if (make_signer(ctx, cn, &fact, &what, &why) != 0)
 		return tempfail(ctx, cn, "header", what, why);
-	if (decide_listunsub(&fact, &conf->unsubscribe, m->has_lu, m->nrcpt) &&
-	    listunsub_build(&conf->unsubscribe, cn->handle, m->rcpts[0], m->lu,
+	if (decide_listunsub(&fact, &cn->cr->cf->unsubscribe, m->has_lu,
+	    m->nrcpt) &&
+	    listunsub_build(&cn->cr->cf->unsubscribe, cn->handle, m->rcpts[0], m->lu,
 	    sizeof(m->lu), m->post, sizeof(m->post)) != 0)
 		return tempfail(ctx, cn, "header", "list-unsubscribe",
 		    "token could not be made");
@@ -474,11 +522,14 @@ mlfi_eom(SMFICTX *ctx)
 	rec.rcpts = (const char **)m->rcpts;
 	rec.nrcpt = m->nrcpt;
 	rec.now = clock_now();
-	if (store_record(cn->rc, conf, &rec, &why) != 0) {
+	if (store_record(cn->rc, cn->cr->cf, &rec, &why) != 0) {
 		r = tempfail(ctx, cn, "eom", "redis", why);
 		goto out;
 	}
 	log_accept(qid, cn, nsig);
+	stats_accepted();
+	for (i = 0; i < nsig; i++)
+		stats_signature(sign_result(m->sg, i));
 	r = SMFIS_CONTINUE;
 out:
 	msg_reset(m);
@@ -503,8 +554,10 @@ mlfi_close(SMFICTX *ctx)
 	if (cn == NULL)
 		return SMFIS_CONTINUE;
 	msg_reset(&cn->m);
-	pool_put(cn->rc);
+	pool_put(cn->rc, cn->cr);
+	conf_release(cn->cr);
 	free(cn);
+	stats_conn(-1);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }
@@ -525,11 +578,45 @@ struct smfiDesc mlfi_desc = {
 };
 
 int
-mlfi_init(const struct relay_conf *cf)
+mlfi_init(struct relay_conf *cf)
 {
-	conf = cf;
+	current = xcalloc(1, sizeof(*current));
+	current->cf = cf;
+	current->refs = 1;
 	keys = keycache_new(cf->dkim.key_cache_s);
 	return 0;
+}
+
+const struct relay_conf *
+mlfi_conf(void)
+{
+	return current->cf;
+}
+
+void
+mlfi_reload(struct relay_conf *cf)
+{
+	struct confref	*n = xcalloc(1, sizeof(*n)), *old;
+	struct rconn	**drop;
+	size_t		 ndrop, i;
+
+	n->cf = cf;
+	n->refs = 1;
+	/* conf_lock, then pool_lock: pool_put reads current under pool_lock. */
+	pthread_mutex_lock(&conf_lock);
+	pthread_mutex_lock(&pool_lock);
+	old = current;
+	current = n;
+	drop = pool;
+	ndrop = npool;
+	pool = NULL;
+	npool = poolcap = 0;
+	pthread_mutex_unlock(&pool_lock);
+	pthread_mutex_unlock(&conf_lock);
+	for (i = 0; i < ndrop; i++)	/* made with the old redis settings */
+		rconn_free(drop[i]);
+	free(drop);
+	conf_release(old);
 }
 
 void
@@ -544,4 +631,7 @@ mlfi_shutdown(void)
 	npool = poolcap = 0;
 	keycache_free(keys);
 	keys = NULL;
+	if (current != NULL)
+		conf_release(current);
+	current = NULL;
 }

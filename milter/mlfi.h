@@ -32,9 +32,18 @@
 
 extern struct smfiDesc mlfi_desc;
 
-/* mlfi_init - before smfi_main; the config must outlive the milter */
-int	 mlfi_init(const struct relay_conf *cf);
-/* mlfi_shutdown - after smfi_main returns */
+/* mlfi_init - before smfi_main; the milter owns cf from now on */
+int	 mlfi_init(struct relay_conf *cf);
+/*
+ * mlfi_reload - from now on new milter connections (SMTP sessions) use
+ * cf; sessions already open finish under the config they started with,
+ * which is freed when the last of them closes. Pooled Redis connections
+ * are dropped (the redis settings may have changed).
+ */
+void	 mlfi_reload(struct relay_conf *cf);
+/* mlfi_conf - the current config (read it, do not keep it across a reload) */
+const struct relay_conf *mlfi_conf(void);
+/* mlfi_shutdown - after smfi_main returns; frees the config */
 void	 mlfi_shutdown(void);
 
 #endif

@@ -8,7 +8,8 @@
  *	smtpd_milters). main() loads relay.conf, checks the Redis schema,
  *	opens the libmilter socket (milter.socket), drops privileges,
  *	detaches unless -f, and hands over to smfi_main(); the callbacks
- *	are in mlfi.c. SIGTERM stops it (libmilter finishes open sessions).
+ *	are in mlfi.c. SIGTERM stops it (libmilter finishes open sessions);
+ *	SIGUSR1 reloads relay.conf (reload.c; libmilter takes SIGHUP as stop).
  * SEE ALSO
  *	relay-milter(8), mlfi.c, relay.conf(5)
  */
@@ -27,10 +28,13 @@
 #include "mlfi.h"
 #include "pkcache.h"
 #include "rconn.h"
+#include "reload.h"
 #include "rkeys.h"
 #include "rscript.h"
 #include "sign.h"
+#include "stats.h"
 #include "tcpopt.h"
+#include "xalloc.h"
 
 #define PROG	"relay-milter"
 
@@ -64,6 +68,7 @@ main(int argc, char **argv)
 	struct relay_conf	*cf;
 	char			 err[256];
 	mode_t			 um;
+	char			*pidf;
 	int			 r;
 
 	daemon_getopt(argc, argv, PROG, &opts);
@@ -93,6 +98,10 @@ main(int argc, char **argv)
 		log_err("cannot open the milter socket %s", cf->milter.socket);
 		return 1;
 	}
+	if (stats_serve(cf->milter.metrics, "milter", err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return 1;
+	}
 	if (daemon_drop(cf->daemon.user, cf->daemon.group, err,
 	    sizeof(err)) != 0) {
 		log_err("%s", err);
@@ -104,8 +113,18 @@ main(int argc, char **argv)
 	}
 	if (daemon_pidfile(cf->milter.pid_file) != 0)
 		log_warn("cannot write pid file %s", cf->milter.pid_file);
-	if (mlfi_init(cf) != 0)
+	pidf = xstrdup(cf->milter.pid_file);
+	if (mlfi_init(cf) != 0)		/* cf is the milter's from now on */
 		return 1;
+	/* Before any other thread is made: they inherit SIGUSR1 blocked. */
+	if (reload_start(opts.conf_path) != 0) {
+		log_err("cannot start the reload thread");
+		return 1;
+	}
+	if (stats_start(err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return 1;
+	}
 	log_info("relay-milter listening on %s", cf->milter.socket);
 	r = smfi_main();
 	{
@@ -117,10 +136,11 @@ main(int argc, char **argv)
 		    "key_decodes=%lu key_cache_hits=%lu", nd, qa, dec, hit);
 	}
 	mlfi_shutdown();
+	stats_stop();
 	sign_lib_close();
 	pkcache_clear();
-	if (cf->milter.pid_file[0] != '\0')
-		unlink(cf->milter.pid_file);
-	conf_free(cf);
+	if (pidf[0] != '\0')
+		unlink(pidf);
+	free(pidf);
 	return r == MI_SUCCESS ? 0 : 1;
 }

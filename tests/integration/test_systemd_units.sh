@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_systemd_units.sh - the systemd units of the daemons pass
-# systemd-analyze verify with no complaint at all (an unknown key is only a
-# warning to systemd, so any output fails the check), point at the programs
+# systemd-analyze verify with no complaint at all about them (an unknown key
+# is only a warning to systemd, so any output fails the check), point at the programs
 # this build made, and keep their sandboxing settings.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 h_init systemd_units
@@ -19,7 +19,10 @@ for p in milter policyd tracker; do
 	ln -sf "$H_BUILDDIR/${bin[$p]}" "$H_TMP/sbin/relay-$p"
 	sed -e "s|@sbindir@|$H_TMP/sbin|g" -e "s|@sysconfdir@|/etc|g" "$tpl" \
 	    >"$H_TMP/relay-$p.service"
-	out=$(systemd-analyze verify --man=no "$H_TMP/relay-$p.service" 2>&1)
+	# verify loads the system's units too: their complaints (a package's
+	# obsolete setting, say) are not ours to fail on.
+	out=$(systemd-analyze verify --man=no "$H_TMP/relay-$p.service" 2>&1 |
+	    grep -vE '^/(lib|usr/lib|etc|run)/systemd/[^:]+:[0-9]+: ')
 	h_is "relay-$p.service: systemd-analyze verify is silent" "$out" ""
 	u=$(cat "$H_TMP/relay-$p.service")
 	for k in NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes \
@@ -28,12 +31,14 @@ for p in milter policyd tracker; do
 		h_check "relay-$p.service: $k" grep -qxF "$k" <<<"$u"
 	done
 	# relay-policyd and relay-tracker reload relay.conf on SIGHUP; to
-	# libmilter SIGHUP means stop, so relay-milter's unit must not send it.
+	# libmilter SIGHUP means stop, so relay-milter reloads on SIGUSR1.
 	if [[ $p != milter ]]; then
 		h_check "relay-$p.service reloads with SIGHUP" \
 		    grep -qxF 'ExecReload=/bin/kill -HUP $MAINPID' <<<"$u"
 	else
-		h_check_not "relay-$p.service has no ExecReload" grep -q '^ExecReload' <<<"$u"
+		h_check "relay-$p.service reloads with SIGUSR1" \
+		    grep -qxF 'ExecReload=/bin/kill -USR1 $MAINPID' <<<"$u"
+		h_check_not "relay-$p.service never sends SIGHUP" grep -q -- '-HUP' <<<"$u"
 	fi
 done
 

@@ -1,0 +1,126 @@
+/*
+ * NAME
+ *	reload - relay-milter reloads relay.conf on SIGUSR1
+ * DESCRIPTION
+ *	See reload.h. What a reload changes: every key read per session
+ *	(redis.*, dkim.ed25519, unsubscribe.*, milter.record_ttl,
+ *	tracker.status_ttl, testing.clock_offset) for sessions that start
+ *	after it. What it cannot: the socket, the libmilter timeout, the
+ *	TCP options, the user, the pid file and the key cache's lifetime.
+ * SEE ALSO
+ *	mlfi.c (mlfi_reload), relay-milter(8)
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "mlfi.h"
+#include "reload.h"
+
+static const char *conf_path;
+
+static int
+differ(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") != 0;
+}
+
+static void
+add(char *buf, size_t len, const char *key)
+{
+	size_t	 n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s%s", n > 0 ? "," : "", key);
+}
+
+void
+reload_restart_keys(const struct relay_conf *o, const struct relay_conf *n,
+    char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (differ(o->milter.socket, n->milter.socket))
+		add(buf, len, "milter.socket");
+	if (o->milter.timeout_s != n->milter.timeout_s)
+		add(buf, len, "milter.timeout");
+	if (o->milter.tcp_quickack != n->milter.tcp_quickack)
+		add(buf, len, "milter.tcp_quickack");
+	if (differ(o->milter.pid_file, n->milter.pid_file))
+		add(buf, len, "milter.pid_file");
+	if (differ(o->daemon.user, n->daemon.user))
+		add(buf, len, "daemon.user");
+	if (differ(o->daemon.group, n->daemon.group))
+		add(buf, len, "daemon.group");
+	if (o->dkim.key_cache_s != n->dkim.key_cache_s)
+		add(buf, len, "dkim.key_cache");
+}
+
+static void
+reload(void)
+{
+	struct relay_conf *nc;
+	struct logkv	 kv;
+	char		 err[4096], restart[256];
+
+	if (conf_load(conf_path, &nc, err, sizeof(err)) < 0) {
+		logkv_init(&kv, NULL);
+		logkv_str(&kv, "reload", "failed");
+		logkv_str(&kv, "errors", err);	/* escaped: one line */
+		logkv_emit(&kv, LOG_ERR);
+		return;
+	}
+	reload_restart_keys(mlfi_conf(), nc, restart, sizeof(restart));
+	clock_set_offset(nc->testing.clock_offset_s);
+	mlfi_reload(nc);
+	logkv_init(&kv, NULL);
+	logkv_str(&kv, "reload", "ok");
+	logkv_int(&kv, "ed25519", nc->dkim.ed25519);
+	logkv_int(&kv, "clock_offset", nc->testing.clock_offset_s);
+	if (restart[0] != '\0')
+		logkv_str(&kv, "restart_needed", restart);
+	logkv_emit(&kv, restart[0] != '\0' ? LOG_WARNING : LOG_INFO);
+}
+
+static void *
+waiter(void *arg)
+{
+	sigset_t	*set = arg;
+	int		 sig;
+
+	for (;;)
+		if (sigwait(set, &sig) == 0 && sig == SIGUSR1)
+			reload();
+	return NULL;
+}
+
+int
+reload_start(const char *path)
+{
+	static sigset_t	 set;
+	sigset_t	 all;
+	pthread_t	 t;
+
+	conf_path = path;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	/*
+	 * libmilter's signal thread, made in smfi_main(), waits for SIGHUP,
+	 * SIGTERM and SIGINT, which it blocks in the threads made after it;
+	 * a thread made before (this one, the metrics server) must block
+	 * them too, or a SIGTERM delivered to it kills the process instead
+	 * of stopping libmilter cleanly.
+	 */
+	all = set;
+	sigaddset(&all, SIGHUP);
+	sigaddset(&all, SIGTERM);
+	sigaddset(&all, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &all, NULL) != 0 ||
+	    pthread_create(&t, NULL, waiter, &set) != 0)
+		return -1;
+	pthread_detach(t);
+	return 0;
+}

@@ -1,0 +1,99 @@
+#!/bin/bash
+# test_milter_reload.sh - relay-milter reloads relay.conf on SIGUSR1
+# (libmilter takes SIGHUP as stop): a changed key applies to the next
+# session without a restart; a bad file keeps the old config and logs
+# file:line; a key read only at start is named in the log; new Redis
+# settings apply (pooled connections are dropped). Through the private
+# Postfix, as in test_milter_enroll.sh.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init milter_reload
+h_need_root
+h_need redis-server postfix swaks dovecot openssl
+[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+
+h_start_redis
+h_start_sink --crlf
+MPORT=$(h_port)
+FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+FX_DKIM='ed25519 = true;'
+fx_conf
+fx_member alice
+fx_domain alice.test alice
+
+h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
+h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+PID=$(h_daemon_pid milter)
+
+FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
+  -o milter_default_action=tempfail
+  -o milter_mail_macros={auth_authen}
+  -o milter_end_of_data_macros=i
+  -o local_header_rewrite_clients="
+fx_passwd alice key-alice
+fx_start_submission
+FX_USER=alice FX_PASS=key-alice
+
+sunk() { h_wait_for 20 h_sink_find "^Subject: $1.?\$" >/dev/null && h_sink_find "^Subject: $1.?\$" | head -1; }
+# reloaded N - the milter logged its Nth reload line
+reloaded() { h_wait_for 5 bash -c "(( \$(grep -c 'reload=' '$H_LOG/milter.log') >= $1 ))"; }
+nsig() { grep -c '^DKIM-Signature:' "$1"; }
+
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-before' 2>&1)
+h_like "before: accepted" "$out" '<-  250 2\.0\.0 Ok: queued as'
+f=$(sunk r-before)
+h_is "before: rsa and ed25519 signatures" "$(nsig "$f")" 2
+
+# dkim.ed25519 = false, SIGUSR1: the next session signs with rsa only.
+FX_DKIM='ed25519 = false;'
+fx_conf
+kill -USR1 "$PID"
+h_check "reload logged" reloaded 1
+h_like "... as ok with the new value" "$(grep 'reload=' "$H_LOG/milter.log" | tail -1)" 'reload=ok ed25519=0'
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-after' 2>&1)
+h_like "after: accepted" "$out" '<-  250 2\.0\.0 Ok: queued as'
+f=$(sunk r-after)
+h_is "after: one signature (rsa only)" "$(nsig "$f")" 1
+h_like "... rsa-sha256" "$(grep '^DKIM-Signature:' "$f")" 'a=rsa-sha256'
+h_is "same process" "$(h_daemon_pid milter)" "$PID"
+h_check "still running" kill -0 "$PID"
+
+# A typo: the old config stays (rsa only), the log names file:line.
+cp "$FX_CONF" "$H_TMP/good.conf"
+sed -i 's/^dkim: {.*/dkim: { ed25519 = flase; };/' "$FX_CONF"
+line=$(grep -n '^dkim:' "$FX_CONF" | cut -d: -f1)
+kill -USR1 "$PID"
+h_check "bad file: reload logged" reloaded 2
+h_like "... as failed, with file:line" "$(grep 'reload=' "$H_LOG/milter.log" | tail -1)" \
+    "reload=failed errors=.*relay\\.conf:$line"
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-bad' 2>&1)
+h_like "bad file: mail still flows" "$out" '<-  250 2\.0\.0 Ok: queued as'
+f=$(sunk r-bad)
+h_is "... under the old config (rsa only)" "$(nsig "$f")" 1
+h_check "... same process, still running" kill -0 "$PID"
+
+# A key read only at start: applied keys apply, the log says what needs a restart.
+cp "$H_TMP/good.conf" "$FX_CONF"
+sed -i "s/^milter: {.*/milter: { socket = \"inet:$(h_port)@127.0.0.1\"; };/" "$FX_CONF"
+kill -USR1 "$PID"
+h_check "socket changed: reload logged" reloaded 3
+h_like "... names milter.socket as needing a restart" \
+    "$(grep 'reload=' "$H_LOG/milter.log" | tail -1)" 'reload=ok .*restart_needed=milter.socket'
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-sock' 2>&1)
+h_like "... still serving the old socket" "$out" '<-  250 2\.0\.0 Ok: queued as'
+
+# New Redis settings: a socket where no Redis is, then the right one back.
+cp "$H_TMP/good.conf" "$FX_CONF"
+sed -i "s|socket = \"$REDIS_SOCK\"|socket = \"$H_TMP/no-redis.sock\"|" "$FX_CONF"
+kill -USR1 "$PID"
+h_check "redis moved: reload logged" reloaded 4
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-noredis' 2>&1)
+h_like "... the next session uses it: 451 4.4.2" "$out" '<\*\* 451 4\.4\.2 '
+cp "$H_TMP/good.conf" "$FX_CONF"
+kill -USR1 "$PID"
+h_check "redis back: reload logged" reloaded 5
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-back' 2>&1)
+h_like "... mail flows again" "$out" '<-  250 2\.0\.0 Ok: queued as'
+h_is "one process throughout" "$(h_daemon_pid milter)" "$PID"
+h_check "... alive" kill -0 "$PID"
+h_done
