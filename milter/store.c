@@ -171,6 +171,48 @@ done(struct rconn *rc, redisReply *r, const char **why)
 	return 0;
 }
 
+#define STORE_NOSCRIPT	1	/* pipeline: a script must be loaded again */
+
+/*
+ * pipeline - milter_record.lua, milter_msgid.lua (mkeys not NULL) and the
+ * queue id SET in one pipeline; 0, STORE_ETEMP or STORE_NOSCRIPT.
+ */
+static int
+pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
+    const char **mkeys, const char **margs, const char **setv,
+    const char **why)
+{
+	redisReply	*r;
+	int		 i, n = 0, want = mkeys != NULL ? 3 : 2;
+	int		 err = 0, noscript = 0;
+
+	if (rscript_append(rc, rscript_get("milter_record"), 3, keys, nargs,
+	    args) == 0)
+		n++;
+	if (n == 1 && mkeys != NULL && rscript_append(rc,
+	    rscript_get("milter_msgid"), 1, mkeys, 2, margs) == 0)
+		n++;
+	if (n == want - 1 && rconn_append(rc, 5, setv, NULL) == RCONN_OK)
+		n++;
+	for (i = 0; i < n; i++) {	/* read every reply: the pipeline drains */
+		if ((r = rconn_reply(rc)) == NULL) {
+			*why = rconn_errstr(rc);
+			return STORE_ETEMP;
+		}
+		if (r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "NOSCRIPT", 8) == 0)
+			noscript = 1;
+		else if (r->type == REDIS_REPLY_ERROR && !err++)
+			rconn_seterr(rc, r->str);
+		freeReplyObject(r);
+	}
+	if (n < want || err) {
+		*why = rconn_errstr(rc);
+		return STORE_ETEMP;
+	}
+	return noscript ? STORE_NOSCRIPT : 0;
+}
+
 int
 store_record(struct rconn *rc, const struct relay_conf *cf,
     const struct store_record *m, const char **why)
@@ -183,8 +225,8 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	const char	*margs[2] = { hq, ttl };
 	const char	*setv[5] = { "SET", kqid, m->handle, "EX", rttl };
 	const char	**args;
-	redisReply	*r;
 	size_t		 i;
+	int		 e, msgid;
 
 	if (rkey(kmsg, sizeof(kmsg), RKEY_MSG, m->handle, m->qid) < 0 ||
 	    rkey(kinf, sizeof(kinf), RKEY_INFLIGHT, m->handle, NULL) < 0 ||
@@ -207,16 +249,26 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	args[5] = m->message_id;
 	for (i = 0; i < m->nrcpt; i++)
 		args[6 + i] = m->rcpts[i];
-	/* The queue id -> member record last: the tracker keys on it. */
-	r = rscript_call(rc, rscript_get("milter_record"), 3, keys,
-	    (int)(6 + m->nrcpt), args);
+	/*
+	 * One pipeline, handed to the kernel in one write: a milter killed
+	 * at end of data leaves the record and its queue id index (last: the
+	 * tracker keys on it) both or neither, so the tracker can close the
+	 * record of a message Postfix then refused. After SCRIPT FLUSH (a
+	 * NOSCRIPT reply) the same writes go one by one, with reloading.
+	 */
+	msgid = m->message_id[0] != '\0' &&
+	    rkey(kmid, sizeof(kmid), RKEY_MSGID, m->message_id, NULL) > 0;
+	e = pipeline(rc, keys, (int)(6 + m->nrcpt), args, msgid ? mkeys : NULL,
+	    margs, setv, why);
+	if (e == STORE_NOSCRIPT) {
+		e = done(rc, rscript_call(rc, rscript_get("milter_record"), 3,
+		    keys, (int)(6 + m->nrcpt), args), why);
+		if (e == 0 && msgid)
+			e = done(rc, rscript_call(rc, rscript_get("milter_msgid"),
+			    1, mkeys, 2, margs), why);
+		if (e == 0)
+			e = done(rc, rconn_cmdargv(rc, 5, setv, NULL), why);
+	}
 	free(args);
-	if (done(rc, r, why) != 0)
-		return STORE_ETEMP;
-	if (m->message_id[0] != '\0' &&
-	    rkey(kmid, sizeof(kmid), RKEY_MSGID, m->message_id, NULL) > 0 &&
-	    done(rc, rscript_call(rc, rscript_get("milter_msgid"), 1, mkeys,
-	    2, margs), why) != 0)
-		return STORE_ETEMP;
-	return done(rc, rconn_cmdargv(rc, 5, setv, NULL), why);
+	return e;
 }

@@ -309,7 +309,14 @@ maillog_parse(const char *line, size_t len, struct maillog_event *ev)
 		ev->kind = qmgr_from(&c, ev);
 	else if ((size_t)(c.end - c.p) == 7 && starts(&c, "removed"))
 		ev->kind = MAILLOG_REMOVED;
-	else
+	else if (starts(&c, "reject: END-OF-MESSAGE ") ||
+	    starts(&c, "milter-reject: END-OF-MESSAGE ") ||
+	    starts(&c, "milter-discard: END-OF-MESSAGE ")) {
+		/* refused at end of data: the message was never queued */
+		(void)copy(ev->reply, sizeof(ev->reply), c.p,
+		    (size_t)(c.end - c.p));
+		ev->kind = MAILLOG_REJECTED;
+	} else
 		ev->kind = MAILLOG_OTHER;
 	return ev->kind;
 }
@@ -334,6 +341,7 @@ maillog_kind_name(enum maillog_kind k)
 	case MAILLOG_DELIVERY:	return "delivery";
 	case MAILLOG_QUEUED:	return "queued";
 	case MAILLOG_REMOVED:	return "removed";
+	case MAILLOG_REJECTED:	return "rejected";
 	case MAILLOG_EXPIRED:	return "expired";
 	default:		return "unknown";
 	}

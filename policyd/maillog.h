@@ -13,8 +13,11 @@
  *	"QID: to=<ADDR>, [orig_to=<ADDR>,] relay=..., ..., dsn=X.Y.Z,
  *	status=WORD (TEXT)". Qmgr's "QID: from=<..>, size=.." (queue
  *	active), "QID: removed" (also from postsuper) and "QID: from=<..>,
- *	status=expired|force-expired, returned to sender" are the other
- *	lines the tracker acts on. Every other line of a Postfix program is
+ *	status=expired|force-expired, returned to sender" and the end of
+ *	data refusals "QID: reject|milter-reject|milter-discard:
+ *	END-OF-MESSAGE from ..." (smtpd or cleanup: the message got a queue
+ *	id and maybe a relay-milter record, but was never queued, so no
+ *	"removed" follows) are the other lines the tracker acts on. Every other line of a Postfix program is
  *	MAILLOG_OTHER; a line that is not a Postfix log line at all is
  *	MAILLOG_UNKNOWN. Nothing is fatal.
  *
@@ -45,7 +48,8 @@ enum maillog_kind {
 	MAILLOG_DELIVERY,	/* a delivery agent's to=... status=... */
 	MAILLOG_QUEUED,		/* qmgr: from=<..>, size=.., nrcpt=.. */
 	MAILLOG_REMOVED,	/* qmgr or postsuper: removed */
-	MAILLOG_EXPIRED		/* qmgr: status=expired / force-expired */
+	MAILLOG_EXPIRED,	/* qmgr: status=expired / force-expired */
+	MAILLOG_REJECTED	/* smtpd or cleanup: refused at end of data */
 };
 
 enum maillog_status {

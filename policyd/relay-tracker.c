@@ -193,6 +193,7 @@ fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
 		switch (maillog_parse(line, len, ev)) {
 		case MAILLOG_DELIVERY:
 		case MAILLOG_REMOVED:
+		case MAILLOG_REJECTED:
 		case MAILLOG_EXPIRED:
 			t->n.events++;
 			(*nitems)++;

@@ -44,6 +44,7 @@ UNIT_TESTS += tests/unit/test_tracker_follow
 TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_restart.sh \
 	tests/integration/test_tracker_reload.sh \
+	tests/integration/test_tracker_rejected.sh \
 	tests/integration/test_unsub.sh
 INTEGRATION_TESTS += $(TRACKER_IT)
 EXTRA_DIST += $(TRACKER_IT)

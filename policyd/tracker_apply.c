@@ -190,8 +190,12 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 		logkv_str(&kv, "class", bounce_class_name(bounce_classify(ev->dsn)));
 		if (ev->status != MAILLOG_ST_SENT)
 			prio = LOG_INFO;
-	} else if (ev->kind == MAILLOG_EXPIRED)
+	} else if (ev->kind == MAILLOG_EXPIRED) {
 		prio = LOG_INFO;
+	} else if (ev->kind == MAILLOG_REJECTED) {
+		logkv_str(&kv, "reply", ev->reply);
+		prio = LOG_INFO;
+	}
 	if (r->element[1]->type == REDIS_REPLY_STRING && r->element[1]->len) {
 		logkv_str(&kv, "suppressed", r->element[1]->str);
 		t->n.suppressed++;

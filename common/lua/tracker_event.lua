@@ -7,7 +7,7 @@
 -- KEYS[3] relay:{m:H}:suppress  KEYS[4] relay:{m:H}:soft
 -- KEYS[5] relay:{m:H}:outcomes  KEYS[6] relay:{m:H}:member
 -- KEYS[7] relay:{m:H}:inflight  KEYS[8] relay:{m:H}:recent
--- ARGV: 1 kind (delivery|removed|expired)  2 event id  3 now  4 status ttl
+-- ARGV: 1 kind (delivery|removed|rejected|expired)  2 event id  3 now  4 status ttl
 --       5 window s  6 bucket s  7 min volume  8 warn %  9 suspend %
 --       10 window label  11 queue id
 --   delivery only: 12 recipient  13 status  14 dsn  15 class  16 reply
@@ -23,10 +23,16 @@ local window, bs = tonumber(ARGV[5]), tonumber(ARGV[6])
 local minvol, warn, susp = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local label, qid = ARGV[10], ARGV[11]
 
-if kind == 'removed' then
+if kind == 'removed' or kind == 'rejected' then
+  -- rejected: refused at end of data (e.g. relay-milter died after it
+  -- wrote the record, so Postfix tempfailed the message), never queued;
+  -- not an outcome of the member's sending, so not counted
   redis.call('ZREM', KEYS[7], qid)
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - ttl)
   if redis.call('EXISTS', KEYS[1]) == 1 then
+    if kind == 'rejected' then
+      redis.call('HSETNX', KEYS[1], 'rejected', now)
+    end
     redis.call('HSETNX', KEYS[1], 'final', now)
   end
   return {1, '', 0, 0, 0, 0, 0, ''}

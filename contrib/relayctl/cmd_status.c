@@ -40,11 +40,12 @@ msg_json(struct ctl *c, const char *h, const char *qid)
 	}
 #define S(f)	(json_string_value(json_object_get(m, f)) ? \
 		    json_string_value(json_object_get(m, f)) : "")
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "queue_id", qid,
-	    "member", h, "domain", S("domain"), "sender", S("sender"),
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "queue_id",
+	    qid, "member", h, "domain", S("domain"), "sender", S("sender"),
 	    "message_id", S("message_id"), "accepted",
 	    (json_int_t)atoll(S("accepted")), "final",
-	    (json_int_t)atoll(S("final")));
+	    (json_int_t)atoll(S("final")), "rejected",
+	    (json_int_t)atoll(S("rejected")));
 	rc = json_loads(S("rcpts"), 0, NULL);
 #undef S
 	rs = json_array();
@@ -109,6 +110,10 @@ print_msg(json_t *o)
 	    ctl_time(json_integer_value(json_object_get(o, "accepted"))));
 	printf("final      %s\n", ctl_time(json_integer_value(
 	    json_object_get(o, "final"))));
+	if (json_integer_value(json_object_get(o, "rejected")) > 0)
+		printf("rejected   %s (refused at end of data, never queued)\n",
+		    ctl_time(json_integer_value(json_object_get(o,
+		    "rejected"))));
 	json_array_foreach(json_object_get(o, "recipients"), i, r) {
 		printf("  %-40s %-9s", json_string_value(json_object_get(r,
 		    "address")), json_string_value(json_object_get(r,

@@ -3,7 +3,8 @@
 # (libmilter takes SIGHUP as stop): a changed key applies to the next
 # session without a restart; a bad file keeps the old config and logs
 # file:line; a key read only at start is named in the log; new Redis
-# settings apply (pooled connections are dropped). Through the private
+# settings apply (pooled connections are dropped); after SCRIPT FLUSH the
+# end-of-data record is still written. Through the private
 # Postfix, as in test_milter_enroll.sh.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
@@ -94,6 +95,16 @@ kill -USR1 "$PID"
 h_check "redis back: reload logged" reloaded 5
 out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-back' 2>&1)
 h_like "... mail flows again" "$out" '<-  250 2\.0\.0 Ok: queued as'
+
+# SCRIPT FLUSH (say, a failover to a replica that never loaded them): the
+# end-of-data pipeline meets NOSCRIPT, loads the scripts again and writes
+# the record and its queue id index one by one.
+h_redis_cli SCRIPT FLUSH >/dev/null
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-flush' 2>&1)
+h_like "after SCRIPT FLUSH: accepted" "$out" '<-  250 2\.0\.0 Ok: queued as'
+qid=$(sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$out" | head -1)
+h_is "... its queue id index written" "$(h_redis_cli GET "relay:{q:$qid}:qid")" alice
+h_is "... and its record" "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" sender)" a@alice.test
 h_is "one process throughout" "$(h_daemon_pid milter)" "$PID"
 h_check "... alive" kill -0 "$PID"
 h_done

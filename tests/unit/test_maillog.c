@@ -200,6 +200,32 @@ qmgr_lines(void **state)
 	    "returned to sender"), MAILLOG_EXPIRED);
 	assert_int_equal(parse("Nov 22 11:57:25 relay postfix-e2e/qmgr[12296]: "
 	    "4jXSHT0JjDz1bbDw: removed extra"), MAILLOG_OTHER);
+	/* refused at end of data, never queued (sample-maillog.txt) */
+	assert_int_equal(parse("Nov 22 11:57:26 relay postfix-e2e/cleanup[12346]"
+	    ": 4jXSHV558fz1bZpH: milter-reject: END-OF-MESSAGE from localhost"
+	    "[127.0.0.1]: 4.7.1 Service unavailable - try again later; "
+	    "from=<s@member.example> to=<ok@dest.example> proto=ESMTP "
+	    "helo=<vm>"), MAILLOG_REJECTED);
+	assert_string_equal(ev.qid, "4jXSHV558fz1bZpH");
+	assert_true(strncmp(ev.reply, "from localhost[127.0.0.1]: 4.7.1 ", 33)
+	    == 0);
+	assert_string_equal(maillog_kind_name(ev.kind), "rejected");
+	assert_int_equal(parse("Nov 22 11:57:26 relay postfix-e2e/submission/"
+	    "smtpd[12304]: 4jXSHV4QCMz1bbDQ: reject: END-OF-MESSAGE from "
+	    "localhost[127.0.0.1]: 521 5.7.1 <END-OF-MESSAGE>: End-of-data "
+	    "rejected: Member suspended; from=<pol521@member.example> "
+	    "to=<ok@dest.example> proto=ESMTP helo=<vm>"), MAILLOG_REJECTED);
+	assert_int_equal(parse("Nov 22 11:57:26 r postfix/cleanup[1]: "
+	    "4jXSHV558fz1bZpH: milter-discard: END-OF-MESSAGE from l[1]: "
+	    "milter triggers DISCARD action; from=<a@b.example>"),
+	    MAILLOG_REJECTED);
+	/* a refusal before the queue id (RCPT) or at another stage is not */
+	assert_int_equal(parse("Nov 22 11:57:26 r postfix/cleanup[1]: "
+	    "4jXSHV558fz1bZpH: milter-reject: RCPT from l[1]: 5.7.1 x"),
+	    MAILLOG_OTHER);
+	assert_int_equal(parse("Nov 22 11:57:26 r postfix/cleanup[1]: "
+	    "4jXSHV558fz1bZpH: milter-hold: END-OF-MESSAGE from l[1]: x"),
+	    MAILLOG_OTHER);
 }
 
 static void

@@ -1,0 +1,57 @@
+#!/bin/bash
+# test_tracker_rejected.sh - a message refused at end of data after
+# relay-milter recorded it (the milter died between its Redis write and its
+# answer, so Postfix tempfailed it; or another milter or policy refused it)
+# is never queued, so no "removed" line follows. relay-tracker reads the
+# refusal itself (cleanup's milter-reject / smtpd's reject at
+# END-OF-MESSAGE): the queue id leaves the member's inflight set (it no
+# longer counts against the queue cap), the record is final and marked
+# rejected, and nothing is counted as sent or bounced. The log is written
+# by the test in Postfix's format (sample-maillog.txt); no Postfix runs.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init tracker_rejected
+h_need redis-server
+TRACKER=$H_BUILDDIR/policyd/relay-tracker
+CTL=$H_BUILDDIR/contrib/relayctl/relayctl
+[[ -x $TRACKER && -x $CTL ]] || h_bail "build policyd/relay-tracker and relayctl first"
+
+h_start_redis
+LOG=$H_TMP/maillog
+: >"$LOG"
+FX_TRACKER="maillog = \"$LOG\"; node = \"t\"; poll_ms = 50;"
+fx_conf
+fx_member mia
+fx_message mia 4jREJ0000001 a@mia.test x@rcpt.test,y@rcpt.test '<rej1@mia.test>'
+fx_message mia 4jREJ0000002 a@mia.test z@rcpt.test '<rej2@mia.test>'
+fx_message mia 4jREJ0000003 a@mia.test w@rcpt.test '<rej3@mia.test>'
+fx_message mia 4jREJ0000004 a@mia.test v@rcpt.test '<ok4@mia.test>'
+h_is "four messages in flight" "$(h_redis_cli ZCARD 'relay:{m:mia}:inflight')" 4
+
+h_start_daemon tracker "$TRACKER" -f -c "$FX_CONF"
+TLOG=$H_LOG/tracker.log
+h_wait_log 'tracker: following' 10 "$TLOG" >/dev/null || h_bail "tracker did not start"
+
+ts=$(date '+%b %e %H:%M:%S')
+cat >>"$LOG" <<EOT
+$ts relay postfix-pf/cleanup[101]: 4jREJ0000001: message-id=<rej1@mia.test>
+$ts relay postfix-pf/cleanup[101]: 4jREJ0000001: milter-reject: END-OF-MESSAGE from localhost[127.0.0.1]: 4.7.1 Service unavailable - try again later; from=<a@mia.test> to=<x@rcpt.test> proto=ESMTP helo=<vm>
+$ts relay postfix-pf/submission/smtpd[102]: 4jREJ0000002: reject: END-OF-MESSAGE from localhost[127.0.0.1]: 521 5.7.1 <END-OF-MESSAGE>: End-of-data rejected: Member suspended; from=<a@mia.test> to=<z@rcpt.test> proto=ESMTP helo=<vm>
+$ts relay postfix-pf/cleanup[101]: 4jREJ0000003: milter-reject: RCPT from localhost[127.0.0.1]: 5.7.1 one recipient only; from=<a@mia.test> to=<w@rcpt.test> proto=ESMTP helo=<vm>
+$ts relay postfix-pf/qmgr[103]: 4jREJ0000004: from=<a@mia.test>, size=400, nrcpt=1 (queue active)
+EOT
+h_check "both refusals applied" h_wait_for 10 bash -c \
+    "[[ \$(redis-cli -s '$REDIS_SOCK' ZCARD 'relay:{m:mia}:inflight') == 2 ]]"
+h_is "the refused ones left inflight; a recipient refusal and a queued message did not" \
+    "$(h_redis_cli ZRANGE 'relay:{m:mia}:inflight' 0 -1 | tr '\n' ' ')" "4jREJ0000003 4jREJ0000004 "
+h_check "milter-reject: the record is final" test -n "$(h_redis_cli HGET 'relay:{m:mia}:msg:4jREJ0000001' final)"
+h_check "... and marked rejected" test -n "$(h_redis_cli HGET 'relay:{m:mia}:msg:4jREJ0000001' rejected)"
+h_check "smtpd reject: marked rejected" test -n "$(h_redis_cli HGET 'relay:{m:mia}:msg:4jREJ0000002' rejected)"
+h_is "RCPT-stage refusal: not final" "$(h_redis_cli HGET 'relay:{m:mia}:msg:4jREJ0000003' final)" ""
+h_is "nothing counted as an outcome" "$(h_redis_cli HLEN 'relay:{m:mia}:outcomes')" 0
+h_like "the tracker logged the event" "$(grep 4jREJ0000001 "$TLOG")" 'event=rejected member=mia'
+out=$("$CTL" -c "$FX_CONF" status 4jREJ0000001 2>&1)
+h_like "relayctl status shows it was refused at end of data" "$out" 'rejected .*never queued'
+out=$("$CTL" -c "$FX_CONF" --json status 4jREJ0000001 2>&1)
+h_like "... and in JSON" "$out" '"rejected": [1-9][0-9]+'
+h_done
