@@ -69,8 +69,8 @@ FUZZ_TARGETS += from
 endif
 
 # Benchmark (not part of make check): make bench-milter
-EXTRA_DIST += tests/bench/milter/bench.sh tests/bench/milter/smtpload.py
-bench-milter: milter/relay-milter
+EXTRA_DIST += tests/bench/milter/bench.sh tests/bench/milter/rspamd.sh
+bench-milter: milter/relay-milter tests/integration/smtpload
 	@RELAY_TOP_SRCDIR='$(abs_top_srcdir)' RELAY_TOP_BUILDDIR='$(abs_top_builddir)' \
 	  $(SHELL) $(top_srcdir)/tests/bench/milter/bench.sh
 .PHONY: bench-milter

@@ -38,6 +38,8 @@ struct hdr {
 
 struct msg {
 	int		 active;		/* an authenticated transaction */
+	const char	*failed;	/* a no-reply step failed: say so at EOH/EOM */
+	const char	*why;
 	char		 sender[ADDR_BUFSIZE];
 	char		 domain[ADDR_BUFSIZE];	/* envelope domain */
 	char		**rcpts;
@@ -61,6 +63,7 @@ struct confref {
 
 struct conn {
 	struct confref	*cr;		/* the config this session started with */
+	unsigned long	 nr;		/* SMFIP_NR_* steps Postfix does not await */
 	struct rconn	*rc;
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	struct msg	 m;
@@ -238,16 +241,68 @@ check_domain(struct conn *cn, const char *domain, struct dom_fact *fact,
 	return 0;
 }
 
-static sfsistat
-mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+/* conn_new - the session's state, made at negotiation (or connect) */
+static struct conn *
+conn_new(SMFICTX *ctx)
 {
 	struct conn *cn = xcalloc(1, sizeof(*cn));
 
 	cn->cr = conf_hold();
-
 	stats_conn(1);
 	smfi_setpriv(ctx, cn);
+	return cn;
+}
+
+/*
+ * mlfi_negotiate - the steps whose answer Postfix need not wait for:
+ * connect, each header and each body chunk can never be refused here
+ * (the decisions are at MAIL, RCPT, EOH and EOM), so they cost Postfix
+ * one write instead of a round trip. A failure in such a step is kept and
+ * answered at EOH or EOM. Steps we have no callback for (HELO, DATA,
+ * unknown commands) libmilter leaves out itself.
+ */
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct conn *cn = smfi_getpriv(ctx);
+
+	if (cn == NULL)
+		cn = conn_new(ctx);
+	*pf0 = f0 & SMFIF_ADDHDRS;
+	cn->nr = f1 & (SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_BODY);
+	*pf1 = cn->nr;
+	*pf2 = *pf3 = 0;
 	return SMFIS_CONTINUE;
+}
+
+/* answer - r, or SMFIS_NOREPLY when Postfix does not wait for this step */
+static sfsistat
+answer(const struct conn *cn, unsigned long step, sfsistat r)
+{
+	return cn != NULL && (cn->nr & step) ? SMFIS_NOREPLY : r;
+}
+
+/* defer - a no-reply step failed: remember it for EOH/EOM */
+static sfsistat
+defer(struct conn *cn, unsigned long step, const char *what, const char *why)
+{
+	if (cn != NULL && cn->m.failed == NULL) {
+		cn->m.failed = what;
+		cn->m.why = why;
+	}
+	return answer(cn, step, SMFIS_TEMPFAIL);
+}
+
+static sfsistat
+mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	struct conn *cn = smfi_getpriv(ctx);
+
+	if (cn == NULL)
+		cn = conn_new(ctx);
+	return answer(cn, SMFIP_NR_CONN, SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -329,7 +384,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	struct msg	*m;
 
 	if (cn == NULL || !cn->m.active)
-		return SMFIS_TEMPFAIL;
+		return defer(cn, SMFIP_NR_HDR, "header", "no transaction");
 	m = &cn->m;
 	if (strcasecmp(name, "From") == 0)
 		m->nfrom++;
@@ -350,7 +405,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	m->h[m->nh].name = xstrdup(name);
 	m->h[m->nh].value = xstrdup(value);
 	m->nh++;
-	return SMFIS_CONTINUE;
+	return answer(cn, SMFIP_NR_HDR, SMFIS_CONTINUE);
 }
 
 /* header_from - the one From: address; 0, or a FROM_E* with detail set */
@@ -417,6 +472,8 @@ mlfi_eoh(SMFICTX *ctx)
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_TEMPFAIL;
 	m = &cn->m;
+	if (m->failed != NULL)
+		return tempfail(ctx, cn, "header", m->failed, m->why);
 	if (header_from(m, &fr, &d) != FROM_OK)
 		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED,
 		    fr.addr, d);
@@ -455,10 +512,15 @@ mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	const char	*why;
 
 	if (cn == NULL || cn->m.sg == NULL)
-		return SMFIS_TEMPFAIL;
-	if (sign_body(cn->m.sg, buf, len, &why) != 0)
-		return tempfail(ctx, cn, "body", "dkim sign", why);
-	return SMFIS_CONTINUE;
+		return defer(cn, SMFIP_NR_BODY, "body", "no signer");
+	if (cn->m.failed != NULL)
+		return answer(cn, SMFIP_NR_BODY, SMFIS_TEMPFAIL);
+	if (sign_body(cn->m.sg, buf, len, &why) != 0) {
+		if (!(cn->nr & SMFIP_NR_BODY))
+			return tempfail(ctx, cn, "body", "dkim sign", why);
+		return defer(cn, SMFIP_NR_BODY, "dkim sign", why);
+	}
+	return answer(cn, SMFIP_NR_BODY, SMFIS_CONTINUE);
 }
 
 /* log_accept - the one line for an accepted message */
@@ -492,6 +554,10 @@ mlfi_eom(SMFICTX *ctx)
 	if (cn == NULL || cn->m.sg == NULL)
 		return SMFIS_TEMPFAIL;
 	m = &cn->m;
+	if (m->failed != NULL) {
+		r = tempfail(ctx, cn, "body", m->failed, m->why);
+		goto out;
+	}
 	if (qid[0] == '\0') {
 		r = tempfail(ctx, cn, "eom", "queue id",
 		    "no {i} macro: add it to milter_end_of_data_macros");
@@ -575,6 +641,7 @@ struct smfiDesc mlfi_desc = {
 	.xxfi_eom = mlfi_eom,
 	.xxfi_abort = mlfi_abort,
 	.xxfi_close = mlfi_close,
+	.xxfi_negotiate = mlfi_negotiate,
 };
 
 int

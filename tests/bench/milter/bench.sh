@@ -1,38 +1,78 @@
 #!/bin/bash
 # tests/bench/milter/bench.sh - relay-milter throughput, side by side with
-# Postfix alone and OpenDKIM's milter, in one run (not a timed test).
+# Postfix alone, OpenDKIM's milter and rspamd's milter, in one run (not a
+# timed test).
 #
-# Messages per second end to end: smtpload.py (authenticated, SESSIONS
+# Messages per second end to end: an authenticated load client (SESSIONS
 # sessions) -> private Postfix (submission, Dovecot SASL) -> smtp-sink,
 # counted in Postfix's log (status=sent: delivered to the sink). For each
 # size (2 KB, 20 KB): Postfix alone; OpenDKIM signing rsa-sha256 with the
-# same RSA key; relay-milter rsa; relay-milter rsa + ed25519; each milter
-# over a unix socket and over loopback TCP, and relay-milter over TCP with
-# milter.tcp_quickack off, to show what TCP_NODELAY/TCP_QUICKACK do.
-# Also the milters' CPU per message (utime+stime of the milter process)
-# and relay-milter's peak RSS.
+# same RSA key; rspamd's proxy worker as a milter doing only DKIM signing
+# with that key (rspamd.sh); relay-milter rsa; relay-milter rsa + ed25519;
+# each milter over a unix socket and over loopback TCP, and relay-milter
+# over TCP with milter.tcp_quickack off, to show what TCP_NODELAY and
+# TCP_QUICKACK do. Also each milter's CPU per message (utime+stime of the
+# daemon and its child processes) and peak RSS.
+#
+# Before each row is measured, one message goes to a recipient at
+# keep.test, which Postfix routes (transport_maps) to the harness's
+# storing sink (sinkd.py) instead of smtp-sink; the row fails unless that
+# message carries the signatures the row must add, verified with
+# python3-dkim (dkim_verify.py): none for Postfix alone, rsa-sha256
+# d=DOMAIN s=rs1r for the rsa rows, and also ed25519-sha256 s=rs1e for the
+# rsa+ed25519 rows.
+#
+# The load client is tests/integration/smtpload (C, one thread per session,
+# AUTH PLAIN: Postfix's smtp-source cannot authenticate).
 #
 # Run:  make bench-milter   (or RELAY_TOP_SRCDIR=... RELAY_TOP_BUILDDIR=...
 #       bash tests/bench/milter/bench.sh)
-# Env:  BENCH_N messages per measurement (default 1500), BENCH_SESSIONS (10)
+# Env:  BENCH_N messages per measurement (default 1500), BENCH_SESSIONS (10),
+#       BENCH_SIZES (bytes, default "2048 20480"), BENCH_ONLY (an extended
+#       regex: measure only the rows whose name matches), BENCH_ROUNDS
+#       (default 1: every row is measured once per round, rounds one after
+#       the other, and the table gives the median and the range; on a
+#       shared, busy machine use 3 or more), RSP_WORKERS (rspamd proxy
+#       processes, default one per core).
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
+. "$H_SRCDIR/tests/bench/milter/rspamd.sh"
 h_init milter_bench
 h_need_root
 h_need redis-server postfix dovecot smtp-sink openssl
 [[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+"$H_PYTHON" -c 'import dkim' 2>/dev/null ||
+    h_skip_all "python3-dkim missing (the signature checks need it)"
 N=${BENCH_N:-1500}
 S=${BENCH_SESSIONS:-10}
-LOAD=$H_SRCDIR/tests/bench/milter/smtpload.py
+SIZES=${BENCH_SIZES:-2048 20480}
+ONLY=${BENCH_ONLY:-.}
+ROUNDS=${BENCH_ROUNDS:-1}
+CLOAD=$H_BUILDDIR/tests/integration/smtpload
+[[ -x $CLOAD ]] || h_skip_all "tests/integration/smtpload not built (make bench-milter builds it)"
+CLIENT="smtpload (C, tests/integration/smtpload)"
 
 h_start_redis
-SINKP=$(h_port)
-h_start_daemon smtpsink smtp-sink -u nobody 127.0.0.1:$SINKP 1000
-h_wait_port "$SINKP" 10 || h_bail "smtp-sink did not start"
 fx_conf
 fx_member alice
 fx_domain ed.test alice
 fx_domain rsa.test alice --rsa-only
+install -d -m 0755 "$H_TMP/sock"
+
+# rspamd first: loading its configuration takes tens of seconds
+have_rsp=
+RSPP=
+if [[ -x /usr/bin/rspamd && -d /etc/rspamd ]]; then
+	have_rsp=1
+	RSPP=$(h_port)
+	rsp_launch "$H_TMP/rspamd" "$H_TMP/sock/rsp.sock" "$RSPP" ||
+	    { h_diag "rspamd: no configuration, its rows are left out"; have_rsp=; }
+fi
+
+SINKP=$(h_port)
+h_start_daemon smtpsink smtp-sink -u nobody 127.0.0.1:$SINKP 1000
+h_wait_port "$SINKP" 10 || h_bail "smtp-sink did not start"
+h_start_sink	# keeps the signature-check messages (keep.test)
 
 # relay-milter: unix socket, TCP, TCP without the socket options
 mstart() {	# NAME SOCKET QUICKACK
@@ -40,7 +80,6 @@ mstart() {	# NAME SOCKET QUICKACK
 	fx_conf "$H_TMP/$1.conf"
 	h_start_daemon "$1" "$H_BUILDDIR/milter/relay-milter" -f -c "$H_TMP/$1.conf"
 }
-install -d -m 0755 "$H_TMP/sock"
 MTP=$(h_port)
 MTNP=$(h_port)
 mstart rm_unix "unix:$H_TMP/sock/rm.sock" true
@@ -80,66 +119,211 @@ PF_RELAYHOST="[127.0.0.1]:$SINKP"
 PF_MAIN_EXTRA="milter_default_action = tempfail
 local_header_rewrite_clients =
 default_process_limit = 200
-smtpd_client_connection_count_limit = 0"
+smtpd_client_connection_count_limit = 0
+transport_maps = inline:{ keep.test=smtp:[127.0.0.1]:$SINK_PORT }"
 fx_start_submission
 
-cpu_ticks() {	# utime+stime of a pid, in clock ticks
-	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+if [[ -n $have_rsp ]]; then
+	rsp_wait "$H_TMP/sock/rsp.sock" "$RSPP" 120 || {
+		h_diag "rspamd did not start; its rows are left out:" \
+		    "$(tail -5 "$H_LOG/rspamd.log" "$RSP_LOG" 2>/dev/null)"
+		have_rsp=
+	}
+fi
+
+# load SESSIONS TOTAL SIZE FROM RCPT - one run of the load client; prints
+# "accepted=N failed=N seconds=S" (failed: tempfail, rejected, errors)
+load() {
+	local s=$1 total=$2 size=$3 from=$4 rcpt=$5 out m
+	m=$(((total + s - 1) / s))
+	out=$("$CLOAD" -s "$s" -m "$m" -l "$size" -u alice -p key-alice \
+	    -f "$from" -r "$rcpt" -i bench "127.0.0.1:$SUB_PORT" 2>/dev/null)
+	[[ $out =~ accepted=([0-9]+)\ tempfail=([0-9]+)\ rejected=([0-9]+)\ errors=([0-9]+)\ seconds=([0-9.]+) ]] ||
+	    { echo "accepted=0 failed=$total seconds=0 ($out)"; return; }
+	echo "accepted=${BASH_REMATCH[1]}" \
+	    "failed=$((BASH_REMATCH[2] + BASH_REMATCH[3] + BASH_REMATCH[4]))" \
+	    "seconds=${BASH_REMATCH[5]}"
 }
 
-# measure NAME MILTERS FROM SIZE DAEMON - prints one table row
+# sigcheck NAME FROM WANT - send one message to keep.test and check its
+# signatures: WANT is "none", "rsa" or "rsa+ed25519"
+SIGN=0
+sigcheck() {
+	local name=$1 from=$2 want=$3 dom=${2#*@} rcpt f out
+	SIGN=$((SIGN + 1))
+	rcpt="chk$SIGN@keep.test"
+	out=$(load 1 1 2048 "$from" "$rcpt")
+	[[ $out == accepted=1\ * ]] || { h_diag "$name: check message: $out"; return 1; }
+	h_wait_for 20 h_sink_find "^X-Sink-Rcpt-To: <$rcpt>" >/dev/null ||
+	    { h_diag "$name: check message not stored by the sink"; return 1; }
+	f=$(h_sink_find "^X-Sink-Rcpt-To: <$rcpt>" | head -1)
+	if [[ $want == none ]]; then
+		grep -qi '^DKIM-Signature:' "$f" &&
+		    { h_diag "$name: signed, but nothing should sign"; return 1; }
+		return 0
+	fi
+	out=$("$H_PYTHON" "$H_LIBDIR/dkim_verify.py" \
+	    --expect "$([[ $want == rsa ]] && echo 1 || echo 2)" \
+	    --key "rs1r._domainkey.$dom=$(fx_dkim_txt "$dom" rsa)" \
+	    --key "rs1e._domainkey.$dom=$(fx_dkim_txt "$dom" ed25519)" <"$f" 2>&1) ||
+	    { h_diag "$name: DKIM check failed: $out"; return 1; }
+	[[ $out == *"pass a=rsa-sha256 d=$dom s=rs1r"* ]] ||
+	    { h_diag "$name: no rsa-sha256 d=$dom s=rs1r signature: $out"; return 1; }
+	[[ $want == rsa || $out == *"pass a=ed25519-sha256 d=$dom s=rs1e"* ]] ||
+	    { h_diag "$name: no ed25519-sha256 signature: $out"; return 1; }
+	grep -qi '^DKIM-Signature:.*c=relaxed/relaxed' "$f" ||
+	    { h_diag "$name: not relaxed/relaxed: $(grep -i -A1 '^DKIM-Signature' "$f")"; return 1; }
+	SIGSEEN[$name]=${out//$'\n'/; }
+}
+
+# the daemon and its children (rspamd's workers): "PID PID..."
+tree() {
+	local p=$1
+	[[ -n $p ]] || return 0
+	echo "$p $(pgrep -P "$p" | tr '\n' ' ')"
+}
+
+cpu_ticks() {	# utime+stime of a daemon and its children, in clock ticks
+	local p t=0
+	for p in $(tree "$1"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+
+peak_rss() {	# VmHWM of a daemon, then of each child ("A+B+C"), in kB
+	local p out=
+	for p in $(tree "$1"); do
+		out+=${out:++}$(awk '/VmHWM/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+	done
+	echo "$out"
+}
+
+# measure NAME MILTERS FROM SIZE DAEMON WANT - one measurement of a row;
+# the results go to RATES, CPUMS, ACC, FAIL (keyed NAME/SIZE, one word per
+# round) and a progress line to stdout
 measure() {
-	local name=$1 milters=$2 from=$3 size=$4 daemon=$5 pid= c0=0 c1 t0 t1
-	local base out rate ms=- want
+	local name=$1 milters=$2 from=$3 size=$4 daemon=$5 want=$6 pid='' c0=0 c1
+	local t0 t1 base out rate ms=- acc
+	[[ $name =~ $ONLY ]] || return 0
 	h_pf_set "smtpd_milters = $milters"
 	h_pf_reload
 	sleep 2
-	# warm-up (also checks the path works)
-	out=$(/usr/bin/python3 "$LOAD" "127.0.0.1:$SUB_PORT" alice key-alice \
-	    "$from" r@sink.test 2 40 "$size")
-	[[ $out == *"failed=0"* ]] || { h_diag "$name: warm-up: $out"; return 1; }
-	h_wait_log_count 'status=sent' $(($(h_log_count 'status=sent'))) 1 >/dev/null
+	base=$(h_log_count 'status=sent')
+	# the path works and signs as it should
+	[[ -n ${ROWSEEN[$name/$size]:-} ]] || { ROWSEEN[$name/$size]=1; ROWS+=("$name/$size"); }
+	if ! sigcheck "$name" "$from" "$want"; then
+		h_diag "round $round: $name, $((size / 1024)) KB: signature check failed"
+		BAD+=("$name/$size")
+		return 1
+	fi
+	# warm-up
+	out=$(load 2 40 "$size" "$from" r@sink.test)
+	[[ $out == *" failed=0 "* ]] || h_diag "$name: warm-up: $out"
+	acc=${out#accepted=}
+	h_wait_log_count 'status=sent' $((base + 1 + ${acc%% *})) 60 >/dev/null
 	sleep 1
 	base=$(h_log_count 'status=sent')
 	[[ -n $daemon ]] && pid=$(h_daemon_pid "$daemon") && c0=$(cpu_ticks "$pid")
-	want=$((base + N))
 	t0=$(date +%s.%N)
-	out=$(/usr/bin/python3 "$LOAD" "127.0.0.1:$SUB_PORT" alice key-alice \
-	    "$from" r@sink.test "$S" "$N" "$size")
-	h_wait_log_count 'status=sent' "$want" 180 >/dev/null ||
-	    h_diag "$name: only $(($(h_log_count 'status=sent') - base)) of $N delivered"
+	out=$(load "$S" "$N" "$size" "$from" r@sink.test)
+	acc=${out#accepted=}
+	acc=${acc%% *}
+	h_wait_log_count 'status=sent' $((base + acc)) 180 >/dev/null ||
+	    h_diag "$name: only $(($(h_log_count 'status=sent') - base)) of $acc delivered"
 	t1=$(date +%s.%N)
-	rate=$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+	rate=$(awk -v n="$acc" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 	if [[ -n $pid ]]; then
 		c1=$(cpu_ticks "$pid")
-		ms=$(awk -v a="$c0" -v b="$c1" -v n="$N" -v hz="$(getconf CLK_TCK)" \
-		    'BEGIN { printf "%.2f", (b - a) * 1000 / hz / n }')
+		ms=$(awk -v a="$c0" -v b="$c1" -v n="$acc" -v hz="$(getconf CLK_TCK)" \
+		    'BEGIN { printf "%.2f", n ? (b - a) * 1000 / hz / n : 0 }')
 	fi
-	printf '| %-34s | %5s | %7s | %6s | %s |\n' "$name" "$((size / 1024)) KB" \
-	    "$rate" "$ms" "${out%% seconds=*}"
-	RATE[$name/$size]=$rate
+	h_diag "round $round: $name, $((size / 1024)) KB: $rate msg/s, $ms ms CPU/msg, ${out%% seconds=*}"
+	RATES[$name/$size]+=" $rate"
+	CPUMS[$name/$size]+=" $ms"
+	out=${out#*failed=}
+	ACC[$name/$size]=$((${ACC[$name/$size]:-0} + acc))
+	FAIL[$name/$size]=$((${FAIL[$name/$size]:-0} + ${out%% *}))
 }
 
-declare -A RATE
-echo "# relay-milter benchmark: $N messages, $S sessions, $(nproc) cores"
-echo "| configuration | size | msg/s | milter CPU ms/msg | client |"
-echo "|---|---|---|---|---|"
-for size in 2048 20480; do
-	measure "postfix alone" "" b@rsa.test $size ""
+# median WORDS... - the middle value (lower middle for an even count); "-"
+# stays "-"
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'
+}
+
+declare -A RATE RATES CPUMS ACC FAIL SIGSEEN ROWSEEN
+BAD=()
+ROWS=()
+echo "# relay-milter benchmark: $N messages, $S sessions, $(nproc) cores," \
+    "$ROUNDS round(s), load client $CLIENT"
+for ((round = 1; round <= ROUNDS; round++)); do
+for size in $SIZES; do
+	measure "postfix alone" "" b@rsa.test "$size" "" none
 	if [[ -n $have_odkim ]]; then
-		measure "opendkim rsa, unix" "unix:$H_TMP/sock/od.sock" b@rsa.test $size od_unix
-		measure "opendkim rsa, tcp" "inet:127.0.0.1:$ODP" b@rsa.test $size od_tcp
+		measure "opendkim rsa, unix" "unix:$H_TMP/sock/od.sock" b@rsa.test "$size" od_unix rsa
+		measure "opendkim rsa, tcp" "inet:127.0.0.1:$ODP" b@rsa.test "$size" od_tcp rsa
 	fi
-	measure "relay-milter rsa, unix" "unix:$H_TMP/sock/rm.sock" b@rsa.test $size rm_unix
-	measure "relay-milter rsa, tcp" "inet:127.0.0.1:$MTP" b@rsa.test $size rm_tcp
-	measure "relay-milter rsa+ed25519, unix" "unix:$H_TMP/sock/rm.sock" b@ed.test $size rm_unix
-	measure "relay-milter rsa+ed25519, tcp" "inet:127.0.0.1:$MTP" b@ed.test $size rm_tcp
-	measure "relay-milter rsa, tcp, no quickack" "inet:127.0.0.1:$MTNP" b@rsa.test $size rm_tcpnoack
+	if [[ -n $have_rsp ]]; then
+		measure "rspamd dkim, unix" "unix:$H_TMP/sock/rsp.sock" b@rsa.test "$size" rspamd rsa
+		measure "rspamd dkim, tcp" "inet:127.0.0.1:$RSPP" b@rsa.test "$size" rspamd rsa
+	fi
+	measure "relay-milter rsa, unix" "unix:$H_TMP/sock/rm.sock" b@rsa.test "$size" rm_unix rsa
+	measure "relay-milter rsa, tcp" "inet:127.0.0.1:$MTP" b@rsa.test "$size" rm_tcp rsa
+	measure "relay-milter rsa+ed25519, unix" "unix:$H_TMP/sock/rm.sock" b@ed.test "$size" rm_unix rsa+ed25519
+	measure "relay-milter rsa+ed25519, tcp" "inet:127.0.0.1:$MTP" b@ed.test "$size" rm_tcp rsa+ed25519
+	measure "relay-milter rsa, tcp, no quickack" "inet:127.0.0.1:$MTNP" b@rsa.test "$size" rm_tcpnoack rsa
+done
+done
+
+# the table: medians over the rounds (and the range with several rounds)
+echo "| configuration | size | msg/s | msg/s range | milter CPU ms/msg | client (all rounds) |"
+echo "|---|---|---|---|---|---|"
+for k in "${ROWS[@]}"; do
+	[[ -n ${RATES[$k]:-} ]] || {
+		printf '| %-34s | %5s | %7s | %9s | %6s | %s |\n' "${k%/*}" \
+		    "$((${k##*/} / 1024)) KB" FAILED - - "signature check failed"
+		continue
+	}
+	# shellcheck disable=SC2086  # word lists
+	RATE[$k]=$(median ${RATES[$k]})
+	# shellcheck disable=SC2086
+	printf '| %-34s | %5s | %7s | %9s | %6s | accepted=%s failed=%s |\n' \
+	    "${k%/*}" "$((${k##*/} / 1024)) KB" "${RATE[$k]}" \
+	    "$(printf '%s\n' ${RATES[$k]} | sort -n | sed -n '1p;$p' | paste -sd-)" \
+	    "$(median ${CPUMS[$k]})" "${ACC[$k]}" "${FAIL[$k]}"
+done
+
+# ratio A B - A/B to two places, or "-" when either is missing
+ratio() {
+	[[ -n ${RATE[$1]:-} && -n ${RATE[$2]:-} ]] || { echo -; return; }
+	awk -v a="${RATE[$1]}" -v b="${RATE[$2]}" 'BEGIN { printf "%.2f", b ? a / b : 0 }'
+}
+for size in $SIZES; do
+	echo "# $((size / 1024)) KB: relay-milter rsa unix / postfix alone:" \
+	    "$(ratio "relay-milter rsa, unix/$size" "postfix alone/$size");" \
+	    "tcp / unix: $(ratio "relay-milter rsa, tcp/$size" "relay-milter rsa, unix/$size");" \
+	    "vs opendkim unix $(ratio "relay-milter rsa, unix/$size" "opendkim rsa, unix/$size")," \
+	    "tcp $(ratio "relay-milter rsa, tcp/$size" "opendkim rsa, tcp/$size");" \
+	    "vs rspamd unix $(ratio "relay-milter rsa, unix/$size" "rspamd dkim, unix/$size")," \
+	    "tcp $(ratio "relay-milter rsa, tcp/$size" "rspamd dkim, tcp/$size")"
+done
+for k in "${!SIGSEEN[@]}"; do
+	echo "# signature check, $k: ${SIGSEEN[$k]}"
+done | sort
+for d in od_unix od_tcp rspamd rm_unix rm_tcp rm_tcpnoack; do
+	[[ -n $(h_daemon_pid "$d") ]] || continue
+	note=
+	[[ $d == rspamd ]] && note=" (main process + its forked workers, which share pages)"
+	echo "# $d peak RSS: $(peak_rss "$(h_daemon_pid "$d")") kB$note"
 done
 for d in rm_unix rm_tcp rm_tcpnoack; do
-	echo "# $d peak RSS: $(awk '/VmHWM/ { print $2, $3 }' "/proc/$(h_daemon_pid $d)/status")"
 	h_stop_daemon "$d" 20
-	echo "# $(grep -o 'tcp_nodelay=.*' "$H_LOG/$d.log")"
+	echo "# $d: $(grep -o 'tcp_nodelay=.*' "$H_LOG/$d.log")"
 done
-h_ok "benchmark ran"
+if ((${#BAD[@]})); then
+	h_fail "every row signs as it should" "failed: ${BAD[*]}"
+else
+	h_ok "benchmark ran, every row signed as it should"
+fi
 h_done
