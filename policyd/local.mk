@@ -92,7 +92,9 @@ INTEGRATION_TESTS += tests/integration/test_policyd_exact.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_socketmap.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_postfix_cap.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_fastpath.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_drain.sh
 EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
+	tests/integration/test_policyd_drain.sh \
 	tests/integration/test_policyd_fastpath.sh \
 	tests/integration/test_policyd_postfix_cap.sh \
 	tests/integration/test_policyd_protocol.sh \

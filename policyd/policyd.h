@@ -42,7 +42,16 @@ struct policyd {
 	int		 nlisteners;
 	uint64_t	 seed;		/* makes charge ids unique across nodes */
 	uint64_t	 seq;
+	size_t		 inflight;	/* requests waiting for Redis */
+	int		 stopping;	/* SIGTERM: draining */
 };
+
+/*
+ * pd_busy / pd_idle - a request started / was answered. After SIGTERM the
+ * loop ends once none is left waiting (relay-policyd.c).
+ */
+void	 pd_busy(struct policyd *);
+void	 pd_idle(struct policyd *);
 
 /* pd_link_add / pd_link_del - the connection list (nclients too) */
 void	 pd_link_add(struct policyd *, struct pd_link *, void (*)(struct pd_link *));

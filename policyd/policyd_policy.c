@@ -111,6 +111,7 @@ finish(struct pctx *x, const struct pd_verdict *v)
 	logkv_emit(&kv, v->dunno ? LOG_INFO : LOG_NOTICE);
 	stats_verdict(!v->dunno, v->cond);
 	policy_reply(x->conn, act);
+	pd_idle(x->pd);
 	free(x);
 }
 
@@ -503,6 +504,7 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 	char		 addr[ADDR_BUFSIZE];
 
 	x->pd = pd;
+	pd_busy(pd);
 	x->conn = conn;
 	x->picked = -1;
 	x->member.queued = -1;

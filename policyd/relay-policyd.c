@@ -6,7 +6,9 @@
  * DESCRIPTION
  *	Thin main: load relay.conf, bind every policyd.listen and
  *	policyd.socketmap socket, drop privileges, connect to Redis and run
- *	one libevent loop. SIGTERM/SIGINT stop it; SIGHUP reloads relay.conf
+ *	one libevent loop. SIGTERM/SIGINT drain it (no new connections,
+ *	the requests waiting for Redis answered, then exit; a second signal
+ *	exits at once); SIGHUP reloads relay.conf
  *	(limits, timeouts, queue cap, warming tiers, testing.clock_offset;
  *	listeners and Redis settings need a restart). A bad file on reload
  *	is logged and the old settings stay.
@@ -49,13 +51,53 @@ seed(void)
 	return v;
 }
 
+#define DRAIN_FLUSH_MS	100	/* lets the last answers be written */
+
+/* loopexit_ms - end the loop ms from now (the earliest call wins) */
+static void
+loopexit_ms(struct policyd *pd, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(pd->base, &tv);
+}
+
+void
+pd_busy(struct policyd *pd)
+{
+	pd->inflight++;
+}
+
+void
+pd_idle(struct policyd *pd)
+{
+	if (pd->inflight > 0)
+		pd->inflight--;
+	if (pd->stopping && pd->inflight == 0)
+		loopexit_ms(pd, DRAIN_FLUSH_MS);
+}
+
+/*
+ * on_stop - drain: accept no more connections, answer the requests that
+ * wait for Redis (each within redis.timeout_ms: an answer or 451), then
+ * end the loop; at the latest timeout_ms + 1 s from now.
+ */
 static void
 on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct policyd	*pd = arg;
+	int		 i;
 
-	log_info("signal=%d action=stop", (int)sig);
-	event_base_loopbreak(pd->base);
+	if (pd->stopping++) {
+		event_base_loopbreak(pd->base);	/* a second signal: now */
+		return;
+	}
+	log_info("signal=%d action=stop inflight=%zu", (int)sig, pd->inflight);
+	for (i = 0; i < pd->nlisteners; i++)	/* closed: refused at once */
+		evconnlistener_free(pd->listeners[i]);
+	pd->nlisteners = 0;
+	loopexit_ms(pd, pd->inflight == 0 ? DRAIN_FLUSH_MS :
+	    pd->cf->redis.timeout_ms + 1000);
 }
 
 static void

@@ -106,6 +106,7 @@ sm_done(struct smctx *x, const char *status, const char *value)
 	}
 	free(x);
 	c->busy = 0;
+	pd_idle(c->pd);
 	if (c->gone) {
 		smconn_free(c);
 		return;
@@ -143,6 +144,7 @@ sm_lookup(struct smconn *c, const struct sm_req *req)
 
 	x->c = c;
 	c->busy = 1;
+	pd_busy(c->pd);
 	snprintf(x->name, sizeof(x->name), "%s", req->name);
 	snprintf(x->key, sizeof(x->key), "%s", req->key);
 	x->map = sm_map_of(req->name);
