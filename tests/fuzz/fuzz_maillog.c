@@ -9,7 +9,7 @@
  *	- the result is one of the kinds and equals ev.kind;
  *	- every string of the event is NUL-terminated inside its buffer;
  *	- a delivery has a queue id, a non-empty recipient and a known
- *	  status; a removal or expiry has a queue id; an unknown line has
+ *	  status; a removal, refusal or expiry has a queue id; an unknown line has
  *	  none;
  *	- the same bytes parse to the same event (no hidden state), and
  *	  bounce_classify / bounce_event_id accept whatever was parsed.
@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(line, data, size);
 	k = maillog_parse(line, size, &a);
-	check(k == a.kind && k >= MAILLOG_UNKNOWN && k <= MAILLOG_EXPIRED);
+	check(k == a.kind && k >= MAILLOG_UNKNOWN && k <= MAILLOG_REJECTED);
 	check(terminated(a.stamp, sizeof(a.stamp)) &&
 	    terminated(a.prog, sizeof(a.prog)) &&
 	    terminated(a.qid, sizeof(a.qid)) &&
@@ -72,6 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(strlen(id) == 32);
 		break;
 	case MAILLOG_REMOVED:
+	case MAILLOG_REJECTED:
 	case MAILLOG_EXPIRED:
 	case MAILLOG_QUEUED:
 		check(a.qid[0] != '\0');
