@@ -59,6 +59,8 @@ const struct conf_decl conf_decls[] = {
 	    "how long the queue id -> member record is kept for the tracker"),
 	BOOL("milter", "tcp_quickack", 1, milter.tcp_quickack,
 	    "set TCP_NODELAY and TCP_QUICKACK on inet milter connections"),
+	INT("milter", "worker_wait_ms", 100, 1, 10000, milter.worker_wait_ms,
+	    "how long a libmilter worker waits for its connection's next command"),
 	STR("milter", "metrics", "", milter.metrics,
 	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 

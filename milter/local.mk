@@ -9,11 +9,12 @@ MILTER_CORE = milter/from.c milter/from.h milter/decide.c milter/decide.h \
 milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h \
 	milter/reload.c milter/reload.h \
 	milter/store.c milter/store.h milter/sign.c milter/sign.h \
-	milter/tcpopt.c milter/tcpopt.h milter/pkcache.c milter/pkcache.h \
+	milter/sockwrap.c milter/sockwrap.h milter/pkcache.c milter/pkcache.h \
 	$(MILTER_CORE)
-# libmilter is linked statically so that its accept() and read() can be
-# wrapped (milter/tcpopt.c: TCP_NODELAY, TCP_QUICKACK).
-milter_relay_milter_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=accept,--wrap=read
+# libmilter is linked statically so that its socket calls can be wrapped
+# (milter/sockwrap.h: TCP options, a read buffer, the worker's wait).
+milter_relay_milter_LDFLAGS = $(AM_LDFLAGS) \
+	-Wl,--wrap=accept,--wrap=read,--wrap=poll,--wrap=close
 milter_relay_milter_LDADD = -l:libmilter.a \
 	$(OPENDKIM_LIBS) $(RELAY_COMMON_LIBS)
 
@@ -46,10 +47,13 @@ UNIT_TESTS += tests/unit/test_milter_sign
 # Integration tests
 INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_redis.sh \
-	tests/integration/test_milter_reload.sh
+	tests/integration/test_milter_reload.sh \
+	tests/integration/test_milter_wire.sh
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_redis.sh \
-	tests/integration/test_milter_reload.sh
+	tests/integration/test_milter_reload.sh \
+	tests/integration/test_milter_wire.sh \
+	tests/integration/milter_wire.py
 
 # Fuzz harness for the From: parser (replayed over its corpus in make check)
 check_PROGRAMS += tests/fuzz/replay_from

@@ -2,8 +2,8 @@
  * NAME
  *	mlfi - relay-milter's libmilter callbacks
  * DESCRIPTION
- *	See mlfi.h. Per-connection state is made in connect and freed in
- *	close (which may see NULL); per-message state is reset at MAIL
+ *	See mlfi.h. Per-connection state is made at negotiation and freed
+ *	in close (which may see NULL); per-message state is reset at MAIL
  *	FROM, EOM and abort.
  * SEE ALSO
  *	decide.c (the rules), store.c (Redis), sign.c (libopendkim),
@@ -38,10 +38,13 @@ struct hdr {
 
 struct msg {
 	int		 active;		/* an authenticated transaction */
-	const char	*failed;	/* a no-reply step failed: say so at EOH/EOM */
+	const char	*failed;	/* a no-reply step failed: say so at EOM */
 	const char	*why;
+	int		 hdone;		/* the header checks ran (first body or EOM) */
+	sfsistat	 hverdict;	/* their verdict, kept for EOM */
 	char		 sender[ADDR_BUFSIZE];
 	char		 domain[ADDR_BUFSIZE];	/* envelope domain */
+	struct dom_fact	 dfact;		/* its record, read at MAIL FROM */
 	char		**rcpts;
 	size_t		 nrcpt, rcap;
 	struct hdr	*h;
@@ -254,13 +257,19 @@ conn_new(SMFICTX *ctx)
 }
 
 /*
- * mlfi_negotiate - the steps whose answer Postfix need not wait for:
- * connect, each header and each body chunk can never be refused here
- * (the decisions are at MAIL, RCPT, EOH and EOM), so they cost Postfix
- * one write instead of a round trip. A failure in such a step is kept and
- * answered at EOH or EOM. Steps we have no callback for (HELO, DATA,
- * unknown commands) libmilter leaves out itself.
+ * mlfi_negotiate - fewer round trips for Postfix. Steps we have no use
+ * for are not sent at all (connect, HELO, DATA, unknown commands, end of
+ * headers: the header checks run at the first body chunk or at EOM), and
+ * each header and body chunk is sent without awaiting an answer: nothing
+ * can be refused there. A failure in such a step is kept and answered at
+ * EOM. Only MAIL, RCPT and EOM are answered. (Setting *pf1 replaces what
+ * libmilter derived from the missing callbacks, so the SMFIP_NO* steps
+ * are named here.)
  */
+#define MLFI_SKIP	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NODATA | \
+	SMFIP_NOUNKNOWN | SMFIP_NOEOH)
+#define MLFI_NOREPLY	(SMFIP_NR_HDR | SMFIP_NR_BODY)
+
 static sfsistat
 mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -271,8 +280,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (cn == NULL)
 		cn = conn_new(ctx);
 	*pf0 = f0 & SMFIF_ADDHDRS;
-	cn->nr = f1 & (SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_BODY);
-	*pf1 = cn->nr;
+	cn->nr = f1 & MLFI_NOREPLY;
+	*pf1 = cn->nr | (f1 & MLFI_SKIP);
 	*pf2 = *pf3 = 0;
 	return SMFIS_CONTINUE;
 }
@@ -284,7 +293,7 @@ answer(const struct conn *cn, unsigned long step, sfsistat r)
 	return cn != NULL && (cn->nr & step) ? SMFIS_NOREPLY : r;
 }
 
-/* defer - a no-reply step failed: remember it for EOH/EOM */
+/* defer - a no-reply step failed: remember it for EOM */
 static sfsistat
 defer(struct conn *cn, unsigned long step, const char *what, const char *why)
 {
@@ -293,16 +302,6 @@ defer(struct conn *cn, unsigned long step, const char *what, const char *why)
 		cn->m.why = why;
 	}
 	return answer(cn, step, SMFIS_TEMPFAIL);
-}
-
-static sfsistat
-mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
-{
-	struct conn *cn = smfi_getpriv(ctx);
-
-	if (cn == NULL)
-		cn = conn_new(ctx);
-	return answer(cn, SMFIP_NR_CONN, SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -340,6 +339,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (e > 0)
 		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED,
 		    cn->m.sender, detail);
+	cn->m.dfact = fact;
 	cn->m.active = 1;
 	return SMFIS_CONTINUE;
 }
@@ -457,10 +457,15 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 	return cn->m.sg != NULL ? 0 : -1;
 }
 
+/*
+ * headers_end - the checks at the end of the headers: one From: address
+ * on a domain of the member's, the signer, List-Unsubscribe, the headers
+ * fed to the signer. Run once per message, at the first body chunk or at
+ * EOM (Postfix does not send the end of headers: SMFIP_NOEOH).
+ */
 static sfsistat
-mlfi_eoh(SMFICTX *ctx)
+headers_end(SMFICTX *ctx, struct conn *cn)
 {
-	struct conn		*cn = smfi_getpriv(ctx);
 	struct msg		*m;
 	struct from_result	 fr;
 	struct dom_fact		 fact;
@@ -469,15 +474,22 @@ mlfi_eoh(SMFICTX *ctx)
 	size_t			 i;
 	int			 e;
 
-	if (cn == NULL || !cn->m.active)
-		return SMFIS_TEMPFAIL;
 	m = &cn->m;
 	if (m->failed != NULL)
 		return tempfail(ctx, cn, "header", m->failed, m->why);
 	if (header_from(m, &fr, &d) != FROM_OK)
 		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED,
 		    fr.addr, d);
-	e = check_domain(cn, fr.domain, &fact, detail, sizeof(detail), &why);
+	/*
+	 * The usual case, From: on the envelope's domain, was decided at MAIL
+	 * FROM of this transaction, from the same record: not read again.
+	 */
+	if (strcasecmp(fr.domain, m->domain) == 0) {
+		fact = m->dfact;
+		e = 0;
+	} else
+		e = check_domain(cn, fr.domain, &fact, detail, sizeof(detail),
+		    &why);
 	if (e < 0)
 		return tempfail(ctx, cn, "header", "redis", why);
 	if (e > 0)
@@ -505,14 +517,28 @@ mlfi_eoh(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
+/* headers_done - run headers_end once; its verdict */
+static sfsistat
+headers_done(SMFICTX *ctx, struct conn *cn)
+{
+	if (!cn->m.hdone) {
+		cn->m.hdone = 1;
+		cn->m.hverdict = headers_end(ctx, cn);
+	}
+	return cn->m.hverdict;
+}
+
 static sfsistat
 mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 {
 	struct conn	*cn = smfi_getpriv(ctx);
 	const char	*why;
+	sfsistat	 r;
 
-	if (cn == NULL || cn->m.sg == NULL)
-		return defer(cn, SMFIP_NR_BODY, "body", "no signer");
+	if (cn == NULL || !cn->m.active)
+		return defer(cn, SMFIP_NR_BODY, "body", "no transaction");
+	if ((r = headers_done(ctx, cn)) != SMFIS_CONTINUE)
+		return answer(cn, SMFIP_NR_BODY, r);
 	if (cn->m.failed != NULL)
 		return answer(cn, SMFIP_NR_BODY, SMFIS_TEMPFAIL);
 	if (sign_body(cn->m.sg, buf, len, &why) != 0) {
@@ -551,9 +577,11 @@ mlfi_eom(SMFICTX *ctx)
 	int			 nsig, i;
 	sfsistat		 r;
 
-	if (cn == NULL || cn->m.sg == NULL)
+	if (cn == NULL || !cn->m.active)
 		return SMFIS_TEMPFAIL;
 	m = &cn->m;
+	if ((r = headers_done(ctx, cn)) != SMFIS_CONTINUE)
+		goto out;	/* answered with the reply headers_end set */
 	if (m->failed != NULL) {
 		r = tempfail(ctx, cn, "body", m->failed, m->why);
 		goto out;
@@ -632,11 +660,9 @@ struct smfiDesc mlfi_desc = {
 	.xxfi_name = "relay-milter",
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS,
-	.xxfi_connect = mlfi_connect,
 	.xxfi_envfrom = mlfi_envfrom,
 	.xxfi_envrcpt = mlfi_envrcpt,
 	.xxfi_header = mlfi_header,
-	.xxfi_eoh = mlfi_eoh,
 	.xxfi_body = mlfi_body,
 	.xxfi_eom = mlfi_eom,
 	.xxfi_abort = mlfi_abort,

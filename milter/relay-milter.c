@@ -33,7 +33,7 @@
 #include "rscript.h"
 #include "sign.h"
 #include "stats.h"
-#include "tcpopt.h"
+#include "sockwrap.h"
 #include "xalloc.h"
 
 #define PROG	"relay-milter"
@@ -83,7 +83,8 @@ main(int argc, char **argv)
 		log_err("libopendkim could not be initialised");
 		return 1;
 	}
-	tcpopt_enable(cf->milter.tcp_quickack);
+	if (sockwrap_init(cf->milter.tcp_quickack, cf->milter.worker_wait_ms) != 0)
+		log_warn("no memory for the connection table: reads unbuffered");
 	if (smfi_setconn(cf->milter.socket) != MI_SUCCESS ||
 	    smfi_settimeout(cf->milter.timeout_s) != MI_SUCCESS ||
 	    smfi_register(mlfi_desc) != MI_SUCCESS) {
@@ -128,12 +129,13 @@ main(int argc, char **argv)
 	log_info("relay-milter listening on %s", cf->milter.socket);
 	r = smfi_main();
 	{
-		unsigned long nd, qa, dec, hit;
+		unsigned long nd, qa, sr, br, dec, hit;
 
-		tcpopt_counts(&nd, &qa);
+		sockwrap_counts(&nd, &qa, &sr, &br);
 		pkcache_counts(&dec, &hit);
 		log_info("relay-milter stopping: tcp_nodelay=%lu tcp_quickack=%lu "
-		    "key_decodes=%lu key_cache_hits=%lu", nd, qa, dec, hit);
+		    "socket_reads=%lu buffered_reads=%lu key_decodes=%lu "
+		    "key_cache_hits=%lu", nd, qa, sr, br, dec, hit);
 	}
 	mlfi_shutdown();
 	stats_stop();

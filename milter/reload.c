@@ -49,6 +49,8 @@ reload_restart_keys(const struct relay_conf *o, const struct relay_conf *n,
 		add(buf, len, "milter.timeout");
 	if (o->milter.tcp_quickack != n->milter.tcp_quickack)
 		add(buf, len, "milter.tcp_quickack");
+	if (o->milter.worker_wait_ms != n->milter.worker_wait_ms)
+		add(buf, len, "milter.worker_wait_ms");
 	if (differ(o->milter.pid_file, n->milter.pid_file))
 		add(buf, len, "milter.pid_file");
 	if (differ(o->daemon.user, n->daemon.user))

@@ -1,0 +1,70 @@
+#!/bin/bash
+# test_milter_wire.sh - relay-milter's socket layer (milter/sockwrap.c:
+# the read buffer under libmilter, the worker's wait) against a milter
+# client that cuts the bytes in ways Postfix does not: the whole
+# transaction in one write, one byte per write, bodies larger than the
+# buffer, pauses longer than milter.worker_wait_ms (the connection goes
+# back to libmilter's controller and comes back), many connections at
+# once; over a unix socket and over TCP. Every message's signatures are
+# verified with python3-dkim over the bytes the client sent, so a byte
+# lost or repeated by the buffer fails the test.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init milter_wire
+h_need_root
+h_need redis-server openssl
+[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+"$H_PYTHON" -c 'import dkim' 2>/dev/null || h_skip_all "python3-dkim missing"
+
+h_start_redis
+MPORT=$(h_port)
+install -d -m 0755 "$H_TMP/sock"
+fx_member alice
+fx_domain alice.test alice
+
+# start NAME SOCKET - a milter with worker_wait_ms = 20
+start() {
+	FX_MILTER="socket = \"$2\"; worker_wait_ms = 20;"
+	fx_conf "$H_TMP/$1.conf"
+	h_start_daemon "$1" "$H_BUILDDIR/milter/relay-milter" -f -c "$H_TMP/$1.conf"
+}
+start m_unix "unix:$H_TMP/sock/m.sock"
+start m_tcp "inet:$MPORT@127.0.0.1"
+h_wait_file "$H_TMP/sock/m.sock" 10 && h_wait_port "$MPORT" 10 ||
+    h_bail "relay-milter did not start: $(cat "$H_LOG"/m_*.log)"
+
+KEYS=(--key "rs1r._domainkey.alice.test=$(fx_dkim_txt alice.test rsa)"
+    --key "rs1e._domainkey.alice.test=$(fx_dkim_txt alice.test ed25519)")
+wire() {	# ADDR ARGS... - prints the client's summary
+	"$H_PYTHON" "$H_LIBDIR/milter_wire.py" --addr "$1" "${KEYS[@]}" "${@:2}" 2>&1
+}
+
+for t in "unix:$H_TMP/sock/m.sock" "inet:127.0.0.1:$MPORT"; do
+	n=${t%%:*}
+	h_like "$n: one packet per write" \
+	    "$(wire "$t" --split packet --transactions 3)" '^ok connections=1 messages=3 signatures=6$'
+	h_like "$n: whole transactions in one write" \
+	    "$(wire "$t" --split all --transactions 5)" '^ok connections=1 messages=5 signatures=10$'
+	h_like "$n: one byte per write" \
+	    "$(wire "$t" --split bytes --body-size 3000)" '^ok connections=1 messages=1 signatures=2$'
+	h_like "$n: 200 KB body (chunks larger than the buffer), one write" \
+	    "$(wire "$t" --split all --body-size 200000 --transactions 2)" '^ok connections=1 messages=2 signatures=4$'
+	h_like "$n: 200 KB body, one packet per write" \
+	    "$(wire "$t" --split packet --body-size 200000)" '^ok connections=1 messages=1 signatures=2$'
+	h_like "$n: pauses longer than worker_wait_ms between messages" \
+	    "$(wire "$t" --split packet --transactions 3 --pause-ms 150)" '^ok connections=1 messages=3 signatures=6$'
+	h_like "$n: 30 connections at once, mixed sizes" \
+	    "$(wire "$t" --split all --connections 30 --transactions 4 --body-size 40000)" \
+	    '^ok connections=30 messages=120 signatures=240$'
+done
+
+for d in m_unix m_tcp; do
+	h_stop_daemon "$d" 20
+	line=$(grep 'relay-milter stopping' "$H_LOG/$d.log")
+	h_like "$d: stopped cleanly, counts logged" "$line" 'socket_reads=[0-9]+ buffered_reads=[0-9]+'
+	[[ $line =~ socket_reads=([0-9]+)\ buffered_reads=([0-9]+) ]]
+	h_check "$d: most reads served from the buffer (${BASH_REMATCH[1]} from the socket, ${BASH_REMATCH[2]} buffered)" \
+	    test "${BASH_REMATCH[2]}" -gt "${BASH_REMATCH[1]}"
+	h_unlike "$d: no error logged" "$(grep -iE 'error|warn|tempfail' "$H_LOG/$d.log")" '.'
+done
+h_done
