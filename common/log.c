@@ -7,26 +7,80 @@
  * SEE ALSO
  *	log.h
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
+/* Lines kept by log_buffered() mode before they are written together. */
+#define LOG_BUFSIZE	65536
+
 static const char *log_ident = "relay";
 static int log_foreground = 1;
 static atomic_int log_debug_on;
+static atomic_long log_pid;		/* getpid() is a system call each time */
+
+static void	(*log_wake)(void);	/* buffered: lines are waiting */
+static char	*log_buf;
+static size_t	 log_len;
+
+/* forked - the child's pid (daemon_detach forks after log_open) */
+static void
+forked(void)
+{
+	atomic_store(&log_pid, (long)getpid());
+}
+
+static void
+atfork(void)
+{
+	(void)pthread_atfork(NULL, NULL, forked);
+}
 
 void
 log_open(const char *ident, int foreground)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	log_ident = ident;
 	log_foreground = foreground;
+	atomic_store(&log_pid, (long)getpid());
+	(void)pthread_once(&once, atfork);
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+
+void
+log_flush(void)
+{
+	size_t	 off = 0;
+	ssize_t	 w;
+
+	while (off < log_len) {
+		w = write(STDERR_FILENO, log_buf + off, log_len - off);
+		if (w <= 0)
+			break;		/* stderr gone: the lines are dropped */
+		off += (size_t)w;
+	}
+	log_len = 0;
+}
+
+void
+log_buffered(void (*wake)(void))
+{
+	if (!log_foreground || log_buf != NULL ||
+	    (log_buf = malloc(LOG_BUFSIZE)) == NULL)
+		return;
+	fflush(stderr);
+	log_wake = wake;
+	atexit(log_flush);
 }
 
 void
@@ -59,24 +113,53 @@ prio_name(int prio)
 	}
 }
 
+/* stamp - the UTC time of day for stderr lines, formatted once a second */
+static const char *
+stamp(void)
+{
+	static _Thread_local char	 ts[32];
+	static _Thread_local time_t	 last = -1;
+	struct tm			 tm;
+	time_t				 now = time(NULL);
+
+	if (now != last) {
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		last = now;
+	}
+	return ts;
+}
+
 /* emit - write one finished line to the chosen sink */
 static void
 emit(int prio, const char *line)
 {
-	char		 ts[32];
-	struct tm	 tm;
-	time_t		 now;
+	char	 out[LOGKV_MAX + 128];
+	int	 n;
 
 	if (!log_foreground) {
 		syslog(prio, "%s", line);
 		return;
 	}
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* One fprintf per line: stdio locks the stream around it. */
-	fprintf(stderr, "%s %s[%ld]: %s: %s\n", ts, log_ident, (long)getpid(),
-	    prio_name(prio), line);
+	n = snprintf(out, sizeof(out), "%s %s[%ld]: %s: %s\n", stamp(),
+	    log_ident, atomic_load(&log_pid), prio_name(prio), line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(out)) {
+		n = (int)sizeof(out) - 1;
+		out[n - 1] = '\n';
+	}
+	if (log_buf == NULL) {
+		/* One fwrite per line: stdio locks the stream around it. */
+		fwrite(out, 1, (size_t)n, stderr);
+		return;
+	}
+	if (log_len + (size_t)n > LOG_BUFSIZE)
+		log_flush();
+	if (log_len == 0 && log_wake != NULL)
+		log_wake();
+	memcpy(log_buf + log_len, out, (size_t)n);
+	log_len += (size_t)n;
 }
 
 void

@@ -21,6 +21,15 @@
 #define LOGKV_MAX	2048
 
 void	 log_open(const char *ident, int foreground);
+/*
+ * log_buffered - for a single-threaded event loop, stderr only: lines are
+ * kept in a buffer and written together by log_flush(), which the loop
+ * calls once per turn; wake() is called when the first line of a turn is
+ * kept (it schedules the flush). A full buffer and exit() flush too.
+ * No effect with syslog. Not for processes that log from several threads.
+ */
+void	 log_buffered(void (*wake)(void));
+void	 log_flush(void);
 void	 log_set_debug(int on);
 int	 log_debug_enabled(void);
 void	 log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

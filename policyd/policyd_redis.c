@@ -26,6 +26,9 @@
 #include "stats.h"
 #include "xalloc.h"
 
+/* Commands queued before they are written without waiting for the loop. */
+#define PR_FLUSH_EVERY	4
+
 struct pr {
 	struct event_base *base;
 	redisAsyncContext *ac;
@@ -35,6 +38,8 @@ struct pr {
 	int		 backoff_min, backoff_max, backoff;
 	int		 up;		/* a good reply since the last connect */
 	int		 freeing;
+	long		 outstanding;	/* commands sent, reply not yet in */
+	int		 unflushed;	/* commands queued since the last flush */
 };
 
 struct pr_batch;
@@ -155,6 +160,8 @@ pr_drop(struct pr *pr, const char *why)
 	log_warn("redis=down reason=\"%s\" retry_ms=%d", why, pr->backoff);
 	pr->ac = NULL;
 	pr->up = 0;
+	pr->outstanding = 0;
+	pr->unflushed = 0;
 	redisAsyncFree(ac);	/* pending callbacks get NULL replies */
 	schedule_retry(pr);
 }
@@ -179,6 +186,8 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	redisReply	*r = reply;
 
 	b->pending--;
+	if (ac == pr->ac && pr->outstanding > 0)
+		pr->outstanding--;
 	if (r == NULL) {
 		b->failed = 1;
 	} else {
@@ -259,6 +268,8 @@ on_disconnect(const redisAsyncContext *ac, int status)
 	    ac->err ? ac->errstr : "closed", pr->backoff);
 	pr->ac = NULL;
 	pr->up = 0;
+	pr->outstanding = 0;
+	pr->unflushed = 0;
 	schedule_retry(pr);
 }
 
@@ -409,5 +420,24 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 	tv.tv_sec = pr->timeout_ms / 1000;
 	tv.tv_usec = (pr->timeout_ms % 1000) * 1000;
 	evtimer_add(b->timer, &tv);
+	/*
+	 * hiredis would write the commands when the loop turn ends, after
+	 * every request read in this turn has been parsed, with Redis idle
+	 * meanwhile. Written now when Redis has nothing of ours to work on,
+	 * and then every PR_FLUSH_EVERY commands, Redis runs the first
+	 * scripts while the later requests are still being parsed.
+	 * redisBufferWrite only writes: an error stays in the context for
+	 * hiredis' own event handler to act on, so no callback of ours runs
+	 * from inside this call.
+	 */
+	pr->unflushed += sent;
+	if (pr->up && (pr->outstanding == 0 ||
+	    pr->unflushed >= PR_FLUSH_EVERY)) {
+		int done;
+
+		(void)redisBufferWrite(&pr->ac->c, &done);
+		pr->unflushed = 0;
+	}
+	pr->outstanding += sent;
 	return 0;
 }
