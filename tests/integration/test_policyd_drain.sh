@@ -57,6 +57,8 @@ h_is "the waiting request got its answer" "$(cat "$H_TMP/ans1")" action=DUNNO
 exited pd1
 h_is "then relay-policyd exited 0" "$RC" 0
 h_like "its log says so" "$(grep 'action=stop' "$H_LOG/pd1.log")" 'signal=15 action=stop inflight=1'
+# under -f the lines of a loop turn are written together: none is lost at exit
+h_is "both decisions are in its log, the drained one too" "$(grep -c ' verdict=' "$H_LOG/pd1.log")" 2
 
 # 2. Redis stays stopped: the waiting request fails safe at the timeout.
 start pd2
@@ -71,6 +73,7 @@ wait "$ASK"
 h_like "Redis still stopped: 451 4.4.2, not a dropped connection" "$(cat "$H_TMP/ans2")" '^action=451 4\.4\.2 '
 exited pd2
 h_is "then relay-policyd exited 0" "$RC" 0
+h_like "... and logged the 451 before exiting" "$(grep ' verdict=' "$H_LOG/pd2.log" | tail -1)" 'verdict=451'
 ms=$((($(date +%s%N) - t0) / 1000000))
 h_check "... within the Redis timeout and a second ($ms ms)" test "$ms" -lt 4500
 kill -CONT "$REDIS_PID"
