@@ -118,18 +118,18 @@ def transaction(c, a, seq, keys):
     ]
     body = make_body(a.body_size, seq)
     # MAIL and RCPT are answered: with --split all they go in the same write
-    c.send(macros(b"M", [(b"{auth_authen}", a.user.encode()), (b"i", qid)]))
-    c.send(packet(b"M", b"<" + a.mfrom.encode() + b">\0"))
-    if c.split != "all":
-        r = c.reply()
-        if r[0] != b"c":
-            return "MAIL answered %r %r" % r
-    c.send(macros(b"R"))
-    c.send(packet(b"R", b"<" + a.rcpt.encode() + b">\0"))
-    if c.split != "all":
-        r = c.reply()
-        if r[0] != b"c":
-            return "RCPT answered %r %r" % r
+    envelope = (
+        ("MAIL", b"M", [(b"{auth_authen}", a.user.encode()), (b"i", qid)],
+         a.mfrom),
+        ("RCPT", b"R", [], a.rcpt),
+    )
+    for what, cmd, pairs, addr in envelope:
+        c.send(macros(cmd, pairs))
+        c.send(packet(cmd, b"<" + addr.encode() + b">\0"))
+        if c.split != "all":
+            r = c.reply()
+            if r[0] != b"c":
+                return "%s answered %r %r" % (what, r[0], r[1])
     c.send(macros(b"T"))
     for n, v in headers:
         c.send(macros(b"L"))
