@@ -183,6 +183,14 @@ fx_suppress() {
 	    "{\"reason\":\"${3:-manual}\",\"at\":$(fx__now)}" >/dev/null
 }
 
+# fx_policyd_bins - PD (relay-policyd) and CLIENT (policyd_client), built
+fx_policyd_bins() {
+	PD=$H_BUILDDIR/policyd/relay-policyd
+	CLIENT=$H_BUILDDIR/tests/integration/policyd_client
+	[[ -x $PD && -x $CLIENT ]] ||
+	    h_bail "build relay-policyd and policyd_client first"
+}
+
 fx_passwd() {
 	FX_PASSWD=${FX_PASSWD:-$H_TMP/dovecot-passwd}
 	printf '%s:{PLAIN}%s\n' "$1" "$2" >>"$FX_PASSWD"

@@ -8,9 +8,7 @@
 . "$H_LIBDIR/fixtures.sh"
 h_init policyd_drain
 h_need redis-server
-PD=$H_BUILDDIR/policyd/relay-policyd
-CLIENT=$H_BUILDDIR/tests/integration/policyd_client
-[[ -x $PD && -x $CLIENT ]] || h_bail "build relay-policyd and policyd_client first"
+fx_policyd_bins
 
 h_start_redis
 P=$(h_port)

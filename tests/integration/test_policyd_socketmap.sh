@@ -10,9 +10,7 @@
 h_init policyd_socketmap
 h_need_root
 h_need redis-server postfix swaks
-PD=$H_BUILDDIR/policyd/relay-policyd
-CLIENT=$H_BUILDDIR/tests/integration/policyd_client
-[[ -x $PD && -x $CLIENT ]] || h_bail "build relay-policyd and policyd_client first"
+fx_policyd_bins
 
 h_start_redis persist
 h_start_sink
