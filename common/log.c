@@ -56,7 +56,6 @@ log_open(const char *ident, int foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
-
 void
 log_flush(void)
 {
