@@ -12,7 +12,10 @@
 # each milter over a unix socket and over loopback TCP, and relay-milter
 # over TCP with milter.tcp_quickack off, to show what TCP_NODELAY and
 # TCP_QUICKACK do. Also each milter's CPU per message (utime+stime of the
-# daemon and its child processes) and peak RSS.
+# daemon and its child processes) and peak RSS, and per message the CPU of
+# the whole machine (host: every process, the load client and the sink
+# too), of Postfix (its master and every child, those that exited too) and
+# of Redis: where the 2 cores went.
 #
 # Before each row is measured, one message goes to a recipient at
 # keep.test, which Postfix routes (transport_maps) to the harness's
@@ -191,6 +194,25 @@ cpu_ticks() {	# utime+stime of a daemon and its children, in clock ticks
 	echo "$t"
 }
 
+host_ticks() {	# busy clock ticks of the whole machine (all cores)
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+postfix_ticks() {	# Postfix: the master, its children now, and those reaped
+	local p t
+	t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PF_MASTER_PID/stat")
+	for p in $(pgrep -P "$PF_MASTER_PID"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+
+# per_msg T0 T1 N - clock ticks T1-T0 over N messages, in ms per message
+per_msg() {
+	awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN { printf "%.2f", n ? (b - a) * 1000 / hz / n : 0 }'
+}
+
 peak_rss() {	# VmHWM of a daemon, then of each child ("A+B+C"), in kB
 	local p out=
 	for p in $(tree "$1"); do
@@ -204,7 +226,7 @@ peak_rss() {	# VmHWM of a daemon, then of each child ("A+B+C"), in kB
 # round) and a progress line to stdout
 measure() {
 	local name=$1 milters=$2 from=$3 size=$4 daemon=$5 want=$6 pid='' c0=0 c1
-	local t0 t1 base out rate ms=- acc
+	local t0 t1 base out rate ms=- acc h0 h1 p0 p1 r0 r1
 	[[ $name =~ $ONLY ]] || return 0
 	h_pf_set "smtpd_milters = $milters"
 	h_pf_reload
@@ -225,6 +247,7 @@ measure() {
 	sleep 1
 	base=$(h_log_count 'status=sent')
 	[[ -n $daemon ]] && pid=$(h_daemon_pid "$daemon") && c0=$(cpu_ticks "$pid")
+	h0=$(host_ticks) p0=$(postfix_ticks) r0=$(cpu_ticks "$REDIS_PID")
 	t0=$(date +%s.%N)
 	out=$(load "$S" "$N" "$size" "$from" r@sink.test)
 	acc=${out#accepted=}
@@ -232,13 +255,16 @@ measure() {
 	h_wait_log_count 'status=sent' $((base + acc)) 180 >/dev/null ||
 	    h_diag "$name: only $(($(h_log_count 'status=sent') - base)) of $acc delivered"
 	t1=$(date +%s.%N)
+	h1=$(host_ticks) p1=$(postfix_ticks) r1=$(cpu_ticks "$REDIS_PID")
 	rate=$(awk -v n="$acc" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 	if [[ -n $pid ]]; then
 		c1=$(cpu_ticks "$pid")
-		ms=$(awk -v a="$c0" -v b="$c1" -v n="$acc" -v hz="$(getconf CLK_TCK)" \
-		    'BEGIN { printf "%.2f", n ? (b - a) * 1000 / hz / n : 0 }')
+		ms=$(per_msg "$c0" "$c1" "$acc")
 	fi
-	h_diag "round $round: $name, $((size / 1024)) KB: $rate msg/s, $ms ms CPU/msg, ${out%% seconds=*}"
+	HOSTMS[$name/$size]+=" $(per_msg "$h0" "$h1" "$acc")"
+	PFMS[$name/$size]+=" $(per_msg "$p0" "$p1" "$acc")"
+	RDMS[$name/$size]+=" $(per_msg "$r0" "$r1" "$acc")"
+	h_diag "round $round: $name, $((size / 1024)) KB: $rate msg/s, $ms ms CPU/msg (host $(per_msg "$h0" "$h1" "$acc"), Postfix $(per_msg "$p0" "$p1" "$acc"), Redis $(per_msg "$r0" "$r1" "$acc")), ${out%% seconds=*}"
 	RATES[$name/$size]+=" $rate"
 	CPUMS[$name/$size]+=" $ms"
 	out=${out#*failed=}
@@ -252,7 +278,7 @@ median() {
 	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'
 }
 
-declare -A RATE RATES CPUMS ACC FAIL SIGSEEN ROWSEEN
+declare -A RATE RATES CPUMS HOSTMS PFMS RDMS ACC FAIL SIGSEEN ROWSEEN
 BAD=()
 ROWS=()
 echo "# relay-milter benchmark: $N messages, $S sessions, $(nproc) cores," \
@@ -277,21 +303,22 @@ done
 done
 
 # the table: medians over the rounds (and the range with several rounds)
-echo "| configuration | size | msg/s | msg/s range | milter CPU ms/msg | client (all rounds) |"
-echo "|---|---|---|---|---|---|"
+echo "| configuration | size | msg/s | msg/s range | milter CPU ms/msg | host | Postfix | Redis | client (all rounds) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for k in "${ROWS[@]}"; do
 	[[ -n ${RATES[$k]:-} ]] || {
-		printf '| %-34s | %5s | %7s | %9s | %6s | %s |\n' "${k%/*}" \
+		printf '| %-34s | %5s | %7s | %9s | %6s | - | - | - | %s |\n' "${k%/*}" \
 		    "$((${k##*/} / 1024)) KB" FAILED - - "signature check failed"
 		continue
 	}
 	# shellcheck disable=SC2086  # word lists
 	RATE[$k]=$(median ${RATES[$k]})
 	# shellcheck disable=SC2086
-	printf '| %-34s | %5s | %7s | %9s | %6s | accepted=%s failed=%s |\n' \
+	printf '| %-34s | %5s | %7s | %9s | %6s | %5s | %5s | %5s | accepted=%s failed=%s |\n' \
 	    "${k%/*}" "$((${k##*/} / 1024)) KB" "${RATE[$k]}" \
 	    "$(printf '%s\n' ${RATES[$k]} | sort -n | sed -n '1p;$p' | paste -sd-)" \
-	    "$(median ${CPUMS[$k]})" "${ACC[$k]}" "${FAIL[$k]}"
+	    "$(median ${CPUMS[$k]})" "$(median ${HOSTMS[$k]})" \
+	    "$(median ${PFMS[$k]})" "$(median ${RDMS[$k]})" "${ACC[$k]}" "${FAIL[$k]}"
 done
 
 # ratio A B - A/B to two places, or "-" when either is missing
