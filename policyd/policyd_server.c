@@ -5,8 +5,9 @@
  *	Accepts Postfix's persistent connections (and anyone else's on the
  *	loopback), frames requests with polproto_parse() and hands each to
  *	policy_handle(). One request per connection is in flight at a time;
- *	bytes that arrive meanwhile wait in the input buffer, so replies go
- *	out in request order.
+ *	bytes that arrive meanwhile wait in the connection's input buffer
+ *	(read no further while it is full), so replies go out in request
+ *	order.
  *
  *	Hostile or broken clients: a request over a limit or not in the
  *	protocol's shape gets "action=451 4.4.2 ..." and a log line, and the
@@ -23,8 +24,8 @@
  * SEE ALSO
  *	policyd_proto.c, policyd_policy.c, socketmap_server.c
  */
+#include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <stdio.h>
@@ -42,13 +43,28 @@
 #define PS_MAX_DISCARD	(1024 * 1024)	/* garbage without a request end */
 #define PS_MAX_OUTPUT	(256 * 1024)	/* replies the client does not read */
 #define PD_ACTION_MAX	1200		/* one reply line */
+#define PS_IN_FIRST	2048		/* input buffer: first size */
+#define PS_IN_ROOM	512		/* grow when less than this is free */
 
+/*
+ * A connection's input is read straight into its own buffer: a
+ * bufferevent asks the kernel how much is waiting (an ioctl) before
+ * every read, a third system call beside the read and the reply's
+ * write. The buffer grows up to the longest request the limits allow
+ * and stops being read while it is full and a request is in flight.
+ */
 struct pconn {
 	struct pd_link	 link;		/* first: the list's view of it */
 	struct policyd	*pd;
-	struct bufferevent *bev;
+	int		 fd;
+	struct event	*rev;		/* input, and the idle timeout */
+	struct event	*wev;		/* armed while out holds bytes */
 	struct event	*req_timer;	/* armed while a request is partial */
+	struct evbuffer	*out;		/* what the socket did not take */
+	char		*in;		/* in[off..len) not yet used */
+	size_t		 off, len, cap, max;
 	char		 peer[64];
+	int		 reading;	/* rev is added */
 	int		 busy;		/* a request is with policy_handle */
 	int		 gone;		/* client closed while busy */
 	int		 closing;	/* flush the last reply, then close */
@@ -58,26 +74,47 @@ struct pconn {
 };
 
 static void	process_input(struct pconn *);
+static void	set_reading(struct pconn *);
 
 static void
 pconn_free(struct pconn *c)
 {
 	pd_link_del(c->pd, &c->link);
-	event_free(c->req_timer);
-	bufferevent_free(c->bev);
+	if (c->req_timer != NULL)
+		event_free(c->req_timer);
+	if (c->rev != NULL)
+		event_free(c->rev);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	if (c->out != NULL)
+		evbuffer_free(c->out);
+	evutil_closesocket(c->fd);
+	free(c->in);
 	free(c);
 }
 
+/* lost - the client went away or its socket failed */
+static void
+lost(struct pconn *c)
+{
+	if (c->busy) {		/* freed when the answer comes back */
+		c->gone = 1;
+		event_del(c->rev);
+		event_del(c->wev);
+		c->reading = 0;
+		return;
+	}
+	pconn_free(c);
+}
+
 /*
- * send_action - "action=TEXT" and the empty line. When nothing is queued
- * the reply is written at once: going through the bufferevent would cost
- * two epoll_ctl calls per reply (arm, then disarm the write event). What
- * the socket does not take is queued, in order, behind it.
+ * send_action - "action=TEXT" and the empty line, written at once when
+ * nothing is queued; what the socket does not take is queued, in order,
+ * behind it, and written when the socket has room.
  */
 static void
 send_action(struct pconn *c, const char *action)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 	char	 buf[PD_ACTION_MAX];
 	int	 n = snprintf(buf, sizeof(buf), "action=%s\n\n", action);
 	ssize_t	 w = 0;
@@ -88,13 +125,15 @@ send_action(struct pconn *c, const char *action)
 		cond_format(COND_QUEUE_FULL, NULL, act, sizeof(act));
 		n = snprintf(buf, sizeof(buf), "action=%s\n\n", act);
 	}
-	if (evbuffer_get_length(out) == 0) {
-		w = write(bufferevent_getfd(c->bev), buf, (size_t)n);
+	if (evbuffer_get_length(c->out) == 0) {
+		w = write(c->fd, buf, (size_t)n);
 		if (w < 0)
-			w = 0;	/* EAGAIN and errors: the bufferevent finds out */
+			w = 0;	/* EAGAIN and errors: the write event finds out */
 	}
-	if (w < n)
-		evbuffer_add(out, buf + w, (size_t)(n - w));
+	if (w < n) {
+		evbuffer_add(c->out, buf + w, (size_t)(n - w));
+		event_add(c->wev, NULL);
+	}
 }
 
 /* refuse - answer a bad request with queue_full and log why */
@@ -120,9 +159,8 @@ static void
 close_after_write(struct pconn *c)
 {
 	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
-	if (!c->in_input &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	set_reading(c);
+	if (!c->in_input && evbuffer_get_length(c->out) == 0)
 		pconn_free(c);
 }
 
@@ -137,7 +175,7 @@ policy_reply(void *conn, const char *action)
 		return;
 	}
 	send_action(c, action);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > PS_MAX_OUTPUT) {
+	if (evbuffer_get_length(c->out) > PS_MAX_OUTPUT) {
 		log_warn("client=%s error=\"replies not read\" action=close",
 		    c->peer);
 		close_after_write(c);
@@ -168,19 +206,26 @@ arm_req_timer(struct pconn *c)
 		evtimer_add(c->req_timer, &tv);
 }
 
+/* used - n bytes at in[off] are done with */
+static void
+used(struct pconn *c, size_t n)
+{
+	c->off += n;
+	if (c->off == c->len)
+		c->off = c->len = 0;
+}
+
 /* skip_bad - drop the rest of a bad request; 0 when it continues */
 static int
-skip_bad(struct pconn *c, struct evbuffer *in)
+skip_bad(struct pconn *c)
 {
-	size_t	 len = evbuffer_get_length(in), n;
+	size_t	 n;
 	int	 done = 0;
-	unsigned char *p;
 
-	if (len == 0)
+	if (c->len == c->off)
 		return -1;
-	p = evbuffer_pullup(in, (ev_ssize_t)len);
-	n = polproto_skip((const char *)p, len, &c->skip_nl, &done);
-	evbuffer_drain(in, n);
+	n = polproto_skip(c->in + c->off, c->len - c->off, &c->skip_nl, &done);
+	used(c, n);
 	c->discarded += n;
 	if (done) {
 		c->discard = 0;
@@ -198,12 +243,10 @@ skip_bad(struct pconn *c, struct evbuffer *in)
 static void
 process_input(struct pconn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 	const struct conf_policyd *cp = &c->pd->cf->policyd;
 	struct polproto_limits lim;
 	struct polreq	 req;
-	size_t		 len, used;
-	unsigned char	*p;
+	size_t		 len, n;
 	int		 rc;
 
 	lim.max_line = (size_t)cp->max_line;
@@ -211,17 +254,14 @@ process_input(struct pconn *c)
 	lim.max_request = (size_t)cp->max_request;
 	c->in_input = 1;
 	while (!c->busy && !c->closing) {
-		if (c->discard && skip_bad(c, in) < 0)
+		if (c->discard && skip_bad(c) < 0)
 			break;
-		len = evbuffer_get_length(in);
+		len = c->len - c->off;
 		if (len == 0) {
 			evtimer_del(c->req_timer);
 			break;
 		}
-		if (len > lim.max_request + lim.max_line + 2)
-			len = lim.max_request + lim.max_line + 2;
-		p = evbuffer_pullup(in, (ev_ssize_t)len);
-		rc = polproto_parse((const char *)p, len, &lim, &req, &used);
+		rc = polproto_parse(c->in + c->off, len, &lim, &req, &n);
 		if (rc == POLPROTO_MORE) {
 			arm_req_timer(c);
 			break;
@@ -229,55 +269,103 @@ process_input(struct pconn *c)
 		evtimer_del(c->req_timer);
 		if (rc < 0) {
 			refuse(c, polproto_strerror(rc));
-			if (used > 0) {
-				evbuffer_drain(in, used);
+			if (n > 0) {
+				used(c, n);
 			} else {
 				c->discard = 1;
 				c->skip_nl = 1;
 			}
 			continue;
 		}
-		evbuffer_drain(in, used);
+		used(c, n);
 		c->busy = 1;
 		policy_handle(c->pd, c, &req);	/* may answer at once */
 		polreq_free(&req);
 	}
 	c->in_input = 0;
-	if (c->closing &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (c->closing && evbuffer_get_length(c->out) == 0) {
 		pconn_free(c);
-}
-
-static void
-on_read(struct bufferevent *bev, void *arg)
-{
-	process_input(arg);
-}
-
-static void
-on_write(struct bufferevent *bev, void *arg)
-{
-	struct pconn	*c = arg;
-
-	if (c->closing &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		pconn_free(c);
-}
-
-static void
-on_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct pconn	*c = arg;
-
-	if ((what & BEV_EVENT_TIMEOUT) && !c->busy && !c->closing) {
-		log_info("client=%s action=close reason=idle", c->peer);
-	}
-	if (c->busy) {
-		c->gone = 1;
-		bufferevent_disable(bev, EV_READ | EV_WRITE);
 		return;
 	}
-	pconn_free(c);
+	set_reading(c);
+}
+
+/*
+ * room - make space to read into: move the unused bytes to the front,
+ * grow up to the limit. 0 when the buffer is full at its limit.
+ */
+static size_t
+room(struct pconn *c)
+{
+	if (c->off > 0 && c->cap - c->len < PS_IN_ROOM) {
+		memmove(c->in, c->in + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->off = 0;
+	}
+	if (c->cap - c->len < PS_IN_ROOM && c->cap < c->max) {
+		c->cap = c->cap * 2 > c->max ? c->max : c->cap * 2;
+		c->in = xrealloc(c->in, c->cap);
+	}
+	return c->cap - c->len;
+}
+
+/* set_reading - read while there is room and the connection is open */
+static void
+set_reading(struct pconn *c)
+{
+	int	 want = !c->closing && !c->gone && room(c) > 0;
+
+	if (want && !c->reading) {
+		struct timeval idle = { c->pd->cf->policyd.idle_timeout_s, 0 };
+
+		event_add(c->rev, &idle);
+	} else if (!want && c->reading) {
+		event_del(c->rev);
+	}
+	c->reading = want;
+}
+
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct pconn	*c = arg;
+	ssize_t		 n;
+
+	if (what & EV_TIMEOUT) {
+		if (!c->busy && !c->closing)
+			log_info("client=%s action=close reason=idle", c->peer);
+		lost(c);
+		return;
+	}
+	if (room(c) == 0)
+		return;
+	n = read(fd, c->in + c->len, c->cap - c->len);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n <= 0) {		/* end of input or a socket error */
+		lost(c);
+		return;
+	}
+	c->len += (size_t)n;
+	process_input(c);
+}
+
+static void
+on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct pconn	*c = arg;
+
+	if (evbuffer_write(c->out, fd) < 0 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK && errno != EINTR) {
+		lost(c);
+		return;
+	}
+	if (evbuffer_get_length(c->out) > 0)
+		return;
+	event_del(c->wev);
+	if (c->closing)
+		pconn_free(c);
 }
 
 static void
@@ -316,7 +404,6 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct policyd	*pd = arg;
 	struct pconn	*c;
-	struct timeval	 idle = { pd->cf->policyd.idle_timeout_s, 0 };
 
 	if (!pd_admit(pd, fd))
 		return;
@@ -343,11 +430,22 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	} else {
 		snprintf(c->peer, sizeof(c->peer), "unix");
 	}
-	c->bev = bufferevent_socket_new(pd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->fd = fd;
+	c->max = (size_t)pd->cf->policyd.max_request +
+	    (size_t)pd->cf->policyd.max_line + 2;
+	c->cap = PS_IN_FIRST < c->max ? PS_IN_FIRST : c->max;
+	c->in = xmalloc(c->cap);
+	c->out = evbuffer_new();
+	c->rev = event_new(pd->base, fd, EV_READ | EV_PERSIST, on_read, c);
+	c->wev = event_new(pd->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
 	c->req_timer = evtimer_new(pd->base, on_req_timeout, c);
-	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-	bufferevent_set_timeouts(c->bev, &idle, NULL);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (c->out == NULL || c->rev == NULL || c->wev == NULL ||
+	    c->req_timer == NULL) {
+		log_err("client=%s error=\"out of memory\" action=close", c->peer);
+		pconn_free(c);
+		return;
+	}
+	set_reading(c);
 }
 
 int

@@ -46,6 +46,23 @@ h_like "an authenticated request is decided against Redis" \
     "$(grep 'member=alice state=MAIL' "$H_LOG/policyd.log" | tail -1)" \
     'verdict=DUNNO reason=ok queued=0'
 
+# 100 rounds of: an inbound request (answered at once), an authenticated
+# one (answered after Redis) and, every tenth round, garbage, all in one
+# write: about 15 times the input buffer (max_request + max_line), which
+# is read no further while it is full and a request is with Redis.
+pipe_in='' pipe_want=''
+for i in $(seq 1 100); do
+	pipe_in+="$REQ"$'\n'"$AUTH"$'\n'
+	pipe_want+=$'action=DUNNO\n\naction=DUNNO\n\n'
+	if ((i % 10 == 0)); then
+		pipe_in+=$'hello world\n\n'
+		pipe_want+="${DEFER//\\/}"$'\n\n'
+	fi
+done
+out=$(printf '%s' "$pipe_in" | raw -w 2)
+h_is "210 requests in one write ($(printf '%s' "$pipe_in" | wc -c) bytes): 210 answers in order" \
+    "$out" "$pipe_want[open]"
+
 out=$(printf 'hello world\n\n%s\n' "$REQ" | raw -w 1)
 h_like "garbage: 451 4.4.2, then the next request is served" "$out" \
     "^$DEFER"$'\n\naction=DUNNO\n\n\\[open\\]$'
