@@ -74,7 +74,15 @@ endif
 
 # Benchmark (not part of make check): make bench-milter
 EXTRA_DIST += tests/bench/milter/bench.sh tests/bench/milter/rspamd.sh
-bench-milter: milter/relay-milter tests/integration/smtpload
+# The null milter row: a milter that does no work, linked as relay-milter is.
+noinst_PROGRAMS += tests/bench/milter/null_milter
+tests_bench_milter_null_milter_SOURCES = tests/bench/milter/null_milter.c \
+	milter/sockwrap.c milter/sockwrap.h
+tests_bench_milter_null_milter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter
+tests_bench_milter_null_milter_LDFLAGS = $(milter_relay_milter_LDFLAGS)
+tests_bench_milter_null_milter_LDADD = -l:libmilter.a -lpthread
+bench-milter: milter/relay-milter tests/integration/smtpload \
+	tests/bench/milter/null_milter
 	@RELAY_TOP_SRCDIR='$(abs_top_srcdir)' RELAY_TOP_BUILDDIR='$(abs_top_builddir)' \
 	  $(SHELL) $(top_srcdir)/tests/bench/milter/bench.sh
 .PHONY: bench-milter

@@ -6,22 +6,27 @@
 # Messages per second end to end: an authenticated load client (SESSIONS
 # sessions) -> private Postfix (submission, Dovecot SASL) -> smtp-sink,
 # counted in Postfix's log (status=sent: delivered to the sink). For each
-# size (2 KB, 20 KB): Postfix alone; OpenDKIM signing rsa-sha256 with the
-# same RSA key; rspamd's proxy worker as a milter doing only DKIM signing
-# with that key (rspamd.sh); relay-milter rsa; relay-milter rsa + ed25519;
-# each milter over a unix socket and over loopback TCP, and relay-milter
-# over TCP with milter.tcp_quickack off, to show what TCP_NODELAY and
-# TCP_QUICKACK do. Also each milter's CPU per message (utime+stime of the
-# daemon and its child processes) and peak RSS, and per message the CPU of
-# the whole machine (host: every process, the load client and the sink
-# too), of Postfix (its master and every child, those that exited too) and
-# of Redis: where the 2 cores went.
+# size (2 KB, 20 KB): Postfix alone; a null milter (null_milter.c: no work,
+# one inserted header of a DKIM-Signature's size, linked with sockwrap.c
+# as relay-milter is): what Postfix's milter handling costs, the ceiling of
+# any milter here, relay-milter's row against it being relay-milter's own
+# work; OpenDKIM signing rsa-sha256 with the same RSA key; rspamd's proxy
+# worker as a milter doing only DKIM signing with that key (rspamd.sh);
+# relay-milter rsa; relay-milter rsa + ed25519; each milter over a unix
+# socket and over loopback TCP, and relay-milter over TCP with
+# milter.tcp_quickack off, to show what TCP_NODELAY and TCP_QUICKACK do.
+# Also each milter's CPU per message (utime+stime of the daemon and its
+# child processes) and peak RSS, and per message the CPU of the whole
+# machine (host: every process, the load client and the sink too), of
+# Postfix (its master and every child, those that exited too) and of
+# Redis: where the 2 cores went.
 #
 # Before each row is measured, one message goes to a recipient at
 # keep.test, which Postfix routes (transport_maps) to the harness's
 # storing sink (sinkd.py) instead of smtp-sink; the row fails unless that
 # message carries the signatures the row must add, verified with
-# python3-dkim (dkim_verify.py): none for Postfix alone, rsa-sha256
+# python3-dkim (dkim_verify.py): none for Postfix alone (and for the null
+# milter, whose X-Null-Milter header must be there), rsa-sha256
 # d=DOMAIN s=rs1r for the rsa rows, and also ed25519-sha256 s=rs1e for the
 # rsa+ed25519 rows.
 #
@@ -91,6 +96,22 @@ mstart rm_tcpnoack "inet:$MTNP@127.0.0.1" false
 h_wait_file "$H_TMP/sock/rm.sock" 10 && h_wait_port "$MTP" 10 &&
     h_wait_port "$MTNP" 10 || h_bail "relay-milter did not start"
 
+# the null milter: unix socket and TCP, the worker's wait as relay-milter's
+have_null=
+NULLM=$H_BUILDDIR/tests/bench/milter/null_milter
+if [[ -x $NULLM ]]; then
+	have_null=1
+	NMP=$(h_port)
+	h_start_daemon nm_unix "$NULLM" "unix:$H_TMP/sock/nm.sock" 100
+	h_start_daemon nm_tcp "$NULLM" "inet:$NMP@127.0.0.1" 100
+	if ! h_wait_file "$H_TMP/sock/nm.sock" 10 || ! h_wait_port "$NMP" 10; then
+		h_bail "null_milter did not start: $(cat "$H_LOG"/nm_*.log)"
+	fi
+else
+	h_diag "tests/bench/milter/null_milter not built (make bench-milter" \
+	    "builds it): the null milter rows are left out"
+fi
+
 # OpenDKIM with the same RSA key (it signs one algorithm per daemon)
 have_odkim=
 if command -v opendkim >/dev/null; then
@@ -149,7 +170,8 @@ load() {
 }
 
 # sigcheck NAME FROM WANT - send one message to keep.test and check its
-# signatures: WANT is "none", "rsa" or "rsa+ed25519"
+# signatures: WANT is "none", "null" (none, and the null milter's
+# X-Null-Milter header), "rsa" or "rsa+ed25519"
 SIGN=0
 sigcheck() {
 	local name=$1 from=$2 want=$3 dom=${2#*@} rcpt f out
@@ -160,9 +182,11 @@ sigcheck() {
 	h_wait_for 20 h_sink_find "^X-Sink-Rcpt-To: <$rcpt>" >/dev/null ||
 	    { h_diag "$name: check message not stored by the sink"; return 1; }
 	f=$(h_sink_find "^X-Sink-Rcpt-To: <$rcpt>" | head -1)
-	if [[ $want == none ]]; then
+	if [[ $want == none || $want == null ]]; then
 		grep -qi '^DKIM-Signature:' "$f" &&
 		    { h_diag "$name: signed, but nothing should sign"; return 1; }
+		[[ $want == none ]] || grep -q '^X-Null-Milter: v=1;' "$f" ||
+		    { h_diag "$name: no X-Null-Milter header"; return 1; }
 		return 0
 	fi
 	out=$("$H_PYTHON" "$H_LIBDIR/dkim_verify.py" \
@@ -286,6 +310,10 @@ echo "# relay-milter benchmark: $N messages, $S sessions, $(nproc) cores," \
 for ((round = 1; round <= ROUNDS; round++)); do
 for size in $SIZES; do
 	measure "postfix alone" "" b@rsa.test "$size" "" none
+	if [[ -n $have_null ]]; then
+		measure "null milter, unix" "unix:$H_TMP/sock/nm.sock" b@rsa.test "$size" nm_unix null
+		measure "null milter, tcp" "inet:127.0.0.1:$NMP" b@rsa.test "$size" nm_tcp null
+	fi
 	if [[ -n $have_odkim ]]; then
 		measure "opendkim rsa, unix" "unix:$H_TMP/sock/od.sock" b@rsa.test "$size" od_unix rsa
 		measure "opendkim rsa, tcp" "inet:127.0.0.1:$ODP" b@rsa.test "$size" od_tcp rsa
@@ -333,18 +361,23 @@ for size in $SIZES; do
 	    "vs opendkim unix $(ratio "relay-milter rsa, unix/$size" "opendkim rsa, unix/$size")," \
 	    "tcp $(ratio "relay-milter rsa, tcp/$size" "opendkim rsa, tcp/$size");" \
 	    "vs rspamd unix $(ratio "relay-milter rsa, unix/$size" "rspamd dkim, unix/$size")," \
-	    "tcp $(ratio "relay-milter rsa, tcp/$size" "rspamd dkim, tcp/$size")"
+	    "tcp $(ratio "relay-milter rsa, tcp/$size" "rspamd dkim, tcp/$size");" \
+	    "relay-milter rsa unix / null milter unix:" \
+	    "$(ratio "relay-milter rsa, unix/$size" "null milter, unix/$size");" \
+	    "null milter unix / postfix alone:" \
+	    "$(ratio "null milter, unix/$size" "postfix alone/$size")"
 done
 for k in "${!SIGSEEN[@]}"; do
 	echo "# signature check, $k: ${SIGSEEN[$k]}"
 done | sort
-for d in od_unix od_tcp rspamd rm_unix rm_tcp rm_tcpnoack; do
+for d in nm_unix nm_tcp od_unix od_tcp rspamd rm_unix rm_tcp rm_tcpnoack; do
 	[[ -n $(h_daemon_pid "$d") ]] || continue
 	note=
 	[[ $d == rspamd ]] && note=" (main process + its forked workers, which share pages)"
 	echo "# $d peak RSS: $(peak_rss "$(h_daemon_pid "$d")") kB$note"
 done
-for d in rm_unix rm_tcp rm_tcpnoack; do
+for d in nm_unix nm_tcp rm_unix rm_tcp rm_tcpnoack; do
+	[[ -n $(h_daemon_pid "$d") ]] || continue
 	h_stop_daemon "$d" 20
 	echo "# $d: $(grep -o 'tcp_nodelay=.*' "$H_LOG/$d.log")"
 done
