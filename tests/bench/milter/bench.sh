@@ -10,7 +10,8 @@
 # one inserted header of a DKIM-Signature's size, linked with sockwrap.c
 # as relay-milter is): what Postfix's milter handling costs, the ceiling of
 # any milter here, relay-milter's row against it being relay-milter's own
-# work; OpenDKIM signing rsa-sha256 with the same RSA key; rspamd's proxy
+# work; the same answering only at end of message, as rspamd does (Postfix
+# does not wait at MAIL and RCPT: relay-milter must answer there); OpenDKIM signing rsa-sha256 with the same RSA key; rspamd's proxy
 # worker as a milter doing only DKIM signing with that key (rspamd.sh);
 # relay-milter rsa; relay-milter rsa + ed25519; each milter over a unix
 # socket and over loopback TCP, and relay-milter over TCP with
@@ -104,7 +105,9 @@ if [[ -x $NULLM ]]; then
 	NMP=$(h_port)
 	h_start_daemon nm_unix "$NULLM" "unix:$H_TMP/sock/nm.sock" 100
 	h_start_daemon nm_tcp "$NULLM" "inet:$NMP@127.0.0.1" 100
-	if ! h_wait_file "$H_TMP/sock/nm.sock" 10 || ! h_wait_port "$NMP" 10; then
+	h_start_daemon nm_eom "$NULLM" -e "unix:$H_TMP/sock/nme.sock" 100
+	if ! h_wait_file "$H_TMP/sock/nm.sock" 10 || ! h_wait_port "$NMP" 10 ||
+	    ! h_wait_file "$H_TMP/sock/nme.sock" 10; then
 		h_bail "null_milter did not start: $(cat "$H_LOG"/nm_*.log)"
 	fi
 else
@@ -313,6 +316,7 @@ for size in $SIZES; do
 	if [[ -n $have_null ]]; then
 		measure "null milter, unix" "unix:$H_TMP/sock/nm.sock" b@rsa.test "$size" nm_unix null
 		measure "null milter, tcp" "inet:127.0.0.1:$NMP" b@rsa.test "$size" nm_tcp null
+		measure "null milter, EOM only, unix" "unix:$H_TMP/sock/nme.sock" b@rsa.test "$size" nm_eom null
 	fi
 	if [[ -n $have_odkim ]]; then
 		measure "opendkim rsa, unix" "unix:$H_TMP/sock/od.sock" b@rsa.test "$size" od_unix rsa
@@ -370,13 +374,13 @@ done
 for k in "${!SIGSEEN[@]}"; do
 	echo "# signature check, $k: ${SIGSEEN[$k]}"
 done | sort
-for d in nm_unix nm_tcp od_unix od_tcp rspamd rm_unix rm_tcp rm_tcpnoack; do
+for d in nm_unix nm_tcp nm_eom od_unix od_tcp rspamd rm_unix rm_tcp rm_tcpnoack; do
 	[[ -n $(h_daemon_pid "$d") ]] || continue
 	note=
 	[[ $d == rspamd ]] && note=" (main process + its forked workers, which share pages)"
 	echo "# $d peak RSS: $(peak_rss "$(h_daemon_pid "$d")") kB$note"
 done
-for d in nm_unix nm_tcp rm_unix rm_tcp rm_tcpnoack; do
+for d in nm_unix nm_tcp nm_eom rm_unix rm_tcp rm_tcpnoack; do
 	[[ -n $(h_daemon_pid "$d") ]] || continue
 	h_stop_daemon "$d" 20
 	echo "# $d: $(grep -o 'tcp_nodelay=.*' "$H_LOG/$d.log")"

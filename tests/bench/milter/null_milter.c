@@ -2,7 +2,7 @@
  * NAME
  *	null_milter - a milter that does no work, for bench-milter
  * SUMMARY
- *	null_milter SOCKETSPEC [WAIT_MS]
+ *	null_milter [-e] SOCKETSPEC [WAIT_MS]
  * DESCRIPTION
  *	The ceiling any milter can reach: what Postfix's milter handling
  *	costs on its own. It negotiates as relay-milter does (mlfi.c:
@@ -12,6 +12,12 @@
  *	size and shape of a DKIM-Signature (X-Null-Milter), so Postfix's
  *	cleanup does the header work it does for a signer. No crypto, no
  *	Redis, nothing logged per message.
+ *
+ *	With -e it answers only at end of message, as rspamd's milter does:
+ *	Postfix is also told not to wait for answers to MAIL and RCPT
+ *	(SMFIP_NR_MAIL, SMFIP_NR_RCPT). relay-milter cannot do that, as it
+ *	refuses senders at MAIL and suppressed recipients at RCPT; the two
+ *	rows show what waiting for those answers costs Postfix.
  *
  *	SOCKETSPEC is a libmilter socket (unix:/path or inet:PORT@ADDR);
  *	WAIT_MS (default 100) is the worker's wait of sockwrap.h, which it
@@ -26,6 +32,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <libmilter/mfapi.h>
@@ -36,6 +43,9 @@
 #define NM_SKIP		(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NODATA | \
 	SMFIP_NOUNKNOWN | SMFIP_NOEOH)
 #define NM_NOREPLY	(SMFIP_NR_HDR | SMFIP_NR_BODY)
+#define NM_EOMONLY	(SMFIP_NR_MAIL | SMFIP_NR_RCPT)
+
+static unsigned long	 nm_noreply = NM_NOREPLY;	/* -e: | NM_EOMONLY */
 
 /*
  * A DKIM-Signature as relay-milter makes it for the bench's messages:
@@ -71,7 +81,7 @@ nm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf0 = f0 & SMFIF_ADDHDRS;
 	*pf1 = f1 & NM_SKIP;
 	if (c != NULL) {	/* without it every step is answered */
-		c->nr = f1 & NM_NOREPLY;
+		c->nr = f1 & nm_noreply;
 		*pf1 |= c->nr;
 	}
 	*pf2 = *pf3 = 0;
@@ -90,13 +100,13 @@ answer(SMFICTX *ctx, unsigned long step)
 static sfsistat
 nm_envfrom(SMFICTX *ctx, char **argv)
 {
-	return SMFIS_CONTINUE;
+	return answer(ctx, SMFIP_NR_MAIL);
 }
 
 static sfsistat
 nm_envrcpt(SMFICTX *ctx, char **argv)
 {
-	return SMFIS_CONTINUE;
+	return answer(ctx, SMFIP_NR_RCPT);
 }
 
 static sfsistat
@@ -155,6 +165,11 @@ main(int argc, char **argv)
 	mode_t		 um;
 	int		 r;
 
+	if (argc > 1 && strcmp(argv[1], "-e") == 0) {
+		nm_noreply |= NM_EOMONLY;
+		argc--;
+		argv++;
+	}
 	if (argc == 3) {
 		wait_ms = strtol(argv[2], &end, 10);
 		if (end == argv[2] || *end != '\0' || wait_ms < 1 ||
@@ -162,7 +177,7 @@ main(int argc, char **argv)
 			argc = 0;
 	}
 	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: %s SOCKETSPEC [WAIT_MS (1-10000)]\n",
+		fprintf(stderr, "usage: %s [-e] SOCKETSPEC [WAIT_MS (1-10000)]\n",
 		    PROG);
 		return 2;
 	}
