@@ -14,9 +14,14 @@
 #include "policyd_proto.h"
 #include "xalloc.h"
 
-static const char *const attr_names[POLREQ__COUNT] = {
-	"request", "protocol_state", "sasl_username", "sender", "recipient",
-	"queue_id", "instance", "client_address", "policy_context",
+#define ATTR(s)	{ s, sizeof(s) - 1 }
+static const struct {
+	const char	*name;
+	size_t		 len;
+} attr_names[POLREQ__COUNT] = {
+	ATTR("request"), ATTR("protocol_state"), ATTR("sasl_username"),
+	ATTR("sender"), ATTR("recipient"), ATTR("queue_id"), ATTR("instance"),
+	ATTR("client_address"), ATTR("policy_context"),
 };
 
 /* check_line - 0 when line[0..n) is name=value, else POLPROTO_ESYNTAX */
@@ -83,18 +88,22 @@ static int
 fill(struct polreq *req, size_t nattrs)
 {
 	char	*line = req->raw, *nl, *eq;
-	size_t	 i;
+	size_t	 i, n;
 
+	/* Postfix sends some 30 attributes; we read 9 (length first). */
 	while ((nl = strchr(line, '\n')) != NULL && nl != line) {
 		*nl = '\0';
 		eq = strchr(line, '=');
 		*eq = '\0';
+		n = (size_t)(eq - line);
 		for (i = 0; i < POLREQ__COUNT; i++) {
-			if (strcmp(line, attr_names[i]) != 0)
+			if (attr_names[i].len != n ||
+			    memcmp(line, attr_names[i].name, n) != 0)
 				continue;
 			if (req->attr[i] != NULL)
 				return POLPROTO_ESYNTAX;
 			req->attr[i] = eq + 1;
+			break;
 		}
 		line = nl + 1;
 	}
