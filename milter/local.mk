@@ -14,7 +14,7 @@ milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h 
 # libmilter is linked statically so that its socket calls can be wrapped
 # (milter/sockwrap.h: TCP options, a read buffer, the worker's wait).
 milter_relay_milter_LDFLAGS = $(AM_LDFLAGS) \
-	-Wl,--wrap=accept,--wrap=read,--wrap=poll,--wrap=close
+	-Wl,--wrap=accept,--wrap=read,--wrap=poll,--wrap=close,--wrap=listen
 milter_relay_milter_LDADD = -l:libmilter.a \
 	$(OPENDKIM_LIBS) $(RELAY_COMMON_LIBS)
 

@@ -2,8 +2,9 @@
  * NAME
  *	sockwrap - relay-milter's layer under libmilter's socket calls
  * DESCRIPTION
- *	__wrap_accept, __wrap_read, __wrap_poll and __wrap_close stand in
- *	for the libc calls in libmilter.a (linked with --wrap); see
+ *	__wrap_listen, __wrap_accept, __wrap_read, __wrap_poll and
+ *	__wrap_close stand in for the libc calls in libmilter.a (linked
+ *	with --wrap); see
  *	sockwrap.h for what they do and why.
  *
  *	Connections are kept in a table indexed by fd, made once before
@@ -37,6 +38,8 @@ int	 __real_poll(struct pollfd *, nfds_t, int);
 int	 __wrap_poll(struct pollfd *, nfds_t, int);
 int	 __real_close(int);
 int	 __wrap_close(int);
+int	 __real_listen(int, int);
+int	 __wrap_listen(int, int);
 
 /* One accepted connection. */
 struct sconn {
@@ -99,6 +102,17 @@ is_tcp(int fd)
 
 	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
 	    proto == IPPROTO_TCP;
+}
+
+/* __wrap_listen - a TCP listener announces at most SOCKWRAP_MSS */
+int
+__wrap_listen(int s, int backlog)
+{
+	int	 mss = SOCKWRAP_MSS;
+
+	if (tcp_opts && is_tcp(s))
+		(void)setsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss));
+	return __real_listen(s, backlog);
 }
 
 int

@@ -7,7 +7,8 @@
 # back to libmilter's controller and comes back), many connections at
 # once; over a unix socket and over TCP. Every message's signatures are
 # verified with python3-dkim over the bytes the client sent, so a byte
-# lost or repeated by the buffer fails the test.
+# lost or repeated by the buffer fails the test. And the MSS a TCP
+# listener announces.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init milter_wire
@@ -57,6 +58,14 @@ for t in "unix:$H_TMP/sock/m.sock" "inet:127.0.0.1:$MPORT"; do
 	    "$(wire "$t" --split all --connections 30 --transactions 4 --body-size 40000)" \
 	    '^ok connections=30 messages=120 signatures=240$'
 done
+
+# Postfix sizes its milter stream buffers to twice the MSS: the listener
+# announces at most 16384 (sockwrap.h), not loopback's 65483.
+mss=$("$H_PYTHON" -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))' "$MPORT")
+h_check "tcp: MSS seen by the MTA at most 16384 (got $mss)" \
+    test "${mss:-0}" -gt 0 -a "${mss:-0}" -le 16384
 
 for d in m_unix m_tcp; do
 	h_stop_daemon "$d" 20

@@ -186,6 +186,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: libmilter refused %s\n", PROG, argv[1]);
 		return 1;
 	}
+	if (sockwrap_init(1, (int)wait_ms) != 0)	/* before the listen */
+		fprintf(stderr, "%s: no memory for the connection table: "
+		    "reads unbuffered\n", PROG);
 	/* Postfix (another user) must be able to write a unix socket. */
 	um = umask(0111);
 	r = smfi_opensocket(1);
@@ -195,9 +198,6 @@ main(int argc, char **argv)
 		    argv[1]);
 		return 1;
 	}
-	if (sockwrap_init(1, (int)wait_ms) != 0)
-		fprintf(stderr, "%s: no memory for the connection table: "
-		    "reads unbuffered\n", PROG);
 	fprintf(stderr, "%s listening on %s\n", PROG, argv[1]);
 	r = smfi_main();
 	sockwrap_counts(&nd, &qa, &sr, &br);
