@@ -11,7 +11,8 @@
 # as relay-milter is): what Postfix's milter handling costs, the ceiling of
 # any milter here, relay-milter's row against it being relay-milter's own
 # work; the same answering only at end of message, as rspamd does (Postfix
-# does not wait at MAIL and RCPT: relay-milter must answer there); OpenDKIM signing rsa-sha256 with the same RSA key; rspamd's proxy
+# does not wait at MAIL and RCPT: relay-milter must answer there);
+# OpenDKIM signing rsa-sha256 with the same RSA key; rspamd's proxy
 # worker as a milter doing only DKIM signing with that key (rspamd.sh);
 # relay-milter rsa; relay-milter rsa + ed25519; each milter over a unix
 # socket and over loopback TCP, and relay-milter over TCP with
@@ -253,7 +254,7 @@ peak_rss() {	# VmHWM of a daemon, then of each child ("A+B+C"), in kB
 # round) and a progress line to stdout
 measure() {
 	local name=$1 milters=$2 from=$3 size=$4 daemon=$5 want=$6 pid='' c0=0 c1
-	local t0 t1 base out rate ms=- acc h0 h1 p0 p1 r0 r1
+	local t0 t1 base out rate ms=- acc h0 h1 p0 p1 r0 r1 hms pms rms
 	[[ $name =~ $ONLY ]] || return 0
 	h_pf_set "smtpd_milters = $milters"
 	h_pf_reload
@@ -288,10 +289,13 @@ measure() {
 		c1=$(cpu_ticks "$pid")
 		ms=$(per_msg "$c0" "$c1" "$acc")
 	fi
-	HOSTMS[$name/$size]+=" $(per_msg "$h0" "$h1" "$acc")"
-	PFMS[$name/$size]+=" $(per_msg "$p0" "$p1" "$acc")"
-	RDMS[$name/$size]+=" $(per_msg "$r0" "$r1" "$acc")"
-	h_diag "round $round: $name, $((size / 1024)) KB: $rate msg/s, $ms ms CPU/msg (host $(per_msg "$h0" "$h1" "$acc"), Postfix $(per_msg "$p0" "$p1" "$acc"), Redis $(per_msg "$r0" "$r1" "$acc")), ${out%% seconds=*}"
+	hms=$(per_msg "$h0" "$h1" "$acc")
+	pms=$(per_msg "$p0" "$p1" "$acc")
+	rms=$(per_msg "$r0" "$r1" "$acc")
+	HOSTMS[$name/$size]+=" $hms"
+	PFMS[$name/$size]+=" $pms"
+	RDMS[$name/$size]+=" $rms"
+	h_diag "round $round: $name, $((size / 1024)) KB: $rate msg/s, $ms ms CPU/msg (host $hms, Postfix $pms, Redis $rms), ${out%% seconds=*}"
 	RATES[$name/$size]+=" $rate"
 	CPUMS[$name/$size]+=" $ms"
 	out=${out#*failed=}
