@@ -35,6 +35,7 @@ struct rconn {
 	unsigned long	 attempts;	/* connects tried */
 	unsigned long	 failures;	/* connections lost or refused */
 	int		 npipe;		/* pipelined replies not yet read */
+	unsigned long	 mark;		/* the owner's, of this connection */
 	double		 pipe_t0;	/* when the pipeline began (metrics) */
 	char		 err[256];
 };
@@ -105,6 +106,19 @@ rconn_counts(const struct rconn *rc, unsigned long *attempts,
 {
 	*attempts = rc->attempts;
 	*failures = rc->failures;
+}
+
+unsigned long
+rconn_mark(const struct rconn *rc)
+{
+	return rc->ctx != NULL ? rc->mark : 0;
+}
+
+void
+rconn_setmark(struct rconn *rc, unsigned long mark)
+{
+	if (rc->ctx != NULL)
+		rc->mark = mark;
 }
 
 void
@@ -190,6 +204,7 @@ rconn_ensure(struct rconn *rc)
 		rconn_fail(rc, why);
 		return RCONN_EIO;
 	}
+	rc->mark = 0;			/* a new connection has no state */
 	if (redisSetTimeout(rc->ctx, tv) != REDIS_OK) {
 		rconn_fail(rc, "cannot set the command timeout");
 		return RCONN_EIO;

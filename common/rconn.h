@@ -70,6 +70,15 @@ int	 rconn_connected(const struct rconn *);
 void	 rconn_counts(const struct rconn *, unsigned long *attempts,
 	    unsigned long *failures);
 
+/*
+ * rconn_mark / rconn_setmark - a number the owner attaches to the current
+ * connection, for state it set up on it (relay-milter: which fact cache
+ * subscriber its reads are tracked for). 0 while down and after every
+ * reconnect.
+ */
+unsigned long rconn_mark(const struct rconn *);
+void	 rconn_setmark(struct rconn *, unsigned long);
+
 /* rconn_seterr - record a failure text without dropping the connection */
 void	 rconn_seterr(struct rconn *, const char *why);
 /* rconn_fail - drop the connection after a failure the caller saw */
