@@ -43,6 +43,7 @@ struct conf_milter {
 	int	 record_ttl_s;		/* queue id -> member record */
 	int	 tcp_quickack;		/* TCP_NODELAY + TCP_QUICKACK on TCP sockets */
 	int	 worker_wait_ms;	/* a worker waits this long for its next command */
+	int	 cache_entries;		/* fact cache size; 0: off */
 	char	*metrics;		/* "127.0.0.1:PORT" scrape port; "": off */
 };
 

@@ -61,6 +61,8 @@ const struct conf_decl conf_decls[] = {
 	    "set TCP_NODELAY and TCP_QUICKACK on inet milter connections"),
 	INT("milter", "worker_wait_ms", 100, 1, 10000, milter.worker_wait_ms,
 	    "how long a libmilter worker waits for its connection's next command"),
+	INT("milter", "cache_entries", 20000, 0, 10000000, milter.cache_entries,
+	    "facts kept in memory, current through Redis' client-side caching; 0: off"),
 	STR("milter", "metrics", "", milter.metrics,
 	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 

@@ -9,6 +9,7 @@ MILTER_CORE = milter/from.c milter/from.h milter/decide.c milter/decide.h \
 milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h \
 	milter/reload.c milter/reload.h \
 	milter/store.c milter/store.h milter/sign.c milter/sign.h \
+	milter/fcache.c milter/fcache.h milter/ftable.c milter/ftable.h \
 	milter/sockwrap.c milter/sockwrap.h milter/pkcache.c milter/pkcache.h \
 	$(MILTER_CORE)
 # libmilter is linked statically so that its socket calls can be wrapped
@@ -37,6 +38,13 @@ tests_unit_test_milter_decide_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter
 tests_unit_test_milter_decide_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_milter_decide
 
+check_PROGRAMS += tests/unit/test_milter_ftable
+tests_unit_test_milter_ftable_SOURCES = tests/unit/test_milter_ftable.c \
+	milter/ftable.c
+tests_unit_test_milter_ftable_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter
+tests_unit_test_milter_ftable_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_milter_ftable
+
 check_PROGRAMS += tests/unit/test_milter_sign
 tests_unit_test_milter_sign_SOURCES = tests/unit/test_milter_sign.c \
 	milter/sign.c milter/pkcache.c
@@ -47,10 +55,12 @@ UNIT_TESTS += tests/unit/test_milter_sign
 # Integration tests
 INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_redis.sh \
+	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_redis.sh \
+	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh \
 	tests/integration/milter_wire.py

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "conditions.h"
 #include "decide.h"
+#include "fcache.h"
 #include "from.h"
 #include "ident.h"
 #include "keycache.h"
@@ -709,6 +710,9 @@ mlfi_reload(struct relay_conf *cf)
 	for (i = 0; i < ndrop; i++)	/* made with the old redis settings */
 		rconn_free(drop[i]);
 	free(drop);
+	/* The fact cache, too, may follow another Redis now. */
+	fcache_stop();
+	fcache_start(&cf->redis, (size_t)cf->milter.cache_entries);
 	conf_release(old);
 }
 

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "daemon.h"
+#include "fcache.h"
 #include "log.h"
 #include "mlfi.h"
 #include "pkcache.h"
@@ -122,6 +123,10 @@ main(int argc, char **argv)
 		log_err("cannot start the reload thread");
 		return 1;
 	}
+	/* The fact cache's subscriber thread, too, blocks SIGUSR1. */
+	if (fcache_start(&mlfi_conf()->redis,
+	    (size_t)mlfi_conf()->milter.cache_entries) != 0)
+		return 1;
 	if (stats_start(err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		return 1;
@@ -129,14 +134,20 @@ main(int argc, char **argv)
 	log_info("relay-milter listening on %s", cf->milter.socket);
 	r = smfi_main();
 	{
-		unsigned long nd, qa, sr, br, dec, hit;
+		unsigned long		 nd, qa, sr, br, dec, hit;
+		struct fcache_counts	 fc;
 
 		sockwrap_counts(&nd, &qa, &sr, &br);
 		pkcache_counts(&dec, &hit);
+		fcache_get_counts(&fc);
 		log_info("relay-milter stopping: tcp_nodelay=%lu tcp_quickack=%lu "
 		    "socket_reads=%lu buffered_reads=%lu key_decodes=%lu "
-		    "key_cache_hits=%lu", nd, qa, sr, br, dec, hit);
+		    "key_cache_hits=%lu fact_hits=%lu fact_misses=%lu "
+		    "fact_invalidations=%lu fact_flushes=%lu fact_subscribes=%lu",
+		    nd, qa, sr, br, dec, hit, fc.hits, fc.misses,
+		    fc.invalidations, fc.flushes, fc.subscribes);
 	}
+	fcache_stop();
 	mlfi_shutdown();
 	stats_stop();
 	sign_lib_close();

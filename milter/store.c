@@ -3,7 +3,9 @@
  *	store - relay-milter's Redis reads and writes
  * DESCRIPTION
  *	Reads are pipelined where a decision needs several keys (one round
- *	trip for a domain and its parents). A reply of the wrong type is a
+ *	trip for a domain and its parents). The domain records and the
+ *	suppression answers are kept in the fact cache (fcache.h) and read
+ *	from Redis only when it does not hold them. A reply of the wrong type is a
  *	temporary failure like a dead connection: never read as "no".
  * SEE ALSO
  *	store.h, common/SCHEMA.md, common/lua/milter_record.lua,
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fcache.h"
 #include "rconn.h"
 #include "rkeys.h"
 #include "rscript.h"
@@ -36,22 +39,36 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 {
 	static const char *fields[] = { "member", "verified_at", "subdomains",
 	    "listunsub", "selector" };
-	char		 key[RKEY_MAX], num[32];
+	char		 key[DECIDE_MAX_CANDS][RKEY_MAX], num[32];
 	const char	*argv[7];
+	struct fcache_ticket t;
 	redisReply	*r;
-	size_t		 i, j;
+	size_t		 i, j, hits = 0;
 	int		 bad = 0;
 
-	argv[0] = "HMGET";
-	argv[1] = key;
-	for (j = 0; j < 5; j++)
-		argv[2 + j] = fields[j];
+	if (n > DECIDE_MAX_CANDS) {
+		*why = "too many candidate domains";
+		return STORE_ETEMP;
+	}
 	for (i = 0; i < n; i++) {
-		if (rkey(key, sizeof(key), RKEY_DOMAIN, cands[i], NULL) < 0) {
+		if (rkey(key[i], sizeof(key[i]), RKEY_DOMAIN, cands[i],
+		    NULL) < 0) {
 			*why = "domain not usable as a key";
 			return STORE_ETEMP;
 		}
-		if (rconn_append(rc, 7, argv, NULL) != RCONN_OK) {
+		if (fcache_get(key[i], "", &out[i], sizeof(out[i])))
+			hits++;
+	}
+	if (hits == n)
+		return 0;
+	fcache_prepare(rc, &t);
+	argv[0] = "HMGET";
+	for (j = 0; j < 5; j++)
+		argv[2 + j] = fields[j];
+	for (i = 0; i < n; i++) {
+		argv[1] = key[i];
+		if (fcache_append(rc, &t) < 0 ||
+		    rconn_append(rc, 7, argv, NULL) != RCONN_OK) {
 			*why = rconn_errstr(rc);
 			return STORE_ETEMP;
 		}
@@ -61,7 +78,7 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 
 		memset(f, 0, sizeof(*f));
 		snprintf(f->domain, sizeof(f->domain), "%s", cands[i]);
-		if ((r = rconn_reply(rc)) == NULL) {
+		if (fcache_reply(rc, &t) < 0 || (r = rconn_reply(rc)) == NULL) {
 			*why = rconn_errstr(rc);
 			return STORE_ETEMP;
 		}
@@ -81,6 +98,7 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 		f->listunsub = strcmp(num, "1") == 0;
 		field(r->element[4], f->selector, sizeof(f->selector));
 		freeReplyObject(r);
+		fcache_put(&t, rc, key[i], "", f, sizeof(*f));
 	}
 	if (bad) {
 		*why = rconn_errstr(rc);
@@ -95,24 +113,35 @@ store_suppressed(struct rconn *rc, const char *handle, const char *addr,
 {
 	char		 key[RKEY_MAX];
 	const char	*argv[3] = { "HEXISTS", key, addr };
+	struct fcache_ticket t;
 	redisReply	*r;
+	unsigned char	 v;
 	int		 res;
 
 	if (rkey(key, sizeof(key), RKEY_SUPPRESS, handle, NULL) < 0) {
 		*why = "handle not usable as a key";
 		return STORE_ETEMP;
 	}
-	if ((r = rconn_cmdargv(rc, 3, argv, NULL)) == NULL) {
+	if (fcache_get(key, addr, &v, 1))
+		return v;
+	fcache_prepare(rc, &t);
+	if (fcache_append(rc, &t) < 0 ||
+	    rconn_append(rc, 3, argv, NULL) != RCONN_OK ||
+	    fcache_reply(rc, &t) < 0 || (r = rconn_reply(rc)) == NULL) {
 		*why = rconn_errstr(rc);
 		return STORE_ETEMP;
 	}
 	if (r->type != REDIS_REPLY_INTEGER) {
+		rconn_seterr(rc, r->type == REDIS_REPLY_ERROR ? r->str :
+		    "HEXISTS: unexpected reply");
 		freeReplyObject(r);
-		*why = "HEXISTS: unexpected reply";
+		*why = rconn_errstr(rc);
 		return STORE_ETEMP;
 	}
 	res = r->integer != 0;
 	freeReplyObject(r);
+	v = (unsigned char)res;
+	fcache_put(&t, rc, key, addr, &v, 1);
 	return res;
 }
 

@@ -191,6 +191,27 @@ fx_policyd_bins() {
 	    h_bail "build relay-policyd and policyd_client first"
 }
 
+# fx_milter_unix - relay-milter on a unix socket: MSOCK, its directory and
+# FX_MILTER (call before fx_conf)
+fx_milter_unix() {
+	MSOCK=$H_TMP/milter/milter.sock
+	install -d -m 0755 "$H_TMP/milter"
+	FX_MILTER="socket = \"unix:$MSOCK\";${1:+ $1}"
+}
+
+# fx_start_milter_unix [ARGS...] - start it (daemon "milter") with FX_CONF
+# and more arguments, wait for the socket, and set FX_SUB_OPTS so that the
+# submission service (fx_start_submission) uses it
+fx_start_milter_unix() {
+	h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f "$@" \
+	    -c "$FX_CONF"
+	h_wait_file "$MSOCK" 10 ||
+	    h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+	FX_SUB_OPTS="  -o smtpd_milters=unix:$MSOCK
+  -o milter_default_action=tempfail
+  -o local_header_rewrite_clients="
+}
+
 fx_passwd() {
 	FX_PASSWD=${FX_PASSWD:-$H_TMP/dovecot-passwd}
 	printf '%s:{PLAIN}%s\n' "$1" "$2" >>"$FX_PASSWD"

@@ -13,20 +13,14 @@ h_need redis-server postfix swaks dovecot openssl
 
 h_start_redis persist
 h_start_sink
-MSOCK=$H_TMP/milter/milter.sock
-install -d -m 0755 "$H_TMP/milter"
-FX_MILTER="socket = \"unix:$MSOCK\";"
+fx_milter_unix
 fx_conf
 fx_member alice
 fx_domain alice.test alice
 fx_suppress alice gone@rcpt.test
 
-h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
-h_wait_file "$MSOCK" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+fx_start_milter_unix
 h_like "socket writable for Postfix" "$(stat -c %A "$MSOCK")" '^srw-rw-rw-'
-FX_SUB_OPTS="  -o smtpd_milters=unix:$MSOCK
-  -o milter_default_action=tempfail
-  -o local_header_rewrite_clients="
 fx_passwd alice key-alice
 fx_start_submission
 FX_USER=alice FX_PASS=key-alice

@@ -1,0 +1,418 @@
+/*
+ * NAME
+ *	fcache - relay-milter's cache of Redis facts, kept current by Redis
+ * DESCRIPTION
+ *	One mutex around the table (ftable.c) and the subscriber's state.
+ *	gen numbers the subscriber's connections: it is 0 while there is
+ *	none, and a worker connection's tracking is set up for one gen
+ *	(rconn_mark), so after the subscriber reconnects (a new client id to
+ *	redirect to) every worker sets its tracking up again before it may
+ *	keep anything.
+ *
+ *	The subscriber (RESP2: hiredis 0.14 has no push replies) runs
+ *	CLIENT ID and SUBSCRIBE __redis__:invalidate, then reads messages as
+ *	poll(2) finds them: each names keys that changed (dropped here) or is
+ *	nil after a flush (everything dropped).
+ * SEE ALSO
+ *	fcache.h, ftable.h, rconn.h
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <hiredis.h>
+
+#include "clock.h"
+#include "fcache.h"
+#include "ftable.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define FC_POLL_MS	200	/* how often the subscriber looks at stop */
+#define FC_PING_MS	1000	/* an idle subscriber PINGs this often */
+#define FC_CHANNEL	"__redis__:invalidate"
+
+static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ftable	*tab;		/* NULL: off */
+static unsigned long	 gen, gen_last;
+static long long	 client_id;
+static struct fcache_counts counts;
+static int		 refused;	/* CLIENT TRACKING refused: stay off */
+
+static pthread_t	 thr;
+static int		 running;
+static volatile int	 stopping;
+static struct conf_redis rcf;		/* the subscriber's settings (copies) */
+
+/* fc_off - no subscriber: forget everything (from any thread) */
+static void
+fc_off(void)
+{
+	pthread_mutex_lock(&lock);
+	gen = 0;
+	if (tab != NULL && ftable_count(tab) > 0)
+		ftable_clear(tab);
+	pthread_mutex_unlock(&lock);
+}
+
+/* command - one blocking command during the set-up; the reply or NULL */
+static redisReply *
+command(redisContext *c, const char *what, char *why, size_t len,
+    const char *fmt, ...)
+{
+	redisReply	*r;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	if (r == NULL) {
+		snprintf(why, len, "%s: %s", what, c->errstr);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(why, len, "%s: %s", what, r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* sub_connect - a subscribed connection and its client id, or NULL */
+static redisContext *
+sub_connect(long long *id, char *why, size_t len)
+{
+	redisContext	*c;
+	redisReply	*r;
+	struct timeval	 tv;
+
+	tv.tv_sec = rcf.timeout_ms / 1000;
+	tv.tv_usec = (rcf.timeout_ms % 1000) * 1000;
+	if (rcf.socket[0] != '\0')
+		c = redisConnectUnixWithTimeout(rcf.socket, tv);
+	else
+		c = redisConnectWithTimeout(rcf.host, rcf.port, tv);
+	if (c == NULL || c->err) {
+		snprintf(why, len, "connect: %s", c ? c->errstr : "out of memory");
+		goto fail;
+	}
+	if (redisSetTimeout(c, tv) != REDIS_OK) {
+		snprintf(why, len, "cannot set the timeout");
+		goto fail;
+	}
+	if (rcf.password[0] != '\0') {
+		if ((r = command(c, "AUTH", why, len, "AUTH %s",
+		    rcf.password)) == NULL)
+			goto fail;
+		freeReplyObject(r);
+	}
+	if ((r = command(c, "CLIENT ID", why, len, "CLIENT ID")) == NULL)
+		goto fail;
+	*id = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	freeReplyObject(r);
+	if (*id < 0) {
+		snprintf(why, len, "CLIENT ID: unexpected reply");
+		goto fail;
+	}
+	if ((r = command(c, "SUBSCRIBE", why, len, "SUBSCRIBE %s",
+	    FC_CHANNEL)) == NULL)
+		goto fail;
+	freeReplyObject(r);
+	return c;
+fail:
+	if (c != NULL)
+		redisFree(c);
+	return NULL;
+}
+
+/* handle - one message on the subscriber connection */
+static void
+handle(const redisReply *r)
+{
+	const redisReply *p;
+	size_t		 i;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    strcmp(r->element[0]->str, "message") != 0)
+		return;			/* PING's answer, a subscribe count */
+	p = r->element[2];
+	pthread_mutex_lock(&lock);
+	if (p->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < p->elements; i++)
+			if (p->element[i]->type == REDIS_REPLY_STRING) {
+				ftable_drop(tab, p->element[i]->str,
+				    p->element[i]->len);
+				counts.invalidations++;
+				if (log_debug_enabled())
+					log_msg(LOG_DEBUG, "fact cache: %.*s "
+					    "changed", (int)p->element[i]->len,
+					    p->element[i]->str);
+			}
+	} else				/* nil: FLUSHDB or FLUSHALL */
+		ftable_clear(tab);
+	pthread_mutex_unlock(&lock);
+}
+
+/* sub_loop - read invalidations until the connection fails or stop */
+static void
+sub_loop(redisContext *c, char *why, size_t len)
+{
+	struct pollfd	 pfd;
+	redisReply	*r;
+	int64_t		 seen = clock_mono_ms(), pinged = 0, now;
+	int		 n, done;
+
+	while (!stopping) {
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		n = poll(&pfd, 1, FC_POLL_MS);
+		now = clock_mono_ms();
+		if (n < 0 && errno != EINTR) {
+			snprintf(why, len, "poll: %s", strerror(errno));
+			return;
+		}
+		if (n > 0) {
+			if (redisBufferRead(c) != REDIS_OK) {
+				snprintf(why, len, "%s", c->errstr);
+				return;
+			}
+			for (;;) {
+				void *v = NULL;
+
+				if (redisGetReplyFromReader(c, &v) != REDIS_OK) {
+					snprintf(why, len, "%s", c->errstr);
+					return;
+				}
+				if (v == NULL)
+					break;
+				r = v;
+				handle(r);
+				freeReplyObject(r);
+			}
+			seen = now;
+			pinged = 0;
+			continue;
+		}
+		if (pinged != 0 && now - pinged >= rcf.timeout_ms) {
+			snprintf(why, len, "no answer to PING in %d ms",
+			    rcf.timeout_ms);
+			return;
+		}
+		if (pinged == 0 && now - seen >= FC_PING_MS) {
+			if (redisAppendCommand(c, "PING") != REDIS_OK) {
+				snprintf(why, len, "PING: out of memory");
+				return;
+			}
+			do {
+				if (redisBufferWrite(c, &done) != REDIS_OK) {
+					snprintf(why, len, "%s", c->errstr);
+					return;
+				}
+			} while (!done);
+			pinged = now;
+		}
+	}
+}
+
+/* pause_ms - sleep up to ms in steps, returning early on stop */
+static void
+pause_ms(int ms)
+{
+	int64_t until = clock_mono_ms() + ms;
+
+	while (!stopping && clock_mono_ms() < until)
+		poll(NULL, 0, FC_POLL_MS);
+}
+
+static void *
+subscriber(void *arg)
+{
+	redisContext	*c;
+	char		 why[256];
+	long long	 id;
+	int		 backoff = 0, said = 0;
+
+	(void)arg;
+	while (!stopping) {
+		if ((c = sub_connect(&id, why, sizeof(why))) == NULL) {
+			if (!said++)
+				log_msg(LOG_WARNING, "fact cache off: the "
+				    "subscriber cannot connect to Redis: %s", why);
+			backoff = backoff ? backoff * 2 : rcf.reconnect_min_ms;
+			if (backoff > rcf.reconnect_max_ms)
+				backoff = rcf.reconnect_max_ms;
+			pause_ms(backoff);
+			continue;
+		}
+		backoff = said = 0;
+		pthread_mutex_lock(&lock);
+		if (ftable_count(tab) > 0)	/* not tracked for this one */
+			ftable_clear(tab);
+		gen = ++gen_last;
+		client_id = id;
+		counts.subscribes++;
+		pthread_mutex_unlock(&lock);
+		log_msg(LOG_INFO, "fact cache on: invalidations to Redis "
+		    "client %lld", id);
+		why[0] = '\0';
+		sub_loop(c, why, sizeof(why));
+		fc_off();
+		redisFree(c);
+		if (!stopping)
+			log_msg(LOG_WARNING, "fact cache off: the subscriber "
+			    "lost Redis: %s", why);
+	}
+	return NULL;
+}
+
+int
+fcache_start(const struct conf_redis *cf, size_t max)
+{
+	if (max == 0 || running)
+		return 0;
+	rcf = *cf;
+	rcf.socket = xstrdup(cf->socket);
+	rcf.host = xstrdup(cf->host);
+	rcf.password = xstrdup(cf->password);
+	pthread_mutex_lock(&lock);
+	tab = ftable_new(max);
+	gen = 0;
+	refused = 0;
+	pthread_mutex_unlock(&lock);
+	stopping = 0;
+	if (pthread_create(&thr, NULL, subscriber, NULL) != 0) {
+		log_msg(LOG_ERR, "fact cache: cannot start its thread");
+		fcache_stop();
+		return -1;
+	}
+	running = 1;
+	return 0;
+}
+
+void
+fcache_stop(void)
+{
+	if (running) {
+		stopping = 1;
+		pthread_join(thr, NULL);
+		running = 0;
+	}
+	pthread_mutex_lock(&lock);
+	gen = 0;
+	ftable_free(tab);
+	tab = NULL;
+	pthread_mutex_unlock(&lock);
+	free(rcf.socket);
+	free(rcf.host);
+	free(rcf.password);
+	memset(&rcf, 0, sizeof(rcf));
+}
+
+int
+fcache_get(const char *key, const char *field, void *buf, size_t len)
+{
+	int hit = 0;
+
+	pthread_mutex_lock(&lock);
+	if (gen != 0) {
+		hit = ftable_get(tab, key, field, buf, len);
+		if (hit)
+			counts.hits++;
+		else
+			counts.misses++;
+	}
+	pthread_mutex_unlock(&lock);
+	return hit;
+}
+
+int
+fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
+{
+	char		 ids[32];
+	const char	*argv[6] = { "CLIENT", "TRACKING", "on", "REDIRECT", ids,
+	    "OPTIN" };
+	redisReply	*r;
+	int		 bad;
+
+	t->gen = 0;
+	pthread_mutex_lock(&lock);
+	if (gen != 0 && !refused) {
+		t->gen = gen;
+		t->seq = ftable_seq(tab);
+		snprintf(ids, sizeof(ids), "%lld", client_id);
+	}
+	pthread_mutex_unlock(&lock);
+	if (t->gen == 0)
+		return -1;
+	if (rconn_mark(rc) == t->gen)
+		return 0;
+	if ((r = rconn_raw(rc, 6, argv, NULL)) == NULL) {
+		t->gen = 0;		/* Redis is down: the read will say so */
+		return -1;
+	}
+	if ((bad = r->type == REDIS_REPLY_ERROR)) {
+		/* An old Redis, or one that forbids the command: stay off. */
+		pthread_mutex_lock(&lock);
+		if (!refused++)
+			log_msg(LOG_WARNING, "fact cache off: CLIENT TRACKING: %s",
+			    r->str);
+		pthread_mutex_unlock(&lock);
+		t->gen = 0;
+	} else
+		rconn_setmark(rc, t->gen);
+	freeReplyObject(r);
+	return bad ? -1 : 0;
+}
+
+int
+fcache_append(struct rconn *rc, const struct fcache_ticket *t)
+{
+	static const char *argv[3] = { "CLIENT", "CACHING", "yes" };
+
+	if (t->gen == 0)
+		return 0;
+	return rconn_append(rc, 3, argv, NULL) == RCONN_OK ? 1 : -1;
+}
+
+int
+fcache_reply(struct rconn *rc, struct fcache_ticket *t)
+{
+	redisReply *r;
+
+	if (t->gen == 0)
+		return 0;
+	if ((r = rconn_reply(rc)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_ERROR)
+		t->gen = 0;		/* not tracked: do not keep */
+	freeReplyObject(r);
+	return 0;
+}
+
+void
+fcache_put(const struct fcache_ticket *t, const struct rconn *rc,
+    const char *key, const char *field, const void *val, size_t len)
+{
+	if (t->gen == 0 || rconn_mark(rc) != t->gen)
+		return;			/* reconnected since: not tracked */
+	pthread_mutex_lock(&lock);
+	if (gen == t->gen && ftable_seq(tab) == t->seq)
+		ftable_put(tab, key, field, val, len);
+	pthread_mutex_unlock(&lock);
+}
+
+void
+fcache_get_counts(struct fcache_counts *out)
+{
+	pthread_mutex_lock(&lock);
+	*out = counts;
+	out->entries = tab != NULL ? ftable_count(tab) : 0;
+	out->flushes = tab != NULL ? ftable_clears(tab) : 0;
+	pthread_mutex_unlock(&lock);
+}
