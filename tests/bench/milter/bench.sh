@@ -41,9 +41,10 @@
 #       BENCH_SIZES (bytes, default "2048 20480"), BENCH_ONLY (an extended
 #       regex: measure only the rows whose name matches), BENCH_ROUNDS
 #       (default 1: every row is measured once per round, rounds one after
-#       the other, and the table gives the median and the range; on a
-#       shared, busy machine use 3 or more), RSP_WORKERS (rspamd proxy
-#       processes, default one per core).
+#       the other, and the table gives the median and the range, the
+#       ratios the median of each round's ratio; on a shared, busy
+#       machine use 3 or more), RSP_WORKERS (rspamd proxy processes,
+#       default one per core).
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 . "$H_SRCDIR/tests/bench/milter/rspamd.sh"
@@ -314,27 +315,33 @@ BAD=()
 ROWS=()
 echo "# relay-milter benchmark: $N messages, $S sessions, $(nproc) cores," \
     "$ROUNDS round(s), load client $CLIENT"
+# The rows, in table order: NAME|MILTERS|FROM|DAEMON|WANT. Each round
+# starts one row further on, so that no row is always measured last (a
+# machine that slows down as a run goes on would count against it).
+SPECS=("postfix alone||b@rsa.test||none")
+[[ -n $have_null ]] && SPECS+=(
+	"null milter, unix|unix:$H_TMP/sock/nm.sock|b@rsa.test|nm_unix|null"
+	"null milter, tcp|inet:127.0.0.1:$NMP|b@rsa.test|nm_tcp|null"
+	"null milter, EOM only, unix|unix:$H_TMP/sock/nme.sock|b@rsa.test|nm_eom|null")
+[[ -n $have_odkim ]] && SPECS+=(
+	"opendkim rsa, unix|unix:$H_TMP/sock/od.sock|b@rsa.test|od_unix|rsa"
+	"opendkim rsa, tcp|inet:127.0.0.1:$ODP|b@rsa.test|od_tcp|rsa")
+[[ -n $have_rsp ]] && SPECS+=(
+	"rspamd dkim, unix|unix:$H_TMP/sock/rsp.sock|b@rsa.test|rspamd|rsa"
+	"rspamd dkim, tcp|inet:127.0.0.1:$RSPP|b@rsa.test|rspamd|rsa")
+SPECS+=(
+	"relay-milter rsa, unix|unix:$H_TMP/sock/rm.sock|b@rsa.test|rm_unix|rsa"
+	"relay-milter rsa, tcp|inet:127.0.0.1:$MTP|b@rsa.test|rm_tcp|rsa"
+	"relay-milter rsa+ed25519, unix|unix:$H_TMP/sock/rm.sock|b@ed.test|rm_unix|rsa+ed25519"
+	"relay-milter rsa+ed25519, tcp|inet:127.0.0.1:$MTP|b@ed.test|rm_tcp|rsa+ed25519"
+	"relay-milter rsa, tcp, no quickack|inet:127.0.0.1:$MTNP|b@rsa.test|rm_tcpnoack|rsa")
 for ((round = 1; round <= ROUNDS; round++)); do
 for size in $SIZES; do
-	measure "postfix alone" "" b@rsa.test "$size" "" none
-	if [[ -n $have_null ]]; then
-		measure "null milter, unix" "unix:$H_TMP/sock/nm.sock" b@rsa.test "$size" nm_unix null
-		measure "null milter, tcp" "inet:127.0.0.1:$NMP" b@rsa.test "$size" nm_tcp null
-		measure "null milter, EOM only, unix" "unix:$H_TMP/sock/nme.sock" b@rsa.test "$size" nm_eom null
-	fi
-	if [[ -n $have_odkim ]]; then
-		measure "opendkim rsa, unix" "unix:$H_TMP/sock/od.sock" b@rsa.test "$size" od_unix rsa
-		measure "opendkim rsa, tcp" "inet:127.0.0.1:$ODP" b@rsa.test "$size" od_tcp rsa
-	fi
-	if [[ -n $have_rsp ]]; then
-		measure "rspamd dkim, unix" "unix:$H_TMP/sock/rsp.sock" b@rsa.test "$size" rspamd rsa
-		measure "rspamd dkim, tcp" "inet:127.0.0.1:$RSPP" b@rsa.test "$size" rspamd rsa
-	fi
-	measure "relay-milter rsa, unix" "unix:$H_TMP/sock/rm.sock" b@rsa.test "$size" rm_unix rsa
-	measure "relay-milter rsa, tcp" "inet:127.0.0.1:$MTP" b@rsa.test "$size" rm_tcp rsa
-	measure "relay-milter rsa+ed25519, unix" "unix:$H_TMP/sock/rm.sock" b@ed.test "$size" rm_unix rsa+ed25519
-	measure "relay-milter rsa+ed25519, tcp" "inet:127.0.0.1:$MTP" b@ed.test "$size" rm_tcp rsa+ed25519
-	measure "relay-milter rsa, tcp, no quickack" "inet:127.0.0.1:$MTNP" b@rsa.test "$size" rm_tcpnoack rsa
+	for ((i = 0; i < ${#SPECS[@]}; i++)); do
+		IFS='|' read -r name milters from daemon want \
+		    <<<"${SPECS[(i + round - 1) % ${#SPECS[@]}]}"
+		measure "$name" "$milters" "$from" "$size" "$daemon" "$want"
+	done
 done
 done
 
@@ -357,13 +364,28 @@ for k in "${ROWS[@]}"; do
 	    "$(median ${PFMS[$k]})" "$(median ${RDMS[$k]})" "${ACC[$k]}" "${FAIL[$k]}"
 done
 
-# ratio A B - A/B to two places, or "-" when either is missing
+# ratio A B - A/B to two places, or "-" when either is missing: the median
+# of the rounds' own ratios (both rows measured a minute apart at most, so
+# a machine that is slower for a while weighs less than in the ratio of the
+# medians, which is used when a row lacks a round)
 ratio() {
 	[[ -n ${RATE[$1]:-} && -n ${RATE[$2]:-} ]] || { echo -; return; }
-	awk -v a="${RATE[$1]}" -v b="${RATE[$2]}" 'BEGIN { printf "%.2f", b ? a / b : 0 }'
+	awk -v a="${RATES[$1]}" -v b="${RATES[$2]}" -v ma="${RATE[$1]}" \
+	    -v mb="${RATE[$2]}" 'BEGIN {
+		n = split(a, x, " "); m = split(b, y, " ")
+		if (n != m) { printf "%.2f", mb ? ma / mb : 0; exit }
+		for (i = 1; i <= n; i++)
+			r[i] = y[i] ? x[i] / y[i] : 0
+		for (i = 2; i <= n; i++)	# insertion sort, n is small
+			for (j = i; j > 1 && r[j - 1] > r[j]; j--) {
+				t = r[j]; r[j] = r[j - 1]; r[j - 1] = t
+			}
+		printf "%.2f", r[int((n + 1) / 2)]
+	}'
 }
 for size in $SIZES; do
-	echo "# $((size / 1024)) KB: relay-milter rsa unix / postfix alone:" \
+	echo "# $((size / 1024)) KB (each ratio the median of the rounds' own):" \
+	    "relay-milter rsa unix / postfix alone:" \
 	    "$(ratio "relay-milter rsa, unix/$size" "postfix alone/$size");" \
 	    "tcp / unix: $(ratio "relay-milter rsa, tcp/$size" "relay-milter rsa, unix/$size");" \
 	    "vs opendkim unix $(ratio "relay-milter rsa, unix/$size" "opendkim rsa, unix/$size")," \
