@@ -39,6 +39,7 @@ static struct {
 	struct metric		*decisions[COND__COUNT];
 	struct metric		*passed;
 	struct metric		*sig_rsa, *sig_ed;
+	struct metric		*fact_hit, *fact_miss, *fact_inval;
 	struct metric		*conns;
 	struct metric		*redis_err[STATS_REDIS__COUNT];
 	struct metric		*redis_lat;
@@ -77,6 +78,18 @@ stats_init(const char *daemon)
 		l2[3] = "ed25519-sha256";
 		st.sig_ed = metrics_counter(st.reg, "relay_dkim_signatures_total",
 		    NULL, l2);
+		l2[2] = "result";
+		l2[3] = "hit";
+		st.fact_hit = metrics_counter(st.reg,
+		    "relay_fact_cache_lookups_total", "Fact cache lookups at "
+		    "MAIL FROM and RCPT TO: hit (answered from memory), miss "
+		    "(read from Redis); none while the cache is off.", l2);
+		l2[3] = "miss";
+		st.fact_miss = metrics_counter(st.reg,
+		    "relay_fact_cache_lookups_total", NULL, l2);
+		st.fact_inval = metrics_counter(st.reg,
+		    "relay_fact_cache_invalidations_total", "Keys Redis said "
+		    "changed (client-side caching invalidations).", l1);
 	}
 	if (strcmp(daemon, "tracker") != 0)
 		st.conns = metrics_gauge(st.reg, "relay_connections",
@@ -150,6 +163,18 @@ void
 stats_accepted(void)
 {
 	metric_inc(st.passed);
+}
+
+void
+stats_fact(int hit)
+{
+	metric_inc(hit ? st.fact_hit : st.fact_miss);
+}
+
+void
+stats_fact_invalidated(void)
+{
+	metric_inc(st.fact_inval);
 }
 
 void

@@ -17,6 +17,8 @@
  *	  relay_messages_accepted_total      milter: messages signed, recorded
  *	      and accepted
  *	  relay_dkim_signatures_total{alg}   milter: rsa-sha256, ed25519-sha256
+ *	  relay_fact_cache_lookups_total{result}  milter: hit, miss
+ *	  relay_fact_cache_invalidations_total    milter: keys Redis said changed
  *	  relay_connections                  milter, policyd: open client
  *	      connections (gauge)
  *	  relay_redis_errors_total{kind}     io (connect, I/O, timeout, lost),
@@ -81,6 +83,9 @@ void	 stats_stop(void);
 void	 stats_verdict(int refused, enum cond_id id);
 /* stats_accepted - the milter accepted a message */
 void	 stats_accepted(void);
+/* stats_fact - one fact cache lookup; stats_fact_invalidated - one key */
+void	 stats_fact(int hit);
+void	 stats_fact_invalidated(void);
 /* stats_signature - one DKIM-Signature value added (its a= tells the alg) */
 void	 stats_signature(const char *header_value);
 /* stats_conn - a client connection opened (+1) or closed (-1) */

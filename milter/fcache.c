@@ -31,6 +31,7 @@
 #include "fcache.h"
 #include "ftable.h"
 #include "log.h"
+#include "stats.h"
 #include "xalloc.h"
 
 #define FC_POLL_MS	200	/* how often the subscriber looks at stop */
@@ -149,6 +150,7 @@ handle(const redisReply *r)
 				ftable_drop(tab, p->element[i]->str,
 				    p->element[i]->len);
 				counts.invalidations++;
+				stats_fact_invalidated();
 				if (log_debug_enabled())
 					log_msg(LOG_DEBUG, "fact cache: %.*s "
 					    "changed", (int)p->element[i]->len,
@@ -326,6 +328,7 @@ fcache_get(const char *key, const char *field, void *buf, size_t len)
 			counts.hits++;
 		else
 			counts.misses++;
+		stats_fact(hit);
 	}
 	pthread_mutex_unlock(&lock);
 	return hit;

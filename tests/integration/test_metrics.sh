@@ -209,6 +209,8 @@ delta "milter: from_not_allowed unchanged" "$M0" "$M1" \
 rose "milter: Redis latency histogram count rose" "$M0" "$M1" \
     "relay_redis_latency_seconds_count{$l}"
 delta "milter: no Redis errors" "$M0" "$M1" "relay_redis_errors_total{$l,kind=\"io\"}" 0
+rose "milter: fact cache hits rose (the second MAIL FROM)" "$M0" "$M1" \
+    "relay_fact_cache_lookups_total{$l,result=\"hit\"}"
 h_check "milter: connections back to 0 when the sessions end" h_wait_for 10 \
     bash -c "[ \"\$(curl -s 'http://127.0.0.1:$MM/metrics' | grep '^relay_connections{')\" = 'relay_connections{daemon=\"milter\"} 0' ]"
 P2=$(scrape "$PM")

@@ -349,6 +349,10 @@ stats_series_of_each_daemon(void **state)
 	stats_signature("v=1; a=rsa-sha256; c=relaxed/relaxed; d=x.test; b=AbC+/=");
 	stats_signature("v=1; a=ed25519-sha256; c=relaxed/relaxed; d=x.test; b=Q");
 	stats_signature("v=1; a=ed25519-sha256; d=x.test");
+	stats_fact(1);
+	stats_fact(1);
+	stats_fact(0);
+	stats_fact_invalidated();
 	stats_conn(1);
 	stats_conn(1);
 	stats_conn(-1);
@@ -363,6 +367,9 @@ stats_series_of_each_daemon(void **state)
 	has(t, "relay_messages_accepted_total{daemon=\"milter\"} 1\n");
 	has(t, "relay_dkim_signatures_total{daemon=\"milter\",alg=\"rsa-sha256\"} 1\n");
 	has(t, "relay_dkim_signatures_total{daemon=\"milter\",alg=\"ed25519-sha256\"} 2\n");
+	has(t, "relay_fact_cache_lookups_total{daemon=\"milter\",result=\"hit\"} 2\n");
+	has(t, "relay_fact_cache_lookups_total{daemon=\"milter\",result=\"miss\"} 1\n");
+	has(t, "relay_fact_cache_invalidations_total{daemon=\"milter\"} 1\n");
 	has(t, "relay_connections{daemon=\"milter\"} 1\n");
 	has(t, "relay_redis_errors_total{daemon=\"milter\",kind=\"io\"} 1\n");
 	has(t, "relay_redis_errors_total{daemon=\"milter\",kind=\"down\"} 0\n");
