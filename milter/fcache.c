@@ -344,6 +344,7 @@ fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
 	int		 bad;
 
 	t->gen = 0;
+	t->caching = 0;
 	pthread_mutex_lock(&lock);
 	if (gen != 0 && !refused) {
 		t->gen = gen;
@@ -374,13 +375,16 @@ fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
 }
 
 int
-fcache_append(struct rconn *rc, const struct fcache_ticket *t)
+fcache_append(struct rconn *rc, struct fcache_ticket *t)
 {
 	static const char *argv[3] = { "CLIENT", "CACHING", "yes" };
 
 	if (t->gen == 0)
 		return 0;
-	return rconn_append(rc, 3, argv, NULL) == RCONN_OK ? 1 : -1;
+	if (rconn_append(rc, 3, argv, NULL) != RCONN_OK)
+		return -1;
+	t->caching = 1;
+	return 1;
 }
 
 int
@@ -388,7 +392,7 @@ fcache_reply(struct rconn *rc, struct fcache_ticket *t)
 {
 	redisReply *r;
 
-	if (t->gen == 0)
+	if (!t->caching)
 		return 0;
 	if ((r = rconn_reply(rc)) == NULL)
 		return -1;

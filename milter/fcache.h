@@ -39,6 +39,7 @@
 struct fcache_ticket {
 	unsigned long	 gen;		/* subscriber connection; 0: do not keep */
 	unsigned long	 seq;		/* invalidations seen */
+	int		 caching;	/* CLIENT CACHING yes goes before each read */
 };
 
 struct fcache_counts {
@@ -72,9 +73,11 @@ int	 fcache_prepare(struct rconn *rc, struct fcache_ticket *);
  * scripts read are not tracked). With a ticket from fcache_prepare,
  * append that command just before the read, and read its reply in turn
  * before the read's own. append: the number of commands appended (0 or
- * 1), -1 on failure; reply: 0, or -1 when the connection failed.
+ * 1), -1 on failure; reply: 0, or -1 when the connection failed. An
+ * error reply to one of them leaves nothing to keep, and every reply of
+ * the pipeline is still read in turn.
  */
-int	 fcache_append(struct rconn *rc, const struct fcache_ticket *);
+int	 fcache_append(struct rconn *rc, struct fcache_ticket *);
 int	 fcache_reply(struct rconn *rc, struct fcache_ticket *);
 /* fcache_put - keep (key, field) = val as read on rc after the ticket */
 void	 fcache_put(const struct fcache_ticket *, const struct rconn *rc,

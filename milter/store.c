@@ -5,8 +5,9 @@
  *	Reads are pipelined where a decision needs several keys (one round
  *	trip for a domain and its parents). The domain records and the
  *	suppression answers are kept in the fact cache (fcache.h) and read
- *	from Redis only when it does not hold them. A reply of the wrong type is a
- *	temporary failure like a dead connection: never read as "no".
+ *	from Redis only when it does not hold them. A reply of the wrong
+ *	type is a temporary failure like a dead connection: never read as
+ *	"no".
  * SEE ALSO
  *	store.h, common/SCHEMA.md, common/lua/milter_record.lua,
  *	common/lua/milter_msgid.lua
