@@ -106,6 +106,13 @@
 #   h_pf_queue_empty         exit 0 when the queue is empty (postqueue -j)
 #   h_wait_queue_empty [TIMEOUT]
 #   h_stop_postfix [NAME]    stop one instance now (default: current)
+#   h_mount_ext4 DIR MB      mount a new ext4 file system (mkfs.ext4's
+#                            defaults, journal included) of MB megabytes,
+#                            an image file in H_TMP on a loop device, at
+#                            DIR (created); unmounted at exit, after
+#                            Postfix. Call before h_start_postfix NAME
+#                            with DIR=$H_TMP/pf-NAME/spool to give that
+#                            instance's queue its own file system.
 #   h_swaks ARGS...          swaks --server 127.0.0.1:$PF_SMTPD_PORT (unless
 #                            ARGS has --server/-s) --timeout 15 ARGS
 #
@@ -544,6 +551,7 @@ h__stop_entry() {
 	dovecot) h_stop_dovecot ;;
 	unbound) h_stop_unbound ;;
 	daemon) h_stop_daemon "$name" >/dev/null ;;
+	mount) umount "$name" 2>/dev/null || umount -l "$name" ;;
 	esac
 }
 
@@ -908,6 +916,21 @@ h__stop_postfix() {
 
 h_stop_postfix() {
 	h__stop_postfix "${1:-$PF_NAME}"
+}
+
+h_mount_ext4() {
+	local dir=$1 mb=$2 img
+	((EUID == 0)) || { h_diag "h_mount_ext4: needs root"; return 1; }
+	img=$H_TMP/fs-$(printf '%s' "$dir" | tr -c 'A-Za-z0-9\n' _).img
+	install -d -m 0755 "$dir"
+	if ! truncate -s "${mb}M" "$img" ||
+	    ! mkfs.ext4 -q -F "$img" >>"$H_LOG/mkfs.log" 2>&1 ||
+	    ! mount -o loop "$img" "$dir" >>"$H_LOG/mkfs.log" 2>&1; then
+		h_diag "h_mount_ext4 $dir: $(tail -3 "$H_LOG/mkfs.log")"
+		rm -f "$img"
+		return 1
+	fi
+	h__push "mount:$dir"
 }
 
 h_pf() {

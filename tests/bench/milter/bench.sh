@@ -44,7 +44,12 @@
 #       the other, and the table gives the median and the range, the
 #       ratios the median of each round's ratio; on a shared, busy
 #       machine use 3 or more), RSP_WORKERS (rspamd proxy processes,
-#       default one per core).
+#       default one per core), BENCH_QUEUE_FS ("ext4", the default: the
+#       private Postfix's queue on a new journaled ext4 of its own, on a
+#       loop device, as on a mail server's disk; "tmpdir": in the temp
+#       dir's file system, whatever it is), BENCH_PERF (a directory: a system-wide
+#       `perf record -a -g` of each measurement is written there, one file
+#       per row, size and round; read with `perf report --sort comm,dso`).
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 . "$H_SRCDIR/tests/bench/milter/rspamd.sh"
@@ -142,6 +147,22 @@ EOF
 	h_wait_file "$H_TMP/sock/od.sock" 10 && h_wait_port "$ODP" 10 ||
 	    h_bail "opendkim did not start: $(cat "$H_LOG"/od_*.log)"
 fi
+
+# The queue's file system: each message is a queue file made and removed
+# again, and some file systems do that at a cost that grows with the
+# rate. ext4 without a journal (this VM's root) passes over every inode
+# freed in the last 60 to 300 seconds each time it makes one, so Postfix
+# alone went from 1.3 to 3.1 ms of CPU per message within one run. A new
+# ext4 with the journal mkfs.ext4 gives it, as on a Debian mail server.
+QFS=${BENCH_QUEUE_FS:-ext4}
+case $QFS in
+ext4)	h_mount_ext4 "$H_TMP/pf-pf/spool" 2048 ||
+	    h_bail "BENCH_QUEUE_FS=ext4: no loop-mounted ext4 (BENCH_QUEUE_FS=tmpdir runs without)" ;;
+tmpdir)	;;
+*)	h_bail "BENCH_QUEUE_FS: \"$QFS\" is neither ext4 nor tmpdir" ;;
+esac
+QFS_DESC="queue on $(findmnt -n -o FSTYPE -T "$H_TMP/pf-pf" 2>/dev/null || echo '?')"
+[[ $QFS == ext4 ]] && QFS_DESC="queue on a new ext4 with a journal (loop device)"
 
 fx_passwd alice key-alice
 PF_RELAYHOST="[127.0.0.1]:$SINKP"
@@ -250,6 +271,27 @@ peak_rss() {	# VmHWM of a daemon, then of each child ("A+B+C"), in kB
 	echo "$out"
 }
 
+# perf_start NAME SIZE / perf_stop - BENCH_PERF: a system-wide profile of
+# one measurement, in BENCH_PERF/ROW-SIZE-rROUND.data
+PERF_PID=
+perf_start() {
+	local f
+	f=$(printf '%s-%s-r%s' "$1" "$2" "$round" | tr -c 'A-Za-z0-9.+\n-' _)
+	mkdir -p "$BENCH_PERF"
+	perf record -a -g -F 499 -o "$BENCH_PERF/$f.data" >"$H_LOG/perf.log" 2>&1 &
+	PERF_PID=$!
+	sleep 0.5
+}
+perf_gone() {	# shellcheck disable=SC2317  # called by h_wait_for
+	! kill -0 "$PERF_PID" 2>/dev/null
+}
+perf_stop() {
+	[[ -n $PERF_PID ]] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null
+	h_wait_for 30 perf_gone >/dev/null
+	PERF_PID=
+}
+
 # measure NAME MILTERS FROM SIZE DAEMON WANT - one measurement of a row;
 # the results go to RATES, CPUMS, ACC, FAIL (keyed NAME/SIZE, one word per
 # round) and a progress line to stdout
@@ -277,6 +319,7 @@ measure() {
 	base=$(h_log_count 'status=sent')
 	[[ -n $daemon ]] && pid=$(h_daemon_pid "$daemon") && c0=$(cpu_ticks "$pid")
 	h0=$(host_ticks) p0=$(postfix_ticks) r0=$(cpu_ticks "$REDIS_PID")
+	[[ -n ${BENCH_PERF:-} ]] && perf_start "$name" "$size"
 	t0=$(date +%s.%N)
 	out=$(load "$S" "$N" "$size" "$from" r@sink.test)
 	acc=${out#accepted=}
@@ -284,6 +327,7 @@ measure() {
 	h_wait_log_count 'status=sent' $((base + acc)) 180 >/dev/null ||
 	    h_diag "$name: only $(($(h_log_count 'status=sent') - base)) of $acc delivered"
 	t1=$(date +%s.%N)
+	[[ -n ${BENCH_PERF:-} ]] && perf_stop
 	h1=$(host_ticks) p1=$(postfix_ticks) r1=$(cpu_ticks "$REDIS_PID")
 	rate=$(awk -v n="$acc" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 	if [[ -n $pid ]]; then
@@ -314,7 +358,7 @@ declare -A RATE RATES CPUMS HOSTMS PFMS RDMS ACC FAIL SIGSEEN ROWSEEN
 BAD=()
 ROWS=()
 echo "# relay-milter benchmark: $N messages, $S sessions, $(nproc) cores," \
-    "$ROUNDS round(s), load client $CLIENT"
+    "$ROUNDS round(s), load client $CLIENT, $QFS_DESC"
 # The rows, in table order: NAME|MILTERS|FROM|DAEMON|WANT. Each round
 # starts one row further on, so that no row is always measured last (a
 # machine that slows down as a run goes on would count against it).
