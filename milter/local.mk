@@ -56,11 +56,13 @@ UNIT_TESTS += tests/unit/test_milter_sign
 INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
+	tests/integration/test_milter_macros.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
+	tests/integration/test_milter_macros.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh \
 	tests/integration/milter_wire.py

@@ -266,10 +266,20 @@ conn_new(SMFICTX *ctx)
  * EOM. Only MAIL, RCPT and EOM are answered. (Setting *pf1 replaces what
  * libmilter derived from the missing callbacks, so the SMFIP_NO* steps
  * are named here.)
+ *
+ * It also names the macros it reads (smfi_setsymlist): {auth_authen} at
+ * MAIL and {i} at EOM. Postfix (2.6 and later) then sends this milter
+ * those and no others, whatever milter_mail_macros and
+ * milter_end_of_data_macros say: a site that trimmed milter_mail_macros
+ * for another milter cannot make its members' mail look unauthenticated
+ * (accepted as inbound, unchecked and unsigned). An MTA that does not
+ * offer SMFIF_SETSYMLIST gets the lists of its own configuration.
  */
 #define MLFI_SKIP	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NODATA | \
 	SMFIP_NOUNKNOWN | SMFIP_NOEOH)
 #define MLFI_NOREPLY	(SMFIP_NR_HDR | SMFIP_NR_BODY)
+#define MLFI_MAIL_MACROS	"{auth_authen}"
+#define MLFI_EOM_MACROS		"i"
 
 static sfsistat
 mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -281,6 +291,15 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (cn == NULL)
 		cn = conn_new(ctx);
 	*pf0 = f0 & SMFIF_ADDHDRS;
+	if (f0 & SMFIF_SETSYMLIST) {
+		if (smfi_setsymlist(ctx, SMFIM_ENVFROM, MLFI_MAIL_MACROS) !=
+		    MI_SUCCESS || smfi_setsymlist(ctx, SMFIM_EOM,
+		    MLFI_EOM_MACROS) != MI_SUCCESS) {
+			log_msg(LOG_ERR, "negotiate: smfi_setsymlist failed");
+			return SMFIS_REJECT;	/* libmilter closes */
+		}
+		*pf0 |= SMFIF_SETSYMLIST;
+	}
 	cn->nr = f1 & MLFI_NOREPLY;
 	*pf1 = cn->nr | (f1 & MLFI_SKIP);
 	*pf2 = *pf3 = 0;

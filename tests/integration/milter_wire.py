@@ -14,8 +14,10 @@ and EOM. How the packets go on the wire is --split:
   packet  one write per packet, waiting for each answer that is due;
   all     the whole transaction in one write, answers read afterwards;
   bytes   one write per byte, answers read as they are due.
-Checks: MAIL and RCPT answered 'c' (continue); no answer to headers and
-body (SMFIP_NR_HDR/NR_BODY negotiated); EOM answered with DKIM-Signature
+Checks: the negotiation asks for {auth_authen} at MAIL and {i} at EOM
+and for no other macros (smfi_setsymlist); MAIL and RCPT answered 'c'
+(continue); no answer to headers and body (SMFIP_NR_HDR/NR_BODY
+negotiated); EOM answered with DKIM-Signature
 insertions then 'c'; the message rebuilt from what was sent plus the
 inserted headers verifies with python3-dkim (so every body byte reached
 the signer intact). --pause-ms sleeps between transactions (longer than
@@ -37,6 +39,8 @@ SMFIP_NR_HDR = 0x80
 SMFIP_NR_BODY = 0x80000
 OFFER_PROTOCOL = 0x1FFFFF       # every step and no-reply flag of version 6
 OFFER_ACTIONS = 0x1FF
+SMFIF_SETSYMLIST = 0x100
+WANT_MACROS = {2: "{auth_authen}", 5: "i"}   # SMFIM_ENVFROM, SMFIM_EOM
 
 
 def packet(cmd, data=b""):
@@ -176,6 +180,23 @@ def transaction(c, a, seq, keys):
     return len(sigs)
 
 
+def macro_lists(data):
+    """The macro lists after the three words of an OPTNEG reply (the
+    milter's smfi_setsymlist calls): {stage number: "names"}."""
+    lists = {}
+    while len(data) >= 5:
+        (stage,) = struct.unpack(">I", data[:4])
+        end = data.find(b"\0", 4)
+        if end < 0:
+            lists["trailing bytes"] = data
+            break
+        lists[stage] = data[4:end].decode("ascii", "replace")
+        data = data[end + 1:]
+    if data:
+        lists["trailing bytes"] = data
+    return lists
+
+
 def run_conn(a, keys, results, n):
     try:
         c = Conn(a.addr, a.split)
@@ -185,9 +206,13 @@ def run_conn(a, keys, results, n):
         if cmd != b"O" or len(data) < 12:
             results[n] = "negotiation answered %r" % cmd
             return
-        _, _, proto = struct.unpack(">III", data[:12])
+        _, actions, proto = struct.unpack(">III", data[:12])
         if proto & (SMFIP_NR_HDR | SMFIP_NR_BODY) != SMFIP_NR_HDR | SMFIP_NR_BODY:
             results[n] = "no-reply steps not negotiated: 0x%x" % proto
+            return
+        lists = macro_lists(data[12:])
+        if not actions & SMFIF_SETSYMLIST or lists != WANT_MACROS:
+            results[n] = "macro lists asked for: %r (actions 0x%x)" % (lists, actions)
             return
         nsig = 0
         for seq in range(a.transactions):

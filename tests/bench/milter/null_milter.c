@@ -7,7 +7,8 @@
  *	The ceiling any milter can reach: what Postfix's milter handling
  *	costs on its own. It negotiates as relay-milter does (mlfi.c:
  *	connect, HELO, DATA, unknown and end of headers not sent, headers
- *	and body not answered when Postfix allows it), answers MAIL and
+ *	and body not answered when Postfix allows it, only {auth_authen}
+ *	at MAIL and {i} at end of message asked for), answers MAIL and
  *	RCPT with continue and, at end of message, inserts one header the
  *	size and shape of a DKIM-Signature (X-Null-Milter), so Postfix's
  *	cleanup does the header work it does for a signer. No crypto, no
@@ -79,6 +80,10 @@ nm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL)
 		smfi_setpriv(ctx, c);
 	*pf0 = f0 & SMFIF_ADDHDRS;
+	if ((f0 & SMFIF_SETSYMLIST) &&
+	    smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen}") == MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_EOM, "i") == MI_SUCCESS)
+		*pf0 |= SMFIF_SETSYMLIST;
 	*pf1 = f1 & NM_SKIP;
 	if (c != NULL) {	/* without it every step is answered */
 		c->nr = f1 & nm_noreply;
