@@ -12,6 +12,8 @@ INTEGRATION_TESTS += tests/integration/test_fixtures.sh
 
 EXTRA_DIST += tests/run-tests.sh \
 	tests/integration/lib.sh \
+	tests/integration/lib_postfix.sh \
+	tests/integration/lib_servers.sh \
 	tests/integration/sinkd.py \
 	tests/integration/fixtures.sh \
 	tests/integration/test_fixtures.sh \
