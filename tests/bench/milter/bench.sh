@@ -47,9 +47,10 @@
 #       default one per core), BENCH_QUEUE_FS ("ext4", the default: the
 #       private Postfix's queue on a new journaled ext4 of its own, on a
 #       loop device, as on a mail server's disk; "tmpdir": in the temp
-#       dir's file system, whatever it is), BENCH_PERF (a directory: a system-wide
-#       `perf record -a -g` of each measurement is written there, one file
-#       per row, size and round; read with `perf report --sort comm,dso`).
+#       dir's file system, whatever it is), BENCH_PERF (a directory: a
+#       system-wide `perf record -a -g` of each measurement is written
+#       there, one file per row, size and round; read with
+#       `perf report --sort comm,dso`).
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 . "$H_SRCDIR/tests/bench/milter/rspamd.sh"
