@@ -7,7 +7,7 @@
  *	FROM, EOM and abort.
  * SEE ALSO
  *	decide.c (the rules), store.c (Redis), sign.c (libopendkim),
- *	from.c (the From: parser), listunsub.c
+ *	from.c (the From: parser), hdrs.c (the header fields), listunsub.c
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #include "decide.h"
 #include "fcache.h"
 #include "from.h"
+#include "hdrs.h"
 #include "ident.h"
 #include "keycache.h"
 #include "listunsub.h"
@@ -32,11 +33,6 @@
 
 #define QID_MAX		64
 
-struct hdr {
-	char	*name;
-	char	*value;
-};
-
 struct msg {
 	int		 active;		/* an authenticated transaction */
 	const char	*failed;	/* a no-reply step failed: say so at EOM */
@@ -48,11 +44,7 @@ struct msg {
 	struct dom_fact	 dfact;		/* its record, read at MAIL FROM */
 	char		**rcpts;
 	size_t		 nrcpt, rcap;
-	struct hdr	*h;
-	size_t		 nh, hcap;
-	int		 nfrom;
-	int		 has_lu;
-	char		*msgid;
+	struct hdrs	 hd;		/* the header fields */
 	struct signer	*sg;
 	char		 sdomain[ADDR_BUFSIZE];	/* From: (signing) domain */
 	char		 lu[LISTUNSUB_MAX];
@@ -158,12 +150,7 @@ msg_reset(struct msg *m)
 	for (i = 0; i < m->nrcpt; i++)
 		free(m->rcpts[i]);
 	free(m->rcpts);
-	for (i = 0; i < m->nh; i++) {
-		free(m->h[i].name);
-		free(m->h[i].value);
-	}
-	free(m->h);
-	free(m->msgid);
+	hdrs_free(&m->hd);
 	sign_free(m->sg);
 	memset(m, 0, sizeof(*m));
 }
@@ -401,55 +388,11 @@ static sfsistat
 mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn	*cn = smfi_getpriv(ctx);
-	struct msg	*m;
 
 	if (cn == NULL || !cn->m.active)
 		return defer(cn, SMFIP_NR_HDR, "header", "no transaction");
-	m = &cn->m;
-	if (strcasecmp(name, "From") == 0)
-		m->nfrom++;
-	else if (strcasecmp(name, "List-Unsubscribe") == 0 ||
-	    strcasecmp(name, "List-Unsubscribe-Post") == 0)
-		m->has_lu = 1;
-	else if (strcasecmp(name, "Message-ID") == 0 && m->msgid == NULL) {
-		/* The identifier alone, as Postfix logs it: <...> */
-		const char *p = value + strspn(value, " \t\r\n");
-		size_t n = strcspn(p, " \t\r\n");
-
-		m->msgid = xstrndup(p, n);
-	}
-	if (m->nh == m->hcap) {
-		m->hcap = m->hcap ? m->hcap * 2 : 16;
-		m->h = xrealloc(m->h, m->hcap * sizeof(*m->h));
-	}
-	m->h[m->nh].name = xstrdup(name);
-	m->h[m->nh].value = xstrdup(value);
-	m->nh++;
+	hdrs_add(&cn->m.hd, name, value);
 	return answer(cn, SMFIP_NR_HDR, SMFIS_CONTINUE);
-}
-
-/* header_from - the one From: address; 0, or a FROM_E* with detail set */
-static int
-header_from(const struct msg *m, struct from_result *fr, const char **detail)
-{
-	size_t	 i;
-	int	 e;
-
-	memset(fr, 0, sizeof(*fr));
-	if (m->nfrom == 0) {
-		*detail = "the message has no From: header";
-		return FROM_ENOADDR;
-	}
-	if (m->nfrom > 1) {
-		*detail = "the message has more than one From: header";
-		return FROM_EMANY;
-	}
-	for (i = 0; i < m->nh; i++)
-		if (strcasecmp(m->h[i].name, "From") == 0)
-			break;
-	e = from_parse(m->h[i].value, strlen(m->h[i].value), fr);
-	*detail = from_strerror(e);
-	return e;
 }
 
 /* make_signer - keys (cached or from Redis) and a signer for the domain */
@@ -491,13 +434,12 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 	struct dom_fact		 fact;
 	char			 detail[DECIDE_DETAIL_MAX];
 	const char		*d, *why = "", *what;
-	size_t			 i;
 	int			 e;
 
 	m = &cn->m;
 	if (m->failed != NULL)
 		return tempfail(ctx, cn, "header", m->failed, m->why);
-	if (header_from(m, &fr, &d) != FROM_OK)
+	if (hdrs_from(&m->hd, &fr, &d) != FROM_OK)
 		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED,
 		    fr.addr, d);
 	/*
@@ -518,21 +460,14 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 	snprintf(m->sdomain, sizeof(m->sdomain), "%s", fact.domain);
 	if (make_signer(ctx, cn, &fact, &what, &why) != 0)
 		return tempfail(ctx, cn, "header", what, why);
-	if (decide_listunsub(&fact, &cn->cr->cf->unsubscribe, m->has_lu,
+	if (decide_listunsub(&fact, &cn->cr->cf->unsubscribe, m->hd.has_lu,
 	    m->nrcpt) &&
-	    listunsub_build(&cn->cr->cf->unsubscribe, cn->handle, m->rcpts[0], m->lu,
-	    sizeof(m->lu), m->post, sizeof(m->post)) != 0)
+	    listunsub_build(&cn->cr->cf->unsubscribe, cn->handle, m->rcpts[0],
+	    m->lu, sizeof(m->lu), m->post, sizeof(m->post)) != 0)
 		return tempfail(ctx, cn, "header", "list-unsubscribe",
 		    "token could not be made");
-	for (i = 0; i < m->nh; i++)
-		if (sign_header(m->sg, m->h[i].name, m->h[i].value, &why) != 0)
-			return tempfail(ctx, cn, "header", "dkim sign", why);
-	/* Our headers are appended at EOM: sign them in the same place. */
-	if ((m->lu[0] != '\0' &&
-	    sign_header(m->sg, "List-Unsubscribe", m->lu, &why) != 0) ||
-	    (m->post[0] != '\0' &&
-	    sign_header(m->sg, "List-Unsubscribe-Post", m->post, &why) != 0) ||
-	    sign_eoh(m->sg, &why) != 0)
+	/* Our headers are appended at EOM: they are signed in that place. */
+	if (hdrs_sign(&m->hd, m->sg, m->lu, m->post, &why) != 0)
 		return tempfail(ctx, cn, "header", "dkim sign", why);
 	return SMFIS_CONTINUE;
 }
@@ -632,7 +567,7 @@ mlfi_eom(SMFICTX *ctx)
 	rec.handle = cn->handle;
 	rec.domain = m->sdomain;
 	rec.sender = m->sender;
-	rec.message_id = m->msgid != NULL ? m->msgid : "";
+	rec.message_id = m->hd.msgid != NULL ? m->hd.msgid : "";
 	rec.rcpts = (const char **)m->rcpts;
 	rec.nrcpt = m->nrcpt;
 	rec.now = clock_now();

@@ -1,0 +1,89 @@
+/*
+ * NAME
+ *	hdrs - the header fields of one message, as relay-milter saw them
+ * DESCRIPTION
+ *	See hdrs.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hdrs.h"
+#include "xalloc.h"
+
+void
+hdrs_add(struct hdrs *hs, const char *name, const char *value)
+{
+	if (strcasecmp(name, "From") == 0)
+		hs->nfrom++;
+	else if (strcasecmp(name, "List-Unsubscribe") == 0 ||
+	    strcasecmp(name, "List-Unsubscribe-Post") == 0)
+		hs->has_lu = 1;
+	else if (strcasecmp(name, "Message-ID") == 0 && hs->msgid == NULL) {
+		/* The identifier alone, as Postfix logs it: <...> */
+		const char *p = value + strspn(value, " \t\r\n");
+
+		hs->msgid = xstrndup(p, strcspn(p, " \t\r\n"));
+	}
+	if (hs->n == hs->cap) {
+		hs->cap = hs->cap ? hs->cap * 2 : 16;
+		hs->h = xrealloc(hs->h, hs->cap * sizeof(*hs->h));
+	}
+	hs->h[hs->n].name = xstrdup(name);
+	hs->h[hs->n].value = xstrdup(value);
+	hs->n++;
+}
+
+int
+hdrs_from(const struct hdrs *hs, struct from_result *fr, const char **detail)
+{
+	size_t	 i;
+	int	 e;
+
+	memset(fr, 0, sizeof(*fr));
+	if (hs->nfrom == 0) {
+		*detail = "the message has no From: header";
+		return FROM_ENOADDR;
+	}
+	if (hs->nfrom > 1) {
+		*detail = "the message has more than one From: header";
+		return FROM_EMANY;
+	}
+	for (i = 0; i < hs->n; i++)
+		if (strcasecmp(hs->h[i].name, "From") == 0)
+			break;
+	e = from_parse(hs->h[i].value, strlen(hs->h[i].value), fr);
+	*detail = from_strerror(e);
+	return e;
+}
+
+int
+hdrs_sign(const struct hdrs *hs, struct signer *sg, const char *lu,
+    const char *post, const char **why)
+{
+	size_t	 i;
+
+	for (i = 0; i < hs->n; i++)
+		if (sign_header(sg, hs->h[i].name, hs->h[i].value, why) != 0)
+			return -1;
+	if ((lu[0] != '\0' &&
+	    sign_header(sg, "List-Unsubscribe", lu, why) != 0) ||
+	    (post[0] != '\0' &&
+	    sign_header(sg, "List-Unsubscribe-Post", post, why) != 0))
+		return -1;
+	return sign_eoh(sg, why);
+}
+
+void
+hdrs_free(struct hdrs *hs)
+{
+	size_t	 i;
+
+	for (i = 0; i < hs->n; i++) {
+		free(hs->h[i].name);
+		free(hs->h[i].value);
+	}
+	free(hs->h);
+	free(hs->msgid);
+	memset(hs, 0, sizeof(*hs));
+}

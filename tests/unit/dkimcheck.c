@@ -1,0 +1,159 @@
+/*
+ * NAME
+ *	dkimcheck - verify relay-milter's signatures in-process (tests only)
+ * DESCRIPTION
+ *	See dkimcheck.h.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <opendkim/dkim.h>
+
+#include "dkimcheck.h"
+#include "dkimkey.h"
+#include "xalloc.h"
+
+#define REC_MAX		1024
+
+static DKIM_LIB	*vlib;
+static char	 vdomain[256], vsel_rsa[70], vsel_ed[70];
+static char	 rec_rsa[REC_MAX], rec_ed[REC_MAX];
+
+/* lookup - libopendkim's key lookup, answered from the records we hold */
+static DKIM_CBSTAT
+lookup(DKIM *d, DKIM_SIGINFO *sig, unsigned char *buf, size_t buflen)
+{
+	const char *dom = (const char *)dkim_sig_getdomain(sig);
+	const char *sel = (const char *)dkim_sig_getselector(sig);
+	const char *rec = NULL;
+
+	(void)d;
+	if (dom != NULL && sel != NULL && strcasecmp(dom, vdomain) == 0) {
+		if (strcmp(sel, vsel_rsa) == 0)
+			rec = rec_rsa;
+		else if (strcmp(sel, vsel_ed) == 0 && rec_ed[0] != '\0')
+			rec = rec_ed;
+	}
+	if (rec == NULL || strlen(rec) >= buflen)
+		return DKIM_CBSTAT_NOTFOUND;
+	memcpy(buf, rec, strlen(rec) + 1);
+	return DKIM_CBSTAT_CONTINUE;
+}
+
+int
+dkimcheck_init(const char *domain, const char *sel, const char *rsa_pem,
+    const char *ed_pem)
+{
+	snprintf(vdomain, sizeof(vdomain), "%s", domain);
+	snprintf(vsel_rsa, sizeof(vsel_rsa), "%sr", sel);
+	snprintf(vsel_ed, sizeof(vsel_ed), "%se", sel);
+	rec_ed[0] = '\0';
+	if (dkimkey_txt(rsa_pem, rec_rsa, sizeof(rec_rsa)) != 0 ||
+	    (ed_pem != NULL && dkimkey_txt(ed_pem, rec_ed, sizeof(rec_ed)) != 0))
+		return -1;
+	if ((vlib = dkim_init(NULL, NULL)) == NULL)
+		return -1;
+	if (dkim_set_key_lookup(vlib, lookup) != DKIM_STAT_OK) {
+		dkimcheck_close();
+		return -1;
+	}
+	return 0;
+}
+
+void
+dkimcheck_close(void)
+{
+	if (vlib != NULL)
+		dkim_close(vlib);
+	vlib = NULL;
+}
+
+/* put - append len bytes of s to the buffer, turning lone LFs into CRLF */
+static void
+put(char **buf, size_t *len, size_t *cap, const char *s, size_t n, int crlf)
+{
+	size_t	 i;
+
+	if (*len + 2 * n + 3 > *cap) {
+		*cap = (*len + 2 * n + 3) * 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+	for (i = 0; i < n; i++) {
+		if (crlf && s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
+			(*buf)[(*len)++] = '\r';
+		(*buf)[(*len)++] = s[i];
+	}
+	(*buf)[*len] = '\0';
+}
+
+/* field - "Name: value" CRLF, the value's folds as CRLF */
+static void
+field(char **buf, size_t *len, size_t *cap, const char *name,
+    const char *value)
+{
+	put(buf, len, cap, name, strlen(name), 0);
+	put(buf, len, cap, ": ", 2, 0);
+	put(buf, len, cap, value, strlen(value), 1);
+	put(buf, len, cap, "\r\n", 2, 0);
+}
+
+char *
+dkimcheck_assemble(const struct hdrs *hs, const char *const *sigs, int nsig,
+    const char *lu, const char *post, const char *body, size_t bodylen,
+    size_t *len)
+{
+	char	*buf = NULL;
+	size_t	 cap = 0, i;
+	int	 k;
+
+	*len = 0;
+	put(&buf, len, &cap, "", 0, 0);
+	for (k = 0; k < nsig; k++)
+		field(&buf, len, &cap, "DKIM-Signature", sigs[k]);
+	for (i = 0; i < hs->n; i++)
+		field(&buf, len, &cap, hs->h[i].name, hs->h[i].value);
+	if (lu[0] != '\0')
+		field(&buf, len, &cap, "List-Unsubscribe", lu);
+	if (post[0] != '\0')
+		field(&buf, len, &cap, "List-Unsubscribe-Post", post);
+	put(&buf, len, &cap, "\r\n", 2, 0);
+	put(&buf, len, &cap, body, bodylen, 0);
+	return buf;
+}
+
+int
+dkimcheck_verify(const char *msg, size_t len, int *nsig, const char **why)
+{
+	DKIM_SIGINFO	**sigs;
+	DKIM_STAT	 st;
+	DKIM		*d;
+	int		 n = 0, i, pass = 0;
+
+	*nsig = 0;
+	if ((d = dkim_verify(vlib, (const unsigned char *)"dkimcheck", NULL,
+	    &st)) == NULL) {
+		*why = dkim_getresultstr(st);
+		return -1;
+	}
+	st = dkim_chunk(d, (unsigned char *)(uintptr_t)msg, len);
+	if (st == DKIM_STAT_OK)
+		st = dkim_chunk(d, NULL, 0);
+	if (st == DKIM_STAT_OK)
+		st = dkim_eom(d, NULL);
+	if (st != DKIM_STAT_OK && st != DKIM_STAT_BADSIG &&
+	    st != DKIM_STAT_NOSIG && st != DKIM_STAT_CANTVRFY) {
+		*why = dkim_getresultstr(st);
+		dkim_free(d);
+		return -1;
+	}
+	if (dkim_getsiglist(d, &sigs, &n) == DKIM_STAT_OK)
+		for (i = 0; i < n; i++)
+			if (DKIM_SIG_CHECK(sigs[i]))
+				pass++;
+	*nsig = n;
+	dkim_free(d);
+	return pass;
+}

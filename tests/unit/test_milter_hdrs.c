@@ -1,0 +1,176 @@
+/*
+ * test_milter_hdrs - the header fields of a message (milter/hdrs.c): what
+ * is noted on the way, the one From: address, and that hdrs_sign() signs
+ * the fields where the delivered message has them (checked by verifying
+ * with tests/unit/dkimcheck.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dkimcheck.h"
+#include "dkimkey.h"
+#include "hdrs.h"
+#include "pkcache.h"
+#include "sign.h"
+
+#define LU	"<mailto:unsub+tok@unsub.test>, <https://unsub.test/u/tok>"
+#define POST	"List-Unsubscribe=One-Click"
+
+static char *rsa_pem, *ed_pem;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (dkimkey_generate(&rsa_pem, &ed_pem) != 0)
+		return -1;
+	pkcache_init(3600);
+	if (sign_lib_init(0) != 0)
+		return -1;
+	return dkimcheck_init("alice.test", "rs1", rsa_pem, ed_pem);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	dkimcheck_close();
+	sign_lib_close();
+	pkcache_clear();
+	dkimkey_free_pem(rsa_pem);
+	dkimkey_free_pem(ed_pem);
+	return 0;
+}
+
+static void
+test_noted(void **state)
+{
+	struct hdrs hs = { 0 };
+
+	(void)state;
+	hdrs_add(&hs, "Received", "from x by y");
+	hdrs_add(&hs, "Message-ID", " \t<id1@alice.test> (first)");
+	hdrs_add(&hs, "message-id", "<id2@alice.test>");
+	assert_int_equal(hs.nfrom, 0);
+	assert_int_equal(hs.has_lu, 0);
+	hdrs_add(&hs, "FROM", "a@alice.test");
+	hdrs_add(&hs, "List-Unsubscribe-Post", POST);
+	assert_int_equal(hs.n, 5);
+	assert_int_equal(hs.nfrom, 1);
+	assert_int_equal(hs.has_lu, 1);
+	assert_string_equal(hs.msgid, "<id1@alice.test>");
+	assert_string_equal(hs.h[1].value, " \t<id1@alice.test> (first)");
+	hdrs_free(&hs);
+	assert_int_equal(hs.n, 0);
+	assert_null(hs.msgid);
+	hdrs_add(&hs, "List-Unsubscribe", LU);
+	assert_int_equal(hs.has_lu, 1);
+	hdrs_free(&hs);
+}
+
+static void
+test_from(void **state)
+{
+	struct hdrs		 hs = { 0 };
+	struct from_result	 fr;
+	const char		*d = NULL;
+
+	(void)state;
+	hdrs_add(&hs, "Subject", "hi");
+	assert_int_equal(hdrs_from(&hs, &fr, &d), FROM_ENOADDR);
+	assert_string_equal(d, "the message has no From: header");
+	hdrs_add(&hs, "From", "\"Bob, <b@x.test>\" <A@Alice.TEST>");
+	assert_int_equal(hdrs_from(&hs, &fr, &d), FROM_OK);
+	assert_string_equal(fr.addr, "a@alice.test");
+	assert_string_equal(fr.domain, "alice.test");
+	hdrs_add(&hs, "from", "c@alice.test");
+	assert_int_equal(hdrs_from(&hs, &fr, &d), FROM_EMANY);
+	assert_string_equal(d, "the message has more than one From: header");
+	assert_string_equal(fr.addr, "");
+	hdrs_free(&hs);
+	hdrs_add(&hs, "From", "a@alice.test, b@alice.test");
+	assert_int_equal(hdrs_from(&hs, &fr, &d), FROM_EMANY);
+	assert_string_equal(d, from_strerror(FROM_EMANY));
+	hdrs_free(&hs);
+	hdrs_add(&hs, "From", "<a@alice.test");
+	assert_int_equal(hdrs_from(&hs, &fr, &d), FROM_EUNTERM);
+	hdrs_free(&hs);
+}
+
+/* sign_and_verify - sign hs (+ lu, post), deliver with dlu, dpost; passes */
+static int
+sign_and_verify(const struct hdrs *hs, const char *lu, const char *post,
+    const char *dlu, const char *dpost, const char *body, int *nsig)
+{
+	const char	*why, *sigs[2];
+	struct signer	*s;
+	char		*msg;
+	size_t		 len;
+	int		 n, i, pass;
+
+	s = sign_new("TESTQID", "alice.test", "rs1", rsa_pem, ed_pem, &why);
+	assert_non_null(s);
+	assert_int_equal(hdrs_sign(hs, s, lu, post, &why), 0);
+	assert_int_equal(sign_body(s, (const unsigned char *)body,
+	    strlen(body), &why), 0);
+	assert_int_equal(sign_eom(s, &n, &why), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++)
+		sigs[i] = sign_result(s, i);
+	msg = dkimcheck_assemble(hs, sigs, n, dlu, dpost, body, strlen(body),
+	    &len);
+	pass = dkimcheck_verify(msg, len, nsig, &why);
+	free(msg);
+	sign_free(s);
+	return pass;
+}
+
+static void
+test_sign_where_delivered(void **state)
+{
+	static const char body[] = "Hello,\r\n\r\nthe body.\r\n";
+	struct hdrs	 hs = { 0 };
+	int		 nsig;
+
+	(void)state;
+	hdrs_add(&hs, "Received", "from client (client [192.0.2.1])\n\tby "
+	    "relay.test (Postfix) with ESMTPSA id 4Q1\n\tfor <r@rcpt.test>");
+	hdrs_add(&hs, "From", "\"Alice\"\n <a@alice.test>");
+	hdrs_add(&hs, "To", "r@rcpt.test");
+	hdrs_add(&hs, "Subject", "=?utf-8?q?caf=C3=A9?=\n\tand more");
+	hdrs_add(&hs, "Message-ID", "<m1@alice.test>");
+	/* Ours, where Postfix puts them: both signatures pass. */
+	assert_int_equal(sign_and_verify(&hs, LU, POST, LU, POST, body,
+	    &nsig), 2);
+	assert_int_equal(nsig, 2);
+	/* No header of ours at all: both pass. */
+	assert_int_equal(sign_and_verify(&hs, "", "", "", "", body, &nsig), 2);
+	/* A List-Unsubscribe added later breaks both (oversigned). */
+	assert_int_equal(sign_and_verify(&hs, "", "", LU, "", body, &nsig), 0);
+	assert_int_equal(nsig, 2);
+	/* So does a changed one, or a List-Unsubscribe-Post added. */
+	assert_int_equal(sign_and_verify(&hs, LU, POST,
+	    "<mailto:unsub+other@unsub.test>", POST, body, &nsig), 0);
+	assert_int_equal(sign_and_verify(&hs, LU, "", LU, POST, body, &nsig),
+	    0);
+	hdrs_free(&hs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_noted),
+		cmocka_unit_test(test_from),
+		cmocka_unit_test(test_sign_where_delivered),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
