@@ -16,8 +16,9 @@
  *	Option bits 2-7 choose where the body is cut in two chunks.
  *	Fields are what Postfix can send: a name of printable characters
  *	other than ":", continuation lines starting with a space or a tab,
- *	no NUL and no CR (Postfix ends lines with LF); the first line that
- *	is not a field starts the body, as it does for Postfix. A member's
+ *	lines ending in LF, no NUL (libmilter passes C strings; a CR inside
+ *	a line stays, as Postfix keeps it); the first line that is not a
+ *	field starts the body, as it does for Postfix. A member's
  *	own DKIM-Signature fields are renamed X-DKIM-Signature so that the
  *	verifier sees only ours.
  * SEE ALSO
@@ -80,7 +81,7 @@ name_ok(const char *s, size_t n)
 }
 
 /*
- * fields - split text (no NUL, no CR) into fields for hs; returns where
+ * fields - split text (no NUL) into fields for hs; returns where
  * the body starts.
  */
 static size_t
@@ -94,6 +95,8 @@ fields(struct hdrs *hs, const char *text, size_t len)
 		while (nl < len && text[nl] != '\n')
 			nl++;
 		n = nl - pos;
+		if (n > 0 && text[nl - 1] == '\r')
+			n--;	/* Postfix takes CRLF as the line end */
 		if (n > 0 && (text[pos] == ' ' || text[pos] == '\t') &&
 		    value != NULL) {
 			value = xrealloc(value, vlen + n + 2);
@@ -136,6 +139,9 @@ fields(struct hdrs *hs, const char *text, size_t len)
 		hdrs_add(hs, name, value);
 	free(name);
 	free(value);
+	if (pos < len && text[pos] == '\r' && pos + 1 < len &&
+	    text[pos + 1] == '\n')
+		pos++;
 	if (pos < len && text[pos] == '\n')
 		pos++;		/* the blank line between */
 	return pos;
@@ -169,7 +175,7 @@ checked(const struct hdrs *hs)
 	}
 }
 
-/* body_crlf - the body with LF line ends made CRLF, ending in a line end */
+/* body_crlf - the body with CRLF line ends (a lone LF made CRLF) */
 static char *
 body_crlf(const char *text, size_t len, size_t *out)
 {
@@ -177,7 +183,7 @@ body_crlf(const char *text, size_t len, size_t *out)
 	size_t	 i, o = 0;
 
 	for (i = 0; i < len; i++) {
-		if (text[i] == '\n')
+		if (text[i] == '\n' && (o == 0 || b[o - 1] != '\r'))
 			b[o++] = '\r';
 		b[o++] = text[i];
 	}
@@ -244,7 +250,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opt = data[0];
 	text = xmalloc(size);
 	for (i = 1; i < size; i++)
-		if (data[i] != '\0' && data[i] != '\r')
+		if (data[i] != '\0')
 			text[len++] = (char)data[i];
 	at = fields(&hs, text, len);
 	checked(&hs);
