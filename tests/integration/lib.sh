@@ -78,6 +78,8 @@
 #   h_wait_sink N [TIMEOUT]  until at least N messages are stored (default 20 s)
 #   h_sink_find REGEX        prints the stored files whose text matches
 #                            (grep -E), exit 1 when none
+#   h_sink_await REGEX [TIMEOUT]  waits (default 20 s) for a stored file
+#                            that matches; prints the first, exit 1 when none
 #   h_stop_sink
 #
 # Postfix (section 1 of shared/notes/postfix-test-stack.md)
@@ -118,6 +120,8 @@
 #                            instance's queue its own file system.
 #   h_swaks ARGS...          swaks --server 127.0.0.1:$PF_SMTPD_PORT (unless
 #                            ARGS has --server/-s) --timeout 15 ARGS
+#   h_queued_id TEXT         prints the queue id of the first "250 2.0.0 Ok:
+#                            queued as ID" in TEXT (swaks output)
 #
 # Logs
 #   h_wait_log REGEX [TIMEOUT] [FILE]  until a line of FILE (default

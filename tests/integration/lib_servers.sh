@@ -130,6 +130,11 @@ h_sink_find() {
 	return "$found"
 }
 
+h_sink_await() {
+	h_wait_for "${2:-20}" h_sink_find "$1" >/dev/null &&
+	    h_sink_find "$1" | head -n 1
+}
+
 h_stop_sink() {
 	[[ -n $SINK_PID ]] || return 0
 	h__stop_pid "$SINK_PID" 50

@@ -38,7 +38,7 @@ out=$(h_swaks --from a@member.example --to ok@dest.example \
     --header 'Message-ID: <harness-1@member.example>' \
     --header 'Subject: harness test 1' --body 'hello from the harness' 2>&1)
 h_like "Postfix accepts the message" "$out" '250 2\.0\.0 Ok: queued as [0-9A-Za-z]+'
-qid=$(printf '%s\n' "$out" | sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' | tail -n 1)
+qid=$(h_queued_id "$out")
 h_check "the sink got one message" h_wait_sink 1 20
 f=$(h_sink_find '^Message-ID: <harness-1@member\.example>$')
 h_like "the stored message has the Message-ID" "$f" '/[0-9]{5}\.eml$'

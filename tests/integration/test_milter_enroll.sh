@@ -81,12 +81,12 @@ keys_json() {	# every selector the test uses, for every domain
 keys_json >"$H_TMP/keys.json"
 verify() { /usr/bin/python3 "$H_BIN/verify.py" "$1" "$H_TMP/keys.json" 2>&1; }
 # the message at the sink with this Subject
-sunk() { h_wait_for 20 h_sink_find "^Subject: $1.?\$" >/dev/null && h_sink_find "^Subject: $1.?\$" | head -1; }
+sunk() { h_sink_await "^Subject: $1.?\$"; }
 
 # --- enrolled, verified: accepted, signed twice, both verify after delivery
 out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: t-ok' 2>&1)
 h_like "enrolled From accepted" "$out" '<-  250 2\.0\.0 Ok: queued as'
-qid=$(sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$out" | head -1)
+qid=$(h_queued_id "$out")
 f=$(sunk t-ok)
 h_check "message arrived" test -n "$f"
 h_is "two DKIM signatures" "$(grep -c '^DKIM-Signature:' "$f")" 2

@@ -38,8 +38,6 @@ h_is "Postfix's own MAIL macro list lacks {auth_authen}" \
 send() {	# FROM TO SUBJECT
 	fx_send "$1" "$2" --header "Subject: $3" 2>&1
 }
-qid_of() { sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$1" | head -1; }
-sunk() { h_wait_for 20 h_sink_find "^Subject: $1\$" >/dev/null && h_sink_find "^Subject: $1\$" | head -1; }
 
 out=$(send a@nope.test r@rcpt.test unenrolled)
 h_like "a member's unenrolled sender is still refused at MAIL: 550 5.1.0" \
@@ -47,10 +45,10 @@ h_like "a member's unenrolled sender is still refused at MAIL: 550 5.1.0" \
 
 out=$(send a@alice.test r@rcpt.test enrolled)
 h_like "a member's enrolled sender is accepted" "$out" '<-  250 2\.0\.0 Ok: queued as '
-qid=$(qid_of "$out")
+qid=$(h_queued_id "$out")
 h_is "the end-of-data record is written under the queue id ({i} arrived)" \
     "$(h_redis_cli GET "relay:{q:$qid}:qid")" alice
-f=$(sunk enrolled)
+f=$(h_sink_await "^Subject: enrolled$")
 h_check "delivered" test -n "$f"
 out=$("$H_PYTHON" "$H_LIBDIR/dkim_verify.py" --expect 1 \
     --key "rs1r._domainkey.alice.test=$(fx_dkim_txt alice.test rsa)" <"$f" 2>&1)
@@ -61,7 +59,7 @@ h_like "signed rsa-sha256 d=alice.test, and the signature verifies" \
 out=$(h_swaks --server "127.0.0.1:$PF_SMTPD_PORT" --from x@outside.test \
     --to b@alice.test --header "Subject: inbound" 2>&1)
 h_like "unauthenticated mail is accepted as inbound" "$out" '<-  250 2\.0\.0 Ok: queued as '
-f=$(sunk inbound)
+f=$(h_sink_await "^Subject: inbound$")
 h_check "inbound delivered" test -n "$f"
 h_check_not "inbound not signed" grep -qi '^DKIM-Signature:' "$f"
 

@@ -35,7 +35,7 @@ fx_passwd alice key-alice
 fx_start_submission
 FX_USER=alice FX_PASS=key-alice
 
-sunk() { h_wait_for 20 h_sink_find "^Subject: $1.?\$" >/dev/null && h_sink_find "^Subject: $1.?\$" | head -1; }
+sunk() { h_sink_await "^Subject: $1.?\$"; }
 # reloaded N - the milter logged its Nth reload line
 reloaded() { h_wait_for 5 bash -c "(( \$(grep -c 'reload=' '$H_LOG/milter.log') >= $1 ))"; }
 nsig() { grep -c '^DKIM-Signature:' "$1"; }
@@ -102,7 +102,7 @@ h_like "... mail flows again" "$out" '<-  250 2\.0\.0 Ok: queued as'
 h_redis_cli SCRIPT FLUSH >/dev/null
 out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-flush' 2>&1)
 h_like "after SCRIPT FLUSH: accepted" "$out" '<-  250 2\.0\.0 Ok: queued as'
-qid=$(sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$out" | head -1)
+qid=$(h_queued_id "$out")
 h_is "... its queue id index written" "$(h_redis_cli GET "relay:{q:$qid}:qid")" alice
 h_is "... and its record" "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" sender)" a@alice.test
 h_is "one process throughout" "$(h_daemon_pid milter)" "$PID"

@@ -76,12 +76,11 @@ send() {	# send TO - one message as Dana; prints swaks' output
 	    --auth-password="$KEY" --from news@dana.test --to "$1" \
 	    --header "Subject: e2e to $1" 2>&1
 }
-qid_of() { sed -n 's/.*Ok: queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$1"; }
 
 # --- good mail: signed, delivered, tracked
 out=$(send ok@rcpt.test)
 h_like "mixed-case handle + API key: queued" "$out" '250 2\.0\.0 Ok: queued'
-q=$(qid_of "$out")
+q=$(h_queued_id "$out")
 h_check "delivered to the sink" h_wait_sink 1 20
 f=$(h_sink_find 'X-Sink-Rcpt-To: <ok@rcpt.test>')
 keys=(--key "${SEL}r._domainkey.dana.test=$("$CTL" -c "$FX_CONF" --json domain records dana.test |
