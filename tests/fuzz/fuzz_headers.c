@@ -118,14 +118,11 @@ fields(struct hdrs *hs, const char *text, size_t len)
 			 * A DKIM-Signature of the member's own is renamed:
 			 * the verifier is to count ours alone.
 			 */
-			if (c == 14 && strncasecmp(text + pos, "DKIM-Signature",
-			    14) == 0) {
-				name = xmalloc(c + 3);
-				memcpy(name, "X-", 2);
-				memcpy(name + 2, text + pos, c);
-				name[c + 2] = '\0';
-			} else
-				name = xstrndup(text + pos, c);
+			name = xstrndup(text + pos, c);
+			if (strcasecmp(name, "DKIM-Signature") == 0) {
+				free(name);
+				name = xstrdup("X-DKIM-Signature");
+			}
 			/* libmilter's value: after the colon and one space */
 			c++;
 			if (c < n && text[pos + c] == ' ')

@@ -14,7 +14,6 @@
 
 #include "dkimcheck.h"
 #include "dkimkey.h"
-#include "xalloc.h"
 
 #define REC_MAX		1024
 
@@ -71,33 +70,19 @@ dkimcheck_close(void)
 	vlib = NULL;
 }
 
-/* put - append len bytes of s to the buffer, turning lone LFs into CRLF */
+/* field - "Name: value" CRLF, the value's folds (a lone LF) as CRLF */
 static void
-put(char **buf, size_t *len, size_t *cap, const char *s, size_t n, int crlf)
+field(FILE *fp, const char *name, const char *value)
 {
-	size_t	 i;
+	const char *p;
 
-	if (*len + 2 * n + 3 > *cap) {
-		*cap = (*len + 2 * n + 3) * 2;
-		*buf = xrealloc(*buf, *cap);
+	fprintf(fp, "%s: ", name);
+	for (p = value; *p; p++) {
+		if (*p == '\n' && (p == value || p[-1] != '\r'))
+			fputc('\r', fp);
+		fputc(*p, fp);
 	}
-	for (i = 0; i < n; i++) {
-		if (crlf && s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
-			(*buf)[(*len)++] = '\r';
-		(*buf)[(*len)++] = s[i];
-	}
-	(*buf)[*len] = '\0';
-}
-
-/* field - "Name: value" CRLF, the value's folds as CRLF */
-static void
-field(char **buf, size_t *len, size_t *cap, const char *name,
-    const char *value)
-{
-	put(buf, len, cap, name, strlen(name), 0);
-	put(buf, len, cap, ": ", 2, 0);
-	put(buf, len, cap, value, strlen(value), 1);
-	put(buf, len, cap, "\r\n", 2, 0);
+	fputs("\r\n", fp);
 }
 
 char *
@@ -106,21 +91,24 @@ dkimcheck_assemble(const struct hdrs *hs, const char *const *sigs, int nsig,
     size_t *len)
 {
 	char	*buf = NULL;
-	size_t	 cap = 0, i;
+	FILE	*fp;
+	size_t	 i;
 	int	 k;
 
-	*len = 0;
-	put(&buf, len, &cap, "", 0, 0);
+	if ((fp = open_memstream(&buf, len)) == NULL)
+		abort();
 	for (k = 0; k < nsig; k++)
-		field(&buf, len, &cap, "DKIM-Signature", sigs[k]);
+		field(fp, "DKIM-Signature", sigs[k]);
 	for (i = 0; i < hs->n; i++)
-		field(&buf, len, &cap, hs->h[i].name, hs->h[i].value);
+		field(fp, hs->h[i].name, hs->h[i].value);
 	if (lu[0] != '\0')
-		field(&buf, len, &cap, "List-Unsubscribe", lu);
+		field(fp, "List-Unsubscribe", lu);
 	if (post[0] != '\0')
-		field(&buf, len, &cap, "List-Unsubscribe-Post", post);
-	put(&buf, len, &cap, "\r\n", 2, 0);
-	put(&buf, len, &cap, body, bodylen, 0);
+		field(fp, "List-Unsubscribe-Post", post);
+	fputs("\r\n", fp);
+	fwrite(body, 1, bodylen, fp);
+	if (fclose(fp) != 0)
+		abort();
 	return buf;
 }
 
