@@ -27,6 +27,7 @@ struct rconn {
 	char		*host;
 	int		 port;
 	char		*password;
+	int		 lazy;		/* scripts loaded on first use only */
 	int		 db;
 	int		 timeout_ms;
 	int		 backoff_min, backoff_max;
@@ -88,6 +89,12 @@ rconn_free(struct rconn *rc)
 	free(rc);
 }
 
+void
+rconn_lazy_scripts(struct rconn *rc)
+{
+	rc->lazy = 1;
+}
+
 const char *
 rconn_errstr(const struct rconn *rc)
 {
@@ -145,7 +152,7 @@ rconn_fail(struct rconn *rc, const char *why)
 	rc->retry_at = clock_mono_ms() + rc->backoff;
 }
 
-/* setup - AUTH, SELECT and script loading on a fresh context */
+/* setup - AUTH, SELECT and (unless lazy) script loading on a fresh context */
 static int
 setup(struct rconn *rc)
 {
@@ -173,7 +180,7 @@ setup(struct rconn *rc)
 		}
 		freeReplyObject(r);
 	}
-	return rscript_load_all(rc);
+	return rc->lazy ? 0 : rscript_load_all(rc);
 }
 
 int

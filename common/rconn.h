@@ -6,8 +6,8 @@
  *	Redis synchronously (relay-milter uses one per thread, relay-tracker
  *	and relayctl one each; relay-policyd uses hiredis' async API and only
  *	borrows the settings). It connects over a unix socket or TCP, sends
- *	AUTH and SELECT, loads every Lua script, and applies the command
- *	timeout from relay.conf.
+ *	AUTH and SELECT, loads every Lua script (unless rconn_lazy_scripts),
+ *	and applies the command timeout from relay.conf.
  *
  *	Failures are temporary by definition: every function that talks to
  *	Redis returns NULL or a negative code when Redis is down, slow past
@@ -39,6 +39,13 @@ struct rconn;
 
 /* rconn_new - a connection for these settings (copied); not yet connected */
 struct rconn *rconn_new(const struct conf_redis *);
+/*
+ * rconn_lazy_scripts - do not load every Lua script on connect: a script is
+ * loaded when its first EVALSHA meets NOSCRIPT (rscript_call). For short
+ * programs that run one script at most and never pipeline one
+ * (rscript_append cannot retry); relay-checkpw.
+ */
+void	 rconn_lazy_scripts(struct rconn *);
 /* rconn_free - close and free; NULL is a no-op */
 void	 rconn_free(struct rconn *);
 

@@ -29,7 +29,8 @@ contrib_checkpw_relay_checkpw_LDADD = $(RELAY_COMMON_LIBS)
 RELAY_LUA += common/lua/ctl_create.lua common/lua/ctl_hset_if.lua \
 	common/lua/ctl_hsetnx_if.lua common/lua/ctl_member_remove.lua \
 	common/lua/ctl_domain_add.lua common/lua/ctl_domain_rotate.lua \
-	common/lua/ctl_domain_verified.lua common/lua/ctl_domain_remove.lua
+	common/lua/ctl_domain_verified.lua common/lua/ctl_domain_remove.lua \
+	common/lua/checkpw_touch.lua
 
 EXTRA_DIST += contrib/dovecot/auth-relay.conf.ext \
 	contrib/dovecot/dovecot-relay.conf

@@ -39,7 +39,7 @@ h_check "contrib passdb uses checkpassword" grep -q 'driver = checkpassword' "$e
 h_check "contrib sets auth_cache_size = 0" grep -q '^auth_cache_size = 0' "$ext"
 DV_CONF_EXTRA=$(grep -E '^auth_(cache_size|username_format)' "$ext")
 h_start_dovecot passdb "  driver = checkpassword
-  args = $H_BIN/relay-checkpw -c $FX_CONF"
+  args = $H_BIN/relay-checkpw -f -c $FX_CONF"
 
 h_like "doveadm: right key" "$(doveadm -c "$DV_CONF" auth test alice "$KEY1" 2>&1)" "auth succeeded"
 h_like "doveadm: wrong key" "$(doveadm -c "$DV_CONF" auth test alice wrong-key 2>&1)" "auth failed"
@@ -100,6 +100,76 @@ ctl member unsuspend alice >/dev/null
 h_check "remove bob" ctl member remove bob
 out=$(send bob "$BOBKEY")
 h_like "removed member: 535" "$out" '<\*\* 535 5\.7\.8 '
+
+# relay-checkpw run directly, as Dovecot runs it ("user\0key\0\0" on fd 3),
+# logging to stderr (-f) into checkpw.log.
+cpw() {	# cpw USER KEY [CONF] - relay-checkpw's exit status
+	printf '%s\0%s\0\0' "$1" "$2" | "$H_BIN/relay-checkpw" -f \
+	    -c "${3:-$FX_CONF}" /bin/true 3<&0 2>>"$H_LOG/checkpw.log"
+}
+
+# Every key of a member with many works: no limit on how many are read.
+ctl member add carol --did did:web:carol.example >/dev/null
+for ((i = 0; i < 70; i++)); do ctl apikey create carol 2>/dev/null; done >"$H_TMP/carol.keys"
+bad=0
+while read -r k; do cpw carol "$k" || bad=$((bad + 1)); done <"$H_TMP/carol.keys"
+h_is "70 keys of one member: every one logs in" "$(wc -l <"$H_TMP/carol.keys") $bad" "70 0"
+h_is "70 keys: each login recorded" "$(h_redis_cli HLEN 'relay:{m:carol}:apikeys_used')" 70
+
+# A refused login names the user it refused (the input is wiped after).
+cpw alice ""
+h_is "empty key: refused (exit 1)" "$?" 1
+h_like "empty key: the log names the user" "$(cat "$H_LOG/checkpw.log")" \
+    'user=alice result=fail detail="not a handle and key"'
+
+# Only what a login needs is loaded: no script but checkpw_touch.lua.
+h_redis_cli SCRIPT FLUSH >/dev/null
+cpw alice "$KEY2"
+h_is "right key after SCRIPT FLUSH: exit 0" "$?" 0
+sha() { sha1sum <"$H_SRCDIR/common/lua/$1.lua" | cut -c1-40; }
+h_is "checkpw loads checkpw_touch.lua, not ctl_create.lua" \
+    "$(h_redis_cli SCRIPT EXISTS "$(sha checkpw_touch)" "$(sha ctl_create)" | tr '\n' ' ')" "1 0 "
+
+# The last-login time is recorded only while the key exists (the script
+# relay-checkpw runs): a login racing a revoke leaves no stray entry.
+id=$(ctl --json apikey list alice | fx_jget 'd[0]["id"]')
+h_check "revoke alice's last key" ctl apikey revoke alice "$id"
+h_is "touch after revoke: nothing written" \
+    "$(h_redis_cli EVALSHA "$(sha checkpw_touch)" 2 'relay:{m:alice}:apikeys' \
+    'relay:{m:alice}:apikeys_used' "$id" 1 | tr '\n' ' ')$(h_redis_cli HEXISTS 'relay:{m:alice}:apikeys_used' "$id")" "0 0"
+
+# A Redis that answers every command, but each 0.4 s late (under the 0.5 s
+# command timeout): HGETALL, then EVALSHA, NOSCRIPT, SCRIPT LOAD and EVALSHA
+# again would take 1.6 s, but the whole exchange has a deadline of twice
+# timeout_ms (1 s), so a login never hangs on a slow Redis; exit 111.
+SLOW_PORT=$(h_port)
+h_start_daemon slowredis python3 -c '
+import socket, sys, threading, time
+up, port = sys.argv[1], int(sys.argv[2])
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port)); ls.listen(8)
+def pump(a, b, delay):
+    while True:
+        d = a.recv(65536)
+        if not d: break
+        time.sleep(delay); b.sendall(d)
+    b.close()
+while True:
+    c, _ = ls.accept()
+    u = socket.socket(socket.AF_UNIX); u.connect(up)
+    threading.Thread(target=pump, args=(c, u, 0.4), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c, 0), daemon=True).start()
+' "$REDIS_SOCK" "$SLOW_PORT"
+h_wait_port "$SLOW_PORT" 10 || h_bail "slow proxy did not start"
+sed "s|socket = \"$REDIS_SOCK\";|host = \"127.0.0.1\"; port = $SLOW_PORT;|" "$FX_CONF" >"$H_TMP/slow.conf"
+h_redis_cli SCRIPT FLUSH >/dev/null
+t0=$(date +%s%N)
+cpw carol "$(head -n 1 "$H_TMP/carol.keys")" "$H_TMP/slow.conf"
+rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
+h_is "slow Redis: a temporary failure (exit 111)" "$rc" 111
+h_check "slow Redis: given up within 1.5 s (took ${ms} ms)" test "$ms" -lt 1500
+h_like "slow Redis: the deadline is logged" "$(cat "$H_LOG/checkpw.log")" 'deadline passed'
+h_stop_daemon slowredis
 
 # Redis down: relay-checkpw reports a temporary failure (exit 111), which
 # Dovecot passes on as FAIL code=temp_fail. Postfix 3.7's Dovecot client
