@@ -10,51 +10,36 @@
  * SEE ALSO
  *	conf.h, conf_table.c
  */
-#include <arpa/inet.h>
+#include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "addr.h"
-#include "conf.h"
-#include "conf_table.h"
-#include "metrics_http.h"
+#include "conf_priv.h"
 #include "xalloc.h"
 
-/* Problems found so far, appended to the caller's buffer. */
-struct errs {
-	char		*buf;
-	size_t		 len, used;
-	int		 count;
-	const char	*path;
-};
-
-static void errs_add(struct errs *, const config_setting_t *, const char *,
-    const char *, ...) __attribute__((format(printf, 4, 5)));
-
-/* errs_add - one "FILE:LINE: key: why" line; s may be NULL (no line) */
-static void
-errs_add(struct errs *e, const config_setting_t *s, const char *key,
-    const char *fmt, ...)
+void
+conf__errs_at(struct conf_errs *e, const char *file, unsigned lineno,
+    const char *key, const char *fmt, ...)
 {
 	char		 why[512], line[1024];
-	const char	*file = e->path;
 	va_list		 ap;
 	int		 n;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (s != NULL && config_setting_source_file(s) != NULL)
-		file = config_setting_source_file(s);
-	if (s != NULL && config_setting_source_line(s) > 0)
-		n = snprintf(line, sizeof(line), "%s:%u: %s: %s\n", file,
-		    config_setting_source_line(s), key, why);
+	if (lineno > 0)
+		n = snprintf(line, sizeof(line), "%s:%u: %s: %s\n", file, lineno,
+		    key, why);
 	else
 		n = snprintf(line, sizeof(line), "%s: %s: %s\n", file, key, why);
 	e->count++;
@@ -66,6 +51,43 @@ errs_add(struct errs *e, const config_setting_t *s, const char *key,
 	e->used += (size_t)n;
 	e->buf[e->used] = '\0';
 }
+
+const char *
+conf__src_path(const struct conf_errs *e, const char *name, char *buf,
+    size_t len)
+{
+	if (name == NULL)
+		return e->path;
+	if (strcmp(name, e->path) == 0 || name[0] == '/' || e->incdir == NULL ||
+	    strcmp(e->incdir, ".") == 0)
+		return name;
+	snprintf(buf, len, "%s%s%s", e->incdir,
+	    e->incdir[strlen(e->incdir) - 1] == '/' ? "" : "/", name);
+	return buf;
+}
+
+void
+conf__errs_add(struct conf_errs *e, const config_setting_t *s, const char *key,
+    const char *fmt, ...)
+{
+	char		 why[512], buf[PATH_MAX];
+	const char	*file = e->path;
+	unsigned	 line = 0;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (s != NULL && config_setting_source_file(s) != NULL)
+		file = conf__src_path(e, config_setting_source_file(s), buf,
+		    sizeof(buf));
+	if (s != NULL)
+		line = config_setting_source_line(s);
+	conf__errs_at(e, file, line, key, "%s", why);
+}
+
+#define errs_add	conf__errs_add
+#define find_decl	conf__find_decl
 
 /* list_free - free a NULL-terminated string list */
 static void
@@ -213,9 +235,8 @@ suggest(const char *section, const char *name)
 	return best;
 }
 
-/* find_decl - the declaration for section.name, or NULL */
-static const struct conf_decl *
-find_decl(const char *section, const char *name)
+const struct conf_decl *
+conf__find_decl(const char *section, const char *name)
 {
 	size_t	 i;
 
@@ -252,33 +273,29 @@ type_name(const config_setting_t *s)
 }
 
 /*
- * parse_duration - "90", "90s", "15m", "24h", "14d" into seconds.
- * Returns 0 or -1 for a malformed value.
+ * parse_duration - "90", "90s", "15m", "24h", "14d", "2w" into seconds:
+ * digits and at most one unit letter, nothing else (no sign, space,
+ * fraction, exponent or hex). Returns 0, or -1 for a malformed value.
  */
 static int
 parse_duration(const char *s, double *out)
 {
-	char	*end;
-	double	 v;
+	static const char units[] = "smhdw";
+	static const double secs[] = { 1, 60, 3600, 86400, 7 * 86400 };
+	const char	*u;
+	double		 v = 0;
+	size_t		 n;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || v < 0 || !isfinite(v))
+	for (n = 0; isdigit((unsigned char)s[n]); n++)
+		if ((v = v * 10 + (s[n] - '0')) > 1e15)
+			return -1;
+	if (n == 0)
 		return -1;
-	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
-		;
-	else if (strcmp(end, "m") == 0)
-		v *= 60;
-	else if (strcmp(end, "h") == 0)
-		v *= 3600;
-	else if (strcmp(end, "d") == 0)
-		v *= 86400;
-	else if (strcmp(end, "w") == 0)
-		v *= 7 * 86400;
-	else
-		return -1;
-	if (v != floor(v))
-		return -1;
+	if (s[n] != '\0') {
+		if (s[n + 1] != '\0' || (u = strchr(units, s[n])) == NULL)
+			return -1;
+		v *= secs[u - units];
+	}
 	*out = v;
 	return 0;
 }
@@ -293,21 +310,48 @@ is_int(const config_setting_t *s)
 
 /* check_range - report and fail when v is outside the declaration's bounds */
 static int
-check_range(struct errs *e, const config_setting_t *s, const char *key,
+check_range(struct conf_errs *e, const config_setting_t *s, const char *key,
     const struct conf_decl *d, double v)
 {
 	if (v < d->min || v > d->max) {
-		errs_add(e, s, key, "must be between %.0f and %.0f (got %.10g)",
+		errs_add(e, s, key, "must be between %.10g and %.10g (got %.10g)",
 		    d->min, d->max, v);
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * int_value - the integer s holds, as written in the file. libconfig 1.5
+ * wraps a plain literal above 32 bits (4294967296 reads as 0), so the
+ * literal is read again (conf_lit.c); one that does not fit is refused.
+ * Returns 0 with *out, or -1 when reported.
+ */
+static int
+int_value(struct conf_errs *e, const config_setting_t *s, const char *key,
+    double min, double max, long long *out)
+{
+	const struct conf_lit *lit;
+	char		 buf[PATH_MAX];
+	long long	 v = config_setting_get_int64(s);
+
+	lit = conf__lits_find(e->lits, config_setting_source_file(s) == NULL ?
+	    NULL : conf__src_path(e, config_setting_source_file(s), buf,
+	    sizeof(buf)), config_setting_source_line(s),
+	    config_setting_name(s), v);
+	if (lit != NULL && lit->bad) {
+		errs_add(e, s, key, "%s is out of range (%.10g..%.10g)",
+		    lit->text, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 /* set_strlist - an array, list or single string into a string list */
 static void
-set_strlist(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
-    const char *key, const struct conf_decl *d)
+set_strlist(struct relay_conf *conf, struct conf_errs *e,
+    const config_setting_t *s, const char *key, const struct conf_decl *d)
 {
 	char	**list;
 	int	 n, i;
@@ -319,6 +363,11 @@ set_strlist(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 	} else if (config_setting_type(s) == CONFIG_TYPE_ARRAY ||
 	    config_setting_type(s) == CONFIG_TYPE_LIST) {
 		n = config_setting_length(s);
+		if (n > d->max) {
+			errs_add(e, s, key, "at most %.0f entries (got %d)",
+			    d->max, n);
+			return;
+		}
 		list = xcalloc((size_t)n + 1, sizeof(char *));
 		for (i = 0; i < n; i++) {
 			const config_setting_t *el = config_setting_get_elem(s,
@@ -344,8 +393,8 @@ set_strlist(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 
 /* tier_int - one integer member of a tier group; -1 when bad */
 static int
-tier_int(struct errs *e, const config_setting_t *g, const char *key, int idx,
-    const char *name, int lo)
+tier_int(struct conf_errs *e, const config_setting_t *g, const char *key,
+    int idx, const char *name, int lo)
 {
 	const config_setting_t *m = config_setting_get_member(g, name);
 	char	 k[256];
@@ -360,7 +409,8 @@ tier_int(struct errs *e, const config_setting_t *g, const char *key, int idx,
 		errs_add(e, m, k, "expected an integer, got %s", type_name(m));
 		return -1;
 	}
-	v = config_setting_get_int64(m);
+	if (int_value(e, m, k, lo, 1000000000, &v) < 0)
+		return -1;
 	if (v < lo || v > 1000000000) {
 		errs_add(e, m, k, "must be between %d and 1000000000 (got %lld)",
 		    lo, v);
@@ -371,8 +421,8 @@ tier_int(struct errs *e, const config_setting_t *g, const char *key, int idx,
 
 /* set_tiers - warming.tiers: a list of { days; per_hour; per_day; } */
 static void
-set_tiers(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
-    const char *key)
+set_tiers(struct relay_conf *conf, struct conf_errs *e,
+    const config_setting_t *s, const char *key)
 {
 	struct conf_warming *w = &conf->warming;
 	int	 n, i, j, bad = 0;
@@ -441,11 +491,12 @@ set_tiers(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 
 /* set_value - check one setting against its declaration and store it */
 static void
-set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
+set_value(struct relay_conf *conf, struct conf_errs *e, const config_setting_t *s,
     const struct conf_decl *d)
 {
-	char	 key[128];
-	double	 v;
+	char		 key[128];
+	double		 v;
+	long long	 iv;
 
 	snprintf(key, sizeof(key), "%s.%s", d->section, d->name);
 	switch (d->type) {
@@ -465,9 +516,10 @@ set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 			    type_name(s));
 			return;
 		}
-		v = (double)config_setting_get_int64(s);
-		if (check_range(e, s, key, d, v) == 0)
-			*(int *)conf_field(conf, d->offset) = (int)v;
+		if (int_value(e, s, key, d->min, d->max, &iv) < 0)
+			return;
+		if (check_range(e, s, key, d, (double)iv) == 0)
+			*(int *)conf_field(conf, d->offset) = (int)iv;
 		return;
 	case CONF_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
@@ -478,9 +530,11 @@ set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 		*(int *)conf_field(conf, d->offset) = config_setting_get_bool(s);
 		return;
 	case CONF_DURATION:
-		if (is_int(s))
-			v = (double)config_setting_get_int64(s);
-		else if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+		if (is_int(s)) {
+			if (int_value(e, s, key, d->min, d->max, &iv) < 0)
+				return;
+			v = (double)iv;
+		} else if (config_setting_type(s) != CONFIG_TYPE_STRING ||
 		    parse_duration(config_setting_get_string(s), &v) < 0) {
 			errs_add(e, s, key, "expected a duration: seconds, or a "
 			    "string such as \"90s\", \"15m\", \"24h\", \"14d\"");
@@ -490,9 +544,11 @@ set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 			*(int *)conf_field(conf, d->offset) = (int)v;
 		return;
 	case CONF_PERCENT:
-		if (is_int(s))
-			v = (double)config_setting_get_int64(s);
-		else if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
+		if (is_int(s)) {
+			if (int_value(e, s, key, d->min, d->max, &iv) < 0)
+				return;
+			v = (double)iv;
+		} else if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
 			v = config_setting_get_float(s);
 		else {
 			errs_add(e, s, key, "expected a percentage such as 5 or "
@@ -513,7 +569,7 @@ set_value(struct relay_conf *conf, struct errs *e, const config_setting_t *s,
 
 /* walk - every section and key of the file against the declarations */
 static void
-walk(struct relay_conf *conf, struct errs *e, const config_setting_t *root,
+walk(struct relay_conf *conf, struct conf_errs *e, const config_setting_t *root,
     const config_setting_t **where)
 {
 	int	 i, j;
@@ -561,140 +617,82 @@ walk(struct relay_conf *conf, struct errs *e, const config_setting_t *root,
 	}
 }
 
-/* valid_listen - "unix:/abs/path" or "inet:HOST:PORT" (HOST may be [v6]) */
+/* io_errno - why path cannot be read, found again: libconfig's errno is stale */
 static int
-valid_listen(const char *s)
+io_errno(const char *path)
 {
-	const char	*port;
-	char		*end;
-	long		 p;
+	struct stat	 st;
+	char		 c;
+	int		 fd, err = 0;
 
-	if (strncmp(s, "unix:", 5) == 0)
-		return s[5] == '/' && strlen(s) < 5 + 108;
-	if (strncmp(s, "inet:", 5) != 0 || (port = strrchr(s + 5, ':')) == NULL ||
-	    port == s + 5)
-		return 0;
-	p = strtol(port + 1, &end, 10);
-	return *end == '\0' && p > 0 && p < 65536;
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return errno;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		err = EISDIR;
+	else if (read(fd, &c, 1) < 0)
+		err = errno;
+	close(fd);
+	return err ? err : EIO;
 }
 
-/* valid_milter_socket - libmilter's unix:/p, local:/p, inet:PORT@HOST, inet6:PORT@HOST */
-static int
-valid_milter_socket(const char *s)
-{
-	const char	*at;
-	char		*end;
-	long		 p;
-
-	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0)
-		return strchr(s, '/') != NULL;
-	if (strncmp(s, "inet:", 5) == 0)
-		s += 5;
-	else if (strncmp(s, "inet6:", 6) == 0)
-		s += 6;
-	else
-		return 0;
-	p = strtol(s, &end, 10);
-	at = end;
-	return end != s && p > 0 && p < 65536 && (*at == '\0' || *at == '@');
-}
-
-/* check_metrics - a scrape port is "" (off) or a loopback HOST:PORT */
+/*
+ * include_error - "FILE:LINE: @include: cannot open "PATH": why" for the
+ * @include at file:line that libconfig could not open (it names neither).
+ */
 static void
-check_metrics(struct errs *e, const config_setting_t *s, const char *key,
-    const char *spec)
+include_error(struct conf_errs *e, const char *file, unsigned line)
 {
-	char	 why[256];
+	char	 text[1024] = "", name[PATH_MAX] = "", buf[PATH_MAX];
+	char	*p, *q;
+	unsigned n = 0;
+	FILE	*fp;
 
-	if (spec[0] != '\0' &&
-	    metrics_http_addr(spec, NULL, NULL, why, sizeof(why)) < 0)
-		errs_add(e, s, key, "%s", why);
-}
-
-/* cross_check - rules that involve more than one setting */
-static void
-cross_check(struct relay_conf *c, struct errs *e,
-    const config_setting_t **where)
-{
-#define AT(sec, name)	where[find_decl(sec, name) - conf_decls]
-	char		 dom[ADDR_BUFSIZE];
-	unsigned char	 ip[16];
-	int		 i;
-
-	if (c->redis.reconnect_min_ms > c->redis.reconnect_max_ms)
-		errs_add(e, AT("redis", "reconnect_min_ms"),
-		    "redis.reconnect_min_ms", "larger than reconnect_max_ms "
-		    "(%d > %d)", c->redis.reconnect_min_ms,
-		    c->redis.reconnect_max_ms);
-	if (c->redis.socket[0] != '\0' && c->redis.socket[0] != '/')
-		errs_add(e, AT("redis", "socket"), "redis.socket",
-		    "must be an absolute path (got \"%s\")", c->redis.socket);
-	if (c->redis.socket[0] == '\0' && c->redis.host[0] == '\0')
-		errs_add(e, AT("redis", "host"), "redis.host",
-		    "empty, and no redis.socket either");
-	if (c->suspension.warn_rate > c->suspension.suspend_rate)
-		errs_add(e, AT("suspension", "warn_rate"), "suspension.warn_rate",
-		    "larger than suspend_rate (%.10g > %.10g)",
-		    c->suspension.warn_rate, c->suspension.suspend_rate);
-	if (c->dns.nameserver[0] != '\0' &&
-	    inet_pton(AF_INET, c->dns.nameserver, ip) != 1 &&
-	    inet_pton(AF_INET6, c->dns.nameserver, ip) != 1)
-		errs_add(e, AT("dns", "nameserver"), "dns.nameserver",
-		    "not an IPv4 or IPv6 address (got \"%s\")",
-		    c->dns.nameserver);
-	if (!valid_milter_socket(c->milter.socket))
-		errs_add(e, AT("milter", "socket"), "milter.socket",
-		    "expected unix:/path or inet:PORT@HOST (got \"%s\")",
-		    c->milter.socket);
-	for (i = 0; i < c->policyd.nlisten; i++)
-		if (!valid_listen(c->policyd.listen[i]))
-			errs_add(e, AT("policyd", "listen"), "policyd.listen",
-			    "expected unix:/path or inet:HOST:PORT (got \"%s\")",
-			    c->policyd.listen[i]);
-	for (i = 0; i < c->policyd.nsocketmap; i++)
-		if (!valid_listen(c->policyd.socketmap[i]))
-			errs_add(e, AT("policyd", "socketmap"), "policyd.socketmap",
-			    "expected unix:/path or inet:HOST:PORT (got \"%s\")",
-			    c->policyd.socketmap[i]);
-	if (c->unsubscribe.domain[0] != '\0') {
-		if (addr_domain_norm(c->unsubscribe.domain, dom, sizeof(dom)) < 0)
-			errs_add(e, AT("unsubscribe", "domain"),
-			    "unsubscribe.domain", "not a domain name (got \"%s\")",
-			    c->unsubscribe.domain);
-		else {
-			free(c->unsubscribe.domain);
-			c->unsubscribe.domain = xstrdup(dom);
-		}
-		if (c->unsubscribe.hmac_key[0] == '\0')
-			errs_add(e, AT("unsubscribe", "domain"),
-			    "unsubscribe.hmac_key",
-			    "required when unsubscribe.domain is set");
+	if ((fp = fopen(file, "r")) != NULL) {
+		while (n < line && fgets(text, sizeof(text), fp) != NULL)
+			if (strchr(text, '\n') != NULL || feof(fp))
+				n++;
+		fclose(fp);
 	}
-	if (c->unsubscribe.hmac_key[0] != '\0' &&
-	    strlen(c->unsubscribe.hmac_key) < 32)
-		errs_add(e, AT("unsubscribe", "hmac_key"), "unsubscribe.hmac_key",
-		    "too short: at least 32 characters (openssl rand -hex 32)");
-	if (c->unsubscribe.https_url[0] != '\0' &&
-	    strncmp(c->unsubscribe.https_url, "https://", 8) != 0)
-		errs_add(e, AT("unsubscribe", "https_url"),
-		    "unsubscribe.https_url", "must start with https://");
-	if (strspn(c->dkim.selector_prefix, "abcdefghijklmnopqrstuvwxyz0123456789-")
-	    != strlen(c->dkim.selector_prefix) || c->dkim.selector_prefix[0] == '\0'
-	    || strlen(c->dkim.selector_prefix) > 20)
-		errs_add(e, AT("dkim", "selector_prefix"), "dkim.selector_prefix",
-		    "1 to 20 lower-case letters, digits or hyphens");
-	check_metrics(e, AT("milter", "metrics"), "milter.metrics",
-	    c->milter.metrics);
-	check_metrics(e, AT("policyd", "metrics"), "policyd.metrics",
-	    c->policyd.metrics);
-	check_metrics(e, AT("tracker", "metrics"), "tracker.metrics",
-	    c->tracker.metrics);
-	if (c->tracker.node[0] == '\0' || strspn(c->tracker.node,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-	    != strlen(c->tracker.node))
-		errs_add(e, AT("tracker", "node"), "tracker.node",
-		    "letters, digits, '-', '_' and '.' only");
-#undef AT
+	if (n == line && (p = strstr(text, "@include")) != NULL &&
+	    (p = strchr(p, '"')) != NULL && (q = strchr(p + 1, '"')) != NULL)
+		snprintf(name, sizeof(name), "%.*s", (int)(q - p - 1), p + 1);
+	if (name[0] == '\0') {
+		conf__errs_at(e, file, line, "@include", "cannot open the file");
+		return;
+	}
+	p = (char *)conf__src_path(e, name, buf, sizeof(buf));
+	conf__errs_at(e, file, line, "@include", "cannot open \"%s\": %s", p,
+	    strerror(io_errno(p)));
+}
+
+/* read_file - libconfig reads path (includes from its directory); 0 or -1 */
+static int
+read_file(config_t *cfg, struct conf_errs *e)
+{
+	char		 buf[PATH_MAX];
+	const char	*file;
+
+	config_set_include_dir(cfg, e->incdir);
+	if (io_errno(e->path) == EISDIR) {
+		conf__errs_at(e, e->path, 0, "file", "cannot read: %s",
+		    strerror(EISDIR));
+		return -1;
+	}
+	if (config_read_file(cfg, e->path) == CONFIG_TRUE)
+		return 0;
+	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO) {
+		conf__errs_at(e, e->path, 0, "file", "cannot read: %s",
+		    strerror(io_errno(e->path)));
+		return -1;
+	}
+	file = conf__src_path(e, config_error_file(cfg), buf, sizeof(buf));
+	if (config_error_text(cfg) != NULL &&
+	    strcmp(config_error_text(cfg), "cannot open include file") == 0)
+		include_error(e, file, (unsigned)config_error_line(cfg));
+	else
+		conf__errs_at(e, file, (unsigned)config_error_line(cfg), "syntax",
+		    "%s", config_error_text(cfg));
+	return -1;
 }
 
 int
@@ -703,40 +701,45 @@ conf_load(const char *path, struct relay_conf **out, char *errbuf,
 {
 	const config_setting_t **where;
 	struct relay_conf *conf;
-	struct errs	 e = { errbuf, errlen, 0, 0, path };
+	struct conf_errs e;
 	config_t	 cfg;
+	char		*dir, *slash;
+	int		 rc;
 
 	*out = NULL;
 	if (errbuf != NULL && errlen > 0)
 		errbuf[0] = '\0';
+	memset(&e, 0, sizeof(e));
+	e.buf = errbuf;
+	e.len = errlen;
+	e.path = path;
+	/* @include "x" is relative to the main file, not the cwd. */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';
+	e.incdir = dir;
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			errs_add(&e, NULL, "file", "cannot read: %s",
-			    strerror(errno ? errno : ENOENT));
-		else {
-			char line[1024];
-
-			snprintf(line, sizeof(line), "%s:%d: syntax: %s\n",
-			    config_error_file(&cfg) ? config_error_file(&cfg) :
-			    path, config_error_line(&cfg),
-			    config_error_text(&cfg));
-			if (errbuf != NULL && errlen > 0)
-				snprintf(errbuf, errlen, "%s", line);
-		}
+	if (read_file(&cfg, &e) < 0) {
 		config_destroy(&cfg);
+		free(dir);
 		return -1;
 	}
+	e.lits = conf__lits_new();
 	conf = conf_defaults();
 	free(conf->path);
 	conf->path = xstrdup(path);
 	where = xcalloc(conf_ndecls, sizeof(*where));
 	walk(conf, &e, config_root_setting(&cfg), where);
 	if (e.count == 0)
-		cross_check(conf, &e, where);
+		conf__cross_check(conf, &e, where);
+	rc = e.count > 0 ? -1 : 0;
 	free(where);
 	config_destroy(&cfg);
-	if (e.count > 0) {
+	conf__lits_free(e.lits);
+	free(dir);
+	if (rc < 0) {
 		conf_free(conf);
 		return -1;
 	}

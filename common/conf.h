@@ -24,6 +24,7 @@ struct conf_redis {
 	char	*socket;		/* unix socket path; wins over host */
 	char	*host;
 	int	 port;
+	char	*user;			/* ACL user (Redis 6+); "": default user */
 	char	*password;
 	int	 db;
 	int	 timeout_ms;		/* connect and each command */

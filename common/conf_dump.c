@@ -3,7 +3,7 @@
  *	conf_dump - print a loaded relay.conf back in libconfig syntax
  * DESCRIPTION
  *	Every setting of conf_table.c with the value in force, defaults
- *	included, secrets masked: what `relayctl config check` shows.
+ *	included, secrets masked: what `relayctl config show` prints.
  * SEE ALSO
  *	conf.h, conf_table.c
  */

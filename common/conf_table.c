@@ -25,8 +25,9 @@
 	{ sec, name, CONF_BOOL, NULL, def, 0, 1, F(field), 0, 0, doc }
 #define DUR(sec, name, def, lo, hi, field, doc) \
 	{ sec, name, CONF_DURATION, NULL, def, lo, hi, F(field), 0, 0, doc }
-#define PCT(sec, name, def, field, doc) \
-	{ sec, name, CONF_PERCENT, NULL, def, 0, 100, F(field), 0, 0, doc }
+/* A bounce rate: 0 would judge every member with min_volume outcomes. */
+#define RATE(sec, name, def, field, doc) \
+	{ sec, name, CONF_PERCENT, NULL, def, 0.1, 100, F(field), 0, 0, doc }
 #define LIST(sec, name, def, field, count, doc) \
 	{ sec, name, CONF_STRLIST, def, 0, 0, 64, F(field), F(count), 0, doc }
 
@@ -35,6 +36,8 @@ const struct conf_decl conf_decls[] = {
 	    "unix socket of Redis; when set, host and port are not used"),
 	STR("redis", "host", "127.0.0.1", redis.host, "Redis host"),
 	INT("redis", "port", 6379, 1, 65535, redis.port, "Redis TCP port"),
+	STR("redis", "user", "", redis.user,
+	    "Redis ACL user (Redis 6+), AUTH user password; empty: the default user"),
 	SECRET("redis", "password", redis.password,
 	    "Redis AUTH password; empty for none"),
 	INT("redis", "db", 0, 0, 1023, redis.db, "Redis database number"),
@@ -128,9 +131,9 @@ const struct conf_decl conf_decls[] = {
 	    "sliding window of final outcomes for the bounce rate"),
 	INT("suspension", "min_volume", 100, 1, 100000000, suspension.min_volume,
 	    "final outcomes in the window before the rate is judged"),
-	PCT("suspension", "warn_rate", 5.0, suspension.warn_rate,
+	RATE("suspension", "warn_rate", 5.0, suspension.warn_rate,
 	    "bounce rate (percent) that logs a warning"),
-	PCT("suspension", "suspend_rate", 10.0, suspension.suspend_rate,
+	RATE("suspension", "suspend_rate", 10.0, suspension.suspend_rate,
 	    "bounce rate (percent) that suspends the member"),
 
 	DUR("dkim", "key_cache", 60, 0, 86400, dkim.key_cache_s,

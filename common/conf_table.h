@@ -17,7 +17,7 @@ enum conf_type {
 	CONF_INT,		/* int, bounds min..max */
 	CONF_BOOL,		/* int 0/1 */
 	CONF_DURATION,		/* int seconds: 90, "90s", "15m", "24h", "14d" */
-	CONF_PERCENT,		/* double 0..100 */
+	CONF_PERCENT,		/* double, bounds min..max (within 0..100) */
 	CONF_STRLIST,		/* char ** + int count (at offset2) */
 	CONF_TIERS		/* struct conf_warming tiers + ntiers */
 };

@@ -1,0 +1,253 @@
+/*
+ * NAME
+ *	conf_check - relay.conf rules beyond one value's type and range
+ * DESCRIPTION
+ *	Run by conf_load() once every setting has a valid type and range:
+ *	socket and address syntax, domain names, secrets, and the rules
+ *	that tie two settings together (reconnect_min_ms <= reconnect_max_ms,
+ *	warn_rate <= suspend_rate, per_hour <= per_day). Each rule here is
+ *	listed in relay.conf(5), which says what it enforces.
+ * SEE ALSO
+ *	conf.c, conf_priv.h, relay.conf(5)
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "conf_priv.h"
+#include "metrics_http.h"
+#include "xalloc.h"
+
+#define errs_add	conf__errs_add
+
+/* valid_listen - "unix:/abs/path" or "inet:HOST:PORT" (HOST may be [v6]) */
+static int
+valid_listen(const char *s)
+{
+	const char	*port;
+	char		*end;
+	long		 p;
+
+	if (strncmp(s, "unix:", 5) == 0)
+		return s[5] == '/' && strlen(s) < 5 + 108;
+	if (strncmp(s, "inet:", 5) != 0 || (port = strrchr(s + 5, ':')) == NULL ||
+	    port == s + 5)
+		return 0;
+	p = strtol(port + 1, &end, 10);
+	return *end == '\0' && p > 0 && p < 65536;
+}
+
+/* valid_milter_socket - libmilter's unix:/p, local:/p, inet:PORT@HOST, inet6:PORT@HOST */
+static int
+valid_milter_socket(const char *s)
+{
+	const char	*at;
+	char		*end;
+	long		 p;
+
+	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0)
+		return strchr(s, '/') != NULL;
+	if (strncmp(s, "inet:", 5) == 0)
+		s += 5;
+	else if (strncmp(s, "inet6:", 6) == 0)
+		s += 6;
+	else
+		return 0;
+	p = strtol(s, &end, 10);
+	at = end;
+	return end != s && p > 0 && p < 65536 && (*at == '\0' || *at == '@');
+}
+
+/* check_metrics - a scrape port is "" (off) or a loopback HOST:PORT */
+static void
+check_metrics(struct conf_errs *e, const config_setting_t *s, const char *key,
+    const char *spec)
+{
+	char	 why[256];
+
+	if (spec[0] != '\0' &&
+	    metrics_http_addr(spec, NULL, NULL, why, sizeof(why)) < 0)
+		errs_add(e, s, key, "%s", why);
+}
+
+/*
+ * spf_domain - relayctl.spf_include: a domain name as addr.c checks one,
+ * except that a label may also hold '_' ("_spf.relay.example" is usual).
+ * Returns 0 with the normalised name in out (ADDR_BUFSIZE), or -1.
+ */
+static int
+spf_domain(const char *in, char *out, size_t len)
+{
+	char	*tmp = xstrdup(in), *u;
+	size_t	 i;
+	int	 rc, under = 0;
+
+	for (u = tmp; *u != '\0'; u++) {
+		if (*u == '_') {
+			*u = 'u';
+			under = 1;
+		} else if (under && (unsigned char)*u >= 0x80)
+			break;	/* an A-label would move the '_' */
+	}
+	rc = *u == '\0' && in[0] != ' ' && in[0] != '\t' ?
+	    addr_domain_norm(tmp, out, len) : -1;
+	free(tmp);
+	if (rc < 0)
+		return -1;
+	/* ASCII and untrimmed: out[i] is in[i], lower-cased. */
+	for (i = 0; under && out[i] != '\0'; i++)
+		if (in[i] == '_')
+			out[i] = '_';
+	return 0;
+}
+
+/* printable - no white space or control characters */
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+#define AT(sec, name)	where[conf__find_decl(sec, name) - conf_decls]
+
+/* check_numbers - the rules between two numeric settings */
+static void
+check_numbers(struct relay_conf *c, struct conf_errs *e,
+    const config_setting_t **where)
+{
+	const struct conf_warming *w = &c->warming;
+
+	if (c->redis.reconnect_min_ms > c->redis.reconnect_max_ms)
+		errs_add(e, AT("redis", "reconnect_min_ms"),
+		    "redis.reconnect_min_ms", "larger than reconnect_max_ms "
+		    "(%d > %d)", c->redis.reconnect_min_ms,
+		    c->redis.reconnect_max_ms);
+	if (c->suspension.warn_rate > c->suspension.suspend_rate)
+		errs_add(e, AT("suspension", "warn_rate"), "suspension.warn_rate",
+		    "larger than suspend_rate (%.10g > %.10g)",
+		    c->suspension.warn_rate, c->suspension.suspend_rate);
+	/* 0 is unlimited; tiers check per_hour <= per_day in conf.c */
+	if (w->standard_per_hour > 0 && w->standard_per_day > 0 &&
+	    w->standard_per_hour > w->standard_per_day)
+		errs_add(e, AT("warming", "standard_per_hour"),
+		    "warming.standard_per_hour", "larger than standard_per_day "
+		    "(%d > %d)", w->standard_per_hour, w->standard_per_day);
+}
+
+/* check_network - sockets, addresses and the Redis login */
+static void
+check_network(struct relay_conf *c, struct conf_errs *e,
+    const config_setting_t **where)
+{
+	unsigned char	 ip[16];
+	int		 i;
+
+	if (c->redis.socket[0] != '\0' && c->redis.socket[0] != '/')
+		errs_add(e, AT("redis", "socket"), "redis.socket",
+		    "must be an absolute path (got \"%s\")", c->redis.socket);
+	if (c->redis.socket[0] == '\0' && c->redis.host[0] == '\0')
+		errs_add(e, AT("redis", "host"), "redis.host",
+		    "empty, and no redis.socket either");
+	if (!printable(c->redis.user))
+		errs_add(e, AT("redis", "user"), "redis.user",
+		    "no spaces or control characters in an ACL user name");
+	else if (c->redis.user[0] != '\0' && c->redis.password[0] == '\0')
+		errs_add(e, AT("redis", "user"), "redis.user",
+		    "set, but redis.password is empty (AUTH user password)");
+	/* relayctl's resolver (libresolv nsaddr_list) is IPv4 only. */
+	if (c->dns.nameserver[0] != '\0' &&
+	    inet_pton(AF_INET, c->dns.nameserver, ip) != 1)
+		errs_add(e, AT("dns", "nameserver"), "dns.nameserver",
+		    "not an IPv4 address (got \"%s\"); for an IPv6 resolver "
+		    "leave it empty and list it in /etc/resolv.conf",
+		    c->dns.nameserver);
+	if (!valid_milter_socket(c->milter.socket))
+		errs_add(e, AT("milter", "socket"), "milter.socket",
+		    "expected unix:/path or inet:PORT@HOST (got \"%s\")",
+		    c->milter.socket);
+	for (i = 0; i < c->policyd.nlisten; i++)
+		if (!valid_listen(c->policyd.listen[i]))
+			errs_add(e, AT("policyd", "listen"), "policyd.listen",
+			    "expected unix:/path or inet:HOST:PORT (got \"%s\")",
+			    c->policyd.listen[i]);
+	for (i = 0; i < c->policyd.nsocketmap; i++)
+		if (!valid_listen(c->policyd.socketmap[i]))
+			errs_add(e, AT("policyd", "socketmap"), "policyd.socketmap",
+			    "expected unix:/path or inet:HOST:PORT (got \"%s\")",
+			    c->policyd.socketmap[i]);
+	check_metrics(e, AT("milter", "metrics"), "milter.metrics",
+	    c->milter.metrics);
+	check_metrics(e, AT("policyd", "metrics"), "policyd.metrics",
+	    c->policyd.metrics);
+	check_metrics(e, AT("tracker", "metrics"), "tracker.metrics",
+	    c->tracker.metrics);
+}
+
+/* check_names - domains, secrets, names and paths */
+static void
+check_names(struct relay_conf *c, struct conf_errs *e,
+    const config_setting_t **where)
+{
+	char	 dom[ADDR_BUFSIZE];
+
+	if (c->unsubscribe.domain[0] != '\0') {
+		if (addr_domain_norm(c->unsubscribe.domain, dom, sizeof(dom)) < 0)
+			errs_add(e, AT("unsubscribe", "domain"),
+			    "unsubscribe.domain", "not a domain name (got \"%s\")",
+			    c->unsubscribe.domain);
+		else {
+			free(c->unsubscribe.domain);
+			c->unsubscribe.domain = xstrdup(dom);
+		}
+		if (c->unsubscribe.hmac_key[0] == '\0')
+			errs_add(e, AT("unsubscribe", "domain"),
+			    "unsubscribe.hmac_key",
+			    "required when unsubscribe.domain is set");
+	}
+	if (c->unsubscribe.hmac_key[0] != '\0' &&
+	    strlen(c->unsubscribe.hmac_key) < 32)
+		errs_add(e, AT("unsubscribe", "hmac_key"), "unsubscribe.hmac_key",
+		    "too short: at least 32 characters (openssl rand -hex 32)");
+	if (c->unsubscribe.https_url[0] != '\0' &&
+	    strncmp(c->unsubscribe.https_url, "https://", 8) != 0)
+		errs_add(e, AT("unsubscribe", "https_url"),
+		    "unsubscribe.https_url", "must start with https://");
+	if (c->relayctl.spf_include[0] != '\0') {
+		if (spf_domain(c->relayctl.spf_include, dom, sizeof(dom)) < 0)
+			errs_add(e, AT("relayctl", "spf_include"),
+			    "relayctl.spf_include", "not a domain name "
+			    "(got \"%s\")", c->relayctl.spf_include);
+		else {
+			free(c->relayctl.spf_include);
+			c->relayctl.spf_include = xstrdup(dom);
+		}
+	}
+	if (strspn(c->dkim.selector_prefix, "abcdefghijklmnopqrstuvwxyz0123456789-")
+	    != strlen(c->dkim.selector_prefix) || c->dkim.selector_prefix[0] == '\0'
+	    || strlen(c->dkim.selector_prefix) > 20)
+		errs_add(e, AT("dkim", "selector_prefix"), "dkim.selector_prefix",
+		    "1 to 20 lower-case letters, digits or hyphens");
+	if (c->tracker.node[0] == '\0' || strspn(c->tracker.node,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+	    != strlen(c->tracker.node))
+		errs_add(e, AT("tracker", "node"), "tracker.node",
+		    "letters, digits, '-', '_' and '.' only");
+	if (c->tracker.maillog[0] == '\0')
+		errs_add(e, AT("tracker", "maillog"), "tracker.maillog",
+		    "must not be empty (the file Postfix's maillog_file names)");
+}
+
+#undef AT
+
+void
+conf__cross_check(struct relay_conf *c, struct conf_errs *e,
+    const config_setting_t **where)
+{
+	check_numbers(c, e, where);
+	check_network(c, e, where);
+	check_names(c, e, where);
+}
