@@ -4,7 +4,11 @@
  * DESCRIPTION
  *	Enrollment writes relay:{d:D}:domain and relay:{d:D}:dkim in one
  *	script (refusing a domain already enrolled), then adds D to the
- *	index sets. The DKIM private keys (RSA-2048 and Ed25519, PEM PKCS#8)
+ *	index sets (other slots); remove deletes the record first, then the
+ *	index entries. A run stopped between the two is completed by running
+ *	the same command again: add of a domain already enrolled under the
+ *	same member makes sure both index sets hold it, remove of a domain
+ *	whose record is gone takes it out of the index sets. The DKIM private keys (RSA-2048 and Ed25519, PEM PKCS#8)
  *	live only in Redis, where relay-milter reads them; they are never
  *	printed. What is printed are the DNS records to publish, as zone-file
  *	lines with long values split into strings of 255 bytes.
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "ctl.h"
@@ -30,7 +35,7 @@
 static void
 add_string(const char *s, size_t len, void *arg)
 {
-	json_array_append_new((json_t *)arg, json_stringn(s, len));
+	json_array_append_new((json_t *)arg, ctl_jstrn(s, len));
 }
 
 /* record - one TXT record as JSON */
@@ -41,9 +46,9 @@ record(const char *purpose, int required, const char *name,
 	json_t	*strings = json_array();
 
 	parse_txt_split(value, PARSE_TXT_CHUNK, add_string, strings);
-	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:o, s:s?}", "purpose",
-	    purpose, "required", required, "name", name, "type", "TXT",
-	    "value", value, "strings", strings, "note", note);
+	return json_pack("{s:s, s:b, s:o, s:s, s:o, s:o, s:s?}", "purpose",
+	    purpose, "required", required, "name", ctl_jstr(name), "type",
+	    "TXT", "value", ctl_jstr(value), "strings", strings, "note", note);
 }
 
 /* dkim_record - the TXT record of a stored key, or NULL */
@@ -109,11 +114,10 @@ ctl_print_records(struct ctl *c, const char *d, json_t *records)
 		    "purpose")), json_is_true(json_object_get(r, "required")) ?
 		    " (required)" : " (recommended)", note ? ": " : "",
 		    note ? note : "");
-		printf("%s. %d IN TXT", json_string_value(json_object_get(r,
-		    "name")), TTL_HINT);
+		printf("%s. %d IN TXT", ctl_txf(r, "name", ""), TTL_HINT);
 		json_array_foreach(json_object_get(r, "strings"), j, s) {
 			fputs(" \"", stdout);
-			for (p = json_string_value(s); *p; p++) {
+			for (p = ctl_tx(json_string_value(s)); *p; p++) {
 				if (*p == '"' || *p == '\\')
 					putchar('\\');
 				putchar(*p);
@@ -125,7 +129,7 @@ ctl_print_records(struct ctl *c, const char *d, json_t *records)
 	printf("; then run: relayctl domain verify %s\n", d);
 }
 
-/* overlap - refuse D under (or over) a domain another member enrolled */
+/* overlap - refuse D under a domain another member enrolled */
 static void
 overlap(struct ctl *c, const char *d, const char *h)
 {
@@ -147,6 +151,94 @@ overlap(struct ctl *c, const char *d, const char *h)
 	}
 }
 
+/* other_owner - 1 when the domain s is enrolled by a member other than h */
+static int
+other_owner(struct ctl *c, const char *s, const char *h)
+{
+	char	 key[RKEY_MAX], *owner;
+	int	 other;
+
+	if (rkey(key, sizeof(key), RKEY_DOMAIN, s, NULL) <= 0)
+		return 0;
+	owner = ctl_hget(c, key, "member");
+	other = owner != NULL && strcmp(owner, h) != 0;
+	free(owner);
+	return other;
+}
+
+/* covers - with --subdomains, refuse D over a domain another member enrolled */
+static void
+covers(struct ctl *c, const char *d, const char *h)
+{
+	char		 idx[RKEY_MAX], pat[ADDR_BUFSIZE + 2], cursor[32] = "0";
+	char		 below[ADDR_BUFSIZE];
+	redisReply	*r, *a;
+	size_t		 i;
+
+	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	snprintf(pat, sizeof(pat), "*.%s", d);	/* [a-z0-9.-]: no glob */
+	do {
+		r = ctl_cmdf(c, "SSCAN %s %s MATCH %s COUNT 1000", idx, cursor,
+		    pat);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			freeReplyObject(r);
+			ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+			    "SSCAN: unexpected reply");
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		a = r->element[1];
+		for (i = 0; i < a->elements; i++) {
+			if (!other_owner(c, a->element[i]->str, h))
+				continue;
+			snprintf(below, sizeof(below), "%s", a->element[i]->str);
+			freeReplyObject(r);
+			ctl_user(c, "domain_taken", d, "%s is enrolled by another "
+			    "member: --subdomains would cover it", below);
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+}
+
+/* index_domain - add D to relay:domains and relay:{m:H}:domains */
+static void
+index_domain(struct ctl *c, const char *d, const char *h)
+{
+	char	 idx[RKEY_MAX], midx[RKEY_MAX];
+
+	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	ctl_key(c, midx, RKEY_MEMBER_DOMAINS, h, NULL);
+	ctl_finish(c, "SADD %s %s", idx, d);
+	ctl_finish(c, "SADD %s %s", midx, d);
+}
+
+/*
+ * add_again - domain add of a domain already enrolled: under the same
+ * member, complete what an interrupted add left out (the index entries)
+ */
+static int
+add_again(struct ctl *c, const char *d, const char *h, const char *arg)
+{
+	char	 key[RKEY_MAX], *owner;
+	int	 same;
+
+	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
+	owner = ctl_hget(c, key, "member");
+	same = owner != NULL && strcmp(owner, h) == 0;
+	free(owner);
+	if (!same)
+		ctl_user(c, "exists", arg, "domain already enrolled by another "
+		    "member");
+	index_domain(c, d, h);
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:b}", "domain", d, "member",
+		    h, "already_enrolled", 1));
+	else
+		printf("; domain %s was already enrolled under %s; its index "
+		    "entries are complete\n; relayctl domain records %s prints "
+		    "its DNS records\n", d, h, d);
+	return CTL_EXIT_OK;
+}
+
 /* domain_add - domain add DOMAIN --member HANDLE [--subdomains] */
 static int
 domain_add(struct ctl *c, int argc, char **argv)
@@ -156,7 +248,7 @@ domain_add(struct ctl *c, int argc, char **argv)
 			    { "subdomains", 0, &sub }, { NULL, 0, NULL } };
 	char		 d[ADDR_BUFSIZE], h[64], sel[PARSE_SELECTOR_MAX];
 	char		 tok[2 * TOKEN_BYTES + 1], now[24], key[RKEY_MAX];
-	char		 dk[RKEY_MAX], idx[RKEY_MAX], midx[RKEY_MAX];
+	char		 dk[RKEY_MAX];
 	char		*rsa = NULL, *ed = NULL;
 	redisReply	*r;
 	json_t		*recs;
@@ -172,8 +264,10 @@ domain_add(struct ctl *c, int argc, char **argv)
 	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
 	ctl_key(c, dk, RKEY_DKIM, d, NULL);
 	if (ctl_exists(c, key))
-		ctl_user(c, "exists", pos[0], "domain already enrolled");
+		return add_again(c, d, h, pos[0]);
 	overlap(c, d, h);
+	if (sub != NULL)
+		covers(c, d, h);
 	if (parse_selector_new(c->conf->dkim.selector_prefix, c->now, NULL,
 	    NULL, sel, sizeof(sel)) != 0)
 		ctl_user(c, "invalid_config", "dkim.selector_prefix",
@@ -190,15 +284,12 @@ domain_add(struct ctl *c, int argc, char **argv)
 	r = ctl_script(c, "ctl_domain_add", 2, keys, 7, args);
 	created = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 	freeReplyObject(r);
-	if (!created) {
+	if (!created) {		/* enrolled meanwhile */
 		dkimkey_free_pem(rsa);
 		dkimkey_free_pem(ed);
-		ctl_user(c, "exists", pos[0], "domain already enrolled");
+		return add_again(c, d, h, pos[0]);
 	}
-	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
-	ctl_key(c, midx, RKEY_MEMBER_DOMAINS, h, NULL);
-	freeReplyObject(ctl_cmdf(c, "SADD %s %s", idx, d));
-	freeReplyObject(ctl_cmdf(c, "SADD %s %s", midx, d));
+	index_domain(c, d, h);
 	recs = ctl_domain_records(c, d, tok, sel, rsa, ed, 0);
 	dkimkey_free_pem(rsa);
 	dkimkey_free_pem(ed);
@@ -270,7 +361,7 @@ domain_show(struct ctl *c, int argc, char **argv)
 			printf("%-14s %s\n", k, json_is_true(v) ? "yes" : "no");
 		else
 			printf("%-14s %s\n", k, *json_string_value(v) ?
-			    json_string_value(v) : "-");
+			    ctl_tx(json_string_value(v)) : "-");
 	}
 	json_decref(o);
 	return CTL_EXIT_OK;
@@ -299,11 +390,10 @@ domain_list(struct ctl *c, int argc, char **argv)
 			continue;
 		json_object_del(o, "token");
 		if (!c->json)
-			printf("%-40s %-20s %-10s %s\n", json_string_value(v),
-			    json_string_value(json_object_get(o, "member")),
-			    json_is_true(json_object_get(o, "verified")) ?
-			    "verified" : "pending",
-			    json_string_value(json_object_get(o, "selector")));
+			printf("%-40s %-20s %-10s %s\n",
+			    ctl_tx(json_string_value(v)), ctl_txf(o, "member",
+			    ""), json_is_true(json_object_get(o, "verified")) ?
+			    "verified" : "pending", ctl_txf(o, "selector", ""));
 		json_array_append_new(out, o);
 	}
 	json_decref(ds);
@@ -351,6 +441,46 @@ domain_records(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* srem - SREM one member of a set, after a first write: 1 when removed */
+static int
+srem(struct ctl *c, const char *set, const char *d)
+{
+	return ctl_finish(c, "SREM %s %s", set, d) > 0;
+}
+
+/*
+ * remove_leftovers - domain remove when the record is gone: take D out
+ * of the index sets an interrupted remove left it in (the member is not
+ * known any more, so every member's set is asked)
+ */
+static int
+remove_leftovers(struct ctl *c, const char *d, const char *arg)
+{
+	char	 idx[RKEY_MAX], midx[RKEY_MAX];
+	json_t	*hs, *v;
+	size_t	 i;
+	int	 n = 0;
+
+	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
+	hs = ctl_smembers(c, idx);
+	json_array_foreach(hs, i, v)
+		if (rkey(midx, sizeof(midx), RKEY_MEMBER_DOMAINS,
+		    json_string_value(v), NULL) > 0)
+			n += srem(c, midx, d);
+	json_decref(hs);
+	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	n += srem(c, idx, d);
+	if (n == 0)
+		ctl_user(c, "unknown_domain", arg, "domain not enrolled");
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:b, s:b}", "domain", d, "removed",
+		    1, "leftovers_only", 1));
+	else
+		printf("domain %s was already removed; its leftover index "
+		    "entries are gone now\n", d);
+	return CTL_EXIT_OK;
+}
+
 /* domain_remove - domain remove DOMAIN */
 static int
 domain_remove(struct ctl *c, int argc, char **argv)
@@ -369,20 +499,20 @@ domain_remove(struct ctl *c, int argc, char **argv)
 	r = ctl_script(c, "ctl_domain_remove", 3, keys, 0, NULL);
 	if (r->type != REDIS_REPLY_STRING) {
 		freeReplyObject(r);
-		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
+		return remove_leftovers(c, d, pos[0]);
 	}
 	m = xstrdup(r->str);
 	freeReplyObject(r);
-	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
-	freeReplyObject(ctl_cmdf(c, "SREM %s %s", idx, d));
 	if (rkey(midx, sizeof(midx), RKEY_MEMBER_DOMAINS, m, NULL) > 0)
-		freeReplyObject(ctl_cmdf(c, "SREM %s %s", midx, d));
+		srem(c, midx, d);
+	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	srem(c, idx, d);
 	if (c->json)
-		ctl_emit(c, json_pack("{s:s, s:s, s:b}", "domain", d, "member",
-		    m, "removed", 1));
+		ctl_emit(c, json_pack("{s:s, s:o, s:b}", "domain", d, "member",
+		    ctl_jstr(m), "removed", 1));
 	else
 		printf("domain %s removed (was %s's); its DNS records can go\n",
-		    d, m);
+		    d, ctl_tx(m));
 	free(m);
 	return CTL_EXIT_OK;
 }
@@ -399,9 +529,9 @@ domain_listunsub(struct ctl *c, int argc, char **argv)
 
 	ctl_args(c, argc, argv, opts, pos, 2, 2, "domain listunsub DOMAIN on|off");
 	ctl_domain(c, pos[0], d, sizeof(d));
-	if (strcmp(pos[1], "on") == 0)
+	if (strcasecmp(pos[1], "on") == 0)
 		on = 1;
-	else if (strcmp(pos[1], "off") == 0)
+	else if (strcasecmp(pos[1], "off") == 0)
 		on = 0;
 	else
 		ctl_user(c, "usage", pos[1], "give on or off");
@@ -511,13 +641,15 @@ domain_rotate(struct ctl *c, int argc, char **argv)
 	dkimkey_free_pem(rsa);
 	dkimkey_free_pem(ed);
 	if (c->json)
-		ctl_emit(c, json_pack("{s:s, s:s, s:s, s:o}", "domain", d,
-		    "selector", cur, "next_selector", sel, "records", recs));
+		ctl_emit(c, json_pack("{s:s, s:o, s:s, s:o}", "domain", d,
+		    "selector", ctl_jstr(cur), "next_selector", sel, "records",
+		    recs));
 	else {
 		printf("; new DKIM selector %s for %s; mail is still signed "
 		    "with %s.\n; Publish these records next to the old ones; "
 		    "domain verify switches\n; to %s once it sees them, then "
-		    "the %s records can go.\n", sel, d, cur, sel, cur);
+		    "the %s records can go.\n", sel, d, ctl_tx(cur), sel,
+		    ctl_tx(cur));
 		ctl_print_records(c, d, recs);
 		json_decref(recs);
 	}

@@ -135,23 +135,20 @@ member_show(struct ctl *c, int argc, char **argv)
 		return CTL_EXIT_OK;
 	}
 	printf("handle:     %s\ndid:        %s\ncreated:    %s\n", h,
-	    json_string_value(json_object_get(o, "did")),
+	    ctl_txf(o, "did", ""),
 	    ctl_time(json_integer_value(json_object_get(o, "created"))));
 	if (json_is_true(json_object_get(o, "suspended")))
 		printf("suspended:  yes, by %s at %s: %s\n",
-		    json_string_value(json_object_get(o, "suspended_by")) ?
-		    json_string_value(json_object_get(o, "suspended_by")) : "?",
+		    ctl_txf(o, "suspended_by", "?"),
 		    ctl_time(json_integer_value(json_object_get(o,
-		    "suspended_at"))),
-		    json_string_value(json_object_get(o, "suspend_reason")) ?
-		    json_string_value(json_object_get(o, "suspend_reason")) : "");
+		    "suspended_at"))), ctl_txf(o, "suspend_reason", ""));
 	else
 		printf("suspended:  no\n");
 	printf("api keys:   %lld\nsuppressed: %lld\ndomains:   ",
 	    (long long)json_integer_value(json_object_get(o, "apikeys")),
 	    (long long)json_integer_value(json_object_get(o, "suppressed")));
 	json_array_foreach(json_object_get(o, "domains"), i, v)
-		printf(" %s", json_string_value(v));
+		printf(" %s", ctl_tx(json_string_value(v)));
 	printf("%s\n", json_array_size(json_object_get(o, "domains")) ? "" :
 	    " (none)");
 	json_decref(o);
@@ -173,8 +170,8 @@ member_list(struct ctl *c, int argc, char **argv)
 		if ((m = member_json(c, json_string_value(v), 0)) == NULL)
 			continue;	/* being added or removed right now */
 		if (!c->json)
-			printf("%-32s %-40s %s\n", json_string_value(v),
-			    json_string_value(json_object_get(m, "did")),
+			printf("%-32s %-40s %s\n", ctl_tx(json_string_value(v)),
+			    ctl_txf(m, "did", ""),
 			    json_is_true(json_object_get(m, "suspended")) ?
 			    "suspended" : "active");
 		json_array_append_new(out, m);
@@ -242,10 +239,13 @@ member_suspend(struct ctl *c, int argc, char **argv, int on)
 		if (strlen(reason) > REASON_MAX)
 			ctl_user(c, "invalid", "--reason", "at most %d characters",
 			    REASON_MAX);
+		/* It goes as is into the 521 reply: SMTP text is ASCII. */
 		for (p = reason; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				ctl_user(c, "invalid", "--reason",
-				    "no control characters (one reply line)");
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+				ctl_user(c, "invalid", "--reason", "printable "
+				    "ASCII only (it is the text of the 521 "
+				    "reply): no control characters, no 8-bit "
+				    "bytes");
 	}
 	ctl_key(c, key, RKEY_MEMBER, h, NULL);
 	snprintf(now, sizeof(now), "%lld", (long long)c->now);

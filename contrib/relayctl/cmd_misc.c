@@ -53,12 +53,15 @@ config_check(struct ctl *c)
 	conf_free(conf);
 	for (line = strtok_r(err, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
-		json_array_append_new(errs, json_string(line));
-		fprintf(stderr, "%s\n", line);
+		json_array_append_new(errs, ctl_jstr(line));
+		fprintf(stderr, "%s\n", ctl_tx(line));
 	}
+	if (!ok && json_array_size(errs) == 0)	/* never "ok": false alone */
+		json_array_append_new(errs, json_string("relay.conf does not "
+		    "load"));
 	if (c->json)
-		ctl_emit(c, json_pack("{s:s, s:b, s:o}", "path", c->conf_path,
-		    "ok", ok, "errors", errs));
+		ctl_emit(c, json_pack("{s:o, s:b, s:o}", "path",
+		    ctl_jstr(c->conf_path), "ok", ok, "errors", errs));
 	else {
 		json_decref(errs);
 		if (ok)

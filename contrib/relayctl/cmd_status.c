@@ -33,21 +33,21 @@ msg_json(struct ctl *c, const char *h, const char *qid)
 
 	if (rkey(key, sizeof(key), RKEY_MSG, h, qid) < 0)
 		return NULL;
-	m = ctl_hgetall(c, key);
+	m = ctl_hgetall_docs(c, key);
 	if (json_object_size(m) == 0) {
 		json_decref(m);
 		return NULL;
 	}
 #define S(f)	(json_string_value(json_object_get(m, f)) ? \
 		    json_string_value(json_object_get(m, f)) : "")
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "queue_id",
-	    qid, "member", h, "domain", S("domain"), "sender", S("sender"),
-	    "message_id", S("message_id"), "accepted",
+	o = json_pack("{s:o, s:o, s:s, s:s, s:s, s:I, s:I, s:I}", "queue_id",
+	    ctl_jstr(qid), "member", ctl_jstr(h), "domain", S("domain"),
+	    "sender", S("sender"), "message_id", S("message_id"), "accepted",
 	    (json_int_t)atoll(S("accepted")), "final",
 	    (json_int_t)atoll(S("final")), "rejected",
 	    (json_int_t)atoll(S("rejected")));
-	rc = json_loads(S("rcpts"), 0, NULL);
 #undef S
+	rc = json_object_get(m, "rcpts");
 	rs = json_array();
 	if (json_is_array(rc))
 		json_array_foreach(rc, i, v) {
@@ -56,9 +56,7 @@ msg_json(struct ctl *c, const char *h, const char *qid)
 			if ((s = json_string_value(v)) == NULL)
 				continue;
 			snprintf(f, sizeof(f), "r:%s", s);
-			st = json_loads(json_string_value(json_object_get(m, f)) ?
-			    json_string_value(json_object_get(m, f)) : "", 0,
-			    NULL);
+			st = json_deep_copy(json_object_get(m, f));
 			if (!json_is_object(st)) {
 				json_decref(st);
 				st = json_pack("{s:s}", "status", "queued");
@@ -76,17 +74,12 @@ msg_json(struct ctl *c, const char *h, const char *qid)
 			if (strcmp(json_string_value(json_object_get(st,
 			    "address")), k + 2) == 0)
 				seen = 1;
-		if (seen)
+		if (seen || !json_is_object(v))
 			continue;
-		st = json_loads(json_string_value(v), 0, NULL);
-		if (!json_is_object(st)) {
-			json_decref(st);
-			continue;
-		}
+		st = json_deep_copy(v);
 		json_object_set_new(st, "address", json_string(k + 2));
 		json_array_append_new(rs, st);
 	}
-	json_decref(rc);
 	json_object_set_new(o, "recipients", rs);
 	json_decref(m);
 	return o;
@@ -101,12 +94,9 @@ print_msg(json_t *o)
 	const char	*s;
 
 	printf("queue id   %s\nmember     %s\ndomain     %s\nsender     %s\n"
-	    "message-id %s\naccepted   %s\n",
-	    json_string_value(json_object_get(o, "queue_id")),
-	    json_string_value(json_object_get(o, "member")),
-	    json_string_value(json_object_get(o, "domain")),
-	    json_string_value(json_object_get(o, "sender")),
-	    json_string_value(json_object_get(o, "message_id")),
+	    "message-id %s\naccepted   %s\n", ctl_txf(o, "queue_id", ""),
+	    ctl_txf(o, "member", ""), ctl_txf(o, "domain", ""),
+	    ctl_txf(o, "sender", ""), ctl_txf(o, "message_id", ""),
 	    ctl_time(json_integer_value(json_object_get(o, "accepted"))));
 	printf("final      %s\n", ctl_time(json_integer_value(
 	    json_object_get(o, "final"))));
@@ -115,15 +105,13 @@ print_msg(json_t *o)
 		    ctl_time(json_integer_value(json_object_get(o,
 		    "rejected"))));
 	json_array_foreach(json_object_get(o, "recipients"), i, r) {
-		printf("  %-40s %-9s", json_string_value(json_object_get(r,
-		    "address")), json_string_value(json_object_get(r,
-		    "status")) ? json_string_value(json_object_get(r,
-		    "status")) : "?");
-		if ((s = json_string_value(json_object_get(r, "dsn"))) != NULL)
+		printf("  %-40s %-9s", ctl_txf(r, "address", ""), ctl_txf(r,
+		    "status", "?"));
+		if ((s = ctl_txf(r, "dsn", NULL)) != NULL)
 			printf(" %s", s);
-		if ((s = json_string_value(json_object_get(r, "class"))) != NULL)
+		if ((s = ctl_txf(r, "class", NULL)) != NULL)
 			printf(" (%s)", s);
-		if ((s = json_string_value(json_object_get(r, "reply"))) != NULL)
+		if ((s = ctl_txf(r, "reply", NULL)) != NULL)
 			printf(" %s", s);
 		putchar('\n');
 	}
@@ -238,9 +226,8 @@ by_member(struct ctl *c, const char *member, const char *since)
 		}
 		printf("%-20s %-16s %-30s sent %zu, bounced %zu, deferred %zu, "
 		    "other %zu\n", ctl_time(json_integer_value(json_object_get(o,
-		    "accepted"))), json_string_value(json_object_get(o,
-		    "queue_id")), json_string_value(json_object_get(o,
-		    "sender")), n[0], n[1], n[2], n[3]);
+		    "accepted"))), ctl_txf(o, "queue_id", ""), ctl_txf(o,
+		    "sender", ""), n[0], n[1], n[2], n[3]);
 	}
 	json_decref(out);
 	return CTL_EXIT_OK;

@@ -15,6 +15,7 @@
  * SEE ALSO
  *	relayctl(8), parse.c, common/lua/ctl_hsetnx_if.lua
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,13 +104,13 @@ suppress_remove(struct ctl *c, int argc, char **argv)
 static json_t *
 entry_json(const redisReply *f, const redisReply *v)
 {
-	json_t	*o = json_loadb(v->str, v->len, 0, NULL);
+	json_t	*o = ctl_jload(v->str, v->len);
 
 	if (!json_is_object(o)) {
 		json_decref(o);
-		o = json_pack("{s:s%}", "raw", v->str, v->len);
+		o = json_pack("{s:o}", "raw", ctl_jstrn(v->str, v->len));
 	}
-	json_object_set_new(o, "address", json_stringn(f->str, f->len));
+	json_object_set_new(o, "address", ctl_jstrn(f->str, f->len));
 	return o;
 }
 
@@ -146,11 +147,8 @@ suppress_list(struct ctl *c, int argc, char **argv)
 				printf("%s\n  %s", n ? "," : "", s);
 				free(s);
 			} else
-				printf("%-50s %-18s %s\n", json_string_value(
-				    json_object_get(o, "address")),
-				    json_string_value(json_object_get(o,
-				    "reason")) ? json_string_value(
-				    json_object_get(o, "reason")) : "?",
+				printf("%-50s %-18s %s\n", ctl_txf(o,
+				    "address", ""), ctl_txf(o, "reason", "?"),
 				    ctl_time(json_integer_value(
 				    json_object_get(o, "at"))));
 			json_decref(o);
@@ -258,7 +256,8 @@ suppress_import(struct ctl *c, int argc, char **argv)
 	ctl_member(c, pos[0], h, sizeof(h));
 	fp = strcmp(pos[1], "-") == 0 ? stdin : fopen(pos[1], "r");
 	if (fp == NULL)
-		ctl_user(c, "unreadable_file", pos[1], "cannot open");
+		ctl_user(c, "unreadable_file", pos[1], "cannot open: %s",
+		    strerror(errno));
 	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
 		size = (long long)st.st_size;
 	ctl_key(c, mk, RKEY_MEMBER, h, NULL);
@@ -282,7 +281,8 @@ suppress_import(struct ctl *c, int argc, char **argv)
 		}
 		if (kind == PARSE_ROW_BAD) {
 			bad++;
-			fprintf(stderr, "%s:%lu: %s\n", pos[1], lineno, why);
+			fprintf(stderr, "%s:%lu: %s\n", ctl_tx(pos[1]), lineno,
+			    why);
 			if (json_array_size(badj) < IMPORT_BAD_JSON)
 				json_array_append_new(badj, json_pack("{s:I, "
 				    "s:s}", "line", (json_int_t)lineno, "error",

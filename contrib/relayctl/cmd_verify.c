@@ -97,11 +97,12 @@ facts_free(struct facts *f)
 static json_t *
 check_json(const struct verify_check *k)
 {
-	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s?, s:s?}", "check",
+	/* name, expect and fix quote Redis and DNS: any bytes */
+	return json_pack("{s:s, s:b, s:s, s:o, s:o, s:o?, s:o?}", "check",
 	    k->id, "required", k->required, "state",
-	    verify_state_name(k->state), "name", k->name, "expect", k->expect,
-	    "found", k->found[0] ? k->found : NULL, "fix",
-	    k->fix[0] ? k->fix : NULL);
+	    verify_state_name(k->state), "name", ctl_jstr(k->name), "expect",
+	    ctl_jstr(k->expect), "found", ctl_jstr(k->found[0] ? k->found :
+	    NULL), "fix", ctl_jstr(k->fix[0] ? k->fix : NULL));
 }
 
 /* print_text - the checks for people */
@@ -111,20 +112,21 @@ print_text(const char *d, const struct facts *f, const struct verify_out *o)
 	const struct verify_check *k;
 	size_t	 i;
 
-	printf("domain %s, DKIM selector %s%s%s\n", d, f->sel,
+	printf("domain %s, DKIM selector %s%s%s\n", d, ctl_tx(f->sel),
 	    f->next && *f->next ? ", pending " : "",
-	    f->next && *f->next ? f->next : "");
+	    f->next && *f->next ? ctl_tx(f->next) : "");
 	for (i = 0; i < o->n; i++) {
 		k = &o->checks[i];
 		printf("  %-8s %-18s %s%s\n", verify_state_name(k->state), k->id,
-		    k->name, k->required ? "" : " (recommended)");
+		    ctl_tx(k->name), k->required ? "" : " (recommended)");
 		if (k->state == VERIFY_OK)
 			continue;
 		if (k->found[0])
-			printf("           found:   %s\n", k->found);
+			printf("           found:   %s\n", ctl_tx(k->found));
 		if (k->fix[0])
-			printf("           fix:     %s\n", k->fix);
-		printf("           publish: %s TXT \"%s\"\n", k->name, k->expect);
+			printf("           fix:     %s\n", ctl_tx(k->fix));
+		printf("           publish: %s TXT \"%s\"\n", ctl_tx(k->name),
+		    ctl_tx(k->expect));
 	}
 }
 
@@ -190,9 +192,10 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 		checks = json_array();
 		for (i = 0; i < o.n; i++)
 			json_array_append_new(checks, check_json(&o.checks[i]));
-		ctl_emit(c, json_pack("{s:s, s:s, s:s?, s:b, s:I, s:b, s:b, "
-		    "s:o}", "domain", d, "selector", f.sel, "next_selector",
-		    f.next && *f.next ? f.next : NULL, "verified",
+		ctl_emit(c, json_pack("{s:s, s:o, s:o?, s:b, s:I, s:b, s:b, "
+		    "s:o}", "domain", d, "selector", ctl_jstr(f.sel),
+		    "next_selector", ctl_jstr(f.next && *f.next ? f.next :
+		    NULL), "verified",
 		    verified_at > 0, "verified_at", (json_int_t)verified_at,
 		    "ready", o.required_ok, "rotated", o.next_ok, "checks",
 		    checks));
@@ -200,8 +203,8 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 		print_text(d, &f, &o);
 		if (o.next_ok)
 			printf("DKIM selector %s is published: mail is now "
-			    "signed with it; the %s records can go\n", f.next,
-			    f.sel);
+			    "signed with it; the %s records can go\n",
+			    ctl_tx(f.next), ctl_tx(f.sel));
 		printf("ownership: %s%s\n", verified_at > 0 ? "verified at " :
 		    "not verified", verified_at > 0 ? ctl_time(verified_at) :
 		    "");

@@ -92,10 +92,38 @@ redisReply *ctl_script(struct ctl *, const char *name, int nkeys,
 char	*ctl_hget(struct ctl *, const char *key, const char *field);
 /* ctl_hgetall - a hash as a JSON object of strings (new reference) */
 json_t	*ctl_hgetall(struct ctl *, const char *key);
+/*
+ * ctl_hgetall_docs - the same, but a value that is a stored JSON object
+ * or array ("rcpts", "r:ADDRESS") is parsed (ctl_jload) instead
+ */
+json_t	*ctl_hgetall_docs(struct ctl *, const char *key);
 /* ctl_smembers - a set as a sorted JSON array of strings (new reference) */
 json_t	*ctl_smembers(struct ctl *, const char *key);
+/*
+ * ctl_finish - a later write of a command whose first write went through
+ * (fmt as ctl_cmdf). On a failure the run ends with exit 2 and tells the
+ * admin to run the same command again: each such command completes a
+ * job that was stopped half way. Returns an integer reply, else 0.
+ */
+long long ctl_finish(struct ctl *, const char *fmt, ...);
 /* ctl_exists - 1 or 0 */
 int	 ctl_exists(struct ctl *, const char *key);
+
+/*
+ * Stored, network and command-line text is arbitrary bytes. These are
+ * the one way it reaches the output (parse_clean: valid UTF-8 as is, any
+ * other byte as the text \xNN):
+ * ctl_jstrn/ctl_jstr - a JSON string (new reference); NULL in, NULL out
+ * ctl_jload - a stored JSON document (new reference), NULL when not JSON
+ * ctl_tx - for a terminal: control characters escaped too; NULL gives "";
+ *	the result lives until the eighth call after
+ * ctl_txf - ctl_tx of the string member key of o, or dflt when absent
+ */
+json_t	*ctl_jstrn(const char *s, size_t len);
+json_t	*ctl_jstr(const char *s);
+json_t	*ctl_jload(const char *s, size_t len);
+const char *ctl_tx(const char *s);
+const char *ctl_txf(const json_t *o, const char *key, const char *dflt);
 
 /* Normalising and checking arguments: exit 1 naming the argument. */
 void	 ctl_handle(struct ctl *, const char *in, char *out, size_t outlen);

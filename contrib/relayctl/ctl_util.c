@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "ctl.h"
 #include "ident.h"
+#include "parse.h"
 #include "rconn.h"
 #include "rscript.h"
 #include "xalloc.h"
@@ -31,14 +32,15 @@ ctl_fail(struct ctl *c, int exitcode, const char *code, const char *arg,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs("relayctl: ", stderr);
+	if (c->cmd != NULL && *c->cmd != '\0')
+		fprintf(stderr, "%s: ", c->cmd);
 	if (arg != NULL)
-		fprintf(stderr, "relayctl: %s: %s: %s\n", c->cmd ? c->cmd : "",
-		    arg, msg);
-	else
-		fprintf(stderr, "relayctl: %s: %s\n", c->cmd ? c->cmd : "", msg);
+		fprintf(stderr, "%s: ", *arg ? ctl_tx(arg) : "\"\"");
+	fprintf(stderr, "%s\n", ctl_tx(msg));
 	if (c->json) {
-		json_t *e = json_pack("{s:s, s:s, s:s?}", "code", code,
-		    "message", msg, "argument", arg);
+		json_t *e = json_pack("{s:s, s:o, s:o?}", "code", code,
+		    "message", ctl_jstr(msg), "argument", ctl_jstr(arg));
 
 		ctl_emit(c, json_pack("{s:o}", "error", e));
 	}
@@ -110,6 +112,12 @@ ctl_args(struct ctl *c, int argc, char **argv, const struct ctl_opt *opts,
 			if ((o = find_opt(opts, argv[i], &inl)) == NULL)
 				ctl_user(c, "usage", argv[i],
 				    "unknown option (usage: relayctl %s)", usage);
+			if (*o->val != NULL)
+				ctl_user(c, "usage", argv[i], "--%s given twice",
+				    o->name);
+			if (!o->has_arg && inl != NULL)
+				ctl_user(c, "usage", argv[i], "--%s takes no "
+				    "value", o->name);
 			if (!o->has_arg)
 				*o->val = "1";
 			else if (inl != NULL)
@@ -170,28 +178,62 @@ ctl_cmd(struct ctl *c, int argc, const char **argv)
 	return r;
 }
 
+/*
+ * split_cmd - fmt is a space-separated list of words where "%s" stands
+ * for the next argument, taken whole (so values may hold spaces). Returns
+ * the copy of fmt that argv points into (the caller frees it).
+ */
+static char *
+split_cmd(const char *fmt, va_list ap, const char **argv, int *argc)
+{
+	char	*copy = xstrdup(fmt), *p, *tok;
+
+	*argc = 0;
+	for (p = copy; (tok = strtok(p, " ")) != NULL && *argc < 16; p = NULL)
+		argv[(*argc)++] = strcmp(tok, "%s") == 0 ?
+		    va_arg(ap, const char *) : tok;
+	return copy;
+}
+
 redisReply *
 ctl_cmdf(struct ctl *c, const char *fmt, ...)
 {
 	const char	*argv[16];
-	char		*copy, *p, *tok;
+	char		*copy;
 	va_list		 ap;
-	int		 argc = 0;
+	int		 argc;
 	redisReply	*r;
 
-	/*
-	 * fmt is a space-separated list of words where "%s" stands for the
-	 * next argument, taken whole (so values may hold spaces).
-	 */
-	copy = xstrdup(fmt);
 	va_start(ap, fmt);
-	for (p = copy; (tok = strtok(p, " ")) != NULL && argc < 16; p = NULL)
-		argv[argc++] = strcmp(tok, "%s") == 0 ?
-		    va_arg(ap, const char *) : tok;
+	copy = split_cmd(fmt, ap, argv, &argc);
 	va_end(ap);
 	r = ctl_cmd(c, argc, argv);
 	free(copy);
 	return r;
+}
+
+long long
+ctl_finish(struct ctl *c, const char *fmt, ...)
+{
+	const char	*argv[16];
+	char		*copy;
+	va_list		 ap;
+	int		 argc;
+	redisReply	*r;
+	long long	 n;
+
+	va_start(ap, fmt);
+	copy = split_cmd(fmt, ap, argv, &argc);
+	va_end(ap);
+	r = rconn_cmdargv(ctl_redis(c), argc, argv, NULL);
+	free(copy);
+	if (r == NULL)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL, "%s; stopped half "
+		    "way: run the same command again to finish", rconn_errstr(
+		    c->rc));
+	n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	return n;
 }
 
 redisReply *
@@ -222,19 +264,103 @@ ctl_hget(struct ctl *c, const char *key, const char *field)
 }
 
 json_t *
-ctl_hgetall(struct ctl *c, const char *key)
+ctl_jstrn(const char *s, size_t len)
+{
+	char	*buf;
+	json_t	*j;
+
+	if (s == NULL)
+		return NULL;
+	buf = xmalloc(PARSE_CLEAN_MAX(len));
+	j = json_stringn(buf, parse_clean(buf, s, len, 0));
+	free(buf);
+	return j;
+}
+
+json_t *
+ctl_jstr(const char *s)
+{
+	return s ? ctl_jstrn(s, strlen(s)) : NULL;
+}
+
+json_t *
+ctl_jload(const char *s, size_t len)
+{
+	char	*buf;
+	json_t	*j;
+	size_t	 n;
+
+	if (s == NULL)
+		return NULL;
+	buf = xmalloc(PARSE_CLEAN_MAX(len));
+	n = parse_clean(buf, s, len, PARSE_CLEAN_INJSON);
+	j = json_loadb(buf, n, 0, NULL);
+	free(buf);
+	return j;
+}
+
+const char *
+ctl_tx(const char *s)
+{
+	static char	*ring[8];
+	static size_t	 next;
+	size_t		 len;
+	char		*buf;
+
+	if (s == NULL)
+		return "";
+	len = strlen(s);
+	buf = xmalloc(PARSE_CLEAN_MAX(len));
+	parse_clean(buf, s, len, PARSE_CLEAN_CTRL);
+	free(ring[next]);
+	ring[next] = buf;
+	next = (next + 1) % 8;
+	return buf;
+}
+
+const char *
+ctl_txf(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? ctl_tx(s) : dflt;
+}
+
+/* hgetall - a hash as JSON; with docs, stored JSON values parsed */
+static json_t *
+hgetall(struct ctl *c, const char *key, int docs)
 {
 	redisReply	*r = ctl_cmdf(c, "HGETALL %s", key);
-	json_t		*o = json_object();
+	json_t		*o = json_object(), *k, *v;
+	const redisReply *f;
 	size_t		 i;
 
-	if (r->type == REDIS_REPLY_ARRAY)
-		for (i = 0; i + 1 < r->elements; i += 2)
-			json_object_set_new(o, r->element[i]->str,
-			    json_stringn(r->element[i + 1]->str,
-			    r->element[i + 1]->len));
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	    i += 2) {
+		f = r->element[i + 1];
+		v = NULL;
+		if (docs && f->len > 0 && (f->str[0] == '{' || f->str[0] == '['))
+			v = ctl_jload(f->str, f->len);
+		if (v == NULL)
+			v = ctl_jstrn(f->str, f->len);
+		k = ctl_jstrn(r->element[i]->str, r->element[i]->len);
+		json_object_set_new(o, json_string_value(k), v);
+		json_decref(k);
+	}
 	freeReplyObject(r);
 	return o;
+}
+
+json_t *
+ctl_hgetall(struct ctl *c, const char *key)
+{
+	return hgetall(c, key, 0);
+}
+
+json_t *
+ctl_hgetall_docs(struct ctl *c, const char *key)
+{
+	return hgetall(c, key, 1);
 }
 
 int
@@ -300,11 +426,12 @@ ctl_time(long long t)
 	return buf;
 }
 
-/* cmp_str - qsort comparator for an array of char * */
+/* cmp_str - qsort comparator for an array of string replies */
 static int
 cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp((*(redisReply *const *)a)->str,
+	    (*(redisReply *const *)b)->str);
 }
 
 json_t *
@@ -312,17 +439,18 @@ ctl_smembers(struct ctl *c, const char *key)
 {
 	redisReply	*r = ctl_cmdf(c, "SMEMBERS %s", key);
 	json_t		*a = json_array();
-	char		**v;
+	redisReply	**v;
 	size_t		 i, n = 0;
 
 	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
 		v = xcalloc(r->elements, sizeof(*v));
 		for (i = 0; i < r->elements; i++)
 			if (r->element[i]->type == REDIS_REPLY_STRING)
-				v[n++] = r->element[i]->str;
+				v[n++] = r->element[i];
 		qsort(v, n, sizeof(*v), cmp_str);
 		for (i = 0; i < n; i++)
-			json_array_append_new(a, json_string(v[i]));
+			json_array_append_new(a, ctl_jstrn(v[i]->str,
+			    v[i]->len));
 		free(v);
 	}
 	freeReplyObject(r);

@@ -8,6 +8,7 @@
  *	parse.h
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,11 @@ parse_since(const char *s, time_t now, time_t *out)
 	if (n == 0 || n > 20)
 		return -1;
 	if (all_digits(s, n)) {
-		*out = (time_t)strtoll(s, NULL, 10);
+		errno = 0;
+		v = strtoll(s, NULL, 10);
+		if (errno == ERANGE || (long long)(time_t)v != v)
+			return -1;
+		*out = (time_t)v;
 		return 0;
 	}
 	if (all_digits(s, n - 1)) {
@@ -123,7 +128,93 @@ parse_since(const char *s, time_t now, time_t *out)
 	tm.tm_min = mm;
 	tm.tm_sec = ss;
 	*out = timegm(&tm);
+	/* timegm() rolls 2026-02-30 over into March: refuse what moved. */
+	if (gmtime_r(out, &tm) == NULL || tm.tm_year != y - 1900 ||
+	    tm.tm_mon != mo - 1 || tm.tm_mday != d || tm.tm_hour != hh ||
+	    tm.tm_min != mm || tm.tm_sec != ss)
+		return -1;
 	return 0;
+}
+
+/* utf8_seq - length of the well-formed UTF-8 sequence at p (1..4), or 0 */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char	 lo = 0x80, hi = 0xbf;
+	size_t		 need, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		need = 3;
+		lo = p[0] == 0xe0 ? 0xa0 : 0x80;	/* no overlong forms */
+		hi = p[0] == 0xed ? 0x9f : 0xbf;	/* no surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		need = 4;
+		lo = p[0] == 0xf0 ? 0x90 : 0x80;
+		hi = p[0] == 0xf4 ? 0x8f : 0xbf;	/* up to U+10FFFF */
+	} else
+		return 0;
+	if (n < need || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < need; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return need;
+}
+
+/* is_ctrl - a C0 or C1 control character, or DEL, at p (k bytes) */
+static int
+is_ctrl(const unsigned char *p, size_t k)
+{
+	return p[0] < 0x20 || p[0] == 0x7f || (k == 2 && p[0] == 0xc2 &&
+	    p[1] < 0xa0);
+}
+
+size_t
+parse_clean(char *dst, const char *src, size_t len, int flags)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)src;
+	size_t		 i = 0, o = 0, k, j;
+
+	while (i < len) {
+		k = utf8_seq(p + i, len - i);
+		if (k > 0 && p[i] != '\0' && !((flags & PARSE_CLEAN_CTRL) &&
+		    is_ctrl(p + i, k))) {
+			memcpy(dst + o, p + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		for (j = 0; j < (k ? k : 1); j++) {
+			if (flags & PARSE_CLEAN_INJSON)
+				dst[o++] = '\\';
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[p[i + j] >> 4];
+			dst[o++] = hex[p[i + j] & 15];
+		}
+		i += k ? k : 1;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+size_t
+parse_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t	 n, back;
+
+	if (len <= max)
+		return len;
+	/* s[max] is the first byte left out: back up to its lead byte. */
+	for (n = max, back = 0; n > 0 && back < 3 &&
+	    ((unsigned char)s[n] & 0xc0) == 0x80; n--, back++)
+		;
+	return n;
 }
 
 /* field - the next CSV field of *p (quoted with "" escapes, or bare) */

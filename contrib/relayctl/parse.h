@@ -55,6 +55,29 @@ int	 parse_import_row(char *line, unsigned long lineno, const char **addr,
 	    const char **reason, const char **why);
 
 /*
+ * parse_clean - src[0..len) as valid UTF-8 into dst, which has room for
+ * PARSE_CLEAN_MAX(len) bytes; returns the length written (dst is also
+ * NUL-terminated). Well-formed UTF-8 is copied as is; every other byte,
+ * and NUL, is written as the four characters \xNN (lower-case hex), as
+ * log_escape() writes them. Flags:
+ *   PARSE_CLEAN_CTRL	also control characters (C0, DEL, C1), for a
+ *			terminal: each byte as \xNN
+ *   PARSE_CLEAN_INJSON	src is JSON text about to be parsed: an invalid
+ *			byte is written \\xNN (a JSON escaped backslash), so
+ *			the parsed string holds the same \xNN text
+ */
+#define PARSE_CLEAN_CTRL	0x1
+#define PARSE_CLEAN_INJSON	0x2
+#define PARSE_CLEAN_MAX(len)	(5 * (len) + 1)
+size_t	 parse_clean(char *dst, const char *src, size_t len, int flags);
+
+/*
+ * parse_utf8_cut - the length of the longest prefix of s[0..len) of at
+ * most max bytes that does not end inside a UTF-8 sequence
+ */
+size_t	 parse_utf8_cut(const char *s, size_t len, size_t max);
+
+/*
  * parse_dkim_tag - the value of tag in a DKIM tag list ("v=DKIM1; k=rsa;
  * p=..."), white space removed (RFC 6376 allows folding inside p=).
  * 0, or -1 when the tag is absent or does not fit.

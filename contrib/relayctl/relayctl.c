@@ -100,13 +100,16 @@ main(int argc, char **argv)
 			c.json = 1;
 		else if (n == 0 && strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			c.conf_path = argv[++i];
+		else if (n == 0 && strcmp(argv[i], "-c") == 0)
+			ctl_user(&c, "usage", "-c", "needs a value (the path "
+			    "of relay.conf)");
 		else if (n == 0 && (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0))
 			usage(1);
-		else if (n == 0 && argv[i][0] == '-')
-			ctl_user(&c, "usage", argv[i], "unknown option\n%s",
-			    usage_text);
-		else
+		else if (n == 0 && argv[i][0] == '-') {
+			fputs(usage_text, stderr);
+			ctl_user(&c, "usage", argv[i], "unknown option");
+		} else
 			rest[n++] = argv[i];
 	}
 	if (n == 0)
@@ -114,8 +117,10 @@ main(int argc, char **argv)
 	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 		if (strcmp(rest[0], groups[g].name) == 0)
 			break;
-	if (g == sizeof(groups) / sizeof(groups[0]))
-		ctl_user(&c, "usage", rest[0], "unknown command\n%s", usage_text);
+	if (g == sizeof(groups) / sizeof(groups[0])) {
+		fputs(usage_text, stderr);
+		ctl_user(&c, "usage", rest[0], "unknown command");
+	}
 	c.cmd = groups[g].name;
 	if (groups[g].needs_conf)
 		load_conf(&c);

@@ -132,6 +132,24 @@ first_with(const struct dns_txt *t, const char *prefix, size_t *count)
 	return hit;
 }
 
+/*
+ * set_found - what DNS holds, into c->found; a value too long is cut
+ * between UTF-8 sequences (never inside one) and marked with "..."
+ */
+static void
+set_found(struct verify_check *c, const char *v)
+{
+	size_t	 len = strlen(v), n;
+
+	if (len < sizeof(c->found)) {
+		memcpy(c->found, v, len + 1);
+		return;
+	}
+	n = parse_utf8_cut(v, len, sizeof(c->found) - 4);
+	memcpy(c->found, v, n);
+	memcpy(c->found + n, "...", 4);
+}
+
 /* doubled - fill c for a record found only under NAME.DOMAIN.DOMAIN */
 static void
 doubled(struct verify_check *c, const char *domain, const char *twice)
@@ -194,7 +212,7 @@ check_ownership(const struct verify_in *in, const struct dns_txt *f,
 		}
 	if ((hit = first_with(&f[VN_APEX], "relay-verify", &n)) != NULL) {
 		c->state = VERIFY_WRONG;
-		snprintf(c->found, sizeof(c->found), "%s", hit);
+		set_found(c, hit);
 		snprintf(c->fix, sizeof(c->fix), "the TXT record at %s holds "
 		    "another value (an old token, or a typo): replace it with "
 		    "the value below, exactly", c->name);
@@ -242,7 +260,7 @@ check_dkim(const char *id, int required, const char *expect,
 	if (f[slot].status == DNS_FOUND) {
 		r = f[slot].rr[0];
 		c->state = VERIFY_WRONG;
-		snprintf(c->found, sizeof(c->found), "%s", r);
+		set_found(c, r);
 		if (parse_dkim_tag(r, "p", got, sizeof(got)) != 0)
 			snprintf(c->fix, sizeof(c->fix), "the record has no "
 			    "p= tag: publish the value below");
@@ -320,7 +338,7 @@ check_spf(const struct verify_in *in, const struct dns_txt *f,
 		}
 		return missing(c, in->domain);
 	}
-	snprintf(c->found, sizeof(c->found), "%s", hit);
+	set_found(c, hit);
 	if (*inc == '\0') {
 		c->state = VERIFY_OK;
 		return;
@@ -354,7 +372,7 @@ check_dmarc(const struct verify_in *in, const struct dns_txt *f,
 	hit = first_with(&f[VN_DMARC], "v=DMARC1", &n);
 	if (n == 1) {
 		c->state = VERIFY_OK;
-		snprintf(c->found, sizeof(c->found), "%s", hit);
+		set_found(c, hit);
 		return;
 	}
 	if (n > 1) {
@@ -366,7 +384,7 @@ check_dmarc(const struct verify_in *in, const struct dns_txt *f,
 	}
 	if (f[VN_DMARC].status == DNS_FOUND) {
 		c->state = VERIFY_WRONG;
-		snprintf(c->found, sizeof(c->found), "%s", f[VN_DMARC].rr[0]);
+		set_found(c, f[VN_DMARC].rr[0]);
 		snprintf(c->fix, sizeof(c->fix), "a DMARC record starts with "
 		    "v=DMARC1");
 		return;

@@ -67,8 +67,29 @@ h_like "DKIM Ed25519 record name" "$out" "${sel}e\\._domainkey\\.good\\.example\
 h_like "SPF include" "$out" 'v=spf1 include:_spf\.relay\.example ~all'
 h_like "DMARC suggestion" "$out" '_dmarc\.good\.example\. 3600 IN TXT "v=DMARC1; p=none"'
 out=$(ctl domain add good.example --member alice 2>&1); rc=$?
-h_is "duplicate add: exit 1" "$rc" 1
-h_like "...named" "$out" "good.example: domain already enrolled"
+h_is "add again, same member: exit 0 (completes, changes nothing)" "$rc" 0
+h_like "...says so" "$out" "domain good.example was already enrolled under alice"
+h_is "...token unchanged" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' token)" "$token"
+out=$(ctl domain add good.example --member bob 2>&1); rc=$?
+h_is "add for another member: exit 1" "$rc" 1
+h_like "...named" "$out" "good.example: domain already enrolled by another member"
+out=$(ctl domain add opt.example --member alice --subdomains=no 2>&1); rc=$?
+h_is "--subdomains=no: exit 1" "$rc" 1
+h_like "...takes no value" "$out" "--subdomains takes no value"
+h_is "...nothing stored" "$(h_redis_cli EXISTS 'relay:{d:opt.example}:domain')" 0
+out=$(ctl domain add opt.example --member alice --member bob 2>&1); rc=$?
+h_is "--member twice: exit 1" "$rc" 1
+h_like "...named" "$out" "--member given twice"
+out=$(ctl domain forward good.example --none=yes 2>&1); rc=$?
+h_is "--none=yes: exit 1" "$rc" 1
+# Over another member's domain: only refused when --subdomains covers it.
+h_check "bob enrolls deep.child.example" ctl domain add deep.child.example --member bob
+out=$(ctl domain add child.example --member alice --subdomains 2>&1); rc=$?
+h_is "--subdomains over another member's domain: exit 1" "$rc" 1
+h_like "...names it" "$out" "child.example: deep.child.example is enrolled by another member"
+h_is "...nothing stored" "$(h_redis_cli EXISTS 'relay:{d:child.example}:domain')" 0
+h_check "bob may cover his own" ctl domain add child.example --member bob --subdomains
+h_check "cleanup" sh -c "'$CTL' -c '$FX_CONF' domain remove child.example >/dev/null && '$CTL' -c '$FX_CONF' domain remove deep.child.example >/dev/null"
 out=$(ctl domain add sub.good.example --member bob 2>&1); rc=$?
 h_is "subdomain of another member's domain: exit 1" "$rc" 1
 h_check "subdomain under the same member" ctl domain add sub.good.example --member alice --subdomains
@@ -239,6 +260,45 @@ h_is "removed: index" "$(h_redis_cli SISMEMBER relay:domains sub.good.example)" 
 h_is "removed: member's set" "$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' sub.good.example)" 0
 out=$(ctl domain remove sub.good.example 2>&1); rc=$?
 h_is "remove twice: exit 1" "$rc" 1
+
+# --- interrupted add and remove: running the same command again finishes
+h_redis_cli ACL SETUSER default -sadd >/dev/null
+out=$(ctl domain add half.example --member alice 2>&1); rc=$?
+h_redis_cli ACL SETUSER default +sadd >/dev/null
+h_is "add, SADD refused: exit 2" "$rc" 2
+h_like "...says to run it again" "$out" "run the same command again to finish"
+h_is "...record written" "$(h_redis_cli EXISTS 'relay:{d:half.example}:domain')" 1
+h_is "...not indexed" "$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' half.example)" 0
+out=$(ctl --json domain add half.example --member alice); rc=$?
+h_is "add again: exit 0" "$rc" 0
+h_is "...says it was enrolled" "$(fx_jget 'd["already_enrolled"]' <<<"$out")" true
+h_is "...indexed" "$(h_redis_cli SISMEMBER relay:domains half.example)$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' half.example)" 11
+h_redis_cli ACL SETUSER default -srem >/dev/null
+out=$(ctl domain remove half.example 2>&1); rc=$?
+h_redis_cli ACL SETUSER default +srem >/dev/null
+h_is "remove, SREM refused: exit 2" "$rc" 2
+h_like "...says to run it again" "$out" "run the same command again to finish"
+h_is "...record gone" "$(h_redis_cli EXISTS 'relay:{d:half.example}:domain')" 0
+h_is "...still in the member's set" "$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' half.example)" 1
+out=$(ctl domain remove half.example 2>&1); rc=$?
+h_is "remove again: exit 0" "$rc" 0
+h_like "...says so" "$out" "leftover index entries are gone"
+h_is "...indexes clean" "$(h_redis_cli SISMEMBER relay:domains half.example)$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' half.example)" 00
+out=$(ctl domain remove half.example 2>&1); rc=$?
+h_is "remove a third time: exit 1" "$rc" 1
+h_like "...not enrolled" "$out" "domain not enrolled"
+
+# --- bytes from DNS that are not UTF-8, and control characters
+publish miss.example '@ 300 IN TXT "relay-verify=\255\027[31mX"'
+out=$(ctl --json domain verify miss.example); rc=$?
+h_is "verify, 8-bit TXT: exit 1" "$rc" 1
+h_is "...the ownership check is there, found with \\xNN" \
+    "$(fx_jget '[c["state"] + " " + c.get("found", "") for c in d["checks"] if c["check"] == "ownership"] == ["wrong relay-verify=\\xff\x1b[31mX"]' <<<"$out")" true
+out=$(ctl domain verify miss.example)
+h_like "text: found escaped" "$out" 'found: +relay-verify=\\xff\\x1b\[31mX'
+h_unlike "...no raw ESC on the terminal" "$out" $'\x1b'
+h_check "listunsub ON (any case)" ctl domain listunsub miss.example ON
+h_is "...stored" "$(h_redis_cli HGET 'relay:{d:miss.example}:domain' listunsub)" 1
 
 # --- the shared fixtures write what relayctl reads (fixtures.sh)
 fx_domain fx.example bob --unverified

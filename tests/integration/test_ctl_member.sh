@@ -128,6 +128,53 @@ out=$(ctl status --member alice --since yesterday 2>&1); rc=$?
 h_is "status bad --since: exit 1" "$rc" 1
 h_like "bad --since named" "$out" "yesterday: a time"
 
+# --- bytes that are not UTF-8, and control characters, from Redis and argv
+out=$(ctl member suspend bob --reason $'caf\xc3\xa9 ferm\xe9' 2>&1); rc=$?
+h_is "suspend --reason with 8-bit bytes: exit 1" "$rc" 1
+h_like "...says printable ASCII" "$out" "printable ASCII only"
+out=$(ctl member suspend bob --reason $'two\r\nlines' 2>&1); rc=$?
+h_is "suspend --reason with CR LF: exit 1" "$rc" 1
+h_is "...wrote nothing" "$(h_redis_cli HGET 'relay:{m:bob}:member' suspended)" 0
+h_redis_cli HSET 'relay:{m:bob}:member' suspended 1 suspended_by auto >/dev/null
+printf 'caf\xe9 \x1b[31mred' | h_redis_cli -x HSET 'relay:{m:bob}:member' suspend_reason >/dev/null
+out=$(ctl --json member show bob)
+h_is "member show --json: a Latin-1 reason kept as \\xNN" \
+    "$(fx_jget 'd["suspend_reason"] == "caf\\xe9 \x1b[31mred"' <<<"$out")" true
+out=$(ctl member show bob)
+h_like "member show: reason escaped" "$out" 'auto at [^:]*: caf\\xe9 \\x1b\[31mred'
+h_unlike "...no raw ESC on the terminal" "$out" $'\x1b'
+h_redis_cli HSET 'relay:{m:bob}:member' suspended 0 >/dev/null
+printf '{"status":"bounced","dsn":"5.1.1","class":"hard","reply":"550 5.1.1 r\xe9ponse \\u001b[2J","at":2}' |
+    h_redis_cli -x HSET 'relay:{m:alice}:msg:4jXSFb4mYyz1bZSC' 'r:r2@dest.example' >/dev/null
+printf '<m\xff1@alice.example>' | h_redis_cli -x HSET 'relay:{m:alice}:msg:4jXSFb4mYyz1bZSC' message_id >/dev/null
+out=$(ctl --json status 4jXSFb4mYyz1bZSC)
+h_is "status: a Latin-1 reply is still bounced" "$(fx_jget '[r["status"] for r in d["recipients"]]' <<<"$out")" '["sent", "bounced"]'
+h_is "...the reply with \\xNN" "$(fx_jget 'd["recipients"][1]["reply"] == "550 5.1.1 r\\xe9ponse \x1b[2J"' <<<"$out")" true
+h_is "...8-bit Message-ID shown" "$(fx_jget 'd["message_id"]' <<<"$out")" '<m\xff1@alice.example>'
+out=$(ctl status 4jXSFb4mYyz1bZSC)
+h_like "status text: bounced" "$out" 'r2@dest\.example +bounced +5\.1\.1 \(hard\) 550 5\.1\.1 r\\xe9ponse \\x1b\[2J'
+h_unlike "...no raw ESC on the terminal" "$out" $'\x1b'
+out=$(ctl --json domain show $'\xff.com' 2>/dev/null); rc=$?
+h_is "--json error for a non-UTF-8 argument: exit 1" "$rc" 1
+h_is "...still printed" "$(fx_jget 'd["error"]["argument"]' <<<"$out")" '\xff.com'
+out=$(ctl member show $'a\x1b[2Jb' 2>&1)
+h_like "a raw argument is echoed escaped" "$out" 'a\\x1b\[2Jb: '
+h_unlike "...no raw ESC" "$out" $'\x1b'
+out=$(ctl status --member alice --since 2026-02-30 2>&1); rc=$?
+h_is "--since 2026-02-30: exit 1" "$rc" 1
+out=$(ctl status --member alice --since 99999999999999999999 2>&1); rc=$?
+h_is "--since with a 20-digit epoch: exit 1" "$rc" 1
+out=$(ctl status --member alice --member bob 2>&1); rc=$?
+h_is "an option given twice: exit 1" "$rc" 1
+h_like "...named" "$out" "--member: --member given twice"
+out=$("$CTL" -c 2>&1); rc=$?
+h_is "-c without a value: exit 1" "$rc" 1
+h_like "...says it needs one" "$out" "-c: needs a value"
+out=$("$CTL" -c "$FX_CONF" '' 2>&1); rc=$?
+h_is "a blank command: exit 1" "$rc" 1
+h_like "...named as \"\"" "$out" 'relayctl: "": unknown command'
+h_unlike "...not as relayctl: : " "$out" 'relayctl: : '
+
 # --- member remove: refused while domains are enrolled
 fx_domain alice.example alice
 out=$(ctl member remove alice 2>&1); rc=$?
@@ -153,6 +200,10 @@ out=$("$CTL" -c "$H_TMP/bad.conf" --json config check 2>/dev/null); rc=$?
 h_is "config check bad file: exit 1" "$rc" 1
 h_like "errors name file:line and key" "$(fx_jget '"\n".join(d["errors"])' <<<"$out")" "bad.conf:1: redis.port"
 h_like "...and the unknown section" "$(fx_jget '"\n".join(d["errors"])' <<<"$out")" "bad.conf:2: .*bogus"
+printf 'redis: { port = 99999; };\nbogus\xff: { x = 1; };\n' >"$H_TMP/bad8.conf"
+out=$("$CTL" -c "$H_TMP/bad8.conf" --json config check 2>/dev/null); rc=$?
+h_is "config check, 8-bit bytes in the file: exit 1" "$rc" 1
+h_is "...every error listed" "$(fx_jget '[d["ok"], len(d["errors"]) > 0]' <<<"$out")" '[false, true]'
 out=$("$CTL" -c "$H_TMP/bad.conf" member list 2>&1); rc=$?
 h_is "commands refuse a bad relay.conf: exit 1" "$rc" 1
 h_unlike "config show masks secrets" "$(FX_UNSUB='domain = "u.example"; hmac_key = "secret-secret-secret-secret-secret-1";' fx_conf "$H_TMP/s.conf"; "$CTL" -c "$H_TMP/s.conf" config show)" "secret-secret"

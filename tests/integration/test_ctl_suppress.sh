@@ -44,6 +44,19 @@ h_is "remove what is not there: exit 1" "$rc" 1
 out=$(ctl --json suppress list alice)
 h_is "list after remove" "$(fx_jget 'len(d)' <<<"$out")" 1
 
+# --- stored values that are not JSON, addresses that are not UTF-8
+printf 'raw\xffvalue' | h_redis_cli -x HSET 'relay:{m:alice}:suppress' raw@x.example >/dev/null
+printf '{"reason":"admin","at":1}' | h_redis_cli -x HSET 'relay:{m:alice}:suppress' $'bad\xff\x1b@x.example' >/dev/null
+out=$(ctl --json suppress list alice); rc=$?
+h_is "list --json with 8-bit values: exit 0" "$rc" 0
+h_is "...valid JSON, raw value kept as \\xNN" "$(fx_jget '[x.get("raw") for x in d if x["address"] == "raw@x.example"]' <<<"$out")" '["raw\\xffvalue"]'
+h_is "...8-bit address kept as \\xNN" "$(fx_jget '[x["address"] == "bad\\xff\x1b@x.example" for x in d if x["address"].startswith("bad")]' <<<"$out")" '[true]'
+out=$(ctl suppress list alice)
+h_unlike "list text: no (null)" "$out" '\(null\)'
+h_like "list text: address escaped" "$out" 'bad\\xff\\x1b@x\.example +admin'
+h_unlike "...no raw ESC on the terminal" "$out" $'\x1b'
+h_redis_cli HDEL 'relay:{m:alice}:suppress' raw@x.example $'bad\xff\x1b@x.example' >/dev/null
+
 # --- import: a CSV with a header, good rows, bad rows
 cat >"$H_TMP/list.csv" <<'EOF'
 email,reason
@@ -71,7 +84,7 @@ h_is "default reason import" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' one@
 h_is "existing reason kept" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' hard@rcpt.example | fx_jget 'd["reason"]')" hard_bounce
 out=$(ctl suppress import alice "$H_TMP/no-such-file" 2>&1); rc=$?
 h_is "unreadable file: exit 1" "$rc" 1
-h_like "...named" "$out" "no-such-file: cannot open"
+h_like "...named, with the reason" "$out" "no-such-file: cannot open: No such file or directory"
 out=$(ctl suppress import nobody "$H_TMP/list.csv" 2>&1); rc=$?
 h_is "import for unknown member: exit 1" "$rc" 1
 out=$(printf 'six@rcpt.example\nseven@rcpt.example\n' | ctl suppress import alice -); rc=$?

@@ -82,10 +82,13 @@ since_takes_epoch_durations_and_dates(void **state)
 		{ "7d", NOW - 604800 }, { "2026-11-18", 1794960000 },
 		{ "2026-11-18T06:13", 1794960000 + 6 * 3600 + 13 * 60 },
 		{ "2026-11-18 11:06:40", NOW },
+		{ "2024-02-29", 1709164800 },
 	};
 	static const char *bad[] = { "", "x", "7w", "-5m", "2026-13-01",
 	    "2026-11-18T25:00", "2026-11-18Tx", "2026-1-1", "99999999999d",
-	    "2026-11-18T06:13:20Z" };
+	    "2026-11-18T06:13:20Z", "2026-02-30", "2026-04-31", "2025-02-29",
+	    "2026-11-18T06:13:60", "99999999999999999999",
+	    "18446744073709551617" };
 	time_t	 t;
 	size_t	 i;
 
@@ -172,6 +175,58 @@ dkim_tag_values_lose_white_space(void **state)
 	assert_int_equal(parse_dkim_tag("garbage", "p", v, sizeof(v)), -1);
 }
 
+static void
+clean_keeps_utf8_and_escapes_the_rest(void **state)
+{
+	static const struct { const char *in; size_t len; int flags;
+	    const char *want; } t[] = {
+		{ "plain ascii", 11, 0, "plain ascii" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7", 14, 0,
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7" },
+		{ "550 r\xe9ponse", 11, 0, "550 r\\xe9ponse" },
+		{ "raw\xffvalue", 9, 0, "raw\\xffvalue" },
+		{ "a\0b", 3, 0, "a\\x00b" },
+		{ "\xc3", 1, 0, "\\xc3" },			/* cut short */
+		{ "\xc0\xaf", 2, 0, "\\xc0\\xaf" },	/* overlong */
+		{ "\xed\xa0\x80", 3, 0, "\\xed\\xa0\\x80" },	/* surrogate */
+		{ "\xf4\x90\x80\x80", 4, 0, "\\xf4\\x90\\x80\\x80" },
+		{ "tab\there\x1b[2J", 12, 0, "tab\there\x1b[2J" },
+		{ "tab\there\x1b[2J\x7f", 13, PARSE_CLEAN_CTRL,
+		  "tab\\x09here\\x1b[2J\\x7f" },
+		{ "c1 \xc2\x9b nbsp \xc2\xa0", 13, PARSE_CLEAN_CTRL,
+		  "c1 \\xc2\\x9b nbsp \xc2\xa0" },
+		{ "{\"r\":\"\xe9\"}", 9, PARSE_CLEAN_INJSON,
+		  "{\"r\":\"\\\\xe9\"}" },
+	};
+	char	 out[PARSE_CLEAN_MAX(40)], in[40];
+	size_t	 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = parse_clean(out, t[i].in, t[i].len, t[i].flags);
+		if (strcmp(out, t[i].want) != 0 || n != strlen(t[i].want))
+			fail_msg("case %zu: \"%s\", want \"%s\"", i, out,
+			    t[i].want);
+	}
+	memset(in, 0xff, sizeof(in));	/* the worst case fits the bound */
+	assert_int_equal(parse_clean(out, in, sizeof(in), PARSE_CLEAN_INJSON),
+	    5 * sizeof(in));
+}
+
+static void
+utf8_cut_never_splits_a_sequence(void **state)
+{
+	const char *s = "ab\xc3\xa9\xe2\x82\xac";	/* a b é € */
+
+	(void)state;
+	assert_int_equal(parse_utf8_cut(s, 7, 10), 7);
+	assert_int_equal(parse_utf8_cut(s, 7, 4), 4);
+	assert_int_equal(parse_utf8_cut(s, 7, 3), 2);
+	assert_int_equal(parse_utf8_cut(s, 7, 6), 4);
+	assert_int_equal(parse_utf8_cut(s, 7, 5), 4);
+	assert_int_equal(parse_utf8_cut("\xff\xff\xff", 3, 2), 2);
+}
+
 int
 main(void)
 {
@@ -181,6 +236,8 @@ main(void)
 		cmocka_unit_test(since_takes_epoch_durations_and_dates),
 		cmocka_unit_test(import_rows_plain_csv_quoted_header_and_bad),
 		cmocka_unit_test(dkim_tag_values_lose_white_space),
+		cmocka_unit_test(clean_keeps_utf8_and_escapes_the_rest),
+		cmocka_unit_test(utf8_cut_never_splits_a_sequence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

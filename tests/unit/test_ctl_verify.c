@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -260,6 +261,29 @@ pending_selector_is_checked_and_reported(void **state)
 	    "rs2r._domainkey.example.com");
 }
 
+static void
+long_found_value_is_cut_between_utf8_sequences(void **state)
+{
+	struct verify_out o;
+	const char	*f;
+	char		 v[1200];
+	size_t		 i, n;
+
+	(void)state;
+	n = (size_t)snprintf(v, sizeof(v), "relay-verify=");
+	for (i = 0; i < 500; i++, n += 2)
+		memcpy(v + n, "\xc3\xa9", 2);		/* U+00E9, 1000 bytes */
+	v[n] = '\0';
+	put(VN_APEX, v);
+	verify_decide(&in, facts, &o);
+	f = check(&o, "ownership")->found;
+	assert_int_equal(check(&o, "ownership")->state, VERIFY_WRONG);
+	assert_int_equal(strlen(f), 507 + 3);
+	assert_string_equal(f + 507, "...");
+	assert_int_equal((unsigned char)f[506], 0xa9);	/* é kept whole */
+	assert_memory_equal(f, v, 507);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -276,6 +300,7 @@ main(void)
 		T(spf_needs_one_record_with_our_include),
 		T(dns_failure_is_unknown_never_missing),
 		T(pending_selector_is_checked_and_reported),
+		T(long_found_value_is_cut_between_utf8_sequences),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
