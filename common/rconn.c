@@ -26,6 +26,7 @@ struct rconn {
 	char		*socket;
 	char		*host;
 	int		 port;
+	char		*user;
 	char		*password;
 	int		 lazy;		/* scripts loaded on first use only */
 	int		 db;
@@ -68,6 +69,7 @@ rconn_new(const struct conf_redis *cf)
 	rc->socket = xstrdup(cf->socket ? cf->socket : "");
 	rc->host = xstrdup(cf->host ? cf->host : "127.0.0.1");
 	rc->port = cf->port;
+	rc->user = xstrdup(cf->user ? cf->user : "");
 	rc->password = xstrdup(cf->password ? cf->password : "");
 	rc->db = cf->db;
 	rc->timeout_ms = cf->timeout_ms;
@@ -85,8 +87,23 @@ rconn_free(struct rconn *rc)
 		redisFree(rc->ctx);
 	free(rc->socket);
 	free(rc->host);
+	free(rc->user);
 	free(rc->password);
 	free(rc);
+}
+
+int
+rconn_auth_argv(const char *user, const char *password, const char *argv[3])
+{
+	int	 n = 0;
+
+	if (password == NULL || password[0] == '\0')
+		return 0;
+	argv[n++] = "AUTH";
+	if (user != NULL && user[0] != '\0')
+		argv[n++] = user;
+	argv[n++] = password;
+	return n;
 }
 
 void
@@ -156,10 +173,12 @@ rconn_fail(struct rconn *rc, const char *why)
 static int
 setup(struct rconn *rc)
 {
-	redisReply *r;
+	redisReply	*r;
+	const char	*argv[3];
+	int		 argc;
 
-	if (rc->password[0] != '\0') {
-		r = redisCommand(rc->ctx, "AUTH %s", rc->password);
+	if ((argc = rconn_auth_argv(rc->user, rc->password, argv)) > 0) {
+		r = redisCommandArgv(rc->ctx, argc, argv, NULL);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 			snprintf(rc->err, sizeof(rc->err), "AUTH: %s",
 			    r ? r->str : rc->ctx->errstr);

@@ -46,6 +46,14 @@ struct rconn *rconn_new(const struct conf_redis *);
  * (rscript_append cannot retry); relay-checkpw.
  */
 void	 rconn_lazy_scripts(struct rconn *);
+/*
+ * rconn_auth_argv - the AUTH command for a user (Redis ACL, "" for the
+ * default user) and password: its argc with argv[0..argc) set, or 0 when
+ * no AUTH is to be sent (no password). One place for every connection
+ * (rconn, relay-milter's invalidation subscriber, relay-policyd's async one).
+ */
+int	 rconn_auth_argv(const char *user, const char *password,
+	    const char *argv[3]);
 /* rconn_free - close and free; NULL is a no-op */
 void	 rconn_free(struct rconn *);
 

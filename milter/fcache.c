@@ -31,6 +31,7 @@
 #include "fcache.h"
 #include "ftable.h"
 #include "log.h"
+#include "rconn.h"
 #include "stats.h"
 #include "xalloc.h"
 
@@ -61,17 +62,11 @@ fc_off(void)
 	pthread_mutex_unlock(&lock);
 }
 
-/* command - one blocking command during the set-up; the reply or NULL */
+/* checked - r, or NULL (freed, with why set) when it is no reply or an error */
 static redisReply *
-command(redisContext *c, const char *what, char *why, size_t len,
-    const char *fmt, ...)
+checked(redisContext *c, redisReply *r, const char *what, char *why,
+    size_t len)
 {
-	redisReply	*r;
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	r = redisvCommand(c, fmt, ap);
-	va_end(ap);
 	if (r == NULL) {
 		snprintf(why, len, "%s: %s", what, c->errstr);
 		return NULL;
@@ -84,6 +79,20 @@ command(redisContext *c, const char *what, char *why, size_t len,
 	return r;
 }
 
+/* command - one blocking command during the set-up; the reply or NULL */
+static redisReply *
+command(redisContext *c, const char *what, char *why, size_t len,
+    const char *fmt, ...)
+{
+	redisReply	*r;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	return checked(c, r, what, why, len);
+}
+
 /* sub_connect - a subscribed connection and its client id, or NULL */
 static redisContext *
 sub_connect(long long *id, char *why, size_t len)
@@ -91,6 +100,8 @@ sub_connect(long long *id, char *why, size_t len)
 	redisContext	*c;
 	redisReply	*r;
 	struct timeval	 tv;
+	const char	*argv[3];
+	int		 argc;
 
 	tv.tv_sec = rcf.timeout_ms / 1000;
 	tv.tv_usec = (rcf.timeout_ms % 1000) * 1000;
@@ -106,9 +117,9 @@ sub_connect(long long *id, char *why, size_t len)
 		snprintf(why, len, "cannot set the timeout");
 		goto fail;
 	}
-	if (rcf.password[0] != '\0') {
-		if ((r = command(c, "AUTH", why, len, "AUTH %s",
-		    rcf.password)) == NULL)
+	if ((argc = rconn_auth_argv(rcf.user, rcf.password, argv)) > 0) {
+		if ((r = checked(c, redisCommandArgv(c, argc, argv, NULL),
+		    "AUTH", why, len)) == NULL)
 			goto fail;
 		freeReplyObject(r);
 	}
@@ -281,6 +292,7 @@ fcache_start(const struct conf_redis *cf, size_t max)
 	rcf = *cf;
 	rcf.socket = xstrdup(cf->socket);
 	rcf.host = xstrdup(cf->host);
+	rcf.user = xstrdup(cf->user);
 	rcf.password = xstrdup(cf->password);
 	pthread_mutex_lock(&lock);
 	tab = ftable_new(max);
@@ -312,6 +324,7 @@ fcache_stop(void)
 	pthread_mutex_unlock(&lock);
 	free(rcf.socket);
 	free(rcf.host);
+	free(rcf.user);
 	free(rcf.password);
 	memset(&rcf, 0, sizeof(rcf));
 }

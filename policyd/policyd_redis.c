@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "log.h"
 #include "policyd_redis.h"
+#include "rconn.h"
 #include "rscript.h"
 #include "stats.h"
 #include "xalloc.h"
@@ -33,7 +34,7 @@ struct pr {
 	struct event_base *base;
 	redisAsyncContext *ac;
 	struct event	*retry_ev;
-	char		*socket, *host, *password;
+	char		*socket, *host, *user, *password;
 	int		 port, db, timeout_ms;
 	int		 backoff_min, backoff_max, backoff;
 	int		 up;		/* a good reply since the last connect */
@@ -277,19 +278,21 @@ on_disconnect(const redisAsyncContext *ac, int status)
 static void
 setup(struct pr *pr)
 {
-	size_t	 i;
+	const char	*argv[3];
+	size_t		 i;
+	int		 argc;
 
-	if (pr->password[0] != '\0')
-		redisAsyncCommand(pr->ac, on_setup_reply, "AUTH", "AUTH %s",
-		    pr->password);
+	if ((argc = rconn_auth_argv(pr->user, pr->password, argv)) > 0)
+		redisAsyncCommandArgv(pr->ac, on_setup_reply, "AUTH", argc,
+		    argv, NULL);
 	if (pr->db != 0)
 		redisAsyncCommand(pr->ac, on_setup_reply, "SELECT",
 		    "SELECT %d", pr->db);
 	for (i = 0; i < rscript_nsrcs; i++) {
-		const char *argv[3] = { "SCRIPT", "LOAD", rscript_srcs[i].body };
+		const char *load[3] = { "SCRIPT", "LOAD", rscript_srcs[i].body };
 
 		redisAsyncCommandArgv(pr->ac, on_setup_reply, "SCRIPT LOAD", 3,
-		    argv, NULL);
+		    load, NULL);
 	}
 }
 
@@ -333,6 +336,7 @@ pr_new(struct event_base *base, const struct conf_redis *cf)
 	pr->base = base;
 	pr->socket = xstrdup(cf->socket ? cf->socket : "");
 	pr->host = xstrdup(cf->host ? cf->host : "127.0.0.1");
+	pr->user = xstrdup(cf->user ? cf->user : "");
 	pr->password = xstrdup(cf->password ? cf->password : "");
 	pr->port = cf->port;
 	pr->db = cf->db;
@@ -364,6 +368,7 @@ pr_free(struct pr *pr)
 	event_free(pr->retry_ev);
 	free(pr->socket);
 	free(pr->host);
+	free(pr->user);
 	free(pr->password);
 	free(pr);
 }

@@ -138,6 +138,25 @@ h_is "touch after revoke: nothing written" \
     "$(h_redis_cli EVALSHA "$(sha checkpw_touch)" 2 'relay:{m:alice}:apikeys' \
     'relay:{m:alice}:apikeys_used' "$id" 1 | tr '\n' ' ')$(h_redis_cli HEXISTS 'relay:{m:alice}:apikeys_used' "$id")" "0 0"
 
+# A Redis ACL user with only the rights relay-checkpw(8) lists (REDIS
+# RIGHTS): logins work, a wrong ACL password is a temporary failure, and
+# the user can read nothing else (no DKIM key, no member record).
+h_redis_cli ACL SETUSER checkpw on '>acl-secret' resetkeys '~relay:{m:*}:apikeys*' \
+    resetchannels -@all +hgetall +hexists +hset +evalsha '+script|load' >/dev/null
+sed "s|timeout_ms = 500;|user = \"checkpw\"; password = \"acl-secret\"; timeout_ms = 500;|" \
+    "$FX_CONF" >"$H_TMP/acl.conf"
+h_redis_cli SCRIPT FLUSH >/dev/null
+cpw carol "$(sed -n 2p "$H_TMP/carol.keys")" "$H_TMP/acl.conf"
+h_is "ACL user checkpw: right key logs in (exit 0)" "$?" 0
+cpw carol wrong-key-0123456789abcdef0123456 "$H_TMP/acl.conf"
+h_is "ACL user checkpw: wrong key refused (exit 1)" "$?" 1
+sed -i 's|acl-secret|not-the-secret|' "$H_TMP/acl.conf"
+cpw carol "$(sed -n 2p "$H_TMP/carol.keys")" "$H_TMP/acl.conf"
+h_is "ACL user, wrong Redis password: temporary failure (exit 111)" "$?" 111
+h_like "ACL user, wrong Redis password: AUTH failure logged" "$(tail -n 1 "$H_LOG/checkpw.log")" 'result=tempfail detail="AUTH: WRONGPASS'
+h_like "ACL user checkpw cannot read a member record" \
+    "$(redis-cli -s "$REDIS_SOCK" --user checkpw --pass acl-secret --no-auth-warning HGETALL 'relay:{m:carol}:member' 2>&1)" 'NOPERM'
+
 # A Redis that answers every command, but each 0.4 s late (under the 0.5 s
 # command timeout): HGETALL, then EVALSHA, NOSCRIPT, SCRIPT LOAD and EVALSHA
 # again would take 1.6 s, but the whole exchange has a deadline of twice
