@@ -15,11 +15,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
+#include "conf_table.h"
 #include "ctl.h"
 #include "ident.h"
 #include "xalloc.h"
 
 #define REASON_MAX	200
+
+/*
+ * A member's own caps (SCHEMA.md: relay:{m:H}:member) and the relay.conf
+ * setting each overrides, whose range they share; 0 = no cap, as there.
+ */
+static const struct limit {
+	const char	*opt, *field, *section, *setting;
+} limits[] = {
+	{ "per-hour", "per_hour", "warming", "standard_per_hour" },
+	{ "per-day", "per_day", "warming", "standard_per_day" },
+	{ "queue-cap", "queue_cap", "policyd", "queue_cap" },
+};
+#define NLIMITS	(sizeof(limits) / sizeof(limits[0]))
 
 /* member_add - member add HANDLE --did DID */
 static int
@@ -106,6 +121,15 @@ member_json(struct ctl *c, const char *h, int full)
 		    json_integer(s ? atoll(s) : 0));
 	}
 	if (full) {
+		json_t	*l = json_object();
+		size_t	 i;
+
+		for (i = 0; i < NLIMITS; i++)
+			if ((s = json_string_value(json_object_get(m,
+			    limits[i].field))) != NULL)
+				json_object_set_new(l, limits[i].field,
+				    json_integer(atoll(s)));
+		json_object_set_new(o, "limits", l);
 		ctl_key(c, key, RKEY_MEMBER_DOMAINS, h, NULL);
 		json_object_set_new(o, "domains", ctl_smembers(c, key));
 		json_object_set_new(o, "apikeys",
@@ -144,7 +168,17 @@ member_show(struct ctl *c, int argc, char **argv)
 		    "suspended_at"))), ctl_txf(o, "suspend_reason", ""));
 	else
 		printf("suspended:  no\n");
-	printf("api keys:   %lld\nsuppressed: %lld\ndomains:   ",
+	printf("limits:    ");
+	for (i = 0; i < NLIMITS; i++) {
+		v = json_object_get(json_object_get(o, "limits"),
+		    limits[i].field);
+		if (v != NULL)
+			printf(" %s=%lld", limits[i].field,
+			    (long long)json_integer_value(v));
+		else
+			printf(" %s=(relay.conf)", limits[i].field);
+	}
+	printf("\napi keys:   %lld\nsuppressed: %lld\ndomains:   ",
 	    (long long)json_integer_value(json_object_get(o, "apikeys")),
 	    (long long)json_integer_value(json_object_get(o, "suppressed")));
 	json_array_foreach(json_object_get(o, "domains"), i, v)
@@ -268,12 +302,97 @@ member_suspend(struct ctl *c, int argc, char **argv, int on)
 	return CTL_EXIT_OK;
 }
 
+/* limit_value - an option's value: "" for default, else a number in range */
+static const char *
+limit_value(struct ctl *c, const struct limit *l, const char *v, char *buf,
+    size_t len, long long *n)
+{
+	const struct conf_decl *d = NULL;
+	char		*end, opt[32];
+	size_t		 i;
+
+	*n = -1;
+	if (strcmp(v, "default") == 0)
+		return "";
+	for (i = 0; i < conf_ndecls && d == NULL; i++)
+		if (strcmp(conf_decls[i].section, l->section) == 0 &&
+		    strcmp(conf_decls[i].name, l->setting) == 0)
+			d = &conf_decls[i];
+	*n = strtoll(v, &end, 10);
+	snprintf(opt, sizeof(opt), "--%s", l->opt);
+	if (d == NULL || *v < '0' || *v > '9' || *end != '\0' ||
+	    *n < (long long)d->min || *n > (long long)d->max)
+		ctl_user(c, "invalid", opt, "a number from %.0f to %.0f "
+		    "(0: no cap), or \"default\" (relay.conf's %s.%s)",
+		    d ? d->min : 0, d ? d->max : 0, l->section, l->setting);
+	snprintf(buf, len, "%lld", *n);
+	return buf;
+}
+
+/* member_limits - member limits HANDLE [--per-hour N] [--per-day N] [--queue-cap N] */
+static int
+member_limits(struct ctl *c, int argc, char **argv)
+{
+	const char	*val[NLIMITS] = { NULL }, *pos[1], *keys[1];
+	const char	*args[2 * NLIMITS];
+	struct ctl_opt	 opts[NLIMITS + 1];
+	char		 h[64], key[RKEY_MAX], buf[NLIMITS][24];
+	long long	 n[NLIMITS], res;
+	redisReply	*r;
+	size_t		 i;
+	int		 na = 0;
+
+	for (i = 0; i < NLIMITS; i++) {
+		opts[i].name = limits[i].opt;
+		opts[i].has_arg = 1;
+		opts[i].val = &val[i];
+	}
+	opts[NLIMITS].name = NULL;
+	ctl_args(c, argc, argv, opts, pos, 1, 1, "member limits HANDLE "
+	    "[--per-hour N|default] [--per-day N|default] "
+	    "[--queue-cap N|default]");
+	ctl_handle(c, pos[0], h, sizeof(h));
+	for (i = 0; i < NLIMITS; i++) {
+		if (val[i] == NULL) {
+			n[i] = -1;
+			continue;
+		}
+		args[na++] = limits[i].field;
+		args[na++] = limit_value(c, &limits[i], val[i], buf[i],
+		    sizeof(buf[i]), &n[i]);
+	}
+	if (na == 0)
+		ctl_user(c, "usage", NULL, "nothing to set: give --per-hour, "
+		    "--per-day or --queue-cap");
+	ctl_key(c, key, RKEY_MEMBER, h, NULL);
+	keys[0] = key;
+	r = ctl_script(c, "ctl_member_limits", 1, keys, na, args);
+	res = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+	freeReplyObject(r);
+	if (res == 0)
+		ctl_user(c, "unknown_member", pos[0], "no such member");
+	if (res < 0)
+		ctl_user(c, "invalid", "--per-hour", "per_hour would be above "
+		    "per_day: nothing changed");
+	if (c->json) {
+		json_t *o = json_pack("{s:s}", "handle", h);
+
+		for (i = 0; i < NLIMITS; i++)
+			if (val[i] != NULL)
+				json_object_set_new(o, limits[i].field, n[i] < 0 ?
+				    json_null() : json_integer(n[i]));
+		ctl_emit(c, o);
+	} else
+		printf("member %s limits set\n", h);
+	return CTL_EXIT_OK;
+}
+
 int
 cmd_member(struct ctl *c, int argc, char **argv)
 {
 	if (argc < 2)
 		ctl_user(c, "usage", NULL, "member add|show|list|remove|"
-		    "suspend|unsuspend ...");
+		    "suspend|unsuspend|limits ...");
 	if (strcmp(argv[1], "add") == 0) {
 		c->cmd = "member add";
 		return member_add(c, argc - 1, argv + 1);
@@ -298,6 +417,10 @@ cmd_member(struct ctl *c, int argc, char **argv)
 		c->cmd = "member unsuspend";
 		return member_suspend(c, argc - 1, argv + 1, 0);
 	}
+	if (strcmp(argv[1], "limits") == 0) {
+		c->cmd = "member limits";
+		return member_limits(c, argc - 1, argv + 1);
+	}
 	ctl_user(c, "usage", argv[1], "unknown member command (add, show, list, "
-	    "remove, suspend, unsuspend)");
+	    "remove, suspend, unsuspend, limits)");
 }

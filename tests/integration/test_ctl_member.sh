@@ -68,6 +68,35 @@ h_check "unsuspend" ctl member unsuspend alice
 h_is "suspended=0" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 0
 h_like "window restarted" "$(h_redis_cli HGET 'relay:{m:alice}:member' window_start)" '^[0-9]{10}$'
 
+# --- limits: the member's own caps, over relay.conf's (policyd reads them)
+m='relay:{m:alice}:member'
+h_check "limits: set all three" ctl member limits alice --per-hour 50 --per-day 500 --queue-cap 20
+h_is "limits stored" "$(h_redis_cli HMGET "$m" per_hour per_day queue_cap | tr '\n' ' ')" "50 500 20 "
+out=$(ctl --json member show alice)
+h_is "show --json: limits" "$(fx_jget 'd["limits"]' <<<"$out")" '{"per_day": 500, "per_hour": 50, "queue_cap": 20}'
+h_like "show: limits line" "$(ctl member show alice)" 'limits: +per_hour=50 per_day=500 queue_cap=20'
+h_check "limits: per-hour back to relay.conf's" ctl member limits alice --per-hour default
+h_is "default deletes the field" "$(h_redis_cli HEXISTS "$m" per_hour)" 0
+h_like "show: relay.conf's value" "$(ctl member show alice)" 'per_hour=\(relay\.conf\)'
+out=$(ctl member limits alice --per-hour 600 2>&1); rc=$?
+h_is "per_hour above the stored per_day: exit 1" "$rc" 1
+h_like "per_hour above per_day: said" "$out" 'above per_day: nothing changed'
+h_is "per_hour above per_day: nothing written" "$(h_redis_cli HEXISTS "$m" per_hour)" 0
+for bad in -1 1e3 100000001 '' 12x; do
+	out=$(ctl member limits alice --queue-cap "$bad" 2>&1); rc=$?
+	h_is "queue-cap '$bad': exit 1" "$rc" 1
+done
+h_like "queue-cap out of range: the range is named" "$out" 'from 0 to 100000000'
+h_is "bad values wrote nothing" "$(h_redis_cli HGET "$m" queue_cap)" 20
+out=$(ctl member limits ghost --queue-cap 3 2>&1); rc=$?
+h_is "limits of an unknown member: exit 1" "$rc" 1
+h_is "limits of an unknown member: nothing created" "$(h_redis_cli EXISTS 'relay:{m:ghost}:member')" 0
+out=$(ctl member limits alice 2>&1); rc=$?
+h_is "limits with nothing to set: exit 1" "$rc" 1
+out=$(ctl --json member limits alice --per-day default --queue-cap 0)
+h_is "limits --json: null for default" "$(fx_jget '[d["per_day"], d["queue_cap"]]' <<<"$out")" '[null, 0]'
+h_is "fields after" "$(h_redis_cli HMGET "$m" per_day queue_cap | tr '\n' ' ')" " 0 "
+
 # --- apikey create / list / revoke
 out=$(ctl apikey create alice --json); rc=$?
 h_is "apikey create: exit 0" "$rc" 0
