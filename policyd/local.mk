@@ -49,6 +49,13 @@ tests_unit_test_policyd_socketmap_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/po
 tests_unit_test_policyd_socketmap_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_policyd_socketmap
 
+check_PROGRAMS += tests/unit/test_policyd_listen
+tests_unit_test_policyd_listen_SOURCES = tests/unit/test_policyd_listen.c \
+	policyd/policyd_listen.c
+tests_unit_test_policyd_listen_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_policyd_listen_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_policyd_listen
+
 # Fuzz harnesses: replayed over their corpus in every build.
 check_PROGRAMS += tests/fuzz/replay_policy
 tests_fuzz_replay_policy_SOURCES = tests/fuzz/fuzz_policy.c tests/fuzz/replay.c \
@@ -93,9 +100,13 @@ INTEGRATION_TESTS += tests/integration/test_policyd_socketmap.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_postfix_cap.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_fastpath.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_drain.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_limits.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_listen.sh
 EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
 	tests/integration/test_policyd_drain.sh \
 	tests/integration/test_policyd_fastpath.sh \
+	tests/integration/test_policyd_limits.sh \
+	tests/integration/test_policyd_listen.sh \
 	tests/integration/test_policyd_postfix_cap.sh \
 	tests/integration/test_policyd_protocol.sh \
 	tests/integration/test_policyd_exact.sh \

@@ -2,22 +2,44 @@
  * NAME
  *	policyd_listen - listening sockets from relay.conf specs
  * DESCRIPTION
- *	"unix:/path" (an old socket file is replaced; mode 0666 so Postfix's
- *	processes, running as user postfix, can connect) or "inet:HOST:PORT"
- *	(a numeric IPv4 or IPv6 address). Sockets are bound before the
- *	daemon drops privileges and are non-blocking.
+ *	"unix:/path" or "inet:HOST:PORT" (HOST a numeric IPv4 address, or a
+ *	numeric IPv6 address, bracketed or not: no name is resolved, so
+ *	what is bound never depends on DNS or /etc/hosts at boot).
+ *
+ *	A unix socket is made mode 0666: Postfix's processes, running as
+ *	user postfix, must connect, and a socket's own mode is the only
+ *	thing they see; restrict access with the directory's mode. An
+ *	existing path is replaced only when it is a socket nobody listens on
+ *	(a stale one: connect() is refused); a socket in use, or anything
+ *	that is not a socket, is an error and is left alone. Sockets are
+ *	bound before the daemon drops privileges and are non-blocking.
  */
 #ifndef RELAY_POLICYD_LISTEN_H
 #define RELAY_POLICYD_LISTEN_H
 
 #include <stddef.h>
 
+struct conf_policyd;
+
+/*
+ * pl_check - the listen and socketmap settings as a whole: at least one
+ * address, each one a form pl_open accepts, no address twice (nor an
+ * inet port on a wildcard address and a specific one). 0, or -1 with a
+ * message naming the setting in err. Pure: binds nothing, so relayctl
+ * config check can call it too.
+ */
+int	 pl_check(const struct conf_policyd *, char *err, size_t errlen);
+
 /*
  * pl_open - bind and listen; returns the descriptor, or -1 with a reason
  * in err.
  */
 int	 pl_open(const char *spec, char *err, size_t errlen);
-/* pl_unlink - remove the socket file of a "unix:" spec (at exit) */
-void	 pl_unlink(const char *spec);
+
+/*
+ * pl_cleanup - remove the unix sockets pl_open made (at exit), each only
+ * if the path is still that socket.
+ */
+void	 pl_cleanup(void);
 
 #endif

@@ -4,10 +4,13 @@
  * DESCRIPTION
  *	Scans buffered bytes line by line. The limits are checked before a
  *	request is complete, on the bytes seen so far, so a slow or endless
- *	request is refused as soon as it is too big, not when it ends.
+ *	request is refused as soon as it is too big, not when it ends. Every
+ *	attribute name of a whole request goes through a small hash table,
+ *	so a duplicate is found in one pass, known attribute or not.
  * SEE ALSO
  *	policyd_proto.h, Postfix SMTPD_POLICY_README, tests/fuzz/fuzz_policy.c
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,21 +27,27 @@ static const struct {
 	ATTR("client_address"), ATTR("policy_context"),
 };
 
-/* check_line - 0 when line[0..n) is name=value, else POLPROTO_ESYNTAX */
+/* check_line - 0 when line[0..n) is name=value, else ESYNTAX and why */
 static int
-check_line(const char *line, size_t n)
+check_line(const char *line, size_t n, const char **why)
 {
 	const char *eq = memchr(line, '=', n);
 
-	if (eq == NULL || eq == line || memchr(line, '\0', n) != NULL)
-		return POLPROTO_ESYNTAX;
-	return 0;
+	if (memchr(line, '\0', n) != NULL)
+		*why = "NUL byte";
+	else if (eq == NULL)
+		*why = "line without =";
+	else if (eq == line)
+		*why = "empty attribute name";
+	else
+		return 0;
+	return POLPROTO_ESYNTAX;
 }
 
 /* scan - find the end of the first request; 1 found, 0 more, <0 error */
 static int
 scan(const char *buf, size_t len, const struct polproto_limits *lim,
-    size_t *reqlen, size_t *nattrs)
+    size_t *reqlen, size_t *nattrs, const char **why)
 {
 	size_t	 pos = 0, n = 0;
 	const char *nl;
@@ -63,9 +72,10 @@ scan(const char *buf, size_t len, const struct polproto_limits *lim,
 		if (linelen == 0) {
 			*reqlen = pos + 1;
 			*nattrs = n;
+			*why = "empty request";
 			return n == 0 ? POLPROTO_ESYNTAX : 1;
 		}
-		if ((rc = check_line(buf + pos, linelen)) < 0)
+		if ((rc = check_line(buf + pos, linelen, why)) < 0)
 			return rc;
 		if (++n > lim->max_attrs)
 			return POLPROTO_EATTRS;
@@ -83,58 +93,131 @@ end_of_request(const char *buf, size_t len)
 	return done ? n : 0;
 }
 
-/* fill - split the copy into attributes; ESYNTAX for a duplicate we read */
+/*
+ * The names seen in one request, to refuse a duplicate: an open-address
+ * table of at least twice the attributes, on the stack for a request
+ * Postfix sends (some 30 attributes).
+ */
+#define SEEN_STACK	128
+
+struct seen {
+	const char	*name;		/* NULL: free slot */
+	size_t		 len;
+};
+
+static size_t
+seen_size(size_t nattrs)
+{
+	size_t	 size = SEEN_STACK;
+
+	while (size < 2 * nattrs)
+		size *= 2;
+	return size;
+}
+
+/* seen_add - 0 for a new name, -1 when it was seen before */
 static int
-fill(struct polreq *req, size_t nattrs)
+seen_add(struct seen *tab, size_t size, const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	for (i = h & (size - 1); tab[i].name != NULL; i = (i + 1) & (size - 1))
+		if (tab[i].len == len && memcmp(tab[i].name, name, len) == 0)
+			return -1;
+	tab[i].name = name;
+	tab[i].len = len;
+	return 0;
+}
+
+/* known - the attribute we read of that name, or POLREQ__COUNT */
+static size_t
+known(const char *name, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < POLREQ__COUNT; i++)
+		if (attr_names[i].len == n && memcmp(name, attr_names[i].name, n) == 0)
+			break;
+	return i;
+}
+
+/* fill - split the copy into attributes; ESYNTAX (and why) for a duplicate */
+static int
+fill(struct polreq *req, size_t nattrs, struct seen *tab, size_t size,
+    const char **why)
 {
 	char	*line = req->raw, *nl, *eq;
 	size_t	 i, n;
 
-	/* Postfix sends some 30 attributes; we read 9 (length first). */
+	/* Postfix sends some 30 attributes; we read 9. */
 	while ((nl = strchr(line, '\n')) != NULL && nl != line) {
 		*nl = '\0';
 		eq = strchr(line, '=');
 		*eq = '\0';
 		n = (size_t)(eq - line);
-		for (i = 0; i < POLREQ__COUNT; i++) {
-			if (attr_names[i].len != n ||
-			    memcmp(line, attr_names[i].name, n) != 0)
-				continue;
-			if (req->attr[i] != NULL)
-				return POLPROTO_ESYNTAX;
-			req->attr[i] = eq + 1;
-			break;
+		if (seen_add(tab, size, line, n) < 0) {
+			*why = "duplicated attribute";
+			return POLPROTO_ESYNTAX;
 		}
+		if ((i = known(line, n)) < POLREQ__COUNT)
+			req->attr[i] = eq + 1;
 		line = nl + 1;
 	}
 	req->nattrs = nattrs;
 	if (req->attr[POLREQ_REQUEST] == NULL ||
-	    strcmp(req->attr[POLREQ_REQUEST], "smtpd_access_policy") != 0)
+	    strcmp(req->attr[POLREQ_REQUEST], "smtpd_access_policy") != 0) {
+		*why = "no request=smtpd_access_policy";
 		return POLPROTO_ESYNTAX;
+	}
 	return POLPROTO_REQ;
+}
+
+/* split - fill() with a table of the right size */
+static int
+split(struct polreq *req, size_t nattrs, const char **why)
+{
+	struct seen	 stack[SEEN_STACK], *tab = stack;
+	size_t		 size = seen_size(nattrs);
+	int		 rc;
+
+	if (size > SEEN_STACK)
+		tab = xcalloc(size, sizeof(*tab));
+	else
+		memset(stack, 0, sizeof(stack));
+	rc = fill(req, nattrs, tab, size, why);
+	if (tab != stack)
+		free(tab);
+	return rc;
 }
 
 int
 polproto_parse(const char *buf, size_t len, const struct polproto_limits *lim,
     struct polreq *req, size_t *used)
 {
-	size_t	 reqlen = 0, nattrs = 0;
-	int	 rc;
+	size_t		 reqlen = 0, nattrs = 0;
+	const char	*why = NULL;
+	int		 rc;
 
 	memset(req, 0, sizeof(*req));
 	*used = 0;
-	rc = scan(buf, len, lim, &reqlen, &nattrs);
+	rc = scan(buf, len, lim, &reqlen, &nattrs, &why);
 	if (rc == POLPROTO_MORE)
 		return rc;
 	if (rc < 0) {
 		*used = end_of_request(buf, len);
+		req->error = rc == POLPROTO_ESYNTAX ? why : NULL;
 		return rc;
 	}
 	req->raw = xstrndup(buf, reqlen);
 	*used = reqlen;
-	rc = fill(req, nattrs);
-	if (rc != POLPROTO_REQ)
+	rc = split(req, nattrs, &why);
+	if (rc != POLPROTO_REQ) {
 		polreq_free(req);
+		req->error = why;
+	}
 	return rc;
 }
 

@@ -8,7 +8,9 @@
  *	needs more, or names what is wrong: a line longer than max_line, more
  *	than max_attrs attributes, more than max_request bytes, or a line that
  *	is not name=value (no "=", empty name, a NUL byte, a duplicated
- *	attribute we read, an empty request, or no request=smtpd_access_policy).
+ *	attribute, known or not, an empty request, or no
+ *	request=smtpd_access_policy: POLPROTO_ESYNTAX, and req->error names
+ *	the rule).
  *	It does no I/O and keeps no state between calls; limits are checked on
  *	the incomplete tail too, so a client cannot make us buffer more than
  *	max_request + max_line bytes. Unknown attributes are skipped.
@@ -58,6 +60,7 @@ struct polreq {
 	char		*raw;			/* the request, NULs at '=' and LF */
 	const char	*attr[POLREQ__COUNT];	/* NULL when absent */
 	size_t		 nattrs;		/* all attributes, known or not */
+	const char	*error;	/* POLPROTO_ESYNTAX: the rule broken (static) */
 };
 
 /*
@@ -65,7 +68,8 @@ struct polreq {
  * filled (free it with polreq_free) and *used is its length with the
  * empty line. POLPROTO_MORE: *used is 0. Errors: *used is the length of
  * the bad request when its end is in buf, else 0 (skip the rest with
- * polproto_skip).
+ * polproto_skip); for POLPROTO_ESYNTAX req->error says which rule was
+ * broken ("NUL byte", "duplicated attribute", ...), else it is NULL.
  */
 int	 polproto_parse(const char *buf, size_t len,
 	    const struct polproto_limits *lim, struct polreq *req, size_t *used);

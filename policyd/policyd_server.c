@@ -1,28 +1,37 @@
 /*
  * NAME
- *	policyd_server - policy protocol connections on the event loop
+ *	policyd_server - the connection core, and the policy service on it
  * DESCRIPTION
- *	Accepts Postfix's persistent connections (and anyone else's on the
- *	loopback), frames requests with polproto_parse() and hands each to
- *	policy_handle(). One request per connection is in flight at a time;
- *	bytes that arrive meanwhile wait in the connection's input buffer
- *	(read no further while it is full), so replies go out in request
- *	order.
+ *	The connection core (pc_*, policyd.h) carries both services, policy
+ *	and socketmap, with one set of rules: one request per connection is
+ *	in flight at a time; bytes that arrive meanwhile wait in the
+ *	connection's input buffer (read no further while it is full), so
+ *	replies go out in request order. A service supplies a framer
+ *	(step), an answer for a request that times out (expire) and its
+ *	input limit (max_in).
  *
- *	Hostile or broken clients: a request over a limit or not in the
- *	protocol's shape gets "action=451 4.4.2 ..." and a log line, and the
- *	connection skips to the end of that request and goes on; a request
- *	not complete within policyd.request_timeout of its first byte
- *	(slowloris) gets the same answer and the connection is closed; an
- *	idle connection is closed after policyd.idle_timeout; a client that
- *	sends an endless stream without a request end, or never reads its
- *	replies, is closed. None of it is fatal to the daemon.
+ *	Hostile or broken clients: a request not complete within
+ *	policyd.request_timeout of its first byte (slowloris, also while the
+ *	rest of a bad request is skipped) is answered and the connection
+ *	closed; an idle connection is closed after policyd.idle_timeout;
+ *	replies the client does not read are queued up to PC_MAX_OUTPUT, past
+ *	it the connection is closed, and a closing connection that does not
+ *	take its last replies within request_timeout is closed hard. The
+ *	first PC_LOG_ERRORS protocol errors of a connection are logged, the
+ *	rest counted in one line at close. None of it is fatal to the daemon.
+ *
+ *	The policy service frames requests with polproto_parse() and hands
+ *	each to policy_handle(). A request over a limit or not in the
+ *	protocol's shape gets "action=451 4.4.2 ..." and the connection skips
+ *	to the end of that request and goes on; garbage that never ends a
+ *	request is closed after PS_MAX_DISCARD bytes.
  * INVARIANTS
  *	A connection with a request in flight (busy) is never freed: a
  *	client that goes away meanwhile is only marked, and freed when the
- *	answer comes back.
+ *	answer comes back. A connection is freed only outside its own input
+ *	loop (in_input).
  * SEE ALSO
- *	policyd_proto.c, policyd_policy.c, socketmap_server.c
+ *	policyd.h, policyd_proto.c, policyd_policy.c, socketmap_server.c
  */
 #include <errno.h>
 #include <event2/buffer.h>
@@ -41,7 +50,6 @@
 #include "xalloc.h"
 
 #define PS_MAX_DISCARD	(1024 * 1024)	/* garbage without a request end */
-#define PS_MAX_OUTPUT	(256 * 1024)	/* replies the client does not read */
 #define PD_ACTION_MAX	1200		/* one reply line */
 #define PS_IN_FIRST	2048		/* input buffer: first size */
 #define PS_IN_ROOM	512		/* grow when less than this is free */
@@ -50,25 +58,30 @@
  * A connection's input is read straight into its own buffer: a
  * bufferevent asks the kernel how much is waiting (an ioctl) before
  * every read, a third system call beside the read and the reply's
- * write. The buffer grows up to the longest request the limits allow
- * and stops being read while it is full and a request is in flight.
+ * write. The buffer grows up to the service's max_in() under the
+ * current config and stops being read while it is full and a request is
+ * in flight.
  */
 struct pconn {
 	struct pd_link	 link;		/* first: the list's view of it */
 	struct policyd	*pd;
+	const struct pconn_ops *ops;
 	int		 fd;
 	struct event	*rev;		/* input, and the idle timeout */
 	struct event	*wev;		/* armed while out holds bytes */
-	struct event	*req_timer;	/* armed while a request is partial */
+	struct event	*timer;		/* a partial request; or the drain */
 	struct evbuffer	*out;		/* what the socket did not take */
 	char		*in;		/* in[off..len) not yet used */
-	size_t		 off, len, cap, max;
+	size_t		 off, len, cap;
 	char		 peer[64];
 	int		 reading;	/* rev is added */
 	int		 busy;		/* a request is with policy_handle */
 	int		 gone;		/* client closed while busy */
+	int		 eof;		/* client shut its sending side */
 	int		 closing;	/* flush the last reply, then close */
 	int		 in_input;	/* process_input is on the stack */
+	size_t		 nerrors;	/* protocol errors (pc_log_error) */
+	/* policy service: skipping the rest of a bad request */
 	int		 discard, skip_nl;
 	size_t		 discarded;
 };
@@ -79,9 +92,13 @@ static void	set_reading(struct pconn *);
 static void
 pconn_free(struct pconn *c)
 {
+	if (c->nerrors > PC_LOG_ERRORS)
+		log_warn("client=%s service=%s protocol_errors=%zu "
+		    "not_logged=%zu action=close", c->peer, c->ops->service,
+		    c->nerrors, c->nerrors - PC_LOG_ERRORS);
 	pd_link_del(c->pd, &c->link);
-	if (c->req_timer != NULL)
-		event_free(c->req_timer);
+	if (c->timer != NULL)
+		event_free(c->timer);
 	if (c->rev != NULL)
 		event_free(c->rev);
 	if (c->wev != NULL)
@@ -101,209 +118,172 @@ lost(struct pconn *c)
 		c->gone = 1;
 		event_del(c->rev);
 		event_del(c->wev);
+		event_del(c->timer);
 		c->reading = 0;
 		return;
 	}
 	pconn_free(c);
 }
 
-/*
- * send_action - "action=TEXT" and the empty line, written at once when
- * nothing is queued; what the socket does not take is queued, in order,
- * behind it, and written when the socket has room.
- */
-static void
-send_action(struct pconn *c, const char *action)
+const char *
+pc_peer(const struct pconn *c)
 {
-	char	 buf[PD_ACTION_MAX];
-	int	 n = snprintf(buf, sizeof(buf), "action=%s\n\n", action);
-	ssize_t	 w = 0;
-
-	if (n < 0 || (size_t)n >= sizeof(buf)) {	/* cannot happen: be safe */
-		char	 act[256];
-
-		cond_format(COND_QUEUE_FULL, NULL, act, sizeof(act));
-		n = snprintf(buf, sizeof(buf), "action=%s\n\n", act);
-	}
-	if (evbuffer_get_length(c->out) == 0) {
-		w = write(c->fd, buf, (size_t)n);
-		if (w < 0)
-			w = 0;	/* EAGAIN and errors: the write event finds out */
-	}
-	if (w < n) {
-		evbuffer_add(c->out, buf + w, (size_t)(n - w));
-		event_add(c->wev, NULL);
-	}
+	return c->peer;
 }
 
-/* refuse - answer a bad request with queue_full and log why */
-static void
-refuse(struct pconn *c, const char *why)
+struct policyd *
+pc_pd(const struct pconn *c)
 {
-	char	 act[256];
-	struct logkv kv;
-
-	cond_format(COND_QUEUE_FULL, "bad policy request", act, sizeof(act));
-	send_action(c, act);
-	stats_verdict(1, COND_QUEUE_FULL);
-	logkv_init(&kv, NULL);
-	logkv_str(&kv, "client", c->peer);
-	logkv_str(&kv, "verdict", cond_get(COND_QUEUE_FULL)->code);
-	logkv_str(&kv, "reason", "protocol");
-	logkv_str(&kv, "error", why);
-	logkv_emit(&kv, LOG_WARNING);
+	return c->pd;
 }
 
-/* close_after_write - stop reading; free once the output is flushed */
-static void
-close_after_write(struct pconn *c)
+int
+pc_log_error(struct pconn *c)
 {
-	c->closing = 1;
-	set_reading(c);
-	if (!c->in_input && evbuffer_get_length(c->out) == 0)
-		pconn_free(c);
+	return ++c->nerrors <= PC_LOG_ERRORS;
 }
 
+/* pc_used - n bytes at in[off] are done with */
 void
-policy_reply(void *conn, const char *action)
-{
-	struct pconn	*c = conn;
-
-	c->busy = 0;
-	if (c->gone) {
-		pconn_free(c);
-		return;
-	}
-	send_action(c, action);
-	if (evbuffer_get_length(c->out) > PS_MAX_OUTPUT) {
-		log_warn("client=%s error=\"replies not read\" action=close",
-		    c->peer);
-		close_after_write(c);
-		return;
-	}
-	if (!c->in_input)	/* else its loop goes on by itself */
-		process_input(c);
-}
-
-/* on_req_timeout - a request that does not finish: answer and close */
-static void
-on_req_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct pconn	*c = arg;
-
-	if (c->busy || c->closing)
-		return;
-	refuse(c, "request timeout");
-	close_after_write(c);
-}
-
-static void
-arm_req_timer(struct pconn *c)
-{
-	struct timeval tv = { c->pd->cf->policyd.request_timeout_s, 0 };
-
-	if (!evtimer_pending(c->req_timer, NULL))
-		evtimer_add(c->req_timer, &tv);
-}
-
-/* used - n bytes at in[off] are done with */
-static void
-used(struct pconn *c, size_t n)
+pc_used(struct pconn *c, size_t n)
 {
 	c->off += n;
 	if (c->off == c->len)
 		c->off = c->len = 0;
 }
 
-/* skip_bad - drop the rest of a bad request; 0 when it continues */
-static int
-skip_bad(struct pconn *c)
+void
+pc_take(struct pconn *c)
 {
-	size_t	 n;
-	int	 done = 0;
+	c->busy = 1;
+}
 
-	if (c->len == c->off)
-		return -1;
-	n = polproto_skip(c->in + c->off, c->len - c->off, &c->skip_nl, &done);
-	used(c, n);
-	c->discarded += n;
-	if (done) {
-		c->discard = 0;
-		c->discarded = 0;
-		return 0;
+/*
+ * pc_send - written at once when nothing is queued; what the socket does
+ * not take is queued, in order, behind it, and written when the socket
+ * has room. Past PC_MAX_OUTPUT the client is not reading: close.
+ */
+void
+pc_send(struct pconn *c, const char *buf, size_t n)
+{
+	ssize_t	 w = 0;
+
+	if (evbuffer_get_length(c->out) == 0) {
+		w = write(c->fd, buf, n);
+		if (w < 0)
+			w = 0;	/* EAGAIN and errors: the write event finds out */
 	}
-	if (c->discarded > PS_MAX_DISCARD) {
-		log_warn("client=%s error=\"endless bad request\" action=close",
-		    c->peer);
-		close_after_write(c);
+	if ((size_t)w == n)
+		return;
+	evbuffer_add(c->out, buf + w, n - (size_t)w);
+	event_add(c->wev, NULL);
+	if (evbuffer_get_length(c->out) > PC_MAX_OUTPUT && !c->closing) {
+		log_warn("client=%s service=%s error=\"replies not read\" "
+		    "action=close", c->peer, c->ops->service);
+		pc_close(c);
 	}
-	return -1;
+}
+
+/*
+ * pc_close - stop reading; free once the output is flushed, or after
+ * request_timeout if the client does not take it (the timer, no longer
+ * needed for a request, is the deadline).
+ */
+void
+pc_close(struct pconn *c)
+{
+	struct timeval tv = { c->pd->cf->policyd.request_timeout_s, 0 };
+
+	c->closing = 1;
+	set_reading(c);
+	if (evbuffer_get_length(c->out) == 0) {
+		if (!c->in_input)
+			pconn_free(c);
+		return;
+	}
+	evtimer_del(c->timer);
+	evtimer_add(c->timer, &tv);
+}
+
+void
+pc_reply(struct pconn *c, const char *buf, size_t n)
+{
+	c->busy = 0;
+	if (c->gone) {
+		pconn_free(c);
+		return;
+	}
+	pc_send(c, buf, n);
+	if (!c->in_input)	/* else its loop goes on by itself */
+		process_input(c);
+}
+
+/* on_timer - a request that does not finish, or replies not taken */
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pconn	*c = arg;
+
+	if (c->closing) {
+		log_warn("client=%s service=%s error=\"replies not read\" "
+		    "action=close unsent=%zu", c->peer, c->ops->service,
+		    evbuffer_get_length(c->out));
+		pconn_free(c);
+		return;
+	}
+	if (c->busy)
+		return;
+	c->in_input = 1;	/* expire may close: free below, once */
+	c->ops->expire(c);
+	c->in_input = 0;
+	pc_close(c);
 }
 
 static void
 process_input(struct pconn *c)
 {
-	const struct conf_policyd *cp = &c->pd->cf->policyd;
-	struct polproto_limits lim;
-	struct polreq	 req;
-	size_t		 len, n;
-	int		 rc;
+	struct timeval tv = { c->pd->cf->policyd.request_timeout_s, 0 };
 
-	lim.max_line = (size_t)cp->max_line;
-	lim.max_attrs = (size_t)cp->max_attrs;
-	lim.max_request = (size_t)cp->max_request;
 	c->in_input = 1;
-	while (!c->busy && !c->closing) {
-		if (c->discard && skip_bad(c) < 0)
+	while (!c->busy && !c->closing && c->len > c->off) {
+		int	 rc = c->ops->step(c, c->in + c->off, c->len - c->off);
+
+		if (c->closing)
 			break;
-		len = c->len - c->off;
-		if (len == 0) {
-			evtimer_del(c->req_timer);
-			break;
-		}
-		rc = polproto_parse(c->in + c->off, len, &lim, &req, &n);
-		if (rc == POLPROTO_MORE) {
-			arm_req_timer(c);
-			break;
-		}
-		evtimer_del(c->req_timer);
-		if (rc < 0) {
-			refuse(c, polproto_strerror(rc));
-			if (n > 0) {
-				used(c, n);
-			} else {
-				c->discard = 1;
-				c->skip_nl = 1;
-			}
+		if (rc == PC_NEXT) {
+			evtimer_del(c->timer);
 			continue;
 		}
-		used(c, n);
-		c->busy = 1;
-		policy_handle(c->pd, c, &req);	/* may answer at once */
-		polreq_free(&req);
+		/* The timer runs from a request's first byte to its end. */
+		if (!evtimer_pending(c->timer, NULL))
+			evtimer_add(c->timer, &tv);
+		break;
 	}
 	c->in_input = 0;
-	if (c->closing && evbuffer_get_length(c->out) == 0) {
+	if (c->eof && !c->busy && !c->closing)
+		pc_close(c);	/* all whole requests answered; frees if done */
+	else if (c->closing && evbuffer_get_length(c->out) == 0)
 		pconn_free(c);
-		return;
-	}
-	set_reading(c);
+	else
+		set_reading(c);
 }
 
 /*
  * room - make space to read into: move the unused bytes to the front,
- * grow up to the limit. 0 when the buffer is full at its limit.
+ * grow up to the limit of the current config. 0 when the buffer is full.
  */
 static size_t
 room(struct pconn *c)
 {
+	size_t	 max = c->ops->max_in(c->pd->cf);
+
 	if (c->off > 0 && c->cap - c->len < PS_IN_ROOM) {
 		memmove(c->in, c->in + c->off, c->len - c->off);
 		c->len -= c->off;
 		c->off = 0;
 	}
-	if (c->cap - c->len < PS_IN_ROOM && c->cap < c->max) {
-		c->cap = c->cap * 2 > c->max ? c->max : c->cap * 2;
+	if (c->cap - c->len < PS_IN_ROOM && c->cap < max) {
+		c->cap = c->cap * 2 > max ? max : c->cap * 2;
 		c->in = xrealloc(c->in, c->cap);
 	}
 	return c->cap - c->len;
@@ -313,7 +293,7 @@ room(struct pconn *c)
 static void
 set_reading(struct pconn *c)
 {
-	int	 want = !c->closing && !c->gone && room(c) > 0;
+	int	 want = !c->closing && !c->gone && !c->eof && room(c) > 0;
 
 	if (want && !c->reading) {
 		struct timeval idle = { c->pd->cf->policyd.idle_timeout_s, 0 };
@@ -333,7 +313,8 @@ on_read(evutil_socket_t fd, short what, void *arg)
 
 	if (what & EV_TIMEOUT) {
 		if (!c->busy && !c->closing)
-			log_info("client=%s action=close reason=idle", c->peer);
+			log_info("client=%s service=%s action=close reason=idle",
+			    c->peer, c->ops->service);
 		lost(c);
 		return;
 	}
@@ -343,10 +324,12 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return;
-	if (n <= 0) {		/* end of input or a socket error */
+	if (n < 0) {		/* a socket error */
 		lost(c);
 		return;
 	}
+	if (n == 0)		/* end of input: answer what is whole, close */
+		c->eof = 1;
 	c->len += (size_t)n;
 	process_input(c);
 }
@@ -373,6 +356,175 @@ pconn_kill(struct pd_link *l)
 {
 	pconn_free((struct pconn *)l);
 }
+
+/* peer_name - "ip:port" of an inet client, else "unix" */
+static void
+peer_name(const struct sockaddr *sa, char *out, size_t len)
+{
+	char	 host[48] = "?";
+	int	 port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+
+		evutil_inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+		port = ntohs(in4->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		evutil_inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+	} else {
+		snprintf(out, len, "unix");
+		return;
+	}
+	snprintf(out, len, "%s:%d", host, port);
+}
+
+void
+pc_new(struct policyd *pd, int fd, const struct sockaddr *sa,
+    const struct pconn_ops *ops)
+{
+	struct pconn	*c = xcalloc(1, sizeof(*c));
+	size_t		 max = ops->max_in(pd->cf);
+
+	c->pd = pd;
+	c->ops = ops;
+	c->fd = fd;
+	pd_link_add(pd, &c->link, pconn_kill);
+	peer_name(sa, c->peer, sizeof(c->peer));
+	c->cap = PS_IN_FIRST < max ? PS_IN_FIRST : max;
+	c->in = xmalloc(c->cap);
+	c->out = evbuffer_new();
+	c->rev = event_new(pd->base, fd, EV_READ | EV_PERSIST, on_read, c);
+	c->wev = event_new(pd->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+	c->timer = evtimer_new(pd->base, on_timer, c);
+	if (c->out == NULL || c->rev == NULL || c->wev == NULL ||
+	    c->timer == NULL) {
+		log_err("client=%s error=\"out of memory\" action=close", c->peer);
+		pconn_free(c);
+		return;
+	}
+	set_reading(c);
+}
+
+/* The policy service. */
+
+/* action_line - "action=TEXT" and the empty line into buf; its length */
+static size_t
+action_line(char *buf, size_t len, const char *action)
+{
+	int	 n = snprintf(buf, len, "action=%s\n\n", action);
+
+	if (n < 0 || (size_t)n >= len) {	/* cannot happen: be safe */
+		char	 act[256];
+
+		cond_format(COND_QUEUE_FULL, NULL, act, sizeof(act));
+		n = snprintf(buf, len, "action=%s\n\n", act);
+	}
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* refuse - answer a bad request with queue_full and log why */
+static void
+refuse(struct pconn *c, const char *why)
+{
+	char	 act[256], buf[PD_ACTION_MAX];
+	struct logkv kv;
+
+	cond_format(COND_QUEUE_FULL, "bad policy request", act, sizeof(act));
+	pc_send(c, buf, action_line(buf, sizeof(buf), act));
+	stats_verdict(1, COND_QUEUE_FULL);
+	if (!pc_log_error(c))
+		return;
+	logkv_init(&kv, NULL);
+	logkv_str(&kv, "client", c->peer);
+	logkv_str(&kv, "verdict", cond_get(COND_QUEUE_FULL)->code);
+	logkv_str(&kv, "reason", "protocol");
+	logkv_str(&kv, "error", why);
+	logkv_emit(&kv, LOG_WARNING);
+}
+
+void
+policy_reply(void *conn, const char *action)
+{
+	char	 buf[PD_ACTION_MAX];
+
+	pc_reply(conn, buf, action_line(buf, sizeof(buf), action));
+}
+
+/* skip_bad - drop the rest of a bad request; PC_NEXT at its end */
+static int
+skip_bad(struct pconn *c, const char *in, size_t len)
+{
+	int	 done = 0;
+	size_t	 n = polproto_skip(in, len, &c->skip_nl, &done);
+
+	pc_used(c, n);
+	c->discarded += n;
+	if (done) {
+		c->discard = 0;
+		c->discarded = 0;
+		return PC_NEXT;
+	}
+	if (c->discarded > PS_MAX_DISCARD) {
+		log_warn("client=%s error=\"endless bad request\" action=close",
+		    c->peer);
+		pc_close(c);
+	}
+	return PC_MORE;
+}
+
+static int
+policy_step(struct pconn *c, const char *in, size_t len)
+{
+	const struct conf_policyd *cp = &c->pd->cf->policyd;
+	struct polproto_limits lim;
+	struct polreq	 req;
+	size_t		 n;
+	int		 rc;
+
+	if (c->discard)
+		return skip_bad(c, in, len);
+	lim.max_line = (size_t)cp->max_line;
+	lim.max_attrs = (size_t)cp->max_attrs;
+	lim.max_request = (size_t)cp->max_request;
+	rc = polproto_parse(in, len, &lim, &req, &n);
+	if (rc == POLPROTO_MORE)
+		return PC_MORE;
+	if (rc < 0) {
+		refuse(c, req.error != NULL ? req.error : polproto_strerror(rc));
+		if (n > 0) {
+			pc_used(c, n);
+			return PC_NEXT;
+		}
+		c->discard = 1;
+		c->skip_nl = 1;
+		return c->closing ? PC_NEXT : skip_bad(c, in, len);
+	}
+	pc_used(c, n);
+	pc_take(c);
+	policy_handle(c->pd, c, &req);	/* may answer at once */
+	polreq_free(&req);
+	return PC_NEXT;
+}
+
+static void
+policy_expire(struct pconn *c)
+{
+	refuse(c, "request timeout");
+}
+
+static size_t
+policy_max_in(const struct relay_conf *cf)
+{
+	return (size_t)cf->policyd.max_request +
+	    (size_t)cf->policyd.max_line + 2;
+}
+
+static const struct pconn_ops policy_ops = {
+	"policy", policy_step, policy_expire, policy_max_in
+};
 
 void
 pd_link_add(struct policyd *pd, struct pd_link *l, void (*kill)(struct pd_link *))
@@ -403,49 +555,9 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct policyd	*pd = arg;
-	struct pconn	*c;
 
-	if (!pd_admit(pd, fd))
-		return;
-	c = xcalloc(1, sizeof(*c));
-	c->pd = pd;
-	pd_link_add(pd, &c->link, pconn_kill);
-	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
-		char	 host[48] = "?";
-		int	 port = 0;
-
-		if (sa->sa_family == AF_INET) {
-			struct sockaddr_in *in4 = (struct sockaddr_in *)sa;
-
-			evutil_inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
-			port = ntohs(in4->sin_port);
-		} else {
-			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
-
-			evutil_inet_ntop(AF_INET6, &in6->sin6_addr, host,
-			    sizeof(host));
-			port = ntohs(in6->sin6_port);
-		}
-		snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
-	} else {
-		snprintf(c->peer, sizeof(c->peer), "unix");
-	}
-	c->fd = fd;
-	c->max = (size_t)pd->cf->policyd.max_request +
-	    (size_t)pd->cf->policyd.max_line + 2;
-	c->cap = PS_IN_FIRST < c->max ? PS_IN_FIRST : c->max;
-	c->in = xmalloc(c->cap);
-	c->out = evbuffer_new();
-	c->rev = event_new(pd->base, fd, EV_READ | EV_PERSIST, on_read, c);
-	c->wev = event_new(pd->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
-	c->req_timer = evtimer_new(pd->base, on_req_timeout, c);
-	if (c->out == NULL || c->rev == NULL || c->wev == NULL ||
-	    c->req_timer == NULL) {
-		log_err("client=%s error=\"out of memory\" action=close", c->peer);
-		pconn_free(c);
-		return;
-	}
-	set_reading(c);
+	if (pd_admit(pd, fd))
+		pc_new(pd, fd, sa, &policy_ops);
 }
 
 int

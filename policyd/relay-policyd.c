@@ -4,14 +4,16 @@
  * SUMMARY
  *	relay-policyd [-fdV] [-c relay.conf]
  * DESCRIPTION
- *	Thin main: load relay.conf, bind every policyd.listen and
+ *	Thin main: load relay.conf, check the listen and socketmap settings
+ *	as a whole (pl_check), bind every policyd.listen and
  *	policyd.socketmap socket, drop privileges, connect to Redis and run
  *	one libevent loop. SIGTERM/SIGINT drain it (no new connections,
  *	the requests waiting for Redis answered, then exit; a second signal
  *	exits at once); SIGHUP reloads relay.conf
  *	(limits, timeouts, queue cap, warming tiers, testing.clock_offset;
  *	listeners and Redis settings need a restart). A bad file on reload
- *	is logged and the old settings stay.
+ *	is logged and the old settings stay. At exit the unix sockets and
+ *	the pid file made at start are removed (not a reloaded file's).
  * SEE ALSO
  *	relay-policyd(8), policyd_server.c, socketmap_server.c,
  *	policyd_policy.c
@@ -34,6 +36,7 @@
 #include "policyd_listen.h"
 #include "policyd_redis.h"
 #include "stats.h"
+#include "xalloc.h"
 
 static const char *conf_path;
 
@@ -184,7 +187,7 @@ main(int argc, char **argv)
 	struct daemon_opts opts;
 	struct policyd	 pd;
 	struct event	*ev_term, *ev_int, *ev_hup;
-	char		 err[256];
+	char		 err[512], *pidfile = NULL;
 	int		 i;
 
 	daemon_getopt(argc, argv, "relay-policyd", &opts);
@@ -196,8 +199,8 @@ main(int argc, char **argv)
 	log_set_debug(opts.debug);
 	clock_set_offset(pd.cf->testing.clock_offset_s);
 	signal(SIGPIPE, SIG_IGN);
-	if (pd.cf->policyd.nlisten + pd.cf->policyd.nsocketmap == 0) {
-		fprintf(stderr, "relay-policyd: nothing to listen on\n");
+	if (pl_check(&pd.cf->policyd, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relay-policyd: %s: %s\n", conf_path, err);
 		return 78;
 	}
 	if (!opts.foreground && daemon_detach() < 0) {
@@ -224,6 +227,8 @@ main(int argc, char **argv)
 	if (daemon_pidfile(pd.cf->policyd.pid_file) < 0)
 		log_warn("pid_file=%s error=\"cannot write\"",
 		    pd.cf->policyd.pid_file);
+	else	/* what to remove at exit, whatever a reload says */
+		pidfile = xstrdup(pd.cf->policyd.pid_file);
 	if (daemon_drop(pd.cf->daemon.user, pd.cf->daemon.group, err,
 	    sizeof(err)) < 0) {
 		fprintf(stderr, "relay-policyd: %s\n", err);
@@ -242,10 +247,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(pd.base);
 
-	for (i = 0; i < pd.cf->policyd.nlisten; i++)
-		pl_unlink(pd.cf->policyd.listen[i]);
-	for (i = 0; i < pd.cf->policyd.nsocketmap; i++)
-		pl_unlink(pd.cf->policyd.socketmap[i]);
+	pl_cleanup();		/* the sockets made at start, if still ours */
 	pr_free(pd.redis);	/* answers every request still waiting */
 	pd_dcache_free(pd.dcache);
 	while (pd.conns.next != NULL && pd.conns.next != &pd.conns)
@@ -257,8 +259,9 @@ main(int argc, char **argv)
 	event_free(ev_hup);
 	event_base_free(pd.base);
 	stats_stop();
-	if (pd.cf->policyd.pid_file[0] != '\0')
-		unlink(pd.cf->policyd.pid_file);
+	if (pidfile != NULL && pidfile[0] != '\0')
+		unlink(pidfile);
+	free(pidfile);
 	conf_free(pd.cf);
 	return 0;
 }

@@ -9,18 +9,19 @@
  *	unknown map name (a Postfix configuration error). A malformed or
  *	oversized netstring is answered PERM, logged, and the connection is
  *	closed: a netstring stream cannot be resynchronised. Every lookup is
- *	one log line at debug level, every refusal one at warning level.
+ *	one log line at debug level, every refusal one at warning level with
+ *	the client's address (PERM lines count as protocol errors: the first
+ *	few of a connection are logged, see pc_log_error).
+ *
+ *	The connections are the core's of policyd_server.c (pc_*): the
+ *	same request timeout, idle timeout, input bound, limit on replies
+ *	not read, and bounded close.
  * SEE ALSO
- *	socketmap.c, policyd_server.c (the same connection rules)
+ *	socketmap.c, policyd.h, policyd_server.c
  */
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/listener.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "addr.h"
 #include "log.h"
@@ -30,17 +31,8 @@
 #include "socketmap.h"
 #include "xalloc.h"
 
-struct smconn {
-	struct pd_link	 link;		/* first: the list's view of it */
-	struct policyd	*pd;
-	struct bufferevent *bev;
-	struct event	*req_timer;
-	int		 busy, gone, closing;
-	int		 in_input;	/* sm_input is on the stack */
-};
-
 struct smctx {
-	struct smconn	*c;
+	struct pconn	*c;
 	enum sm_map	 map;
 	char		 name[32];
 	char		 key[SM_MAX_REQUEST + 1];
@@ -48,72 +40,52 @@ struct smctx {
 	char		 rkey[RKEY_MAX];
 };
 
-static void	sm_input(struct smconn *);
-
-static void
-smconn_free(struct smconn *c)
+/* sm_reply - one reply netstring into out; its length */
+static size_t
+sm_reply(char *out, size_t len, const char *status, const char *value)
 {
-	pd_link_del(c->pd, &c->link);
-	event_free(c->req_timer);
-	bufferevent_free(c->bev);
-	free(c);
+	size_t	 n = sm_format(out, len, status, value);
+
+	return n != 0 ? n : sm_format(out, len, "TEMP", "reply too long");
 }
 
+/* sm_log - a lookup's line: debug for an answer, warning for a refusal */
 static void
-sm_send(struct smconn *c, const char *status, const char *value)
+sm_log(struct pconn *c, const char *name, const char *key,
+    const char *status, const char *value, const char *action)
 {
-	struct evbuffer *ob = bufferevent_get_output(c->bev);
-	char	 out[SM_MAX_REPLY + 16];
-	size_t	 n = sm_format(out, sizeof(out), status, value);
-	ssize_t	 w = 0;
+	struct logkv	 kv;
+	int		 ok = strcmp(status, "OK") == 0 ||
+			     strcmp(status, "NOTFOUND") == 0;
 
-	if (n == 0)
-		n = sm_format(out, sizeof(out), "TEMP", "reply too long");
-	/* Written at once when nothing is queued (as policyd_server.c). */
-	if (evbuffer_get_length(ob) == 0 &&
-	    (w = write(bufferevent_getfd(c->bev), out, n)) < 0)
-		w = 0;
-	if ((size_t)w < n)
-		evbuffer_add(ob, out + w, n - (size_t)w);
-}
-
-/* sm_close - stop reading; freed once the last reply is out */
-static void
-sm_close(struct smconn *c)
-{
-	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	if (ok ? !log_debug_enabled() :
+	    strcmp(status, "PERM") == 0 && !pc_log_error(c))
+		return;
+	logkv_init(&kv, NULL);
+	logkv_str(&kv, "client", pc_peer(c));
+	logkv_str(&kv, "map", name);
+	if (key != NULL)
+		logkv_str(&kv, "key", key);
+	logkv_str(&kv, "result", status);
+	if (value != NULL && *value)
+		logkv_str(&kv, action != NULL ? "error" : "value", value);
+	if (action != NULL)
+		logkv_str(&kv, "action", action);
+	logkv_emit(&kv, ok ? LOG_DEBUG : LOG_WARNING);
 }
 
 /* sm_done - answer, log, and go on with the next buffered request */
 static void
 sm_done(struct smctx *x, const char *status, const char *value)
 {
-	struct smconn	*c = x->c;
-	struct logkv	 kv;
+	struct pconn	*c = x->c;
+	struct policyd	*pd = pc_pd(c);
+	char		 out[SM_MAX_REPLY + 16];
 
-	logkv_init(&kv, NULL);
-	logkv_str(&kv, "map", x->name);
-	logkv_str(&kv, "key", x->key);
-	logkv_str(&kv, "result", status);
-	if (value != NULL && *value)
-		logkv_str(&kv, "value", value);
-	if (strcmp(status, "OK") == 0 || strcmp(status, "NOTFOUND") == 0) {
-		if (log_debug_enabled())
-			logkv_emit(&kv, LOG_DEBUG);
-	} else {
-		logkv_emit(&kv, LOG_WARNING);
-	}
+	sm_log(c, x->name, x->key, status, value, NULL);
 	free(x);
-	c->busy = 0;
-	pd_idle(c->pd);
-	if (c->gone) {
-		smconn_free(c);
-		return;
-	}
-	sm_send(c, status, value);
-	if (!c->in_input)	/* else its loop goes on by itself */
-		sm_input(c);
+	pd_idle(pd);
+	pc_reply(c, out, sm_reply(out, sizeof(out), status, value));
 }
 
 static void
@@ -136,15 +108,15 @@ on_domain(void *arg, int status, struct rval **r, size_t n)
 }
 
 static void
-sm_lookup(struct smconn *c, const struct sm_req *req)
+sm_lookup(struct pconn *c, const struct sm_req *req)
 {
 	struct smctx	*x = xcalloc(1, sizeof(*x));
 	struct pr_cmd	 cmd;
 	size_t		 j;
 
 	x->c = c;
-	c->busy = 1;
-	pd_busy(c->pd);
+	pc_take(c);
+	pd_busy(pc_pd(c));
 	snprintf(x->name, sizeof(x->name), "%s", req->name);
 	snprintf(x->key, sizeof(x->key), "%s", req->key);
 	x->map = sm_map_of(req->name);
@@ -162,132 +134,69 @@ sm_lookup(struct smconn *c, const struct sm_req *req)
 	cmd.argv[cmd.argc++] = x->rkey;
 	for (j = 0; j < sm_domain_nfields; j++)
 		cmd.argv[cmd.argc++] = sm_domain_fields[j];
-	if (pr_batch(c->pd->redis, &cmd, 1, on_domain, x) < 0)
+	if (pr_batch(pc_pd(c)->redis, &cmd, 1, on_domain, x) < 0)
 		sm_done(x, "TEMP", "relay store unavailable");
 }
 
-/* sm_one - frame and start one request; 0 to go on, -1 to stop */
-static int
-sm_one(struct smconn *c)
+/* sm_refuse - PERM for a stream that cannot go on; the connection closes */
+static void
+sm_refuse(struct pconn *c, const char *why)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct sm_req	*req;
-	size_t		 len, used;
-	unsigned char	*p;
-	int		 rc;
+	char	 out[SM_MAX_REPLY + 16];
 
-	len = evbuffer_get_length(in);
-	if (len == 0) {
-		evtimer_del(c->req_timer);
-		return -1;
-	}
-	if (len > SM_MAX_REQUEST + 16)
-		len = SM_MAX_REQUEST + 16;
-	p = evbuffer_pullup(in, (ev_ssize_t)len);
-	req = xmalloc(sizeof(*req));
-	rc = sm_parse((const char *)p, len, req, &used);
+	sm_log(c, "?", NULL, "PERM", why, "close");
+	pc_send(c, out, sm_reply(out, sizeof(out), "PERM", why));
+	pc_close(c);
+}
+
+/* sm_step - frame and start one request (pconn_ops.step) */
+static int
+sm_step(struct pconn *c, const char *in, size_t len)
+{
+	struct sm_req	*req = xmalloc(sizeof(*req));
+	size_t		 used;
+	int		 rc = sm_parse(in, len, req, &used);
+
 	if (rc == SM_MORE) {
-		struct timeval tv = { c->pd->cf->policyd.request_timeout_s, 0 };
-
 		free(req);
-		if (!evtimer_pending(c->req_timer, NULL))
-			evtimer_add(c->req_timer, &tv);
-		return -1;
+		return PC_MORE;
 	}
-	evtimer_del(c->req_timer);
 	if (rc < 0) {
 		free(req);
-		log_warn("map=? result=PERM error=\"%s\" action=close",
-		    sm_strerror(rc));
-		sm_send(c, "PERM", sm_strerror(rc));
-		sm_close(c);
-		return -1;
+		sm_refuse(c, sm_strerror(rc));
+		return PC_NEXT;
 	}
-	evbuffer_drain(in, used);
+	pc_used(c, used);
 	sm_lookup(c, req);	/* may answer at once */
 	free(req);
-	return 0;
+	return PC_NEXT;
 }
 
 static void
-sm_input(struct smconn *c)
+sm_expire(struct pconn *c)
 {
-	c->in_input = 1;
-	while (!c->busy && !c->closing && sm_one(c) == 0)
-		;
-	c->in_input = 0;
-	if (c->closing &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		smconn_free(c);
+	sm_refuse(c, "request timeout");
 }
 
-static void
-on_sm_timeout(evutil_socket_t fd, short what, void *arg)
+/* sm_max_in - one whole netstring of SM_MAX_REQUEST always fits */
+static size_t
+sm_max_in(const struct relay_conf *cf)
 {
-	struct smconn	*c = arg;
-
-	if (c->busy || c->closing)
-		return;
-	log_warn("map=? result=PERM error=\"request timeout\" action=close");
-	sm_send(c, "PERM", "request timeout");
-	sm_close(c);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		smconn_free(c);		/* written at once: no on_write to come */
+	return SM_MAX_REQUEST + 16;
 }
 
-static void
-on_read(struct bufferevent *bev, void *arg)
-{
-	sm_input(arg);
-}
-
-static void
-on_write(struct bufferevent *bev, void *arg)
-{
-	struct smconn	*c = arg;
-
-	if (c->closing &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		smconn_free(c);
-}
-
-static void
-on_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct smconn	*c = arg;
-
-	if (c->busy) {
-		c->gone = 1;
-		bufferevent_disable(bev, EV_READ | EV_WRITE);
-		return;
-	}
-	smconn_free(c);
-}
-
-static void
-smconn_kill(struct pd_link *l)
-{
-	smconn_free((struct smconn *)l);
-}
+static const struct pconn_ops sm_ops = {
+	"socketmap", sm_step, sm_expire, sm_max_in
+};
 
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct policyd	*pd = arg;
-	struct smconn	*c;
-	struct timeval	 idle = { pd->cf->policyd.idle_timeout_s, 0 };
 
-	if (!pd_admit(pd, fd))
-		return;
-	c = xcalloc(1, sizeof(*c));
-	c->pd = pd;
-	pd_link_add(pd, &c->link, smconn_kill);
-	c->bev = bufferevent_socket_new(pd->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	c->req_timer = evtimer_new(pd->base, on_sm_timeout, c);
-	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-	bufferevent_set_timeouts(c->bev, &idle, NULL);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (pd_admit(pd, fd))
+		pc_new(pd, fd, sa, &sm_ops);
 }
 
 int

@@ -6,7 +6,11 @@
  *	policyd_client raw PORT [-d MS] [-w S]     stdin to the server, byte
  *	    by byte every MS ms when -d is given; prints every reply until the
  *	    server closes or S seconds (default 5) pass; exit 0 when closed by
- *	    the server, 3 when still open at the end
+ *	    the server, 3 when still open at the end. -r BYTES: a small
+ *	    receive buffer; -n S: read nothing for S seconds after writing
+ *	    (a client that does not read its replies); -q: print the reply
+ *	    byte count instead of the replies; -h: shut down the sending
+ *	    side after writing. Writes are bounded (60 s).
  *	policyd_client ask PORT STATE USER SENDER RCPT    one request; prints
  *	    the action line
  *	policyd_client burst PORTS N USER SENDER   N connections (PORTS is
@@ -21,6 +25,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,11 +35,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* dial_fd - connect fd (from socket(), maybe -1) to 127.0.0.1:port */
 static int
-dial(int port)
+dial_fd(int fd, int port)
 {
 	struct sockaddr_in sin;
-	int	 fd = socket(AF_INET, SOCK_STREAM, 0);
+	int	 fl;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -44,6 +50,19 @@ dial(int port)
 		perror("connect");
 		exit(2);
 	}
+	/* Non-blocking writes, so that a server that stops reading is seen. */
+	if ((fl = fcntl(fd, F_GETFL)) >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	return fd;
+}
+
+static int
+dial(int port)
+{
+	int	 fd = dial_fd(socket(AF_INET, SOCK_STREAM, 0), port);
+	int	 fl = fcntl(fd, F_GETFL);
+
+	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	return fd;
 }
 
@@ -101,14 +120,20 @@ read_until(int fd, char *buf, size_t len, int netstring, int timeout_ms)
 	}
 }
 
-static int
-cmd_raw(int port, int delay_ms, int wait_s)
+struct raw_opts {
+	int	 delay_ms;	/* -d: one byte every MS ms */
+	int	 wait_s;	/* -w: read replies for S seconds */
+	int	 rcvbuf;	/* -r: SO_RCVBUF before connecting */
+	int	 pause_s;	/* -n: read nothing for S seconds after writing */
+	int	 quiet;		/* -q: print the reply byte count, not the bytes */
+	int	 half;		/* -h: shutdown(SHUT_WR) after writing */
+};
+
+static char *
+slurp_stdin(size_t *len)
 {
-	char	*in = NULL, out[1 << 16];
-	size_t	 n = 0, cap = 0, i, r0;
-	int	 fd, closed = 0;
-	int64_t	 end;
-	struct pollfd pfd;
+	char	*in = NULL;
+	size_t	 n = 0, cap = 0, r0;
 
 	do {
 		if (n == cap) {
@@ -119,23 +144,77 @@ cmd_raw(int port, int delay_ms, int wait_s)
 		r0 = fread(in + n, 1, cap - n, stdin);
 		n += r0;
 	} while (r0 > 0);
-	fd = dial(port);
+	*len = n;
+	return in;
+}
+
+/* write_bounded - all of p, or -1 once the socket fails or stalls to end */
+static int
+write_bounded(int fd, const char *p, size_t n, int64_t end)
+{
+	struct pollfd pfd = { fd, POLLOUT, 0 };
+	ssize_t	 w;
+
+	while (n > 0) {
+		int	 left = (int)(end - now_ms());
+
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			return -1;
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* raw_write - all input at once, or byte by byte; bounded by 60 s */
+static void
+raw_write(int fd, const char *in, size_t n, const struct raw_opts *o)
+{
+	int64_t	 end = now_ms() + 60000;
+	size_t	 i;
+
+	if (o->delay_ms <= 0) {
+		if (write_bounded(fd, in, n, end) < 0)
+			fprintf(stderr, "[write failed]\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (write_bounded(fd, in + i, 1, end) < 0) {
+			printf("[write failed after %zu bytes]\n", i);
+			return;
+		}
+		usleep((useconds_t)o->delay_ms * 1000);
+	}
+}
+
+static int
+cmd_raw(int port, const struct raw_opts *o)
+{
+	char	*in, out[1 << 16];
+	size_t	 n, total = 0;
+	int	 fd, closed = 0;
+	int64_t	 end;
+	struct pollfd pfd;
+
+	in = slurp_stdin(&n);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (o->rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &o->rcvbuf, sizeof(o->rcvbuf));
+	fd = dial_fd(fd, port);
+	raw_write(fd, in, n, o);
+	if (o->half)
+		shutdown(fd, SHUT_WR);
+	if (o->pause_s > 0)
+		sleep((unsigned)o->pause_s);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
-	if (delay_ms <= 0) {
-		if (write_all(fd, in, n) < 0)
-			perror("write");
-	} else {
-		for (i = 0; i < n; i++) {
-			if (write_all(fd, in + i, 1) < 0) {
-				printf("[write failed after %zu bytes]\n", i);
-				break;
-			}
-			usleep((useconds_t)delay_ms * 1000);
-		}
-	}
-	end = now_ms() + (int64_t)wait_s * 1000;
+	end = now_ms() + (int64_t)o->wait_s * 1000;
 	while (!closed) {
 		int	 left = (int)(end - now_ms());
 		ssize_t	 r;
@@ -147,8 +226,12 @@ cmd_raw(int port, int delay_ms, int wait_s)
 			closed = 1;
 			break;
 		}
-		fwrite(out, 1, (size_t)r, stdout);
+		total += (size_t)r;
+		if (!o->quiet)
+			fwrite(out, 1, (size_t)r, stdout);
 	}
+	if (o->quiet)
+		printf("[%zu bytes]\n", total);
 	printf("[%s]\n", closed ? "closed" : "open");
 	close(fd);
 	free(in);
@@ -295,19 +378,30 @@ cmd_map(int port, const char *name, const char *key)
 int
 main(int argc, char **argv)
 {
-	int	 delay = 0, wait_s = 5, i;
+	struct raw_opts o = { 0, 5, 0, 0, 0, 0 };
+	int	 i;
 
 	signal(SIGPIPE, SIG_IGN);	/* a server that hangs up is a result */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if (argc >= 3 && strcmp(argv[1], "raw") == 0) {
-		for (i = 3; i + 1 < argc; i += 2) {
-			if (strcmp(argv[i], "-d") == 0)
-				delay = atoi(argv[i + 1]);
+		for (i = 3; i < argc; i++) {
+			if (strcmp(argv[i], "-q") == 0)
+				o.quiet = 1;
+			else if (strcmp(argv[i], "-h") == 0)
+				o.half = 1;
+			else if (i + 1 >= argc)
+				break;
+			else if (strcmp(argv[i], "-d") == 0)
+				o.delay_ms = atoi(argv[++i]);
 			else if (strcmp(argv[i], "-w") == 0)
-				wait_s = atoi(argv[i + 1]);
+				o.wait_s = atoi(argv[++i]);
+			else if (strcmp(argv[i], "-r") == 0)
+				o.rcvbuf = atoi(argv[++i]);
+			else if (strcmp(argv[i], "-n") == 0)
+				o.pause_s = atoi(argv[++i]);
 		}
-		return cmd_raw(atoi(argv[2]), delay, wait_s);
+		return cmd_raw(atoi(argv[2]), &o);
 	}
 	if (argc == 7 && strcmp(argv[1], "ask") == 0)
 		return cmd_ask(atoi(argv[2]), argv[3], argv[4], argv[5], argv[6]);
@@ -315,7 +409,8 @@ main(int argc, char **argv)
 		return cmd_burst(argv[2], atoi(argv[3]), argv[4], argv[5]);
 	if (argc == 5 && strcmp(argv[1], "map") == 0)
 		return cmd_map(atoi(argv[2]), argv[3], argv[4]);
-	fprintf(stderr, "usage: policyd_client raw PORT [-d MS] [-w S] | "
+	fprintf(stderr, "usage: policyd_client raw PORT [-d MS] [-w S] "
+	    "[-r RCVBUF] [-n S] [-q] [-h] | "
 	    "ask PORT STATE USER SENDER RCPT | burst PORTS N USER SENDER | "
 	    "map PORT NAME KEY\n");
 	return 64;

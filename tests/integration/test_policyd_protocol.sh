@@ -66,7 +66,7 @@ h_is "210 requests in one write ($(printf '%s' "$pipe_in" | wc -c) bytes): 210 a
 out=$(printf 'hello world\n\n%s\n' "$REQ" | raw -w 1)
 h_like "garbage: 451 4.4.2, then the next request is served" "$out" \
     "^$DEFER"$'\n\naction=DUNNO\n\n\\[open\\]$'
-h_check "garbage logged" grep -q 'reason=protocol error="not a policy request"' "$H_LOG/policyd.log"
+h_check "garbage logged, naming the rule" grep -q 'reason=protocol error="line without ="' "$H_LOG/policyd.log"
 
 long=$(head -c 300 /dev/zero | tr '\0' a)
 out=$(printf 'request=smtpd_access_policy\nx=%s\n\n%s\n' "$long" "$REQ" | raw -w 1)
@@ -90,6 +90,7 @@ h_like "a duplicated attribute is garbled: 451" "$out" "^$DEFER"
 
 out=$(printf 'request=smtpd_access_policy\nsender=a\0b\n\n%s\n' "$REQ" | raw -w 1)
 h_like "a NUL byte: 451, then served" "$out" "^$DEFER"$'\n\naction=DUNNO\n\n'
+h_check "... logged naming the rule" grep -q 'reason=protocol error="NUL byte"' "$H_LOG/policyd.log"
 
 # Slowloris: one byte every 300 ms; meanwhile another client is served.
 printf '%s' "$REQ" | raw -d 300 -w 6 >"$H_TMP/slow.out" &

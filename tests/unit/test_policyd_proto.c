@@ -158,6 +158,74 @@ errors_have_names(void **state)
 	    "not a policy request");
 }
 
+/* Each broken rule is named in req.error, for the log line. */
+static const struct {
+	const char	*in;
+	size_t		 len;	/* 0: strlen */
+	const char	*error;
+} rules[] = {
+	{ "hello world\n\n", 0, "line without =" },
+	{ "=value\n\n", 0, "empty attribute name" },
+	{ "request=smtpd\0x\n\n", 17, "NUL byte" },
+	{ "\n", 0, "empty request" },
+	{ "sender=a@b.test\n\n", 0, "no request=smtpd_access_policy" },
+	{ "request=junk\n\n", 0, "no request=smtpd_access_policy" },
+	{ "request=smtpd_access_policy\nsender=a\nsender=b\n\n", 0,
+	    "duplicated attribute" },
+	/* Unknown attributes too, and the first one as well as the last. */
+	{ "request=smtpd_access_policy\nfoo=1\nbar=2\nfoo=3\n\n", 0,
+	    "duplicated attribute" },
+	{ "request=smtpd_access_policy\nrequest=smtpd_access_policy\n\n", 0,
+	    "duplicated attribute" },
+};
+
+static void
+syntax_errors_name_the_rule(void **state)
+{
+	struct polreq	 req;
+	size_t		 used, i, len;
+
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		len = rules[i].len ? rules[i].len : strlen(rules[i].in);
+		assert_int_equal(polproto_parse(rules[i].in, len, &lim, &req,
+		    &used), POLPROTO_ESYNTAX);
+		assert_non_null(req.error);
+		assert_string_equal(req.error, rules[i].error);
+		assert_null(req.raw);
+	}
+	/* Limits keep their own codes and no rule text. */
+	assert_int_equal(parse("request=smtpd_access_policy\n"
+	    "a=1\nb=1\nc=1\nd=1\ne=1\nf=1\ng=1\nh=1\n\n", &req, &used),
+	    POLPROTO_EATTRS);
+	assert_null(req.error);
+}
+
+static void
+many_distinct_attributes_are_no_duplicate(void **state)
+{
+	struct polproto_limits big = { 64, 1000, 65536 };
+	char		*buf = malloc(65536), *p = buf;
+	struct polreq	 req;
+	size_t		 used;
+	int		 i;
+
+	/* More names than the table on the stack: the heap table. */
+	p += sprintf(p, "request=smtpd_access_policy\n");
+	for (i = 0; i < 900; i++)
+		p += sprintf(p, "attr%d=%d\n", i, i);
+	p += sprintf(p, "\n");
+	assert_int_equal(polproto_parse(buf, (size_t)(p - buf), &big, &req,
+	    &used), POLPROTO_REQ);
+	assert_int_equal(req.nattrs, 901);
+	polreq_free(&req);
+	p -= 1;
+	p += sprintf(p, "attr450=again\n\n");
+	assert_int_equal(polproto_parse(buf, (size_t)(p - buf), &big, &req,
+	    &used), POLPROTO_ESYNTAX);
+	assert_string_equal(req.error, "duplicated attribute");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -169,6 +237,8 @@ main(void)
 		cmocka_unit_test(garbage_is_a_syntax_error_with_its_length),
 		cmocka_unit_test(skip_finds_the_end_across_calls),
 		cmocka_unit_test(errors_have_names),
+		cmocka_unit_test(syntax_errors_name_the_rule),
+		cmocka_unit_test(many_distinct_attributes_are_no_duplicate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

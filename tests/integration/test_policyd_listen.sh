@@ -1,0 +1,88 @@
+#!/bin/bash
+# test_policyd_listen.sh - relay-policyd's listening sockets and start-up
+# check: a unix path that is not a socket is left alone (error, exit); a
+# socket another instance listens on is not taken over; a stale socket is
+# replaced; settings the daemon cannot use (nothing to listen on, a host
+# name, one address twice) are refused at start with a message naming the
+# setting (exit 78); at exit the socket and pid file made at start are
+# removed, not the ones a reload named.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init policyd_listen
+h_need redis-server
+fx_policyd_bins
+h_start_redis
+
+# start_fail NAME POLICYD-SETTINGS - run the daemon (bounded); "rc: stderr"
+start_fail() {
+	FX_POLICYD=$2
+	fx_conf "$H_TMP/$1.conf"
+	timeout 10 "$PD" -f -c "$FX_CONF" >"$H_LOG/$1.out" 2>&1
+	echo "$?: $(head -3 "$H_LOG/$1.out" | tr '\n' ' ')"
+}
+
+# 1. A regular file at the socket path is not deleted.
+echo "precious" >"$H_TMP/victim.txt"
+out=$(start_fail victim "listen = [ \"unix:$H_TMP/victim.txt\" ];")
+h_like "a regular file at a unix listen path: refused" "$out" \
+    '^71: .*victim.txt: exists and is not a socket'
+h_is "... and left alone" "$(cat "$H_TMP/victim.txt")" precious
+
+# 2. A socket some process listens on is not taken over.
+SOCK=$H_TMP/run/policy.sock
+PIDF=$H_TMP/run/policyd.pid
+mkdir -p "$H_TMP/run"
+FX_POLICYD="listen = [ \"unix:$SOCK\" ]; pid_file = \"$PIDF\";"
+fx_conf "$H_TMP/first.conf"
+FIRST_CONF=$FX_CONF
+h_start_daemon policyd "$PD" -f -c "$FIRST_CONF"
+h_check "the first instance listens" h_wait_for 10 test -S "$SOCK"
+ino=$(stat -c %i "$SOCK")
+out=$(start_fail second "listen = [ \"unix:$SOCK\" ];")
+h_like "a second instance on the same socket: refused" "$out" \
+    '^71: .*policy.sock: in use by another process'
+h_is "... the first one's socket is untouched" "$(stat -c %i "$SOCK")" "$ino"
+REQ=$'request=smtpd_access_policy\nprotocol_state=RCPT\nsender=x@o.test\nrecipient=r@a.test\n\n'
+ask_unix() {
+	printf '%s' "$REQ" | timeout 10 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read()); print(s.recv(4096).decode(), end="")' "$1"
+}
+h_like "... and still answers" "$(ask_unix "$SOCK")" '^action=DUNNO'
+
+# 3. At exit: the socket and pid file made at start are removed, even
+# after a reload that names other paths; other files stay.
+FX_POLICYD="listen = [ \"unix:$H_TMP/run/other.sock\" ]; pid_file = \"$H_TMP/run/other.pid\";"
+fx_conf "$FIRST_CONF"
+echo keep >"$H_TMP/run/other.pid"
+kill -HUP "$(h_daemon_pid policyd)"
+h_check "reload" h_wait_log 'reload=ok' 5 "$H_LOG/policyd.log"
+h_stop_daemon policyd 10
+h_check "at exit the socket made at start is removed" test ! -e "$SOCK"
+h_check "... and the pid file written at start" test ! -e "$PIDF"
+h_is "... not the reloaded config's pid file" "$(cat "$H_TMP/run/other.pid")" keep
+
+# 4. A stale socket (nobody listens) is replaced.
+/usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
+h_check "a stale socket file" test -S "$SOCK"
+FX_POLICYD="listen = [ \"unix:$SOCK\" ];"
+fx_conf "$H_TMP/stale.conf"
+h_start_daemon policyd2 "$PD" -f -c "$FX_CONF"
+h_check "... is replaced" h_wait_log 'start=ok' 10 "$H_LOG/policyd2.log"
+h_like "... and the new socket answers" "$(ask_unix "$SOCK")" '^action=DUNNO'
+h_is "... mode 0666 (Postfix's processes connect)" "$(stat -c %a "$SOCK")" 666
+h_stop_daemon policyd2 10
+
+# 5. Settings the daemon cannot use: refused at start, naming the setting.
+P=$(h_port)
+out=$(start_fail empty 'listen = [ ]; socketmap = [ ];')
+h_like "nothing to listen on: exit 78, named" "$out" \
+    '^78: .*policyd.listen and policyd.socketmap: both empty, nothing to listen on'
+out=$(start_fail name "listen = [ \"inet:localhost:$P\" ];")
+h_like "a host name: exit 78, named" "$out" \
+    "^78: .*policyd.listen\\[0\\]: inet:localhost:$P: HOST must be a numeric IPv4 or IPv6 address"
+out=$(start_fail twice "listen = [ \"inet:127.0.0.1:$P\" ]; socketmap = [ \"inet:127.0.0.1:$P\" ];")
+h_like "one address in listen and socketmap: exit 78, named" "$out" \
+    "^78: .*policyd.listen\\[0\\] = \"inet:127.0.0.1:$P\" and policyd.socketmap\\[0\\] = \"inet:127.0.0.1:$P\": the same address"
+h_done
