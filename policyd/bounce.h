@@ -13,7 +13,9 @@
  *	Lua script applies: a final outcome for the bounce-rate window (sent
  *	or bounced; a deferral is not final), immediate suppression for a
  *	hard bounce, a soft-bounce count step (deferred or bounced 4.2.x),
- *	or a reset of that count (delivered).
+ *	or a reset of that count (delivered). The script takes a step once
+ *	per message and recipient: Postfix's later retries of the same
+ *	message are not further consecutive failures.
  * SEE ALSO
  *	common/lua/tracker_event.lua, seeds/004_db37b657e2994ff8.txt
  */
@@ -42,7 +44,7 @@ enum bounce_outcome {
 struct bounce_action {
 	enum bounce_outcome outcome;
 	int	 suppress_hard;		/* suppress now, reason hard_bounce */
-	int	 soft_step;		/* one more consecutive soft failure */
+	int	 soft_step;		/* a soft failure (counted once per message) */
 	int	 soft_reset;		/* delivered: the soft count restarts */
 };
 

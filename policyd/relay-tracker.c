@@ -10,8 +10,12 @@
  *	(maillog), applies the events of the batch (tracker_apply) and
  *	saves the position after it (when caught up, at most every
  *	TRACKER_SAVE_MS while the log streams, and at a clean stop). When
- *	Redis fails the same batch is retried with a backoff, so nothing is
- *	lost or counted twice. SIGTERM/SIGINT stop it after the current
+ *	Redis fails (no connection, or an error reply such as OOM or
+ *	READONLY) the same batch is retried with a backoff, so nothing is
+ *	lost or counted twice. When the position cannot be saved (state
+ *	file not writable) the tracker applies on, since events are
+ *	idempotent, and tries the save again with a growing backoff,
+ *	logging once per streak of failures. SIGTERM/SIGINT stop it after the current
  *	batch. SIGHUP reloads relay.conf between batches (suspension
  *	thresholds, soft-bounce limit, TTLs, clock); a file with errors, or
  *	one that changes tracker.maillog, state_file or node (where the
@@ -40,6 +44,7 @@
 #include "stats.h"
 #include "tracker_apply.h"
 #include "tracker_follow.h"
+#include "tracker_retry.h"
 #include "xalloc.h"
 
 #define TRACKER_BATCH		1024
@@ -47,6 +52,13 @@
 #define TRACKER_SAVE_MS		500
 
 static volatile sig_atomic_t stopping, reloading;
+
+struct saver {
+	unsigned	 streak;	/* failed saves in a row */
+	int64_t		 next_ms;	/* no new try before (monotonic) */
+	int64_t		 last_ms;	/* last good save */
+	int		 dirty;		/* applied lines not saved yet */
+};
 
 static void
 on_signal(int sig)
@@ -122,12 +134,14 @@ stats(const struct tracker_ctx *t, const struct follow *f, const char *when)
 
 	log_info("tracker: %s lines=%llu unknown=%llu other=%llu events=%llu "
 	    "applied=%llu repeats=%llu no_record=%llu bad=%llu "
+	    "ignored=%llu failed=%llu "
 	    "suppressed=%llu suspended=%llu too_long=%llu rotations=%llu "
 	    "truncations=%llu", when,
 	    (unsigned long long)t->n.lines, (unsigned long long)t->n.unknown,
 	    (unsigned long long)t->n.other, (unsigned long long)t->n.events,
 	    (unsigned long long)t->n.applied, (unsigned long long)t->n.repeats,
 	    (unsigned long long)t->n.no_record, (unsigned long long)t->n.bad,
+	    (unsigned long long)t->n.ignored, (unsigned long long)t->n.failed,
 	    (unsigned long long)t->n.suppressed,
 	    (unsigned long long)t->n.suspended,
 	    (unsigned long long)fs->too_long,
@@ -174,6 +188,32 @@ start_redis(struct rconn *rc)
 	return -1;
 }
 
+/*
+ * save - store the position unless a failed try is backing off; a
+ * failure is logged at the start of a streak, not at every try
+ */
+static void
+save(struct tracker_ctx *t, struct saver *sv, const struct follow_pos *pos)
+{
+	int64_t	 now = clock_mono_ms();
+
+	if (sv->streak > 0 && now < sv->next_ms)
+		return;
+	if (tracker_pos_save(t, pos, clock_now()) < 0) {
+		if (sv->streak++ == 0)
+			log_warn("tracker: cannot save the position, applying "
+			    "on and retrying with a backoff: %s", t->why);
+		sv->next_ms = now + tracker_retry_delay_ms(sv->streak);
+		return;
+	}
+	if (sv->streak > 0)
+		log_info("tracker: position saved again after %u failed "
+		    "tries", sv->streak);
+	sv->streak = 0;
+	sv->dirty = 0;
+	sv->last_ms = now;
+}
+
 /* fill - read and parse up to TRACKER_BATCH lines; the events into items */
 static size_t
 fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
@@ -218,11 +258,11 @@ main(int argc, char **argv)
 	struct tracker_item *items;
 	struct follow	*f;
 	struct follow_pos pos, saved;
+	struct saver	 sv = { 0, 0, 0, 0 };
 	char		 err[256];
 	time_t		 last_stats;
-	int64_t		 last_save = 0;
 	size_t		 nitems, nlines;
-	int		 ch, once = 0, backoff = 0, dirty = 0;
+	int		 ch, once = 0, backoff = 0;
 
 	while ((ch = getopt(argc, argv, "c:fdoVh")) != -1) {
 		switch (ch) {
@@ -271,7 +311,7 @@ main(int argc, char **argv)
 	}
 	while (tracker_pos_load(&t, &saved) < 0 && !stopping) {
 		log_warn("tracker: cannot read the saved position: %s",
-		    rconn_errstr(t.rc));
+		    t.why);
 		nap(500);
 	}
 	f = follow_open(conf->tracker.maillog, (size_t)conf->tracker.max_line,
@@ -294,6 +334,8 @@ main(int argc, char **argv)
 		if (nlines == 0) {
 			if (once)
 				break;
+			if (sv.dirty)
+				save(&t, &sv, &pos);
 			nap(conf->tracker.poll_ms);
 			continue;
 		}
@@ -306,36 +348,25 @@ main(int argc, char **argv)
 		while (tracker_apply(&t, items, nitems, clock_now()) < 0) {
 			if (backoff++ % 25 == 0)
 				log_warn("tracker: Redis unavailable, retrying: %s",
-				    rconn_errstr(t.rc));
+				    t.why);
 			nap(200);
 			if (stopping)
 				goto out;
 		}
-		dirty = 1;
-		if (nlines < TRACKER_BATCH ||
-		    clock_mono_ms() - last_save >= TRACKER_SAVE_MS) {
-			while (tracker_pos_save(&t, &pos, clock_now()) < 0) {
-				if (backoff++ % 25 == 0)
-					log_warn("tracker: cannot save the "
-					    "position, retrying: %s",
-					    rconn_errstr(t.rc));
-				nap(200);
-				if (stopping)
-					goto out;
-			}
-			last_save = clock_mono_ms();
-			dirty = 0;
-		}
 		backoff = 0;
+		sv.dirty = 1;
+		if (nlines < TRACKER_BATCH ||
+		    clock_mono_ms() - sv.last_ms >= TRACKER_SAVE_MS)
+			save(&t, &sv, &pos);
 		if (clock_now() - last_stats >= TRACKER_STATS_S) {
 			stats(&t, f, "progress");
 			last_stats = clock_now();
 		}
 	}
 	/* stopped while streaming: one try to keep what was applied */
-	if (dirty && tracker_pos_save(&t, &pos, clock_now()) < 0)
-		log_warn("tracker: position not saved; lines since the last "
-		    "save will be read again (without effect)");
+	if (sv.dirty && tracker_pos_save(&t, &pos, clock_now()) < 0)
+		log_warn("tracker: position not saved (%s); lines since the "
+		    "last save will be read again (without effect)", t.why);
 out:
 	stats(&t, f, "exit");
 	free(items);

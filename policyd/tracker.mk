@@ -9,7 +9,8 @@ TRACKER_PURE = policyd/maillog.c policyd/maillog.h \
 policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	$(TRACKER_PURE) \
 	policyd/tracker_follow.c policyd/tracker_follow.h \
-	policyd/tracker_apply.c policyd/tracker_apply.h
+	policyd/tracker_apply.c policyd/tracker_apply.h \
+	policyd/tracker_retry.c policyd/tracker_retry.h
 policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
 
 policyd_relay_unsub_SOURCES = policyd/unsub.c
@@ -40,12 +41,21 @@ tests_unit_test_tracker_follow_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/polic
 tests_unit_test_tracker_follow_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_tracker_follow
 
+check_PROGRAMS += tests/unit/test_tracker_retry
+tests_unit_test_tracker_retry_SOURCES = tests/unit/test_tracker_retry.c \
+	policyd/tracker_retry.c policyd/tracker_retry.h
+tests_unit_test_tracker_retry_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_tracker_retry_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_tracker_retry
+
 # Integration tests through the private Postfix.
 TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_restart.sh \
 	tests/integration/test_tracker_reload.sh \
 	tests/integration/test_tracker_rejected.sh \
-	tests/integration/test_unsub.sh
+	tests/integration/test_tracker_faults.sh \
+	tests/integration/test_unsub.sh \
+	tests/integration/test_unsub_member.sh
 INTEGRATION_TESTS += $(TRACKER_IT)
 EXTRA_DIST += $(TRACKER_IT)
 

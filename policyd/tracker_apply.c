@@ -7,13 +7,15 @@
  *	talks to Redis for relay-tracker.
  * INVARIANTS
  *	Nothing is written for a message without a record. A failed
- *	pipeline returns before the position is saved, so the events are
- *	applied again (idempotently) rather than lost.
+ *	pipeline, or an error reply of Redis (OOM, READONLY, ...: see
+ *	tracker_retry.h), returns before the position is saved, so the
+ *	events are applied again (idempotently) rather than lost.
  * SEE ALSO
  *	tracker_apply.h, common/lua/tracker_event.lua
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +30,31 @@
 #include "rkeys.h"
 #include "rscript.h"
 #include "tracker_apply.h"
+#include "tracker_retry.h"
 
 #define EV_KEYS		8
-#define EV_ARGS		22
+#define EV_ARGS		23
+
+/* why - note the reason of a failure for the caller's log line */
+static void
+why(struct tracker_ctx *t, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof(t->why), fmt, ap);
+	va_end(ap);
+}
+
+/* drain - read and drop k pending replies of the pipeline */
+static void
+drain(struct tracker_ctx *t, size_t k)
+{
+	redisReply	*r;
+
+	while (k-- > 0 && (r = rconn_reply(t->rc)) != NULL)
+		freeReplyObject(r);
+}
 
 /* lookup - pipeline the queue id records; fills items[i].handle ("" = none) */
 static int
@@ -40,27 +64,36 @@ lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
 	const char	*argv[2];
 	redisReply	*r;
 	size_t		 i;
+	int		 rc = 0;
 
 	for (i = 0; i < n; i++) {
 		it[i].handle[0] = '\0';
-		if (rkey(key, sizeof(key), RKEY_QID, it[i].ev.qid, NULL) < 0)
-			snprintf(key, sizeof(key), "relay:{q:-}:qid");
+		/* a queue id that cannot be a key is no message of ours */
+		it[i].asked = rkey(key, sizeof(key), RKEY_QID, it[i].ev.qid,
+		    NULL) >= 0;
+		if (!it[i].asked)
+			continue;
 		argv[0] = "GET";
 		argv[1] = key;
 		if (rconn_append(t->rc, 2, argv, NULL) < 0)
 			return -1;
 	}
 	for (i = 0; i < n; i++) {
+		if (!it[i].asked)
+			continue;
 		if ((r = rconn_reply(t->rc)) == NULL)
 			return -1;
 		if (r->type == REDIS_REPLY_STRING && r->len > 0 &&
 		    r->len < sizeof(it[i].handle))
 			memcpy(it[i].handle, r->str, r->len + 1);
-		else if (r->type == REDIS_REPLY_ERROR)
-			log_warn("tracker: qid lookup: %s", r->str);
+		else if (r->type == REDIS_REPLY_ERROR && rc == 0) {
+			/* "could not tell" is not "no record": retry */
+			why(t, "queue id lookup: %s", r->str);
+			rc = -1;
+		}
 		freeReplyObject(r);
 	}
-	return 0;
+	return rc;
 }
 
 struct call {
@@ -68,7 +101,40 @@ struct call {
 	char	 nums[10][32];
 	char	 id[33];
 	char	 rcpt[ADDR_BUFSIZE];
+	char	 alt[ADDR_BUFSIZE];	/* to= when rcpt is orig_to */
 };
+
+/*
+ * pick_rcpt - the recipient of a delivery line (c->rcpt) and the other
+ * address it names (c->alt, or ""); -1 (logged) when none parses
+ */
+static int
+pick_rcpt(struct tracker_ctx *t, const struct maillog_event *ev,
+    struct call *c)
+{
+	struct logkv	 kv;
+
+	/*
+	 * The member addressed orig_to, which Postfix rewrote (virtual
+	 * alias); a local alias may log it without a domain: then to.
+	 */
+	if ((ev->orig_to[0] == '\0' || addr_norm(ev->orig_to, c->rcpt,
+	    sizeof(c->rcpt)) < 0) && addr_norm(ev->to, c->rcpt,
+	    sizeof(c->rcpt)) < 0) {
+		logkv_init(&kv, ev->qid);
+		logkv_str(&kv, "event", "skipped");
+		logkv_str(&kv, "why", "recipient address does not parse");
+		logkv_str(&kv, "to", ev->to);
+		logkv_emit(&kv, LOG_WARNING);
+		t->n.bad++;
+		return -1;
+	}
+	/* the script takes whichever of the two is one of the message's */
+	if (ev->orig_to[0] == '\0' || addr_norm(ev->to, c->alt,
+	    sizeof(c->alt)) < 0 || strcmp(c->alt, c->rcpt) == 0)
+		c->alt[0] = '\0';
+	return 0;
+}
 
 /* build - keys and arguments of one tracker_event.lua call; -1: skip it */
 static int
@@ -119,23 +185,8 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	args[10] = ev->qid;
 	if (ev->kind != MAILLOG_DELIVERY)
 		return 11;
-	/*
-	 * The member addressed orig_to, which Postfix rewrote (virtual
-	 * alias); a local alias may log it without a domain: then to.
-	 */
-	if ((ev->orig_to[0] == '\0' || addr_norm(ev->orig_to, c->rcpt,
-	    sizeof(c->rcpt)) < 0) && addr_norm(ev->to, c->rcpt,
-	    sizeof(c->rcpt)) < 0) {
-		struct logkv kv;
-
-		logkv_init(&kv, ev->qid);
-		logkv_str(&kv, "event", "skipped");
-		logkv_str(&kv, "why", "recipient address does not parse");
-		logkv_str(&kv, "to", ev->to);
-		logkv_emit(&kv, LOG_WARNING);
-		t->n.bad++;
+	if (pick_rcpt(t, ev, c) < 0)
 		return -1;
-	}
 	cls = bounce_classify(ev->dsn);
 	bounce_decide(ev->status, cls, &a);
 	args[11] = c->rcpt;
@@ -150,7 +201,48 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	args[19] = a.soft_step ? "1" : "0";
 	args[20] = a.soft_reset ? "1" : "0";
 	args[21] = c->nums[7];
+	args[22] = c->alt;
 	return EV_ARGS;
+}
+
+/* ignored - log an event of a record that is not its message's */
+static void
+ignored(struct tracker_ctx *t, const struct tracker_item *it,
+    const struct call *c, long long code)
+{
+	const struct maillog_event *ev = &it->ev;
+	struct logkv	 kv;
+
+	t->n.ignored++;
+	logkv_init(&kv, ev->qid);
+	logkv_str(&kv, "event", "ignored");
+	logkv_str(&kv, "kind", maillog_kind_name(ev->kind));
+	logkv_str(&kv, "member", it->handle);
+	if (ev->kind == MAILLOG_DELIVERY) {
+		logkv_str(&kv, "to", ev->to);
+		logkv_str(&kv, "orig_to", ev->orig_to);
+		logkv_str(&kv, "rcpt", c->rcpt);
+	}
+	logkv_str(&kv, "why", code == -2 ? "the message of this queue id left "
+	    "the queue: the id was reused" : "not a recipient of the message");
+	logkv_emit(&kv, LOG_NOTICE);
+}
+
+/* failed - log a reply that is the script's own error (not retried) */
+static void
+failed(struct tracker_ctx *t, const struct tracker_item *it,
+    const redisReply *r)
+{
+	struct logkv	 kv;
+
+	t->n.failed++;
+	logkv_init(&kv, it->ev.qid);
+	logkv_str(&kv, "event", "failed");
+	logkv_str(&kv, "kind", maillog_kind_name(it->ev.kind));
+	logkv_str(&kv, "member", it->handle);
+	logkv_str(&kv, "why", r->type == REDIS_REPLY_ERROR ? r->str :
+	    "tracker_event.lua: unexpected reply");
+	logkv_emit(&kv, LOG_ERR);
 }
 
 /* report - log what one script call did */
@@ -165,9 +257,7 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 8 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER) {
-		log_err("%s: tracker_event: unexpected reply%s%s", ev->qid,
-		    r->type == REDIS_REPLY_ERROR ? ": " : "",
-		    r->type == REDIS_REPLY_ERROR ? r->str : "");
+		failed(t, it, r);
 		return;
 	}
 	applied = r->element[0]->integer;
@@ -175,8 +265,12 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 		t->n.repeats++;
 		return;
 	}
-	if (applied < 0) {
+	if (applied == -1) {
 		t->n.no_record++;
+		return;
+	}
+	if (applied < 0) {
+		ignored(t, it, c, applied);
 		return;
 	}
 	t->n.applied++;
@@ -217,6 +311,17 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 		logkv_emit(&kv, prio);
 }
 
+/* count_after - how many of sent(i..n) are set */
+static size_t
+count_after(const unsigned char *sent, size_t i, size_t n)
+{
+	size_t	 k = 0;
+
+	while (++i < n)
+		k += sent[i];
+	return k;
+}
+
 int
 tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
     time_t now)
@@ -231,8 +336,12 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 
 	if (n == 0)
 		return 0;
-	if (s == NULL || rconn_ensure(t->rc) < 0 || lookup(t, it, n) < 0)
+	t->why[0] = '\0';
+	if (s == NULL || rconn_ensure(t->rc) < 0 || lookup(t, it, n) < 0) {
+		if (t->why[0] == '\0')
+			why(t, "%s", rconn_errstr(t->rc));
 		return -1;
+	}
 	calls = calloc(n, sizeof(*calls));
 	sent = calloc(n, 1);
 	if (calls == NULL || sent == NULL)
@@ -244,23 +353,28 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 		}
 		if ((na = build(t, &it[i], now, &calls[i], keys, args)) < 0)
 			continue;
-		if (rscript_append(t->rc, s, EV_KEYS, keys, na, args) < 0)
+		if (rscript_append(t->rc, s, EV_KEYS, keys, na, args) < 0) {
+			why(t, "%s", rconn_errstr(t->rc));
 			goto out;
+		}
 		sent[i] = 1;
 	}
 	for (i = 0; i < n; i++) {
 		if (!sent[i])
 			continue;
-		if ((r = rconn_reply(t->rc)) == NULL)
+		if ((r = rconn_reply(t->rc)) == NULL) {
+			why(t, "%s", rconn_errstr(t->rc));
 			goto out;
+		}
 		if (r->type == REDIS_REPLY_ERROR &&
-		    strncmp(r->str, "NOSCRIPT", 8) == 0) {
-			/* a SCRIPT FLUSH or failover: load and redo the batch */
+		    tracker_retry_reply(r->str) == TRACKER_REPLY_TEMP) {
+			/* OOM, READONLY, ...: redo the batch after a backoff */
+			why(t, "tracker_event: %s", r->str);
+			drain(t, count_after(sent, i, n));
+			/* a SCRIPT FLUSH or failover: load it again first */
+			if (strncmp(r->str, "NOSCRIPT", 8) == 0)
+				(void)rscript_load_all(t->rc);
 			freeReplyObject(r);
-			while (++i < n)
-				if (sent[i] && (r = rconn_reply(t->rc)) != NULL)
-					freeReplyObject(r);
-			(void)rscript_load_all(t->rc);
 			goto out;
 		}
 		report(t, &it[i], &calls[i], r);
@@ -273,44 +387,128 @@ out:
 	return rc;
 }
 
+/* pos_parse - "dev=D ino=I offset=O [headlen=N headsum=H] ..."; 0 or -1 */
+static int
+pos_parse(const char *line, struct follow_pos *p)
+{
+	unsigned long long dev, ino, hsum;
+	unsigned	 hlen;
+	long long	 off;
+	const char	*h;
+
+	if (sscanf(line, "dev=%llu ino=%llu offset=%lld", &dev, &ino,
+	    &off) != 3 || off < 0)
+		return -1;
+	p->dev = dev;
+	p->ino = ino;
+	p->off = off;
+	if ((h = strstr(line, " headlen=")) != NULL &&
+	    sscanf(h, " headlen=%u headsum=%llx", &hlen, &hsum) == 2 &&
+	    hlen <= FOLLOW_HEAD_MAX) {
+		p->headlen = hlen;
+		p->headsum = hsum;
+	}
+	return 0;
+}
+
+/* pos_load_file - the position in tracker.state_file */
+static int
+pos_load_file(struct tracker_ctx *t, const char *path, struct follow_pos *p)
+{
+	char	 line[512];
+	FILE	*fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		why(t, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fgets(line, sizeof(line), fp) != NULL)
+		(void)pos_parse(line, p);
+	fclose(fp);
+	return 0;
+}
+
+/* str_field - element i of an HMGET reply, or NULL */
+static const char *
+str_field(const redisReply *r, size_t i)
+{
+	return i < r->elements && r->element[i]->type == REDIS_REPLY_STRING ?
+	    r->element[i]->str : NULL;
+}
+
 int
 tracker_pos_load(struct tracker_ctx *t, struct follow_pos *p)
 {
 	const char	*path = t->conf->tracker.state_file;
-	unsigned long long dev, ino;
-	long long	 off;
 	char		 key[RKEY_MAX];
 	redisReply	*r;
-	FILE		*fp;
+	int		 rc = 0;
 
-	p->dev = p->ino = 0;
+	memset(p, 0, sizeof(*p));
 	p->off = -1;
-	if (path != NULL && *path != '\0') {
-		if ((fp = fopen(path, "r")) == NULL)
-			return errno == ENOENT ? 0 : -1;
-		if (fscanf(fp, "dev=%llu ino=%llu offset=%lld", &dev, &ino,
-		    &off) == 3 && off >= 0) {
-			p->dev = dev;
-			p->ino = ino;
-			p->off = off;
-		}
-		fclose(fp);
-		return 0;
-	}
+	if (path != NULL && *path != '\0')
+		return pos_load_file(t, path, p);
 	if (rkey(key, sizeof(key), RKEY_TRACKER_POS, t->conf->tracker.node,
-	    NULL) < 0)
+	    NULL) < 0) {
+		why(t, "tracker.node: not usable in a key");
 		return -1;
-	if ((r = rconn_cmd(t->rc, "HMGET %s dev ino offset", key)) == NULL)
+	}
+	r = rconn_cmd(t->rc, "HMGET %s dev ino offset headlen headsum", key);
+	if (r == NULL) {
+		why(t, "%s", rconn_errstr(t->rc));
 		return -1;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-	    r->element[0]->type == REDIS_REPLY_STRING &&
-	    r->element[1]->type == REDIS_REPLY_STRING &&
-	    r->element[2]->type == REDIS_REPLY_STRING) {
-		p->dev = strtoull(r->element[0]->str, NULL, 10);
-		p->ino = strtoull(r->element[1]->str, NULL, 10);
-		p->off = strtoll(r->element[2]->str, NULL, 10);
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		why(t, "%s", r->str);
+		rc = -1;
+	} else if (r->type == REDIS_REPLY_ARRAY && str_field(r, 0) != NULL &&
+	    str_field(r, 1) != NULL && str_field(r, 2) != NULL) {
+		p->dev = strtoull(str_field(r, 0), NULL, 10);
+		p->ino = strtoull(str_field(r, 1), NULL, 10);
+		p->off = strtoll(str_field(r, 2), NULL, 10);
+		if (str_field(r, 3) != NULL && str_field(r, 4) != NULL &&
+		    strtoul(str_field(r, 3), NULL, 10) <= FOLLOW_HEAD_MAX) {
+			p->headlen = (uint32_t)strtoul(str_field(r, 3), NULL, 10);
+			p->headsum = strtoull(str_field(r, 4), NULL, 16);
+		}
 	}
 	freeReplyObject(r);
+	return rc;
+}
+
+/* pos_save_file - write the position to a temporary file, rename it */
+static int
+pos_save_file(struct tracker_ctx *t, const char *path,
+    const struct follow_pos *p, time_t now)
+{
+	char	 tmp[4096];
+	FILE	*fp;
+	int	 ok, e;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fp = fopen(tmp, "w")) == NULL) {
+		why(t, "cannot write %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "dev=%" PRIu64 " ino=%" PRIu64 " offset=%" PRId64
+	    " headlen=%" PRIu32 " headsum=%016" PRIx64 " updated=%lld\n",
+	    p->dev, p->ino, p->off, p->headlen, p->headsum, (long long)now);
+	ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
+	e = errno;
+	ok = (fclose(fp) == 0) && ok;
+	if (!ok) {
+		why(t, "cannot write %s: %s", tmp, strerror(e ? e : errno));
+		(void)unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		why(t, "cannot rename %s to %s: %s", tmp, path,
+		    strerror(errno));
+		(void)unlink(tmp);
+		return -1;
+	}
 	return 0;
 }
 
@@ -318,34 +516,30 @@ int
 tracker_pos_save(struct tracker_ctx *t, const struct follow_pos *p, time_t now)
 {
 	const char	*path = t->conf->tracker.state_file;
-	char		 key[RKEY_MAX], tmp[4096];
+	char		 key[RKEY_MAX];
 	redisReply	*r;
-	FILE		*fp;
-	int		 ok;
+	int		 rc = 0;
 
-	if (path != NULL && *path != '\0') {
-		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-		if ((fp = fopen(tmp, "w")) == NULL)
-			return -1;
-		fprintf(fp, "dev=%" PRIu64 " ino=%" PRIu64 " offset=%" PRId64
-		    " updated=%lld\n", p->dev, p->ino, p->off, (long long)now);
-		ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-		ok = (fclose(fp) == 0) && ok;
-		if (!ok || rename(tmp, path) < 0) {
-			log_err("tracker: cannot write %s: %s", path,
-			    strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
+	if (path != NULL && *path != '\0')
+		return pos_save_file(t, path, p, now);
 	if (rkey(key, sizeof(key), RKEY_TRACKER_POS, t->conf->tracker.node,
-	    NULL) < 0)
+	    NULL) < 0) {
+		why(t, "tracker.node: not usable in a key");
 		return -1;
-	r = rconn_cmd(t->rc, "HSET %s dev %llu ino %llu offset %lld updated %lld",
-	    key, (unsigned long long)p->dev, (unsigned long long)p->ino,
-	    (long long)p->off, (long long)now);
-	if (r == NULL)
+	}
+	r = rconn_cmd(t->rc, "HSET %s dev %llu ino %llu offset %lld "
+	    "headlen %u headsum %016llx updated %lld", key,
+	    (unsigned long long)p->dev, (unsigned long long)p->ino,
+	    (long long)p->off, (unsigned)p->headlen,
+	    (unsigned long long)p->headsum, (long long)now);
+	if (r == NULL) {
+		why(t, "%s", rconn_errstr(t->rc));
 		return -1;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		why(t, "%s", r->str);
+		rc = -1;
+	}
 	freeReplyObject(r);
-	return 0;
+	return rc;
 }

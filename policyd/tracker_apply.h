@@ -17,7 +17,8 @@
  *
  *	The read position is kept in relay:{n:NODE}:tracker_pos or, when
  *	tracker.state_file is set, in that file (written to a temporary
- *	file and renamed).
+ *	file and renamed): device, inode, offset, and the length and a
+ *	hash of the file's first bytes (follow_pos).
  * SEE ALSO
  *	common/lua/tracker_event.lua, common/SCHEMA.md, bounce.h
  */
@@ -43,6 +44,8 @@ struct tracker_counts {
 	uint64_t	 applied;	/* changed Redis */
 	uint64_t	 repeats;	/* seen before (restart, re-read) */
 	uint64_t	 bad;		/* unusable recipient address */
+	uint64_t	 ignored;	/* queue id reused, or not a recipient */
+	uint64_t	 failed;	/* the script's own error (logged) */
 	uint64_t	 suppressed;
 	uint64_t	 suspended;
 };
@@ -50,21 +53,30 @@ struct tracker_counts {
 struct tracker_item {
 	struct maillog_event	 ev;
 	char			 handle[64];
+	int			 asked;		/* queue id looked up */
 };
 
 struct tracker_ctx {
 	const struct relay_conf	*conf;
 	struct rconn		*rc;
 	struct tracker_counts	 n;
+	char			 why[512];	/* the last failure, for the log */
 };
 
-/* tracker_apply - apply items[0..n) in order; 0, or negative: retry */
+/*
+ * tracker_apply - apply items[0..n) in order; 0, or negative: retry (the
+ * connection dropped, or Redis answered an error: see tracker_retry.h;
+ * t->why says which)
+ */
 int	 tracker_apply(struct tracker_ctx *, struct tracker_item *items,
 	    size_t n, time_t now);
 
-/* tracker_pos_load - the saved position; 0 (off -1: none), or negative */
+/*
+ * tracker_pos_load - the saved position; 0 (off -1: none), or negative
+ * with t->why set. tracker_pos_save - store it; 0, or negative with
+ * t->why set (path and strerror, or Redis' answer).
+ */
 int	 tracker_pos_load(struct tracker_ctx *, struct follow_pos *);
-/* tracker_pos_save - store the position; 0 or negative */
 int	 tracker_pos_save(struct tracker_ctx *, const struct follow_pos *,
 	    time_t now);
 

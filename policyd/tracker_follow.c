@@ -6,11 +6,13 @@
  *	One open file at a time and one buffer. The buffer holds the bytes
  *	of the open file from offset buf_off on; [start, len) is not handed
  *	out yet. At the end of the file, path is stat()ed: another inode
- *	means a rename rotation, a smaller size a truncation.
+ *	means a rename rotation. Before every read the open file is checked
+ *	against what was read of it (size, first bytes): a truncation, even
+ *	one written again past the old offset, starts it again at 0.
  * INVARIANTS
  *	pos is always the offset just after a newline (or 0) in the file
- *	(dev, ino), so a saved position never splits a line. Every loop is
- *	bounded by the bytes read.
+ *	(dev, ino, head), so a saved position never splits a line. Every
+ *	loop is bounded by the bytes read.
  * SEE ALSO
  *	tracker_follow.h, relay-tracker.c
  */
@@ -41,9 +43,84 @@ struct follow {
 	size_t			 cap, start, scan, len;
 	int64_t			 buf_off;	/* file offset of buf[0] */
 	int			 skipping;	/* inside an over-long line */
+	uint32_t		 headlen;	/* first bytes of the file known */
+	uint64_t		 headsum;
 	struct follow_pos	 pos;
 	struct follow_stats	 st;
 };
+
+/* fnv - FNV-1a, 64 bits */
+static uint64_t
+fnv(const unsigned char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (n-- > 0) {
+		h ^= *p++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* head_sum - hash of the first len bytes of fd; 0, or -1 if it is shorter */
+static int
+head_sum(int fd, uint32_t len, uint64_t *sum)
+{
+	unsigned char	 b[FOLLOW_HEAD_MAX];
+	ssize_t		 r;
+
+	if (len > sizeof(b))
+		return -1;
+	if ((r = pread(fd, b, len, 0)) < 0 || (size_t)r < len)
+		return -1;
+	*sum = fnv(b, len);
+	return 0;
+}
+
+/* same_file - fd still holds what the position says was read of it */
+static int
+same_file(int fd, int64_t size, const struct follow_pos *p)
+{
+	uint64_t	 sum;
+	char		 c;
+
+	if (size < p->off)
+		return 0;
+	if (p->off > 0 && (pread(fd, &c, 1, (off_t)(p->off - 1)) != 1 ||
+	    c != '\n'))
+		return 0;
+	if (p->headlen > 0 && (head_sum(fd, p->headlen, &sum) < 0 ||
+	    sum != p->headsum))
+		return 0;
+	return 1;
+}
+
+/* head_learn - know up to FOLLOW_HEAD_MAX first bytes of the open file */
+static void
+head_learn(struct follow *f)
+{
+	unsigned char	 b[FOLLOW_HEAD_MAX];
+	ssize_t		 r;
+
+	if (f->headlen >= FOLLOW_HEAD_MAX || f->fd < 0)
+		return;
+	if ((r = pread(f->fd, b, sizeof(b), 0)) > (ssize_t)f->headlen) {
+		f->headlen = (uint32_t)r;
+		f->headsum = fnv(b, (size_t)r);
+	}
+}
+
+/* set_pos - the position is offset off of the open file */
+static void
+set_pos(struct follow *f, int64_t off)
+{
+	head_learn(f);
+	f->pos.dev = f->dev;
+	f->pos.ino = f->ino;
+	f->pos.off = off;
+	f->pos.headlen = f->headlen;
+	f->pos.headsum = f->headsum;
+}
 
 /* reset - forget the buffer; the next read is at offset off */
 static void
@@ -52,9 +129,7 @@ reset(struct follow *f, int64_t off)
 	f->start = f->scan = f->len = 0;
 	f->buf_off = off;
 	f->skipping = 0;
-	f->pos.dev = f->dev;
-	f->pos.ino = f->ino;
-	f->pos.off = off;
+	set_pos(f, off);
 }
 
 /* use_fd - make fd the current file, positioned at off (0 if too short) */
@@ -73,6 +148,8 @@ use_fd(struct follow *f, int fd, int64_t off)
 	}
 	f->dev = (uint64_t)sb.st_dev;
 	f->ino = (uint64_t)sb.st_ino;
+	f->headlen = 0;
+	f->headsum = fnv(NULL, 0);
 	if (off < 0 || off > (int64_t)sb.st_size)
 		off = 0;
 	if (off > 0 && lseek(fd, (off_t)off, SEEK_SET) < 0)
@@ -124,6 +201,24 @@ find_inode(const char *path, uint64_t dev, uint64_t ino)
 	return fd;
 }
 
+/* resume - open the file of path at the saved position, or at 0 */
+static void
+resume(struct follow *f, int fd, int64_t size, const struct follow_pos *saved)
+{
+	if (same_file(fd, size, saved)) {
+		use_fd(f, fd, saved->off);
+		return;
+	}
+	if (size < saved->off)
+		log_warn("follow: %s is shorter than the saved position: "
+		    "truncated, reading from 0", f->path);
+	else
+		log_warn("follow: %s is not the file of the saved position "
+		    "(rewritten, or its inode reused): reading from 0", f->path);
+	f->st.truncations++;
+	use_fd(f, fd, 0);
+}
+
 struct follow *
 follow_open(const char *path, size_t max_line, const struct follow_pos *saved)
 {
@@ -143,19 +238,17 @@ follow_open(const char *path, size_t max_line, const struct follow_pos *saved)
 	}
 	if (stat(path, &sb) == 0 && (uint64_t)sb.st_dev == saved->dev &&
 	    (uint64_t)sb.st_ino == saved->ino) {
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			if ((int64_t)sb.st_size < saved->off) {
-				log_warn("follow: %s is shorter than the saved "
-				    "position: truncated, reading from 0", path);
-				f->st.truncations++;
-			}
-			use_fd(f, fd, saved->off);
-		}
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
+			resume(f, fd, (int64_t)sb.st_size, saved);
 		return f;
 	}
 	if ((fd = find_inode(path, saved->dev, saved->ino)) >= 0) {
-		use_fd(f, fd, saved->off);
-		return f;
+		if (fstat(fd, &sb) == 0 &&
+		    same_file(fd, (int64_t)sb.st_size, saved)) {
+			use_fd(f, fd, saved->off);
+			return f;
+		}
+		close(fd);
 	}
 	log_warn("follow: the file of the saved position is gone; reading %s "
 	    "from its start", path);
@@ -179,7 +272,7 @@ follow_free(struct follow *f)
 static int
 at_eof(struct follow *f, const char **line, size_t *n, struct follow_pos *after)
 {
-	struct stat	 sb, fsb;
+	struct stat	 sb;
 	size_t		 ps, pl;
 	int		 partial;
 
@@ -212,17 +305,45 @@ at_eof(struct follow *f, const char **line, size_t *n, struct follow_pos *after)
 		}
 		return 2;
 	}
-	if (fstat(f->fd, &fsb) == 0 &&
-	    (int64_t)fsb.st_size < f->buf_off + (int64_t)f->len) {
-		log_info("follow: %s was truncated, reading from its start",
-		    f->path);
-		f->st.truncations++;
-		if (lseek(f->fd, 0, SEEK_SET) < 0)
-			return -1;
-		reset(f, 0);
-		return 2;
-	}
 	return 0;
+}
+
+/*
+ * truncated - the open file is no longer what was read of it: shorter
+ * than the bytes read, or other first bytes (copytruncate, written again
+ * up to or past the old offset); then read it again from 0. 1 or 0.
+ */
+static int
+truncated(struct follow *f)
+{
+	struct follow_pos head;
+	struct stat	 sb;
+
+	if (fstat(f->fd, &sb) < 0)
+		return 0;
+	memset(&head, 0, sizeof(head));
+	head.headlen = f->headlen;
+	head.headsum = f->headsum;
+	if ((int64_t)sb.st_size >= f->buf_off + (int64_t)f->len &&
+	    same_file(f->fd, (int64_t)sb.st_size, &head))
+		return 0;
+	log_info("follow: %s was truncated, reading from its start", f->path);
+	f->st.truncations++;
+	if (lseek(f->fd, 0, SEEK_SET) < 0)
+		return 0;
+	f->headlen = 0;
+	f->headsum = fnv(NULL, 0);
+	reset(f, 0);
+	return 1;
+}
+
+/* too_long - count and log an over-long line at offset off */
+static void
+too_long(struct follow *f, int64_t off)
+{
+	log_warn("follow: skipping a line longer than %zu bytes at offset "
+	    "%lld of %s", f->max_line, (long long)off, f->path);
+	f->st.too_long++;
 }
 
 int
@@ -241,11 +362,14 @@ follow_next(struct follow *f, const char **line, size_t *n,
 			size_t	 s = f->start;
 
 			f->start = f->scan = (size_t)(nl - f->buf) + 1;
-			f->pos.dev = f->dev;
-			f->pos.ino = f->ino;
-			f->pos.off = f->buf_off + (int64_t)f->start;
+			set_pos(f, f->buf_off + (int64_t)f->start);
 			if (f->skipping) {
 				f->skipping = 0;
+				continue;
+			}
+			if ((size_t)(nl - (f->buf + s)) > f->max_line) {
+				/* the same limit as for a line read in parts */
+				too_long(f, f->buf_off + (int64_t)s);
 				continue;
 			}
 			*line = f->buf + s;
@@ -256,13 +380,8 @@ follow_next(struct follow *f, const char **line, size_t *n,
 		}
 		f->scan = f->len;
 		if (f->len - f->start > f->max_line) {
-			if (!f->skipping) {
-				log_warn("follow: skipping a line longer than "
-				    "%zu bytes at offset %lld of %s",
-				    f->max_line, (long long)(f->buf_off +
-				    (int64_t)f->start), f->path);
-				f->st.too_long++;
-			}
+			if (!f->skipping)
+				too_long(f, f->buf_off + (int64_t)f->start);
 			f->skipping = 1;
 			f->start = f->scan = f->len;
 		}
@@ -273,6 +392,8 @@ follow_next(struct follow *f, const char **line, size_t *n,
 			f->scan -= f->start;
 			f->start = 0;
 		}
+		if (truncated(f))
+			continue;
 		r = read(f->fd, f->buf + f->len, f->cap - f->len);
 		if (r > 0) {
 			f->len += (size_t)r;

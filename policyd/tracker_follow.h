@@ -14,12 +14,20 @@
  *	its start; while path is missing the old one is kept. Rotation by
  *	truncation: a file shorter than the position is read again from 0.
  *	A partial last line waits for its newline; at a rename it is
- *	handed out as it is. A line longer than max_line is skipped (and
- *	counted) up to its newline.
+ *	handed out as it is. A line longer than max_line bytes (without its
+ *	newline) is always skipped and counted, however it was written.
  *
- *	At start-up a saved position is used when path still has that
- *	inode; when it does not, a file with that inode in the same folder
- *	(the rotated log, if not compressed yet) is read to its end first.
+ *	A file is known by (dev, ino) and the hash of its first bytes (up
+ *	to FOLLOW_HEAD_MAX): an inode is reused as soon as the rotated file
+ *	is compressed and removed, and copytruncate keeps it. A file whose
+ *	first bytes changed, or whose byte before the offset is not a
+ *	newline, or that is shorter than the offset, is another file (or
+ *	the same one truncated and written again) and is read from 0; this
+ *	is checked before every read and when resuming.
+ *
+ *	At start-up a saved position is used when path still is that file;
+ *	when it is not, a file with that inode in the same folder (the
+ *	rotated log, if not compressed yet) is read to its end first.
  *	Without a saved position the file is read from its start.
  * OWNERSHIP
  *	A line returned lives until the next call.
@@ -30,10 +38,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define FOLLOW_HEAD_MAX	256	/* bytes of a file's start in its identity */
+
 struct follow_pos {
 	uint64_t	 dev;
 	uint64_t	 ino;
 	int64_t		 off;		/* -1: none saved */
+	uint32_t	 headlen;	/* the first headlen bytes of the file */
+	uint64_t	 headsum;	/* have this FNV-1a hash (0 bytes: none) */
 };
 
 struct follow_stats {

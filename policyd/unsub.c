@@ -13,7 +13,10 @@
  *	the member and the recipient, and the recipient is the envelope
  *	sender of the unsubscribe message. A valid token adds the recipient
  *	to the member's suppression list with reason "unsubscribe" (an
- *	existing entry, e.g. a hard bounce, is kept).
+ *	existing entry, e.g. a hard bounce, is kept), with relayctl's
+ *	ctl_hsetnx_if.lua, so only while the member exists: a token of a
+ *	removed member is refused like a foreign one and leaves no orphan
+ *	suppression list.
  *
  *	Exit codes (sysexits, which pipe(8) turns into the delivery status):
  *	EX_OK delivered; EX_NOUSER (5.1.1) for a forged, damaged or foreign
@@ -40,6 +43,7 @@
 #include "log.h"
 #include "rconn.h"
 #include "rkeys.h"
+#include "rscript.h"
 #include "token.h"
 
 #define UNSUB_EX_OK		0
@@ -99,26 +103,36 @@ make_token(const struct relay_conf *conf, const char *h, const char *a)
 	return UNSUB_EX_OK;
 }
 
-/* suppress - HSETNX the suppression entry; 0, or -1 when Redis failed */
+/*
+ * suppress - add the suppression entry while the member exists (an entry
+ * already there keeps its reason); 0, 1 when the member is gone, or -1
+ * when Redis failed
+ */
 static int
 suppress(const struct relay_conf *conf, const char *handle, const char *rcpt)
 {
-	char		 key[RKEY_MAX], val[128];
+	const struct rscript *s = rscript_get("ctl_hsetnx_if");
+	char		 mkey[RKEY_MAX], skey[RKEY_MAX], val[128];
+	const char	*keys[2] = { mkey, skey }, *args[2] = { rcpt, val };
 	struct rconn	*rc;
 	redisReply	*r;
-	int		 ok;
+	int		 res = -1;
 
-	if (rkey(key, sizeof(key), RKEY_SUPPRESS, handle, NULL) < 0)
+	if (s == NULL || rkey(mkey, sizeof(mkey), RKEY_MEMBER, handle,
+	    NULL) < 0 || rkey(skey, sizeof(skey), RKEY_SUPPRESS, handle,
+	    NULL) < 0)
 		return -1;
 	snprintf(val, sizeof(val), "{\"reason\":\"unsubscribe\",\"at\":%lld}",
 	    (long long)clock_now());
 	rc = rconn_new(&conf->redis);
-	r = rconn_cmd(rc, "HSETNX %s %s %s", key, rcpt, val);
-	ok = r != NULL && r->type == REDIS_REPLY_INTEGER;
+	/* ctl_hsetnx_if.lua: fields added, or -1 without the member */
+	r = rscript_call(rc, s, 2, keys, 2, args);
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		res = r->integer < 0 ? 1 : 0;
 	if (r != NULL)
 		freeReplyObject(r);
 	rconn_free(rc);
-	return ok ? 0 : -1;
+	return res;
 }
 
 int
@@ -180,11 +194,13 @@ main(int argc, char **argv)
 		return say(UNSUB_EX_NOUSER, "unknown unsubscribe token",
 		    "token does not verify for this sender", NULL, rcpt);
 	}
-	if (suppress(conf, handle, rcpt) < 0) {
-		conf_free(conf);
+	rc = suppress(conf, handle, rcpt);
+	conf_free(conf);
+	if (rc < 0)
 		return say(UNSUB_EX_TEMPFAIL, "token store unavailable",
 		    "redis", handle, rcpt);
-	}
-	conf_free(conf);
+	if (rc > 0)
+		return say(UNSUB_EX_NOUSER, "unknown unsubscribe token",
+		    "the member no longer exists", handle, rcpt);
 	return say(UNSUB_EX_OK, "unsubscribed", "token verified", handle, rcpt);
 }

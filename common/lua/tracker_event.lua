@@ -12,11 +12,21 @@
 --       10 window label  11 queue id
 --   delivery only: 12 recipient  13 status  14 dsn  15 class  16 reply
 --       17 relay  18 outcome (0 none, 1 sent, 2 bounced)  19 suppress now
---       20 soft step  21 soft reset  22 soft limit
+--       20 soft step  21 soft reset  22 soft limit  23 the other address
+--       of the line (to= when 12 is orig_to), or ""
 -- Returns {applied, suppressed-reason, soft count, sent, bounced,
 --          suspended (1 when this event suspended), warn (1 on crossing),
 --          reason}; applied is 0 for a repeat, -1 when the message record
---          is gone (expired TTL: nothing is invented).
+--          is gone (expired TTL: nothing is invented), -2 when the message
+--          already left the queue (`removed` seen: a later line is of
+--          another message that reuses the queue id), -3 when neither
+--          address of a delivery line is a recipient of the message.
+--
+-- Short Postfix queue ids are unique only while a message is queued, and
+-- relay:{q:QID}:qid (another slot) outlives the message: `removed` or
+-- `rejected` writes `ended` = the record's `accepted`, and later events
+-- of that record are ignored. relay-milter rewrites `accepted` when it
+-- records a new message under the same queue id, which lifts the mark.
 local kind, id = ARGV[1], ARGV[2]
 local now, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
 local window, bs = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -27,13 +37,18 @@ if kind == 'removed' or kind == 'rejected' then
   -- rejected: refused at end of data (e.g. relay-milter died after it
   -- wrote the record, so Postfix tempfailed the message), never queued;
   -- not an outcome of the member's sending, so not counted
+  local acc = redis.call('HGET', KEYS[1], 'accepted')
+  if acc and redis.call('HGET', KEYS[1], 'ended') == acc then
+    return {0, '', 0, 0, 0, 0, 0, ''}
+  end
   redis.call('ZREM', KEYS[7], qid)
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - ttl)
-  if redis.call('EXISTS', KEYS[1]) == 1 then
+  if acc then
     if kind == 'rejected' then
       redis.call('HSETNX', KEYS[1], 'rejected', now)
     end
     redis.call('HSETNX', KEYS[1], 'final', now)
+    redis.call('HSET', KEYS[1], 'ended', acc)
   end
   return {1, '', 0, 0, 0, 0, 0, ''}
 end
@@ -44,13 +59,22 @@ end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {-1, '', 0, 0, 0, 0, 0, ''}
 end
-redis.call('ZADD', KEYS[2], now, id)
--- trimming on one call in 16 (ids are hex digests) keeps the set bounded
-if string.sub(id, -1) == '0' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+do
+  local acc = redis.call('HGET', KEYS[1], 'accepted')
+  if acc and redis.call('HGET', KEYS[1], 'ended') == acc then
+    return {-2, '', 0, 0, 0, 0, 0, ''}
+  end
 end
-if redis.call('TTL', KEYS[1]) < 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
+-- mark - the event id is applied (written first: a retry is a repeat)
+local function mark()
+  redis.call('ZADD', KEYS[2], now, id)
+  -- trimming on one call in 16 (ids are hex digests) keeps the set bounded
+  if string.sub(id, -1) == '0' then
+    redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+  end
+  if redis.call('TTL', KEYS[1]) < 0 then
+    redis.call('EXPIRE', KEYS[1], ttl)
+  end
 end
 
 local function decode(s)
@@ -69,16 +93,18 @@ local function count(outcome, n)
     redis.call('DEL', KEYS[5])
     redis.call('HSET', KEYS[5], 'since', ws)
   end
-  local b = math.floor(now / bs)
+  -- fields are named by the bucket's start time, so buckets written
+  -- under another window or bucket width still age out on time (and
+  -- the bucket numbers of schema 1's first form read as 1970: trimmed)
+  local b = math.floor(now / bs) * bs
   redis.call('HINCRBY', KEYS[5], (outcome == 1 and 's:' or 'b:') .. b, n)
-  local oldest = math.floor((now - window) / bs) + 1
   local sent, bounced = 0, 0
   local all = redis.call('HGETALL', KEYS[5])
   for i = 1, #all, 2 do
     local k = all[i]
     if k ~= 'since' then
-      local bk = tonumber(string.sub(k, 3)) or 0
-      if bk < oldest then
+      local start = tonumber(string.sub(k, 3)) or 0
+      if start <= now - window then
         redis.call('HDEL', KEYS[5], k)
       elseif string.sub(k, 1, 2) == 's:' then
         sent = sent + tonumber(all[i + 1])
@@ -116,6 +142,7 @@ end
 
 if kind == 'expired' then
   -- the message left the queue: recipients still not final bounced
+  mark()
   local m = decode(redis.call('HGET', KEYS[1], 'rcpts')) or {}
   local n = 0
   for _, r in ipairs(m) do
@@ -137,15 +164,27 @@ if kind == 'expired' then
   return {1, '', 0, sent, bounced, s, w, reason}
 end
 
--- a delivery attempt
-local rcpt = ARGV[12]
+-- a delivery attempt, of one of the message's recipients
+local rcpt
+do
+  local m = decode(redis.call('HGET', KEYS[1], 'rcpts')) or {}
+  for _, r in ipairs(m) do
+    if r == ARGV[12] then rcpt = r break end
+    if ARGV[23] and ARGV[23] ~= '' and r == ARGV[23] then rcpt = r end
+  end
+end
+if not rcpt then
+  return {-3, '', 0, 0, 0, 0, 0, ''}
+end
+mark()
 local f = 'r:' .. rcpt
 local prev = decode(redis.call('HGET', KEYS[1], f))
 local attempts = 1
 if prev and tonumber(prev.attempts) then attempts = tonumber(prev.attempts) + 1 end
+-- soft: this message's soft failure for rcpt is counted (once per message)
 local st = {status = ARGV[13], dsn = ARGV[14], class = ARGV[15],
-  reply = ARGV[16], relay = ARGV[17], at = now, attempts = attempts}
-redis.call('HSET', KEYS[1], f, cjson.encode(st))
+  reply = ARGV[16], relay = ARGV[17], at = now, attempts = attempts,
+  soft = prev and prev.soft or nil}
 
 local suppressed, soft = '', 0
 local function suppress(reason)
@@ -155,10 +194,16 @@ local function suppress(reason)
 end
 if ARGV[19] == '1' then suppress('hard_bounce') end
 if ARGV[21] == '1' then redis.call('HDEL', KEYS[4], rcpt) end
-if ARGV[20] == '1' then
+-- a soft failure counts once per message: Postfix's own retries of it
+-- are not further failures; the count lives tracker.status_ttl after its
+-- last step
+if ARGV[20] == '1' and st.soft ~= 1 then
+  st.soft = 1
   soft = redis.call('HINCRBY', KEYS[4], rcpt, 1)
+  redis.call('EXPIRE', KEYS[4], ttl)
   if soft >= tonumber(ARGV[22]) then suppress('soft_bounce_limit') end
 end
+redis.call('HSET', KEYS[1], f, cjson.encode(st))
 
 local outcome = tonumber(ARGV[18])
 if outcome == 0 then return {1, suppressed, soft, 0, 0, 0, 0, ''} end

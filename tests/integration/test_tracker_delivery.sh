@@ -174,6 +174,7 @@ h_redis_cli DEL 'relay:{n:default}:tracker_pos' >/dev/null
 out=$("$TRACKER" -o -c "$FX_CONF" 2>&1)
 after=$(for h in alice bob; do h_redis_cli HGETALL "relay:{m:$h}:outcomes"; h_redis_cli HGETALL "relay:{m:$h}:soft"; h_redis_cli ZCARD "relay:{m:$h}:applied"; h_redis_cli HGETALL "relay:{m:$h}:suppress"; done)
 h_is "re-reading the log changes nothing" "$after" "$before"
-h_like "re-read: every event a repeat" "$out" 'exit lines=[0-9]+ .* applied=[0-9]+ repeats=28 '
+# (removals too: an ended record takes its removal again as a repeat)
+h_like "re-read: every event a repeat" "$out" 'exit lines=[0-9]+ .* applied=0 repeats=[1-9][0-9]* '
 h_like "re-read: non-Postfix lines none" "$out" 'unknown=0 '
 h_done

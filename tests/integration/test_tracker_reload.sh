@@ -23,6 +23,9 @@ conf 3
 fx_member mia
 fx_message mia 4jQID0000001 a@mia.test full@rcpt.test
 fx_message mia 4jQID0000002 a@mia.test ok@rcpt.test
+# a soft failure counts once per message: one message per soft bounce
+fx_message mia 4jQID0000003 a@mia.test full@rcpt.test
+fx_message mia 4jQID0000004 a@mia.test full@rcpt.test
 
 h_start_daemon tracker "$TRACKER" -f -c "$FX_CONF"
 TLOG=$H_LOG/tracker.log
@@ -52,7 +55,7 @@ conf 2 "$H_TMP/other.log"
 kill -HUP "$(h_daemon_pid tracker)"
 line=$(h_wait_log 'reload=refused' 10 "$TLOG")
 h_like "a new tracker.maillog needs a restart" "$line" 'need a restart'
-defer 4jQID0000001 full@rcpt.test
+defer 4jQID0000003 full@rcpt.test
 h_check "old limit (3) still in force: second soft bounce counted" h_wait_for 10 bash -c '[ "$(redis-cli -s '"$REDIS_SOCK"' HGET "relay:{m:mia}:soft" full@rcpt.test)" = 2 ]'
 h_is "not suppressed at 2 of 3" "$(h_redis_cli HEXISTS 'relay:{m:mia}:suppress' full@rcpt.test)" 0
 
@@ -62,7 +65,7 @@ conf 2
 kill -HUP "$(h_daemon_pid tracker)"
 line=$(h_wait_log 'reload=ok' 10 "$TLOG")
 h_like "good file: reload=ok" "$line" 'soft_bounce_limit=2'
-defer 4jQID0000001 full@rcpt.test
+defer 4jQID0000004 full@rcpt.test
 h_check "new limit (2) in force: suppressed" h_wait_for 10 bash -c '[ "$(redis-cli -s '"$REDIS_SOCK"' HEXISTS "relay:{m:mia}:suppress" full@rcpt.test)" = 1 ]'
 h_like "with reason soft_bounce_limit" "$(h_redis_cli HGET 'relay:{m:mia}:suppress' full@rcpt.test)" 'soft_bounce_limit'
 

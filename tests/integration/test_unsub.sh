@@ -90,6 +90,9 @@ out=$(h_swaks --from reader4@isp.example --to "unsub+$t4@unsub.relay.test" 2>&1)
 line=$(h_wait_log "to=<unsub\+$t4@unsub.relay.test>.*status=" 20)
 h_like "Redis down: deferred" "$line" 'dsn=4\.3\.0, status=deferred .*token store unavailable'
 h_restart_redis
+# (no persistence: the member is written again; relay-unsub suppresses
+# only for a member that exists)
+fx_member dave
 h_pf_flush
 h_check "Redis back: delivered" h_wait_log "to=<unsub\+$t4@unsub.relay.test>.*status=sent" 30
 h_is "Redis back: suppressed" "$(reason reader4@isp.example)" unsubscribe

@@ -1,7 +1,8 @@
 /*
  * NAME
  *	test_tracker_follow - the log follower on real files: partial lines,
- *	rename and truncation rotation, over-long lines, resuming
+ *	rename and truncation rotation (copytruncate to the same size too),
+ *	over-long lines however written, resuming, a reused inode
  * DESCRIPTION
  *	Each case works in its own temporary folder, removed afterwards.
  */
@@ -233,6 +234,142 @@ a_missing_file_is_waited_for(void **state)
 	follow_free(f);
 }
 
+/* rewrite - replace the content of path in place (same inode) */
+static void
+rewrite(const char *path, const char *s)
+{
+	FILE	*fp = fopen(path, "r+");
+
+	assert_non_null(fp);
+	assert_int_equal(ftruncate(fileno(fp), 0), 0);
+	fputs(s, fp);
+	fclose(fp);
+}
+
+static void
+a_reused_inode_is_read_from_its_start(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p, saved;
+	struct stat	 sb;
+
+	/* position saved after the only line of the old file */
+	append(fx->path, "Nov 22 11:57:25 relay postfix/qmgr[1]: OLD: removed\n");
+	f = follow_open(fx->path, 1024, NULL);
+	assert_non_null(next(f, &p));
+	saved = p;
+	follow_free(f);
+	assert_true(saved.headlen > 0);
+	/*
+	 * while down: rotated, compressed, and a new log that got the same
+	 * inode, already longer than the old offset
+	 */
+	rewrite(fx->path, "Nov 22 12:00:01 relay postfix/smtp[2]: NEW1: to=<a@b>\n"
+	    "Nov 22 12:00:02 relay postfix/qmgr[3]: NEW1: removed\n");
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_int_equal((uint64_t)sb.st_ino, saved.ino);
+	assert_true(sb.st_size >= saved.off);
+	f = follow_open(fx->path, 1024, &saved);
+	assert_string_equal(next(f, &p),
+	    "Nov 22 12:00:01 relay postfix/smtp[2]: NEW1: to=<a@b>");
+	assert_int_equal(follow_stats(f)->truncations, 1);
+	follow_free(f);
+	/* an old saved position without the head: the newline check alone */
+	saved.headlen = 0;
+	f = follow_open(fx->path, 1024, &saved);
+	assert_string_equal(next(f, &p),
+	    "Nov 22 12:00:01 relay postfix/smtp[2]: NEW1: to=<a@b>");
+	follow_free(f);
+}
+
+static void
+the_same_file_resumes_with_its_head(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p, saved;
+	char		 line[400];
+
+	/* more than FOLLOW_HEAD_MAX bytes before the saved position */
+	memset(line, 'a', sizeof(line) - 2);
+	line[sizeof(line) - 2] = '\n';
+	line[sizeof(line) - 1] = '\0';
+	append(fx->path, line);
+	append(fx->path, "second\n");
+	f = follow_open(fx->path, 1024, NULL);
+	assert_non_null(next(f, &p));
+	saved = p;
+	assert_int_equal(saved.headlen, FOLLOW_HEAD_MAX);
+	follow_free(f);
+	f = follow_open(fx->path, 1024, &saved);
+	assert_string_equal(next(f, &p), "second");
+	assert_int_equal(follow_stats(f)->truncations, 0);
+	follow_free(f);
+}
+
+static void
+copytruncate_to_the_same_size_is_noticed(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p;
+
+	append(fx->path, "old line one\nold line two\n");
+	f = follow_open(fx->path, 1024, NULL);
+	assert_string_equal(next(f, &p), "old line one");
+	assert_string_equal(next(f, &p), "old line two");
+	assert_null(next(f, &p));
+	/* copytruncate, and new lines up to exactly the old offset */
+	rewrite(fx->path, "new line one\nnew line two\n");
+	assert_string_equal(next(f, &p), "new line one");
+	assert_string_equal(next(f, &p), "new line two");
+	assert_int_equal(follow_stats(f)->truncations, 1);
+	/* and past the old offset */
+	rewrite(fx->path, "third gen one\nthird gen two and more\n");
+	assert_string_equal(next(f, &p), "third gen one");
+	assert_int_equal(follow_stats(f)->truncations, 2);
+	follow_free(f);
+}
+
+static void
+the_line_limit_is_the_same_for_one_write_or_two(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p;
+	char		 big[5101], half[2600];
+
+	memset(big, 'y', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	/* a 5099-byte line in one write */
+	append(fx->path, "short\n");
+	append(fx->path, big);
+	append(fx->path, "after\n");
+	f = follow_open(fx->path, 512, NULL);
+	assert_string_equal(next(f, &p), "short");
+	assert_string_equal(next(f, &p), "after");
+	assert_int_equal(follow_stats(f)->too_long, 1);
+	/* the same line in two writes */
+	memcpy(half, big, sizeof(half) - 1);
+	half[sizeof(half) - 1] = '\0';
+	append(fx->path, half);
+	assert_null(next(f, &p));
+	append(fx->path, big + sizeof(half) - 1);
+	append(fx->path, "after2\n");
+	assert_string_equal(next(f, &p), "after2");
+	assert_int_equal(follow_stats(f)->too_long, 2);
+	/* a line of exactly max_line bytes is kept */
+	memset(half, 'z', 512);
+	half[512] = '\n';
+	half[513] = '\0';
+	append(fx->path, half);
+	assert_non_null(next(f, &p));
+	assert_int_equal(follow_stats(f)->too_long, 2);
+	follow_free(f);
+}
+
 int
 main(void)
 {
@@ -244,6 +381,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(resume_at_the_saved_position, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_in_the_rotated_file_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_missing_file_is_waited_for, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_reused_inode_is_read_from_its_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_same_file_resumes_with_its_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(copytruncate_to_the_same_size_is_noticed, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_line_limit_is_the_same_for_one_write_or_two, setup, teardown),
 	};
 
 	log_open("test_tracker_follow", 1);

@@ -1,0 +1,67 @@
+/*
+ * NAME
+ *	tracker_retry - error replies and retry delays of relay-tracker
+ * DESCRIPTION
+ *	See tracker_retry.h. No I/O.
+ * SEE ALSO
+ *	tracker_retry.h, tests/unit/test_tracker_retry.c
+ */
+#include <string.h>
+
+#include "tracker_retry.h"
+
+#define RETRY_FIRST_MS	200
+#define RETRY_MAX_MS	30000
+
+/*
+ * Error codes of a server condition. Redis 7 passes the code of a command
+ * that failed inside a script through ("OOM command not allowed ...
+ * script: ..."); Redis 6 nests it ("ERR Error running script ...: -OOM
+ * command ...").
+ */
+static const char *const temp_codes[] = {
+	"OOM", "READONLY", "LOADING", "BUSY", "NOPERM", "MASTERDOWN",
+	"MISCONF", "NOREPLICAS", "TRYAGAIN", "CLUSTERDOWN", "NOSCRIPT",
+	"MOVED", "ASK", "NOAUTH", "WRONGPASS", "EXECABORT", "UNBLOCKED",
+};
+
+/* has_code - err starts with code, or holds "-code", followed by a space */
+static int
+has_code(const char *err, const char *code)
+{
+	size_t		 n = strlen(code);
+	const char	*p;
+
+	if (strncmp(err, code, n) == 0 && (err[n] == ' ' || err[n] == '\0'))
+		return 1;
+	for (p = strchr(err, '-'); p != NULL; p = strchr(p + 1, '-'))
+		if (strncmp(p + 1, code, n) == 0 && p[1 + n] == ' ')
+			return 1;
+	return 0;
+}
+
+enum tracker_reply
+tracker_retry_reply(const char *err)
+{
+	size_t	 i;
+
+	if (err == NULL)
+		return TRACKER_REPLY_TEMP;
+	for (i = 0; i < sizeof(temp_codes) / sizeof(temp_codes[0]); i++)
+		if (has_code(err, temp_codes[i]))
+			return TRACKER_REPLY_TEMP;
+	/* the Lua interpreter's own error in our script */
+	if (strncmp(err, "ERR ", 4) == 0 && strstr(err, "user_script") != NULL)
+		return TRACKER_REPLY_SCRIPT;
+	return TRACKER_REPLY_TEMP;
+}
+
+int
+tracker_retry_delay_ms(unsigned streak)
+{
+	int	 ms = RETRY_FIRST_MS;
+
+	while (streak-- > 1 && ms < RETRY_MAX_MS)
+		ms *= 2;
+	return ms > RETRY_MAX_MS ? RETRY_MAX_MS : ms;
+}

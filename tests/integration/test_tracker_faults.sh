@@ -1,0 +1,153 @@
+#!/bin/bash
+# test_tracker_faults.sh - relay-tracker under faults, without Postfix (the
+# log is written by the test in Postfix's format):
+#  - a Redis error reply (OOM, NOPERM) is a temporary failure: the batch is
+#    retried and the position not saved past it, then applied;
+#  - a reused queue id: after `removed`, lines of another message with the
+#    same id are ignored, and so is a recipient not of the message;
+#  - bounce-window buckets written under another bucket width, or named by
+#    the old bucket numbers, are trimmed by their start time;
+#  - a soft failure counts once per message (Postfix's retries do not
+#    suppress), three messages do; the soft count has a TTL;
+#  - an unwritable state file: lines are applied on, the save is retried
+#    and the failure logged once, with the path and the reason.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init tracker_faults
+h_need redis-server
+TRACKER=$H_BUILDDIR/policyd/relay-tracker
+[[ -x $TRACKER ]] || h_bail "build policyd/relay-tracker first"
+
+h_start_redis
+LOG=$H_TMP/maillog
+STATE=$H_TMP/state/tracker.state
+: >"$LOG"
+FX_TRACKER="maillog = \"$LOG\"; poll_ms = 50; state_file = \"$STATE\";"
+FX_SUSPENSION='window = "2h"; min_volume = 1000;'
+fx_conf
+TLOG=$H_LOG/tracker.log
+pid=1000
+# dl QID TO DSN STATUS [ORIG_TO] - one delivery attempt (a new one each time)
+dl() {
+	pid=$((pid + 1))
+	local o=${5:+, orig_to=<$5>}
+	printf '%s relay postfix/smtp[%d]: %s: to=<%s>%s, relay=mx[192.0.2.1]:25, delay=%d, delays=0/0/0/1, dsn=%s, status=%s (host mx[192.0.2.1] said: %s00 %s text (in reply to RCPT TO command))\n' \
+	    "$(date '+%b %e %H:%M:%S')" "$pid" "$1" "$2" "$o" "$pid" "$3" "$4" "${3%%.*}" "$3" >>"$LOG"
+}
+removed() {
+	printf '%s relay postfix/qmgr[9]: %s: removed\n' "$(date '+%b %e %H:%M:%S')" "$1" >>"$LOG"
+}
+sup() { h_redis_cli HEXISTS "relay:{m:$1}:suppress" "$2"; }
+offset() { sed -n 's/.* offset=\([0-9]*\) .*/\1/p' "$STATE" 2>/dev/null; }
+caught_up() { [[ $(offset) == "$(stat -c %s "$LOG")" ]]; }
+
+# --- an unwritable state file (its folder is missing) -------------------
+fx_member alice
+fx_message alice 4jQIDSAVE001 a@alice.test ok@d.example
+h_start_daemon tracker "$TRACKER" -f -c "$FX_CONF"
+h_wait_log 'tracker: following' 10 "$TLOG" >/dev/null || h_bail "tracker did not start"
+dl 4jQIDSAVE001 ok@d.example 2.0.0 sent
+h_check "state file not writable: the line is applied all the same" \
+    h_wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:alice}:msg:4jQIDSAVE001' r:ok@d.example | grep -q sent"
+line=$(h_wait_log 'cannot save the position' 10 "$TLOG")
+h_like "the failure names the file and the reason" "$line" "state/tracker\\.state\\.tmp: No such file or directory"
+fx_message alice 4jQIDSAVE002 a@alice.test ok2@d.example
+dl 4jQIDSAVE002 ok2@d.example 2.0.0 sent
+h_check "and the next lines too" \
+    h_wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:alice}:msg:4jQIDSAVE002' r:ok2@d.example | grep -q sent"
+sleep 1
+h_is "logged once per streak, not per try" "$(h_log_count 'cannot save the position' "$TLOG")" 1
+mkdir -p "$H_TMP/state"
+h_check "the save succeeds once the folder exists" h_wait_for 40 caught_up
+h_check "and says so" h_wait_log 'position saved again' 5 "$TLOG"
+
+# --- Redis error replies --------------------------------------------------
+fx_message alice 4jQIDOOM0001 a@alice.test gone@d.example,nope@d.example
+h_redis_cli CONFIG SET maxmemory 1 >/dev/null
+before=$(offset)
+dl 4jQIDOOM0001 gone@d.example 5.1.1 bounced
+h_check "OOM: the tracker retries" h_wait_log 'Redis unavailable, retrying: .*OOM' 10 "$TLOG"
+sleep 0.5
+h_is "OOM: the position is not saved past the line" "$(offset)" "$before"
+h_is "OOM: nothing suppressed yet" "$(sup alice gone@d.example)" 0
+h_redis_cli CONFIG SET maxmemory 0 >/dev/null
+h_check "OOM over: the line is applied" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:alice}:suppress' gone@d.example)\" = 1 ]"
+h_check "and the position moves on" h_wait_for 10 caught_up
+
+h_redis_cli ACL SETUSER default -get >/dev/null
+before=$(offset)
+dl 4jQIDOOM0001 nope@d.example 5.1.1 bounced
+h_check "NOPERM on the queue id lookup: retried" h_wait_log 'retrying: queue id lookup: NOPERM' 10 "$TLOG"
+sleep 0.5
+h_is "NOPERM: the position is not saved past the line" "$(offset)" "$before"
+h_redis_cli ACL SETUSER default +get >/dev/null
+h_check "NOPERM over: applied" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:alice}:suppress' nope@d.example)\" = 1 ]"
+
+# --- a reused queue id ----------------------------------------------------
+fx_message alice A1B2C3D4E5 a@alice.test r1@d.example
+dl A1B2C3D4E5 r1@d.example 2.0.0 sent
+removed A1B2C3D4E5
+# an inbound message got the same short queue id
+dl A1B2C3D4E5 owner@forward.example 5.1.1 bounced x@enrolled.example
+h_check "the line of the other message is ignored and logged" \
+    h_wait_log 'A1B2C3D4E5 event=ignored .*left the queue' 10 "$TLOG"
+h_is "reused qid: nobody suppressed in alice's list" "$(sup alice x@enrolled.example)$(sup alice owner@forward.example)" 00
+h_like "the record ends with its message" "$(h_redis_cli HGET 'relay:{m:alice}:msg:A1B2C3D4E5' ended)" '^[0-9]+$'
+# a recipient the message never had
+fx_message alice 4jQIDRCPT001 a@alice.test r2@d.example
+dl 4jQIDRCPT001 stranger@d.example 5.1.1 bounced
+h_check "a recipient not of the message is ignored and logged" \
+    h_wait_log '4jQIDRCPT001 event=ignored .*not a recipient' 10 "$TLOG"
+h_is "stranger not suppressed" "$(sup alice stranger@d.example)" 0
+# the message's recipient via orig_to (rewritten by a virtual alias) counts
+dl 4jQIDRCPT001 inbox@elsewhere.example 5.1.1 bounced r2@d.example
+h_check "orig_to that is a recipient: applied" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:alice}:suppress' r2@d.example)\" = 1 ]"
+# relay-milter records a new message of alice under the same id: applied
+sleep 1
+fx_message alice A1B2C3D4E5 a@alice.test r9@d.example
+dl A1B2C3D4E5 r9@d.example 5.1.1 bounced
+h_check "a new record under the reused id is followed" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:alice}:suppress' r9@d.example)\" = 1 ]"
+
+# --- bounce-window buckets of two widths in one key -------------------------
+fx_member bob
+now=$(date +%s)
+K='relay:{m:bob}:outcomes'
+# old style: bucket numbers (300 s wide); another width's start times
+h_redis_cli HSET "$K" "b:$((now / 300))" 40 "s:$((now / 300))" 2 \
+    "b:$((now - 7200 - 60))" 7 "b:$((now - 3000))" 3 "s:$((now - 100))" 1 >/dev/null
+fx_message bob 4jQIDWIN0001 b@bob.test w@d.example
+dl 4jQIDWIN0001 w@d.example 2.0.0 sent
+h_check "the outcome is counted" h_wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:bob}:msg:4jQIDWIN0001' r:w@d.example | grep -q sent"
+fields=$(h_redis_cli HKEYS "$K" | sort | tr '\n' ' ')
+bs=300	# 2 h / 24
+h_unlike "old bucket numbers are trimmed" "$fields" "[sb]:$((now / 300)) "
+h_unlike "a bucket older than the window is trimmed" "$fields" "b:$((now - 7200 - 60)) "
+h_like "a bucket of another width inside the window stays" "$fields" "b:$((now - 3000)) "
+n=$(h_redis_cli HKEYS "$K" | grep -c "^s:$(( $(date +%s) / bs * bs ))\$\|^s:$(( now / bs * bs ))\$")
+h_is "the new field is named by its bucket's start time" "$n" 1
+
+# --- soft bounces: once per message ----------------------------------------
+fx_member carol
+fx_message carol 4jQIDSOFT001 c@carol.test full@d.example
+fx_message carol 4jQIDSOFT002 c@carol.test full@d.example
+fx_message carol 4jQIDSOFT003 c@carol.test full@d.example
+soft() { h_redis_cli HGET 'relay:{m:carol}:soft' full@d.example; }
+for i in 1 2 3; do dl 4jQIDSOFT001 full@d.example 4.2.2 deferred; done
+h_check "three deferrals of one message are applied" h_wait_for 10 bash -c \
+    "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:carol}:msg:4jQIDSOFT001' r:full@d.example | grep -q '\"attempts\":3'"
+h_is "one message's retries count once" "$(soft)" 1
+h_is "and do not suppress" "$(sup carol full@d.example)" 0
+ttl=$(h_redis_cli TTL 'relay:{m:carol}:soft')
+h_check "the soft count has a TTL" test "$ttl" -gt 0
+dl 4jQIDSOFT001 full@d.example 2.0.0 sent
+h_check "delivered: the count restarts" h_wait_for 10 bash -c "[ -z \"\$(redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:carol}:soft' full@d.example)\" ]"
+fx_message carol 4jQIDSOFT004 c@carol.test full@d.example
+for q in 4jQIDSOFT002 4jQIDSOFT003 4jQIDSOFT004; do
+	dl $q full@d.example 4.2.2 deferred
+	dl $q full@d.example 4.2.2 deferred
+done
+h_check "three messages each deferred: suppressed" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:carol}:suppress' full@d.example)\" = 1 ]"
+h_is "counted three times" "$(soft)" 3
+
+h_is "tracker still running" "$(h_daemon_alive tracker && echo yes)" yes
+h_done

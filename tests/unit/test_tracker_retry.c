@@ -1,0 +1,94 @@
+/*
+ * NAME
+ *	test_tracker_retry - which Redis error replies relay-tracker retries,
+ *	and the backoff of the position save
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "tracker_retry.h"
+
+static void
+server_conditions_are_temporary(void **state)
+{
+	static const char *const t[] = {
+		"OOM command not allowed when used memory > 'maxmemory'.",
+		"OOM command not allowed when used memory > 'maxmemory'. "
+		    "script: 5f2c, on @user_script:31.",
+		"READONLY You can't write against a read only replica.",
+		"LOADING Redis is loading the dataset in memory",
+		"BUSY Redis is busy running a script.",
+		"NOPERM this user has no permissions to run the 'get' command",
+		"NOPERM User default has no permissions to run the 'hset' "
+		    "command script: 5f2c, on @user_script:12.",
+		"MASTERDOWN Link with MASTER is down",
+		"MISCONF Redis is configured to save RDB snapshots",
+		"NOSCRIPT No matching script.",
+		"CLUSTERDOWN The cluster is down",
+		/* Redis 6 nests the code of a command inside the script */
+		"ERR Error running script (call to f_5f2c): @user_script:31: "
+		    "@user_script: 31: -OOM command not allowed when used memory",
+		"ERR Error running script (call to f_5f2c): @user_script:12: "
+		    "@user_script: 12: -READONLY You can't write",
+		/* a type clash in the data, or something unknown: retry */
+		"WRONGTYPE Operation against a key holding the wrong kind",
+		"ERR max number of clients reached",
+		"SOMETHINGNEW we have never seen this",
+		"",
+		NULL,
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (tracker_retry_reply(t[i]) != TRACKER_REPLY_TEMP)
+			fail_msg("not temporary: %s", t[i] ? t[i] : "(null)");
+}
+
+static void
+the_scripts_own_errors_are_told_apart(void **state)
+{
+	static const char *const t[] = {
+		"ERR user_script:57: attempt to perform arithmetic on a nil "
+		    "value script: 5f2c, on @user_script:57.",
+		"ERR Error running script (call to f_5f2c): @user_script:57: "
+		    "user_script:57: attempt to compare nil with number",
+		"ERR Wrong number of args calling Redis command from script "
+		    "script: 5f2c, on @user_script:40.",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (tracker_retry_reply(t[i]) != TRACKER_REPLY_SCRIPT)
+			fail_msg("not the script's own: %s", t[i]);
+}
+
+static void
+the_save_backoff_doubles_to_a_cap(void **state)
+{
+	(void)state;
+	assert_int_equal(tracker_retry_delay_ms(0), 200);
+	assert_int_equal(tracker_retry_delay_ms(1), 200);
+	assert_int_equal(tracker_retry_delay_ms(2), 400);
+	assert_int_equal(tracker_retry_delay_ms(3), 800);
+	assert_int_equal(tracker_retry_delay_ms(8), 25600);
+	assert_int_equal(tracker_retry_delay_ms(9), 30000);
+	assert_int_equal(tracker_retry_delay_ms(1000000), 30000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(server_conditions_are_temporary),
+		cmocka_unit_test(the_scripts_own_errors_are_told_apart),
+		cmocka_unit_test(the_save_backoff_doubles_to_a_cap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
