@@ -186,7 +186,9 @@ t0=$(date +%s%N)
 cpw carol "$(head -n 1 "$H_TMP/carol.keys")" "$H_TMP/slow.conf"
 rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
 h_is "slow Redis: a temporary failure (exit 111)" "$rc" 111
-h_check "slow Redis: given up within 1.5 s (took ${ms} ms)" test "$ms" -lt 1500
+# (exit 111 is what tells the deadline from a slow success, which would
+# take 1.6 s and exit 0; the bound on the time is loose for a busy host)
+h_check "slow Redis: given up within 3 s (took ${ms} ms)" test "$ms" -lt 3000
 h_like "slow Redis: the deadline is logged" "$(cat "$H_LOG/checkpw.log")" 'deadline passed'
 h_stop_daemon slowredis
 
