@@ -16,27 +16,11 @@
 
 #include "addr.h"
 #include "conf_priv.h"
+#include "listen.h"
 #include "metrics_http.h"
 #include "xalloc.h"
 
 #define errs_add	conf__errs_add
-
-/* valid_listen - "unix:/abs/path" or "inet:HOST:PORT" (HOST may be [v6]) */
-static int
-valid_listen(const char *s)
-{
-	const char	*port;
-	char		*end;
-	long		 p;
-
-	if (strncmp(s, "unix:", 5) == 0)
-		return s[5] == '/' && strlen(s) < 5 + 108;
-	if (strncmp(s, "inet:", 5) != 0 || (port = strrchr(s + 5, ':')) == NULL ||
-	    port == s + 5)
-		return 0;
-	p = strtol(port + 1, &end, 10);
-	return *end == '\0' && p > 0 && p < 65536;
-}
 
 /* valid_milter_socket - libmilter's unix:/p, local:/p, inet:PORT@HOST, inet6:PORT@HOST */
 static int
@@ -144,7 +128,8 @@ check_network(struct relay_conf *c, struct conf_errs *e,
     const config_setting_t **where)
 {
 	unsigned char	 ip[16];
-	int		 i;
+	char		 why[384];
+	int		 bad;
 
 	if (c->redis.socket[0] != '\0' && c->redis.socket[0] != '/')
 		errs_add(e, AT("redis", "socket"), "redis.socket",
@@ -169,16 +154,13 @@ check_network(struct relay_conf *c, struct conf_errs *e,
 		errs_add(e, AT("milter", "socket"), "milter.socket",
 		    "expected unix:/path or inet:PORT@HOST (got \"%s\")",
 		    c->milter.socket);
-	for (i = 0; i < c->policyd.nlisten; i++)
-		if (!valid_listen(c->policyd.listen[i]))
-			errs_add(e, AT("policyd", "listen"), "policyd.listen",
-			    "expected unix:/path or inet:HOST:PORT (got \"%s\")",
-			    c->policyd.listen[i]);
-	for (i = 0; i < c->policyd.nsocketmap; i++)
-		if (!valid_listen(c->policyd.socketmap[i]))
-			errs_add(e, AT("policyd", "socketmap"), "policyd.socketmap",
-			    "expected unix:/path or inet:HOST:PORT (got \"%s\")",
-			    c->policyd.socketmap[i]);
+	if (listen_check(&c->policyd, &bad, why, sizeof(why)) < 0) {
+		int	 sm = bad >= c->policyd.nlisten;
+
+		errs_add(e, sm ? AT("policyd", "socketmap") : AT("policyd",
+		    "listen"), sm ? "policyd.socketmap" : "policyd.listen",
+		    "%s", why);
+	}
 	check_metrics(e, AT("milter", "metrics"), "milter.metrics",
 	    c->milter.metrics);
 	check_metrics(e, AT("policyd", "metrics"), "policyd.metrics",

@@ -11,6 +11,7 @@ common_librelay_a_SOURCES = \
 	common/conf_table.c common/conf_table.h \
 	common/daemon.c common/daemon.h \
 	common/ident.c common/ident.h \
+	common/listen.c common/listen.h \
 	common/log.c common/log.h \
 	common/rconn.c common/rconn.h \
 	common/rkeys.c common/rkeys.h \
@@ -40,6 +41,13 @@ RELAY_COMMON_LIBS = common/librelay.a $(HIREDIS_LIBS) $(LIBCONFIG_LIBS) \
 # and its manual page. Both list every key of conf_table.c (test_conf checks).
 dist_doc_DATA = contrib/relay.conf.example
 dist_man_MANS += doc/relay.conf.5
+
+# relay-policyd's listen specs (listen.c), checked by conf_load.
+check_PROGRAMS += tests/unit/test_listen
+tests_unit_test_listen_SOURCES = tests/unit/test_listen.c
+tests_unit_test_listen_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_listen_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_listen
 
 # Prometheus metrics: the registry (pure rendering), the loopback scrape
 # server, and the suite's series (stats.c); tested by test_metrics.

@@ -49,12 +49,6 @@ tests_unit_test_policyd_socketmap_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/po
 tests_unit_test_policyd_socketmap_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_policyd_socketmap
 
-check_PROGRAMS += tests/unit/test_policyd_listen
-tests_unit_test_policyd_listen_SOURCES = tests/unit/test_policyd_listen.c \
-	policyd/policyd_listen.c
-tests_unit_test_policyd_listen_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
-tests_unit_test_policyd_listen_LDADD = $(UNIT_LDADD)
-UNIT_TESTS += tests/unit/test_policyd_listen
 
 # Fuzz harnesses: replayed over their corpus in every build.
 check_PROGRAMS += tests/fuzz/replay_policy

@@ -2,9 +2,7 @@
  * NAME
  *	policyd_listen - listening sockets from relay.conf specs
  * DESCRIPTION
- *	"unix:/path" or "inet:HOST:PORT" (HOST a numeric IPv4 address, or a
- *	numeric IPv6 address, bracketed or not: no name is resolved, so
- *	what is bound never depends on DNS or /etc/hosts at boot).
+ *	The specs of common/listen.h (checked by conf_load()).
  *
  *	A unix socket is made mode 0666: Postfix's processes, running as
  *	user postfix, must connect, and a socket's own mode is the only
@@ -18,17 +16,6 @@
 #define RELAY_POLICYD_LISTEN_H
 
 #include <stddef.h>
-
-struct conf_policyd;
-
-/*
- * pl_check - the listen and socketmap settings as a whole: at least one
- * address, each one a form pl_open accepts, no address twice (nor an
- * inet port on a wildcard address and a specific one). 0, or -1 with a
- * message naming the setting in err. Pure: binds nothing, so relayctl
- * config check can call it too.
- */
-int	 pl_check(const struct conf_policyd *, char *err, size_t errlen);
 
 /*
  * pl_open - bind and listen; returns the descriptor, or -1 with a reason

@@ -5,7 +5,7 @@
  *	relay-policyd [-fdV] [-c relay.conf]
  * DESCRIPTION
  *	Thin main: load relay.conf, check the listen and socketmap settings
- *	as a whole (pl_check), bind every policyd.listen and
+ *	(not both empty), bind every policyd.listen and
  *	policyd.socketmap socket, drop privileges, connect to Redis and run
  *	one libevent loop. SIGTERM/SIGINT drain it (no new connections,
  *	the requests waiting for Redis answered, then exit; a second signal
@@ -199,8 +199,11 @@ main(int argc, char **argv)
 	log_set_debug(opts.debug);
 	clock_set_offset(pd.cf->testing.clock_offset_s);
 	signal(SIGPIPE, SIG_IGN);
-	if (pl_check(&pd.cf->policyd, err, sizeof(err)) < 0) {
-		fprintf(stderr, "relay-policyd: %s: %s\n", conf_path, err);
+	/* (conf_load checked each address: listen.c) */
+	if (pd.cf->policyd.nlisten + pd.cf->policyd.nsocketmap == 0) {
+		fprintf(stderr, "relay-policyd: %s: policyd.listen and "
+		    "policyd.socketmap: both empty, nothing to listen on\n",
+		    conf_path);
 		return 78;
 	}
 	if (!opts.foreground && daemon_detach() < 0) {

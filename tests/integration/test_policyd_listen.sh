@@ -4,7 +4,8 @@
 # socket another instance listens on is not taken over; a stale socket is
 # replaced; settings the daemon cannot use (nothing to listen on, a host
 # name, one address twice) are refused at start with a message naming the
-# setting (exit 78); at exit the socket and pid file made at start are
+# setting (exit 78; FILE:LINE from conf_load, which relayctl config check
+# runs too); at exit the socket and pid file made at start are
 # removed, not the ones a reload named.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
@@ -12,6 +13,7 @@ h_init policyd_listen
 h_need redis-server
 fx_policyd_bins
 h_start_redis
+CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 
 # start_fail NAME POLICYD-SETTINGS - run the daemon (bounded); "rc: stderr"
 start_fail() {
@@ -80,9 +82,13 @@ out=$(start_fail empty 'listen = [ ]; socketmap = [ ];')
 h_like "nothing to listen on: exit 78, named" "$out" \
     '^78: .*policyd.listen and policyd.socketmap: both empty, nothing to listen on'
 out=$(start_fail name "listen = [ \"inet:localhost:$P\" ];")
-h_like "a host name: exit 78, named" "$out" \
-    "^78: .*policyd.listen\\[0\\]: inet:localhost:$P: HOST must be a numeric IPv4 or IPv6 address"
+h_like "a host name: exit 78, FILE:LINE and the setting named" "$out" \
+    "^78: .*name\\.conf:[0-9]+: policyd.listen: inet:localhost:$P: HOST must be a numeric IPv4 or IPv6 address"
 out=$(start_fail twice "listen = [ \"inet:127.0.0.1:$P\" ]; socketmap = [ \"inet:127.0.0.1:$P\" ];")
-h_like "one address in listen and socketmap: exit 78, named" "$out" \
-    "^78: .*policyd.listen\\[0\\] = \"inet:127.0.0.1:$P\" and policyd.socketmap\\[0\\] = \"inet:127.0.0.1:$P\": the same address"
+h_like "one address in listen and socketmap: exit 78, FILE:LINE and both named" "$out" \
+    "^78: .*twice\\.conf:[0-9]+: policyd.socketmap: \"inet:127.0.0.1:$P\" is also policyd.listen\\[0\\] = \"inet:127.0.0.1:$P\": the same address"
+out=$("$CTL" -c "$H_TMP/twice.conf" config check 2>&1); rc=$?
+h_is "relayctl config check refuses the same file: exit 1" "$rc" 1
+h_like "... with the same message" "$out" 'twice\.conf:[0-9]+: policyd.socketmap: .*the same address'
+
 h_done

@@ -319,8 +319,8 @@ cross_checks_are_reported(void **state)
 	has(e, "bad-cross.conf:2: suspension.warn_rate: larger than suspend_rate");
 	has(e, "unsubscribe.hmac_key: required when unsubscribe.domain is set");
 	has(e, "bad-cross.conf:9: dns.nameserver: not an IPv4 address");
-	has(e, "policyd.listen: expected unix:/path or inet:HOST:PORT "
-	    "(got \"tcp:127.0.0.1:1\")");
+	has(e, "bad-cross.conf:12: policyd.listen: tcp:127.0.0.1:1: expected "
+	    "unix:/path or inet:HOST:PORT");
 }
 
 static void
