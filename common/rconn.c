@@ -9,6 +9,7 @@
  * SEE ALSO
  *	rconn.h, rscript.c
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -247,6 +248,23 @@ rconn_ensure(struct rconn *rc)
 	return RCONN_OK;
 }
 
+/*
+ * io_why - what failed, for the log: hiredis 0.14 reports a read or write
+ * past the timeout as the strerror of EAGAIN; say it plainly
+ */
+static void
+io_why(const struct rconn *rc, const char *what, char *buf, size_t len)
+{
+	const char	*e = rc->ctx->errstr;
+
+	if (rc->ctx->err == REDIS_ERR_IO && strcmp(e, strerror(EAGAIN)) == 0)
+		snprintf(buf, len, "%s%stimed out (redis.timeout_ms = %d)",
+		    what, *what ? ": " : "", rc->timeout_ms);
+	else
+		snprintf(buf, len, "%s%s%s", what, *what ? ": " : "",
+		    e[0] ? e : "I/O error");
+}
+
 redisReply *
 rconn_raw(struct rconn *rc, int argc, const char **argv,
     const size_t *argvlen)
@@ -264,8 +282,7 @@ rconn_raw(struct rconn *rc, int argc, const char **argv,
 	} else {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s: %s", argv[0],
-		    rc->ctx->errstr[0] ? rc->ctx->errstr : "I/O error");
+		io_why(rc, argv[0], why, sizeof(why));
 		rconn_fail(rc, why);
 	}
 	return r;
@@ -305,8 +322,7 @@ rconn_cmd(struct rconn *rc, const char *fmt, ...)
 	if (r == NULL) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "%s", rc->ctx->errstr[0] ?
-		    rc->ctx->errstr : "I/O error");
+		io_why(rc, "", why, sizeof(why));
 		rconn_fail(rc, why);
 		return NULL;
 	}
@@ -345,8 +361,7 @@ rconn_reply(struct rconn *rc)
 	if (redisGetReply(rc->ctx, &r) != REDIS_OK || r == NULL) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "reply: %s", rc->ctx->errstr[0] ?
-		    rc->ctx->errstr : "I/O error");
+		io_why(rc, "reply", why, sizeof(why));
 		rconn_fail(rc, why);
 		return NULL;
 	}
