@@ -204,10 +204,20 @@ by_member(struct ctl *c, const char *member, const char *since)
 	ctl_key(c, key, RKEY_RECENT, h, NULL);
 	snprintf(from, sizeof(from), "%lld", (long long)t);
 	snprintf(lim, sizeof(lim), "%d", STATUS_MAX);
-	r = ctl_cmdf(c, "ZRANGEBYSCORE %s %s +inf LIMIT 0 %s", key, from, lim);
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
-		if ((o = msg_json(c, h, r->element[i]->str)) != NULL)
+	/* the newest STATUS_MAX, listed oldest first */
+	r = ctl_cmdf(c, "ZREVRANGEBYSCORE %s +inf %s LIMIT 0 %s", key, from,
+	    lim);
+	for (i = r->type == REDIS_REPLY_ARRAY ? r->elements : 0; i > 0; i--)
+		if ((o = msg_json(c, h, r->element[i - 1]->str)) != NULL)
 			json_array_append_new(out, o);
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == STATUS_MAX) {
+		freeReplyObject(r);
+		r = ctl_cmdf(c, "ZCOUNT %s %s +inf", key, from);
+		if (r->type == REDIS_REPLY_INTEGER && r->integer > STATUS_MAX)
+			fprintf(stderr, "relayctl: status: the newest %d of %lld "
+			    "messages; narrow with --since\n", STATUS_MAX,
+			    (long long)r->integer);
+	}
 	freeReplyObject(r);
 	if (c->json) {
 		ctl_emit(c, out);
