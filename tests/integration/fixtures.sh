@@ -49,6 +49,9 @@
 #                            document (lists, dicts, booleans as JSON)
 #   fx_send FROM TO [SWAKS-ARGS...]  swaks through SUB_PORT with AUTH as
 #                            FX_USER/FX_PASS (set them first)
+#   fx_policyd_bins          PD (relay-policyd), CLIENT (policyd_client)
+#   fx_policy_requests       REQ, AUTH, DEFER and raw ARGS for tests of the
+#                            policy protocol on PPORT
 #
 # VARIABLES
 #   FX_CONF  FX_KEYDIR (rsa.pem ed25519.pem and their public halves)
@@ -189,6 +192,25 @@ fx_policyd_bins() {
 	CLIENT=$H_BUILDDIR/tests/integration/policyd_client
 	[[ -x $PD && -x $CLIENT ]] ||
 	    h_bail "build relay-policyd and policyd_client first"
+}
+
+# fx_policy_requests - for tests of the policy protocol (after
+# fx_policyd_bins; PPORT the policy port): REQ (an unauthenticated RCPT),
+# AUTH (alice's MAIL FROM), DEFER (a regex: the answer to a bad request),
+# and raw ARGS: stdin to relay-policyd on PPORT, the transcript out
+fx_policy_requests() {
+	REQ='request=smtpd_access_policy
+protocol_state=RCPT
+sender=x@outside.test
+recipient=r@alice.test
+'
+	AUTH='request=smtpd_access_policy
+protocol_state=MAIL
+sasl_username=alice
+sender=a@alice.test
+'
+	DEFER='action=451 4\.4\.2 Queue full or transient submission error: bad policy request'
+	raw() { "$CLIENT" raw "$PPORT" "$@"; }
 }
 
 # fx_milter_unix - relay-milter on a unix socket: MSOCK, its directory and

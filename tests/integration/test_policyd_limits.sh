@@ -31,19 +31,7 @@ fx_member alice
 fx_domain alice.test alice
 LOG=$H_LOG/policyd.log
 
-REQ='request=smtpd_access_policy
-protocol_state=RCPT
-sender=x@outside.test
-recipient=r@alice.test
-'
-AUTH='request=smtpd_access_policy
-protocol_state=MAIL
-sasl_username=alice
-sender=a@alice.test
-'
-DEFER='action=451 4\.4\.2 Queue full or transient submission error: bad policy request'
-
-raw() { "$CLIENT" raw "$PPORT" "$@"; }
+fx_policy_requests
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$(h_daemon_pid policyd)/status"; }
 # conns PORT - the daemon's established connections on PORT
 conns() { ss -Htn state established "( sport = :$1 )" | wc -l; }

@@ -24,20 +24,7 @@ h_wait_port "$PPORT" 10 || h_bail "relay-policyd did not listen"
 fx_member alice
 fx_domain alice.test alice
 
-REQ='request=smtpd_access_policy
-protocol_state=RCPT
-sender=x@outside.test
-recipient=r@alice.test
-'
-AUTH='request=smtpd_access_policy
-protocol_state=MAIL
-sasl_username=alice
-sender=a@alice.test
-'
-DEFER='action=451 4\.4\.2 Queue full or transient submission error: bad policy request'
-
-# raw ARGS - stdin to the daemon; the transcript
-raw() { "$CLIENT" raw "$PPORT" "$@"; }
+fx_policy_requests
 
 out=$(printf '%s\n%sfuture_attr=1\n\n' "$REQ" "$AUTH" | raw -w 1)
 h_like "two requests on one connection, two answers, still open" "$out" \
