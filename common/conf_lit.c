@@ -98,7 +98,6 @@ add(struct lit_file *f, const char *name, unsigned line, const char *p,
 	hex = n > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
 	errno = 0;
 	v = strtoll(l->text, &end, hex ? 16 : 10);
-	l->pub.text = l->text;
 	l->pub.value = v;
 	l->pub.bad = errno == ERANGE || n >= sizeof(l->text) ||
 	    (!is64 && (v < INT_MIN || v > INT_MAX));
@@ -242,5 +241,6 @@ conf__lits_find(struct conf_lits *l, const char *file, unsigned line,
 	if (pick == NULL)
 		return NULL;
 	pick->used = 1;
+	pick->pub.text = pick->text;	/* here: the array moves as it grows */
 	return &pick->pub;
 }
