@@ -19,8 +19,6 @@
 #include "rscript.h"
 #include "xalloc.h"
 
-#define RSCRIPT_MAX_ARGS	64
-
 static struct rscript *scripts;
 static pthread_once_t scripts_once = PTHREAD_ONCE_INIT;
 
@@ -87,15 +85,21 @@ rscript_load_all(struct rconn *rc)
 	return 0;
 }
 
-/* build_argv - EVALSHA sha nkeys keys... args... */
-static int
+/*
+ * build_argv - EVALSHA sha nkeys keys... args..., on the heap (a message's
+ * recipients are arguments: as many as Postfix accepts); NULL when the
+ * counts are negative. *argc is set; free() the array.
+ */
+static const char **
 build_argv(const struct rscript *s, int nkeys, const char **keys, int nargs,
-    const char **args, const char **argv, char *nk)
+    const char **args, char *nk, int *argc)
 {
-	int	 i, n = 0;
+	const char	**argv;
+	int		 i, n = 0;
 
-	if (nkeys < 0 || nargs < 0 || nkeys + nargs + 3 > RSCRIPT_MAX_ARGS)
-		return -1;
+	if (nkeys < 0 || nargs < 0)
+		return NULL;
+	argv = xcalloc((size_t)nkeys + (size_t)nargs + 3, sizeof(*argv));
 	snprintf(nk, 12, "%d", nkeys);
 	argv[n++] = "EVALSHA";
 	argv[n++] = s->sha;
@@ -104,28 +108,30 @@ build_argv(const struct rscript *s, int nkeys, const char **keys, int nargs,
 		argv[n++] = keys[i];
 	for (i = 0; i < nargs; i++)
 		argv[n++] = args[i];
-	return n;
+	*argc = n;
+	return argv;
 }
 
 redisReply *
 rscript_call(struct rconn *rc, const struct rscript *s, int nkeys,
     const char **keys, int nargs, const char **args)
 {
-	const char	*argv[RSCRIPT_MAX_ARGS];
+	const char	**argv;
 	char		 nk[12];
 	redisReply	*r;
 	int		 argc;
 
-	if ((argc = build_argv(s, nkeys, keys, nargs, args, argv, nk)) < 0)
+	if ((argv = build_argv(s, nkeys, keys, nargs, args, nk, &argc)) == NULL) {
+		rconn_seterr(rc, "script call: negative key or argument count");
 		return NULL;
+	}
 	r = rconn_raw(rc, argc, argv, NULL);
 	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
 	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
 		freeReplyObject(r);
-		if (load_one(rc, s) < 0)
-			return NULL;
-		r = rconn_raw(rc, argc, argv, NULL);
+		r = load_one(rc, s) < 0 ? NULL : rconn_raw(rc, argc, argv, NULL);
 	}
+	free(argv);
 	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
 		char why[300];
 
@@ -142,13 +148,17 @@ int
 rscript_append(struct rconn *rc, const struct rscript *s, int nkeys,
     const char **keys, int nargs, const char **args)
 {
-	const char	*argv[RSCRIPT_MAX_ARGS];
+	const char	**argv;
 	char		 nk[12];
-	int		 argc;
+	int		 argc, rv;
 
-	if ((argc = build_argv(s, nkeys, keys, nargs, args, argv, nk)) < 0)
+	if ((argv = build_argv(s, nkeys, keys, nargs, args, nk, &argc)) == NULL) {
+		rconn_seterr(rc, "script call: negative key or argument count");
 		return -1;
-	return rconn_append(rc, argc, argv, NULL);
+	}
+	rv = rconn_append(rc, argc, argv, NULL);
+	free(argv);
+	return rv;
 }
 
 int

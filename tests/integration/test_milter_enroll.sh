@@ -217,6 +217,16 @@ out=$(fx_send a@badkey.test r@rcpt.test --header 'Subject: t-badkey' 2>&1)
 h_like "unreadable key -> 451 4.4.2" "$out" '<\*\* 451 4\.4\.2'
 h_check "milter still runs" h_daemon_alive milter
 
+# --- many recipients (each is an argument of milter_record.lua): 200, all
+# accepted and recorded (53 and more used to be tempfailed, every time)
+many=$(seq -f 'm%g@rcpt.test' 1 200 | paste -sd, -)
+out=$(fx_send a@alice.test "$many" --header 'Subject: t-many' 2>&1)
+h_like "200 recipients: accepted" "$out" '<-  250 2\.0\.0 Ok: queued as'
+qid=$(h_queued_id "$out")
+h_is "200 recipients: all recorded" "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" rcpts |
+    /usr/bin/python3 -c 'import json, sys; r = json.load(sys.stdin); print(len(r), r[0], r[-1])')" \
+    "200 m1@rcpt.test m200@rcpt.test"
+
 # --- on TCP, TCP_NODELAY per connection and TCP_QUICKACK after reads; each
 # key decoded once and then served from the decoded-key cache
 h_stop_daemon milter 20
