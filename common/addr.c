@@ -543,6 +543,47 @@ addr_norm(const char *in, char *out, size_t outlen)
 	return ADDR_OK;
 }
 
+int
+addr_path(const char *in, char *out, size_t outlen)
+{
+	size_t	 len, i;
+
+	clear(out, outlen);	/* (in and out do not overlap: addr.h) */
+	if (in == NULL)
+		return ADDR_EEMPTY;
+	len = strlen(in);
+	while (len > 0 && is_space((unsigned char)in[len - 1]))
+		len--;
+	while (len > 0 && is_space((unsigned char)*in)) {
+		in++;
+		len--;
+	}
+	if (len > 0 && in[0] == '<') {
+		if (len < 2 || in[len - 1] != '>')
+			return ADDR_ESYNTAX;
+		in++;
+		len -= 2;
+		while (len > 0 && is_space((unsigned char)in[len - 1]))
+			len--;
+		while (len > 0 && is_space((unsigned char)*in)) {
+			in++;
+			len--;
+		}
+	}
+	if (len > 0 && in[0] == '@') {
+		/* A-d-l ":": "@" domain *("," "@" domain), no quote in it */
+		for (i = 0; i < len && in[i] != ':'; i++)
+			if (!(is_alnum((unsigned char)in[i]) ||
+			    strchr("@,.-[]", in[i]) != NULL))
+				return ADDR_ESYNTAX;
+		if (i == len)
+			return ADDR_ESYNTAX;
+		in += i + 1;
+		len -= i + 1;
+	}
+	return put_str(out, outlen, in, len);
+}
+
 /*
  * addr_domain_of - pointer into normalised, after its last "@" (a
  * normalised domain never holds one, a quoted local part may). Never

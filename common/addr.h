@@ -61,6 +61,17 @@ int	 addr_norm(const char *in, char *out, size_t outlen);
 int	 addr_split(const char *in, char *local, size_t locallen,
 	    char *domain, size_t domainlen);
 
+/*
+ * addr_path - the mailbox of an SMTP envelope path as a client may send it
+ * and Postfix accepts it (RFC 5321 Path): the angle brackets, white space
+ * inside them and an obsolete source route (<@a.example,@b.example:u@d>,
+ * which Postfix drops, delivering to u@d) are removed; nothing else is
+ * changed, so the result is for addr_norm or addr_split ("<>" gives "").
+ * ADDR_OK, ADDR_ESYNTAX (a bracket or a route left open), ADDR_ESPACE.
+ * in and out must not overlap.
+ */
+int	 addr_path(const char *in, char *out, size_t outlen);
+
 /* addr_domain_of - pointer to the domain part of a normalised address */
 const char *addr_domain_of(const char *normalised);
 

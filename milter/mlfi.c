@@ -32,6 +32,8 @@
 #include "xalloc.h"
 
 #define QID_MAX		64
+/* an envelope path as sent: over Postfix's line_length_limit (2048) */
+#define MLFI_PATH_MAX	4096
 
 struct msg {
 	int		 active;		/* an authenticated transaction */
@@ -317,7 +319,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	struct conn	*cn = smfi_getpriv(ctx);
 	const char	*auth = smfi_getsymval(ctx, "{auth_authen}");
 	const char	*why;
-	char		 detail[DECIDE_DETAIL_MAX];
+	char		 detail[DECIDE_DETAIL_MAX], path[MLFI_PATH_MAX];
 	struct dom_fact	 fact;
 	int		 e;
 
@@ -330,12 +332,16 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (ident_handle_norm(auth, cn->handle, sizeof(cn->handle), &why) < 0)
 		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, auth,
 		    "login is not a member handle");
-	if (argv[0] == NULL || strcmp(argv[0], "<>") == 0 || argv[0][0] == '\0')
+	if (argv[0] == NULL || (e = addr_path(argv[0], path, sizeof(path))) !=
+	    ADDR_OK)
+		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, argv[0] ?
+		    argv[0] : "", addr_strerror(argv[0] ? e : ADDR_EEMPTY));
+	if (path[0] == '\0')
 		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, "<>",
 		    "the null sender <> is not allowed for members");
-	if ((e = addr_split(argv[0], NULL, 0, cn->m.domain,
+	if ((e = addr_split(path, NULL, 0, cn->m.domain,
 	    sizeof(cn->m.domain))) != ADDR_OK ||
-	    addr_norm(argv[0], cn->m.sender, sizeof(cn->m.sender)) != ADDR_OK)
+	    addr_norm(path, cn->m.sender, sizeof(cn->m.sender)) != ADDR_OK)
 		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, argv[0],
 		    addr_strerror(e));
 	if (cn->rc == NULL)
@@ -355,18 +361,21 @@ static sfsistat
 mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn	*cn = smfi_getpriv(ctx);
-	char		 addr[ADDR_BUFSIZE];
+	char		 addr[ADDR_BUFSIZE], path[MLFI_PATH_MAX];
 	const char	*why;
 	int		 s;
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_TEMPFAIL;
 	/*
-	 * An address addr.c cannot normalise cannot be on a suppression
-	 * list (only normalised addresses are stored there): it goes on,
-	 * recorded as given.
+	 * The mailbox Postfix delivers to (no brackets, white space or
+	 * source route: addr_path), normalised. An address addr.c cannot
+	 * normalise (an address literal, a one-label domain) cannot be on a
+	 * suppression list (only normalised addresses are stored there): it
+	 * goes on, recorded as given.
 	 */
-	if (addr_norm(argv[0], addr, sizeof(addr)) == ADDR_OK) {
+	if (addr_path(argv[0], path, sizeof(path)) == ADDR_OK &&
+	    addr_norm(path, addr, sizeof(addr)) == ADDR_OK) {
 		s = store_suppressed(cn->rc, cn->handle, addr, &why);
 		if (s < 0)
 			return tempfail(ctx, cn, "rcpt", "redis", why);

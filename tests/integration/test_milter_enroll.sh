@@ -179,6 +179,22 @@ h_like "delivered to the other recipient" "$(grep '^X-Sink-Rcpt-To' "$f")" 'Kept
 h_unlike "not to the suppressed one" "$(grep '^X-Sink-Rcpt-To' "$f")" 'gone@'
 out=$(fx_send a@alice.test GONE@RCPT.TEST 2>&1)
 h_like "suppression compares normalised addresses" "$out" '<\*\* 550 5\.7\.1'
+# other spellings of the same path that Postfix accepts and delivers to
+# gone@rcpt.test: a source route, white space inside the brackets
+rcpt_codes() {	# rcpt_codes PATH... - the reply code of each RCPT TO:PATH
+	/usr/bin/python3 - "$SUB_PORT" "$@" <<'PY'
+import base64, smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20)
+s.ehlo("t.test")
+s.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0alice\0key-alice").decode())
+s.docmd("MAIL", "FROM:<a@alice.test>")
+print(" ".join(str(s.docmd("RCPT", "TO:" + p)[0]) for p in sys.argv[2:]))
+s.quit()
+PY
+}
+h_is "source route, spaces in brackets: 550 too" \
+    "$(rcpt_codes '<@a.example:gone@rcpt.test>' '<@a.example,@b.example:GONE@rcpt.test>' '< gone@rcpt.test >' '<kept@rcpt.test>')" \
+    "550 550 550 250"
 
 # --- two recipients: no List-Unsubscribe (a token binds one recipient)
 out=$(fx_send a@alice.test r1@rcpt.test,r2@rcpt.test --header 'Subject: t-two' 2>&1)

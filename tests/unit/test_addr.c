@@ -223,6 +223,54 @@ test_null_input(void **state)
 	    ADDR_EEMPTY);
 }
 
+/*
+ * test_path - an envelope path as a client sends it and Postfix accepts it
+ * gives the mailbox Postfix delivers to (so no spelling of a suppressed
+ * address slips past the milter's check)
+ */
+static void
+test_path(void **state)
+{
+	static const struct { const char *in; int rc; const char *out; } t[] = {
+		{ "<gone@rcpt.test>", ADDR_OK, "gone@rcpt.test" },
+		{ "gone@rcpt.test", ADDR_OK, "gone@rcpt.test" },
+		{ "< gone@rcpt.test >", ADDR_OK, "gone@rcpt.test" },
+		{ " <\tgone@rcpt.test> ", ADDR_OK, "gone@rcpt.test" },
+		{ "<@a.example:gone@rcpt.test>", ADDR_OK, "gone@rcpt.test" },
+		{ "<@a.example,@[192.0.2.1]:gone@rcpt.test>", ADDR_OK,
+		    "gone@rcpt.test" },
+		{ "<@a.example:\"go:ne\"@rcpt.test>", ADDR_OK,
+		    "\"go:ne\"@rcpt.test" },
+		{ "<\"a:b\"@rcpt.test>", ADDR_OK, "\"a:b\"@rcpt.test" },
+		{ "<>", ADDR_OK, "" },
+		{ "< >", ADDR_OK, "" },
+		{ "<@a.example gone@rcpt.test>", ADDR_ESYNTAX, "" },
+		{ "<@a.example>", ADDR_ESYNTAX, "" },
+		{ "<gone@rcpt.test", ADDR_ESYNTAX, "" },
+		{ "<@\"x\":gone@rcpt.test>", ADDR_ESYNTAX, "" },
+	};
+	char	 out[ADDR_BUFSIZE], small[4];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc = addr_path(t[i].in, out, sizeof(out));
+
+		if (rc != t[i].rc || strcmp(out, t[i].out) != 0)
+			fail_msg("%s: rc %d \"%s\", want %d \"%s\"", t[i].in, rc,
+			    out, t[i].rc, t[i].out);
+	}
+	assert_int_equal(addr_path("<gone@rcpt.test>", small, sizeof(small)),
+	    ADDR_ESPACE);
+	assert_string_equal(small, "");
+	assert_int_equal(addr_path(NULL, out, sizeof(out)), ADDR_EEMPTY);
+	/* what the milter then compares with the suppression list */
+	assert_int_equal(addr_path("< @A.example:Gone@RCPT.test. >", out,
+	    sizeof(out)), ADDR_OK);
+	assert_int_equal(addr_norm(out, out, sizeof(out)), ADDR_OK);
+	assert_string_equal(out, "gone@rcpt.test");
+}
+
 /* test_strerror - one distinct sentence per code, something for others */
 static void
 test_strerror(void **state)
@@ -485,6 +533,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_split_outputs),
 	cmocka_unit_test(test_in_place),
 	cmocka_unit_test(test_null_input),
+	cmocka_unit_test(test_path),
 	cmocka_unit_test(test_strerror),
 };
 
