@@ -105,7 +105,7 @@ struct conf_suspension {
 struct conf_dkim {
 	int	 key_cache_s;		/* how long a loaded key is trusted */
 	int	 ed25519;		/* add the ed25519-sha256 signature */
-	char	*selector_prefix;	/* new selectors: PREFIX + yyyymm */
+	char	*selector_prefix;	/* PREFIX + yyyymmdd (UTC) + a..z */
 };
 
 struct conf_unsubscribe {

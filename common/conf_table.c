@@ -111,7 +111,7 @@ const struct conf_decl conf_decls[] = {
 	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 
 	STR("dns", "nameserver", "", dns.nameserver,
-	    "IPv4 or IPv6 address of the resolver; empty: /etc/resolv.conf"),
+	    "IPv4 address of the resolver (no IPv6); empty: /etc/resolv.conf"),
 	INT("dns", "port", 53, 1, 65535, dns.port, "resolver port"),
 	INT("dns", "timeout_ms", 3000, 100, 60000, dns.timeout_ms,
 	    "time for one DNS query"),
@@ -141,7 +141,7 @@ const struct conf_decl conf_decls[] = {
 	BOOL("dkim", "ed25519", 1, dkim.ed25519,
 	    "add an ed25519-sha256 signature when the domain has such a key"),
 	STR("dkim", "selector_prefix", "rs", dkim.selector_prefix,
-	    "new selectors are PREFIX + yyyymmdd + a counter"),
+	    "new selectors are PREFIX + yyyymmdd (UTC) + a letter"),
 
 	STR("unsubscribe", "domain", "", unsubscribe.domain,
 	    "domain of the unsub+TOKEN@ address; empty: no List-Unsubscribe"),

@@ -20,16 +20,35 @@
 #define RELAY_CONF_DEFAULT "/etc/relay/relay.conf"
 #endif
 
-int
-daemon_getopt(int argc, char **argv, const char *prog,
-    struct daemon_opts *opts)
+/* usage - to stdout for -h (exit 0), else to stderr (exit 64) */
+static void
+usage(const char *prog, int with_once, int ok)
+{
+	fprintf(ok ? stdout : stderr, "usage: %s [-fd%sV] [-c relay.conf]\n"
+	    "  -c FILE  configuration (default %s)\n"
+	    "  -f       foreground, log to stderr\n"
+	    "  -d       debug logging\n"
+	    "%s"
+	    "  -V       version\n"
+	    "  -h       this help\n", prog, with_once ? "o" : "",
+	    RELAY_CONF_DEFAULT, with_once ?
+	    "  -o       read to the end of the log once, then exit\n" : "");
+	exit(ok ? 0 : 64);
+}
+
+/* getopt_common - daemon_getopt, with -o when with_once */
+static int
+getopt_common(int argc, char **argv, const char *prog,
+    struct daemon_opts *opts, int with_once)
 {
 	int	 ch;
 
 	opts->conf_path = RELAY_CONF_DEFAULT;
 	opts->foreground = 0;
 	opts->debug = 0;
-	while ((ch = getopt(argc, argv, "c:fdVh")) != -1) {
+	opts->once = 0;
+	while ((ch = getopt(argc, argv, with_once ? "c:fdoVh" : "c:fdVh"))
+	    != -1) {
 		switch (ch) {
 		case 'c':
 			opts->conf_path = optarg;
@@ -40,20 +59,42 @@ daemon_getopt(int argc, char **argv, const char *prog,
 		case 'd':
 			opts->debug = 1;
 			break;
+		case 'o':
+			opts->once = 1;
+			opts->foreground = 1;
+			break;
 		case 'V':
 			printf("%s (relay-suite) %s\n", prog, PACKAGE_VERSION);
 			exit(0);
 		case 'h':
+			usage(prog, with_once, 1);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-fdV] [-c relay.conf]\n"
-			    "  -c FILE  configuration (default %s)\n"
-			    "  -f       foreground, log to stderr\n"
-			    "  -d       debug logging\n"
-			    "  -V       version\n", prog, RELAY_CONF_DEFAULT);
-			exit(ch == 'h' ? 0 : 64);
+			usage(prog, with_once, 0);
+			break;
 		}
 	}
+	/* A stray word is a mistake (a lost option letter), never ignored. */
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog,
+		    argv[optind]);
+		usage(prog, with_once, 0);
+	}
 	return optind;
+}
+
+int
+daemon_getopt(int argc, char **argv, const char *prog,
+    struct daemon_opts *opts)
+{
+	return getopt_common(argc, argv, prog, opts, 0);
+}
+
+int
+daemon_getopt_once(int argc, char **argv, const char *prog,
+    struct daemon_opts *opts)
+{
+	return getopt_common(argc, argv, prog, opts, 1);
 }
 
 struct relay_conf *

@@ -5,10 +5,13 @@
  *	Loading relay.conf at start-up (errors to stderr, exit EX_CONFIG),
  *	pid files, switching to the unprivileged user after binding, and
  *	detaching. The daemons' common options are:
- *	    -c FILE   relay.conf (default RELAY_CONF_DEFAULT)
+ *	    -c FILE   relay.conf (default RELAY_CONF_DEFAULT:
+ *	              SYSCONFDIR/relay/relay.conf, from configure)
  *	    -f        stay in the foreground and log to stderr
  *	    -d        debug logging
  *	    -V        print the version and exit
+ *	    -h        print the usage (with the default relay.conf), exit 0
+ *	and relay-tracker's -o (daemon_getopt_once). They take no operands.
  */
 #ifndef RELAY_DAEMON_H
 #define RELAY_DAEMON_H
@@ -21,13 +24,21 @@ struct daemon_opts {
 	const char	*conf_path;
 	int		 foreground;
 	int		 debug;
+	int		 once;		/* -o, daemon_getopt_once only */
 };
 
 /*
- * daemon_getopt - parse the common options; prints usage and exits 64
- * (EX_USAGE) on a bad one. Returns optind: the first operand.
+ * daemon_getopt - parse the common options; prints the usage and exits
+ * 64 (EX_USAGE) on a bad option or any operand, 0 after -h. Returns
+ * optind (argc: there are no operands).
  */
 int	 daemon_getopt(int argc, char **argv, const char *prog,
+	    struct daemon_opts *opts);
+/*
+ * daemon_getopt_once - daemon_getopt that also takes -o (read once and
+ * exit; implies -f): relay-tracker
+ */
+int	 daemon_getopt_once(int argc, char **argv, const char *prog,
 	    struct daemon_opts *opts);
 /* daemon_load_conf - conf_load, or every error on stderr and exit 78 */
 struct relay_conf *daemon_load_conf(const char *path, const char *prog);

@@ -116,18 +116,6 @@ nap(int ms)
 }
 
 static void
-usage(int rc)
-{
-	fprintf(stderr, "usage: relay-tracker [-fdoV] [-c relay.conf]\n"
-	    "  -c FILE  configuration\n"
-	    "  -f       foreground, log to stderr\n"
-	    "  -d       debug logging\n"
-	    "  -o       read to the end of the log once, then exit\n"
-	    "  -V       version\n");
-	exit(rc);
-}
-
-static void
 stats(const struct tracker_ctx *t, const struct follow *f, const char *when)
 {
 	const struct follow_stats *fs = follow_stats(f);
@@ -252,7 +240,7 @@ fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
 int
 main(int argc, char **argv)
 {
-	struct daemon_opts opts = { "/etc/relay/relay.conf", 0, 0 };
+	struct daemon_opts opts;
 	struct relay_conf *conf;
 	struct tracker_ctx t;
 	struct tracker_item *items;
@@ -262,23 +250,10 @@ main(int argc, char **argv)
 	char		 err[256];
 	time_t		 last_stats;
 	size_t		 nitems, nlines;
-	int		 ch, once = 0, backoff = 0;
+	int		 backoff = 0;
 
-	while ((ch = getopt(argc, argv, "c:fdoVh")) != -1) {
-		switch (ch) {
-		case 'c': opts.conf_path = optarg; break;
-		case 'f': opts.foreground = 1; break;
-		case 'd': opts.debug = 1; break;
-		case 'o': once = 1; opts.foreground = 1; break;
-		case 'V':
-			printf("relay-tracker (relay-suite) %s\n", PACKAGE_VERSION);
-			return 0;
-		case 'h': usage(0); break;
-		default: usage(64); break;
-		}
-	}
-	if (optind != argc)
-		usage(64);
+	/* -c -f -d -o -V -h; an operand is a usage error (exit 64) */
+	daemon_getopt_once(argc, argv, "relay-tracker", &opts);
 	conf = daemon_load_conf(opts.conf_path, "relay-tracker");
 	log_open("relay-tracker", opts.foreground);
 	log_set_debug(opts.debug);
@@ -332,7 +307,7 @@ main(int argc, char **argv)
 		nlines = fill(&t, f, items, &nitems, &pos);
 		export_stats(&t, f);
 		if (nlines == 0) {
-			if (once)
+			if (opts.once)
 				break;
 			if (sv.dirty)
 				save(&t, &sv, &pos);

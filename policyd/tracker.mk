@@ -18,7 +18,7 @@ policyd_relay_unsub_LDADD = $(RELAY_COMMON_LIBS)
 
 RELAY_LUA += common/lua/tracker_event.lua
 
-dist_man_MANS += doc/relay-tracker.8
+dist_man_MANS += doc/relay-tracker.8 doc/relay-unsub.8
 EXTRA_DIST += contrib/postfix/unsub.cf
 
 # Unit tests: the pure parser and classification, the file follower.

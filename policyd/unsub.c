@@ -4,6 +4,7 @@
  * SUMMARY
  *	relay-unsub [-c relay.conf] TOKEN SENDER
  *	relay-unsub [-c relay.conf] -t HANDLE RECIPIENT
+ *	relay-unsub -h
  * DESCRIPTION
  *	Postfix runs it for mail to unsub+TOKEN@UNSUBDOMAIN (master.cf:
  *	argv=relay-unsub -c FILE ${extension} ${sender}; see
@@ -26,8 +27,11 @@
  *	puts it into the bounce or defer text.
  *
  *	-t prints the token for HANDLE and RECIPIENT (tests, support).
+ *	Run by hand, a bad option or (with -t) a wrong number of operands
+ *	exits EX_USAGE (64), and -t exits EX_CONFIG (78) when relay.conf
+ *	does not load; -h prints the usage with the default relay.conf.
  * SEE ALSO
- *	common/token.h, pipe(8), relay-tracker(8)
+ *	relay-unsub(8), common/token.h, pipe(8), relay-tracker(8)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +54,20 @@
 #define UNSUB_EX_USAGE		64
 #define UNSUB_EX_NOUSER		67
 #define UNSUB_EX_TEMPFAIL	75
+
+/* usage - to stdout for -h (exit 0), else to stderr (EX_USAGE) */
+static int
+usage(int ok)
+{
+	fprintf(ok ? stdout : stderr, "usage: relay-unsub [-c relay.conf] "
+	    "TOKEN SENDER\n       relay-unsub [-c relay.conf] "
+	    "-t HANDLE RECIPIENT\n"
+	    "  -c FILE  configuration (default %s)\n"
+	    "  -t       print the token for HANDLE and RECIPIENT\n"
+	    "  -h       this help\n",
+	    RELAY_CONF_DEFAULT);
+	return ok ? UNSUB_EX_OK : UNSUB_EX_USAGE;
+}
 
 /* drain - read the message to its end so Postfix sees it taken */
 static void
@@ -138,25 +156,25 @@ suppress(const struct relay_conf *conf, const char *handle, const char *rcpt)
 int
 main(int argc, char **argv)
 {
-	const char	*path = "/etc/relay/relay.conf", *tmode = NULL;
+	const char	*path = RELAY_CONF_DEFAULT, *tmode = NULL;
 	struct relay_conf *conf;
 	char		 err[4096], rcpt[ADDR_BUFSIZE];
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	int		 ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:t:h")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 't': tmode = optarg; break;
-		default:
-			fprintf(stderr, "usage: relay-unsub [-c relay.conf] "
-			    "TOKEN SENDER\n       relay-unsub [-c relay.conf] "
-			    "-t HANDLE RECIPIENT\n");
-			return UNSUB_EX_USAGE;
+		case 'h': return usage(1);
+		default: return usage(0);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	/* -t is run by hand: a wrong count is a usage error, before relay.conf */
+	if (tmode != NULL && argc != 1)
+		return usage(0);
 	log_open("relay-unsub", tmode != NULL || isatty(2));
 	if (conf_load(path, &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relay-unsub: %s", err);
@@ -168,7 +186,7 @@ main(int argc, char **argv)
 	}
 	clock_set_offset(conf->testing.clock_offset_s);
 	if (tmode != NULL) {
-		rc = argc == 1 ? make_token(conf, tmode, argv[0]) : UNSUB_EX_USAGE;
+		rc = make_token(conf, tmode, argv[0]);
 		conf_free(conf);
 		return rc;
 	}

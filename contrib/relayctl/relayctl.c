@@ -25,9 +25,11 @@
 
 static const char usage_text[] =
 "usage: relayctl [-c relay.conf] [--json] COMMAND ...\n"
+"  -c FILE  relay.conf (default $RELAY_CONF, else " RELAY_CONF_DEFAULT ")\n"
 "  member add HANDLE --did DID | show HANDLE | list | remove HANDLE\n"
 "  member suspend HANDLE --reason TEXT | unsuspend HANDLE\n"
-"  member limits HANDLE [--per-hour N] [--per-day N] [--queue-cap N]\n"
+"  member limits HANDLE [--per-hour N|default] [--per-day N|default]\n"
+"                [--queue-cap N|default]\n"
 "  apikey create HANDLE | list HANDLE | revoke HANDLE ID\n"
 "  domain add DOMAIN --member HANDLE [--subdomains]\n"
 "  domain show DOMAIN | list [--member HANDLE] | remove DOMAIN\n"
