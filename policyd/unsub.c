@@ -7,7 +7,8 @@
  *	relay-unsub -h
  * DESCRIPTION
  *	Postfix runs it for mail to unsub+TOKEN@UNSUBDOMAIN (master.cf:
- *	argv=relay-unsub -c FILE ${extension} ${sender}; see
+ *	argv=relay-unsub -c FILE -- ${extension} ${sender} (the "--": a
+ *	token may begin with "-", and getopt would read it); see
  *	contrib/postfix/unsub.cf) with the message on stdin. The token is
  *	the mail token of common/token.h, made by relay-milter for the
  *	List-Unsubscribe header: it names the member and is an HMAC over

@@ -25,7 +25,7 @@ transport_maps = inline:{ unsub.relay.test=unsub: }
 recipient_delimiter = +
 unsub_destination_recipient_limit = 1'
 PF_MASTER_EXTRA="unsub     unix  -       n       n       -       -       pipe
-  flags=Rq user=nobody argv=$UNSUB -c $FX_CONF \${extension} \${sender}"
+  flags=Rq user=nobody argv=$UNSUB -c $FX_CONF -- \${extension} \${sender}"
 h_start_postfix
 
 reason() {
@@ -61,6 +61,10 @@ out=$(h_swaks --from reader2@isp.example --to "unsub+$forged@unsub.relay.test" 2
 line=$(h_wait_log "to=<unsub\+$forged@unsub.relay.test>.*status=" 20)
 h_like "forged token bounced 5.1.1" "$line" 'dsn=5\.1\.1, status=bounced'
 h_is "forged: not suppressed" "$(h_redis_cli HEXISTS 'relay:{m:dave}:suppress' reader2@isp.example)" 0
+# a token that looks like an option is only a (bad) token: "--" comes first
+out=$(h_swaks --from reader2@isp.example --to "unsub+-cx@unsub.relay.test" 2>&1)
+line=$(h_wait_log "to=<unsub\+-cx@unsub.relay.test>.*status=" 20)
+h_like "a token like an option: a bad token (5.1.1), not an option" "$line" 'dsn=5\.1\.1, status=bounced'
 # a token naming another member: refused
 other=eve.${good#dave.}
 out=$(h_swaks --from reader2@isp.example --to "unsub+$other@unsub.relay.test" 2>&1)
