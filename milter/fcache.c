@@ -347,6 +347,20 @@ fcache_get(const char *key, const char *field, void *buf, size_t len)
 	return hit;
 }
 
+/*
+ * refusal - an error to CLIENT TRACKING that will not change by trying
+ * again: a Redis without the command (before 6), or an ACL that forbids it
+ */
+static int
+refusal(const char *err)
+{
+	return strncmp(err, "NOPERM", 6) == 0 ||
+	    strstr(err, "unknown command") != NULL ||
+	    strstr(err, "unknown subcommand") != NULL ||
+	    strstr(err, "nknown CLIENT subcommand") != NULL ||
+	    strstr(err, "syntax error") != NULL;
+}
+
 int
 fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
 {
@@ -373,13 +387,23 @@ fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
 		t->gen = 0;		/* Redis is down: the read will say so */
 		return -1;
 	}
-	if ((bad = r->type == REDIS_REPLY_ERROR)) {
+	if ((bad = r->type == REDIS_REPLY_ERROR) && refusal(r->str)) {
 		/* An old Redis, or one that forbids the command: stay off. */
 		pthread_mutex_lock(&lock);
 		if (!refused++)
 			log_msg(LOG_WARNING, "fact cache off: CLIENT TRACKING: %s",
 			    r->str);
 		pthread_mutex_unlock(&lock);
+		t->gen = 0;
+	} else if (bad) {
+		/*
+		 * Anything else passes: above all the subscriber reconnecting
+		 * between our read of its id and this command ("the client ID
+		 * you want redirect to does not exist"). This read goes
+		 * uncached; the next one tries again with the new id.
+		 */
+		log_debug("fact cache: CLIENT TRACKING: %s (this read uncached)",
+		    r->str);
 		t->gen = 0;
 	} else
 		rconn_setmark(rc, t->gen);

@@ -139,4 +139,41 @@ h_isnt "no cache: the domain and the suppression list read again" "$(calls)" "$c
 h_stop_daemon milter2 20
 h_unlike "no cache: no subscriber" "$(cat "$H_LOG/milter2.log")" 'fact cache on'
 h_like "no cache: no hits" "$(grep -o 'fact_hits=[0-9]*' "$H_LOG/milter2.log")" '^fact_hits=0$'
+
+# The subscriber killed every few ms while four clients send: a worker may
+# point CLIENT TRACKING at a subscriber that has just gone away ("the
+# client ID you want redirect to does not exist"). That read goes uncached;
+# the cache stays on (it used to turn itself off until a reload).
+h_start_daemon milter3 "$H_BUILDDIR/milter/relay-milter" -f -d -c "$H_TMP/relay.conf"
+h_wait_file "$MSOCK" 10 || h_bail "relay-milter (storm) did not listen"
+h_check "storm: subscriber on" h_wait_log 'fact cache on' 10 "$H_LOG/milter3.log"
+/usr/bin/python3 - "$REDIS_SOCK" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+end = time.time() + 6
+while time.time() < end:
+    s.sendall(b"CLIENT KILL TYPE pubsub\r\n")
+    s.recv(100)
+    time.sleep(0.003)
+PY
+killer=$!
+senders=()
+for w in 1 2 3 4; do
+	(for i in $(seq 1 12); do send a@alice.test r1@rcpt.test "storm-$w-$i" >/dev/null; done) &
+	senders+=($!)
+done
+wait "${senders[@]}" "$killer"
+h_diag "storm: $(grep -c 'this read uncached' "$H_LOG/milter3.log") reads went uncached"
+h_unlike "storm: the cache never turned itself off" "$(cat "$H_LOG/milter3.log")" 'fact cache off: CLIENT TRACKING'
+n=$(grep -c 'fact cache on:' "$H_LOG/milter3.log")
+sleep 1
+h_check "storm over: subscriber connected" h_wait_for 10 \
+    eval '[[ $(grep -c "fact cache on:" "$H_LOG/milter3.log") -ge '"$n"' ]]'
+accepted "$(send a@alice.test r1@rcpt.test after-storm-1)"
+accepted "$(send a@alice.test r1@rcpt.test after-storm-2)"
+c0=$(calls)
+accepted "$(send a@alice.test r1@rcpt.test after-storm-3)"
+h_is "storm over: answers from memory again" "$(calls)" "$c0"
+h_stop_daemon milter3 20
 h_done
