@@ -17,8 +17,10 @@ decide_candidates(const char *domain, char out[][ADDR_BUFSIZE], size_t max)
 	const char *p = domain;
 	size_t	 n = 0;
 
-	while (n < max && p != NULL && *p != '\0' && strchr(p, '.') != NULL) {
-		snprintf(out[n++], ADDR_BUFSIZE, "%s", p);
+	while (p != NULL && *p != '\0' && strchr(p, '.') != NULL) {
+		if (n < max)
+			snprintf(out[n], ADDR_BUFSIZE, "%s", p);
+		n++;
 		p = strchr(p, '.');
 		if (p != NULL)
 			p++;

@@ -27,8 +27,11 @@
 #include "conf.h"
 #include "ident.h"
 
-/* Most domains looked at for one address: itself and its parents. */
-#define DECIDE_MAX_CANDS	8
+/*
+ * Most domains looked at for one address: itself and its parents. A sender
+ * domain with more (over 17 labels) is refused with a reason.
+ */
+#define DECIDE_MAX_CANDS	16
 #define DECIDE_SELECTOR_MAX	64
 #define DECIDE_DETAIL_MAX	256
 
@@ -50,7 +53,9 @@ enum {
 
 /*
  * decide_candidates - the domain and its parents of two labels or more,
- * nearest first, into out (at most max). Returns how many.
+ * nearest first, into out (at most max). Returns how many there are, which
+ * may be more than max: then the record that decides may be among those
+ * left out, and the caller refuses rather than decide on part of them.
  */
 size_t	 decide_candidates(const char *domain, char out[][ADDR_BUFSIZE],
 	    size_t max);

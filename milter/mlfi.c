@@ -225,6 +225,11 @@ check_domain(struct conn *cn, const char *domain, struct dom_fact *fact,
 	size_t		 n, match = 0;
 
 	n = decide_candidates(domain, cands, DECIDE_MAX_CANDS);
+	if (n > DECIDE_MAX_CANDS) {
+		snprintf(detail, dlen, "domain %s has more labels than are "
+		    "checked (at most %d)", domain, DECIDE_MAX_CANDS + 1);
+		return 1;
+	}
 	if (store_domains(cn->rc, cands, n, f, why) != 0)
 		return -1;
 	if (decide_domain(cn->handle, domain, f, n, &match, detail, dlen) !=

@@ -124,6 +124,12 @@ h_like "subdomain allowed by parent" "$out" '<-  250 '
 f=$(sunk t-sub)
 h_like "subdomain signed as the parent" "$(tr -d '\r\n\t ' <"$f")" 'd=sub.test;'
 h_is "subdomain signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+deep=x1.x2.x3.x4.x5.x6.x7.x8.x9.sub.test
+out=$(fx_send "n@$deep" r@rcpt.test --header "From: n@$deep" --header 'Subject: t-deep' 2>&1)
+h_like "9 labels below the enrolled parent: allowed" "$out" '<-  250 '
+deep=$(seq -f 'y%g' 1 17 | paste -sd. -).sub.test
+out=$(fx_send "n@$deep" r@rcpt.test --header "From: n@$deep" 2>&1)
+h_like "more labels than are checked: refused, and said so" "$out" '<\*\* 550 5\.1\.0 .*has more labels than are checked \(at most 17\)'
 
 # --- envelope sender refused
 out=$(fx_send a@bob.test r@rcpt.test 2>&1)

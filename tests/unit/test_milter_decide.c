@@ -50,9 +50,15 @@ test_candidates(void **state)
 	assert_string_equal(c[2], "alice.test");
 	assert_int_equal(decide_candidates("alice.test", c, 8), 1);
 	assert_int_equal(decide_candidates("test", c, 8), 0);
+	/* more than max: the count says so (the caller refuses), max kept */
 	n = decide_candidates("a.b.c.d.e.f.g.h.i.j.k", c, 4);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 10);
 	assert_string_equal(c[3], "d.e.f.g.h.i.j.k");
+	/* 9 labels below an enrolled domain: all its parents are looked at */
+	n = decide_candidates("x1.x2.x3.x4.x5.x6.x7.x8.x9.sub.test", c,
+	    DECIDE_MAX_CANDS);
+	assert_int_equal(n, 10);
+	assert_string_equal(c[n - 1], "sub.test");
 }
 
 struct dcase {
