@@ -17,15 +17,15 @@ ident_handle_norm(const char *in, char *out, size_t outlen, const char **why)
 
 	if (n == 0) {
 		*why = "a handle cannot be empty";
-		return -1;
+		goto fail;
 	}
 	if (n > IDENT_HANDLE_MAX) {
 		*why = "a handle has at most 32 characters";
-		return -1;
+		goto fail;
 	}
 	if (n + 1 > outlen) {
 		*why = "no room for the handle";
-		return -1;
+		goto fail;
 	}
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)tolower((unsigned char)in[i]);
@@ -34,12 +34,16 @@ ident_handle_norm(const char *in, char *out, size_t outlen, const char **why)
 		    !((c == '-' || c == '_') && i > 0)) {
 			*why = "a handle is letters, digits, '-' and '_', "
 			    "starting with a letter or digit";
-			return -1;
+			goto fail;
 		}
 		out[i] = (char)c;
 	}
 	out[n] = '\0';
 	return 0;
+fail:
+	if (outlen > 0)
+		out[0] = '\0';	/* never a part of it (in may be out) */
+	return -1;
 }
 
 int

@@ -18,7 +18,7 @@
 #define IDENT_HANDLE_MAX	32
 #define IDENT_DID_MAX		256
 
-/* ident_handle_norm - lower-case and check; 0, or -1 with why set */
+/* ident_handle_norm - lower-case and check; 0, or -1 with why set (out empty) */
 int	 ident_handle_norm(const char *in, char *out, size_t outlen,
 	    const char **why);
 /* ident_did_check - 0 for a valid did:plc / did:web, or -1 with why set */

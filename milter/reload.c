@@ -53,6 +53,8 @@ reload_restart_keys(const struct relay_conf *o, const struct relay_conf *n,
 		add(buf, len, "milter.worker_wait_ms");
 	if (differ(o->milter.pid_file, n->milter.pid_file))
 		add(buf, len, "milter.pid_file");
+	if (differ(o->milter.metrics, n->milter.metrics))
+		add(buf, len, "milter.metrics");
 	if (differ(o->daemon.user, n->daemon.user))
 		add(buf, len, "daemon.user");
 	if (differ(o->daemon.group, n->daemon.group))

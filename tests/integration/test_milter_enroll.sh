@@ -30,6 +30,7 @@ fx_domain new.test alice --unverified
 fx_domain bob.test bob
 fx_domain nokey.test alice --rsa-only
 fx_domain badkey.test alice --rsa-only
+fx_domain edbad.test alice
 fx_suppress alice gone@rcpt.test hard_bounce
 
 h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
@@ -237,6 +238,10 @@ h_like "log says what failed" "$(cat "$H_LOG/milter.log")" 'failed="?dkim key"? 
 h_redis_cli HSET 'relay:{d:badkey.test}:dkim' rs1:rsa 'not a key' >/dev/null
 out=$(fx_send a@badkey.test r@rcpt.test --header 'Subject: t-badkey' 2>&1)
 h_like "unreadable key -> 451 4.4.2" "$out" '<\*\* 451 4\.4\.2'
+h_redis_cli HSET 'relay:{d:edbad.test}:dkim' rs1:ed25519 "$(cat "$FX_KEYDIR/rsa.pem")" >/dev/null
+out=$(fx_send a@edbad.test r@rcpt.test --header 'Subject: t-edbad' 2>&1)
+h_like "an RSA key in the Ed25519 field -> 451 4.4.2" "$out" '<\*\* 451 4\.4\.2'
+h_like "... logged as such, not signed with it" "$(cat "$H_LOG/milter.log")" 'not an Ed25519 private key'
 h_check "milter still runs" h_daemon_alive milter
 
 # --- many recipients (each is an argument of milter_record.lua): 200, all

@@ -75,11 +75,11 @@ h_check "... same process, still running" kill -0 "$PID"
 
 # A key read only at start: applied keys apply, the log says what needs a restart.
 cp "$H_TMP/good.conf" "$FX_CONF"
-sed -i "s/^milter: {.*/milter: { socket = \"inet:$(h_port)@127.0.0.1\"; };/" "$FX_CONF"
+sed -i "s/^milter: {.*/milter: { socket = \"inet:$(h_port)@127.0.0.1\"; metrics = \"127.0.0.1:$(h_port)\"; };/" "$FX_CONF"
 kill -USR1 "$PID"
 h_check "socket changed: reload logged" reloaded 3
-h_like "... names milter.socket as needing a restart" \
-    "$(grep 'reload=' "$H_LOG/milter.log" | tail -1)" 'reload=ok .*restart_needed=milter.socket'
+h_like "... names milter.socket and milter.metrics as needing a restart" \
+    "$(grep 'reload=' "$H_LOG/milter.log" | tail -1)" 'reload=ok .*restart_needed=milter.socket,milter.metrics'
 out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: r-sock' 2>&1)
 h_like "... still serving the old socket" "$out" '<-  250 2\.0\.0 Ok: queued as'
 

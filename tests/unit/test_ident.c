@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -32,9 +33,12 @@ handles(void **state)
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why = NULL;
+		snprintf(out, sizeof(out), "stale");
 		if (ident_handle_norm(bad[i], out, sizeof(out), &why) == 0)
 			fail_msg("\"%s\" accepted", bad[i]);
 		assert_non_null(why);
+		/* nothing half-copied (or left over) to be logged as a member */
+		assert_string_equal(out, "");
 	}
 }
 
