@@ -241,15 +241,19 @@ main(int argc, char **argv)
 
 	if (getenv("RELAY_CONF") != NULL && *getenv("RELAY_CONF") != '\0')
 		conf_path = getenv("RELAY_CONF");
-	while ((ch = getopt(argc, argv, "+c:f")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:fh")) != -1) {
 		if (ch == 'c')
 			conf_path = optarg;
 		else if (ch == 'f')
 			foreground = 1;
 		else {
-			fprintf(stderr, "usage: relay-checkpw [-f] "
-			    "[-c relay.conf] REPLY-PROGRAM [ARGS...]\n");
-			return 2;
+			fprintf(ch == 'h' ? stdout : stderr, "usage: relay-checkpw "
+			    "[-f] [-c relay.conf] REPLY-PROGRAM [ARGS...]\n"
+			    "  -c FILE  configuration (default %s)\n"
+			    "  -f       log to stderr, not syslog\n"
+			    "  (run by Dovecot's checkpassword passdb: user and "
+			    "password on fd 3)\n", RELAY_CONF_DEFAULT);
+			return ch == 'h' ? 0 : 2;
 		}
 	}
 	log_open("relay-checkpw", foreground);
