@@ -38,6 +38,7 @@
 #include <idn2.h>
 
 #include "addr.h"
+#include "utf8.h"
 
 /*
  * Raw domain octets accepted before IDNA mapping. UTS #46 may shrink a
@@ -54,6 +55,19 @@ is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 	    c == '\v' || c == '\f';
+}
+
+/* trim - s[0..*len) without white space at either end */
+static const char *
+trim(const char *s, size_t *len)
+{
+	while (*len > 0 && is_space((unsigned char)s[*len - 1]))
+		(*len)--;
+	while (*len > 0 && is_space((unsigned char)*s)) {
+		s++;
+		(*len)--;
+	}
+	return s;
 }
 
 /* is_alnum - ASCII letter or digit, independent of the locale */
@@ -79,50 +93,15 @@ is_atext(int c)
 }
 
 /*
- * utf8_seq - length of the well-formed UTF-8 sequence at p (2..4), or 0
- * for a malformed one, an overlong form, a surrogate, a value past
- * U+10FFFF or a C1 control (U+0080..U+009F).
+ * mb_seq - length of the well-formed multi-byte UTF-8 sequence at p
+ * (2..4), or 0 for a malformed one or a C1 control (U+0080..U+009F)
  */
 static size_t
-utf8_seq(const unsigned char *p, size_t n)
+mb_seq(const unsigned char *p, size_t n)
 {
-	unsigned char	 lo = 0x80, hi = 0xbf;
-	size_t		 len, i;
+	size_t	 k = utf8_seq(p, n);
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	/* The second octet carries the overlong and range limits. */
-	switch (p[0]) {
-	case 0xc2:
-		lo = 0xa0;
-		break;
-	case 0xe0:
-		lo = 0xa0;
-		break;
-	case 0xed:
-		hi = 0x9f;
-		break;
-	case 0xf0:
-		lo = 0x90;
-		break;
-	case 0xf4:
-		hi = 0x8f;
-		break;
-	}
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
+	return k < 2 || utf8_is_c1(p, k) ? 0 : k;
 }
 
 /* put_str - copy s[0..len) and a NUL into out, or ADDR_ESPACE */
@@ -229,24 +208,18 @@ domain_check(const char *name, size_t len)
 
 /*
  * domain_parse - normalise the domain in[0..len) into out. White space
- * around it is removed only when trim is set: inside an address it is
+ * around it is removed only when strip is set: inside an address it is
  * an error, not padding.
  */
 static int
-domain_parse(const char *in, size_t len, int trim, char *out, size_t outlen)
+domain_parse(const char *in, size_t len, int strip, char *out, size_t outlen)
 {
-	const char	*p = in, *end = in + len;
+	const char	*p = strip ? trim(in, &len) : in, *end = p + len;
 	char		 raw[ADDR_RAW_MAX + 1];
 	char		*ace = NULL;
 	size_t		 n;
 	int		 nonascii = 0, rc;
 
-	if (trim) {
-		while (p < end && is_space((unsigned char)*p))
-			p++;
-		while (end > p && is_space((unsigned char)end[-1]))
-			end--;
-	}
 	if (p == end)
 		return ADDR_EEMPTY;
 	if (*p == '[')
@@ -330,7 +303,7 @@ dot_atom_ok(const char *s, size_t n)
 			if (s[i + 1] == '.')
 				return 0;
 		} else if (c >= 0x80) {
-			if ((k = utf8_seq((const unsigned char *)s + i,
+			if ((k = mb_seq((const unsigned char *)s + i,
 			    n - i)) == 0)
 				return 0;
 		} else if (!is_atext(c))
@@ -370,7 +343,7 @@ quoted_content(const char *in, size_t len, char *buf, size_t *np)
 			continue;
 		}
 		if (u >= 0x80) {
-			if ((k = utf8_seq((const unsigned char *)c,
+			if ((k = mb_seq((const unsigned char *)c,
 			    len - 1 - i)) == 0)
 				return ADDR_ESYNTAX;
 		} else if (u < 0x20 || u == 0x7f || u == '"')
@@ -552,23 +525,12 @@ addr_path(const char *in, char *out, size_t outlen)
 	if (in == NULL)
 		return ADDR_EEMPTY;
 	len = strlen(in);
-	while (len > 0 && is_space((unsigned char)in[len - 1]))
-		len--;
-	while (len > 0 && is_space((unsigned char)*in)) {
-		in++;
-		len--;
-	}
+	in = trim(in, &len);
 	if (len > 0 && in[0] == '<') {
 		if (len < 2 || in[len - 1] != '>')
 			return ADDR_ESYNTAX;
-		in++;
 		len -= 2;
-		while (len > 0 && is_space((unsigned char)in[len - 1]))
-			len--;
-		while (len > 0 && is_space((unsigned char)*in)) {
-			in++;
-			len--;
-		}
+		in = trim(in + 1, &len);
 	}
 	if (len > 0 && in[0] == '@') {
 		/* A-d-l ":": "@" domain *("," "@" domain), no quote in it */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "utf8.h"
 
 int
 parse_selector_new(const char *prefix, time_t now, const char *cur,
@@ -136,41 +137,11 @@ parse_since(const char *s, time_t now, time_t *out)
 	return 0;
 }
 
-/* utf8_seq - length of the well-formed UTF-8 sequence at p (1..4), or 0 */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char	 lo = 0x80, hi = 0xbf;
-	size_t		 need, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		need = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 3;
-		lo = p[0] == 0xe0 ? 0xa0 : 0x80;	/* no overlong forms */
-		hi = p[0] == 0xed ? 0x9f : 0xbf;	/* no surrogates */
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 4;
-		lo = p[0] == 0xf0 ? 0x90 : 0x80;
-		hi = p[0] == 0xf4 ? 0x8f : 0xbf;	/* up to U+10FFFF */
-	} else
-		return 0;
-	if (n < need || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < need; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return need;
-}
-
 /* is_ctrl - a C0 or C1 control character, or DEL, at p (k bytes) */
 static int
 is_ctrl(const unsigned char *p, size_t k)
 {
-	return p[0] < 0x20 || p[0] == 0x7f || (k == 2 && p[0] == 0xc2 &&
-	    p[1] < 0xa0);
+	return p[0] < 0x20 || p[0] == 0x7f || utf8_is_c1(p, k);
 }
 
 size_t
