@@ -337,10 +337,11 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (ident_handle_norm(auth, cn->handle, sizeof(cn->handle), &why) < 0)
 		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, auth,
 		    "login is not a member handle");
-	if (argv[0] == NULL || (e = addr_path(argv[0], path, sizeof(path))) !=
-	    ADDR_OK)
+	e = argv[0] != NULL ? addr_path(argv[0], path, sizeof(path)) :
+	    ADDR_EEMPTY;
+	if (e != ADDR_OK)
 		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, argv[0] ?
-		    argv[0] : "", addr_strerror(argv[0] ? e : ADDR_EEMPTY));
+		    argv[0] : "", addr_strerror(e));
 	if (path[0] == '\0')
 		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, "<>",
 		    "the null sender <> is not allowed for members");
@@ -422,6 +423,11 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 		if (store_dkim(cn->rc, f->domain, f->selector, 1, &rsa, &ed,
 		    why) != 0)
 			return -1;
+		if (sign_key_check(rsa, ed, why) != 0) {
+			free(rsa);
+			free(ed);
+			return -1;
+		}
 		keycache_put(keys, f->domain, f->selector, clock_mono_ms(),
 		    rsa, ed);
 	}

@@ -31,6 +31,16 @@ int	 sign_lib_init(time_t fixed_time);
 void	 sign_lib_close(void);
 
 /*
+ * sign_key_check - each key is of its algorithm's type (an RSA key in the
+ * Ed25519 field would make an ed25519-sha256 signature no verifier
+ * accepts: libopendkim signs with whatever it is given). 0, or -1 with
+ * *why. Decodes each key once: for keys just read from Redis, not for
+ * every message.
+ */
+int	 sign_key_check(const char *rsa_pem, const char *ed_pem,
+	    const char **why);
+
+/*
  * sign_new - a signer for domain with base selector sel; ed_pem may be
  * NULL (no second signature). NULL on failure, with *why set.
  */
