@@ -128,6 +128,26 @@ daemon_pidfile(const char *path)
 	return close(fd);
 }
 
+void
+daemon_pidfile_remove(const char *path)
+{
+	char	 buf[32];
+	ssize_t	 n;
+	int	 fd;
+
+	if (path == NULL || *path == '\0' ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* Another instance's file (a restart overlapping our drain) stays. */
+	if (strtol(buf, NULL, 10) == (long)getpid())
+		unlink(path);
+}
+
 int
 daemon_drop(const char *user, const char *group, char *err, size_t errlen)
 {

@@ -44,6 +44,11 @@ int	 daemon_getopt_once(int argc, char **argv, const char *prog,
 struct relay_conf *daemon_load_conf(const char *path, const char *prog);
 /* daemon_pidfile - write our pid to path (no-op for ""); 0 or -1 */
 int	 daemon_pidfile(const char *path);
+/*
+ * daemon_pidfile_remove - at exit: unlink path only while it holds our
+ * pid (a new instance started during our drain has written its own)
+ */
+void	 daemon_pidfile_remove(const char *path);
 /* daemon_drop - setgid/setgroups/setuid to user (no-op for ""); 0 or -1 */
 int	 daemon_drop(const char *user, const char *group, char *err,
 	    size_t errlen);

@@ -152,8 +152,7 @@ main(int argc, char **argv)
 	stats_stop();
 	sign_lib_close();
 	pkcache_clear();
-	if (pidf[0] != '\0')
-		unlink(pidf);
+	daemon_pidfile_remove(pidf);
 	free(pidf);
 	return r == MI_SUCCESS ? 0 : 1;
 }

@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	A spec is parsed by common/listen.c, which conf_load() also uses
  *	to check the settings. The unix sockets this process
- *	made are remembered by device and inode, so that the exit removes
+ *	made are remembered by device, inode and change time (inode
+ *	numbers are reused as soon as freed), so that the exit removes
  *	only those, whatever a reload did to the settings and whoever took
  *	the path meanwhile.
  * SEE ALSO
@@ -33,6 +34,7 @@ static struct {
 	char	 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t	 dev;
 	ino_t	 ino;
+	struct timespec ctime;	/* a freed inode number is soon reused */
 } made[PL_MAX_MADE];
 static int nmade;
 
@@ -100,6 +102,7 @@ remember(const char *path)
 	snprintf(made[nmade].path, sizeof(made[nmade].path), "%s", path);
 	made[nmade].dev = st.st_dev;
 	made[nmade].ino = st.st_ino;
+	made[nmade].ctime = st.st_ctim;
 	nmade++;
 }
 
@@ -120,13 +123,14 @@ open_unix(const struct listen_addr *a, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
-	remember(sun->sun_path);
 	if (chmod(sun->sun_path, 0666) < 0 || listen(fd, PL_BACKLOG) < 0 ||
 	    nonblock(fd) < 0) {
 		snprintf(err, errlen, "unix:%s: %s", sun->sun_path, strerror(errno));
 		close(fd);
+		unlink(sun->sun_path);	/* ours, just made */
 		return -1;
 	}
+	remember(sun->sun_path);	/* after chmod, which sets ctime */
 	return fd;
 }
 
@@ -169,7 +173,9 @@ pl_cleanup(void)
 
 	for (i = 0; i < nmade; i++)
 		if (lstat(made[i].path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-		    st.st_dev == made[i].dev && st.st_ino == made[i].ino)
+		    st.st_dev == made[i].dev && st.st_ino == made[i].ino &&
+		    st.st_ctim.tv_sec == made[i].ctime.tv_sec &&
+		    st.st_ctim.tv_nsec == made[i].ctime.tv_nsec)
 			unlink(made[i].path);
 	nmade = 0;
 }

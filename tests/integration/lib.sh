@@ -49,6 +49,9 @@
 #                            passed else 1; clean-up follows from the trap
 #   h_bail MSG               not ok + "Bail out! MSG", exit 1
 #   h_skip_all REASON        "1..0 # SKIP REASON", exit 0 (before any check)
+#   h_sanitized              true when the build under test has AddressSanitizer
+#                            (./configure --enable-sanitizers): its RSS is
+#                            shadow memory and quarantine, not ours
 #
 # Waiting (all bounded; TIMEOUT in seconds, may be fractional)
 #   h_wait_for TIMEOUT CMD...  poll CMD every 0.1 s until it exits 0
@@ -277,6 +280,11 @@ h_skip() {
 	H_T=$((H_T + 1))
 	printf 'ok %d # SKIP %s: %s\n' "$H_T" "$(h__desc "$1")" "$(h__desc "${2:-}")"
 	return 0
+}
+
+h_sanitized() {
+	grep -q '^S\["RELAY_LDFLAGS"\]=.*-fsanitize=address' \
+	    "$H_BUILDDIR/config.status" 2>/dev/null
 }
 
 h_check() {

@@ -76,6 +76,23 @@ h_like "... and the new socket answers" "$(ask_unix "$SOCK")" '^action=DUNNO'
 h_is "... mode 0666 (Postfix's processes connect)" "$(stat -c %a "$SOCK")" 666
 h_stop_daemon policyd2 10
 
+# 4b. A newer instance took the paths over while this one drained (here
+# by hand: its socket at the same path, very likely under the inode number
+# just freed, and its pid in the pid file): at exit, both stay.
+FX_POLICYD="listen = [ \"unix:$SOCK\" ]; pid_file = \"$PIDF\";"
+fx_conf "$H_TMP/over.conf"
+h_start_daemon policyd3 "$PD" -f -c "$FX_CONF"
+h_check "an instance with a socket and a pid file" h_wait_log 'start=ok' 10 "$H_LOG/policyd3.log"
+ino0=$(stat -c %i "$SOCK")
+rm -f "$SOCK"
+/usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
+h_diag "socket inode before $ino0, after $(stat -c %i "$SOCK")"
+echo 999999 >"$PIDF"
+h_stop_daemon policyd3 10
+h_check "at exit another's socket at the path stays" test -S "$SOCK"
+h_is "... and another's pid file" "$(cat "$PIDF")" 999999
+rm -f "$SOCK" "$PIDF"
+
 # 5. Settings the daemon cannot use: refused at start, naming the setting.
 P=$(h_port)
 out=$(start_fail empty 'listen = [ ]; socketmap = [ ];')
