@@ -540,8 +540,8 @@ addr_path(const char *in, char *out, size_t outlen)
 				return ADDR_ESYNTAX;
 		if (i == len)
 			return ADDR_ESYNTAX;
-		in += i + 1;
 		len -= i + 1;
+		in = trim(in + i + 1, &len);
 	}
 	return put_str(out, outlen, in, len);
 }

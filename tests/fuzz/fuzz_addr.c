@@ -230,6 +230,42 @@ fuzz_within(const char *s)
 	free(a);
 }
 
+/*
+ * fuzz_path - addr_path: no surrounding white space left, never longer
+ * than its input; a normalisable address stays the same address in the
+ * path spellings Postfix accepts (brackets, spaces, a source route)
+ */
+static void
+fuzz_path(const char *s)
+{
+	char	 path[4096], out[ADDR_BUFSIZE], again[ADDR_BUFSIZE], *tmp;
+	size_t	 n;
+	int	 rc;
+
+	rc = addr_path(s, path, sizeof(path));
+	check(valid_rc(rc));
+	if (rc != ADDR_OK) {
+		check(path[0] == '\0');
+		return;
+	}
+	n = strlen(path);
+	check(n <= strlen(s));
+	check(n == 0 || (path[0] != ' ' && path[n - 1] != ' '));
+	if (addr_norm(s, out, sizeof(out)) != ADDR_OK)
+		return;
+	/* s was an address: as a path, with a route and spaces, the same */
+	check(addr_norm(path, again, sizeof(again)) == ADDR_OK &&
+	    strcmp(again, out) == 0);
+	tmp = xasprintf("< @r.example,@[192.0.2.1]:%s >", s[0] == '<' ?
+	    "x@y.example" : s);
+	if (s[0] != '<') {
+		check(addr_path(tmp, path, sizeof(path)) == ADDR_OK &&
+		    addr_norm(path, again, sizeof(again)) == ADDR_OK &&
+		    strcmp(again, out) == 0);
+	}
+	free(tmp);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -240,6 +276,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	fuzz_domain(s);
 	fuzz_address(s);
+	fuzz_path(s);
 	fuzz_within(s);
 	free(s);
 	return 0;

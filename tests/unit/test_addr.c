@@ -237,6 +237,7 @@ test_path(void **state)
 		{ "< gone@rcpt.test >", ADDR_OK, "gone@rcpt.test" },
 		{ " <\tgone@rcpt.test> ", ADDR_OK, "gone@rcpt.test" },
 		{ "<@a.example:gone@rcpt.test>", ADDR_OK, "gone@rcpt.test" },
+		{ "<@a.example: gone@rcpt.test>", ADDR_OK, "gone@rcpt.test" },
 		{ "<@a.example,@[192.0.2.1]:gone@rcpt.test>", ADDR_OK,
 		    "gone@rcpt.test" },
 		{ "<@a.example:\"go:ne\"@rcpt.test>", ADDR_OK,
