@@ -312,7 +312,14 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	ssize_t		 n;
 
 	if (what & EV_TIMEOUT) {
-		if (!c->busy && !c->closing)
+		/*
+		 * Waiting for our own answer (Redis slower than idle_timeout)
+		 * is not idleness: the answer comes, bounded by
+		 * redis.timeout_ms; the timeout fires again (EV_PERSIST).
+		 */
+		if (c->busy)
+			return;
+		if (!c->closing)
 			log_info("client=%s service=%s action=close reason=idle",
 			    c->peer, c->ops->service);
 		lost(c);

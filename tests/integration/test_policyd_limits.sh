@@ -124,4 +124,18 @@ printf '%sx=%s\n\n' "$REQ" "$long" >&"$c"
 h_is "... a 1500-byte line on that connection is served" "$(reply "$c")" "action=DUNNO"
 exec {c}>&-
 h_check "relay-policyd survived all of it" h_daemon_alive policyd
+
+# 8. Waiting on a Redis slower than idle_timeout is not idleness: the
+# request is answered (idle_timeout 1 s, Redis paused 2 s, its timeout 3 s).
+h_stop_daemon policyd 10
+sed -e 's/timeout_ms = 500;/timeout_ms = 3000;/' -e 's/idle_timeout = "3s"/idle_timeout = "1s"/' \
+    "$FX_CONF" >"$H_TMP/slow.conf"
+h_start_daemon policyd_slow "$PD" -f -c "$H_TMP/slow.conf"
+h_wait_port "$PPORT" 10 || h_bail "relay-policyd (slow Redis) did not listen"
+h_redis_cli CLIENT PAUSE 2000 >/dev/null
+t0=$(date +%s%N)
+out=$(printf '%s\n' "$AUTH" | raw -w 4)
+ms=$((($(date +%s%N) - t0) / 1000000))
+h_like "a request waiting on Redis past idle_timeout: answered (${ms} ms)" "$out" \
+    $'^action=DUNNO\n\n'
 h_done
