@@ -224,6 +224,7 @@ fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
 		case MAILLOG_REJECTED:
 		case MAILLOG_EXPIRED:
 			t->n.events++;
+			items[*nitems].pos = *pos;
 			(*nitems)++;
 			break;
 		case MAILLOG_UNKNOWN:

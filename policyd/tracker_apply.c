@@ -9,7 +9,9 @@
  *	Nothing is written for a message without a record. A failed
  *	pipeline, or an error reply of Redis (OOM, READONLY, ...: see
  *	tracker_retry.h), returns before the position is saved, so the
- *	events are applied again (idempotently) rather than lost.
+ *	events are applied again (idempotently) rather than lost. An error
+ *	that no retry mends (WRONGTYPE, the script's own bug) fails that one
+ *	event, logged with its reason, and the batch goes on.
  * SEE ALSO
  *	tracker_apply.h, common/lua/tracker_event.lua
  */
@@ -33,7 +35,7 @@
 #include "tracker_retry.h"
 
 #define EV_KEYS		8
-#define EV_ARGS		23
+#define EV_ARGS		25
 
 /* why - note the reason of a failure for the caller's log line */
 static void
@@ -56,6 +58,25 @@ drain(struct tracker_ctx *t, size_t k)
 		freeReplyObject(r);
 }
 
+/* lookup_failed - log an event whose queue id key is unusable; skipped */
+static void
+lookup_failed(struct tracker_ctx *t, const struct tracker_item *it,
+    const char *err)
+{
+	char		 key[RKEY_MAX];
+	struct logkv	 kv;
+
+	t->n.failed++;
+	if (rkey(key, sizeof(key), RKEY_QID, it->ev.qid, NULL) < 0)
+		key[0] = '\0';
+	logkv_init(&kv, it->ev.qid);
+	logkv_str(&kv, "event", "failed");
+	logkv_str(&kv, "kind", maillog_kind_name(it->ev.kind));
+	logkv_str(&kv, "key", key);
+	logkv_str(&kv, "why", err);
+	logkv_emit(&kv, LOG_ERR);
+}
+
 /* lookup - pipeline the queue id records; fills items[i].handle ("" = none) */
 static int
 lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
@@ -68,6 +89,7 @@ lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
 
 	for (i = 0; i < n; i++) {
 		it[i].handle[0] = '\0';
+		it[i].failed = 0;
 		/* a queue id that cannot be a key is no message of ours */
 		it[i].asked = rkey(key, sizeof(key), RKEY_QID, it[i].ev.qid,
 		    NULL) >= 0;
@@ -86,7 +108,12 @@ lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
 		if (r->type == REDIS_REPLY_STRING && r->len > 0 &&
 		    r->len < sizeof(it[i].handle))
 			memcpy(it[i].handle, r->str, r->len + 1);
-		else if (r->type == REDIS_REPLY_ERROR && rc == 0) {
+		else if (r->type == REDIS_REPLY_ERROR &&
+		    tracker_retry_reply(r->str) != TRACKER_REPLY_TEMP) {
+			/* that one key is corrupt: the event fails, the log goes on */
+			it[i].failed = 1;
+			lookup_failed(t, &it[i], r->str);
+		} else if (r->type == REDIS_REPLY_ERROR && rc == 0) {
 			/* "could not tell" is not "no record": retry */
 			why(t, "queue id lookup: %s", r->str);
 			rc = -1;
@@ -99,6 +126,7 @@ lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
 struct call {
 	char	 keys[EV_KEYS][RKEY_MAX];
 	char	 nums[10][32];
+	char	 file[64];		/* dev.ino.headsum of the event's log */
 	char	 id[33];
 	char	 rcpt[ADDR_BUFSIZE];
 	char	 alt[ADDR_BUFSIZE];	/* to= when rcpt is orig_to */
@@ -183,8 +211,17 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	args[8] = c->nums[6];
 	args[9] = label;
 	args[10] = ev->qid;
-	if (ev->kind != MAILLOG_DELIVERY)
-		return 11;
+	snprintf(c->file, sizeof(c->file), "%llx.%llx.%016llx",
+	    (unsigned long long)it->pos.dev, (unsigned long long)it->pos.ino,
+	    (unsigned long long)it->pos.headsum);
+	snprintf(c->nums[8], 32, "%lld", (long long)it->pos.off);
+	args[23] = c->file;
+	args[24] = c->nums[8];
+	if (ev->kind != MAILLOG_DELIVERY) {
+		for (i = 11; i < 23; i++)
+			args[i] = "";
+		return EV_ARGS;
+	}
 	if (pick_rcpt(t, ev, c) < 0)
 		return -1;
 	cls = bounce_classify(ev->dsn);
@@ -347,6 +384,8 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 	if (calls == NULL || sent == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
+		if (it[i].failed)
+			continue;
 		if (it[i].handle[0] == '\0') {
 			t->n.no_record++;
 			continue;

@@ -10,6 +10,16 @@
  *	counts, the bounce-rate window and auto-suspension, exactly once
  *	per event id. The decisions (class, what an event changes) are made
  *	in C by bounce.c before the call; the script only applies them.
+ *	Each event carries its place in the log (the file's dev, inode and
+ *	head hash, and the offset after its line): `removed` stores its
+ *	own, and a line of that queue id before it in the same file is of
+ *	the same message (a retried item of a pipeline that Redis ran after
+ *	the `removed`), not of another message reusing the id.
+ *
+ *	An event whose keys hold the wrong type (WRONGTYPE, on the queue id
+ *	lookup or inside the script) or that meets the script's own error
+ *	is logged (event=failed, with the reason) and skipped: no retry
+ *	mends it, and it must not stop the log.
  *
  *	A batch either is applied whole or the call fails with a negative
  *	code (Redis down or slow): the caller retries the same batch, which
@@ -52,8 +62,10 @@ struct tracker_counts {
 
 struct tracker_item {
 	struct maillog_event	 ev;
+	struct follow_pos	 pos;		/* just after the event's line */
 	char			 handle[64];
 	int			 asked;		/* queue id looked up */
+	int			 failed;	/* its lookup failed for good */
 };
 
 struct tracker_ctx {

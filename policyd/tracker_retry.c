@@ -47,6 +47,12 @@ tracker_retry_reply(const char *err)
 
 	if (err == NULL)
 		return TRACKER_REPLY_TEMP;
+	/* Redis 7.0's ACL denial inside a script: an ACL change lifts it */
+	if (strstr(err, "The user executing the script ") != NULL)
+		return TRACKER_REPLY_TEMP;
+	/* a key of this event holds another type: no retry mends it */
+	if (has_code(err, "WRONGTYPE") || strstr(err, ": WRONGTYPE ") != NULL)
+		return TRACKER_REPLY_DATA;
 	for (i = 0; i < sizeof(temp_codes) / sizeof(temp_codes[0]); i++)
 		if (has_code(err, temp_codes[i]))
 			return TRACKER_REPLY_TEMP;

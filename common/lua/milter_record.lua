@@ -12,6 +12,9 @@ for i = 7, #ARGV do
 end
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
+-- a queue id reused by the same member starts a new message: nothing of
+-- the old record (r:ADDR soft flags, final, ended, rejected) carries over
+redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'domain', ARGV[4], 'sender', ARGV[5],
   'rcpts', cjson.encode(rcpts), 'message_id', ARGV[6], 'accepted', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ttl)

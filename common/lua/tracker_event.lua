@@ -1,7 +1,8 @@
 -- tracker_event.lua - apply one Postfix log event to a member's records
 -- (relay-tracker). Every key is of one member ({m:HANDLE}), so the script
 -- runs in one slot. Exactly once: a delivery or expiry event id already
--- in KEYS[2] changes nothing.
+-- in KEYS[2] changes nothing; the id is marked after every write of the
+-- event, so an error part way leaves it unmarked and the retry applies it.
 --
 -- KEYS[1] relay:{m:H}:msg:QID   KEYS[2] relay:{m:H}:applied
 -- KEYS[3] relay:{m:H}:suppress  KEYS[4] relay:{m:H}:soft
@@ -13,7 +14,9 @@
 --   delivery only: 12 recipient  13 status  14 dsn  15 class  16 reply
 --       17 relay  18 outcome (0 none, 1 sent, 2 bounced)  19 suppress now
 --       20 soft step  21 soft reset  22 soft limit  23 the other address
---       of the line (to= when 12 is orig_to), or ""
+--       of the line (to= when 12 is orig_to), or ""  (12-23 "" otherwise)
+--   all: 24 the log file of the line (dev.ino.headsum)  25 the offset
+--       just after the line in it
 -- Returns {applied, suppressed-reason, soft count, sent, bounced,
 --          suspended (1 when this event suspended), warn (1 on crossing),
 --          reason}; applied is 0 for a repeat, -1 when the message record
@@ -24,23 +27,39 @@
 --
 -- Short Postfix queue ids are unique only while a message is queued, and
 -- relay:{q:QID}:qid (another slot) outlives the message: `removed` or
--- `rejected` writes `ended` = the record's `accepted`, and later events
--- of that record are ignored. relay-milter rewrites `accepted` when it
--- records a new message under the same queue id, which lifts the mark.
+-- `rejected` writes `ended` = the record's `accepted` and its own place
+-- in the log (`ended_file`, `ended_off`); events of that record after it
+-- are ignored. A line of the same file before it is of the same message
+-- (a pipelined event retried after Redis ran the `removed`) and is
+-- applied. relay-milter writes the record afresh when it records a new
+-- message under the same queue id, which lifts the mark.
 local kind, id = ARGV[1], ARGV[2]
 local now, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
 local window, bs = tonumber(ARGV[5]), tonumber(ARGV[6])
 local minvol, warn, susp = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local label, qid = ARGV[10], ARGV[11]
+local file, off = ARGV[24] or '', tonumber(ARGV[25])
+
+-- ended - the record ended at a line before this one (or at this one)
+local function ended()
+  local v = redis.call('HMGET', KEYS[1], 'accepted', 'ended', 'ended_file',
+    'ended_off')
+  if not v[1] or v[2] ~= v[1] then return false end
+  if kind ~= 'removed' and kind ~= 'rejected' and file ~= '' and off and
+     v[3] == file and tonumber(v[4]) and off < tonumber(v[4]) then
+    return false
+  end
+  return true
+end
 
 if kind == 'removed' or kind == 'rejected' then
   -- rejected: refused at end of data (e.g. relay-milter died after it
   -- wrote the record, so Postfix tempfailed the message), never queued;
   -- not an outcome of the member's sending, so not counted
-  local acc = redis.call('HGET', KEYS[1], 'accepted')
-  if acc and redis.call('HGET', KEYS[1], 'ended') == acc then
+  if ended() then
     return {0, '', 0, 0, 0, 0, 0, ''}
   end
+  local acc = redis.call('HGET', KEYS[1], 'accepted')
   redis.call('ZREM', KEYS[7], qid)
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - ttl)
   if acc then
@@ -49,6 +68,11 @@ if kind == 'removed' or kind == 'rejected' then
     end
     redis.call('HSETNX', KEYS[1], 'final', now)
     redis.call('HSET', KEYS[1], 'ended', acc)
+    if file ~= '' and off then
+      redis.call('HSET', KEYS[1], 'ended_file', file, 'ended_off', off)
+    else
+      redis.call('HDEL', KEYS[1], 'ended_file', 'ended_off')
+    end
   end
   return {1, '', 0, 0, 0, 0, 0, ''}
 end
@@ -59,13 +83,31 @@ end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {-1, '', 0, 0, 0, 0, 0, ''}
 end
-do
-  local acc = redis.call('HGET', KEYS[1], 'accepted')
-  if acc and redis.call('HGET', KEYS[1], 'ended') == acc then
-    return {-2, '', 0, 0, 0, 0, 0, ''}
+if ended() then
+  return {-2, '', 0, 0, 0, 0, 0, ''}
+end
+-- a command the ACL denies after the first write would leave the event
+-- half applied, and its retry would count it twice: every command that
+-- follows a write is checked first (Redis 7), and a denial is a NOPERM
+-- before anything is written (a temporary failure: retried)
+if redis.acl_check_cmd then
+  local a, b, c = 'a', 'b', '1'
+  for _, v in ipairs({
+    {'HSETNX', KEYS[3], a, b}, {'HDEL', KEYS[4], a}, {'HINCRBY', KEYS[4], a, c},
+    {'EXPIRE', KEYS[4], c}, {'HGET', KEYS[1], a}, {'HSET', KEYS[1], a, b},
+    {'HGET', KEYS[5], a}, {'HGET', KEYS[6], a}, {'DEL', KEYS[5]},
+    {'HSET', KEYS[5], a, b}, {'HINCRBY', KEYS[5], a, c}, {'HGETALL', KEYS[5]},
+    {'HDEL', KEYS[5], a}, {'EXISTS', KEYS[6]}, {'HSET', KEYS[6], a, b},
+    {'ZADD', KEYS[2], c, a}, {'ZREMRANGEBYSCORE', KEYS[2], c, c},
+    {'TTL', KEYS[1]}, {'EXPIRE', KEYS[1], c}}) do
+    if not redis.acl_check_cmd(unpack(v)) then
+      return redis.error_reply('NOPERM the ACL denies tracker_event.lua ' ..
+        v[1] .. ' on ' .. v[2])
+    end
   end
 end
--- mark - the event id is applied (written first: a retry is a repeat)
+-- mark - the event id is applied (written last: an error before it leaves
+-- the event unmarked, and its retry applies it)
 local function mark()
   redis.call('ZADD', KEYS[2], now, id)
   -- trimming on one call in 16 (ids are hex digests) keeps the set bounded
@@ -142,7 +184,6 @@ end
 
 if kind == 'expired' then
   -- the message left the queue: recipients still not final bounced
-  mark()
   local m = decode(redis.call('HGET', KEYS[1], 'rcpts')) or {}
   local n = 0
   for _, r in ipairs(m) do
@@ -158,9 +199,13 @@ if kind == 'expired' then
     end
   end
   redis.call('HSETNX', KEYS[1], 'final', now)
-  if n == 0 then return {1, '', 0, 0, 0, 0, 0, ''} end
+  if n == 0 then
+    mark()
+    return {1, '', 0, 0, 0, 0, 0, ''}
+  end
   local sent, bounced = count(2, n)
   local s, w, reason = judge(sent, bounced, n, n)
+  mark()
   return {1, '', 0, sent, bounced, s, w, reason}
 end
 
@@ -176,7 +221,6 @@ end
 if not rcpt then
   return {-3, '', 0, 0, 0, 0, 0, ''}
 end
-mark()
 local f = 'r:' .. rcpt
 local prev = decode(redis.call('HGET', KEYS[1], f))
 local attempts = 1
@@ -206,7 +250,11 @@ end
 redis.call('HSET', KEYS[1], f, cjson.encode(st))
 
 local outcome = tonumber(ARGV[18])
-if outcome == 0 then return {1, suppressed, soft, 0, 0, 0, 0, ''} end
+if outcome == 0 then
+  mark()
+  return {1, suppressed, soft, 0, 0, 0, 0, ''}
+end
 local sent, bounced = count(outcome, 1)
 local s, w, reason = judge(sent, bounced, outcome == 2 and 1 or 0, 1)
+mark()
 return {1, suppressed, soft, sent, bounced, s, w, reason}

@@ -10,7 +10,15 @@
 #  - a soft failure counts once per message (Postfix's retries do not
 #    suppress), three messages do; the soft count has a TTL;
 #  - an unwritable state file: lines are applied on, the save is retried
-#    and the failure logged once, with the path and the reason.
+#    and the failure logged once, with the path and the reason;
+#  - a command the ACL denies inside the script (Redis 7.0: "ERR The user
+#    executing the script can't run ...") is retried, not dropped;
+#  - a key of the wrong type (the member's :soft, a queue id key) fails
+#    that one event, logged, and the log goes on; the event id is not
+#    marked applied by a script that failed;
+#  - a queue id reused by the same member starts a fresh record;
+#  - a delivery retried after its own `removed` (pipelined behind it) is
+#    applied, not taken for another message's.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init tracker_faults
@@ -148,6 +156,98 @@ for q in 4jQIDSOFT002 4jQIDSOFT003 4jQIDSOFT004; do
 done
 h_check "three messages each deferred: suppressed" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:carol}:suppress' full@d.example)\" = 1 ]"
 h_is "counted three times" "$(soft)" 3
+
+# --- ACL denial inside the script: temporary ------------------------------
+fx_member dave
+fx_message dave 4jQIDACL0001 d@dave.test acl@d.example
+h_redis_cli ACL SETUSER default -hsetnx >/dev/null
+before=$(offset)
+dl 4jQIDACL0001 acl@d.example 5.1.1 bounced
+h_check "ACL denial in the script: retried" h_wait_log "retrying: tracker_event: (ERR The user executing the script|NOPERM)" 10 "$TLOG"
+sleep 0.5
+h_is "ACL denial: the position is not saved past the line" "$(offset)" "$before"
+h_is "ACL denial: not logged as the script's failure" "$(h_log_count '4jQIDACL0001 event=failed' "$TLOG")" 0
+h_redis_cli ACL SETUSER default +hsetnx >/dev/null
+h_check "ACL lifted: applied" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:dave}:suppress' acl@d.example)\" = 1 ]"
+h_check "and the position moves on" h_wait_for 10 caught_up
+# denied at the last command (the mark): retries do not count it again
+fx_message dave 4jQIDACL0002 d@dave.test acl2@d.example
+h_redis_cli ACL SETUSER default -zadd >/dev/null
+dl 4jQIDACL0002 acl2@d.example 5.1.1 bounced
+h_check "ACL denial of the mark: retried" h_wait_log_count "retrying: tracker_event: .*(zadd|ZADD)" 1 10 "$TLOG"
+sleep 1
+h_redis_cli ACL SETUSER default +zadd >/dev/null
+h_check "then applied" h_wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:dave}:msg:4jQIDACL0002' r:acl2@d.example | grep -q bounced"
+h_like "once: one attempt" "$(h_redis_cli HGET 'relay:{m:dave}:msg:4jQIDACL0002' r:acl2@d.example)" '"attempts":1[,}]'
+h_is "once: two bounces counted in all (acl@, acl2@)" \
+    "$(h_redis_cli HGETALL 'relay:{m:dave}:outcomes' | paste - - | awk '$1 ~ /^b:/ { n += $2 } END { print n + 0 }')" 2
+h_check "and the position moves on" h_wait_for 10 caught_up
+
+# --- a key of the wrong type: that event fails, the log goes on ------------
+fx_member erin
+h_redis_cli SET 'relay:{m:erin}:soft' garbage >/dev/null
+fx_message erin 4jQIDTYPE001 e@erin.test full@d.example
+fx_message dave 4jQIDTYPE002 d@dave.test ok@d.example
+dl 4jQIDTYPE001 full@d.example 4.2.2 deferred
+dl 4jQIDTYPE002 ok@d.example 2.0.0 sent
+h_check "WRONGTYPE in the script: the event is logged failed, with why" \
+    h_wait_log '4jQIDTYPE001 event=failed .*WRONGTYPE' 10 "$TLOG"
+h_check "the next event is applied" h_wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:dave}:msg:4jQIDTYPE002' r:ok@d.example | grep -q sent"
+h_check "the position moves on" h_wait_for 10 caught_up
+h_is "the failed event is not marked applied" "$(h_redis_cli ZCARD 'relay:{m:erin}:applied')" 0
+h_is "and not retried" "$(h_log_count '4jQIDTYPE001 event=failed' "$TLOG")" 1
+h_redis_cli DEL 'relay:{m:erin}:soft' >/dev/null
+h_redis_cli HSET 'relay:{q:4jQIDTYPE003}:qid' a b >/dev/null
+fx_message dave 4jQIDTYPE004 d@dave.test ok4@d.example
+dl 4jQIDTYPE003 z@d.example 2.0.0 sent
+dl 4jQIDTYPE004 ok4@d.example 2.0.0 sent
+h_check "WRONGTYPE on the queue id key: logged failed with the key" \
+    h_wait_log '4jQIDTYPE003 event=failed .*key=relay:\{q:4jQIDTYPE003\}:qid .*WRONGTYPE' 10 "$TLOG"
+h_check "the next event is applied" h_wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:dave}:msg:4jQIDTYPE004' r:ok4@d.example | grep -q sent"
+h_check "the position moves on" h_wait_for 10 caught_up
+h_redis_cli DEL 'relay:{q:4jQIDTYPE003}:qid' >/dev/null
+
+# --- the same member reuses a queue id: a fresh record ---------------------
+# record H QID RCPT - relay-milter's own record of a message (milter_record.lua)
+record() {
+	h_redis_cli --eval "$H_SRCDIR/common/lua/milter_record.lua" \
+	    "relay:{m:$1}:msg:$2" "relay:{m:$1}:inflight" "relay:{m:$1}:recent" , \
+	    "$2" "$(date +%s)" 86400 "${1}.test" "x@$1.test" "<$2@x>" "$3" >/dev/null
+	h_redis_cli SET "relay:{q:$2}:qid" "$1" EX 3600 >/dev/null
+}
+fx_member frank
+record frank 4jQIDSAME001 full@d.example
+dl 4jQIDSAME001 full@d.example 4.2.2 deferred
+removed 4jQIDSAME001
+h_check "the first message ends" h_wait_for 10 bash -c "[ -n \"\$(redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:frank}:msg:4jQIDSAME001' ended)\" ]"
+h_wait_for 10 caught_up
+record frank 4jQIDSAME001 full@d.example
+h_is "the new record carries nothing of the old" \
+    "$(h_redis_cli HEXISTS 'relay:{m:frank}:msg:4jQIDSAME001' r:full@d.example)$(h_redis_cli HEXISTS 'relay:{m:frank}:msg:4jQIDSAME001' final)" 00
+dl 4jQIDSAME001 full@d.example 4.2.2 deferred
+h_check "the new message's soft failure counts again" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:frank}:soft' full@d.example)\" = 2 ]"
+
+# --- a delivery retried behind its own `removed` ---------------------------
+fx_message frank 4jQIDORDER01 f@frank.test x@d.example
+# the delivery fails (before any write), its `removed` in the same
+# pipeline is run: the retried delivery is of the same message
+n=$(h_log_count 'retrying: tracker_event' "$TLOG")
+h_redis_cli ACL SETUSER default -zscore >/dev/null
+main_log=$LOG LOG=$H_TMP/two
+: >"$LOG"
+dl 4jQIDORDER01 x@d.example 5.1.1 bounced
+removed 4jQIDORDER01
+LOG=$main_log
+cat "$H_TMP/two" >>"$LOG"	# both lines in one read: one pipeline
+h_check "the delivery is retried" h_wait_log_count "retrying: tracker_event: (ERR The user executing the script|NOPERM)" $((n + 1)) 10 "$TLOG"
+h_check "while its removed is applied" h_wait_for 10 bash -c "[ -n \"\$(redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:frank}:msg:4jQIDORDER01' ended)\" ]"
+h_redis_cli ACL SETUSER default +zscore >/dev/null
+h_check "the retried delivery is applied: suppressed" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:frank}:suppress' x@d.example)\" = 1 ]"
+h_is "and not ignored" "$(h_log_count '4jQIDORDER01 event=ignored' "$TLOG")" 0
+h_check "the position moves on" h_wait_for 10 caught_up
+# a line after the removed (another message reusing the id) is still ignored
+dl 4jQIDORDER01 y@d.example 5.1.1 bounced x@d.example
+h_check "a later line of the reused id is ignored" h_wait_log '4jQIDORDER01 event=ignored .*left the queue' 10 "$TLOG"
 
 h_is "tracker still running" "$(h_daemon_alive tracker && echo yes)" yes
 h_done

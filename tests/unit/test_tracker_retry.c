@@ -23,8 +23,15 @@ server_conditions_are_temporary(void **state)
 		"LOADING Redis is loading the dataset in memory",
 		"BUSY Redis is busy running a script.",
 		"NOPERM this user has no permissions to run the 'get' command",
-		"NOPERM User default has no permissions to run the 'hset' "
-		    "command script: 5f2c, on @user_script:12.",
+		/* Redis 7.0's words for a command the ACL denies in a script */
+		"ERR The user executing the script can't run this command or "
+		    "subcommand script: cf0c21475caba7ef8faef18c7256e67fb9c853d7, "
+		    "on @user_script:1.",
+		"ERR The user executing the script can't access at least one "
+		    "of the keys mentioned in the command script: 5f2c, on "
+		    "@user_script:12.",
+		"NOPERM this user has no permissions to access one of the keys "
+		    "used as arguments",
 		"MASTERDOWN Link with MASTER is down",
 		"MISCONF Redis is configured to save RDB snapshots",
 		"NOSCRIPT No matching script.",
@@ -34,8 +41,7 @@ server_conditions_are_temporary(void **state)
 		    "@user_script: 31: -OOM command not allowed when used memory",
 		"ERR Error running script (call to f_5f2c): @user_script:12: "
 		    "@user_script: 12: -READONLY You can't write",
-		/* a type clash in the data, or something unknown: retry */
-		"WRONGTYPE Operation against a key holding the wrong kind",
+		/* something unknown: retry */
 		"ERR max number of clients reached",
 		"SOMETHINGNEW we have never seen this",
 		"",
@@ -69,6 +75,27 @@ the_scripts_own_errors_are_told_apart(void **state)
 }
 
 static void
+a_key_of_the_wrong_type_is_the_events_failure(void **state)
+{
+	static const char *const t[] = {
+		"WRONGTYPE Operation against a key holding the wrong kind of "
+		    "value",
+		/* Redis 7.0, HINCRBY on a corrupted :soft inside the script */
+		"WRONGTYPE Operation against a key holding the wrong kind of "
+		    "value script: 5f2c, on @user_script:171.",
+		/* Redis 6 nests it */
+		"ERR Error running script (call to f_5f2c): @user_script:171: "
+		    "WRONGTYPE Operation against a key holding the wrong kind",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (tracker_retry_reply(t[i]) != TRACKER_REPLY_DATA)
+			fail_msg("not the event's data: %s", t[i]);
+}
+
+static void
 the_save_backoff_doubles_to_a_cap(void **state)
 {
 	(void)state;
@@ -87,6 +114,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(server_conditions_are_temporary),
 		cmocka_unit_test(the_scripts_own_errors_are_told_apart),
+		cmocka_unit_test(a_key_of_the_wrong_type_is_the_events_failure),
 		cmocka_unit_test(the_save_backoff_doubles_to_a_cap),
 	};
 
