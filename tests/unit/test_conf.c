@@ -178,23 +178,12 @@ example_file_loads_and_equals_the_defaults(void **state)
 static void
 example_file_and_man_page_name_every_setting(void **state)
 {
-	const char	*top = getenv("RELAY_TOP_SRCDIR");
 	const char	*files[] = { "contrib/relay.conf.example", "doc/relay.conf.5" };
-	char		 path[4096], *text, needle[128];
+	char		*text, needle[128];
 	size_t		 i, f;
-	long		 n;
-	FILE		*fp;
 
 	for (f = 0; f < 2; f++) {
-		snprintf(path, sizeof(path), "%s/%s", top ? top : ".", files[f]);
-		if ((fp = fopen(path, "r")) == NULL)
-			fail_msg("cannot open %s", path);
-		fseek(fp, 0, SEEK_END);
-		n = ftell(fp);
-		rewind(fp);
-		text = calloc(1, (size_t)n + 1);
-		assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
-		fclose(fp);
+		text = slurp(files[f]);
 		for (i = 0; i < conf_ndecls; i++) {
 			char	*from = text, *to = NULL;
 
