@@ -44,6 +44,7 @@ static const struct rkey_row rkey_rows[RKEY__COUNT] = {
 	{ RKEY_DKIM, "dkim", "relay:{d:%s}:dkim", 1, 0 },
 	{ RKEY_WARM, "warm", "relay:{d:%s}:warm", 1, 0 },
 	{ RKEY_TRACKER_POS, "tracker_pos", "relay:{n:%s}:tracker_pos", 1, 0 },
+	{ RKEY_CTL_LOCK, "ctl_lock", "relay:ctl:lock", 0, 0 },
 };
 
 /* id_ok - an identifier that cannot escape its hash tag or its kind */
@@ -118,6 +119,20 @@ rkey(char *buf, size_t len, enum rkey_kind kind, const char *id,
 		return -1;
 	}
 	return n;
+}
+
+int
+rkey_warm_hash(const char *rcpt, char out[RKEY_WARM_HASH_LEN + 1])
+{
+	char	 digest[65];
+
+	out[0] = '\0';
+	if (rcpt == NULL || *rcpt == '\0')
+		return -1;
+	hash_hex(rcpt, digest);
+	memcpy(out, digest, RKEY_WARM_HASH_LEN);
+	out[RKEY_WARM_HASH_LEN] = '\0';
+	return 0;
 }
 
 const char *

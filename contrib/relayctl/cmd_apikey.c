@@ -5,9 +5,12 @@
  *	API keys are what members log in with (SMTP AUTH, handle + key).
  *	create prints a new key once (192 random bits, base64url: see
  *	common/token.h) and stores only "CREATED SHA256HEX" under an 8-digit
- *	hex id in relay:{m:H}:apikeys. revoke deletes the field; relay-checkpw
- *	reads the hash at every login and Dovecot's auth cache is off, so the
- *	next login with that key fails.
+ *	hex id in relay:{m:H}:apikeys. revoke deletes the field and its
+ *	last-login entry in relay:{m:H}:apikeys_used, in one script
+ *	(ctl_hdel_both.lua); a revoke that finds only the last-login entry
+ *	(left by an earlier relayctl stopped half way) deletes it and says
+ *	so. relay-checkpw reads the hash at every login and Dovecot's auth
+ *	cache is off, so the next login with that key fails.
  * SEE ALSO
  *	relayctl(8), relay-checkpw(8), common/token.h
  */
@@ -140,10 +143,10 @@ id_ok(const char *id)
 static int
 apikey_revoke(struct ctl *c, int argc, char **argv)
 {
-	const char	*pos[2];
+	const char	*pos[2], *keys[2], *args[1];
 	char		 h[64], akey[RKEY_MAX], ukey[RKEY_MAX];
 	redisReply	*r;
-	int		 gone;
+	int		 gone, used;
 
 	ctl_args(c, argc, argv, NULL, pos, 2, 2, "apikey revoke HANDLE ID");
 	ctl_member(c, pos[0], h, sizeof(h));
@@ -152,17 +155,25 @@ apikey_revoke(struct ctl *c, int argc, char **argv)
 		    "(relayctl apikey list %s)", h);
 	ctl_key(c, akey, RKEY_APIKEYS, h, NULL);
 	ctl_key(c, ukey, RKEY_APIKEYS_USED, h, NULL);
-	r = ctl_cmdf(c, "HDEL %s %s", akey, pos[1]);
-	gone = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	keys[0] = akey;
+	keys[1] = ukey;
+	args[0] = pos[1];
+	r = ctl_script(c, "ctl_hdel_both", 2, keys, 1, args);
+	gone = r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->integer == 1;
+	used = r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[1]->integer == 1;
 	freeReplyObject(r);
-	if (!gone)
+	if (!gone && !used)
 		ctl_user(c, "unknown_apikey", pos[1], "no such key for %s", h);
-	freeReplyObject(ctl_cmdf(c, "HDEL %s %s", ukey, pos[1]));
 	if (c->json)
-		ctl_emit(c, json_pack("{s:s, s:s, s:b}", "handle", h, "id",
-		    pos[1], "revoked", 1));
-	else
+		ctl_emit(c, json_pack("{s:s, s:s, s:b, s:b}", "handle", h, "id",
+		    pos[1], "revoked", 1, "leftovers_only", !gone));
+	else if (gone)
 		printf("key %s of %s revoked\n", pos[1], h);
+	else
+		printf("key %s of %s was already revoked; its leftover "
+		    "last-login entry is gone now\n", pos[1], h);
 	return CTL_EXIT_OK;
 }
 

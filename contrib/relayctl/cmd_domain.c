@@ -2,15 +2,20 @@
  * NAME
  *	cmd_domain - relayctl domain add|show|list|records|remove|forward|listunsub|rotate-key
  * DESCRIPTION
- *	Enrollment writes relay:{d:D}:domain and relay:{d:D}:dkim in one
- *	script (refusing a domain already enrolled), then adds D to the
- *	index sets (other slots); remove deletes the record first, then the
- *	index entries. A run stopped between the two is completed by running
- *	the same command again: add of a domain already enrolled under the
- *	same member makes sure both index sets hold it, remove of a domain
- *	whose record is gone takes it out of the index sets. The DKIM private keys (RSA-2048 and Ed25519, PEM PKCS#8)
- *	live only in Redis, where relay-milter reads them; they are never
- *	printed. What is printed are the DNS records to publish, as zone-file
+ *	add and remove run under the admin lock (ctl_lock: the ownership
+ *	checks read other members' domains, in other slots). Enrollment
+ *	first claims D in relay:{m:H}:domains (ctl_sadd_if.lua: only while
+ *	the member exists, atomic with member remove, which refuses while
+ *	that set is not empty), adds it to relay:domains, and then writes
+ *	relay:{d:D}:domain and relay:{d:D}:dkim in one script (refusing a
+ *	domain already enrolled); remove deletes the record first, then the
+ *	index entries. A run stopped in between is completed by running the
+ *	same command again: add of a domain already enrolled under the same
+ *	member makes sure both index sets hold it, add of one not enrolled
+ *	enrolls it, remove of a domain whose record is gone takes it out of
+ *	the index sets. The DKIM private keys (RSA-2048 and Ed25519, PEM
+ *	PKCS#8) live only in Redis, where relay-milter reads them; they are
+ *	never printed. What is printed are the DNS records to publish, as zone-file
  *	lines with long values split into strings of 255 bytes.
  *	domain verify is in cmd_verify.c.
  * SEE ALSO
@@ -199,36 +204,67 @@ covers(struct ctl *c, const char *d, const char *h)
 	} while (strcmp(cursor, "0") != 0);
 }
 
-/* index_domain - add D to relay:domains and relay:{m:H}:domains */
+/*
+ * index_domain - claim D in relay:{m:H}:domains (while H exists: the
+ * first write of an add), then add it to relay:domains
+ */
 static void
-index_domain(struct ctl *c, const char *d, const char *h)
+index_domain(struct ctl *c, const char *d, const char *h, const char *arg)
 {
-	char	 idx[RKEY_MAX], midx[RKEY_MAX];
+	const char	*keys[2], *args[1];
+	char		 mk[RKEY_MAX], midx[RKEY_MAX], idx[RKEY_MAX];
+	redisReply	*r;
+	long long	 res;
 
-	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	ctl_key(c, mk, RKEY_MEMBER, h, NULL);
 	ctl_key(c, midx, RKEY_MEMBER_DOMAINS, h, NULL);
+	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	keys[0] = mk;
+	keys[1] = midx;
+	args[0] = d;
+	r = ctl_script(c, "ctl_sadd_if", 2, keys, 1, args);
+	res = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	freeReplyObject(r);
+	if (res < 0)
+		ctl_user(c, "unknown_member", arg, "no such member (removed "
+		    "meanwhile)");
 	ctl_finish(c, "SADD %s %s", idx, d);
-	ctl_finish(c, "SADD %s %s", midx, d);
 }
 
 /*
  * add_again - domain add of a domain already enrolled: under the same
- * member, complete what an interrupted add left out (the index entries)
+ * member, complete what an interrupted add left out (the index entries);
+ * under another, drop a claim an interrupted add of H may have left
  */
 static int
 add_again(struct ctl *c, const char *d, const char *h, const char *arg)
 {
-	char	 key[RKEY_MAX], *owner;
-	int	 same;
+	char		 key[RKEY_MAX], *owner = NULL;
+	redisReply	*r;
+	int		 same;
 
 	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
-	owner = ctl_hget(c, key, "member");
+	r = ctl_cmdf_or(c, "HGET %s member", key);
+	if (r->type == REDIS_REPLY_ERROR) {
+		freeReplyObject(r);
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", arg, "%s is not a "
+		    "domain record (relayctl domain remove %s deletes it)",
+		    key, d);
+	}
+	if (r->type == REDIS_REPLY_STRING)
+		owner = xstrdup(r->str);
+	freeReplyObject(r);
 	same = owner != NULL && strcmp(owner, h) == 0;
 	free(owner);
-	if (!same)
+	if (!same) {
+		ctl_key(c, key, RKEY_MEMBER_DOMAINS, h, NULL);
+		if (ctl_finish(c, "SREM %s %s", key, d) > 0)
+			ctl_note(c, arg, "a claim an interrupted domain add left "
+			    "under %s is removed", h);
 		ctl_user(c, "exists", arg, "domain already enrolled by another "
 		    "member");
-	index_domain(c, d, h);
+	}
+	index_domain(c, d, h, arg);
 	if (c->json)
 		ctl_emit(c, json_pack("{s:s, s:s, s:b}", "domain", d, "member",
 		    h, "already_enrolled", 1));
@@ -260,6 +296,9 @@ domain_add(struct ctl *c, int argc, char **argv)
 	if (member == NULL)
 		ctl_user(c, "usage", "--member", "required: the handle the "
 		    "domain is enrolled under");
+	ctl_handle(c, member, h, sizeof(h));
+	/* Every check below holds until the last write (cmd_domain: lock). */
+	ctl_lock(c);
 	ctl_member(c, member, h, sizeof(h));
 	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
 	ctl_key(c, dk, RKEY_DKIM, d, NULL);
@@ -277,19 +316,20 @@ domain_add(struct ctl *c, int argc, char **argv)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
 		    "could not make the token and keys");
 	snprintf(now, sizeof(now), "%lld", (long long)c->now);
+	/* The claim first: member remove refuses from here on. */
+	index_domain(c, d, h, pos[0]);
 	keys[0] = key;
 	keys[1] = dk;
 	args[0] = h; args[1] = now; args[2] = tok; args[3] = sel;
 	args[4] = sub ? "1" : "0"; args[5] = rsa; args[6] = ed;
-	r = ctl_script(c, "ctl_domain_add", 2, keys, 7, args);
+	r = ctl_script_finish(c, "ctl_domain_add", 2, keys, 7, args);
 	created = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 	freeReplyObject(r);
-	if (!created) {		/* enrolled meanwhile */
+	if (!created) {		/* enrolled meanwhile (a relayctl without lock) */
 		dkimkey_free_pem(rsa);
 		dkimkey_free_pem(ed);
 		return add_again(c, d, h, pos[0]);
 	}
-	index_domain(c, d, h);
 	recs = ctl_domain_records(c, d, tok, sel, rsa, ed, 0);
 	dkimkey_free_pem(rsa);
 	dkimkey_free_pem(ed);
@@ -306,16 +346,22 @@ domain_add(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
-/* domain_json - a domain's record (NULL when absent); never key material */
+/*
+ * domain_json - a domain's record (NULL when absent); never key material.
+ * With why, a record Redis cannot read as a hash is NULL with why set
+ * (else the run ends, exit 2).
+ */
 static json_t *
-domain_json(struct ctl *c, const char *d)
+domain_json(struct ctl *c, const char *d, char *why, size_t whylen)
 {
 	char		 key[RKEY_MAX];
 	json_t		*m, *o;
 	const char	*v;
 
 	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
-	m = ctl_hgetall(c, key);
+	m = why ? ctl_hgetall_or(c, key, why, whylen) : ctl_hgetall(c, key);
+	if (m == NULL)
+		return NULL;
 	if (json_object_size(m) == 0) {
 		json_decref(m);
 		return NULL;
@@ -348,7 +394,7 @@ domain_show(struct ctl *c, int argc, char **argv)
 
 	ctl_args(c, argc, argv, NULL, pos, 1, 1, "domain show DOMAIN");
 	ctl_domain(c, pos[0], d, sizeof(d));
-	if ((o = domain_json(c, d)) == NULL)
+	if ((o = domain_json(c, d, NULL, 0)) == NULL)
 		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
 	if (c->json) {
 		ctl_emit(c, o);
@@ -373,9 +419,10 @@ domain_list(struct ctl *c, int argc, char **argv)
 {
 	const char	*member = NULL;
 	struct ctl_opt	 opts[] = { { "member", 1, &member }, { NULL, 0, NULL } };
-	char		 h[64], idx[RKEY_MAX];
+	char		 h[64], idx[RKEY_MAX], key[RKEY_MAX], why[256];
 	json_t		*ds, *out = json_array(), *v, *o;
 	size_t		 i;
+	int		 bad = 0;
 
 	ctl_args(c, argc, argv, opts, NULL, 0, 0,
 	    "domain list [--member HANDLE]");
@@ -386,7 +433,18 @@ domain_list(struct ctl *c, int argc, char **argv)
 		ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
 	ds = ctl_smembers(c, idx);
 	json_array_foreach(ds, i, v) {
-		if ((o = domain_json(c, json_string_value(v))) == NULL)
+		why[0] = '\0';
+		o = domain_json(c, json_string_value(v), why, sizeof(why));
+		if (o == NULL && why[0] != '\0') {
+			/* One bad record hides none of the others. */
+			if (rkey(key, sizeof(key), RKEY_DOMAIN,
+			    json_string_value(v), NULL) < 0)
+				snprintf(key, sizeof(key), "its record");
+			ctl_note(c, json_string_value(v), "%s cannot be read "
+			    "(%s): not listed", key, why);
+			bad = 1;
+		}
+		if (o == NULL)
 			continue;
 		json_object_del(o, "token");
 		if (!c->json)
@@ -397,7 +455,13 @@ domain_list(struct ctl *c, int argc, char **argv)
 		json_array_append_new(out, o);
 	}
 	json_decref(ds);
-	return ctl_done(c, out);
+	ctl_done(c, out);
+	if (!bad)
+		return CTL_EXIT_OK;
+	ctl_note(c, NULL, "listed every domain that could be read; the "
+	    "ones above could not (relayctl domain remove deletes a broken "
+	    "record)");
+	return CTL_EXIT_BACKEND;
 }
 
 /* domain_records - domain records DOMAIN: print them again */
@@ -410,7 +474,7 @@ domain_records(struct ctl *c, int argc, char **argv)
 
 	ctl_args(c, argc, argv, NULL, pos, 1, 1, "domain records DOMAIN");
 	ctl_domain(c, pos[0], d, sizeof(d));
-	if ((o = domain_json(c, d)) == NULL)
+	if ((o = domain_json(c, d, NULL, 0)) == NULL)
 		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
 	ctl_key(c, dk, RKEY_DKIM, d, NULL);
 	keys = ctl_hgetall(c, dk);
@@ -449,12 +513,11 @@ srem(struct ctl *c, const char *set, const char *d)
 }
 
 /*
- * remove_leftovers - domain remove when the record is gone: take D out
- * of the index sets an interrupted remove left it in (the member is not
- * known any more, so every member's set is asked)
+ * unindex_all - take D out of relay:domains and every member's set (when
+ * the member is not known); returns the number of entries removed
  */
 static int
-remove_leftovers(struct ctl *c, const char *d, const char *arg)
+unindex_all(struct ctl *c, const char *d)
 {
 	char	 idx[RKEY_MAX], midx[RKEY_MAX];
 	json_t	*hs, *v;
@@ -470,14 +533,24 @@ remove_leftovers(struct ctl *c, const char *d, const char *arg)
 	json_decref(hs);
 	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
 	n += srem(c, idx, d);
-	if (n == 0)
+	return n;
+}
+
+/*
+ * remove_leftovers - domain remove when the record is gone: take D out
+ * of the index sets an interrupted remove (or add) left it in
+ */
+static int
+remove_leftovers(struct ctl *c, const char *d, const char *arg)
+{
+	if (unindex_all(c, d) == 0)
 		ctl_user(c, "unknown_domain", arg, "domain not enrolled");
 	if (c->json)
 		ctl_emit(c, json_pack("{s:s, s:b, s:b}", "domain", d, "removed",
 		    1, "leftovers_only", 1));
 	else
-		printf("domain %s was already removed; its leftover index "
-		    "entries are gone now\n", d);
+		printf("domain %s was not enrolled (a remove or an add stopped "
+		    "half way); its leftover index entries are gone now\n", d);
 	return CTL_EXIT_OK;
 }
 
@@ -496,23 +569,32 @@ domain_remove(struct ctl *c, int argc, char **argv)
 	ctl_key(c, kb[1], RKEY_DKIM, d, NULL);
 	ctl_key(c, kb[2], RKEY_WARM, d, NULL);
 	keys[0] = kb[0]; keys[1] = kb[1]; keys[2] = kb[2];
+	ctl_lock(c);
 	r = ctl_script(c, "ctl_domain_remove", 3, keys, 0, NULL);
-	if (r->type != REDIS_REPLY_STRING) {
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    r->element[0]->type == REDIS_REPLY_STRING)
+		ctl_note(c, pos[0], "%s was a %s, not a hash: deleted, with the "
+		    "domain's keys", kb[0], r->element[0]->str);
+	else if (r->type != REDIS_REPLY_STRING) {
 		freeReplyObject(r);
 		return remove_leftovers(c, d, pos[0]);
 	}
-	m = xstrdup(r->str);
+	m = xstrdup(r->type == REDIS_REPLY_STRING ? r->str : "");
 	freeReplyObject(r);
-	if (rkey(midx, sizeof(midx), RKEY_MEMBER_DOMAINS, m, NULL) > 0)
+	if (rkey(midx, sizeof(midx), RKEY_MEMBER_DOMAINS, m, NULL) > 0) {
 		srem(c, midx, d);
-	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
-	srem(c, idx, d);
+		ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+		srem(c, idx, d);
+	} else		/* the record named no member */
+		unindex_all(c, d);
 	if (c->json)
 		ctl_emit(c, json_pack("{s:s, s:o, s:b}", "domain", d, "member",
 		    ctl_jstr(m), "removed", 1));
-	else
+	else if (*m != '\0')
 		printf("domain %s removed (was %s's); its DNS records can go\n",
 		    d, ctl_tx(m));
+	else
+		printf("domain %s removed; its DNS records can go\n", d);
 	free(m);
 	return CTL_EXIT_OK;
 }

@@ -5,9 +5,12 @@
  *	A member is relay:{m:H}:member plus its entry in relay:members
  *	(common/SCHEMA.md). add creates the hash first (one script, refuses
  *	a duplicate) and then indexes it; remove deletes the hash and its
- *	keys first (refused while domains are enrolled under it) and then
- *	drops the index entry, so a run stopped half way never leaves a
- *	member that logs in without a record.
+ *	keys first (refused while domains are enrolled or being enrolled
+ *	under it: domain add claims relay:{m:H}:domains before it writes
+ *	anything else) and then drops the index entry, so a run stopped half
+ *	way never leaves a member that logs in without a record. Either is
+ *	finished by running the same command again. Both run under the admin
+ *	lock (ctl_lock), with domain add and remove.
  * SEE ALSO
  *	relayctl(8), common/lua/ctl_create.lua, ctl_member_remove.lua
  */
@@ -36,6 +39,42 @@ static const struct limit {
 };
 #define NLIMITS	(sizeof(limits) / sizeof(limits[0]))
 
+/*
+ * add_again - member add of a handle whose record exists: an add that
+ * stopped before the index entry (same DID, not listed) is finished;
+ * anything else is a duplicate
+ */
+static int
+add_again(struct ctl *c, const char *h, const char *did, const char *arg)
+{
+	char		 key[RKEY_MAX], idx[RKEY_MAX], *have;
+	redisReply	*r;
+	int		 listed;
+
+	ctl_key(c, key, RKEY_MEMBER, h, NULL);
+	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
+	r = ctl_cmdf(c, "SISMEMBER %s %s", idx, h);
+	listed = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	if (listed)
+		ctl_user(c, "exists", arg, "member already exists");
+	have = ctl_hget(c, key, "did");
+	if (have == NULL || strcmp(have, did) != 0)
+		ctl_user(c, "exists", arg, "member already exists, with DID %s, "
+		    "but is not listed: an earlier member add stopped half way "
+		    "(relayctl member add %s --did %s finishes it)",
+		    have ? have : "(none)", h, have ? have : "...");
+	free(have);
+	ctl_finish(c, "SADD %s %s", idx, h);
+	if (c->json)
+		ctl_emit(c, json_pack("{s:s, s:s, s:b}", "handle", h, "did", did,
+		    "already_added", 1));
+	else
+		printf("member %s was already added (%s); its index entry is "
+		    "complete now\n", h, did);
+	return CTL_EXIT_OK;
+}
+
 /* member_add - member add HANDLE --did DID */
 static int
 member_add(struct ctl *c, int argc, char **argv)
@@ -45,6 +84,7 @@ member_add(struct ctl *c, int argc, char **argv)
 	char		 h[64], key[RKEY_MAX], idx[RKEY_MAX], now[24];
 	const char	*keys[1], *args[6];
 	redisReply	*r;
+	int		 created;
 
 	ctl_args(c, argc, argv, opts, pos, 1, 1, "member add HANDLE --did DID");
 	ctl_handle(c, pos[0], h, sizeof(h));
@@ -59,13 +99,13 @@ member_add(struct ctl *c, int argc, char **argv)
 	args[0] = "did"; args[1] = did;
 	args[2] = "created"; args[3] = now;
 	args[4] = "suspended"; args[5] = "0";
+	ctl_lock(c);
 	r = ctl_script(c, "ctl_create", 1, keys, 6, args);
-	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
-		freeReplyObject(r);
-		ctl_user(c, "exists", pos[0], "member already exists");
-	}
+	created = !(r->type == REDIS_REPLY_INTEGER && r->integer == 0);
 	freeReplyObject(r);
-	freeReplyObject(ctl_cmdf(c, "SADD %s %s", idx, h));
+	if (!created)
+		return add_again(c, h, did, pos[0]);
+	ctl_finish(c, "SADD %s %s", idx, h);
 	if (c->json)
 		ctl_emit(c, json_pack("{s:s, s:s, s:I}", "handle", h, "did", did,
 		    "created", (json_int_t)c->now));
@@ -89,16 +129,21 @@ hlen(struct ctl *c, enum rkey_kind kind, const char *h)
 	return n;
 }
 
-/* member_json - one member as JSON (NULL when absent) */
+/*
+ * member_json - one member as JSON (NULL when absent). With why, a
+ * record Redis cannot read as a hash is NULL with why set (else exit 2).
+ */
 static json_t *
-member_json(struct ctl *c, const char *h, int full)
+member_json(struct ctl *c, const char *h, int full, char *why, size_t whylen)
 {
 	char	 key[RKEY_MAX];
 	json_t	*m, *o;
 	const char *s;
 
 	ctl_key(c, key, RKEY_MEMBER, h, NULL);
-	m = ctl_hgetall(c, key);
+	m = why ? ctl_hgetall_or(c, key, why, whylen) : ctl_hgetall(c, key);
+	if (m == NULL)
+		return NULL;
 	if (json_object_size(m) == 0) {
 		json_decref(m);
 		return NULL;
@@ -152,7 +197,7 @@ member_show(struct ctl *c, int argc, char **argv)
 
 	ctl_args(c, argc, argv, NULL, pos, 1, 1, "member show HANDLE");
 	ctl_handle(c, pos[0], h, sizeof(h));
-	if ((o = member_json(c, h, 1)) == NULL)
+	if ((o = member_json(c, h, 1, NULL, 0)) == NULL)
 		ctl_user(c, "unknown_member", pos[0], "no such member");
 	if (c->json) {
 		ctl_emit(c, o);
@@ -193,15 +238,27 @@ member_show(struct ctl *c, int argc, char **argv)
 static int
 member_list(struct ctl *c, int argc, char **argv)
 {
-	char	 idx[RKEY_MAX];
+	char	 idx[RKEY_MAX], key[RKEY_MAX], why[256];
 	json_t	*hs, *out = json_array(), *v, *m;
 	size_t	 i;
+	int	 bad = 0;
 
 	ctl_args(c, argc, argv, NULL, NULL, 0, 0, "member list");
 	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
 	hs = ctl_smembers(c, idx);
 	json_array_foreach(hs, i, v) {
-		if ((m = member_json(c, json_string_value(v), 0)) == NULL)
+		why[0] = '\0';
+		m = member_json(c, json_string_value(v), 0, why, sizeof(why));
+		if (m == NULL && why[0] != '\0') {
+			/* One bad record hides none of the others. */
+			if (rkey(key, sizeof(key), RKEY_MEMBER,
+			    json_string_value(v), NULL) < 0)
+				snprintf(key, sizeof(key), "its record");
+			ctl_note(c, json_string_value(v), "%s cannot be read "
+			    "(%s): not listed", key, why);
+			bad = 1;
+		}
+		if (m == NULL)
 			continue;	/* being added or removed right now */
 		if (!c->json)
 			printf("%-32s %-40s %s\n", ctl_tx(json_string_value(v)),
@@ -211,7 +268,52 @@ member_list(struct ctl *c, int argc, char **argv)
 		json_array_append_new(out, m);
 	}
 	json_decref(hs);
-	return ctl_done(c, out);
+	ctl_done(c, out);
+	if (!bad)
+		return CTL_EXIT_OK;
+	ctl_note(c, NULL, "listed every member that could be read; the ones "
+	    "above could not");
+	return CTL_EXIT_BACKEND;
+}
+
+/*
+ * has_domains - member remove refused: name each domain of the member's
+ * set that is not simply enrolled (an add stopped half way, an entry
+ * left over), then exit 1
+ */
+static void
+has_domains(struct ctl *c, const char *h, const char *arg)
+{
+	char		 key[RKEY_MAX];
+	const char	*d;
+	redisReply	*r;
+	json_t		*ds, *v;
+	size_t		 i;
+
+	ctl_key(c, key, RKEY_MEMBER_DOMAINS, h, NULL);
+	ds = ctl_smembers(c, key);
+	json_array_foreach(ds, i, v) {
+		d = json_string_value(v);
+		if (rkey(key, sizeof(key), RKEY_DOMAIN, d, NULL) < 0)
+			continue;
+		r = ctl_cmdf_or(c, "HGET %s member", key);
+		if (r->type == REDIS_REPLY_NIL)
+			ctl_note(c, d, "not enrolled yet: a domain add stopped "
+			    "half way (relayctl domain add %s --member %s "
+			    "finishes it, relayctl domain remove %s undoes it)",
+			    d, h, d);
+		else if (r->type == REDIS_REPLY_STRING && strcmp(r->str, h) != 0)
+			ctl_note(c, d, "enrolled by %s: %s's entry is left over "
+			    "(relayctl domain add %s --member %s removes it)",
+			    ctl_tx(r->str), h, d, h);
+		else if (r->type == REDIS_REPLY_ERROR)
+			ctl_note(c, d, "%s cannot be read (%s)", key, r->str);
+		freeReplyObject(r);
+	}
+	json_decref(ds);
+	ctl_user(c, "member_has_domains", arg, "domains are enrolled under "
+	    "this member: remove them first (relayctl domain list --member %s)",
+	    h);
 }
 
 /* member_remove - member remove HANDLE */
@@ -235,19 +337,24 @@ member_remove(struct ctl *c, int argc, char **argv)
 		ctl_key(c, keybuf[i], kinds[i], h, NULL);
 		keys[i] = keybuf[i];
 	}
+	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
+	ctl_lock(c);
 	r = ctl_script(c, "ctl_member_remove", (int)nk, keys, 0, NULL);
 	res = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
 	freeReplyObject(r);
-	if (res == 0)
-		ctl_user(c, "unknown_member", pos[0], "no such member");
 	if (res < 0)
-		ctl_user(c, "member_has_domains", pos[0],
-		    "domains are enrolled under this member: remove them first "
-		    "(relayctl domain list --member %s)", h);
-	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
-	freeReplyObject(ctl_cmdf(c, "SREM %s %s", idx, h));
+		has_domains(c, h, pos[0]);
+	/* Record gone: finish a remove that stopped before the index. */
+	if (res == 0 && ctl_finish(c, "SREM %s %s", idx, h) == 0)
+		ctl_user(c, "unknown_member", pos[0], "no such member");
+	if (res != 0)
+		ctl_finish(c, "SREM %s %s", idx, h);
 	if (c->json)
-		ctl_emit(c, json_pack("{s:s, s:b}", "handle", h, "removed", 1));
+		ctl_emit(c, json_pack("{s:s, s:b, s:b}", "handle", h, "removed", 1,
+		    "leftovers_only", res == 0));
+	else if (res == 0)
+		printf("member %s was already removed; its leftover index entry "
+		    "is gone now\n", h);
 	else
 		printf("member %s removed\n", h);
 	return CTL_EXIT_OK;

@@ -6,7 +6,9 @@
  *	address -> JSON reason (common/SCHEMA.md); relay-milter only asks
  *	HEXISTS. Additions go through ctl_hsetnx_if.lua, which writes only
  *	while the member exists and keeps an entry already there (its first
- *	reason, a hard bounce say, is worth more than "import").
+ *	reason, a hard bounce say, is worth more than "import"). remove
+ *	deletes the address from :suppress and its soft-bounce count from
+ *	:soft in one script (ctl_hdel_both.lua).
  *
  *	import reads one address or CSV row a line (parse_import_row),
  *	reports bad rows with their line number on stderr, and sends the
@@ -27,7 +29,12 @@
 #include "rconn.h"
 #include "rscript.h"
 
-#define IMPORT_PAIRS	29	/* 2 keys + 58 args: within rscript's 64 */
+/*
+ * 29 pairs: 2 keys + 58 args per EVALSHA. rscript builds its argument
+ * vector on the heap, so nothing caps this; a small batch keeps each
+ * script call (which holds Redis) short, the pipeline window does the rest.
+ */
+#define IMPORT_PAIRS	29
 #define IMPORT_WINDOW	512	/* EVALSHA calls in flight */
 #define IMPORT_BAD_JSON	1000	/* bad rows listed in the JSON result */
 
@@ -74,7 +81,7 @@ suppress_add(struct ctl *c, int argc, char **argv)
 static int
 suppress_remove(struct ctl *c, int argc, char **argv)
 {
-	const char	*pos[2];
+	const char	*pos[2], *keys[2], *args[1];
 	char		 h[64], a[ADDR_BUFSIZE], sk[RKEY_MAX], soft[RKEY_MAX];
 	redisReply	*r;
 	int		 gone;
@@ -85,11 +92,14 @@ suppress_remove(struct ctl *c, int argc, char **argv)
 	ctl_address(c, pos[1], a, sizeof(a));
 	ctl_key(c, sk, RKEY_SUPPRESS, h, NULL);
 	ctl_key(c, soft, RKEY_SOFT, h, NULL);
-	r = ctl_cmdf(c, "HDEL %s %s", sk, a);
-	gone = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	/* A fresh start for the soft-bounce count as well, in one script. */
+	keys[0] = sk;
+	keys[1] = soft;
+	args[0] = a;
+	r = ctl_script(c, "ctl_hdel_both", 2, keys, 1, args);
+	gone = r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->integer == 1;
 	freeReplyObject(r);
-	/* A fresh start for the soft-bounce count as well. */
-	freeReplyObject(ctl_cmdf(c, "HDEL %s %s", soft, a));
 	if (!gone)
 		ctl_user(c, "not_suppressed", pos[1], "not on %s's list", h);
 	if (c->json)

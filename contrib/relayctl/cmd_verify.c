@@ -7,7 +7,9 @@
  *	verify.c decide, prints every check, and applies the verdict with
  *	one script: a right ownership record sets verified_at (once: the
  *	warming tiers count from it), a pending DKIM selector whose records
- *	are published becomes the active one.
+ *	are published becomes the active one. The script writes only while
+ *	the record still holds the token and member the checks were made
+ *	for: a domain removed and enrolled again meanwhile is not marked.
  *
  *	--watch re-checks every relayctl.verify_interval until the required
  *	checks pass or relayctl.verify_timeout is over, like the service's
@@ -30,7 +32,7 @@
 #include "xalloc.h"
 
 struct facts {
-	char		*token, *sel, *next;
+	char		*token, *member, *sel, *next;
 	char		 rsa[DKIMKEY_TXT_MAX], ed[DKIMKEY_TXT_MAX];
 	char		 nrsa[DKIMKEY_TXT_MAX], ned[DKIMKEY_TXT_MAX];
 	int		 has_rsa, has_ed, has_nrsa, has_ned;
@@ -65,6 +67,8 @@ gather_redis(struct ctl *c, const char *d, const char *arg, struct facts *f)
 	ctl_key(c, dk, RKEY_DKIM, d, NULL);
 	if ((f->token = ctl_hget(c, key, "token")) == NULL)
 		ctl_user(c, "unknown_domain", arg, "domain not enrolled");
+	if ((f->member = ctl_hget(c, key, "member")) == NULL)
+		f->member = xstrdup("");
 	f->sel = ctl_hget(c, key, "selector");
 	f->next = ctl_hget(c, key, "next_selector");
 	if (f->sel == NULL)
@@ -88,6 +92,7 @@ facts_free(struct facts *f)
 	for (i = 0; i < VN__COUNT; i++)
 		dns_txt_free(&f->txt[i]);
 	free(f->token);
+	free(f->member);
 	free(f->sel);
 	free(f->next);
 	memset(f, 0, sizeof(*f));
@@ -139,7 +144,7 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 	struct verify_in in;
 	struct verify_out o;
 	char		 name[400], now[24];
-	const char	*keys[2], *args[3];
+	const char	*keys[2], *args[5];
 	char		 kb[2][RKEY_MAX];
 	redisReply	*r;
 	long long	 verified_at = 0;
@@ -174,7 +179,15 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 	args[0] = now;
 	args[1] = o.ownership_ok ? "1" : "0";
 	args[2] = o.next_ok ? f.next : "";
-	r = ctl_script(c, "ctl_domain_verified", 2, keys, 3, args);
+	args[3] = f.token;
+	args[4] = f.member;
+	r = ctl_script(c, "ctl_domain_verified", 2, keys, 5, args);
+	if (r->type == REDIS_REPLY_INTEGER && r->integer < 0) {
+		freeReplyObject(r);
+		ctl_user(c, "domain_changed", arg, "the domain changed during "
+		    "verification (removed and enrolled again: another token "
+		    "or member): nothing marked; run domain verify again");
+	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
 		freeReplyObject(r);
 		ctl_user(c, "unknown_domain", arg, "domain removed meanwhile");

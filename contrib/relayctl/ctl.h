@@ -34,6 +34,11 @@
 #define CTL_EXIT_USER	 1
 #define CTL_EXIT_BACKEND 2
 
+/* The admin lock (ctl_lock): how long it lives, how long a run waits. */
+#define CTL_LOCK_TTL_MS	 30000
+#define CTL_LOCK_WAIT_MS 10000
+#define CTL_LOCK_VAL_MAX 160
+
 struct rconn;
 
 struct ctl {
@@ -44,6 +49,8 @@ struct ctl {
 	int			 tty;		/* stderr is a terminal */
 	const char		*cmd;		/* "member add", for messages */
 	time_t			 now;
+	int			 locked;	/* holds the admin lock */
+	char			 lock_val[CTL_LOCK_VAL_MAX];
 };
 
 /* One option of a command: --name [value]. */
@@ -70,6 +77,27 @@ void	 ctl_fail(struct ctl *, int exitcode, const char *code,
 	    ctl_fail((c), CTL_EXIT_USER, (code), (arg), __VA_ARGS__)
 void	 ctl_backend(struct ctl *, const char *what)
 	    __attribute__((noreturn));
+/* ctl_note - a message on stderr, in the same form, that ends nothing */
+void	 ctl_note(struct ctl *, const char *arg, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * ctl_lock - take the admin lock, relay:ctl:lock (SET NX PX
+ * CTL_LOCK_TTL_MS, the value a random token, the time, pid, host and
+ * command), which serialises the commands that change who owns what:
+ * member add and remove, domain add and remove. Their checks span slots
+ * (a member's keys, a domain's, the index sets), so no one script can
+ * make them atomic; the lock makes them run one at a time. A run that
+ * finds it taken polls for up to CTL_LOCK_WAIT_MS, then exits 2 naming
+ * the lock, its holder and its age. Call after the arguments are
+ * checked, before the first read the command acts on.
+ * ctl_unlock - release it (a compare-and-delete script: never another
+ * run's lock); no-op when not held. ctl_fail() and relayctl's main()
+ * call it, so every exit releases the lock; a run that dies leaves it to
+ * expire.
+ */
+void	 ctl_lock(struct ctl *);
+void	 ctl_unlock(struct ctl *);
 
 /* ctl_emit - print a JSON document (takes the reference) */
 void	 ctl_emit(struct ctl *, json_t *);
@@ -85,13 +113,31 @@ void	 ctl_key(struct ctl *, char *buf, enum rkey_kind, const char *id,
 	    const char *sub);
 redisReply *ctl_cmd(struct ctl *, int argc, const char **argv);
 redisReply *ctl_cmdf(struct ctl *, const char *fmt, ...);
+/*
+ * ctl_cmdf_or - the same, but an error reply (WRONGTYPE, NOPERM) is
+ * returned as a REDIS_REPLY_ERROR reply, not fatal; an I/O failure still is
+ */
+redisReply *ctl_cmdf_or(struct ctl *, const char *fmt, ...);
 /* ctl_script - EVALSHA of common/lua/NAME.lua; an integer or array reply */
 redisReply *ctl_script(struct ctl *, const char *name, int nkeys,
+	    const char **keys, int nargs, const char **args);
+/*
+ * ctl_script_finish - ctl_script for a later write of a command whose
+ * first write went through: a failure tells the admin to run the same
+ * command again (as ctl_finish)
+ */
+redisReply *ctl_script_finish(struct ctl *, const char *name, int nkeys,
 	    const char **keys, int nargs, const char **args);
 /* ctl_hget - a field as a new string, or NULL when absent */
 char	*ctl_hget(struct ctl *, const char *key, const char *field);
 /* ctl_hgetall - a hash as a JSON object of strings (new reference) */
 json_t	*ctl_hgetall(struct ctl *, const char *key);
+/*
+ * ctl_hgetall_or - the same, but a key Redis cannot read as a hash
+ * (WRONGTYPE) gives NULL with Redis' text in why, instead of exit 2
+ */
+json_t	*ctl_hgetall_or(struct ctl *, const char *key, char *why,
+	    size_t whylen);
 /*
  * ctl_hgetall_docs - the same, but a value that is a stored JSON object
  * or array ("rcpts", "r:ADDRESS") is parsed (ctl_jload) instead

@@ -8,18 +8,47 @@
  * SEE ALSO
  *	ctl.h
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "ctl.h"
 #include "ident.h"
 #include "parse.h"
 #include "rconn.h"
 #include "rscript.h"
+#include "token.h"
 #include "xalloc.h"
+
+/* say - "relayctl: CMD: ARG: MSG" on stderr */
+static void
+say(const struct ctl *c, const char *arg, const char *msg)
+{
+	fputs("relayctl: ", stderr);
+	if (c->cmd != NULL && *c->cmd != '\0')
+		fprintf(stderr, "%s: ", c->cmd);
+	if (arg != NULL)
+		fprintf(stderr, "%s: ", *arg ? ctl_tx(arg) : "\"\"");
+	fprintf(stderr, "%s\n", ctl_tx(msg));
+}
+
+void
+ctl_note(struct ctl *c, const char *arg, const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	say(c, arg, msg);
+}
 
 /* ctl_fail - one error: stderr always, a JSON object too with --json */
 void
@@ -32,12 +61,7 @@ ctl_fail(struct ctl *c, int exitcode, const char *code, const char *arg,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs("relayctl: ", stderr);
-	if (c->cmd != NULL && *c->cmd != '\0')
-		fprintf(stderr, "%s: ", c->cmd);
-	if (arg != NULL)
-		fprintf(stderr, "%s: ", *arg ? ctl_tx(arg) : "\"\"");
-	fprintf(stderr, "%s\n", ctl_tx(msg));
+	say(c, arg, msg);
 	if (c->json) {
 		json_t *e = json_pack("{s:s, s:o, s:o?}", "code", code,
 		    "message", ctl_jstr(msg), "argument", ctl_jstr(arg));
@@ -46,6 +70,7 @@ ctl_fail(struct ctl *c, int exitcode, const char *code, const char *arg,
 	}
 	fflush(stdout);
 	/* The run ends here: close Redis cleanly, leave nothing behind. */
+	ctl_unlock(c);
 	rconn_free(c->rc);
 	c->rc = NULL;
 	conf_free(c->conf);
@@ -212,6 +237,25 @@ ctl_cmdf(struct ctl *c, const char *fmt, ...)
 	return r;
 }
 
+redisReply *
+ctl_cmdf_or(struct ctl *c, const char *fmt, ...)
+{
+	const char	*argv[16];
+	char		*copy;
+	va_list		 ap;
+	int		 argc;
+	redisReply	*r;
+
+	va_start(ap, fmt);
+	copy = split_cmd(fmt, ap, argv, &argc);
+	va_end(ap);
+	r = rconn_raw(ctl_redis(c), argc, argv, NULL);
+	free(copy);
+	if (r == NULL)
+		ctl_backend(c, argv[0]);
+	return r;
+}
+
 long long
 ctl_finish(struct ctl *c, const char *fmt, ...)
 {
@@ -248,6 +292,23 @@ ctl_script(struct ctl *c, const char *name, int nkeys, const char **keys,
 		    "script %s is not compiled in", name);
 	if ((r = rscript_call(ctl_redis(c), s, nkeys, keys, nargs, args)) == NULL)
 		ctl_backend(c, name);
+	return r;
+}
+
+redisReply *
+ctl_script_finish(struct ctl *c, const char *name, int nkeys,
+    const char **keys, int nargs, const char **args)
+{
+	const struct rscript *s = rscript_get(name);
+	redisReply	*r;
+
+	if (s == NULL)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+		    "script %s is not compiled in", name);
+	if ((r = rscript_call(ctl_redis(c), s, nkeys, keys, nargs, args)) == NULL)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL, "%s; stopped half "
+		    "way: run the same command again to finish", rconn_errstr(
+		    c->rc));
 	return r;
 }
 
@@ -326,11 +387,10 @@ ctl_txf(const json_t *o, const char *key, const char *dflt)
 	return s != NULL ? ctl_tx(s) : dflt;
 }
 
-/* hgetall - a hash as JSON; with docs, stored JSON values parsed */
+/* hgetall - a hash reply (r, freed) as JSON; with docs, JSON values parsed */
 static json_t *
-hgetall(struct ctl *c, const char *key, int docs)
+hgetall(redisReply *r, int docs)
 {
-	redisReply	*r = ctl_cmdf(c, "HGETALL %s", key);
 	json_t		*o = json_object(), *k, *v;
 	const redisReply *f;
 	size_t		 i;
@@ -354,13 +414,26 @@ hgetall(struct ctl *c, const char *key, int docs)
 json_t *
 ctl_hgetall(struct ctl *c, const char *key)
 {
-	return hgetall(c, key, 0);
+	return hgetall(ctl_cmdf(c, "HGETALL %s", key), 0);
 }
 
 json_t *
 ctl_hgetall_docs(struct ctl *c, const char *key)
 {
-	return hgetall(c, key, 1);
+	return hgetall(ctl_cmdf(c, "HGETALL %s", key), 1);
+}
+
+json_t *
+ctl_hgetall_or(struct ctl *c, const char *key, char *why, size_t whylen)
+{
+	redisReply	*r = ctl_cmdf_or(c, "HGETALL %s", key);
+
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(why, whylen, "%s", r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return hgetall(r, 0);
 }
 
 int
@@ -455,4 +528,113 @@ ctl_smembers(struct ctl *c, const char *key)
 	}
 	freeReplyObject(r);
 	return a;
+}
+
+/* lock_busy - the lock stayed taken: say by whom and since when, exit 2 */
+static void
+lock_busy(struct ctl *c, const char *key)
+{
+	char		 held[CTL_LOCK_VAL_MAX], who[CTL_LOCK_VAL_MAX], host[80];
+	redisReply	*r;
+	long long	 since = 0, pttl = -2, age;
+	long		 pid = 0;
+	int		 n = 0;
+
+	held[0] = who[0] = '\0';
+	r = ctl_cmdf(c, "GET %s", key);
+	if (r->type == REDIS_REPLY_STRING)
+		snprintf(held, sizeof(held), "%.*s", (int)r->len, r->str);
+	freeReplyObject(r);
+	r = ctl_cmdf(c, "PTTL %s", key);
+	if (r->type == REDIS_REPLY_INTEGER)
+		pttl = r->integer;
+	freeReplyObject(r);
+	/* TOKEN SINCE PID HOST COMMAND... (ctl_lock) */
+	if (sscanf(held, "%*s %lld %ld %79s %n", &since, &pid, host, &n) >= 3 &&
+	    n > 0)
+		snprintf(who, sizeof(who), "\"%s\" (pid %ld on %s)", held + n,
+		    pid, host);
+	else
+		snprintf(who, sizeof(who), "an unknown holder (value \"%s\")",
+		    held);
+	age = since > 0 ? (long long)clock_now() - since : pttl > 0 ?
+	    (CTL_LOCK_TTL_MS - pttl) / 1000 : -1;
+	if (pttl == -1)
+		ctl_fail(c, CTL_EXIT_BACKEND, "locked", key, "admin lock held by "
+		    "%s and set to never expire: if no relayctl is running, "
+		    "delete it (redis-cli DEL %s)", who, key);
+	ctl_fail(c, CTL_EXIT_BACKEND, "locked", key, "admin lock held by %s, "
+	    "taken %lld s ago%s%lld%s; waited %d s: another relayctl is "
+	    "changing members or domains, run the command again when it is "
+	    "done", who, age < 0 ? 0 : age, pttl > 0 ? ", expires in " : "",
+	    pttl > 0 ? (pttl + 999) / 1000 : 0, pttl > 0 ? " s" : "",
+	    CTL_LOCK_WAIT_MS / 1000);
+}
+
+void
+ctl_lock(struct ctl *c)
+{
+	char		 key[RKEY_MAX], tok[33], host[64], ttl[16];
+	struct timespec	 nap = { 0, 100 * 1000 * 1000 };
+	redisReply	*r;
+	int64_t		 end;
+	char		*p;
+	int		 got;
+
+	if (c->locked)
+		return;
+	ctl_key(c, key, RKEY_CTL_LOCK, NULL, NULL);
+	if (token_random_hex(16, tok, sizeof(tok)) != 0)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+		    "no random bytes for the admin lock");
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = '\0';
+	for (p = host; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '_';
+	snprintf(c->lock_val, sizeof(c->lock_val), "%s %lld %ld %s %s", tok,
+	    (long long)clock_now(), (long)getpid(), host, c->cmd ? c->cmd : "");
+	snprintf(ttl, sizeof(ttl), "%d", CTL_LOCK_TTL_MS);
+	end = clock_mono_ms() + CTL_LOCK_WAIT_MS;
+	for (;;) {
+		r = ctl_cmdf(c, "SET %s %s NX PX %s", key, c->lock_val, ttl);
+		got = r->type == REDIS_REPLY_STATUS;
+		freeReplyObject(r);
+		if (got) {
+			c->locked = 1;
+			return;
+		}
+		if (clock_mono_ms() >= end)
+			lock_busy(c, key);
+		while (nanosleep(&nap, &nap) != 0 && errno == EINTR)
+			;
+		nap.tv_nsec = 100 * 1000 * 1000;
+	}
+}
+
+void
+ctl_unlock(struct ctl *c)
+{
+	const struct rscript *s = rscript_get("ctl_unlock");
+	char		 key[RKEY_MAX];
+	const char	*keys[1], *args[1];
+	redisReply	*r;
+
+	if (!c->locked || c->rc == NULL)
+		return;
+	/* First, so a failure here (ctl_fail -> ctl_unlock) cannot loop. */
+	c->locked = 0;
+	if (rkey(key, sizeof(key), RKEY_CTL_LOCK, NULL, NULL) < 0)
+		return;
+	keys[0] = key;
+	args[0] = c->lock_val;
+	/* Not released (Redis gone): it expires after CTL_LOCK_TTL_MS. */
+	if (s != NULL && (r = rscript_call(c->rc, s, 1, keys, 1, args)) != NULL)
+		freeReplyObject(r);
+	else
+		fprintf(stderr, "relayctl: warning: admin lock %s not released "
+		    "(%s): it expires within %d s\n", key, s == NULL ?
+		    "script ctl_unlock is not compiled in" : rconn_errstr(c->rc),
+		    CTL_LOCK_TTL_MS / 1000);
 }

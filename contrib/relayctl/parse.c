@@ -73,6 +73,20 @@ all_digits(const char *s, size_t n)
 	return n > 0;
 }
 
+/*
+ * shape_ok - s has exactly the shape of pat, where 'd' stands for one
+ * ASCII digit and any other character for itself. sscanf("%2d") alone
+ * would also take blanks and signs ("2026- 1-01", "T+1:00").
+ */
+static int
+shape_ok(const char *s, const char *pat)
+{
+	for (; *pat; s++, pat++)
+		if (*pat == 'd' ? !isdigit((unsigned char)*s) : *s != *pat)
+			return 0;
+	return *s == '\0';
+}
+
 int
 parse_since(const char *s, time_t now, time_t *out)
 {
@@ -105,6 +119,11 @@ parse_since(const char *s, time_t now, time_t *out)
 		*out = now - (time_t)(v * mult);
 		return 0;
 	}
+	if (!shape_ok(s, "dddd-dd-dd") && !shape_ok(s, "dddd-dd-ddTdd:dd") &&
+	    !shape_ok(s, "dddd-dd-dd dd:dd") &&
+	    !shape_ok(s, "dddd-dd-ddTdd:dd:dd") &&
+	    !shape_ok(s, "dddd-dd-dd dd:dd:dd"))
+		return -1;
 	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10)
 		return -1;
 	if (s[10] != '\0') {

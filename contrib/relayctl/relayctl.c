@@ -131,6 +131,7 @@ main(int argc, char **argv)
 		c.now = clock_now();
 	rc = groups[g].fn(&c, n, rest);
 	fflush(stdout);
+	ctl_unlock(&c);
 	rconn_free(c.rc);
 	conf_free(c.conf);
 	free(rest);

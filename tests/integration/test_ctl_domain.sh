@@ -4,7 +4,11 @@
 # records published exactly as `domain add` prints them (the DKIM RSA value
 # as several strings), nothing published, wrong values, a key cut off at
 # 255 characters, records under the doubled name NAME.DOMAIN.DOMAIN, a dead
-# DNS server, and a watch that sees the records arrive.
+# DNS server, and a watch that sees the records arrive. Then the admin lock
+# (relay:ctl:lock): domain add racing member remove and another domain add,
+# a lock held by someone else; interrupted add and remove finished by a
+# rerun; verify of a domain enrolled again while DNS was asked; broken
+# (wrong-type) records in domain list and domain remove.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init ctl_domain
@@ -14,7 +18,7 @@ CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 [[ -x $CTL ]] || h_bail "build relayctl first ($CTL)"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 ZONES=(good.example miss.example wrong.example dbl.example cut.example
-    wait.example rot.example fx.example)
+    wait.example rot.example fx.example vrace.example)
 
 # One empty zone per domain; records are appended and reloaded per case.
 args=()
@@ -262,31 +266,148 @@ out=$(ctl domain remove sub.good.example 2>&1); rc=$?
 h_is "remove twice: exit 1" "$rc" 1
 
 # --- interrupted add and remove: running the same command again finishes
+ctl member add dora --did did:plc:dddddddddddddddddddddddd >/dev/null
+# The member's claim (relay:{m:H}:domains) is the first write: when it
+# fails nothing names dora, so a member remove cannot orphan a record.
 h_redis_cli ACL SETUSER default -sadd >/dev/null
-out=$(ctl domain add half.example --member alice 2>&1); rc=$?
+out=$(ctl domain add half.example --member dora 2>&1); rc=$?
 h_redis_cli ACL SETUSER default +sadd >/dev/null
 h_is "add, SADD refused: exit 2" "$rc" 2
+h_is "...no record without dora's claim" "$(h_redis_cli EXISTS 'relay:{d:half.example}:domain')$(h_redis_cli SISMEMBER 'relay:{m:dora}:domains' half.example)" 00
+# Stopped after the claim, before the record.
+h_redis_cli ACL SETUSER default -hset >/dev/null
+out=$(ctl domain add half.example --member dora 2>&1); rc=$?
+h_redis_cli ACL SETUSER default +hset >/dev/null
+h_is "add, record write refused: exit 2" "$rc" 2
 h_like "...says to run it again" "$out" "run the same command again to finish"
-h_is "...record written" "$(h_redis_cli EXISTS 'relay:{d:half.example}:domain')" 1
-h_is "...not indexed" "$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' half.example)" 0
-out=$(ctl --json domain add half.example --member alice); rc=$?
+h_is "...claimed and indexed, no record" "$(h_redis_cli EXISTS 'relay:{d:half.example}:domain')$(h_redis_cli SISMEMBER 'relay:{m:dora}:domains' half.example)$(h_redis_cli SISMEMBER relay:domains half.example)" 011
+out=$(ctl member remove dora 2>&1); rc=$?
+h_is "member remove during an unfinished add: exit 1" "$rc" 1
+h_like "...names the domain and how to finish" "$out" "half\.example: not enrolled yet: a domain add stopped half way \(relayctl domain add half\.example --member dora finishes it"
+h_is "...member kept" "$(h_redis_cli EXISTS 'relay:{m:dora}:member')" 1
+out=$(ctl --json domain add half.example --member dora); rc=$?
 h_is "add again: exit 0" "$rc" 0
+h_is "...enrolled now" "$(fx_jget 'd["member"]' <<<"$out")$(h_redis_cli HGET 'relay:{d:half.example}:domain' member)" doradora
+# An add stopped after the record (as older relayctl wrote it): indexes missing.
+h_redis_cli SREM 'relay:{m:dora}:domains' half.example >/dev/null
+h_redis_cli SREM relay:domains half.example >/dev/null
+out=$(ctl --json domain add half.example --member dora); rc=$?
+h_is "add of an enrolled but unindexed domain: exit 0" "$rc" 0
 h_is "...says it was enrolled" "$(fx_jget 'd["already_enrolled"]' <<<"$out")" true
-h_is "...indexed" "$(h_redis_cli SISMEMBER relay:domains half.example)$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' half.example)" 11
+h_is "...indexed" "$(h_redis_cli SISMEMBER relay:domains half.example)$(h_redis_cli SISMEMBER 'relay:{m:dora}:domains' half.example)" 11
 h_redis_cli ACL SETUSER default -srem >/dev/null
 out=$(ctl domain remove half.example 2>&1); rc=$?
 h_redis_cli ACL SETUSER default +srem >/dev/null
 h_is "remove, SREM refused: exit 2" "$rc" 2
 h_like "...says to run it again" "$out" "run the same command again to finish"
 h_is "...record gone" "$(h_redis_cli EXISTS 'relay:{d:half.example}:domain')" 0
-h_is "...still in the member's set" "$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' half.example)" 1
+h_is "...still in the member's set" "$(h_redis_cli SISMEMBER 'relay:{m:dora}:domains' half.example)" 1
+h_is "...lock released on the way out" "$(h_redis_cli EXISTS relay:ctl:lock)" 0
 out=$(ctl domain remove half.example 2>&1); rc=$?
 h_is "remove again: exit 0" "$rc" 0
 h_like "...says so" "$out" "leftover index entries are gone"
-h_is "...indexes clean" "$(h_redis_cli SISMEMBER relay:domains half.example)$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' half.example)" 00
+h_is "...indexes clean" "$(h_redis_cli SISMEMBER relay:domains half.example)$(h_redis_cli SISMEMBER 'relay:{m:dora}:domains' half.example)" 00
 out=$(ctl domain remove half.example 2>&1); rc=$?
 h_is "remove a third time: exit 1" "$rc" 1
 h_like "...not enrolled" "$out" "domain not enrolled"
+h_check "dora has nothing left: removed" ctl member remove dora
+
+# --- the admin lock: domain add racing member remove. domain add spends
+# ~170 ms making keys between its member check and its writes.
+ctl member add erin --did did:plc:eeeeeeeeeeeeeeeeeeeeeeee >/dev/null
+"$CTL" -c "$FX_CONF" domain add race.example --member erin >"$H_TMP/race.out" 2>&1 &
+apid=$!
+sleep 0.05
+out=$(ctl member remove erin 2>&1); rrc=$?
+wait "$apid"; arc=$?
+owner=$(h_redis_cli HGET 'relay:{d:race.example}:domain' member)
+h_is "add racing member remove: no record under a removed member" \
+    "$owner:$(h_redis_cli EXISTS 'relay:{m:erin}:member')" "$([[ $owner == erin ]] && echo erin:1 || echo ":0")"
+h_is "...exactly one of them went through" "$arc$rrc" "$([[ $owner == erin ]] && echo 01 || echo 10)"
+h_is "...lock released" "$(h_redis_cli EXISTS relay:ctl:lock)" 0
+
+# --- two admins: par.example --subdomains (xx) and sub.par.example (yy)
+ctl member add xx --did did:plc:xxxxxxxxxxxxxxxxxxxxxxxx >/dev/null
+ctl member add yy --did did:plc:yyyyyyyyyyyyyyyyyyyyyyyy >/dev/null
+"$CTL" -c "$FX_CONF" domain add par.example --member xx --subdomains >"$H_TMP/par.out" 2>&1 &
+p1=$!
+"$CTL" -c "$FX_CONF" domain add sub.par.example --member yy >"$H_TMP/sub.out" 2>&1 &
+p2=$!
+wait "$p1"; rc1=$?
+wait "$p2"; rc2=$?
+h_is "overlapping adds at once: one succeeds, one is refused" "$(printf '%s\n' "$rc1" "$rc2" | sort | tr -d '\n')" 01
+h_is "...only one of the two is enrolled" "$(h_redis_cli EXISTS 'relay:{d:par.example}:domain' 'relay:{d:sub.par.example}:domain')" 1
+h_like "...the refused one says why" "$(cat "$H_TMP/par.out" "$H_TMP/sub.out")" "is enrolled by another member"
+for x in par.example sub.par.example; do ctl domain remove "$x" >/dev/null 2>&1; done
+
+# --- a lock held by another run: wait, then give up naming it
+h_redis_cli SET relay:ctl:lock "0123456789abcdef0123456789abcdef $(date +%s) 4242 otherhost domain add" PX 60000 >/dev/null
+t0=$(date +%s%N)
+out=$(ctl member remove xx 2>&1); rc=$?
+t1=$(date +%s%N)
+h_is "lock held: member remove exit 2" "$rc" 2
+h_like "...names the lock, its holder and age" "$out" 'relay:ctl:lock: admin lock held by "domain add" \(pid 4242 on otherhost\), taken [0-9]+ s ago, expires in [0-9]+ s; waited 10 s'
+h_like "...after about 10 s" "$(( (t1 - t0) / 1000000000 ))" '^(9|10|11|12)$'
+h_is "...did nothing" "$(h_redis_cli EXISTS 'relay:{m:xx}:member')" 1
+h_like "...left the other's lock alone" "$(h_redis_cli GET relay:ctl:lock)" ' 4242 otherhost '
+h_redis_cli SET relay:ctl:lock "someone" PX 1500 >/dev/null
+out=$(ctl domain add par.example --member xx 2>&1); rc=$?
+h_is "lock released within the wait: domain add goes on, exit 0" "$rc" 0
+h_is "...and releases its own" "$(h_redis_cli EXISTS relay:ctl:lock)" 0
+h_check "cleanup" ctl domain remove par.example
+
+# --- verify: the domain is removed and enrolled again while DNS is asked
+# (a proxy that holds each query 0.5 s in front of unbound)
+cat >"$H_BIN/slowdns.py" <<'PYEOF'
+import socket, sys, time
+listen, upstream, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", listen))
+while True:
+    q, peer = s.recvfrom(4096)
+    time.sleep(delay)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(2)
+    try:
+        u.sendto(q, ("127.0.0.1", upstream))
+        s.sendto(u.recvfrom(65535)[0], peer)
+    except OSError:
+        pass
+    u.close()
+PYEOF
+slow=$(h_port)
+h_start_daemon slowdns "$H_PYTHON" "$H_BIN/slowdns.py" "$slow" "$DNS_PORT" 0.5
+sed "s/port = $DNS_PORT;/port = $slow; timeout_ms = 3000;/" "$FX_CONF" >"$H_TMP/slow.conf"
+ctl domain add vrace.example --member alice >/dev/null
+tok1=$(h_redis_cli HGET 'relay:{d:vrace.example}:domain' token)
+publish vrace.example "@ 300 IN TXT \"relay-verify=$tok1\""
+"$CTL" -c "$H_TMP/slow.conf" domain verify vrace.example >"$H_TMP/vrace.out" 2>&1 &
+vpid=$!
+sleep 0.3
+ctl domain remove vrace.example >/dev/null
+ctl domain add vrace.example --member bob >/dev/null
+wait "$vpid"; rc=$?
+h_is "verify across a remove and add: exit 1" "$rc" 1
+h_like "...says the domain changed" "$(cat "$H_TMP/vrace.out")" "vrace\.example: the domain changed during verification"
+h_is "...the new enrollment is not marked verified" "$(h_redis_cli HGET 'relay:{d:vrace.example}:domain' verified_at)" 0
+h_is "...it is bob's, with a new token" "$(h_redis_cli HGET 'relay:{d:vrace.example}:domain' member):$([[ $(h_redis_cli HGET 'relay:{d:vrace.example}:domain' token) != "$tok1" ]] && echo new)" bob:new
+h_stop_daemon slowdns >/dev/null 2>&1
+
+# --- a record of the wrong type: listed around, and removable
+h_redis_cli SET 'relay:{d:aaa.example}:domain' junk >/dev/null
+h_redis_cli SADD relay:domains aaa.example >/dev/null
+h_redis_cli SADD 'relay:{m:bob}:domains' aaa.example >/dev/null
+ctl domain list >"$H_TMP/dl.out" 2>"$H_TMP/dl.err"; rc=$?
+h_is "domain list with a wrong-type record: exit 2" "$rc" 2
+h_like "...lists the others" "$(cat "$H_TMP/dl.out")" "good\.example +alice +verified"
+h_like "...names the bad one on stderr" "$(cat "$H_TMP/dl.err")" 'aaa\.example: relay:\{d:aaa\.example\}:domain cannot be read \(WRONGTYPE'
+out=$(ctl --json domain list 2>/dev/null); rc=$?
+h_is "...--json: every readable domain, exit 2" "$rc:$(fx_jget '"good.example" in [x["domain"] for x in d] and "aaa.example" not in [x["domain"] for x in d]' <<<"$out")" 2:true
+out=$(ctl domain remove aaa.example 2>&1); rc=$?
+h_is "domain remove of a wrong-type record: exit 0" "$rc" 0
+h_like "...notes what it was" "$out" 'relay:\{d:aaa\.example\}:domain was a string, not a hash: deleted'
+h_is "...record and index entries gone" "$(h_redis_cli EXISTS 'relay:{d:aaa.example}:domain')$(h_redis_cli SISMEMBER relay:domains aaa.example)$(h_redis_cli SISMEMBER 'relay:{m:bob}:domains' aaa.example)" 000
+h_check "domain list is whole again" ctl domain list
 
 # --- bytes from DNS that are not UTF-8, and control characters
 publish miss.example '@ 300 IN TXT "relay-verify=\255\027[31mX"'

@@ -2,7 +2,8 @@
 # test_ctl_member.sh - relayctl member, apikey, status, conditions and
 # config against a real Redis: good and bad input, exit codes 0/1/2, the
 # records under the SCHEMA.md keys, and every --json output read back with
-# a JSON parser.
+# a JSON parser; interrupted member add, member remove and apikey revoke
+# finished by a rerun; member list around a record of the wrong type.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init ctl_member
@@ -214,6 +215,66 @@ h_is "carol's hash gone" "$(h_redis_cli EXISTS 'relay:{m:carol}:member')" 0
 h_is "carol unindexed" "$(h_redis_cli SISMEMBER relay:members carol)" 0
 out=$(ctl member remove carol 2>&1); rc=$?
 h_is "remove twice: exit 1" "$rc" 1
+
+# --- an interrupted member add: running the same command again finishes
+h_redis_cli ACL SETUSER default -sadd >/dev/null
+out=$(ctl member add gina --did "$DID" 2>&1); rc=$?
+h_redis_cli ACL SETUSER default +sadd >/dev/null
+h_is "member add, SADD refused: exit 2" "$rc" 2
+h_like "...says to run it again" "$out" "run the same command again to finish"
+h_is "...record written, not listed" "$(h_redis_cli EXISTS 'relay:{m:gina}:member')$(h_redis_cli SISMEMBER relay:members gina)" 10
+out=$(ctl member add gina --did did:plc:234567abcdefghijklmnopqr 2>&1); rc=$?
+h_is "rerun with another DID: exit 1" "$rc" 1
+h_like "...names the stored DID" "$out" "gina: member already exists, with DID $DID, but is not listed"
+out=$(ctl --json member add gina --did "$DID"); rc=$?
+h_is "rerun: exit 0" "$rc" 0
+h_is "...says it was added before" "$(fx_jget 'd["already_added"]' <<<"$out")" true
+h_is "...listed now" "$(h_redis_cli SISMEMBER relay:members gina)" 1
+out=$(ctl member add gina --did "$DID" 2>&1); rc=$?
+h_is "a third time: a duplicate, exit 1" "$rc" 1
+h_like "...named" "$out" "gina: member already exists$"
+
+# --- an interrupted member remove: running the same command again finishes
+h_redis_cli ACL SETUSER default -srem >/dev/null
+out=$(ctl member remove gina 2>&1); rc=$?
+h_redis_cli ACL SETUSER default +srem >/dev/null
+h_is "member remove, SREM refused: exit 2" "$rc" 2
+h_like "...says to run it again" "$out" "run the same command again to finish"
+h_is "...record gone, still listed" "$(h_redis_cli EXISTS 'relay:{m:gina}:member')$(h_redis_cli SISMEMBER relay:members gina)" 01
+out=$(ctl member remove gina 2>&1); rc=$?
+h_is "rerun: exit 0" "$rc" 0
+h_like "...says so" "$out" "member gina was already removed; its leftover index entry is gone now"
+h_is "...not listed" "$(h_redis_cli SISMEMBER relay:members gina)" 0
+out=$(ctl member remove gina 2>&1); rc=$?
+h_is "a third time: exit 1" "$rc" 1
+h_like "...no such member" "$out" "gina: no such member"
+h_is "the admin lock is released after every run" "$(h_redis_cli EXISTS relay:ctl:lock)" 0
+
+# --- apikey revoke: one script for the key and its last login
+id=$(ctl --json apikey create bob | fx_jget 'd["id"]')
+h_redis_cli HSET 'relay:{m:bob}:apikeys_used' "$id" 1700000000 >/dev/null
+h_check "revoke a used key" ctl apikey revoke bob "$id"
+h_is "...key and last login gone" "$(h_redis_cli HEXISTS 'relay:{m:bob}:apikeys' "$id")$(h_redis_cli HEXISTS 'relay:{m:bob}:apikeys_used' "$id")" 00
+# what an interrupted revoke of an older relayctl left: only the last login
+h_redis_cli HSET 'relay:{m:bob}:apikeys_used' 0badc0de 1700000000 >/dev/null
+out=$(ctl apikey revoke bob 0badc0de 2>&1); rc=$?
+h_is "revoke of a half-revoked key: exit 0" "$rc" 0
+h_like "...says so" "$out" "key 0badc0de of bob was already revoked; its leftover last-login entry is gone now"
+h_is "...entry gone" "$(h_redis_cli HEXISTS 'relay:{m:bob}:apikeys_used' 0badc0de)" 0
+out=$(ctl apikey revoke bob 0badc0de 2>&1); rc=$?
+h_is "...a third time: exit 1" "$rc" 1
+
+# --- member list with a record of the wrong type: the others are listed
+h_redis_cli SET 'relay:{m:aaabroken}:member' junk >/dev/null
+h_redis_cli SADD relay:members aaabroken >/dev/null
+ctl member list >"$H_TMP/ml.out" 2>"$H_TMP/ml.err"; rc=$?
+h_is "member list with a wrong-type record: exit 2" "$rc" 2
+h_like "...lists the others" "$(cat "$H_TMP/ml.out")" "alice +did:plc:abcdefghijklmnopqrstuvwx +active"
+h_like "...names the bad one on stderr" "$(cat "$H_TMP/ml.err")" 'aaabroken: relay:\{m:aaabroken\}:member cannot be read \(WRONGTYPE'
+out=$(ctl --json member list 2>/dev/null); rc=$?
+h_is "...--json: every readable member, exit 2" "$rc:$(fx_jget '[m["handle"] for m in d]' <<<"$out")" '2:["alice", "bob"]'
+h_redis_cli DEL 'relay:{m:aaabroken}:member' >/dev/null
+h_redis_cli SREM relay:members aaabroken >/dev/null
 
 # --- conditions and config
 out=$(ctl conditions --json); rc=$?

@@ -58,6 +58,13 @@ out=$(ctl --json status --member alice --since 10m)
 h_is "status --member: both" "$(fx_jget 'sorted(m["queue_id"] for m in d)' <<<"$out")" "$(printf '%s\n' "$q1" "$q2" | sort | "$H_PYTHON" -c 'import json,sys; print(json.dumps([l.strip() for l in sys.stdin]))')"
 h_like "text listing" "$(ctl status --member alice)" "$q1 +a@alice\\.example +sent 1, bounced 1, deferred 0"
 h_like "suppression from the bounce shows in suppress list" "$(ctl suppress list alice)" "bounce@dest\\.example +hard_bounce"
+# --since: digits only where the digits go (sscanf alone took these)
+for bad in '2026- 1-01' '2026-01-01T+1:00' '2026-01-01 01:-1' '+2026-01-01'; do
+	out=$(ctl status --member alice --since "$bad" 2>&1); rc=$?
+	h_is "--since '$bad': exit 1" "$rc" 1
+done
+h_like "...named" "$out" '\+2026-01-01: a time'
+h_check "--since 2026-01-01T01:00 still fine" ctl status --member alice --since 2026-01-01T01:00
 
 # More than 10000 messages: the newest 10000 are listed (oldest first), and
 # standard error says how many there are. 10005 older entries, without

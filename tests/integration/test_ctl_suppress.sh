@@ -44,6 +44,18 @@ h_is "remove what is not there: exit 1" "$rc" 1
 out=$(ctl --json suppress list alice)
 h_is "list after remove" "$(fx_jget 'len(d)' <<<"$out")" 1
 
+# remove is one script: never the suppression gone and the soft count left
+# (here Redis refuses the :soft key, as it would refuse a half-run command)
+fx_suppress alice half@rcpt.example hard_bounce
+h_redis_cli HSET 'relay:{m:alice}:soft' half@rcpt.example 2 >/dev/null
+h_redis_cli ACL SETUSER default resetkeys '~relay:schema' '~relay:{m:alice}:member' '~relay:{m:alice}:suppress' >/dev/null
+out=$(ctl suppress remove alice half@rcpt.example 2>&1); rc=$?
+h_redis_cli ACL SETUSER default allkeys >/dev/null
+h_is "remove, :soft refused: exit 2" "$rc" 2
+h_is "...nothing half done: both entries kept" "$(h_redis_cli HEXISTS 'relay:{m:alice}:suppress' half@rcpt.example)$(h_redis_cli HEXISTS 'relay:{m:alice}:soft' half@rcpt.example)" 11
+h_check "...the rerun removes it" ctl suppress remove alice half@rcpt.example
+h_is "...both entries gone" "$(h_redis_cli HEXISTS 'relay:{m:alice}:suppress' half@rcpt.example)$(h_redis_cli HEXISTS 'relay:{m:alice}:soft' half@rcpt.example)" 00
+
 # --- stored values that are not JSON, addresses that are not UTF-8
 printf 'raw\xffvalue' | h_redis_cli -x HSET 'relay:{m:alice}:suppress' raw@x.example >/dev/null
 printf '{"reason":"admin","at":1}' | h_redis_cli -x HSET 'relay:{m:alice}:suppress' $'bad\xff\x1b@x.example' >/dev/null
