@@ -142,17 +142,44 @@ is_qid(const char *s, size_t n)
 	return hex || digit;
 }
 
-/* addr - "<...>" at the cursor, up to the ">" before ", " or the end */
+/*
+ * addr_end - the ">" that closes the address starting at s: the first one
+ * followed by ", " or the end of the line, outside a quoted local part
+ * when quoted (Postfix logs to=<"x>, y"@example.com>); NULL when none.
+ */
+static const char *
+addr_end(const char *s, const char *end, int quoted)
+{
+	const char	*q;
+	int		 inq = 0;
+
+	for (q = s; q < end; q++) {
+		if (quoted && inq && *q == '\\' && q + 1 < end) {
+			q++;
+			continue;
+		}
+		if (quoted && *q == '"')
+			inq = !inq;
+		else if (!inq && *q == '>' && (q + 1 == end ||
+		    (q + 2 <= end && q[1] == ',' &&
+		    (q + 2 == end || q[2] == ' '))))
+			return q;
+	}
+	return NULL;
+}
+
+/*
+ * addr - "<...>" at the cursor, up to its closing ">" (addr_end); a quote
+ * left open falls back to the first ">" before ", " or the end.
+ */
 static int
 addr(struct cur *c, char *dst, size_t size)
 {
 	const char	*s = c->p, *q;
 
-	for (q = s; q < c->end; q++)
-		if (*q == '>' && (q + 1 == c->end || (q + 2 <= c->end &&
-		    q[1] == ',' && (q + 2 == c->end || q[2] == ' '))))
-			break;
-	if (q >= c->end || copy(dst, size, s, (size_t)(q - s)) < 0)
+	if ((q = addr_end(s, c->end, 1)) == NULL)
+		q = addr_end(s, c->end, 0);
+	if (q == NULL || copy(dst, size, s, (size_t)(q - s)) < 0)
 		return -1;
 	c->p = q + 1;
 	return 0;

@@ -7,7 +7,8 @@
  * DESCRIPTION
  *	The thin main: options, configuration, Redis, then a loop that
  *	reads up to TRACKER_BATCH lines (tracker_follow), parses them
- *	(maillog), applies the events of the batch (tracker_apply) and
+ *	(maillog), applies the events of the batch (tracker_apply, each
+ *	dated by its own line's stamp: tracker_time) and
  *	saves the position after it (when caught up, at most every
  *	TRACKER_SAVE_MS while the log streams, and at a clean stop). When
  *	Redis fails (no connection, or an error reply such as OOM or
@@ -86,7 +87,9 @@ reload(struct tracker_ctx *t, const char *path, struct relay_conf **confp)
 	if (conf_load(path, &nc, err, sizeof(err)) < 0) {
 		logkv_init(&kv, NULL);
 		logkv_str(&kv, "reload", "failed");
-		logkv_str(&kv, "errors", err);	/* escaped: one line */
+		/* escaped: one line, without the last newline */
+		logkv_strn(&kv, "errors", err, strlen(err) -
+		    (err[0] != '\0' && err[strlen(err) - 1] == '\n'));
 		logkv_emit(&kv, LOG_ERR);
 		return;
 	}
@@ -122,14 +125,16 @@ stats(const struct tracker_ctx *t, const struct follow *f, const char *when)
 
 	log_info("tracker: %s lines=%llu unknown=%llu other=%llu events=%llu "
 	    "applied=%llu repeats=%llu no_record=%llu bad=%llu "
-	    "ignored=%llu failed=%llu "
+	    "ignored=%llu no_member=%llu failed=%llu "
 	    "suppressed=%llu suspended=%llu too_long=%llu rotations=%llu "
 	    "truncations=%llu", when,
 	    (unsigned long long)t->n.lines, (unsigned long long)t->n.unknown,
 	    (unsigned long long)t->n.other, (unsigned long long)t->n.events,
 	    (unsigned long long)t->n.applied, (unsigned long long)t->n.repeats,
 	    (unsigned long long)t->n.no_record, (unsigned long long)t->n.bad,
-	    (unsigned long long)t->n.ignored, (unsigned long long)t->n.failed,
+	    (unsigned long long)t->n.ignored,
+	    (unsigned long long)t->n.no_member,
+	    (unsigned long long)t->n.failed,
 	    (unsigned long long)t->n.suppressed,
 	    (unsigned long long)t->n.suspended,
 	    (unsigned long long)fs->too_long,

@@ -10,7 +10,8 @@ policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	$(TRACKER_PURE) \
 	policyd/tracker_follow.c policyd/tracker_follow.h \
 	policyd/tracker_apply.c policyd/tracker_apply.h \
-	policyd/tracker_retry.c policyd/tracker_retry.h
+	policyd/tracker_retry.c policyd/tracker_retry.h \
+	policyd/tracker_time.c policyd/tracker_time.h
 policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
 
 policyd_relay_unsub_SOURCES = policyd/unsub.c
@@ -21,7 +22,8 @@ RELAY_LUA += common/lua/tracker_event.lua
 dist_man_MANS += doc/relay-tracker.8 doc/relay-unsub.8
 EXTRA_DIST += contrib/postfix/unsub.cf
 
-# Unit tests: the pure parser and classification, the file follower.
+# Unit tests: the pure parser and classification, the file follower, the
+# time of a log line.
 check_PROGRAMS += tests/unit/test_maillog
 tests_unit_test_maillog_SOURCES = tests/unit/test_maillog.c $(TRACKER_PURE)
 tests_unit_test_maillog_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
@@ -47,6 +49,13 @@ tests_unit_test_tracker_retry_SOURCES = tests/unit/test_tracker_retry.c \
 tests_unit_test_tracker_retry_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
 tests_unit_test_tracker_retry_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_tracker_retry
+
+check_PROGRAMS += tests/unit/test_tracker_time
+tests_unit_test_tracker_time_SOURCES = tests/unit/test_tracker_time.c \
+	policyd/tracker_time.c policyd/tracker_time.h
+tests_unit_test_tracker_time_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_tracker_time_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_tracker_time
 
 # Integration tests through the private Postfix.
 TRACKER_IT = tests/integration/test_tracker_delivery.sh \

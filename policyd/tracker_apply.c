@@ -6,14 +6,15 @@
  *	tracker_event.lua call per event of a known message. Only this file
  *	talks to Redis for relay-tracker.
  * INVARIANTS
- *	Nothing is written for a message without a record. A failed
+ *	Nothing is written for a message without a record, nor for a
+ *	member whose hash is gone (the script checks). A failed
  *	pipeline, or an error reply of Redis (OOM, READONLY, ...: see
  *	tracker_retry.h), returns before the position is saved, so the
  *	events are applied again (idempotently) rather than lost. An error
  *	that no retry mends (WRONGTYPE, the script's own bug) fails that one
  *	event, logged with its reason, and the batch goes on.
  * SEE ALSO
- *	tracker_apply.h, common/lua/tracker_event.lua
+ *	tracker_apply.h, tracker_time.h, common/lua/tracker_event.lua
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,11 +32,13 @@
 #include "rconn.h"
 #include "rkeys.h"
 #include "rscript.h"
+#include "token.h"
 #include "tracker_apply.h"
 #include "tracker_retry.h"
+#include "tracker_time.h"
 
 #define EV_KEYS		8
-#define EV_ARGS		25
+#define EV_ARGS		28
 
 /* why - note the reason of a failure for the caller's log line */
 static void
@@ -125,30 +128,71 @@ lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
 
 struct call {
 	char	 keys[EV_KEYS][RKEY_MAX];
-	char	 nums[10][32];
+	char	 nums[11][32];
 	char	 file[64];		/* dev.ino.headsum of the event's log */
-	char	 id[33];
-	char	 rcpt[ADDR_BUFSIZE];
-	char	 alt[ADDR_BUFSIZE];	/* to= when rcpt is orig_to */
+	char	 id[40];
+	char	 rcpt[MAILLOG_ADDR_MAX];
+	char	 alt[MAILLOG_ADDR_MAX];	/* the line's other address */
+	int	 rcpt_raw, alt_raw;	/* as logged: addr_norm refused it */
 };
 
 /*
+ * rcpt_form - an address of the line as the script compares it: its
+ * normalised form (*raw = 0) or, when addr_norm refuses it (an address
+ * literal, a one-label domain), the path without its angle brackets
+ * (*raw = 1: matched byte for byte or ASCII case-insensitively, never a
+ * suppression key); -1 when there is none
+ */
+static int
+rcpt_form(const char *in, char *out, size_t size, int *raw)
+{
+	*raw = 0;
+	if (in[0] == '\0')
+		return -1;
+	if (addr_norm(in, out, size) == ADDR_OK)
+		return 0;
+	*raw = 1;
+	if (addr_path(in, out, size) != ADDR_OK &&
+	    snprintf(out, size, "%s", in) >= (int)size)
+		return -1;
+	return out[0] != '\0' ? 0 : -1;
+}
+
+/*
  * pick_rcpt - the recipient of a delivery line (c->rcpt) and the other
- * address it names (c->alt, or ""); -1 (logged) when none parses
+ * address it names (c->alt, or ""); -1 (logged) when it names none
  */
 static int
 pick_rcpt(struct tracker_ctx *t, const struct maillog_event *ev,
     struct call *c)
 {
 	struct logkv	 kv;
+	char		 a[MAILLOG_ADDR_MAX], b[MAILLOG_ADDR_MAX];
+	int		 ra, rb, oka, okb;
 
 	/*
 	 * The member addressed orig_to, which Postfix rewrote (virtual
-	 * alias); a local alias may log it without a domain: then to.
+	 * alias); a local alias may log it without a domain: then to. A
+	 * normalised address goes first; the script takes whichever of the
+	 * two is one of the message's recipients.
 	 */
-	if ((ev->orig_to[0] == '\0' || addr_norm(ev->orig_to, c->rcpt,
-	    sizeof(c->rcpt)) < 0) && addr_norm(ev->to, c->rcpt,
-	    sizeof(c->rcpt)) < 0) {
+	oka = rcpt_form(ev->orig_to, a, sizeof(a), &ra) == 0;
+	okb = rcpt_form(ev->to, b, sizeof(b), &rb) == 0;
+	if (oka && okb && ra && !rb) {
+		memcpy(c->rcpt, b, sizeof(c->rcpt));
+		memcpy(c->alt, a, sizeof(c->alt));
+		c->rcpt_raw = rb;
+		c->alt_raw = ra;
+	} else if (oka || okb) {
+		memcpy(c->rcpt, oka ? a : b, sizeof(c->rcpt));
+		c->rcpt_raw = oka ? ra : rb;
+		c->alt[0] = '\0';
+		c->alt_raw = 0;
+		if (oka && okb && (ra != rb || strcmp(a, b) != 0)) {
+			memcpy(c->alt, b, sizeof(c->alt));
+			c->alt_raw = rb;
+		}
+	} else {
 		logkv_init(&kv, ev->qid);
 		logkv_str(&kv, "event", "skipped");
 		logkv_str(&kv, "why", "recipient address does not parse");
@@ -157,11 +201,27 @@ pick_rcpt(struct tracker_ctx *t, const struct maillog_event *ev,
 		t->n.bad++;
 		return -1;
 	}
-	/* the script takes whichever of the two is one of the message's */
-	if (ev->orig_to[0] == '\0' || addr_norm(ev->to, c->alt,
-	    sizeof(c->alt)) < 0 || strcmp(c->alt, c->rcpt) == 0)
-		c->alt[0] = '\0';
 	return 0;
+}
+
+/*
+ * expiry_id - the event id of an expiry line: "x:" and 32 hex digits of
+ * SHA-256 over what the line logs (queue id, time stamp, pid, sender),
+ * so a reused queue id's next expiry is another event
+ */
+static void
+expiry_id(const struct maillog_event *ev, char out[40])
+{
+	char	 buf[MAILLOG_QID_MAX + MAILLOG_STAMP_MAX + MAILLOG_ADDR_MAX + 64];
+	char	 hex[TOKEN_SHA256_HEX];
+	int	 n;
+
+	n = snprintf(buf, sizeof(buf), "%s|expired|%s|%ld|%s", ev->qid,
+	    ev->stamp, ev->pid, ev->from);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	token_sha256_hex(buf, (size_t)n, hex);
+	snprintf(out, 40, "x:%.32s", hex);
 }
 
 /* build - keys and arguments of one tracker_event.lua call; -1: skip it */
@@ -194,9 +254,12 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	snprintf(c->nums[5], 32, "%.6f", s->warn_rate);
 	snprintf(c->nums[6], 32, "%.6f", s->suspend_rate);
 	snprintf(c->nums[7], 32, "%d", t->conf->tracker.soft_bounce_limit);
+	/* the outcome's own time: a tracker catching up dates it right */
+	snprintf(c->nums[9], 32, "%lld",
+	    (long long)tracker_time(ev->stamp, now));
 	args[0] = maillog_kind_name(ev->kind);
 	if (ev->kind == MAILLOG_EXPIRED)
-		snprintf(c->id, sizeof(c->id), "x:%s", ev->qid);
+		expiry_id(ev, c->id);
 	else if (ev->kind == MAILLOG_DELIVERY)
 		bounce_event_id(ev, c->id);
 	else
@@ -217,9 +280,11 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	snprintf(c->nums[8], 32, "%lld", (long long)it->pos.off);
 	args[23] = c->file;
 	args[24] = c->nums[8];
+	args[25] = c->nums[9];
 	if (ev->kind != MAILLOG_DELIVERY) {
 		for (i = 11; i < 23; i++)
 			args[i] = "";
+		args[26] = args[27] = "";
 		return EV_ARGS;
 	}
 	if (pick_rcpt(t, ev, c) < 0)
@@ -239,6 +304,8 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	args[20] = a.soft_reset ? "1" : "0";
 	args[21] = c->nums[7];
 	args[22] = c->alt;
+	args[26] = c->rcpt_raw ? "1" : "0";
+	args[27] = c->alt_raw ? "1" : "0";
 	return EV_ARGS;
 }
 
@@ -262,6 +329,25 @@ ignored(struct tracker_ctx *t, const struct tracker_item *it,
 	}
 	logkv_str(&kv, "why", code == -2 ? "the message of this queue id left "
 	    "the queue: the id was reused" : "not a recipient of the message");
+	logkv_emit(&kv, LOG_NOTICE);
+}
+
+/* member_gone - log an event of a member removed since its message was sent */
+static void
+member_gone(struct tracker_ctx *t, const struct tracker_item *it,
+    const struct call *c)
+{
+	const struct maillog_event *ev = &it->ev;
+	struct logkv	 kv;
+
+	t->n.no_member++;
+	logkv_init(&kv, ev->qid);
+	logkv_str(&kv, "event", "skipped");
+	logkv_str(&kv, "kind", maillog_kind_name(ev->kind));
+	logkv_str(&kv, "member", it->handle);
+	if (ev->kind == MAILLOG_DELIVERY)
+		logkv_str(&kv, "rcpt", c->rcpt);
+	logkv_str(&kv, "why", "member removed");
 	logkv_emit(&kv, LOG_NOTICE);
 }
 
@@ -304,6 +390,10 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 	}
 	if (applied == -1) {
 		t->n.no_record++;
+		return;
+	}
+	if (applied == -4) {
+		member_gone(t, it, c);
 		return;
 	}
 	if (applied < 0) {

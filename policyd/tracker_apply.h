@@ -10,6 +10,13 @@
  *	counts, the bounce-rate window and auto-suspension, exactly once
  *	per event id. The decisions (class, what an event changes) are made
  *	in C by bounce.c before the call; the script only applies them.
+ *	Each event is dated by its line's time stamp (tracker_time.h), not
+ *	by the now of the call, which only trims the window and marks the
+ *	event. A member removed since its message was recorded gets nothing
+ *	written (logged event=skipped why="member removed"). A recipient
+ *	addr_norm refuses (an address literal, a one-label domain) is
+ *	passed as logged, matched against the message's recipients
+ *	case-insensitively, counted but never suppressed.
  *	Each event carries its place in the log (the file's dev, inode and
  *	head hash, and the offset after its line): `removed` stores its
  *	own, and a line of that queue id before it in the same file is of
@@ -55,6 +62,7 @@ struct tracker_counts {
 	uint64_t	 repeats;	/* seen before (restart, re-read) */
 	uint64_t	 bad;		/* unusable recipient address */
 	uint64_t	 ignored;	/* queue id reused, or not a recipient */
+	uint64_t	 no_member;	/* the member was removed: skipped */
 	uint64_t	 failed;	/* the script's own error (logged) */
 	uint64_t	 suppressed;
 	uint64_t	 suspended;
@@ -76,7 +84,8 @@ struct tracker_ctx {
 };
 
 /*
- * tracker_apply - apply items[0..n) in order; 0, or negative: retry (the
+ * tracker_apply - apply items[0..n) in order, now being the current time
+ * (lines dated after it are dated now); 0, or negative: retry (the
  * connection dropped, or Redis answered an error: see tracker_retry.h;
  * t->why says which)
  */

@@ -3,6 +3,8 @@
 -- runs in one slot. Exactly once: a delivery or expiry event id already
 -- in KEYS[2] changes nothing; the id is marked after every write of the
 -- event, so an error part way leaves it unmarked and the retry applies it.
+-- Nothing is written once the member hash (KEYS[6]) is gone: a member
+-- removed while its mail was in flight gets none of its keys back.
 --
 -- KEYS[1] relay:{m:H}:msg:QID   KEYS[2] relay:{m:H}:applied
 -- KEYS[3] relay:{m:H}:suppress  KEYS[4] relay:{m:H}:soft
@@ -16,14 +18,26 @@
 --       20 soft step  21 soft reset  22 soft limit  23 the other address
 --       of the line (to= when 12 is orig_to), or ""  (12-23 "" otherwise)
 --   all: 24 the log file of the line (dev.ino.headsum)  25 the offset
---       just after the line in it
+--       just after the line in it  26 the time of the line (its stamp,
+--       at most now; now when the stamp does not convert)
+--   delivery only: 27 '1' when 12 is the address as logged (addr_norm
+--       refused it: an address literal, a one-label domain), else '0'
+--       28 the same for 23 ('' otherwise)
 -- Returns {applied, suppressed-reason, soft count, sent, bounced,
 --          suspended (1 when this event suspended), warn (1 on crossing),
 --          reason}; applied is 0 for a repeat, -1 when the message record
 --          is gone (expired TTL: nothing is invented), -2 when the message
 --          already left the queue (`removed` seen: a later line is of
 --          another message that reuses the queue id), -3 when neither
---          address of a delivery line is a recipient of the message.
+--          address of a delivery line is a recipient of the message, -4
+--          when the member was removed (nothing written).
+--
+-- Time: `now` (ARGV 3) is when the event is applied: the window is
+-- trimmed to it, the event id is marked and a suspension dated with it.
+-- `at` (ARGV 26) is when the outcome happened: the recipient's status,
+-- `final` and the bucket the outcome is counted in. An outcome whose
+-- bucket is already out of the window (a tracker catching up after
+-- downtime), or older than the member's window_start, is not counted.
 --
 -- Short Postfix queue ids are unique only while a message is queued, and
 -- relay:{q:QID}:qid (another slot) outlives the message: `removed` or
@@ -39,6 +53,9 @@ local window, bs = tonumber(ARGV[5]), tonumber(ARGV[6])
 local minvol, warn, susp = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local label, qid = ARGV[10], ARGV[11]
 local file, off = ARGV[24] or '', tonumber(ARGV[25])
+local at = tonumber(ARGV[26]) or now
+if at > now then at = now end
+local none = {-4, '', 0, 0, 0, 0, 0, ''}
 
 -- ended - the record ended at a line before this one (or at this one)
 local function ended()
@@ -59,14 +76,15 @@ if kind == 'removed' or kind == 'rejected' then
   if ended() then
     return {0, '', 0, 0, 0, 0, 0, ''}
   end
+  if redis.call('EXISTS', KEYS[6]) == 0 then return none end
   local acc = redis.call('HGET', KEYS[1], 'accepted')
   redis.call('ZREM', KEYS[7], qid)
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - ttl)
   if acc then
     if kind == 'rejected' then
-      redis.call('HSETNX', KEYS[1], 'rejected', now)
+      redis.call('HSETNX', KEYS[1], 'rejected', at)
     end
-    redis.call('HSETNX', KEYS[1], 'final', now)
+    redis.call('HSETNX', KEYS[1], 'final', at)
     redis.call('HSET', KEYS[1], 'ended', acc)
     if file ~= '' and off then
       redis.call('HSET', KEYS[1], 'ended_file', file, 'ended_off', off)
@@ -86,6 +104,7 @@ end
 if ended() then
   return {-2, '', 0, 0, 0, 0, 0, ''}
 end
+if redis.call('EXISTS', KEYS[6]) == 0 then return none end
 -- a command the ACL denies after the first write would leave the event
 -- half applied, and its retry would count it twice: every command that
 -- follows a write is checked first (Redis 7), and a denial is a NOPERM
@@ -99,6 +118,7 @@ if redis.acl_check_cmd then
     {'HSET', KEYS[5], a, b}, {'HINCRBY', KEYS[5], a, c}, {'HGETALL', KEYS[5]},
     {'HDEL', KEYS[5], a}, {'EXISTS', KEYS[6]}, {'HSET', KEYS[6], a, b},
     {'ZADD', KEYS[2], c, a}, {'ZREMRANGEBYSCORE', KEYS[2], c, c},
+    {'EXPIRE', KEYS[2], c},
     {'TTL', KEYS[1]}, {'EXPIRE', KEYS[1], c}}) do
     if not redis.acl_check_cmd(unpack(v)) then
       return redis.error_reply('NOPERM the ACL denies tracker_event.lua ' ..
@@ -114,6 +134,8 @@ local function mark()
   if string.sub(id, -1) == '0' then
     redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
   end
+  -- and a member that stops sending does not keep it for ever
+  redis.call('EXPIRE', KEYS[2], ttl + 86400)
   if redis.call('TTL', KEYS[1]) < 0 then
     redis.call('EXPIRE', KEYS[1], ttl)
   end
@@ -126,7 +148,8 @@ local function decode(s)
   return nil
 end
 
--- count - one final outcome into the window; the sums after it
+-- count - one final outcome (n of them) that happened at `at` into the
+-- window; the sums after it, and whether it was counted
 local function count(outcome, n)
   local ws = tonumber(redis.call('HGET', KEYS[6], 'window_start')) or 0
   local since = tonumber(redis.call('HGET', KEYS[5], 'since')) or 0
@@ -137,9 +160,14 @@ local function count(outcome, n)
   end
   -- fields are named by the bucket's start time, so buckets written
   -- under another window or bucket width still age out on time (and
-  -- the bucket numbers of schema 1's first form read as 1970: trimmed)
-  local b = math.floor(now / bs) * bs
-  redis.call('HINCRBY', KEYS[5], (outcome == 1 and 's:' or 'b:') .. b, n)
+  -- the bucket numbers of schema 1's first form read as 1970: trimmed).
+  -- An outcome of a bucket the trimming below deletes, or from before
+  -- the fresh window, is not added at all.
+  local b = math.floor(at / bs) * bs
+  local counted = b > now - window and at >= ws
+  if counted then
+    redis.call('HINCRBY', KEYS[5], (outcome == 1 and 's:' or 'b:') .. b, n)
+  end
   local sent, bounced = 0, 0
   local all = redis.call('HGETALL', KEYS[5])
   for i = 1, #all, 2 do
@@ -155,7 +183,7 @@ local function count(outcome, n)
       end
     end
   end
-  return sent, bounced
+  return sent, bounced, counted
 end
 
 -- judge - suspend or warn on the rate after this event
@@ -193,29 +221,48 @@ if kind == 'expired' then
     if st.status ~= 'sent' and st.status ~= 'bounced' and
        st.status ~= 'expired' then
       st.status = 'expired'
-      st.at = now
+      st.at = at
       redis.call('HSET', KEYS[1], f, cjson.encode(st))
       n = n + 1
     end
   end
-  redis.call('HSETNX', KEYS[1], 'final', now)
+  redis.call('HSETNX', KEYS[1], 'final', at)
   if n == 0 then
     mark()
     return {1, '', 0, 0, 0, 0, 0, ''}
   end
-  local sent, bounced = count(2, n)
-  local s, w, reason = judge(sent, bounced, n, n)
+  local sent, bounced, counted = count(2, n)
+  local s, w, reason = 0, 0, ''
+  if counted then s, w, reason = judge(sent, bounced, n, n) end
   mark()
   return {1, '', 0, sent, bounced, s, w, reason}
 end
 
--- a delivery attempt, of one of the message's recipients
-local rcpt
+-- a delivery attempt, of one of the message's recipients: ARGV[12]
+-- first, then ARGV[23]. A normalised address is compared as it is; one
+-- addr_norm refused (raw) byte for byte or ASCII case-insensitively with
+-- the recorded recipient without its angle brackets. A recipient matched
+-- raw has no normalised form, so it is counted but never suppressed.
+local rcpt, raw
 do
   local m = decode(redis.call('HGET', KEYS[1], 'rcpts')) or {}
-  for _, r in ipairs(m) do
-    if r == ARGV[12] then rcpt = r break end
-    if ARGV[23] and ARGV[23] ~= '' and r == ARGV[23] then rcpt = r end
+  local function same(r, a, asis)
+    if r == a then return true end
+    if not asis then return false end
+    local b = string.match(r, '^<(.*)>$') or r
+    return b == a or string.lower(b) == string.lower(a)
+  end
+  for _, c in ipairs({{ARGV[12], ARGV[27] == '1'},
+      {ARGV[23] or '', ARGV[28] == '1'}}) do
+    if c[1] ~= '' then
+      for _, r in ipairs(m) do
+        if type(r) == 'string' and same(r, c[1], c[2]) then
+          rcpt, raw = r, c[2]
+          break
+        end
+      end
+    end
+    if rcpt then break end
   end
 end
 if not rcpt then
@@ -227,7 +274,7 @@ local attempts = 1
 if prev and tonumber(prev.attempts) then attempts = tonumber(prev.attempts) + 1 end
 -- soft: this message's soft failure for rcpt is counted (once per message)
 local st = {status = ARGV[13], dsn = ARGV[14], class = ARGV[15],
-  reply = ARGV[16], relay = ARGV[17], at = now, attempts = attempts,
+  reply = ARGV[16], relay = ARGV[17], at = at, attempts = attempts,
   soft = prev and prev.soft or nil}
 
 local suppressed, soft = '', 0
@@ -236,12 +283,12 @@ local function suppress(reason)
     text = ARGV[16]})
   if redis.call('HSETNX', KEYS[3], rcpt, v) == 1 then suppressed = reason end
 end
-if ARGV[19] == '1' then suppress('hard_bounce') end
-if ARGV[21] == '1' then redis.call('HDEL', KEYS[4], rcpt) end
+if ARGV[19] == '1' and not raw then suppress('hard_bounce') end
+if ARGV[21] == '1' and not raw then redis.call('HDEL', KEYS[4], rcpt) end
 -- a soft failure counts once per message: Postfix's own retries of it
 -- are not further failures; the count lives tracker.status_ttl after its
 -- last step
-if ARGV[20] == '1' and st.soft ~= 1 then
+if ARGV[20] == '1' and st.soft ~= 1 and not raw then
   st.soft = 1
   soft = redis.call('HINCRBY', KEYS[4], rcpt, 1)
   redis.call('EXPIRE', KEYS[4], ttl)
@@ -254,7 +301,10 @@ if outcome == 0 then
   mark()
   return {1, suppressed, soft, 0, 0, 0, 0, ''}
 end
-local sent, bounced = count(outcome, 1)
-local s, w, reason = judge(sent, bounced, outcome == 2 and 1 or 0, 1)
+local sent, bounced, counted = count(outcome, 1)
+local s, w, reason = 0, 0, ''
+if counted then
+  s, w, reason = judge(sent, bounced, outcome == 2 and 1 or 0, 1)
+end
 mark()
 return {1, suppressed, soft, sent, bounced, s, w, reason}

@@ -18,7 +18,19 @@
 #    marked applied by a script that failed;
 #  - a queue id reused by the same member starts a fresh record;
 #  - a delivery retried after its own `removed` (pipelined behind it) is
-#    applied, not taken for another message's.
+#    applied, not taken for another message's;
+#  - catching up (one-shot runs over a log of their own, TZ 5 h west of
+#    UTC): an outcome is dated by its line's stamp (the recipient's `at`,
+#    the bucket), a line from the future or with a stamp that does not
+#    convert is dated now, 3-day-old bounces are not counted in a 24 h
+#    window nor suspended on, an outcome before window_start is not
+#    counted; :applied has a TTL (status_ttl and a day);
+#  - a member removed while its mail was in flight: its lines write
+#    nothing (no key made again) and are logged event=skipped;
+#  - a reused queue id that expires twice: both expiries apply;
+#  - recipients addr_norm refuses (address literal, one-label domain, in
+#    another case, recorded with or without angle brackets): status and
+#    bounce rate, never suppressed or soft-counted.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init tracker_faults
@@ -209,10 +221,14 @@ h_redis_cli DEL 'relay:{q:4jQIDTYPE003}:qid' >/dev/null
 
 # --- the same member reuses a queue id: a fresh record ---------------------
 # record H QID RCPT - relay-milter's own record of a message (milter_record.lua)
+# (the script's ARGV[7] is milter.record_ttl when its header says so)
 record() {
-	h_redis_cli --eval "$H_SRCDIR/common/lua/milter_record.lua" \
+	local s=$H_SRCDIR/common/lua/milter_record.lua rttl=()
+	grep -q 'ARGV\[7\] milter.record_ttl' "$s" && rttl=(3600)
+	h_redis_cli --eval "$s" \
 	    "relay:{m:$1}:msg:$2" "relay:{m:$1}:inflight" "relay:{m:$1}:recent" , \
-	    "$2" "$(date +%s)" 86400 "${1}.test" "x@$1.test" "<$2@x>" "$3" >/dev/null
+	    "$2" "$(date +%s)" 86400 "${1}.test" "x@$1.test" "<$2@x>" \
+	    "${rttl[@]}" "$3" >/dev/null
 	h_redis_cli SET "relay:{q:$2}:qid" "$1" EX 3600 >/dev/null
 }
 fx_member frank
@@ -248,6 +264,141 @@ h_check "the position moves on" h_wait_for 10 caught_up
 # a line after the removed (another message reusing the id) is still ignored
 dl 4jQIDORDER01 y@d.example 5.1.1 bounced x@d.example
 h_check "a later line of the reused id is ignored" h_wait_log '4jQIDORDER01 event=ignored .*left the queue' 10 "$TLOG"
+
+# --- catching up: an outcome is dated by its log line ----------------------
+# One-shot runs (-o) over a log of their own, with a 24 h window (buckets
+# of 1 h) and a low min_volume, in a time zone 5 h west of UTC (the stamp
+# is the Postfix node's local time).
+LOG2=$H_TMP/maillog2
+: >"$LOG2"
+main_conf=$FX_CONF
+FX_TRACKER="maillog = \"$LOG2\"; state_file = \"$H_TMP/state/t2.state\";"
+FX_SUSPENSION='window = "24h"; min_volume = 4; warn_rate = 40.0; suspend_rate = 50.0;'
+fx_conf "$H_TMP/relay2.conf"
+CONF2=$FX_CONF FX_CONF=$main_conf
+export TZ=XYZ+5
+# stamp EPOCH - the syslog stamp of EPOCH, as Postfix writes it
+stamp() { LC_ALL=C date -d "@$1" '+%b %e %H:%M:%S'; }
+# dlt EPOCH QID TO DSN STATUS - a delivery line dated EPOCH (or a stamp)
+dlt() {
+	local s=$1
+	[[ $s =~ ^[0-9]+$ ]] && s=$(stamp "$1")
+	pid=$((pid + 1))
+	printf '%s relay postfix/smtp[%d]: %s: to=<%s>, relay=mx[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=%s, status=%s (host mx[192.0.2.1] said: %s00 %s text (in reply to RCPT TO command))\n' \
+	    "$s" "$pid" "$2" "$3" "$4" "$5" "${4%%.*}" "$4" >>"$LOG2"
+}
+# qmgr EPOCH QID FROM expired|removed - qmgr's expiry or removal line
+qmgr() {
+	if [[ $4 == expired ]]; then
+		printf '%s relay postfix/qmgr[9]: %s: from=<%s>, status=expired, returned to sender\n' "$(stamp "$1")" "$2" "$3"
+	else
+		printf '%s relay postfix/qmgr[9]: %s: removed\n' "$(stamp "$1")" "$2"
+	fi >>"$LOG2"
+}
+catchup() { "$TRACKER" -o -c "$CONF2" 2>&1; }
+rjson() {
+	h_redis_cli HGET "relay:{m:$1}:msg:$2" "r:$3" | /usr/bin/python3 -c 'import json,sys
+s=sys.stdin.read().strip()
+print(json.loads(s).get(sys.argv[1],"") if s else "")' "$4"
+}
+wsum() {
+	h_redis_cli HGETALL "relay:{m:$1}:outcomes" | paste - - |
+	    awk -v p="$2:" 'index($1, p) == 1 { n += $2 } END { print n + 0 }'
+}
+now=$(date +%s)
+old=$((now - 3 * 86400)) hours2=$((now - 7200))
+fx_member gina
+for i in 1 2 3; do
+	fx_message gina 4jQIDTIME00$i g@gina.test old$i@d.example
+	dlt $old 4jQIDTIME00$i old$i@d.example 5.1.1 bounced
+done
+for i in 4 5; do
+	fx_message gina 4jQIDTIME00$i g@gina.test ok$i@d.example
+	dlt $hours2 4jQIDTIME00$i ok$i@d.example 2.0.0 sent
+done
+fx_message gina 4jQIDTIME006 g@gina.test fut@d.example
+dlt $((now + 3600)) 4jQIDTIME006 fut@d.example 2.0.0 sent
+fx_message gina 4jQIDTIME007 g@gina.test odd@d.example
+dlt 'Xyz  5 10:00:00' 4jQIDTIME007 odd@d.example 2.0.0 sent
+out=$(catchup)
+end=$(date +%s)
+h_is "3-day-old bounces are not in the window" "$(wsum gina b)" 0
+h_is "and not suspended on" "$(h_redis_cli HGET 'relay:{m:gina}:member' suspended)" 0
+h_is "but still suppressed (hard bounce)" "$(sup gina old1@d.example)" 1
+h_is "the recipient's time is the line's" "$(rjson gina 4jQIDTIME001 old1@d.example at)" "$old"
+h_is "an outcome 2 h old lands in its own (local time) bucket" \
+    "$(h_redis_cli HGET 'relay:{m:gina}:outcomes' "s:$((hours2 / 3600 * 3600))")" 2
+at=$(rjson gina 4jQIDTIME006 fut@d.example at)
+h_check "a line from the future is dated now ($at)" test "$at" -ge "$now" -a "$at" -le "$end"
+at=$(rjson gina 4jQIDTIME007 odd@d.example at)
+h_check "a stamp that does not convert is dated now ($at)" test "$at" -ge "$now" -a "$at" -le "$end"
+h_is "sent in the window: 2 h old, future, odd stamp" "$(wsum gina s)" 4
+# an unsuspend's fresh window takes no outcome from before it
+fx_member hilda
+h_redis_cli HSET 'relay:{m:hilda}:member' window_start $((now - 600)) >/dev/null
+fx_message hilda 4jQIDTIME008 h@hilda.test b8@d.example
+fx_message hilda 4jQIDTIME009 h@hilda.test ok9@d.example
+dlt $((now - 1200)) 4jQIDTIME008 b8@d.example 5.1.1 bounced
+dlt $((now - 60)) 4jQIDTIME009 ok9@d.example 2.0.0 sent
+out=$(catchup)
+h_is "an outcome before window_start is not counted" "$(wsum hilda b)/$(wsum hilda s)" 0/1
+
+# --- :applied has a TTL ----------------------------------------------------
+ttl=$(h_redis_cli TTL 'relay:{m:gina}:applied')
+h_check ":applied has a TTL past status_ttl ($ttl)" test "$ttl" -gt $((30 * 86400)) -a "$ttl" -le $((31 * 86400))
+
+# --- a removed member's keys are not made again --------------------------
+CTL=$H_BUILDDIR/contrib/relayctl/relayctl
+fx_member hank
+fx_message hank 4jQIDGONE001 h@hank.test gone@d.example
+fx_message hank 4jQIDGONE002 h@hank.test soft@d.example
+out=$("$CTL" -c "$main_conf" member remove hank 2>&1) || h_diag "$out"
+dlt $now 4jQIDGONE001 gone@d.example 5.1.1 bounced
+dlt $now 4jQIDGONE002 soft@d.example 4.2.2 deferred
+qmgr $now 4jQIDGONE001 h@hank.test removed
+out=$(catchup)
+h_is "removed member: no key of it made again" \
+    "$(h_redis_cli EXISTS 'relay:{m:hank}:suppress' 'relay:{m:hank}:soft' 'relay:{m:hank}:outcomes' 'relay:{m:hank}:applied' 'relay:{m:hank}:member' 'relay:{m:hank}:inflight')" 0
+h_like "removed member: the event is logged skipped" "$out" '4jQIDGONE001 event=skipped .*why="?member removed'
+h_is "removed member: the message status is not written" "$(h_redis_cli HEXISTS 'relay:{m:hank}:msg:4jQIDGONE001' r:gone@d.example)" 0
+fx_member hank
+h_is "added again: nothing suppressed" "$(h_redis_cli HLEN 'relay:{m:hank}:suppress')" 0
+
+# --- a reused queue id expires twice ---------------------------------------
+fx_member ivan
+record ivan 4jQIDEXP0001 e@d.example
+dlt $((now - 300)) 4jQIDEXP0001 e@d.example 4.4.1 deferred
+qmgr $((now - 200)) 4jQIDEXP0001 x@ivan.test expired
+qmgr $((now - 200)) 4jQIDEXP0001 x@ivan.test removed
+out=$(catchup)
+h_is "first expiry: expired" "$(rjson ivan 4jQIDEXP0001 e@d.example status)" expired
+sleep 1
+record ivan 4jQIDEXP0001 e@d.example
+dlt $((now - 100)) 4jQIDEXP0001 e@d.example 4.4.1 deferred
+qmgr $((now - 50)) 4jQIDEXP0001 x@ivan.test expired
+qmgr $((now - 50)) 4jQIDEXP0001 x@ivan.test removed
+out=$(catchup)
+h_is "second message of the id: expired too" "$(rjson ivan 4jQIDEXP0001 e@d.example status)" expired
+h_is "both expiries counted as bounced" "$(wsum ivan b)" 2
+
+# --- recipients addr_norm refuses (address literal, one-label domain) -------
+fx_member jack
+fx_message jack 4jQIDLIT0001 j@jack.test placeholder@d.example
+h_redis_cli HSET 'relay:{m:jack}:msg:4jQIDLIT0001' rcpts \
+    '["bounce@[192.0.2.1]","Bounce@localhost","<old@[192.0.2.3]>"]' >/dev/null
+dlt $now 4jQIDLIT0001 'bounce@[192.0.2.1]' 5.1.1 bounced
+dlt $now 4jQIDLIT0001 bounce@localhost 5.1.1 bounced
+dlt $now 4jQIDLIT0001 'old@[192.0.2.3]' 4.2.2 deferred
+dlt $now 4jQIDLIT0001 'other@[192.0.2.9]' 5.1.1 bounced
+out=$(catchup)
+h_is "address literal: status" "$(rjson jack 4jQIDLIT0001 'bounce@[192.0.2.1]' status)" bounced
+h_is "one-label domain, other case: status" "$(rjson jack 4jQIDLIT0001 Bounce@localhost status)" bounced
+h_is "recorded with brackets: status" "$(rjson jack 4jQIDLIT0001 '<old@[192.0.2.3]>' status)" deferred
+h_is "both bounces counted" "$(wsum jack b)" 2
+h_is "never suppressed, no soft count" "$(h_redis_cli EXISTS 'relay:{m:jack}:suppress' 'relay:{m:jack}:soft')" 0
+h_like "a literal not of the message is ignored" "$out" '4jQIDLIT0001 event=ignored .*not a recipient'
+h_unlike "no recipient skipped as unparsable" "$out" 'does not parse'
+unset TZ
 
 h_is "tracker still running" "$(h_daemon_alive tracker && echo yes)" yes
 h_done

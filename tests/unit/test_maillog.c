@@ -329,6 +329,36 @@ formats_and_edges(void **state)
 	assert_string_equal(maillog_kind_name(MAILLOG_UNKNOWN), "unknown");
 }
 
+/*
+ * quoted_local_parts - Postfix quotes a local part with specials; a ">, "
+ * inside the quotes does not end the address; an unbalanced quote falls
+ * back on the first ">, "
+ */
+static void
+quoted_local_parts(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("Dec  5 06:10:00 relay-pf postfix-pf/smtp[1]: "
+	    "4jY2qP0PV2z1bY3H: to=<\"x>, y\"@dest.example>, "
+	    "orig_to=<\"p>, q\"@alice.test>, relay=127.0.0.1[127.0.0.1]:25, "
+	    "delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced "
+	    "(host said: 550 5.1.1 no)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.to, "\"x>, y\"@dest.example");
+	assert_string_equal(ev.orig_to, "\"p>, q\"@alice.test");
+	assert_int_equal(ev.status, MAILLOG_ST_BOUNCED);
+	assert_int_equal(parse("Dec  5 06:10:00 relay-pf postfix-pf/smtp[1]: "
+	    "4jY2qP0PV2z1bY3H: to=<\"a\\\">, b\"@dest.example>, "
+	    "relay=none, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, "
+	    "status=sent (ok)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.to, "\"a\\\">, b\"@dest.example");
+	assert_int_equal(parse("Dec  5 06:10:00 relay-pf postfix-pf/smtp[1]: "
+	    "4jY2qP0PV2z1bY3H: to=<\"open@dest.example>, relay=none, "
+	    "delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (ok)"),
+	    MAILLOG_DELIVERY);
+	assert_string_equal(ev.to, "\"open@dest.example");
+	assert_int_equal(ev.status, MAILLOG_ST_SENT);
+}
+
 int
 main(void)
 {
@@ -342,6 +372,7 @@ main(void)
 		cmocka_unit_test(qmgr_lines),
 		cmocka_unit_test(lines_the_tracker_does_not_act_on),
 		cmocka_unit_test(formats_and_edges),
+		cmocka_unit_test(quoted_local_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
