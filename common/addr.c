@@ -585,6 +585,51 @@ addr_domain_within(const char *domain, const char *parent)
 	return strcmp(domain + dlen - plen, parent) == 0;
 }
 
+/*
+ * addr_internal_norm - Postfix's internal form (the local part never
+ * quoted: policy requests' sender= and recipient=) to addr_norm's form.
+ * The local part is everything before the last "@"; one that is not a
+ * dot-atom is quoted (escaping '"' and '\\') and the result goes through
+ * addr_norm, so "q b@x" here and "\"q b\"@x" there compare equal.
+ */
+int
+addr_internal_norm(const char *in, char *out, size_t outlen)
+{
+	char	 ext[2 * ADDR_LOCAL_MAX + 3 + ADDR_RAW_MAX + 2];
+	const char *at;
+	size_t	 llen, dlen, o, i;
+
+	if (in == NULL || *in == '\0') {
+		clear(out, outlen);
+		return ADDR_EEMPTY;
+	}
+	if ((at = strrchr(in, '@')) == NULL) {
+		clear(out, outlen);
+		return ADDR_ENOAT;
+	}
+	llen = (size_t)(at - in);
+	dlen = strlen(at + 1);
+	if (llen == 0 || llen > ADDR_LOCAL_MAX || dlen > ADDR_RAW_MAX) {
+		clear(out, outlen);
+		return llen == 0 ? ADDR_ESYNTAX : ADDR_ETOOLONG;
+	}
+	o = 0;
+	if (dot_atom_ok(in, llen)) {
+		memcpy(ext, in, llen);
+		o = llen;
+	} else {
+		ext[o++] = '"';
+		for (i = 0; i < llen; i++) {
+			if (in[i] == '"' || in[i] == '\\')
+				ext[o++] = '\\';
+			ext[o++] = in[i];
+		}
+		ext[o++] = '"';
+	}
+	memcpy(ext + o, at, dlen + 2);		/* "@", domain, NUL */
+	return addr_norm(ext, out, outlen);
+}
+
 /* addr_strerror - a sentence for an ADDR_E* code (static storage) */
 const char *
 addr_strerror(int err)

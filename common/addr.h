@@ -15,9 +15,12 @@
  *
  *	Addresses: an optional pair of angle brackets is removed; the local
  *	part is a dot-atom or a quoted string (RFC 5321), at most 64 octets;
- *	the domain is normalised as above. The whole address is lower-cased
- *	for comparison and keys: mailbox providers treat local parts as
- *	case-insensitive in practice, and Postfix lower-cases lookup keys.
+ *	the domain is normalised as above. ASCII letters of the whole
+ *	address are lower-cased for comparison and keys: mailbox providers
+ *	treat local parts as case-insensitive in practice, and Postfix
+ *	lower-cases lookup keys. Other UTF-8 in a local part is kept as it
+ *	is (no case folding, no Unicode normalisation): "Ü@x" and "ü@x" are
+ *	two addresses.
  *	Total at most 254 octets.
  *
  *	Functions return 0 or a negative ADDR_E* code; addr_strerror() turns
@@ -71,6 +74,14 @@ int	 addr_split(const char *in, char *local, size_t locallen,
  * in and out must not overlap.
  */
 int	 addr_path(const char *in, char *out, size_t outlen);
+
+/*
+ * addr_internal_norm - normalise an address in Postfix's internal form,
+ * whose local part is never quoted (the sender= and recipient= of a
+ * policy request: "q b@example.com"), to what addr_norm gives for the
+ * same address as a client writes it ("\"q b\"@example.com").
+ */
+int	 addr_internal_norm(const char *in, char *out, size_t outlen);
 
 /* addr_domain_of - pointer to the domain part of a normalised address */
 const char *addr_domain_of(const char *normalised);

@@ -20,5 +20,7 @@ int64_t	 clock_now_ms(void);
 /* Monotonic milliseconds, for timeouts and backoff; never shifted. */
 int64_t	 clock_mono_ms(void);
 void	 clock_set_offset(int64_t seconds);
+/* The offset in seconds, for code that takes "now" from Redis (TIME). */
+int64_t	 clock_offset(void);
 
 #endif

@@ -41,6 +41,7 @@ struct msg {
 	const char	*why;
 	int		 hdone;		/* the header checks ran (first body or EOM) */
 	sfsistat	 hverdict;	/* their verdict, kept for EOM */
+	int64_t		 t_mail;	/* clock_mono_ms() at MAIL FROM */
 	char		 sender[ADDR_BUFSIZE];
 	char		 domain[ADDR_BUFSIZE];	/* envelope domain */
 	struct dom_fact	 dfact;		/* its record, read at MAIL FROM */
@@ -360,7 +361,35 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 		    cn->m.sender, detail);
 	cn->m.dfact = fact;
 	cn->m.active = 1;
+	cn->m.t_mail = clock_mono_ms();
 	return SMFIS_CONTINUE;
+}
+
+/*
+ * unwarm - relay-policyd charged these recipients to the domain's warming
+ * caps at RCPT TO, and they get no mail after all: take the charges back
+ * (store_unwarm). A failure leaves them charged (logged): fewer than the
+ * cap get through, never more.
+ */
+static void
+unwarm(SMFICTX *ctx, struct conn *cn, char *const *rcpts, size_t n)
+{
+	const char	*why = NULL;
+	struct logkv	 kv;
+	long long	 age;
+
+	if (n == 0 || cn->m.dfact.domain[0] == '\0' || cn->rc == NULL ||
+	    !rconn_connected(cn->rc))
+		return;		/* no Redis now: not worth a wait */
+	/* since MAIL FROM, and a minute for clocks and delays */
+	age = (long long)(clock_mono_ms() - cn->m.t_mail) + 60000;
+	if (store_unwarm(cn->rc, cn->m.dfact.domain, age, rcpts, n, &why) == 0)
+		return;
+	logkv_init(&kv, qid_of(ctx));
+	logkv_str(&kv, "member", cn->handle);
+	logkv_str(&kv, "warm_refund", "failed");
+	logkv_str(&kv, "why", why);
+	logkv_emit(&kv, LOG_WARNING);
 }
 
 static sfsistat
@@ -368,7 +397,7 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn	*cn = smfi_getpriv(ctx);
 	char		 addr[ADDR_BUFSIZE], path[MLFI_PATH_MAX];
-	const char	*why;
+	const char	*why, *keep = path;
 	int		 s;
 
 	if (cn == NULL || !cn->m.active)
@@ -378,24 +407,29 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	 * source route: addr_path), normalised. An address addr.c cannot
 	 * normalise (an address literal, a one-label domain) cannot be on a
 	 * suppression list (only normalised addresses are stored there): it
-	 * goes on, recorded as given.
+	 * goes on, recorded as that mailbox (the tracker matches it as is).
 	 */
-	if (addr_path(argv[0], path, sizeof(path)) == ADDR_OK &&
-	    addr_norm(path, addr, sizeof(addr)) == ADDR_OK) {
+	if (addr_path(argv[0], path, sizeof(path)) != ADDR_OK)
+		snprintf(path, sizeof(path), "%s", argv[0] ? argv[0] : "");
+	if (addr_norm(path, addr, sizeof(addr)) == ADDR_OK) {
 		s = store_suppressed(cn->rc, cn->handle, addr, &why);
 		if (s < 0)
 			return tempfail(ctx, cn, "rcpt", "redis", why);
-		if (s > 0)
+		if (s > 0) {
+			char *one[1] = { addr };
+
+			unwarm(ctx, cn, one, 1);
 			return refuse(ctx, cn, "rcpt",
 			    COND_RECIPIENT_SUPPRESSED, addr, NULL);
-	} else
-		snprintf(addr, sizeof(addr), "%s", argv[0]);
+		}
+		keep = addr;
+	}
 	if (cn->m.nrcpt == cn->m.rcap) {
 		cn->m.rcap = cn->m.rcap ? cn->m.rcap * 2 : 4;
 		cn->m.rcpts = xrealloc(cn->m.rcpts,
 		    cn->m.rcap * sizeof(*cn->m.rcpts));
 	}
-	cn->m.rcpts[cn->m.nrcpt++] = xstrdup(addr);
+	cn->m.rcpts[cn->m.nrcpt++] = xstrdup(keep);
 	return SMFIS_CONTINUE;
 }
 
@@ -601,17 +635,28 @@ mlfi_eom(SMFICTX *ctx)
 		stats_signature(sign_result(m->sg, i));
 	r = SMFIS_CONTINUE;
 out:
+	if (r != SMFIS_CONTINUE)
+		unwarm(ctx, cn, m->rcpts, m->nrcpt);
 	msg_reset(m);
 	return r;
 }
 
+/*
+ * mlfi_abort - the transaction ends without end of data (RSET, QUIT, a
+ * refusal by Postfix): its recipients get nothing, so their warming
+ * charges are taken back. After end of data the recipients are gone
+ * (msg_reset), so a message that was accepted is never refunded.
+ */
 static sfsistat
 mlfi_abort(SMFICTX *ctx)
 {
 	struct conn *cn = smfi_getpriv(ctx);
 
-	if (cn != NULL)
+	if (cn != NULL) {
+		if (cn->m.active)
+			unwarm(ctx, cn, cn->m.rcpts, cn->m.nrcpt);
 		msg_reset(&cn->m);
+	}
 	return SMFIS_CONTINUE;
 }
 

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "fcache.h"
+#include "log.h"
 #include "rconn.h"
 #include "rkeys.h"
 #include "rscript.h"
@@ -147,6 +149,48 @@ store_suppressed(struct rconn *rc, const char *handle, const char *addr,
 }
 
 int
+store_unwarm(struct rconn *rc, const char *domain, long long age_ms,
+    char *const *rcpts, size_t n, const char **why)
+{
+	char		 key[RKEY_MAX], off[32], age[32];
+	char		(*h)[RKEY_WARM_HASH_LEN + 1];
+	const char	*keys[1] = { key };
+	const char	**args;
+	redisReply	*r;
+	size_t		 i;
+	int		 k = 0, res = 0;
+
+	if (n == 0 || rkey(key, sizeof(key), RKEY_WARM, domain, NULL) < 0)
+		return 0;
+	h = xcalloc(n, sizeof(*h));
+	args = xcalloc(n + 2, sizeof(*args));
+	snprintf(off, sizeof(off), "%lld", (long long)clock_offset() * 1000);
+	snprintf(age, sizeof(age), "%lld", age_ms);
+	args[k++] = off;
+	args[k++] = age;
+	for (i = 0; i < n; i++) {
+		char norm[ADDR_BUFSIZE];
+
+		/* only a normalised recipient was charged under its hash */
+		if (addr_norm(rcpts[i], norm, sizeof(norm)) == ADDR_OK &&
+		    rkey_warm_hash(norm, h[i]) == 0)
+			args[k++] = h[i];
+	}
+	if (k > 2) {
+		r = rscript_call(rc, rscript_get("milter_unwarm"), 1, keys, k,
+		    args);
+		if (r == NULL) {
+			*why = rconn_errstr(rc);
+			res = STORE_ETEMP;
+		} else
+			freeReplyObject(r);
+	}
+	free(args);
+	free(h);
+	return res;
+}
+
+int
 store_dkim(struct rconn *rc, const char *domain, const char *sel,
     int want_ed, char **rsa, char **ed, const char **why)
 {
@@ -210,7 +254,7 @@ done(struct rconn *rc, redisReply *r, const char **why)
 static int
 pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
     const char **mkeys, const char **margs, const char **setv,
-    const char **why)
+    int *recorded, const char **why)
 {
 	redisReply	*r;
 	int		 i, n = 0, want = mkeys != NULL ? 3 : 2;
@@ -234,6 +278,8 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 			noscript = 1;
 		else if (r->type == REDIS_REPLY_ERROR && !err++)
 			rconn_seterr(rc, r->str);
+		else if (i == 0 && r->type != REDIS_REPLY_ERROR)
+			*recorded = 1;
 		freeReplyObject(r);
 	}
 	if (n < want || err) {
@@ -241,6 +287,42 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 		return STORE_ETEMP;
 	}
 	return noscript ? STORE_NOSCRIPT : 0;
+}
+
+/*
+ * undo - the record was written but a later write failed (Redis full:
+ * maxmemory refuses the next writes), so the message is tempfailed: take
+ * the record back, or its inflight entry would count against the queue
+ * cap with no removal ever to come. DEL and ZREM pass under maxmemory.
+ * What cannot be undone now leaves with its TTL.
+ */
+static void
+undo(struct rconn *rc, const char *kmsg, const char *kinf, const char *krec,
+    const char *kqid, const char *qid)
+{
+	const char	*v[4][3] = {
+		{ "ZREM", kinf, qid }, { "ZREM", krec, qid },
+		{ "DEL", kmsg, NULL }, { "DEL", kqid, NULL }
+	};
+	struct logkv	 kv;
+	redisReply	*r;
+	int		 i, n = 0;
+
+	for (i = 0; i < 4; i++)
+		if (rconn_append(rc, v[i][2] != NULL ? 3 : 2, v[i], NULL) ==
+		    RCONN_OK)
+			n++;
+	for (i = 0; i < n; i++)
+		if ((r = rconn_reply(rc)) != NULL)
+			freeReplyObject(r);
+		else
+			break;
+	if (n < 4 || i < n) {
+		logkv_init(&kv, qid);
+		logkv_str(&kv, "record", "undo_failed");
+		logkv_str(&kv, "why", rconn_errstr(rc));
+		logkv_emit(&kv, LOG_WARNING);
+	}
 }
 
 int
@@ -256,7 +338,7 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	const char	*setv[5] = { "SET", kqid, m->handle, "EX", rttl };
 	const char	**args;
 	size_t		 i;
-	int		 e, msgid;
+	int		 e, msgid, recorded = 0;
 
 	if (rkey(kmsg, sizeof(kmsg), RKEY_MSG, m->handle, m->qid) < 0 ||
 	    rkey(kinf, sizeof(kinf), RKEY_INFLIGHT, m->handle, NULL) < 0 ||
@@ -270,15 +352,16 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	snprintf(rttl, sizeof(rttl), "%d", cf->milter.record_ttl_s);
 	snprintf(hq, sizeof(hq), "%s %s", m->handle, m->qid);
 
-	args = xcalloc(6 + m->nrcpt, sizeof(*args));
+	args = xcalloc(7 + m->nrcpt, sizeof(*args));
 	args[0] = m->qid;
 	args[1] = now;
 	args[2] = ttl;
 	args[3] = m->domain;
 	args[4] = m->sender;
 	args[5] = m->message_id;
+	args[6] = rttl;
 	for (i = 0; i < m->nrcpt; i++)
-		args[6 + i] = m->rcpts[i];
+		args[7 + i] = m->rcpts[i];
 	/*
 	 * One pipeline, handed to the kernel in one write: a milter killed
 	 * at end of data leaves the record and its queue id index (last: the
@@ -288,17 +371,20 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	 */
 	msgid = m->message_id[0] != '\0' &&
 	    rkey(kmid, sizeof(kmid), RKEY_MSGID, m->message_id, NULL) > 0;
-	e = pipeline(rc, keys, (int)(6 + m->nrcpt), args, msgid ? mkeys : NULL,
-	    margs, setv, why);
+	e = pipeline(rc, keys, (int)(7 + m->nrcpt), args, msgid ? mkeys : NULL,
+	    margs, setv, &recorded, why);
 	if (e == STORE_NOSCRIPT) {
 		e = done(rc, rscript_call(rc, rscript_get("milter_record"), 3,
-		    keys, (int)(6 + m->nrcpt), args), why);
+		    keys, (int)(7 + m->nrcpt), args), why);
+		recorded = e == 0;
 		if (e == 0 && msgid)
 			e = done(rc, rscript_call(rc, rscript_get("milter_msgid"),
 			    1, mkeys, 2, margs), why);
 		if (e == 0)
 			e = done(rc, rconn_cmdargv(rc, 5, setv, NULL), why);
 	}
+	if (e != 0 && recorded)
+		undo(rc, kmsg, kinf, krec, kqid, m->qid);
 	free(args);
 	return e;
 }

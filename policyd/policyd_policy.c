@@ -57,6 +57,7 @@ struct pctx {
 	char		 qid[64];
 	char		 instance[64];
 	char		 domain[ADDR_BUFSIZE];	/* sender's, normalised */
+	char		 rcpt[ADDR_BUFSIZE];	/* normalised, or "" */
 	char		 cand[PD_MAX_CANDIDATES][256];
 	size_t		 ncand;
 	int		 picked;		/* index into cand, or -1 */
@@ -71,7 +72,7 @@ struct pctx {
 	char		 keys[PD_MAX_CANDIDATES + 2][RKEY_MAX];
 	char		 warmkey[RKEY_MAX], domkey[RKEY_MAX];
 	struct {
-		char now[32], ph[32], pdy[32], id[96], vat[32];
+		char off[32], ph[32], pdy[32], id[96], vat[32];
 	} a;					/* policyd_warm.lua's ARGV */
 };
 
@@ -169,16 +170,25 @@ warm_cmd(struct pctx *x, long long verified_at, struct pr_cmd *cmd)
 {
 	struct policyd	*pd = x->pd;
 	const char	*d = x->cand[x->picked];
+	char		 h[RKEY_WARM_HASH_LEN + 1];
 
 	if (rkey(x->warmkey, RKEY_MAX, RKEY_WARM, d, NULL) < 0 ||
 	    rkey(x->domkey, RKEY_MAX, RKEY_DOMAIN, d, NULL) < 0)
 		return -1;
-	snprintf(x->a.now, sizeof(x->a.now), "%lld",
-	    (long long)clock_now_ms());
+	snprintf(x->a.off, sizeof(x->a.off), "%lld",
+	    (long long)clock_offset() * 1000);
 	snprintf(x->a.ph, sizeof(x->a.ph), "%lld", x->caps.per_hour);
 	snprintf(x->a.pdy, sizeof(x->a.pdy), "%lld", x->caps.per_day);
-	snprintf(x->a.id, sizeof(x->a.id), "%s-%016llx-%llu", x->a.now,
-	    (unsigned long long)pd->seed, (unsigned long long)++pd->seq);
+	/*
+	 * "RCPTHASH:UNIQUE": relay-milter, refusing the recipient later, takes
+	 * one charge of that recipient back (milter_unwarm.lua). A recipient
+	 * that does not normalise is charged under hash "-" (never taken back).
+	 */
+	if (x->rcpt[0] == '\0' || rkey_warm_hash(x->rcpt, h) < 0)
+		snprintf(h, sizeof(h), "-");
+	snprintf(x->a.id, sizeof(x->a.id), "%s:%lld-%016llx-%llu", h,
+	    (long long)clock_now_ms(), (unsigned long long)pd->seed,
+	    (unsigned long long)++pd->seq);
 	snprintf(x->a.vat, sizeof(x->a.vat), "%lld", verified_at);
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->script = rscript_get("policyd_warm");
@@ -186,7 +196,7 @@ warm_cmd(struct pctx *x, long long verified_at, struct pr_cmd *cmd)
 	cmd->argv[0] = "2";
 	cmd->argv[1] = x->warmkey;
 	cmd->argv[2] = x->domkey;
-	cmd->argv[3] = x->a.now;
+	cmd->argv[3] = x->a.off;
 	cmd->argv[4] = x->a.ph;
 	cmd->argv[5] = x->a.pdy;
 	cmd->argv[6] = x->a.id;
@@ -500,6 +510,7 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 	struct pctx	*x = xcalloc(1, sizeof(*x));
 	const char	*user = req->attr[POLREQ_SASL_USERNAME];
 	const char	*sender = req->attr[POLREQ_SENDER];
+	const char	*rcpt = req->attr[POLREQ_RECIPIENT];
 	struct pd_verdict v;
 	char		 addr[ADDR_BUFSIZE];
 
@@ -525,8 +536,15 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 		return;
 	}
 	lower_copy(x->handle, sizeof(x->handle), user);
+	/*
+	 * Postfix sends addresses in its internal form, the local part never
+	 * quoted ("q b@example.com"); addr_internal_norm reads that.
+	 */
+	if (x->stage == ST_RCPT && rcpt != NULL &&
+	    addr_internal_norm(rcpt, x->rcpt, sizeof(x->rcpt)) != ADDR_OK)
+		x->rcpt[0] = '\0';
 	if (x->stage == ST_RCPT && sender != NULL && *sender != '\0' &&
-	    addr_norm(sender, addr, sizeof(addr)) == ADDR_OK) {
+	    addr_internal_norm(sender, addr, sizeof(addr)) == ADDR_OK) {
 		snprintf(x->domain, sizeof(x->domain), "%s",
 		    addr_domain_of(addr));
 		x->ncand = pd_domain_candidates(x->domain, x->cand,

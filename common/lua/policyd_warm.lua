@@ -15,10 +15,13 @@
 --
 -- KEYS[1]  relay:{d:DOMAIN}:warm
 -- KEYS[2]  relay:{d:DOMAIN}:domain (the same hash tag)
--- ARGV[1]  now, ms since the epoch
+-- ARGV[1]  ms to add to Redis's clock (testing.clock_offset; normally 0):
+--          "now" is Redis's own TIME, so every node charges and trims on
+--          one clock, whatever its own says
 -- ARGV[2]  per_hour cap (0: unlimited)
 -- ARGV[3]  per_day cap (0: unlimited)
--- ARGV[4]  a unique member name for this charge
+-- ARGV[4]  the member name of this charge, "RCPTHASH:UNIQUE" (rkey_warm_hash),
+--          so relay-milter can take a refused recipient's charge back
 -- ARGV[5]  the member handle the caller believes owns DOMAIN
 -- ARGV[6]  the verified_at the caller computed the caps from
 -- ARGV[7]  "1" when DOMAIN is a parent of the sender's domain, which then
@@ -34,7 +37,9 @@ if f[1] ~= ARGV[5] or (tonumber(f[2]) or 0) ~= tonumber(ARGV[6]) or
     (ARGV[7] == '1' and f[3] ~= '1') then
 	return {3, 0, 0, 0}
 end
-local now = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) +
+    tonumber(ARGV[1])
 local ph = tonumber(ARGV[2])
 local pd = tonumber(ARGV[3])
 local HOUR, DAY = 3600000, 86400000
@@ -42,8 +47,9 @@ local HOUR, DAY = 3600000, 86400000
 if ph <= 0 and pd <= 0 then
 	return {0, 0, 0, 0}
 end
-local keep = HOUR
-if pd > 0 then keep = DAY end
+-- Always a day: a node (or a member's own caps) with per_day 0 must not
+-- trim away what another node's day window still counts.
+local keep = DAY
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - keep)
 
 -- wait - ms until the window of length len, holding count entries, has
@@ -72,6 +78,6 @@ if over ~= 0 then
 	return {over, hc, dc, retry}
 end
 
-redis.call('ZADD', key, now, ARGV[4])
+local added = redis.call('ZADD', key, now, ARGV[4])
 redis.call('PEXPIRE', key, keep + 60000)
-return {0, hc + 1, dc + 1, 0}
+return {0, hc + added, dc + added, 0}

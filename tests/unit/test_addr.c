@@ -272,6 +272,52 @@ test_path(void **state)
 	assert_string_equal(out, "gone@rcpt.test");
 }
 
+/*
+ * test_internal - Postfix's internal form (policy requests: the local part
+ * never quoted) gives what addr_norm gives for the form a client writes,
+ * so relay-policyd and relay-milter name one recipient alike
+ */
+static void
+test_internal(void **state)
+{
+	static const struct { const char *internal, *external; } same[] = {
+		{ "a@example.com", "<a@example.com>" },
+		{ "A.B@Example.COM.", "a.b@example.com" },
+		{ "q b@alice.test", "\"q b\"@alice.test" },
+		{ "q@b@Alice.Test", "\"q@b\"@alice.test" },
+		{ "x>, y@dest.example", "\"x>, y\"@dest.example" },
+		{ "a\"b@x.example", "\"a\\\"b\"@x.example" },
+		{ "AB@x.example", "\"AB\"@x.example" },
+		{ "\xc3\xbc@b\xc3\xbc" "cher.example",
+		    "\xc3\xbc@xn--bcher-kva.example" },
+	};
+	char	 a[ADDR_BUFSIZE], b[ADDR_BUFSIZE];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		assert_int_equal(addr_internal_norm(same[i].internal, a,
+		    sizeof(a)), ADDR_OK);
+		assert_int_equal(addr_norm(same[i].external, b, sizeof(b)),
+		    ADDR_OK);
+		if (strcmp(a, b) != 0)
+			fail_msg("%s -> %s, but %s -> %s", same[i].internal, a,
+			    same[i].external, b);
+	}
+	assert_int_equal(addr_internal_norm("", a, sizeof(a)), ADDR_EEMPTY);
+	assert_int_equal(addr_internal_norm(NULL, a, sizeof(a)), ADDR_EEMPTY);
+	assert_int_equal(addr_internal_norm("nodomain", a, sizeof(a)),
+	    ADDR_ENOAT);
+	assert_string_equal(a, "");
+	assert_int_equal(addr_internal_norm("@example.com", a, sizeof(a)),
+	    ADDR_ESYNTAX);
+	assert_int_equal(addr_internal_norm("a@localhost", a, sizeof(a)),
+	    ADDR_ESINGLE);
+	assert_int_equal(addr_internal_norm(
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "@example.com", a, sizeof(a)), ADDR_ETOOLONG);
+}
+
 /* test_strerror - one distinct sentence per code, something for others */
 static void
 test_strerror(void **state)
@@ -535,6 +581,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_in_place),
 	cmocka_unit_test(test_null_input),
 	cmocka_unit_test(test_path),
+	cmocka_unit_test(test_internal),
 	cmocka_unit_test(test_strerror),
 };
 
