@@ -16,11 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "clock.h"
 #include "rconn.h"
 #include "rscript.h"
 #include "stats.h"
 #include "xalloc.h"
+
+/* Unused this long (ms), a connection is checked for an end of file first. */
+#define RCONN_STALE_MS	200
 
 struct rconn {
 	redisContext	*ctx;
@@ -40,6 +45,7 @@ struct rconn {
 	int		 npipe;		/* pipelined replies not yet read */
 	unsigned long	 mark;		/* the owner's, of this connection */
 	double		 pipe_t0;	/* when the pipeline began (metrics) */
+	int64_t		 last_io;	/* monotonic ms of the last reply */
 	char		 err[256];
 };
 
@@ -203,11 +209,35 @@ setup(struct rconn *rc)
 	return rc->lazy ? 0 : rscript_load_all(rc);
 }
 
+/*
+ * stale - a connection unused for a while that Redis has closed meanwhile
+ * (its idle timeout, a restart): the end of file is already waiting in
+ * the socket. Found before use, it is replaced at once, not reported as
+ * a failure of the command about to be sent (with the backoff after it).
+ */
+static int
+stale(struct rconn *rc)
+{
+	char	 c;
+	ssize_t	 n;
+
+	if (rc->npipe > 0 || clock_mono_ms() - rc->last_io < RCONN_STALE_MS)
+		return 0;
+	n = recv(rc->ctx->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR);
+}
+
 int
 rconn_ensure(struct rconn *rc)
 {
 	struct timeval tv;
 
+	if (rc->ctx != NULL && stale(rc)) {
+		redisFree(rc->ctx);
+		rc->ctx = NULL;
+		rc->retry_at = 0;
+	}
 	if (rc->ctx != NULL)
 		return RCONN_OK;
 	if (rc->retry_at != 0 && clock_mono_ms() < rc->retry_at) {
@@ -245,6 +275,7 @@ rconn_ensure(struct rconn *rc)
 	rc->backoff = 0;
 	rc->retry_at = 0;
 	rc->err[0] = '\0';
+	rc->last_io = clock_mono_ms();
 	return RCONN_OK;
 }
 
@@ -277,6 +308,7 @@ rconn_raw(struct rconn *rc, int argc, const char **argv,
 	t0 = stats_clock();
 	r = redisCommandArgv(rc->ctx, argc, argv, argvlen);
 	if (r != NULL) {
+		rc->last_io = clock_mono_ms();
 		stats_redis_done(t0);
 		note_reply(r);
 	} else {
@@ -316,6 +348,7 @@ rconn_cmd(struct rconn *rc, const char *fmt, ...)
 	r = redisvCommand(rc->ctx, fmt, ap);
 	va_end(ap);
 	if (r != NULL) {
+		rc->last_io = clock_mono_ms();
 		stats_redis_done(t0);
 		note_reply(r);
 	}
@@ -366,6 +399,7 @@ rconn_reply(struct rconn *rc)
 		return NULL;
 	}
 	note_reply(r);
+	rc->last_io = clock_mono_ms();
 	/* the whole pipeline is one round trip */
 	if (rc->npipe > 0 && --rc->npipe == 0)
 		stats_redis_done(rc->pipe_t0);

@@ -73,7 +73,9 @@ reload(void)
 	if (conf_load(conf_path, &nc, err, sizeof(err)) < 0) {
 		logkv_init(&kv, NULL);
 		logkv_str(&kv, "reload", "failed");
-		logkv_str(&kv, "errors", err);	/* escaped: one line */
+		/* escaped: one line, without the last newline */
+		logkv_strn(&kv, "errors", err, strlen(err) -
+		    (err[0] != '\0' && err[strlen(err) - 1] == '\n'));
 		logkv_emit(&kv, LOG_ERR);
 		return;
 	}

@@ -12,11 +12,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/listener.h>
 
 #include "conf.h"
 
+struct event;
 struct event_base;
 struct evconnlistener;
 struct pr;
@@ -45,6 +47,11 @@ struct policyd {
 	uint64_t	 seq;
 	size_t		 inflight;	/* requests waiting for Redis */
 	int		 stopping;	/* SIGTERM: draining */
+	struct event	*accept_ev;	/* resumes accepting after a pause */
+	int		 accept_paused;
+	unsigned long	 accept_errors;	/* since the last line logged */
+	unsigned long	 refused;	/* over max_clients, likewise */
+	time_t		 accept_logged, refused_logged;
 };
 
 /*

@@ -38,6 +38,8 @@ struct pr {
 	int		 port, db, timeout_ms;
 	int		 backoff_min, backoff_max, backoff;
 	int		 up;		/* a good reply since the last connect */
+	int		 down_logged;	/* this outage said so already */
+	unsigned long	 downs;		/* attempts failed in this outage */
 	int		 freeing;
 	long		 outstanding;	/* commands sent, reply not yet in */
 	int		 unflushed;	/* commands queued since the last flush */
@@ -150,6 +152,27 @@ schedule_retry(struct pr *pr)
 	    pr->backoff * 2;
 }
 
+/*
+ * down - a connection lost or refused: the first of an outage is logged as
+ * a warning, the others are counted for the "redis=up" line that ends it
+ * (one line per attempt flooded the log: about 2 a second). Redis closing
+ * a healthy connection that had nothing to answer (its idle timeout) is
+ * no outage: an info line, and the reconnect follows.
+ */
+static void
+down(struct pr *pr, const char *why, int idle)
+{
+	if (idle && !pr->down_logged) {
+		log_info("redis=closed reason=\"%s\" action=reconnect", why);
+		return;
+	}
+	pr->downs++;
+	if (pr->down_logged)
+		return;
+	pr->down_logged = 1;
+	log_warn("redis=down reason=\"%s\" retry_ms=%d", why, pr->backoff);
+}
+
 /* pr_drop - free the context on purpose (stuck, or an error we saw) */
 static void
 pr_drop(struct pr *pr, const char *why)
@@ -158,7 +181,7 @@ pr_drop(struct pr *pr, const char *why)
 
 	if (ac == NULL)
 		return;
-	log_warn("redis=down reason=\"%s\" retry_ms=%d", why, pr->backoff);
+	down(pr, why, 0);
 	pr->ac = NULL;
 	pr->up = 0;
 	pr->outstanding = 0;
@@ -175,7 +198,12 @@ mark_up(struct pr *pr)
 		return;
 	pr->up = 1;
 	pr->backoff = pr->backoff_min;
-	log_info("redis=up");
+	if (pr->down_logged)
+		log_info("redis=up failed_attempts=%lu", pr->downs);
+	else
+		log_info("redis=up");
+	pr->down_logged = 0;
+	pr->downs = 0;
 }
 
 static void
@@ -251,8 +279,10 @@ on_connect(const redisAsyncContext *ac, int status)
 	if (pr == NULL || ac != pr->ac)
 		return;
 	if (status != REDIS_OK) {
-		log_warn("redis=down reason=\"connect: %s\" retry_ms=%d",
-		    ac->errstr, pr->backoff);
+		char why[256];
+
+		snprintf(why, sizeof(why), "connect: %s", ac->errstr);
+		down(pr, why, 0);
 		pr->ac = NULL;	/* hiredis frees it */
 		schedule_retry(pr);
 	}
@@ -265,8 +295,8 @@ on_disconnect(const redisAsyncContext *ac, int status)
 
 	if (pr == NULL || ac != pr->ac)
 		return;
-	log_warn("redis=down reason=\"%s\" retry_ms=%d",
-	    ac->err ? ac->errstr : "closed", pr->backoff);
+	down(pr, ac->err ? ac->errstr : "closed", pr->up &&
+	    pr->outstanding == 0);
 	pr->ac = NULL;
 	pr->up = 0;
 	pr->outstanding = 0;
@@ -306,8 +336,11 @@ pr_connect(struct pr *pr)
 	else
 		ac = redisAsyncConnect(pr->host, pr->port);
 	if (ac == NULL || ac->err) {
-		log_warn("redis=down reason=\"connect: %s\" retry_ms=%d",
-		    ac ? ac->errstr : "out of memory", pr->backoff);
+		char why[256];
+
+		snprintf(why, sizeof(why), "connect: %s",
+		    ac ? ac->errstr : "out of memory");
+		down(pr, why, 0);
 		if (ac != NULL)
 			redisAsyncFree(ac);
 		schedule_retry(pr);

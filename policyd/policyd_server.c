@@ -38,6 +38,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -567,15 +568,78 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		pc_new(pd, fd, sa, &policy_ops);
 }
 
+/* A refusal or accept failure is logged at most once per this many s. */
+#define PD_ACCEPT_LOG_S		10
+/* After accept() fails (no descriptors left): wait this long, then retry. */
+#define PD_ACCEPT_PAUSE_MS	250
+
 int
 pd_admit(struct policyd *pd, int fd)
 {
+	time_t	 now;
+
 	if (pd->nclients < (size_t)pd->cf->policyd.max_clients)
 		return 1;
-	log_warn("error=\"too many clients\" max_clients=%d action=close",
-	    pd->cf->policyd.max_clients);
 	evutil_closesocket(fd);
+	pd->refused++;
+	now = time(NULL);
+	if (now - pd->refused_logged >= PD_ACCEPT_LOG_S) {
+		log_warn("error=\"too many clients\" max_clients=%d "
+		    "action=close refused=%lu", pd->cf->policyd.max_clients,
+		    pd->refused);
+		pd->refused_logged = now;
+		pd->refused = 0;
+	}
 	return 0;
+}
+
+static void
+accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct policyd	*pd = arg;
+	int		 i;
+
+	(void)fd;
+	(void)what;
+	pd->accept_paused = 0;
+	for (i = 0; i < pd->nlisteners; i++)
+		evconnlistener_enable(pd->listeners[i]);
+}
+
+/*
+ * on_accept_error - accept() failed for a reason other than a client
+ * gone (libevent retries those): out of descriptors (EMFILE, ENFILE) or
+ * memory. The pending connection stays in the kernel's queue, so
+ * listening on would fail again at once, a busy loop: every listener
+ * pauses for PD_ACCEPT_PAUSE_MS instead (connections closing meanwhile
+ * free descriptors), and one line per PD_ACCEPT_LOG_S says so.
+ */
+static void
+on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct policyd	*pd = arg;
+	struct timeval	 tv = { 0, PD_ACCEPT_PAUSE_MS * 1000 };
+	int		 e = EVUTIL_SOCKET_ERROR(), i;
+	time_t		 now = time(NULL);
+
+	(void)l;
+	pd->accept_errors++;
+	if (now - pd->accept_logged >= PD_ACCEPT_LOG_S) {
+		log_warn("error=\"accept: %s\" clients=%zu count=%lu "
+		    "action=pause pause_ms=%d", evutil_socket_error_to_string(e),
+		    pd->nclients, pd->accept_errors, PD_ACCEPT_PAUSE_MS);
+		pd->accept_logged = now;
+		pd->accept_errors = 0;
+	}
+	if (pd->accept_paused)
+		return;
+	if (pd->accept_ev == NULL &&
+	    (pd->accept_ev = evtimer_new(pd->base, accept_resume, pd)) == NULL)
+		return;
+	for (i = 0; i < pd->nlisteners; i++)
+		evconnlistener_disable(pd->listeners[i]);
+	pd->accept_paused = 1;
+	evtimer_add(pd->accept_ev, &tv);
 }
 
 int
@@ -590,6 +654,7 @@ pd_listen(struct policyd *pd, int fd, const char *spec, const char *service,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (l == NULL)
 		return -1;
+	evconnlistener_set_error_cb(l, on_accept_error);
 	pd->listeners[pd->nlisteners++] = l;
 	log_info("listen=%s service=%s", spec, service);
 	return 0;

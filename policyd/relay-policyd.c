@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,7 +116,9 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 
 		logkv_init(&kv, NULL);
 		logkv_str(&kv, "reload", "failed");
-		logkv_str(&kv, "errors", err);	/* escaped: one line */
+		/* escaped: one line, without the last newline */
+		logkv_strn(&kv, "errors", err, strlen(err) -
+		    (err[0] != '\0' && err[strlen(err) - 1] == '\n'));
 		logkv_emit(&kv, LOG_ERR);
 		return;
 	}
@@ -179,6 +182,31 @@ new_base(void)
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	return base;
+}
+
+/*
+ * nofile_check - each client is a descriptor: raise the soft limit on open
+ * files to the hard one, and say so when max_clients still does not fit
+ * (beyond it accept() fails and relay-policyd pauses accepting).
+ */
+static void
+nofile_check(int max_clients)
+{
+	struct rlimit	 rl;
+	rlim_t		 want = (rlim_t)max_clients + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want)
+		log_warn("max_clients=%d nofile=%llu error=\"the open file "
+		    "limit is below max_clients + 64: raise it (systemd "
+		    "LimitNOFILE=, ulimit -n) or lower policyd.max_clients\"",
+		    max_clients, (unsigned long long)rl.rlim_cur);
 }
 
 int
@@ -250,6 +278,7 @@ main(int argc, char **argv)
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
 	evsignal_add(ev_hup, NULL);
+	nofile_check(pd.cf->policyd.max_clients);
 	log_info("start=ok listeners=%d socketmaps=%d",
 	    pd.cf->policyd.nlisten, pd.cf->policyd.nsocketmap);
 
@@ -262,6 +291,8 @@ main(int argc, char **argv)
 		pd.conns.next->kill(pd.conns.next);
 	for (i = 0; i < pd.nlisteners; i++)
 		evconnlistener_free(pd.listeners[i]);
+	if (pd.accept_ev != NULL)
+		event_free(pd.accept_ev);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);

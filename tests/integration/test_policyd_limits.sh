@@ -138,4 +138,32 @@ out=$(printf '%s\n' "$AUTH" | raw -w 4)
 ms=$((($(date +%s%N) - t0) / 1000000))
 h_like "a request waiting on Redis past idle_timeout: answered (${ms} ms)" "$out" \
     $'^action=DUNNO\n\n'
+
+# 9. Out of descriptors (open files limit 40, max_clients 4096): said at
+# start; accept() failing pauses the listeners instead of a busy loop
+# that logs every turn; once connections close, requests are served.
+h_stop_daemon policyd_slow 10
+sed -e 's/max_clients = 8;/max_clients = 4096;/' "$FX_CONF" >"$H_TMP/nofile.conf"
+h_start_daemon policyd_nofile prlimit --nofile=40:40 "$PD" -f -c "$H_TMP/nofile.conf"
+h_wait_port "$PPORT" 10 || h_bail "relay-policyd (40 files) did not listen"
+NLOG=$H_LOG/policyd_nofile.log
+h_check "the open file limit below max_clients is logged at start" \
+    grep -q 'max_clients=4096 nofile=40 error="the open file limit' "$NLOG"
+held=()
+for i in $(seq 60); do
+	exec {c}<>"/dev/tcp/127.0.0.1/$PPORT" && held+=("$c")
+done
+cpu() { awk '{ print $14 + $15 }' "/proc/$(h_daemon_pid policyd_nofile)/stat"; }
+sleep 1
+t0=$(cpu)
+sleep 3
+t1=$(cpu)
+h_check "60 connections over the limit: no busy loop (CPU $((t1 - t0)) ticks in 3 s)" \
+    test $((t1 - t0)) -lt 60
+n=$(grep -c 'error="accept: ' "$NLOG")
+h_check "... and the failure logged once per 10 s, not per turn ($n lines)" test "$n" -le 2
+for c in "${held[@]}"; do exec {c}>&-; done
+h_check "... then, the connections closed, a request is served" \
+    h_wait_for 10 bash -c "printf '%s\n' \"\$1\" | \"\$2\" raw $PPORT -w 4 | grep -q '^action=DUNNO'" _ "$AUTH" "$CLIENT"
+h_check "relay-policyd still runs" h_daemon_alive policyd_nofile
 h_done
