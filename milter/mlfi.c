@@ -10,6 +10,7 @@
  *	from.c (the From: parser), hdrs.c (the header fields), listunsub.c
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -576,6 +577,28 @@ log_accept(const char *qid, const struct conn *cn, int nsig)
 	logkv_emit(&kv, LOG_INFO);
 }
 
+/*
+ * short_qid_warn - once per process, when Postfix gives short queue ids
+ * (upper-case hex): they repeat across nodes sharing one Redis, where the
+ * queue id is the tracker's key (enable_long_queue_ids = yes).
+ */
+static void
+short_qid_warn(const char *qid)
+{
+	static atomic_int warned;
+	size_t	 i;
+
+	for (i = 0; qid[i] != '\0'; i++)
+		if (!((qid[i] >= '0' && qid[i] <= '9') ||
+		    (qid[i] >= 'A' && qid[i] <= 'F')))
+			return;
+	if (i == 0 || i > 12 || atomic_exchange(&warned, 1))
+		return;
+	log_warn("queue_id=%s warning=\"short queue ids repeat across Postfix "
+	    "nodes sharing one Redis: set enable_long_queue_ids = yes in "
+	    "main.cf\"", qid);
+}
+
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
 {
@@ -600,6 +623,7 @@ mlfi_eom(SMFICTX *ctx)
 		    "no {i} macro: add it to milter_end_of_data_macros");
 		goto out;
 	}
+	short_qid_warn(qid);
 	if (sign_eom(m->sg, &nsig, &why) != 0) {
 		r = tempfail(ctx, cn, "eom", "dkim sign", why);
 		goto out;

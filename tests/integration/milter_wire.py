@@ -112,7 +112,8 @@ def make_body(size, seq):
 
 
 def transaction(c, a, seq, keys):
-    qid = b"WIRE%dX%d" % (threading.get_ident() % 100000, seq)
+    qid = a.qid.encode() if a.qid else \
+        b"WIRE%dX%d" % (threading.get_ident() % 100000, seq)
     headers = [
         (b"From", b"Wire Test <" + a.mfrom.encode() + b">"),
         (b"To", b"<" + a.rcpt.encode() + b">"),
@@ -240,6 +241,8 @@ def main():
     ap.add_argument("--transactions", type=int, default=1)
     ap.add_argument("--pause-ms", type=int, default=0)
     ap.add_argument("--connections", type=int, default=1)
+    ap.add_argument("--qid", default="",
+                    help="the queue id ({i}) of every transaction")
     ap.add_argument("--user", default="alice")
     ap.add_argument("--from", dest="mfrom", default="a@alice.test")
     ap.add_argument("--rcpt", default="r@rcpt.test")

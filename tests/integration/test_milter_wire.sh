@@ -76,4 +76,17 @@ for d in m_unix m_tcp; do
 	    test "${BASH_REMATCH[2]}" -gt "${BASH_REMATCH[1]}"
 	h_unlike "$d: no error logged" "$(grep -iE 'error|warn|tempfail' "$H_LOG/$d.log")" '.'
 done
+
+# Short queue ids (Postfix without enable_long_queue_ids) repeat across
+# nodes: one warning, not one per message; long ids none.
+QPORT=$(h_port)
+start m_q "inet:$QPORT@127.0.0.1"
+h_wait_port "$QPORT" 10 || h_bail "relay-milter (m_q) did not start"
+h_like "long queue id: signed" \
+    "$(wire "inet:127.0.0.1:$QPORT" --qid 4jXSHS51kwz1bb8Y --transactions 2)" '^ok connections=1 messages=2'
+h_is "... no warning" "$(grep -c 'short queue ids' "$H_LOG/m_q.log")" 0
+h_like "short queue id: signed all the same" \
+    "$(wire "inet:127.0.0.1:$QPORT" --qid 3A1F20C4B7 --transactions 3)" '^ok connections=1 messages=3'
+h_is "... one warning naming enable_long_queue_ids" \
+    "$(grep -c 'short queue ids repeat .*enable_long_queue_ids = yes' "$H_LOG/m_q.log")" 1
 h_done
