@@ -336,6 +336,16 @@ check_spf(const struct verify_in *in, const struct dns_txt *f,
 			    in->domain);
 			return doubled(c, in->domain, twice);
 		}
+		if (*inc == '\0') {
+			/* records prints no SPF record: say what instead */
+			c->state = VERIFY_MISSING;
+			snprintf(c->fix, sizeof(c->fix), "add a TXT record "
+			    "\"v=spf1 ... ~all\" at %s naming the hosts this "
+			    "relay sends from (relay.conf sets no "
+			    "relayctl.spf_include, so relayctl proposes no "
+			    "record)", c->name);
+			return;
+		}
 		return missing(c, in->domain);
 	}
 	set_found(c, hit);

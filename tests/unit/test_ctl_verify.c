@@ -219,6 +219,28 @@ spf_needs_one_record_with_our_include(void **state)
 	assert_int_equal(check(&o, "spf")->required, 0);
 }
 
+/*
+ * spf_without_include_proposes_no_record - relay.conf sets no spf_include:
+ * `domain records` prints no SPF record, so the fix must not send the
+ * user there; any one v=spf1 record is enough
+ */
+static void
+spf_without_include_proposes_no_record(void **state)
+{
+	struct verify_in	 bare = in;
+	struct verify_out	 o;
+
+	(void)state;
+	bare.spf_include = NULL;
+	verify_decide(&bare, facts, &o);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_MISSING);
+	assert_null(strstr(check(&o, "spf")->fix, "domain records"));
+	assert_non_null(strstr(check(&o, "spf")->fix, "spf_include"));
+	put(VN_APEX, "v=spf1 mx -all");
+	verify_decide(&bare, facts, &o);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_OK);
+}
+
 static void
 dns_failure_is_unknown_never_missing(void **state)
 {
@@ -298,6 +320,7 @@ main(void)
 		T(quotes_pasted_into_the_value_are_named),
 		T(doubled_names_are_the_provider_mistake),
 		T(spf_needs_one_record_with_our_include),
+		T(spf_without_include_proposes_no_record),
 		T(dns_failure_is_unknown_never_missing),
 		T(pending_selector_is_checked_and_reported),
 		T(long_found_value_is_cut_between_utf8_sequences),
