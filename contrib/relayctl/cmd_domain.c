@@ -419,7 +419,7 @@ domain_list(struct ctl *c, int argc, char **argv)
 {
 	const char	*member = NULL;
 	struct ctl_opt	 opts[] = { { "member", 1, &member }, { NULL, 0, NULL } };
-	char		 h[64], idx[RKEY_MAX], key[RKEY_MAX], why[256];
+	char		 h[64], idx[RKEY_MAX], why[256];
 	json_t		*ds, *out = json_array(), *v, *o;
 	size_t		 i;
 	int		 bad = 0;
@@ -437,11 +437,7 @@ domain_list(struct ctl *c, int argc, char **argv)
 		o = domain_json(c, json_string_value(v), why, sizeof(why));
 		if (o == NULL && why[0] != '\0') {
 			/* One bad record hides none of the others. */
-			if (rkey(key, sizeof(key), RKEY_DOMAIN,
-			    json_string_value(v), NULL) < 0)
-				snprintf(key, sizeof(key), "its record");
-			ctl_note(c, json_string_value(v), "%s cannot be read "
-			    "(%s): not listed", key, why);
+			ctl_note_unreadable(c, RKEY_DOMAIN, json_string_value(v), why);
 			bad = 1;
 		}
 		if (o == NULL)

@@ -238,7 +238,7 @@ member_show(struct ctl *c, int argc, char **argv)
 static int
 member_list(struct ctl *c, int argc, char **argv)
 {
-	char	 idx[RKEY_MAX], key[RKEY_MAX], why[256];
+	char	 idx[RKEY_MAX], why[256];
 	json_t	*hs, *out = json_array(), *v, *m;
 	size_t	 i;
 	int	 bad = 0;
@@ -251,11 +251,7 @@ member_list(struct ctl *c, int argc, char **argv)
 		m = member_json(c, json_string_value(v), 0, why, sizeof(why));
 		if (m == NULL && why[0] != '\0') {
 			/* One bad record hides none of the others. */
-			if (rkey(key, sizeof(key), RKEY_MEMBER,
-			    json_string_value(v), NULL) < 0)
-				snprintf(key, sizeof(key), "its record");
-			ctl_note(c, json_string_value(v), "%s cannot be read "
-			    "(%s): not listed", key, why);
+			ctl_note_unreadable(c, RKEY_MEMBER, json_string_value(v), why);
 			bad = 1;
 		}
 		if (m == NULL)

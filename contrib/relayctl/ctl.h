@@ -80,6 +80,12 @@ void	 ctl_backend(struct ctl *, const char *what)
 /* ctl_note - a message on stderr, in the same form, that ends nothing */
 void	 ctl_note(struct ctl *, const char *arg, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/*
+ * ctl_note_unreadable - a listing skips a record it cannot read (wrong
+ * type): "ID: KEY cannot be read (WHY): not listed" on stderr
+ */
+void	 ctl_note_unreadable(struct ctl *, enum rkey_kind, const char *id,
+	    const char *why);
 
 /*
  * ctl_lock - take the admin lock, relay:ctl:lock (SET NX PX

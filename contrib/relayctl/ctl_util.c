@@ -50,6 +50,17 @@ ctl_note(struct ctl *c, const char *arg, const char *fmt, ...)
 	say(c, arg, msg);
 }
 
+void
+ctl_note_unreadable(struct ctl *c, enum rkey_kind kind, const char *id,
+    const char *why)
+{
+	char	 key[RKEY_MAX];
+
+	if (rkey(key, sizeof(key), kind, id, NULL) < 0)
+		snprintf(key, sizeof(key), "its record");
+	ctl_note(c, id, "%s cannot be read (%s): not listed", key, why);
+}
+
 /* ctl_fail - one error: stderr always, a JSON object too with --json */
 void
 ctl_fail(struct ctl *c, int exitcode, const char *code, const char *arg,
@@ -220,39 +231,45 @@ split_cmd(const char *fmt, va_list ap, const char **argv, int *argc)
 	return copy;
 }
 
-redisReply *
-ctl_cmdf(struct ctl *c, const char *fmt, ...)
+/* vcmdf - ctl_cmdf and ctl_cmdf_or: or_err returns an error reply */
+static redisReply *
+vcmdf(struct ctl *c, int or_err, const char *fmt, va_list ap)
 {
 	const char	*argv[16];
 	char		*copy;
-	va_list		 ap;
 	int		 argc;
 	redisReply	*r;
 
-	va_start(ap, fmt);
 	copy = split_cmd(fmt, ap, argv, &argc);
-	va_end(ap);
-	r = ctl_cmd(c, argc, argv);
+	if (!or_err)
+		r = ctl_cmd(c, argc, argv);
+	else if ((r = rconn_raw(ctl_redis(c), argc, argv, NULL)) == NULL)
+		ctl_backend(c, argv[0]);
 	free(copy);
+	return r;
+}
+
+redisReply *
+ctl_cmdf(struct ctl *c, const char *fmt, ...)
+{
+	va_list		 ap;
+	redisReply	*r;
+
+	va_start(ap, fmt);
+	r = vcmdf(c, 0, fmt, ap);
+	va_end(ap);
 	return r;
 }
 
 redisReply *
 ctl_cmdf_or(struct ctl *c, const char *fmt, ...)
 {
-	const char	*argv[16];
-	char		*copy;
 	va_list		 ap;
-	int		 argc;
 	redisReply	*r;
 
 	va_start(ap, fmt);
-	copy = split_cmd(fmt, ap, argv, &argc);
+	r = vcmdf(c, 1, fmt, ap);
 	va_end(ap);
-	r = rconn_raw(ctl_redis(c), argc, argv, NULL);
-	free(copy);
-	if (r == NULL)
-		ctl_backend(c, argv[0]);
 	return r;
 }
 
