@@ -589,7 +589,8 @@ addr_domain_within(const char *domain, const char *parent)
  * addr_internal_norm - Postfix's internal form (the local part never
  * quoted: policy requests' sender= and recipient=) to addr_norm's form.
  * The local part is everything before the last "@"; one that is not a
- * dot-atom is quoted (escaping '"' and '\\') and the result goes through
+ * dot-atom is quoted (escaping '"' and '\\'; an empty one is "", as in
+ * <""@x>, which Postfix passes as "@x") and the result goes through
  * addr_norm, so "q b@x" here and "\"q b\"@x" there compare equal.
  */
 int
@@ -609,9 +610,9 @@ addr_internal_norm(const char *in, char *out, size_t outlen)
 	}
 	llen = (size_t)(at - in);
 	dlen = strlen(at + 1);
-	if (llen == 0 || llen > ADDR_LOCAL_MAX || dlen > ADDR_RAW_MAX) {
+	if (llen > ADDR_LOCAL_MAX || dlen > ADDR_RAW_MAX) {
 		clear(out, outlen);
-		return llen == 0 ? ADDR_ESYNTAX : ADDR_ETOOLONG;
+		return ADDR_ETOOLONG;
 	}
 	o = 0;
 	if (dot_atom_ok(in, llen)) {

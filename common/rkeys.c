@@ -121,20 +121,6 @@ rkey(char *buf, size_t len, enum rkey_kind kind, const char *id,
 	return n;
 }
 
-int
-rkey_warm_hash(const char *rcpt, char out[RKEY_WARM_HASH_LEN + 1])
-{
-	char	 digest[65];
-
-	out[0] = '\0';
-	if (rcpt == NULL || *rcpt == '\0')
-		return -1;
-	hash_hex(rcpt, digest);
-	memcpy(out, digest, RKEY_WARM_HASH_LEN);
-	out[RKEY_WARM_HASH_LEN] = '\0';
-	return 0;
-}
-
 const char *
 rkey_pattern(enum rkey_kind kind)
 {

@@ -54,16 +54,6 @@ enum rkey_kind {
  */
 int	 rkey(char *buf, size_t len, enum rkey_kind kind, const char *id,
 	    const char *sub);
-/*
- * rkey_warm_hash - the first RKEY_WARM_HASH_LEN hex digits of the SHA-256
- * of a normalised recipient (addr_norm; addr_internal_norm for a policy
- * request's). A member of relay:{d:D}:warm is "HASH:UNIQUE": relay-policyd
- * charges under it, relay-milter takes a charge of a recipient it refused
- * back by it (milter_unwarm.lua). 0, or -1 for an empty recipient.
- */
-#define RKEY_WARM_HASH_LEN	16
-int	 rkey_warm_hash(const char *rcpt, char out[RKEY_WARM_HASH_LEN + 1]);
-
 /* rkey_pattern - the printf pattern of a kind, for SCHEMA.md checks */
 const char *rkey_pattern(enum rkey_kind kind);
 /* rkey_name - the kind's short name ("member", "suppress") */

@@ -20,8 +20,7 @@ milter_relay_milter_LDFLAGS = $(AM_LDFLAGS) \
 milter_relay_milter_LDADD = -l:libmilter.a \
 	$(OPENDKIM_LIBS) $(RELAY_COMMON_LIBS)
 
-RELAY_LUA += common/lua/milter_record.lua common/lua/milter_msgid.lua \
-	common/lua/milter_unwarm.lua
+RELAY_LUA += common/lua/milter_record.lua common/lua/milter_msgid.lua
 
 dist_man_MANS += doc/relay-milter.8
 EXTRA_DIST += contrib/postfix/milter.cf

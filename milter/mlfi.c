@@ -42,7 +42,6 @@ struct msg {
 	const char	*why;
 	int		 hdone;		/* the header checks ran (first body or EOM) */
 	sfsistat	 hverdict;	/* their verdict, kept for EOM */
-	int64_t		 t_mail;	/* clock_mono_ms() at MAIL FROM */
 	char		 sender[ADDR_BUFSIZE];
 	char		 domain[ADDR_BUFSIZE];	/* envelope domain */
 	struct dom_fact	 dfact;		/* its record, read at MAIL FROM */
@@ -362,35 +361,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 		    cn->m.sender, detail);
 	cn->m.dfact = fact;
 	cn->m.active = 1;
-	cn->m.t_mail = clock_mono_ms();
 	return SMFIS_CONTINUE;
-}
-
-/*
- * unwarm - relay-policyd charged these recipients to the domain's warming
- * caps at RCPT TO, and they get no mail after all: take the charges back
- * (store_unwarm). A failure leaves them charged (logged): fewer than the
- * cap get through, never more.
- */
-static void
-unwarm(SMFICTX *ctx, struct conn *cn, char *const *rcpts, size_t n)
-{
-	const char	*why = NULL;
-	struct logkv	 kv;
-	long long	 age;
-
-	if (n == 0 || cn->m.dfact.domain[0] == '\0' || cn->rc == NULL ||
-	    !rconn_connected(cn->rc))
-		return;		/* no Redis now: not worth a wait */
-	/* since MAIL FROM, and a minute for clocks and delays */
-	age = (long long)(clock_mono_ms() - cn->m.t_mail) + 60000;
-	if (store_unwarm(cn->rc, cn->m.dfact.domain, age, rcpts, n, &why) == 0)
-		return;
-	logkv_init(&kv, qid_of(ctx));
-	logkv_str(&kv, "member", cn->handle);
-	logkv_str(&kv, "warm_refund", "failed");
-	logkv_str(&kv, "why", why);
-	logkv_emit(&kv, LOG_WARNING);
 }
 
 static sfsistat
@@ -416,13 +387,9 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 		s = store_suppressed(cn->rc, cn->handle, addr, &why);
 		if (s < 0)
 			return tempfail(ctx, cn, "rcpt", "redis", why);
-		if (s > 0) {
-			char *one[1] = { addr };
-
-			unwarm(ctx, cn, one, 1);
+		if (s > 0)
 			return refuse(ctx, cn, "rcpt",
 			    COND_RECIPIENT_SUPPRESSED, addr, NULL);
-		}
 		keep = addr;
 	}
 	if (cn->m.nrcpt == cn->m.rcap) {
@@ -659,28 +626,17 @@ mlfi_eom(SMFICTX *ctx)
 		stats_signature(sign_result(m->sg, i));
 	r = SMFIS_CONTINUE;
 out:
-	if (r != SMFIS_CONTINUE)
-		unwarm(ctx, cn, m->rcpts, m->nrcpt);
 	msg_reset(m);
 	return r;
 }
 
-/*
- * mlfi_abort - the transaction ends without end of data (RSET, QUIT, a
- * refusal by Postfix): its recipients get nothing, so their warming
- * charges are taken back. After end of data the recipients are gone
- * (msg_reset), so a message that was accepted is never refunded.
- */
 static sfsistat
 mlfi_abort(SMFICTX *ctx)
 {
 	struct conn *cn = smfi_getpriv(ctx);
 
-	if (cn != NULL) {
-		if (cn->m.active)
-			unwarm(ctx, cn, cn->m.rcpts, cn->m.nrcpt);
+	if (cn != NULL)
 		msg_reset(&cn->m);
-	}
 	return SMFIS_CONTINUE;
 }
 

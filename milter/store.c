@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "fcache.h"
 #include "log.h"
 #include "rconn.h"
@@ -145,48 +144,6 @@ store_suppressed(struct rconn *rc, const char *handle, const char *addr,
 	freeReplyObject(r);
 	v = (unsigned char)res;
 	fcache_put(&t, rc, key, addr, &v, 1);
-	return res;
-}
-
-int
-store_unwarm(struct rconn *rc, const char *domain, long long age_ms,
-    char *const *rcpts, size_t n, const char **why)
-{
-	char		 key[RKEY_MAX], off[32], age[32];
-	char		(*h)[RKEY_WARM_HASH_LEN + 1];
-	const char	*keys[1] = { key };
-	const char	**args;
-	redisReply	*r;
-	size_t		 i;
-	int		 k = 0, res = 0;
-
-	if (n == 0 || rkey(key, sizeof(key), RKEY_WARM, domain, NULL) < 0)
-		return 0;
-	h = xcalloc(n, sizeof(*h));
-	args = xcalloc(n + 2, sizeof(*args));
-	snprintf(off, sizeof(off), "%lld", (long long)clock_offset() * 1000);
-	snprintf(age, sizeof(age), "%lld", age_ms);
-	args[k++] = off;
-	args[k++] = age;
-	for (i = 0; i < n; i++) {
-		char norm[ADDR_BUFSIZE];
-
-		/* only a normalised recipient was charged under its hash */
-		if (addr_norm(rcpts[i], norm, sizeof(norm)) == ADDR_OK &&
-		    rkey_warm_hash(norm, h[i]) == 0)
-			args[k++] = h[i];
-	}
-	if (k > 2) {
-		r = rscript_call(rc, rscript_get("milter_unwarm"), 1, keys, k,
-		    args);
-		if (r == NULL) {
-			*why = rconn_errstr(rc);
-			res = STORE_ETEMP;
-		} else
-			freeReplyObject(r);
-	}
-	free(args);
-	free(h);
 	return res;
 }
 

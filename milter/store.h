@@ -35,16 +35,6 @@ int	 store_suppressed(struct rconn *, const char *handle, const char *addr,
 	    const char **why);
 
 /*
- * store_unwarm - take back relay-policyd's warming-tier charges of the
- * recipients rcpts[0..n) (normalised, as recorded) of a transaction that
- * began age_ms ago, sent from domain (the record that decided at MAIL
- * FROM): relay-milter refused them after policyd charged them at RCPT TO
- * (suppressed, or the message refused or abandoned). milter_unwarm.lua.
- */
-int	 store_unwarm(struct rconn *, const char *domain, long long age_ms,
-	    char *const *rcpts, size_t n, const char **why);
-
-/*
  * store_dkim - the PEM keys of selector sel of domain: *rsa must exist,
  * *ed is NULL when the domain has no Ed25519 key (or want_ed is 0).
  */

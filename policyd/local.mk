@@ -96,9 +96,9 @@ INTEGRATION_TESTS += tests/integration/test_policyd_fastpath.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_drain.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_limits.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_listen.sh
-INTEGRATION_TESTS += tests/integration/test_policyd_refund.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_charges.sh
 EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
-	tests/integration/test_policyd_refund.sh \
+	tests/integration/test_policyd_charges.sh \
 	tests/integration/test_policyd_drain.sh \
 	tests/integration/test_policyd_fastpath.sh \
 	tests/integration/test_policyd_limits.sh \

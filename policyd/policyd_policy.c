@@ -58,6 +58,8 @@ struct pctx {
 	char		 instance[64];
 	char		 domain[ADDR_BUFSIZE];	/* sender's, normalised */
 	char		 rcpt[ADDR_BUFSIZE];	/* normalised, or "" */
+	int		 suppressed;		/* rcpt on the member's list */
+	char		 supkey[RKEY_MAX];
 	char		 cand[PD_MAX_CANDIDATES][256];
 	size_t		 ncand;
 	int		 picked;		/* index into cand, or -1 */
@@ -170,7 +172,6 @@ warm_cmd(struct pctx *x, long long verified_at, struct pr_cmd *cmd)
 {
 	struct policyd	*pd = x->pd;
 	const char	*d = x->cand[x->picked];
-	char		 h[RKEY_WARM_HASH_LEN + 1];
 
 	if (rkey(x->warmkey, RKEY_MAX, RKEY_WARM, d, NULL) < 0 ||
 	    rkey(x->domkey, RKEY_MAX, RKEY_DOMAIN, d, NULL) < 0)
@@ -179,14 +180,7 @@ warm_cmd(struct pctx *x, long long verified_at, struct pr_cmd *cmd)
 	    (long long)clock_offset() * 1000);
 	snprintf(x->a.ph, sizeof(x->a.ph), "%lld", x->caps.per_hour);
 	snprintf(x->a.pdy, sizeof(x->a.pdy), "%lld", x->caps.per_day);
-	/*
-	 * "RCPTHASH:UNIQUE": relay-milter, refusing the recipient later, takes
-	 * one charge of that recipient back (milter_unwarm.lua). A recipient
-	 * that does not normalise is charged under hash "-" (never taken back).
-	 */
-	if (x->rcpt[0] == '\0' || rkey_warm_hash(x->rcpt, h) < 0)
-		snprintf(h, sizeof(h), "-");
-	snprintf(x->a.id, sizeof(x->a.id), "%s:%lld-%016llx-%llu", h,
+	snprintf(x->a.id, sizeof(x->a.id), "%lld-%016llx-%llu",
 	    (long long)clock_now_ms(), (unsigned long long)pd->seed,
 	    (unsigned long long)++pd->seq);
 	snprintf(x->a.vat, sizeof(x->a.vat), "%lld", verified_at);
@@ -282,6 +276,34 @@ remember(struct pctx *x, long long verified_at)
 	pd_dcache_put(x->pd->dcache, x->cand[0], &e, clock_now());
 }
 
+/*
+ * sup_cmd - HEXISTS of the recipient in the member's suppression list, in
+ * the same round trip as the member hash: relay-milter refuses such a
+ * recipient (550 5.7.1) after this answer, so it must not use up a
+ * warming charge. 0 when added, -1 when there is no recipient to ask for.
+ */
+static int
+sup_cmd(struct pctx *x, struct pr_cmd *cmd)
+{
+	if (x->rcpt[0] == '\0' || rkey(x->supkey, RKEY_MAX, RKEY_SUPPRESS,
+	    x->handle, NULL) < 0)
+		return -1;
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->argv[cmd->argc++] = "HEXISTS";
+	cmd->argv[cmd->argc++] = x->supkey;
+	cmd->argv[cmd->argc++] = x->rcpt;
+	return 0;
+}
+
+/* sup_from - the HEXISTS reply: 1 on the list, 0 not, -1 not an answer */
+static int
+sup_from(const struct rval *r)
+{
+	if (r == NULL || r->type != RVAL_INT)
+		return -1;
+	return r->integer != 0;
+}
+
 /* on_fast - the member hash and the charge made under the cached facts */
 static void
 on_fast(void *arg, int status, struct rval **r, size_t n)
@@ -292,7 +314,8 @@ on_fast(void *arg, int status, struct rval **r, size_t n)
 	int		 mbad, wbad;
 
 	mbad = status < 0 || !reply_ok(r[0]) ||
-	    pd_member_from(r[0], NULL, &x->member) < 0;
+	    pd_member_from(r[0], NULL, &x->member) < 0 ||
+	    (n > 2 && (x->suppressed = sup_from(r[2])) < 0);
 	wbad = status < 0 || !reply_ok(r[1]) ||
 	    pd_warm_from(r[1], &x->warm) < 0;
 	if (status >= 0 && r[1] != NULL && r[1]->type == RVAL_ERR)
@@ -308,6 +331,14 @@ on_fast(void *arg, int status, struct rval **r, size_t n)
 	if (!v.dunno) {
 		if (x->warm.over == 0)
 			refund(x);
+		finish(x, &v);
+		return;
+	}
+	if (x->suppressed) {
+		/* relay-milter refuses it: the charge is taken back */
+		if (x->warm.over == 0)
+			refund(x);
+		pd_verdict_dunno(&v, "suppressed");
 		finish(x, &v);
 		return;
 	}
@@ -339,9 +370,9 @@ on_fast(void *arg, int status, struct rval **r, size_t n)
 static int
 fast(struct pctx *x)
 {
-	struct pr_cmd	 cmds[2];
+	struct pr_cmd	 cmds[3];
 	struct pd_member m;
-	size_t		 j;
+	size_t		 j, n = 2;
 
 	memset(&m, 0, sizeof(m));
 	m.per_hour = x->cached.per_hour;
@@ -361,8 +392,10 @@ fast(struct pctx *x)
 	cmds[0].argv[cmds[0].argc++] = x->keys[0];
 	for (j = 0; j < pd_member_nfields; j++)
 		cmds[0].argv[cmds[0].argc++] = pd_member_fields[j];
+	if (sup_cmd(x, &cmds[2]) == 0)
+		n++;
 	x->trips++;
-	if (pr_batch(x->pd->redis, cmds, 2, on_fast, x) < 0)
+	if (pr_batch(x->pd->redis, cmds, n, on_fast, x) < 0)
 		fail(x, "redis_unavailable");
 	return 0;
 }
@@ -384,6 +417,8 @@ on_facts(void *arg, int status, struct rval **r, size_t n)
 	if (!bad && x->stage == ST_RCPT)
 		for (i = 0; i < x->ncand && !bad; i++)
 			bad = pd_domain_from(r[1 + i], &dom[i]) < 0;
+	if (!bad && x->stage == ST_RCPT && n > 1 + x->ncand)
+		bad = (x->suppressed = sup_from(r[1 + x->ncand])) < 0;
 	pr_replies_free(r, n);
 	if (bad) {
 		fail(x, status < 0 ? "redis_unavailable" : "redis_bad_reply");
@@ -413,6 +448,12 @@ on_facts(void *arg, int status, struct rval **r, size_t n)
 	}
 	if (x->picked == 0)
 		remember(x, dom[0].verified_at);
+	if (x->suppressed) {
+		/* relay-milter refuses it (550 5.7.1): nothing to charge */
+		pd_verdict_dunno(&v, "suppressed");
+		finish(x, &v);
+		return;
+	}
 	charge(x, dom[x->picked].verified_at);
 }
 
@@ -498,6 +539,8 @@ gather(struct pctx *x)
 				    pd_domain_fields[j];
 			n++;
 		}
+		if (x->ncand > 0 && sup_cmd(x, &cmds[n]) == 0)
+			n++;
 	}
 	x->trips++;
 	if (pr_batch(x->pd->redis, cmds, n, on_facts, x) < 0)
@@ -512,7 +555,7 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 	const char	*sender = req->attr[POLREQ_SENDER];
 	const char	*rcpt = req->attr[POLREQ_RECIPIENT];
 	struct pd_verdict v;
-	char		 addr[ADDR_BUFSIZE];
+	char		 addr[ADDR_BUFSIZE] = "";
 
 	x->pd = pd;
 	pd_busy(pd);
@@ -544,9 +587,13 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 	    addr_internal_norm(rcpt, x->rcpt, sizeof(x->rcpt)) != ADDR_OK)
 		x->rcpt[0] = '\0';
 	if (x->stage == ST_RCPT && sender != NULL && *sender != '\0' &&
-	    addr_internal_norm(sender, addr, sizeof(addr)) == ADDR_OK) {
-		snprintf(x->domain, sizeof(x->domain), "%s",
-		    addr_domain_of(addr));
+	    (addr_internal_norm(sender, addr, sizeof(addr)) == ADDR_OK ||
+	    (strrchr(sender, '@') != NULL && addr_domain_norm(strrchr(sender,
+	    '@') + 1, x->domain, sizeof(x->domain)) == ADDR_OK))) {
+		/* a sender that does not parse whole is charged to its domain */
+		if (addr[0] != '\0')
+			snprintf(x->domain, sizeof(x->domain), "%s",
+			    addr_domain_of(addr));
 		x->ncand = pd_domain_candidates(x->domain, x->cand,
 		    PD_MAX_CANDIDATES);
 	}

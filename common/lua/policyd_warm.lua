@@ -20,8 +20,7 @@
 --          one clock, whatever its own says
 -- ARGV[2]  per_hour cap (0: unlimited)
 -- ARGV[3]  per_day cap (0: unlimited)
--- ARGV[4]  the member name of this charge, "RCPTHASH:UNIQUE" (rkey_warm_hash),
---          so relay-milter can take a refused recipient's charge back
+-- ARGV[4]  a unique member name for this charge
 -- ARGV[5]  the member handle the caller believes owns DOMAIN
 -- ARGV[6]  the verified_at the caller computed the caps from
 -- ARGV[7]  "1" when DOMAIN is a parent of the sender's domain, which then
@@ -78,6 +77,6 @@ if over ~= 0 then
 	return {over, hc, dc, retry}
 end
 
-local added = redis.call('ZADD', key, now, ARGV[4])
+redis.call('ZADD', key, now, ARGV[4])
 redis.call('PEXPIRE', key, keep + 60000)
-return {0, hc + added, dc + added, 0}
+return {0, hc + 1, dc + 1, 0}

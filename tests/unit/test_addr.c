@@ -309,8 +309,11 @@ test_internal(void **state)
 	assert_int_equal(addr_internal_norm("nodomain", a, sizeof(a)),
 	    ADDR_ENOAT);
 	assert_string_equal(a, "");
-	assert_int_equal(addr_internal_norm("@example.com", a, sizeof(a)),
-	    ADDR_ESYNTAX);
+	/* <""@example.com> reaches a policy service as "@example.com" */
+	assert_int_equal(addr_internal_norm("@Example.com", a, sizeof(a)),
+	    ADDR_OK);
+	assert_int_equal(addr_norm("\"\"@example.com", b, sizeof(b)), ADDR_OK);
+	assert_string_equal(a, b);
 	assert_int_equal(addr_internal_norm("a@localhost", a, sizeof(a)),
 	    ADDR_ESINGLE);
 	assert_int_equal(addr_internal_norm(

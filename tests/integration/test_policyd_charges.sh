@@ -1,0 +1,91 @@
+#!/bin/bash
+# test_policyd_charges.sh - what a recipient costs, end to end, through a
+# private Postfix asking relay-policyd (RCPT) and relay-milter: a recipient
+# on the member's suppression list is not charged (relay-policyd sees it in
+# the same round trip as the member; relay-milter refuses it), on the slow
+# path and the fast path alike; a sender whose local part is quoted,
+# "q b"@d (Postfix sends it unquoted) or "" (sent as "@d"), is charged to
+# its domain; a message refused at end of data, or abandoned after RCPT,
+# stays charged (nothing gets through beyond the cap that way); the cap
+# still holds exactly.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init policyd_charges
+h_need_root
+h_need redis-server postfix swaks dovecot
+fx_policyd_bins
+
+h_start_redis
+h_start_sink
+PPORT=$(h_port)
+FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789";'
+FX_WARMING='tiers = ( { days = 2; per_hour = 5; per_day = 10; } );'
+FX_POLICYD="listen = [ \"inet:127.0.0.1:$PPORT\" ]; socketmap = [ ];"
+fx_milter_unix
+fx_conf
+NOW=$(date +%s)
+fx_member alice
+for d in alice.test b.test c.test; do
+	fx_domain "$d" alice --verified-at $((NOW - 3600))
+done
+fx_passwd alice key-a
+for i in 1 2 3; do fx_suppress alice "gone$i@dest.test"; done
+fx_suppress alice '"q b"@dest.test'
+h_start_daemon policyd "$PD" -f -c "$FX_CONF"
+h_wait_port "$PPORT" 10 || h_bail "relay-policyd did not listen"
+fx_start_milter_unix
+PF_MAIN_EXTRA="smtpd_sender_restrictions =
+    check_policy_service { inet:127.0.0.1:$PPORT, policy_context=mail }
+smtpd_recipient_restrictions =
+    check_policy_service { inet:127.0.0.1:$PPORT, policy_context=rcpt }, permit
+smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
+FX_SUB_OPTS="$FX_SUB_OPTS
+  -o smtpd_delay_reject=no"
+fx_start_submission
+FX_USER=alice FX_PASS=key-a
+LOG=$H_LOG/policyd.log
+
+warm() { h_redis_cli ZCARD "relay:{d:$1}:warm"; }
+
+# --- suppressed: not charged (the first RCPT reads the domain: slow path;
+# the next ones use the cached facts: fast path) ----------------------------
+out=$(fx_send a@alice.test gone1@dest.test,gone2@dest.test,gone3@dest.test,'"q b"@dest.test' 2>&1)
+h_is "four suppressed recipients: four 550 5.7.1" \
+    "$(grep -c '<\** *550 5.7.1' <<<"$out")" 4
+h_is "relay-policyd said so, four times" \
+    "$(grep -c 'context=rcpt .*reason=suppressed' "$LOG")" 4
+h_is "nothing charged" "$(warm alice.test)" 0
+
+out=$(fx_send a@alice.test ok@dest.test 2>&1)
+h_like "the next recipient is accepted" "$out" '250 2\.0\.0 Ok: queued'
+h_is "and charged" "$(warm alice.test)" 1
+
+# --- quoted local parts of the sender --------------------------------------
+out=$(fx_send '"q b"@alice.test' ok2@dest.test --header 'From: "q b"@alice.test' 2>&1)
+h_like "sender \"q b\"@alice.test is accepted" "$out" '250 2\.0\.0 Ok: queued'
+h_is "and charged to alice.test" "$(warm alice.test)" 2
+out=$(fx_send '""@alice.test' ok3@dest.test --header 'From: ""@alice.test' 2>&1)
+h_like "sender \"\"@alice.test is accepted" "$out" '250 2\.0\.0 Ok: queued'
+h_is "and charged to alice.test" "$(warm alice.test)" 3
+h_unlike "policyd found every sender's domain" "$(cat "$LOG")" 'no_sender_domain'
+
+# --- refused at end of data, abandoned: charged, as at any RCPT-time cap ---
+out=$(fx_send a@b.test ok1@dest.test,ok2@dest.test \
+    --header "From: x@notenrolled.example" 2>&1)
+h_like "From: of a domain not enrolled: 550 5.1.0" "$out" '<\*\* 550 5\.1\.0'
+h_is "its two recipients stay charged" "$(warm b.test)" 2
+out=$(fx_send a@c.test ok1@dest.test,ok2@dest.test --quit-after RCPT 2>&1)
+h_like "two recipients accepted, then QUIT" "$out" 'QUIT'
+h_is "they stay charged" "$(warm c.test)" 2
+
+# --- the cap of 5 per hour still holds ---------------------------------------
+out=$(fx_send a@alice.test more1@dest.test,more2@dest.test 2>&1)
+h_like "the fourth and fifth recipients in the hour are accepted" "$out" '250 2\.0\.0 Ok: queued'
+out=$(fx_send a@alice.test most@dest.test 2>&1)
+h_like "the sixth: 451 4.7.1" "$out" '<\** *451 4\.7\.1'
+out=$(fx_send a@alice.test gone1@dest.test 2>&1)
+h_like "a suppressed one past the cap: 550 5.7.1, not 451" "$out" '<\** *550 5\.7\.1'
+h_is "five charged in all" "$(warm alice.test)" 5
+h_check "four messages at the sink" h_wait_sink 4 30
+h_is "no more than four" "$(h_sink_count)" 4
+h_done
