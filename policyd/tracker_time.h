@@ -34,7 +34,7 @@
 
 #include <time.h>
 
-#define TRACKER_TIME_AHEAD_S	(7 * 86400)
+#define TRACKER_TIME_AHEAD_S	86400
 
 /*
  * tracker_time_parse - the time of stamp; 0, or -1 when it does not

@@ -57,6 +57,16 @@ local at = tonumber(ARGV[26]) or now
 if at > now then at = now end
 local none = {-4, '', 0, 0, 0, 0, 0, ''}
 
+-- gone - the member of this message is no more: its hash is gone, or the
+-- handle was removed and added again after the message was accepted (a
+-- new member must not inherit the old one's mail)
+local function gone()
+  if redis.call('EXISTS', KEYS[6]) == 0 then return true end
+  local created = tonumber(redis.call('HGET', KEYS[6], 'created')) or 0
+  local acc = tonumber(redis.call('HGET', KEYS[1], 'accepted')) or 0
+  return created > 0 and acc > 0 and acc < created
+end
+
 -- ended - the record ended at a line before this one (or at this one)
 local function ended()
   local v = redis.call('HMGET', KEYS[1], 'accepted', 'ended', 'ended_file',
@@ -76,7 +86,7 @@ if kind == 'removed' or kind == 'rejected' then
   if ended() then
     return {0, '', 0, 0, 0, 0, 0, ''}
   end
-  if redis.call('EXISTS', KEYS[6]) == 0 then return none end
+  if gone() then return none end
   local acc = redis.call('HGET', KEYS[1], 'accepted')
   redis.call('ZREM', KEYS[7], qid)
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - ttl)
@@ -104,7 +114,7 @@ end
 if ended() then
   return {-2, '', 0, 0, 0, 0, 0, ''}
 end
-if redis.call('EXISTS', KEYS[6]) == 0 then return none end
+if gone() then return none end
 -- a command the ACL denies after the first write would leave the event
 -- half applied, and its retry would count it twice: every command that
 -- follows a write is checked first (Redis 7), and a denial is a NOPERM
@@ -164,7 +174,9 @@ local function count(outcome, n)
   -- An outcome of a bucket the trimming below deletes, or from before
   -- the fresh window, is not added at all.
   local b = math.floor(at / bs) * bs
-  local counted = b > now - window and at >= ws
+  -- (window_start is set on the admin's clock, `at` on the Postfix
+  -- node's: ten minutes of slack so a skew between them hides nothing)
+  local counted = b > now - window and at >= ws - 600
   if counted then
     redis.call('HINCRBY', KEYS[5], (outcome == 1 and 's:' or 'b:') .. b, n)
   end
@@ -252,15 +264,20 @@ do
     local b = string.match(r, '^<(.*)>$') or r
     return b == a or string.lower(b) == string.lower(a)
   end
-  for _, c in ipairs({{ARGV[12], ARGV[27] == '1'},
-      {ARGV[23] or '', ARGV[28] == '1'}}) do
-    if c[1] ~= '' then
-      for _, r in ipairs(m) do
-        if type(r) == 'string' and same(r, c[1], c[2]) then
-          rcpt, raw = r, c[2]
-          break
+  -- an exact match anywhere wins over a case-insensitive one
+  for pass = 1, 2 do
+    for _, c in ipairs({{ARGV[12], ARGV[27] == '1'},
+        {ARGV[23] or '', ARGV[28] == '1'}}) do
+      if c[1] ~= '' then
+        for _, r in ipairs(m) do
+          if type(r) == 'string' and (r == c[1] or
+              (pass == 2 and same(r, c[1], c[2]))) then
+            rcpt, raw = r, c[2]
+            break
+          end
         end
       end
+      if rcpt then break end
     end
     if rcpt then break end
   end

@@ -338,7 +338,8 @@ fx_member hilda
 h_redis_cli HSET 'relay:{m:hilda}:member' window_start $((now - 600)) >/dev/null
 fx_message hilda 4jQIDTIME008 h@hilda.test b8@d.example
 fx_message hilda 4jQIDTIME009 h@hilda.test ok9@d.example
-dlt $((now - 1200)) 4jQIDTIME008 b8@d.example 5.1.1 bounced
+# (600 s of slack for skew between the admin's and the node's clocks)
+dlt $((now - 1300)) 4jQIDTIME008 b8@d.example 5.1.1 bounced
 dlt $((now - 60)) 4jQIDTIME009 ok9@d.example 2.0.0 sent
 out=$(catchup)
 h_is "an outcome before window_start is not counted" "$(wsum hilda b)/$(wsum hilda s)" 0/1
@@ -363,6 +364,13 @@ h_like "removed member: the event is logged skipped" "$out" '4jQIDGONE001 event=
 h_is "removed member: the message status is not written" "$(h_redis_cli HEXISTS 'relay:{m:hank}:msg:4jQIDGONE001' r:gone@d.example)" 0
 fx_member hank
 h_is "added again: nothing suppressed" "$(h_redis_cli HLEN 'relay:{m:hank}:suppress')" 0
+# the old member's message still in the queue: not the new member's
+h_redis_cli HSET 'relay:{m:hank}:member' created $((now + 5)) >/dev/null
+dlt $now 4jQIDGONE002 soft@d.example 5.1.1 bounced
+out=$(catchup)
+h_like "added again: the old member's bounce is skipped" "$out" '4jQIDGONE002 event=skipped .*why="?member removed'
+h_is "... and suppresses nothing, counts nothing" \
+    "$(h_redis_cli EXISTS 'relay:{m:hank}:suppress' 'relay:{m:hank}:outcomes')" 0
 
 # --- a reused queue id expires twice ---------------------------------------
 fx_member ivan
@@ -398,6 +406,14 @@ h_is "both bounces counted" "$(wsum jack b)" 2
 h_is "never suppressed, no soft count" "$(h_redis_cli EXISTS 'relay:{m:jack}:suppress' 'relay:{m:jack}:soft')" 0
 h_like "a literal not of the message is ignored" "$out" '4jQIDLIT0001 event=ignored .*not a recipient'
 h_unlike "no recipient skipped as unparsable" "$out" 'does not parse'
+# two recipients differing in case only: the exact one gets the status
+fx_message jack 4jQIDLIT0002 j@jack.test placeholder@d.example
+h_redis_cli HSET 'relay:{m:jack}:msg:4jQIDLIT0002' rcpts \
+    '["Bob@localhost","bob@localhost"]' >/dev/null
+dlt $now 4jQIDLIT0002 bob@localhost 5.1.1 bounced
+out=$(catchup)
+h_is "case twins: the exact recipient bounced" "$(rjson jack 4jQIDLIT0002 bob@localhost status)" bounced
+h_is "... the other untouched" "$(h_redis_cli HEXISTS 'relay:{m:jack}:msg:4jQIDLIT0002' r:Bob@localhost)" 0
 unset TZ
 
 h_is "tracker still running" "$(h_daemon_alive tracker && echo yes)" yes

@@ -94,8 +94,10 @@ the_missing_year_is_the_latest_not_far_ahead(void **state)
 		{ "UTC0", NEWYEAR, "Dec 31 23:00:00", NEWYEAR - 7200, 1 },
 		/* a node 70 s ahead at New Year: next year's line */
 		{ "UTC0", EVE, "Jan  1 00:00:10", EVE + 70, 1 },
-		/* a few days ahead is still this year (clamped by tracker_time) */
-		{ "UTC0", NOW, "Dec  8 06:30:00", NOW + 3 * 86400, 1 },
+		/* less than a day ahead is still this year (clamped by
+		 * tracker_time); more is last year's line */
+		{ "UTC0", NOW, "Dec  6 06:00:00", NOW + 86400 - 1800, 1 },
+		{ "UTC0", NOW, "Dec 10 06:00:00", NOW - 360 * 86400 - 1800, 1 },
 		/* Feb 29 of a leap year, read the day after */
 		{ "UTC0", MAR2028, "Feb 29 12:00:00", MAR2028 - 86400, 1 },
 		/* Feb 29 in no year it could be */
