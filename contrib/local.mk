@@ -32,7 +32,7 @@ RELAY_LUA += common/lua/ctl_create.lua common/lua/ctl_hset_if.lua \
 	common/lua/ctl_domain_verified.lua common/lua/ctl_domain_remove.lua \
 	common/lua/ctl_member_limits.lua common/lua/checkpw_touch.lua \
 	common/lua/ctl_unlock.lua common/lua/ctl_hdel_both.lua \
-	common/lua/ctl_sadd_if.lua
+	common/lua/ctl_sadd_if.lua common/lua/ctl_lock_cas.lua
 
 EXTRA_DIST += contrib/dovecot/auth-relay.conf.ext \
 	contrib/dovecot/dovecot-relay.conf

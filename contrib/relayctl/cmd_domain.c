@@ -317,6 +317,7 @@ domain_add(struct ctl *c, int argc, char **argv)
 		    "could not make the token and keys");
 	snprintf(now, sizeof(now), "%lld", (long long)c->now);
 	/* The claim first: member remove refuses from here on. */
+	ctl_lock_keep(c);
 	index_domain(c, d, h, pos[0]);
 	keys[0] = key;
 	keys[1] = dk;

@@ -294,10 +294,11 @@ has_domains(struct ctl *c, const char *h, const char *arg)
 			continue;
 		r = ctl_cmdf_or(c, "HGET %s member", key);
 		if (r->type == REDIS_REPLY_NIL)
-			ctl_note(c, d, "not enrolled yet: a domain add stopped "
-			    "half way (relayctl domain add %s --member %s "
-			    "finishes it, relayctl domain remove %s undoes it)",
-			    d, h, d);
+			ctl_note(c, d, "no domain record: a domain add or "
+			    "remove stopped half way (relayctl domain remove %s "
+			    "finishes a remove and undoes an add; relayctl "
+			    "domain add %s --member %s finishes an add)",
+			    d, d, h);
 		else if (r->type == REDIS_REPLY_STRING && strcmp(r->str, h) != 0)
 			ctl_note(c, d, "enrolled by %s: %s's entry is left over "
 			    "(relayctl domain add %s --member %s removes it)",

@@ -104,6 +104,14 @@ void	 ctl_note_unreadable(struct ctl *, enum rkey_kind, const char *id,
  */
 void	 ctl_lock(struct ctl *);
 void	 ctl_unlock(struct ctl *);
+/*
+ * ctl_lock_keep - right before a locked command's first write: renew the
+ * lock for CTL_LOCK_TTL_MS if it is still ours, else (it expired while the
+ * command was stopped or slow, and another run may hold it) exit 2 with
+ * nothing written. A run finding the lock held by a relayctl of this host
+ * whose process is gone takes it over (ctl_lock_cas.lua).
+ */
+void	 ctl_lock_keep(struct ctl *);
 
 /* ctl_emit - print a JSON document (takes the reference) */
 void	 ctl_emit(struct ctl *, json_t *);

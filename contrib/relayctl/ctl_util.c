@@ -9,6 +9,7 @@
  *	ctl.h
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -588,6 +589,58 @@ lock_busy(struct ctl *c, const char *key)
 	    CTL_LOCK_WAIT_MS / 1000);
 }
 
+/* lock_cas - ctl_lock_cas.lua: 1 when the lock held from and now holds to */
+static int
+lock_cas(struct ctl *c, const char *key, const char *from, const char *to)
+{
+	const char	*keys[1] = { key }, *args[3];
+	char		 ttl[16];
+	redisReply	*r;
+	int		 set;
+
+	snprintf(ttl, sizeof(ttl), "%d", CTL_LOCK_TTL_MS);
+	args[0] = from;
+	args[1] = to;
+	args[2] = ttl;
+	r = ctl_script(c, "ctl_lock_cas", 1, keys, 3, args);
+	set = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	return set;
+}
+
+/*
+ * holder_gone - the lock's value names a run on this host whose process
+ * is gone (killed, or stopped by Ctrl-C before it could release it)
+ */
+static int
+holder_gone(const char *held, const char *host)
+{
+	char	 h[80];
+	long	 pid = 0;
+
+	if (sscanf(held, "%*s %*s %ld %79s", &pid, h) != 2 || pid <= 0 ||
+	    strcmp(h, host) != 0)
+		return 0;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+void
+ctl_lock_keep(struct ctl *c)
+{
+	char	 key[RKEY_MAX];
+
+	if (!c->locked)
+		return;
+	ctl_key(c, key, RKEY_CTL_LOCK, NULL, NULL);
+	if (lock_cas(c, key, c->lock_val, c->lock_val))
+		return;
+	c->locked = 0;		/* not ours: never released by us */
+	ctl_fail(c, CTL_EXIT_BACKEND, "locked", key, "the admin lock expired "
+	    "while this command ran (over %d s: was it stopped?) and may be "
+	    "another run's now; nothing was written: run the command again",
+	    CTL_LOCK_TTL_MS / 1000);
+}
+
 void
 ctl_lock(struct ctl *c)
 {
@@ -622,6 +675,16 @@ ctl_lock(struct ctl *c)
 			c->locked = 1;
 			return;
 		}
+		r = ctl_cmdf(c, "GET %s", key);
+		if (r->type == REDIS_REPLY_STRING && holder_gone(r->str, host) &&
+		    lock_cas(c, key, r->str, c->lock_val)) {
+			ctl_note(c, key, "took over the admin lock of a relayctl "
+			    "that is gone (%s)", ctl_tx(r->str));
+			freeReplyObject(r);
+			c->locked = 1;
+			return;
+		}
+		freeReplyObject(r);
 		if (clock_mono_ms() >= end)
 			lock_busy(c, key);
 		while (nanosleep(&nap, &nap) != 0 && errno == EINTR)

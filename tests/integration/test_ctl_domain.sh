@@ -283,7 +283,7 @@ h_like "...says to run it again" "$out" "run the same command again to finish"
 h_is "...claimed and indexed, no record" "$(h_redis_cli EXISTS 'relay:{d:half.example}:domain')$(h_redis_cli SISMEMBER 'relay:{m:dora}:domains' half.example)$(h_redis_cli SISMEMBER relay:domains half.example)" 011
 out=$(ctl member remove dora 2>&1); rc=$?
 h_is "member remove during an unfinished add: exit 1" "$rc" 1
-h_like "...names the domain and how to finish" "$out" "half\.example: not enrolled yet: a domain add stopped half way \(relayctl domain add half\.example --member dora finishes it"
+h_like "...names the domain and how to finish" "$out" "half\.example: no domain record: a domain add or remove stopped half way \(relayctl domain remove half\.example finishes a remove and undoes an add; relayctl domain add half\.example --member dora finishes an add\)"
 h_is "...member kept" "$(h_redis_cli EXISTS 'relay:{m:dora}:member')" 1
 out=$(ctl --json domain add half.example --member dora); rc=$?
 h_is "add again: exit 0" "$rc" 0
@@ -354,6 +354,19 @@ h_redis_cli SET relay:ctl:lock "someone" PX 1500 >/dev/null
 out=$(ctl domain add par.example --member xx 2>&1); rc=$?
 h_is "lock released within the wait: domain add goes on, exit 0" "$rc" 0
 h_is "...and releases its own" "$(h_redis_cli EXISTS relay:ctl:lock)" 0
+h_check "cleanup" ctl domain remove par.example
+# a lock left by a relayctl of this host that is gone (Ctrl-C, kill -9)
+# (the pid of a shell that has exited; a job killed here would run the
+# harness's EXIT trap in its subshell)
+dead=$(sh -c 'echo $$')
+h_redis_cli SET relay:ctl:lock "0123456789abcdef0123456789abcdef $(date +%s) $dead $(hostname) domain add" PX 60000 >/dev/null
+t0=$(date +%s%N)
+out=$(ctl domain add par.example --member xx 2>&1); rc=$?
+t1=$(date +%s%N)
+h_is "lock of a dead relayctl of this host: taken over, exit 0" "$rc" 0
+h_like "...at once ($(( (t1 - t0) / 1000000 )) ms)" "$(( (t1 - t0) / 1000000 ))" '^[0-9]{1,4}$'
+h_like "...and said" "$out" "took over the admin lock of a relayctl that is gone .* $dead "
+h_is "...released after" "$(h_redis_cli EXISTS relay:ctl:lock)" 0
 h_check "cleanup" ctl domain remove par.example
 
 # --- verify: the domain is removed and enrolled again while DNS is asked
