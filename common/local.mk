@@ -15,6 +15,7 @@ common_librelay_a_SOURCES = \
 	common/log.c common/log.h \
 	common/rconn.c common/rconn.h \
 	common/rkeys.c common/rkeys.h \
+	common/tier.c common/tier.h \
 	common/rscript.c common/rscript.h \
 	common/token.c common/token.h \
 	common/xalloc.c common/xalloc.h

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "policyd_decide.h"
+#include "tier.h"
 
 const char *const pd_member_fields[] = {
 	"did", "suspended", "suspend_reason", "queue_cap", "per_hour",
@@ -122,24 +123,18 @@ void
 pd_tier(const struct conf_warming *w, const struct pd_member *m,
     long long verified_at, time_t now, struct pd_caps *c)
 {
-	int	 i;
+	struct tier	 t;
 
+	tier_of(w, verified_at, now, &t);
 	memset(c, 0, sizeof(*c));
-	c->age_s = verified_at > 0 && (long long)now > verified_at ?
-	    (long long)now - verified_at : 0;
-	for (i = 0; i < w->ntiers; i++) {
-		if (c->age_s < (long long)w->tiers[i].days * 86400) {
-			c->tier = i + 1;
-			c->per_hour = w->tiers[i].per_hour;
-			c->per_day = w->tiers[i].per_day;
-			return;
-		}
-	}
-	c->tier = 0;
-	c->per_hour = m != NULL && m->per_hour >= 0 ? m->per_hour :
-	    w->standard_per_hour;
-	c->per_day = m != NULL && m->per_day >= 0 ? m->per_day :
-	    w->standard_per_day;
+	c->tier = t.tier;
+	c->age_s = t.age_s;
+	c->per_hour = t.per_hour;
+	c->per_day = t.per_day;
+	if (t.tier == 0 && m != NULL && m->per_hour >= 0)
+		c->per_hour = m->per_hour;
+	if (t.tier == 0 && m != NULL && m->per_day >= 0)
+		c->per_day = m->per_day;
 }
 
 void

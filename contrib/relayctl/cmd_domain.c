@@ -397,12 +397,16 @@ domain_show(struct ctl *c, int argc, char **argv)
 	ctl_domain(c, pos[0], d, sizeof(d));
 	if ((o = domain_json(c, d, NULL, 0)) == NULL)
 		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
+	json_object_set_new(o, "warming", ctl_warming_json(c,
+	    json_integer_value(json_object_get(o, "verified_at"))));
 	if (c->json) {
 		ctl_emit(c, o);
 		return CTL_EXIT_OK;
 	}
 	json_object_foreach(o, k, v) {
-		if (strcmp(k, "created") == 0 || strcmp(k, "verified_at") == 0)
+		if (strcmp(k, "warming") == 0)
+			printf("%-14s %s\n", k, ctl_warming_text(v));
+		else if (strcmp(k, "created") == 0 || strcmp(k, "verified_at") == 0)
 			printf("%-14s %s\n", k, ctl_time(json_integer_value(v)));
 		else if (json_is_boolean(v))
 			printf("%-14s %s\n", k, json_is_true(v) ? "yes" : "no");

@@ -195,6 +195,16 @@ void	 ctl_address(struct ctl *, const char *in, char *out, size_t outlen);
 /* ctl_time - "2026-11-23 10:51:28Z" (static storage; "-" for 0) */
 const char *ctl_time(long long t);
 
+/*
+ * ctl_warming_json - a domain's warming state (warming.c, tier.h): null
+ * until it is verified; else tier (0: past warming), tiers, per_hour,
+ * per_day (0: unlimited; for tier 0 relay.conf's standard caps, which a
+ * member's own limits replace) and until (the tier's end; for tier 0 when
+ * warming ended). ctl_warming_text - the same for people (static storage).
+ */
+json_t	*ctl_warming_json(struct ctl *, long long verified_at);
+const char *ctl_warming_text(const json_t *w);
+
 /* The command groups, each in its own file. */
 int	 cmd_member(struct ctl *, int argc, char **argv);
 int	 cmd_apikey(struct ctl *, int argc, char **argv);

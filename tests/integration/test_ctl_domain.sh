@@ -228,6 +228,21 @@ h_is "new keys kept" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$nsel:
 out=$(ctl --json domain show good.example)
 h_is "show: member" "$(fx_jget 'd["member"]' <<<"$out")" alice
 h_is "show: verified" "$(fx_jget 'd["verified"]' <<<"$out")" true
+# warming, by the default schedule (tier 1 for 2 days; 5 tiers, 14 days)
+vat=$(h_redis_cli HGET 'relay:{d:good.example}:domain' verified_at)
+h_is "show: warming tier 1 of 5, its caps, until verified_at + 2 d" \
+    "$(fx_jget '[d["warming"][k] for k in ("tier", "tiers", "per_hour", "per_day", "until")]' <<<"$out")" \
+    "[1, 5, 20, 100, $((vat + 2 * 86400))]"
+h_redis_cli HSET 'relay:{d:good.example}:domain' verified_at $((vat - 20 * 86400)) >/dev/null
+h_like "show, 20 days on: past warming, since day 14" "$(ctl domain show good.example)" \
+    "warming +over since $(date -u -d @$((vat - 6 * 86400)) '+%Y-%m-%d %H:%M:%SZ'); standard caps unlimited per hour, unlimited per day"
+h_redis_cli HSET 'relay:{d:good.example}:domain' verified_at "$vat" >/dev/null
+ctl domain add unv.example --member alice >/dev/null 2>&1
+h_is "show, not verified: warming null" \
+    "$(ctl --json domain show unv.example | fx_jget 'd["warming"]')" null
+h_like "... in text: when it starts" "$(ctl domain show unv.example)" \
+    'warming +starts when the domain is verified'
+ctl domain remove unv.example >/dev/null 2>&1
 out=$(ctl --json domain list --member alice)
 h_is "list --member" "$(fx_jget '[x["domain"] for x in d]' <<<"$out")" \
     '["cut.example", "dbl.example", "good.example", "miss.example", "rot.example", "sub.good.example", "wait.example", "wrong.example"]'
