@@ -70,6 +70,35 @@ h_check "only that one delivered" h_wait_sink $((n + 1)) 20
 sleep 1
 h_is "the tempfailed one never left" "$(h_sink_count)" $((n + 1))
 
+# Redis full (maxmemory, noeviction): the record is written whole or not
+# at all, so a tempfailed message leaves no inflight entry that would count
+# against the queue cap for milter.record_ttl.
+msgs() { h_redis_cli --scan --pattern 'relay:{m:alice}:msg:*' | wc -l; }
+inf0=$(h_redis_cli ZCARD 'relay:{m:alice}:inflight')
+msg0=$(msgs)
+h_redis_cli CONFIG SET maxmemory-policy noeviction >/dev/null
+h_redis_cli CONFIG SET maxmemory 1 >/dev/null
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: full' 2>&1)
+h_redis_cli CONFIG SET maxmemory 0 >/dev/null
+h_like "Redis full: 451 4.4.2 at end of data" "$out" '<\*\* 451 4\.4\.2 '
+h_is "... no inflight entry left behind" "$(h_redis_cli ZCARD 'relay:{m:alice}:inflight')" "$inf0"
+h_is "... no message record left behind" "$(msgs)" "$msg0"
+# The same at the script: a queue id reused by the member (its old record
+# there) used to let the first write, a DEL, through a full Redis, and the
+# whole script with it (Redis lets a script that has written go on).
+h_redis_cli HSET 'relay:{m:alice}:msg:4jOOMREUSE01' domain old.test >/dev/null
+h_redis_cli CONFIG SET maxmemory 1 >/dev/null
+out=$(h_redis_cli --eval "$H_SRCDIR/common/lua/milter_record.lua" \
+    'relay:{m:alice}:msg:4jOOMREUSE01' 'relay:{m:alice}:inflight' \
+    'relay:{m:alice}:recent' , 4jOOMREUSE01 "$(date +%s)" 86400 alice.test \
+    a@alice.test '<oom@x>' 604800 r@rcpt.test 2>&1)
+h_redis_cli CONFIG SET maxmemory 0 >/dev/null
+h_like "record script, Redis full, queue id reused: refused" "$out" 'OOM'
+h_is "... no inflight entry" "$(h_redis_cli ZSCORE 'relay:{m:alice}:inflight' 4jOOMREUSE01)" ""
+h_is "... the old record untouched" "$(h_redis_cli HGET 'relay:{m:alice}:msg:4jOOMREUSE01' domain)" old.test
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: room again' 2>&1)
+h_like "room again: accepted" "$out" '<-  250 2\.0\.0 Ok: queued'
+
 # Redis stopped (clean shutdown this time).
 h_stop_redis
 out=$(fx_send a@alice.test r@rcpt.test 2>&1)
