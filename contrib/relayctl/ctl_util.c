@@ -548,15 +548,36 @@ ctl_smembers(struct ctl *c, const char *key)
 	return a;
 }
 
+/* The parts of a lock's value, "TOKEN SINCE PID HOST COMMAND" (ctl_lock). */
+struct lock_holder {
+	long long	 since;
+	long		 pid;
+	char		 host[80];
+	const char	*cmd;		/* in the value parsed */
+};
+
+/* lock_parse - a lock's value into h; 0, or -1 when it is not ours */
+static int
+lock_parse(const char *held, struct lock_holder *h)
+{
+	int	 n = 0;
+
+	memset(h, 0, sizeof(*h));
+	if (sscanf(held, "%*s %lld %ld %79s %n", &h->since, &h->pid, h->host,
+	    &n) < 3 || n <= 0 || h->pid <= 0)
+		return -1;
+	h->cmd = held + n;
+	return 0;
+}
+
 /* lock_busy - the lock stayed taken: say by whom and since when, exit 2 */
 static void
 lock_busy(struct ctl *c, const char *key)
 {
-	char		 held[CTL_LOCK_VAL_MAX], who[CTL_LOCK_VAL_MAX], host[80];
+	char		 held[CTL_LOCK_VAL_MAX], who[CTL_LOCK_VAL_MAX];
+	struct lock_holder h;
 	redisReply	*r;
-	long long	 since = 0, pttl = -2, age;
-	long		 pid = 0;
-	int		 n = 0;
+	long long	 pttl = -2, age;
 
 	held[0] = who[0] = '\0';
 	r = ctl_cmdf(c, "GET %s", key);
@@ -567,15 +588,13 @@ lock_busy(struct ctl *c, const char *key)
 	if (r->type == REDIS_REPLY_INTEGER)
 		pttl = r->integer;
 	freeReplyObject(r);
-	/* TOKEN SINCE PID HOST COMMAND... (ctl_lock) */
-	if (sscanf(held, "%*s %lld %ld %79s %n", &since, &pid, host, &n) >= 3 &&
-	    n > 0)
-		snprintf(who, sizeof(who), "\"%s\" (pid %ld on %s)", held + n,
-		    pid, host);
+	if (lock_parse(held, &h) == 0)
+		snprintf(who, sizeof(who), "\"%s\" (pid %ld on %s)", h.cmd,
+		    h.pid, h.host);
 	else
 		snprintf(who, sizeof(who), "an unknown holder (value \"%s\")",
 		    held);
-	age = since > 0 ? (long long)clock_now() - since : pttl > 0 ?
+	age = h.since > 0 ? (long long)clock_now() - h.since : pttl > 0 ?
 	    (CTL_LOCK_TTL_MS - pttl) / 1000 : -1;
 	if (pttl == -1)
 		ctl_fail(c, CTL_EXIT_BACKEND, "locked", key, "admin lock held by "
@@ -615,13 +634,11 @@ lock_cas(struct ctl *c, const char *key, const char *from, const char *to)
 static int
 holder_gone(const char *held, const char *host)
 {
-	char	 h[80];
-	long	 pid = 0;
+	struct lock_holder h;
 
-	if (sscanf(held, "%*s %*s %ld %79s", &pid, h) != 2 || pid <= 0 ||
-	    strcmp(h, host) != 0)
+	if (lock_parse(held, &h) < 0 || strcmp(h.host, host) != 0)
 		return 0;
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	return kill((pid_t)h.pid, 0) < 0 && errno == ESRCH;
 }
 
 void
