@@ -547,6 +547,29 @@ gather(struct pctx *x)
 		fail(x, "redis_unavailable");
 }
 
+/*
+ * sender_domain - the domain a sender (Postfix's internal form) is charged
+ * to, normalised into out: 0, or -1 for none (the null sender, no domain).
+ * A sender that does not parse whole is charged to the domain after its
+ * last "@" (relay-milter judges the rest).
+ */
+static int
+sender_domain(const char *sender, char *out, size_t len)
+{
+	char		 addr[ADDR_BUFSIZE];
+	const char	*at;
+
+	if (sender == NULL || *sender == '\0')
+		return -1;
+	if (addr_internal_norm(sender, addr, sizeof(addr)) == ADDR_OK) {
+		snprintf(out, len, "%s", addr_domain_of(addr));
+		return 0;
+	}
+	at = strrchr(sender, '@');
+	return at != NULL && addr_domain_norm(at + 1, out, len) == ADDR_OK ?
+	    0 : -1;
+}
+
 void
 policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 {
@@ -555,7 +578,6 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 	const char	*sender = req->attr[POLREQ_SENDER];
 	const char	*rcpt = req->attr[POLREQ_RECIPIENT];
 	struct pd_verdict v;
-	char		 addr[ADDR_BUFSIZE] = "";
 
 	x->pd = pd;
 	pd_busy(pd);
@@ -586,17 +608,10 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 	if (x->stage == ST_RCPT && rcpt != NULL &&
 	    addr_internal_norm(rcpt, x->rcpt, sizeof(x->rcpt)) != ADDR_OK)
 		x->rcpt[0] = '\0';
-	if (x->stage == ST_RCPT && sender != NULL && *sender != '\0' &&
-	    (addr_internal_norm(sender, addr, sizeof(addr)) == ADDR_OK ||
-	    (strrchr(sender, '@') != NULL && addr_domain_norm(strrchr(sender,
-	    '@') + 1, x->domain, sizeof(x->domain)) == ADDR_OK))) {
-		/* a sender that does not parse whole is charged to its domain */
-		if (addr[0] != '\0')
-			snprintf(x->domain, sizeof(x->domain), "%s",
-			    addr_domain_of(addr));
+	if (x->stage == ST_RCPT &&
+	    sender_domain(sender, x->domain, sizeof(x->domain)) == 0)
 		x->ncand = pd_domain_candidates(x->domain, x->cand,
 		    PD_MAX_CANDIDATES);
-	}
 	if (x->ncand > 0 && pd_dcache_get(pd->dcache, x->cand[0],
 	    clock_now(), &x->cached) &&
 	    strcmp(x->cached.member, x->handle) == 0 && fast(x) == 0)
