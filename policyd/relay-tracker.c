@@ -256,7 +256,8 @@ main(int argc, char **argv)
 	char		 err[256];
 	time_t		 last_stats;
 	size_t		 nitems, nlines;
-	int		 backoff = 0;
+	unsigned	 backoff = 0;
+	int64_t		 down_ms = 0;
 
 	/* -c -f -d -o -V -h; an operand is a usage error (exit 64) */
 	daemon_getopt_once(argc, argv, "relay-tracker", &opts);
@@ -326,14 +327,21 @@ main(int argc, char **argv)
 		 * up, and at most every TRACKER_SAVE_MS while it streams (a
 		 * crash re-reads those lines, which changes nothing).
 		 */
+		/* one line when an outage begins, one when it ends */
 		while (tracker_apply(&t, items, nitems, clock_now()) < 0) {
-			if (backoff++ % 25 == 0)
+			if (backoff++ == 0) {
+				down_ms = clock_mono_ms();
 				log_warn("tracker: Redis unavailable, retrying: %s",
 				    t.why);
+			}
 			nap(200);
 			if (stopping)
 				goto out;
 		}
+		if (backoff > 0)
+			log_info("tracker: Redis available again after %u "
+			    "failed tries in %lld ms", backoff,
+			    (long long)(clock_mono_ms() - down_ms));
 		backoff = 0;
 		sv.dirty = 1;
 		if (nlines < TRACKER_BATCH ||

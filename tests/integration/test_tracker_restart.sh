@@ -149,6 +149,8 @@ h_check "tracker still runs without Redis" h_daemon_alive tracker
 h_restart_redis
 h_check "caught up at the end" h_wait_for 30 caught_up
 h_like "Redis outage logged" "$(cat "$H_LOG/tracker.log")" 'Redis unavailable, retrying'
+h_is "one line for the outage" "$(grep -c 'Redis unavailable, retrying' "$H_LOG/tracker.log")" 1
+h_like "its end logged" "$(cat "$H_LOG/tracker.log")" 'Redis available again after [1-9][0-9]* failed tries in [0-9]+ ms'
 h_stop_daemon tracker
 
 h_is "exact: applied events" "$(h_redis_cli ZCARD 'relay:{m:carol}:applied')" 68
