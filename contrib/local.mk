@@ -12,7 +12,8 @@ CTL_CPPFLAGS = -I$(top_srcdir)/contrib/relayctl -I$(top_srcdir)/contrib/checkpw
 contrib_relayctl_relayctl_SOURCES = contrib/relayctl/relayctl.c \
 	contrib/relayctl/ctl.h contrib/relayctl/ctl_util.c \
 	contrib/relayctl/cmd_member.c contrib/relayctl/cmd_apikey.c \
-	contrib/relayctl/cmd_domain.c contrib/relayctl/cmd_verify.c \
+	contrib/relayctl/cmd_domain.c contrib/relayctl/records.c \
+	contrib/relayctl/cmd_verify.c \
 	contrib/relayctl/cmd_suppress.c contrib/relayctl/cmd_status.c \
 	contrib/relayctl/cmd_misc.c contrib/relayctl/warming.c \
 	contrib/relayctl/dkimkey.c contrib/relayctl/dkimkey.h \
