@@ -44,6 +44,7 @@ struct dom_fact {
 	int		 subdomains;
 	int		 listunsub;
 	char		 selector[DECIDE_SELECTOR_MAX];
+	long long	 created;	/* enrolled at: a new enrollment, new keys */
 };
 
 enum {

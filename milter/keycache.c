@@ -20,6 +20,7 @@ struct kentry {
 	struct kentry	*next;
 	char		*domain;
 	char		*sel;
+	long long	 created;	/* the domain's enrollment */
 	char		*rsa;
 	char		*ed;
 	int64_t		 loaded_ms;
@@ -89,7 +90,7 @@ keycache_free(struct keycache *kc)
 
 int
 keycache_get(struct keycache *kc, const char *domain, const char *sel,
-    int64_t now_ms, char **rsa, char **ed)
+    long long created, int64_t now_ms, char **rsa, char **ed)
 {
 	struct kentry *e;
 	int hit = 0;
@@ -101,7 +102,7 @@ keycache_get(struct keycache *kc, const char *domain, const char *sel,
 	for (e = kc->b[hash(domain)]; e != NULL; e = e->next) {
 		if (strcmp(e->domain, domain) != 0)
 			continue;
-		if (strcmp(e->sel, sel) == 0 &&
+		if (strcmp(e->sel, sel) == 0 && e->created == created &&
 		    now_ms - e->loaded_ms < kc->ttl_ms &&
 		    now_ms >= e->loaded_ms) {
 			*rsa = xstrdup(e->rsa);
@@ -140,7 +141,7 @@ sweep(struct keycache *kc, int64_t now_ms)
 
 void
 keycache_put(struct keycache *kc, const char *domain, const char *sel,
-    int64_t now_ms, const char *rsa, const char *ed)
+    long long created, int64_t now_ms, const char *rsa, const char *ed)
 {
 	struct kentry **pp, *e;
 	unsigned h = hash(domain);
@@ -148,7 +149,7 @@ keycache_put(struct keycache *kc, const char *domain, const char *sel,
 	if (kc->ttl_ms <= 0)
 		return;
 	pthread_mutex_lock(&kc->lock);
-	/* One entry per domain: a new selector replaces the old one. */
+	/* One entry per domain: new keys replace the old ones. */
 	for (pp = &kc->b[h]; (e = *pp) != NULL; pp = &e->next)
 		if (strcmp(e->domain, domain) == 0) {
 			*pp = e->next;
@@ -161,6 +162,7 @@ keycache_put(struct keycache *kc, const char *domain, const char *sel,
 	e = xcalloc(1, sizeof(*e));
 	e->domain = xstrdup(domain);
 	e->sel = xstrdup(sel);
+	e->created = created;
 	e->rsa = xstrdup(rsa);
 	e->ed = ed ? xstrdup(ed) : NULL;
 	e->loaded_ms = now_ms;

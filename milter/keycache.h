@@ -4,11 +4,15 @@
  * DESCRIPTION
  *	Keys are read from Redis (relay:{d:D}:dkim) once per domain and
  *	selector and then served from here for dkim.key_cache seconds. The
- *	selector is part of the lookup, and the milter reads the domain's
- *	active selector from Redis with every message, so a rotation (a new
- *	selector) takes effect with the next message; a key replaced under
- *	the same selector within key_cache seconds. A key_cache of 0 turns
- *	the cache off. Shared by all threads (one mutex).
+ *	selector and the domain's enrollment time (its `created`) are part
+ *	of the lookup, and the milter reads both from Redis with every
+ *	message: a rotation (a new selector) takes effect with the next
+ *	message, and so does a domain removed and enrolled again (new keys,
+ *	perhaps for another member) even under a selector name it had
+ *	before. Only a key replaced by hand under the same selector and
+ *	enrollment is served from here until key_cache seconds have passed.
+ *	A key_cache of 0 turns the cache off. Shared by all threads (one
+ *	mutex).
  * OWNERSHIP
  *	keycache_get() returns copies that the caller frees.
  */
@@ -27,13 +31,16 @@ void	 keycache_free(struct keycache *);
 
 /*
  * keycache_get - 1 and copies of the keys (*ed may be NULL) when (domain,
- * sel) was stored less than ttl seconds before now_ms, else 0.
+ * sel, created) was stored less than ttl seconds before now_ms, else 0.
  */
 int	 keycache_get(struct keycache *, const char *domain, const char *sel,
-	    int64_t now_ms, char **rsa, char **ed);
-/* keycache_put - store (or replace) the keys of (domain, sel); ed may be NULL */
+	    long long created, int64_t now_ms, char **rsa, char **ed);
+/*
+ * keycache_put - store (or replace) the keys of (domain, sel, created);
+ * ed may be NULL
+ */
 void	 keycache_put(struct keycache *, const char *domain, const char *sel,
-	    int64_t now_ms, const char *rsa, const char *ed);
+	    long long created, int64_t now_ms, const char *rsa, const char *ed);
 /* keycache_count - entries held (tests) */
 unsigned keycache_count(struct keycache *);
 

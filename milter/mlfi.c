@@ -419,8 +419,8 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 {
 	char	*rsa = NULL, *ed = NULL;
 
-	if (!keycache_get(keys, f->domain, f->selector, clock_mono_ms(), &rsa,
-	    &ed)) {
+	if (!keycache_get(keys, f->domain, f->selector, f->created,
+	    clock_mono_ms(), &rsa, &ed)) {
 		*what = "dkim key";
 		if (store_dkim(cn->rc, f->domain, f->selector, 1, &rsa, &ed,
 		    why) != 0)
@@ -430,8 +430,8 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 			free(ed);
 			return -1;
 		}
-		keycache_put(keys, f->domain, f->selector, clock_mono_ms(),
-		    rsa, ed);
+		keycache_put(keys, f->domain, f->selector, f->created,
+		    clock_mono_ms(), rsa, ed);
 	}
 	*what = "dkim sign";
 	cn->m.sg = sign_new(qid_of(ctx)[0] ? qid_of(ctx) : "relay-milter",

@@ -40,9 +40,9 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
     struct dom_fact *out, const char **why)
 {
 	static const char *fields[] = { "member", "verified_at", "subdomains",
-	    "listunsub", "selector" };
+	    "listunsub", "selector", "created" };
 	char		 key[DECIDE_MAX_CANDS][RKEY_MAX], num[32];
-	const char	*argv[7];
+	const char	*argv[8];
 	struct fcache_ticket t;
 	redisReply	*r;
 	size_t		 i, j, hits = 0;
@@ -65,12 +65,12 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 		return 0;
 	fcache_prepare(rc, &t);
 	argv[0] = "HMGET";
-	for (j = 0; j < 5; j++)
+	for (j = 0; j < 6; j++)
 		argv[2 + j] = fields[j];
 	for (i = 0; i < n; i++) {
 		argv[1] = key[i];
 		if (fcache_append(rc, &t) < 0 ||
-		    rconn_append(rc, 7, argv, NULL) != RCONN_OK) {
+		    rconn_append(rc, 8, argv, NULL) != RCONN_OK) {
 			*why = rconn_errstr(rc);
 			return STORE_ETEMP;
 		}
@@ -84,7 +84,7 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 			*why = rconn_errstr(rc);
 			return STORE_ETEMP;
 		}
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 5) {
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
 			rconn_seterr(rc, r->type == REDIS_REPLY_ERROR ? r->str :
 			    "HMGET: unexpected reply");
 			bad = 1;	/* keep reading: the pipeline must drain */
@@ -99,6 +99,8 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 		field(r->element[3], num, sizeof(num));
 		f->listunsub = strcmp(num, "1") == 0;
 		field(r->element[4], f->selector, sizeof(f->selector));
+		field(r->element[5], num, sizeof(num));
+		f->created = strtoll(num, NULL, 10);
 		freeReplyObject(r);
 		fcache_put(&t, rc, key[i], "", f, sizeof(*f));
 	}

@@ -230,6 +230,28 @@ h_like "rotated selector used" "$(tr -d '\r\n\t ' <"$f")" 's=rs2r;.*s=rs2e;|s=rs
 h_is "rotated signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
 h_is "same milter process" "$(h_daemon_pid milter)" "$pid"
 
+# --- the domain removed and enrolled again under the same selector name,
+# with new keys (for another member, say): the new keys sign at once,
+# where the key cache served the old ones for dkim.key_cache seconds
+k2=$H_TMP/k2
+install -d -m 0700 "$k2"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k2/rsa.pem" 2>/dev/null
+openssl genpkey -algorithm ED25519 -out "$k2/ed.pem" 2>/dev/null
+rsa2=$(openssl pkey -in "$k2/rsa.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
+ed2=$(openssl pkey -in "$k2/ed.pem" -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0)
+printf '{"rs2r._domainkey.alice.test":"v=DKIM1; k=rsa; p=%s","rs2e._domainkey.alice.test":"v=DKIM1; k=ed25519; p=%s"}\n' \
+    "$rsa2" "$ed2" >"$H_TMP/keys2.json"
+h_redis_cli -x HSET 'relay:{d:alice.test}:dkim' rs2:rsa <"$k2/rsa.pem" >/dev/null
+h_redis_cli -x HSET 'relay:{d:alice.test}:dkim' rs2:ed25519 <"$k2/ed.pem" >/dev/null
+h_redis_cli HSET 'relay:{d:alice.test}:domain' created $(( $(date +%s) + 1 )) >/dev/null
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: t-reenrolled' 2>&1)
+f=$(sunk t-reenrolled)
+h_is "enrolled again: signed with the new keys" \
+    "$(/usr/bin/python3 "$H_BIN/verify.py" "$f" "$H_TMP/keys2.json" 2>&1)" $'0 pass\n1 pass'
+h_redis_cli -x HSET 'relay:{d:alice.test}:dkim' rs2:rsa <"$FX_KEYDIR/rsa.pem" >/dev/null
+h_redis_cli -x HSET 'relay:{d:alice.test}:dkim' rs2:ed25519 <"$FX_KEYDIR/ed25519.pem" >/dev/null
+h_redis_cli HSET 'relay:{d:alice.test}:domain' created $(( $(date +%s) + 2 )) >/dev/null
+
 # --- a key missing in Redis: 451 4.4.2, never unsigned
 h_redis_cli HDEL 'relay:{d:nokey.test}:dkim' rs1:rsa >/dev/null
 out=$(fx_send a@nokey.test r@rcpt.test --header 'Subject: t-nokey' 2>&1)
