@@ -7,7 +7,8 @@ common_librelay_a_SOURCES = \
 	common/clock.c common/clock.h \
 	common/conditions.c common/conditions.h \
 	common/conf.c common/conf.h common/conf_dump.c \
-	common/conf_check.c common/conf_lit.c common/conf_priv.h \
+	common/conf_check.c common/conf_diff.c common/conf_diff.h \
+	common/conf_lit.c common/conf_priv.h \
 	common/conf_table.c common/conf_table.h \
 	common/daemon.c common/daemon.h \
 	common/ident.c common/ident.h \

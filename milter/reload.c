@@ -16,25 +16,12 @@
 #include <string.h>
 
 #include "clock.h"
+#include "conf_diff.h"
 #include "log.h"
 #include "mlfi.h"
 #include "reload.h"
 
 static const char *conf_path;
-
-static int
-differ(const char *a, const char *b)
-{
-	return strcmp(a != NULL ? a : "", b != NULL ? b : "") != 0;
-}
-
-static void
-add(char *buf, size_t len, const char *key)
-{
-	size_t	 n = strlen(buf);
-
-	snprintf(buf + n, len - n, "%s%s", n > 0 ? "," : "", key);
-}
 
 void
 reload_restart_keys(const struct relay_conf *o, const struct relay_conf *n,
@@ -43,24 +30,24 @@ reload_restart_keys(const struct relay_conf *o, const struct relay_conf *n,
 	if (len == 0)
 		return;
 	buf[0] = '\0';
-	if (differ(o->milter.socket, n->milter.socket))
-		add(buf, len, "milter.socket");
-	if (o->milter.timeout_s != n->milter.timeout_s)
-		add(buf, len, "milter.timeout");
-	if (o->milter.tcp_quickack != n->milter.tcp_quickack)
-		add(buf, len, "milter.tcp_quickack");
-	if (o->milter.worker_wait_ms != n->milter.worker_wait_ms)
-		add(buf, len, "milter.worker_wait_ms");
-	if (differ(o->milter.pid_file, n->milter.pid_file))
-		add(buf, len, "milter.pid_file");
-	if (differ(o->milter.metrics, n->milter.metrics))
-		add(buf, len, "milter.metrics");
-	if (differ(o->daemon.user, n->daemon.user))
-		add(buf, len, "daemon.user");
-	if (differ(o->daemon.group, n->daemon.group))
-		add(buf, len, "daemon.group");
-	if (o->dkim.key_cache_s != n->dkim.key_cache_s)
-		add(buf, len, "dkim.key_cache");
+	conf_diff_note(buf, len, conf_diff_str(o->milter.socket,
+	    n->milter.socket), "milter.socket");
+	conf_diff_note(buf, len, o->milter.timeout_s != n->milter.timeout_s,
+	    "milter.timeout");
+	conf_diff_note(buf, len, o->milter.tcp_quickack !=
+	    n->milter.tcp_quickack, "milter.tcp_quickack");
+	conf_diff_note(buf, len, o->milter.worker_wait_ms !=
+	    n->milter.worker_wait_ms, "milter.worker_wait_ms");
+	conf_diff_note(buf, len, conf_diff_str(o->milter.pid_file,
+	    n->milter.pid_file), "milter.pid_file");
+	conf_diff_note(buf, len, conf_diff_str(o->milter.metrics,
+	    n->milter.metrics), "milter.metrics");
+	conf_diff_note(buf, len, conf_diff_str(o->daemon.user, n->daemon.user),
+	    "daemon.user");
+	conf_diff_note(buf, len, conf_diff_str(o->daemon.group,
+	    n->daemon.group), "daemon.group");
+	conf_diff_note(buf, len, o->dkim.key_cache_s != n->dkim.key_cache_s,
+	    "dkim.key_cache");
 }
 
 static void

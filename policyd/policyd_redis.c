@@ -360,13 +360,14 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 	pr_connect(arg);
 }
 
-struct pr *
-pr_new(struct event_base *base, const struct conf_redis *cf)
+/* settings - copy the redis.* settings in (the strings are pr's own) */
+static void
+settings(struct pr *pr, const struct conf_redis *cf)
 {
-	struct pr	*pr = xcalloc(1, sizeof(*pr));
-
-	signal(SIGPIPE, SIG_IGN);
-	pr->base = base;
+	free(pr->socket);
+	free(pr->host);
+	free(pr->user);
+	free(pr->password);
 	pr->socket = xstrdup(cf->socket ? cf->socket : "");
 	pr->host = xstrdup(cf->host ? cf->host : "127.0.0.1");
 	pr->user = xstrdup(cf->user ? cf->user : "");
@@ -376,8 +377,37 @@ pr_new(struct event_base *base, const struct conf_redis *cf)
 	pr->timeout_ms = cf->timeout_ms;
 	pr->backoff_min = pr->backoff = cf->reconnect_min_ms;
 	pr->backoff_max = cf->reconnect_max_ms;
+}
+
+struct pr *
+pr_new(struct event_base *base, const struct conf_redis *cf)
+{
+	struct pr	*pr = xcalloc(1, sizeof(*pr));
+
+	signal(SIGPIPE, SIG_IGN);
+	pr->base = base;
+	settings(pr, cf);
 	pr->retry_ev = evtimer_new(base, on_retry, pr);
 	return pr;
+}
+
+void
+pr_reconfigure(struct pr *pr, const struct conf_redis *cf)
+{
+	redisAsyncContext *ac = pr->ac;
+
+	settings(pr, cf);
+	evtimer_del(pr->retry_ev);
+	if (ac != NULL) {
+		pr->ac = NULL;
+		pr->up = 0;
+		pr->outstanding = 0;
+		pr->unflushed = 0;
+		redisAsyncFree(ac);	/* pending callbacks get NULL replies */
+	}
+	pr->down_logged = 0;
+	pr->downs = 0;
+	pr_connect(pr);
 }
 
 void

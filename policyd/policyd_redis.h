@@ -53,6 +53,11 @@ typedef void pr_done_fn(void *arg, int status, struct rval **replies,
     size_t n);
 
 struct pr *pr_new(struct event_base *, const struct conf_redis *);
+/*
+ * pr_reconfigure - the redis.* settings of a reload: the old connection is
+ * dropped (waiting batches complete as failed) and a new one made at once
+ */
+void	 pr_reconfigure(struct pr *, const struct conf_redis *);
 /* pr_free - drop the connection (waiting batches complete as failed) */
 void	 pr_free(struct pr *);
 /* pr_start - the first connect */

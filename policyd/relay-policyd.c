@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "conf_diff.h"
 #include "daemon.h"
 #include "log.h"
 #include "policyd.h"
@@ -104,16 +105,41 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	    pd->cf->redis.timeout_ms + 1000);
 }
 
+/*
+ * restart_keys - the changed settings a reload cannot apply: the sockets
+ * (bound before the privileges were dropped), the pid file, the user
+ */
+static void
+restart_keys(const struct relay_conf *o, const struct relay_conf *n,
+    char *buf, size_t len)
+{
+	buf[0] = '\0';
+	conf_diff_note(buf, len, conf_diff_list(o->policyd.listen,
+	    o->policyd.nlisten, n->policyd.listen, n->policyd.nlisten),
+	    "policyd.listen");
+	conf_diff_note(buf, len, conf_diff_list(o->policyd.socketmap,
+	    o->policyd.nsocketmap, n->policyd.socketmap, n->policyd.nsocketmap),
+	    "policyd.socketmap");
+	conf_diff_note(buf, len, conf_diff_str(o->policyd.pid_file,
+	    n->policyd.pid_file), "policyd.pid_file");
+	conf_diff_note(buf, len, conf_diff_str(o->policyd.metrics,
+	    n->policyd.metrics), "policyd.metrics");
+	conf_diff_note(buf, len, conf_diff_str(o->daemon.user, n->daemon.user),
+	    "daemon.user");
+	conf_diff_note(buf, len, conf_diff_str(o->daemon.group,
+	    n->daemon.group), "daemon.group");
+}
+
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct policyd	*pd = arg;
 	struct relay_conf *nc;
-	char		 err[4096];
+	struct logkv	 kv;
+	char		 err[4096], restart[256];
+	int		 moved;
 
 	if (conf_load(conf_path, &nc, err, sizeof(err)) < 0) {
-		struct logkv kv;
-
 		logkv_init(&kv, NULL);
 		logkv_str(&kv, "reload", "failed");
 		/* escaped: one line, without the last newline */
@@ -122,10 +148,21 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		logkv_emit(&kv, LOG_ERR);
 		return;
 	}
+	restart_keys(pd->cf, nc, restart, sizeof(restart));
+	/* new Redis settings: a new connection at once (as relay-milter) */
+	if ((moved = conf_diff_redis(&pd->cf->redis, &nc->redis)))
+		pr_reconfigure(pd->redis, &nc->redis);
 	conf_free(pd->cf);
 	pd->cf = nc;
 	clock_set_offset(nc->testing.clock_offset_s);
-	log_info("reload=ok clock_offset=%d", nc->testing.clock_offset_s);
+	logkv_init(&kv, NULL);
+	logkv_str(&kv, "reload", "ok");
+	logkv_int(&kv, "clock_offset", nc->testing.clock_offset_s);
+	if (moved)
+		logkv_str(&kv, "redis", "reconnect");
+	if (restart[0] != '\0')
+		logkv_str(&kv, "restart_needed", restart);
+	logkv_emit(&kv, restart[0] != '\0' ? LOG_WARNING : LOG_INFO);
 }
 
 /* bind_all - every listener of one kind; exits on failure (start-up) */

@@ -36,6 +36,7 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "conf_diff.h"
 #include "daemon.h"
 #include "log.h"
 #include "maillog.h"
@@ -81,7 +82,8 @@ reload(struct tracker_ctx *t, const char *path, struct relay_conf **confp)
 {
 	struct relay_conf	*nc, *oc = *confp;
 	struct logkv		 kv;
-	char			 err[4096];
+	char			 err[4096], restart[256] = "", rate[32];
+	int			 moved;
 
 	reloading = 0;
 	if (conf_load(path, &nc, err, sizeof(err)) < 0) {
@@ -101,11 +103,34 @@ reload(struct tracker_ctx *t, const char *path, struct relay_conf **confp)
 		conf_free(nc);
 		return;
 	}
+	conf_diff_note(restart, sizeof(restart), nc->tracker.max_line !=
+	    oc->tracker.max_line, "tracker.max_line");
+	conf_diff_note(restart, sizeof(restart), conf_diff_str(
+	    nc->tracker.metrics, oc->tracker.metrics), "tracker.metrics");
+	conf_diff_note(restart, sizeof(restart), conf_diff_str(
+	    nc->tracker.pid_file, oc->tracker.pid_file), "tracker.pid_file");
+	conf_diff_note(restart, sizeof(restart), conf_diff_str(
+	    nc->daemon.user, oc->daemon.user), "daemon.user");
+	conf_diff_note(restart, sizeof(restart), conf_diff_str(
+	    nc->daemon.group, oc->daemon.group), "daemon.group");
+	/* new Redis settings: a new connection, used from the next batch */
+	if ((moved = conf_diff_redis(&nc->redis, &oc->redis))) {
+		rconn_free(t->rc);
+		t->rc = rconn_new(&nc->redis);
+	}
 	t->conf = *confp = nc;
 	conf_free(oc);
 	clock_set_offset(nc->testing.clock_offset_s);
-	log_info("reload=ok soft_bounce_limit=%d suspend_rate=%.1f",
-	    nc->tracker.soft_bounce_limit, nc->suspension.suspend_rate);
+	logkv_init(&kv, NULL);
+	logkv_str(&kv, "reload", "ok");
+	logkv_int(&kv, "soft_bounce_limit", nc->tracker.soft_bounce_limit);
+	snprintf(rate, sizeof(rate), "%.1f", nc->suspension.suspend_rate);
+	logkv_str(&kv, "suspend_rate", rate);
+	if (moved)
+		logkv_str(&kv, "redis", "reconnect");
+	if (restart[0] != '\0')
+		logkv_str(&kv, "restart_needed", restart);
+	logkv_emit(&kv, restart[0] != '\0' ? LOG_WARNING : LOG_INFO);
 }
 
 /* nap - sleep ms milliseconds unless asked to stop */

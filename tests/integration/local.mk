@@ -38,3 +38,7 @@ EXTRA_DIST += tests/integration/test_redis_store.sh tests/integration/test_suite
 # Prometheus scrape ports of relay-milter, relay-policyd and relay-tracker.
 INTEGRATION_TESTS += tests/integration/test_metrics.sh
 EXTRA_DIST += tests/integration/test_metrics.sh
+
+# relay-tracker and relay-policyd: redis.* at a reload, restart_needed=.
+INTEGRATION_TESTS += tests/integration/test_reload_redis.sh
+EXTRA_DIST += tests/integration/test_reload_redis.sh

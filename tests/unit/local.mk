@@ -14,6 +14,11 @@ tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_conf_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_conf
+check_PROGRAMS += tests/unit/test_conf_diff
+tests_unit_test_conf_diff_SOURCES = tests/unit/test_conf_diff.c
+tests_unit_test_conf_diff_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_conf_diff_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_conf_diff
 
 check_PROGRAMS += tests/unit/test_addr
 tests_unit_test_addr_SOURCES = tests/unit/test_addr.c
