@@ -155,7 +155,15 @@ sm_answer(enum sm_map map, const char *domain, const struct sm_domain *d,
 	*status = "NOTFOUND";
 	if (!d->exists || d->verified_at <= 0)
 		return;
+	/*
+	 * Only domains that take replies are Postfix's own: listed without
+	 * a forward-to, every message to the domain (the member's own mail
+	 * through the relay, the bounce notices to its senders) would be
+	 * refused or bounced here instead of going to the domain's MX.
+	 */
 	if (map == SM_MAP_DOMAINS) {
+		if (d->forward_to[0] == '\0')
+			return;
 		*status = "OK";
 		snprintf(value, vlen, "%s", domain);
 		return;

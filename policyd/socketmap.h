@@ -9,11 +9,12 @@
  *	cannot be resynchronised, so the caller answers PERM and closes.
  *
  *	Maps: "domains" (for virtual_alias_domains) answers OK for an
- *	enrolled, verified domain; "forward" (for virtual_alias_maps) maps
- *	"user@domain" and "@domain" of such a domain to its forward-to
- *	address, and NOTFOUND when it has none, which Postfix turns into 550
- *	5.1.1 "User unknown in virtual alias table". Postfix sends only the
- *	full lower-cased address, so the domain fallback is done here.
+ *	enrolled, verified domain with a forward-to (reply forwarding is
+ *	opt-in: a domain without one is not Postfix's, so mail to it goes to
+ *	its MX); "forward" (for virtual_alias_maps) maps "user@domain" and
+ *	"@domain" of such a domain to its forward-to address. Postfix sends
+ *	only the full lower-cased address, so the domain fallback is done
+ *	here.
  */
 #ifndef RELAY_SOCKETMAP_H
 #define RELAY_SOCKETMAP_H

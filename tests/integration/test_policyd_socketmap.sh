@@ -2,9 +2,13 @@
 # test_policyd_socketmap.sh - reply forwarding through relay-policyd's
 # socketmap server and a real private Postfix: a reply to an enrolled
 # domain reaches the sink at the domain's forward-to address; a domain
-# without forward-to is refused with 550 5.1.1 (the exact text below); an
-# unverified or unknown domain is not ours (554 relay access denied); Redis
-# down gives 451 4.3.0 (TEMP), never a 5xx; malformed netstrings get PERM.
+# without forward-to, unverified or unknown is not ours: inbound mail to it
+# is refused (550 5.7.1 relay access denied, with the documented
+# relay_domains_reject_code), and the relay's own mail to it (a member
+# writing to its own domain, the bounce notice to a member's sender) goes
+# to its MX, where it used to be refused or bounced as "User unknown in
+# virtual alias table"; Redis down gives 451 4.3.0 (TEMP), never a 5xx;
+# malformed netstrings get PERM.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init policyd_socketmap
@@ -33,6 +37,7 @@ fx_domain late.example alice --unverified --forward owner@forward.example
 PF_MAIN_EXTRA="virtual_alias_domains = socketmap:inet:127.0.0.1:$MPORT:domains
 virtual_alias_maps = socketmap:inet:127.0.0.1:$MPORT:forward
 mynetworks = 127.0.0.2/32
+relay_domains_reject_code = 550
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
 h_start_postfix
 
@@ -45,6 +50,7 @@ h_is "map forward: @domain" "$("$CLIENT" map "$MPORT" forward @enrolled.example)
 h_is "map forward: no forward-to" "$("$CLIENT" map "$MPORT" forward x@noforward.example)" \
     "NOTFOUND "
 h_is "map domains: unverified" "$("$CLIENT" map "$MPORT" domains late.example)" "NOTFOUND "
+h_is "map domains: no forward-to" "$("$CLIENT" map "$MPORT" domains noforward.example)" "NOTFOUND "
 h_is "unknown map: PERM" "$("$CLIENT" map "$MPORT" alias x@enrolled.example)" \
     "PERM unknown map (use domains or forward)"
 out=$(printf '12:domains x.example;' | "$CLIENT" raw "$MPORT" -w 2)
@@ -64,11 +70,24 @@ h_check "... addressed to the forward-to address" h_sink_find '^X-Sink-Rcpt-To: 
 h_check "Postfix logs the rewrite" h_wait_log 'to=<owner@forward\.example>, orig_to=<Reply@Enrolled\.Example>.*status=sent' 10
 
 out=$(h_swaks --from reader@isp.example --to y@noforward.example 2>&1)
-h_like "no forward-to: 550 5.1.1 User unknown in virtual alias table" "$out" \
-    '<\*\* 550 5\.1\.1 <y@noforward\.example>: Recipient address rejected: User unknown in virtual alias table'
+h_like "no forward-to: not ours, 550 relay access denied" "$out" \
+    '<\*\* 550 5\.7\.1 <y@noforward\.example>: Relay access denied'
 out=$(h_swaks --from reader@isp.example --to z@late.example 2>&1)
 h_like "unverified domain: not ours, relay access denied" "$out" \
-    '<\*\* 554 5\.7\.1 <z@late\.example>: Relay access denied'
+    '<\*\* 550 5\.7\.1 <z@late\.example>: Relay access denied'
+# the relay's own mail to a domain without forward-to goes to its MX (the
+# sink here): a member's message to its own domain, and the bounce notice
+# to the sender of a message that bounced
+printf 'Subject: own domain\n\nhello\n' |
+    sendmail -C "$PF_DIR" -f news@noforward.example boss@noforward.example 2>/dev/null
+h_check "mail to a domain without forward-to leaves for its MX" \
+    h_wait_for 20 h_sink_find '^X-Sink-Rcpt-To: <boss@noforward\.example>'
+printf 'Subject: will bounce\n\nhello\n' |
+    sendmail -C "$PF_DIR" -f news@noforward.example bounce1@rcpt.example 2>/dev/null
+h_check "the bounce notice reaches the sender's domain" \
+    h_wait_for 20 h_sink_find '^X-Sink-Rcpt-To: <news@noforward\.example>'
+h_unlike "nothing refused as unknown in the virtual alias table" \
+    "$(cat "$PF_MAILLOG")" 'User unknown in virtual alias table'
 
 h_kill_redis
 out=$(h_swaks --from reader@isp.example --to again@enrolled.example 2>&1)

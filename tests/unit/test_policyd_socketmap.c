@@ -115,7 +115,11 @@ answers_follow_enrollment_and_forward_to(void **state)
 		enum sm_map map;
 		const char *member, *ver, *fwd, *status, *value;
 	} t[] = {
-		{ SM_MAP_DOMAINS, "alice", "1700000000", "", "OK", "e.test" },
+		{ SM_MAP_DOMAINS, "alice", "1700000000", "o@f.test", "OK",
+		  "e.test" },
+		/* no forward-to: not Postfix's domain (mail goes to its MX) */
+		{ SM_MAP_DOMAINS, "alice", "1700000000", "", "NOTFOUND", "" },
+		{ SM_MAP_DOMAINS, "alice", "1700000000", NULL, "NOTFOUND", "" },
 		{ SM_MAP_DOMAINS, "alice", "0", "o@f.test", "NOTFOUND", "" },
 		{ SM_MAP_DOMAINS, NULL, NULL, NULL, "NOTFOUND", "" },
 		{ SM_MAP_FORWARD, "alice", "1700000000", "Owner@F.test", "OK",
