@@ -378,7 +378,7 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 	long long	 applied;
 	int		 prio = LOG_DEBUG;
 
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 8 ||
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 9 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER) {
 		failed(t, it, r);
 		return;
@@ -420,6 +420,10 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 	if (r->element[1]->type == REDIS_REPLY_STRING && r->element[1]->len) {
 		logkv_str(&kv, "suppressed", r->element[1]->str);
 		t->n.suppressed++;
+		prio = LOG_NOTICE;
+	}
+	if (r->element[8]->type == REDIS_REPLY_STRING && r->element[8]->len) {
+		logkv_str(&kv, "unsuppressed", r->element[8]->str);
 		prio = LOG_NOTICE;
 	}
 	if (r->element[2]->type == REDIS_REPLY_INTEGER && r->element[2]->integer)

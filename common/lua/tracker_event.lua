@@ -25,7 +25,8 @@
 --       28 the same for 23 ('' otherwise)
 -- Returns {applied, suppressed-reason, soft count, sent, bounced,
 --          suspended (1 when this event suspended), warn (1 on crossing),
---          reason}; applied is 0 for a repeat, -1 when the message record
+--          reason, lifted (the reason of a suppression this delivery
+--          took back: soft_bounce_limit, or '')}; applied is 0 for a repeat, -1 when the message record
 --          is gone (expired TTL: nothing is invented), -2 when the message
 --          already left the queue (`removed` seen: a later line is of
 --          another message that reuses the queue id), -3 when neither
@@ -55,7 +56,7 @@ local label, qid = ARGV[10], ARGV[11]
 local file, off = ARGV[24] or '', tonumber(ARGV[25])
 local at = tonumber(ARGV[26]) or now
 if at > now then at = now end
-local none = {-4, '', 0, 0, 0, 0, 0, ''}
+local none = {-4, '', 0, 0, 0, 0, 0, '', ''}
 
 -- gone - the member of this message is no more: its hash is gone, or the
 -- handle was removed and added again after the message was accepted (a
@@ -84,7 +85,7 @@ if kind == 'removed' or kind == 'rejected' then
   -- wrote the record, so Postfix tempfailed the message), never queued;
   -- not an outcome of the member's sending, so not counted
   if ended() then
-    return {0, '', 0, 0, 0, 0, 0, ''}
+    return {0, '', 0, 0, 0, 0, 0, '', ''}
   end
   if gone() then return none end
   local acc = redis.call('HGET', KEYS[1], 'accepted')
@@ -102,17 +103,17 @@ if kind == 'removed' or kind == 'rejected' then
       redis.call('HDEL', KEYS[1], 'ended_file', 'ended_off')
     end
   end
-  return {1, '', 0, 0, 0, 0, 0, ''}
+  return {1, '', 0, 0, 0, 0, 0, '', ''}
 end
 
 if redis.call('ZSCORE', KEYS[2], id) then
-  return {0, '', 0, 0, 0, 0, 0, ''}
+  return {0, '', 0, 0, 0, 0, 0, '', ''}
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  return {-1, '', 0, 0, 0, 0, 0, ''}
+  return {-1, '', 0, 0, 0, 0, 0, '', ''}
 end
 if ended() then
-  return {-2, '', 0, 0, 0, 0, 0, ''}
+  return {-2, '', 0, 0, 0, 0, 0, '', ''}
 end
 if gone() then return none end
 -- a command the ACL denies after the first write would leave the event
@@ -122,7 +123,8 @@ if gone() then return none end
 if redis.acl_check_cmd then
   local a, b, c = 'a', 'b', '1'
   for _, v in ipairs({
-    {'HSETNX', KEYS[3], a, b}, {'HDEL', KEYS[4], a}, {'HINCRBY', KEYS[4], a, c},
+    {'HSETNX', KEYS[3], a, b}, {'HGET', KEYS[3], a}, {'HDEL', KEYS[3], a},
+    {'HDEL', KEYS[4], a}, {'HINCRBY', KEYS[4], a, c},
     {'EXPIRE', KEYS[4], c}, {'HGET', KEYS[1], a}, {'HSET', KEYS[1], a, b},
     {'HGET', KEYS[5], a}, {'HGET', KEYS[6], a}, {'DEL', KEYS[5]},
     {'HSET', KEYS[5], a, b}, {'HINCRBY', KEYS[5], a, c}, {'HGETALL', KEYS[5]},
@@ -241,13 +243,13 @@ if kind == 'expired' then
   redis.call('HSETNX', KEYS[1], 'final', at)
   if n == 0 then
     mark()
-    return {1, '', 0, 0, 0, 0, 0, ''}
+    return {1, '', 0, 0, 0, 0, 0, '', ''}
   end
   local sent, bounced, counted = count(2, n)
   local s, w, reason = 0, 0, ''
   if counted then s, w, reason = judge(sent, bounced, n, n) end
   mark()
-  return {1, '', 0, sent, bounced, s, w, reason}
+  return {1, '', 0, sent, bounced, s, w, reason, ''}
 end
 
 -- a delivery attempt, of one of the message's recipients: ARGV[12]
@@ -283,7 +285,7 @@ do
   end
 end
 if not rcpt then
-  return {-3, '', 0, 0, 0, 0, 0, ''}
+  return {-3, '', 0, 0, 0, 0, 0, '', ''}
 end
 local f = 'r:' .. rcpt
 local prev = decode(redis.call('HGET', KEYS[1], f))
@@ -294,14 +296,24 @@ local st = {status = ARGV[13], dsn = ARGV[14], class = ARGV[15],
   reply = ARGV[16], relay = ARGV[17], at = at, attempts = attempts,
   soft = prev and prev.soft or nil}
 
-local suppressed, soft = '', 0
+local suppressed, soft, lifted = '', 0, ''
 local function suppress(reason)
   local v = cjson.encode({reason = reason, at = now, dsn = ARGV[14],
     text = ARGV[16]})
   if redis.call('HSETNX', KEYS[3], rcpt, v) == 1 then suppressed = reason end
 end
 if ARGV[19] == '1' and not raw then suppress('hard_bounce') end
-if ARGV[21] == '1' and not raw then redis.call('HDEL', KEYS[4], rcpt) end
+if ARGV[21] == '1' and not raw then
+  redis.call('HDEL', KEYS[4], rcpt)
+  -- delivered: the mailbox takes mail again, so a suppression that soft
+  -- failures made (and no other) is lifted; deferrals of messages still
+  -- being retried suppressed it, perhaps within seconds
+  local ok, v = pcall(cjson.decode, redis.call('HGET', KEYS[3], rcpt) or '')
+  if ok and type(v) == 'table' and v.reason == 'soft_bounce_limit' then
+    redis.call('HDEL', KEYS[3], rcpt)
+    lifted = 'soft_bounce_limit'
+  end
+end
 -- a soft failure counts once per message: Postfix's own retries of it
 -- are not further failures; the count lives tracker.status_ttl after its
 -- last step
@@ -316,7 +328,7 @@ redis.call('HSET', KEYS[1], f, cjson.encode(st))
 local outcome = tonumber(ARGV[18])
 if outcome == 0 then
   mark()
-  return {1, suppressed, soft, 0, 0, 0, 0, ''}
+  return {1, suppressed, soft, 0, 0, 0, 0, '', lifted}
 end
 local sent, bounced, counted = count(outcome, 1)
 local s, w, reason = 0, 0, ''
@@ -324,4 +336,4 @@ if counted then
   s, w, reason = judge(sent, bounced, outcome == 2 and 1 or 0, 1)
 end
 mark()
-return {1, suppressed, soft, sent, bounced, s, w, reason}
+return {1, suppressed, soft, sent, bounced, s, w, reason, lifted}

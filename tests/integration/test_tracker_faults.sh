@@ -168,6 +168,19 @@ for q in 4jQIDSOFT002 4jQIDSOFT003 4jQIDSOFT004; do
 done
 h_check "three messages each deferred: suppressed" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:carol}:suppress' full@d.example)\" = 1 ]"
 h_is "counted three times" "$(soft)" 3
+# one of them is delivered after all: the mailbox takes mail again, and
+# the suppression its soft failures made is lifted (no other kind is)
+dl 4jQIDSOFT002 full@d.example 2.0.0 sent
+h_check "delivered after all: the soft-limit suppression is lifted" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:carol}:suppress' full@d.example)\" = 0 ]"
+h_check "... logged as such" h_wait_log '4jQIDSOFT002 event=delivery .*unsuppressed=soft_bounce_limit' 10 "$TLOG"
+h_is "... and the count restarts" "$(soft)" ""
+fx_message carol 4jQIDHARD001 c@carol.test gone@d.example
+fx_message carol 4jQIDHARD002 c@carol.test gone@d.example
+dl 4jQIDHARD001 gone@d.example 5.1.1 bounced
+h_check "a hard bounce suppresses" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:carol}:suppress' gone@d.example)\" = 1 ]"
+dl 4jQIDHARD002 gone@d.example 2.0.0 sent
+h_check "a later delivery is applied" h_wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:carol}:msg:4jQIDHARD002' r:gone@d.example | grep -q '\"status\":\"sent\"'"
+h_is "... and leaves the hard bounce's suppression" "$(sup carol gone@d.example)" 1
 
 # --- ACL denial inside the script: temporary ------------------------------
 fx_member dave
