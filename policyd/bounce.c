@@ -49,15 +49,19 @@ bounce_classify(const char *dsn)
 		return BOUNCE_OTHER;
 	if (c == 2)
 		return BOUNCE_NONE;
-	if (c == 5 && s == 1)
-		return BOUNCE_HARD;
-	if (c == 4 && s == 2)
-		return BOUNCE_SOFT;
-	if (c == 5 && s == 7)
+	/*
+	 * The subjects that say the mailbox is not at fault first: a
+	 * receiver's policy (4.7.x too: greylisting, its rate limits) and
+	 * routing or network trouble. Any other code falls back on its
+	 * first digit: 5 a permanent failure of the address (5.1.x, and
+	 * e.g. 5.2.1 disabled, 5.2.2 full for good, 5.0.0), 4 a transient
+	 * one (4.2.x, and e.g. 4.3.1, 4.1.x).
+	 */
+	if (s == 7)
 		return BOUNCE_POLICY;
 	if (s == 4)
 		return BOUNCE_TECHNICAL;
-	return BOUNCE_OTHER;
+	return c == 5 ? BOUNCE_HARD : BOUNCE_SOFT;
 }
 
 const char *

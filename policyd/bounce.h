@@ -4,10 +4,12 @@
  * DESCRIPTION
  *	bounce_classify() maps an enhanced status code (RFC 3463) to the
  *	classes of seed 004: hard 5.1.x, soft 4.2.x, policy 5.7.x,
- *	technical 4.4.x and 5.4.x. Any other code falls back on its first
- *	digit: 2 is a delivery (no class), 4 and 5 are "other" (counted as a
- *	failure when final, never suppressed). A code that does not parse
- *	is "other" too.
+ *	technical 4.4.x and 5.4.x. A receiver's transient policy (4.7.x:
+ *	greylisting, rate limits) is policy too: it says nothing about the
+ *	mailbox. Any other code falls back on its first digit: 2 is a
+ *	delivery (no class), 5 hard (5.2.2, 5.0.0, ...), 4 soft (4.3.1,
+ *	...). A code that does not parse is "other": counted as a failure
+ *	when final, never suppressed.
  *
  *	bounce_decide() turns (status, class) into the changes the tracker's
  *	Lua script applies: a final outcome for the bounce-rate window (sent

@@ -24,9 +24,12 @@ classes_of_the_seed_table(void **state)
 		{ "4.4.7", BOUNCE_TECHNICAL },
 		/* not in the table: fall back on the first digit */
 		{ "2.0.0", BOUNCE_NONE }, { "2.6.0", BOUNCE_NONE },
-		{ "5.2.2", BOUNCE_OTHER }, { "4.7.1", BOUNCE_OTHER },
-		{ "5.0.0", BOUNCE_OTHER }, { "4.3.0", BOUNCE_OTHER },
-		{ "4.1.1", BOUNCE_OTHER },
+		{ "5.2.2", BOUNCE_HARD }, { "5.0.0", BOUNCE_HARD },
+		{ "5.5.4", BOUNCE_HARD }, { "5.3.4", BOUNCE_HARD },
+		{ "4.3.0", BOUNCE_SOFT }, { "4.1.1", BOUNCE_SOFT },
+		{ "4.0.0", BOUNCE_SOFT },
+		/* a receiver's transient policy is policy, never soft */
+		{ "4.7.1", BOUNCE_POLICY }, { "4.7.0", BOUNCE_POLICY },
 		/* garbage is "other", never a hard bounce */
 		{ "", BOUNCE_OTHER }, { "5.1", BOUNCE_OTHER },
 		{ "5.1.1.1", BOUNCE_OTHER }, { "3.1.1", BOUNCE_OTHER },
