@@ -77,6 +77,51 @@ decide_domain(const char *handle, const char *domain,
 }
 
 int
+decide_suppress_kind(const char *json, size_t len)
+{
+	static const struct { const char *reason; int kind; } t[] = {
+		{ "unsubscribe", DECIDE_SUPP_UNSUBSCRIBE },
+		{ "hard_bounce", DECIDE_SUPP_HARD },
+		{ "soft_bounce_limit", DECIDE_SUPP_SOFT },
+	};
+	static const char key[] = "\"reason\":\"";
+	const char	*p, *end = json + len;
+	size_t		 i, n;
+
+	/* the writers (Lua cjson, relayctl's jansson) put no space there */
+	for (p = json; p + sizeof(key) - 1 <= end; p++) {
+		if (memcmp(p, key, sizeof(key) - 1) != 0)
+			continue;
+		p += sizeof(key) - 1;
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			n = strlen(t[i].reason);
+			if (p + n < end && memcmp(p, t[i].reason, n) == 0 &&
+			    p[n] == '"')
+				return t[i].kind;
+		}
+		break;
+	}
+	return DECIDE_SUPP_LISTED;
+}
+
+const char *
+decide_suppress_detail(int kind)
+{
+	switch (kind) {
+	case DECIDE_SUPP_UNSUBSCRIBE:
+		return "unsubscribed (List-Unsubscribe); remove them from "
+		    "your list";
+	case DECIDE_SUPP_HARD:
+		return "an earlier message bounced (the address does not "
+		    "exist); remove them from your list";
+	case DECIDE_SUPP_SOFT:
+		return "earlier messages kept failing (soft bounces)";
+	default:
+		return "on your suppression list";
+	}
+}
+
+int
 decide_listunsub(const struct dom_fact *d, const struct conf_unsubscribe *u,
     int has_own, size_t nrcpt)
 {

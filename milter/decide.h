@@ -71,6 +71,24 @@ int	 decide_domain(const char *handle, const char *domain,
 	    const struct dom_fact *f, size_t n, size_t *match, char *detail,
 	    size_t detaillen);
 
+/* Why a recipient is on the member's suppression list (its "reason"). */
+enum {
+	DECIDE_SUPP_NONE = 0,		/* not suppressed */
+	DECIDE_SUPP_UNSUBSCRIBE,	/* unsubscribe: List-Unsubscribe */
+	DECIDE_SUPP_HARD,		/* hard_bounce */
+	DECIDE_SUPP_SOFT,		/* soft_bounce_limit */
+	DECIDE_SUPP_LISTED		/* admin, import, anything else */
+};
+
+/*
+ * decide_suppress_kind - the DECIDE_SUPP_* of a suppression entry (the
+ * JSON value of relay:{m:H}:suppress, len bytes); an entry that does not
+ * say why is DECIDE_SUPP_LISTED, never "not suppressed"
+ */
+int	 decide_suppress_kind(const char *json, size_t len);
+/* decide_suppress_detail - the reply's detail for a kind (static text) */
+const char *decide_suppress_detail(int kind);
+
 /* decide_listunsub - 1 when the List-Unsubscribe headers are to be added */
 int	 decide_listunsub(const struct dom_fact *d,
 	    const struct conf_unsubscribe *u, int has_own, size_t nrcpt);

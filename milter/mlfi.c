@@ -389,7 +389,8 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 			return tempfail(ctx, cn, "rcpt", "redis", why);
 		if (s > 0)
 			return refuse(ctx, cn, "rcpt",
-			    COND_RECIPIENT_SUPPRESSED, addr, NULL);
+			    COND_RECIPIENT_SUPPRESSED, addr,
+			    decide_suppress_detail(s));
 		keep = addr;
 	}
 	if (cn->m.nrcpt == cn->m.rcap) {

@@ -116,7 +116,7 @@ store_suppressed(struct rconn *rc, const char *handle, const char *addr,
     const char **why)
 {
 	char		 key[RKEY_MAX];
-	const char	*argv[3] = { "HEXISTS", key, addr };
+	const char	*argv[3] = { "HGET", key, addr };
 	struct fcache_ticket t;
 	redisReply	*r;
 	unsigned char	 v;
@@ -135,14 +135,15 @@ store_suppressed(struct rconn *rc, const char *handle, const char *addr,
 		*why = rconn_errstr(rc);
 		return STORE_ETEMP;
 	}
-	if (r->type != REDIS_REPLY_INTEGER) {
+	if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL) {
 		rconn_seterr(rc, r->type == REDIS_REPLY_ERROR ? r->str :
-		    "HEXISTS: unexpected reply");
+		    "HGET: unexpected reply");
 		freeReplyObject(r);
 		*why = rconn_errstr(rc);
 		return STORE_ETEMP;
 	}
-	res = r->integer != 0;
+	res = r->type == REDIS_REPLY_NIL ? DECIDE_SUPP_NONE :
+	    decide_suppress_kind(r->str, r->len);
 	freeReplyObject(r);
 	v = (unsigned char)res;
 	fcache_put(&t, rc, key, addr, &v, 1);

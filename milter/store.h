@@ -30,7 +30,10 @@ struct rconn;
 int	 store_domains(struct rconn *, char cands[][ADDR_BUFSIZE], size_t n,
 	    struct dom_fact *out, const char **why);
 
-/* store_suppressed - 1 when addr is on handle's suppression list, else 0 */
+/*
+ * store_suppressed - why addr is on handle's suppression list (a
+ * DECIDE_SUPP_* above 0), DECIDE_SUPP_NONE when it is not, or STORE_ETEMP
+ */
 int	 store_suppressed(struct rconn *, const char *handle, const char *addr,
 	    const char **why);
 

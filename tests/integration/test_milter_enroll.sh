@@ -180,6 +180,14 @@ h_like "two From: headers -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*more than on
 # --- suppression: the suppressed recipient refused, the other delivered
 out=$(fx_send a@alice.test gone@rcpt.test,Kept@rcpt.test --header 'Subject: t-supp' 2>&1)
 h_like "suppressed recipient -> 550 5.7.1" "$out" '<\*\* 550 5\.7\.1 Recipient suppressed'
+h_like "... the reply says why (a hard bounce)" "$out" \
+    '<\*\* 550 5\.7\.1 Recipient suppressed: an earlier message bounced \(the address does not exist\); remove them from your list'
+fx_suppress alice left@rcpt.test unsubscribe
+fx_suppress alice listed@rcpt.test import
+out=$(fx_send a@alice.test left@rcpt.test,listed@rcpt.test,Kept@rcpt.test --header 'Subject: t-supp2' 2>&1)
+h_like "... an unsubscribe" "$out" \
+    '<\*\* 550 5\.7\.1 Recipient suppressed: unsubscribed \(List-Unsubscribe\); remove them from your list'
+h_like "... an imported entry" "$out" '<\*\* 550 5\.7\.1 Recipient suppressed: on your suppression list'
 h_like "the other recipient goes on" "$out" '<-  250 2\.0\.0 Ok: queued'
 f=$(sunk t-supp)
 h_like "delivered to the other recipient" "$(grep '^X-Sink-Rcpt-To' "$f")" 'Kept@rcpt\.test'

@@ -201,6 +201,40 @@ test_listunsub_build(void **state)
 }
 
 static void
+test_suppress_kind(void **state)
+{
+	static const struct { const char *json; int kind; } t[] = {
+		{ "{\"reason\":\"unsubscribe\",\"at\":1}",
+		  DECIDE_SUPP_UNSUBSCRIBE },
+		{ "{\"at\":1,\"reason\":\"hard_bounce\",\"dsn\":\"5.1.1\"}",
+		  DECIDE_SUPP_HARD },
+		{ "{\"reason\":\"soft_bounce_limit\"}", DECIDE_SUPP_SOFT },
+		{ "{\"reason\":\"admin\"}", DECIDE_SUPP_LISTED },
+		{ "{\"reason\":\"import\"}", DECIDE_SUPP_LISTED },
+		/* a prefix of a known reason is not that reason */
+		{ "{\"reason\":\"hard_bounce_x\"}", DECIDE_SUPP_LISTED },
+		{ "{\"reason\":\"hard", DECIDE_SUPP_LISTED },
+		/* only the reason field names it, not a reply text */
+		{ "{\"text\":\"unsubscribe\"}", DECIDE_SUPP_LISTED },
+		/* an entry that does not say why is still a suppression */
+		{ "", DECIDE_SUPP_LISTED }, { "garbage", DECIDE_SUPP_LISTED },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (decide_suppress_kind(t[i].json, strlen(t[i].json)) !=
+		    t[i].kind)
+			fail_msg("%s: got %d want %d", t[i].json,
+			    decide_suppress_kind(t[i].json,
+			    strlen(t[i].json)), t[i].kind);
+	assert_string_equal(decide_suppress_detail(DECIDE_SUPP_UNSUBSCRIBE),
+	    "unsubscribed (List-Unsubscribe); remove them from your list");
+	assert_string_equal(decide_suppress_detail(DECIDE_SUPP_LISTED),
+	    "on your suppression list");
+}
+
+static void
 test_keycache(void **state)
 {
 	struct keycache	*kc = keycache_new(60);
@@ -268,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_listunsub_decision),
 		cmocka_unit_test(test_listunsub_build),
 		cmocka_unit_test(test_keycache),
+		cmocka_unit_test(test_suppress_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
