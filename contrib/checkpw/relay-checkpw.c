@@ -17,7 +17,9 @@
  *
  *	Exit 1: unknown handle or wrong key, or input that is not a
  *	"user\0password\0" (Postfix answers 535 5.7.8).
- *	Exit 111: relay.conf or Redis unavailable, or the whole Redis
+ *	Exit 111: relay.conf or Redis unavailable, a Redis that holds no
+ *	relay-suite data (relay:schema missing: emptied by a restart
+ *	without persistence, or the wrong database), or the whole Redis
  *	exchange slower than twice redis.timeout_ms (at least 1 s): a
  *	temporary failure, never a wrong-password answer. Dovecot answers
  *	code=temp_fail; Postfix 3.7 still shows the client a 535, never a
@@ -187,6 +189,31 @@ lookup(struct rconn *rc, const char *h, redisReply **out)
 }
 
 /*
+ * installed - 1 when Redis holds relay-suite data (relay:schema is set
+ * by the first program that meets it), 0 when not, -1 on failure. Asked
+ * only for a handle without keys: an empty Redis (restarted without its
+ * data, or another database) must not read as "wrong key" for everyone.
+ */
+static int
+installed(struct rconn *rc)
+{
+	char		 key[RKEY_MAX];
+	const char	*argv[2];
+	redisReply	*r;
+	int		 n;
+
+	if (rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL) < 0)
+		return -1;
+	argv[0] = "EXISTS";
+	argv[1] = key;
+	if ((r = rconn_cmdargv(rc, 2, argv, NULL)) == NULL)
+		return -1;
+	n = r->type == REDIS_REPLY_INTEGER ? (r->integer > 0) : -1;
+	freeReplyObject(r);
+	return n;
+}
+
+/*
  * touch - record the last login with key id, while the key exists (a
  * failure is only logged: the login stands)
  */
@@ -237,7 +264,7 @@ main(int argc, char **argv)
 	struct rconn	*rc;
 	redisReply	*r = NULL;
 	size_t		 passlen;
-	int		 ch, ok, nkeys;
+	int		 ch, ok, nkeys, e;
 
 	if (getenv("RELAY_CONF") != NULL && *getenv("RELAY_CONF") != '\0')
 		conf_path = getenv("RELAY_CONF");
@@ -294,6 +321,17 @@ main(int argc, char **argv)
 	nkeys = (int)(r->elements / 2);
 	OPENSSL_cleanse(in, sizeof(in));
 	freeReplyObject(r);
+	if (!ok && nkeys == 0 && (e = installed(rc)) != 1) {
+		if (e == 0)
+			complain("", "relay:schema is missing: this Redis holds "
+			    "no relay-suite data (restarted without it, or "
+			    "another database?); logins fail temporarily");
+		logline(h, "tempfail", e == 0 ? "no relay-suite data in Redis"
+		    : rconn_errstr(rc));
+		rconn_free(rc);
+		conf_free(conf);
+		return EXIT_TEMP;
+	}
 	if (!ok) {
 		logline(h, "fail", nkeys ? "no key matches" : "no keys (unknown "
 		    "member?)");

@@ -122,6 +122,17 @@ h_is "empty key: refused (exit 1)" "$?" 1
 h_like "empty key: the log names the user" "$(cat "$H_LOG/checkpw.log")" \
     'user=alice result=fail detail="not a handle and key"'
 
+# A Redis without relay-suite data (restarted without persistence, the
+# wrong database): an unknown handle is a temporary failure, said at error
+# level, not a wrong key for every member.
+h_redis_cli RENAME relay:schema relay:schema.saved >/dev/null
+cpw nobody "$KEY2"
+h_is "no relay:schema: unknown handle is temporary (exit 111)" "$?" 111
+h_like "... and says why" "$(cat "$H_LOG/checkpw.log")" 'relay:schema is missing: this Redis holds no relay-suite data'
+h_redis_cli RENAME relay:schema.saved relay:schema >/dev/null
+cpw nobody "$KEY2"
+h_is "relay:schema back: unknown handle refused (exit 1)" "$?" 1
+
 # Only what a login needs is loaded: no script but checkpw_touch.lua.
 h_redis_cli SCRIPT FLUSH >/dev/null
 cpw alice "$KEY2"
@@ -142,7 +153,7 @@ h_is "touch after revoke: nothing written" \
 # RIGHTS): logins work, a wrong ACL password is a temporary failure, and
 # the user can read nothing else (no DKIM key, no member record).
 h_redis_cli ACL SETUSER checkpw on '>acl-secret' resetkeys '~relay:{m:*}:apikeys*' \
-    resetchannels -@all +hgetall +hexists +hset +evalsha '+script|load' >/dev/null
+    '~relay:schema' resetchannels -@all +hgetall +hexists +hset +exists +evalsha '+script|load' >/dev/null
 sed "s|timeout_ms = 500;|user = \"checkpw\"; password = \"acl-secret\"; timeout_ms = 500;|" \
     "$FX_CONF" >"$H_TMP/acl.conf"
 h_redis_cli SCRIPT FLUSH >/dev/null
@@ -150,6 +161,8 @@ cpw carol "$(sed -n 2p "$H_TMP/carol.keys")" "$H_TMP/acl.conf"
 h_is "ACL user checkpw: right key logs in (exit 0)" "$?" 0
 cpw carol wrong-key-0123456789abcdef0123456 "$H_TMP/acl.conf"
 h_is "ACL user checkpw: wrong key refused (exit 1)" "$?" 1
+cpw nobody wrong-key-0123456789abcdef0123456 "$H_TMP/acl.conf"
+h_is "ACL user checkpw: unknown handle refused (exit 1)" "$?" 1
 sed -i 's|acl-secret|not-the-secret|' "$H_TMP/acl.conf"
 cpw carol "$(sed -n 2p "$H_TMP/carol.keys")" "$H_TMP/acl.conf"
 h_is "ACL user, wrong Redis password: temporary failure (exit 111)" "$?" 111
