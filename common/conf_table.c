@@ -141,7 +141,7 @@ const struct conf_decl conf_decls[] = {
 	BOOL("dkim", "ed25519", 1, dkim.ed25519,
 	    "add an ed25519-sha256 signature when the domain has such a key"),
 	STR("dkim", "selector_prefix", "rs", dkim.selector_prefix,
-	    "new selectors are PREFIX + yyyymmdd (UTC) + a letter"),
+	    "new selectors are PREFIX + yyyymmdd (UTC) + 4 of [a-z2-7]"),
 
 	STR("unsubscribe", "domain", "", unsubscribe.domain,
 	    "domain of the unsub+TOKEN@ address; empty: no List-Unsubscribe"),

@@ -11,6 +11,7 @@ CTL_CPPFLAGS = -I$(top_srcdir)/contrib/relayctl -I$(top_srcdir)/contrib/checkpw
 
 contrib_relayctl_relayctl_SOURCES = contrib/relayctl/relayctl.c \
 	contrib/relayctl/ctl.h contrib/relayctl/ctl_util.c \
+	contrib/relayctl/ctl_out.c \
 	contrib/relayctl/cmd_member.c contrib/relayctl/cmd_apikey.c \
 	contrib/relayctl/cmd_domain.c contrib/relayctl/records.c \
 	contrib/relayctl/cmd_verify.c \

@@ -14,6 +14,7 @@
  * SEE ALSO
  *	relayctl(8), relay-checkpw(8), common/token.h
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,31 @@
 #include <openssl/crypto.h>
 
 #include "ctl.h"
+#include "rconn.h"
 #include "token.h"
 
 #define APIKEY_ID_BYTES	4
+
+/*
+ * unshown - the new key could not be printed: only its hash exists, so
+ * nobody can ever use it; revoke it and exit 2
+ */
+static void __attribute__((noreturn))
+unshown(struct ctl *c, const char *akey, const char *h, const char *id)
+{
+	const char	*argv[3] = { "HDEL", akey, id };
+	redisReply	*r = rconn_cmdargv(ctl_redis(c), 3, argv, NULL);
+
+	if (r == NULL)
+		ctl_fail(c, CTL_EXIT_BACKEND, "output", id, "the new key could "
+		    "not be written to standard output, and could not be "
+		    "revoked (%s): revoke it with relayctl apikey revoke %s %s",
+		    rconn_errstr(c->rc), h, id);
+	freeReplyObject(r);
+	ctl_fail(c, CTL_EXIT_BACKEND, "output", id, "the new key could not be "
+	    "written to standard output: it was revoked (only its hash was "
+	    "stored); run apikey create again");
+}
 
 /* apikey_create - apikey create HANDLE */
 static int
@@ -68,15 +91,19 @@ apikey_create(struct ctl *c, int argc, char **argv)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
 		    "could not store the key");
 	}
+	/* A closed pipe must fail the write, not kill us before revoke. */
+	signal(SIGPIPE, SIG_IGN);
 	if (c->json)
 		ctl_emit(c, json_pack("{s:s, s:s, s:s, s:I}", "handle", h,
 		    "id", id, "key", secret, "created", (json_int_t)c->now));
-	else {
+	else
 		printf("%s\n", secret);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (ctl_flush(c) != 0)
+		unshown(c, akey, h, id);
+	if (!c->json)
 		fprintf(stderr, "relayctl: apikey create: key id %s for %s; "
 		    "shown once, only its hash is stored\n", id, h);
-	}
-	OPENSSL_cleanse(secret, sizeof(secret));
 	return CTL_EXIT_OK;
 }
 
@@ -117,7 +144,7 @@ apikey_list(struct ctl *c, int argc, char **argv)
 	}
 	printf("%-8s  %-20s  %s\n", "ID", "CREATED", "LAST USED");
 	json_array_foreach(out, i, e) {
-		printf("%-8s  %-20s  ", json_string_value(json_object_get(e, "id")),
+		printf("%-8s  %-20s  ", ctl_txf(e, "id", ""),
 		    ctl_time(json_integer_value(json_object_get(e, "created"))));
 		printf("%s\n", ctl_time(json_integer_value(json_object_get(e,
 		    "last_used"))));

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/rand.h>
+
 #include "addr.h"
 #include "ctl.h"
 #include "dkimkey.h"
@@ -161,8 +163,8 @@ add_again(struct ctl *c, const char *d, const char *h, const char *arg)
 		if (ctl_finish(c, "SREM %s %s", key, d) > 0)
 			ctl_note(c, arg, "a claim an interrupted domain add left "
 			    "under %s is removed", h);
-		ctl_user(c, "exists", arg, "domain already enrolled by another "
-		    "member");
+		ctl_user(c, "domain_taken", arg, "domain already enrolled by "
+		    "another member");
 	}
 	index_domain(c, d, h, arg);
 	if (c->json)
@@ -173,6 +175,38 @@ add_again(struct ctl *c, const char *d, const char *h, const char *arg)
 		    "entries are complete\n; relayctl domain records %s prints "
 		    "its DNS records\n", d, h, d);
 	return CTL_EXIT_OK;
+}
+
+/*
+ * new_selector - a selector for D that is neither cur nor next (either may
+ * be NULL), whose record names DNS can hold: else exit 1, nothing written
+ */
+static void
+new_selector(struct ctl *c, const char *d, const char *arg, const char *cur,
+    const char *next, char *sel, size_t sellen)
+{
+	unsigned char	 rnd[PARSE_SELECTOR_RAND_BYTES];
+	size_t		 longest;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+		    "no random bytes for a selector");
+	if (parse_selector_new(c->conf->dkim.selector_prefix, c->now, rnd,
+	    sizeof(rnd), cur, next, sel, sellen) != 0)
+		ctl_user(c, "invalid_config", "dkim.selector_prefix",
+		    "must be lower-case letters, digits and '-'");
+	/*
+	 * The longest name printed: SELr._domainkey.D (SELe is as long),
+	 * and _dmarc.D; a name over 253 octets cannot be published.
+	 */
+	longest = strlen(sel) + strlen("r._domainkey.") + strlen(d);
+	if (strlen("_dmarc.") + strlen(d) > longest)
+		longest = strlen("_dmarc.") + strlen(d);
+	if (longest > 253)
+		ctl_user(c, "invalid_domain", arg, "too long for its DKIM "
+		    "records: %sr._domainkey.%s would be %zu octets, DNS "
+		    "allows 253 (the domain may have %zu at most)", sel, d,
+		    longest, 253 - strlen(sel) - strlen("r._domainkey."));
 }
 
 /* domain_add - domain add DOMAIN --member HANDLE [--subdomains] */
@@ -197,6 +231,7 @@ domain_add(struct ctl *c, int argc, char **argv)
 		ctl_user(c, "usage", "--member", "required: the handle the "
 		    "domain is enrolled under");
 	ctl_handle(c, member, h, sizeof(h));
+	new_selector(c, d, pos[0], NULL, NULL, sel, sizeof(sel));
 	/* Every check below holds until the last write (cmd_domain: lock). */
 	ctl_lock(c);
 	ctl_member(c, member, h, sizeof(h));
@@ -207,10 +242,6 @@ domain_add(struct ctl *c, int argc, char **argv)
 	overlap(c, d, h);
 	if (sub != NULL)
 		covers(c, d, h);
-	if (parse_selector_new(c->conf->dkim.selector_prefix, c->now, NULL,
-	    NULL, sel, sizeof(sel)) != 0)
-		ctl_user(c, "invalid_config", "dkim.selector_prefix",
-		    "must be lower-case letters, digits and '-'");
 	if (token_random_hex(TOKEN_BYTES, tok, sizeof(tok)) != 0 ||
 	    dkimkey_generate(&rsa, &ed) != 0)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
@@ -259,6 +290,11 @@ domain_json(struct ctl *c, const char *d, char *why, size_t whylen)
 	json_t		*m, *o;
 	const char	*v;
 
+	/* A listed name no key can hold is a bad record, not bad input. */
+	if (why != NULL && rkey(key, sizeof(key), RKEY_DOMAIN, d, NULL) < 0) {
+		snprintf(why, whylen, "not a domain a key can hold");
+		return NULL;
+	}
 	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
 	m = why ? ctl_hgetall_or(c, key, why, whylen) : ctl_hgetall(c, key);
 	if (m == NULL)
@@ -325,9 +361,8 @@ domain_list(struct ctl *c, int argc, char **argv)
 	const char	*member = NULL;
 	struct ctl_opt	 opts[] = { { "member", 1, &member }, { NULL, 0, NULL } };
 	char		 h[64], idx[RKEY_MAX], why[256];
-	json_t		*ds, *out = json_array(), *v, *o;
+	json_t		*ds, *out = json_array(), *skipped = json_array(), *v, *o;
 	size_t		 i;
-	int		 bad = 0;
 
 	ctl_args(c, argc, argv, opts, NULL, 0, 0,
 	    "domain list [--member HANDLE]");
@@ -340,11 +375,9 @@ domain_list(struct ctl *c, int argc, char **argv)
 	json_array_foreach(ds, i, v) {
 		why[0] = '\0';
 		o = domain_json(c, json_string_value(v), why, sizeof(why));
-		if (o == NULL && why[0] != '\0') {
-			/* One bad record hides none of the others. */
-			ctl_note_unreadable(c, RKEY_DOMAIN, json_string_value(v), why);
-			bad = 1;
-		}
+		if (o == NULL && why[0] != '\0')	/* hides no other */
+			ctl_skip(c, skipped, RKEY_DOMAIN, json_string_value(v),
+			    why);
 		if (o == NULL)
 			continue;
 		json_object_del(o, "token");
@@ -356,13 +389,10 @@ domain_list(struct ctl *c, int argc, char **argv)
 		json_array_append_new(out, o);
 	}
 	json_decref(ds);
-	ctl_done(c, out);
-	if (!bad)
-		return CTL_EXIT_OK;
-	ctl_note(c, NULL, "listed every domain that could be read; the "
-	    "ones above could not (relayctl domain remove deletes a broken "
-	    "record)");
-	return CTL_EXIT_BACKEND;
+	if (json_array_size(skipped) > 0)
+		ctl_note(c, NULL, "relayctl domain remove deletes a broken "
+		    "record");
+	return ctl_done_partial(c, out, skipped, "domains");
 }
 
 /* domain_records - domain records DOMAIN: print them again */
@@ -491,11 +521,12 @@ domain_remove(struct ctl *c, int argc, char **argv)
 	if (c->json)
 		ctl_emit(c, json_pack("{s:s, s:o, s:b}", "domain", d, "member",
 		    ctl_jstr(m), "removed", 1));
-	else if (*m != '\0')
-		printf("domain %s removed (was %s's); its DNS records can go\n",
-		    d, ctl_tx(m));
 	else
-		printf("domain %s removed; its DNS records can go\n", d);
+		printf("domain %s removed%s%s%s; keep its DKIM records published "
+		    "for at least Postfix's maximal_queue_lifetime (5 days by "
+		    "default),\nsince mail signed with them may still be queued "
+		    "or checked later; remove its DNS records after that\n", d,
+		    *m ? " (was " : "", *m ? ctl_tx(m) : "", *m ? "'s)" : "");
 	free(m);
 	return CTL_EXIT_OK;
 }
@@ -600,10 +631,7 @@ domain_rotate(struct ctl *c, int argc, char **argv)
 		ctl_user(c, "rotation_pending", pos[0], "selector %s is "
 		    "waiting for its DNS records (relayctl domain records %s, "
 		    "then domain verify)", nxt, d);
-	if (parse_selector_new(c->conf->dkim.selector_prefix, c->now, cur, nxt,
-	    sel, sizeof(sel)) != 0)
-		ctl_user(c, "invalid_config", "dkim.selector_prefix",
-		    "no free selector for today");
+	new_selector(c, d, pos[0], cur, nxt, sel, sizeof(sel));
 	if (dkimkey_generate(&rsa, &ed) != 0)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
 		    "could not make the keys");
@@ -630,9 +658,11 @@ domain_rotate(struct ctl *c, int argc, char **argv)
 	else {
 		printf("; new DKIM selector %s for %s; mail is still signed "
 		    "with %s.\n; Publish these records next to the old ones; "
-		    "domain verify switches\n; to %s once it sees them, then "
-		    "the %s records can go.\n", sel, d, ctl_tx(cur), sel,
-		    ctl_tx(cur));
+		    "domain verify switches\n; to %s once it sees them. Keep "
+		    "the %s records published for at least\n; Postfix's "
+		    "maximal_queue_lifetime (5 days by default) after the "
+		    "switch:\n; mail signed with them may still be queued or "
+		    "checked later.\n", sel, d, ctl_tx(cur), sel, ctl_tx(cur));
 		ctl_print_records(c, d, recs);
 		json_decref(recs);
 	}

@@ -140,6 +140,11 @@ member_json(struct ctl *c, const char *h, int full, char *why, size_t whylen)
 	json_t	*m, *o;
 	const char *s;
 
+	/* A listed handle no key can hold is a bad record, not bad input. */
+	if (why != NULL && rkey(key, sizeof(key), RKEY_MEMBER, h, NULL) < 0) {
+		snprintf(why, whylen, "not a handle a key can hold");
+		return NULL;
+	}
 	ctl_key(c, key, RKEY_MEMBER, h, NULL);
 	m = why ? ctl_hgetall_or(c, key, why, whylen) : ctl_hgetall(c, key);
 	if (m == NULL)
@@ -234,14 +239,13 @@ member_show(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
-/* member_list - member list */
+/* member_list - member list: one bad record hides none of the others */
 static int
 member_list(struct ctl *c, int argc, char **argv)
 {
 	char	 idx[RKEY_MAX], why[256];
-	json_t	*hs, *out = json_array(), *v, *m;
+	json_t	*hs, *out = json_array(), *skipped = json_array(), *v, *m;
 	size_t	 i;
-	int	 bad = 0;
 
 	ctl_args(c, argc, argv, NULL, NULL, 0, 0, "member list");
 	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
@@ -249,11 +253,9 @@ member_list(struct ctl *c, int argc, char **argv)
 	json_array_foreach(hs, i, v) {
 		why[0] = '\0';
 		m = member_json(c, json_string_value(v), 0, why, sizeof(why));
-		if (m == NULL && why[0] != '\0') {
-			/* One bad record hides none of the others. */
-			ctl_note_unreadable(c, RKEY_MEMBER, json_string_value(v), why);
-			bad = 1;
-		}
+		if (m == NULL && why[0] != '\0')
+			ctl_skip(c, skipped, RKEY_MEMBER, json_string_value(v),
+			    why);
 		if (m == NULL)
 			continue;	/* being added or removed right now */
 		if (!c->json)
@@ -264,12 +266,7 @@ member_list(struct ctl *c, int argc, char **argv)
 		json_array_append_new(out, m);
 	}
 	json_decref(hs);
-	ctl_done(c, out);
-	if (!bad)
-		return CTL_EXIT_OK;
-	ctl_note(c, NULL, "listed every member that could be read; the ones "
-	    "above could not");
-	return CTL_EXIT_BACKEND;
+	return ctl_done_partial(c, out, skipped, "members");
 }
 
 /*

@@ -83,7 +83,8 @@ setting_json(const struct relay_conf *conf, const struct conf_decl *d)
 	case CONF_STRING:
 		if (d->secret && *(char *const *)base && **(char *const *)base)
 			return json_string("********");
-		return json_string(*(char *const *)base ? *(char *const *)base :
+		/* Any bytes: a path need not be UTF-8 (ctl_jstr: \xNN). */
+		return ctl_jstr(*(char *const *)base ? *(char *const *)base :
 		    "");
 	case CONF_INT:
 	case CONF_DURATION:
@@ -96,7 +97,7 @@ setting_json(const struct relay_conf *conf, const struct conf_decl *d)
 		a = json_array();
 		n = *(const int *)((const char *)conf + d->offset2);
 		for (i = 0; i < n; i++)
-			json_array_append_new(a, json_string(
+			json_array_append_new(a, ctl_jstr(
 			    (*(char **const *)base)[i]));
 		return a;
 	case CONF_TIERS:
@@ -141,11 +142,9 @@ cmd_config(struct ctl *c, int argc, char **argv)
 	}
 	if (argc == 2 && strcmp(argv[1], "show") == 0) {
 		c->cmd = "config show";
-		if (conf_load(c->conf_path, &conf, err, sizeof(err)) != 0) {
-			fputs(err, stderr);
-			ctl_user(c, "invalid_config", c->conf_path,
-			    "relay.conf does not load");
-		}
+		err[0] = '\0';
+		if (conf_load(c->conf_path, &conf, err, sizeof(err)) != 0)
+			ctl_conf_fail(c, err);
 		if (c->json)
 			ctl_emit(c, config_json(conf));
 		else

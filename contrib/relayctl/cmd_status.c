@@ -1,6 +1,7 @@
 /*
  * NAME
  *	cmd_status - relayctl status QUEUEID|MESSAGE-ID, status --member H
+ *	[--since T] [--until T]
  * DESCRIPTION
  *	Reads what relay-milter and relay-tracker record (common/SCHEMA.md):
  *	relay:{q:QID}:qid names the member of a queue id, relay:{x:SHA}:msgid
@@ -187,37 +188,71 @@ by_id(struct ctl *c, const char *id)
 	return CTL_EXIT_OK;
 }
 
-/* by_member - status --member HANDLE [--since T] */
-static int
-by_member(struct ctl *c, const char *member, const char *since)
+/* time_arg - --since or --until as epoch seconds into buf */
+static void
+time_arg(struct ctl *c, const char *s, const char *dflt, char *buf,
+    size_t len)
 {
-	char		 h[64], key[RKEY_MAX], from[24], lim[24];
-	time_t		 t = 0;
+	time_t	 t;
+
+	if (s == NULL) {
+		snprintf(buf, len, "%s", dflt);
+		return;
+	}
+	if (parse_since(s, c->now, &t) != 0)
+		ctl_user(c, "invalid", s, "a time: epoch seconds, 30m, 12h, 7d, "
+		    "or YYYY-MM-DD[THH:MM[:SS]][Z] (UTC)");
+	snprintf(buf, len, "%lld", (long long)t);
+}
+
+/*
+ * more - a full page: say on stderr how many the range holds, and the
+ * --until that lists the older ones (the oldest listed one's time)
+ */
+static void
+more(struct ctl *c, const char *key, const char *from, const char *to,
+    const char *oldest)
+{
+	redisReply	*r = ctl_cmdf(c, "ZCOUNT %s %s %s", key, from, to);
+	long long	 n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+
+	freeReplyObject(r);
+	if (n <= STATUS_MAX)
+		return;
+	r = ctl_cmdf(c, "ZSCORE %s %s", key, oldest);
+	fprintf(stderr, "relayctl: status: the newest %d of %lld messages; "
+	    "narrow with --since, or list older ones with --until %s\n",
+	    STATUS_MAX, n, r->type == REDIS_REPLY_STRING ? r->str : "T");
+	freeReplyObject(r);
+}
+
+/*
+ * by_member - status --member HANDLE [--since T] [--until T]: the newest
+ * STATUS_MAX in the range; --until the oldest accepted time listed pages
+ * further back (that second's messages may show twice, none is skipped)
+ */
+static int
+by_member(struct ctl *c, const char *member, const char *since,
+    const char *until)
+{
+	char		 h[64], key[RKEY_MAX], from[24], to[24], lim[24];
 	redisReply	*r;
 	json_t		*out = json_array(), *o;
 	size_t		 i;
 
 	ctl_member(c, member, h, sizeof(h));
-	if (since != NULL && parse_since(since, c->now, &t) != 0)
-		ctl_user(c, "invalid", since, "a time: epoch seconds, 30m, 12h, "
-		    "7d, or YYYY-MM-DD[THH:MM[:SS]] (UTC)");
+	time_arg(c, since, "0", from, sizeof(from));
+	time_arg(c, until, "+inf", to, sizeof(to));
 	ctl_key(c, key, RKEY_RECENT, h, NULL);
-	snprintf(from, sizeof(from), "%lld", (long long)t);
 	snprintf(lim, sizeof(lim), "%d", STATUS_MAX);
 	/* the newest STATUS_MAX, listed oldest first */
-	r = ctl_cmdf(c, "ZREVRANGEBYSCORE %s +inf %s LIMIT 0 %s", key, from,
+	r = ctl_cmdf(c, "ZREVRANGEBYSCORE %s %s %s LIMIT 0 %s", key, to, from,
 	    lim);
 	for (i = r->type == REDIS_REPLY_ARRAY ? r->elements : 0; i > 0; i--)
 		if ((o = msg_json(c, h, r->element[i - 1]->str)) != NULL)
 			json_array_append_new(out, o);
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == STATUS_MAX) {
-		freeReplyObject(r);
-		r = ctl_cmdf(c, "ZCOUNT %s %s +inf", key, from);
-		if (r->type == REDIS_REPLY_INTEGER && r->integer > STATUS_MAX)
-			fprintf(stderr, "relayctl: status: the newest %d of %lld "
-			    "messages; narrow with --since\n", STATUS_MAX,
-			    (long long)r->integer);
-	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == STATUS_MAX)
+		more(c, key, from, to, r->element[STATUS_MAX - 1]->str);
 	freeReplyObject(r);
 	if (c->json) {
 		ctl_emit(c, out);
@@ -246,17 +281,20 @@ by_member(struct ctl *c, const char *member, const char *since)
 int
 cmd_status(struct ctl *c, int argc, char **argv)
 {
-	const char	*member = NULL, *since = NULL, *pos[1];
+	const char	*member = NULL, *since = NULL, *until = NULL, *pos[1];
 	struct ctl_opt	 opts[] = { { "member", 1, &member },
-			    { "since", 1, &since }, { NULL, 0, NULL } };
+			    { "since", 1, &since }, { "until", 1, &until },
+			    { NULL, 0, NULL } };
 	int		 n;
 
 	n = ctl_args(c, argc, argv, opts, pos, 0, 1,
-	    "status QUEUEID|MESSAGE-ID | status --member HANDLE [--since T]");
+	    "status QUEUEID|MESSAGE-ID | status --member HANDLE [--since T] "
+	    "[--until T]");
 	if ((n == 1) == (member != NULL))
 		ctl_user(c, "usage", NULL, "give a QUEUEID or MESSAGE-ID, or "
 		    "--member HANDLE");
-	if (since != NULL && member == NULL)
-		ctl_user(c, "usage", "--since", "only with --member");
-	return member ? by_member(c, member, since) : by_id(c, pos[0]);
+	if ((since != NULL || until != NULL) && member == NULL)
+		ctl_user(c, "usage", since ? "--since" : "--until", "only with "
+		    "--member");
+	return member ? by_member(c, member, since, until) : by_id(c, pos[0]);
 }

@@ -124,7 +124,10 @@ entry_json(const redisReply *f, const redisReply *v)
 	return o;
 }
 
-/* suppress_list - suppress list MEMBER: HSCAN, streamed */
+/*
+ * suppress_list - suppress list MEMBER: HSCAN, streamed (ctl_stream_*:
+ * a failure part way ends the array with the error as its last element)
+ */
 static int
 suppress_list(struct ctl *c, int argc, char **argv)
 {
@@ -132,14 +135,11 @@ suppress_list(struct ctl *c, int argc, char **argv)
 	char		 h[64], sk[RKEY_MAX], cursor[32] = "0";
 	redisReply	*r, *a;
 	json_t		*o;
-	char		*s;
-	size_t		 i, n = 0;
+	size_t		 i;
 
 	ctl_args(c, argc, argv, NULL, pos, 1, 1, "suppress list MEMBER");
 	ctl_member(c, pos[0], h, sizeof(h));
 	ctl_key(c, sk, RKEY_SUPPRESS, h, NULL);
-	if (c->json)
-		fputs("[", stdout);
 	do {
 		r = ctl_cmdf(c, "HSCAN %s %s COUNT 1000", sk, cursor);
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
@@ -149,25 +149,20 @@ suppress_list(struct ctl *c, int argc, char **argv)
 		}
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
 		a = r->element[1];
-		for (i = 0; i + 1 < a->elements; i += 2, n++) {
+		for (i = 0; i + 1 < a->elements; i += 2) {
 			o = entry_json(a->element[i], a->element[i + 1]);
 			if (c->json) {
-				s = json_dumps(o, JSON_COMPACT |
-				    JSON_PRESERVE_ORDER);
-				printf("%s\n  %s", n ? "," : "", s);
-				free(s);
-			} else
-				printf("%-50s %-18s %s\n", ctl_txf(o,
-				    "address", ""), ctl_txf(o, "reason", "?"),
-				    ctl_time(json_integer_value(
-				    json_object_get(o, "at"))));
+				ctl_stream_item(c, o);
+				continue;
+			}
+			printf("%-50s %-18s %s\n", ctl_txf(o, "address", ""),
+			    ctl_txf(o, "reason", "?"), ctl_time(
+			    json_integer_value(json_object_get(o, "at"))));
 			json_decref(o);
 		}
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);
-	if (c->json)
-		fputs(n ? "\n]\n" : "]\n", stdout);
-	return CTL_EXIT_OK;
+	return c->json ? ctl_stream_end(c, NULL) : CTL_EXIT_OK;
 }
 
 struct import {

@@ -216,8 +216,11 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 		print_text(d, &f, &o);
 		if (o.next_ok)
 			printf("DKIM selector %s is published: mail is now "
-			    "signed with it; the %s records can go\n",
-			    ctl_tx(f.next), ctl_tx(f.sel));
+			    "signed with it. Keep the %s records published "
+			    "for at least Postfix's maximal_queue_lifetime (5 "
+			    "days by default): mail signed with them may still "
+			    "be queued or checked later; remove them after "
+			    "that\n", ctl_tx(f.next), ctl_tx(f.sel));
 		printf("ownership: %s%s\n", verified_at > 0 ? "verified at " :
 		    "not verified", verified_at > 0 ? ctl_time(verified_at) :
 		    "");

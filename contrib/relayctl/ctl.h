@@ -12,11 +12,14 @@
  *	the run. Commands order their writes so that a run stopped half way
  *	leaves nothing that another program would read as valid.
  *
- *	With --json every listing is one JSON document on stdout, and an
+ *	With --json every run prints one JSON document on stdout, and an
  *	error is {"error": {"code", "message", "argument"}} on stdout too
- *	(the text goes to stderr as always).
+ *	(the text goes to stderr as always). A listing that fails or skips
+ *	records after its array began ends the array with that error object
+ *	as its last element (ctl_out.c). A run that could not write stdout
+ *	exits 2 (ctl_flush).
  * SEE ALSO
- *	relayctl(8), ctl_util.c
+ *	relayctl(8), ctl_util.c, ctl_out.c
  */
 #ifndef RELAY_CTL_H
 #define RELAY_CTL_H
@@ -50,6 +53,8 @@ struct ctl {
 	const char		*cmd;		/* "member add", for messages */
 	time_t			 now;
 	int			 locked;	/* holds the admin lock */
+	long			 stream_n;	/* elements of an open array */
+	int			 out_err;	/* a JSON document did not print */
 	char			 lock_val[CTL_LOCK_VAL_MAX];
 };
 
@@ -75,8 +80,20 @@ void	 ctl_fail(struct ctl *, int exitcode, const char *code,
 	    __attribute__((format(printf, 5, 6), noreturn));
 #define	 ctl_user(c, code, arg, ...) \
 	    ctl_fail((c), CTL_EXIT_USER, (code), (arg), __VA_ARGS__)
+/* ctl_fail_with - the same, extra's members (taken) join the error object */
+void	 ctl_fail_with(struct ctl *, int exitcode, const char *code,
+	    const char *arg, json_t *extra, const char *fmt, ...)
+	    __attribute__((format(printf, 6, 7), noreturn));
 void	 ctl_backend(struct ctl *, const char *what)
 	    __attribute__((noreturn));
+/*
+ * ctl_conf_fail - relay.conf did not load: each line of err on stderr
+ * (escaped), and as the "errors" array of the JSON error; exit 1
+ */
+void	 ctl_conf_fail(struct ctl *, const char *err)
+	    __attribute__((noreturn));
+/* ctl_error_json - the object {"code", "message", "argument"} (new) */
+json_t	*ctl_error_json(const char *code, const char *arg, const char *msg);
 /* ctl_note - a message on stderr, in the same form, that ends nothing */
 void	 ctl_note(struct ctl *, const char *arg, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -86,6 +103,9 @@ void	 ctl_note(struct ctl *, const char *arg, const char *fmt, ...)
  */
 void	 ctl_note_unreadable(struct ctl *, enum rkey_kind, const char *id,
 	    const char *why);
+/* ctl_skip - ctl_note_unreadable, and {"id", "error"} appended to skipped */
+void	 ctl_skip(struct ctl *, json_t *skipped, enum rkey_kind,
+	    const char *id, const char *why);
 
 /*
  * ctl_lock - take the admin lock, relay:ctl:lock (SET NX PX
@@ -120,6 +140,29 @@ void	 ctl_emit(struct ctl *, json_t *);
  * as it was built), drop it otherwise; returns CTL_EXIT_OK
  */
 int	 ctl_done(struct ctl *, json_t *);
+/*
+ * ctl_done_partial - ctl_done of a listing that left out the records in
+ * skipped (taken; from ctl_skip): when there are any, a line on stderr
+ * and, with --json, {"error": {"code": "unreadable", ..., "skipped":
+ * [...]}} as the array's last element; returns CTL_EXIT_BACKEND then.
+ * what names the records ("members").
+ */
+int	 ctl_done_partial(struct ctl *, json_t *, json_t *skipped,
+	    const char *what);
+/*
+ * ctl_stream_item - one element of a streamed JSON array (takes o); the
+ * "[" is printed with the first, so an error before it is a plain error
+ * document. ctl_stream_end - close the array (with last as its final
+ * element when not NULL); "[]" when nothing was printed; CTL_EXIT_OK.
+ * ctl_fail() of a run whose array is open ends it with the error.
+ */
+void	 ctl_stream_item(struct ctl *, json_t *o);
+int	 ctl_stream_end(struct ctl *, json_t *last);
+/*
+ * ctl_flush - flush stdout: 0, or -1 (said on stderr) when any of it
+ * could not be written
+ */
+int	 ctl_flush(struct ctl *);
 
 /* Redis: every function exits 2 on a backend failure. */
 struct rconn *ctl_redis(struct ctl *);

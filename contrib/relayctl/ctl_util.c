@@ -1,12 +1,13 @@
 /*
  * NAME
- *	ctl_util - relayctl's errors, JSON output, Redis calls, argument checks
+ *	ctl_util - relayctl's Redis calls, argument checks, the admin lock
  * DESCRIPTION
  *	The shared plumbing of the command files. Every Redis call goes
  *	through rconn/rscript with keys from rkey(); a failure there ends the
- *	run with exit 2, an argument that does not check ends it with exit 1.
+ *	run with exit 2, an argument that does not check ends it with exit 1
+ *	(ctl_fail, in ctl_out.c).
  * SEE ALSO
- *	ctl.h
+ *	ctl.h, ctl_out.c
  */
 #include <errno.h>
 #include <signal.h>
@@ -26,97 +27,6 @@
 #include "rscript.h"
 #include "token.h"
 #include "xalloc.h"
-
-/* say - "relayctl: CMD: ARG: MSG" on stderr */
-static void
-say(const struct ctl *c, const char *arg, const char *msg)
-{
-	fputs("relayctl: ", stderr);
-	if (c->cmd != NULL && *c->cmd != '\0')
-		fprintf(stderr, "%s: ", c->cmd);
-	if (arg != NULL)
-		fprintf(stderr, "%s: ", *arg ? ctl_tx(arg) : "\"\"");
-	fprintf(stderr, "%s\n", ctl_tx(msg));
-}
-
-void
-ctl_note(struct ctl *c, const char *arg, const char *fmt, ...)
-{
-	char	 msg[1024];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	say(c, arg, msg);
-}
-
-void
-ctl_note_unreadable(struct ctl *c, enum rkey_kind kind, const char *id,
-    const char *why)
-{
-	char	 key[RKEY_MAX];
-
-	if (rkey(key, sizeof(key), kind, id, NULL) < 0)
-		snprintf(key, sizeof(key), "its record");
-	ctl_note(c, id, "%s cannot be read (%s): not listed", key, why);
-}
-
-/* ctl_fail - one error: stderr always, a JSON object too with --json */
-void
-ctl_fail(struct ctl *c, int exitcode, const char *code, const char *arg,
-    const char *fmt, ...)
-{
-	char	 msg[1024];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	say(c, arg, msg);
-	if (c->json) {
-		json_t *e = json_pack("{s:s, s:o, s:o?}", "code", code,
-		    "message", ctl_jstr(msg), "argument", ctl_jstr(arg));
-
-		ctl_emit(c, json_pack("{s:o}", "error", e));
-	}
-	fflush(stdout);
-	/* The run ends here: close Redis cleanly, leave nothing behind. */
-	ctl_unlock(c);
-	rconn_free(c->rc);
-	c->rc = NULL;
-	conf_free(c->conf);
-	c->conf = NULL;
-	exit(exitcode);
-}
-
-void
-ctl_backend(struct ctl *c, const char *what)
-{
-	ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL, "%s: %s", what,
-	    c->rc ? rconn_errstr(c->rc) : "no connection");
-}
-
-void
-ctl_emit(struct ctl *c, json_t *j)
-{
-	(void)c;
-	if (j == NULL)
-		return;
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(j);
-}
-
-int
-ctl_done(struct ctl *c, json_t *j)
-{
-	if (c->json)
-		ctl_emit(c, j);
-	else
-		json_decref(j);
-	return CTL_EXIT_OK;
-}
 
 /* find_opt - the option named by arg ("--name" or "--name=value") */
 static const struct ctl_opt *
@@ -210,8 +120,9 @@ ctl_cmd(struct ctl *c, int argc, const char **argv)
 {
 	redisReply *r = rconn_cmdargv(ctl_redis(c), argc, argv, NULL);
 
+	/* rconn's text already starts with the command ("HSCAN: ..."). */
 	if (r == NULL)
-		ctl_backend(c, argv[0]);
+		ctl_backend(c, "Redis");
 	return r;
 }
 
@@ -245,7 +156,7 @@ vcmdf(struct ctl *c, int or_err, const char *fmt, va_list ap)
 	if (!or_err)
 		r = ctl_cmd(c, argc, argv);
 	else if ((r = rconn_raw(ctl_redis(c), argc, argv, NULL)) == NULL)
-		ctl_backend(c, argv[0]);
+		ctl_backend(c, "Redis");
 	free(copy);
 	return r;
 }

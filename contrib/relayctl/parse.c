@@ -16,25 +16,45 @@
 #include "parse.h"
 #include "utf8.h"
 
+/* sel_chars - 20 bits as 4 characters of the base32 alphabet [a-z2-7] */
+static void
+sel_chars(unsigned long v, char out[PARSE_SELECTOR_RAND + 1])
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	int	 i;
+
+	for (i = PARSE_SELECTOR_RAND - 1; i >= 0; i--, v >>= 5)
+		out[i] = b32[v & 31];
+	out[PARSE_SELECTOR_RAND] = '\0';
+}
+
 int
-parse_selector_new(const char *prefix, time_t now, const char *cur,
-    const char *next, char *out, size_t outlen)
+parse_selector_new(const char *prefix, time_t now, const unsigned char *rnd,
+    size_t rndlen, const char *cur, const char *next, char *out,
+    size_t outlen)
 {
 	struct tm	 tm;
-	char		 day[16];
+	char		 day[16], tail[PARSE_SELECTOR_RAND + 1];
 	const char	*p;
-	int		 n;
-	char		 l;
+	unsigned long	 v = 0;
+	size_t		 i;
+	int		 n, tries;
 
 	for (p = prefix; *p; p++)
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
 		    *p == '-'))
 			return -1;
-	if (strlen(prefix) > 32 || gmtime_r(&now, &tm) == NULL)
+	if (strlen(prefix) > PARSE_SELECTOR_PREFIX_MAX || rndlen < 3 ||
+	    gmtime_r(&now, &tm) == NULL)
 		return -1;
 	strftime(day, sizeof(day), "%Y%m%d", &tm);
-	for (l = 'a'; l <= 'z'; l++) {
-		n = snprintf(out, outlen, "%s%s%c", prefix, day, l);
+	for (i = 0; i < 3; i++)
+		v = v << 8 | rnd[i];
+	v &= 0xfffff;
+	/* Equal to cur or next only by chance: step to the next value. */
+	for (tries = 0; tries < 3; tries++, v = (v + 1) & 0xfffff) {
+		sel_chars(v, tail);
+		n = snprintf(out, outlen, "%s%s%s", prefix, day, tail);
 		if (n < 0 || (size_t)n >= outlen)
 			return -1;
 		if ((cur == NULL || strcmp(out, cur) != 0) &&
@@ -94,8 +114,9 @@ parse_since(const char *s, time_t now, time_t *out)
 	long long	 v, mult;
 	struct tm	 tm;
 	int		 hh = 0, mm = 0, ss = 0, y, mo, d, used = 0;
+	char		 buf[24];
 
-	if (n == 0 || n > 20)
+	if (n == 0 || n > 21)
 		return -1;
 	if (all_digits(s, n)) {
 		errno = 0;
@@ -119,6 +140,18 @@ parse_since(const char *s, time_t now, time_t *out)
 		*out = now - (time_t)(v * mult);
 		return 0;
 	}
+	/*
+	 * A trailing Z (UTC, the only zone meant) after a time: the form
+	 * relayctl prints, "2026-12-05 08:40:00Z", is taken back as is.
+	 */
+	if (n > 16 && s[n - 1] == 'Z') {
+		memcpy(buf, s, n - 1);
+		buf[n - 1] = '\0';
+		s = buf;
+		n--;
+	}
+	if (strlen(s) > 20)
+		return -1;
 	if (!shape_ok(s, "dddd-dd-dd") && !shape_ok(s, "dddd-dd-ddTdd:dd") &&
 	    !shape_ok(s, "dddd-dd-dd dd:dd") &&
 	    !shape_ok(s, "dddd-dd-ddTdd:dd:dd") &&

@@ -15,11 +15,21 @@
 #define PARSE_TXT_CHUNK		255
 
 /*
- * parse_selector_new - PREFIX + yyyymmdd (UTC) + a letter, the first
- * letter whose selector differs from cur and next (either may be NULL).
- * 0, or -1 when the prefix is not [a-z0-9-]* or all 26 letters are taken.
+ * parse_selector_new - PREFIX + yyyymmdd (UTC) + PARSE_SELECTOR_RAND
+ * characters of [a-z2-7] made from the first 20 bits of rnd (rndlen >= 3
+ * random bytes, from the caller: this stays a pure function), so a new
+ * selector repeats none the domain had, even the same day, but by a
+ * chance of one in 2^20 per earlier selector of that day. When it equals
+ * cur or next (either may be NULL) the next value is taken. 0, or -1 when
+ * the prefix is not [a-z0-9-]* of at most PARSE_SELECTOR_PREFIX_MAX, or
+ * out is too short. The longest selector (32 + 8 + 4) with the "r" or
+ * "e" of its record names stays well inside a 63-octet DNS label.
  */
-int	 parse_selector_new(const char *prefix, time_t now, const char *cur,
+#define PARSE_SELECTOR_RAND		4
+#define PARSE_SELECTOR_PREFIX_MAX	32
+#define PARSE_SELECTOR_RAND_BYTES	3
+int	 parse_selector_new(const char *prefix, time_t now,
+	    const unsigned char *rnd, size_t rndlen, const char *cur,
 	    const char *next, char *out, size_t outlen);
 
 /*
@@ -31,8 +41,8 @@ size_t	 parse_txt_split(const char *value, size_t chunk,
 
 /*
  * parse_since - a point in time: epoch seconds, a duration back from now
- * ("90s", "30m", "12h", "7d"), or "YYYY-MM-DD[THH:MM[:SS]]" in UTC.
- * 0 or -1.
+ * ("90s", "30m", "12h", "7d"), or "YYYY-MM-DD[THH:MM[:SS]][Z]" in UTC
+ * (a space for the T too; the Z only after a time). 0 or -1.
  */
 int	 parse_since(const char *s, time_t now, time_t *out);
 

@@ -37,6 +37,7 @@ static const char usage_text[] =
 "  domain forward DOMAIN ADDRESS|--none | listunsub DOMAIN on|off\n"
 "  suppress add|remove MEMBER ADDRESS | list MEMBER | import MEMBER FILE\n"
 "  status QUEUEID|MESSAGE-ID | status --member HANDLE [--since T]\n"
+"                [--until T]\n"
 "  conditions | config check | config show\n"
 "exit: 0 ok, 1 user error, 2 backend error (Redis, DNS)\n";
 
@@ -54,29 +55,42 @@ static const struct {
 	{ "config", cmd_config, 0 },
 };
 
-/* usage - to stdout for -h, to stderr (exit 1) otherwise */
-static void
-usage(int ok)
+/* usage - to stdout for -h (exit 0); to stderr and exit 1 otherwise */
+static void __attribute__((noreturn))
+usage(struct ctl *c, int ok, const char *arg, const char *why)
 {
 	fputs(usage_text, ok ? stdout : stderr);
-	exit(ok ? CTL_EXIT_OK : CTL_EXIT_USER);
+	if (ok)
+		exit(ctl_flush(c) == 0 ? CTL_EXIT_OK : CTL_EXIT_BACKEND);
+	ctl_user(c, "usage", arg, "%s", why);
 }
 
-/* load_conf - relay.conf, every problem on stderr, exit 1 */
+/* load_conf - relay.conf, every problem on stderr (ctl_conf_fail), exit 1 */
 static void
 load_conf(struct ctl *c)
 {
 	char	 err[4096];
 
-	if (conf_load(c->conf_path, &c->conf, err, sizeof(err)) != 0) {
-		fputs(err, stderr);
-		if (err[0] != '\0' && err[strlen(err) - 1] != '\n')
-			fputc('\n', stderr);
-		ctl_user(c, "invalid_config", c->conf_path,
-		    "relay.conf does not load");
-	}
+	err[0] = '\0';
+	if (conf_load(c->conf_path, &c->conf, err, sizeof(err)) != 0)
+		ctl_conf_fail(c, err);
 	clock_set_offset(c->conf->testing.clock_offset_s);
 	c->now = clock_now();
+}
+
+/*
+ * want_json - --json anywhere before "--": known before any error can be
+ * reported, so even the first one is a JSON document
+ */
+static int
+want_json(int argc, char **argv)
+{
+	int	 i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	return 0;
 }
 
 int
@@ -84,7 +98,7 @@ main(int argc, char **argv)
 {
 	struct ctl	 c;
 	char		**rest;
-	int		 i, n = 0, rc;
+	int		 i, n = 0, rc, dashdash = 0, conf_given = 0;
 	size_t		 g;
 
 	memset(&c, 0, sizeof(c));
@@ -94,43 +108,53 @@ main(int argc, char **argv)
 	c.tty = isatty(STDERR_FILENO);
 	log_open("relayctl", 1);
 
-	/* Global options come first; --json may also appear anywhere. */
+	/*
+	 * Global options come first; --json may also appear anywhere before
+	 * a "--" (after it, it is an argument like any other).
+	 */
+	c.json = want_json(argc, argv);
 	rest = calloc((size_t)argc + 1, sizeof(*rest));
 	if (rest == NULL)
 		return CTL_EXIT_BACKEND;
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			c.json = 1;
-		else if (n == 0 && strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+		if (!dashdash && strcmp(argv[i], "--json") == 0)
+			continue;
+		if (strcmp(argv[i], "--") == 0)
+			dashdash = 1;
+		if (n > 0)
+			rest[n++] = argv[i];
+		else if (strcmp(argv[i], "-c") == 0 && conf_given)
+			ctl_user(&c, "usage", "-c", "given twice");
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			c.conf_path = argv[++i];
-		else if (n == 0 && strcmp(argv[i], "-c") == 0)
+			conf_given = 1;
+		} else if (strcmp(argv[i], "-c") == 0)
 			ctl_user(&c, "usage", "-c", "needs a value (the path "
 			    "of relay.conf)");
-		else if (n == 0 && (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0))
-			usage(1);
-		else if (n == 0 && argv[i][0] == '-') {
-			fputs(usage_text, stderr);
-			ctl_user(&c, "usage", argv[i], "unknown option");
-		} else
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			usage(&c, 1, NULL, NULL);
+		else if (argv[i][0] == '-')
+			usage(&c, 0, argv[i], "unknown option");
+		else
 			rest[n++] = argv[i];
 	}
 	if (n == 0)
-		usage(0);
+		usage(&c, 0, NULL, "no command given");
 	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 		if (strcmp(rest[0], groups[g].name) == 0)
 			break;
-	if (g == sizeof(groups) / sizeof(groups[0])) {
-		fputs(usage_text, stderr);
-		ctl_user(&c, "usage", rest[0], "unknown command");
-	}
+	if (g == sizeof(groups) / sizeof(groups[0]))
+		usage(&c, 0, rest[0], "unknown command");
 	c.cmd = groups[g].name;
 	if (groups[g].needs_conf)
 		load_conf(&c);
 	else
 		c.now = clock_now();
 	rc = groups[g].fn(&c, n, rest);
-	fflush(stdout);
+	/* Exit 0 says the output reached its reader: make sure it did. */
+	if (ctl_flush(&c) != 0)
+		rc = CTL_EXIT_BACKEND;
 	ctl_unlock(&c);
 	rconn_free(c.rc);
 	conf_free(c.conf);

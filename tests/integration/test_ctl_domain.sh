@@ -57,7 +57,7 @@ out=$(ctl domain add Good.Example. --member alice); rc=$?
 h_is "add: exit 0" "$rc" 0
 h_unlike "no private key printed" "$out" "PRIVATE"
 sel=$(h_redis_cli HGET 'relay:{d:good.example}:domain' selector)
-h_like "selector: prefix + date + letter" "$sel" "^rs$(date -u +%Y%m%d)a\$"
+h_like "selector: prefix + date + 4 random base32 characters" "$sel" "^rs$(date -u +%Y%m%d)[a-z2-7]{4}\$"
 h_like "RSA key stored as PEM PKCS#8" "$(h_redis_cli HGET 'relay:{d:good.example}:dkim' "$sel:rsa")" "BEGIN PRIVATE KEY"
 h_like "Ed25519 key stored as PEM PKCS#8" "$(h_redis_cli HGET 'relay:{d:good.example}:dkim' "$sel:ed25519")" "BEGIN PRIVATE KEY"
 h_is "indexed" "$(h_redis_cli SISMEMBER relay:domains good.example)" 1
@@ -77,6 +77,8 @@ h_is "...token unchanged" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' to
 out=$(ctl domain add good.example --member bob 2>&1); rc=$?
 h_is "add for another member: exit 1" "$rc" 1
 h_like "...named" "$out" "good.example: domain already enrolled by another member"
+out=$(ctl --json domain add good.example --member bob 2>/dev/null)
+h_is "F8 ...the same code as a domain under another's: domain_taken" "$(fx_jget 'd["error"]["code"]' <<<"$out")" domain_taken
 out=$(ctl domain add opt.example --member alice --subdomains=no 2>&1); rc=$?
 h_is "--subdomains=no: exit 1" "$rc" 1
 h_like "...takes no value" "$out" "--subdomains takes no value"
@@ -206,7 +208,9 @@ h_check "rot.example verifies" ctl domain verify rot.example
 out=$(ctl --json domain rotate-key rot.example); rc=$?
 h_is "rotate-key: exit 0" "$rc" 0
 nsel=$(fx_jget 'd["next_selector"]' <<<"$out")
-h_like "new selector differs" "$nsel" "^rs[0-9]{8}b\$"
+h_like "new selector: prefix, date, random" "$nsel" "^rs[0-9]{8}[a-z2-7]{4}\$"
+h_isnt_same() { [[ $1 != "$2" ]]; }
+h_check "...differs from the active one" h_isnt_same "$nsel" "$rsel"
 h_is "active selector unchanged" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)" "$rsel"
 h_is "pending selector stored" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' next_selector)" "$nsel"
 out=$(ctl domain rotate-key rot.example 2>&1); rc=$?
@@ -223,6 +227,46 @@ h_is "rotated" "$(fx_jget 'd["rotated"]' <<<"$out")" true
 h_is "new selector active" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)" "$nsel"
 h_is "old keys deleted" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$rsel:rsa")" 0
 h_is "new keys kept" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$nsel:ed25519")" 1
+# OPS-F2: rotations the same day never come back to a name (a, b, a)
+seen="$rsel $nsel"
+dup=0
+for i in 1 2 3; do
+	out=$(ctl --json domain rotate-key rot.example) || break
+	s2=$(fx_jget 'd["next_selector"]' <<<"$out")
+	[[ " $seen " == *" $s2 "* ]] && dup=1
+	seen="$seen $s2"
+	h_redis_cli HSET 'relay:{d:rot.example}:domain' selector "$s2" next_selector "" >/dev/null
+done
+h_is "OPS-F2 five selectors the same day, all different" "$dup:$(wc -w <<<"$seen")" 0:5
+h_like "OPS-F6 rotate-key text: keep the old records" "$(ctl domain rotate-key rot.example)" "Keep the [a-z0-9]+ records published for at least"
+h_unlike "OPS-F6 ...never 'can go'" "$(ctl domain records rot.example; ctl domain rotate-key rot.example 2>&1)" "can go"
+osel=$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)
+psel=$(h_redis_cli HGET 'relay:{d:rot.example}:domain' next_selector)
+publish rot.example "$(ctl domain records rot.example | grep -v '^;' | grep "^$psel")"
+out=$(ctl domain verify rot.example)
+h_like "OPS-F6 verify that switches: keep the old records for the queue lifetime" "$out" "Keep the $osel records published for at least Postfix's maximal_queue_lifetime \\(5 days by default\\)"
+h_unlike "OPS-F6 ...never 'can go'" "$out" "can go"
+# OPS-F2: remove, then add the same day: a new selector, never the old name
+osel=$(h_redis_cli HGET 'relay:{d:miss.example}:domain' selector)
+out=$(ctl domain remove miss.example)
+h_like "OPS-F6 domain remove: keep the DKIM records for the queue lifetime" "$out" "keep its DKIM records published for at least Postfix's maximal_queue_lifetime"
+h_unlike "OPS-F6 ...never 'can go'" "$out" "can go"
+ctl domain add miss.example --member alice >/dev/null
+h_check "OPS-F2 add again the same day: another selector" h_isnt_same "$(h_redis_cli HGET 'relay:{d:miss.example}:domain' selector)" "$osel"
+
+# --- audit3 F11: a domain whose DKIM or DMARC names DNS cannot hold
+L63=$(printf 'a%.0s' $(seq 63))
+for n in 61 35; do
+	D="$L63.$L63.$L63.$(printf 'b%.0s' $(seq $n))"
+	out=$(ctl --json domain add "$D" --member alice 2>"$H_TMP/long.err"); rc=$?
+	h_is "F11 ${#D}-octet domain: exit 1, invalid_domain" "$rc:$(fx_jget 'd["error"]["code"]' <<<"$out")" 1:invalid_domain
+	h_like "F11 ...says why" "$(cat "$H_TMP/long.err")" "too long for its DKIM records: .* would be [0-9]+ octets, DNS allows 253"
+	h_is "F11 ...nothing written" "$(h_redis_cli EXISTS "relay:{d:$D}:domain")$(h_redis_cli SISMEMBER relay:domains "$D")$(h_redis_cli SISMEMBER 'relay:{m:alice}:domains' "$D")$(h_redis_cli EXISTS relay:ctl:lock)" 0000
+done
+D="$L63.$L63.$L63.$(printf 'c%.0s' $(seq 34))"	# 226 octets: 14 + 13 + 226 = 253
+out=$(ctl --json domain add "$D" --member alice); rc=$?
+h_is "F11 the longest domain that fits: exit 0" "$rc:$(fx_jget 'max(len(r["name"]) for r in d["records"])' <<<"$out")" 0:253
+ctl domain remove "$D" >/dev/null
 
 # --- show / list / forward / remove
 out=$(ctl --json domain show good.example)
@@ -430,7 +474,12 @@ h_is "domain list with a wrong-type record: exit 2" "$rc" 2
 h_like "...lists the others" "$(cat "$H_TMP/dl.out")" "good\.example +alice +verified"
 h_like "...names the bad one on stderr" "$(cat "$H_TMP/dl.err")" 'aaa\.example: relay:\{d:aaa\.example\}:domain cannot be read \(WRONGTYPE'
 out=$(ctl --json domain list 2>/dev/null); rc=$?
-h_is "...--json: every readable domain, exit 2" "$rc:$(fx_jget '"good.example" in [x["domain"] for x in d] and "aaa.example" not in [x["domain"] for x in d]' <<<"$out")" 2:true
+h_is "...--json: every readable domain, exit 2" "$rc:$(fx_jget '"good.example" in [x["domain"] for x in d[:-1]] and "aaa.example" not in [x["domain"] for x in d[:-1]]' <<<"$out")" 2:true
+h_is "...then the error, naming it (F5)" "$(fx_jget '[list(d[-1]), d[-1]["error"]["code"], [x["id"] for x in d[-1]["error"]["skipped"]]]' <<<"$out")" '[["error"], "unreadable", ["aaa.example"]]'
+h_redis_cli SADD relay:domains 'a b.example' >/dev/null
+out=$(ctl --json domain list 2>/dev/null); rc=$?
+h_is "F6 a domain no key can hold: skipped, exit 2, not exit 1" "$rc:$(fx_jget '["good.example" in [x.get("domain") for x in d], sorted(x["id"] for x in d[-1]["error"]["skipped"])]' <<<"$out")" '2:[true, ["a b.example", "aaa.example"]]'
+h_redis_cli SREM relay:domains 'a b.example' >/dev/null
 out=$(ctl domain remove aaa.example 2>&1); rc=$?
 h_is "domain remove of a wrong-type record: exit 0" "$rc" 0
 h_like "...notes what it was" "$out" 'relay:\{d:aaa\.example\}:domain was a string, not a hash: deleted'

@@ -272,7 +272,8 @@ h_is "member list with a wrong-type record: exit 2" "$rc" 2
 h_like "...lists the others" "$(cat "$H_TMP/ml.out")" "alice +did:plc:abcdefghijklmnopqrstuvwx +active"
 h_like "...names the bad one on stderr" "$(cat "$H_TMP/ml.err")" 'aaabroken: relay:\{m:aaabroken\}:member cannot be read \(WRONGTYPE'
 out=$(ctl --json member list 2>/dev/null); rc=$?
-h_is "...--json: every readable member, exit 2" "$rc:$(fx_jget '[m["handle"] for m in d]' <<<"$out")" '2:["alice", "bob"]'
+h_is "...--json: every readable member, exit 2" "$rc:$(fx_jget '[m["handle"] for m in d[:-1]]' <<<"$out")" '2:["alice", "bob"]'
+h_is "...then the error, naming it (F5)" "$(fx_jget '[d[-1]["error"]["code"], [x["id"] for x in d[-1]["error"]["skipped"]]]' <<<"$out")" '["unreadable", ["aaabroken"]]'
 h_redis_cli DEL 'relay:{m:aaabroken}:member' >/dev/null
 h_redis_cli SREM relay:members aaabroken >/dev/null
 
@@ -301,6 +302,60 @@ out=$("$CTL" -c "$H_TMP/s.conf" --json config show)
 h_is "config show --json: secret masked" "$(fx_jget 'd["unsubscribe"]["hmac_key"]' <<<"$out")" "********"
 h_is "config show --json: values" "$(fx_jget '[d["unsubscribe"]["domain"], d["relayctl"]["verify_interval"]]' <<<"$out")" '["u.example", 300]'
 fx_conf
+
+# --- audit3 F2: config show --json keeps a value that is not UTF-8
+printf 'redis: { socket = "%s"; };\ntracker: { maillog = "/var/log/m\xffail\x1b[31m.log"; };\n' "$REDIS_SOCK" >"$H_TMP/c8.conf"
+out=$("$CTL" -c "$H_TMP/c8.conf" --json config show); rc=$?
+h_is "F2 config show --json, 8-bit value: exit 0" "$rc" 0
+h_is "F2 ...the setting is there, as \\xNN" "$(fx_jget 'd["tracker"]["maillog"]' <<<"$out")" '/var/log/m\xffail'$'\x1b''[31m.log'
+# --- audit3 F14: relay.conf errors escaped on stderr, and in the JSON error
+printf 'redis: { socket = "%s"; };\nrelayctl: { spf_include = "sp\xfff.example\x01"; };\n' "$REDIS_SOCK" >"$H_TMP/c6.conf"
+"$CTL" -c "$H_TMP/c6.conf" --json member list >"$H_TMP/c6.out" 2>"$H_TMP/c6.err"; rc=$?
+h_is "F14 bad relay.conf --json: exit 1" "$rc" 1
+h_unlike "F14 ...no raw bytes on stderr" "$(cat "$H_TMP/c6.err")" $'[\xff\x01]'
+h_like "F14 ...escaped" "$(cat "$H_TMP/c6.err")" 'sp\\xfff\.example\\x01'
+h_like "F14 ...the JSON error lists why" "$(fx_jget 'd["error"]["code"] + " " + "|".join(d["error"]["errors"])' <"$H_TMP/c6.out")" '^invalid_config .*c6\.conf:2: relayctl\.spf_include'
+
+# --- audit3 F13: global option errors, with --json, are JSON too
+out=$("$CTL" --json 2>/dev/null); rc=$?
+h_is "F13 no command, --json: exit 1" "$rc" 1
+h_is "F13 ...a JSON usage error" "$(fx_jget 'd["error"]["code"]' <<<"$out")" usage
+out=$("$CTL" -x --json member list 2>/dev/null); rc=$?
+h_is "F13 unknown global option before --json: JSON error" "$rc:$(fx_jget 'd["error"]["code"] + " " + d["error"]["argument"]' <<<"$out")" "1:usage -x"
+out=$("$CTL" -c /nonexistent -c "$FX_CONF" member list 2>&1); rc=$?
+h_is "F13 -c twice: exit 1" "$rc" 1
+h_like "F13 ...refused" "$out" "-c: given twice"
+out=$(ctl member show -- --json 2>&1); rc=$?
+h_like "F13 --json after --: an argument, not the option" "$rc:$out" '^1:.*--json: '
+
+# --- audit3 F6/F5: a bad index entry is skipped, the rest listed
+h_redis_cli SADD relay:members 'sp ace' >/dev/null
+out=$(ctl --json member list 2>"$H_TMP/ml.err"); rc=$?
+h_is "F6 member list, a handle no key can hold: exit 2" "$rc" 2
+h_is "F6 ...the others listed, the error last" "$(fx_jget '["alice" in [x.get("handle") for x in d[:-1]], list(d[-1].keys()), d[-1]["error"]["code"], d[-1]["error"]["skipped"][0]["id"]]' <<<"$out")" '[true, ["error"], "unreadable", "sp ace"]'
+h_like "F6 ...named on stderr" "$(cat "$H_TMP/ml.err")" 'sp ace: .*not listed'
+out=$(ctl member list 2>/dev/null); rc=$?
+h_is "F6 text: exit 2, others listed" "$rc:$(grep -c '^alice ' <<<"$out")" 2:1
+h_redis_cli SREM relay:members 'sp ace' >/dev/null
+
+# --- audit3 F12: key ids from Redis escaped on a terminal
+printf '1796460000 abcdef' | h_redis_cli -x HSET 'relay:{m:alice}:apikeys' "$(printf 'i\x1b]0;pwned\x07d')" >/dev/null
+out=$(ctl apikey list alice)
+h_unlike "F12 apikey list: no raw ESC" "$out" $'\x1b'
+h_like "F12 ...escaped" "$out" 'i\\x1b\]0;pwned\\x07d'
+h_redis_cli HDEL 'relay:{m:alice}:apikeys' "$(printf 'i\x1b]0;pwned\x07d')" >/dev/null
+
+# --- audit3 F3: a key that could not be printed is revoked, exit 2
+n0=$(h_redis_cli HLEN 'relay:{m:alice}:apikeys')
+ctl apikey create alice >/dev/full 2>"$H_TMP/full.err"; rc=$?
+h_is "F3 apikey create > /dev/full: exit 2" "$rc" 2
+h_like "F3 ...says it was revoked" "$(cat "$H_TMP/full.err")" "could not be written to standard output: it was revoked"
+h_is "F3 ...no unusable key left" "$(h_redis_cli HLEN 'relay:{m:alice}:apikeys')" "$n0"
+ctl --json apikey create alice >/dev/full 2>/dev/null; rc=$?
+h_is "F3 --json apikey create > /dev/full: exit 2, revoked" "$rc:$(h_redis_cli HLEN 'relay:{m:alice}:apikeys')" "2:$n0"
+ctl member list >/dev/full 2>"$H_TMP/full.err"; rc=$?
+h_is "F3 member list > /dev/full: exit 2" "$rc" 2
+h_like "F3 ...said" "$(cat "$H_TMP/full.err")" "cannot write standard output"
 
 # --- usage errors and the backend
 out=$(ctl member frobnicate 2>&1); rc=$?

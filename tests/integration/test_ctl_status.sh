@@ -74,4 +74,23 @@ awk 'BEGIN { for (i = 1; i <= 10005; i++) printf "ZADD relay:{m:alice}:recent %d
 out=$(ctl --json status --member alice 2>"$H_TMP/status.err")
 h_is "over 10000: the newest are listed" "$(fx_jget 'sorted(m["queue_id"] for m in d)' <<<"$out")" "$(printf '%s\n' "$q1" "$q2" | sort | "$H_PYTHON" -c 'import json,sys; print(json.dumps([l.strip() for l in sys.stdin]))')"
 h_like "over 10000: said on stderr" "$(cat "$H_TMP/status.err")" 'the newest 10000 of 10007 messages; narrow with --since'
+# audit3 F4: --until pages back to what the newest 10000 leave out
+h_like "F4 ...and the --until that lists the older ones" "$(cat "$H_TMP/status.err")" 'list older ones with --until 1008$'
+for i in 1 2 3; do
+	h_redis_cli HSET "relay:{m:alice}:msg:OLD0000$i" accepted $((1000 + i)) sender "old$i@alice.example" rcpts '[]' >/dev/null
+done
+out=$(ctl --json status --member alice --until 1008 2>"$H_TMP/status.err"); rc=$?
+h_is "F4 --until: the older messages, oldest first" "$rc:$(fx_jget '[m["queue_id"] for m in d]' <<<"$out")" '0:["OLD00001", "OLD00002", "OLD00003"]'
+h_is "F4 ...nothing said: the range is complete" "$(cat "$H_TMP/status.err")" ""
+out=$(ctl --json status --member alice --since 1002 --until 1002)
+h_is "F4 --since and --until: both bounds" "$(fx_jget '[m["queue_id"] for m in d]' <<<"$out")" '["OLD00002"]'
+out=$(ctl status "$q1" --until 1d 2>&1); rc=$?
+h_is "F4 --until without --member: exit 1" "$rc" 1
+# audit3 F15: --since takes the time as relayctl prints it
+t=$(ctl status --member alice --since 1001 --until 1001 | awk '{ print $1 " " $2 }')
+h_is "F15 the printed time" "$t" "1970-01-01 00:16:41Z"
+out=$(ctl --json status --member alice --since "$t" --until "$t"); rc=$?
+h_is "F15 --since/--until with the printed time: exit 0" "$rc:$(fx_jget '[m["queue_id"] for m in d]' <<<"$out")" '0:["OLD00001"]'
+out=$(ctl --json status --member alice --since 1970-01-01T00:16:41Z --until 1970-01-01T00:16:41Z); rc=$?
+h_is "F15 ...and ISO 8601 with Z" "$rc:$(fx_jget 'len(d)' <<<"$out")" 0:1
 h_done

@@ -123,6 +123,42 @@ h_like "big import: under 30 s" "$secs" '^([0-9]|[12][0-9])\.'
 out=$(ctl --json suppress list bulk | fx_jget 'len(d)')
 h_is "list streams every row as valid JSON" "$out" "$ROWS"
 
+h_is "...one array, no error element" "$(ctl --json suppress list bulk | fx_jget '[type(d).__name__, sum(1 for x in d if list(x) == ["error"])]')" '["list", 0]'
+/usr/bin/time -v "$CTL" -c "$FX_CONF" --json suppress list bulk 2>"$H_TMP/time.err" >/dev/null
+rss=$(awk -F': ' '/Maximum resident/ { print $2 }' "$H_TMP/time.err")
+h_diag "suppress list --json of $ROWS entries: max RSS $rss kB, $(awk -F': ' '/Elapsed/ { print $2 }' "$H_TMP/time.err")"
+h_like "...streamed: under 64 MB" "$rss" '^[0-9]{1,5}$'
+
+# --- audit3 F1/F16: a listing that fails never prints invalid JSON
+ctl member add bob --did did:plc:bbbbbbbbbbbbbbbbbbbbbbbb >/dev/null
+h_redis_cli SET 'relay:{m:bob}:suppress' oops >/dev/null
+out=$(ctl --json suppress list bob 2>"$H_TMP/wt.err"); rc=$?
+h_is "F1 wrong-type list, --json: exit 2" "$rc" 2
+h_is "F1 ...one JSON error document" "$(fx_jget 'd["error"]["code"]' <<<"$out")" backend
+h_unlike "F16 ...no doubled command name" "$(fx_jget 'd["error"]["message"]' <<<"$out") $(cat "$H_TMP/wt.err")" 'HSCAN: HSCAN:'
+h_redis_cli DEL 'relay:{m:bob}:suppress' >/dev/null
+# Redis stops answering part way through the 200000 entries: the reader
+# is slow (a pipe that fills), Redis is paused meanwhile.
+( "$CTL" -c "$FX_CONF" --json suppress list bulk 2>"$H_TMP/mid.err" | { sleep 0.6; cat; } >"$H_TMP/mid.json"; echo "${PIPESTATUS[0]}" >"$H_TMP/mid.rc" ) &
+mpid=$!
+sleep 0.3
+h_redis_cli CLIENT PAUSE 2500 ALL >/dev/null
+wait "$mpid"
+h_redis_cli CLIENT UNPAUSE >/dev/null 2>&1
+h_is "F1 Redis paused mid-list: exit 2" "$(cat "$H_TMP/mid.rc")" 2
+h_is "F1 ...one valid JSON array: entries, then the error as its last element" \
+    "$("$H_PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(isinstance(d, list), 0 < len(d) - 1 < '"$ROWS"', all("address" in x for x in d[:-1]), list(d[-1]) == ["error"] and d[-1]["error"]["code"] == "backend")' "$H_TMP/mid.json" 2>&1)" "True True True True"
+h_like "F1 ...the reason on stderr" "$(cat "$H_TMP/mid.err")" 'timed out'
+
+# --- audit3 F3: output that could not be written is a failure
+ctl suppress list bulk >/dev/full 2>"$H_TMP/full.err"; rc=$?
+h_is "F3 suppress list > /dev/full: exit 2" "$rc" 2
+h_like "F3 ...said" "$(cat "$H_TMP/full.err")" "cannot write standard output"
+ctl --json suppress list alice >/dev/full 2>/dev/null; rc=$?
+h_is "F3 --json suppress list > /dev/full: exit 2" "$rc" 2
+
 # --- Redis gone mid-way: exit 2
 h_stop_redis
 out=$(ctl suppress import alice "$H_TMP/list.csv" 2>&1); rc=$?

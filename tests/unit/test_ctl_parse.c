@@ -15,25 +15,93 @@
 
 #define NOW	1795000000	/* 2026-11-18 11:06:40Z */
 
-static void
-selector_is_prefix_date_letter_and_skips_taken(void **state)
+/* sel_ok - s is "rs" + 20261118 + 4 characters of [a-z2-7] */
+static int
+sel_ok(const char *s)
 {
+	size_t	 i;
+
+	if (strlen(s) != 14 || strncmp(s, "rs20261118", 10) != 0)
+		return 0;
+	for (i = 10; i < 14; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '2' &&
+		    s[i] <= '7')))
+			return 0;
+	return 1;
+}
+
+static void
+selector_is_prefix_date_and_random_base32(void **state)
+{
+	static const unsigned char zero[3] = { 0, 0, 0 }, ones[3] = { 0xff,
+	    0xff, 0xff }, mix[3] = { 0x12, 0x34, 0x56 };
 	char	 s[PARSE_SELECTOR_MAX];
 
 	(void)state;
-	assert_int_equal(parse_selector_new("rs", NOW, NULL, NULL, s, sizeof(s)), 0);
-	assert_string_equal(s, "rs20261118a");
-	assert_int_equal(parse_selector_new("rs", NOW, "rs20261118a", NULL, s,
+	assert_int_equal(parse_selector_new("rs", NOW, zero, 3, NULL, NULL, s,
 	    sizeof(s)), 0);
-	assert_string_equal(s, "rs20261118b");
-	assert_int_equal(parse_selector_new("rs", NOW, "rs20261118a",
-	    "rs20261118b", s, sizeof(s)), 0);
-	assert_string_equal(s, "rs20261118c");
-	assert_int_equal(parse_selector_new("RS", NOW, NULL, NULL, s,
+	assert_string_equal(s, "rs20261118aaaa");
+	assert_int_equal(parse_selector_new("rs", NOW, ones, 3, NULL, NULL, s,
+	    sizeof(s)), 0);
+	assert_string_equal(s, "rs20261118" "7777");
+	/* low 20 bits 0x23456 = 00100 01101 00010 10110: e n c w */
+	assert_int_equal(parse_selector_new("rs", NOW, mix, 3, NULL, NULL, s,
+	    sizeof(s)), 0);
+	assert_string_equal(s, "rs20261118encw");
+	assert_true(sel_ok(s));
+	/* The same random bits as cur or next: never the same name. */
+	assert_int_equal(parse_selector_new("rs", NOW, zero, 3,
+	    "rs20261118aaaa", NULL, s, sizeof(s)), 0);
+	assert_string_equal(s, "rs20261118aaab");
+	assert_int_equal(parse_selector_new("rs", NOW, zero, 3,
+	    "rs20261118aaaa", "rs20261118aaab", s, sizeof(s)), 0);
+	assert_string_equal(s, "rs20261118aaac");
+	assert_int_equal(parse_selector_new("rs", NOW, ones, 3,
+	    "rs20261118" "7777", NULL, s, sizeof(s)), 0);
+	assert_string_equal(s, "rs20261118aaaa");
+	/* The old names (a letter a day) never come back. */
+	assert_int_equal(parse_selector_new("rs", NOW, zero, 3, NULL, NULL, s,
+	    sizeof(s)), 0);
+	assert_string_not_equal(s, "rs20261118a");
+	assert_int_equal(parse_selector_new("RS", NOW, zero, 3, NULL, NULL, s,
 	    sizeof(s)), -1);
-	assert_int_equal(parse_selector_new("r.s", NOW, NULL, NULL, s,
+	assert_int_equal(parse_selector_new("r.s", NOW, zero, 3, NULL, NULL, s,
 	    sizeof(s)), -1);
-	assert_int_equal(parse_selector_new("rs", NOW, NULL, NULL, s, 5), -1);
+	assert_int_equal(parse_selector_new("rs", NOW, zero, 3, NULL, NULL, s,
+	    5), -1);
+	assert_int_equal(parse_selector_new("rs", NOW, zero, 2, NULL, NULL, s,
+	    sizeof(s)), -1);
+	assert_int_equal(parse_selector_new("abcdefghijklmnopqrstuvwxyz0123456",
+	    NOW, zero, 3, NULL, NULL, s, sizeof(s)), -1);
+	/* The longest prefix: selector + "r" fits a 63-octet label. */
+	assert_int_equal(parse_selector_new("abcdefghijklmnopqrstuvwxyz012345",
+	    NOW, ones, 3, NULL, NULL, s, sizeof(s)), 0);
+	assert_true(strlen(s) + 1 <= 63);
+}
+
+/* selector_differs_across_random_draws - 1000 draws, few repeats */
+static void
+selector_differs_across_random_draws(void **state)
+{
+	static char	 seen[1000][PARSE_SELECTOR_MAX];
+	unsigned char	 r[3];
+	unsigned long	 x = 2463534242UL;
+	size_t		 i, j, same = 0;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		/* xorshift: spread bits, as RAND_bytes gives them */
+		x ^= x << 13; x ^= x >> 17; x ^= x << 5; x &= 0xffffffffUL;
+		r[0] = (unsigned char)x; r[1] = (unsigned char)(x >> 8);
+		r[2] = (unsigned char)(x >> 16);
+		assert_int_equal(parse_selector_new("rs", NOW, r, 3, NULL, NULL,
+		    seen[i], sizeof(seen[i])), 0);
+		assert_true(sel_ok(seen[i]));
+		for (j = 0; j < i; j++)
+			same += strcmp(seen[i], seen[j]) == 0;
+	}
+	/* 1000 draws of 2^20: about 0.5 pairs expected */
+	assert_true(same <= 5);
 }
 
 struct parts { char s[8][300]; size_t n; };
@@ -83,10 +151,15 @@ since_takes_epoch_durations_and_dates(void **state)
 		{ "2026-11-18T06:13", 1794960000 + 6 * 3600 + 13 * 60 },
 		{ "2026-11-18 11:06:40", NOW },
 		{ "2024-02-29", 1709164800 },
+		/* as relayctl prints times, and ISO 8601 with its Z */
+		{ "2026-11-18 11:06:40Z", NOW },
+		{ "2026-11-18T06:13:20Z", 1794960000 + 6 * 3600 + 13 * 60 + 20 },
+		{ "2026-11-18T06:13Z", 1794960000 + 6 * 3600 + 13 * 60 },
 	};
 	static const char *bad[] = { "", "x", "7w", "-5m", "2026-13-01",
 	    "2026-11-18T25:00", "2026-11-18Tx", "2026-1-1", "99999999999d",
-	    "2026-11-18T06:13:20Z", "2026-02-30", "2026-04-31", "2025-02-29",
+	    "2026-11-18Z", "2026-11-18 11:06:40ZZ", "2026-11-18 11:06:40z",
+	    "Z", "30mZ", "2026-11-18 11:06:40 Z", "2026-02-30", "2026-04-31", "2025-02-29",
 	    "2026-11-18T06:13:60", "99999999999999999999",
 	    "18446744073709551617",
 	    /* Only digits where the digits go: sscanf would take these. */
@@ -238,7 +311,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(selector_is_prefix_date_letter_and_skips_taken),
+		cmocka_unit_test(selector_is_prefix_date_and_random_base32),
+		cmocka_unit_test(selector_differs_across_random_draws),
 		cmocka_unit_test(txt_split_cuts_at_255_and_keeps_short_values_whole),
 		cmocka_unit_test(since_takes_epoch_durations_and_dates),
 		cmocka_unit_test(import_rows_plain_csv_quoted_header_and_bad),
