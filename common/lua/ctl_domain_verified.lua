@@ -1,9 +1,10 @@
 -- ctl_domain_verified.lua - relayctl: apply what domain verify found.
 -- KEYS[1] relay:{d:D}:domain, KEYS[2] relay:{d:D}:dkim.
--- ARGV[1] now, ARGV[2] "1" when the ownership record is right,
+-- ARGV[1] now, ARGV[2] "1" when the required records are right
+-- (ownership and the active selector's DKIM keys),
 -- ARGV[3] the pending selector whose DKIM records are right ("" if none),
 -- ARGV[4] the token and ARGV[5] the member the checks were made for.
--- Ownership sets verified_at once (the warming tiers count from it); a
+-- The required records set verified_at once (the warming tiers count from it); a
 -- verified pending selector becomes the active one and the old keys go.
 -- Nothing is written unless the record still holds that token and
 -- member: a domain removed and enrolled again (a new token, perhaps

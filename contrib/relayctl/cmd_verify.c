@@ -5,9 +5,12 @@
  *	Gathers the facts (the domain's record and keys from Redis, the TXT
  *	records from the resolver in relay.conf's dns section), lets
  *	verify.c decide, prints every check, and applies the verdict with
- *	one script: a right ownership record sets verified_at (once: the
- *	warming tiers count from it), a pending DKIM selector whose records
- *	are published becomes the active one. The script writes only while
+ *	one script: the required records right (ownership and the active
+ *	selector's DKIM keys: a domain must not send signed with keys no
+ *	receiver can find) set verified_at (once: the warming tiers count
+ *	from it, and relay-milter lets the domain send from then on), a
+ *	pending DKIM selector whose records are published becomes the active
+ *	one. The script writes only while
  *	the record still holds the token and member the checks were made
  *	for: a domain removed and enrolled again meanwhile is not marked.
  *
@@ -177,7 +180,7 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 	keys[1] = kb[1];
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now());
 	args[0] = now;
-	args[1] = o.ownership_ok ? "1" : "0";
+	args[1] = o.required_ok ? "1" : "0";
 	args[2] = o.next_ok ? f.next : "";
 	args[3] = f.token;
 	args[4] = f.member;
@@ -221,9 +224,14 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 			    "days by default): mail signed with them may still "
 			    "be queued or checked later; remove them after "
 			    "that\n", ctl_tx(f.next), ctl_tx(f.sel));
-		printf("ownership: %s%s\n", verified_at > 0 ? "verified at " :
-		    "not verified", verified_at > 0 ? ctl_time(verified_at) :
-		    "");
+		if (verified_at > 0)
+			printf("verified: at %s\n", ctl_time(verified_at));
+		else if (o.ownership_ok)
+			printf("verified: not yet; ownership is proven, and the "
+			    "domain sends once its DKIM records are published "
+			    "too\n");
+		else
+			printf("verified: no\n");
 		printf("result: %s\n", o.required_ok ? "ready to send" :
 		    o.unknown ? "could not check everything (DNS failure)" :
 		    "records missing or wrong");

@@ -18,7 +18,7 @@ CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 [[ -x $CTL ]] || h_bail "build relayctl first ($CTL)"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 ZONES=(good.example miss.example wrong.example dbl.example cut.example
-    wait.example rot.example fx.example vrace.example)
+    wait.example rot.example fx.example vrace.example half.example)
 
 # One empty zone per domain; records are appended and reloaded per case.
 args=()
@@ -137,6 +137,21 @@ out=$(ctl --json domain verify miss.example); rc=$?
 h_is "missing: exit 1" "$rc" 1
 h_is "missing states" "$(fx_jget '[c["state"] for c in d["checks"]]' <<<"$out")" '["missing", "missing", "missing", "missing", "missing"]'
 h_is "missing: not verified" "$(h_redis_cli HGET 'relay:{d:miss.example}:domain' verified_at)" 0
+# ownership proven, DKIM records not published: not verified (relay-milter
+# would let the domain send signed with keys no receiver finds)
+ctl domain add half.example --member alice >/dev/null
+publish half.example "$(ctl domain records half.example | grep -v '^;' | grep -v '_domainkey')"
+out=$(ctl --json domain verify half.example); rc=$?
+h_is "ownership only: exit 1" "$rc" 1
+h_is "ownership only: ownership ok, DKIM missing" "$(fx_jget '[c["check"] + "=" + c["state"] for c in d["checks"]][:3]' <<<"$out")" \
+    '["ownership=ok", "dkim-rsa=missing", "dkim-ed25519=missing"]'
+h_is "ownership only: not verified" "$(h_redis_cli HGET 'relay:{d:half.example}:domain' verified_at)" 0
+h_like "ownership only: the text says what is left" "$(ctl domain verify half.example)" \
+    'verified: not yet; ownership is proven, and the domain sends once its DKIM records are published too'
+publish half.example "$(ctl domain records half.example | grep -v '^;' | grep '_domainkey')"
+h_check "DKIM published too: verified" ctl domain verify half.example
+h_like "... verified_at set" "$(h_redis_cli HGET 'relay:{d:half.example}:domain' verified_at)" '^[0-9]{10}$'
+h_check "cleanup" ctl domain remove half.example
 
 # --- wrong values
 ctl domain add wrong.example --member alice >/dev/null
@@ -452,7 +467,7 @@ h_start_daemon slowdns "$H_PYTHON" "$H_BIN/slowdns.py" "$slow" "$DNS_PORT" 0.5
 sed "s/port = $DNS_PORT;/port = $slow; timeout_ms = 3000;/" "$FX_CONF" >"$H_TMP/slow.conf"
 ctl domain add vrace.example --member alice >/dev/null
 tok1=$(h_redis_cli HGET 'relay:{d:vrace.example}:domain' token)
-publish vrace.example "@ 300 IN TXT \"relay-verify=$tok1\""
+publish vrace.example "$(ctl domain records vrace.example | grep -v '^;')"
 "$CTL" -c "$H_TMP/slow.conf" domain verify vrace.example >"$H_TMP/vrace.out" 2>&1 &
 vpid=$!
 sleep 0.3
