@@ -50,18 +50,26 @@ bounce_classify(const char *dsn)
 	if (c == 2)
 		return BOUNCE_NONE;
 	/*
-	 * The subjects that say the mailbox is not at fault first: a
-	 * receiver's policy (4.7.x too: greylisting, its rate limits) and
-	 * routing or network trouble. Any other code falls back on its
-	 * first digit: 5 a permanent failure of the address (5.1.x, and
-	 * e.g. 5.2.1 disabled, 5.2.2 full for good, 5.0.0), 4 a transient
-	 * one (4.2.x, and e.g. 4.3.1, 4.1.x).
+	 * The subject (RFC 3463) says whose fault it is, whatever the first
+	 * digit: the address (5.1.x: it does not exist), the mailbox (x.2.x:
+	 * full, disabled; the seed's "mailbox full" is soft), the network
+	 * (x.4.x), a policy (x.7.x: 4.7.x is greylisting or a rate limit).
+	 * Any other subject (x.0.x, which Postfix logs for a reply without
+	 * an enhanced code, e.g. a blocklist; x.3.x message too big or the
+	 * relay's own resolver; x.5.x protocol; x.6.x content) says nothing
+	 * about the recipient: "other", which the first digit makes a
+	 * failure (5, counted when final) or a deferral (4), never a
+	 * suppression.
 	 */
+	if (c == 5 && s == 1)
+		return BOUNCE_HARD;
+	if (s == 2)
+		return BOUNCE_SOFT;
 	if (s == 7)
 		return BOUNCE_POLICY;
 	if (s == 4)
 		return BOUNCE_TECHNICAL;
-	return c == 5 ? BOUNCE_HARD : BOUNCE_SOFT;
+	return BOUNCE_OTHER;
 }
 
 const char *

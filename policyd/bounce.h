@@ -3,13 +3,14 @@
  *	bounce - bounce classes and what one delivery event changes (pure)
  * DESCRIPTION
  *	bounce_classify() maps an enhanced status code (RFC 3463) to the
- *	classes of seed 004: hard 5.1.x, soft 4.2.x, policy 5.7.x,
- *	technical 4.4.x and 5.4.x. A receiver's transient policy (4.7.x:
- *	greylisting, rate limits) is policy too: it says nothing about the
- *	mailbox. Any other code falls back on its first digit: 2 is a
- *	delivery (no class), 5 hard (5.2.2, 5.0.0, ...), 4 soft (4.3.1,
- *	...). A code that does not parse is "other": counted as a failure
- *	when final, never suppressed.
+ *	classes of seed 004 by its subject: hard 5.1.x, soft 4.2.x (and
+ *	5.2.x: the seed's "mailbox full"), policy 5.7.x (and 4.7.x:
+ *	greylisting, rate limits), technical 4.4.x and 5.4.x. Any other code
+ *	falls back on its first digit: 2 is a delivery (no class), 4 and 5
+ *	are "other", a deferral or a failure (counted when final) that never
+ *	suppresses: 5.0.0 (a reply without an enhanced code, a blocklist),
+ *	5.3.4 (too big), 4.3.0 (the relay's own resolver) say nothing about
+ *	the recipient. A code that does not parse is "other" too.
  *
  *	bounce_decide() turns (status, class) into the changes the tracker's
  *	Lua script applies: a final outcome for the bounce-rate window (sent

@@ -24,12 +24,17 @@ classes_of_the_seed_table(void **state)
 		{ "4.4.7", BOUNCE_TECHNICAL },
 		/* not in the table: fall back on the first digit */
 		{ "2.0.0", BOUNCE_NONE }, { "2.6.0", BOUNCE_NONE },
-		{ "5.2.2", BOUNCE_HARD }, { "5.0.0", BOUNCE_HARD },
-		{ "5.5.4", BOUNCE_HARD }, { "5.3.4", BOUNCE_HARD },
-		{ "4.3.0", BOUNCE_SOFT }, { "4.1.1", BOUNCE_SOFT },
-		{ "4.0.0", BOUNCE_SOFT },
+		/* the subject decides: the mailbox (x.2.x) is soft */
+		{ "5.2.2", BOUNCE_SOFT }, { "5.2.1", BOUNCE_SOFT },
 		/* a receiver's transient policy is policy, never soft */
 		{ "4.7.1", BOUNCE_POLICY }, { "4.7.0", BOUNCE_POLICY },
+		/* nothing about the recipient: a blocklist without an
+		 * enhanced code, too big, protocol, content, the relay's own
+		 * resolver: never suppressed */
+		{ "5.0.0", BOUNCE_OTHER }, { "5.3.4", BOUNCE_OTHER },
+		{ "5.5.2", BOUNCE_OTHER }, { "5.6.7", BOUNCE_OTHER },
+		{ "4.3.0", BOUNCE_OTHER }, { "4.0.0", BOUNCE_OTHER },
+		{ "4.1.8", BOUNCE_OTHER }, { "4.5.3", BOUNCE_OTHER },
 		/* garbage is "other", never a hard bounce */
 		{ "", BOUNCE_OTHER }, { "5.1", BOUNCE_OTHER },
 		{ "5.1.1.1", BOUNCE_OTHER }, { "3.1.1", BOUNCE_OTHER },
