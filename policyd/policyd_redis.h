@@ -54,10 +54,12 @@ typedef void pr_done_fn(void *arg, int status, struct rval **replies,
 
 struct pr *pr_new(struct event_base *, const struct conf_redis *);
 /*
- * pr_reconfigure - the redis.* settings of a reload: the old connection is
- * dropped (waiting batches complete as failed) and a new one made at once
+ * pr_reconfigure - the redis.* settings of a reload. Another address,
+ * login or database: the old connection is dropped (waiting batches
+ * complete as failed), a new one made at once, and 1 returned; new
+ * timeouts or backoffs alone apply from their next use (0).
  */
-void	 pr_reconfigure(struct pr *, const struct conf_redis *);
+int	 pr_reconfigure(struct pr *, const struct conf_redis *);
 /* pr_free - drop the connection (waiting batches complete as failed) */
 void	 pr_free(struct pr *);
 /* pr_start - the first connect */

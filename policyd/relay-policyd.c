@@ -149,9 +149,9 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	restart_keys(pd->cf, nc, restart, sizeof(restart));
-	/* new Redis settings: a new connection at once (as relay-milter) */
-	if ((moved = conf_diff_redis(&pd->cf->redis, &nc->redis)))
-		pr_reconfigure(pd->redis, &nc->redis);
+	/* another Redis or login: a new connection at once (as relay-milter) */
+	moved = conf_diff_redis(&pd->cf->redis, &nc->redis) &&
+	    pr_reconfigure(pd->redis, &nc->redis);
 	conf_free(pd->cf);
 	pd->cf = nc;
 	clock_set_offset(nc->testing.clock_offset_s);

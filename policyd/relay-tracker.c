@@ -362,6 +362,9 @@ main(int argc, char **argv)
 			nap(200);
 			if (stopping)
 				goto out;
+			/* new settings (a rotated Redis password) mend it */
+			if (reloading)
+				reload(&t, opts.conf_path, &conf);
 		}
 		if (backoff > 0)
 			log_info("tracker: Redis available again after %u "

@@ -20,6 +20,7 @@ LOG=$H_TMP/maillog
 : >"$LOG"
 fx_message mia 4jQIDRELOAD1 a@mia.test bounce1@rcpt.test
 fx_message mia 4jQIDRELOAD2 a@mia.test bounce2@rcpt.test
+fx_message mia 4jQIDRELOAD3 a@mia.test bounce3@rcpt.test
 h_redis_cli CONFIG SET requirepass pw1 >/dev/null
 PW=pw1
 rc() { redis-cli -s "$REDIS_SOCK" --no-auth-warning -a "$PW" "$@"; }
@@ -72,8 +73,28 @@ h_is "policyd answers with pw2 after the drop" "$ans" "action=DUNNO"
 h_is "no WRONGPASS in the tracker's log" "$(grep -c WRONGPASS "$H_LOG/tracker.log")" 0
 h_is "no WRONGPASS in policyd's log" "$(grep -c WRONGPASS "$H_LOG/policyd.log")" 0
 
-# a reload that changes nothing of redis.*: no reconnect
+# the other order: Redis refuses the old password and a line waits in the
+# tracker's retry loop before relay.conf is edited; the reload reaches it
+# there (it was read only between batches: retried for ever)
+n=$(h_log_count 'Redis unavailable, retrying' "$H_LOG/tracker.log")
+rc CONFIG SET requirepass pw3 >/dev/null
+PW=pw3
+rc CLIENT KILL TYPE normal >/dev/null
+bounce 4jQIDRELOAD3 bounce3@rcpt.test
+h_check "the tracker retries with the old password" \
+    h_wait_log_count 'Redis unavailable, retrying' $((n + 1)) 10 "$H_LOG/tracker.log"
+sleep 1
+h_is "... and goes on retrying" "$(suppressed bounce3@rcpt.test && echo applied)" ""
+conf pw3
+kill -HUP "$(h_daemon_pid tracker)"
+h_check "reloaded inside the retry loop: the line is applied" h_wait_for 10 suppressed bounce3@rcpt.test
+h_like "... after a reload=ok with redis=reconnect" "$(grep 'reload=' "$H_LOG/tracker.log" | tail -1)" 'reload=ok .*redis=reconnect'
 kill -HUP "$(h_daemon_pid policyd)"
-h_check "policyd reloads again" h_wait_log_count 'reload=' 2 10 "$H_LOG/policyd.log"
+h_check "policyd reloaded to pw3" h_wait_log_count 'reload=' 2 10 "$H_LOG/policyd.log"
+
+# a reload that changes only a timeout: no reconnect
+sed -i 's/timeout_ms = 500;/timeout_ms = 700;/' "$FX_CONF"
+kill -HUP "$(h_daemon_pid policyd)"
+h_check "policyd reloads again" h_wait_log_count 'reload=' 3 10 "$H_LOG/policyd.log"
 h_unlike "... without a reconnect" "$(grep 'reload=' "$H_LOG/policyd.log" | tail -1)" 'redis=reconnect'
 h_done
