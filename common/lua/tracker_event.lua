@@ -298,8 +298,10 @@ local st = {status = ARGV[13], dsn = ARGV[14], class = ARGV[15],
 
 local suppressed, soft, lifted = '', 0, ''
 local function suppress(reason)
+  -- by: the tracker's own entry (only those are lifted); seen: the time
+  -- of the log line that suppressed (a delivery before it lifts nothing)
   local v = cjson.encode({reason = reason, at = now, dsn = ARGV[14],
-    text = ARGV[16]})
+    text = ARGV[16], by = 'tracker', seen = at})
   if redis.call('HSETNX', KEYS[3], rcpt, v) == 1 then suppressed = reason end
 end
 if ARGV[19] == '1' and not raw then suppress('hard_bounce') end
@@ -307,9 +309,13 @@ if ARGV[21] == '1' and not raw then
   redis.call('HDEL', KEYS[4], rcpt)
   -- delivered: the mailbox takes mail again, so a suppression that soft
   -- failures made (and no other) is lifted; deferrals of messages still
-  -- being retried suppressed it, perhaps within seconds
+  -- being retried suppressed it, perhaps within seconds. Only the
+  -- tracker's own entry (not one imported with that reason), and only
+  -- by a delivery logged after the line that suppressed (a node whose
+  -- tracker lags applies older lines late)
   local ok, v = pcall(cjson.decode, redis.call('HGET', KEYS[3], rcpt) or '')
-  if ok and type(v) == 'table' and v.reason == 'soft_bounce_limit' then
+  if ok and type(v) == 'table' and v.reason == 'soft_bounce_limit' and
+      v.by == 'tracker' and (tonumber(v.seen) or math.huge) <= at then
     redis.call('HDEL', KEYS[3], rcpt)
     lifted = 'soft_bounce_limit'
   end

@@ -174,6 +174,34 @@ dl 4jQIDSOFT002 full@d.example 2.0.0 sent
 h_check "delivered after all: the soft-limit suppression is lifted" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:carol}:suppress' full@d.example)\" = 0 ]"
 h_check "... logged as such" h_wait_log '4jQIDSOFT002 event=delivery .*unsuppressed=soft_bounce_limit' 10 "$TLOG"
 h_is "... and the count restarts" "$(soft)" ""
+sent_to() {	# sent_to QID RCPT - the delivery is applied
+	h_wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:carol}:msg:$1' r:$2 | grep -q '\"status\":\"sent\"'"
+}
+# an entry imported with that reason is the admin's: not lifted
+h_redis_cli HSET 'relay:{m:carol}:suppress' imp@d.example '{"reason":"soft_bounce_limit","at":1}' >/dev/null
+fx_message carol 4jQIDIMP0001 c@carol.test imp@d.example
+dl 4jQIDIMP0001 imp@d.example 2.0.0 sent
+h_check "a delivery to an imported soft-limit entry is applied" sent_to 4jQIDIMP0001 imp@d.example
+h_is "... and leaves the imported entry" "$(sup carol imp@d.example)" 1
+# a delivery logged before the line that suppressed (a lagging node's
+# tracker applies it late) lifts nothing
+dl_at() {	# dl_at EPOCH QID RCPT DSN STATUS - dl, with the line's time
+	pid=$((pid + 1))
+	printf '%s relay postfix/smtp[%d]: %s: to=<%s>, relay=mx[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=%s, status=%s (host mx[192.0.2.1] said: %s00 %s text (in reply to RCPT TO command))\n' \
+	    "$(date -d "@$1" '+%b %e %H:%M:%S')" "$pid" "$2" "$3" "$4" "$5" "${4%%.*}" "$4" >>"$LOG"
+}
+for q in 4jQIDLAG0001 4jQIDLAG0002 4jQIDLAG0003 4jQIDLAG0004; do
+	fx_message carol $q c@carol.test lag@d.example
+done
+for q in 4jQIDLAG0001 4jQIDLAG0002 4jQIDLAG0003; do
+	dl $q lag@d.example 4.2.2 deferred
+done
+h_check "three soft failures suppress lag@" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:carol}:suppress' lag@d.example)\" = 1 ]"
+h_like "... an entry of the tracker's, with the line's time" \
+    "$(h_redis_cli HGET 'relay:{m:carol}:suppress' lag@d.example)" '"by":"tracker".*"seen":[0-9]+|"seen":[0-9]+.*"by":"tracker"'
+dl_at $(( $(date +%s) - 600 )) 4jQIDLAG0004 lag@d.example 2.0.0 sent
+h_check "a delivery logged 10 minutes earlier is applied" sent_to 4jQIDLAG0004 lag@d.example
+h_is "... and lifts nothing" "$(sup carol lag@d.example)" 1
 fx_message carol 4jQIDHARD001 c@carol.test gone@d.example
 fx_message carol 4jQIDHARD002 c@carol.test gone@d.example
 dl 4jQIDHARD001 gone@d.example 5.1.1 bounced
