@@ -193,6 +193,9 @@ lookup(struct rconn *rc, const char *h, redisReply **out)
  * by the first program that meets it), 0 when not, -1 on failure. Asked
  * only for a handle without keys: an empty Redis (restarted without its
  * data, or another database) must not read as "wrong key" for everyone.
+ * An ACL that denies the check (NOPERM) gives 1: the login is refused
+ * as before the check existed, not failed temporarily for every
+ * unknown handle.
  */
 static int
 installed(struct rconn *rc)
@@ -206,9 +209,14 @@ installed(struct rconn *rc)
 		return -1;
 	argv[0] = "EXISTS";
 	argv[1] = key;
-	if ((r = rconn_cmdargv(rc, 2, argv, NULL)) == NULL)
+	if ((r = rconn_raw(rc, 2, argv, NULL)) == NULL)
 		return -1;
 	n = r->type == REDIS_REPLY_INTEGER ? (r->integer > 0) : -1;
+	if (n < 0 && r->type == REDIS_REPLY_ERROR)
+		rconn_seterr(rc, r->str);
+	/* an ACL user made before this check (without +exists) */
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOPERM", 6) == 0)
+		n = 1;
 	freeReplyObject(r);
 	return n;
 }

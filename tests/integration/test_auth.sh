@@ -163,6 +163,10 @@ cpw carol wrong-key-0123456789abcdef0123456 "$H_TMP/acl.conf"
 h_is "ACL user checkpw: wrong key refused (exit 1)" "$?" 1
 cpw nobody wrong-key-0123456789abcdef0123456 "$H_TMP/acl.conf"
 h_is "ACL user checkpw: unknown handle refused (exit 1)" "$?" 1
+h_redis_cli ACL SETUSER checkpw -exists >/dev/null
+cpw nobody wrong-key-0123456789abcdef0123456 "$H_TMP/acl.conf"
+h_is "an older ACL user without +exists: unknown handle refused (exit 1)" "$?" 1
+h_redis_cli ACL SETUSER checkpw +exists >/dev/null
 sed -i 's|acl-secret|not-the-secret|' "$H_TMP/acl.conf"
 cpw carol "$(sed -n 2p "$H_TMP/carol.keys")" "$H_TMP/acl.conf"
 h_is "ACL user, wrong Redis password: temporary failure (exit 111)" "$?" 111
