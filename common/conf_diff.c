@@ -54,3 +54,13 @@ conf_diff_note(char *buf, size_t len, int changed, const char *key)
 	n = strnlen(buf, len - 1);
 	snprintf(buf + n, len - n, "%s%s", n > 0 ? "," : "", key);
 }
+
+void
+conf_diff_note_daemon(char *buf, size_t len, const struct relay_conf *o,
+    const struct relay_conf *n)
+{
+	conf_diff_note(buf, len, conf_diff_str(o->daemon.user, n->daemon.user),
+	    "daemon.user");
+	conf_diff_note(buf, len, conf_diff_str(o->daemon.group,
+	    n->daemon.group), "daemon.group");
+}

@@ -26,5 +26,11 @@ int	 conf_diff_redis(const struct conf_redis *a, const struct conf_redis *b);
  * in buf (len bytes, NUL-terminated, cut at len)
  */
 void	 conf_diff_note(char *buf, size_t len, int changed, const char *key);
+/*
+ * conf_diff_note_daemon - conf_diff_note for the daemon.* settings, which
+ * every daemon applies only at a restart (privileges are dropped once)
+ */
+void	 conf_diff_note_daemon(char *buf, size_t len,
+	    const struct relay_conf *o, const struct relay_conf *n);
 
 #endif

@@ -42,10 +42,7 @@ reload_restart_keys(const struct relay_conf *o, const struct relay_conf *n,
 	    n->milter.pid_file), "milter.pid_file");
 	conf_diff_note(buf, len, conf_diff_str(o->milter.metrics,
 	    n->milter.metrics), "milter.metrics");
-	conf_diff_note(buf, len, conf_diff_str(o->daemon.user, n->daemon.user),
-	    "daemon.user");
-	conf_diff_note(buf, len, conf_diff_str(o->daemon.group,
-	    n->daemon.group), "daemon.group");
+	conf_diff_note_daemon(buf, len, o, n);
 	conf_diff_note(buf, len, o->dkim.key_cache_s != n->dkim.key_cache_s,
 	    "dkim.key_cache");
 }

@@ -124,10 +124,7 @@ restart_keys(const struct relay_conf *o, const struct relay_conf *n,
 	    n->policyd.pid_file), "policyd.pid_file");
 	conf_diff_note(buf, len, conf_diff_str(o->policyd.metrics,
 	    n->policyd.metrics), "policyd.metrics");
-	conf_diff_note(buf, len, conf_diff_str(o->daemon.user, n->daemon.user),
-	    "daemon.user");
-	conf_diff_note(buf, len, conf_diff_str(o->daemon.group,
-	    n->daemon.group), "daemon.group");
+	conf_diff_note_daemon(buf, len, o, n);
 }
 
 static void

@@ -109,10 +109,7 @@ reload(struct tracker_ctx *t, const char *path, struct relay_conf **confp)
 	    nc->tracker.metrics, oc->tracker.metrics), "tracker.metrics");
 	conf_diff_note(restart, sizeof(restart), conf_diff_str(
 	    nc->tracker.pid_file, oc->tracker.pid_file), "tracker.pid_file");
-	conf_diff_note(restart, sizeof(restart), conf_diff_str(
-	    nc->daemon.user, oc->daemon.user), "daemon.user");
-	conf_diff_note(restart, sizeof(restart), conf_diff_str(
-	    nc->daemon.group, oc->daemon.group), "daemon.group");
+	conf_diff_note_daemon(restart, sizeof(restart), oc, nc);
 	/* new Redis settings: a new connection, used from the next batch */
 	if ((moved = conf_diff_redis(&nc->redis, &oc->redis))) {
 		rconn_free(t->rc);

@@ -86,6 +86,25 @@ notes_make_a_comma_list_cut_at_the_buffer(void **state)
 	conf_diff_note(small, 0, 1, "x");
 }
 
+static void
+daemon_settings_are_noted_together(void **state)
+{
+	struct relay_conf a, b;
+	char		 buf[64] = "";
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.daemon.user = "relay";
+	b.daemon.user = "relay";
+	conf_diff_note_daemon(buf, sizeof(buf), &a, &b);
+	assert_string_equal(buf, "");
+	b.daemon.user = "other";
+	b.daemon.group = "mail";
+	conf_diff_note_daemon(buf, sizeof(buf), &a, &b);
+	assert_string_equal(buf, "daemon.user,daemon.group");
+}
+
 int
 main(void)
 {
@@ -94,6 +113,7 @@ main(void)
 		cmocka_unit_test(lists_differ_in_length_content_or_order),
 		cmocka_unit_test(every_redis_setting_counts),
 		cmocka_unit_test(notes_make_a_comma_list_cut_at_the_buffer),
+		cmocka_unit_test(daemon_settings_are_noted_together),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
