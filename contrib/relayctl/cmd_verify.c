@@ -180,7 +180,11 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 	keys[1] = kb[1];
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now());
 	args[0] = now;
-	args[1] = o.required_ok ? "1" : "0";
+	/*
+	 * Verified: ownership and the DKIM keys mail will be signed with,
+	 * which are the pending selector's when this run switches to it.
+	 */
+	args[1] = o.required_ok || (o.ownership_ok && o.next_ok) ? "1" : "0";
 	args[2] = o.next_ok ? f.next : "";
 	args[3] = f.token;
 	args[4] = f.member;

@@ -18,7 +18,8 @@ CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 [[ -x $CTL ]] || h_bail "build relayctl first ($CTL)"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 ZONES=(good.example miss.example wrong.example dbl.example cut.example
-    wait.example rot.example fx.example vrace.example half.example)
+    wait.example rot.example fx.example vrace.example half.example
+    pend.example)
 
 # One empty zone per domain; records are appended and reloaded per case.
 args=()
@@ -152,6 +153,16 @@ publish half.example "$(ctl domain records half.example | grep -v '^;' | grep '_
 h_check "DKIM published too: verified" ctl domain verify half.example
 h_like "... verified_at set" "$(h_redis_cli HGET 'relay:{d:half.example}:domain' verified_at)" '^[0-9]{10}$'
 h_check "cleanup" ctl domain remove half.example
+# not yet verified, a rotation pending, only the new selector published:
+# one run switches to it and verifies the domain
+ctl domain add pend.example --member alice >/dev/null
+ctl domain rotate-key pend.example >/dev/null
+psel=$(h_redis_cli HGET 'relay:{d:pend.example}:domain' next_selector)
+publish pend.example "$(ctl domain records pend.example | grep -v '^;' | grep -v "^$(h_redis_cli HGET 'relay:{d:pend.example}:domain' selector)[re]\._domainkey")"
+ctl domain verify pend.example >/dev/null
+h_is "pending selector published: switched to it" "$(h_redis_cli HGET 'relay:{d:pend.example}:domain' selector)" "$psel"
+h_like "... and verified in the same run" "$(h_redis_cli HGET 'relay:{d:pend.example}:domain' verified_at)" '^[0-9]{10}$'
+h_check "cleanup" ctl domain remove pend.example
 
 # --- wrong values
 ctl domain add wrong.example --member alice >/dev/null
