@@ -245,16 +245,39 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 }
 
 int
+ctl_verify_once(struct ctl *c, const char *d)
+{
+	struct dns	*dns;
+	const char	*why = "";
+	int		 rc;
+
+	if ((dns = dns_new(&c->conf->dns, &why)) == NULL)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", "dns.nameserver", "%s",
+		    why);
+	rc = verify_once(c, dns, d, d, 0);
+	dns_free(dns);
+	return rc;
+}
+
+int
 cmd_domain_verify(struct ctl *c, int argc, char **argv)
 {
-	const char	*watch = NULL, *pos[1], *why = "";
-	struct ctl_opt	 opts[] = { { "watch", 0, &watch }, { NULL, 0, NULL } };
+	const char	*watch = NULL, *pending = NULL, *pos[1], *why = "";
+	struct ctl_opt	 opts[] = { { "watch", 0, &watch },
+			    { "pending", 0, &pending }, { NULL, 0, NULL } };
 	char		 d[ADDR_BUFSIZE];
 	struct dns	*dns;
 	int64_t		 end;
-	int		 rc;
+	int		 rc, n;
 
-	ctl_args(c, argc, argv, opts, pos, 1, 1, "domain verify DOMAIN [--watch]");
+	n = ctl_args(c, argc, argv, opts, pos, 0, 1, "domain verify DOMAIN "
+	    "[--watch] | domain verify --pending");
+	if (pending != NULL && n == 0 && watch == NULL)
+		return ctl_verify_pending(c);
+	if (pending != NULL || n == 0)
+		ctl_user(c, "usage", NULL, "%s (usage: relayctl domain verify "
+		    "DOMAIN [--watch] | domain verify --pending)", n == 0 ?
+		    "missing argument" : "--pending takes no DOMAIN");
 	ctl_domain(c, pos[0], d, sizeof(d));
 	if ((dns = dns_new(&c->conf->dns, &why)) == NULL)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", "dns.nameserver", "%s",

@@ -7,8 +7,12 @@
 
 RELAY_UNITS = contrib/systemd/relay-milter.service \
 	contrib/systemd/relay-policyd.service \
-	contrib/systemd/relay-tracker.service
-systemdsystemunit_DATA = $(RELAY_UNITS)
+	contrib/systemd/relay-tracker.service \
+	contrib/systemd/relay-verify.service
+# relay-verify.timer runs relay-verify.service (relayctl domain verify
+# --pending, the labeler) every 5 minutes; it has no paths to fill in.
+systemdsystemunit_DATA = $(RELAY_UNITS) contrib/systemd/relay-verify.timer
+EXTRA_DIST += contrib/systemd/relay-verify.timer
 CLEANFILES += $(RELAY_UNITS)
 EXTRA_DIST += $(RELAY_UNITS:=.in)
 INTEGRATION_TESTS += tests/integration/test_systemd_units.sh

@@ -19,7 +19,7 @@ CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 ZONES=(good.example miss.example wrong.example dbl.example cut.example
     wait.example rot.example fx.example vrace.example half.example
-    pend.example)
+    pend.example lab.example)
 
 # One empty zone per domain; records are appended and reloaded per case.
 args=()
@@ -163,6 +163,35 @@ ctl domain verify pend.example >/dev/null
 h_is "pending selector published: switched to it" "$(h_redis_cli HGET 'relay:{d:pend.example}:domain' selector)" "$psel"
 h_like "... and verified in the same run" "$(h_redis_cli HGET 'relay:{d:pend.example}:domain' verified_at)" '^[0-9]{10}$'
 h_check "cleanup" ctl domain remove pend.example
+
+# --- verify --pending (the labeler, relay-verify.timer): every domain not
+# verified yet, or with a selector pending, checked and marked in one run
+ctl domain add lab.example --member alice >/dev/null
+out=$(ctl domain verify --pending); rc=$?
+h_is "--pending, nothing published: exit 0 (checked, not ready)" "$rc" 0
+h_like "... one line for the domain" "$out" 'lab\.example +not_ready +not verified'
+h_unlike "... verified domains are not checked again" "$out" '(^|'$'\n'')good\.example'
+publish lab.example "$(ctl domain records lab.example | grep -v '^;')"
+out=$(ctl --json domain verify --pending); rc=$?
+h_is "--pending, published: exit 0" "$rc" 0
+h_is "... the JSON says it was verified in this run" \
+    "$(fx_jget '[[x["result"], x["verified"], x["verified_now"]] for x in d if x["domain"] == "lab.example"]' <<<"$out")" \
+    '[["ready", true, true]]'
+h_like "... verified_at set" "$(h_redis_cli HGET 'relay:{d:lab.example}:domain' verified_at)" '^[0-9]{10}$'
+h_unlike "the next run leaves it out" "$(ctl domain verify --pending)" 'lab\.example'
+# a record that breaks one domain's check ends that check, not the run
+h_redis_cli HSET 'relay:{d:broken.example}:domain' member alice verified_at 0 >/dev/null
+h_redis_cli SADD relay:domains broken.example >/dev/null
+ctl domain rotate-key lab.example >/dev/null
+out=$(ctl domain verify --pending 2>"$H_TMP/pending.err"); rc=$?
+h_like "a broken record: its line says not ready" "$out" 'broken\.example +not_ready'
+h_like "... and the run went on (lab.example: its new selector waits)" "$out" 'lab\.example +ready +verified'
+h_like "... the reason on stderr" "$(cat "$H_TMP/pending.err")" 'broken\.example'
+h_redis_cli DEL 'relay:{d:broken.example}:domain' >/dev/null
+h_redis_cli SREM relay:domains broken.example >/dev/null
+out=$(ctl domain verify lab.example --pending 2>&1); rc=$?
+h_is "--pending with a DOMAIN: usage error" "$rc" 1
+h_check "cleanup" ctl domain remove lab.example
 
 # --- wrong values
 ctl domain add wrong.example --member alice >/dev/null

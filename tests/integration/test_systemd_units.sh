@@ -42,6 +42,23 @@ for p in milter policyd tracker; do
 	fi
 done
 
+# The labeler: relay-verify.service (relayctl domain verify --pending, run
+# as relay) and the timer that starts it every 5 minutes.
+[[ -x $H_BUILDDIR/contrib/relayctl/relayctl ]] || h_bail "relayctl not built"
+ln -sf "$H_BUILDDIR/contrib/relayctl/relayctl" "$H_TMP/sbin/relayctl"
+sed -e "s|@sbindir@|$H_TMP/sbin|g" -e "s|@sysconfdir@|/etc|g" \
+    "$H_SRCDIR/contrib/systemd/relay-verify.service.in" >"$H_TMP/relay-verify.service"
+cp "$H_SRCDIR/contrib/systemd/relay-verify.timer" "$H_TMP/relay-verify.timer"
+out=$(systemd-analyze verify --man=no "$H_TMP/relay-verify.service" "$H_TMP/relay-verify.timer" 2>&1 |
+    grep -vE '^/(lib|usr/lib|etc|run)/systemd/[^:]+:[0-9]+: ')
+h_is "relay-verify.service and .timer: systemd-analyze verify is silent" "$out" ""
+u=$(cat "$H_TMP/relay-verify.service")
+for k in Type=oneshot User=relay NoNewPrivileges=yes ProtectSystem=strict \
+    "ExecStart=$H_TMP/sbin/relayctl -c /etc/relay/relay.conf domain verify --pending"; do
+	h_check "relay-verify.service: $k" grep -qxF "$k" <<<"$u"
+done
+h_check "relay-verify.timer: every 5 minutes" grep -qxF 'OnUnitActiveSec=5min' "$H_TMP/relay-verify.timer"
+
 # The check can fail: a misspelt key is reported.
 sed 's/^NoNewPrivileges=yes/NoNewPrivilege=yes/' "$H_TMP/relay-milter.service" \
     >"$H_TMP/broken.service"
