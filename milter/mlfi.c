@@ -477,9 +477,14 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 		    &why);
 	if (e < 0)
 		return tempfail(ctx, cn, "header", "redis", why);
-	if (e > 0)
+	if (e > 0) {
+		/* the same words as at MAIL FROM: say which address it is */
+		char	 hd[DECIDE_DETAIL_MAX + 16];
+
+		snprintf(hd, sizeof(hd), "header From: %s", detail);
 		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, fr.addr,
-		    detail);
+		    hd);
+	}
 	snprintf(m->sdomain, sizeof(m->sdomain), "%s", fact.domain);
 	if (make_signer(ctx, cn, &fact, &what, &why) != 0)
 		return tempfail(ctx, cn, "header", what, why);

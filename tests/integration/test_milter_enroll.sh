@@ -150,7 +150,7 @@ hdr() {	# hdr DESC FROM-VALUE REGEX
 	o=$(fx_send a@alice.test r@rcpt.test --header "From: $2" 2>&1)
 	h_like "header: $1" "$o" "$3"
 }
-hdr "other member's domain" 'x@bob.test' '<\*\* 550 5\.1\.0 From address not allowed: domain bob\.test is not enrolled'
+hdr "other member's domain" 'x@bob.test' '<\*\* 550 5\.1\.0 From address not allowed: header From: domain bob\.test is not enrolled'
 hdr "unenrolled domain" 'Someone <x@nowhere.test>' '<\*\* 550 5\.1\.0 .*nowhere\.test'
 hdr "unverified domain" 'x@new.test' '<\*\* 550 5\.1\.0 .*not verified'
 hdr "quoted name hiding the address" '"a@alice.test" <x@bob.test>' '<\*\* 550 5\.1\.0 .*bob\.test'
