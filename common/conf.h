@@ -116,6 +116,7 @@ struct conf_unsubscribe {
 
 struct conf_relayctl {
 	char	*spf_include;		/* SPF include: of the relay; empty: no check */
+	char	*mx_host;		/* the relay's inbound host; "": no MX advice */
 	int	 verify_interval_s;	/* domain verify --watch: between checks */
 	int	 verify_timeout_s;	/* domain verify --watch: give up after */
 };

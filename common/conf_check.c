@@ -56,7 +56,7 @@ check_metrics(struct conf_errs *e, const config_setting_t *s, const char *key,
 }
 
 /*
- * spf_domain - relayctl.spf_include: a domain name as addr.c checks one,
+ * spf_domain - relayctl.spf_include, mx_host: a domain name as addr.c checks one,
  * except that a label may also hold '_' ("_spf.relay.example" is usual).
  * Returns 0 with the normalised name in out (ADDR_BUFSIZE), or -1.
  */
@@ -169,6 +169,28 @@ check_network(struct relay_conf *c, struct conf_errs *e,
 	    c->tracker.metrics);
 }
 
+/*
+ * host_key - a setting that names a host or DNS domain (spf_domain: '_'
+ * allowed), normalised in place unless empty
+ */
+static void
+host_key(struct conf_errs *e, const config_setting_t **where,
+    const char *sec, const char *name, char **val)
+{
+	char	 dom[ADDR_BUFSIZE], key[64];
+
+	if ((*val)[0] == '\0')
+		return;
+	if (spf_domain(*val, dom, sizeof(dom)) < 0) {
+		snprintf(key, sizeof(key), "%s.%s", sec, name);
+		errs_add(e, AT(sec, name), key, "not a domain name (got \"%s\")",
+		    *val);
+		return;
+	}
+	free(*val);
+	*val = xstrdup(dom);
+}
+
 /* check_names - domains, secrets, names and paths */
 static void
 check_names(struct relay_conf *c, struct conf_errs *e,
@@ -198,16 +220,8 @@ check_names(struct relay_conf *c, struct conf_errs *e,
 	    strncmp(c->unsubscribe.https_url, "https://", 8) != 0)
 		errs_add(e, AT("unsubscribe", "https_url"),
 		    "unsubscribe.https_url", "must start with https://");
-	if (c->relayctl.spf_include[0] != '\0') {
-		if (spf_domain(c->relayctl.spf_include, dom, sizeof(dom)) < 0)
-			errs_add(e, AT("relayctl", "spf_include"),
-			    "relayctl.spf_include", "not a domain name "
-			    "(got \"%s\")", c->relayctl.spf_include);
-		else {
-			free(c->relayctl.spf_include);
-			c->relayctl.spf_include = xstrdup(dom);
-		}
-	}
+	host_key(e, where, "relayctl", "spf_include", &c->relayctl.spf_include);
+	host_key(e, where, "relayctl", "mx_host", &c->relayctl.mx_host);
 	if (strspn(c->dkim.selector_prefix, "abcdefghijklmnopqrstuvwxyz0123456789-")
 	    != strlen(c->dkim.selector_prefix) || c->dkim.selector_prefix[0] == '\0'
 	    || strlen(c->dkim.selector_prefix) > 20)

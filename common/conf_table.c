@@ -152,6 +152,8 @@ const struct conf_decl conf_decls[] = {
 
 	STR("relayctl", "spf_include", "", relayctl.spf_include,
 	    "domain of the relay's SPF record, for include: in members' SPF"),
+	STR("relayctl", "mx_host", "", relayctl.mx_host,
+	    "the relay's inbound host: the MX of domains with a forward-to"),
 	DUR("relayctl", "verify_interval", 300, 1, 86400,
 	    relayctl.verify_interval_s,
 	    "domain verify --watch: time between two checks"),

@@ -399,9 +399,9 @@ domain_list(struct ctl *c, int argc, char **argv)
 static int
 domain_records(struct ctl *c, int argc, char **argv)
 {
-	const char	*pos[1], *sel, *nxt;
+	const char	*pos[1], *sel, *nxt, *fwd;
 	char		 d[ADDR_BUFSIZE], dk[RKEY_MAX], f1[80], f2[80];
-	json_t		*o, *keys, *recs, *more;
+	json_t		*o, *keys, *recs, *more, *mx;
 
 	ctl_args(c, argc, argv, NULL, pos, 1, 1, "domain records DOMAIN");
 	ctl_domain(c, pos[0], d, sizeof(d));
@@ -426,6 +426,10 @@ domain_records(struct ctl *c, int argc, char **argv)
 		json_decref(more);
 	}
 	json_decref(keys);
+	/* replies: a domain with a forward-to gets its mail at the relay */
+	fwd = json_string_value(json_object_get(o, "forward_to"));
+	if (fwd != NULL && *fwd != '\0' && (mx = ctl_mx_record(c, d)) != NULL)
+		json_array_append_new(recs, mx);
 	json_decref(o);
 	if (c->json)
 		ctl_emit(c, json_pack("{s:s, s:o}", "domain", d, "records", recs));
@@ -576,6 +580,7 @@ domain_forward(struct ctl *c, int argc, char **argv)
 	struct ctl_opt	 opts[] = { { "none", 0, &none }, { NULL, 0, NULL } };
 	char		 d[ADDR_BUFSIZE], a[ADDR_BUFSIZE], key[RKEY_MAX];
 	redisReply	*r;
+	json_t		*mx;
 	int		 n, ok;
 
 	n = ctl_args(c, argc, argv, opts, pos, 1, 2,
@@ -599,13 +604,21 @@ domain_forward(struct ctl *c, int argc, char **argv)
 	freeReplyObject(r);
 	if (!ok)
 		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
+	mx = *a ? ctl_mx_record(c, d) : NULL;
 	if (c->json)
-		ctl_emit(c, json_pack("{s:s, s:s}", "domain", d, "forward_to", a));
-	else if (*a)
+		ctl_emit(c, json_pack("{s:s, s:s, s:o*}", "domain", d,
+		    "forward_to", a, "mx", mx));
+	else if (*a && mx != NULL) {
+		printf("replies to %s go to %s; its MX must point at the "
+		    "relay:\n%s. %d IN MX %s\n", d, a, d, 3600,
+		    json_string_value(json_object_get(mx, "value")));
+		json_decref(mx);
+	} else if (*a)
 		printf("replies to %s go to %s (point its MX at the relay)\n",
 		    d, a);
 	else
-		printf("replies to %s are refused\n", d);
+		printf("replies to %s are refused; mail to it goes to its own "
+		    "MX\n", d);
 	return CTL_EXIT_OK;
 }
 

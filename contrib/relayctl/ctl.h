@@ -264,6 +264,8 @@ int	 cmd_config(struct ctl *, int argc, char **argv);
 
 /* domain records, shared by domain add, show and rotate-key */
 void	 ctl_print_records(struct ctl *, const char *domain, json_t *records);
+/* ctl_mx_record - the MX record of a domain with a forward-to, or NULL */
+json_t	*ctl_mx_record(struct ctl *, const char *domain);
 json_t	*ctl_domain_records(struct ctl *, const char *domain,
 	    const char *token, const char *selector, const char *rsa_pem,
 	    const char *ed_pem, int dkim_only);

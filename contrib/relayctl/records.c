@@ -8,8 +8,9 @@
  *	key (SELr._domainkey for RSA, SELe._domainkey for Ed25519, made from
  *	the private key in Redis: the private key itself is never printed),
  *	and the recommended SPF (when relayctl.spf_include is set) and DMARC
- *	records. ctl_print_records() writes them as zone-file lines, long
- *	values split into strings of 255 bytes.
+ *	records. ctl_mx_record() is the MX a domain with a forward-to needs
+ *	(relayctl.mx_host). ctl_print_records() writes them as zone-file
+ *	lines, long TXT values split into strings of 255 bytes.
  * SEE ALSO
  *	relayctl(8), cmd_domain.c, cmd_verify.c, dkimkey.c
  */
@@ -88,6 +89,21 @@ ctl_domain_records(struct ctl *c, const char *d, const char *token,
 	return a;
 }
 
+json_t *
+ctl_mx_record(struct ctl *c, const char *d)
+{
+	const char	*mx = c->conf->relayctl.mx_host;
+	char		 val[300];
+
+	if (mx == NULL || *mx == '\0')
+		return NULL;
+	snprintf(val, sizeof(val), "10 %s.", mx);
+	return json_pack("{s:s, s:b, s:o, s:s, s:s, s:[], s:s}", "purpose",
+	    "mx", "required", 0, "name", ctl_jstr(d), "type", "MX", "value",
+	    val, "strings", "note", "replies go to the forward-to: the "
+	    "domain's mail comes to the relay");
+}
+
 void
 ctl_print_records(struct ctl *c, const char *d, json_t *records)
 {
@@ -105,6 +121,11 @@ ctl_print_records(struct ctl *c, const char *d, json_t *records)
 		    "purpose")), json_is_true(json_object_get(r, "required")) ?
 		    " (required)" : " (recommended)", note ? ": " : "",
 		    note ? note : "");
+		if (strcmp(ctl_txf(r, "type", ""), "MX") == 0) {
+			printf("%s. %d IN MX %s\n", ctl_txf(r, "name", ""),
+			    TTL_HINT, ctl_txf(r, "value", ""));
+			continue;
+		}
 		printf("%s. %d IN TXT", ctl_txf(r, "name", ""), TTL_HINT);
 		json_array_foreach(json_object_get(r, "strings"), j, s) {
 			fputs(" \"", stdout);

@@ -36,7 +36,7 @@ publish() {	# publish ZONE LINES - append zone-file lines, reload
 h_start_redis
 FX_DKIM='selector_prefix = "rs";'
 fx_conf
-printf 'relayctl: { spf_include = "_spf.relay.example"; verify_interval = "1s"; verify_timeout = "20s"; };\n' >>"$FX_CONF"
+printf 'relayctl: { spf_include = "_spf.relay.example"; mx_host = "MX.Relay.Example"; verify_interval = "1s"; verify_timeout = "20s"; };\n' >>"$FX_CONF"
 h_check "relay.conf with the relayctl section" ctl config check
 ctl member add alice --did did:plc:abcdefghijklmnopqrstuvwx >/dev/null
 ctl member add bob --did did:plc:bbbbbbbbbbbbbbbbbbbbbbbb >/dev/null
@@ -348,8 +348,15 @@ h_is "list --member" "$(fx_jget '[x["domain"] for x in d]' <<<"$out")" \
 h_is "list: no tokens" "$(fx_jget 'any("token" in x for x in d)' <<<"$out")" false
 out=$(ctl domain show nope.example 2>&1); rc=$?
 h_is "show unknown: exit 1" "$rc" 1
-h_check "forward" ctl domain forward good.example Owner@Elsewhere.Example
+out=$(ctl domain forward good.example Owner@Elsewhere.Example); rc=$?
+h_is "forward: exit 0" "$rc" 0
 h_is "forward_to stored normalised" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' forward_to)" owner@elsewhere.example
+h_like "forward: the MX to publish (relayctl.mx_host)" "$out" 'good\.example\. 3600 IN MX 10 mx\.relay\.example\.'
+h_like "domain records: the MX too, with a forward-to" "$(ctl domain records good.example)" \
+    $'\ngood\\.example\\. 3600 IN MX 10 mx\\.relay\\.example\\.'
+h_is "domain records --json: an MX record" \
+    "$(ctl --json domain records good.example | fx_jget '[[r["type"], r["value"]] for r in d["records"] if r["purpose"] == "mx"]')" \
+    '[["MX", "10 mx.relay.example."]]'
 out=$(ctl domain forward good.example 'not an address' 2>&1); rc=$?
 h_is "forward bad address: exit 1" "$rc" 1
 out=$(ctl domain forward good.example x@sub.good.example 2>&1); rc=$?
@@ -372,6 +379,7 @@ out=$(ctl domain forward good.example 2>&1); rc=$?
 h_is "forward without ADDRESS or --none: exit 1" "$rc" 1
 h_check "forward --none" ctl domain forward good.example --none
 h_is "forward_to cleared" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' forward_to)" ""
+h_unlike "without a forward-to: no MX record" "$(ctl domain records good.example)" 'IN MX'
 h_check "remove" ctl domain remove sub.good.example
 h_is "removed: hash" "$(h_redis_cli EXISTS 'relay:{d:sub.good.example}:domain' 'relay:{d:sub.good.example}:dkim')" 0
 h_is "removed: index" "$(h_redis_cli SISMEMBER relay:domains sub.good.example)" 0

@@ -492,6 +492,11 @@ strings_are_validated(void **state)
 	c = good_text("relayctl = { spf_include = \"_SPF.Relay.Example.\"; };\n");
 	assert_string_equal(c->relayctl.spf_include, "_spf.relay.example");
 	conf_free(c);
+	has(bad_text("relayctl = {\n  mx_host = \"mx relay\";\n};\n"),
+	    "t.conf:2: relayctl.mx_host: not a domain name");
+	c = good_text("relayctl = { mx_host = \"MX.Relay.Example.\"; };\n");
+	assert_string_equal(c->relayctl.mx_host, "mx.relay.example");
+	conf_free(c);
 }
 
 static void
