@@ -10,13 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bounce.h"
 #include "token.h"
 
 /* parse_dsn - "C.S.D" with C in 2,4,5, S 0..999, D 0..999; 0 or -1 */
 static int
-parse_dsn(const char *dsn, int *cls, int *subj)
+parse_dsn(const char *dsn, int *cls, int *subj, int *det)
 {
 	const char	*p = dsn;
 	int		 i, n;
@@ -33,6 +34,8 @@ parse_dsn(const char *dsn, int *cls, int *subj)
 			return -1;
 		if (i == 0)
 			*subj = atoi(p);
+		else
+			*det = atoi(p);
 		p += n;
 		if (i == 0 && *p++ != '.')
 			return -1;
@@ -43,9 +46,9 @@ parse_dsn(const char *dsn, int *cls, int *subj)
 enum bounce_class
 bounce_classify(const char *dsn)
 {
-	int	 c, s;
+	int	 c, s = 0, d = 0;
 
-	if (parse_dsn(dsn, &c, &s) < 0)
+	if (parse_dsn(dsn, &c, &s, &d) < 0)
 		return BOUNCE_OTHER;
 	if (c == 2)
 		return BOUNCE_NONE;
@@ -61,8 +64,14 @@ bounce_classify(const char *dsn)
 	 * failure (5, counted when final) or a deferral (4), never a
 	 * suppression.
 	 */
+	/* x.1.7, x.1.8: the sender's address, not the recipient's */
+	if (s == 1 && (d == 7 || d == 8))
+		return BOUNCE_OTHER;
 	if (c == 5 && s == 1)
 		return BOUNCE_HARD;
+	/* x.2.3: the message is too long, not the mailbox */
+	if (s == 2 && d == 3)
+		return BOUNCE_OTHER;
 	if (s == 2)
 		return BOUNCE_SOFT;
 	if (s == 7)
@@ -70,6 +79,47 @@ bounce_classify(const char *dsn)
 	if (s == 4)
 		return BOUNCE_TECHNICAL;
 	return BOUNCE_OTHER;
+}
+
+/* has - hay holds needle, ignoring ASCII case */
+static int
+has(const char *hay, const char *needle)
+{
+	size_t	 n = strlen(needle);
+
+	for (; *hay != '\0'; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+enum bounce_class
+bounce_classify_reply(const char *dsn, const char *reply)
+{
+	/* the words of receivers that give no enhanced code (5.0.0) */
+	static const char *dead[] = { "user unknown", "unknown user",
+	    "no such user", "no such mailbox", "no such recipient",
+	    "recipient unknown", "unknown recipient", "invalid recipient",
+	    "mailbox not found", "does not exist", "doesn't exist",
+	    "doesn't have a", "not a valid mailbox" };
+	enum bounce_class c = bounce_classify(dsn);
+	size_t	 i;
+
+	if (reply == NULL)
+		return c;
+	/* refused for the sender: says nothing about the recipient */
+	if ((c == BOUNCE_HARD || c == BOUNCE_SOFT) &&
+	    (has(reply, "in reply to MAIL FROM command") ||
+	    has(reply, "Sender address rejected")))
+		return BOUNCE_OTHER;
+	if (c == BOUNCE_SOFT && has(reply, "greylist"))
+		return BOUNCE_POLICY;
+	if (c == BOUNCE_OTHER && dsn != NULL && strcmp(dsn, "5.0.0") == 0 &&
+	    !has(reply, "in reply to MAIL FROM command"))
+		for (i = 0; i < sizeof(dead) / sizeof(dead[0]); i++)
+			if (has(reply, dead[i]))
+				return BOUNCE_HARD;
+	return c;
 }
 
 const char *

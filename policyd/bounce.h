@@ -3,9 +3,10 @@
  *	bounce - bounce classes and what one delivery event changes (pure)
  * DESCRIPTION
  *	bounce_classify() maps an enhanced status code (RFC 3463) to the
- *	classes of seed 004 by its subject: hard 5.1.x, soft 4.2.x (and
- *	5.2.x: the seed's "mailbox full"), policy 5.7.x (and 4.7.x:
- *	greylisting, rate limits), technical 4.4.x and 5.4.x. Any other code
+ *	classes of seed 004 by its subject: hard 5.1.x (but x.1.7 and x.1.8
+ *	are the sender's address), soft 4.2.x (and 5.2.x: the seed's
+ *	"mailbox full"; but x.2.3 is a message too long), policy 5.7.x (and
+ *	4.7.x: greylisting, rate limits), technical 4.4.x and 5.4.x. Any other code
  *	falls back on its first digit: 2 is a delivery (no class), 4 and 5
  *	are "other", a deferral or a failure (counted when final) that never
  *	suppresses: 5.0.0 (a reply without an enhanced code, a blocklist),
@@ -53,6 +54,15 @@ struct bounce_action {
 
 /* bounce_classify - the class of dsn ("5.1.1"); NULL or "" is OTHER */
 enum bounce_class bounce_classify(const char *dsn);
+/*
+ * bounce_classify_reply - the class of a delivery event, from its dsn and
+ * the remote reply it logged: a refusal of the sender (in reply to MAIL
+ * FROM, "Sender address rejected") is never hard or soft, greylisting is
+ * policy, and a 5.0.0 (a reply without an enhanced code) whose words say
+ * the address does not exist ("User unknown", "No such user", ...) is
+ * hard. reply may be NULL (the dsn alone decides).
+ */
+enum bounce_class bounce_classify_reply(const char *dsn, const char *reply);
 /* bounce_class_name - "hard", "soft", "policy", "technical", "other", "" */
 const char *bounce_class_name(enum bounce_class);
 /* bounce_decide - what a delivery event with this status and class does */

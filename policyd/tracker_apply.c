@@ -289,7 +289,7 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	}
 	if (pick_rcpt(t, ev, c) < 0)
 		return -1;
-	cls = bounce_classify(ev->dsn);
+	cls = bounce_classify_reply(ev->dsn, ev->reply);
 	bounce_decide(ev->status, cls, &a);
 	args[11] = c->rcpt;
 	args[12] = maillog_status_name(ev->status);
@@ -408,7 +408,8 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 		logkv_str(&kv, "rcpt", c->rcpt);
 		logkv_str(&kv, "status", maillog_status_name(ev->status));
 		logkv_str(&kv, "dsn", ev->dsn);
-		logkv_str(&kv, "class", bounce_class_name(bounce_classify(ev->dsn)));
+		logkv_str(&kv, "class", bounce_class_name(
+		    bounce_classify_reply(ev->dsn, ev->reply)));
 		if (ev->status != MAILLOG_ST_SENT)
 			prio = LOG_INFO;
 	} else if (ev->kind == MAILLOG_EXPIRED) {

@@ -68,6 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(a.status >= MAILLOG_ST_SENT &&
 		    a.status <= MAILLOG_ST_EXPIRED);
 		(void)bounce_classify(a.dsn);
+		(void)bounce_classify_reply(a.dsn, a.reply);
 		bounce_event_id(&a, id);
 		check(strlen(id) == 32);
 		break;

@@ -35,6 +35,9 @@ classes_of_the_seed_table(void **state)
 		{ "5.5.2", BOUNCE_OTHER }, { "5.6.7", BOUNCE_OTHER },
 		{ "4.3.0", BOUNCE_OTHER }, { "4.0.0", BOUNCE_OTHER },
 		{ "4.1.8", BOUNCE_OTHER }, { "4.5.3", BOUNCE_OTHER },
+		/* the sender's address, a message too long */
+		{ "5.1.7", BOUNCE_OTHER }, { "5.1.8", BOUNCE_OTHER },
+		{ "5.2.3", BOUNCE_OTHER }, { "5.1.70", BOUNCE_HARD },
 		/* garbage is "other", never a hard bounce */
 		{ "", BOUNCE_OTHER }, { "5.1", BOUNCE_OTHER },
 		{ "5.1.1.1", BOUNCE_OTHER }, { "3.1.1", BOUNCE_OTHER },
@@ -53,6 +56,62 @@ classes_of_the_seed_table(void **state)
 	assert_string_equal(bounce_class_name(BOUNCE_HARD), "hard");
 	assert_string_equal(bounce_class_name(BOUNCE_TECHNICAL), "technical");
 	assert_string_equal(bounce_class_name(BOUNCE_NONE), "");
+}
+
+/* Replies as Postfix's smtp client logs them (the text in parentheses). */
+static void
+classes_from_the_reply(void **state)
+{
+	static const struct {
+		const char *dsn, *reply;
+		enum bounce_class c;
+	} t[] = {
+		/* the sender refused: never the recipient's fault */
+		{ "5.1.7", "host gmail-smtp-in.l.google.com[142.250.1.26] said: "
+		  "553-5.1.7 The sender address <x> is not a valid RFC 5321 "
+		  "address. (in reply to MAIL FROM command)", BOUNCE_OTHER },
+		{ "5.1.1", "host mx[192.0.2.1] said: 550 5.1.1 <news@a.example>:"
+		  " sender unknown (in reply to MAIL FROM command)",
+		  BOUNCE_OTHER },
+		{ "5.1.0", "host mx[192.0.2.1] said: 550 5.1.0 <news@a.example>:"
+		  " Sender address rejected: undeliverable address (in reply "
+		  "to RCPT TO command)", BOUNCE_OTHER },
+		{ "4.2.0", "host mx[192.0.2.1] said: 450 4.2.0 <news@a.example>:"
+		  " Sender address rejected: Domain not found (in reply to "
+		  "RCPT TO command)", BOUNCE_OTHER },
+		/* greylisting is the receiver's policy */
+		{ "4.2.0", "host mx[192.0.2.1] said: 450 4.2.0 <r@b.example>: "
+		  "Recipient address rejected: Greylisted, see "
+		  "http://postgrey.schweikert.ch/ (in reply to RCPT TO command)",
+		  BOUNCE_POLICY },
+		/* no enhanced code (logged 5.0.0): the words decide */
+		{ "5.0.0", "host mta7.am0.yahoodns.net[67.195.204.72] said: 554 "
+		  "delivery error: dd This user doesn't have a yahoo.com account"
+		  " (r@yahoo.com) [0] (in reply to end of DATA command)",
+		  BOUNCE_HARD },
+		{ "5.0.0", "host mx[192.0.2.1] said: 550 No Such User Here "
+		  "(in reply to RCPT TO command)", BOUNCE_HARD },
+		{ "5.0.0", "host mx[192.0.2.1] said: 554 5.7.1 Service "
+		  "unavailable; Client host [198.51.100.7] blocked using "
+		  "zen.spamhaus.org (in reply to RCPT TO command)", BOUNCE_OTHER },
+		{ "5.0.0", "host mx[192.0.2.1] said: 550 no such user (in reply "
+		  "to MAIL FROM command)", BOUNCE_OTHER },
+		/* the codes alone where the words add nothing */
+		{ "5.1.1", "host mx[192.0.2.1] said: 550 5.1.1 <r@b.example>: "
+		  "Recipient address rejected: User unknown (in reply to RCPT "
+		  "TO command)", BOUNCE_HARD },
+		{ "4.2.2", "host mx[192.0.2.1] said: 452 4.2.2 Mailbox full "
+		  "(in reply to RCPT TO command)", BOUNCE_SOFT },
+		{ "5.1.1", NULL, BOUNCE_HARD },
+		{ "5.1.1", "", BOUNCE_HARD },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (bounce_classify_reply(t[i].dsn, t[i].reply) != t[i].c)
+			fail_msg("%zu %s: got %d want %d", i, t[i].dsn,
+			    bounce_classify_reply(t[i].dsn, t[i].reply), t[i].c);
 }
 
 static void
@@ -150,6 +209,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(classes_of_the_seed_table),
+		cmocka_unit_test(classes_from_the_reply),
 		cmocka_unit_test(what_an_event_changes),
 		cmocka_unit_test(window_label_and_bucket),
 		cmocka_unit_test(event_ids_are_stable_and_per_attempt),
