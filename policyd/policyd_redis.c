@@ -375,8 +375,13 @@ settings(struct pr *pr, const struct conf_redis *cf)
 	pr->port = cf->port;
 	pr->db = cf->db;
 	pr->timeout_ms = cf->timeout_ms;
-	pr->backoff_min = pr->backoff = cf->reconnect_min_ms;
+	pr->backoff_min = cf->reconnect_min_ms;
 	pr->backoff_max = cf->reconnect_max_ms;
+	/* the next wait of an outage under way stays in the new bounds */
+	if (pr->backoff < pr->backoff_min)
+		pr->backoff = pr->backoff_min;
+	if (pr->backoff > pr->backoff_max)
+		pr->backoff = pr->backoff_max;
 }
 
 struct pr *
@@ -416,6 +421,7 @@ pr_reconfigure(struct pr *pr, const struct conf_redis *cf)
 	}
 	pr->down_logged = 0;
 	pr->downs = 0;
+	pr->backoff = pr->backoff_min;
 	pr_connect(pr);
 	return 1;
 }

@@ -359,9 +359,14 @@ main(int argc, char **argv)
 			nap(200);
 			if (stopping)
 				goto out;
-			/* new settings (a rotated Redis password) mend it */
-			if (reloading)
+			/*
+			 * new settings (a rotated Redis password) mend it;
+			 * if they fail too, that is said as a new outage
+			 */
+			if (reloading) {
 				reload(&t, opts.conf_path, &conf);
+				backoff = 0;
+			}
 		}
 		if (backoff > 0)
 			log_info("tracker: Redis available again after %u "

@@ -86,9 +86,11 @@ h_check "the tracker retries with the old password" \
 sleep 1
 h_is "... and goes on retrying" "$(suppressed bounce3@rcpt.test && echo applied)" ""
 conf pw3
+r=$(h_log_count 'reload=' "$H_LOG/tracker.log")
 kill -HUP "$(h_daemon_pid tracker)"
 h_check "reloaded inside the retry loop: the line is applied" h_wait_for 10 suppressed bounce3@rcpt.test
-h_like "... after a reload=ok with redis=reconnect" "$(grep 'reload=' "$H_LOG/tracker.log" | tail -1)" 'reload=ok .*redis=reconnect'
+h_check "... after a new reload line" h_wait_log_count 'reload=' $((r + 1)) 5 "$H_LOG/tracker.log"
+h_like "... reload=ok with redis=reconnect" "$(grep 'reload=' "$H_LOG/tracker.log" | tail -1)" 'reload=ok .*redis=reconnect'
 kill -HUP "$(h_daemon_pid policyd)"
 h_check "policyd reloaded to pw3" h_wait_log_count 'reload=' 2 10 "$H_LOG/policyd.log"
 
