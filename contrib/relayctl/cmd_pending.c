@@ -13,9 +13,13 @@
  *	Each domain is checked in a child process: a domain removed, changed
  *	or broken meanwhile ends that child's check (with its message on
  *	stderr), not the run. The child makes its own Redis connection and
- *	resolver. One line per domain (or a JSON array): what it was, what
- *	the check found, what changed. Exit 0 when every domain could be
- *	checked (ready or not), 2 when DNS or Redis failed for one.
+ *	resolver. Up to PENDING_PAR children run at once, so a member whose
+ *	DNS does not answer (dns.timeout_ms for each lookup) holds up only
+ *	its own check. One line per domain, in the order of the index (or a
+ *	JSON array): what it was, what the check found, what changed. A
+ *	member's DNS that does not answer is that domain's result
+ *	(dns_failed), not the run's: exit 0 when the run went through, 2
+ *	when Redis or the program failed.
  * SEE ALSO
  *	cmd_verify.c, relayctl(8), contrib/systemd/relay-verify.service.in
  */
@@ -29,11 +33,22 @@
 #include "ctl.h"
 #include "xalloc.h"
 
+#define PENDING_PAR	8	/* checks at once */
+#define RC_DNS		3	/* a child's exit: DNS did not answer */
+
 /* The state of one domain that the run reports on. */
 struct dstate {
 	long long	 verified_at;
 	char		*sel;
 	char		*next;
+};
+
+/* One domain of the run. */
+struct job {
+	const char	*d;
+	struct dstate	 before;
+	pid_t		 pid;
+	int		 rc;		/* CTL_EXIT_*, or RC_DNS */
 };
 
 /* dstate_read - verified_at and selectors; 0, or -1 for an unreadable record */
@@ -69,96 +84,162 @@ dstate_free(struct dstate *s)
 	free(s->next);
 }
 
-/* check_child - verify d in a child process: 0 ready, 1 not ready, 2 failed */
-static int
-check_child(struct ctl *c, const char *d)
+/* child - verify d in this (forked) process and exit with the result */
+static void
+child(struct ctl *c, const char *d)
 {
-	pid_t	 pid;
-	int	 st;
+	int	 rc, unknown = 0;
 
+	/* the parent's connection stays the parent's: a new one */
+	c->rc = NULL;
+	c->json = 0;
+	rc = ctl_verify_once(c, d, &unknown);
+	if (rc == CTL_EXIT_BACKEND && unknown) {
+		fprintf(stderr, "relayctl: %s: the DNS server did not answer "
+		    "(dns.timeout_ms); checked again at the next run\n", d);
+		rc = RC_DNS;
+	}
+	fflush(stderr);
+	_exit(rc);
+}
+
+/* start - fork the check of job j */
+static void
+start(struct ctl *c, struct job *j)
+{
 	fflush(stdout);
 	fflush(stderr);
-	if ((pid = fork()) < 0)
+	if ((j->pid = fork()) < 0)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL, "fork: %s",
 		    strerror(errno));
-	if (pid == 0) {
-		/* the parent's connection stays the parent's: a new one */
-		c->rc = NULL;
-		c->json = 0;
-		st = ctl_verify_once(c, d);
-		fflush(stderr);
-		_exit(st);
-	}
-	while (waitpid(pid, &st, 0) < 0)
+	if (j->pid == 0)
+		child(c, j->d);
+}
+
+/* reap - wait for one child; its job's rc. 0, or -1 when none is left */
+static int
+reap(struct job *jobs, size_t n)
+{
+	pid_t	 pid;
+	size_t	 i;
+	int	 st;
+
+	while ((pid = wait(&st)) < 0)
 		if (errno != EINTR)
-			return CTL_EXIT_BACKEND;
-	return WIFEXITED(st) && WEXITSTATUS(st) <= CTL_EXIT_BACKEND ?
-	    WEXITSTATUS(st) : CTL_EXIT_BACKEND;
+			return -1;
+	for (i = 0; i < n; i++)
+		if (jobs[i].pid == pid) {
+			jobs[i].rc = WIFEXITED(st) && WEXITSTATUS(st) <= RC_DNS ?
+			    WEXITSTATUS(st) : CTL_EXIT_BACKEND;
+			jobs[i].pid = 0;
+		}
+	return 0;
 }
 
 /* result_name - what the check of one domain found */
 static const char *
 result_name(int rc)
 {
-	return rc == CTL_EXIT_OK ? "ready" : rc == CTL_EXIT_USER ?
-	    "not_ready" : "failed";
+	switch (rc) {
+	case CTL_EXIT_OK:	return "ready";
+	case CTL_EXIT_USER:	return "not_ready";
+	case RC_DNS:		return "dns_failed";
+	default:		return "failed";
+	}
+}
+
+/* report - one domain's line or JSON object, from its states */
+static void
+report(struct ctl *c, json_t *out, const struct job *j,
+    const struct dstate *after)
+{
+	int	 now = j->before.verified_at <= 0 && after->verified_at > 0;
+	int	 sw = strcmp(j->before.sel, after->sel) != 0 &&
+		    after->sel[0] != '\0';
+
+	if (!c->json)
+		printf("%-40s %-10s %s%s%s\n", ctl_tx(j->d), result_name(j->rc),
+		    now ? "verified now" : after->verified_at > 0 ? "verified" :
+		    "not verified", sw ? ", selector switched to " : "",
+		    sw ? ctl_tx(after->sel) : "");
+	json_array_append_new(out, json_pack("{s:o, s:s, s:b, s:b, s:o, s:b}",
+	    "domain", ctl_jstr(j->d), "result", result_name(j->rc), "verified",
+	    after->verified_at > 0, "verified_now", now, "selector",
+	    ctl_jstr(after->sel), "switched", sw));
 }
 
 int
 ctl_verify_pending(struct ctl *c)
 {
-	char		 idx[RKEY_MAX], why[256];
-	struct dstate	 before, after;
+	char		 idx[RKEY_MAX], why[256], msg[200];
+	struct dstate	 after;
+	struct job	*jobs;
 	json_t		*ds, *out = json_array(), *skipped = json_array(), *v;
-	const char	*d;
-	size_t		 i, n = 0;
-	int		 rc, failed = 0;
+	json_t		*failed = json_array(), *e;
+	size_t		 i, n = 0, next = 0, running = 0;
 
 	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
 	ds = ctl_smembers(c, idx);
+	jobs = xcalloc(json_array_size(ds) + 1, sizeof(*jobs));
 	json_array_foreach(ds, i, v) {
-		d = json_string_value(v);
+		jobs[n].d = json_string_value(v);
 		why[0] = '\0';
-		if (dstate_read(c, d, &before, why, sizeof(why)) < 0) {
+		if (dstate_read(c, jobs[n].d, &jobs[n].before, why,
+		    sizeof(why)) < 0) {
 			if (why[0] != '\0')	/* else removed meanwhile */
-				ctl_skip(c, skipped, RKEY_DOMAIN, d, why);
+				ctl_skip(c, skipped, RKEY_DOMAIN, jobs[n].d, why);
 			continue;
 		}
-		if (before.verified_at > 0 && before.next[0] == '\0') {
-			dstate_free(&before);
+		if (jobs[n].before.verified_at > 0 &&
+		    jobs[n].before.next[0] == '\0') {
+			dstate_free(&jobs[n].before);
 			continue;
 		}
 		n++;
-		rc = check_child(c, d);
-		failed |= rc == CTL_EXIT_BACKEND;
-		why[0] = '\0';
-		if (dstate_read(c, d, &after, why, sizeof(why)) < 0) {
+	}
+	while (next < n || running > 0) {
+		if (next < n && running < PENDING_PAR) {
+			start(c, &jobs[next++]);
+			running++;
+			continue;
+		}
+		if (reap(jobs, n) < 0)
+			break;
+		running--;
+	}
+	for (i = 0; i < n; i++) {
+		if (jobs[i].rc == CTL_EXIT_BACKEND)
+			json_array_append_new(failed, ctl_jstr(jobs[i].d));
+		if (dstate_read(c, jobs[i].d, &after, why, sizeof(why)) < 0) {
 			after.verified_at = 0;
 			after.sel = xstrdup("");
 			after.next = xstrdup("");
 		}
-		if (!c->json)
-			printf("%-40s %-9s %s%s%s\n", ctl_tx(d), result_name(rc),
-			    before.verified_at <= 0 && after.verified_at > 0 ?
-			    "verified now" : after.verified_at > 0 ? "verified" :
-			    "not verified",
-			    strcmp(before.sel, after.sel) != 0 && after.sel[0] ?
-			    ", selector switched to " : "",
-			    strcmp(before.sel, after.sel) != 0 && after.sel[0] ?
-			    ctl_tx(after.sel) : "");
-		json_array_append_new(out, json_pack("{s:o, s:s, s:b, s:b, "
-		    "s:o, s:b}", "domain", ctl_jstr(d), "result",
-		    result_name(rc), "verified", after.verified_at > 0,
-		    "verified_now", before.verified_at <= 0 &&
-		    after.verified_at > 0, "selector", ctl_jstr(after.sel),
-		    "switched", strcmp(before.sel, after.sel) != 0 &&
-		    after.sel[0] != '\0'));
-		dstate_free(&before);
+		report(c, out, &jobs[i], &after);
+		dstate_free(&jobs[i].before);
 		dstate_free(&after);
 	}
-	json_decref(ds);
+	free(jobs);
 	if (!c->json && n == 0)
 		printf("no domain waits for verification\n");
-	rc = ctl_done_partial(c, out, skipped, "domains");
-	return failed ? CTL_EXIT_BACKEND : rc;
+	json_decref(ds);
+	if (json_array_size(failed) == 0 && json_array_size(skipped) == 0) {
+		json_decref(failed);
+		json_decref(skipped);
+		return ctl_done(c, out);
+	}
+	/* one error element, last, as every listing has it (relayctl(8)) */
+	snprintf(msg, sizeof(msg), "%zu domain records could not be read, "
+	    "%zu checks failed (Redis or the program: standard error says "
+	    "why)", json_array_size(skipped), json_array_size(failed));
+	ctl_note(c, NULL, "%s", msg);
+	e = ctl_error_json("backend", NULL, msg);
+	json_object_set_new(e, "skipped", skipped);
+	json_object_set_new(e, "failed", failed);
+	if (c->json)
+		json_array_append_new(out, json_pack("{s:o}", "error", e));
+	else
+		json_decref(e);
+	ctl_done(c, out);
+	return CTL_EXIT_BACKEND;
 }

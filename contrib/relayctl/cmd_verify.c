@@ -141,7 +141,7 @@ print_text(const char *d, const struct facts *f, const struct verify_out *o)
 /* verify_once - one round: look up, decide, apply; returns the exit code */
 static int
 verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
-    int print)
+    int print, int *unknown)
 {
 	struct facts	 f;
 	struct verify_in in;
@@ -204,6 +204,8 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 
 	rc = o.required_ok ? CTL_EXIT_OK : o.unknown ? CTL_EXIT_BACKEND :
 	    CTL_EXIT_USER;
+	if (unknown != NULL)
+		*unknown = o.unknown;
 	if (!print) {
 		facts_free(&f);
 		return rc;
@@ -245,7 +247,7 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 }
 
 int
-ctl_verify_once(struct ctl *c, const char *d)
+ctl_verify_once(struct ctl *c, const char *d, int *unknown)
 {
 	struct dns	*dns;
 	const char	*why = "";
@@ -254,7 +256,7 @@ ctl_verify_once(struct ctl *c, const char *d)
 	if ((dns = dns_new(&c->conf->dns, &why)) == NULL)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", "dns.nameserver", "%s",
 		    why);
-	rc = verify_once(c, dns, d, d, 0);
+	rc = verify_once(c, dns, d, d, 0, unknown);
 	dns_free(dns);
 	return rc;
 }
@@ -283,14 +285,14 @@ cmd_domain_verify(struct ctl *c, int argc, char **argv)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", "dns.nameserver", "%s",
 		    why);
 	if (watch == NULL) {
-		rc = verify_once(c, dns, d, pos[0], 1);
+		rc = verify_once(c, dns, d, pos[0], 1, NULL);
 		dns_free(dns);
 		return rc;
 	}
 	end = clock_mono_ms() + (int64_t)c->conf->relayctl.verify_timeout_s *
 	    1000;
 	for (;;) {
-		rc = verify_once(c, dns, d, pos[0], !c->json);
+		rc = verify_once(c, dns, d, pos[0], !c->json, NULL);
 		if (rc == CTL_EXIT_OK || clock_mono_ms() +
 		    (int64_t)c->conf->relayctl.verify_interval_s * 1000 > end)
 			break;
@@ -302,7 +304,7 @@ cmd_domain_verify(struct ctl *c, int argc, char **argv)
 		sleep((unsigned)c->conf->relayctl.verify_interval_s);
 	}
 	if (c->json)	/* the last round, printed once */
-		rc = verify_once(c, dns, d, pos[0], 1);
+		rc = verify_once(c, dns, d, pos[0], 1, NULL);
 	else if (rc != CTL_EXIT_OK)
 		printf("gave up after %d s\n", c->conf->relayctl.verify_timeout_s);
 	dns_free(dns);

@@ -253,8 +253,11 @@ int	 cmd_member(struct ctl *, int argc, char **argv);
 int	 cmd_apikey(struct ctl *, int argc, char **argv);
 int	 cmd_domain(struct ctl *, int argc, char **argv);
 int	 cmd_domain_verify(struct ctl *, int argc, char **argv);
-/* ctl_verify_once - domain verify of d without printing: its exit status */
-int	 ctl_verify_once(struct ctl *, const char *d);
+/*
+ * ctl_verify_once - domain verify of d without printing: its exit status;
+ * *unknown (may be NULL) set when the DNS server did not answer a check
+ */
+int	 ctl_verify_once(struct ctl *, const char *d, int *unknown);
 /* ctl_verify_pending - domain verify --pending (cmd_pending.c) */
 int	 ctl_verify_pending(struct ctl *);
 int	 cmd_suppress(struct ctl *, int argc, char **argv);

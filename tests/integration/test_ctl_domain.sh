@@ -189,6 +189,16 @@ h_like "... and the run went on (lab.example: its new selector waits)" "$out" 'l
 h_like "... the reason on stderr" "$(cat "$H_TMP/pending.err")" 'broken\.example'
 h_redis_cli DEL 'relay:{d:broken.example}:domain' >/dev/null
 h_redis_cli SREM relay:domains broken.example >/dev/null
+# a member's DNS that does not answer (a zone unbound refuses) is that
+# domain's result, not the run's failure
+ctl domain add nozone.example --member alice >/dev/null
+out=$(ctl domain verify --pending 2>"$H_TMP/pending.err"); rc=$?
+h_is "--pending, one domain's DNS silent: exit 0" "$rc" 0
+h_like "... its line says dns_failed" "$out" 'nozone\.example +dns_failed +not verified'
+h_like "... and stderr why" "$(cat "$H_TMP/pending.err")" 'nozone\.example: the DNS server did not answer'
+out=$(ctl --json domain verify --pending 2>/dev/null)
+h_is "... --json: no error element for it" "$(fx_jget '[x.get("result", "error") for x in d if x.get("domain") == "nozone.example" or "error" in x]' <<<"$out")" '["dns_failed"]'
+h_check "cleanup" ctl domain remove nozone.example
 out=$(ctl domain verify lab.example --pending 2>&1); rc=$?
 h_is "--pending with a DOMAIN: usage error" "$rc" 1
 h_check "cleanup" ctl domain remove lab.example
