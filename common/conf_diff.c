@@ -33,13 +33,18 @@ conf_diff_list(char **a, int na, char **b, int nb)
 }
 
 int
-conf_diff_redis(const struct conf_redis *a, const struct conf_redis *b)
+conf_diff_redis_link(const struct conf_redis *a, const struct conf_redis *b)
 {
 	return conf_diff_str(a->socket, b->socket) ||
 	    conf_diff_str(a->host, b->host) || a->port != b->port ||
 	    conf_diff_str(a->user, b->user) ||
-	    conf_diff_str(a->password, b->password) || a->db != b->db ||
-	    a->timeout_ms != b->timeout_ms ||
+	    conf_diff_str(a->password, b->password) || a->db != b->db;
+}
+
+int
+conf_diff_redis(const struct conf_redis *a, const struct conf_redis *b)
+{
+	return conf_diff_redis_link(a, b) || a->timeout_ms != b->timeout_ms ||
 	    a->reconnect_min_ms != b->reconnect_min_ms ||
 	    a->reconnect_max_ms != b->reconnect_max_ms;
 }

@@ -19,6 +19,12 @@
 int	 conf_diff_str(const char *a, const char *b);
 /* conf_diff_list - 1 when two lists of strings differ (order counts) */
 int	 conf_diff_list(char **a, int na, char **b, int nb);
+/*
+ * conf_diff_redis_link - 1 when the connection itself differs: the
+ * address, the login or the database (not the timeouts)
+ */
+int	 conf_diff_redis_link(const struct conf_redis *a,
+	    const struct conf_redis *b);
 /* conf_diff_redis - 1 when any redis.* setting differs */
 int	 conf_diff_redis(const struct conf_redis *a, const struct conf_redis *b);
 /*

@@ -396,21 +396,14 @@ pr_new(struct event_base *base, const struct conf_redis *cf)
 	return pr;
 }
 
-int
-pr_reconfigure(struct pr *pr, const struct conf_redis *cf)
+void
+pr_reconfigure(struct pr *pr, const struct conf_redis *cf, int reconnect)
 {
 	redisAsyncContext *ac = pr->ac;
-	int		 link;
 
-	/* another server, login or database: a new connection */
-	link = strcmp(pr->socket, cf->socket ? cf->socket : "") != 0 ||
-	    strcmp(pr->host, cf->host ? cf->host : "127.0.0.1") != 0 ||
-	    pr->port != cf->port || pr->db != cf->db ||
-	    strcmp(pr->user, cf->user ? cf->user : "") != 0 ||
-	    strcmp(pr->password, cf->password ? cf->password : "") != 0;
 	settings(pr, cf);
-	if (!link)		/* timeouts and backoff: from the next use */
-		return 0;
+	if (!reconnect)		/* timeouts and backoff: from the next use */
+		return;
 	evtimer_del(pr->retry_ev);
 	if (ac != NULL) {
 		pr->ac = NULL;
@@ -423,7 +416,6 @@ pr_reconfigure(struct pr *pr, const struct conf_redis *cf)
 	pr->downs = 0;
 	pr->backoff = pr->backoff_min;
 	pr_connect(pr);
-	return 1;
 }
 
 void

@@ -54,12 +54,13 @@ typedef void pr_done_fn(void *arg, int status, struct rval **replies,
 
 struct pr *pr_new(struct event_base *, const struct conf_redis *);
 /*
- * pr_reconfigure - the redis.* settings of a reload. Another address,
- * login or database: the old connection is dropped (waiting batches
- * complete as failed), a new one made at once, and 1 returned; new
- * timeouts or backoffs alone apply from their next use (0).
+ * pr_reconfigure - the redis.* settings of a reload. With reconnect
+ * (another address, login or database: conf_diff_redis_link) the old
+ * connection is dropped (waiting batches complete as failed) and a new
+ * one made at once; else the new timeouts and backoffs apply from their
+ * next use.
  */
-int	 pr_reconfigure(struct pr *, const struct conf_redis *);
+void	 pr_reconfigure(struct pr *, const struct conf_redis *, int reconnect);
 /* pr_free - drop the connection (waiting batches complete as failed) */
 void	 pr_free(struct pr *);
 /* pr_start - the first connect */

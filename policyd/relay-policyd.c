@@ -147,8 +147,9 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	}
 	restart_keys(pd->cf, nc, restart, sizeof(restart));
 	/* another Redis or login: a new connection at once (as relay-milter) */
-	moved = conf_diff_redis(&pd->cf->redis, &nc->redis) &&
-	    pr_reconfigure(pd->redis, &nc->redis);
+	moved = conf_diff_redis_link(&pd->cf->redis, &nc->redis);
+	if (conf_diff_redis(&pd->cf->redis, &nc->redis))
+		pr_reconfigure(pd->redis, &nc->redis, moved);
 	conf_free(pd->cf);
 	pd->cf = nc;
 	clock_set_offset(nc->testing.clock_offset_s);

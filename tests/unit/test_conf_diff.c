@@ -63,6 +63,9 @@ every_redis_setting_counts(void **state)
 	assert_int_equal(conf_diff_redis(&a, &b), 1);
 	b = a; b.timeout_ms = 600;
 	assert_int_equal(conf_diff_redis(&a, &b), 1);
+	assert_int_equal(conf_diff_redis_link(&a, &b), 0);
+	b = a; b.user = "relay";
+	assert_int_equal(conf_diff_redis_link(&a, &b), 1);
 	b = a; b.reconnect_max_ms = 1000;
 	assert_int_equal(conf_diff_redis(&a, &b), 1);
 }
