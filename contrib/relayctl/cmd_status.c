@@ -106,8 +106,8 @@ print_msg(json_t *o)
 		    ctl_time(json_integer_value(json_object_get(o,
 		    "rejected"))));
 	json_array_foreach(json_object_get(o, "recipients"), i, r) {
-		printf("  %-40s %-9s", ctl_txf(r, "address", ""), ctl_txf(r,
-		    "status", "?"));
+		printf("  %s %-9s", ctl_pad(ctl_txf(r, "address", ""), 40),
+		    ctl_txf(r, "status", "?"));
 		if ((s = ctl_txf(r, "dsn", NULL)) != NULL)
 			printf(" %s", s);
 		if ((s = ctl_txf(r, "class", NULL)) != NULL)
@@ -269,10 +269,10 @@ by_member(struct ctl *c, const char *member, const char *since,
 			n[strcmp(s, "sent") == 0 ? 0 : strcmp(s, "bounced") ==
 			    0 ? 1 : strcmp(s, "deferred") == 0 ? 2 : 3]++;
 		}
-		printf("%-20s %-16s %-30s sent %zu, bounced %zu, deferred %zu, "
+		printf("%-20s %-16s %s sent %zu, bounced %zu, deferred %zu, "
 		    "other %zu\n", ctl_time(json_integer_value(json_object_get(o,
-		    "accepted"))), ctl_txf(o, "queue_id", ""), ctl_txf(o,
-		    "sender", ""), n[0], n[1], n[2], n[3]);
+		    "accepted"))), ctl_txf(o, "queue_id", ""), ctl_pad(ctl_txf(o,
+		    "sender", ""), 30), n[0], n[1], n[2], n[3]);
 	}
 	json_decref(out);
 	return CTL_EXIT_OK;

@@ -155,8 +155,8 @@ suppress_list(struct ctl *c, int argc, char **argv)
 				ctl_stream_item(c, o);
 				continue;
 			}
-			printf("%-50s %-18s %s\n", ctl_txf(o, "address", ""),
-			    ctl_txf(o, "reason", "?"), ctl_time(
+			printf("%s %-18s %s\n", ctl_pad(ctl_txf(o, "address",
+			    ""), 50), ctl_txf(o, "reason", "?"), ctl_time(
 			    json_integer_value(json_object_get(o, "at"))));
 			json_decref(o);
 		}

@@ -221,12 +221,16 @@ int	 ctl_exists(struct ctl *, const char *key);
  * ctl_tx - for a terminal: control characters escaped too; NULL gives "";
  *	the result lives until the eighth call after
  * ctl_txf - ctl_tx of the string member key of o, or dflt when absent
+ * ctl_pad - s (already ctl_tx'd) padded with spaces to width characters,
+ *	counting a UTF-8 sequence as one (printf's %-Ns counts bytes);
+ *	lives as long as ctl_tx's result
  */
 json_t	*ctl_jstrn(const char *s, size_t len);
 json_t	*ctl_jstr(const char *s);
 json_t	*ctl_jload(const char *s, size_t len);
 const char *ctl_tx(const char *s);
 const char *ctl_txf(const json_t *o, const char *key, const char *dflt);
+const char *ctl_pad(const char *s, size_t width);
 
 /* Normalising and checking arguments: exit 1 naming the argument. */
 void	 ctl_handle(struct ctl *, const char *in, char *out, size_t outlen);

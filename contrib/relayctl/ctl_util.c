@@ -289,11 +289,22 @@ ctl_jload(const char *s, size_t len)
 	return j;
 }
 
-const char *
-ctl_tx(const char *s)
+/* keep - hand buf to the ring of results that live eight calls */
+static const char *
+keep(char *buf)
 {
 	static char	*ring[8];
 	static size_t	 next;
+
+	free(ring[next]);
+	ring[next] = buf;
+	next = (next + 1) % 8;
+	return buf;
+}
+
+const char *
+ctl_tx(const char *s)
+{
 	size_t		 len;
 	char		*buf;
 
@@ -302,10 +313,24 @@ ctl_tx(const char *s)
 	len = strlen(s);
 	buf = xmalloc(PARSE_CLEAN_MAX(len));
 	parse_clean(buf, s, len, PARSE_CLEAN_CTRL);
-	free(ring[next]);
-	ring[next] = buf;
-	next = (next + 1) % 8;
-	return buf;
+	return keep(buf);
+}
+
+const char *
+ctl_pad(const char *s, size_t width)
+{
+	size_t	 len = strlen(s), chars = 0, i;
+	char	*buf;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			chars++;
+	buf = xmalloc(len + (chars < width ? width - chars : 0) + 1);
+	memcpy(buf, s, len);
+	for (; chars < width; chars++)
+		buf[len++] = ' ';
+	buf[len] = '\0';
+	return keep(buf);
 }
 
 const char *

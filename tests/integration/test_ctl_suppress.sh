@@ -69,6 +69,13 @@ h_like "list text: address escaped" "$out" 'bad\\xff\\x1b@x\.example +admin'
 h_unlike "...no raw ESC on the terminal" "$out" $'\x1b'
 h_redis_cli HDEL 'relay:{m:alice}:suppress' raw@x.example $'bad\xff\x1b@x.example' >/dev/null
 
+# a UTF-8 address takes as many columns as it has characters, not bytes
+fx_suppress alice 'jürgen.müller@rcpt.example' admin
+fx_suppress alice 'jxrgen.mxller@rcpt.example' admin
+out=$(ctl suppress list alice | grep -E '^j(ü|x)rgen' | python3 -c 'import sys; print(sorted({l.index(" admin") if " admin" in l else -1 for l in sys.stdin.read().splitlines()}))')
+h_is "list text: a UTF-8 address lines up with an ASCII one" "$out" '[50]'
+h_redis_cli HDEL 'relay:{m:alice}:suppress' 'jürgen.müller@rcpt.example' 'jxrgen.mxller@rcpt.example' >/dev/null
+
 # --- import: a CSV with a header, good rows, bad rows
 cat >"$H_TMP/list.csv" <<'EOF'
 email,reason
