@@ -35,7 +35,7 @@
 #include "xalloc.h"
 
 struct facts {
-	char		*token, *member, *sel, *next;
+	char		*token, *member, *sel, *next, *forward;
 	char		 rsa[DKIMKEY_TXT_MAX], ed[DKIMKEY_TXT_MAX];
 	char		 nrsa[DKIMKEY_TXT_MAX], ned[DKIMKEY_TXT_MAX];
 	int		 has_rsa, has_ed, has_nrsa, has_ned;
@@ -74,6 +74,7 @@ gather_redis(struct ctl *c, const char *d, const char *arg, struct facts *f)
 		f->member = xstrdup("");
 	f->sel = ctl_hget(c, key, "selector");
 	f->next = ctl_hget(c, key, "next_selector");
+	f->forward = ctl_hget(c, key, "forward_to");
 	if (f->sel == NULL)
 		f->sel = xstrdup("");
 	keys = ctl_hgetall(c, dk);
@@ -98,6 +99,7 @@ facts_free(struct facts *f)
 	free(f->member);
 	free(f->sel);
 	free(f->next);
+	free(f->forward);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -106,8 +108,8 @@ static json_t *
 check_json(const struct verify_check *k)
 {
 	/* name, expect and fix quote Redis and DNS: any bytes */
-	return json_pack("{s:s, s:b, s:s, s:o, s:o, s:o?, s:o?}", "check",
-	    k->id, "required", k->required, "state",
+	return json_pack("{s:s, s:s, s:b, s:s, s:o, s:o, s:o?, s:o?}",
+	    "check", k->id, "type", k->type, "required", k->required, "state",
 	    verify_state_name(k->state), "name", ctl_jstr(k->name), "expect",
 	    ctl_jstr(k->expect), "found", ctl_jstr(k->found[0] ? k->found :
 	    NULL), "fix", ctl_jstr(k->fix[0] ? k->fix : NULL));
@@ -133,8 +135,12 @@ print_text(const char *d, const struct facts *f, const struct verify_out *o)
 			printf("           found:   %s\n", ctl_tx(k->found));
 		if (k->fix[0])
 			printf("           fix:     %s\n", ctl_tx(k->fix));
-		printf("           publish: %s TXT \"%s\"\n", ctl_tx(k->name),
-		    ctl_tx(k->expect));
+		if (strcmp(k->type, "MX") == 0)
+			printf("           publish: %s MX %s\n", ctl_tx(k->name),
+			    ctl_tx(k->expect));
+		else
+			printf("           publish: %s TXT \"%s\"\n",
+			    ctl_tx(k->name), ctl_tx(k->expect));
 	}
 }
 
@@ -167,9 +173,16 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 	in.next_rsa_txt = f.has_nrsa ? f.nrsa : NULL;
 	in.next_ed_txt = f.has_ned ? f.ned : NULL;
 	in.spf_include = c->conf->relayctl.spf_include;
+	if (f.forward != NULL && *f.forward != '\0')
+		in.mx_host = c->conf->relayctl.mx_host;
 	for (i = 0; i < VN__COUNT; i++) {
 		f.txt[i].status = DNS_NONE;
-		if (verify_name(&in, (enum verify_name)i, name, sizeof(name)) == 0)
+		if (verify_name(&in, (enum verify_name)i, name,
+		    sizeof(name)) != 0)
+			continue;
+		if (i == VN_MX)
+			dns_mx(dns, name, &f.txt[i]);
+		else
 			dns_txt(dns, name, &f.txt[i]);
 	}
 	verify_decide(&in, f.txt, &o);

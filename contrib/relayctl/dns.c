@@ -1,6 +1,6 @@
 /*
  * NAME
- *	dns - TXT lookups through a private res_state
+ *	dns - TXT and MX lookups through a private res_state
  * DESCRIPTION
  *	glibc's res_state holds IPv4 name server addresses in nsaddr_list;
  *	a configured IPv6 name server is refused here (use 127.0.0.1 or an
@@ -87,16 +87,37 @@ join(const unsigned char *rd, size_t len, size_t *nstrings)
 	return out;
 }
 
-void
-dns_txt(struct dns *d, const char *name, struct dns_txt *out)
+/* exchange - the host name of one MX rdata, lower case, no trailing dot */
+static char *
+exchange(const ns_msg *m, const ns_rr *rr)
+{
+	char	 host[NS_MAXDNAME];
+	size_t	 i, n;
+
+	if (ns_rr_rdlen(*rr) < 3 || ns_name_uncompress(ns_msg_base(*m),
+	    ns_msg_end(*m), ns_rr_rdata(*rr) + 2, host, sizeof(host)) < 0)
+		return NULL;
+	n = strlen(host);
+	if (n > 0 && host[n - 1] == '.')
+		host[--n] = '\0';
+	for (i = 0; i < n; i++)
+		if (host[i] >= 'A' && host[i] <= 'Z')
+			host[i] = (char)(host[i] - 'A' + 'a');
+	return xstrdup(host);
+}
+
+/* query - the TXT or MX records at name, each as one string */
+static void
+query(struct dns *d, const char *name, ns_type type, struct dns_txt *out)
 {
 	unsigned char	 ans[65536];
 	ns_msg		 m;
 	ns_rr		 rr;
+	char		*v;
 	int		 n, i, cnt;
 
 	memset(out, 0, sizeof(*out));
-	n = res_nquery(&d->st, name, ns_c_in, ns_t_txt, ans, sizeof(ans));
+	n = res_nquery(&d->st, name, ns_c_in, type, ans, sizeof(ans));
 	if (n < 0) {
 		out->status = d->st.res_h_errno == HOST_NOT_FOUND ||
 		    d->st.res_h_errno == NO_DATA ? DNS_NONE : DNS_ETEMP;
@@ -113,13 +134,31 @@ dns_txt(struct dns *d, const char *name, struct dns_txt *out)
 			out->status = DNS_ETEMP;
 			return;
 		}
-		if (ns_rr_type(rr) != ns_t_txt || ns_rr_class(rr) != ns_c_in)
+		if (ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in)
 			continue;
-		out->rr[out->nrr] = join(ns_rr_rdata(rr), ns_rr_rdlen(rr),
-		    &out->nstrings[out->nrr]);
-		out->nrr++;
+		if (type == ns_t_txt)
+			v = join(ns_rr_rdata(rr), ns_rr_rdlen(rr),
+			    &out->nstrings[out->nrr]);
+		else if ((v = exchange(&m, &rr)) == NULL) {
+			dns_txt_free(out);
+			out->status = DNS_ETEMP;
+			return;
+		}
+		out->rr[out->nrr++] = v;
 	}
 	out->status = out->nrr > 0 ? DNS_FOUND : DNS_NONE;
+}
+
+void
+dns_txt(struct dns *d, const char *name, struct dns_txt *out)
+{
+	query(d, name, ns_t_txt, out);
+}
+
+void
+dns_mx(struct dns *d, const char *name, struct dns_txt *out)
+{
+	query(d, name, ns_t_mx, out);
 }
 
 void

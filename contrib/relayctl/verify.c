@@ -66,6 +66,11 @@ verify_name(const struct verify_in *in, enum verify_name which, char *buf,
 			return -1;
 		n = snprintf(buf, len, "%sr._domainkey.%s", t, d);
 		break;
+	case VN_MX:
+		if (in->mx_host == NULL || *in->mx_host == '\0')
+			return -1;
+		n = snprintf(buf, len, "%s", d);
+		break;
 	case VN_NED2: twice = 1; /* FALLTHROUGH */
 	case VN_NED:
 		if (t == NULL || *t == '\0' || in->next_ed_txt == NULL)
@@ -410,6 +415,62 @@ check_dmarc(const struct verify_in *in, const struct dns_txt *f,
 	    " (p=none only reports; tighten it once mail passes)");
 }
 
+/* same_host - a and b name the same host (any case, a trailing dot) */
+static int
+same_host(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* check_mx - a domain with a forward-to has an MX naming the relay */
+static void
+check_mx(const struct verify_in *in, const struct dns_txt *f,
+    struct verify_check *c)
+{
+	const struct dns_txt *mx = &f[VN_MX];
+	size_t		 i, len;
+
+	c->id = "mx";
+	c->type = "MX";
+	snprintf(c->name, sizeof(c->name), "%s", in->domain);
+	snprintf(c->expect, sizeof(c->expect), "10 %s.", in->mx_host);
+	if (mx->status == DNS_ETEMP)
+		return unknown(c);
+	for (i = 0; mx->status == DNS_FOUND && i < mx->nrr; i++)
+		if (same_host(mx->rr[i], in->mx_host)) {
+			c->state = VERIFY_OK;
+			return;
+		}
+	if (mx->status != DNS_FOUND) {
+		c->state = VERIFY_MISSING;
+		snprintf(c->fix, sizeof(c->fix), "the domain has a forward-to "
+		    "but no MX record: replies to %s do not reach the relay, "
+		    "so the forward-to gets none. Add an MX record at %s "
+		    "naming %s. DNS changes can take a few minutes to an hour "
+		    "to show; check with dig +short MX %s", in->domain,
+		    in->domain, in->mx_host, in->domain);
+		return;
+	}
+	c->state = VERIFY_WRONG;
+	for (i = 0; i < mx->nrr; i++) {
+		len = strlen(c->found);
+		snprintf(c->found + len, sizeof(c->found) - len, "%s%s",
+		    i ? ", " : "", mx->rr[i]);
+	}
+	snprintf(c->fix, sizeof(c->fix), "the MX of %s names other hosts: "
+	    "replies go to them, and the forward-to gets none. If the "
+	    "domain's mail should come to the relay, make %s its MX; if it "
+	    "has mailboxes of its own elsewhere, remove the forward-to "
+	    "(relayctl domain forward %s --none)", in->domain, in->mx_host,
+	    in->domain);
+}
+
 void
 verify_decide(const struct verify_in *in, const struct dns_txt f[VN__COUNT],
     struct verify_out *out)
@@ -429,6 +490,8 @@ verify_decide(const struct verify_in *in, const struct dns_txt f[VN__COUNT],
 		    f, &out->checks[out->n++]);
 	check_spf(in, f, &out->checks[out->n++]);
 	check_dmarc(in, f, &out->checks[out->n++]);
+	if (in->mx_host != NULL && *in->mx_host != '\0')
+		check_mx(in, f, &out->checks[out->n++]);
 	out->next_ok = 0;
 	if (next && in->next_rsa_txt != NULL) {
 		c = &out->checks[out->n++];
@@ -445,6 +508,8 @@ verify_decide(const struct verify_in *in, const struct dns_txt f[VN__COUNT],
 	out->ownership_ok = out->checks[0].state == VERIFY_OK;
 	out->required_ok = 1;
 	for (i = 0; i < out->n; i++) {
+		if (out->checks[i].type == NULL)
+			out->checks[i].type = "TXT";
 		if (out->checks[i].required && out->checks[i].state != VERIFY_OK)
 			out->required_ok = 0;
 		if (out->checks[i].state == VERIFY_UNKNOWN)

@@ -11,7 +11,9 @@
  *
  *	Required checks: the ownership token and the DKIM keys of the active
  *	selector. SPF and DMARC are reported with the same care but do not
- *	fail the run: DKIM alone aligns for DMARC.
+ *	fail the run: DKIM alone aligns for DMARC. Neither does the MX of a
+ *	domain with a forward-to: it must name the relay for replies to
+ *	reach the forward-to, but sending does not depend on it.
  */
 #ifndef RELAY_CTL_VERIFY_H
 #define RELAY_CTL_VERIFY_H
@@ -22,7 +24,9 @@
 
 enum verify_name {
 	VN_APEX, VN_APEX2, VN_RSA, VN_RSA2, VN_ED, VN_ED2, VN_DMARC,
-	VN_DMARC2, VN_NRSA, VN_NRSA2, VN_NED, VN_NED2, VN__COUNT
+	VN_DMARC2, VN_NRSA, VN_NRSA2, VN_NED, VN_NED2,
+	VN_MX,		/* an MX lookup, not TXT; only with mx_host */
+	VN__COUNT
 };
 
 enum verify_state { VERIFY_OK, VERIFY_MISSING, VERIFY_WRONG, VERIFY_UNKNOWN };
@@ -37,12 +41,16 @@ struct verify_in {
 	const char	*next_rsa_txt;
 	const char	*next_ed_txt;
 	const char	*spf_include;	/* "" or NULL: any v=spf1 will do */
+	const char	*mx_host;	/* the relay's inbound host, for a
+					   domain with a forward-to; NULL or
+					   "": no MX check */
 };
 
-#define VERIFY_MAX_CHECKS	7
+#define VERIFY_MAX_CHECKS	8
 
 struct verify_check {
 	const char		*id;	/* "ownership", "dkim-rsa", ... */
+	const char		*type;	/* "TXT" or "MX" */
 	int			 required;
 	enum verify_state	 state;
 	char			 name[300];	/* where the record belongs */

@@ -367,6 +367,19 @@ h_like "domain records: the MX too, with a forward-to" "$(ctl domain records goo
 h_is "domain records --json: an MX record" \
     "$(ctl --json domain records good.example | fx_jget '[[r["type"], r["value"]] for r in d["records"] if r["purpose"] == "mx"]')" \
     '[["MX", "10 mx.relay.example."]]'
+# domain verify checks that MX of a domain with a forward-to (recommended)
+mxcheck() { ctl --json domain verify good.example | fx_jget '[[k["type"], k["state"], k.get("found")] for k in d["checks"] if k["check"] == "mx"]'; }
+h_is "verify, forward-to and no MX: mx missing" "$(mxcheck)" '[["MX", "missing", null]]'
+ctl domain verify good.example >/dev/null; rc=$?
+h_is "...not required: still exit 0" "$rc" 0
+publish good.example '@ 300 IN MX 10 mail.elsewhere.example.'
+h_is "...an MX naming another host: wrong, named" "$(mxcheck)" '[["MX", "wrong", "mail.elsewhere.example"]]'
+h_like "...text: the MX to publish" "$(ctl domain verify good.example)" 'publish: good\.example MX 10 mx\.relay\.example\.'
+sed -i '/IN MX/d' "$DNS_DIR/good.example.zone"
+publish good.example '@ 300 IN MX 5 MX.Relay.Example.'
+h_is "...the relay's MX (any case): ok" "$(mxcheck)" '[["MX", "ok", null]]'
+sed -i '/IN MX/d' "$DNS_DIR/good.example.zone"
+h_dns_reload good.example
 out=$(ctl domain forward good.example 'not an address' 2>&1); rc=$?
 h_is "forward bad address: exit 1" "$rc" 1
 out=$(ctl domain forward good.example x@sub.good.example 2>&1); rc=$?
@@ -390,6 +403,7 @@ h_is "forward without ADDRESS or --none: exit 1" "$rc" 1
 h_check "forward --none" ctl domain forward good.example --none
 h_is "forward_to cleared" "$(h_redis_cli HGET 'relay:{d:good.example}:domain' forward_to)" ""
 h_unlike "without a forward-to: no MX record" "$(ctl domain records good.example)" 'IN MX'
+h_is "...and domain verify checks no MX" "$(mxcheck)" '[]'
 h_check "remove" ctl domain remove sub.good.example
 h_is "removed: hash" "$(h_redis_cli EXISTS 'relay:{d:sub.good.example}:domain' 'relay:{d:sub.good.example}:dkim')" 0
 h_is "removed: index" "$(h_redis_cli SISMEMBER relay:domains sub.good.example)" 0

@@ -22,7 +22,7 @@
 
 static struct verify_in in = {
 	"example.com", TOKEN, "rs1", RSA, ED, NULL, NULL, NULL,
-	"_spf.relay.example"
+	"_spf.relay.example", NULL
 };
 
 static struct dns_txt facts[VN__COUNT];
@@ -306,6 +306,55 @@ long_found_value_is_cut_between_utf8_sequences(void **state)
 	assert_memory_equal(f, v, 507);
 }
 
+static void
+mx_is_checked_only_with_a_forward_to_and_never_required(void **state)
+{
+	struct verify_in r = in;
+	struct verify_out o;
+	char		 b[300];
+
+	(void)state;
+	put(VN_APEX, "relay-verify=" TOKEN);
+	put(VN_RSA, RSA);
+	put(VN_ED, ED);
+	put(VN_MX, "mx.other.example");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(verify_name(&in, VN_MX, b, sizeof(b)), -1);
+	for (size_t i = 0; i < o.n; i++)
+		assert_string_not_equal(o.checks[i].id, "mx");
+
+	r.mx_host = "in.relay.example";
+	assert_int_equal(verify_name(&r, VN_MX, b, sizeof(b)), 0);
+	assert_string_equal(b, "example.com");
+	verify_decide(&r, facts, &o);
+	assert_int_equal(check(&o, "mx")->state, VERIFY_WRONG);
+	assert_string_equal(check(&o, "mx")->type, "MX");
+	assert_string_equal(check(&o, "ownership")->type, "TXT");
+	assert_string_equal(check(&o, "mx")->expect, "10 in.relay.example.");
+	assert_string_equal(check(&o, "mx")->found, "mx.other.example");
+	assert_non_null(strstr(check(&o, "mx")->fix, "--none"));
+	assert_false(check(&o, "mx")->required);
+	assert_true(o.required_ok);
+
+	put(VN_MX, "IN.Relay.Example.");	/* any case, a trailing dot */
+	verify_decide(&r, facts, &o);
+	assert_int_equal(check(&o, "mx")->state, VERIFY_OK);
+
+	teardown(state);
+	setup(state);
+	put(VN_APEX, "relay-verify=" TOKEN);
+	put(VN_RSA, RSA);
+	put(VN_ED, ED);
+	verify_decide(&r, facts, &o);
+	assert_int_equal(check(&o, "mx")->state, VERIFY_MISSING);
+	assert_non_null(strstr(check(&o, "mx")->fix, "dig +short MX "
+	    "example.com"));
+	facts[VN_MX].status = DNS_ETEMP;
+	verify_decide(&r, facts, &o);
+	assert_int_equal(check(&o, "mx")->state, VERIFY_UNKNOWN);
+	assert_true(o.required_ok);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -324,6 +373,7 @@ main(void)
 		T(dns_failure_is_unknown_never_missing),
 		T(pending_selector_is_checked_and_reported),
 		T(long_found_value_is_cut_between_utf8_sequences),
+		T(mx_is_checked_only_with_a_forward_to_and_never_required),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
