@@ -169,18 +169,22 @@ rscript_schema_check(struct rconn *rc, char *found, size_t foundlen)
 	const char	*keys[1];
 	char		 key[RKEY_MAX];
 	redisReply	*r;
-	int		 same;
+	int		 same, set;
 
 	rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL);
 	keys[0] = key;
 	if (s == NULL || (r = rscript_call(rc, s, 1, keys, 1, args)) == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_STRING) {
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_INTEGER) {
+		rconn_seterr(rc, "schema check: unexpected reply");
 		freeReplyObject(r);
 		return -1;
 	}
-	snprintf(found, foundlen, "%s", r->str);
-	same = strcmp(r->str, RKEY_SCHEMA_VERSION) == 0;
+	snprintf(found, foundlen, "%s", r->element[0]->str);
+	same = strcmp(r->element[0]->str, RKEY_SCHEMA_VERSION) == 0;
+	set = r->element[1]->integer == 1;
 	freeReplyObject(r);
-	return same ? 0 : 1;
+	return !same ? 1 : set ? 2 : 0;
 }

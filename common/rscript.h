@@ -52,9 +52,15 @@ int	 rscript_append(struct rconn *rc, const struct rscript *s, int nkeys,
 
 /*
  * rscript_schema_check - compare Redis' schema version with ours (and set it
- * on an empty Redis). 0 when they agree, 1 when Redis holds another
- * version (written to found), -1 when Redis could not be asked.
+ * on an empty Redis). 0 when they agree, 2 when this call set it (the
+ * key was missing: a new Redis, or one that lost its data; the caller
+ * says so), 1 when Redis holds another version (written to found), -1
+ * when Redis could not be asked.
  */
+#define RSCRIPT_SCHEMA_SET_TEXT \
+	"relay:schema was not set: set it to version " RKEY_SCHEMA_VERSION \
+	" (a new Redis; if this Redis held relay data before, it has lost " \
+	"it: restore it from a backup)"
 int	 rscript_schema_check(struct rconn *rc, char *found, size_t foundlen);
 
 #endif

@@ -55,11 +55,13 @@ schema(const struct relay_conf *cf)
 	if (r < 0)
 		log_warn("redis not reachable at start-up (%s): messages are "
 		    "tempfailed until it is", rconn_errstr(rc));
-	else if (r > 0)
+	else if (r == 1)
 		log_err("redis holds schema version %s, this program speaks "
 		    "%s", found, RKEY_SCHEMA_VERSION);
+	else if (r == 2)
+		log_warn("%s", RSCRIPT_SCHEMA_SET_TEXT);
 	rconn_free(rc);
-	return r > 0 ? -1 : 0;
+	return r == 1 ? -1 : 0;
 }
 
 int

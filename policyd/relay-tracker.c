@@ -193,6 +193,8 @@ start_redis(struct rconn *rc)
 				    RKEY_SCHEMA_VERSION);
 				return -1;
 			}
+			if (r == 2)
+				log_warn("tracker: %s", RSCRIPT_SCHEMA_SET_TEXT);
 			return 0;
 		}
 		if (i % 50 == 0)

@@ -100,10 +100,12 @@ ctl_redis(struct ctl *c)
 	r = rscript_schema_check(c->rc, found, sizeof(found));
 	if (r < 0)
 		ctl_backend(c, "Redis schema check");
-	if (r > 0)
+	if (r == 1)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
 		    "Redis holds schema version %s, this relayctl knows %s",
 		    found, RKEY_SCHEMA_VERSION);
+	if (r == 2)
+		fprintf(stderr, "relayctl: note: %s\n", RSCRIPT_SCHEMA_SET_TEXT);
 	return c->rc;
 }
 

@@ -87,6 +87,8 @@ EOF
 
 fx_member() {
 	local h=$1 did=${2:-did:plc:${1//[^a-z0-9]/}}
+	# as relayctl would have: its first command sets the schema version
+	h_redis_cli SET relay:schema 1 NX >/dev/null || return 1
 	h_redis_cli HSET "relay:{m:$h}:member" did "$did" created "$(fx__now)" \
 	    suspended 0 >/dev/null || return 1
 	h_redis_cli SADD relay:members "$h" >/dev/null

@@ -74,9 +74,9 @@ schema(struct rconn *rc)
 	int	 e = rscript_schema_check(rc, found, sizeof(found));
 
 	rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL);
-	if (e == 0)
-		printf("schema ok %s ms=%lld\n", RKEY_SCHEMA_VERSION,
-		    (long long)(clock_mono_ms() - t0));
+	if (e == 0 || e == 2)
+		printf("schema %s %s ms=%lld\n", e == 2 ? "set" : "ok",
+		    RKEY_SCHEMA_VERSION, (long long)(clock_mono_ms() - t0));
 	else if (e == 1) {
 		failures++;
 		printf("schema other %s ms=%lld\n", found,

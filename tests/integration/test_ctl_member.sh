@@ -20,11 +20,13 @@ fx_conf
 # --- member add / show / list
 out=$(ctl member add Alice --did "$DID" 2>&1); rc=$?
 h_is "member add: exit 0" "$rc" 0
+h_like "first command on an empty Redis: a note that relay:schema was set" "$out" 'relayctl: note: relay:schema was not set: set it to version 1 \(a new Redis; if this Redis held relay data before'
 h_is "handle stored lower-case" "$(h_redis_cli HGET 'relay:{m:alice}:member' did)" "$DID"
 h_is "member indexed" "$(h_redis_cli SISMEMBER relay:members alice)" 1
 h_is "not suspended" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 0
 out=$(ctl member add alice --did "$DID" 2>&1); rc=$?
 h_is "duplicate member: exit 1" "$rc" 1
+h_unlike "...no note once it is set" "$out" 'relay:schema'
 h_like "duplicate named" "$out" "alice: member already exists"
 out=$(ctl member add bob --did did:plc:short 2>&1); rc=$?
 h_is "bad DID: exit 1" "$rc" 1
