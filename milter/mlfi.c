@@ -263,7 +263,7 @@ conn_new(SMFICTX *ctx)
  * are named here.)
  *
  * It also names the macros it reads (smfi_setsymlist): {auth_authen} at
- * MAIL and {i} at EOM. Postfix (2.6 and later) then sends this milter
+ * MAIL, {rcpt_addr} at RCPT and {i} at EOM. Postfix (2.6 and later) then sends this milter
  * those and no others, whatever milter_mail_macros and
  * milter_end_of_data_macros say: a site that trimmed milter_mail_macros
  * for another milter cannot make its members' mail look unauthenticated
@@ -274,6 +274,7 @@ conn_new(SMFICTX *ctx)
 	SMFIP_NOUNKNOWN | SMFIP_NOEOH)
 #define MLFI_NOREPLY	(SMFIP_NR_HDR | SMFIP_NR_BODY)
 #define MLFI_MAIL_MACROS	"{auth_authen}"
+#define MLFI_RCPT_MACROS	"{rcpt_addr}"
 #define MLFI_EOM_MACROS		"i"
 
 static sfsistat
@@ -288,8 +289,9 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf0 = f0 & SMFIF_ADDHDRS;
 	if (f0 & SMFIF_SETSYMLIST) {
 		if (smfi_setsymlist(ctx, SMFIM_ENVFROM, MLFI_MAIL_MACROS) !=
-		    MI_SUCCESS || smfi_setsymlist(ctx, SMFIM_EOM,
-		    MLFI_EOM_MACROS) != MI_SUCCESS) {
+		    MI_SUCCESS || smfi_setsymlist(ctx, SMFIM_ENVRCPT,
+		    MLFI_RCPT_MACROS) != MI_SUCCESS || smfi_setsymlist(ctx,
+		    SMFIM_EOM, MLFI_EOM_MACROS) != MI_SUCCESS) {
 			log_msg(LOG_ERR, "negotiate: smfi_setsymlist failed");
 			return SMFIS_REJECT;	/* libmilter closes */
 		}
@@ -364,41 +366,69 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * rcpt_norm - the mailbox an RCPT argument or {rcpt_addr} names (no
+ * brackets, white space or source route: addr_path), normalised into
+ * addr; -1 when addr.c cannot normalise it (an address literal, a
+ * one-label domain), with the bare path in addr
+ */
+static int
+rcpt_norm(const char *in, char *addr, size_t len)
+{
+	char	 path[MLFI_PATH_MAX];
+
+	if (addr_path(in, path, sizeof(path)) != ADDR_OK)
+		snprintf(path, sizeof(path), "%s", in);
+	if (addr_norm(path, addr, len) == ADDR_OK)
+		return 0;
+	snprintf(addr, len, "%s", path);
+	return -1;
+}
+
 static sfsistat
 mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn	*cn = smfi_getpriv(ctx);
-	char		 addr[ADDR_BUFSIZE], path[MLFI_PATH_MAX];
-	const char	*why, *keep = path;
-	int		 s;
+	char		 as[2][MLFI_PATH_MAX];
+	const char	*in[2], *why;
+	int		 ok[2], s, i;
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_TEMPFAIL;
 	/*
-	 * The mailbox Postfix delivers to (no brackets, white space or
-	 * source route: addr_path), normalised. An address addr.c cannot
-	 * normalise (an address literal, a one-label domain) cannot be on a
-	 * suppression list (only normalised addresses are stored there): it
-	 * goes on, recorded as that mailbox (the tracker matches it as is).
+	 * Two spellings of the recipient: as the member wrote it, and as
+	 * Postfix resolved it ({rcpt_addr}), which is where the message
+	 * goes. They differ where Postfix rewrites an address at one of its
+	 * own domains or addresses: the percent hack (a%b@[relay IP]), a bang
+	 * path (b!a@relay-host), a quoted "a@b"@localhost all go to a@b.
+	 * Either on the suppression list refuses the recipient. The
+	 * resolved one is kept (recorded, the List-Unsubscribe token): it is
+	 * the to= the tracker reads. An address addr.c cannot normalise
+	 * cannot be on a list (only normalised addresses are stored there):
+	 * it goes on, recorded as that mailbox (the tracker matches it as is).
 	 */
-	if (addr_path(argv[0], path, sizeof(path)) != ADDR_OK)
-		snprintf(path, sizeof(path), "%s", argv[0] ? argv[0] : "");
-	if (addr_norm(path, addr, sizeof(addr)) == ADDR_OK) {
-		s = store_suppressed(cn->rc, cn->handle, addr, &why);
+	in[0] = argv[0] ? argv[0] : "";
+	in[1] = smfi_getsymval(ctx, "{rcpt_addr}");
+	if (in[1] == NULL || *in[1] == '\0')
+		in[1] = in[0];
+	for (i = 0; i < 2; i++) {
+		ok[i] = rcpt_norm(in[i], as[i], sizeof(as[i])) == 0;
+		if (!ok[i] || (i == 1 && strcmp(as[1], as[0]) == 0))
+			continue;
+		s = store_suppressed(cn->rc, cn->handle, as[i], &why);
 		if (s < 0)
 			return tempfail(ctx, cn, "rcpt", "redis", why);
 		if (s > 0)
 			return refuse(ctx, cn, "rcpt",
-			    COND_RECIPIENT_SUPPRESSED, addr,
+			    COND_RECIPIENT_SUPPRESSED, as[i],
 			    decide_suppress_detail(s));
-		keep = addr;
 	}
 	if (cn->m.nrcpt == cn->m.rcap) {
 		cn->m.rcap = cn->m.rcap ? cn->m.rcap * 2 : 4;
 		cn->m.rcpts = xrealloc(cn->m.rcpts,
 		    cn->m.rcap * sizeof(*cn->m.rcpts));
 	}
-	cn->m.rcpts[cn->m.nrcpt++] = xstrdup(keep);
+	cn->m.rcpts[cn->m.nrcpt++] = xstrdup(ok[1] || !ok[0] ? as[1] : as[0]);
 	return SMFIS_CONTINUE;
 }
 

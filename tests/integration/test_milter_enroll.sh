@@ -210,6 +210,14 @@ PY
 h_is "source route, spaces in brackets: 550 too" \
     "$(rcpt_codes '<@a.example:gone@rcpt.test>' '<@a.example,@b.example:GONE@rcpt.test>' '< gone@rcpt.test >' '<kept@rcpt.test>')" \
     "550 550 550 250"
+# forms Postfix itself rewrites to gone@rcpt.test before it queues them,
+# at its own address: the percent hack, a bang path, a quoted "a@b"
+h_is "percent hack, bang path, quoted @ at the relay's address: 550 too" \
+    "$(rcpt_codes '<gone%rcpt.test@[127.0.0.1]>' '<rcpt.test!gone@[127.0.0.1]>' '<"gone@rcpt.test"@[127.0.0.1]>' '<kept%rcpt.test@[127.0.0.1]>')" \
+    "550 550 550 250"
+out=$(fx_send a@alice.test 'kept2%rcpt.test@[127.0.0.1]' --header 'Subject: t-pct' 2>&1)
+h_like "the resolved recipient is recorded (the tracker's to=)" \
+    "$(h_redis_cli --raw HGET "relay:{m:alice}:msg:$(grep -o 'queued as [0-9A-Za-z]*' <<<"$out" | cut -d' ' -f3)" rcpts)" 'kept2@rcpt\.test'
 
 # --- two recipients: no List-Unsubscribe (a token binds one recipient)
 out=$(fx_send a@alice.test r1@rcpt.test,r2@rcpt.test --header 'Subject: t-two' 2>&1)

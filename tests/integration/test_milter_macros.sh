@@ -21,11 +21,12 @@ fx_member alice
 fx_domain alice.test alice --rsa-only
 fx_start_milter_unix
 # Macro lists trimmed the way a site might for another milter: neither
-# {auth_authen} at MAIL nor {i} at end of data. The plain smtpd (no SASL)
+# {auth_authen} at MAIL, {rcpt_addr} at RCPT nor {i} at end of data. The plain smtpd (no SASL)
 # passes the milter too.
 PF_MAIN_EXTRA="smtpd_milters = unix:$MSOCK
 milter_default_action = tempfail
 milter_mail_macros = i {mail_addr}
+milter_rcpt_macros = i
 milter_end_of_data_macros = {mail_addr}
 local_header_rewrite_clients ="
 fx_passwd alice key-alice
@@ -42,6 +43,11 @@ send() {	# FROM TO SUBJECT
 out=$(send a@nope.test r@rcpt.test unenrolled)
 h_like "a member's unenrolled sender is still refused at MAIL: 550 5.1.0" \
     "$out" '<\*\* 550 5\.1\.0 '
+
+fx_suppress alice gone@rcpt.test hard_bounce
+out=$(send a@alice.test 'gone%rcpt.test@[127.0.0.1]' resolved)
+h_like "{rcpt_addr} arrives though milter_rcpt_macros lacks it: a percent-hack spelling of a suppressed recipient is refused" \
+    "$out" '<\*\* 550 5\.7\.1 Recipient suppressed'
 
 out=$(send a@alice.test r@rcpt.test enrolled)
 h_like "a member's enrolled sender is accepted" "$out" '<-  250 2\.0\.0 Ok: queued as '
