@@ -40,7 +40,7 @@ SMFIP_NR_BODY = 0x80000
 OFFER_PROTOCOL = 0x1FFFFF       # every step and no-reply flag of version 6
 OFFER_ACTIONS = 0x1FF
 SMFIF_SETSYMLIST = 0x100
-WANT_MACROS = {2: "{auth_authen}", 5: "i"}   # SMFIM_ENVFROM, SMFIM_EOM
+WANT_MACROS = {2: "{auth_authen}", 3: "{rcpt_addr}", 5: "i"}   # MAIL, RCPT, EOM
 
 
 def packet(cmd, data=b""):
@@ -126,7 +126,7 @@ def transaction(c, a, seq, keys):
     envelope = (
         ("MAIL", b"M", [(b"{auth_authen}", a.user.encode()), (b"i", qid)],
          a.mfrom),
-        ("RCPT", b"R", [], a.rcpt),
+        ("RCPT", b"R", [(b"{rcpt_addr}", a.rcpt.encode())], a.rcpt),
     )
     for what, cmd, pairs, addr in envelope:
         c.send(macros(cmd, pairs))
