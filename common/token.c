@@ -116,7 +116,7 @@ token_mail(const char *key, const char *handle, const char *rcpt, char *out,
 	int		 n;
 
 	if (key == NULL || *key == '\0' || strchr(handle, '.') != NULL ||
-	    strlen(handle) > IDENT_HANDLE_MAX || strlen(rcpt) > 320)
+	    strlen(handle) > IDENT_HANDLE_MAX || strlen(rcpt) > TOKEN_RCPT_MAX)
 		return -1;
 	mac(key, "mailto", handle, rcpt, m);
 	base32(m, 10, b);
@@ -165,7 +165,7 @@ token_url(const char *key, const char *handle, const char *rcpt, char *out,
 	size_t		 hl = strlen(handle), rl = strlen(rcpt);
 	int		 n;
 
-	if (key == NULL || *key == '\0' || hl > IDENT_HANDLE_MAX || rl > 320)
+	if (key == NULL || *key == '\0' || hl > IDENT_HANDLE_MAX || rl > TOKEN_RCPT_MAX)
 		return -1;
 	memcpy(body, handle, hl);
 	body[hl] = '\0';

@@ -30,6 +30,8 @@
 #define TOKEN_URL_MAX		700
 #define TOKEN_APIKEY_LEN	32
 #define TOKEN_SHA256_HEX	65	/* 64 digits and the NUL */
+/* the longest recipient a token binds (RFC 5321 allows a 256-octet path) */
+#define TOKEN_RCPT_MAX		320
 
 /* token_mail - make a mail token for (handle, normalised recipient) */
 int	 token_mail(const char *key, const char *handle, const char *rcpt,

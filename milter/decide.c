@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "decide.h"
+#include "token.h"
 
 size_t
 decide_candidates(const char *domain, char out[][ADDR_BUFSIZE], size_t max)
@@ -123,9 +124,10 @@ decide_suppress_detail(int kind)
 
 int
 decide_listunsub(const struct dom_fact *d, const struct conf_unsubscribe *u,
-    int has_own, size_t nrcpt)
+    int has_own, size_t nrcpt, const char *rcpt)
 {
-	if (!d->listunsub || has_own || nrcpt != 1)
+	if (!d->listunsub || has_own || nrcpt != 1 ||
+	    strlen(rcpt) > TOKEN_RCPT_MAX)
 		return 0;
 	return u->domain != NULL && u->domain[0] != '\0' &&
 	    u->hmac_key != NULL && u->hmac_key[0] != '\0';

@@ -89,8 +89,15 @@ int	 decide_suppress_kind(const char *json, size_t len);
 /* decide_suppress_detail - the reply's detail for a kind (static text) */
 const char *decide_suppress_detail(int kind);
 
-/* decide_listunsub - 1 when the List-Unsubscribe headers are to be added */
+/*
+ * decide_listunsub - 1 when the List-Unsubscribe headers are to be added:
+ * the domain opted in, the message has none of its own and one recipient
+ * (rcpt), no longer than a token binds (TOKEN_RCPT_MAX: such an address
+ * is beyond RFC 5321's limits, and the message goes without the headers
+ * rather than be refused)
+ */
 int	 decide_listunsub(const struct dom_fact *d,
-	    const struct conf_unsubscribe *u, int has_own, size_t nrcpt);
+	    const struct conf_unsubscribe *u, int has_own, size_t nrcpt,
+	    const char *rcpt);
 
 #endif

@@ -519,7 +519,7 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 	if (make_signer(ctx, cn, &fact, &what, &why) != 0)
 		return tempfail(ctx, cn, "header", what, why);
 	if (decide_listunsub(&fact, &cn->cr->cf->unsubscribe, m->hd.has_lu,
-	    m->nrcpt) &&
+	    m->nrcpt, m->nrcpt > 0 ? m->rcpts[0] : "") &&
 	    listunsub_build(&cn->cr->cf->unsubscribe, cn->handle, m->rcpts[0],
 	    m->lu, sizeof(m->lu), m->post, sizeof(m->post)) != 0)
 		return tempfail(ctx, cn, "header", "list-unsubscribe",

@@ -224,6 +224,13 @@ out=$(fx_send a@alice.test r1@rcpt.test,r2@rcpt.test --header 'Subject: t-two' 2
 f=$(sunk t-two)
 h_unlike "two recipients: no List-Unsubscribe" "$(cat "$f")" 'List-Unsubscribe'
 h_is "two recipients: signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+# a recipient longer than a token binds (320 octets): sent, without the header
+long=$(printf 'x%.0s' {1..330})@rcpt.test
+out=$(fx_send a@alice.test "$long" --header 'Subject: t-longrcpt' 2>&1)
+h_like "recipient over 320 octets: accepted (not 451 for ever)" "$out" '<-  250 2\.0\.0 Ok: queued'
+f=$(sunk t-longrcpt)
+h_unlike "...without List-Unsubscribe" "$(cat "$f")" 'List-Unsubscribe'
+h_is "...signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
 # the message's own List-Unsubscribe is kept, none added
 out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: t-own' --add-header 'List-Unsubscribe: <mailto:own@alice.test>' 2>&1)
 f=$(sunk t-own)

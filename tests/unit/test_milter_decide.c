@@ -150,14 +150,24 @@ test_listunsub_decision(void **state)
 	struct conf_unsubscribe nodom = { "", "k0123456789abcdef0123456789abcdef", "" };
 
 	(void)state;
-	assert_int_equal(decide_listunsub(&f, &u, 0, 1), 0);	/* not opted in */
+	assert_int_equal(decide_listunsub(&f, &u, 0, 1, "r@x.test"), 0);	/* not opted in */
 	f.listunsub = 1;
-	assert_int_equal(decide_listunsub(&f, &u, 0, 1), 1);
-	assert_int_equal(decide_listunsub(&f, &u, 1, 1), 0);	/* has its own */
-	assert_int_equal(decide_listunsub(&f, &u, 0, 2), 0);	/* two recipients */
-	assert_int_equal(decide_listunsub(&f, &u, 0, 0), 0);
-	assert_int_equal(decide_listunsub(&f, &nokey, 0, 1), 0);
-	assert_int_equal(decide_listunsub(&f, &nodom, 0, 1), 0);
+	assert_int_equal(decide_listunsub(&f, &u, 0, 1, "r@x.test"), 1);
+	assert_int_equal(decide_listunsub(&f, &u, 1, 1, "r@x.test"), 0);	/* has its own */
+	assert_int_equal(decide_listunsub(&f, &u, 0, 2, "r@x.test"), 0);	/* two recipients */
+	assert_int_equal(decide_listunsub(&f, &u, 0, 0, "r@x.test"), 0);
+	assert_int_equal(decide_listunsub(&f, &nokey, 0, 1, "r@x.test"), 0);
+	assert_int_equal(decide_listunsub(&f, &nodom, 0, 1, "r@x.test"), 0);
+	{
+		/* the longest recipient a token binds, and one octet more */
+		char	 longr[TOKEN_RCPT_MAX + 2];
+
+		memset(longr, 'a', TOKEN_RCPT_MAX + 1);
+		longr[TOKEN_RCPT_MAX + 1] = '\0';
+		assert_int_equal(decide_listunsub(&f, &u, 0, 1, longr), 0);
+		longr[TOKEN_RCPT_MAX] = '\0';
+		assert_int_equal(decide_listunsub(&f, &u, 0, 1, longr), 1);
+	}
 }
 
 static void
