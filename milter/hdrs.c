@@ -21,9 +21,11 @@ hdrs_add(struct hdrs *hs, const char *name, const char *value)
 		hs->has_lu = 1;
 	else if (strcasecmp(name, "Message-ID") == 0 && hs->msgid == NULL) {
 		/* The identifier alone, as Postfix logs it: <...> */
-		const char *p = value + strspn(value, " \t\r\n");
+		const char	*p = value + strspn(value, " \t\r\n");
+		size_t		 len = strcspn(p, " \t\r\n");
 
-		hs->msgid = xstrndup(p, strcspn(p, " \t\r\n"));
+		if (len <= HDRS_MSGID_MAX)
+			hs->msgid = xstrndup(p, len);
 	}
 	if (hs->n == hs->cap) {
 		hs->cap = hs->cap ? hs->cap * 2 : 16;

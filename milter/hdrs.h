@@ -34,8 +34,18 @@ struct hdrs {
 	size_t		 n, cap;
 	int		 nfrom;		/* From: fields */
 	int		 has_lu;	/* List-Unsubscribe or -Post of its own */
-	char		*msgid;		/* the first Message-ID, trimmed; or NULL */
+	char		*msgid;		/* the first Message-ID, trimmed; or NULL
+					   (none, or longer than
+					   HDRS_MSGID_MAX) */
 };
+
+/*
+ * The longest Message-ID kept (recorded for relayctl status, 30 days):
+ * what the index key relay:{x:ID}:msgid holds. Real ones are under 100
+ * octets; a longer one is not kept rather than cost Redis its length for
+ * every message (one member could fill the shared Redis with them).
+ */
+#define HDRS_MSGID_MAX	400
 
 /* hdrs_add - keep one field (copied) */
 void	 hdrs_add(struct hdrs *, const char *name, const char *value);

@@ -73,6 +73,23 @@ test_noted(void **state)
 	hdrs_add(&hs, "List-Unsubscribe", LU);
 	assert_int_equal(hs.has_lu, 1);
 	hdrs_free(&hs);
+	{
+		/* a Message-ID longer than HDRS_MSGID_MAX is not kept */
+		char	 id[HDRS_MSGID_MAX + 2];
+
+		memset(id, 'i', sizeof(id) - 1);
+		id[0] = '<';
+		id[sizeof(id) - 2] = '>';
+		id[sizeof(id) - 1] = '\0';
+		hdrs_add(&hs, "Message-ID", id);
+		assert_null(hs.msgid);
+		hdrs_free(&hs);
+		id[sizeof(id) - 3] = '>';
+		id[sizeof(id) - 2] = '\0';
+		hdrs_add(&hs, "Message-ID", id);
+		assert_int_equal(strlen(hs.msgid), HDRS_MSGID_MAX);
+		hdrs_free(&hs);
+	}
 }
 
 static void
