@@ -34,8 +34,19 @@ static const char *sign_hdrs[] = {
 	"message-id", "mime-version", "content-type",
 	"content-transfer-encoding", "sender", NULL
 };
+/*
+ * Signed once more than they appear, so that a field the message lacks
+ * cannot be added after signing, nor a second one of those it has:
+ * someone who receives a member's signed message must not add a Reply-To
+ * or To: and pass it on under the member's signature. rspamd's default
+ * oversigns the same fields (its (o) and (x) marks). The List-* fields a
+ * mailing list adds on resending are not, List-Unsubscribe(-Post) aside.
+ */
 static const char *oversign_hdrs[] = {
-	"from", "list-unsubscribe", "list-unsubscribe-post", NULL
+	"from", "reply-to", "subject", "to", "cc", "date", "message-id",
+	"sender", "in-reply-to", "references", "mime-version", "content-type",
+	"content-transfer-encoding", "list-unsubscribe",
+	"list-unsubscribe-post", NULL
 };
 
 /*

@@ -99,6 +99,12 @@ h_like "From oversigned" "$(tr -d '\r\n\t ' <"$f" | grep -o ';h=[^;]*' | head -1
 h_like "List-Unsubscribe added" "$(cat "$f")" 'List-Unsubscribe: <mailto:unsub\+alice\.[a-z2-7]{16}@unsub\.relay\.test>, <https://relay\.test/u/'
 h_like "List-Unsubscribe-Post added" "$(cat "$f")" 'List-Unsubscribe-Post: List-Unsubscribe=One-Click'
 h_like "List-Unsubscribe signed" "$(tr -d '\r\n\t ' <"$f" | grep -o ';h=[^;]*' | head -1 | tr A-Z a-z)" 'list-unsubscribe:.*list-unsubscribe-post'
+# a field the message lacks cannot be added after signing (oversigned):
+# a recipient adding a Reply-To, To: or Cc: breaks both signatures
+for hf in 'Reply-To: <phisher@evil.example>' 'Cc: <ceo@victim.example>' 'Subject: second subject'; do
+	awk -v h="$hf" '!done && /^DKIM-Signature:/ { print h "\r"; done = 1 } { print }' "$f" >"$H_TMP/tampered.eml"
+	h_is "${hf%%:*} added after signing: both signatures fail" "$(verify "$H_TMP/tampered.eml")" $'0 fail\n1 fail'
+done
 
 # --- the queue-id record for the tracker (SCHEMA.md step 4)
 h_is "qid -> member" "$(h_redis_cli GET "relay:{q:$qid}:qid")" alice
