@@ -60,6 +60,29 @@ hdrs_from(const struct hdrs *hs, struct from_result *fr, const char **detail)
 }
 
 int
+hdrs_originator(const struct hdrs *hs, size_t *pos, struct from_result *fr,
+    const char **name, const char **detail)
+{
+	const struct hdr *h;
+	int		 e;
+
+	for (; *pos < hs->n; (*pos)++) {
+		h = &hs->h[*pos];
+		if (strcasecmp(h->name, "Sender") != 0 &&
+		    strcasecmp(h->name, "Resent-From") != 0 &&
+		    strcasecmp(h->name, "Resent-Sender") != 0)
+			continue;
+		(*pos)++;
+		memset(fr, 0, sizeof(*fr));
+		*name = h->name;
+		e = from_parse(h->value, strlen(h->value), fr);
+		*detail = from_strerror(e);
+		return e;
+	}
+	return HDRS_NONE;
+}
+
+int
 hdrs_sign(const struct hdrs *hs, struct signer *sg, const char *lu,
     const char *post, const char **why)
 {

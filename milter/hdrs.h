@@ -59,6 +59,18 @@ int	 hdrs_from(const struct hdrs *, struct from_result *fr,
 	    const char **detail);
 
 /*
+ * hdrs_originator - the next originator field after From: (Sender:,
+ * Resent-From:, Resent-Sender:) from *pos on: its name in *name, and
+ * what from_parse() makes of it (FROM_OK with the address in *fr, else a
+ * FROM_E* code with a sentence in *detail); *pos moves past it.
+ * HDRS_NONE when there is no further one. A reader's client shows these
+ * as the author too ("X on behalf of Y"): they are held to From:'s rule.
+ */
+#define HDRS_NONE	1
+int	 hdrs_originator(const struct hdrs *, size_t *pos,
+	    struct from_result *fr, const char **name, const char **detail);
+
+/*
  * hdrs_sign - every field to the signer in order, then List-Unsubscribe
  * lu and List-Unsubscribe-Post post (each unless ""), then the end of the
  * headers. 0, or -1 with *why from the signer.

@@ -474,6 +474,40 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 }
 
 /*
+ * originators - Sender:, Resent-From: and Resent-Sender:, when present,
+ * are held to From:'s rule (a domain of the member's, verified): a
+ * reader's client shows them as the author too
+ */
+static sfsistat
+originators(SMFICTX *ctx, struct conn *cn, const char *from_domain)
+{
+	struct from_result	 of;
+	struct dom_fact		 f;
+	char			 detail[DECIDE_DETAIL_MAX];
+	char			 hd[DECIDE_DETAIL_MAX + 40];
+	const char		*name, *d, *why = "";
+	size_t			 pos = 0;
+	int			 e;
+
+	while ((e = hdrs_originator(&cn->m.hd, &pos, &of, &name, &d)) !=
+	    HDRS_NONE) {
+		if (e == FROM_OK && (strcasecmp(of.domain, from_domain) == 0 ||
+		    strcasecmp(of.domain, cn->m.domain) == 0))
+			continue;
+		if (e == FROM_OK && (e = check_domain(cn, of.domain, &f,
+		    detail, sizeof(detail), &why)) < 0)
+			return tempfail(ctx, cn, "header", "redis", why);
+		if (e == 0)
+			continue;
+		snprintf(hd, sizeof(hd), "header %.20s: %s", name,
+		    e > 0 ? detail : d);
+		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, of.addr,
+		    hd);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/*
  * headers_end - the checks at the end of the headers: one From: address
  * on a domain of the member's, the signer, List-Unsubscribe, the headers
  * fed to the signer. Run once per message, at the first body chunk or at
@@ -515,6 +549,8 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, fr.addr,
 		    hd);
 	}
+	if ((e = originators(ctx, cn, fr.domain)) != SMFIS_CONTINUE)
+		return e;
 	snprintf(m->sdomain, sizeof(m->sdomain), "%s", fact.domain);
 	if (make_signer(ctx, cn, &fact, &what, &why) != 0)
 		return tempfail(ctx, cn, "header", what, why);

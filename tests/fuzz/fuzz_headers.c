@@ -236,10 +236,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hdrs		 hs = { 0 };
 	struct from_result	 fr;
-	const char		*d = NULL;
+	const char		*d = NULL, *name;
 	char			*text, *body;
-	size_t			 len = 0, i, at, blen;
+	size_t			 len = 0, i, at, blen, pos, n;
 	unsigned		 opt;
+	int			 e;
 
 	if (size < 1)
 		return 0;
@@ -258,6 +259,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(body);
 	} else
 		check(d != NULL && d[0] != '\0' && fr.addr[0] == '\0');
+	/* every originator field is visited once, each with an answer */
+	for (pos = 0, n = 0; (e = hdrs_originator(&hs, &pos, &fr, &name,
+	    &d)) != HDRS_NONE; n++) {
+		check(pos <= hs.n && name != NULL && d != NULL);
+		check(e != FROM_OK || (fr.addr[0] != '\0' &&
+		    fr.domain[0] != '\0'));
+	}
+	check(n <= hs.n);
 	hdrs_free(&hs);
 	free(text);
 	return 0;

@@ -182,6 +182,18 @@ out=$(fx_send a@alice.test r@rcpt.test --data $'To: r@rcpt.test\r\nSubject: none
 h_like "missing From: -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*no From: header'
 out=$(fx_send a@alice.test r@rcpt.test --data $'From: a@alice.test\r\nFrom: x@bob.test\r\nSubject: two\r\n\r\nbody\r\n' 2>&1)
 h_like "two From: headers -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*more than one From: header'
+# Sender:, Resent-From:, Resent-Sender: are held to From:'s rule
+orig() {	# orig DESC FIELD REGEX
+	local o
+	o=$(fx_send a@alice.test r@rcpt.test --header "Subject: t-orig" --add-header "$2" 2>&1)
+	h_like "originator field: $1" "$o" "$3"
+}
+orig "Sender: another member's domain" 'Sender: <ceo@bob.test>' '<\*\* 550 5\.1\.0 From address not allowed: header Sender: domain bob\.test is not enrolled'
+orig "Resent-From: another member's domain" 'Resent-From: CEO <ceo@bob.test>' '<\*\* 550 5\.1\.0 .*header Resent-From: domain bob\.test'
+orig "Resent-Sender: an unverified domain of the member's" 'Resent-Sender: x@new.test' '<\*\* 550 5\.1\.0 .*header Resent-Sender: .*new\.test'
+orig "Sender: that does not parse" 'Sender: <unterminated@alice.test' '<\*\* 550 5\.1\.0 .*header Sender: '
+orig "Sender: another verified domain of the member's" 'Sender: <list@plain.test>' '<-  250 2\.0\.0 Ok: queued'
+orig "Sender: the From: domain" 'Sender: <ops@alice.test>' '<-  250 2\.0\.0 Ok: queued'
 
 # --- suppression: the suppressed recipient refused, the other delivered
 out=$(fx_send a@alice.test gone@rcpt.test,Kept@rcpt.test --header 'Subject: t-supp' 2>&1)
