@@ -8,8 +8,10 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "decide.h"
+#include "tier.h"
 #include "token.h"
 
 size_t
@@ -120,6 +122,24 @@ decide_suppress_detail(int kind)
 	default:
 		return "on your suppression list";
 	}
+}
+
+int
+decide_from_warming(const struct dom_fact *env, const struct dom_fact *from,
+    const struct conf_warming *w, time_t now, char *detail, size_t detaillen)
+{
+	struct tier	 t;
+
+	if (strcasecmp(env->domain, from->domain) == 0)
+		return DECIDE_ALLOW;
+	tier_of(w, from->verified_at, now, &t);
+	if (t.tier == 0 || (t.per_hour == 0 && t.per_day == 0))
+		return DECIDE_ALLOW;
+	snprintf(detail, detaillen, "header From: domain %s is warming up "
+	    "(tier %d of %d) and its caps are charged to the MAIL FROM "
+	    "domain: send its mail with MAIL FROM on %s until its warming "
+	    "ends", from->domain, t.tier, t.ntiers, from->domain);
+	return DECIDE_REJECT;
 }
 
 int

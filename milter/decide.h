@@ -22,6 +22,7 @@
 #define RELAY_MILTER_DECIDE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "addr.h"
 #include "conf.h"
@@ -88,6 +89,18 @@ enum {
 int	 decide_suppress_kind(const char *json, size_t len);
 /* decide_suppress_detail - the reply's detail for a kind (static text) */
 const char *decide_suppress_detail(int kind);
+
+/*
+ * decide_from_warming - DECIDE_REJECT (with the reply's detail) when the
+ * header From: is decided by another enrollment than the envelope sender
+ * (from, env) and from's domain is still in a warming tier with caps at
+ * now: relay-policyd charges the envelope's domain, so such mail would be
+ * signed for the warming domain past its caps. Past warming, or the same
+ * enrollment: DECIDE_ALLOW.
+ */
+int	 decide_from_warming(const struct dom_fact *env,
+	    const struct dom_fact *from, const struct conf_warming *w,
+	    time_t now, char *detail, size_t detaillen);
 
 /*
  * decide_listunsub - 1 when the List-Unsubscribe headers are to be added:

@@ -549,6 +549,10 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, fr.addr,
 		    hd);
 	}
+	if (decide_from_warming(&m->dfact, &fact, &cn->cr->cf->warming,
+	    clock_now(), detail, sizeof(detail)) != DECIDE_ALLOW)
+		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, fr.addr,
+		    detail);
 	if ((e = originators(ctx, cn, fr.domain)) != SMFIS_CONTINUE)
 		return e;
 	snprintf(m->sdomain, sizeof(m->sdomain), "%s", fact.domain);

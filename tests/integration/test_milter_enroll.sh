@@ -31,6 +31,7 @@ fx_domain bob.test bob
 fx_domain nokey.test alice --rsa-only
 fx_domain badkey.test alice --rsa-only
 fx_domain edbad.test alice
+fx_domain warm.test alice --verified-at "$(($(date +%s) - 3600))"
 fx_suppress alice gone@rcpt.test hard_bounce
 
 h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
@@ -182,6 +183,14 @@ out=$(fx_send a@alice.test r@rcpt.test --data $'To: r@rcpt.test\r\nSubject: none
 h_like "missing From: -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*no From: header'
 out=$(fx_send a@alice.test r@rcpt.test --data $'From: a@alice.test\r\nFrom: x@bob.test\r\nSubject: two\r\n\r\nbody\r\n' 2>&1)
 h_like "two From: headers -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*more than one From: header'
+# a warming domain in From: is charged only when it is the MAIL FROM domain
+out=$(fx_send a@alice.test r@rcpt.test --header 'From: a@warm.test' --header 'Subject: t-warm1' 2>&1)
+h_like "From: on a warming domain, MAIL FROM on another: 550 5.1.0, says why" "$out" \
+    '<\*\* 550 5\.1\.0 From address not allowed: header From: domain warm\.test is warming up \(tier 1 of [0-9]+\).*MAIL FROM on warm\.test'
+out=$(fx_send a@warm.test r@rcpt.test --header 'From: a@warm.test' --header 'Subject: t-warm2' 2>&1)
+h_like "...with MAIL FROM on it: accepted" "$out" '<-  250 2\.0\.0 Ok: queued'
+out=$(fx_send a@warm.test r@rcpt.test --header 'From: a@alice.test' --header 'Subject: t-warm3' 2>&1)
+h_like "...MAIL FROM on the warming domain, From: an older one: accepted" "$out" '<-  250 2\.0\.0 Ok: queued'
 # Sender:, Resent-From:, Resent-Sender: are held to From:'s rule
 orig() {	# orig DESC FIELD REGEX
 	local o

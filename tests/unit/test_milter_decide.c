@@ -303,6 +303,45 @@ test_keycache(void **state)
 	keycache_free(kc);
 }
 
+static void
+test_from_warming(void **state)
+{
+	struct conf_warming	 w = { { { 2, 3, 5 }, { 14, 100, 1000 } }, 2,
+				    0, 0 };
+	struct dom_fact		 env, from;
+	char			 d[256] = "";
+	time_t			 now = 1800000000;
+
+	(void)state;
+	memset(&env, 0, sizeof(env));
+	memset(&from, 0, sizeof(from));
+	snprintf(env.domain, sizeof(env.domain), "old.test");
+	env.verified_at = now - 400 * 86400;
+	snprintf(from.domain, sizeof(from.domain), "warm.test");
+	from.verified_at = now - 3600;		/* tier 1 */
+	assert_int_equal(decide_from_warming(&env, &from, &w, now, d,
+	    sizeof(d)), DECIDE_REJECT);
+	assert_non_null(strstr(d, "header From: domain warm.test is warming "
+	    "up (tier 1 of 2)"));
+	assert_non_null(strstr(d, "MAIL FROM on warm.test"));
+	from.verified_at = now - 3 * 86400;	/* tier 2 */
+	assert_int_equal(decide_from_warming(&env, &from, &w, now, d,
+	    sizeof(d)), DECIDE_REJECT);
+	from.verified_at = now - 15 * 86400;	/* past warming */
+	assert_int_equal(decide_from_warming(&env, &from, &w, now, d,
+	    sizeof(d)), DECIDE_ALLOW);
+	/* the same enrollment (any case) is charged at RCPT: allowed */
+	from.verified_at = now - 3600;
+	snprintf(env.domain, sizeof(env.domain), "WARM.test");
+	assert_int_equal(decide_from_warming(&env, &from, &w, now, d,
+	    sizeof(d)), DECIDE_ALLOW);
+	/* a warming tier without caps has nothing to bypass */
+	snprintf(env.domain, sizeof(env.domain), "old.test");
+	w.tiers[0].per_hour = w.tiers[0].per_day = 0;
+	assert_int_equal(decide_from_warming(&env, &from, &w, now, d,
+	    sizeof(d)), DECIDE_ALLOW);
+}
+
 int
 main(void)
 {
@@ -313,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_listunsub_build),
 		cmocka_unit_test(test_keycache),
 		cmocka_unit_test(test_suppress_kind),
+		cmocka_unit_test(test_from_warming),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
