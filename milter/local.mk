@@ -7,6 +7,7 @@ MILTER_CORE = milter/from.c milter/from.h milter/decide.c milter/decide.h \
 	milter/listunsub.c milter/listunsub.h milter/keycache.c milter/keycache.h
 
 milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h \
+	milter/mlfi_state.c milter/mlfi_state.h \
 	milter/reload.c milter/reload.h \
 	milter/store.c milter/store.h milter/sign.c milter/sign.h \
 	milter/fcache.c milter/fcache.h milter/ftable.c milter/ftable.h \
