@@ -74,13 +74,15 @@ INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_macros.sh \
 	tests/integration/test_milter_reload.sh \
-	tests/integration/test_milter_wire.sh
+	tests/integration/test_milter_wire.sh \
+	tests/integration/test_milter_queuecap.sh
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_macros.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh \
+	tests/integration/test_milter_queuecap.sh \
 	tests/integration/milter_wire.py
 
 # Fuzz harness for the From: parser (replayed over its corpus in make check)

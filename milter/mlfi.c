@@ -574,8 +574,10 @@ mlfi_eom(SMFICTX *ctx)
 	struct conn		*cn = smfi_getpriv(ctx);
 	struct msg		*m;
 	struct store_record	 rec;
+	struct store_over	 over;
 	const char		*qid = qid_of(ctx), *why;
-	int			 nsig, i;
+	char			 detail[80];
+	int			 nsig, i, e;
 	sfsistat		 r;
 
 	if (cn == NULL || !cn->m.active)
@@ -618,8 +620,14 @@ mlfi_eom(SMFICTX *ctx)
 	rec.rcpts = (const char **)m->rcpts;
 	rec.nrcpt = m->nrcpt;
 	rec.now = clock_now();
-	if (store_record(cn->rc, cn->cr->cf, &rec, &why) != 0) {
-		r = tempfail(ctx, cn, "eom", "redis", why);
+	if ((e = store_record(cn->rc, cn->cr->cf, &rec, &over, &why)) != 0) {
+		if (e == STORE_OVERCAP) {
+			snprintf(detail, sizeof(detail), "%lld messages queued, "
+			    "cap %lld", over.queued, over.cap);
+			r = refuse(ctx, cn, "eom", COND_QUEUE_FULL, m->sender,
+			    detail);
+		} else
+			r = tempfail(ctx, cn, "eom", "redis", why);
 		goto out;
 	}
 	log_accept(qid, cn, nsig);

@@ -208,19 +208,59 @@ done(struct rconn *rc, redisReply *r, const char **why)
 #define STORE_NOSCRIPT	1	/* pipeline: a script must be loaded again */
 
 /*
+ * record_reply - milter_record.lua's answer: 1 when it recorded, 0 when
+ * the member's queue cap was reached (over filled in), or an error
+ */
+static int
+record_reply(const redisReply *r, struct store_over *over)
+{
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER)
+		return 0;
+	if (r->element[0]->integer == 1)
+		return 1;
+	if (r->elements == 3 && r->element[1]->type == REDIS_REPLY_INTEGER &&
+	    r->element[2]->type == REDIS_REPLY_INTEGER) {
+		over->queued = r->element[1]->integer;
+		over->cap = r->element[2]->integer;
+		over->hit = 1;
+	}
+	return 0;
+}
+
+/*
+ * unindex - the record was refused (the queue cap), but the Message-ID
+ * index and the queue id key of the same pipeline were written: take
+ * them back, so nothing names a message that was never queued. What
+ * cannot be taken back now leaves with its TTL.
+ */
+static void
+unindex(struct rconn *rc, const char *kqid, const char *kmid, const char *hq)
+{
+	const char	*v[2][3] = { { "DEL", kqid, NULL }, { "SREM", kmid, hq } };
+	redisReply	*r;
+	int		 i, n = kmid != NULL ? 2 : 1;
+
+	for (i = 0; i < n; i++)
+		if ((r = rconn_cmdargv(rc, v[i][2] != NULL ? 3 : 2, v[i],
+		    NULL)) != NULL)
+			freeReplyObject(r);
+}
+
+/*
  * pipeline - milter_record.lua, milter_msgid.lua (mkeys not NULL) and the
  * queue id SET in one pipeline; 0, STORE_ETEMP or STORE_NOSCRIPT.
  */
 static int
 pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
     const char **mkeys, const char **margs, const char **setv,
-    int *recorded, const char **why)
+    int *recorded, struct store_over *over, const char **why)
 {
 	redisReply	*r;
 	int		 i, n = 0, want = mkeys != NULL ? 3 : 2;
 	int		 err = 0, noscript = 0;
 
-	if (rscript_append(rc, rscript_get("milter_record"), 3, keys, nargs,
+	if (rscript_append(rc, rscript_get("milter_record"), 4, keys, nargs,
 	    args) == 0)
 		n++;
 	if (n == 1 && mkeys != NULL && rscript_append(rc,
@@ -238,8 +278,8 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 			noscript = 1;
 		else if (r->type == REDIS_REPLY_ERROR && !err++)
 			rconn_seterr(rc, r->str);
-		else if (i == 0 && r->type != REDIS_REPLY_ERROR)
-			*recorded = 1;
+		else if (i == 0)
+			*recorded = record_reply(r, over);
 		freeReplyObject(r);
 	}
 	if (n < want || err) {
@@ -287,12 +327,12 @@ undo(struct rconn *rc, const char *kmsg, const char *kinf, const char *krec,
 
 int
 store_record(struct rconn *rc, const struct relay_conf *cf,
-    const struct store_record *m, const char **why)
+    const struct store_record *m, struct store_over *over, const char **why)
 {
 	char		 kmsg[RKEY_MAX], kinf[RKEY_MAX], krec[RKEY_MAX];
-	char		 kqid[RKEY_MAX], kmid[RKEY_MAX], now[32], ttl[32];
-	char		 rttl[32], hq[RKEY_MAX];
-	const char	*keys[3] = { kmsg, kinf, krec };
+	char		 kmem[RKEY_MAX], kqid[RKEY_MAX], kmid[RKEY_MAX];
+	char		 now[32], ttl[32], rttl[32], cap[32], hq[RKEY_MAX];
+	const char	*keys[4] = { kmsg, kinf, krec, kmem };
 	const char	*mkeys[1] = { kmid };
 	const char	*margs[2] = { hq, ttl };
 	const char	*setv[5] = { "SET", kqid, m->handle, "EX", rttl };
@@ -303,6 +343,7 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	if (rkey(kmsg, sizeof(kmsg), RKEY_MSG, m->handle, m->qid) < 0 ||
 	    rkey(kinf, sizeof(kinf), RKEY_INFLIGHT, m->handle, NULL) < 0 ||
 	    rkey(krec, sizeof(krec), RKEY_RECENT, m->handle, NULL) < 0 ||
+	    rkey(kmem, sizeof(kmem), RKEY_MEMBER, m->handle, NULL) < 0 ||
 	    rkey(kqid, sizeof(kqid), RKEY_QID, m->qid, NULL) < 0) {
 		*why = "queue id or handle not usable as a key";
 		return STORE_ETEMP;
@@ -310,9 +351,11 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	snprintf(now, sizeof(now), "%lld", (long long)m->now);
 	snprintf(ttl, sizeof(ttl), "%d", cf->tracker.status_ttl_s);
 	snprintf(rttl, sizeof(rttl), "%d", cf->milter.record_ttl_s);
+	snprintf(cap, sizeof(cap), "%d", cf->policyd.queue_cap);
 	snprintf(hq, sizeof(hq), "%s %s", m->handle, m->qid);
+	memset(over, 0, sizeof(*over));
 
-	args = xcalloc(7 + m->nrcpt, sizeof(*args));
+	args = xcalloc(8 + m->nrcpt, sizeof(*args));
 	args[0] = m->qid;
 	args[1] = now;
 	args[2] = ttl;
@@ -320,8 +363,9 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	args[4] = m->sender;
 	args[5] = m->message_id;
 	args[6] = rttl;
+	args[7] = cap;
 	for (i = 0; i < m->nrcpt; i++)
-		args[7 + i] = m->rcpts[i];
+		args[8 + i] = m->rcpts[i];
 	/*
 	 * One pipeline, handed to the kernel in one write: a milter killed
 	 * at end of data leaves the record and its queue id index (last: the
@@ -331,19 +375,33 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	 */
 	msgid = m->message_id[0] != '\0' &&
 	    rkey(kmid, sizeof(kmid), RKEY_MSGID, m->message_id, NULL) > 0;
-	e = pipeline(rc, keys, (int)(7 + m->nrcpt), args, msgid ? mkeys : NULL,
-	    margs, setv, &recorded, why);
+	e = pipeline(rc, keys, (int)(8 + m->nrcpt), args, msgid ? mkeys : NULL,
+	    margs, setv, &recorded, over, why);
 	if (e == STORE_NOSCRIPT) {
-		e = done(rc, rscript_call(rc, rscript_get("milter_record"), 3,
-		    keys, (int)(7 + m->nrcpt), args), why);
-		recorded = e == 0;
+		redisReply *r = rscript_call(rc, rscript_get("milter_record"),
+		    4, keys, (int)(8 + m->nrcpt), args);
+
+		e = r != NULL ? 0 : STORE_ETEMP;
+		if (r == NULL)
+			*why = rconn_errstr(rc);
+		else {
+			recorded = record_reply(r, over);
+			freeReplyObject(r);
+		}
+		if (e == 0 && over->hit) {
+			free(args);
+			return STORE_OVERCAP;
+		}
 		if (e == 0 && msgid)
 			e = done(rc, rscript_call(rc, rscript_get("milter_msgid"),
 			    1, mkeys, 2, margs), why);
 		if (e == 0)
 			e = done(rc, rconn_cmdargv(rc, 5, setv, NULL), why);
 	}
-	if (e != 0 && recorded)
+	if (e == 0 && over->hit) {
+		unindex(rc, kqid, msgid ? kmid : NULL, hq);
+		e = STORE_OVERCAP;
+	} else if (e != 0 && recorded)
 		undo(rc, kmsg, kinf, krec, kqid, m->qid);
 	free(args);
 	return e;

@@ -56,8 +56,21 @@ struct store_record {
 	time_t		  now;
 };
 
-/* store_record - write the record (SCHEMA.md step 4) */
+/* What store_record found when the member's queue cap was reached. */
+struct store_over {
+	int		 hit;
+	long long	 queued, cap;
+};
+
+/*
+ * store_record - write the record (SCHEMA.md step 4); 0, STORE_ETEMP, or
+ * STORE_OVERCAP when the member already has its queue cap of messages in
+ * flight (the member's own, else policyd.queue_cap; *over says the
+ * figures): nothing is written, the message is to be tempfailed
+ */
+#define STORE_OVERCAP	(-2)
 int	 store_record(struct rconn *, const struct relay_conf *,
-	    const struct store_record *, const char **why);
+	    const struct store_record *, struct store_over *over,
+	    const char **why);
 
 #endif

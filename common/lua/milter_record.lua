@@ -1,19 +1,38 @@
 -- milter_record.lua - relay-milter's record of one accepted message
 -- (SCHEMA.md, "Who writes what", step 4). All keys share {m:HANDLE}.
 -- KEYS[1] relay:{m:H}:msg:QID   KEYS[2] relay:{m:H}:inflight
--- KEYS[3] relay:{m:H}:recent
+-- KEYS[3] relay:{m:H}:recent    KEYS[4] relay:{m:H}:member
 -- ARGV[1] queue id  ARGV[2] now (s)  ARGV[3] tracker.status_ttl (s)
 -- ARGV[4] domain  ARGV[5] envelope sender  ARGV[6] Message-ID ("" if none)
--- ARGV[7] milter.record_ttl (s)
--- ARGV[8..] recipients (normalised; as given when they do not normalise)
--- Returns 1.
+-- ARGV[7] milter.record_ttl (s)  ARGV[8] policyd.queue_cap (0: none)
+-- ARGV[9..] recipients (normalised; as given when they do not normalise)
+-- Returns {1} (recorded), or {0, queued, cap} when the member already has
+-- cap messages in flight (nothing written). relay-policyd checks the cap
+-- at MAIL FROM, but parallel sessions all pass that check before any of
+-- them reaches end of data: this is the exact check, one script at a time.
 local rcpts = {}
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   rcpts[#rcpts + 1] = ARGV[i]
 end
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local rttl = tonumber(ARGV[7])
+-- the member's own cap (relayctl member limits) over relay.conf's
+local cap = tonumber(ARGV[8]) or 0
+local own = redis.call('HGET', KEYS[4], 'queue_cap')
+if own and own ~= '' and tonumber(own) and tonumber(own) >= 0 then
+  cap = tonumber(own)
+end
+if cap > 0 then
+  local queued = redis.call('ZCOUNT', KEYS[2], '(' .. (now - rttl), '+inf')
+  local s = redis.call('ZSCORE', KEYS[2], ARGV[1])
+  if s and tonumber(s) > now - rttl then
+    queued = queued - 1		-- this queue id again: not another message
+  end
+  if queued >= cap then
+    return {0, queued, cap}
+  end
+end
 -- The first write is one Redis refuses under maxmemory (DEL is not): a
 -- full Redis refuses the whole script, leaving nothing half written.
 redis.call('ZADD', KEYS[2], now, ARGV[1])
@@ -28,4 +47,4 @@ redis.call('HSET', KEYS[1], 'domain', ARGV[4], 'sender', ARGV[5],
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (now - ttl))
-return 1
+return {1}

@@ -90,8 +90,9 @@ h_redis_cli HSET 'relay:{m:alice}:msg:4jOOMREUSE01' domain old.test >/dev/null
 h_redis_cli CONFIG SET maxmemory 1 >/dev/null
 out=$(h_redis_cli --eval "$H_SRCDIR/common/lua/milter_record.lua" \
     'relay:{m:alice}:msg:4jOOMREUSE01' 'relay:{m:alice}:inflight' \
-    'relay:{m:alice}:recent' , 4jOOMREUSE01 "$(date +%s)" 86400 alice.test \
-    a@alice.test '<oom@x>' 604800 r@rcpt.test 2>&1)
+    'relay:{m:alice}:recent' 'relay:{m:alice}:member' , 4jOOMREUSE01 \
+    "$(date +%s)" 86400 alice.test a@alice.test '<oom@x>' 604800 1000 \
+    r@rcpt.test 2>&1)
 h_redis_cli CONFIG SET maxmemory 0 >/dev/null
 h_like "record script, Redis full, queue id reused: refused" "$out" 'OOM'
 h_is "... no inflight entry" "$(h_redis_cli ZSCORE 'relay:{m:alice}:inflight' 4jOOMREUSE01)" ""

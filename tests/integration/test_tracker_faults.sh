@@ -262,14 +262,12 @@ h_redis_cli DEL 'relay:{q:4jQIDTYPE003}:qid' >/dev/null
 
 # --- the same member reuses a queue id: a fresh record ---------------------
 # record H QID RCPT - relay-milter's own record of a message (milter_record.lua)
-# (the script's ARGV[7] is milter.record_ttl when its header says so)
 record() {
-	local s=$H_SRCDIR/common/lua/milter_record.lua rttl=()
-	grep -q 'ARGV\[7\] milter.record_ttl' "$s" && rttl=(3600)
-	h_redis_cli --eval "$s" \
-	    "relay:{m:$1}:msg:$2" "relay:{m:$1}:inflight" "relay:{m:$1}:recent" , \
+	h_redis_cli --eval "$H_SRCDIR/common/lua/milter_record.lua" \
+	    "relay:{m:$1}:msg:$2" "relay:{m:$1}:inflight" "relay:{m:$1}:recent" \
+	    "relay:{m:$1}:member" , \
 	    "$2" "$(date +%s)" 86400 "${1}.test" "x@$1.test" "<$2@x>" \
-	    "${rttl[@]}" "$3" >/dev/null
+	    3600 0 "$3" >/dev/null
 	h_redis_cli SET "relay:{q:$2}:qid" "$1" EX 3600 >/dev/null
 }
 fx_member frank

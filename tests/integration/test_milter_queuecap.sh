@@ -1,0 +1,77 @@
+#!/bin/bash
+# test_milter_queuecap.sh - the member's queue cap is exact at end of data.
+# relay-policyd checks the cap at MAIL FROM, but sessions opened side by
+# side all pass that check before any of them reaches end of data; so
+# relay-milter's record script checks it again, one script at a time, and
+# the messages past the cap get 451 4.4.2 (queue_full) there, leaving
+# nothing recorded or indexed. No tracker runs here, so every accepted
+# message stays in flight.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init milter_queuecap
+h_need_root
+h_need redis-server postfix swaks dovecot
+[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+
+h_start_redis
+h_start_sink
+fx_milter_unix
+fx_conf
+fx_member alice
+fx_domain alice.test alice
+h_redis_cli HSET 'relay:{m:alice}:member' queue_cap 2 >/dev/null
+fx_start_milter_unix
+fx_passwd alice key-alice
+fx_start_submission
+FX_USER=alice FX_PASS=key-alice
+
+# --- one after another: the third is refused at end of data
+for i in 1 2 3; do
+	out[$i]=$(fx_send a@alice.test "r$i@rcpt.test" --header "Subject: seq $i" \
+	    --header "Message-ID: <seq-$i@alice.test>" 2>&1)
+done
+h_like "1st: queued" "${out[1]}" '<-  250 2\.0\.0 Ok: queued'
+h_like "2nd: queued" "${out[2]}" '<-  250 2\.0\.0 Ok: queued'
+h_like "3rd, cap 2 reached: 451 4.4.2 at end of data, with the figures" "${out[3]}" \
+    '<\*\* 451 4\.4\.2 Queue full or transient submission error: 2 messages queued, cap 2'
+h_is "...in flight: 2" "$(h_redis_cli ZCARD 'relay:{m:alice}:inflight')" 2
+h_is "...the refused message's Message-ID is not indexed" \
+    "$(h_redis_cli --scan --pattern 'relay:{x:*' | wc -l)" 2
+h_is "...nor its queue id" "$(h_redis_cli --scan --pattern 'relay:{q:*' | wc -l)" 2
+h_like "...logged with the condition" "$(cat "$H_LOG/milter.log")" \
+    'stage=eom member=alice addr=a@alice.test action=reject condition=queue_full detail="?2 messages queued, cap 2'
+
+# --- side by side: 6 sessions pass RCPT TO, then all send their data
+h_redis_cli DEL 'relay:{m:alice}:inflight' >/dev/null
+h_redis_cli HSET 'relay:{m:alice}:member' queue_cap 3 >/dev/null
+codes=$("$H_PYTHON" - "$SUB_PORT" <<'PY'
+import base64, smtplib, sys, threading
+port = int(sys.argv[1])
+n = 6
+barrier = threading.Barrier(n, timeout=30)
+codes = [None] * n
+def one(i):
+    s = smtplib.SMTP("127.0.0.1", port, timeout=30)
+    s.ehlo("t.test")
+    s.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0alice\0key-alice").decode())
+    s.docmd("MAIL", "FROM:<a@alice.test>")
+    s.docmd("RCPT", "TO:<p%d@rcpt.test>" % i)
+    barrier.wait()
+    code, _ = s.data(("From: a@alice.test\r\nTo: p%d@rcpt.test\r\n"
+                      "Subject: par %d\r\n\r\nbody\r\n" % (i, i)).encode())
+    codes[i] = code
+    s.quit()
+ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+for t in ts: t.start()
+for t in ts: t.join(60)
+print(" ".join(sorted(str(c) for c in codes)))
+PY
+)
+h_is "6 sessions side by side, cap 3: exactly 3 queued, 3 refused 451" "$codes" "250 250 250 451 451 451"
+h_is "...in flight: 3" "$(h_redis_cli ZCARD 'relay:{m:alice}:inflight')" 3
+
+# --- relay.conf's cap when the member has none of its own
+h_redis_cli HDEL 'relay:{m:alice}:member' queue_cap >/dev/null
+out=$(fx_send a@alice.test r9@rcpt.test --header "Subject: default cap" 2>&1)
+h_like "no cap of its own: relay.conf's policyd.queue_cap (1000) lets it go" "$out" '<-  250 2\.0\.0 Ok: queued'
+h_done
