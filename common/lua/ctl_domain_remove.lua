@@ -11,9 +11,9 @@ if t == 'none' then
   return false
 end
 if t ~= 'hash' then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3])
   return { t }
 end
 local m = redis.call('HGET', KEYS[1], 'member') or ''
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3])  -- :warm may be big
 return m
