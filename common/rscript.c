@@ -73,16 +73,44 @@ load_one(struct rconn *rc, const struct rscript *s)
 	return ok ? 0 : -1;
 }
 
+/*
+ * rscript_load_all - every script in one pipeline: one round trip, where
+ * one SCRIPT LOAD after another cost a round trip each (19 of them: at a
+ * Redis 0.46 s away, a reconnect inside a milter stage took 9.7 s). Each
+ * reply must be the SHA-1 we computed.
+ */
 int
 rscript_load_all(struct rconn *rc)
 {
-	size_t	 i;
+	const char	*argv[3] = { "SCRIPT", "LOAD", NULL };
+	redisReply	*r;
+	char		 why[300];
+	size_t		 i, n = 0;
+	int		 ok = 1;
 
 	pthread_once(&scripts_once, scripts_init);
-	for (i = 0; i < rscript_nsrcs; i++)
-		if (load_one(rc, &scripts[i]) < 0)
+	for (i = 0; i < rscript_nsrcs; i++) {
+		argv[2] = scripts[i].body;
+		if (rconn_append(rc, 3, argv, NULL) != RCONN_OK)
+			break;
+		n++;
+	}
+	for (i = 0; i < n; i++) {	/* read every reply: the pipeline drains */
+		if ((r = rconn_reply(rc)) == NULL)
 			return -1;
-	return 0;
+		if (ok && r->type == REDIS_REPLY_ERROR) {
+			snprintf(why, sizeof(why), "SCRIPT: %s", r->str);
+			rconn_seterr(rc, why);
+			ok = 0;
+		} else if (ok && (r->type != REDIS_REPLY_STRING ||
+		    strcmp(r->str, scripts[i].sha) != 0)) {
+			rconn_seterr(rc, "SCRIPT LOAD: Redis computed another "
+			    "SHA-1");
+			ok = 0;
+		}
+		freeReplyObject(r);
+	}
+	return ok && n == rscript_nsrcs ? 0 : -1;
 }
 
 /*
