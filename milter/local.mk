@@ -54,6 +54,15 @@ tests_unit_test_milter_hdrs_CPPFLAGS = $(UNIT_CPPFLAGS) $(MILTER_HDRS_INC)
 tests_unit_test_milter_hdrs_LDADD = $(OPENDKIM_LIBS) $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_milter_hdrs
 
+check_PROGRAMS += tests/unit/test_milter_pkcache
+tests_unit_test_milter_pkcache_SOURCES = tests/unit/test_milter_pkcache.c \
+	milter/pkcache.c
+# a smaller cache, so the test fills it quickly (under valgrind too)
+tests_unit_test_milter_pkcache_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter \
+	-DPKCACHE_MAX=256
+tests_unit_test_milter_pkcache_LDADD = $(OPENDKIM_LIBS) $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_milter_pkcache
+
 check_PROGRAMS += tests/unit/test_milter_sign
 tests_unit_test_milter_sign_SOURCES = tests/unit/test_milter_sign.c \
 	milter/sign.c milter/pkcache.c

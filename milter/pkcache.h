@@ -20,7 +20,10 @@
 #ifndef RELAY_MILTER_PKCACHE_H
 #define RELAY_MILTER_PKCACHE_H
 
-#define PKCACHE_MAX	1024
+/* two keys (rsa, ed25519) for each domain keycache.h keeps (a power of two) */
+#ifndef PKCACHE_MAX
+#define PKCACHE_MAX	8192
+#endif
 /*
  * How long a decoded key is kept. The match is on the whole PEM text, so
  * a long time is safe; it also bounds a libopendkim 2.11 leak: its
