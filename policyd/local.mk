@@ -97,7 +97,9 @@ INTEGRATION_TESTS += tests/integration/test_policyd_drain.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_limits.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_listen.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_charges.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_degraded.sh
 EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
+	tests/integration/test_policyd_degraded.sh \
 	tests/integration/test_policyd_charges.sh \
 	tests/integration/test_policyd_drain.sh \
 	tests/integration/test_policyd_fastpath.sh \

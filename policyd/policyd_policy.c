@@ -71,6 +71,7 @@ struct pctx {
 	int		 trips;			/* round trips to Redis */
 	struct pd_dcache_ent cached;		/* the fast path's facts */
 	int64_t		 t0;
+	char		 err[160];		/* Redis's error reply, logged */
 	char		 keys[PD_MAX_CANDIDATES + 2][RKEY_MAX];
 	char		 warmkey[RKEY_MAX], domkey[RKEY_MAX];
 	struct {
@@ -110,6 +111,8 @@ finish(struct pctx *x, const struct pd_verdict *v)
 	logkv_str(&kv, "instance", x->instance[0] ? x->instance : NULL);
 	if (x->trips > 0)
 		logkv_int(&kv, "trips", x->trips);
+	if (x->err[0])
+		logkv_str(&kv, "error", x->err);
 	logkv_int(&kv, "ms", clock_mono_ms() - x->t0);
 	logkv_emit(&kv, v->dunno ? LOG_INFO : LOG_NOTICE);
 	stats_verdict(!v->dunno, v->cond);
@@ -132,6 +135,20 @@ static int
 reply_ok(const struct rval *r)
 {
 	return r != NULL && r->type != RVAL_ERR;
+}
+
+/*
+ * keep_err - the first error reply among r[0..n), for the verdict's log
+ * line (BUSY, LOADING, NOPERM...: "redis_bad_reply" alone said nothing)
+ */
+static void
+keep_err(struct pctx *x, struct rval **r, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; r != NULL && i < n && !x->err[0]; i++)
+		if (r[i] != NULL && r[i]->type == RVAL_ERR)
+			snprintf(x->err, sizeof(x->err), "%s", r[i]->str);
 }
 
 /* refund_done - a refund is fire and forget; only a failure is logged */
@@ -222,8 +239,7 @@ on_warm(void *arg, int status, struct rval **r, size_t n)
 	struct pd_verdict v;
 
 	if (status < 0 || !reply_ok(r[0]) || pd_warm_from(r[0], &x->warm) < 0) {
-		if (r != NULL && r[0] != NULL && r[0]->type == RVAL_ERR)
-			log_err("script=policyd_warm error=\"%s\"", r[0]->str);
+		keep_err(x, r, n);
 		pr_replies_free(r, n);
 		fail(x, status < 0 ? "redis_unavailable" : "redis_bad_reply");
 		return;
@@ -318,8 +334,8 @@ on_fast(void *arg, int status, struct rval **r, size_t n)
 	    (n > 2 && (x->suppressed = sup_from(r[2])) < 0);
 	wbad = status < 0 || !reply_ok(r[1]) ||
 	    pd_warm_from(r[1], &x->warm) < 0;
-	if (status >= 0 && r[1] != NULL && r[1]->type == RVAL_ERR)
-		log_err("script=policyd_warm error=\"%s\"", r[1]->str);
+	if (status >= 0)
+		keep_err(x, r, n);
 	pr_replies_free(r, n);
 	if (mbad || wbad) {
 		if (!wbad && x->warm.over == 0)
@@ -419,6 +435,8 @@ on_facts(void *arg, int status, struct rval **r, size_t n)
 			bad = pd_domain_from(r[1 + i], &dom[i]) < 0;
 	if (!bad && x->stage == ST_RCPT && n > 1 + x->ncand)
 		bad = (x->suppressed = sup_from(r[1 + x->ncand])) < 0;
+	if (status >= 0)
+		keep_err(x, r, n);
 	pr_replies_free(r, n);
 	if (bad) {
 		fail(x, status < 0 ? "redis_unavailable" : "redis_bad_reply");

@@ -38,6 +38,7 @@ struct pr {
 	int		 port, db, timeout_ms;
 	int		 backoff_min, backoff_max, backoff;
 	int		 up;		/* a good reply since the last connect */
+	int		 setup_pending;	/* setup replies not yet in: not up */
 	int		 down_logged;	/* this outage said so already */
 	unsigned long	 downs;		/* attempts failed in this outage */
 	int		 freeing;
@@ -263,12 +264,25 @@ on_setup_reply(redisAsyncContext *ac, void *reply, void *priv)
 	if (r == NULL || pr == NULL || ac != pr->ac)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
-		log_err("redis=error setup=\"%s\" reply=\"%s\"",
-		    (const char *)priv, r->str);
-		pr_drop(pr, "setup failed");
+		/*
+		 * One line per outage, with the reason (-LOADING lasts as long
+		 * as Redis loads its data: a line per attempt flooded the log)
+		 */
+		char why[300];
+
+		snprintf(why, sizeof(why), "%s: %s", (const char *)priv,
+		    r->str);
+		pr_drop(pr, why);
 		return;
 	}
-	mark_up(pr);
+	/*
+	 * Up once every setup reply is in: a connection that Redis (or a
+	 * proxy on the way) cuts during the setup is a failed attempt, and
+	 * its backoff grows; taken as up, it reset the backoff and every
+	 * close read as an idle one, 10 pairs of lines a second for ever.
+	 */
+	if (pr->setup_pending > 0 && --pr->setup_pending == 0)
+		mark_up(pr);
 }
 
 static void
@@ -312,17 +326,20 @@ setup(struct pr *pr)
 	size_t		 i;
 	int		 argc;
 
-	if ((argc = rconn_auth_argv(pr->user, pr->password, argv)) > 0)
-		redisAsyncCommandArgv(pr->ac, on_setup_reply, "AUTH", argc,
-		    argv, NULL);
-	if (pr->db != 0)
-		redisAsyncCommand(pr->ac, on_setup_reply, "SELECT",
-		    "SELECT %d", pr->db);
+	pr->setup_pending = 0;
+	if ((argc = rconn_auth_argv(pr->user, pr->password, argv)) > 0 &&
+	    redisAsyncCommandArgv(pr->ac, on_setup_reply, "AUTH", argc,
+	    argv, NULL) == REDIS_OK)
+		pr->setup_pending++;
+	if (pr->db != 0 && redisAsyncCommand(pr->ac, on_setup_reply, "SELECT",
+	    "SELECT %d", pr->db) == REDIS_OK)
+		pr->setup_pending++;
 	for (i = 0; i < rscript_nsrcs; i++) {
 		const char *load[3] = { "SCRIPT", "LOAD", rscript_srcs[i].body };
 
-		redisAsyncCommandArgv(pr->ac, on_setup_reply, "SCRIPT LOAD", 3,
-		    load, NULL);
+		if (redisAsyncCommandArgv(pr->ac, on_setup_reply,
+		    "SCRIPT LOAD", 3, load, NULL) == REDIS_OK)
+			pr->setup_pending++;
 	}
 }
 
