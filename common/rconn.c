@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "clock.h"
@@ -46,8 +47,70 @@ struct rconn {
 	unsigned long	 mark;		/* the owner's, of this connection */
 	double		 pipe_t0;	/* when the pipeline began (metrics) */
 	int64_t		 last_io;	/* monotonic ms of the last reply */
+	int		 timed_out;	/* the last reply missed its deadline */
 	char		 err[256];
 };
+
+/*
+ * get_reply - the next reply, all of it within redis.timeout_ms. hiredis's
+ * own timeout (SO_RCVTIMEO) bounds each read(2) alone: a Redis, or a
+ * proxy on the way, that sends a reply a few bytes at a time and never
+ * pauses that long held the caller for minutes (a milter stage far past
+ * Postfix's milter timeouts). REDIS_ERR with rc->timed_out set at the
+ * deadline, else hiredis's error in the context.
+ */
+static int
+get_reply(struct rconn *rc, void **r)
+{
+	redisContext	*c = rc->ctx;
+	int64_t		 end = clock_mono_ms() + rc->timeout_ms, left;
+	struct pollfd	 p;
+	int		 done = 0, n;
+
+	*r = NULL;
+	rc->timed_out = 0;
+	if (redisGetReplyFromReader(c, r) != REDIS_OK)
+		return REDIS_ERR;
+	if (*r != NULL)
+		return REDIS_OK;
+	do {	/* the socket's own send timeout bounds each write */
+		if (redisBufferWrite(c, &done) != REDIS_OK)
+			return REDIS_ERR;
+	} while (!done);
+	for (;;) {
+		if ((left = end - clock_mono_ms()) <= 0) {
+			rc->timed_out = 1;
+			return REDIS_ERR;
+		}
+		p.fd = c->fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if ((n = poll(&p, 1, (int)left)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc->timed_out = n == 0;
+			return REDIS_ERR;
+		}
+		if (redisBufferRead(c) != REDIS_OK ||
+		    redisGetReplyFromReader(c, r) != REDIS_OK)
+			return REDIS_ERR;
+		if (*r != NULL)
+			return REDIS_OK;
+	}
+}
+
+/* command - send argv and wait for its reply (get_reply); NULL on failure */
+static redisReply *
+command(struct rconn *rc, int argc, const char **argv, const size_t *argvlen)
+{
+	void	*r;
+
+	rc->timed_out = 0;
+	if (redisAppendCommandArgv(rc->ctx, argc, argv, argvlen) != REDIS_OK ||
+	    get_reply(rc, &r) != REDIS_OK)
+		return NULL;
+	return r;
+}
 
 /* note_reply - count an error reply (NOSCRIPT is rscript's to retry) */
 static void
@@ -185,10 +248,11 @@ setup(struct rconn *rc)
 	int		 argc;
 
 	if ((argc = rconn_auth_argv(rc->user, rc->password, argv)) > 0) {
-		r = redisCommandArgv(rc->ctx, argc, argv, NULL);
+		r = command(rc, argc, argv, NULL);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 			snprintf(rc->err, sizeof(rc->err), "AUTH: %s",
-			    r ? r->str : rc->ctx->errstr);
+			    r ? r->str : rc->timed_out ? "timed out" :
+			    rc->ctx->errstr);
 			if (r)
 				freeReplyObject(r);
 			return -1;
@@ -196,10 +260,15 @@ setup(struct rconn *rc)
 		freeReplyObject(r);
 	}
 	if (rc->db != 0) {
-		r = redisCommand(rc->ctx, "SELECT %d", rc->db);
+		char		 db[16];
+		const char	*sel[2] = { "SELECT", db };
+
+		snprintf(db, sizeof(db), "%d", rc->db);
+		r = command(rc, 2, sel, NULL);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 			snprintf(rc->err, sizeof(rc->err), "SELECT %d: %s",
-			    rc->db, r ? r->str : rc->ctx->errstr);
+			    rc->db, r ? r->str : rc->timed_out ? "timed out" :
+			    rc->ctx->errstr);
 			if (r)
 				freeReplyObject(r);
 			return -1;
@@ -288,7 +357,8 @@ io_why(const struct rconn *rc, const char *what, char *buf, size_t len)
 {
 	const char	*e = rc->ctx->errstr;
 
-	if (rc->ctx->err == REDIS_ERR_IO && strcmp(e, strerror(EAGAIN)) == 0)
+	if (rc->timed_out || (rc->ctx->err == REDIS_ERR_IO &&
+	    strcmp(e, strerror(EAGAIN)) == 0))
 		snprintf(buf, len, "%s%stimed out (redis.timeout_ms = %d)",
 		    what, *what ? ": " : "", rc->timeout_ms);
 	else
@@ -306,7 +376,7 @@ rconn_raw(struct rconn *rc, int argc, const char **argv,
 	if (rconn_ensure(rc) != RCONN_OK)
 		return NULL;
 	t0 = stats_clock();
-	r = redisCommandArgv(rc->ctx, argc, argv, argvlen);
+	r = command(rc, argc, argv, argvlen);
 	if (r != NULL) {
 		rc->last_io = clock_mono_ms();
 		stats_redis_done(t0);
@@ -345,7 +415,10 @@ rconn_cmd(struct rconn *rc, const char *fmt, ...)
 		return NULL;
 	t0 = stats_clock();
 	va_start(ap, fmt);
-	r = redisvCommand(rc->ctx, fmt, ap);
+	rc->timed_out = 0;
+	if (redisvAppendCommand(rc->ctx, fmt, ap) != REDIS_OK ||
+	    get_reply(rc, (void **)&r) != REDIS_OK)
+		r = NULL;
 	va_end(ap);
 	if (r != NULL) {
 		rc->last_io = clock_mono_ms();
@@ -391,7 +464,7 @@ rconn_reply(struct rconn *rc)
 
 	if (rc->ctx == NULL)
 		return NULL;
-	if (redisGetReply(rc->ctx, &r) != REDIS_OK || r == NULL) {
+	if (get_reply(rc, &r) != REDIS_OK || r == NULL) {
 		char why[256];
 
 		io_why(rc, "reply", why, sizeof(why));

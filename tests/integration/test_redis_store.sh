@@ -132,4 +132,45 @@ if [[ $out == "ping ok"* ]] && ((ms < 1500)); then
 else
 	h_fail "connect + scripts + PING through a 0.2 s proxy" "$out"
 fi
+
+# --- a Redis whose replies come a few bytes at a time, never pausing as
+# long as the timeout: the whole reply has redis.timeout_ms, not each read
+TRICKLE_PORT=$(h_port)
+h_start_daemon trickle python3 -c '
+import socket, sys, threading, time
+up, port = sys.argv[1], int(sys.argv[2])
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port)); ls.listen(8)
+def pump(a, b, st, up_way):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            if up_way:	# the replies to a GET drip; the set-up does not
+                st["drip"] = st["drip"] or b"*2\r\n$3\r\nGET\r\n" in d
+                b.sendall(d); continue
+            if not st["drip"]:
+                b.sendall(d); continue
+            for i in range(0, len(d), 16):
+                time.sleep(0.05); b.sendall(d[i:i + 16])
+    except OSError: pass
+    b.close()
+while True:
+    c, _ = ls.accept()
+    u = socket.socket(socket.AF_UNIX); u.connect(up)
+    st = {"drip": False}
+    threading.Thread(target=pump, args=(c, u, st, True), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c, st, False), daemon=True).start()
+' "$REDIS_SOCK" "$TRICKLE_PORT"
+h_wait_port "$TRICKLE_PORT" 10 || h_bail "trickling proxy did not start"
+h_redis_cli SET probe:big "$(printf 'v%.0s' {1..2000})" >/dev/null
+conf trickle.conf "host = \"127.0.0.1\"; port = $TRICKLE_PORT; timeout_ms = 500;"
+out=$(timeout 30 "$probe" -c trickle.conf get probe:big 2>&1)
+ms=$(grep -o 'ms=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)
+h_like "a 2 KB reply dripping 16 bytes per 50 ms: fails as a timeout" "$out" '^get fail .*timed out'
+if [[ -n $ms ]] && ((ms < 1500)); then
+	h_ok "...within about redis.timeout_ms: $ms ms (the drip takes 6 s)"
+else
+	h_fail "...within about redis.timeout_ms" "$out"
+fi
 h_done
