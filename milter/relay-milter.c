@@ -135,6 +135,11 @@ main(int argc, char **argv)
 	}
 	log_info("relay-milter listening on %s", cf->milter.socket);
 	r = smfi_main();
+	if (r != MI_SUCCESS)
+		/* libmilter says why to syslog only, which -f does not read */
+		log_err("libmilter stopped with a failure (often: a thread "
+		    "could not be made, out of memory; libmilter's own line "
+		    "went to syslog)");
 	{
 		unsigned long		 nd, qa, sr, br, dec, hit;
 		struct fcache_counts	 fc;

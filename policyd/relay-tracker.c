@@ -282,6 +282,7 @@ main(int argc, char **argv)
 	size_t		 nitems, nlines;
 	unsigned	 backoff = 0;
 	int64_t		 down_ms = 0;
+	unsigned long	 i;
 
 	/* -c -f -d -o -V -h; an operand is a usage error (exit 64) */
 	daemon_getopt_once(argc, argv, "relay-tracker", &opts);
@@ -315,9 +316,11 @@ main(int argc, char **argv)
 		stats_stop();
 		return stopping ? 0 : 78;
 	}
-	while (tracker_pos_load(&t, &saved) < 0 && !stopping) {
-		log_warn("tracker: cannot read the saved position: %s",
-		    t.why);
+	/* a file that cannot be read: said at once, then once a minute */
+	for (i = 0; tracker_pos_load(&t, &saved) < 0 && !stopping; i++) {
+		if (i % 120 == 0)
+			log_warn("tracker: cannot read the saved position "
+			    "(retrying every 0.5 s): %s", t.why);
 		nap(500);
 	}
 	f = follow_open(conf->tracker.maillog, (size_t)conf->tracker.max_line,

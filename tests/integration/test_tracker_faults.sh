@@ -456,4 +456,15 @@ h_is "... the other untouched" "$(h_redis_cli HEXISTS 'relay:{m:jack}:msg:4jQIDL
 unset TZ
 
 h_is "tracker still running" "$(h_daemon_alive tracker && echo yes)" yes
+
+# --- a state file that cannot be read at start: said once, not twice a second
+: >"$H_TMP/state/notadir"
+FX_TRACKER="maillog = \"$LOG2\"; poll_ms = 50; state_file = \"$H_TMP/state/notadir/t3.state\";"
+fx_conf "$H_TMP/relay3.conf"
+FX_CONF=$main_conf
+h_start_daemon tracker3 "$TRACKER" -f -c "$H_TMP/relay3.conf"
+sleep 2.5
+h_is "unreadable state file: one warning in 2.5 s" "$(grep -c 'cannot read the saved position' "$H_LOG/tracker3.log")" 1
+h_check "...still running, retrying" h_daemon_alive tracker3
+h_stop_daemon tracker3 10
 h_done
