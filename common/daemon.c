@@ -20,6 +20,28 @@
 #define RELAY_CONF_DEFAULT "/etc/relay/relay.conf"
 #endif
 
+int
+daemon_stdfds(void)
+{
+	int	 fd, nfd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number, this one: those below are open. */
+		if ((nfd = open("/dev/null", O_RDWR)) < 0)
+			return -1;
+		if (nfd != fd) {
+			if (dup2(nfd, fd) < 0) {
+				close(nfd);
+				return -1;
+			}
+			close(nfd);
+		}
+	}
+	return 0;
+}
+
 /* usage - to stdout for -h (exit 0), else to stderr (exit 64) */
 static void
 usage(const char *prog, int with_once, int ok)

@@ -20,6 +20,15 @@
 
 #include "conf.h"
 
+/*
+ * daemon_stdfds - /dev/null on each of fds 0, 1 and 2 that is closed, so
+ * that no socket or file opened later becomes one of them (started with
+ * `2>&-`, the first socket was fd 2 and took stderr's lines). Called first
+ * thing in main(), before any open or socket. 0, or -1 when /dev/null
+ * cannot be opened (the caller exits).
+ */
+int	 daemon_stdfds(void);
+
 struct daemon_opts {
 	const char	*conf_path;
 	int		 foreground;

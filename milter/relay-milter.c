@@ -74,6 +74,9 @@ main(int argc, char **argv)
 	char			*pidf;
 	int			 r;
 
+	/* Before any open or socket: none may become fd 0, 1 or 2. */
+	if (daemon_stdfds() != 0)
+		return 71;
 	daemon_getopt(argc, argv, PROG, &opts);
 	cf = daemon_load_conf(opts.conf_path, PROG);
 	log_open(PROG, opts.foreground);

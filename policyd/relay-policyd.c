@@ -258,6 +258,9 @@ main(int argc, char **argv)
 	 * what main holds is then still reachable, not a leak for
 	 * LeakSanitizer to turn into another exit status.
 	 */
+	/* Before any open or socket: none may become fd 0, 1 or 2. */
+	if (daemon_stdfds() != 0)
+		exit(71);
 	daemon_getopt(argc, argv, "relay-policyd", &opts);
 	conf_path = opts.conf_path;
 	memset(&pd, 0, sizeof(pd));

@@ -284,6 +284,9 @@ main(int argc, char **argv)
 	int64_t		 down_ms = 0;
 	unsigned long	 i;
 
+	/* Before any open or socket: none may become fd 0, 1 or 2. */
+	if (daemon_stdfds() != 0)
+		return 71;
 	/* -c -f -d -o -V -h; an operand is a usage error (exit 64) */
 	daemon_getopt_once(argc, argv, "relay-tracker", &opts);
 	conf = daemon_load_conf(opts.conf_path, "relay-tracker");

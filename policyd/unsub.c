@@ -44,6 +44,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "conf.h"
+#include "daemon.h"
 #include "ident.h"
 #include "log.h"
 #include "rconn.h"
@@ -163,6 +164,9 @@ main(int argc, char **argv)
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	int		 ch, rc;
 
+	/* Before any open or socket: none may become fd 0, 1 or 2. */
+	if (daemon_stdfds() != 0)
+		return UNSUB_EX_TEMPFAIL;
 	while ((ch = getopt(argc, argv, "c:t:h")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;

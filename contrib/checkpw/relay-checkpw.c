@@ -53,6 +53,7 @@
 #include "checkpw_match.h"
 #include "clock.h"
 #include "conf.h"
+#include "daemon.h"
 #include "ident.h"
 #include "log.h"
 #include "rconn.h"
@@ -274,6 +275,9 @@ main(int argc, char **argv)
 	size_t		 passlen;
 	int		 ch, ok, nkeys, e;
 
+	/* Before any open or socket: none may become fd 0, 1 or 2. */
+	if (daemon_stdfds() != 0)
+		return EXIT_TEMP;
 	if (getenv("RELAY_CONF") != NULL && *getenv("RELAY_CONF") != '\0')
 		conf_path = getenv("RELAY_CONF");
 	while ((ch = getopt(argc, argv, "+c:fh")) != -1) {

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "ctl.h"
+#include "daemon.h"
 #include "log.h"
 #include "rconn.h"
 
@@ -102,6 +103,9 @@ main(int argc, char **argv)
 	int		 i, n = 0, rc, dashdash = 0, conf_given = 0;
 	size_t		 g;
 
+	/* Before any open or socket: none may become fd 0, 1 or 2. */
+	if (daemon_stdfds() != 0)
+		return CTL_EXIT_BACKEND;
 	memset(&c, 0, sizeof(c));
 	c.conf_path = getenv("RELAY_CONF");
 	if (c.conf_path == NULL || *c.conf_path == '\0')
