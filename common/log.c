@@ -3,9 +3,11 @@
  *	log - syslog or stderr, key=value decision lines, escaping
  * DESCRIPTION
  *	Owns the choice between syslog and stderr and the escaping of
- *	untrusted bytes. Nothing else in the suite calls syslog(3).
+ *	untrusted bytes. Lines for syslog go to log_syslog.c, which writes
+ *	the datagrams itself and never blocks; nothing in the suite calls
+ *	syslog(3) (openlog() is still called, for libraries that do).
  * SEE ALSO
- *	log.h
+ *	log.h, log_syslog.c
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "log_priv.h"
 
 /* Lines kept by log_buffered() mode before they are written together. */
 #define LOG_BUFSIZE	65536
@@ -34,13 +37,15 @@ static size_t	 log_len;
 static void
 forked(void)
 {
+	log__syslog_postfork();
 	atomic_store(&log_pid, (long)getpid());
 }
 
 static void
 atfork(void)
 {
-	(void)pthread_atfork(NULL, NULL, forked);
+	(void)pthread_atfork(log__syslog_prefork, log__syslog_postfork,
+	    forked);
 }
 
 void
@@ -52,8 +57,11 @@ log_open(const char *ident, int foreground)
 	log_foreground = foreground;
 	atomic_store(&log_pid, (long)getpid());
 	(void)pthread_once(&once, atfork);
-	if (!foreground)
-		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	if (!foreground) {
+		/* Only for libraries that call syslog(3): opened on their use. */
+		openlog(ident, LOG_PID, LOG__FACILITY);
+		log__syslog_open(NULL, ident);
+	}
 }
 
 void
@@ -137,7 +145,7 @@ emit(int prio, const char *line)
 	int	 n;
 
 	if (!log_foreground) {
-		syslog(prio, "%s", line);
+		log__syslog_send(prio, atomic_load(&log_pid), line);
 		return;
 	}
 	n = snprintf(out, sizeof(out), "%s %s[%ld]: %s: %s\n", stamp(),

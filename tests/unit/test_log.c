@@ -1,15 +1,26 @@
 /*
  * NAME
- *	test_log - escaping of network bytes and key=value lines
+ *	test_log - escaping of network bytes, key=value lines, and the
+ *	syslog sink: glibc's datagram format, lines dropped and counted
+ *	(never waited for) when syslog does not read, the count sent before
+ *	the next line, a new connection when syslog was restarted. The
+ *	sink is pointed at a unix datagram socket the test makes.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "log.h"
+#include "log_priv.h"
 
 static const struct {
 	const char	*name;
@@ -97,6 +108,208 @@ kv_line_never_overflows(void **state)
 	assert_null(strchr(kv.buf, '\n'));
 }
 
+static const struct {
+	const char	*name;
+	int		 pri, mon, mday, hour, min, sec;
+	const char	*ident;
+	long		 pid;
+	const char	*msg;
+	const char	*out;
+} fmt_cases[] = {
+	{ "day under 10 is space-padded (%e)", LOG_MAIL | LOG_INFO,
+	  0, 5, 9, 3, 7, "relay-policyd", 123, "qid=NOQUEUE action=DUNNO",
+	  "<22>Jan  5 09:03:07 relay-policyd[123]: qid=NOQUEUE action=DUNNO" },
+	{ "two-digit day, warning", LOG_MAIL | LOG_WARNING,
+	  11, 31, 23, 59, 58, "relay-milter", 4242, "x",
+	  "<20>Dec 31 23:59:58 relay-milter[4242]: x" },
+	{ "error, empty message", LOG_MAIL | LOG_ERR,
+	  6, 14, 0, 0, 0, "relayctl", 1, "",
+	  "<19>Jul 14 00:00:00 relayctl[1]: " },
+	{ "debug", LOG_MAIL | LOG_DEBUG,
+	  1, 28, 12, 30, 1, "relay-tracker", 77, "a b",
+	  "<23>Feb 28 12:30:01 relay-tracker[77]: a b" },
+};
+
+static void
+syslog_format_table(void **state)
+{
+	char		 buf[256];
+	struct tm	 tm;
+	size_t		 i, n;
+
+	for (i = 0; i < sizeof(fmt_cases) / sizeof(fmt_cases[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_mon = fmt_cases[i].mon;
+		tm.tm_mday = fmt_cases[i].mday;
+		tm.tm_hour = fmt_cases[i].hour;
+		tm.tm_min = fmt_cases[i].min;
+		tm.tm_sec = fmt_cases[i].sec;
+		n = log__syslog_format(buf, sizeof(buf), fmt_cases[i].pri, &tm,
+		    fmt_cases[i].ident, fmt_cases[i].pid, fmt_cases[i].msg);
+		if (strcmp(buf, fmt_cases[i].out) != 0)
+			fail_msg("%s: got \"%s\" want \"%s\"", fmt_cases[i].name,
+			    buf, fmt_cases[i].out);
+		assert_int_equal(n, strlen(buf));
+	}
+}
+
+static void
+syslog_format_is_cut_to_fit(void **state)
+{
+	char		 buf[24];
+	struct tm	 tm;
+	size_t		 n;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_mday = 1;
+	n = log__syslog_format(buf, sizeof(buf), LOG_MAIL | LOG_INFO, &tm,
+	    "relay-policyd", 1, "a long message");
+	assert_int_equal(n, sizeof(buf) - 1);
+	assert_int_equal(strlen(buf), n);
+	assert_string_equal(buf, "<22>Jan  1 00:00:00 rel");
+}
+
+static void
+dropped_text_names_the_count(void **state)
+{
+	char	 buf[128];
+	size_t	 n;
+
+	n = log__dropped_text(buf, sizeof(buf), 37);
+	assert_string_equal(buf, "37 log lines dropped: syslog was not reading");
+	assert_int_equal(n, strlen(buf));
+	log__dropped_text(buf, sizeof(buf), 1);
+	assert_string_equal(buf, "1 log lines dropped: syslog was not reading");
+}
+
+/* A private "/dev/log": a directory of our own and a socket in it. */
+static char	 sink_dir[64], sink_path[96];
+
+/* sink_bind - a unix datagram socket at sink_path that nobody reads yet */
+static int
+sink_bind(void)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	unlink(sink_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sink_path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/* sink_read - the next datagram, or -1 when none is waiting */
+static int
+sink_read(int fd, char *buf, size_t size)
+{
+	ssize_t	 n = recv(fd, buf, size - 1, MSG_DONTWAIT);
+
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static int
+sink_setup(void **state)
+{
+	snprintf(sink_dir, sizeof(sink_dir), "/tmp/test_log.XXXXXX");
+	if (mkdtemp(sink_dir) == NULL)
+		return -1;
+	snprintf(sink_path, sizeof(sink_path), "%s/log", sink_dir);
+	return 0;
+}
+
+static int
+sink_teardown(void **state)
+{
+	unlink(sink_path);
+	rmdir(sink_dir);
+	return 0;
+}
+
+/* ends_with - s ends with suffix */
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t	 a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static void
+full_syslog_drops_counts_then_says_so(void **state)
+{
+	char		 buf[4096], want[128];
+	unsigned long	 sent = 0, got = 0, dropped;
+	int		 fd = sink_bind();
+
+	log__syslog_open(sink_path, "t");
+	/* Nobody reads: each send must return at once, the excess dropped. */
+	while (log__syslog_dropped() < 5 && sent < 100000) {
+		log__syslog_send(LOG_INFO, 42, "filler");
+		sent++;
+	}
+	dropped = log__syslog_dropped();
+	assert_int_equal(dropped, 5);
+	while (sink_read(fd, buf, sizeof(buf)) >= 0) {
+		assert_true(ends_with(buf, " t[42]: filler"));
+		got++;
+	}
+	assert_int_equal(got + dropped, sent);
+	/* syslog reads again: the count first, then the line. */
+	log__syslog_send(LOG_ERR, 42, "after");
+	assert_int_equal(log__syslog_dropped(), 0);
+	assert_true(sink_read(fd, buf, sizeof(buf)) > 0);
+	snprintf(want, sizeof(want), " t[42]: %lu log lines dropped: syslog "
+	    "was not reading", dropped);
+	if (strncmp(buf, "<20>", 4) != 0 || !ends_with(buf, want))
+		fail_msg("want a warning \"...%s\", got \"%s\"", want, buf);
+	assert_true(sink_read(fd, buf, sizeof(buf)) > 0);
+	assert_true(strncmp(buf, "<19>", 4) == 0);
+	assert_true(ends_with(buf, " t[42]: after"));
+	assert_int_equal(sink_read(fd, buf, sizeof(buf)), -1);
+	close(fd);
+}
+
+static void
+restarted_syslog_is_connected_again(void **state)
+{
+	char	 buf[4096];
+	int	 fd = sink_bind();
+
+	log__syslog_open(sink_path, "t");
+	log__syslog_send(LOG_INFO, 7, "one");
+	assert_true(sink_read(fd, buf, sizeof(buf)) > 0);
+	assert_true(ends_with(buf, "t[7]: one"));
+	/* syslog restarts: a new socket at the same path */
+	close(fd);
+	fd = sink_bind();
+	log__syslog_send(LOG_INFO, 7, "two");
+	assert_int_equal(log__syslog_dropped(), 0);
+	assert_true(sink_read(fd, buf, sizeof(buf)) > 0);
+	assert_true(ends_with(buf, "t[7]: two"));
+	/* syslog gone: lines are dropped, each tries once to connect */
+	close(fd);
+	unlink(sink_path);
+	log__syslog_send(LOG_INFO, 7, "lost");
+	log__syslog_send(LOG_INFO, 7, "lost");
+	assert_int_equal(log__syslog_dropped(), 2);
+	/* back: the count, then the line */
+	fd = sink_bind();
+	log__syslog_send(LOG_INFO, 7, "three");
+	assert_true(sink_read(fd, buf, sizeof(buf)) > 0);
+	assert_true(ends_with(buf, "t[7]: 2 log lines dropped: syslog was "
+	    "not reading"));
+	assert_true(sink_read(fd, buf, sizeof(buf)) > 0);
+	assert_true(ends_with(buf, "t[7]: three"));
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -106,6 +319,13 @@ main(void)
 		cmocka_unit_test(kv_line_has_qid_first_and_quotes_when_needed),
 		cmocka_unit_test(kv_without_qid_says_noqueue),
 		cmocka_unit_test(kv_line_never_overflows),
+		cmocka_unit_test(syslog_format_table),
+		cmocka_unit_test(syslog_format_is_cut_to_fit),
+		cmocka_unit_test(dropped_text_names_the_count),
+		cmocka_unit_test_setup_teardown(full_syslog_drops_counts_then_says_so,
+		    sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(restarted_syslog_is_connected_again,
+		    sink_setup, sink_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
