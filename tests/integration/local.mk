@@ -42,3 +42,10 @@ EXTRA_DIST += tests/integration/test_metrics.sh
 # relay-tracker and relay-policyd: redis.* at a reload, restart_needed=.
 INTEGRATION_TESTS += tests/integration/test_reload_redis.sh
 EXTRA_DIST += tests/integration/test_reload_redis.sh
+
+# Logging on a degraded system (common/log_syslog.c, daemon_stdfds): fds
+# 0-2 closed at start, a syslog that does not read (a private /dev/log in
+# a mount namespace: log_blackhole.py).
+INTEGRATION_TESTS += tests/integration/test_log_degraded.sh
+EXTRA_DIST += tests/integration/test_log_degraded.sh \
+	tests/integration/log_blackhole.py
