@@ -13,7 +13,8 @@ contrib_relayctl_relayctl_SOURCES = contrib/relayctl/relayctl.c \
 	contrib/relayctl/ctl.h contrib/relayctl/ctl_util.c \
 	contrib/relayctl/ctl_out.c \
 	contrib/relayctl/cmd_member.c contrib/relayctl/cmd_apikey.c \
-	contrib/relayctl/cmd_domain.c contrib/relayctl/records.c \
+	contrib/relayctl/cmd_domain.c contrib/relayctl/cmd_list.c \
+	contrib/relayctl/records.c \
 	contrib/relayctl/cmd_verify.c contrib/relayctl/cmd_pending.c \
 	contrib/relayctl/cmd_suppress.c contrib/relayctl/cmd_status.c \
 	contrib/relayctl/cmd_misc.c contrib/relayctl/warming.c \

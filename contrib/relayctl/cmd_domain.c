@@ -278,45 +278,37 @@ domain_add(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
-/*
- * domain_json - a domain's record (NULL when absent); never key material.
- * With why, a record Redis cannot read as a hash is NULL with why set
- * (else the run ends, exit 2).
- */
-static json_t *
-domain_json(struct ctl *c, const char *d, char *why, size_t whylen)
+json_t *
+ctl_domain_obj(const char *d, const json_t *m)
 {
-	char		 key[RKEY_MAX];
-	json_t		*m, *o;
-	const char	*v;
+	json_t		*o;
 
-	/* A listed name no key can hold is a bad record, not bad input. */
-	if (why != NULL && rkey(key, sizeof(key), RKEY_DOMAIN, d, NULL) < 0) {
-		snprintf(why, whylen, "not a domain a key can hold");
-		return NULL;
-	}
-	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
-	m = why ? ctl_hgetall_or(c, key, why, whylen) : ctl_hgetall(c, key);
-	if (m == NULL)
-		return NULL;
-	if (json_object_size(m) == 0) {
-		json_decref(m);
-		return NULL;
-	}
 #define S(f)	(json_string_value(json_object_get(m, f)) ? \
 		    json_string_value(json_object_get(m, f)) : "")
 #define I(f)	((json_int_t)atoll(S(f)))
-	o = json_pack("{s:s, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:b, s:b}",
-	    "domain", d, "member", S("member"), "created", I("created"),
-	    "verified_at", I("verified_at"), "verified", I("verified_at") > 0,
-	    "selector", S("selector"), "next_selector", S("next_selector"),
-	    "forward_to", S("forward_to"), "subdomains",
+	o = json_pack("{s:o, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:b, s:b}",
+	    "domain", ctl_jstr(d), "member", S("member"), "created",
+	    I("created"), "verified_at", I("verified_at"), "verified",
+	    I("verified_at") > 0, "selector", S("selector"), "next_selector",
+	    S("next_selector"), "forward_to", S("forward_to"), "subdomains",
 	    strcmp(S("subdomains"), "1") == 0, "listunsub",
 	    strcmp(S("listunsub"), "1") == 0);
-	v = S("token");
-	json_object_set_new(o, "token", json_string(v));
+	json_object_set_new(o, "token", json_string(S("token")));
 #undef S
 #undef I
+	return o;
+}
+
+/* domain_json - a domain's record (NULL when absent); never key material */
+static json_t *
+domain_json(struct ctl *c, const char *d)
+{
+	char		 key[RKEY_MAX];
+	json_t		*m, *o;
+
+	ctl_key(c, key, RKEY_DOMAIN, d, NULL);
+	m = ctl_hgetall(c, key);
+	o = json_object_size(m) > 0 ? ctl_domain_obj(d, m) : NULL;
 	json_decref(m);
 	return o;
 }
@@ -331,7 +323,7 @@ domain_show(struct ctl *c, int argc, char **argv)
 
 	ctl_args(c, argc, argv, NULL, pos, 1, 1, "domain show DOMAIN");
 	ctl_domain(c, pos[0], d, sizeof(d));
-	if ((o = domain_json(c, d, NULL, 0)) == NULL)
+	if ((o = domain_json(c, d)) == NULL)
 		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
 	json_object_set_new(o, "warming", ctl_warming_json(c,
 	    json_integer_value(json_object_get(o, "verified_at"))));
@@ -354,47 +346,6 @@ domain_show(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
-/* domain_list - domain list [--member HANDLE] */
-static int
-domain_list(struct ctl *c, int argc, char **argv)
-{
-	const char	*member = NULL;
-	struct ctl_opt	 opts[] = { { "member", 1, &member }, { NULL, 0, NULL } };
-	char		 h[64], idx[RKEY_MAX], why[256];
-	json_t		*ds, *out = json_array(), *skipped = json_array(), *v, *o;
-	size_t		 i;
-
-	ctl_args(c, argc, argv, opts, NULL, 0, 0,
-	    "domain list [--member HANDLE]");
-	if (member != NULL) {
-		ctl_member(c, member, h, sizeof(h));
-		ctl_key(c, idx, RKEY_MEMBER_DOMAINS, h, NULL);
-	} else
-		ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
-	ds = ctl_smembers(c, idx);
-	json_array_foreach(ds, i, v) {
-		why[0] = '\0';
-		o = domain_json(c, json_string_value(v), why, sizeof(why));
-		if (o == NULL && why[0] != '\0')	/* hides no other */
-			ctl_skip(c, skipped, RKEY_DOMAIN, json_string_value(v),
-			    why);
-		if (o == NULL)
-			continue;
-		json_object_del(o, "token");
-		if (!c->json)
-			printf("%-40s %-20s %-10s %s\n",
-			    ctl_tx(json_string_value(v)), ctl_txf(o, "member",
-			    ""), json_is_true(json_object_get(o, "verified")) ?
-			    "verified" : "pending", ctl_txf(o, "selector", ""));
-		json_array_append_new(out, o);
-	}
-	json_decref(ds);
-	if (json_array_size(skipped) > 0)
-		ctl_note(c, NULL, "relayctl domain remove deletes a broken "
-		    "record");
-	return ctl_done_partial(c, out, skipped, "domains");
-}
-
 /* domain_records - domain records DOMAIN: print them again */
 static int
 domain_records(struct ctl *c, int argc, char **argv)
@@ -405,7 +356,7 @@ domain_records(struct ctl *c, int argc, char **argv)
 
 	ctl_args(c, argc, argv, NULL, pos, 1, 1, "domain records DOMAIN");
 	ctl_domain(c, pos[0], d, sizeof(d));
-	if ((o = domain_json(c, d, NULL, 0)) == NULL)
+	if ((o = domain_json(c, d)) == NULL)
 		ctl_user(c, "unknown_domain", pos[0], "domain not enrolled");
 	ctl_key(c, dk, RKEY_DKIM, d, NULL);
 	keys = ctl_hgetall(c, dk);
@@ -693,7 +644,7 @@ cmd_domain(struct ctl *c, int argc, char **argv)
 	} subs[] = {
 		{ "add", "domain add", domain_add },
 		{ "show", "domain show", domain_show },
-		{ "list", "domain list", domain_list },
+		{ "list", "domain list", ctl_domain_list },
 		{ "records", "domain records", domain_records },
 		{ "remove", "domain remove", domain_remove },
 		{ "forward", "domain forward", domain_forward },

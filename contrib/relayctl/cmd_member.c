@@ -129,32 +129,14 @@ hlen(struct ctl *c, enum rkey_kind kind, const char *h)
 	return n;
 }
 
-/*
- * member_json - one member as JSON (NULL when absent). With why, a
- * record Redis cannot read as a hash is NULL with why set (else exit 2).
- */
-static json_t *
-member_json(struct ctl *c, const char *h, int full, char *why, size_t whylen)
+json_t *
+ctl_member_obj(const char *h, const json_t *m)
 {
-	char	 key[RKEY_MAX];
-	json_t	*m, *o;
-	const char *s;
+	json_t		*o;
+	const char	*s;
 
-	/* A listed handle no key can hold is a bad record, not bad input. */
-	if (why != NULL && rkey(key, sizeof(key), RKEY_MEMBER, h, NULL) < 0) {
-		snprintf(why, whylen, "not a handle a key can hold");
-		return NULL;
-	}
-	ctl_key(c, key, RKEY_MEMBER, h, NULL);
-	m = why ? ctl_hgetall_or(c, key, why, whylen) : ctl_hgetall(c, key);
-	if (m == NULL)
-		return NULL;
-	if (json_object_size(m) == 0) {
-		json_decref(m);
-		return NULL;
-	}
 	s = json_string_value(json_object_get(m, "suspended"));
-	o = json_pack("{s:s, s:s, s:I, s:b}", "handle", h,
+	o = json_pack("{s:o, s:s, s:I, s:b}", "handle", ctl_jstr(h),
 	    "did", json_string_value(json_object_get(m, "did")) ?
 	    json_string_value(json_object_get(m, "did")) : "",
 	    "created", (json_int_t)atoll(json_string_value(
@@ -170,23 +152,38 @@ member_json(struct ctl *c, const char *h, int full, char *why, size_t whylen)
 		json_object_set_new(o, "suspended_at",
 		    json_integer(s ? atoll(s) : 0));
 	}
-	if (full) {
-		json_t	*l = json_object();
-		size_t	 i;
+	return o;
+}
 
-		for (i = 0; i < NLIMITS; i++)
-			if ((s = json_string_value(json_object_get(m,
-			    limits[i].field))) != NULL)
-				json_object_set_new(l, limits[i].field,
-				    json_integer(atoll(s)));
-		json_object_set_new(o, "limits", l);
-		ctl_key(c, key, RKEY_MEMBER_DOMAINS, h, NULL);
-		json_object_set_new(o, "domains", ctl_smembers(c, key));
-		json_object_set_new(o, "apikeys",
-		    json_integer(hlen(c, RKEY_APIKEYS, h)));
-		json_object_set_new(o, "suppressed",
-		    json_integer(hlen(c, RKEY_SUPPRESS, h)));
+/* member_json - member show's JSON of one member (NULL when absent) */
+static json_t *
+member_json(struct ctl *c, const char *h)
+{
+	char		 key[RKEY_MAX];
+	json_t		*m, *o, *l;
+	const char	*s;
+	size_t		 i;
+
+	ctl_key(c, key, RKEY_MEMBER, h, NULL);
+	m = ctl_hgetall(c, key);
+	if (json_object_size(m) == 0) {
+		json_decref(m);
+		return NULL;
 	}
+	o = ctl_member_obj(h, m);
+	l = json_object();
+	for (i = 0; i < NLIMITS; i++)
+		if ((s = json_string_value(json_object_get(m,
+		    limits[i].field))) != NULL)
+			json_object_set_new(l, limits[i].field,
+			    json_integer(atoll(s)));
+	json_object_set_new(o, "limits", l);
+	ctl_key(c, key, RKEY_MEMBER_DOMAINS, h, NULL);
+	json_object_set_new(o, "domains", ctl_smembers(c, key));
+	json_object_set_new(o, "apikeys",
+	    json_integer(hlen(c, RKEY_APIKEYS, h)));
+	json_object_set_new(o, "suppressed",
+	    json_integer(hlen(c, RKEY_SUPPRESS, h)));
 	json_decref(m);
 	return o;
 }
@@ -202,7 +199,7 @@ member_show(struct ctl *c, int argc, char **argv)
 
 	ctl_args(c, argc, argv, NULL, pos, 1, 1, "member show HANDLE");
 	ctl_handle(c, pos[0], h, sizeof(h));
-	if ((o = member_json(c, h, 1, NULL, 0)) == NULL)
+	if ((o = member_json(c, h)) == NULL)
 		ctl_user(c, "unknown_member", pos[0], "no such member");
 	if (c->json) {
 		ctl_emit(c, o);
@@ -237,36 +234,6 @@ member_show(struct ctl *c, int argc, char **argv)
 	    " (none)");
 	json_decref(o);
 	return CTL_EXIT_OK;
-}
-
-/* member_list - member list: one bad record hides none of the others */
-static int
-member_list(struct ctl *c, int argc, char **argv)
-{
-	char	 idx[RKEY_MAX], why[256];
-	json_t	*hs, *out = json_array(), *skipped = json_array(), *v, *m;
-	size_t	 i;
-
-	ctl_args(c, argc, argv, NULL, NULL, 0, 0, "member list");
-	ctl_key(c, idx, RKEY_MEMBERS, NULL, NULL);
-	hs = ctl_smembers(c, idx);
-	json_array_foreach(hs, i, v) {
-		why[0] = '\0';
-		m = member_json(c, json_string_value(v), 0, why, sizeof(why));
-		if (m == NULL && why[0] != '\0')
-			ctl_skip(c, skipped, RKEY_MEMBER, json_string_value(v),
-			    why);
-		if (m == NULL)
-			continue;	/* being added or removed right now */
-		if (!c->json)
-			printf("%-32s %-40s %s\n", ctl_tx(json_string_value(v)),
-			    ctl_txf(m, "did", ""),
-			    json_is_true(json_object_get(m, "suspended")) ?
-			    "suspended" : "active");
-		json_array_append_new(out, m);
-	}
-	json_decref(hs);
-	return ctl_done_partial(c, out, skipped, "members");
 }
 
 /*
@@ -504,7 +471,7 @@ cmd_member(struct ctl *c, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "list") == 0) {
 		c->cmd = "member list";
-		return member_list(c, argc - 1, argv + 1);
+		return ctl_member_list(c, argc - 1, argv + 1);
 	}
 	if (strcmp(argv[1], "remove") == 0) {
 		c->cmd = "member remove";

@@ -141,15 +141,6 @@ void	 ctl_emit(struct ctl *, json_t *);
  */
 int	 ctl_done(struct ctl *, json_t *);
 /*
- * ctl_done_partial - ctl_done of a listing that left out the records in
- * skipped (taken; from ctl_skip): when there are any, a line on stderr
- * and, with --json, {"error": {"code": "unreadable", ..., "skipped":
- * [...]}} as the array's last element; returns CTL_EXIT_BACKEND then.
- * what names the records ("members").
- */
-int	 ctl_done_partial(struct ctl *, json_t *, json_t *skipped,
-	    const char *what);
-/*
  * ctl_stream_item - one element of a streamed JSON array (takes o); the
  * "[" is printed with the first, so an error before it is a plain error
  * document. ctl_stream_end - close the array (with last as its final
@@ -158,6 +149,15 @@ int	 ctl_done_partial(struct ctl *, json_t *, json_t *skipped,
  */
 void	 ctl_stream_item(struct ctl *, json_t *o);
 int	 ctl_stream_end(struct ctl *, json_t *last);
+/*
+ * ctl_stream_done - end a streamed listing that left out the records in
+ * skipped (taken; from ctl_skip): when there are any, a line on stderr
+ * and, with --json, {"error": {"code": "unreadable", ..., "skipped":
+ * [...]}} as the array's last element; CTL_EXIT_BACKEND then, else
+ * CTL_EXIT_OK. The array is closed (ctl_stream_end) with --json. what
+ * names the records ("members").
+ */
+int	 ctl_stream_done(struct ctl *, json_t *skipped, const char *what);
 /*
  * ctl_flush - flush stdout: 0, or -1 (said on stderr) when any of it
  * could not be written
@@ -200,6 +200,27 @@ json_t	*ctl_hgetall_or(struct ctl *, const char *key, char *why,
  * or array ("rcpts", "r:ADDRESS") is parsed (ctl_jload) instead
  */
 json_t	*ctl_hgetall_docs(struct ctl *, const char *key);
+/* ctl_hash_json - a hash (HGETALL) reply as a JSON object of strings (new) */
+json_t	*ctl_hash_json(const redisReply *);
+/*
+ * ctl_pipe - "CMD KEY ARGS..." for each of the n keys (a NULL key is left
+ * out, its reply NULL), in one round trip. out[i] is the reply for
+ * keys[i], error replies (WRONGTYPE) included: the caller frees each. An
+ * I/O failure ends the run (exit 2, ctl_backend). At most CTL_PIPE_ARGS
+ * args.
+ */
+#define CTL_PIPE_ARGS	8
+void	 ctl_pipe(struct ctl *, const char *cmd, const char *const *keys,
+	    size_t n, int nargs, const char *const *args, redisReply **out);
+/*
+ * ctl_sscan - SSCAN KEY CURSOR COUNT count: the reply (the caller frees
+ * it), whose element[1] is the array of names; cursor (CTL_CURSOR_MAX
+ * bytes, "0" to start) is set to the next one, "0" at the end. An
+ * unexpected reply ends the run (exit 2).
+ */
+#define CTL_CURSOR_MAX	32
+redisReply *ctl_sscan(struct ctl *, const char *key, char *cursor,
+	    int count);
 /* ctl_smembers - a set as a sorted JSON array of strings (new reference) */
 json_t	*ctl_smembers(struct ctl *, const char *key);
 /*
@@ -264,6 +285,16 @@ int	 cmd_domain_verify(struct ctl *, int argc, char **argv);
 int	 ctl_verify_once(struct ctl *, const char *d, int *unknown);
 /* ctl_verify_pending - domain verify --pending (cmd_pending.c) */
 int	 ctl_verify_pending(struct ctl *);
+/*
+ * ctl_domain_obj / ctl_member_obj - a domain's or member's record m (a hash
+ * as JSON, ctl_hash_json) as the JSON object show and list print (new;
+ * the domain's with its token, which list takes out)
+ */
+json_t	*ctl_domain_obj(const char *d, const json_t *m);
+json_t	*ctl_member_obj(const char *h, const json_t *m);
+/* ctl_domain_list, ctl_member_list - domain list, member list (cmd_list.c) */
+int	 ctl_domain_list(struct ctl *, int argc, char **argv);
+int	 ctl_member_list(struct ctl *, int argc, char **argv);
 int	 cmd_suppress(struct ctl *, int argc, char **argv);
 int	 cmd_status(struct ctl *, int argc, char **argv);
 int	 cmd_conditions(struct ctl *, int argc, char **argv);

@@ -10,7 +10,7 @@
  *	object; a failure after it (ctl_fail) ends the array with the error
  *	object as its last element and closes it. A listing that skips
  *	records it cannot read ends its array the same way
- *	(ctl_done_partial). So: an array printed with a non-zero exit status
+ *	(ctl_stream_done). So: an array printed with a non-zero exit status
  *	ends with {"error": {...}}, and only then.
  *
  *	A run that could not write stdout (a full disk, a closed pipe) must
@@ -176,28 +176,44 @@ ctl_done(struct ctl *c, json_t *j)
 	return CTL_EXIT_OK;
 }
 
-int
-ctl_done_partial(struct ctl *c, json_t *j, json_t *skipped, const char *what)
+/*
+ * partial - the records in skipped (taken) were left out of a listing: a
+ * line on stderr, and the error element that ends the array (NULL
+ * without --json)
+ */
+static json_t *
+partial(struct ctl *c, json_t *skipped, const char *what)
 {
 	char	 msg[300];
+	json_t	*e;
 
-	if (json_array_size(skipped) == 0) {
-		json_decref(skipped);
-		return ctl_done(c, j);
-	}
 	snprintf(msg, sizeof(msg), "%zu %s could not be read and %s not "
 	    "listed; every other one is", json_array_size(skipped), what,
 	    json_array_size(skipped) == 1 ? "is" : "are");
 	ctl_note(c, NULL, "%s", msg);
-	if (c->json) {
-		json_t *e = ctl_error_json("unreadable", NULL, msg);
+	if (!c->json) {
+		json_decref(skipped);
+		return NULL;
+	}
+	e = ctl_error_json("unreadable", NULL, msg);
+	json_object_set_new(e, "skipped", skipped);
+	return json_pack("{s:o}", "error", e);
+}
 
-		json_object_set_new(e, "skipped", skipped);
-		json_array_append_new(j, json_pack("{s:o}", "error", e));
+int
+ctl_stream_done(struct ctl *c, json_t *skipped, const char *what)
+{
+	json_t	*e = NULL;
+	int	 rc = CTL_EXIT_OK;
+
+	if (json_array_size(skipped) > 0) {
+		e = partial(c, skipped, what);
+		rc = CTL_EXIT_BACKEND;
 	} else
 		json_decref(skipped);
-	ctl_done(c, j);
-	return CTL_EXIT_BACKEND;
+	if (c->json)
+		ctl_stream_end(c, e);
+	return rc;
 }
 
 void

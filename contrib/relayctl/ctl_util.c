@@ -343,9 +343,9 @@ ctl_txf(const json_t *o, const char *key, const char *dflt)
 	return s != NULL ? ctl_tx(s) : dflt;
 }
 
-/* hgetall - a hash reply (r, freed) as JSON; with docs, JSON values parsed */
+/* hash_json - a hash reply as JSON; with docs, JSON values parsed */
 static json_t *
-hgetall(redisReply *r, int docs)
+hash_json(const redisReply *r, int docs)
 {
 	json_t		*o = json_object(), *k, *v;
 	const redisReply *f;
@@ -363,8 +363,60 @@ hgetall(redisReply *r, int docs)
 		json_object_set_new(o, json_string_value(k), v);
 		json_decref(k);
 	}
+	return o;
+}
+
+/* hgetall - hash_json of r, which is freed */
+static json_t *
+hgetall(redisReply *r, int docs)
+{
+	json_t	*o = hash_json(r, docs);
+
 	freeReplyObject(r);
 	return o;
+}
+
+json_t *
+ctl_hash_json(const redisReply *r)
+{
+	return hash_json(r, 0);
+}
+
+void
+ctl_pipe(struct ctl *c, const char *cmd, const char *const *keys, size_t n,
+    int nargs, const char *const *args, redisReply **out)
+{
+	const char	*argv[CTL_PIPE_ARGS + 2];
+	size_t		 i, j;
+	int		 k;
+
+	if (nargs < 0 || nargs > CTL_PIPE_ARGS)
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL, "%s: %d "
+		    "arguments, at most %d", cmd, nargs, CTL_PIPE_ARGS);
+	argv[0] = cmd;
+	for (k = 0; k < nargs; k++)
+		argv[k + 2] = args[k];
+	ctl_redis(c);
+	/* hiredis keeps the commands until the first read sends them all. */
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (keys[i] == NULL)
+			continue;
+		argv[1] = keys[i];
+		if (rconn_append(c->rc, nargs + 2, argv, NULL) != RCONN_OK)
+			ctl_backend(c, cmd);
+	}
+	for (i = 0; i < n; i++) {
+		if (keys[i] == NULL)
+			continue;
+		if ((out[i] = rconn_reply(c->rc)) != NULL)
+			continue;
+		for (j = 0; j < i; j++) {
+			freeReplyObject(out[j]);
+			out[j] = NULL;
+		}
+		ctl_backend(c, cmd);
+	}
 }
 
 json_t *
@@ -453,6 +505,26 @@ ctl_time(long long t)
 		return "-";
 	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%SZ", &tm);
 	return buf;
+}
+
+redisReply *
+ctl_sscan(struct ctl *c, const char *key, char *cursor, int count)
+{
+	char		 n[16];
+	redisReply	*r;
+
+	snprintf(n, sizeof(n), "%d", count);
+	r = ctl_cmdf(c, "SSCAN %s %s COUNT %s", key, cursor, n);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[0]->len >= CTL_CURSOR_MAX ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(r);
+		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
+		    "SSCAN: unexpected reply");
+	}
+	memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
+	return r;
 }
 
 /* cmp_str - qsort comparator for an array of string replies */
