@@ -15,11 +15,16 @@
  *	stderr), not the run. The child makes its own Redis connection and
  *	resolver. Up to PENDING_PAR children run at once, so a member whose
  *	DNS does not answer (dns.timeout_ms for each lookup) holds up only
- *	its own check. One line per domain, in the order of the index (or a
- *	JSON array): what it was, what the check found, what changed. A
+ *	its own check. One line per domain, sorted by name (or a JSON
+ *	array): what it was, what the check found, what changed. A
  *	member's DNS that does not answer is that domain's result
  *	(dns_failed), not the run's: exit 0 when the run went through, 2
  *	when Redis or the program failed.
+ *
+ *	Finding the domains that wait costs one round trip per PENDING_BATCH
+ *	enrolled domains: SSCAN of relay:domains, then one pipelined HMGET of
+ *	the three fields it needs (dfields) per domain of the batch; only the
+ *	domains that wait are kept.
  * SEE ALSO
  *	cmd_verify.c, relayctl(8), contrib/systemd/relay-verify.service.in
  */
@@ -35,6 +40,7 @@
 
 #define PENDING_PAR	8	/* checks at once */
 #define RC_DNS		3	/* a child's exit: DNS did not answer */
+#define PENDING_BATCH	1000	/* the SSCAN COUNT: domains a round trip */
 
 /* The state of one domain that the run reports on. */
 struct dstate {
@@ -45,36 +51,62 @@ struct dstate {
 
 /* One domain of the run. */
 struct job {
-	const char	*d;
+	char		*d;		/* the domain (owned) */
 	struct dstate	 before;
 	pid_t		 pid;
 	int		 rc;		/* CTL_EXIT_*, or RC_DNS */
 };
 
-/* dstate_read - verified_at and selectors; 0, or -1 for an unreadable record */
+/* The fields of relay:{d:D}:domain the run reads (struct dstate). */
+static const char *const dfields[] = { "verified_at", "selector",
+    "next_selector" };
+#define NDFIELDS	(int)(sizeof(dfields) / sizeof(dfields[0]))
+
+/*
+ * dstate_from - a state from the HMGET of dfields (a record that is gone
+ * reads as not verified, as before); 0, or -1 with why for a record Redis
+ * cannot read (not a hash)
+ */
+static int
+dstate_from(const redisReply *r, struct dstate *s, char *why, size_t whylen)
+{
+	const redisReply *v;
+
+	memset(s, 0, sizeof(*s));
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != NDFIELDS) {
+		snprintf(why, whylen, "%s", r->type == REDIS_REPLY_ERROR ?
+		    r->str : "unexpected reply");
+		return -1;
+	}
+	v = r->element[0];
+	if (v->type == REDIS_REPLY_STRING)
+		s->verified_at = atoll(v->str);
+	v = r->element[1];
+	s->sel = xstrdup(v->type == REDIS_REPLY_STRING ? v->str : "");
+	v = r->element[2];
+	s->next = xstrdup(v->type == REDIS_REPLY_STRING ? v->str : "");
+	return 0;
+}
+
+/* dstate_read - one domain's state; 0, or -1 for an unreadable record */
 static int
 dstate_read(struct ctl *c, const char *d, struct dstate *s, char *why,
     size_t whylen)
 {
-	char	 key[RKEY_MAX];
-	json_t	*h;
-	const char *v;
+	char		 key[RKEY_MAX];
+	const char	*keys[1] = { key };
+	redisReply	*r;
+	int		 e;
 
 	memset(s, 0, sizeof(*s));
 	if (rkey(key, sizeof(key), RKEY_DOMAIN, d, NULL) < 0) {
 		snprintf(why, whylen, "not a domain a key can hold");
 		return -1;
 	}
-	if ((h = ctl_hgetall_or(c, key, why, whylen)) == NULL)
-		return -1;
-	if ((v = json_string_value(json_object_get(h, "verified_at"))) != NULL)
-		s->verified_at = atoll(v);
-	v = json_string_value(json_object_get(h, "selector"));
-	s->sel = xstrdup(v ? v : "");
-	v = json_string_value(json_object_get(h, "next_selector"));
-	s->next = xstrdup(v ? v : "");
-	json_decref(h);
-	return 0;
+	ctl_pipe(c, "HMGET", keys, 1, NDFIELDS, dfields, &r);
+	e = dstate_from(r, s, why, whylen);
+	freeReplyObject(r);
+	return e;
 }
 
 static void
@@ -168,35 +200,109 @@ report(struct ctl *c, json_t *out, const struct job *j,
 	    ctl_jstr(after->sel), "switched", sw));
 }
 
+/* cmp_job - qsort: jobs by domain */
+static int
+cmp_job(const void *a, const void *b)
+{
+	return strcmp(((const struct job *)a)->d, ((const struct job *)b)->d);
+}
+
+/*
+ * batch - of the domains in one SSCAN reply, add those that wait to
+ * jobs[*n..] (grown as needed): their fields read with one HMGET each,
+ * pipelined (one round trip)
+ */
+static void
+batch(struct ctl *c, const redisReply *a, struct job **jobs, size_t *n,
+    size_t *cap, json_t *skipped)
+{
+	char		 key[RKEY_MAX], why[256];
+	const char	**keys;
+	redisReply	**r;
+	struct dstate	 st;
+	const char	*d;
+	size_t		 i;
+
+	keys = xcalloc(a->elements + 1, sizeof(*keys));
+	r = xcalloc(a->elements + 1, sizeof(*r));
+	for (i = 0; i < a->elements; i++)
+		if (a->element[i]->type == REDIS_REPLY_STRING &&
+		    rkey(key, sizeof(key), RKEY_DOMAIN, a->element[i]->str,
+		    NULL) > 0)
+			keys[i] = xstrdup(key);
+	ctl_pipe(c, "HMGET", keys, a->elements, NDFIELDS, dfields, r);
+	for (i = 0; i < a->elements; i++) {
+		if (a->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		d = a->element[i]->str;
+		if (keys[i] == NULL)
+			ctl_skip(c, skipped, RKEY_DOMAIN, d,
+			    "not a domain a key can hold");
+		else if (dstate_from(r[i], &st, why, sizeof(why)) < 0)
+			ctl_skip(c, skipped, RKEY_DOMAIN, d, why);
+		else if (st.verified_at > 0 && st.next[0] == '\0')
+			dstate_free(&st);
+		else {
+			if (*n == *cap) {
+				*cap = *cap ? 2 * *cap : 16;
+				*jobs = xrealloc(*jobs, *cap * sizeof(**jobs));
+			}
+			memset(&(*jobs)[*n], 0, sizeof(**jobs));
+			(*jobs)[*n].d = xstrdup(d);
+			(*jobs)[(*n)++].before = st;
+		}
+		freeReplyObject(r[i]);
+		free((char *)keys[i]);
+	}
+	free(r);
+	free(keys);
+}
+
+/*
+ * collect - the domains that wait, sorted: SSCAN relay:domains, about
+ * PENDING_BATCH at a time. What is held is one batch and the jobs, not
+ * every domain (the timer runs this every few minutes).
+ */
+static struct job *
+collect(struct ctl *c, json_t *skipped, size_t *np)
+{
+	char		 idx[RKEY_MAX], cursor[CTL_CURSOR_MAX] = "0";
+	struct job	*jobs = NULL;
+	size_t		 n = 0, cap = 0, i, k;
+	redisReply	*r;
+
+	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
+	do {
+		r = ctl_sscan(c, idx, cursor, PENDING_BATCH);
+		batch(c, r->element[1], &jobs, &n, &cap, skipped);
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	if (n > 1)
+		qsort(jobs, n, sizeof(*jobs), cmp_job);
+	/* SSCAN may return a name twice (the set shrank meanwhile) */
+	for (i = k = 0; i < n; i++) {
+		if (k > 0 && strcmp(jobs[k - 1].d, jobs[i].d) == 0) {
+			free(jobs[i].d);
+			dstate_free(&jobs[i].before);
+			continue;
+		}
+		jobs[k++] = jobs[i];
+	}
+	*np = k;
+	return jobs;
+}
+
 int
 ctl_verify_pending(struct ctl *c)
 {
-	char		 idx[RKEY_MAX], why[256], msg[200];
+	char		 why[256], msg[200];
 	struct dstate	 after;
 	struct job	*jobs;
-	json_t		*ds, *out = json_array(), *skipped = json_array(), *v;
+	json_t		*out = json_array(), *skipped = json_array();
 	json_t		*failed = json_array(), *e;
 	size_t		 i, n = 0, next = 0, running = 0;
 
-	ctl_key(c, idx, RKEY_DOMAINS, NULL, NULL);
-	ds = ctl_smembers(c, idx);
-	jobs = xcalloc(json_array_size(ds) + 1, sizeof(*jobs));
-	json_array_foreach(ds, i, v) {
-		jobs[n].d = json_string_value(v);
-		why[0] = '\0';
-		if (dstate_read(c, jobs[n].d, &jobs[n].before, why,
-		    sizeof(why)) < 0) {
-			if (why[0] != '\0')	/* else removed meanwhile */
-				ctl_skip(c, skipped, RKEY_DOMAIN, jobs[n].d, why);
-			continue;
-		}
-		if (jobs[n].before.verified_at > 0 &&
-		    jobs[n].before.next[0] == '\0') {
-			dstate_free(&jobs[n].before);
-			continue;
-		}
-		n++;
-	}
+	jobs = collect(c, skipped, &n);
 	while (next < n || running > 0) {
 		if (next < n && running < PENDING_PAR) {
 			start(c, &jobs[next++]);
@@ -218,11 +324,11 @@ ctl_verify_pending(struct ctl *c)
 		report(c, out, &jobs[i], &after);
 		dstate_free(&jobs[i].before);
 		dstate_free(&after);
+		free(jobs[i].d);
 	}
 	free(jobs);
 	if (!c->json && n == 0)
 		printf("no domain waits for verification\n");
-	json_decref(ds);
 	if (json_array_size(failed) == 0 && json_array_size(skipped) == 0) {
 		json_decref(failed);
 		json_decref(skipped);

@@ -190,12 +190,6 @@ char	*ctl_hget(struct ctl *, const char *key, const char *field);
 /* ctl_hgetall - a hash as a JSON object of strings (new reference) */
 json_t	*ctl_hgetall(struct ctl *, const char *key);
 /*
- * ctl_hgetall_or - the same, but a key Redis cannot read as a hash
- * (WRONGTYPE) gives NULL with Redis' text in why, instead of exit 2
- */
-json_t	*ctl_hgetall_or(struct ctl *, const char *key, char *why,
-	    size_t whylen);
-/*
  * ctl_hgetall_docs - the same, but a value that is a stored JSON object
  * or array ("rcpts", "r:ADDRESS") is parsed (ctl_jload) instead
  */

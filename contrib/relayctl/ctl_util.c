@@ -431,19 +431,6 @@ ctl_hgetall_docs(struct ctl *c, const char *key)
 	return hgetall(ctl_cmdf(c, "HGETALL %s", key), 1);
 }
 
-json_t *
-ctl_hgetall_or(struct ctl *c, const char *key, char *why, size_t whylen)
-{
-	redisReply	*r = ctl_cmdf_or(c, "HGETALL %s", key);
-
-	if (r->type == REDIS_REPLY_ERROR) {
-		snprintf(why, whylen, "%s", r->str);
-		freeReplyObject(r);
-		return NULL;
-	}
-	return hgetall(r, 0);
-}
-
 int
 ctl_exists(struct ctl *c, const char *key)
 {
