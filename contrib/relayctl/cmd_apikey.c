@@ -24,6 +24,7 @@
 #include "ctl.h"
 #include "rconn.h"
 #include "token.h"
+#include "xalloc.h"
 
 #define APIKEY_ID_BYTES	4
 
@@ -107,14 +108,32 @@ apikey_create(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* One key of apikey list. */
+struct keyrow {
+	const char	*id;		/* in the hash it was read from */
+	long long	 created, used;
+};
+
+/* cmp_key - qsort: oldest first, then by id (a stable, total order) */
+static int
+cmp_key(const void *a, const void *b)
+{
+	const struct keyrow *x = a, *y = b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
 /* apikey_list - apikey list HANDLE: ids, created, last used */
 static int
 apikey_list(struct ctl *c, int argc, char **argv)
 {
-	const char	*pos[1], *id;
+	const char	*pos[1], *id, *u;
 	char		 h[64], akey[RKEY_MAX], ukey[RKEY_MAX];
-	json_t		*keys, *used, *out = json_array(), *v, *e;
-	size_t		 i;
+	json_t		*keys, *used, *out, *v;
+	struct keyrow	*rows;
+	size_t		 i, n = 0;
 
 	ctl_args(c, argc, argv, NULL, pos, 1, 1, "apikey list HANDLE");
 	ctl_member(c, pos[0], h, sizeof(h));
@@ -122,34 +141,34 @@ apikey_list(struct ctl *c, int argc, char **argv)
 	ctl_key(c, ukey, RKEY_APIKEYS_USED, h, NULL);
 	keys = ctl_hgetall(c, akey);
 	used = ctl_hgetall(c, ukey);
+	/* Collected, then sorted once: n log n, for however many keys. */
+	rows = xcalloc(json_object_size(keys) + 1, sizeof(*rows));
 	json_object_foreach(keys, id, v) {
-		const char *u = json_string_value(json_object_get(used, id));
-
-		e = json_pack("{s:s, s:I, s:I}", "id", id, "created",
-		    (json_int_t)atoll(json_string_value(v)), "last_used",
-		    (json_int_t)(u ? atoll(u) : 0));
-		/* Oldest first; a short list, insertion sort is plenty. */
-		for (i = 0; i < json_array_size(out); i++)
-			if (json_integer_value(json_object_get(json_array_get(out,
-			    i), "created")) > json_integer_value(json_object_get(e,
-			    "created")))
-				break;
-		json_array_insert_new(out, i, e);
+		u = json_string_value(json_object_get(used, id));
+		rows[n].id = id;
+		rows[n].created = atoll(json_string_value(v));
+		rows[n++].used = u ? atoll(u) : 0;
 	}
+	qsort(rows, n, sizeof(*rows), cmp_key);
+	if (c->json) {
+		out = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(out, json_pack("{s:s, s:I, s:I}",
+			    "id", rows[i].id, "created",
+			    (json_int_t)rows[i].created, "last_used",
+			    (json_int_t)rows[i].used));
+		ctl_emit(c, out);
+	} else {
+		printf("%-8s  %-20s  %s\n", "ID", "CREATED", "LAST USED");
+		for (i = 0; i < n; i++) {
+			printf("%-8s  %-20s  ", ctl_tx(rows[i].id),
+			    ctl_time(rows[i].created));
+			printf("%s\n", ctl_time(rows[i].used));
+		}
+	}
+	free(rows);
 	json_decref(keys);
 	json_decref(used);
-	if (c->json) {
-		ctl_emit(c, out);
-		return CTL_EXIT_OK;
-	}
-	printf("%-8s  %-20s  %s\n", "ID", "CREATED", "LAST USED");
-	json_array_foreach(out, i, e) {
-		printf("%-8s  %-20s  ", ctl_txf(e, "id", ""),
-		    ctl_time(json_integer_value(json_object_get(e, "created"))));
-		printf("%s\n", ctl_time(json_integer_value(json_object_get(e,
-		    "last_used"))));
-	}
-	json_decref(out);
 	return CTL_EXIT_OK;
 }
 
