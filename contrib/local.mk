@@ -66,6 +66,7 @@ CTL_IT = tests/integration/test_ctl_member.sh \
 	tests/integration/test_ctl_domain.sh \
 	tests/integration/test_ctl_suppress.sh \
 	tests/integration/test_ctl_status.sh \
+	tests/integration/test_ctl_scale.sh \
 	tests/integration/test_auth.sh
 INTEGRATION_TESTS += $(CTL_IT)
 EXTRA_DIST += $(CTL_IT)
