@@ -9,6 +9,7 @@ TRACKER_PURE = policyd/maillog.c policyd/maillog.h \
 policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	$(TRACKER_PURE) \
 	policyd/tracker_follow.c policyd/tracker_follow.h \
+	policyd/tracker_rotated.c policyd/tracker_rotated.h \
 	policyd/tracker_apply.c policyd/tracker_apply.h \
 	policyd/tracker_retry.c policyd/tracker_retry.h \
 	policyd/tracker_time.c policyd/tracker_time.h
@@ -22,8 +23,8 @@ RELAY_LUA += common/lua/tracker_event.lua
 dist_man_MANS += doc/relay-tracker.8 doc/relay-unsub.8
 EXTRA_DIST += contrib/postfix/unsub.cf
 
-# Unit tests: the pure parser and classification, the file follower, the
-# time of a log line.
+# Unit tests: the pure parser and classification, the file follower and
+# the order of rotated files, the time of a log line.
 check_PROGRAMS += tests/unit/test_maillog
 tests_unit_test_maillog_SOURCES = tests/unit/test_maillog.c $(TRACKER_PURE)
 tests_unit_test_maillog_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
@@ -38,10 +39,18 @@ UNIT_TESTS += tests/unit/test_bounce
 
 check_PROGRAMS += tests/unit/test_tracker_follow
 tests_unit_test_tracker_follow_SOURCES = tests/unit/test_tracker_follow.c \
-	policyd/tracker_follow.c policyd/tracker_follow.h
+	policyd/tracker_follow.c policyd/tracker_follow.h \
+	policyd/tracker_rotated.c policyd/tracker_rotated.h
 tests_unit_test_tracker_follow_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
 tests_unit_test_tracker_follow_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_tracker_follow
+
+check_PROGRAMS += tests/unit/test_tracker_rotated
+tests_unit_test_tracker_rotated_SOURCES = tests/unit/test_tracker_rotated.c \
+	policyd/tracker_rotated.c policyd/tracker_rotated.h
+tests_unit_test_tracker_rotated_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_tracker_rotated_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_tracker_rotated
 
 check_PROGRAMS += tests/unit/test_tracker_retry
 tests_unit_test_tracker_retry_SOURCES = tests/unit/test_tracker_retry.c \
