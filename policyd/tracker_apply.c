@@ -521,13 +521,16 @@ out:
 	return rc;
 }
 
-/* pos_parse - "dev=D ino=I offset=O [headlen=N headsum=H] ..."; 0 or -1 */
+/*
+ * pos_parse - "dev=D ino=I offset=O [headlen=N headsum=H] [mtime=NS] ...";
+ * 0 or -1
+ */
 static int
 pos_parse(const char *line, struct follow_pos *p)
 {
 	unsigned long long dev, ino, hsum;
 	unsigned	 hlen;
-	long long	 off;
+	long long	 off, mt;
 	const char	*h;
 
 	if (sscanf(line, "dev=%llu ino=%llu offset=%lld", &dev, &ino,
@@ -542,6 +545,9 @@ pos_parse(const char *line, struct follow_pos *p)
 		p->headlen = hlen;
 		p->headsum = hsum;
 	}
+	if ((h = strstr(line, " mtime=")) != NULL &&
+	    sscanf(h, " mtime=%lld", &mt) == 1 && mt > 0)
+		p->mtime_ns = mt;
 	return 0;
 }
 
@@ -589,7 +595,8 @@ tracker_pos_load(struct tracker_ctx *t, struct follow_pos *p)
 		why(t, "tracker.node: not usable in a key");
 		return -1;
 	}
-	r = rconn_cmd(t->rc, "HMGET %s dev ino offset headlen headsum", key);
+	r = rconn_cmd(t->rc, "HMGET %s dev ino offset headlen headsum mtime",
+	    key);
 	if (r == NULL) {
 		why(t, "%s", rconn_errstr(t->rc));
 		return -1;
@@ -607,6 +614,9 @@ tracker_pos_load(struct tracker_ctx *t, struct follow_pos *p)
 			p->headlen = (uint32_t)strtoul(str_field(r, 3), NULL, 10);
 			p->headsum = strtoull(str_field(r, 4), NULL, 16);
 		}
+		if (str_field(r, 5) != NULL && strtoll(str_field(r, 5), NULL,
+		    10) > 0)
+			p->mtime_ns = strtoll(str_field(r, 5), NULL, 10);
 	}
 	freeReplyObject(r);
 	return rc;
@@ -627,8 +637,9 @@ pos_save_file(struct tracker_ctx *t, const char *path,
 		return -1;
 	}
 	fprintf(fp, "dev=%" PRIu64 " ino=%" PRIu64 " offset=%" PRId64
-	    " headlen=%" PRIu32 " headsum=%016" PRIx64 " updated=%lld\n",
-	    p->dev, p->ino, p->off, p->headlen, p->headsum, (long long)now);
+	    " headlen=%" PRIu32 " headsum=%016" PRIx64 " mtime=%" PRId64
+	    " updated=%lld\n", p->dev, p->ino, p->off, p->headlen, p->headsum,
+	    p->mtime_ns, (long long)now);
 	ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
 	e = errno;
 	ok = (fclose(fp) == 0) && ok;
@@ -662,10 +673,11 @@ tracker_pos_save(struct tracker_ctx *t, const struct follow_pos *p, time_t now)
 		return -1;
 	}
 	r = rconn_cmd(t->rc, "HSET %s dev %llu ino %llu offset %lld "
-	    "headlen %u headsum %016llx updated %lld", key,
+	    "headlen %u headsum %016llx mtime %lld updated %lld", key,
 	    (unsigned long long)p->dev, (unsigned long long)p->ino,
 	    (long long)p->off, (unsigned)p->headlen,
-	    (unsigned long long)p->headsum, (long long)now);
+	    (unsigned long long)p->headsum, (long long)p->mtime_ns,
+	    (long long)now);
 	if (r == NULL) {
 		why(t, "%s", rconn_errstr(t->rc));
 		return -1;

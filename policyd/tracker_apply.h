@@ -34,8 +34,8 @@
  *
  *	The read position is kept in relay:{n:NODE}:tracker_pos or, when
  *	tracker.state_file is set, in that file (written to a temporary
- *	file and renamed): device, inode, offset, and the length and a
- *	hash of the file's first bytes (follow_pos).
+ *	file and renamed): device, inode, offset, the length and a hash
+ *	of the file's first bytes, and the file's mtime (follow_pos).
  * SEE ALSO
  *	common/lua/tracker_event.lua, common/SCHEMA.md, bounce.h
  */

@@ -25,10 +25,21 @@
  *	the same one truncated and written again) and is read from 0; this
  *	is checked before every read and when resuming.
  *
+ *	Catching up (tracker_rotated.h): when a file that is no longer path
+ *	is read to its end, the next one is the oldest rotated file of the
+ *	folder (path.1, path-20240101, path.20240101-120000, not
+ *	compressed) newer than it, then path: after two or more rotations
+ *	every file between is read, in order, once.
+ *
  *	At start-up a saved position is used when path still is that file;
- *	when it is not, a file with that inode in the same folder (the
- *	rotated log, if not compressed yet) is read to its end first.
- *	Without a saved position the file is read from its start.
+ *	when it is not, the file in the same folder with that inode (the
+ *	rotated log, if not compressed yet), or a rotated file with the same
+ *	first bytes (a copytruncate copy), is read from the position. When
+ *	none is, the rest of that file is lost: one warning says so and
+ *	names the compressed rotated files that may hold it, and reading
+ *	goes on with the rotated files newer than the saved position's
+ *	mtime, then path from its start. Without a saved position path is
+ *	read from its start.
  * OWNERSHIP
  *	A line returned lives until the next call.
  */
@@ -46,6 +57,7 @@ struct follow_pos {
 	int64_t		 off;		/* -1: none saved */
 	uint32_t	 headlen;	/* the first headlen bytes of the file */
 	uint64_t	 headsum;	/* have this FNV-1a hash (0 bytes: none) */
+	int64_t		 mtime_ns;	/* the file's mtime when read (0: not known) */
 };
 
 struct follow_stats {
@@ -70,8 +82,11 @@ void	 follow_free(struct follow *);
  */
 int	 follow_next(struct follow *, const char **line, size_t *len,
 	    struct follow_pos *after);
-/* follow_pos - the position after the last line handed out */
+/* follow_where - the position after the last line handed out */
 void	 follow_where(const struct follow *, struct follow_pos *);
+/* follow_name - the file being read (path or a rotated one); lives until
+ * the next follow_next() */
+const char *follow_name(const struct follow *);
 const struct follow_stats *follow_stats(const struct follow *);
 
 #endif

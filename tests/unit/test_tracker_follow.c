@@ -2,12 +2,15 @@
  * NAME
  *	test_tracker_follow - the log follower on real files: partial lines,
  *	rename and truncation rotation (copytruncate to the same size too),
- *	over-long lines however written, resuming, a reused inode
+ *	over-long lines however written, resuming, a reused inode, catching
+ *	up through several rotated files, a compressed one, a copy
  * DESCRIPTION
  *	Each case works in its own temporary folder, removed afterwards.
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -46,8 +49,17 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
-	unlink(fx->path);
-	unlink(fx->rotated);
+	struct dirent	*de;
+	DIR		*d = opendir(fx->dir);
+	char		 p[400];
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		snprintf(p, sizeof(p), "%s/%s", fx->dir, de->d_name);
+		if (de->d_name[0] != '.')
+			unlink(p);
+	}
+	if (d != NULL)
+		closedir(d);
 	rmdir(fx->dir);
 	free(fx);
 	return 0;
@@ -370,6 +382,175 @@ the_line_limit_is_the_same_for_one_write_or_two(void **state)
 	follow_free(f);
 }
 
+/* in - the name of a file in the test folder, in one of four buffers */
+static const char *
+in(const struct fx *fx, const char *name)
+{
+	static char	 b[4][300];
+	static int	 i;
+
+	i = (i + 1) % 4;
+	snprintf(b[i], sizeof(b[i]), "%s/%s", fx->dir, name);
+	return b[i];
+}
+
+/* age - set the mtime of path to t (seconds): the order of rotation */
+static void
+age(const char *path, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* rotate - logrotate's numbered rename: .1 to .2, the log to .1 */
+static void
+rotate(const struct fx *fx)
+{
+	struct stat	 sb;
+
+	if (stat(in(fx, "maillog.1"), &sb) == 0)
+		assert_int_equal(rename(in(fx, "maillog.1"),
+		    in(fx, "maillog.2")), 0);
+	assert_int_equal(rename(fx->path, in(fx, "maillog.1")), 0);
+}
+
+/* saved_after_first - the position after the first line of the log */
+static void
+saved_after_first(const struct fx *fx, struct follow_pos *saved)
+{
+	struct follow	*f = follow_open(fx->path, 1024, NULL);
+
+	assert_non_null(next(f, saved));
+	follow_free(f);
+}
+
+static void
+two_rotations_while_stopped_are_read_in_order(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p, saved;
+
+	append(fx->path, "a1\na2\n");
+	saved_after_first(fx, &saved);
+	age(fx->path, 1000);
+	rotate(fx);
+	append(fx->path, "b1\nb2\n");
+	age(fx->path, 2000);
+	rotate(fx);
+	append(fx->path, "c1\n");
+	f = follow_open(fx->path, 1024, &saved);
+	assert_string_equal(follow_name(f), in(fx, "maillog.2"));
+	assert_string_equal(next(f, &p), "a2");
+	assert_string_equal(next(f, &p), "b1");
+	assert_string_equal(follow_name(f), in(fx, "maillog.1"));
+	assert_string_equal(next(f, &p), "b2");
+	assert_string_equal(next(f, &p), "c1");
+	assert_string_equal(follow_name(f), fx->path);
+	assert_null(next(f, &p));
+	assert_int_equal(follow_stats(f)->rotations, 2);
+	follow_free(f);
+}
+
+static void
+dated_names_are_read_in_order_and_compressed_skipped(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p, saved;
+
+	append(fx->path, "a1\na2\n");
+	saved_after_first(fx, &saved);
+	assert_int_equal(rename(fx->path, in(fx, "maillog.20240101-000000")),
+	    0);
+	age(in(fx, "maillog.20240101-000000"), 1000);
+	append(in(fx, "maillog.20231231-000000.gz"), "old, compressed\n");
+	age(in(fx, "maillog.20231231-000000.gz"), 1500);
+	append(in(fx, "maillog-20240102"), "b1\n");
+	age(in(fx, "maillog-20240102"), 2000);
+	append(in(fx, "maillog.state"), "not a log\n");
+	append(fx->path, "c1\n");
+	f = follow_open(fx->path, 1024, &saved);
+	assert_string_equal(next(f, &p), "a2");
+	assert_string_equal(next(f, &p), "b1");
+	assert_string_equal(next(f, &p), "c1");
+	assert_null(next(f, &p));
+	follow_free(f);
+}
+
+static void
+two_rotations_while_reading_are_read_in_order(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p;
+
+	append(fx->path, "a1\n");
+	f = follow_open(fx->path, 1024, NULL);
+	assert_string_equal(next(f, &p), "a1");
+	append(fx->path, "a2\n");
+	age(fx->path, 1000);
+	rotate(fx);
+	append(fx->path, "b1\n");
+	age(fx->path, 2000);
+	rotate(fx);
+	append(fx->path, "c1\n");
+	assert_string_equal(next(f, &p), "a2");
+	assert_string_equal(next(f, &p), "b1");
+	assert_string_equal(next(f, &p), "c1");
+	assert_null(next(f, &p));
+	follow_free(f);
+}
+
+static void
+a_compressed_file_of_the_position_reads_the_newer_ones(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p, saved;
+
+	append(fx->path, "a1\na2\n");
+	saved_after_first(fx, &saved);
+	assert_true(saved.mtime_ns > 0);
+	rotate(fx);
+	append(fx->path, "b1\n");
+	rotate(fx);
+	append(fx->path, "c1\n");
+	/* compressed (delaycompress): .2 is gone, a new .2.gz holds a2 */
+	append(in(fx, "maillog.2.gz"), "\037\213 compressed a1 a2");
+	assert_int_equal(unlink(in(fx, "maillog.2")), 0);
+	f = follow_open(fx->path, 1024, &saved);
+	assert_string_equal(follow_name(f), in(fx, "maillog.1"));
+	assert_string_equal(next(f, &p), "b1");
+	assert_string_equal(next(f, &p), "c1");
+	assert_null(next(f, &p));
+	follow_free(f);
+	/* a position without an mtime (saved before): the log only */
+	saved.mtime_ns = 0;
+	f = follow_open(fx->path, 1024, &saved);
+	assert_string_equal(next(f, &p), "c1");
+	follow_free(f);
+}
+
+static void
+copytruncate_while_stopped_resumes_in_the_copy(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p, saved;
+
+	append(fx->path, "l1\nl2\n");
+	saved_after_first(fx, &saved);
+	append(in(fx, "maillog-20240101"), "l1\nl2\n");
+	rewrite(fx->path, "n1\n");
+	f = follow_open(fx->path, 1024, &saved);
+	assert_string_equal(next(f, &p), "l2");
+	assert_string_equal(next(f, &p), "n1");
+	assert_null(next(f, &p));
+	follow_free(f);
+}
+
 int
 main(void)
 {
@@ -385,6 +566,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(the_same_file_resumes_with_its_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(copytruncate_to_the_same_size_is_noticed, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_line_limit_is_the_same_for_one_write_or_two, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_rotations_while_stopped_are_read_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(dated_names_are_read_in_order_and_compressed_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_rotations_while_reading_are_read_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_compressed_file_of_the_position_reads_the_newer_ones, setup, teardown),
+		cmocka_unit_test_setup_teardown(copytruncate_while_stopped_resumes_in_the_copy, setup, teardown),
 	};
 
 	log_open("test_tracker_follow", 1);
