@@ -333,11 +333,12 @@ main(int argc, char **argv)
 		log_err("tracker: %s", err);
 		return 71;
 	}
-	log_info("tracker: following %s from offset %lld", conf->tracker.maillog,
-	    (long long)saved.off);
+	/* where follow_open() started: 0 of another file when that one changed */
+	follow_where(f, &pos);
+	log_info("tracker: following %s from offset %lld", follow_name(f),
+	    (long long)pos.off);
 	items = xcalloc(TRACKER_BATCH, sizeof(*items));
 	last_stats = clock_now();
-	follow_where(f, &pos);
 	while (!stopping) {
 		if (reloading)
 			reload(&t, opts.conf_path, &conf);
