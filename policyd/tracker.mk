@@ -69,6 +69,7 @@ UNIT_TESTS += tests/unit/test_tracker_time
 # Integration tests through the private Postfix.
 TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_restart.sh \
+	tests/integration/test_tracker_rotate.sh \
 	tests/integration/test_tracker_reload.sh \
 	tests/integration/test_tracker_rejected.sh \
 	tests/integration/test_tracker_faults.sh \
