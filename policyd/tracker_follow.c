@@ -523,9 +523,39 @@ at_eof(struct follow *f, const char **line, size_t *n, struct follow_pos *after)
 }
 
 /*
+ * from_copy - the log was truncated by copytruncate while lines of it
+ * were not read yet (always those of the last poll; a whole backlog while
+ * Redis was away): they are in the copy it made just before. Find it (a
+ * rotated file with the same first bytes, long enough) and read it from
+ * the position on; at its end, the walk goes on to the log, from 0.
+ * 1 when reading the copy now, 0 when there is none.
+ */
+static int
+from_copy(struct follow *f)
+{
+	struct follow_pos	 p = f->pos;
+	struct rot_list		 l;
+	int			 r;
+
+	if (p.off <= 0 || p.headlen == 0 || strcmp(f->name, f->path) != 0)
+		return 0;
+	memset(&l, 0, sizeof(l));
+	if (rot_scan(f->path, &l) < 0)
+		return 0;
+	r = find_copy(f, &l, &p) == 0;
+	rot_list_free(&l);
+	if (r)
+		log_info("follow: %s was truncated (copytruncate): reading the "
+		    "rest of its copy %s from offset %lld first", f->path,
+		    f->name, (long long)p.off);
+	return r;
+}
+
+/*
  * truncated - the open file is no longer what was read of it: shorter
  * than the bytes read, or other first bytes (copytruncate, written again
- * up to or past the old offset); then read it again from 0. 1 or 0.
+ * up to or past the old offset); then the rest of its copy (from_copy),
+ * else the file again from 0. 1 or 0.
  */
 static int
 truncated(struct follow *f)
@@ -542,8 +572,10 @@ truncated(struct follow *f)
 	if ((int64_t)sb.st_size >= f->buf_off + (int64_t)f->len &&
 	    same_file(f->fd, (int64_t)sb.st_size, &head))
 		return 0;
-	log_info("follow: %s was truncated, reading from its start", f->name);
 	f->st.truncations++;
+	if (from_copy(f))
+		return 1;
+	log_info("follow: %s was truncated, reading from its start", f->name);
 	if (lseek(f->fd, 0, SEEK_SET) < 0)
 		return 0;
 	f->headlen = 0;

@@ -551,6 +551,29 @@ copytruncate_while_stopped_resumes_in_the_copy(void **state)
 	follow_free(f);
 }
 
+static void
+copytruncate_while_behind_reads_the_rest_of_the_copy(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p;
+
+	append(fx->path, "b1\nb2\n");
+	f = follow_open(fx->path, 1024, NULL);
+	assert_string_equal(next(f, &p), "b1");
+	/* more lines, then copytruncate before they are read */
+	append(fx->path, "b3\nb4\n");
+	append(in(fx, "maillog.1"), "b1\nb2\nb3\nb4\n");
+	rewrite(fx->path, "c1\n");
+	assert_string_equal(next(f, &p), "b2");
+	assert_string_equal(next(f, &p), "b3");
+	assert_string_equal(next(f, &p), "b4");
+	assert_string_equal(next(f, &p), "c1");
+	assert_null(next(f, &p));
+	assert_int_equal(follow_stats(f)->truncations, 1);
+	follow_free(f);
+}
+
 int
 main(void)
 {
@@ -571,6 +594,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(two_rotations_while_reading_are_read_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_compressed_file_of_the_position_reads_the_newer_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(copytruncate_while_stopped_resumes_in_the_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(copytruncate_while_behind_reads_the_rest_of_the_copy, setup, teardown),
 	};
 
 	log_open("test_tracker_follow", 1);
