@@ -34,6 +34,7 @@
 
 static pthread_mutex_t	 sys_lock = PTHREAD_MUTEX_INITIALIZER;
 static int		 sys_fd = -1;
+static int		 sys_stream;	/* /dev/log is a stream socket */
 static char		 sys_path[sizeof(((struct sockaddr_un *)0)->sun_path)] =
 			    LOG__SYSLOG_PATH;
 static const char	*sys_ident = "relay";
@@ -81,7 +82,7 @@ static int
 sys_connect(void)
 {
 	struct sockaddr_un	 sun;
-	int			 fd;
+	int			 fd, e;
 
 	if (sys_fd >= 0) {
 		close(sys_fd);
@@ -90,15 +91,49 @@ sys_connect(void)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, sys_path, sizeof(sun.sun_path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	/*
+	 * A datagram socket, as most syslog daemons listen; a stream one when
+	 * connect says EPROTOTYPE (syslog-ng's unix-stream), as glibc does.
+	 */
+	for (sys_stream = 0; sys_stream < 2; sys_stream++) {
+		fd = socket(AF_UNIX, (sys_stream ? SOCK_STREAM : SOCK_DGRAM) |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			sys_fd = fd;
+			return 0;
+		}
+		e = errno;
 		close(fd);
-		return -1;
+		if (e != EPROTOTYPE)
+			break;
 	}
-	sys_fd = fd;
-	return 0;
+	sys_stream = 0;
+	return -1;
+}
+
+/*
+ * sys_send - one line: a datagram, or on a stream the line and its NUL
+ * (glibc's framing) whole. A stream that took only part of it is closed
+ * (the daemon sees the line cut, and the next line starts afresh on a new
+ * connection), and the line counts as dropped. -1 with errno as send's.
+ */
+static int
+sys_send(const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	n = send(sys_fd, buf, len + (size_t)sys_stream,
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -1;
+	if ((size_t)n == len + (size_t)sys_stream)
+		return 0;
+	close(sys_fd);
+	sys_fd = -1;
+	errno = EAGAIN;
+	return -1;
 }
 
 /*
@@ -115,7 +150,7 @@ sys_put(const char *buf, size_t len, int *tried)
 		if (sys_connect() < 0)
 			return -1;
 	}
-	if (send(sys_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+	if (sys_send(buf, len) == 0)
 		return 0;
 	switch (errno) {
 	case EAGAIN:
@@ -134,7 +169,7 @@ sys_put(const char *buf, size_t len, int *tried)
 	*tried = 1;
 	if (sys_connect() < 0)
 		return -1;
-	return send(sys_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0 ? 0 : -1;
+	return sys_send(buf, len);
 }
 
 /* stamp - local time as struct tm, worked out once a second a thread */

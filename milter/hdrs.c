@@ -19,11 +19,15 @@ hdrs_add(struct hdrs *hs, const char *name, const char *value)
 	else if (strcasecmp(name, "List-Unsubscribe") == 0 ||
 	    strcasecmp(name, "List-Unsubscribe-Post") == 0)
 		hs->has_lu = 1;
-	else if (strcasecmp(name, "Message-ID") == 0 && hs->msgid == NULL) {
-		/* The identifier alone, as Postfix logs it: <...> */
+	else if (strcasecmp(name, "Message-ID") == 0 && !hs->msgid_seen) {
+		/*
+		 * The identifier alone, as Postfix logs it: <...>; only the
+		 * first field, the one Postfix logs, even when too long to keep
+		 */
 		const char	*p = value + strspn(value, " \t\r\n");
 		size_t		 len = strcspn(p, " \t\r\n");
 
+		hs->msgid_seen = 1;
 		if (len <= HDRS_MSGID_MAX)
 			hs->msgid = xstrndup(p, len);
 	}

@@ -34,6 +34,7 @@ struct hdrs {
 	size_t		 n, cap;
 	int		 nfrom;		/* From: fields */
 	int		 has_lu;	/* List-Unsubscribe or -Post of its own */
+	int		 msgid_seen;	/* a Message-ID field came */
 	char		*msgid;		/* the first Message-ID, trimmed; or NULL
 					   (none, or longer than
 					   HDRS_MSGID_MAX) */

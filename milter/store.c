@@ -378,24 +378,31 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	e = pipeline(rc, keys, (int)(8 + m->nrcpt), args, msgid ? mkeys : NULL,
 	    margs, setv, &recorded, over, why);
 	if (e == STORE_NOSCRIPT) {
-		redisReply *r = rscript_call(rc, rscript_get("milter_record"),
-		    4, keys, (int)(8 + m->nrcpt), args);
+		/*
+		 * The record is written again only if the pipeline did not
+		 * (a second run could find the cap reached by another session
+		 * meanwhile, and refuse a message already recorded); at the
+		 * cap, nothing more: the common path below takes back what
+		 * the pipeline wrote.
+		 */
+		e = 0;
+		if (!recorded && !over->hit) {
+			redisReply *r = rscript_call(rc,
+			    rscript_get("milter_record"), 4, keys,
+			    (int)(8 + m->nrcpt), args);
 
-		e = r != NULL ? 0 : STORE_ETEMP;
-		if (r == NULL)
-			*why = rconn_errstr(rc);
-		else {
-			recorded = record_reply(r, over);
-			freeReplyObject(r);
+			if (r == NULL) {
+				*why = rconn_errstr(rc);
+				e = STORE_ETEMP;
+			} else {
+				recorded = record_reply(r, over);
+				freeReplyObject(r);
+			}
 		}
-		if (e == 0 && over->hit) {
-			free(args);
-			return STORE_OVERCAP;
-		}
-		if (e == 0 && msgid)
+		if (e == 0 && !over->hit && msgid)
 			e = done(rc, rscript_call(rc, rscript_get("milter_msgid"),
 			    1, mkeys, 2, margs), why);
-		if (e == 0)
+		if (e == 0 && !over->hit)
 			e = done(rc, rconn_cmdargv(rc, 5, setv, NULL), why);
 	}
 	if (e == 0 && over->hit) {

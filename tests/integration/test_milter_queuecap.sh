@@ -70,6 +70,20 @@ PY
 h_is "6 sessions side by side, cap 3: exactly 3 queued, 3 refused 451" "$codes" "250 250 250 451 451 451"
 h_is "...in flight: 3" "$(h_redis_cli ZCARD 'relay:{m:alice}:inflight')" 3
 
+# --- after SCRIPT FLUSH (NOSCRIPT: the writes go again one by one)
+before=$(h_redis_cli --scan --pattern 'relay:{q:*' | wc -l)
+h_redis_cli SCRIPT FLUSH >/dev/null
+out=$(fx_send a@alice.test r7@rcpt.test --header "Subject: flushed" \
+    --header "Message-ID: <flushed@alice.test>" 2>&1)
+h_like "scripts flushed, cap reached: 451 4.4.2" "$out" '<\*\* 451 4\.4\.2 '
+h_is "...its queue id key taken back too" "$(h_redis_cli --scan --pattern 'relay:{q:*' | wc -l)" "$before"
+h_is "...in flight: still 3" "$(h_redis_cli ZCARD 'relay:{m:alice}:inflight')" 3
+h_redis_cli HSET 'relay:{m:alice}:member' queue_cap 4 >/dev/null
+h_redis_cli SCRIPT FLUSH >/dev/null
+out=$(fx_send a@alice.test r8@rcpt.test --header "Subject: flushed 2" 2>&1)
+h_like "scripts flushed, under the cap: queued" "$out" '<-  250 2\.0\.0 Ok: queued'
+h_is "...recorded once: in flight 4" "$(h_redis_cli ZCARD 'relay:{m:alice}:inflight')" 4
+
 # --- relay.conf's cap when the member has none of its own
 h_redis_cli HDEL 'relay:{m:alice}:member' queue_cap >/dev/null
 out=$(fx_send a@alice.test r9@rcpt.test --header "Subject: default cap" 2>&1)

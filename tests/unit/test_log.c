@@ -310,6 +310,46 @@ restarted_syslog_is_connected_again(void **state)
 	close(fd);
 }
 
+static void
+stream_syslog_gets_lines_ended_by_nul(void **state)
+{
+	struct sockaddr_un	 sun;
+	char			 buf[4096];
+	size_t			 got = 0;
+	ssize_t			 n;
+	int			 ls, c, i;
+
+	(void)state;
+	unlink(sink_path);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ls >= 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sink_path);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(ls, 4), 0);
+	/* a datagram connect says EPROTOTYPE: a stream, as glibc does */
+	log__syslog_open(sink_path, "t");
+	log__syslog_send(LOG_INFO, 9, "one");
+	log__syslog_send(LOG_INFO, 9, "two");
+	assert_int_equal(log__syslog_dropped(), 0);
+	c = accept(ls, NULL, NULL);
+	assert_true(c >= 0);
+	for (i = 0; i < 100 && got < 2 * strlen("<22>Jan  1 00:00:00 t[9]: one") + 2;
+	    i++) {
+		n = recv(c, buf + got, sizeof(buf) - got - 1, MSG_DONTWAIT);
+		if (n > 0)
+			got += (size_t)n;
+		else
+			usleep(10000);
+	}
+	assert_true(got > 0 && buf[got - 1] == '\0');
+	assert_true(ends_with(buf, " t[9]: one"));	/* up to the first NUL */
+	assert_true(ends_with(buf + strlen(buf) + 1, " t[9]: two"));
+	close(c);
+	close(ls);
+}
+
 int
 main(void)
 {
@@ -323,6 +363,8 @@ main(void)
 		cmocka_unit_test(syslog_format_is_cut_to_fit),
 		cmocka_unit_test(dropped_text_names_the_count),
 		cmocka_unit_test_setup_teardown(full_syslog_drops_counts_then_says_so,
+		    sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(stream_syslog_gets_lines_ended_by_nul,
 		    sink_setup, sink_teardown),
 		cmocka_unit_test_setup_teardown(restarted_syslog_is_connected_again,
 		    sink_setup, sink_teardown),

@@ -83,6 +83,9 @@ test_noted(void **state)
 		id[sizeof(id) - 1] = '\0';
 		hdrs_add(&hs, "Message-ID", id);
 		assert_null(hs.msgid);
+		/* a second field is not kept in its place: Postfix logs the first */
+		hdrs_add(&hs, "Message-ID", "<second@alice.test>");
+		assert_null(hs.msgid);
 		hdrs_free(&hs);
 		id[sizeof(id) - 3] = '>';
 		id[sizeof(id) - 2] = '\0';
