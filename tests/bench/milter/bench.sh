@@ -72,6 +72,10 @@ CLIENT="smtpload (C, tests/integration/smtpload)"
 h_start_redis
 fx_conf
 fx_member alice
+# No relay-tracker runs here, so every message stays in flight: a cap far
+# above the run's messages keeps relay-milter's exact queue-cap check (its
+# ZCOUNT at end of data) in the measured path without ever refusing
+h_redis_cli HSET 'relay:{m:alice}:member' queue_cap 100000000 >/dev/null
 fx_domain ed.test alice
 fx_domain rsa.test alice --rsa-only
 install -d -m 0755 "$H_TMP/sock"
