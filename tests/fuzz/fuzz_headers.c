@@ -162,8 +162,14 @@ checked(const struct hdrs *hs)
 			first = hs->h[i].value;
 	}
 	check(hs->nfrom == nfrom && hs->has_lu == lu);
-	check((first == NULL) == (hs->msgid == NULL));
+	/* kept: the first field's identifier, unless over HDRS_MSGID_MAX */
 	if (first != NULL) {
+		p = first + strspn(first, " \t\r\n");
+		check((hs->msgid == NULL) ==
+		    (strcspn(p, " \t\r\n") > HDRS_MSGID_MAX));
+	} else
+		check(hs->msgid == NULL);
+	if (hs->msgid != NULL) {
 		check(strpbrk(hs->msgid, " \t\r\n") == NULL);
 		p = strstr(first, hs->msgid);
 		check(p != NULL);
