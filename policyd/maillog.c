@@ -223,6 +223,30 @@ status_of(const char *s, size_t n)
 	return MAILLOG_ST_NONE;
 }
 
+/*
+ * queued_as - the queue id an SMTP server's reply names last ("250 2.0.0
+ * Ok: queued as 4Fxyz", or a content filter's "250 2.0.0 from
+ * MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 4Fxyz") into
+ * ev->next_qid, when it is one
+ */
+static void
+queued_as(struct maillog_event *ev)
+{
+	static const char	 w[] = "queued as ";
+	const char		*p, *last = NULL, *q;
+
+	for (p = ev->reply; (p = strstr(p, w)) != NULL; p += sizeof(w) - 1)
+		last = p + sizeof(w) - 1;
+	if (last == NULL)
+		return;
+	for (q = last; isalnum((unsigned char)*q); q++)
+		;
+	if ((*q == '\0' || *q == ' ' || *q == ')' || *q == ',' || *q == ';') &&
+	    is_qid(last, (size_t)(q - last)))
+		(void)copy(ev->next_qid, sizeof(ev->next_qid), last,
+		    (size_t)(q - last));
+}
+
 /* delivery - the text after "QID: to=<" */
 static enum maillog_kind
 delivery(struct cur *c, struct maillog_event *ev)
@@ -253,7 +277,10 @@ delivery(struct cur *c, struct maillog_event *ev)
 				vl = (size_t)(c->end - c->p);
 				if (vl > 0 && c->end[-1] == ')')
 					vl--;
-				(void)copy(ev->reply, sizeof(ev->reply), c->p, vl);
+				/* a reply cut short names no queue id */
+				if (copy(ev->reply, sizeof(ev->reply), c->p,
+				    vl) == 0 && ev->status == MAILLOG_ST_SENT)
+					queued_as(ev);
 			}
 			return MAILLOG_DELIVERY;
 		}
@@ -343,7 +370,9 @@ maillog_parse(const char *line, size_t len, struct maillog_event *ev)
 		(void)copy(ev->reply, sizeof(ev->reply), c.p,
 		    (size_t)(c.end - c.p));
 		ev->kind = MAILLOG_REJECTED;
-	} else
+	} else if (starts(&c, "client="))
+		ev->kind = MAILLOG_RECEIVED;
+	else
 		ev->kind = MAILLOG_OTHER;
 	return ev->kind;
 }
@@ -370,6 +399,7 @@ maillog_kind_name(enum maillog_kind k)
 	case MAILLOG_REMOVED:	return "removed";
 	case MAILLOG_REJECTED:	return "rejected";
 	case MAILLOG_EXPIRED:	return "expired";
+	case MAILLOG_RECEIVED:	return "received";
 	default:		return "unknown";
 	}
 }

@@ -17,7 +17,12 @@
  *	data refusals "QID: reject|milter-reject|milter-discard:
  *	END-OF-MESSAGE from ..." (smtpd or cleanup: the message got a queue
  *	id and maybe a relay-milter record, but was never queued, so no
- *	"removed" follows) are the other lines the tracker acts on. Every other line of a Postfix program is
+ *	"removed" follows) are the other lines the tracker acts on, and
+ *	"QID: client=..." (smtpd or qmqpd received a message: a queue id
+ *	of this Postfix). A sent delivery whose reply ends in "queued as
+ *	QID" (an SMTP server's usual answer, also Postfix's own smtpd
+ *	behind an after-queue content filter) gives that id in next_qid.
+ *	Every other line of a Postfix program is
  *	MAILLOG_OTHER; a line that is not a Postfix log line at all is
  *	MAILLOG_UNKNOWN. Nothing is fatal.
  *
@@ -49,7 +54,8 @@ enum maillog_kind {
 	MAILLOG_QUEUED,		/* qmgr: from=<..>, size=.., nrcpt=.. */
 	MAILLOG_REMOVED,	/* qmgr or postsuper: removed */
 	MAILLOG_EXPIRED,	/* qmgr: status=expired / force-expired */
-	MAILLOG_REJECTED	/* smtpd or cleanup: refused at end of data */
+	MAILLOG_REJECTED,	/* smtpd or cleanup: refused at end of data */
+	MAILLOG_RECEIVED	/* smtpd (or qmqpd): QID: client=... */
 };
 
 enum maillog_status {
@@ -75,6 +81,7 @@ struct maillog_event {
 	char	 dsn[MAILLOG_DSN_MAX];
 	enum maillog_status status;
 	char	 reply[MAILLOG_REPLY_MAX];	/* the text in parentheses */
+	char	 next_qid[MAILLOG_QID_MAX];	/* sent: "... queued as QID" */
 	/* MAILLOG_QUEUED and MAILLOG_EXPIRED */
 	char	 from[MAILLOG_ADDR_MAX];
 	long	 nrcpt;

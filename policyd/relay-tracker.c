@@ -46,6 +46,7 @@
 #include "stats.h"
 #include "tracker_apply.h"
 #include "tracker_follow.h"
+#include "tracker_hop.h"
 #include "tracker_retry.h"
 #include "xalloc.h"
 
@@ -147,7 +148,7 @@ stats(const struct tracker_ctx *t, const struct follow *f, const char *when)
 
 	log_info("tracker: %s lines=%llu unknown=%llu other=%llu events=%llu "
 	    "applied=%llu repeats=%llu no_record=%llu bad=%llu "
-	    "ignored=%llu no_member=%llu failed=%llu "
+	    "ignored=%llu no_member=%llu failed=%llu handoffs=%llu "
 	    "suppressed=%llu suspended=%llu too_long=%llu rotations=%llu "
 	    "truncations=%llu", when,
 	    (unsigned long long)t->n.lines, (unsigned long long)t->n.unknown,
@@ -157,6 +158,7 @@ stats(const struct tracker_ctx *t, const struct follow *f, const char *when)
 	    (unsigned long long)t->n.ignored,
 	    (unsigned long long)t->n.no_member,
 	    (unsigned long long)t->n.failed,
+	    (unsigned long long)t->n.handoffs,
 	    (unsigned long long)t->n.suppressed,
 	    (unsigned long long)t->n.suspended,
 	    (unsigned long long)fs->too_long,
@@ -256,6 +258,12 @@ fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
 			items[*nitems].pos = *pos;
 			(*nitems)++;
 			break;
+		case MAILLOG_RECEIVED:
+			/* a queue id of this Postfix: a content filter's
+			   "queued as" it may name (tracker_hop.h) */
+			hopseen_add(t->seen, ev->qid);
+			t->n.other++;
+			break;
 		case MAILLOG_UNKNOWN:
 			t->n.unknown++;
 			break;
@@ -313,6 +321,7 @@ main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	t.conf = conf;
 	t.rc = rconn_new(&conf->redis);
+	t.seen = hopseen_new();
 	if (start_redis(t.rc) < 0) {
 		rconn_free(t.rc);
 		conf_free(conf);
@@ -398,6 +407,7 @@ main(int argc, char **argv)
 out:
 	stats(&t, f, "exit");
 	free(items);
+	hopseen_free(t.seen);
 	follow_free(f);
 	rconn_free(t.rc);
 	conf_free(conf);

@@ -11,6 +11,7 @@ policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	policyd/tracker_follow.c policyd/tracker_follow.h \
 	policyd/tracker_rotated.c policyd/tracker_rotated.h \
 	policyd/tracker_apply.c policyd/tracker_apply.h \
+	policyd/tracker_hop.c policyd/tracker_hop.h \
 	policyd/tracker_retry.c policyd/tracker_retry.h \
 	policyd/tracker_time.c policyd/tracker_time.h
 policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
@@ -52,6 +53,14 @@ tests_unit_test_tracker_rotated_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/poli
 tests_unit_test_tracker_rotated_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_tracker_rotated
 
+check_PROGRAMS += tests/unit/test_tracker_hop
+tests_unit_test_tracker_hop_SOURCES = tests/unit/test_tracker_hop.c \
+	policyd/tracker_hop.c policyd/tracker_hop.h
+tests_unit_test_tracker_hop_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-DHOPSEEN_MAX=64
+tests_unit_test_tracker_hop_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_tracker_hop
+
 check_PROGRAMS += tests/unit/test_tracker_retry
 tests_unit_test_tracker_retry_SOURCES = tests/unit/test_tracker_retry.c \
 	policyd/tracker_retry.c policyd/tracker_retry.h
@@ -73,6 +82,7 @@ TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_reload.sh \
 	tests/integration/test_tracker_rejected.sh \
 	tests/integration/test_tracker_faults.sh \
+	tests/integration/test_tracker_filter.sh \
 	tests/integration/test_unsub.sh \
 	tests/integration/test_unsub_member.sh
 INTEGRATION_TESTS += $(TRACKER_IT)

@@ -34,11 +34,12 @@
 #include "rscript.h"
 #include "token.h"
 #include "tracker_apply.h"
+#include "tracker_hop.h"
 #include "tracker_retry.h"
 #include "tracker_time.h"
 
 #define EV_KEYS		8
-#define EV_ARGS		28
+#define EV_ARGS		30
 
 /* why - note the reason of a failure for the caller's log line */
 static void
@@ -61,16 +62,19 @@ drain(struct tracker_ctx *t, size_t k)
 		freeReplyObject(r);
 }
 
-/* lookup_failed - log an event whose queue id key is unusable; skipped */
+/*
+ * lookup_failed - log an event whose queue id key (of qid: its own, or
+ * the hop's it links) is unusable; skipped
+ */
 static void
 lookup_failed(struct tracker_ctx *t, const struct tracker_item *it,
-    const char *err)
+    const char *qid, const char *err)
 {
 	char		 key[RKEY_MAX];
 	struct logkv	 kv;
 
 	t->n.failed++;
-	if (rkey(key, sizeof(key), RKEY_QID, it->ev.qid, NULL) < 0)
+	if (rkey(key, sizeof(key), RKEY_QID, qid, NULL) < 0)
 		key[0] = '\0';
 	logkv_init(&kv, it->ev.qid);
 	logkv_str(&kv, "event", "failed");
@@ -78,6 +82,28 @@ lookup_failed(struct tracker_ctx *t, const struct tracker_item *it,
 	logkv_str(&kv, "key", key);
 	logkv_str(&kv, "why", err);
 	logkv_emit(&kv, LOG_ERR);
+}
+
+/*
+ * qid_value - a queue id key's value into the item: "HANDLE" (the
+ * milter's record of this queue id) or "HANDLE ROOTQID" (a content
+ * filter's hop of the message recorded under ROOTQID); 0, or -1 when it
+ * does not fit
+ */
+static int
+qid_value(struct tracker_item *it, const char *v, size_t len)
+{
+	const char	*sp = memchr(v, ' ', len);
+	size_t		 hl = sp != NULL ? (size_t)(sp - v) : len;
+
+	if (hl == 0 || hl >= sizeof(it->handle) || (sp != NULL &&
+	    (len - hl - 1 == 0 || len - hl - 1 >= sizeof(it->root))))
+		return -1;
+	memcpy(it->handle, v, hl);
+	it->handle[hl] = '\0';
+	if (sp != NULL)
+		memcpy(it->root, sp + 1, len - hl);
+	return 0;
 }
 
 /* lookup - pipeline the queue id records; fills items[i].handle ("" = none) */
@@ -91,7 +117,7 @@ lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
 	int		 rc = 0;
 
 	for (i = 0; i < n; i++) {
-		it[i].handle[0] = '\0';
+		it[i].handle[0] = it[i].root[0] = '\0';
 		it[i].failed = 0;
 		/* a queue id that cannot be a key is no message of ours */
 		it[i].asked = rkey(key, sizeof(key), RKEY_QID, it[i].ev.qid,
@@ -108,14 +134,15 @@ lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
 			continue;
 		if ((r = rconn_reply(t->rc)) == NULL)
 			return -1;
-		if (r->type == REDIS_REPLY_STRING && r->len > 0 &&
-		    r->len < sizeof(it[i].handle))
-			memcpy(it[i].handle, r->str, r->len + 1);
-		else if (r->type == REDIS_REPLY_ERROR &&
+		if (r->type == REDIS_REPLY_STRING) {
+			/* a value that does not fit names no record */
+			if (qid_value(&it[i], r->str, r->len) < 0)
+				it[i].handle[0] = it[i].root[0] = '\0';
+		} else if (r->type == REDIS_REPLY_ERROR &&
 		    tracker_retry_reply(r->str) != TRACKER_REPLY_TEMP) {
 			/* that one key is corrupt: the event fails, the log goes on */
 			it[i].failed = 1;
-			lookup_failed(t, &it[i], r->str);
+			lookup_failed(t, &it[i], it[i].ev.qid, r->str);
 		} else if (r->type == REDIS_REPLY_ERROR && rc == 0) {
 			/* "could not tell" is not "no record": retry */
 			why(t, "queue id lookup: %s", r->str);
@@ -234,6 +261,8 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	    RKEY_RECENT };
 	const struct conf_suspension *s = &t->conf->suspension;
 	const struct maillog_event *ev = &it->ev;
+	/* the record: the message's own queue id, also for its hops */
+	const char	*root = it->root[0] != '\0' ? it->root : ev->qid;
 	static char	 label[16];
 	struct bounce_action a;
 	enum bounce_class cls;
@@ -241,7 +270,7 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 
 	for (i = 0; i < EV_KEYS; i++) {
 		if (rkey(c->keys[i], RKEY_MAX, kinds[i], it->handle,
-		    kinds[i] == RKEY_MSG ? ev->qid : NULL) < 0)
+		    kinds[i] == RKEY_MSG ? root : NULL) < 0)
 			return -1;
 		keys[i] = c->keys[i];
 	}
@@ -257,7 +286,7 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	/* the outcome's own time: a tracker catching up dates it right */
 	snprintf(c->nums[9], 32, "%lld",
 	    (long long)tracker_time(ev->stamp, now));
-	args[0] = maillog_kind_name(ev->kind);
+	args[0] = it->handoff ? "handoff" : maillog_kind_name(ev->kind);
 	if (ev->kind == MAILLOG_EXPIRED)
 		expiry_id(ev, c->id);
 	else if (ev->kind == MAILLOG_DELIVERY)
@@ -281,6 +310,8 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	args[23] = c->file;
 	args[24] = c->nums[8];
 	args[25] = c->nums[9];
+	args[28] = root;
+	args[29] = it->handoff ? ev->next_qid : "";
 	if (ev->kind != MAILLOG_DELIVERY) {
 		for (i = 11; i < 23; i++)
 			args[i] = "";
@@ -402,8 +433,15 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 	}
 	t->n.applied++;
 	logkv_init(&kv, ev->qid);
-	logkv_str(&kv, "event", maillog_kind_name(ev->kind));
+	logkv_str(&kv, "event", it->handoff ? "handoff" :
+	    maillog_kind_name(ev->kind));
 	logkv_str(&kv, "member", it->handle);
+	if (it->root[0] != '\0')
+		logkv_str(&kv, "message", it->root);
+	if (it->handoff) {
+		logkv_str(&kv, "next", ev->next_qid);
+		t->n.handoffs++;
+	}
 	if (ev->kind == MAILLOG_DELIVERY) {
 		logkv_str(&kv, "rcpt", c->rcpt);
 		logkv_str(&kv, "status", maillog_status_name(ev->status));
@@ -443,7 +481,7 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 		logkv_emit(&kv, prio);
 }
 
-/* count_after - how many of sent(i..n) are set */
+/* count_after - how many replies sent(i..n) still owe */
 static size_t
 count_after(const unsigned char *sent, size_t i, size_t n)
 {
@@ -452,6 +490,55 @@ count_after(const unsigned char *sent, size_t i, size_t n)
 	while (++i < n)
 		k += sent[i];
 	return k;
+}
+
+/*
+ * link_hop - after a hand-off's script call, the same pipeline sets
+ * relay:{q:NEXT}:qid to "HANDLE ROOT", so NEXT's own lines find the
+ * message's record (a link of a hand-off the script ignored leads
+ * nowhere: the record has no hop NEXT); 1 when appended, -1 on error
+ */
+static int
+link_hop(struct tracker_ctx *t, const struct tracker_item *it)
+{
+	char		 key[RKEY_MAX], val[sizeof(it->handle) +
+			    sizeof(it->root) + 1], ttl[24];
+	const char	*argv[5];
+
+	if (rkey(key, sizeof(key), RKEY_QID, it->ev.next_qid, NULL) < 0)
+		return 0;	/* maillog's queue ids always make a key */
+	snprintf(val, sizeof(val), "%s %s", it->handle, it->root[0] != '\0' ?
+	    it->root : it->ev.qid);
+	snprintf(ttl, sizeof(ttl), "%d", t->conf->milter.record_ttl_s);
+	argv[0] = "SET";
+	argv[1] = key;
+	argv[2] = val;
+	argv[3] = "EX";
+	argv[4] = ttl;
+	return rconn_append(t->rc, 5, argv, NULL) < 0 ? -1 : 1;
+}
+
+/* link_reply - link_hop's reply: 0, or -1 (the batch is retried) */
+static int
+link_reply(struct tracker_ctx *t, const struct tracker_item *it)
+{
+	redisReply	*r;
+	int		 rc = 0;
+
+	if ((r = rconn_reply(t->rc)) == NULL) {
+		why(t, "%s", rconn_errstr(t->rc));
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ERROR &&
+	    tracker_retry_reply(r->str) == TRACKER_REPLY_TEMP) {
+		why(t, "hop link of %s: %s", it->ev.next_qid, r->str);
+		rc = -1;
+	} else if (r->type == REDIS_REPLY_ERROR) {
+		/* no retry mends it: the hop's lines will find no record */
+		lookup_failed(t, it, it->ev.next_qid, r->str);
+	}
+	freeReplyObject(r);
+	return rc;
 }
 
 int
@@ -464,7 +551,7 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 	unsigned char	*sent;
 	redisReply	*r;
 	size_t		 i;
-	int		 na, rc = -1;
+	int		 na, k, rc = -1;
 
 	if (n == 0)
 		return 0;
@@ -474,6 +561,7 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 			why(t, "%s", rconn_errstr(t->rc));
 		return -1;
 	}
+	tracker_hop_link(it, n, t->seen);
 	calls = calloc(n, sizeof(*calls));
 	sent = calloc(n, 1);
 	if (calls == NULL || sent == NULL)
@@ -487,11 +575,12 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 		}
 		if ((na = build(t, &it[i], now, &calls[i], keys, args)) < 0)
 			continue;
-		if (rscript_append(t->rc, s, EV_KEYS, keys, na, args) < 0) {
+		if (rscript_append(t->rc, s, EV_KEYS, keys, na, args) < 0 ||
+		    (k = it[i].handoff ? link_hop(t, &it[i]) : 0) < 0) {
 			why(t, "%s", rconn_errstr(t->rc));
 			goto out;
 		}
-		sent[i] = 1;
+		sent[i] = (unsigned char)(1 + k);
 	}
 	for (i = 0; i < n; i++) {
 		if (!sent[i])
@@ -504,7 +593,7 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 		    tracker_retry_reply(r->str) == TRACKER_REPLY_TEMP) {
 			/* OOM, READONLY, ...: redo the batch after a backoff */
 			why(t, "tracker_event: %s", r->str);
-			drain(t, count_after(sent, i, n));
+			drain(t, sent[i] - 1 + count_after(sent, i, n));
 			/* a SCRIPT FLUSH or failover: load it again first */
 			if (strncmp(r->str, "NOSCRIPT", 8) == 0)
 				(void)rscript_load_all(t->rc);
@@ -513,6 +602,10 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 		}
 		report(t, &it[i], &calls[i], r);
 		freeReplyObject(r);
+		if (sent[i] == 2 && link_reply(t, &it[i]) < 0) {
+			drain(t, count_after(sent, i, n));
+			goto out;
+		}
 	}
 	rc = 0;
 out:

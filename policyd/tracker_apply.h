@@ -50,6 +50,7 @@
 #include "maillog.h"
 #include "tracker_follow.h"
 
+struct hopseen;
 struct rconn;
 
 struct tracker_counts {
@@ -66,19 +67,26 @@ struct tracker_counts {
 	uint64_t	 failed;	/* the script's own error (logged) */
 	uint64_t	 suppressed;
 	uint64_t	 suspended;
+	uint64_t	 handoffs;	/* sent to a content filter */
 };
 
 struct tracker_item {
 	struct maillog_event	 ev;
 	struct follow_pos	 pos;		/* just after the event's line */
 	char			 handle[64];
+	char			 root[MAILLOG_QID_MAX];	/* the record's queue id,
+						   when ev.qid is a content
+						   filter's hop; else "" */
 	int			 asked;		/* queue id looked up */
 	int			 failed;	/* its lookup failed for good */
+	int			 handoff;	/* sent to a content filter
+						   (tracker_hop.h) */
 };
 
 struct tracker_ctx {
 	const struct relay_conf	*conf;
 	struct rconn		*rc;
+	struct hopseen		*seen;		/* received queue ids, or NULL */
 	struct tracker_counts	 n;
 	char			 why[512];	/* the last failure, for the log */
 };

@@ -10,7 +10,7 @@
 -- KEYS[3] relay:{m:H}:suppress  KEYS[4] relay:{m:H}:soft
 -- KEYS[5] relay:{m:H}:outcomes  KEYS[6] relay:{m:H}:member
 -- KEYS[7] relay:{m:H}:inflight  KEYS[8] relay:{m:H}:recent
--- ARGV: 1 kind (delivery|removed|rejected|expired)  2 event id  3 now  4 status ttl
+-- ARGV: 1 kind (delivery|handoff|removed|rejected|expired)  2 event id  3 now  4 status ttl
 --       5 window s  6 bucket s  7 min volume  8 warn %  9 suspend %
 --       10 window label  11 queue id
 --   delivery only: 12 recipient  13 status  14 dsn  15 class  16 reply
@@ -23,6 +23,9 @@
 --   delivery only: 27 '1' when 12 is the address as logged (addr_norm
 --       refused it: an address literal, a one-label domain), else '0'
 --       28 the same for 23 ('' otherwise)
+--   all: 29 the record's queue id (KEYS[1]'s); when it is not 11, the
+--       line is of a hop: the message as a content filter queued it again
+--   handoff only: 30 the queue id the filter's reply named (the next hop)
 -- Returns {applied, suppressed-reason, soft count, sent, bounced,
 --          suspended (1 when this event suspended), warn (1 on crossing),
 --          reason, lifted (the reason of a suppression this delivery
@@ -48,6 +51,20 @@
 -- (a pipelined event retried after Redis ran the `removed`) and is
 -- applied. relay-milter writes the record afresh when it records a new
 -- message under the same queue id, which lifts the mark.
+--
+-- Hops (policyd/tracker_hop.h): kind `handoff` is a sent line to an
+-- after-queue content filter whose reply names the queue id B it was
+-- queued again under. It is no outcome: the recipient's status becomes
+-- `queued` with `via` = B, and the record gets `h:B` = `open` (counted in
+-- `hops`). B's lines come here with ARGV 11 = B and ARGV 29 = the
+-- record's queue id: a delivery of B is the recipient's outcome, an
+-- expiry of B expires the recipients whose `via` is B, and B's `removed`
+-- sets `h:B` = `done` (counted in `hops_done`); any other line of a hop
+-- not `open` is ignored (-2: its queue id was reused). The record's own
+-- `removed` while hops are open sets `left` (the first queue id left the
+-- queue) and ends nothing; the message has left the queue, and the record
+-- ends as above (inflight, `final`, `ended`), at the `removed` that finds
+-- `left` set and no hop open.
 local kind, id = ARGV[1], ARGV[2]
 local now, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
 local window, bs = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -56,7 +73,16 @@ local label, qid = ARGV[10], ARGV[11]
 local file, off = ARGV[24] or '', tonumber(ARGV[25])
 local at = tonumber(ARGV[26]) or now
 if at > now then at = now end
+local root = ARGV[29] or ''
+if root == '' then root = qid end
+local hop = root ~= qid
 local none = {-4, '', 0, 0, 0, 0, 0, '', ''}
+
+-- open_hops - hops handed to a content filter whose queue id is still queued
+local function open_hops()
+  local v = redis.call('HMGET', KEYS[1], 'hops', 'hops_done')
+  return (tonumber(v[1]) or 0) - (tonumber(v[2]) or 0)
+end
 
 -- gone - the member of this message is no more: its hash is gone, or the
 -- handle was removed and added again after the message was accepted (a
@@ -88,8 +114,24 @@ if kind == 'removed' or kind == 'rejected' then
     return {0, '', 0, 0, 0, 0, 0, '', ''}
   end
   if gone() then return none end
+  if hop then
+    -- a hop left the queue; the message has, when the record's own
+    -- queue id did too and no other hop is still queued
+    if redis.call('HGET', KEYS[1], 'h:' .. qid) ~= 'open' then
+      return {0, '', 0, 0, 0, 0, 0, '', ''}
+    end
+    redis.call('HSET', KEYS[1], 'h:' .. qid, 'done')
+    redis.call('HINCRBY', KEYS[1], 'hops_done', 1)
+    if open_hops() > 0 or redis.call('HEXISTS', KEYS[1], 'left') == 0 then
+      return {1, '', 0, 0, 0, 0, 0, '', ''}
+    end
+  elseif open_hops() > 0 then
+    -- handed to a content filter: the message is still queued as its hops
+    redis.call('HSETNX', KEYS[1], 'left', at)
+    return {1, '', 0, 0, 0, 0, 0, '', ''}
+  end
   local acc = redis.call('HGET', KEYS[1], 'accepted')
-  redis.call('ZREM', KEYS[7], qid)
+  redis.call('ZREM', KEYS[7], root)
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - ttl)
   if acc then
     if kind == 'rejected' then
@@ -115,6 +157,9 @@ end
 if ended() then
   return {-2, '', 0, 0, 0, 0, 0, '', ''}
 end
+if hop and redis.call('HGET', KEYS[1], 'h:' .. qid) ~= 'open' then
+  return {-2, '', 0, 0, 0, 0, 0, '', ''}
+end
 if gone() then return none end
 -- a command the ACL denies after the first write would leave the event
 -- half applied, and its retry would count it twice: every command that
@@ -131,7 +176,8 @@ if redis.acl_check_cmd then
     {'HDEL', KEYS[5], a}, {'EXISTS', KEYS[6]}, {'HSET', KEYS[6], a, b},
     {'ZADD', KEYS[2], c, a}, {'ZREMRANGEBYSCORE', KEYS[2], c, c},
     {'EXPIRE', KEYS[2], c},
-    {'TTL', KEYS[1]}, {'EXPIRE', KEYS[1], c}}) do
+    {'TTL', KEYS[1]}, {'EXPIRE', KEYS[1], c},
+    {'HSETNX', KEYS[1], a, b}, {'HINCRBY', KEYS[1], a, c}}) do
     if not redis.acl_check_cmd(unpack(v)) then
       return redis.error_reply('NOPERM the ACL denies tracker_event.lua ' ..
         v[1] .. ' on ' .. v[2])
@@ -232,15 +278,17 @@ if kind == 'expired' then
     local f = 'r:' .. r
     local st = decode(redis.call('HGET', KEYS[1], f)) or
       {dsn = '', class = '', reply = '', relay = '', attempts = 0}
+    -- a queue id expires its own recipients: a hop those it queued
     if st.status ~= 'sent' and st.status ~= 'bounced' and
-       st.status ~= 'expired' then
+       st.status ~= 'expired' and
+       ((hop and st.via == qid) or (not hop and st.via == nil)) then
       st.status = 'expired'
       st.at = at
       redis.call('HSET', KEYS[1], f, cjson.encode(st))
       n = n + 1
     end
   end
-  redis.call('HSETNX', KEYS[1], 'final', at)
+  if not hop then redis.call('HSETNX', KEYS[1], 'final', at) end
   if n == 0 then
     mark()
     return {1, '', 0, 0, 0, 0, 0, '', ''}
@@ -294,7 +342,22 @@ if prev and tonumber(prev.attempts) then attempts = tonumber(prev.attempts) + 1 
 -- soft: this message's soft failure for rcpt is counted (once per message)
 local st = {status = ARGV[13], dsn = ARGV[14], class = ARGV[15],
   reply = ARGV[16], relay = ARGV[17], at = at, attempts = attempts,
-  soft = prev and prev.soft or nil}
+  soft = prev and prev.soft or nil, via = prev and prev.via or nil}
+
+if kind == 'handoff' then
+  -- queued again by a content filter: no outcome yet, the hop's is
+  local nxt = ARGV[30] or ''
+  if nxt == '' then
+    return redis.error_reply('ERR tracker_event.lua: handoff without a queue id')
+  end
+  if redis.call('HSETNX', KEYS[1], 'h:' .. nxt, 'open') == 1 then
+    redis.call('HINCRBY', KEYS[1], 'hops', 1)
+  end
+  st.status, st.class, st.via = 'queued', '', nxt
+  redis.call('HSET', KEYS[1], f, cjson.encode(st))
+  mark()
+  return {1, '', 0, 0, 0, 0, 0, '', ''}
+end
 
 local suppressed, soft, lifted = '', 0, ''
 local function suppress(reason)

@@ -8,7 +8,11 @@
  *	the "HANDLE QUEUEID" pairs of a Message-ID, relay:{m:H}:recent a
  *	member's messages by accept time, and relay:{m:H}:msg:QID the message
  *	with one r:ADDRESS field per recipient once the tracker has seen a
- *	delivery attempt. A recipient without one is still "queued".
+ *	delivery attempt. A recipient without one is still "queued", and so
+ *	is one handed to an after-queue content filter ("via" names the
+ *	queue id it was queued again under, whose lines the tracker follows:
+ *	relay:{q:THAT}:qid holds "HANDLE QUEUEID", and status THAT shows the
+ *	message).
  * SEE ALSO
  *	relayctl(8), common/SCHEMA.md
  */
@@ -108,6 +112,8 @@ print_msg(json_t *o)
 	json_array_foreach(json_object_get(o, "recipients"), i, r) {
 		printf("  %s %-9s", ctl_pad(ctl_txf(r, "address", ""), 40),
 		    ctl_txf(r, "status", "?"));
+		if ((s = ctl_txf(r, "via", NULL)) != NULL)
+			printf(" via %s", s);
 		if ((s = ctl_txf(r, "dsn", NULL)) != NULL)
 			printf(" %s", s);
 		if ((s = ctl_txf(r, "class", NULL)) != NULL)
@@ -135,7 +141,7 @@ qid_ok(const char *q)
 static int
 by_id(struct ctl *c, const char *id)
 {
-	char		 key[RKEY_MAX], mid[1024], *h;
+	char		 key[RKEY_MAX], mid[1024], *h, *hop = NULL;
 	json_t		*out = json_array(), *o;
 	redisReply	*r;
 	size_t		 i;
@@ -166,7 +172,11 @@ by_id(struct ctl *c, const char *id)
 		r = ctl_cmdf(c, "GET %s", key);
 		h = r->type == REDIS_REPLY_STRING ? xstrdup(r->str) : NULL;
 		freeReplyObject(r);
-		if (h != NULL && (o = msg_json(c, h, id)) != NULL)
+		/* "HANDLE" or, for a content filter's hop, "HANDLE ROOTQID" */
+		if (h != NULL && (hop = strchr(h, ' ')) != NULL)
+			*hop++ = '\0';
+		if (h != NULL && (o = msg_json(c, h, hop != NULL &&
+		    qid_ok(hop) ? hop : id)) != NULL)
 			json_array_append_new(out, o);
 		free(h);
 	}

@@ -9,8 +9,9 @@
  *	- the result is one of the kinds and equals ev.kind;
  *	- every string of the event is NUL-terminated inside its buffer;
  *	- a delivery has a queue id, a non-empty recipient and a known
- *	  status; a removal, refusal or expiry has a queue id; an unknown line has
- *	  none;
+ *	  status; a removal, refusal, expiry or received line has a queue
+ *	  id; an unknown line has none; a next queue id is only a sent
+ *	  line's, alphanumeric, taken from its reply;
  *	- the same bytes parse to the same event (no hidden state), and
  *	  bounce_classify / bounce_event_id accept whatever was parsed.
  * SEE ALSO
@@ -50,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(line, data, size);
 	k = maillog_parse(line, size, &a);
-	check(k == a.kind && k >= MAILLOG_UNKNOWN && k <= MAILLOG_REJECTED);
+	check(k == a.kind && k >= MAILLOG_UNKNOWN && k <= MAILLOG_RECEIVED);
 	check(terminated(a.stamp, sizeof(a.stamp)) &&
 	    terminated(a.prog, sizeof(a.prog)) &&
 	    terminated(a.qid, sizeof(a.qid)) &&
@@ -61,7 +62,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    terminated(a.delays, sizeof(a.delays)) &&
 	    terminated(a.dsn, sizeof(a.dsn)) &&
 	    terminated(a.reply, sizeof(a.reply)) &&
-	    terminated(a.from, sizeof(a.from)));
+	    terminated(a.from, sizeof(a.from)) &&
+	    terminated(a.next_qid, sizeof(a.next_qid)));
+	/* a next queue id only of a sent line, letters and digits, in its reply */
+	if (a.next_qid[0] != '\0') {
+		size_t	 i;
+
+		check(k == MAILLOG_DELIVERY && a.status == MAILLOG_ST_SENT &&
+		    strstr(a.reply, a.next_qid) != NULL);
+		for (i = 0; a.next_qid[i]; i++)
+			check((a.next_qid[i] >= '0' && a.next_qid[i] <= '9') ||
+			    (a.next_qid[i] >= 'A' && a.next_qid[i] <= 'Z') ||
+			    (a.next_qid[i] >= 'a' && a.next_qid[i] <= 'z'));
+	}
 	switch (k) {
 	case MAILLOG_DELIVERY:
 		check(a.qid[0] != '\0' && a.to[0] != '\0');
@@ -76,6 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case MAILLOG_REJECTED:
 	case MAILLOG_EXPIRED:
 	case MAILLOG_QUEUED:
+	case MAILLOG_RECEIVED:
 		check(a.qid[0] != '\0');
 		break;
 	case MAILLOG_UNKNOWN:

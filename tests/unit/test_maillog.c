@@ -124,9 +124,61 @@ pipe_delivery_and_submission_tag(void **state)
 	assert_string_equal(ev.reply, "delivered via unsub service");
 	assert_int_equal(parse("Nov 22 11:57:24 relay postfix-e2e/submission/"
 	    "smtpd[12304]: 4jXSHS51kwz1bb8Y: client=localhost[127.0.0.1], "
-	    "sasl_method=PLAIN, sasl_username=alice"), MAILLOG_OTHER);
+	    "sasl_method=PLAIN, sasl_username=alice"), MAILLOG_RECEIVED);
 	assert_string_equal(ev.prog, "smtpd");
 	assert_string_equal(ev.qid, "4jXSHS51kwz1bb8Y");
+	assert_string_equal(maillog_kind_name(ev.kind), "received");
+	/* a pipe delivery names no next queue id */
+	assert_int_equal(parse("Nov 22 11:57:28 relay postfix-e2e/pipe[13477]: "
+	    "4jXSHW73HVz1bbJW: to=<a@b.example>, relay=unsub, delay=0.09, "
+	    "delays=0.05/0.01/0/0.03, dsn=2.0.0, status=sent (delivered via "
+	    "unsub service)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.next_qid, "");
+}
+
+/* the reply's "queued as QID": a content filter's, Postfix's own, none */
+static void
+queued_as_next_queue_id(void **state)
+{
+	(void)state;
+	/* the harness's filter (Postfix's own smtpd), test_tracker_filter */
+	assert_int_equal(parse("Dec  5 16:20:01 relay-pf postfix-pf/filter"
+	    "[4411]: 4jhWwQ6Mq0z1ftJS: to=<ok@dest.example>, relay=127.0.0.1"
+	    "[127.0.0.1]:24301, delay=0.2, delays=0.1/0.01/0.05/0.04, "
+	    "dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4jhWwR1Sbbz1ftJg)"),
+	    MAILLOG_DELIVERY);
+	assert_string_equal(ev.prog, "filter");
+	assert_string_equal(ev.next_qid, "4jhWwR1Sbbz1ftJg");
+	/* amavis (its documented reply), short queue ids */
+	assert_int_equal(parse("Dec  5 16:20:01 mx postfix/smtp[4411]: "
+	    "3F2A81C0D9: to=<ok@dest.example>, relay=127.0.0.1[127.0.0.1]:10024,"
+	    " delay=1.2, delays=0.1/0/0/1.1, dsn=2.0.0, status=sent (250 2.0.0 "
+	    "from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as "
+	    "4B7E21C0DA)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.next_qid, "4B7E21C0DA");
+	/* the last "queued as" counts; one that is no queue id does not */
+	assert_int_equal(parse("Dec  5 16:20:01 mx postfix/smtp[1]: 3F2A81C0D9: "
+	    "to=<a@b.example>, relay=x[192.0.2.1]:25, dsn=2.0.0, status=sent "
+	    "(250 queued as 1111 then queued as ABCDE12345)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.next_qid, "ABCDE12345");
+	assert_int_equal(parse("Dec  5 16:20:01 mx postfix/smtp[1]: 3F2A81C0D9: "
+	    "to=<a@b.example>, relay=x[192.0.2.1]:25, dsn=2.0.0, status=sent "
+	    "(250 2.0.0 queued as <20261205@x.example>)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.next_qid, "");
+	assert_int_equal(parse("Dec  5 16:20:01 mx postfix/smtp[1]: 3F2A81C0D9: "
+	    "to=<a@b.example>, relay=x[192.0.2.1]:25, dsn=2.0.0, status=sent "
+	    "(250 2.0.0 Ok: queued as zz-top)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.next_qid, "");
+	assert_int_equal(parse("Dec  5 16:20:01 mx postfix/smtp[1]: 3F2A81C0D9: "
+	    "to=<a@b.example>, relay=x[192.0.2.1]:25, dsn=2.0.0, status=sent "
+	    "(250 2.0.0 Ok: queued as 4B7E21C0DA; id=xyz)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.next_qid, "4B7E21C0DA");
+	/* only a sent line names one */
+	assert_int_equal(parse("Dec  5 16:20:01 mx postfix/smtp[1]: 3F2A81C0D9: "
+	    "to=<a@b.example>, relay=x[192.0.2.1]:25, dsn=4.0.0, "
+	    "status=deferred (451 4.0.0 queued as 4B7E21C0DA but failed)"),
+	    MAILLOG_DELIVERY);
+	assert_string_equal(ev.next_qid, "");
 }
 
 static void
@@ -368,6 +420,7 @@ main(void)
 		cmocka_unit_test(deferred_soft_policy_technical),
 		cmocka_unit_test(virtual_alias_keeps_orig_to),
 		cmocka_unit_test(pipe_delivery_and_submission_tag),
+		cmocka_unit_test(queued_as_next_queue_id),
 		cmocka_unit_test(other_delivery_agents),
 		cmocka_unit_test(qmgr_lines),
 		cmocka_unit_test(lines_the_tracker_does_not_act_on),

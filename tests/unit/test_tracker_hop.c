@@ -1,0 +1,170 @@
+/*
+ * NAME
+ *	test_tracker_hop - the received queue ids and the hand-off links
+ * DESCRIPTION
+ *	Built with HOPSEEN_MAX 64, so eviction is reached. The set is
+ *	checked against a plain list of the last 64 distinct ids added, over
+ *	thousands of random adds (the table's backward-shift removal keeps
+ *	every probe run whole, or an id still held would be missed).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "maillog.h"
+#include "tracker_apply.h"
+#include "tracker_hop.h"
+
+static void
+add_and_find(void **state)
+{
+	struct hopseen	*hs = hopseen_new();
+
+	(void)state;
+	assert_false(hopseen_has(hs, "4jhWwR1Sbbz1ftJg"));
+	hopseen_add(hs, "4jhWwR1Sbbz1ftJg");
+	hopseen_add(hs, "4jhWwR1Sbbz1ftJg");
+	assert_true(hopseen_has(hs, "4jhWwR1Sbbz1ftJg"));
+	assert_false(hopseen_has(hs, "4jhWwR1Sbbz1ftJh"));
+	assert_false(hopseen_has(hs, ""));
+	assert_false(hopseen_has(NULL, "4jhWwR1Sbbz1ftJg"));
+	hopseen_free(hs);
+}
+
+/* the oldest goes first; a repeated add does not make one younger */
+static void
+eviction_order(void **state)
+{
+	struct hopseen	*hs = hopseen_new();
+	char		 q[32];
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < HOPSEEN_MAX + 10; i++) {
+		snprintf(q, sizeof(q), "Q%05dx", i);
+		hopseen_add(hs, q);
+		if (i == 20)
+			hopseen_add(hs, "Q00000x");	/* already there */
+	}
+	for (i = 0; i < HOPSEEN_MAX + 10; i++) {
+		snprintf(q, sizeof(q), "Q%05dx", i);
+		assert_int_equal(hopseen_has(hs, q), i >= 10);
+	}
+	hopseen_free(hs);
+}
+
+/* against a reference list, with ids from a small alphabet (collisions) */
+static void
+random_against_reference(void **state)
+{
+	struct hopseen	*hs = hopseen_new();
+	char		 ref[HOPSEEN_MAX][8], q[8];
+	int		 nref = 0, head = 0, i, j, k, in;
+	uint32_t	 x = 12345;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		x = x * 1103515245u + 12345u;
+		snprintf(q, sizeof(q), "A%04u", (x >> 8) % 400);
+		in = 0;
+		for (j = 0; j < nref; j++)
+			if (strcmp(ref[j], q) == 0)
+				in = 1;
+		assert_int_equal(hopseen_has(hs, q), in);
+		hopseen_add(hs, q);
+		if (!in) {
+			if (nref < HOPSEEN_MAX)
+				memcpy(ref[nref++], q, sizeof(q));
+			else {
+				memcpy(ref[head], q, sizeof(q));
+				head = (head + 1) % HOPSEEN_MAX;
+			}
+		}
+		for (k = 0; k < 400; k += 37) {
+			snprintf(q, sizeof(q), "A%04d", k);
+			in = 0;
+			for (j = 0; j < nref; j++)
+				if (strcmp(ref[j], q) == 0)
+					in = 1;
+			assert_int_equal(hopseen_has(hs, q), in);
+		}
+	}
+	hopseen_free(hs);
+}
+
+static void
+item(struct tracker_item *it, enum maillog_kind k, enum maillog_status st,
+    const char *qid, const char *next, const char *handle)
+{
+	memset(it, 0, sizeof(*it));
+	it->ev.kind = k;
+	it->ev.status = st;
+	snprintf(it->ev.qid, sizeof(it->ev.qid), "%s", qid);
+	snprintf(it->ev.next_qid, sizeof(it->ev.next_qid), "%s", next);
+	snprintf(it->handle, sizeof(it->handle), "%s", handle);
+}
+
+static void
+links_in_a_batch(void **state)
+{
+	struct hopseen		*hs = hopseen_new();
+	struct tracker_item	 it[8];
+
+	(void)state;
+	hopseen_add(hs, "BBBBB1");
+	hopseen_add(hs, "CCCCC1");
+	/* A -> B -> C, each hop's lines after its hand-off */
+	item(&it[0], MAILLOG_DELIVERY, MAILLOG_ST_SENT, "AAAAA1", "BBBBB1",
+	    "alice");
+	item(&it[1], MAILLOG_DELIVERY, MAILLOG_ST_SENT, "BBBBB1", "CCCCC1", "");
+	item(&it[2], MAILLOG_REMOVED, MAILLOG_ST_NONE, "CCCCC1", "", "");
+	/* a smarthost's queue id (never received here) is a delivery */
+	item(&it[3], MAILLOG_DELIVERY, MAILLOG_ST_SENT, "AAAAA2", "DDDDD1",
+	    "alice");
+	/* a message without a record hands nothing on */
+	item(&it[4], MAILLOG_DELIVERY, MAILLOG_ST_SENT, "AAAAA3", "CCCCC1", "");
+	/* a deferral naming a queue id is no hand-off */
+	item(&it[5], MAILLOG_DELIVERY, MAILLOG_ST_DEFERRED, "AAAAA4", "BBBBB1",
+	    "bob");
+	/* a line of B before its hand-off keeps its own lookup */
+	item(&it[6], MAILLOG_REMOVED, MAILLOG_ST_NONE, "BBBBB1", "", "");
+	it[7] = it[0];
+	it[7].failed = 1;	/* its lookup failed: nothing */
+	tracker_hop_link(it, 6, hs);
+	assert_int_equal(it[0].handoff, 1);
+	assert_int_equal(it[1].handoff, 1);
+	assert_string_equal(it[1].handle, "alice");
+	assert_string_equal(it[1].root, "AAAAA1");
+	assert_string_equal(it[2].handle, "alice");
+	assert_string_equal(it[2].root, "AAAAA1");
+	assert_int_equal(it[3].handoff, 0);
+	assert_int_equal(it[4].handoff, 0);
+	assert_int_equal(it[5].handoff, 0);
+	/* the link is only for the items after the hand-off */
+	item(&it[6], MAILLOG_REMOVED, MAILLOG_ST_NONE, "BBBBB1", "", "");
+	tracker_hop_link(&it[6], 2, hs);
+	assert_string_equal(it[6].handle, "");
+	assert_int_equal(it[7].handoff, 0);
+	/* without the set (no received lines read) nothing is a hand-off */
+	tracker_hop_link(it, 3, NULL);
+	assert_int_equal(it[0].handoff, 0);
+	hopseen_free(hs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(add_and_find),
+		cmocka_unit_test(eviction_order),
+		cmocka_unit_test(random_against_reference),
+		cmocka_unit_test(links_in_a_batch),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
