@@ -42,6 +42,13 @@ tests_unit_test_policyd_dcache_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/polic
 tests_unit_test_policyd_dcache_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_policyd_dcache
 
+check_PROGRAMS += tests/unit/test_policyd_noscript
+tests_unit_test_policyd_noscript_SOURCES = tests/unit/test_policyd_noscript.c \
+	policyd/policyd_noscript.c
+tests_unit_test_policyd_noscript_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_policyd_noscript_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_policyd_noscript
+
 check_PROGRAMS += tests/unit/test_policyd_socketmap
 tests_unit_test_policyd_socketmap_SOURCES = tests/unit/test_policyd_socketmap.c \
 	policyd/socketmap.c policyd/policyd_rval.c
