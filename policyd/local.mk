@@ -7,6 +7,7 @@ policyd_relay_policyd_SOURCES = policyd/relay-policyd.c \
 	policyd/policyd_dcache.c policyd/policyd_dcache.h \
 	policyd/policyd_decide.c policyd/policyd_decide.h \
 	policyd/policyd_listen.c policyd/policyd_listen.h \
+	policyd/policyd_noscript.c policyd/policyd_noscript.h \
 	policyd/policyd_policy.c \
 	policyd/policyd_proto.c policyd/policyd_proto.h \
 	policyd/policyd_redis.c policyd/policyd_redis.h \

@@ -9,18 +9,22 @@
  *	A batch is freed when it has been reported and every one of its
  *	commands has had its hiredis callback (a dropped connection calls
  *	them all with a NULL reply).
+ *	An EVALSHA is kept as sent (formatted) until its batch is freed, so
+ *	that a NOSCRIPT reply can have it sent again on the same connection
+ *	behind a SCRIPT LOAD of every script (policyd_noscript.c decides);
+ *	the batch then waits for the second reply, under the same timer.
  * SEE ALSO
- *	policyd_redis.h, hiredis adapters/libevent.h
+ *	policyd_redis.h, policyd_noscript.h, hiredis adapters/libevent.h
  */
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/adapters/libevent.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "clock.h"
 #include "log.h"
+#include "policyd_noscript.h"
 #include "policyd_redis.h"
 #include "rconn.h"
 #include "rscript.h"
@@ -44,6 +48,8 @@ struct pr {
 	int		 freeing;
 	long		 outstanding;	/* commands sent, reply not yet in */
 	int		 unflushed;	/* commands queued since the last flush */
+	unsigned long	 loads;		/* script reloads queued (NOSCRIPT) */
+	unsigned long	 load_warned;	/* the reload whose refusal was logged */
 };
 
 struct pr_batch;
@@ -51,6 +57,10 @@ struct pr_batch;
 struct pr_slot {
 	struct pr_batch	*b;
 	size_t		 i;
+	char		*cmd;		/* an EVALSHA as sent, or NULL */
+	size_t		 len;
+	unsigned long	 loads;		/* pr->loads when it was sent */
+	int		 resent;	/* sent again after NOSCRIPT */
 };
 
 struct pr_batch {
@@ -67,6 +77,7 @@ struct pr_batch {
 };
 
 static void	pr_connect(struct pr *);
+static void	on_reply(redisAsyncContext *, void *, void *);
 
 /* rval_from_reply - copy a hiredis reply */
 static struct rval *
@@ -126,16 +137,27 @@ batch_report(struct pr_batch *b, int status)
 	b->cb(b->arg, status, r, b->n);
 }
 
+/* batch_free - the batch, its kept commands and any replies not given */
+static void
+batch_free(struct pr_batch *b)
+{
+	size_t	 i;
+
+	if (b->timer != NULL)
+		event_free(b->timer);
+	for (i = 0; i < b->n; i++)
+		redisFreeCommand(b->slots[i].cmd);
+	pr_replies_free(b->replies, b->n);
+	free(b);
+}
+
 /* batch_maybe_free - once reported and every callback came back */
 static void
 batch_maybe_free(struct pr_batch *b)
 {
 	if (!b->reported || b->pending > 0 || b->holding)
 		return;
-	if (b->timer != NULL)
-		event_free(b->timer);
-	pr_replies_free(b->replies, b->n);
-	free(b);
+	batch_free(b);
 }
 
 /* schedule_retry - reconnect after the backoff, which then doubles */
@@ -207,6 +229,70 @@ mark_up(struct pr *pr)
 	pr->downs = 0;
 }
 
+/* load_scripts - SCRIPT LOAD of every script, replies to fn; how many */
+static int
+load_scripts(struct pr *pr, redisCallbackFn *fn)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < rscript_nsrcs; i++) {
+		const char *load[3] = { "SCRIPT", "LOAD", rscript_srcs[i].body };
+
+		if (redisAsyncCommandArgv(pr->ac, fn, "SCRIPT LOAD", 3, load,
+		    NULL) == REDIS_OK)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * on_load_reply - a reload's SCRIPT LOAD. A refusal is logged once per
+ * reload: the EVALSHA sent again behind it meets NOSCRIPT and stands.
+ */
+static void
+on_load_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	redisReply	*r = reply;
+	struct pr	*pr = ac->data;
+	char		 esc[300];
+
+	(void)priv;
+	if (r == NULL || pr == NULL || ac != pr->ac ||
+	    r->type != REDIS_REPLY_ERROR)
+		return;
+	stats_redis_error(STATS_REDIS_REPLY);
+	if (pr->load_warned == pr->loads)
+		return;
+	pr->load_warned = pr->loads;
+	log_escape(esc, sizeof(esc), r->str, (size_t)r->len);
+	log_warn("redis=script_load_failed reason=\"SCRIPT LOAD: %s\"", esc);
+}
+
+/*
+ * resend - s's EVALSHA met NOSCRIPT: send it again on the current
+ * connection, behind a SCRIPT LOAD of every script when load is set. 0,
+ * or -1 when it could not be queued (the NOSCRIPT reply then stands).
+ */
+static int
+resend(struct pr *pr, struct pr_slot *s, int load)
+{
+	if (load) {
+		pr->loads++;
+		log_info("redis=noscript action=reload scripts=%zu",
+		    rscript_nsrcs);
+		(void)load_scripts(pr, on_load_reply);
+	}
+	if (redisAsyncFormattedCommand(pr->ac, on_reply, s, s->cmd,
+	    s->len) != REDIS_OK)
+		return -1;
+	s->loads = pr->loads;
+	s->resent = 1;
+	s->b->pending++;
+	pr->outstanding++;
+	return 0;
+}
+
 static void
 on_reply(redisAsyncContext *ac, void *reply, void *priv)
 {
@@ -214,6 +300,7 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	struct pr_batch	*b = s->b;
 	struct pr	*pr = b->pr;
 	redisReply	*r = reply;
+	enum pd_noscript_next next;
 
 	b->pending--;
 	if (ac == pr->ac && pr->outstanding > 0)
@@ -221,19 +308,21 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	if (r == NULL) {
 		b->failed = 1;
 	} else {
+		if (ac == pr->ac)
+			mark_up(pr);
+		next = pd_noscript_next(r->type == REDIS_REPLY_ERROR ? r->str :
+		    NULL, s->cmd != NULL, s->resent, s->loads != pr->loads);
+		if ((next == PD_NOSCRIPT_RESEND || next == PD_NOSCRIPT_LOAD) &&
+		    !b->reported && ac == pr->ac &&
+		    resend(pr, s, next == PD_NOSCRIPT_LOAD) == 0)
+			return;		/* the batch waits for that reply */
+		if (next == PD_NOSCRIPT_FAIL)
+			log_warn("redis=noscript action=fail "
+			    "reason=\"NOSCRIPT after SCRIPT LOAD\"");
 		if (!b->reported)
 			b->replies[s->i] = rval_from_reply(r);
-		if (r->type == REDIS_REPLY_ERROR &&
-		    strncmp(r->str, "NOSCRIPT", 8) != 0)
+		if (r->type == REDIS_REPLY_ERROR)
 			stats_redis_error(STATS_REDIS_REPLY);
-		if (r->type == REDIS_REPLY_ERROR &&
-		    strncmp(r->str, "NOSCRIPT", 8) == 0) {
-			b->failed = 1;
-			if (ac == pr->ac)
-				pr_drop(pr, "NOSCRIPT: scripts reloaded");
-		} else if (ac == pr->ac) {
-			mark_up(pr);
-		}
 	}
 	if (b->pending == 0)
 		batch_report(b, b->failed ? -1 : 0);
@@ -323,7 +412,6 @@ static void
 setup(struct pr *pr)
 {
 	const char	*argv[3];
-	size_t		 i;
 	int		 argc;
 
 	pr->setup_pending = 0;
@@ -334,13 +422,7 @@ setup(struct pr *pr)
 	if (pr->db != 0 && redisAsyncCommand(pr->ac, on_setup_reply, "SELECT",
 	    "SELECT %d", pr->db) == REDIS_OK)
 		pr->setup_pending++;
-	for (i = 0; i < rscript_nsrcs; i++) {
-		const char *load[3] = { "SCRIPT", "LOAD", rscript_srcs[i].body };
-
-		if (redisAsyncCommandArgv(pr->ac, on_setup_reply,
-		    "SCRIPT LOAD", 3, load, NULL) == REDIS_OK)
-			pr->setup_pending++;
-	}
+	pr->setup_pending += load_scripts(pr, on_setup_reply);
 }
 
 static void
@@ -467,6 +549,27 @@ pr_up(const struct pr *pr)
 	return pr->ac != NULL && pr->up;
 }
 
+/*
+ * send_one - queue one command for slot s; an EVALSHA (script) is
+ * formatted here and kept, to be sent again after NOSCRIPT. 0 or -1.
+ */
+static int
+send_one(struct pr *pr, struct pr_slot *s, int script, int argc,
+    const char **argv)
+{
+	int	 len;
+
+	if (!script)
+		return redisAsyncCommandArgv(pr->ac, on_reply, s, argc, argv,
+		    NULL) == REDIS_OK ? 0 : -1;
+	if ((len = redisFormatCommandArgv(&s->cmd, argc, argv, NULL)) < 0)
+		return -1;
+	s->len = (size_t)len;
+	s->loads = pr->loads;
+	return redisAsyncFormattedCommand(pr->ac, on_reply, s, s->cmd,
+	    s->len) == REDIS_OK ? 0 : -1;
+}
+
 int
 pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
     void *arg)
@@ -496,8 +599,8 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 			argv[argc++] = cmds[i].argv[j];
 		b->slots[i].b = b;
 		b->slots[i].i = i;
-		if (redisAsyncCommandArgv(pr->ac, on_reply, &b->slots[i], argc,
-		    argv, NULL) != REDIS_OK) {
+		if (send_one(pr, &b->slots[i], cmds[i].script != NULL, argc,
+		    argv) < 0) {
 			b->failed = 1;
 			continue;
 		}
@@ -505,8 +608,7 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 		sent++;
 	}
 	if (sent == 0) {
-		pr_replies_free(b->replies, n);
-		free(b);
+		batch_free(b);
 		return -1;
 	}
 	b->timer = evtimer_new(pr->base, on_timeout, b);

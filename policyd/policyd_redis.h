@@ -14,9 +14,13 @@
  *	always, and the answer is normal again as soon as Redis is.
  *
  *	On every new connection AUTH, SELECT and SCRIPT LOAD of every script
- *	go first; EVALSHA behind them always finds its script. A NOSCRIPT
- *	reply (SCRIPT FLUSH while connected) fails that batch and loads the
- *	scripts again.
+ *	go first; EVALSHA behind them always finds its script. After a
+ *	NOSCRIPT reply (SCRIPT FLUSH while connected, a failover to a Redis
+ *	that never loaded them) the scripts are loaded again and that EVALSHA
+ *	is sent again, once, on the same connection: the batch's callback
+ *	sees only the second reply, within the same timeout. Only when that
+ *	one is NOSCRIPT too (the load was refused) is it the answer, an
+ *	error reply like any other (policyd_noscript.h).
  * OWNERSHIP
  *	The replies given to the callback are the callback's to keep or
  *	free (rval_free, or pr_replies_free for all of them).
