@@ -106,6 +106,7 @@ INTEGRATION_TESTS += tests/integration/test_policyd_limits.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_listen.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_charges.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_degraded.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_noscript.sh
 EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
 	tests/integration/test_policyd_degraded.sh \
 	tests/integration/test_policyd_charges.sh \
@@ -113,6 +114,7 @@ EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
 	tests/integration/test_policyd_fastpath.sh \
 	tests/integration/test_policyd_limits.sh \
 	tests/integration/test_policyd_listen.sh \
+	tests/integration/test_policyd_noscript.sh \
 	tests/integration/test_policyd_postfix_cap.sh \
 	tests/integration/test_policyd_protocol.sh \
 	tests/integration/test_policyd_exact.sh \
