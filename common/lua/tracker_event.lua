@@ -177,7 +177,8 @@ if redis.acl_check_cmd then
     {'ZADD', KEYS[2], c, a}, {'ZREMRANGEBYSCORE', KEYS[2], c, c},
     {'EXPIRE', KEYS[2], c},
     {'TTL', KEYS[1]}, {'EXPIRE', KEYS[1], c},
-    {'HSETNX', KEYS[1], a, b}, {'HINCRBY', KEYS[1], a, c}}) do
+    {'HSETNX', KEYS[1], a, b}, {'HINCRBY', KEYS[1], a, c},
+    {'HEXISTS', KEYS[1], a}}) do
     if not redis.acl_check_cmd(unpack(v)) then
       return redis.error_reply('NOPERM the ACL denies tracker_event.lua ' ..
         v[1] .. ' on ' .. v[2])
@@ -276,8 +277,11 @@ if kind == 'expired' then
   local n = 0
   for _, r in ipairs(m) do
     local f = 'r:' .. r
-    local st = decode(redis.call('HGET', KEYS[1], f)) or
-      {dsn = '', class = '', reply = '', relay = '', attempts = 0}
+    local st = decode(redis.call('HGET', KEYS[1], f)) or {}
+    for k, v in pairs({dsn = '', class = '', reply = '', relay = '',
+        attempts = 0}) do
+      if st[k] == nil then st[k] = v end
+    end
     -- a queue id expires its own recipients: a hop those it queued
     if st.status ~= 'sent' and st.status ~= 'bounced' and
        st.status ~= 'expired' and
@@ -305,31 +309,48 @@ end
 -- addr_norm refused (raw) byte for byte or ASCII case-insensitively with
 -- the recorded recipient without its angle brackets. A recipient matched
 -- raw has no normalised form, so it is counted but never suppressed.
+--
+-- Each recipient has its field r:ADDRESS from the record's first event
+-- on (`{"status":"queued"}` until its first line: written for all of
+-- `rcpts` at once, then `rx` = the record's `accepted` marks it indexed;
+-- a record written again is indexed again), so an exact match is one
+-- HEXISTS, whatever the number of recipients; only the case-insensitive
+-- match of an address as logged reads `rcpts` again.
 local rcpt, raw
 do
-  local m = decode(redis.call('HGET', KEYS[1], 'rcpts')) or {}
-  local function same(r, a, asis)
-    if r == a then return true end
-    if not asis then return false end
-    local b = string.match(r, '^<(.*)>$') or r
-    return b == a or string.lower(b) == string.lower(a)
+  local v = redis.call('HMGET', KEYS[1], 'accepted', 'rx')
+  if v[2] ~= (v[1] or '') then
+    for _, r in ipairs(decode(redis.call('HGET', KEYS[1], 'rcpts')) or {}) do
+      if type(r) == 'string' then
+        redis.call('HSETNX', KEYS[1], 'r:' .. r, '{"status":"queued"}')
+      end
+    end
+    redis.call('HSET', KEYS[1], 'rx', v[1] or '')
   end
-  -- an exact match anywhere wins over a case-insensitive one
-  for pass = 1, 2 do
-    for _, c in ipairs({{ARGV[12], ARGV[27] == '1'},
-        {ARGV[23] or '', ARGV[28] == '1'}}) do
-      if c[1] ~= '' then
+  local cand = {{ARGV[12], ARGV[27] == '1'}, {ARGV[23] or '', ARGV[28] == '1'}}
+  -- an exact match of either wins over a case-insensitive one
+  for _, c in ipairs(cand) do
+    if c[1] ~= '' and redis.call('HEXISTS', KEYS[1], 'r:' .. c[1]) == 1 then
+      rcpt, raw = c[1], c[2]
+      break
+    end
+  end
+  if not rcpt and (cand[1][2] or cand[2][2]) then
+    local m = decode(redis.call('HGET', KEYS[1], 'rcpts')) or {}
+    for _, c in ipairs(cand) do
+      if c[1] ~= '' and c[2] then
         for _, r in ipairs(m) do
-          if type(r) == 'string' and (r == c[1] or
-              (pass == 2 and same(r, c[1], c[2]))) then
-            rcpt, raw = r, c[2]
-            break
+          if type(r) == 'string' then
+            local b = string.match(r, '^<(.*)>$') or r
+            if b == c[1] or string.lower(b) == string.lower(c[1]) then
+              rcpt, raw = r, true
+              break
+            end
           end
         end
       end
       if rcpt then break end
     end
-    if rcpt then break end
   end
 end
 if not rcpt then

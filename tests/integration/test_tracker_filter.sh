@@ -148,9 +148,11 @@ h_like "last hop removed: final" "$(h_redis_cli HGET "relay:{m:alice}:msg:$q_ful
 
 # The whole log again (position lost): nothing changes.
 h_stop_daemon tracker
-snap() { h_redis_cli HGETALL 'relay:{m:alice}:outcomes'; h_redis_cli HGETALL 'relay:{m:alice}:suppress'
+# (a hash's fields in order: HGETALL's changes when Redis rehashes)
+hsorted() { h_redis_cli HGETALL "$1" | paste - - | sort; }
+snap() { hsorted 'relay:{m:alice}:outcomes'; hsorted 'relay:{m:alice}:suppress'
 	h_redis_cli ZCARD 'relay:{m:alice}:applied'; for q in "$q_ok" "$q_hard" "$q_full" "$q_two"; do
-	h_redis_cli HGETALL "relay:{m:alice}:msg:$q"; done; }
+	hsorted "relay:{m:alice}:msg:$q"; done; }
 before=$(snap)
 h_redis_cli DEL 'relay:{n:default}:tracker_pos' >/dev/null
 out=$("$TRACKER" -o -c "$FX_CONF" 2>&1)

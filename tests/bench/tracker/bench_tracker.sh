@@ -2,8 +2,9 @@
 # bench_tracker.sh - relay-tracker throughput: log lines per second from
 # file to Redis, and its memory as the file grows.
 #
-# Usage: RELAY_TOP_BUILDDIR=BUILD bench_tracker.sh [LINES...]   (default
-#        100000 1000000)
+# Usage: RELAY_TOP_BUILDDIR=BUILD [BENCH_RCPTS=R] bench_tracker.sh [LINES...]
+#        (default 100000 1000000; BENCH_RCPTS: recipients per message,
+#        every line a member's delivery, default 1: the realistic mix)
 # For each size: a fresh redis-server (unix socket, no persistence) in a
 # temp dir, the relay-milter records of the generated messages loaded with
 # redis-cli --pipe, then "relay-tracker -o" reads the whole generated log
@@ -32,7 +33,7 @@ for n in "${sizes[@]}"; do
 	    --save '' --appendonly no --dir "$tmp" >"$tmp/redis.log" 2>&1 &
 	rpid=$!
 	for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.05; done
-	gen=$(/usr/bin/python3 "$here/gen_maillog.py" "$n" "$tmp/maillog" "$tmp/records.resp")
+	gen=$(/usr/bin/python3 "$here/gen_maillog.py" "$n" "$tmp/maillog" "$tmp/records.resp" "${BENCH_RCPTS:-1}")
 	redis-cli -s "$sock" --pipe <"$tmp/records.resp" >/dev/null
 	for i in $(seq 0 49); do
 		redis-cli -s "$sock" HSET "relay:{m:m$(printf %02d "$i")}:member" \

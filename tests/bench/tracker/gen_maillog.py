@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """gen_maillog.py - a realistic Postfix maillog for the relay-tracker bench.
 
-Usage: gen_maillog.py LINES MAILLOG RECORDS.resp
+Usage: gen_maillog.py LINES MAILLOG RECORDS.resp [RCPTS]
 
 Writes about LINES lines in the format of Postfix 3.7's postlogd (the same
 lines as shared/notes/sample-maillog.txt): per message smtpd connect,
@@ -12,6 +12,10 @@ a bounce notification with its own queue id now and then. 90% of the
 messages belong to one of 50 members: their relay-milter records
 (SCHEMA.md step 4) are written to RECORDS.resp in the Redis protocol, for
 "redis-cli --pipe". The rest are inbound mail without a record.
+
+With RCPTS > 1 every message is a member's, with RCPTS recipients, each
+delivered once (the cost of a line must not grow with the message's
+recipient count).
 """
 import random
 import sys
@@ -27,8 +31,42 @@ def resp(*args):
     return "".join(out)
 
 
+def multi(want, path, rpath, nr):
+    """messages of nr recipients each: all sent, then removed"""
+    rnd = random.Random(nr)
+    t0 = 1763900000
+    n = lines = 0
+    with open(path, "w") as log, open(rpath, "w") as rec:
+        while lines < want:
+            n += 1
+            sec = n * nr // 200
+            s = t0 + sec
+            stamp = "Nov 23 %02d:%02d:%02d relay postfix/" % ((s // 3600) % 24, (s // 60) % 60, s % 60)
+            qid = "4jY" + "".join(rnd.choice(ALPHA) for _ in range(9)) + "z1b" + ALPHA[n % 52]
+            member = "m%02d" % (n % 50)
+            rcpts = ["r%d.%d@dest%d.example" % (n, i, i % 40) for i in range(nr)]
+            rec.write(resp("HSET", "relay:{m:%s}:msg:%s" % (member, qid),
+                           "domain", member + ".example", "sender",
+                           "news@%s.example" % member, "rcpts",
+                           "[" + ",".join('"%s"' % r for r in rcpts) + "]",
+                           "message_id", "<%d@%s.example>" % (n, member),
+                           "accepted", t0 + sec))
+            rec.write(resp("EXPIRE", "relay:{m:%s}:msg:%s" % (member, qid), 86400))
+            rec.write(resp("SET", "relay:{q:%s}:qid" % qid, member, "EX", 86400))
+            rec.write(resp("ZADD", "relay:{m:%s}:inflight" % member, t0 + sec, qid))
+            log.write("%sqmgr[999]: %s: from=<news@%s.example>, size=2000, nrcpt=%d (queue active)\n" % (stamp, qid, member, nr))
+            for i, r in enumerate(rcpts):
+                log.write("%ssmtp[%d]: %s: to=<%s>, relay=mx.dest.example[192.0.2.1]:25, delay=0.5, delays=0.01/0/0.02/0.4, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n" % (stamp, 20000 + i % 100, qid, r))
+            log.write("%sqmgr[999]: %s: removed\n" % (stamp, qid))
+            lines += nr + 2
+    print("lines=%d messages=%d" % (lines, n))
+
+
 def main():
     want, path, rpath = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    if len(sys.argv) > 4 and int(sys.argv[4]) > 1:
+        multi(want, path, rpath, int(sys.argv[4]))
+        return
     rnd = random.Random(42)
     t0 = 1763900000
     n = lines = 0
