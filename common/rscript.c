@@ -96,16 +96,25 @@ rscript_load_all(struct rconn *rc)
 		n++;
 	}
 	for (i = 0; i < n; i++) {	/* read every reply: the pipeline drains */
-		if ((r = rconn_reply(rc)) == NULL)
+		if ((r = rconn_reply(rc)) == NULL) {
+			/*
+			 * Redis may close the connection after an error reply
+			 * (an unauthenticated client's long command): the
+			 * reply says why, the close does not
+			 */
+			if (!ok)
+				rconn_seterr(rc, why);
 			return -1;
+		}
 		if (ok && r->type == REDIS_REPLY_ERROR) {
 			snprintf(why, sizeof(why), "SCRIPT: %s", r->str);
 			rconn_seterr(rc, why);
 			ok = 0;
 		} else if (ok && (r->type != REDIS_REPLY_STRING ||
 		    strcmp(r->str, scripts[i].sha) != 0)) {
-			rconn_seterr(rc, "SCRIPT LOAD: Redis computed another "
-			    "SHA-1");
+			snprintf(why, sizeof(why), "SCRIPT LOAD: Redis computed "
+			    "another SHA-1");
+			rconn_seterr(rc, why);
 			ok = 0;
 		}
 		freeReplyObject(r);

@@ -68,6 +68,7 @@
 #                            so data survives h_kill_redis/h_restart_redis;
 #                            default --save '' --appendonly no
 #   h_redis_cli ARGS...      redis-cli -s $REDIS_SOCK ARGS
+#   h_lua_sha NAME           SHA-1 of common/lua/NAME.lua as the programs load it
 #   h_stop_redis             SIGTERM, bounded wait, SIGKILL
 #   h_kill_redis             SIGKILL (crash)
 #   h_restart_redis [kill]   stop (or kill) and start again: same socket,

@@ -63,6 +63,13 @@ h_redis_cli() {
 	redis-cli -s "$REDIS_SOCK" "$@"
 }
 
+# h_lua_sha NAME - the SHA-1 Redis knows common/lua/NAME.lua by: that of
+# the text the programs send (common/lua2c.sh blanks comment lines)
+h_lua_sha() {
+	sh "$H_SRCDIR/common/lua2c.sh" --body "$H_SRCDIR/common/lua/$1.lua" |
+	    sha1sum | cut -c1-40
+}
+
 h_stop_redis() {
 	[[ -n $REDIS_PID ]] || return 0
 	h__stop_pid "$REDIS_PID" 50

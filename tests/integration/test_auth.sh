@@ -137,7 +137,7 @@ h_is "relay:schema back: unknown handle refused (exit 1)" "$?" 1
 h_redis_cli SCRIPT FLUSH >/dev/null
 cpw alice "$KEY2"
 h_is "right key after SCRIPT FLUSH: exit 0" "$?" 0
-sha() { sha1sum <"$H_SRCDIR/common/lua/$1.lua" | cut -c1-40; }
+sha() { h_lua_sha "$1"; }
 h_is "checkpw loads checkpw_touch.lua, not ctl_create.lua" \
     "$(h_redis_cli SCRIPT EXISTS "$(sha checkpw_touch)" "$(sha ctl_create)" | tr '\n' ' ')" "1 0 "
 

@@ -31,7 +31,7 @@ fx_domain slow.test alice --verified-at $((NOW - 3600))
 h_start_daemon pd "$PD" -f -c "$H_TMP/pd.conf"
 h_wait_port "$P" 10 || h_bail "relay-policyd did not listen"
 
-WARM=$(sha1sum <"$H_SRCDIR/common/lua/policyd_warm.lua" | cut -c1-40)
+WARM=$(h_lua_sha policyd_warm)
 ask() { "$CLIENT" ask "$P" RCPT alice "a@$1" "r$RANDOM@dest.test" 2>&1; }
 charges() { h_redis_cli ZCARD "relay:{d:$1}:warm"; }
 reloads() { grep -c 'redis=noscript action=reload' "$H_LOG/pd.log"; }
