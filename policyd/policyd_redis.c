@@ -357,10 +357,11 @@ on_setup_reply(redisAsyncContext *ac, void *reply, void *priv)
 		 * One line per outage, with the reason (-LOADING lasts as long
 		 * as Redis loads its data: a line per attempt flooded the log)
 		 */
-		char why[300];
+		char why[300], esc[260];
 
-		snprintf(why, sizeof(why), "%s: %s", (const char *)priv,
-		    r->str);
+		/* Redis's text goes into a quoted field: escaped */
+		log_escape(esc, sizeof(esc), r->str, (size_t)r->len);
+		snprintf(why, sizeof(why), "%s: %s", (const char *)priv, esc);
 		pr_drop(pr, why);
 		return;
 	}
