@@ -359,7 +359,9 @@ ignored(struct tracker_ctx *t, const struct tracker_item *it,
 		logkv_str(&kv, "rcpt", c->rcpt);
 	}
 	logkv_str(&kv, "why", code == -2 ? "the message of this queue id left "
-	    "the queue: the id was reused" : "not a recipient of the message");
+	    "the queue: the id was reused" : code == -5 ? "the recipient's "
+	    "outcome is already final (an alias expanded it, or the line is "
+	    "not Postfix's)" : "not a recipient of the message");
 	logkv_emit(&kv, LOG_NOTICE);
 }
 

@@ -34,7 +34,8 @@
 --          already left the queue (`removed` seen: a later line is of
 --          another message that reuses the queue id), -3 when neither
 --          address of a delivery line is a recipient of the message, -4
---          when the member was removed (nothing written).
+--          when the member was removed (nothing written), -5 when the
+--          recipient's outcome in this message is already final.
 --
 -- Time: `now` (ARGV 3) is when the event is applied: the window is
 -- trimmed to it, the event id is marked and a suspension dated with it.
@@ -358,6 +359,14 @@ if not rcpt then
 end
 local f = 'r:' .. rcpt
 local prev = decode(redis.call('HGET', KEYS[1], f))
+-- A recipient's outcome in a message is final once: Postfix logs one
+-- final line per recipient it delivers, so a second one (an alias of the
+-- provider's that expanded the recipient, or a line Postfix did not
+-- write) changes nothing and counts nothing (-5)
+if prev and (prev.status == 'sent' or prev.status == 'bounced' or
+    prev.status == 'expired') then
+  return {-5, '', 0, 0, 0, 0, 0, '', ''}
+end
 local attempts = 1
 if prev and tonumber(prev.attempts) then attempts = tonumber(prev.attempts) + 1 end
 -- soft: this message's soft failure for rcpt is counted (once per message)

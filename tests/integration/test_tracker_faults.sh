@@ -453,6 +453,23 @@ dlt $now 4jQIDLIT0002 bob@localhost 5.1.1 bounced
 out=$(catchup)
 h_is "case twins: the exact recipient bounced" "$(rjson jack 4jQIDLIT0002 bob@localhost status)" bounced
 h_is "... the other untouched (still queued)" "$(rjson jack 4jQIDLIT0002 Bob@localhost status)" queued
+
+# --- a recipient's outcome is final once (audit6 F3, F6) ------------------
+# A second final line for a recipient of the same message (an alias of the
+# provider's that expanded it, or lines someone wrote into a syslog file,
+# each with its own pid) changes nothing and counts nothing.
+fx_member kate
+fx_message kate 4jQIDONCE001 k@kate.test once@d.example
+dlt $now 4jQIDONCE001 once@d.example 2.0.0 sent
+for i in $(seq 20); do
+	dlt $now 4jQIDONCE001 once@d.example 5.1.1 bounced
+done
+out=$(catchup)
+h_is "final once: still sent" "$(rjson kate 4jQIDONCE001 once@d.example status)" sent
+h_is "final once: one outcome counted" "$(wsum kate s) $(wsum kate b)" "1 0"
+h_is "final once: not suppressed" "$(sup kate once@d.example)" 0
+h_is "final once: not suspended" "$(h_redis_cli HGET 'relay:{m:kate}:member' suspended)" 0
+h_like "final once: the later lines logged as ignored" "$out" '4jQIDONCE001 event=ignored .*already final'
 unset TZ
 
 h_is "tracker still running" "$(h_daemon_alive tracker && echo yes)" yes
