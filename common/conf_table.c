@@ -66,6 +66,9 @@ const struct conf_decl conf_decls[] = {
 	    "how long a libmilter worker waits for its connection's next command"),
 	INT("milter", "cache_entries", 20000, 0, 10000000, milter.cache_entries,
 	    "facts kept in memory, current through Redis' client-side caching; 0: off"),
+	INT("milter", "line_length_limit", 998, 0, 1000000,
+	    milter.line_length_limit,
+	    "Postfix's smtp_line_length_limit: lines are signed as smtp(8) breaks them; 0: none"),
 	STR("milter", "metrics", "", milter.metrics,
 	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 

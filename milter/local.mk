@@ -10,6 +10,7 @@ milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h 
 	milter/mlfi_state.c milter/mlfi_state.h \
 	milter/reload.c milter/reload.h \
 	milter/store.c milter/store.h milter/sign.c milter/sign.h \
+	milter/linelimit.c milter/linelimit.h \
 	milter/fcache.c milter/fcache.h milter/ftable.c milter/ftable.h \
 	milter/hdrs.c milter/hdrs.h \
 	milter/sockwrap.c milter/sockwrap.h milter/pkcache.c milter/pkcache.h \
@@ -63,15 +64,22 @@ tests_unit_test_milter_pkcache_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milte
 tests_unit_test_milter_pkcache_LDADD = $(OPENDKIM_LIBS) $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_milter_pkcache
 
+check_PROGRAMS += tests/unit/test_linelimit
+tests_unit_test_linelimit_SOURCES = tests/unit/test_linelimit.c \
+	milter/linelimit.c milter/linelimit.h
+tests_unit_test_linelimit_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter
+tests_unit_test_linelimit_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_linelimit
+
 check_PROGRAMS += tests/unit/test_milter_sign
 tests_unit_test_milter_sign_SOURCES = tests/unit/test_milter_sign.c \
-	milter/sign.c milter/pkcache.c
+	milter/sign.c milter/linelimit.c milter/pkcache.c
 tests_unit_test_milter_sign_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter
 tests_unit_test_milter_sign_LDADD = $(OPENDKIM_LIBS) $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_milter_sign
 
 # The header code, signed and verified in-process (unit test, fuzz harness).
-MILTER_HDRS_CHECK = milter/hdrs.c milter/from.c milter/sign.c \
+MILTER_HDRS_CHECK = milter/hdrs.c milter/from.c milter/sign.c milter/linelimit.c \
 	milter/pkcache.c tests/unit/dkimcheck.c tests/unit/dkimcheck.h \
 	contrib/relayctl/dkimkey.c
 MILTER_HDRS_INC = -I$(top_srcdir)/milter -I$(top_srcdir)/tests/unit \

@@ -393,7 +393,8 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 	*what = "dkim sign";
 	cn->m.sg = sign_new(qid_of(ctx)[0] ? qid_of(ctx) : "relay-milter",
 	    f->domain, f->selector, rsa,
-	    cn->cr->cf->dkim.ed25519 ? ed : NULL, why);
+	    cn->cr->cf->dkim.ed25519 ? ed : NULL,
+	    (size_t)cn->cr->cf->milter.line_length_limit, why);
 	free(rsa);
 	free(ed);
 	return cn->m.sg != NULL ? 0 : -1;
@@ -542,6 +543,9 @@ log_accept(const char *qid, const struct conn *cn, int nsig)
 	logkv_int(&kv, "nrcpt", (long long)cn->m.nrcpt);
 	logkv_int(&kv, "signatures", nsig);
 	logkv_int(&kv, "list_unsubscribe", cn->m.lu[0] != '\0');
+	/* lines Postfix's smtp client will break: signed as broken */
+	if (cn->m.sg != NULL && sign_breaks(cn->m.sg) > 0)
+		logkv_int(&kv, "line_breaks", (long long)sign_breaks(cn->m.sg));
 	logkv_str(&kv, "action", "accept");
 	logkv_emit(&kv, LOG_INFO);
 }

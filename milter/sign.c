@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <opendkim/dkim.h>
 
+#include "linelimit.h"
 #include "sign.h"
 #include "xalloc.h"
 
@@ -67,6 +68,11 @@ struct signer {
 	char	*result[2];
 	char	*line;		/* header line being built */
 	size_t	 linecap;
+	char	*hdr;		/* ... and as Postfix's smtp(8) sends it */
+	size_t	 hdrlen, hdrcap;
+	size_t	 limit;		/* smtp_line_length_limit; 0: none */
+	struct linelimit body;	/* the body as smtp(8) sends it */
+	const char *why;	/* body_out's failure */
 };
 
 /* mt_malloc - libopendkim's allocator: remember per-message blocks */
@@ -174,12 +180,16 @@ sign_key_check(const char *rsa_pem, const char *ed_pem, const char **why)
 
 struct signer *
 sign_new(const char *id, const char *domain, const char *sel,
-    const char *rsa_pem, const char *ed_pem, const char **why)
+    const char *rsa_pem, const char *ed_pem, size_t line_limit,
+    const char **why)
 {
 	struct signer	*s = xcalloc(1, sizeof(*s));
 	char		 selx[128];
 	DKIM_STAT	 st;
 	int		 i;
+
+	s->limit = line_limit;
+	linelimit_init(&s->body, line_limit);
 
 	for (i = 0; i < 2; i++) {
 		const char *pem = i == 0 ? rsa_pem : ed_pem;
@@ -207,11 +217,43 @@ sign_new(const char *id, const char *domain, const char *sel,
 	return s;
 }
 
+/* hdr_out - a header line as sent, into s->hdr (NUL-terminated) */
+static int
+hdr_out(void *arg, const unsigned char *buf, size_t len)
+{
+	struct signer	*s = arg;
+
+	if (s->hdrlen + len + 1 > s->hdrcap) {
+		s->hdrcap = (s->hdrlen + len + 1) * 2;
+		s->hdr = xrealloc(s->hdr, s->hdrcap);
+	}
+	memcpy(s->hdr + s->hdrlen, buf, len);
+	s->hdrlen += len;
+	s->hdr[s->hdrlen] = '\0';
+	return 0;
+}
+
+/* body_out - body text as sent, to every handle */
+static int
+body_out(void *arg, const unsigned char *buf, size_t len)
+{
+	struct signer	*s = arg;
+	DKIM_STAT	 st;
+	int		 i;
+
+	for (i = 0; i < s->n; i++)
+		if ((st = dkim_body(s->d[i], (u_char *)buf, len)) !=
+		    DKIM_STAT_OK)
+			return fail(s->d[i], st, &s->why);
+	return 0;
+}
+
 int
 sign_header(struct signer *s, const char *name, const char *value,
     const char **why)
 {
 	size_t	 need = strlen(name) + 2 + 2 * strlen(value) + 1, o = 0;
+	struct linelimit ll;
 	const char *p;
 	DKIM_STAT st;
 	int	 i;
@@ -228,8 +270,16 @@ sign_header(struct signer *s, const char *name, const char *value,
 		s->line[o++] = *p;
 	}
 	s->line[o] = '\0';
+	/* as smtp(8) will send it: a line over the limit broken */
+	linelimit_init(&ll, s->limit);
+	s->hdrlen = 0;
+	if (linelimit_feed(&ll, (const unsigned char *)s->line, o, hdr_out,
+	    s) != 0 || linelimit_end(&ll, hdr_out, s) != 0) {
+		*why = "header too long";
+		return -1;
+	}
 	for (i = 0; i < s->n; i++)
-		if ((st = dkim_header(s->d[i], (u_char *)s->line, o)) !=
+		if ((st = dkim_header(s->d[i], (u_char *)s->hdr, s->hdrlen)) !=
 		    DKIM_STAT_OK)
 			return fail(s->d[i], st, why);
 	return 0;
@@ -251,14 +301,17 @@ int
 sign_body(struct signer *s, const unsigned char *buf, size_t len,
     const char **why)
 {
-	DKIM_STAT st;
-	int	 i;
-
-	for (i = 0; i < s->n; i++)
-		if ((st = dkim_body(s->d[i], (u_char *)buf, len)) !=
-		    DKIM_STAT_OK)
-			return fail(s->d[i], st, why);
+	if (linelimit_feed(&s->body, buf, len, body_out, s) != 0) {
+		*why = s->why;
+		return -1;
+	}
 	return 0;
+}
+
+unsigned long
+sign_breaks(const struct signer *s)
+{
+	return s->body.breaks;
 }
 
 /* unfold_cr - drop the CRs libopendkim puts in its folds */
@@ -284,6 +337,10 @@ sign_eom(struct signer *s, int *nsig, const char **why)
 	int		 i;
 
 	*nsig = 0;
+	if (linelimit_end(&s->body, body_out, s) != 0) {
+		*why = s->why;
+		return -1;
+	}
 	for (i = 0; i < s->n; i++) {
 		if ((st = dkim_eom(s->d[i], NULL)) != DKIM_STAT_OK)
 			return fail(s->d[i], st, why);
@@ -318,5 +375,6 @@ sign_free(struct signer *s)
 		free(s->mt.p[--s->mt.n]);
 	free(s->mt.p);
 	free(s->line);
+	free(s->hdr);
 	free(s);
 }

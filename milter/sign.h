@@ -42,10 +42,13 @@ int	 sign_key_check(const char *rsa_pem, const char *ed_pem,
 
 /*
  * sign_new - a signer for domain with base selector sel; ed_pem may be
- * NULL (no second signature). NULL on failure, with *why set.
+ * NULL (no second signature). line_limit: Postfix's smtp_line_length_limit
+ * (0: none): what is hashed is each line as smtp(8) will send it, broken
+ * there (linelimit.h). NULL on failure, with *why set.
  */
 struct signer *sign_new(const char *id, const char *domain, const char *sel,
-	    const char *rsa_pem, const char *ed_pem, const char **why);
+	    const char *rsa_pem, const char *ed_pem, size_t line_limit,
+	    const char **why);
 /* sign_header - one header field as it is in the message; 0 or -1 */
 int	 sign_header(struct signer *, const char *name, const char *value,
 	    const char **why);
@@ -54,6 +57,8 @@ int	 sign_eoh(struct signer *, const char **why);
 /* sign_body - a chunk of the body (CRLF line ends); 0 or -1 */
 int	 sign_body(struct signer *, const unsigned char *buf, size_t len,
 	    const char **why);
+/* sign_breaks - body lines the signer broke as smtp(8) will, so far */
+unsigned long sign_breaks(const struct signer *);
 /*
  * sign_eom - finish; *nsig gets 1 or 2 and sign_result(s, i) the value of
  * each DKIM-Signature header (folded with LF + TAB, as milters insert).

@@ -179,6 +179,19 @@ out=$(fx_send a@alice.test r@rcpt.test --data $'From: "Alice\r\n Example"\r\n <a
 h_like "folded From: accepted" "$out" '<-  250 '
 f=$(sunk t-folded)
 h_is "folded From: signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+# Lines over 998 octets (generated HTML): Postfix's smtp client breaks them
+# at delivery (smtp_line_length_limit), after signing; relay-milter signs
+# them as they will be sent (audit6 F1: both signatures failed)
+long=$(head -c 2500 /dev/zero | tr '\0' x)
+exact=$(head -c 998 /dev/zero | tr '\0' y)
+lto="To: r@rcpt.test, $(for i in $(seq 60); do printf 'person%02d@rcpt.test, ' "$i"; done)z@rcpt.test"
+out=$(fx_send a@alice.test r@rcpt.test --data "From: a@alice.test"$'\r\n'"$lto"$'\r\nSubject: t-long\r\n\r\n'"<p>$long</p>"$'\r\n'"$exact"$'\r\n\rtail\r\n' 2>&1)
+h_like "long lines accepted" "$out" '<-  250 '
+f=$(sunk t-long)
+h_is "long lines: Postfix broke them at delivery (none over 998)" \
+    "$(awk '{ sub(/\r$/, ""); if (length($0) > 998) n++ } END { print n + 0 }' "$f")" 0
+h_like "long lines: the header over 998 too" "$(grep -c '^ ' "$f")" '^[1-9]'
+h_is "long lines: both signatures verify after delivery" "$(verify "$f")" $'0 pass\n1 pass'
 out=$(fx_send a@alice.test r@rcpt.test --data $'To: r@rcpt.test\r\nSubject: none\r\n\r\nbody\r\n' 2>&1)
 h_like "missing From: -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*no From: header'
 out=$(fx_send a@alice.test r@rcpt.test --data $'From: a@alice.test\r\nFrom: x@bob.test\r\nSubject: two\r\n\r\nbody\r\n' 2>&1)

@@ -135,7 +135,7 @@ sign_and_verify(const struct hdrs *hs, const char *lu, const char *post,
 	size_t		 len;
 	int		 n, i, pass;
 
-	s = sign_new("TESTQID", "alice.test", "rs1", rsa_pem, ed_pem, &why);
+	s = sign_new("TESTQID", "alice.test", "rs1", rsa_pem, ed_pem, 998, &why);
 	assert_non_null(s);
 	assert_int_equal(hdrs_sign(hs, s, lu, post, &why), 0);
 	assert_int_equal(sign_body(s, (const unsigned char *)body,

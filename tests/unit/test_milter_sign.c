@@ -75,7 +75,7 @@ sign_msg(const char *rsa, const char *ed, const char *fold, char **s0,
 	int		 n, i;
 
 	*s0 = *s1 = NULL;
-	s = sign_new("TESTQID", "alice.test", "rs1", rsa, ed, &why);
+	s = sign_new("TESTQID", "alice.test", "rs1", rsa, ed, 998, &why);
 	if (s == NULL)
 		return -1;
 	snprintf(from, sizeof(from), "\"Alice\"%s<a@alice.test>", fold);

@@ -1,0 +1,202 @@
+/*
+ * NAME
+ *	test_linelimit - lines broken as Postfix's smtp(8) breaks them
+ * DESCRIPTION
+ *	Against a reference written from Postfix's smtp_text_out() (the
+ *	first 998 octets, then CRLF, a space and up to 997 more per line),
+ *	fed whole and in every split into two chunks, so a CR at the end of
+ *	a chunk is followed too. The integration test (test_milter_enroll)
+ *	checks the real thing: a long line through Postfix, verified by
+ *	dkimpy at the sink.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "linelimit.h"
+
+struct sink {
+	unsigned char	 buf[65536];
+	size_t		 n;
+	int		 fail_at;	/* out() fails on this call; 0: never */
+	int		 calls;
+};
+
+static int
+out(void *arg, const unsigned char *b, size_t len)
+{
+	struct sink	*s = arg;
+
+	if (++s->calls == s->fail_at)
+		return 7;
+	assert_true(s->n + len <= sizeof(s->buf));
+	memcpy(s->buf + s->n, b, len);
+	s->n += len;
+	return 0;
+}
+
+/* ref - one line's text (no line end) as smtp_text_out() sends it */
+static size_t
+ref_line(const char *in, size_t len, size_t limit, char *o)
+{
+	size_t	 k = 0, room = limit;
+
+	while (len > 0) {
+		size_t	 take = len < room ? len : room;
+
+		memcpy(o + k, in, take);
+		k += take;
+		in += take;
+		len -= take;
+		if (len > 0) {
+			memcpy(o + k, "\r\n ", 3);
+			k += 3;
+			room = limit - 1;
+		}
+	}
+	return k;
+}
+
+/* ref - a text of CRLF-ended lines */
+static size_t
+ref(const char *in, size_t limit, char *o)
+{
+	const char	*p = in, *e;
+	size_t		 k = 0;
+
+	while (*p) {
+		e = strstr(p, "\r\n");
+		if (e == NULL)
+			e = p + strlen(p);
+		k += ref_line(p, (size_t)(e - p), limit, o + k);
+		if (*e == '\0')
+			break;
+		memcpy(o + k, "\r\n", 2);
+		k += 2;
+		p = e + 2;
+	}
+	return k;
+}
+
+/* run - in through linelimit, whole and split at every point */
+static void
+check_text(const char *in, size_t limit)
+{
+	static char	 want[65536];
+	struct sink	 s;
+	struct linelimit ll;
+	size_t		 wn = ref(in, limit, want), len = strlen(in), cut;
+
+	for (cut = 0; cut <= len; cut++) {
+		memset(&s, 0, sizeof(s));
+		linelimit_init(&ll, limit);
+		assert_int_equal(linelimit_feed(&ll, (const unsigned char *)in,
+		    cut, out, &s), 0);
+		assert_int_equal(linelimit_feed(&ll,
+		    (const unsigned char *)in + cut, len - cut, out, &s), 0);
+		assert_int_equal(linelimit_end(&ll, out, &s), 0);
+		assert_int_equal(s.n, wn);
+		assert_memory_equal(s.buf, want, wn);
+	}
+}
+
+static char *
+line(char c, size_t n)
+{
+	char	*p = malloc(n + 1);
+
+	assert_non_null(p);
+	memset(p, c, n);
+	p[n] = '\0';
+	return p;
+}
+
+static void
+short_lines_pass_as_they_are(void **state)
+{
+	(void)state;
+	check_text("Hello\r\n\r\nworld\r\n", 998);
+	check_text("", 998);
+	check_text("no line end", 998);
+}
+
+static void
+long_lines_broken_like_postfix(void **state)
+{
+	char	 buf[9000];
+	char	*a = line('a', 998), *b = line('b', 999), *c = line('c', 998 + 997),
+		*d = line('d', 998 + 997 + 1), *e = line('e', 5000);
+
+	(void)state;
+	/* exactly the limit: not broken; one more: broken once */
+	snprintf(buf, sizeof(buf), "%s\r\n%s\r\n", a, b);
+	check_text(buf, 998);
+	/* a continuation line takes 997 (the space is the 998th) */
+	snprintf(buf, sizeof(buf), "%s\r\n%s\r\nend\r\n", c, d);
+	check_text(buf, 998);
+	snprintf(buf, sizeof(buf), "%s", e);
+	check_text(buf, 998);
+	/* small limits, CRs inside lines (text) and at every chunk edge */
+	check_text("abcdefghij\r\nab\rcdefgh\r\r\n\rxyz\r", 4);
+	check_text("\r\r\r\r\r\r\r\r\r\n", 3);
+	free(a); free(b); free(c); free(d); free(e);
+}
+
+static void
+counts_breaks_and_off(void **state)
+{
+	struct linelimit ll;
+	struct sink	 s;
+	char		*e = line('e', 2000);
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	linelimit_init(&ll, 998);
+	assert_int_equal(linelimit_feed(&ll, (const unsigned char *)e, 2000,
+	    out, &s), 0);
+	assert_int_equal(linelimit_end(&ll, out, &s), 0);
+	assert_int_equal(ll.breaks, 2);
+	/* 0: off, passed as is */
+	memset(&s, 0, sizeof(s));
+	linelimit_init(&ll, 0);
+	assert_int_equal(linelimit_feed(&ll, (const unsigned char *)e, 2000,
+	    out, &s), 0);
+	assert_int_equal(linelimit_end(&ll, out, &s), 0);
+	assert_int_equal(s.n, 2000);
+	assert_int_equal(ll.breaks, 0);
+	free(e);
+}
+
+static void
+out_failure_returned(void **state)
+{
+	struct linelimit ll;
+	struct sink	 s;
+	char		*e = line('e', 10000);
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.fail_at = 2;		/* the buffer's second flush */
+	linelimit_init(&ll, 998);
+	assert_int_equal(linelimit_feed(&ll, (const unsigned char *)e, 10000,
+	    out, &s), 7);
+	free(e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(short_lines_pass_as_they_are),
+		cmocka_unit_test(long_lines_broken_like_postfix),
+		cmocka_unit_test(counts_breaks_and_off),
+		cmocka_unit_test(out_failure_returned),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
