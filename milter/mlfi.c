@@ -86,20 +86,24 @@ msg_reset(struct msg *m)
 
 /*
  * verdict - set the reply of a condition and return what libmilter needs.
- * A '%' in the detail would be read as a format by libmilter: it becomes
- * a space.
+ * A '%' in the text would make libmilter drop it: it is written "%%", as
+ * smfi_setreply(3) asks ("bounce rate 40.0%" in a suspension's reason).
  */
 static sfsistat
 verdict(SMFICTX *ctx, enum cond_id id, const char *detail)
 {
 	const struct cond *c = cond_get(id);
-	char	 text[512], *p;
+	char	 text[512], out[1024];
+	size_t	 i, o = 0;
 
 	cond_text(id, detail, text, sizeof(text));
-	for (p = text; *p; p++)
-		if (*p == '%')
-			*p = ' ';
-	smfi_setreply(ctx, (char *)c->code, (char *)c->dsn, text);
+	for (i = 0; text[i] != '\0' && o + 2 < sizeof(out); i++) {
+		if (text[i] == '%')
+			out[o++] = '%';
+		out[o++] = text[i];
+	}
+	out[o] = '\0';
+	smfi_setreply(ctx, (char *)c->code, (char *)c->dsn, out);
 	stats_verdict(1, id);
 	return cond_is_temporary(id) ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }
@@ -630,7 +634,10 @@ mlfi_eom(SMFICTX *ctx)
 			    "cap %lld", over.queued, over.cap);
 			r = refuse(ctx, cn, "eom", COND_QUEUE_FULL, m->sender,
 			    detail);
-		} else
+		} else if (e == STORE_SUSPENDED)
+			r = refuse(ctx, cn, "eom", COND_MEMBER_SUSPENDED,
+			    m->sender, over.reason);
+		else
 			r = tempfail(ctx, cn, "eom", "redis", why);
 		goto out;
 	}

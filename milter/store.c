@@ -209,7 +209,8 @@ done(struct rconn *rc, redisReply *r, const char **why)
 
 /*
  * record_reply - milter_record.lua's answer: 1 when it recorded, 0 when
- * the member's queue cap was reached (over filled in), or an error
+ * the member's queue cap was reached or the member is suspended (over
+ * filled in), or an error
  */
 static int
 record_reply(const redisReply *r, struct store_over *over)
@@ -219,6 +220,13 @@ record_reply(const redisReply *r, struct store_over *over)
 		return 0;
 	if (r->element[0]->integer == 1)
 		return 1;
+	if (r->element[0]->integer == 2 && r->elements == 2 &&
+	    r->element[1]->type == REDIS_REPLY_STRING) {
+		snprintf(over->reason, sizeof(over->reason), "%s",
+		    r->element[1]->str);
+		over->suspended = 1;
+		return 0;
+	}
 	if (r->elements == 3 && r->element[1]->type == REDIS_REPLY_INTEGER &&
 	    r->element[2]->type == REDIS_REPLY_INTEGER) {
 		over->queued = r->element[1]->integer;
@@ -405,9 +413,9 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 		if (e == 0 && !over->hit)
 			e = done(rc, rconn_cmdargv(rc, 5, setv, NULL), why);
 	}
-	if (e == 0 && over->hit) {
+	if (e == 0 && (over->hit || over->suspended)) {
 		unindex(rc, kqid, msgid ? kmid : NULL, hq);
-		e = STORE_OVERCAP;
+		e = over->suspended ? STORE_SUSPENDED : STORE_OVERCAP;
 	} else if (e != 0 && recorded)
 		undo(rc, kmsg, kinf, krec, kqid, m->qid);
 	free(args);

@@ -56,19 +56,24 @@ struct store_record {
 	time_t		  now;
 };
 
-/* What store_record found when the member's queue cap was reached. */
+/* What store_record found when it refused to record. */
 struct store_over {
-	int		 hit;
+	int		 hit;		/* the queue cap was reached */
 	long long	 queued, cap;
+	int		 suspended;	/* the member is suspended */
+	char		 reason[256];	/* its suspend_reason */
 };
 
 /*
- * store_record - write the record (SCHEMA.md step 4); 0, STORE_ETEMP, or
+ * store_record - write the record (SCHEMA.md step 4); 0, STORE_ETEMP,
  * STORE_OVERCAP when the member already has its queue cap of messages in
  * flight (the member's own, else policyd.queue_cap; *over says the
- * figures): nothing is written, the message is to be tempfailed
+ * figures): the message is to be tempfailed, or STORE_SUSPENDED when the
+ * member is suspended (over->reason): it is to be refused (521). Nothing
+ * is written in either case.
  */
 #define STORE_OVERCAP	(-2)
+#define STORE_SUSPENDED	(-3)
 int	 store_record(struct rconn *, const struct relay_conf *,
 	    const struct store_record *, struct store_over *over,
 	    const char **why);

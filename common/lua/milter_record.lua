@@ -6,10 +6,13 @@
 -- ARGV[4] domain  ARGV[5] envelope sender  ARGV[6] Message-ID ("" if none)
 -- ARGV[7] milter.record_ttl (s)  ARGV[8] policyd.queue_cap (0: none)
 -- ARGV[9..] recipients (normalised; as given when they do not normalise)
--- Returns {1} (recorded), or {0, queued, cap} when the member already has
--- cap messages in flight (nothing written). relay-policyd checks the cap
--- at MAIL FROM, but parallel sessions all pass that check before any of
--- them reaches end of data: this is the exact check, one script at a time.
+-- Returns {1} (recorded), {0, queued, cap} when the member already has
+-- cap messages in flight, or {2, suspend_reason} when the member is
+-- suspended (nothing written either way). relay-policyd checks both at
+-- MAIL FROM, but parallel sessions all pass that check before any of
+-- them reaches end of data: this is the exact check, one script at a
+-- time; and a service a provider gave the milter lines but not the
+-- policy lines still refuses a suspended member.
 local rcpts = {}
 for i = 9, #ARGV do
   rcpts[#rcpts + 1] = ARGV[i]
@@ -17,6 +20,10 @@ end
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local rttl = tonumber(ARGV[7])
+local susp = redis.call('HMGET', KEYS[4], 'suspended', 'suspend_reason')
+if susp[1] == '1' then
+  return {2, susp[2] or ''}
+end
 -- the member's own cap (relayctl member limits) over relay.conf's
 local cap = tonumber(ARGV[8]) or 0
 local own = redis.call('HGET', KEYS[4], 'queue_cap')

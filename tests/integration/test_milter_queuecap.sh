@@ -88,4 +88,20 @@ h_is "...recorded once: in flight 4" "$(h_redis_cli ZCARD 'relay:{m:alice}:infli
 h_redis_cli HDEL 'relay:{m:alice}:member' queue_cap >/dev/null
 out=$(fx_send a@alice.test r9@rcpt.test --header "Subject: default cap" 2>&1)
 h_like "no cap of its own: relay.conf's policyd.queue_cap (1000) lets it go" "$out" '<-  250 2\.0\.0 Ok: queued'
+
+# --- a suspended member, on a service with the milter lines and no policy
+# lines (a provider's 465 copy: audit6 F4): refused at end of data with
+# the reason, nothing recorded
+inflight=$(h_redis_cli ZCARD 'relay:{m:alice}:inflight')
+fx_suspend alice "auto: bounce rate 40.0% (40/100) over 24h" auto
+out=$(fx_send a@alice.test r10@rcpt.test --header "Subject: suspended" \
+    --header "Message-ID: <suspended@alice.test>" 2>&1)
+h_like "suspended member, milter only: 521 5.7.1 with the reason" "$out" \
+    '<\*\* 521 5\.7\.1 Member suspended: auto: bounce rate 40\.0% \(40/100\) over 24h'
+h_is "...nothing in flight added" "$(h_redis_cli ZCARD 'relay:{m:alice}:inflight')" "$inflight"
+h_is "...its Message-ID not indexed" \
+    "$(h_redis_cli EXISTS "relay:{x:$(printf '%s' '<suspended@alice.test>' | sha256sum | cut -d' ' -f1)}:msgid")" 0
+h_redis_cli HSET 'relay:{m:alice}:member' suspended 0 >/dev/null
+out=$(fx_send a@alice.test r11@rcpt.test --header "Subject: unsuspended" 2>&1)
+h_like "unsuspended: queued again" "$out" '<-  250 2\.0\.0 Ok: queued'
 h_done

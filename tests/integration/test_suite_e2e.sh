@@ -55,6 +55,7 @@ PF_MAIN_EXTRA="smtpd_milters = inet:127.0.0.1:$MPORT
 non_smtpd_milters =
 milter_default_action = tempfail
 local_header_rewrite_clients =
+smtpd_sasl_authenticated_header = yes
 smtpd_sender_restrictions =
     check_policy_service { inet:127.0.0.1:$PPORT, policy_context=mail }
 smtpd_recipient_restrictions =
@@ -66,7 +67,8 @@ PF_MASTER_EXTRA="127.0.0.1:$SUB_PORT inet n - n - - smtpd
   -o smtpd_sasl_type=dovecot
   -o smtpd_sasl_path=$DV_AUTH_SOCK
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
-  -o smtpd_delay_reject=no"
+  -o smtpd_delay_reject=no
+  -o smtpd_sasl_authenticated_header=no"
 h_start_postfix
 h_wait_port "$SUB_PORT" 10 || h_bail "submission did not listen"
 h_start_daemon tracker "$B/policyd/relay-tracker" -f -c "$FX_CONF"
@@ -87,6 +89,8 @@ keys=(--key "${SEL}r._domainkey.dana.test=$("$CTL" -c "$FX_CONF" --json domain r
     "$H_PYTHON" -c 'import json,sys; r=json.load(sys.stdin); print([x["value"] for x in r["records"] if x["name"].startswith("'"$SEL"'r.")][0])')")
 out=$("$H_PYTHON" "$H_LIBDIR/dkim_verify.py" "${keys[@]}" <"$f" 2>&1)
 h_like "rsa signature verifies with the key relayctl published" "$out" "pass a=rsa-sha256 d=dana.test s=${SEL}r"
+h_is "the member's login is not in Received: (smtpd_sasl_authenticated_header=no)" \
+    "$(grep -ci 'authenticated sender' "$f")" 0
 h_check "tracker: status sent" h_wait_for 10 bash -c \
     "'$CTL' -c '$FX_CONF' status $q | grep -q 'sent'"
 
