@@ -20,9 +20,8 @@ end
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local rttl = tonumber(ARGV[7])
-local susp = redis.call('HMGET', KEYS[4], 'suspended', 'suspend_reason')
-if susp[1] == '1' then
-  return {2, susp[2] or ''}
+if redis.call('HGET', KEYS[4], 'suspended') == '1' then
+  return {2, redis.call('HGET', KEYS[4], 'suspend_reason') or ''}
 end
 -- the member's own cap (relayctl member limits) over relay.conf's
 local cap = tonumber(ARGV[8]) or 0
