@@ -377,6 +377,33 @@ maillog_parse(const char *line, size_t len, struct maillog_event *ev)
 	return ev->kind;
 }
 
+size_t
+maillog_resync(const char *line, size_t len)
+{
+	struct maillog_event ev;
+	struct cur	 c;
+	size_t		 i;
+
+	/* from the end: what precedes the last line start is fragments */
+	for (i = len > 19 ? len - 19 : 0; i > 0; i--) {
+		const char *p = line + i;
+
+		/* "Mmm dd hh:mm:ss" or "YYYY-MM-DDThh:mm:ss" */
+		if (!(isupper((unsigned char)p[0]) && p[3] == ' ' &&
+		    p[9] == ':' && p[12] == ':') &&
+		    !(isdigit((unsigned char)p[0]) && p[4] == '-' &&
+		    p[7] == '-' && p[10] == 'T'))
+			continue;
+		c.p = p;
+		c.end = line + len;
+		if (stamp(&c, &ev) < 0)
+			continue;
+		if (maillog_parse(p, len - i, &ev) != MAILLOG_UNKNOWN)
+			return i;
+	}
+	return 0;
+}
+
 const char *
 maillog_status_name(enum maillog_status st)
 {

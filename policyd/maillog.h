@@ -94,6 +94,15 @@ struct maillog_event {
 enum maillog_kind maillog_parse(const char *line, size_t len,
 	    struct maillog_event *ev);
 
+/*
+ * maillog_resync - the offset of the last line start (a time stamp from
+ * which the rest parses as a Postfix log line) inside line[0..len), not
+ * at 0; 0 when there is none. A line whose writer died mid-line (a full
+ * disk) has no newline, and the next line is read glued to it: the
+ * fragment before the offset is not a line of its own to apply.
+ */
+size_t	 maillog_resync(const char *line, size_t len);
+
 /* maillog_status_name - "sent", "deferred", "bounced", "expired" or "" */
 const char *maillog_status_name(enum maillog_status);
 /* maillog_kind_name - "delivery", "removed", ... for logs and tests */

@@ -233,6 +233,21 @@ save(struct tracker_ctx *t, struct saver *sv, const struct follow_pos *pos)
 	sv->last_ms = now;
 }
 
+/*
+ * fragment - the start of a line its writer never finished (a full disk, a
+ * writer killed mid-line) was read glued to the next line: said, skipped
+ */
+static void
+fragment(const char *line, size_t len)
+{
+	char	 esc[256];
+
+	log_escape(esc, sizeof(esc), line, len < 120 ? len : 120);
+	log_warn("tracker: skipped an unfinished log line (its writer stopped "
+	    "mid-line; the next line was read glued to it): \"%s%s\"", esc,
+	    len > 120 ? "..." : "");
+}
+
 /* fill - read and parse up to TRACKER_BATCH lines; the events into items */
 static size_t
 fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
@@ -246,9 +261,16 @@ fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
 	while (nlines < TRACKER_BATCH && (r = follow_next(f, &line, &len,
 	    pos)) == 1) {
 		struct maillog_event *ev = &items[*nitems].ev;
+		size_t	 off;
 
 		nlines++;
 		t->n.lines++;
+		if ((off = maillog_resync(line, len)) > 0) {
+			fragment(line, off);
+			t->n.unknown++;
+			line += off;
+			len -= off;
+		}
 		switch (maillog_parse(line, len, ev)) {
 		case MAILLOG_DELIVERY:
 		case MAILLOG_REMOVED:

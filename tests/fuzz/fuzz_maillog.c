@@ -98,6 +98,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	default:
 		break;
 	}
+	/* a resync point is inside the line and starts a Postfix line */
+	{
+		size_t	 off = maillog_resync(line, size);
+
+		check(off < size || off == 0);
+		if (off > 0)
+			check(maillog_parse(line + off, size - off, &b) !=
+			    MAILLOG_UNKNOWN);
+	}
 	check(maillog_parse(line, size, &b) == k);
 	check(memcmp(&a, &b, sizeof(a)) == 0);
 	free(line);

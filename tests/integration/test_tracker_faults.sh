@@ -128,6 +128,15 @@ fx_message alice A1B2C3D4E5 a@alice.test r9@d.example
 dl A1B2C3D4E5 r9@d.example 5.1.1 bounced
 h_check "a new record under the reused id is followed" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:alice}:suppress' r9@d.example)\" = 1 ]"
 
+# --- a line its writer never finished (a full disk), then the next line
+# (audit4 F10: the two were read as one, and the whole line was lost)
+fx_message alice 4jQPARTB0001 a@alice.test partb@d.example
+printf '%s relay postfix/smtp[7]: 4jQPARTA0001: to=<parta@d.exa' "$(date '+%b %e %H:%M:%S')" >>"$LOG"
+sleep 0.3
+dl 4jQPARTB0001 partb@d.example 5.1.1 bounced
+h_check "the line after an unfinished one is applied" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:alice}:suppress' partb@d.example)\" = 1 ]"
+h_check "...and the fragment is said and skipped" h_wait_log 'skipped an unfinished log line.*4jQPARTA0001: to=<parta@d\.exa"' 10 "$TLOG"
+
 # --- bounce-window buckets of two widths in one key -------------------------
 fx_member bob
 now=$(date +%s)

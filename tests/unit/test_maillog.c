@@ -136,6 +136,40 @@ pipe_delivery_and_submission_tag(void **state)
 	assert_string_equal(ev.next_qid, "");
 }
 
+/* a line whose writer stopped mid-line, read glued to the next one */
+static void
+resync_after_an_unfinished_line(void **state)
+{
+	static const char whole[] = "Dec  5 12:18:41 relay postfix/smtp[1]: "
+	    "4jQPARTB114826: to=<partb-1@d.example>, relay=mx[192.0.2.1]:25, "
+	    "delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (550 no)";
+	char	 buf[1024];
+	size_t	 off;
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "Dec  5 12:18:40 relay postfix/smtp[1]: "
+	    "4jQPARTA114826: to=<parta-1@d.examp%s", whole);
+	off = maillog_resync(buf, strlen(buf));
+	assert_int_equal(off, strlen(buf) - strlen(whole));
+	assert_int_equal(parse(buf + off), MAILLOG_DELIVERY);
+	assert_string_equal(ev.to, "partb-1@d.example");
+	/* ISO stamps (postlogd with maillog_file_rotate... iso) */
+	snprintf(buf, sizeof(buf), "2026-12-05T12:18:40.1+00:00 relay postfix"
+	    "/qmgr[9]: 4jQP2026-12-05T12:18:41.000001+00:00 relay postfix/qmgr"
+	    "[9]: 4jQPARTB114826: removed");
+	off = maillog_resync(buf, strlen(buf));
+	assert_true(off > 0);
+	assert_int_equal(parse(buf + off), MAILLOG_REMOVED);
+	/* a whole line is not cut, nor one whose text quotes a date */
+	assert_int_equal(maillog_resync(whole, strlen(whole)), 0);
+	snprintf(buf, sizeof(buf), "Dec  5 12:18:41 relay postfix/smtp[1]: "
+	    "4jQPARTB114826: to=<a@d.example>, relay=mx[192.0.2.1]:25, "
+	    "dsn=4.0.0, status=deferred (451 try after Dec  5 13:00:00 UTC)");
+	assert_int_equal(maillog_resync(buf, strlen(buf)), 0);
+	assert_int_equal(maillog_resync("", 0), 0);
+	assert_int_equal(maillog_resync("Dec", 3), 0);
+}
+
 /* the reply's "queued as QID": a content filter's, Postfix's own, none */
 static void
 queued_as_next_queue_id(void **state)
@@ -421,6 +455,7 @@ main(void)
 		cmocka_unit_test(virtual_alias_keeps_orig_to),
 		cmocka_unit_test(pipe_delivery_and_submission_tag),
 		cmocka_unit_test(queued_as_next_queue_id),
+		cmocka_unit_test(resync_after_an_unfinished_line),
 		cmocka_unit_test(other_delivery_agents),
 		cmocka_unit_test(qmgr_lines),
 		cmocka_unit_test(lines_the_tracker_does_not_act_on),
