@@ -93,7 +93,8 @@ hdrs_sign(const struct hdrs *hs, struct signer *sg, const char *lu,
 	size_t	 i;
 
 	for (i = 0; i < hs->n; i++)
-		if (sign_header(sg, hs->h[i].name, hs->h[i].value, why) != 0)
+		if (sign_header_as(sg, hs->h[i].name, hs->h[i].value,
+		    hs->leadspc, why) != 0)
 			return -1;
 	if ((lu[0] != '\0' &&
 	    sign_header(sg, "List-Unsubscribe", lu, why) != 0) ||

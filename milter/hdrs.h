@@ -35,6 +35,9 @@ struct hdrs {
 	int		 nfrom;		/* From: fields */
 	int		 has_lu;	/* List-Unsubscribe or -Post of its own */
 	int		 msgid_seen;	/* a Message-ID field came */
+	int		 leadspc;	/* values carry their own leading white
+					   space (SMFIP_HDR_LEADSPC): signed
+					   as "Name:" and the value */
 	char		*msgid;		/* the first Message-ID, trimmed; or NULL
 					   (none, or longer than
 					   HDRS_MSGID_MAX) */

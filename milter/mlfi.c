@@ -57,6 +57,7 @@ struct msg {
 struct conn {
 	struct confref	*cr;		/* the config this session started with */
 	unsigned long	 nr;		/* SMFIP_NR_* steps Postfix does not await */
+	int		 leadspc;	/* SMFIP_HDR_LEADSPC negotiated */
 	struct rconn	*rc;
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	struct msg	 m;
@@ -228,7 +229,10 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		*pf0 |= SMFIF_SETSYMLIST;
 	}
 	cn->nr = f1 & MLFI_NOREPLY;
-	*pf1 = cn->nr | (f1 & MLFI_SKIP);
+	/* header values as written, leading blanks and all: a signed
+	   field over the line limit is broken where smtp(8) breaks it */
+	cn->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	*pf1 = cn->nr | (f1 & (MLFI_SKIP | SMFIP_HDR_LEADSPC));
 	*pf2 = *pf3 = 0;
 	return SMFIS_CONTINUE;
 }
@@ -369,6 +373,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 
 	if (cn == NULL || !cn->m.active)
 		return defer(cn, SMFIP_NR_HDR, "header", "no transaction");
+	cn->m.hd.leadspc = cn->leadspc;
 	hdrs_add(&cn->m.hd, name, value);
 	return answer(cn, SMFIP_NR_HDR, SMFIS_CONTINUE);
 }
@@ -533,6 +538,30 @@ mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	return answer(cn, SMFIP_NR_BODY, SMFIS_CONTINUE);
 }
 
+/*
+ * add_header - append a field (at < 0) or insert it at position at; under
+ * SMFIP_HDR_LEADSPC Postfix writes "Name:" and the value as given, so the
+ * value then brings its space
+ */
+static int
+add_header(SMFICTX *ctx, const struct conn *cn, int at, const char *name,
+    const char *value)
+{
+	char	*v = (char *)value, *sp = NULL;
+	int	 r;
+
+	if (cn->leadspc) {
+		sp = xmalloc(strlen(value) + 2);
+		sp[0] = ' ';
+		strcpy(sp + 1, value);
+		v = sp;
+	}
+	r = at < 0 ? smfi_addheader(ctx, (char *)name, v) :
+	    smfi_insheader(ctx, at, (char *)name, v);
+	free(sp);
+	return r;
+}
+
 /* log_accept - the one line for an accepted message */
 static void
 log_accept(const char *qid, const struct conn *cn, int nsig)
@@ -607,15 +636,15 @@ mlfi_eom(SMFICTX *ctx)
 		r = tempfail(ctx, cn, "eom", "dkim sign", why);
 		goto out;
 	}
-	if ((m->lu[0] && smfi_addheader(ctx, "List-Unsubscribe", m->lu) !=
-	    MI_SUCCESS) || (m->post[0] && smfi_addheader(ctx,
+	if ((m->lu[0] && add_header(ctx, cn, -1, "List-Unsubscribe",
+	    m->lu) != MI_SUCCESS) || (m->post[0] && add_header(ctx, cn, -1,
 	    "List-Unsubscribe-Post", m->post) != MI_SUCCESS)) {
 		r = tempfail(ctx, cn, "eom", "milter", "cannot add a header");
 		goto out;
 	}
 	for (i = nsig - 1; i >= 0; i--)
-		if (smfi_insheader(ctx, 0, "DKIM-Signature",
-		    (char *)sign_result(m->sg, i)) != MI_SUCCESS) {
+		if (add_header(ctx, cn, 0, "DKIM-Signature",
+		    sign_result(m->sg, i)) != MI_SUCCESS) {
 			r = tempfail(ctx, cn, "eom", "milter",
 			    "cannot insert DKIM-Signature");
 			goto out;

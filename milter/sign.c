@@ -252,6 +252,13 @@ int
 sign_header(struct signer *s, const char *name, const char *value,
     const char **why)
 {
+	return sign_header_as(s, name, value, 0, why);
+}
+
+int
+sign_header_as(struct signer *s, const char *name, const char *value,
+    int verbatim, const char **why)
+{
 	size_t	 need = strlen(name) + 2 + 2 * strlen(value) + 1, o = 0;
 	struct linelimit ll;
 	const char *p;
@@ -262,8 +269,8 @@ sign_header(struct signer *s, const char *name, const char *value,
 		s->line = xrealloc(s->line, need);
 		s->linecap = need;
 	}
-	o = (size_t)sprintf(s->line, "%s:%s", name, value[0] == ' ' ||
-	    value[0] == '\t' ? "" : " ");
+	o = (size_t)sprintf(s->line, "%s:%s", name, verbatim ||
+	    value[0] == ' ' || value[0] == '\t' ? "" : " ");
 	for (p = value; *p; p++) {
 		if (*p == '\n' && (p == value || p[-1] != '\r'))
 			s->line[o++] = '\r';

@@ -49,7 +49,17 @@ int	 sign_key_check(const char *rsa_pem, const char *ed_pem,
 struct signer *sign_new(const char *id, const char *domain, const char *sel,
 	    const char *rsa_pem, const char *ed_pem, size_t line_limit,
 	    const char **why);
-/* sign_header - one header field as it is in the message; 0 or -1 */
+/*
+ * sign_header_as - one header field as it is in the message; 0 or -1.
+ * verbatim: value has its own leading white space, as the client wrote
+ * it (Postfix sends it so under SMFIP_HDR_LEADSPC), and the field is
+ * "name:value"; else, as Postfix sends a value otherwise (the one space
+ * after the colon taken off), "name: value" unless value starts with a
+ * blank. Only a line longer than the line limit cares: where smtp(8)
+ * breaks it depends on every octet before. sign_header - not verbatim.
+ */
+int	 sign_header_as(struct signer *, const char *name, const char *value,
+	    int verbatim, const char **why);
 int	 sign_header(struct signer *, const char *name, const char *value,
 	    const char **why);
 /* sign_eoh - after the last header; 0 or -1 */

@@ -192,6 +192,17 @@ h_is "long lines: Postfix broke them at delivery (none over 998)" \
     "$(awk '{ sub(/\r$/, ""); if (length($0) > 998) n++ } END { print n + 0 }' "$f")" 0
 h_like "long lines: the header over 998 too" "$(grep -c '^ ' "$f")" '^[1-9]'
 h_is "long lines: both signatures verify after delivery" "$(verify "$f")" $'0 pass\n1 pass'
+# ...whatever the blanks after the colon of a long signed field (Postfix
+# hands relay-milter the value as written: SMFIP_HDR_LEADSPC)
+for form in nospace twospaces tab; do
+	case $form in
+	nospace) sep=':' ;; twospaces) sep=':  ' ;; tab) sep=$':\t' ;;
+	esac
+	out=$(fx_send a@alice.test r@rcpt.test --data "From: a@alice.test"$'\r\n'"To$sep${lto#To: }"$'\r\n'"Subject$sep""t-long-$form"$'\r\n\r\nbody\r\n' 2>&1)
+	f=$(h_sink_await "^Subject:[[:space:]]*t-long-$form.?\$")
+	h_is "long To$sep field ($form): both signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+done
+h_like "added fields keep their space after the colon" "$(grep -a '^List-Unsubscribe:\|^DKIM-Signature:' "$f")" '^DKIM-Signature: v=1'
 out=$(fx_send a@alice.test r@rcpt.test --data $'To: r@rcpt.test\r\nSubject: none\r\n\r\nbody\r\n' 2>&1)
 h_like "missing From: -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*no From: header'
 out=$(fx_send a@alice.test r@rcpt.test --data $'From: a@alice.test\r\nFrom: x@bob.test\r\nSubject: two\r\n\r\nbody\r\n' 2>&1)
