@@ -301,6 +301,7 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	struct pr	*pr = b->pr;
 	redisReply	*r = reply;
 	enum pd_noscript_next next;
+	int		 drop = 0;
 
 	b->pending--;
 	if (ac == pr->ac && pr->outstanding > 0)
@@ -316,9 +317,8 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 		    !b->reported && ac == pr->ac &&
 		    resend(pr, s, next == PD_NOSCRIPT_LOAD) == 0)
 			return;		/* the batch waits for that reply */
-		if (next == PD_NOSCRIPT_FAIL)
-			log_warn("redis=noscript action=fail "
-			    "reason=\"NOSCRIPT after SCRIPT LOAD\"");
+		if (next == PD_NOSCRIPT_FAIL && ac == pr->ac)
+			drop = 1;
 		if (!b->reported)
 			b->replies[s->i] = rval_from_reply(r);
 		if (r->type == REDIS_REPLY_ERROR)
@@ -327,6 +327,15 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	if (b->pending == 0)
 		batch_report(b, b->failed ? -1 : 0);
 	batch_maybe_free(b);
+	/*
+	 * The reload did not take (SCRIPT LOAD refused): a connection without
+	 * its scripts is no connection. Dropped, it goes through the setup
+	 * again, whose refusal is one redis=down line per outage and a
+	 * backoff, not a reload and three lines per request.
+	 */
+	if (drop)
+		pr_drop(pr, "NOSCRIPT after SCRIPT LOAD: the scripts cannot "
+		    "be loaded");
 }
 
 /* on_timeout - Redis is slower than timeout_ms: stuck, drop it */
