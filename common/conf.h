@@ -75,6 +75,8 @@ struct conf_tracker {
 	int	 max_line;		/* longer log lines are skipped */
 	int	 poll_ms;		/* how often a quiet file is checked */
 	char	*metrics;		/* "127.0.0.1:PORT" scrape port; "": off */
+	char	**content_filters;	/* addresses of filters re-injecting */
+	int	 ncontent_filters;
 };
 
 struct conf_dns {

@@ -197,6 +197,7 @@ check_names(struct relay_conf *c, struct conf_errs *e,
     const config_setting_t **where)
 {
 	char	 dom[ADDR_BUFSIZE];
+	int	 i;
 
 	if (c->unsubscribe.domain[0] != '\0') {
 		if (addr_domain_norm(c->unsubscribe.domain, dom, sizeof(dom)) < 0)
@@ -235,6 +236,17 @@ check_names(struct relay_conf *c, struct conf_errs *e,
 	if (c->tracker.maillog[0] == '\0')
 		errs_add(e, AT("tracker", "maillog"), "tracker.maillog",
 		    "must not be empty (the file Postfix's maillog_file names)");
+	for (i = 0; i < c->tracker.ncontent_filters; i++) {
+		unsigned char	 a[16];
+		const char	*f = c->tracker.content_filters[i];
+
+		if (inet_pton(AF_INET, f, a) != 1 &&
+		    inet_pton(AF_INET6, f, a) != 1)
+			errs_add(e, AT("tracker", "content_filters"),
+			    "tracker.content_filters", "element %d: not an IP "
+			    "address (got \"%s\"; as relay=HOST[ADDRESS] logs "
+			    "it)", i + 1, f);
+	}
 }
 
 #undef AT

@@ -110,6 +110,9 @@ const struct conf_decl conf_decls[] = {
 	    "longer log lines are skipped with a warning"),
 	INT("tracker", "poll_ms", 200, 10, 60000, tracker.poll_ms,
 	    "how often a quiet log file is checked for growth and rotation"),
+	LIST("tracker", "content_filters", "", tracker.content_filters,
+	    tracker.ncontent_filters,
+	    "IP addresses of after-queue content filters on other hosts (loopback ones are always)"),
 	STR("tracker", "metrics", "", tracker.metrics,
 	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 

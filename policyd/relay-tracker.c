@@ -26,6 +26,8 @@
  * SEE ALSO
  *	relay-tracker(8), tracker_follow.h, maillog.h, tracker_apply.h
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -234,6 +236,52 @@ save(struct tracker_ctx *t, struct saver *sv, const struct follow_pos *pos)
 }
 
 /*
+ * prime - the queue ids received in the last PRIME_BYTES before the read
+ * position, into t->seen (tracker_hop.h): a hand-off read after a
+ * restart still finds its next hop's "client=" line, read before it
+ */
+#define PRIME_BYTES	(4 << 20)
+static void
+prime(struct tracker_ctx *t, const char *path, const struct follow_pos *pos)
+{
+	struct maillog_event ev;
+	struct stat	 st;
+	FILE		*fp;
+	char		*buf, *p, *e, *nl;
+	int64_t		 from;
+	size_t		 n, k = 0;
+
+	if (pos->off <= 0 || (fp = fopen(path, "r")) == NULL)
+		return;
+	from = pos->off > PRIME_BYTES ? pos->off - PRIME_BYTES : 0;
+	if (fstat(fileno(fp), &st) < 0 || (uint64_t)st.st_dev != pos->dev ||
+	    (uint64_t)st.st_ino != pos->ino ||
+	    fseeko(fp, (off_t)from, SEEK_SET) != 0) {
+		fclose(fp);
+		return;
+	}
+	buf = xmalloc((size_t)(pos->off - from));
+	n = fread(buf, 1, (size_t)(pos->off - from), fp);
+	fclose(fp);
+	p = buf;
+	e = buf + n;
+	/* from inside a line: from the next one */
+	if (from > 0 && (nl = memchr(p, '\n', n)) != NULL)
+		p = nl + 1;
+	while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		if (maillog_parse(p, (size_t)(nl - p), &ev) ==
+		    MAILLOG_RECEIVED) {
+			hopseen_add(t->seen, ev.qid);
+			k++;
+		}
+		p = nl + 1;
+	}
+	free(buf);
+	if (k > 0)
+		log_debug("tracker: %zu received queue ids read back", k);
+}
+
+/*
  * fragment - the start of a line its writer never finished (a full disk, a
  * writer killed mid-line) was read glued to the next line: said, skipped
  */
@@ -344,6 +392,7 @@ main(int argc, char **argv)
 	t.conf = conf;
 	t.rc = rconn_new(&conf->redis);
 	t.seen = hopseen_new();
+	t.stash = hopstash_new();
 	if (start_redis(t.rc) < 0) {
 		rconn_free(t.rc);
 		conf_free(conf);
@@ -368,6 +417,7 @@ main(int argc, char **argv)
 	follow_where(f, &pos);
 	log_info("tracker: following %s from offset %lld", follow_name(f),
 	    (long long)pos.off);
+	prime(&t, follow_name(f), &pos);
 	items = xcalloc(TRACKER_BATCH, sizeof(*items));
 	last_stats = clock_now();
 	while (!stopping) {
@@ -430,6 +480,7 @@ out:
 	stats(&t, f, "exit");
 	free(items);
 	hopseen_free(t.seen);
+	hopstash_free(t.stash);
 	follow_free(f);
 	rconn_free(t.rc);
 	conf_free(conf);

@@ -11,6 +11,7 @@ policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	policyd/tracker_follow.c policyd/tracker_follow.h \
 	policyd/tracker_rotated.c policyd/tracker_rotated.h \
 	policyd/tracker_apply.c policyd/tracker_apply.h \
+	policyd/tracker_pos.c \
 	policyd/tracker_hop.c policyd/tracker_hop.h \
 	policyd/tracker_retry.c policyd/tracker_retry.h \
 	policyd/tracker_time.c policyd/tracker_time.h
@@ -19,7 +20,7 @@ policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
 policyd_relay_unsub_SOURCES = policyd/unsub.c
 policyd_relay_unsub_LDADD = $(RELAY_COMMON_LIBS)
 
-RELAY_LUA += common/lua/tracker_event.lua
+RELAY_LUA += common/lua/tracker_event.lua common/lua/tracker_link.lua
 
 dist_man_MANS += doc/relay-tracker.8 doc/relay-unsub.8
 EXTRA_DIST += contrib/postfix/unsub.cf
@@ -83,6 +84,7 @@ TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_rejected.sh \
 	tests/integration/test_tracker_faults.sh \
 	tests/integration/test_tracker_filter.sh \
+	tests/integration/test_tracker_hops.sh \
 	tests/integration/test_unsub.sh \
 	tests/integration/test_unsub_member.sh
 INTEGRATION_TESTS += $(TRACKER_IT)

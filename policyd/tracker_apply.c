@@ -3,8 +3,11 @@
  *	tracker_apply - turn parsed log events into Redis updates
  * DESCRIPTION
  *	Two pipelines per batch: the queue id lookups, then one
- *	tracker_event.lua call per event of a known message. Only this file
- *	talks to Redis for relay-tracker.
+ *	tracker_event.lua call per event of a known message; a batch with
+ *	hand-offs to a content filter (tracker_hop.h) has a third, the links
+ *	of the hops (tracker_link.lua), and then the hops' earlier lines, if
+ *	any were kept, go through the second step again. This file and
+ *	tracker_pos.c are relay-tracker's only talk with Redis.
  * INVARIANTS
  *	Nothing is written for a message without a record, nor for a
  *	member whose hash is gone (the script checks). A failed
@@ -37,13 +40,14 @@
 #include "tracker_hop.h"
 #include "tracker_retry.h"
 #include "tracker_time.h"
+#include "xalloc.h"
 
 #define EV_KEYS		8
 #define EV_ARGS		30
 
-/* why - note the reason of a failure for the caller's log line */
-static void
-why(struct tracker_ctx *t, const char *fmt, ...)
+/* tracker_why - note the reason of a failure for the caller's log line */
+void
+tracker_why(struct tracker_ctx *t, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -145,7 +149,7 @@ lookup(struct tracker_ctx *t, struct tracker_item *it, size_t n)
 			lookup_failed(t, &it[i], it[i].ev.qid, r->str);
 		} else if (r->type == REDIS_REPLY_ERROR && rc == 0) {
 			/* "could not tell" is not "no record": retry */
-			why(t, "queue id lookup: %s", r->str);
+			tracker_why(t, "queue id lookup: %s", r->str);
 			rc = -1;
 		}
 		freeReplyObject(r);
@@ -401,9 +405,9 @@ failed(struct tracker_ctx *t, const struct tracker_item *it,
 	logkv_emit(&kv, LOG_ERR);
 }
 
-/* report - log what one script call did */
+/* report - log what one script call did; its code into it->code */
 static void
-report(struct tracker_ctx *t, const struct tracker_item *it,
+report(struct tracker_ctx *t, struct tracker_item *it,
     const struct call *c, const redisReply *r)
 {
 	const struct maillog_event *ev = &it->ev;
@@ -416,7 +420,7 @@ report(struct tracker_ctx *t, const struct tracker_item *it,
 		failed(t, it, r);
 		return;
 	}
-	applied = r->element[0]->integer;
+	applied = it->code = r->element[0]->integer;
 	if (applied == 0) {
 		t->n.repeats++;
 		return;
@@ -495,57 +499,12 @@ count_after(const unsigned char *sent, size_t i, size_t n)
 }
 
 /*
- * link_hop - after a hand-off's script call, the same pipeline sets
- * relay:{q:NEXT}:qid to "HANDLE ROOT", so NEXT's own lines find the
- * message's record (a link of a hand-off the script ignored leads
- * nowhere: the record has no hop NEXT); 1 when appended, -1 on error
+ * run - one tracker_event.lua call per item of a known message, in one
+ * pipeline; each item's code (TRACKER_CODE_NONE when not applied); 0,
+ * or -1: retry the batch
  */
 static int
-link_hop(struct tracker_ctx *t, const struct tracker_item *it)
-{
-	char		 key[RKEY_MAX], val[sizeof(it->handle) +
-			    sizeof(it->root) + 1], ttl[24];
-	const char	*argv[5];
-
-	if (rkey(key, sizeof(key), RKEY_QID, it->ev.next_qid, NULL) < 0)
-		return 0;	/* maillog's queue ids always make a key */
-	snprintf(val, sizeof(val), "%s %s", it->handle, it->root[0] != '\0' ?
-	    it->root : it->ev.qid);
-	snprintf(ttl, sizeof(ttl), "%d", t->conf->milter.record_ttl_s);
-	argv[0] = "SET";
-	argv[1] = key;
-	argv[2] = val;
-	argv[3] = "EX";
-	argv[4] = ttl;
-	return rconn_append(t->rc, 5, argv, NULL) < 0 ? -1 : 1;
-}
-
-/* link_reply - link_hop's reply: 0, or -1 (the batch is retried) */
-static int
-link_reply(struct tracker_ctx *t, const struct tracker_item *it)
-{
-	redisReply	*r;
-	int		 rc = 0;
-
-	if ((r = rconn_reply(t->rc)) == NULL) {
-		why(t, "%s", rconn_errstr(t->rc));
-		return -1;
-	}
-	if (r->type == REDIS_REPLY_ERROR &&
-	    tracker_retry_reply(r->str) == TRACKER_REPLY_TEMP) {
-		why(t, "hop link of %s: %s", it->ev.next_qid, r->str);
-		rc = -1;
-	} else if (r->type == REDIS_REPLY_ERROR) {
-		/* no retry mends it: the hop's lines will find no record */
-		lookup_failed(t, it, it->ev.next_qid, r->str);
-	}
-	freeReplyObject(r);
-	return rc;
-}
-
-int
-tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
-    time_t now)
+run(struct tracker_ctx *t, struct tracker_item *it, size_t n, time_t now)
 {
 	const struct rscript *s = rscript_get("tracker_event");
 	const char	*keys[EV_KEYS], *args[EV_ARGS];
@@ -553,22 +512,14 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 	unsigned char	*sent;
 	redisReply	*r;
 	size_t		 i;
-	int		 na, k, rc = -1;
+	int		 na, rc = -1;
 
-	if (n == 0)
-		return 0;
-	t->why[0] = '\0';
-	if (s == NULL || rconn_ensure(t->rc) < 0 || lookup(t, it, n) < 0) {
-		if (t->why[0] == '\0')
-			why(t, "%s", rconn_errstr(t->rc));
-		return -1;
-	}
-	tracker_hop_link(it, n, t->seen);
 	calls = calloc(n, sizeof(*calls));
 	sent = calloc(n, 1);
-	if (calls == NULL || sent == NULL)
+	if (s == NULL || calls == NULL || sent == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
+		it[i].code = TRACKER_CODE_NONE;
 		if (it[i].failed)
 			continue;
 		if (it[i].handle[0] == '\0') {
@@ -577,25 +528,24 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 		}
 		if ((na = build(t, &it[i], now, &calls[i], keys, args)) < 0)
 			continue;
-		if (rscript_append(t->rc, s, EV_KEYS, keys, na, args) < 0 ||
-		    (k = it[i].handoff ? link_hop(t, &it[i]) : 0) < 0) {
-			why(t, "%s", rconn_errstr(t->rc));
+		if (rscript_append(t->rc, s, EV_KEYS, keys, na, args) < 0) {
+			tracker_why(t, "%s", rconn_errstr(t->rc));
 			goto out;
 		}
-		sent[i] = (unsigned char)(1 + k);
+		sent[i] = 1;
 	}
 	for (i = 0; i < n; i++) {
 		if (!sent[i])
 			continue;
 		if ((r = rconn_reply(t->rc)) == NULL) {
-			why(t, "%s", rconn_errstr(t->rc));
+			tracker_why(t, "%s", rconn_errstr(t->rc));
 			goto out;
 		}
 		if (r->type == REDIS_REPLY_ERROR &&
 		    tracker_retry_reply(r->str) == TRACKER_REPLY_TEMP) {
 			/* OOM, READONLY, ...: redo the batch after a backoff */
-			why(t, "tracker_event: %s", r->str);
-			drain(t, sent[i] - 1 + count_after(sent, i, n));
+			tracker_why(t, "tracker_event: %s", r->str);
+			drain(t, count_after(sent, i, n));
 			/* a SCRIPT FLUSH or failover: load it again first */
 			if (strncmp(r->str, "NOSCRIPT", 8) == 0)
 				(void)rscript_load_all(t->rc);
@@ -604,10 +554,6 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 		}
 		report(t, &it[i], &calls[i], r);
 		freeReplyObject(r);
-		if (sent[i] == 2 && link_reply(t, &it[i]) < 0) {
-			drain(t, count_after(sent, i, n));
-			goto out;
-		}
 	}
 	rc = 0;
 out:
@@ -616,171 +562,168 @@ out:
 	return rc;
 }
 
+/* link_value - "HANDLE ROOT" of a hand-off's next hop */
+static void
+link_value(const struct tracker_item *it, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s %s", it->handle, it->root[0] != '\0' ?
+	    it->root : it->ev.qid);
+}
+
+/* link_refused - a hop's queue id key holds another message's record */
+static void
+link_refused(struct tracker_ctx *t, const struct tracker_item *it)
+{
+	struct logkv	 kv;
+
+	t->n.ignored++;
+	logkv_init(&kv, it->ev.qid);
+	logkv_str(&kv, "event", "ignored");
+	logkv_str(&kv, "kind", "handoff");
+	logkv_str(&kv, "member", it->handle);
+	logkv_str(&kv, "next", it->ev.next_qid);
+	logkv_str(&kv, "why", "the next queue id names another message "
+	    "(a record of its own): not linked");
+	logkv_emit(&kv, LOG_NOTICE);
+}
+
 /*
- * pos_parse - "dev=D ino=I offset=O [headlen=N headsum=H] [mtime=NS] ...";
- * 0 or -1
+ * replay - the lines of hop next that came before its hand-off and were
+ * kept (tracker_hop.h, hopstash), applied now as the message's; 0 or -1
  */
 static int
-pos_parse(const char *line, struct follow_pos *p)
+replay(struct tracker_ctx *t, const struct tracker_item *h, time_t now)
 {
-	unsigned long long dev, ino, hsum;
-	unsigned	 hlen;
-	long long	 off, mt;
-	const char	*h;
+	struct tracker_item *buf;
+	size_t		 k, i;
+	int		 rc;
 
-	if (sscanf(line, "dev=%llu ino=%llu offset=%lld", &dev, &ino,
-	    &off) != 3 || off < 0)
-		return -1;
-	p->dev = dev;
-	p->ino = ino;
-	p->off = off;
-	if ((h = strstr(line, " headlen=")) != NULL &&
-	    sscanf(h, " headlen=%u headsum=%llx", &hlen, &hsum) == 2 &&
-	    hlen <= FOLLOW_HEAD_MAX) {
-		p->headlen = hlen;
-		p->headsum = hsum;
+	if (t->stash == NULL || !hopstash_has(t->stash, h->ev.next_qid))
+		return 0;
+	buf = xcalloc(HOPSTASH_MAX, sizeof(*buf));
+	k = hopstash_find(t->stash, h->ev.next_qid, buf, HOPSTASH_MAX);
+	for (i = 0; i < k; i++) {
+		memcpy(buf[i].handle, h->handle, sizeof(buf[i].handle));
+		snprintf(buf[i].root, sizeof(buf[i].root), "%s",
+		    h->root[0] != '\0' ? h->root : h->ev.qid);
+		buf[i].handoff = 0;
+		buf[i].failed = 0;
 	}
-	if ((h = strstr(line, " mtime=")) != NULL &&
-	    sscanf(h, " mtime=%lld", &mt) == 1 && mt > 0)
-		p->mtime_ns = mt;
-	return 0;
+	if ((rc = run(t, buf, k, now)) == 0)
+		hopstash_drop(t->stash, h->ev.next_qid);
+	free(buf);
+	return rc;
 }
 
-/* pos_load_file - the position in tracker.state_file */
+/*
+ * link_hops - for each hand-off the script took (applied, or a repeat),
+ * relay:{q:NEXT}:qid = "HANDLE ROOT" through tracker_link.lua, which never
+ * overwrites another value (a milter record, another link); then the
+ * hop's kept earlier lines. 0, or -1: retry the batch
+ */
 static int
-pos_load_file(struct tracker_ctx *t, const char *path, struct follow_pos *p)
+link_hops(struct tracker_ctx *t, struct tracker_item *it, size_t n,
+    time_t now)
 {
-	char	 line[512];
-	FILE	*fp;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		why(t, "cannot read %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fgets(line, sizeof(line), fp) != NULL)
-		(void)pos_parse(line, p);
-	fclose(fp);
-	return 0;
-}
-
-/* str_field - element i of an HMGET reply, or NULL */
-static const char *
-str_field(const redisReply *r, size_t i)
-{
-	return i < r->elements && r->element[i]->type == REDIS_REPLY_STRING ?
-	    r->element[i]->str : NULL;
-}
-
-int
-tracker_pos_load(struct tracker_ctx *t, struct follow_pos *p)
-{
-	const char	*path = t->conf->tracker.state_file;
-	char		 key[RKEY_MAX];
+	const struct rscript *s = rscript_get("tracker_link");
+	char		 key[RKEY_MAX], val[sizeof(it->handle) +
+			    sizeof(it->root) + 1], ttl[24];
+	const char	*keys[1] = { key }, *args[2] = { val, ttl };
+	unsigned char	*sent;
 	redisReply	*r;
-	int		 rc = 0;
+	size_t		 i, m = 0;
+	int		 rc = -1;
 
-	memset(p, 0, sizeof(*p));
-	p->off = -1;
-	if (path != NULL && *path != '\0')
-		return pos_load_file(t, path, p);
-	if (rkey(key, sizeof(key), RKEY_TRACKER_POS, t->conf->tracker.node,
-	    NULL) < 0) {
-		why(t, "tracker.node: not usable in a key");
+	for (i = 0; i < n; i++)
+		if (it[i].handoff && it[i].code >= 0)
+			m++;
+	if (m == 0)
+		return 0;
+	if (s == NULL || (sent = calloc(n, 1)) == NULL)
 		return -1;
-	}
-	r = rconn_cmd(t->rc, "HMGET %s dev ino offset headlen headsum mtime",
-	    key);
-	if (r == NULL) {
-		why(t, "%s", rconn_errstr(t->rc));
-		return -1;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		why(t, "%s", r->str);
-		rc = -1;
-	} else if (r->type == REDIS_REPLY_ARRAY && str_field(r, 0) != NULL &&
-	    str_field(r, 1) != NULL && str_field(r, 2) != NULL) {
-		p->dev = strtoull(str_field(r, 0), NULL, 10);
-		p->ino = strtoull(str_field(r, 1), NULL, 10);
-		p->off = strtoll(str_field(r, 2), NULL, 10);
-		if (str_field(r, 3) != NULL && str_field(r, 4) != NULL &&
-		    strtoul(str_field(r, 3), NULL, 10) <= FOLLOW_HEAD_MAX) {
-			p->headlen = (uint32_t)strtoul(str_field(r, 3), NULL, 10);
-			p->headsum = strtoull(str_field(r, 4), NULL, 16);
+	snprintf(ttl, sizeof(ttl), "%d", t->conf->milter.record_ttl_s);
+	for (i = 0; i < n; i++) {
+		if (!it[i].handoff || it[i].code < 0 || rkey(key, sizeof(key),
+		    RKEY_QID, it[i].ev.next_qid, NULL) < 0)
+			continue;
+		link_value(&it[i], val, sizeof(val));
+		if (rscript_append(t->rc, s, 1, keys, 2, args) < 0) {
+			tracker_why(t, "%s", rconn_errstr(t->rc));
+			goto out;
 		}
-		if (str_field(r, 5) != NULL && strtoll(str_field(r, 5), NULL,
-		    10) > 0)
-			p->mtime_ns = strtoll(str_field(r, 5), NULL, 10);
+		sent[i] = 1;
 	}
-	freeReplyObject(r);
+	for (i = 0; i < n; i++) {
+		if (!sent[i])
+			continue;
+		if ((r = rconn_reply(t->rc)) == NULL) {
+			tracker_why(t, "%s", rconn_errstr(t->rc));
+			goto out;
+		}
+		if (r->type == REDIS_REPLY_ERROR &&
+		    tracker_retry_reply(r->str) == TRACKER_REPLY_TEMP) {
+			tracker_why(t, "tracker_link: %s", r->str);
+			drain(t, count_after(sent, i, n));
+			if (strncmp(r->str, "NOSCRIPT", 8) == 0)
+				(void)rscript_load_all(t->rc);
+			freeReplyObject(r);
+			goto out;
+		}
+		if (r->type == REDIS_REPLY_ERROR)
+			lookup_failed(t, &it[i], it[i].ev.next_qid, r->str);
+		else if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+			it[i].linked = 1;
+		else
+			link_refused(t, &it[i]);
+		freeReplyObject(r);
+	}
+	for (i = 0; i < n; i++)
+		if (it[i].linked && replay(t, &it[i], now) < 0)
+			goto out;
+	rc = 0;
+out:
+	free(sent);
 	return rc;
 }
 
-/* pos_save_file - write the position to a temporary file, rename it */
-static int
-pos_save_file(struct tracker_ctx *t, const char *path,
-    const struct follow_pos *p, time_t now)
+/* keep - the lines of queue ids this Postfix received, with no record yet */
+static void
+keep(struct tracker_ctx *t, const struct tracker_item *it, size_t n)
 {
-	char	 tmp[4096];
-	FILE	*fp;
-	int	 ok, e;
+	size_t	 i;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fp = fopen(tmp, "w")) == NULL) {
-		why(t, "cannot write %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	fprintf(fp, "dev=%" PRIu64 " ino=%" PRIu64 " offset=%" PRId64
-	    " headlen=%" PRIu32 " headsum=%016" PRIx64 " mtime=%" PRId64
-	    " updated=%lld\n", p->dev, p->ino, p->off, p->headlen, p->headsum,
-	    p->mtime_ns, (long long)now);
-	ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-	e = errno;
-	ok = (fclose(fp) == 0) && ok;
-	if (!ok) {
-		why(t, "cannot write %s: %s", tmp, strerror(e ? e : errno));
-		(void)unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		why(t, "cannot rename %s to %s: %s", tmp, path,
-		    strerror(errno));
-		(void)unlink(tmp);
-		return -1;
-	}
-	return 0;
+	if (t->stash == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (it[i].asked && !it[i].failed && it[i].handle[0] == '\0' &&
+		    hopseen_has(t->seen, it[i].ev.qid))
+			hopstash_put(t->stash, &it[i]);
 }
 
 int
-tracker_pos_save(struct tracker_ctx *t, const struct follow_pos *p, time_t now)
+tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
+    time_t now)
 {
-	const char	*path = t->conf->tracker.state_file;
-	char		 key[RKEY_MAX];
-	redisReply	*r;
-	int		 rc = 0;
+	const struct conf_tracker *ct = &t->conf->tracker;
+	size_t	 i;
 
-	if (path != NULL && *path != '\0')
-		return pos_save_file(t, path, p, now);
-	if (rkey(key, sizeof(key), RKEY_TRACKER_POS, t->conf->tracker.node,
-	    NULL) < 0) {
-		why(t, "tracker.node: not usable in a key");
+	if (n == 0)
+		return 0;
+	t->why[0] = '\0';
+	if (rconn_ensure(t->rc) < 0 || lookup(t, it, n) < 0) {
+		if (t->why[0] == '\0')
+			tracker_why(t, "%s", rconn_errstr(t->rc));
 		return -1;
 	}
-	r = rconn_cmd(t->rc, "HSET %s dev %llu ino %llu offset %lld "
-	    "headlen %u headsum %016llx mtime %lld updated %lld", key,
-	    (unsigned long long)p->dev, (unsigned long long)p->ino,
-	    (long long)p->off, (unsigned)p->headlen,
-	    (unsigned long long)p->headsum, (long long)p->mtime_ns,
-	    (long long)now);
-	if (r == NULL) {
-		why(t, "%s", rconn_errstr(t->rc));
+	for (i = 0; i < n; i++)
+		it[i].linked = 0;
+	tracker_hop_link(it, n, t->seen, ct->content_filters,
+	    ct->ncontent_filters);
+	keep(t, it, n);
+	if (run(t, it, n, now) < 0 || link_hops(t, it, n, now) < 0) {
+		if (t->why[0] == '\0')
+			tracker_why(t, "%s", rconn_errstr(t->rc));
 		return -1;
 	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		why(t, "%s", r->str);
-		rc = -1;
-	}
-	freeReplyObject(r);
-	return rc;
+	return 0;
 }

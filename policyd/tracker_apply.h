@@ -51,6 +51,7 @@
 #include "tracker_follow.h"
 
 struct hopseen;
+struct hopstash;
 struct rconn;
 
 struct tracker_counts {
@@ -81,12 +82,17 @@ struct tracker_item {
 	int			 failed;	/* its lookup failed for good */
 	int			 handoff;	/* sent to a content filter
 						   (tracker_hop.h) */
+	int			 linked;	/* ... and its next hop linked */
+	long long		 code;		/* tracker_event.lua's answer */
 };
+
+#define TRACKER_CODE_NONE	(-100)	/* not applied (no record, failed) */
 
 struct tracker_ctx {
 	const struct relay_conf	*conf;
 	struct rconn		*rc;
 	struct hopseen		*seen;		/* received queue ids, or NULL */
+	struct hopstash		*stash;		/* their lines before a link */
 	struct tracker_counts	 n;
 	char			 why[512];	/* the last failure, for the log */
 };
@@ -100,8 +106,12 @@ struct tracker_ctx {
 int	 tracker_apply(struct tracker_ctx *, struct tracker_item *items,
 	    size_t n, time_t now);
 
+/* tracker_why - the reason of a failure, for the caller's log line (t->why) */
+void	 tracker_why(struct tracker_ctx *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /*
- * tracker_pos_load - the saved position; 0 (off -1: none), or negative
+ * tracker_pos_load (tracker_pos.c) - the saved position; 0 (off -1: none), or negative
  * with t->why set. tracker_pos_save - store it; 0, or negative with
  * t->why set (path and strerror, or Redis' answer).
  */

@@ -5,6 +5,8 @@
  *	The set of recently received queue ids is a ring (insertion order)
  *	indexed by an open-addressing hash table with linear probing; a
  *	removal shifts the entries after it back, so no tombstones build up.
+ *	The stash is a small ring searched linearly: it is read only when a
+ *	hand-off links a queue id.
  * SEE ALSO
  *	tracker_hop.h
  */
@@ -110,8 +112,35 @@ hopseen_has(const struct hopseen *hs, const char *qid)
 	return hs != NULL && qid[0] != '\0' && hs->slot[find(hs, qid)] != 0;
 }
 
+int
+tracker_hop_relay(const char *relay, char *const *filters, int nfilters)
+{
+	const char	*lb = strrchr(relay, '['), *rb;
+	char		 addr[MAILLOG_RELAY_MAX];
+	size_t		 len;
+	int		 i;
+
+	if (lb == NULL || (rb = strchr(lb, ']')) == NULL)
+		return 0;
+	len = (size_t)(rb - lb - 1);
+	if (len == 0 || len >= sizeof(addr))
+		return 0;
+	memcpy(addr, lb + 1, len);
+	addr[len] = '\0';
+	if (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	    strcmp(addr, "ipv6:::1") == 0 || addr[0] == '/' ||
+	    strncmp(addr, "private/", 8) == 0 ||
+	    strncmp(addr, "public/", 7) == 0)
+		return 1;
+	for (i = 0; i < nfilters; i++)
+		if (strcmp(addr, filters[i]) == 0)
+			return 1;
+	return 0;
+}
+
 void
-tracker_hop_link(struct tracker_item *it, size_t n, const struct hopseen *seen)
+tracker_hop_link(struct tracker_item *it, size_t n, const struct hopseen *seen,
+    char *const *filters, int nfilters)
 {
 	const struct maillog_event *ev;
 	const char	*root;
@@ -125,12 +154,16 @@ tracker_hop_link(struct tracker_item *it, size_t n, const struct hopseen *seen)
 		    ev->status != MAILLOG_ST_SENT || it[i].failed ||
 		    it[i].handle[0] == '\0' || ev->next_qid[0] == '\0' ||
 		    strcmp(ev->next_qid, ev->qid) == 0 ||
-		    !hopseen_has(seen, ev->next_qid))
+		    !hopseen_has(seen, ev->next_qid) ||
+		    !tracker_hop_relay(ev->relay, filters, nfilters))
 			continue;
 		it[i].handoff = 1;
 		root = it[i].root[0] != '\0' ? it[i].root : ev->qid;
 		for (j = i + 1; j < n; j++) {
 			if (strcmp(it[j].ev.qid, ev->next_qid) != 0)
+				continue;
+			/* a record of its own (the milter's) is not ours */
+			if (it[j].handle[0] != '\0' && it[j].root[0] == '\0')
 				continue;
 			memcpy(it[j].handle, it[i].handle, sizeof(it[j].handle));
 			/* j > i: root is another item's, never it[j]'s */
@@ -139,4 +172,75 @@ tracker_hop_link(struct tracker_item *it, size_t n, const struct hopseen *seen)
 			it[j].failed = 0;
 		}
 	}
+}
+
+struct hopstash {
+	struct tracker_item	 item[HOPSTASH_MAX];
+	int			 used[HOPSTASH_MAX];
+	size_t			 next;		/* the slot written next */
+};
+
+struct hopstash *
+hopstash_new(void)
+{
+	return xcalloc(1, sizeof(struct hopstash));
+}
+
+void
+hopstash_free(struct hopstash *st)
+{
+	free(st);
+}
+
+void
+hopstash_put(struct hopstash *st, const struct tracker_item *it)
+{
+	size_t	 i;
+
+	/* a batch retried puts its lines again: the same line once */
+	for (i = 0; i < HOPSTASH_MAX; i++)
+		if (st->used[i] && st->item[i].pos.off == it->pos.off &&
+		    st->item[i].pos.ino == it->pos.ino &&
+		    st->item[i].pos.dev == it->pos.dev &&
+		    strcmp(st->item[i].ev.qid, it->ev.qid) == 0)
+			return;
+	st->item[st->next] = *it;
+	st->used[st->next] = 1;
+	st->next = (st->next + 1) % HOPSTASH_MAX;
+}
+
+int
+hopstash_has(const struct hopstash *st, const char *qid)
+{
+	size_t	 i;
+
+	for (i = 0; i < HOPSTASH_MAX; i++)
+		if (st->used[i] && strcmp(st->item[i].ev.qid, qid) == 0)
+			return 1;
+	return 0;
+}
+
+size_t
+hopstash_find(const struct hopstash *st, const char *qid,
+    struct tracker_item *out, size_t max)
+{
+	size_t	 i, k = 0, s;
+
+	/* oldest first: from the slot written next, round */
+	for (i = 0; i < HOPSTASH_MAX && k < max; i++) {
+		s = (st->next + i) % HOPSTASH_MAX;
+		if (st->used[s] && strcmp(st->item[s].ev.qid, qid) == 0)
+			out[k++] = st->item[s];
+	}
+	return k;
+}
+
+void
+hopstash_drop(struct hopstash *st, const char *qid)
+{
+	size_t	 i;
+
+	for (i = 0; i < HOPSTASH_MAX; i++)
+		if (st->used[i] && strcmp(st->item[i].ev.qid, qid) == 0)
+			st->used[i] = 0;
 }

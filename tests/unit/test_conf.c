@@ -497,6 +497,17 @@ strings_are_validated(void **state)
 	c = good_text("relayctl = { mx_host = \"MX.Relay.Example.\"; };\n");
 	assert_string_equal(c->relayctl.mx_host, "mx.relay.example");
 	conf_free(c);
+	has(bad_text("tracker = {\n  content_filters = [\"192.0.2.1\", "
+	    "\"amavis.lan\"];\n};\n"), "t.conf:2: tracker.content_filters: "
+	    "element 2: not an IP address (got \"amavis.lan\"");
+	c = good_text("tracker = { content_filters = [\"192.0.2.1\", "
+	    "\"2001:db8::1\"]; };\n");
+	assert_int_equal(c->tracker.ncontent_filters, 2);
+	assert_string_equal(c->tracker.content_filters[1], "2001:db8::1");
+	conf_free(c);
+	c = good_text("tracker = { content_filters = []; };\n");
+	assert_int_equal(c->tracker.ncontent_filters, 0);
+	conf_free(c);
 }
 
 static void

@@ -107,6 +107,8 @@ item(struct tracker_item *it, enum maillog_kind k, enum maillog_status st,
 	snprintf(it->ev.qid, sizeof(it->ev.qid), "%s", qid);
 	snprintf(it->ev.next_qid, sizeof(it->ev.next_qid), "%s", next);
 	snprintf(it->handle, sizeof(it->handle), "%s", handle);
+	snprintf(it->ev.relay, sizeof(it->ev.relay), "%s",
+	    "127.0.0.1[127.0.0.1]:10025");
 }
 
 static void
@@ -135,7 +137,7 @@ links_in_a_batch(void **state)
 	item(&it[6], MAILLOG_REMOVED, MAILLOG_ST_NONE, "BBBBB1", "", "");
 	it[7] = it[0];
 	it[7].failed = 1;	/* its lookup failed: nothing */
-	tracker_hop_link(it, 6, hs);
+	tracker_hop_link(it, 6, hs, NULL, 0);
 	assert_int_equal(it[0].handoff, 1);
 	assert_int_equal(it[1].handoff, 1);
 	assert_string_equal(it[1].handle, "alice");
@@ -147,13 +149,105 @@ links_in_a_batch(void **state)
 	assert_int_equal(it[5].handoff, 0);
 	/* the link is only for the items after the hand-off */
 	item(&it[6], MAILLOG_REMOVED, MAILLOG_ST_NONE, "BBBBB1", "", "");
-	tracker_hop_link(&it[6], 2, hs);
+	tracker_hop_link(&it[6], 2, hs, NULL, 0);
 	assert_string_equal(it[6].handle, "");
 	assert_int_equal(it[7].handoff, 0);
 	/* without the set (no received lines read) nothing is a hand-off */
-	tracker_hop_link(it, 3, NULL);
+	tracker_hop_link(it, 3, NULL, NULL, 0);
 	assert_int_equal(it[0].handoff, 0);
 	hopseen_free(hs);
+}
+
+static void
+relay_of_a_filter(void **state)
+{
+	char	*filters[] = { "192.0.2.25", "2001:db8::25" };
+
+	(void)state;
+	assert_true(tracker_hop_relay("127.0.0.1[127.0.0.1]:10024", NULL, 0));
+	assert_true(tracker_hop_relay("localhost[127.0.0.2]:10024", NULL, 0));
+	assert_true(tracker_hop_relay("localhost[::1]:10024", NULL, 0));
+	assert_true(tracker_hop_relay("amavis[/run/amavis/amavisd.sock]",
+	    NULL, 0));
+	assert_true(tracker_hop_relay("x[private/filter]", NULL, 0));
+	assert_false(tracker_hop_relay("mx.example[198.51.100.7]:25", NULL, 0));
+	assert_false(tracker_hop_relay("none", NULL, 0));
+	assert_false(tracker_hop_relay("x[]:25", NULL, 0));
+	assert_false(tracker_hop_relay("x[127.0.0.1", NULL, 0));
+	assert_true(tracker_hop_relay("av.lan[192.0.2.25]:10024", filters, 2));
+	assert_true(tracker_hop_relay("av.lan[2001:db8::25]:10024", filters,
+	    2));
+	assert_false(tracker_hop_relay("av.lan[192.0.2.26]:10024", filters, 2));
+}
+
+/* a remote "queued as" and a record of its own are left alone (re-audit 7) */
+static void
+remote_and_own_records(void **state)
+{
+	struct hopseen		*hs = hopseen_new();
+	struct tracker_item	 it[3];
+
+	(void)state;
+	hopseen_add(hs, "BBBBB1");
+	item(&it[0], MAILLOG_DELIVERY, MAILLOG_ST_SENT, "AAAAA1", "BBBBB1",
+	    "alice");
+	snprintf(it[0].ev.relay, sizeof(it[0].ev.relay), "%s",
+	    "mx.remote.example[198.51.100.7]:25");
+	item(&it[1], MAILLOG_REMOVED, MAILLOG_ST_NONE, "BBBBB1", "", "bob");
+	tracker_hop_link(it, 2, hs, NULL, 0);
+	assert_int_equal(it[0].handoff, 0);
+	assert_string_equal(it[1].handle, "bob");
+	/* through a filter, but B has the milter's record of bob's message */
+	item(&it[0], MAILLOG_DELIVERY, MAILLOG_ST_SENT, "AAAAA1", "BBBBB1",
+	    "alice");
+	item(&it[1], MAILLOG_REMOVED, MAILLOG_ST_NONE, "BBBBB1", "", "bob");
+	item(&it[2], MAILLOG_REMOVED, MAILLOG_ST_NONE, "BBBBB1", "", "");
+	tracker_hop_link(it, 3, hs, NULL, 0);
+	assert_int_equal(it[0].handoff, 1);
+	assert_string_equal(it[1].handle, "bob");
+	assert_string_equal(it[1].root, "");
+	assert_string_equal(it[2].handle, "alice");
+	assert_string_equal(it[2].root, "AAAAA1");
+	hopseen_free(hs);
+}
+
+static void
+stash_keeps_lines_in_order(void **state)
+{
+	struct hopstash		*st = hopstash_new();
+	struct tracker_item	 a, out[HOPSTASH_MAX];
+	size_t			 i;
+
+	(void)state;
+	assert_false(hopstash_has(st, "BBBBB1"));
+	item(&a, MAILLOG_DELIVERY, MAILLOG_ST_BOUNCED, "BBBBB1", "", "");
+	a.pos.off = 100;
+	hopstash_put(st, &a);
+	hopstash_put(st, &a);		/* a retried batch: kept once */
+	a.pos.off = 200;
+	a.ev.kind = MAILLOG_REMOVED;
+	hopstash_put(st, &a);
+	item(&a, MAILLOG_REMOVED, MAILLOG_ST_NONE, "CCCCC1", "", "");
+	hopstash_put(st, &a);
+	assert_true(hopstash_has(st, "BBBBB1"));
+	assert_int_equal(hopstash_find(st, "BBBBB1", out, HOPSTASH_MAX), 2);
+	assert_int_equal(out[0].pos.off, 100);
+	assert_int_equal(out[0].ev.kind, MAILLOG_DELIVERY);
+	assert_int_equal(out[1].ev.kind, MAILLOG_REMOVED);
+	hopstash_drop(st, "BBBBB1");
+	assert_false(hopstash_has(st, "BBBBB1"));
+	assert_true(hopstash_has(st, "CCCCC1"));
+	/* bounded: the oldest go */
+	for (i = 0; i < HOPSTASH_MAX; i++) {
+		item(&a, MAILLOG_REMOVED, MAILLOG_ST_NONE, "DDDDD1", "", "");
+		a.pos.off = (long long)i;
+		hopstash_put(st, &a);
+	}
+	assert_false(hopstash_has(st, "CCCCC1"));
+	assert_int_equal(hopstash_find(st, "DDDDD1", out, HOPSTASH_MAX),
+	    HOPSTASH_MAX);
+	assert_int_equal(out[0].pos.off, 0);
+	hopstash_free(st);
 }
 
 int
@@ -164,6 +258,9 @@ main(void)
 		cmocka_unit_test(eviction_order),
 		cmocka_unit_test(random_against_reference),
 		cmocka_unit_test(links_in_a_batch),
+		cmocka_unit_test(relay_of_a_filter),
+		cmocka_unit_test(remote_and_own_records),
+		cmocka_unit_test(stash_keeps_lines_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
