@@ -38,6 +38,19 @@ put(struct linelimit *ll, unsigned char c, linelimit_out *out, void *arg)
 	return 0;
 }
 
+/* flush - what the buffer holds, to out() */
+static int
+flush(struct linelimit *ll, linelimit_out *out, void *arg)
+{
+	int	 r = 0;
+
+	if (ll->n > 0) {
+		r = out(arg, ll->buf, ll->n);
+		ll->n = 0;
+	}
+	return r;
+}
+
 /* content - one octet of a line's text */
 static int
 content(struct linelimit *ll, unsigned char c, linelimit_out *out, void *arg)
@@ -92,12 +105,7 @@ linelimit_feed(struct linelimit *ll, const unsigned char *in, size_t len,
 		if ((r = content(ll, in[i], out, arg)) != 0)
 			return r;
 	}
-	if (ll->n > 0) {
-		r = out(arg, ll->buf, ll->n);
-		ll->n = 0;
-		return r;
-	}
-	return 0;
+	return flush(ll, out, arg);
 }
 
 int
@@ -110,10 +118,5 @@ linelimit_end(struct linelimit *ll, linelimit_out *out, void *arg)
 		if ((r = content(ll, '\r', out, arg)) != 0)
 			return r;
 	}
-	if (ll->n > 0) {
-		r = out(arg, ll->buf, ll->n);
-		ll->n = 0;
-		return r;
-	}
-	return 0;
+	return flush(ll, out, arg);
 }

@@ -499,6 +499,34 @@ count_after(const unsigned char *sent, size_t i, size_t n)
 }
 
 /*
+ * next_reply - the reply of the pipeline's item i (sent: the items sent);
+ * NULL when the batch is to be tried again: the connection failed, or
+ * Redis answered a temporary error (OOM, READONLY, ...; after NOSCRIPT
+ * the scripts are loaded again first), the rest of the pipeline drained
+ */
+static redisReply *
+next_reply(struct tracker_ctx *t, const unsigned char *sent, size_t i,
+    size_t n, const char *what)
+{
+	redisReply	*r;
+
+	if ((r = rconn_reply(t->rc)) == NULL) {
+		tracker_why(t, "%s", rconn_errstr(t->rc));
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR &&
+	    tracker_retry_reply(r->str) == TRACKER_REPLY_TEMP) {
+		tracker_why(t, "%s: %s", what, r->str);
+		drain(t, count_after(sent, i, n));
+		if (strncmp(r->str, "NOSCRIPT", 8) == 0)
+			(void)rscript_load_all(t->rc);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+/*
  * run - one tracker_event.lua call per item of a known message, in one
  * pipeline; each item's code (TRACKER_CODE_NONE when not applied); 0,
  * or -1: retry the batch
@@ -537,21 +565,8 @@ run(struct tracker_ctx *t, struct tracker_item *it, size_t n, time_t now)
 	for (i = 0; i < n; i++) {
 		if (!sent[i])
 			continue;
-		if ((r = rconn_reply(t->rc)) == NULL) {
-			tracker_why(t, "%s", rconn_errstr(t->rc));
+		if ((r = next_reply(t, sent, i, n, "tracker_event")) == NULL)
 			goto out;
-		}
-		if (r->type == REDIS_REPLY_ERROR &&
-		    tracker_retry_reply(r->str) == TRACKER_REPLY_TEMP) {
-			/* OOM, READONLY, ...: redo the batch after a backoff */
-			tracker_why(t, "tracker_event: %s", r->str);
-			drain(t, count_after(sent, i, n));
-			/* a SCRIPT FLUSH or failover: load it again first */
-			if (strncmp(r->str, "NOSCRIPT", 8) == 0)
-				(void)rscript_load_all(t->rc);
-			freeReplyObject(r);
-			goto out;
-		}
 		report(t, &it[i], &calls[i], r);
 		freeReplyObject(r);
 	}
@@ -656,19 +671,8 @@ link_hops(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 	for (i = 0; i < n; i++) {
 		if (!sent[i])
 			continue;
-		if ((r = rconn_reply(t->rc)) == NULL) {
-			tracker_why(t, "%s", rconn_errstr(t->rc));
+		if ((r = next_reply(t, sent, i, n, "tracker_link")) == NULL)
 			goto out;
-		}
-		if (r->type == REDIS_REPLY_ERROR &&
-		    tracker_retry_reply(r->str) == TRACKER_REPLY_TEMP) {
-			tracker_why(t, "tracker_link: %s", r->str);
-			drain(t, count_after(sent, i, n));
-			if (strncmp(r->str, "NOSCRIPT", 8) == 0)
-				(void)rscript_load_all(t->rc);
-			freeReplyObject(r);
-			goto out;
-		}
 		if (r->type == REDIS_REPLY_ERROR)
 			lookup_failed(t, &it[i], it[i].ev.next_qid, r->str);
 		else if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)

@@ -294,6 +294,40 @@ fx_message() {
 	h_redis_cli EXPIRE "relay:{x:$sha}:msgid" $((30 * 86400)) >/dev/null
 }
 
+# Helpers of the tracker tests (a private Postfix held at DATA, the
+# milter's records written by fx_message, relay-tracker following).
+# fx_held_send FROM RCPTS [SUBJECT] - submit; prints the queue id
+fx_held_send() {
+	local out
+	out=$(h_swaks --from "$1" --to "$2" --header "Subject: ${3:-tracker}" 2>&1)
+	[[ $out =~ queued\ as\ ([0-9A-Za-z]+) ]] || return 1
+	echo "${BASH_REMATCH[1]}"
+}
+# fx_rfield HANDLE QID ADDR FIELD - one field of a recipient's status JSON
+fx_rfield() {
+	h_redis_cli HGET "relay:{m:$1}:msg:$2" "r:$3" |
+	    "$H_PYTHON" -c 'import json,sys
+s=sys.stdin.read().strip()
+print(json.loads(s).get(sys.argv[1],"") if s else "")' "$4"
+}
+# fx_outcomes HANDLE s|b - the sum of the bounce window's buckets
+fx_outcomes() {
+	h_redis_cli HGETALL "relay:{m:$1}:outcomes" |
+	    awk -v p="$2:" 'NR % 2 == 1 { k = $0; next } index(k, p) == 1 { n += $0 } END { print n + 0 }'
+}
+# fx_caught_up - the tracker's saved position is the end of $PF_MAILLOG
+fx_caught_up() {
+	local off size
+	off=$(h_redis_cli HGET 'relay:{n:default}:tracker_pos' offset)
+	size=$(stat -c %s "$PF_MAILLOG")
+	[[ -n $off && $off == "$size" ]]
+}
+# fx_release - release the held messages and deliver them now
+fx_release() {
+	h_pf postsuper -H ALL >/dev/null 2>&1
+	h_pf_flush
+}
+
 fx_jget() {
 	"$H_PYTHON" -c 'import json, sys
 d = json.load(sys.stdin)

@@ -27,41 +27,17 @@ fx_member alice
 fx_member bob
 h_start_daemon tracker "$TRACKER" -f -d -c "$FX_CONF"
 
-# send FROM RCPTS - submit (held); prints the queue id
-send() {
-	local out
-	out=$(h_swaks --from "$1" --to "$2" --header "Subject: tracker" 2>&1)
-	[[ $out =~ queued\ as\ ([0-9A-Za-z]+) ]] || return 1
-	echo "${BASH_REMATCH[1]}"
-}
-# msg HANDLE QID ADDR FIELD - one field of a recipient's status JSON
-rfield() {
-	h_redis_cli HGET "relay:{m:$1}:msg:$2" "r:$3" |
-	    /usr/bin/python3 -c 'import json,sys
-s=sys.stdin.read().strip()
-print(json.loads(s).get(sys.argv[1],"") if s else "")' "$4"
-}
+send() { fx_held_send "$1" "$2" tracker; }
+rfield() { fx_rfield "$@"; }
 sfield() {
 	h_redis_cli HGET "relay:{m:$1}:suppress" "$2" |
 	    /usr/bin/python3 -c 'import json,sys
 s=sys.stdin.read().strip()
 print(json.loads(s).get(sys.argv[1],"") if s else "")' "$3"
 }
-# outcomes HANDLE s|b - the sum of the window's buckets
-outcomes() {
-	h_redis_cli HGETALL "relay:{m:$1}:outcomes" |
-	    awk -v p="$2:" 'NR % 2 == 1 { k = $0; next } index(k, p) == 1 { n += $0 } END { print n + 0 }'
-}
-caught_up() {
-	local off size
-	off=$(h_redis_cli HGET 'relay:{n:default}:tracker_pos' offset)
-	size=$(stat -c %s "$PF_MAILLOG")
-	[[ -n $off && $off == "$size" ]]
-}
-release() {
-	h_pf postsuper -H ALL >/dev/null 2>&1
-	h_pf_flush
-}
+outcomes() { fx_outcomes "$@"; }
+caught_up() { fx_caught_up; }
+release() { fx_release; }
 
 # --- alice: one message per kind of answer -------------------------------
 q_ok=$(send a@alice.test ok@dest.example)

@@ -44,32 +44,11 @@ fx_member alice
 h_start_daemon tracker "$TRACKER" -f -d -c "$FX_CONF"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 
-send() {
-	local out
-	out=$(h_swaks --from "$1" --to "$2" --header "Subject: filter" 2>&1)
-	[[ $out =~ queued\ as\ ([0-9A-Za-z]+) ]] || return 1
-	echo "${BASH_REMATCH[1]}"
-}
-rfield() {
-	h_redis_cli HGET "relay:{m:$1}:msg:$2" "r:$3" |
-	    /usr/bin/python3 -c 'import json,sys
-s=sys.stdin.read().strip()
-print(json.loads(s).get(sys.argv[1],"") if s else "")' "$4"
-}
-outcomes() {
-	h_redis_cli HGETALL "relay:{m:$1}:outcomes" |
-	    awk -v p="$2:" 'NR % 2 == 1 { k = $0; next } index(k, p) == 1 { n += $0 } END { print n + 0 }'
-}
-caught_up() {
-	local off size
-	off=$(h_redis_cli HGET 'relay:{n:default}:tracker_pos' offset)
-	size=$(stat -c %s "$PF_MAILLOG")
-	[[ -n $off && $off == "$size" ]]
-}
-release() {
-	h_pf postsuper -H ALL >/dev/null 2>&1
-	h_pf_flush
-}
+send() { fx_held_send "$1" "$2" filter; }
+rfield() { fx_rfield "$@"; }
+outcomes() { fx_outcomes "$@"; }
+caught_up() { fx_caught_up; }
+release() { fx_release; }
 # hop QID RCPT - the queue id the filter's reply gave QID's copy for RCPT
 hop() {
 	sed -n "s/.* $1: to=<$2>, .*relay=127\.0\.0\.1\[127\.0\.0\.1\]:$FPORT, .*status=sent (.*queued as \([0-9A-Za-z]*\))\$/\1/p" \
