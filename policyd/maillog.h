@@ -99,7 +99,10 @@ enum maillog_kind maillog_parse(const char *line, size_t len,
  * which the rest parses as a Postfix log line) inside line[0..len), not
  * at 0; 0 when there is none. A line whose writer died mid-line (a full
  * disk) has no newline, and the next line is read glued to it: the
- * fragment before the offset is not a line of its own to apply.
+ * fragment before the offset is not a line of its own to apply. Only
+ * for such a line (tracker_follow.h, follow_stalled): a whole line's
+ * text (a remote server's reply, a quoted recipient) may hold what looks
+ * like a line start, and must never be cut there.
  */
 size_t	 maillog_resync(const char *line, size_t len);
 

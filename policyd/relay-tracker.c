@@ -313,7 +313,9 @@ fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
 
 		nlines++;
 		t->n.lines++;
-		if ((off = maillog_resync(line, len)) > 0) {
+		/* only a line whose writer stopped mid-line: the text of a
+		   whole line (a remote reply) never cuts it */
+		if (follow_stalled(f) && (off = maillog_resync(line, len)) > 0) {
 			fragment(line, off);
 			t->n.unknown++;
 			line += off;

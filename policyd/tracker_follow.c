@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "tracker_follow.h"
 #include "tracker_rotated.h"
@@ -55,6 +56,9 @@ struct follow {
 	int64_t			 dir_seen;	/* folder mtime: nothing newer */
 	struct follow_pos	 pos;
 	struct follow_stats	 st;
+	int64_t			 stall_off;	/* a line waiting at the end */
+	int64_t			 stall_ms;	/* ... since (monotonic) */
+	int			 stalled;	/* the last line handed out waited */
 };
 
 /* fnv - FNV-1a, 64 bits */
@@ -392,6 +396,7 @@ follow_open(const char *path, size_t max_line, const struct follow_pos *saved)
 	f->buf = xmalloc(f->cap);
 	f->fd = -1;
 	f->dir_seen = -1;
+	f->stall_off = -1;
 	reset(f, 0);
 	if (saved == NULL || saved->off < 0) {
 		(void)open_path(f);
@@ -623,6 +628,9 @@ follow_next(struct follow *f, const char **line, size_t *n,
 			*n = (size_t)(nl - (f->buf + s));
 			*after = f->pos;
 			f->st.lines++;
+			f->stalled = f->stall_off == f->buf_off + (int64_t)s &&
+			    clock_mono_ms() - f->stall_ms >= FOLLOW_STALL_MS;
+			f->stall_off = -1;
 			return 1;
 		}
 		f->scan = f->len;
@@ -652,10 +660,23 @@ follow_next(struct follow *f, const char **line, size_t *n,
 			log_err("follow: read %s: %s", f->name, strerror(errno));
 			return -1;
 		}
-		if ((rc = at_eof(f, line, n, after)) != 2)
+		if ((rc = at_eof(f, line, n, after)) == 0 &&
+		    f->len > f->start && !f->skipping &&
+		    f->stall_off != f->buf_off + (int64_t)f->start) {
+			/* a line without its newline yet: since when */
+			f->stall_off = f->buf_off + (int64_t)f->start;
+			f->stall_ms = clock_mono_ms();
+		}
+		if (rc != 2)
 			return rc;
 	}
 	return 0;
+}
+
+int
+follow_stalled(const struct follow *f)
+{
+	return f->stalled;
 }
 
 void

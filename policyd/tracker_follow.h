@@ -82,6 +82,16 @@ void	 follow_free(struct follow *);
  */
 int	 follow_next(struct follow *, const char **line, size_t *len,
 	    struct follow_pos *after);
+/*
+ * follow_stalled - 1 when the line follow_next() handed out last had
+ * waited at the end of the file for its newline FOLLOW_STALL_MS or more:
+ * its writer stopped mid-line (a full disk, a writer killed), and what
+ * came after may be another line glued to its start (maillog_resync).
+ * Writers of whole lines (postlogd, syslog daemons) never leave one
+ * waiting that long, whatever the line says.
+ */
+#define FOLLOW_STALL_MS	1000
+int	 follow_stalled(const struct follow *);
 /* follow_where - the position after the last line handed out */
 void	 follow_where(const struct follow *, struct follow_pos *);
 /* follow_name - the file being read (path or a rotated one); lives until

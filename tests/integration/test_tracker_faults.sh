@@ -132,10 +132,19 @@ h_check "a new record under the reused id is followed" h_wait_for 10 bash -c "[ 
 # (audit4 F10: the two were read as one, and the whole line was lost)
 fx_message alice 4jQPARTB0001 a@alice.test partb@d.example
 printf '%s relay postfix/smtp[7]: 4jQPARTA0001: to=<parta@d.exa' "$(date '+%b %e %H:%M:%S')" >>"$LOG"
-sleep 0.3
+# (the tracker sees it wait at the end of the file, over a second)
+sleep 1.5
 dl 4jQPARTB0001 partb@d.example 5.1.1 bounced
 h_check "the line after an unfinished one is applied" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:alice}:suppress' partb@d.example)\" = 1 ]"
 h_check "...and the fragment is said and skipped" h_wait_log 'skipped an unfinished log line.*4jQPARTA0001: to=<parta@d\.exa"' 10 "$TLOG"
+# a whole line whose remote reply quotes a log line (re-audit 8 F1: it was
+# cut there, and the quoted line applied to bob's message)
+fx_member bob
+fx_message bob 4jQQUOTB0001 b@bob.test victim@e.example
+fx_message alice 4jQQUOTA0001 a@alice.test quoter@d.example
+dl 4jQQUOTA0001 quoter@d.example 5.1.1 "bounced (host mx said: 550 5.1.1 see $(date '+%b %e %H:%M:%S') relay postfix/smtp[1]: 4jQQUOTB0001: to=<victim@e.example>, relay=mx[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced"
+h_check "a reply quoting a log line: the line is the quoter's" h_wait_for 10 bash -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HEXISTS 'relay:{m:alice}:suppress' quoter@d.example)\" = 1 ]"
+h_is "...and not bob's" "$(sup bob victim@e.example)" 0
 
 # --- bounce-window buckets of two widths in one key -------------------------
 fx_member bob
