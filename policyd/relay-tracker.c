@@ -236,23 +236,33 @@ save(struct tracker_ctx *t, struct saver *sv, const struct follow_pos *pos)
 }
 
 /*
- * prime - the queue ids received in the last PRIME_BYTES before the read
- * position, into t->seen (tracker_hop.h): a hand-off read after a
- * restart still finds its next hop's "client=" line, read before it
+ * prime - what a restart forgot of the content filter hops (tracker_hop.h)
+ * read back from the PRIME_BYTES before the read position: the queue ids
+ * received there (a hand-off read next still finds its next hop's
+ * "client=" line) and the lines of those with no record (a hop's lines
+ * logged before its hand-off). Before the privilege drop: the log may be
+ * readable by root alone, through the follower's open file.
  */
 #define PRIME_BYTES	(4 << 20)
+#define PRIME_LINES	(2 * HOPSTASH_MAX)
 static void
 prime(struct tracker_ctx *t, const char *path, const struct follow_pos *pos)
 {
 	struct maillog_event ev;
+	struct tracker_item *c;
 	struct stat	 st;
 	FILE		*fp;
 	char		*buf, *p, *e, *nl;
 	int64_t		 from;
-	size_t		 n, k = 0;
+	size_t		 n, k = 0, nc = 0, i;
 
-	if (pos->off <= 0 || (fp = fopen(path, "r")) == NULL)
+	if (pos->off <= 0)
 		return;
+	if ((fp = fopen(path, "r")) == NULL) {
+		log_warn("tracker: cannot read back %s: %s", path,
+		    strerror(errno));
+		return;
+	}
 	from = pos->off > PRIME_BYTES ? pos->off - PRIME_BYTES : 0;
 	if (fstat(fileno(fp), &st) < 0 || (uint64_t)st.st_dev != pos->dev ||
 	    (uint64_t)st.st_ino != pos->ino ||
@@ -263,19 +273,50 @@ prime(struct tracker_ctx *t, const char *path, const struct follow_pos *pos)
 	buf = xmalloc((size_t)(pos->off - from));
 	n = fread(buf, 1, (size_t)(pos->off - from), fp);
 	fclose(fp);
+	c = xcalloc(PRIME_LINES, sizeof(*c));
 	p = buf;
 	e = buf + n;
 	/* from inside a line: from the next one */
 	if (from > 0 && (nl = memchr(p, '\n', n)) != NULL)
 		p = nl + 1;
-	while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-		if (maillog_parse(p, (size_t)(nl - p), &ev) ==
-		    MAILLOG_RECEIVED) {
+	for (; p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL;
+	    p = nl + 1) {
+		struct tracker_item *it = &c[nc % PRIME_LINES];
+
+		switch (maillog_parse(p, (size_t)(nl - p), &ev)) {
+		case MAILLOG_RECEIVED:
 			hopseen_add(t->seen, ev.qid);
 			k++;
+			break;
+		case MAILLOG_DELIVERY:
+		case MAILLOG_REMOVED:
+		case MAILLOG_EXPIRED:
+			if (!hopseen_has(t->seen, ev.qid))
+				break;
+			memset(it, 0, sizeof(*it));
+			it->ev = ev;
+			it->pos = *pos;
+			it->pos.off = from + (int64_t)(nl + 1 - buf);
+			nc++;
+			break;
+		default:
+			break;
 		}
-		p = nl + 1;
 	}
+	/* the newest PRIME_LINES of them, oldest first */
+	if (nc > PRIME_LINES) {
+		struct tracker_item *o = xcalloc(PRIME_LINES, sizeof(*o));
+
+		for (i = 0; i < PRIME_LINES; i++)
+			o[i] = c[(nc + i) % PRIME_LINES];
+		free(c);
+		c = o;
+		nc = PRIME_LINES;
+	}
+	if (nc > 0 && tracker_stash_lines(t, c, nc) < 0)
+		log_warn("tracker: the lines before the saved position were "
+		    "not looked up: %s", t->why);
+	free(c);
 	free(buf);
 	if (k > 0)
 		log_debug("tracker: %zu received queue ids read back", k);
@@ -410,6 +451,9 @@ main(int argc, char **argv)
 	}
 	f = follow_open(conf->tracker.maillog, (size_t)conf->tracker.max_line,
 	    &saved);
+	/* where follow_open() starts: what a restart forgot, read back */
+	follow_where(f, &pos);
+	prime(&t, follow_name(f), &pos);
 	if (daemon_drop(conf->daemon.user, conf->daemon.group, err,
 	    sizeof(err)) < 0) {
 		log_err("tracker: %s", err);
@@ -419,7 +463,6 @@ main(int argc, char **argv)
 	follow_where(f, &pos);
 	log_info("tracker: following %s from offset %lld", follow_name(f),
 	    (long long)pos.off);
-	prime(&t, follow_name(f), &pos);
 	items = xcalloc(TRACKER_BATCH, sizeof(*items));
 	last_stats = clock_now();
 	while (!stopping) {

@@ -528,11 +528,13 @@ next_reply(struct tracker_ctx *t, const unsigned char *sent, size_t i,
 
 /*
  * run - one tracker_event.lua call per item of a known message, in one
- * pipeline; each item's code (TRACKER_CODE_NONE when not applied); 0,
+ * pipeline: the items not deferred (deferred 0), or only the deferred
+ * ones (1); each item's code (TRACKER_CODE_NONE when not applied); 0,
  * or -1: retry the batch
  */
 static int
-run(struct tracker_ctx *t, struct tracker_item *it, size_t n, time_t now)
+run(struct tracker_ctx *t, struct tracker_item *it, size_t n, time_t now,
+    int deferred)
 {
 	const struct rscript *s = rscript_get("tracker_event");
 	const char	*keys[EV_KEYS], *args[EV_ARGS];
@@ -547,6 +549,8 @@ run(struct tracker_ctx *t, struct tracker_item *it, size_t n, time_t now)
 	if (s == NULL || calls == NULL || sent == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
+		if (it[i].deferred != deferred)
+			continue;
 		it[i].code = TRACKER_CODE_NONE;
 		if (it[i].failed)
 			continue;
@@ -602,13 +606,18 @@ link_refused(struct tracker_ctx *t, const struct tracker_item *it)
 	logkv_emit(&kv, LOG_NOTICE);
 }
 
+static int	link_hops(struct tracker_ctx *, struct tracker_item *, size_t,
+		    time_t, int);
+
 /*
  * replay - the lines of hop next that came before its hand-off and were
  * kept (tracker_hop.h, hopstash), applied now as the message's; 0 or -1
  */
 static int
-replay(struct tracker_ctx *t, const struct tracker_item *h, time_t now)
+replay(struct tracker_ctx *t, const struct tracker_item *h, time_t now,
+    int depth)
 {
+	const struct conf_tracker *ct = &t->conf->tracker;
 	struct tracker_item *buf;
 	size_t		 k, i;
 	int		 rc;
@@ -621,10 +630,15 @@ replay(struct tracker_ctx *t, const struct tracker_item *h, time_t now)
 		memcpy(buf[i].handle, h->handle, sizeof(buf[i].handle));
 		snprintf(buf[i].root, sizeof(buf[i].root), "%s",
 		    h->root[0] != '\0' ? h->root : h->ev.qid);
-		buf[i].handoff = 0;
 		buf[i].failed = 0;
+		buf[i].deferred = 0;
+		buf[i].linked = 0;
 	}
-	if ((rc = run(t, buf, k, now)) == 0)
+	/* the hop's own hand-off (filters in series) among them */
+	tracker_hop_link(buf, k, t->seen, ct->content_filters,
+	    ct->ncontent_filters);
+	if ((rc = run(t, buf, k, now, 0)) == 0 &&
+	    (rc = link_hops(t, buf, k, now, depth + 1)) == 0)
 		hopstash_drop(t->stash, h->ev.next_qid);
 	free(buf);
 	return rc;
@@ -638,7 +652,7 @@ replay(struct tracker_ctx *t, const struct tracker_item *h, time_t now)
  */
 static int
 link_hops(struct tracker_ctx *t, struct tracker_item *it, size_t n,
-    time_t now)
+    time_t now, int depth)
 {
 	const struct rscript *s = rscript_get("tracker_link");
 	char		 key[RKEY_MAX], val[sizeof(it->handle) +
@@ -650,7 +664,7 @@ link_hops(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 	int		 rc = -1;
 
 	for (i = 0; i < n; i++)
-		if (it[i].handoff && it[i].code >= 0)
+		if (it[i].handoff && it[i].code >= 0 && !it[i].linked)
 			m++;
 	if (m == 0)
 		return 0;
@@ -658,8 +672,9 @@ link_hops(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 		return -1;
 	snprintf(ttl, sizeof(ttl), "%d", t->conf->milter.record_ttl_s);
 	for (i = 0; i < n; i++) {
-		if (!it[i].handoff || it[i].code < 0 || rkey(key, sizeof(key),
-		    RKEY_QID, it[i].ev.next_qid, NULL) < 0)
+		if (!it[i].handoff || it[i].code < 0 || it[i].linked ||
+		    rkey(key, sizeof(key), RKEY_QID, it[i].ev.next_qid,
+		    NULL) < 0)
 			continue;
 		link_value(&it[i], val, sizeof(val));
 		if (rscript_append(t->rc, s, 1, keys, 2, args) < 0) {
@@ -673,6 +688,8 @@ link_hops(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 			continue;
 		if ((r = next_reply(t, sent, i, n, "tracker_link")) == NULL)
 			goto out;
+		/* linked 1, or -1: refused (tried once a batch) */
+		it[i].linked = -1;
 		if (r->type == REDIS_REPLY_ERROR)
 			lookup_failed(t, &it[i], it[i].ev.next_qid, r->str);
 		else if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
@@ -681,8 +698,10 @@ link_hops(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 			link_refused(t, &it[i]);
 		freeReplyObject(r);
 	}
+	/* (filters in series: hops of hops, a few deep at most) */
 	for (i = 0; i < n; i++)
-		if (it[i].linked && replay(t, &it[i], now) < 0)
+		if (sent[i] && it[i].linked == 1 && depth < 4 &&
+		    replay(t, &it[i], now, depth) < 0)
 			goto out;
 	rc = 0;
 out:
@@ -719,15 +738,40 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 			tracker_why(t, "%s", rconn_errstr(t->rc));
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		it[i].linked = 0;
+	for (i = 0; i < n; i++) {
+		it[i].linked = it[i].deferred = 0;
+		it[i].code = TRACKER_CODE_NONE;
+	}
 	tracker_hop_link(it, n, t->seen, ct->content_filters,
 	    ct->ncontent_filters);
 	keep(t, it, n);
-	if (run(t, it, n, now) < 0 || link_hops(t, it, n, now) < 0) {
+	/*
+	 * A hop's lines after its hand-off wait for those kept from before
+	 * it (replayed once linked): the hop's lines apply in log order
+	 */
+	for (i = 0; i < n; i++)
+		it[i].deferred = it[i].propagated && t->stash != NULL &&
+		    hopstash_has(t->stash, it[i].ev.qid);
+	if (run(t, it, n, now, 0) < 0 || link_hops(t, it, n, now, 0) < 0 ||
+	    run(t, it, n, now, 1) < 0 || link_hops(t, it, n, now, 0) < 0) {
 		if (t->why[0] == '\0')
 			tracker_why(t, "%s", rconn_errstr(t->rc));
 		return -1;
 	}
+	return 0;
+}
+
+int
+tracker_stash_lines(struct tracker_ctx *t, struct tracker_item *it, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || t->stash == NULL)
+		return 0;
+	if (rconn_ensure(t->rc) < 0 || lookup(t, it, n) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		it[i].propagated = 0;
+	keep(t, it, n);
 	return 0;
 }

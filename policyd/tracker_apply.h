@@ -82,7 +82,10 @@ struct tracker_item {
 	int			 failed;	/* its lookup failed for good */
 	int			 handoff;	/* sent to a content filter
 						   (tracker_hop.h) */
-	int			 linked;	/* ... and its next hop linked */
+	int			 linked;	/* ... its next hop linked (1),
+						   not (-1), not yet (0) */
+	int			 propagated;	/* a hop's, linked in this batch */
+	int			 deferred;	/* applied after the replay */
 	long long		 code;		/* tracker_event.lua's answer */
 };
 
@@ -105,6 +108,15 @@ struct tracker_ctx {
  */
 int	 tracker_apply(struct tracker_ctx *, struct tracker_item *items,
 	    size_t n, time_t now);
+
+/*
+ * tracker_stash_lines - at start-up, the lines of queue ids received here
+ * read back from before the saved position (relay-tracker.c, prime):
+ * those of no record are kept for a hand-off to come (tracker_hop.h,
+ * hopstash); 0, or -1 when Redis could not tell
+ */
+int	 tracker_stash_lines(struct tracker_ctx *, struct tracker_item *it,
+	    size_t n);
 
 /* tracker_why - the reason of a failure, for the caller's log line (t->why) */
 void	 tracker_why(struct tracker_ctx *, const char *fmt, ...)

@@ -147,7 +147,7 @@ tracker_hop_link(struct tracker_item *it, size_t n, const struct hopseen *seen,
 	size_t		 i, j;
 
 	for (i = 0; i < n; i++)
-		it[i].handoff = 0;
+		it[i].handoff = it[i].propagated = 0;
 	for (i = 0; i < n; i++) {
 		ev = &it[i].ev;
 		if (ev->kind != MAILLOG_DELIVERY ||
@@ -170,6 +170,7 @@ tracker_hop_link(struct tracker_item *it, size_t n, const struct hopseen *seen,
 			memcpy(it[j].root, root, strlen(root) + 1);
 			it[j].asked = 1;
 			it[j].failed = 0;
+			it[j].propagated = 1;
 		}
 	}
 }

@@ -115,6 +115,57 @@ h_is "a link never replaces a record: bob's key" "$(h_redis_cli GET 'relay:{q:DD
 h_is "...bob's bounce is bob's" "$(status bob DDDD40004 v4@e.example)" bounced
 h_like "...the refused link is logged" "$(cat "$H_LOG/runs.log")" 'AAAA40004 event=ignored kind=handoff .*next=DDDD40004 .*names another message'
 
+# --- the hop's delivery before the hand-off, its removed after it, all in
+# one batch: its lines apply in log order (re-audit 8 F2)
+fx_message alice AAAA50005 a@alice.test r5@d.example
+client AAAA50005
+client BBBB50005
+dl BBBB50005 r5@d.example 5.1.1 bounced
+handoff AAAA50005 r5@d.example BBBB50005
+removed BBBB50005
+removed AAAA50005
+run
+h_is "early delivery, removed after the hand-off: bounced" "$(status alice AAAA50005 r5@d.example)" bounced
+h_is "...suppressed" "$(sup alice r5@d.example)" 1
+h_like "...the record ended" "$(h_redis_cli HGET 'relay:{m:alice}:msg:AAAA50005' ended)" '^[0-9]+$'
+
+# --- a restart between the hop's early lines and the hand-off: read back
+# (re-audit 8 F4)
+fx_message alice AAAA60006 a@alice.test r6@d.example
+client AAAA60006
+client BBBB60006
+dl BBBB60006 r6@d.example 5.1.1 bounced
+removed BBBB60006
+run
+handoff AAAA60006 r6@d.example BBBB60006
+removed AAAA60006
+run
+h_is "restart after the hop's early lines: bounced" "$(status alice AAAA60006 r6@d.example)" bounced
+h_is "...suppressed" "$(sup alice r6@d.example)" 1
+h_is "...out of inflight" "$(inflight alice AAAA60006)" 0
+
+sent_before=$(fx_outcomes alice s)
+# --- filters in series, the second hand-off (B -> C) logged before the
+# first (A -> B): followed hop by hop (re-audit 8 F3)
+fx_message alice AAAA70007 a@alice.test r7@d.example
+client AAAA70007
+client BBBB70007
+client CCCC70007
+handoff BBBB70007 r7@d.example CCCC70007 '127.0.0.1[127.0.0.1]:10027'
+handoff AAAA70007 r7@d.example BBBB70007
+run
+removed BBBB70007
+dl CCCC70007 r7@d.example 5.1.1 bounced
+removed CCCC70007
+removed AAAA70007
+run
+h_is "filters in series, out of order: C linked" "$(h_redis_cli GET 'relay:{q:CCCC70007}:qid')" "alice AAAA70007"
+h_is "...the last hop's bounce" "$(status alice AAAA70007 r7@d.example)" bounced
+h_is "...suppressed" "$(sup alice r7@d.example)" 1
+h_like "...the record ended" "$(h_redis_cli HGET 'relay:{m:alice}:msg:AAAA70007' ended)" '^[0-9]+$'
+h_is "...no outcome but the last hop's: 0 sent in the window" \
+    "$(fx_outcomes alice s)" "$sent_before"
+
 # --- the whole log again: nothing changes
 snap() { for k in $(h_redis_cli --scan --pattern 'relay:{m:*' | sort); do
 	case $(h_redis_cli TYPE "$k") in
