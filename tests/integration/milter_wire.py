@@ -4,7 +4,8 @@ but cut the bytes differently, and check every answer.
 
 Usage: milter_wire.py --addr unix:PATH|inet:HOST:PORT --key NAME=TXT...
            [--split packet|all|bytes] [--body-size N] [--transactions N]
-           [--pause-ms N] [--connections N] [--user U] [--from A] [--rcpt A]
+           [--pause-ms N] [--connections N] [--leadspc yes|no] [--user U]
+           [--from A] [--rcpt A]
 
 Each connection negotiates like Postfix 3 (protocol version 6, all actions,
 all steps offered), then runs --transactions messages: the MAIL macros and
@@ -15,7 +16,9 @@ and EOM. How the packets go on the wire is --split:
   all     the whole transaction in one write, answers read afterwards;
   bytes   one write per byte, answers read as they are due.
 Checks: the negotiation asks for {auth_authen} at MAIL and {i} at EOM
-and for no other macros (smfi_setsymlist); MAIL and RCPT answered 'c'
+and for no other macros (smfi_setsymlist), and takes SMFIP_HDR_LEADSPC
+when offered (--leadspc no: an MTA that does not offer it; the fields
+relay-milter adds then come without their leading space); MAIL and RCPT answered 'c'
 (continue); no answer to headers and body (SMFIP_NR_HDR/NR_BODY
 negotiated); EOM answered with DKIM-Signature
 insertions then 'c'; the message rebuilt from what was sent plus the
@@ -37,6 +40,7 @@ import dkim
 
 SMFIP_NR_HDR = 0x80
 SMFIP_NR_BODY = 0x80000
+SMFIP_HDR_LEADSPC = 0x100000
 OFFER_PROTOCOL = 0x1FFFFF       # every step and no-reply flag of version 6
 OFFER_ACTIONS = 0x1FF
 SMFIF_SETSYMLIST = 0x100
@@ -136,9 +140,11 @@ def transaction(c, a, seq, keys):
             if r[0] != b"c":
                 return "%s answered %r %r" % (what, r[0], r[1])
     c.send(macros(b"T"))
+    # under SMFIP_HDR_LEADSPC a value comes as written, its blank with it
+    lead = b" " if a.leadspc == "yes" else b""
     for n, v in headers:
         c.send(macros(b"L"))
-        c.send(packet(b"L", n + b"\0" + v + b"\0"))
+        c.send(packet(b"L", n + b"\0" + lead + v + b"\0"))
     c.send(macros(b"N"))
     for off in range(0, len(body), 65535):
         c.send(packet(b"B", body[off:off + 65535]))
@@ -156,6 +162,10 @@ def transaction(c, a, seq, keys):
         if cmd == b"i":
             idx = struct.unpack(">I", data[:4])[0]
             name, value = data[4:].split(b"\0")[:2]
+            if value.startswith(b" ") != (a.leadspc == "yes"):
+                return "%s inserted %s a leading space (LEADSPC %s)" % (
+                    name.decode(), "with" if value.startswith(b" ")
+                    else "without", a.leadspc)
             inserted.insert(0, (name, value.strip()))
             if idx != 0:
                 return "header inserted at %d, not at the top" % idx
@@ -201,8 +211,10 @@ def macro_lists(data):
 def run_conn(a, keys, results, n):
     try:
         c = Conn(a.addr, a.split)
+        offer = OFFER_PROTOCOL if a.leadspc == "yes" else \
+            OFFER_PROTOCOL & ~SMFIP_HDR_LEADSPC
         c.s.sendall(packet(b"O", struct.pack(">III", 6, OFFER_ACTIONS,
-                                              OFFER_PROTOCOL)))
+                                              offer)))
         cmd, data = c.reply()
         if cmd != b"O" or len(data) < 12:
             results[n] = "negotiation answered %r" % cmd
@@ -210,6 +222,11 @@ def run_conn(a, keys, results, n):
         _, actions, proto = struct.unpack(">III", data[:12])
         if proto & (SMFIP_NR_HDR | SMFIP_NR_BODY) != SMFIP_NR_HDR | SMFIP_NR_BODY:
             results[n] = "no-reply steps not negotiated: 0x%x" % proto
+            return
+        if bool(proto & SMFIP_HDR_LEADSPC) != (a.leadspc == "yes"):
+            results[n] = "SMFIP_HDR_LEADSPC %s, offered %s" % (
+                "taken" if proto & SMFIP_HDR_LEADSPC else "not taken",
+                a.leadspc)
             return
         lists = macro_lists(data[12:])
         if not actions & SMFIF_SETSYMLIST or lists != WANT_MACROS:
@@ -243,6 +260,8 @@ def main():
     ap.add_argument("--connections", type=int, default=1)
     ap.add_argument("--qid", default="",
                     help="the queue id ({i}) of every transaction")
+    ap.add_argument("--leadspc", choices=("yes", "no"), default="yes",
+                    help="offer SMFIP_HDR_LEADSPC (Postfix does)")
     ap.add_argument("--user", default="alice")
     ap.add_argument("--from", dest="mfrom", default="a@alice.test")
     ap.add_argument("--rcpt", default="r@rcpt.test")

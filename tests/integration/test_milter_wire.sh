@@ -61,6 +61,8 @@ for t in "unix:$H_TMP/sock/m.sock" "inet:127.0.0.1:$MPORT"; do
 	    "$(wire "$t" --split packet --body-size 200000)" '^ok connections=1 messages=1 signatures=2$'
 	h_like "$n: pauses longer than worker_wait_ms between messages" \
 	    "$(wire "$t" --split packet --transactions 3 --pause-ms 150)" '^ok connections=1 messages=3 signatures=6$'
+	h_like "$n: an MTA that does not offer SMFIP_HDR_LEADSPC" \
+	    "$(wire "$t" --split packet --transactions 2 --leadspc no)" '^ok connections=1 messages=2 signatures=4$'
 	h_like "$n: 30 connections at once, mixed sizes" \
 	    "$(wire "$t" --split all --connections 30 --transactions 4 --body-size 40000)" \
 	    '^ok connections=30 messages=120 signatures=240$'
