@@ -324,8 +324,9 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn	*cn = smfi_getpriv(ctx);
 	char		 as[2][MLFI_PATH_MAX];
-	const char	*in[2], *why;
+	const char	*in[2], *why, *rec;
 	int		 ok[2], s, i;
+	size_t		 j;
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_TEMPFAIL;
@@ -357,12 +358,22 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 			    COND_RECIPIENT_SUPPRESSED, as[i],
 			    decide_suppress_detail(s));
 	}
+	rec = ok[1] || !ok[0] ? as[1] : as[0];
+	/*
+	 * The same mailbox again (an address in To, Cc and Bcc, as
+	 * Python's smtplib.send_message gives it): Postfix's cleanup
+	 * delivers it once, so it is one recipient here too (the record,
+	 * List-Unsubscribe's one-recipient rule).
+	 */
+	for (j = 0; j < cn->m.nrcpt; j++)
+		if (strcmp(cn->m.rcpts[j], rec) == 0)
+			return SMFIS_CONTINUE;
 	if (cn->m.nrcpt == cn->m.rcap) {
 		cn->m.rcap = cn->m.rcap ? cn->m.rcap * 2 : 4;
 		cn->m.rcpts = xrealloc(cn->m.rcpts,
 		    cn->m.rcap * sizeof(*cn->m.rcpts));
 	}
-	cn->m.rcpts[cn->m.nrcpt++] = xstrdup(ok[1] || !ok[0] ? as[1] : as[0]);
+	cn->m.rcpts[cn->m.nrcpt++] = xstrdup(rec);
 	return SMFIS_CONTINUE;
 }
 

@@ -238,15 +238,25 @@ cmd_raw(int port, const struct raw_opts *o)
 	return closed ? 0 : 3;
 }
 
+/*
+ * request - one policy request. Each is a transaction of its own, as
+ * Postfix's instance says (relay-policyd charges a recipient once per
+ * instance): the process id, its start time and i keep them apart.
+ */
 static void
 request(char *buf, size_t len, const char *state, const char *user,
     const char *sender, const char *rcpt, int i)
 {
+	static struct timeval t0;
+
+	if (t0.tv_sec == 0)
+		gettimeofday(&t0, NULL);
 	snprintf(buf, len, "request=smtpd_access_policy\nprotocol_state=%s\n"
 	    "protocol_name=ESMTP\nclient_address=127.0.0.1\n"
-	    "instance=client.%d\nsasl_method=PLAIN\nsasl_username=%s\n"
-	    "sender=%s\nrecipient=%s\nqueue_id=\n\n", state, i, user, sender,
-	    rcpt);
+	    "instance=client.%lx.%lx.%lx.%d\nsasl_method=PLAIN\n"
+	    "sasl_username=%s\nsender=%s\nrecipient=%s\nqueue_id=\n\n",
+	    state, (long)getpid(), (long)t0.tv_sec, (long)t0.tv_usec, i,
+	    user, sender, rcpt);
 }
 
 static int

@@ -6,7 +6,8 @@
 # path and the fast path alike; a sender whose local part is quoted,
 # "q b"@d (Postfix sends it unquoted) or "" (sent as "@d"), is charged to
 # its domain; a message refused at end of data, or abandoned after RCPT,
-# stays charged (nothing gets through beyond the cap that way); the cap
+# stays charged (nothing gets through beyond the cap that way); a recipient
+# given three times in one message is charged and recorded once; the cap
 # still holds exactly.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
@@ -25,7 +26,7 @@ fx_milter_unix
 fx_conf
 NOW=$(date +%s)
 fx_member alice
-for d in alice.test b.test c.test; do
+for d in alice.test b.test c.test d.test; do
 	fx_domain "$d" alice --verified-at $((NOW - 3600))
 done
 fx_passwd alice key-a
@@ -78,6 +79,20 @@ out=$(fx_send a@c.test ok1@dest.test,ok2@dest.test --quit-after RCPT 2>&1)
 h_like "two recipients accepted, then QUIT" "$out" 'QUIT'
 h_is "they stay charged" "$(warm c.test)" 2
 
+# --- one address three times in one message (To, Cc and Bcc, as Python's
+# smtplib.send_message sends it): Postfix delivers one copy ------------------
+out=$(fx_send a@d.test dup@dest.test,Dup@dest.test,DUP@dest.test 2>&1)
+h_like "three RCPTs of one address: queued" "$out" '250 2\.0\.0 Ok: queued'
+h_is "charged once" "$(warm d.test)" 1
+h_is "relay-policyd: the repeats were charged before" \
+    "$(grep -c 'domain=d.test .*reason=charged_before' "$LOG")" 2
+qid=$(h_queued_id "$out")
+h_is "relay-milter recorded one recipient" \
+    "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" rcpts)" '["dup@dest.test"]'
+out=$(fx_send a@d.test dup@dest.test 2>&1)
+h_like "the address in the next message" "$out" '250 2\.0\.0 Ok: queued'
+h_is "is charged again" "$(warm d.test)" 2
+
 # --- the cap of 5 per hour still holds ---------------------------------------
 out=$(fx_send a@alice.test more1@dest.test,more2@dest.test 2>&1)
 h_like "the fourth and fifth recipients in the hour are accepted" "$out" '250 2\.0\.0 Ok: queued'
@@ -86,6 +101,6 @@ h_like "the sixth: 451 4.7.1" "$out" '<\** *451 4\.7\.1'
 out=$(fx_send a@alice.test gone1@dest.test 2>&1)
 h_like "a suppressed one past the cap: 550 5.7.1, not 451" "$out" '<\** *550 5\.7\.1'
 h_is "five charged in all" "$(warm alice.test)" 5
-h_check "four messages at the sink" h_wait_sink 4 30
-h_is "no more than four" "$(h_sink_count)" 4
+h_check "six messages at the sink" h_wait_sink 6 30
+h_is "no more than six" "$(h_sink_count)" 6
 h_done
