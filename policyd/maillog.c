@@ -334,6 +334,7 @@ maillog_parse(const char *line, size_t len, struct maillog_event *ev)
 	struct cur	 c;
 	const char	*q;
 	size_t		 n;
+	int		 warning;
 
 	memset(ev, 0, sizeof(*ev));
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -349,6 +350,14 @@ maillog_parse(const char *line, size_t len, struct maillog_event *ev)
 	blanks(&c);
 	if (n == 0 || tag(&c, ev) < 0 || !starts(&c, " "))
 		return ev->kind = MAILLOG_UNKNOWN;
+	/*
+	 * cleanup (or an older smtpd) could not write the queue file after
+	 * the milters had passed the message: too big once their fields
+	 * were added (the client got 552 5.3.4), or a write error (451
+	 * 4.3.0). The message was never queued; nothing else is logged of
+	 * it.
+	 */
+	warning = starts(&c, "warning: ");
 	/* QUEUEID ": " */
 	for (q = c.p; q < c.end && isalnum((unsigned char)*q); q++)
 		;
@@ -357,6 +366,17 @@ maillog_parse(const char *line, size_t len, struct maillog_event *ev)
 		return ev->kind = MAILLOG_OTHER;
 	(void)copy(ev->qid, sizeof(ev->qid), c.p, n);
 	c.p = q + 2;
+	if (warning) {
+		if (((size_t)(c.end - c.p) == 30 &&
+		    memcmp(c.p, "queue file size limit exceeded", 30) == 0) ||
+		    starts(&c, "write queue file: ")) {
+			(void)copy(ev->reply, sizeof(ev->reply), q + 2,
+			    (size_t)(c.end - q - 2));
+			ev->kind = MAILLOG_REJECTED;
+		} else
+			ev->kind = MAILLOG_OTHER;
+		return ev->kind;
+	}
 	if (starts(&c, "to=<"))
 		ev->kind = delivery(&c, ev);
 	else if (starts(&c, "from=<"))

@@ -17,7 +17,10 @@
  *	data refusals "QID: reject|milter-reject|milter-discard:
  *	END-OF-MESSAGE from ..." (smtpd or cleanup: the message got a queue
  *	id and maybe a relay-milter record, but was never queued, so no
- *	"removed" follows) are the other lines the tracker acts on, and
+ *	"removed" follows), cleanup's "warning: QID: queue file size limit
+ *	exceeded" and "warning: QID: write queue file: ..." (it could not
+ *	write what the milters passed: refused too, also MAILLOG_REJECTED)
+ *	are the other lines the tracker acts on, and
  *	"QID: client=..." (smtpd or qmqpd received a message: a queue id
  *	of this Postfix). A sent delivery whose reply ends in "queued as
  *	QID" (an SMTP server's usual answer, also Postfix's own smtpd

@@ -6,7 +6,10 @@
 # made with relayctl. One member sends good mail (signed, delivered, status
 # "sent"), then mail that bounces until the tracker suspends it on its bounce
 # rate; its next MAIL FROM gets relay-policyd's 521 with the tracker's
-# reason. An admin unsuspend lets it send again.
+# reason. An admin unsuspend lets it send again. A message that passed
+# relay-milter but that its fields push over message_size_limit (cleanup
+# logs a warning, the client gets 552) is refused: the tracker closes its
+# record, so it does not hold a queue-cap slot.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init suite_e2e
@@ -60,7 +63,8 @@ smtpd_sender_restrictions =
     check_policy_service { inet:127.0.0.1:$PPORT, policy_context=mail }
 smtpd_recipient_restrictions =
     check_policy_service { inet:127.0.0.1:$PPORT, policy_context=rcpt }, permit
-smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
+smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error
+message_size_limit = 100000"
 PF_MASTER_EXTRA="127.0.0.1:$SUB_PORT inet n - n - - smtpd
   -o syslog_name=postfix-pf/submission
   -o smtpd_sasl_auth_enable=yes
@@ -115,4 +119,36 @@ out=$(send ok3@rcpt.test)
 h_like "after unsuspend: queued again" "$out" '250 2\.0\.0 Ok: queued'
 out=$(send bounce1@rcpt.test)
 h_like "a suppressed recipient stays refused" "$out" '550 5\.7\.1 .*Recipient suppressed'
+
+# --- messages growing towards message_size_limit in one session: the first
+# one refused is one whose own size fits, but not with the signatures
+edge=$("$H_PYTHON" - "$SUB_PORT" "$KEY" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=30)
+s.login("dana", sys.argv[2])
+for size in range(96000, 100001, 100):
+    head = ("From: news@dana.test\r\nTo: edge%d@rcpt.test\r\n"
+            "Subject: edge %d\r\n\r\n" % (size, size))
+    body = ("y" * 98 + "\r\n") * ((size - len(head)) // 100)
+    s.mail("news@dana.test", ["size=%d" % len(head + body)])
+    s.rcpt("edge%d@rcpt.test" % size)
+    code, text = s.data((head + body).encode())
+    if code != 250:
+        print(size, code, text.decode())
+        break
+s.quit()
+PY
+)
+h_like "a message that fits alone is refused at end of data" "$edge" \
+    '^[0-9]+ 552 5\.3\.4 Error: message file too big'
+rcpt="edge${edge%% *}@rcpt.test"
+rec=$(for k in $(h_redis_cli --scan --pattern 'relay:{m:dana}:msg:*'); do
+	[[ $(h_redis_cli HGET "$k" rcpts) == "[\"$rcpt\"]" ]] && echo "${k##*:}"
+done)
+h_like "relay-milter had passed and recorded it" "$rec" '^[0-9A-Za-z]+$'
+h_check "cleanup logged why" grep -q "warning: $rec: queue file size limit exceeded" "$PF_MAILLOG"
+h_check "the tracker marks it rejected" h_wait_for 10 bash -c \
+    "[ -n \"\$(redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:dana}:msg:$rec' rejected)\" ]"
+h_is "it holds no queue-cap slot" \
+    "$(h_redis_cli ZSCORE 'relay:{m:dana}:inflight' "$rec")" ""
 h_done

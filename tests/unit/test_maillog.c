@@ -305,6 +305,32 @@ qmgr_lines(void **state)
 	    "4jXSHV558fz1bZpH: milter-discard: END-OF-MESSAGE from l[1]: "
 	    "milter triggers DISCARD action; from=<a@b.example>"),
 	    MAILLOG_REJECTED);
+	/* cleanup could not write what the milters passed: never queued */
+	assert_int_equal(parse("Dec  5 22:10:01 relay fix-pf/cleanup[4242]: "
+	    "warning: 4jhhcJ6xKpz1blQk: queue file size limit exceeded"),
+	    MAILLOG_REJECTED);
+	assert_string_equal(ev.qid, "4jhhcJ6xKpz1blQk");
+	assert_string_equal(ev.reply, "queue file size limit exceeded");
+	assert_int_equal(parse("Sep 17 06:29:56 h postfix/smtpd[5151]: "
+	    "warning: 3999BEB4021: queue file size limit exceeded"),
+	    MAILLOG_REJECTED);
+	assert_int_equal(parse("Dec  5 22:10:01 relay postfix/cleanup[4242]: "
+	    "warning: 4jhhcJ6xKpz1blQk: write queue file: No space left on "
+	    "device"), MAILLOG_REJECTED);
+	assert_string_equal(ev.reply, "write queue file: No space left on "
+	    "device");
+	/* other warnings are not, nor a queue id line that is no warning */
+	assert_int_equal(parse("Dec  5 22:10:01 relay postfix/cleanup[4242]: "
+	    "warning: 4jhhcJ6xKpz1blQk: queue file size limit exceeded!"),
+	    MAILLOG_OTHER);
+	assert_int_equal(parse("Dec  5 22:10:01 relay postfix/cleanup[4242]: "
+	    "warning: cleanup_patch_header: seek file incoming/4jhhcJ6xKpz1blQk"
+	    ": File too large"), MAILLOG_OTHER);
+	assert_int_equal(parse("Dec  5 22:10:01 relay postfix/cleanup[4242]: "
+	    "4jhhcJ6xKpz1blQk: queue file size limit exceeded"), MAILLOG_OTHER);
+	assert_int_equal(parse("Dec  5 22:10:01 relay postfix/smtpd[4242]: "
+	    "warning: 4jhhcJ6xKpz1blQk: to=<a@b.example>, relay=none, "
+	    "dsn=5.0.0, status=bounced (x)"), MAILLOG_OTHER);
 	/* a refusal before the queue id (RCPT) or at another stage is not */
 	assert_int_equal(parse("Nov 22 11:57:26 r postfix/cleanup[1]: "
 	    "4jXSHV558fz1bZpH: milter-reject: RCPT from l[1]: 5.7.1 x"),
