@@ -45,6 +45,8 @@ conf__errs_at(struct conf_errs *e, const char *file, unsigned lineno,
 	e->count++;
 	if (e->buf == NULL || e->len == 0 || n < 0)
 		return;
+	if ((size_t)n >= sizeof(line))		/* cut: a long file name */
+		n = (int)sizeof(line) - 1;
 	if (e->used + (size_t)n >= e->len)
 		n = (int)(e->len - e->used - 1);
 	memcpy(e->buf + e->used, line, (size_t)n);
@@ -714,10 +716,8 @@ conf_load(const char *path, struct relay_conf **out, char *errbuf,
 	e.len = errlen;
 	e.path = path;
 	/* @include "x" is relative to the main file, not the cwd. */
-	dir = xstrdup(path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		strcpy(dir, ".");
-	else
+	dir = xstrdup(strchr(path, '/') != NULL ? path : ".");
+	if ((slash = strrchr(dir, '/')) != NULL)
 		slash[slash == dir] = '\0';
 	e.incdir = dir;
 	config_init(&cfg);

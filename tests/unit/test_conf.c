@@ -408,6 +408,28 @@ a_directory_is_not_a_config_file(void **state)
 	has(errbuf, ": file: cannot read: Is a directory");
 }
 
+/* an empty path, and an error line longer than the line buffer */
+static void
+odd_paths_give_bounded_errors(void **state)
+{
+	struct relay_conf *c = (void *)1;
+	char	 name[1200];
+	size_t	 i;
+
+	assert_int_equal(conf_load("", &c, errbuf, sizeof(errbuf)), -1);
+	assert_null(c);
+	/* a file name of 1100 octets (directories of 100): the line is cut */
+	for (i = 0; i < 11; i++)
+		memset(name + i * 101, 'd', 100), name[i * 101 + 100] = '/';
+	snprintf(name + 11 * 101, sizeof(name) - 11 * 101, "t.conf");
+	c = (void *)1;
+	assert_int_equal(conf_load(put(name, "nosuchkey = 1;\n"), &c, errbuf,
+	    sizeof(errbuf)), -1);
+	assert_null(c);
+	assert_true(strlen(errbuf) < 1024);
+	assert_non_null(strstr(errbuf, "/dddd"));
+}
+
 static void
 dns_nameserver_must_be_ipv4(void **state)
 {
@@ -658,6 +680,7 @@ main(void)
 		cmocka_unit_test(integers_over_32_bits_are_refused_not_wrapped),
 		cmocka_unit_test(big_numbers_in_strings_comments_or_with_L_are_fine),
 		cmocka_unit_test(a_directory_is_not_a_config_file),
+		cmocka_unit_test(odd_paths_give_bounded_errors),
 		cmocka_unit_test(dns_nameserver_must_be_ipv4),
 		cmocka_unit_test(string_lists_hold_at_most_64_entries),
 		cmocka_unit_test(include_is_relative_to_the_including_file),
