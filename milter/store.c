@@ -24,14 +24,21 @@
 #include "store.h"
 #include "xalloc.h"
 
-/* field - copy a string or nil element into buf; 1 when it was a string */
+/*
+ * field - copy a string or nil element into buf: 1 a string, 0 nil, -1 a
+ * string that does not fit or holds a NUL (a member or selector must
+ * never be compared or looked up as its prefix)
+ */
 static int
 field(const redisReply *e, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	if (e->type != REDIS_REPLY_STRING)
 		return 0;
-	snprintf(buf, len, "%.*s", (int)e->len, e->str);
+	if (e->len >= len || memchr(e->str, '\0', e->len) != NULL)
+		return -1;
+	memcpy(buf, e->str, e->len);
+	buf[e->len] = '\0';
 	return 1;
 }
 
@@ -46,7 +53,7 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 	struct fcache_ticket t;
 	redisReply	*r;
 	size_t		 i, j, hits = 0;
-	int		 bad = 0;
+	int		 bad = 0, fbad;
 
 	if (n > DECIDE_MAX_CANDS) {
 		*why = "too many candidate domains";
@@ -92,16 +99,23 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 			continue;
 		}
 		f->exists = field(r->element[0], f->member, sizeof(f->member));
-		field(r->element[1], num, sizeof(num));
+		fbad = f->exists < 0;
+		fbad |= field(r->element[1], num, sizeof(num)) < 0;
 		f->verified_at = strtoll(num, NULL, 10);
-		field(r->element[2], num, sizeof(num));
+		fbad |= field(r->element[2], num, sizeof(num)) < 0;
 		f->subdomains = strcmp(num, "1") == 0;
-		field(r->element[3], num, sizeof(num));
+		fbad |= field(r->element[3], num, sizeof(num)) < 0;
 		f->listunsub = strcmp(num, "1") == 0;
-		field(r->element[4], f->selector, sizeof(f->selector));
-		field(r->element[5], num, sizeof(num));
+		fbad |= field(r->element[4], f->selector, sizeof(f->selector)) < 0;
+		fbad |= field(r->element[5], num, sizeof(num)) < 0;
 		f->created = strtoll(num, NULL, 10);
 		freeReplyObject(r);
+		if (fbad) {
+			rconn_seterr(rc, "HMGET: a domain field too long or "
+			    "holding a NUL");
+			bad = 1;
+			continue;
+		}
 		fcache_put(&t, rc, key[i], "", f, sizeof(*f));
 	}
 	if (bad) {

@@ -82,6 +82,9 @@ pd_domain_from(const struct rval *hmget, struct pd_domain *d)
 	    hmget->nel != pd_domain_nfields)
 		return -1;
 	member = rval_at(hmget, 0);
+	if (rval_badstr(member) || (member != NULL &&
+	    member->len >= sizeof(d->member)))
+		return -1;	/* never compared as its prefix */
 	if (rval_str(member) == NULL || member->len == 0)
 		return 0;	/* not enrolled */
 	d->exists = 1;

@@ -33,7 +33,9 @@ rval_new_str(const char *s, size_t n)
 	struct rval *r = rval_new_nil();
 
 	r->type = RVAL_STR;
-	r->str = xstrndup(s, n);
+	r->str = xmalloc(n + 1);	/* as Redis has it: a NUL may be in it */
+	memcpy(r->str, s, n);
+	r->str[n] = '\0';
 	r->len = n;
 	return r;
 }
@@ -97,7 +99,14 @@ rval_int(const struct rval *r, long long *out)
 const char *
 rval_str(const struct rval *r)
 {
-	return r != NULL && r->type == RVAL_STR ? r->str : NULL;
+	return r != NULL && r->type == RVAL_STR &&
+	    strlen(r->str) == r->len ? r->str : NULL;
+}
+
+int
+rval_badstr(const struct rval *r)
+{
+	return r != NULL && r->type == RVAL_STR && rval_str(r) == NULL;
 }
 
 const struct rval *

@@ -45,8 +45,13 @@ void	 rval_free(struct rval *);
  * not a whole decimal number.
  */
 int	 rval_int(const struct rval *, long long *out);
-/* rval_str - the string of a string reply, or NULL */
+/*
+ * rval_str - the string of a string reply, or NULL (also for one holding
+ * a NUL: no field of ours may, and its C string would be a prefix)
+ */
 const char *rval_str(const struct rval *);
+/* rval_badstr - 1 for a string reply that rval_str refuses */
+int	 rval_badstr(const struct rval *);
 /* rval_at - element i of an array, or NULL */
 const struct rval *rval_at(const struct rval *, size_t i);
 

@@ -129,6 +129,8 @@ sm_domain_from(const struct rval *r, struct sm_domain *d)
 	if (r == NULL || r->type != RVAL_ARRAY || r->nel != sm_domain_nfields)
 		return -1;
 	m = rval_at(r, 0);
+	if (rval_badstr(m) || rval_badstr(rval_at(r, 2)))
+		return -1;
 	if (rval_str(m) == NULL || m->len == 0)
 		return 0;
 	d->exists = 1;

@@ -3,6 +3,7 @@
  *	test_policyd_decide - tier selection, suspension, queue cap, the
  *	warming verdict and its retry time, facts from Redis replies
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -56,6 +57,9 @@ tiers_follow_the_default_schedule(void **state)
 	pd_tier(&cf->warming, NULL, NOW + 100, NOW, &c);
 	assert_int_equal(c.tier, 1);
 	assert_int_equal(c.age_s, 0);
+	/* however far (Redis holds it): no overflow (UBSan) */
+	pd_tier(&cf->warming, NULL, LLONG_MAX - 5, NOW, &c);
+	assert_int_equal(c.tier, 1);
 	conf_free(cf);
 }
 
@@ -283,6 +287,23 @@ member_and_domain_facts_from_replies(void **state)
 	assert_true(d.exists && d.subdomains);
 	assert_string_equal(d.member, "alice");
 	assert_int_equal(d.verified_at, 1700000000);
+	rval_free(r);
+	/* a member that does not fit, or holds a NUL, is never its prefix */
+	r = hmget(3, dv);
+	rval_free(r->el[0]);
+	r->el[0] = rval_new_str("alice\0x", 7);
+	assert_int_equal(pd_domain_from(r, &d), -1);
+	rval_free(r->el[0]);
+	{
+		char big[sizeof(d.member) + 8];
+
+		memset(big, 'a', sizeof(big));
+		r->el[0] = rval_new_str(big, sizeof(big));
+		assert_int_equal(pd_domain_from(r, &d), -1);
+		rval_free(r->el[0]);
+		r->el[0] = rval_new_str(big, sizeof(d.member) - 1);
+		assert_int_equal(pd_domain_from(r, &d), 0);
+	}
 	rval_free(r);
 	rval_free(z);
 }

@@ -144,6 +144,29 @@ answers_follow_enrollment_and_forward_to(void **state)
 	}
 }
 
+/* a stored value holding a NUL is no answer: never read past it, nor cut */
+static void
+stored_nul_is_refused(void **state)
+{
+	static const char fwd[] = "a\0bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	struct rval	*r = domain_reply("alice", "1700000000", NULL);
+	struct sm_domain d;
+
+	(void)state;
+	rval_free(r->el[2]);
+	r->el[2] = rval_new_str(fwd, sizeof(fwd) - 1);
+	assert_int_equal(r->el[2]->len, sizeof(fwd) - 1);
+	assert_null(rval_str(r->el[2]));
+	assert_true(rval_badstr(r->el[2]));
+	assert_int_equal(sm_domain_from(r, &d), -1);
+	rval_free(r->el[2]);
+	r->el[2] = rval_new_nil();
+	rval_free(r->el[0]);
+	r->el[0] = rval_new_str("ali\0ce", 6);
+	assert_int_equal(sm_domain_from(r, &d), -1);
+	rval_free(r);
+}
+
 int
 main(void)
 {
@@ -154,6 +177,7 @@ main(void)
 		cmocka_unit_test(replies_are_netstrings),
 		cmocka_unit_test(keys_name_their_domain),
 		cmocka_unit_test(answers_follow_enrollment_and_forward_to),
+		cmocka_unit_test(stored_nul_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
