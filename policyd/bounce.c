@@ -101,7 +101,8 @@ bounce_classify_reply(const char *dsn, const char *reply)
 	    "no such user", "no such mailbox", "no such recipient",
 	    "recipient unknown", "unknown recipient", "invalid recipient",
 	    "mailbox not found", "does not exist", "doesn't exist",
-	    "doesn't have a", "not a valid mailbox" };
+	    "not a valid mailbox", "doesn't have a" };
+	const size_t nodead_account = sizeof(dead) / sizeof(dead[0]) - 1;
 	enum bounce_class c = bounce_classify(dsn);
 	size_t	 i;
 
@@ -114,10 +115,19 @@ bounce_classify_reply(const char *dsn, const char *reply)
 		return BOUNCE_OTHER;
 	if (c == BOUNCE_SOFT && has(reply, "greylist"))
 		return BOUNCE_POLICY;
+	/*
+	 * The words must be about the recipient: a sender refused at RCPT
+	 * ("Sender address rejected: Domain does not exist") or a message
+	 * refused for its content ("it doesn't have a Date header") must
+	 * not suppress a good recipient. Yahoo's "This user doesn't have a
+	 * yahoo.com account", after DATA, is about the recipient.
+	 */
 	if (c == BOUNCE_OTHER && dsn != NULL && strcmp(dsn, "5.0.0") == 0 &&
-	    !has(reply, "in reply to MAIL FROM command"))
+	    !has(reply, "in reply to MAIL FROM command") &&
+	    !has(reply, "sender"))
 		for (i = 0; i < sizeof(dead) / sizeof(dead[0]); i++)
-			if (has(reply, dead[i]))
+			if (has(reply, dead[i]) && (i != nodead_account ||
+			    has(reply, " account")))
 				return BOUNCE_HARD;
 	return c;
 }

@@ -96,6 +96,15 @@ classes_from_the_reply(void **state)
 		  "zen.spamhaus.org (in reply to RCPT TO command)", BOUNCE_OTHER },
 		{ "5.0.0", "host mx[192.0.2.1] said: 550 no such user (in reply "
 		  "to MAIL FROM command)", BOUNCE_OTHER },
+		/* words about the sender or the content, not the recipient */
+		{ "5.0.0", "host mx[192.0.2.1] said: 550 <x@alice.test>: Sender "
+		  "address rejected: Domain does not exist (in reply to RCPT TO "
+		  "command)", BOUNCE_OTHER },
+		{ "5.0.0", "host mx[192.0.2.1] said: 554 Message rejected: it "
+		  "doesn't have a Date header (in reply to end of DATA command)",
+		  BOUNCE_OTHER },
+		{ "5.0.0", "host mx[192.0.2.1] said: 550 sender domain does not "
+		  "exist (in reply to RCPT TO command)", BOUNCE_OTHER },
 		/* the codes alone where the words add nothing */
 		{ "5.1.1", "host mx[192.0.2.1] said: 550 5.1.1 <r@b.example>: "
 		  "Recipient address rejected: User unknown (in reply to RCPT "
