@@ -4,9 +4,19 @@
  * SEE ALSO
  *	tier.h, relay.conf(5) warming, common/SCHEMA.md (warming windows)
  */
+#include <limits.h>
 #include <string.h>
 
 #include "tier.h"
+
+/* plus_days - at + days, saturated: verified_at is whatever Redis holds */
+static long long
+plus_days(long long at, int days)
+{
+	long long s = (long long)days * 86400;
+
+	return at > LLONG_MAX - s ? LLONG_MAX : at + s;
+}
 
 void
 tier_of(const struct conf_warming *w, long long verified_at, time_t now,
@@ -23,14 +33,14 @@ tier_of(const struct conf_warming *w, long long verified_at, time_t now,
 			t->tier = i + 1;
 			t->per_hour = w->tiers[i].per_hour;
 			t->per_day = w->tiers[i].per_day;
-			t->until = verified_at > 0 ? verified_at +
-			    (long long)w->tiers[i].days * 86400 : 0;
+			t->until = verified_at > 0 ?
+			    plus_days(verified_at, w->tiers[i].days) : 0;
 			return;
 		}
 	}
 	t->tier = 0;
 	t->per_hour = w->standard_per_hour;
 	t->per_day = w->standard_per_day;
-	t->until = verified_at > 0 && w->ntiers > 0 ? verified_at +
-	    (long long)w->tiers[w->ntiers - 1].days * 86400 : verified_at;
+	t->until = verified_at > 0 && w->ntiers > 0 ? plus_days(verified_at,
+	    w->tiers[w->ntiers - 1].days) : verified_at;
 }
