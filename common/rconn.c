@@ -202,6 +202,16 @@ rconn_counts(const struct rconn *rc, unsigned long *attempts,
 	*failures = rc->failures;
 }
 
+int
+rconn_same(const struct rconn *rc, const struct conf_redis *cf)
+{
+	if (strcmp(rc->socket, cf->socket ? cf->socket : "") != 0 ||
+	    rc->db != cf->db || strcmp(rc->user, cf->user ? cf->user : "") != 0)
+		return 0;
+	return rc->socket[0] != '\0' || (rc->port == cf->port &&
+	    strcmp(rc->host, cf->host ? cf->host : "127.0.0.1") == 0);
+}
+
 unsigned long
 rconn_mark(const struct rconn *rc)
 {

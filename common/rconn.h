@@ -86,6 +86,12 @@ void	 rconn_counts(const struct rconn *, unsigned long *attempts,
 	    unsigned long *failures);
 
 /*
+ * rconn_same - 1 when the connection is to the server, database and user
+ * these settings name (another program's settings, a newer relay.conf)
+ */
+int	 rconn_same(const struct rconn *, const struct conf_redis *);
+
+/*
  * rconn_mark / rconn_setmark - a number the owner attaches to the current
  * connection, for state it set up on it (relay-milter: which fact cache
  * subscriber its reads are tracked for). 0 while down and after every

@@ -289,12 +289,12 @@ fcache_start(const struct conf_redis *cf, size_t max)
 {
 	if (max == 0 || running)
 		return 0;
+	pthread_mutex_lock(&lock);	/* fcache_prepare reads rcf */
 	rcf = *cf;
 	rcf.socket = xstrdup(cf->socket);
 	rcf.host = xstrdup(cf->host);
 	rcf.user = xstrdup(cf->user);
 	rcf.password = xstrdup(cf->password);
-	pthread_mutex_lock(&lock);
 	tab = ftable_new(max);
 	gen = 0;
 	refused = 0;
@@ -321,12 +321,12 @@ fcache_stop(void)
 	gen = 0;
 	ftable_free(tab);
 	tab = NULL;
-	pthread_mutex_unlock(&lock);
 	free(rcf.socket);
 	free(rcf.host);
 	free(rcf.user);
 	free(rcf.password);
 	memset(&rcf, 0, sizeof(rcf));
+	pthread_mutex_unlock(&lock);
 }
 
 int
@@ -373,7 +373,12 @@ fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
 	t->gen = 0;
 	t->caching = 0;
 	pthread_mutex_lock(&lock);
-	if (gen != 0 && !refused) {
+	/*
+	 * A session that began before a reload keeps its connection, maybe
+	 * to another server or database than the subscriber's now: what it
+	 * reads is not what the cache tracks, so it reads uncached.
+	 */
+	if (gen != 0 && !refused && rconn_same(rc, &rcf)) {
 		t->gen = gen;
 		t->seq = ftable_seq(tab);
 		snprintf(ids, sizeof(ids), "%lld", client_id);

@@ -16,8 +16,10 @@
  *	subscriber is connected, not after it lost its connection (the cache
  *	is emptied then, and the reads go to Redis as without a cache), not
  *	when a worker's read raced with an invalidation (a ticket taken
- *	before the read tells), and not on a worker connection whose tracking
- *	is not set up for the current subscriber. The subscriber PINGs an idle
+ *	before the read tells), not on a worker connection whose tracking
+ *	is not set up for the current subscriber, and not on one to another
+ *	server or database than the subscriber's (a session that began
+ *	before a reload changed redis.*: it reads uncached). The subscriber PINGs an idle
  *	connection every second and gives it up when no answer comes within
  *	redis.timeout_ms. milter.cache_entries bounds the memory; 0 turns the
  *	cache off (every message reads Redis, as before).

@@ -155,3 +155,7 @@ bench-milter: milter/relay-milter tests/integration/smtpload \
 	@RELAY_TOP_SRCDIR='$(abs_top_srcdir)' RELAY_TOP_BUILDDIR='$(abs_top_builddir)' \
 	  $(SHELL) $(top_srcdir)/tests/bench/milter/bench.sh
 .PHONY: bench-milter
+
+# A reload to another Redis database: sessions that span it (fcache.c).
+INTEGRATION_TESTS += tests/integration/test_milter_dbswitch.sh
+EXTRA_DIST += tests/integration/test_milter_dbswitch.sh
