@@ -32,6 +32,7 @@ static atomic_long log_pid;		/* getpid() is a system call each time */
 static void	(*log_wake)(void);	/* buffered: lines are waiting */
 static char	*log_buf;
 static size_t	 log_len;
+static pthread_t log_owner;		/* the loop's thread: buffers */
 
 /* forked - the child's pid (daemon_detach forks after log_open) */
 static void
@@ -87,6 +88,7 @@ log_buffered(void (*wake)(void))
 		return;
 	fflush(stderr);
 	log_wake = wake;
+	log_owner = pthread_self();
 	atexit(log_flush);
 }
 
@@ -156,8 +158,12 @@ emit(int prio, const char *line)
 		n = (int)sizeof(out) - 1;
 		out[n - 1] = '\n';
 	}
-	if (log_buf == NULL) {
-		/* One fwrite per line: stdio locks the stream around it. */
+	if (log_buf == NULL || !pthread_equal(pthread_self(), log_owner)) {
+		/*
+		 * One fwrite per line: stdio locks the stream around it. The
+		 * buffer is the loop's alone (another thread, the metrics
+		 * server, writes straight through).
+		 */
 		fwrite(out, 1, (size_t)n, stderr);
 		return;
 	}

@@ -26,7 +26,8 @@ void	 log_open(const char *ident, int foreground);
  * kept in a buffer and written together by log_flush(), which the loop
  * calls once per turn; wake() is called when the first line of a turn is
  * kept (it schedules the flush). A full buffer and exit() flush too.
- * No effect with syslog. Not for processes that log from several threads.
+ * No effect with syslog. Only the calling thread's lines are buffered;
+ * any other thread's are written at once.
  */
 void	 log_buffered(void (*wake)(void));
 void	 log_flush(void);

@@ -4,8 +4,10 @@
  *	syslog sink: glibc's datagram format, lines dropped and counted
  *	(never waited for) when syslog does not read, the count sent before
  *	the next line, a new connection when syslog was restarted. The
- *	sink is pointed at a unix datagram socket the test makes.
+ *	sink is pointed at a unix datagram socket the test makes. Buffered
+ *	stderr keeps only the loop thread's lines.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -350,6 +352,67 @@ stream_syslog_gets_lines_ended_by_nul(void **state)
 	close(ls);
 }
 
+static int wakes;
+
+static void
+count_wake(void)
+{
+	wakes++;
+}
+
+static void *
+other_thread(void *arg)
+{
+	(void)arg;
+	log_msg(LOG_INFO, "from the other thread");
+	return NULL;
+}
+
+/* what stderr's file holds now */
+static void
+stderr_text(int fd, char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	fflush(stderr);
+	n = pread(fd, buf, len - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * log_buffered keeps the lines of its own thread (the event loop) until
+ * log_flush; another thread's (the metrics server) go out at once and
+ * never touch the buffer
+ */
+static void
+buffered_is_the_loop_threads_alone(void **state)
+{
+	char		 path[] = "/tmp/test_log.XXXXXX", mid[4096], end[4096];
+	int		 fd = mkstemp(path), saved = dup(2);
+	pthread_t	 t;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	log_open("t", 1);
+	log_buffered(count_wake);
+	log_msg(LOG_INFO, "from the loop");
+	pthread_create(&t, NULL, other_thread, NULL);
+	pthread_join(t, NULL);
+	stderr_text(fd, mid, sizeof(mid));
+	log_flush();
+	stderr_text(fd, end, sizeof(end));
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	unlink(path);
+	assert_int_equal(wakes, 1);
+	assert_non_null(strstr(mid, "info: from the other thread\n"));
+	assert_null(strstr(mid, "from the loop"));
+	assert_non_null(strstr(end, "info: from the loop\n"));
+}
+
 int
 main(void)
 {
@@ -368,6 +431,8 @@ main(void)
 		    sink_setup, sink_teardown),
 		cmocka_unit_test_setup_teardown(restarted_syslog_is_connected_again,
 		    sink_setup, sink_teardown),
+		/* last: buffered mode stays on */
+		cmocka_unit_test(buffered_is_the_loop_threads_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
