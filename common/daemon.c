@@ -170,38 +170,71 @@ daemon_pidfile_remove(const char *path)
 		unlink(path);
 }
 
-int
-daemon_drop(const char *user, const char *group, char *err, size_t errlen)
+/* run_ids - the uid and gid daemon_drop switches to; 0, or -1 with err */
+static int
+run_ids(const char *user, const char *group, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
 {
 	struct passwd	*pw;
 	struct group	*gr;
-	gid_t		 gid;
 
-	if (user == NULL || *user == '\0')
-		return 0;
 	if ((pw = getpwnam(user)) == NULL) {
 		snprintf(err, errlen, "daemon.user: no such user \"%s\"", user);
 		return -1;
 	}
-	gid = pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
 	if (group != NULL && *group != '\0') {
 		if ((gr = getgrnam(group)) == NULL) {
 			snprintf(err, errlen, "daemon.group: no such group \"%s\"",
 			    group);
 			return -1;
 		}
-		gid = gr->gr_gid;
+		*gid = gr->gr_gid;
 	}
-	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+	return 0;
+}
+
+int
+daemon_drop(const char *user, const char *group, char *err, size_t errlen)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+
+	if (user == NULL || *user == '\0')
 		return 0;
-	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(pw->pw_uid) < 0) {
+	if (run_ids(user, group, &uid, &gid, err, errlen) != 0)
+		return -1;
+	if (getuid() == uid && geteuid() == uid)
+		return 0;
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
 		snprintf(err, errlen, "cannot switch to user %s: %s", user,
 		    strerror(errno));
 		return -1;
 	}
 	/* Paranoia: there must be no way back. */
-	if (pw->pw_uid != 0 && setuid(0) == 0) {
+	if (uid != 0 && setuid(0) == 0) {
 		snprintf(err, errlen, "could regain root after dropping to %s", user);
+		return -1;
+	}
+	return 0;
+}
+
+int
+daemon_sock_owner(const char *path, const char *user, const char *group,
+    char *err, size_t errlen)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+
+	/* Not root: the socket is already ours, the user and group we run as. */
+	if (user == NULL || *user == '\0' || geteuid() != 0)
+		return 0;
+	if (run_ids(user, group, &uid, &gid, err, errlen) != 0)
+		return -1;
+	if (lchown(path, uid, gid) < 0) {
+		snprintf(err, errlen, "unix:%s: cannot give it to %s: %s", path,
+		    user, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -61,6 +61,16 @@ void	 daemon_pidfile_remove(const char *path);
 /* daemon_drop - setgid/setgroups/setuid to user (no-op for ""); 0 or -1 */
 int	 daemon_drop(const char *user, const char *group, char *err,
 	    size_t errlen);
+/*
+ * daemon_sock_owner - give the unix socket at path, just bound (mode
+ * 0660), to the user and group daemon_drop will switch to, when we run as
+ * root and daemon.user is set: bound as root it would be root's, and
+ * Postfix, connecting through the group (postfix in group relay), could
+ * not. A no-op otherwise (bound by the run user, it is that user's and
+ * group's already). 0, or -1 with a reason in err.
+ */
+int	 daemon_sock_owner(const char *path, const char *user,
+	    const char *group, char *err, size_t errlen);
 /* daemon_detach - fork into the background, new session, stdio to /dev/null */
 int	 daemon_detach(void);
 

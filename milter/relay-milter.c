@@ -64,6 +64,17 @@ schema(const struct relay_conf *cf)
 	return r == 1 ? -1 : 0;
 }
 
+/* unix_path - the path of a libmilter unix:/local: socket spec, else NULL */
+static const char *
+unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return NULL;	/* inet, inet6: conf_check allows nothing else */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -71,6 +82,7 @@ main(int argc, char **argv)
 	struct relay_conf	*cf;
 	char			 err[256];
 	mode_t			 um;
+	const char		*path;
 	char			*pidf;
 	int			 r;
 
@@ -97,12 +109,23 @@ main(int argc, char **argv)
 		log_err("libmilter refused the socket %s", cf->milter.socket);
 		return 1;
 	}
-	/* Postfix (another user) must be able to write a unix socket. */
-	um = umask(0111);
+	/*
+	 * A unix socket is made 0660: Postfix (user postfix, in our group)
+	 * connects through the group; for anyone else connect() fails on
+	 * the file's mode, whatever the directory's. Whoever can connect can
+	 * claim any {auth_authen} and get any member's signatures.
+	 */
+	um = umask(0117);
 	r = smfi_opensocket(1);
 	umask(um);
 	if (r != MI_SUCCESS) {
 		log_err("cannot open the milter socket %s", cf->milter.socket);
+		return 1;
+	}
+	if ((path = unix_path(cf->milter.socket)) != NULL &&
+	    daemon_sock_owner(path, cf->daemon.user, cf->daemon.group, err,
+	    sizeof(err)) != 0) {
+		log_err("%s", err);
 		return 1;
 	}
 	if (stats_serve(cf->milter.metrics, "milter", err, sizeof(err)) != 0) {

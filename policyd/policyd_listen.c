@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "listen.h"
 #include "policyd_listen.h"
 
@@ -106,11 +107,20 @@ remember(const char *path)
 	nmade++;
 }
 
+/*
+ * open_unix - a unix socket of mode 0660, given to the run user and group
+ * when we are root (daemon_sock_owner). Postfix connects through the
+ * group (postfix in group relay); for anyone else connect() fails on the
+ * file's mode, whatever the directory's: whoever connects can claim any
+ * sasl_username and spend that member's caps.
+ */
 static int
-open_unix(const struct listen_addr *a, char *err, size_t errlen)
+open_unix(const struct listen_addr *a, const char *user, const char *group,
+    char *err, size_t errlen)
 {
 	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->ss;
-	int	 fd;
+	mode_t	 um;
+	int	 fd, r;
 
 	if (clear_path(sun, err, errlen) < 0)
 		return -1;
@@ -118,20 +128,28 @@ open_unix(const struct listen_addr *a, char *err, size_t errlen)
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) < 0) {
+	/* bind() makes the file under the umask: never wider than 0660. */
+	um = umask(0117);
+	r = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	umask(um);
+	if (r < 0) {
 		snprintf(err, errlen, "unix:%s: %s", sun->sun_path, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (chmod(sun->sun_path, 0666) < 0 || listen(fd, PL_BACKLOG) < 0 ||
+	if (chmod(sun->sun_path, 0660) < 0 || listen(fd, PL_BACKLOG) < 0 ||
 	    nonblock(fd) < 0) {
 		snprintf(err, errlen, "unix:%s: %s", sun->sun_path, strerror(errno));
-		close(fd);
-		unlink(sun->sun_path);	/* ours, just made */
-		return -1;
+		goto fail;
 	}
-	remember(sun->sun_path);	/* after chmod, which sets ctime */
+	if (daemon_sock_owner(sun->sun_path, user, group, err, errlen) < 0)
+		goto fail;
+	remember(sun->sun_path);	/* after chmod and chown: they set ctime */
 	return fd;
+fail:
+	close(fd);
+	unlink(sun->sun_path);	/* ours, just made */
+	return -1;
 }
 
 static int
@@ -154,14 +172,15 @@ open_inet(const char *spec, const struct listen_addr *a, char *err, size_t errle
 }
 
 int
-pl_open(const char *spec, char *err, size_t errlen)
+pl_open(const char *spec, const char *user, const char *group, char *err,
+    size_t errlen)
 {
 	struct listen_addr	 a;
 
 	if (listen_parse(spec, &a, err, errlen) < 0)
 		return -1;
 	if (a.ss.ss_family == AF_UNIX)
-		return open_unix(&a, err, errlen);
+		return open_unix(&a, user, group, err, errlen);
 	return open_inet(spec, &a, err, errlen);
 }
 

@@ -171,7 +171,8 @@ bind_all(struct policyd *pd, char **specs, int n, int socketmap)
 	int	 i, fd;
 
 	for (i = 0; i < n; i++) {
-		if ((fd = pl_open(specs[i], err, sizeof(err))) < 0) {
+		if ((fd = pl_open(specs[i], pd->cf->daemon.user,
+		    pd->cf->daemon.group, err, sizeof(err))) < 0) {
 			fprintf(stderr, "relay-policyd: %s\n", err);
 			exit(71);
 		}

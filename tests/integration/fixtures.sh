@@ -216,10 +216,13 @@ sender=a@alice.test
 }
 
 # fx_milter_unix - relay-milter on a unix socket: MSOCK, its directory and
-# FX_MILTER (call before fx_conf)
+# FX_MILTER (call before fx_conf). relay-milter runs as root here and makes
+# the socket 0660: the directory's group is postfix, and setgid so that
+# the socket gets that group too, as /run/relay and its sockets are group
+# relay with postfix in it.
 fx_milter_unix() {
 	MSOCK=$H_TMP/milter/milter.sock
-	install -d -m 0755 "$H_TMP/milter"
+	install -d -m 2750 -g postfix "$H_TMP/milter"
 	FX_MILTER="socket = \"unix:$MSOCK\";${1:+ $1}"
 }
 

@@ -35,6 +35,10 @@ INTEGRATION_TESTS += tests/integration/test_suite_e2e.sh
 EXTRA_DIST += tests/integration/test_redis_store.sh tests/integration/test_suite_e2e.sh \
 	tests/integration/dkim_verify.py
 
+# Who may connect to relay-milter's and relay-policyd's unix sockets.
+INTEGRATION_TESTS += tests/integration/test_local_sockets.sh
+EXTRA_DIST += tests/integration/test_local_sockets.sh
+
 # Prometheus scrape ports of relay-milter, relay-policyd and relay-tracker.
 INTEGRATION_TESTS += tests/integration/test_metrics.sh
 EXTRA_DIST += tests/integration/test_metrics.sh

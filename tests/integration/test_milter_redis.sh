@@ -20,7 +20,10 @@ fx_domain alice.test alice
 fx_suppress alice gone@rcpt.test
 
 fx_start_milter_unix
-h_like "socket writable for Postfix" "$(stat -c %A "$MSOCK")" '^srw-rw-rw-'
+# Postfix connects through the group (here postfix: fx_milter_unix), no
+# one else: whoever connects can sign as any member.
+h_is "socket writable for Postfix's group alone" \
+    "$(stat -c '%A %G' "$MSOCK")" 'srw-rw---- postfix'
 fx_passwd alice key-alice
 fx_start_submission
 FX_USER=alice FX_PASS=key-alice

@@ -73,7 +73,7 @@ fx_conf "$H_TMP/stale.conf"
 h_start_daemon policyd2 "$PD" -f -c "$FX_CONF"
 h_check "... is replaced" h_wait_log 'start=ok' 10 "$H_LOG/policyd2.log"
 h_like "... and the new socket answers" "$(ask_unix "$SOCK")" '^action=DUNNO'
-h_is "... mode 0666 (Postfix's processes connect)" "$(stat -c %a "$SOCK")" 666
+h_is "... mode 0660 (Postfix connects through the group)" "$(stat -c %a "$SOCK")" 660
 h_stop_daemon policyd2 10
 
 # 4b. A newer instance took the paths over while this one drained (here

@@ -128,7 +128,7 @@ h_like "... and the daemon goes on with the old settings" "$out" '^action=DUNNO'
 cp "$H_TMP/relay.conf.good" "$FX_CONF"
 
 # The unix listener: writable for Postfix's processes, same protocol.
-h_is "unix socket mode 0666" "$(stat -c %a "$USOCK")" 666
+h_is "unix socket mode 0660" "$(stat -c %a "$USOCK")" 660
 out=$(printf '%s\n' "$REQ" | /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])

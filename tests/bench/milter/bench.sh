@@ -78,7 +78,9 @@ fx_member alice
 h_redis_cli HSET 'relay:{m:alice}:member' queue_cap 100000000 >/dev/null
 fx_domain ed.test alice
 fx_domain rsa.test alice --rsa-only
-install -d -m 0755 "$H_TMP/sock"
+# setgid, group postfix: the sockets made here (relay-milter's is 0660)
+# get the group of Postfix, which connects through it
+install -d -m 2755 -g postfix "$H_TMP/sock"
 
 # rspamd first: loading its configuration takes tens of seconds
 have_rsp=
