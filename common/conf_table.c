@@ -53,7 +53,13 @@ const struct conf_decl conf_decls[] = {
 	STR("daemon", "group", "", daemon.group,
 	    "group; empty: the user's primary group"),
 
-	STR("milter", "socket", "inet:20101@127.0.0.1", milter.socket,
+	/*
+	 * unix sockets in /run/relay (the units' RuntimeDirectory, 0750
+	 * relay:relay), made 0660: only Postfix, in group relay, connects.
+	 * Whoever connects can claim any member's login (a loopback port
+	 * lets every local user sign as any member and spend its caps).
+	 */
+	STR("milter", "socket", "unix:/run/relay/milter.sock", milter.socket,
 	    "libmilter socket: unix:/run/relay/milter.sock or inet:PORT@HOST"),
 	STR("milter", "pid_file", "", milter.pid_file, "pid file; empty: none"),
 	DUR("milter", "timeout", 30, 1, 3600, milter.timeout_s,
@@ -72,9 +78,14 @@ const struct conf_decl conf_decls[] = {
 	STR("milter", "metrics", "", milter.metrics,
 	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 
-	LIST("policyd", "listen", "inet:127.0.0.1:20100", policyd.listen,
+	LIST("policyd", "listen", "unix:/run/relay/policy.sock", policyd.listen,
 	    policyd.nlisten,
 	    "policy service sockets: \"unix:/run/relay/policy.sock\", \"inet:127.0.0.1:20100\""),
+	/*
+	 * Loopback TCP: chrooted cleanup and trivial-rewrite (Debian's
+	 * default) cannot reach /run/relay. It tells any local user the
+	 * enrolled domains and their forward-to addresses, nothing more.
+	 */
 	LIST("policyd", "socketmap", "inet:127.0.0.1:20120", policyd.socketmap,
 	    policyd.nsocketmap, "socketmap table sockets, same syntax"),
 	STR("policyd", "pid_file", "", policyd.pid_file, "pid file; empty: none"),

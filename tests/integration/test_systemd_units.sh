@@ -25,8 +25,12 @@ for p in milter policyd tracker; do
 	    grep -vE '^/(lib|usr/lib|etc|run)/systemd/[^:]+:[0-9]+: ')
 	h_is "relay-$p.service: systemd-analyze verify is silent" "$out" ""
 	u=$(cat "$H_TMP/relay-$p.service")
+	# /run/relay, where relay-milter and relay-policyd make their sockets
+	# by default (0660, the run user's and group's): only relay and the
+	# group's members (postfix) get in.
 	for k in NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes \
-	    RuntimeDirectory=relay \
+	    RuntimeDirectory=relay RuntimeDirectoryMode=0750 User=relay \
+	    Group=relay \
 	    "ExecStart=$H_TMP/sbin/relay-$p -f -c /etc/relay/relay.conf"; do
 		h_check "relay-$p.service: $k" grep -qxF "$k" <<<"$u"
 	done

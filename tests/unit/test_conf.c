@@ -136,8 +136,18 @@ defaults_are_sane(void **state)
 	assert_int_equal(c->suspension.min_volume, 100);
 	assert_true(c->suspension.warn_rate == 5.0);
 	assert_true(c->suspension.suspend_rate == 10.0);
+	/*
+	 * Postfix's sockets are unix sockets in /run/relay (0750 relay:relay,
+	 * the sockets 0660): on loopback TCP any local user could act as
+	 * Postfix, claim a member's login, get its signatures and spend its
+	 * caps. The socketmap stays on loopback: chrooted cleanup and
+	 * trivial-rewrite cannot reach /run/relay.
+	 */
+	assert_string_equal(c->milter.socket, "unix:/run/relay/milter.sock");
 	assert_int_equal(c->policyd.nlisten, 1);
-	assert_string_equal(c->policyd.listen[0], "inet:127.0.0.1:20100");
+	assert_string_equal(c->policyd.listen[0], "unix:/run/relay/policy.sock");
+	assert_int_equal(c->policyd.nsocketmap, 1);
+	assert_string_equal(c->policyd.socketmap[0], "inet:127.0.0.1:20120");
 	/* The default warming schedule reaches full rate at day 14. */
 	assert_true(c->warming.ntiers > 1);
 	assert_int_equal(c->warming.tiers[c->warming.ntiers - 1].days, 14);
@@ -214,7 +224,7 @@ minimal_file_keeps_defaults(void **state)
 	    sizeof(errbuf)), 0);
 	assert_string_equal(c->redis.socket, "/tmp/redis.sock");
 	assert_int_equal(c->redis.port, 6379);
-	assert_string_equal(c->milter.socket, "inet:20101@127.0.0.1");
+	assert_string_equal(c->milter.socket, "unix:/run/relay/milter.sock");
 	conf_free(c);
 }
 
@@ -230,7 +240,8 @@ full_file_sets_every_type(void **state)
 	assert_int_equal(c->milter.timeout_s, 60);
 	assert_int_equal(c->milter.record_ttl_s, 2 * 86400);
 	assert_int_equal(c->policyd.nlisten, 1);
-	assert_string_equal(c->policyd.listen[0], "unix:/run/relay/policy.sock");
+	assert_string_equal(c->milter.socket, "inet:20101@127.0.0.1");
+	assert_string_equal(c->policyd.listen[0], "inet:127.0.0.1:20100");
 	assert_int_equal(c->warming.ntiers, 1);
 	assert_int_equal(c->warming.tiers[0].per_day, 10);
 	assert_int_equal(c->warming.standard_per_day, 100000);
