@@ -24,10 +24,15 @@ CTL=$B/contrib/relayctl/relayctl
 
 h_start_redis
 h_start_sink --crlf
-MPORT=$(h_port) PPORT=$(h_port)
+# relay-milter and relay-policyd on unix sockets, as the README has them
+# in /run/relay: the daemons run as root here and make them 0660, so the
+# directory's group is postfix, and setgid so that the sockets get it too
+# (/run/relay and its sockets are group relay, with postfix in it).
+RUN=$H_TMP/run
+install -d -m 2750 -g postfix "$RUN"
 PF_MAILLOG=$H_LOG/postfix-pf.maillog	# h_start_postfix's file for "pf"
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
-FX_POLICYD="listen = [ \"inet:127.0.0.1:$PPORT\" ]; socketmap = [ ];"
+FX_MILTER="socket = \"unix:$RUN/milter.sock\";"
+FX_POLICYD="listen = [ \"unix:$RUN/policy.sock\" ]; socketmap = [ ];"
 FX_TRACKER="maillog = \"$PF_MAILLOG\"; node = \"e2e\"; poll_ms = 50;"
 # judge the rate from 4 final outcomes on: 3 bounces of 4 = 75% > 50%
 FX_SUSPENSION='min_volume = 4; warn_rate = 20.0; suspend_rate = 50.0;'
@@ -45,7 +50,8 @@ SEL=$(h_redis_cli HGET 'relay:{d:dana.test}:domain' selector)
 
 h_start_daemon milter "$B/milter/relay-milter" -f -c "$FX_CONF"
 h_start_daemon policyd "$B/policyd/relay-policyd" -f -c "$FX_CONF"
-h_wait_port "$MPORT" 10 && h_wait_port "$PPORT" 10 || h_bail "daemons did not listen"
+h_wait_file "$RUN/milter.sock" 10 && h_wait_file "$RUN/policy.sock" 10 ||
+    h_bail "daemons did not listen"
 
 install -m 0755 "$B/contrib/checkpw/relay-checkpw" "$H_BIN/relay-checkpw"
 printf '#!/bin/sh\nexec %s -c %s "$@"\n' "$H_BIN/relay-checkpw" "$FX_CONF" >"$H_BIN/checkpw"
@@ -54,15 +60,15 @@ DV_CONF_EXTRA='auth_username_format = %Lu
 auth_cache_size = 0'
 h_start_dovecot checkpassword "$H_BIN/checkpw"
 SUB_PORT=$(h_port)
-PF_MAIN_EXTRA="smtpd_milters = inet:127.0.0.1:$MPORT
+PF_MAIN_EXTRA="smtpd_milters = unix:$RUN/milter.sock
 non_smtpd_milters =
 milter_default_action = tempfail
 local_header_rewrite_clients =
 smtpd_sasl_authenticated_header = yes
 smtpd_sender_restrictions =
-    check_policy_service { inet:127.0.0.1:$PPORT, policy_context=mail }
+    check_policy_service { unix:$RUN/policy.sock, policy_context=mail }
 smtpd_recipient_restrictions =
-    check_policy_service { inet:127.0.0.1:$PPORT, policy_context=rcpt }, permit
+    check_policy_service { unix:$RUN/policy.sock, policy_context=rcpt }, permit
 smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error
 message_size_limit = 100000"
 PF_MASTER_EXTRA="127.0.0.1:$SUB_PORT inet n - n - - smtpd
