@@ -7,8 +7,10 @@
 # relay_domains_reject_code), and the relay's own mail to it (a member
 # writing to its own domain, the bounce notice to a member's sender) goes
 # to its MX, where it used to be refused or bounced as "User unknown in
-# virtual alias table"; Redis down gives 451 4.3.0 (TEMP), never a 5xx;
-# malformed netstrings get PERM.
+# virtual alias table"; the documented unix socket under the queue
+# directory, named relative to it (socketmap:unix:relay/...), works too;
+# Redis down gives 451 4.3.0 (TEMP), never a 5xx; malformed netstrings get
+# PERM.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init policyd_socketmap
@@ -88,6 +90,29 @@ h_check "the bounce notice reaches the sender's domain" \
     h_wait_for 20 h_sink_find '^X-Sink-Rcpt-To: <news@noforward\.example>'
 h_unlike "nothing refused as unknown in the virtual alias table" \
     "$(cat "$PF_MAILLOG")" 'User unknown in virtual alias table'
+
+# The documented alternative for hosts whose local users must not read the
+# tables: a unix socket under the queue directory, named by a path relative
+# to it (chrooted or not). The directory's group is postfix (setgid, so
+# the 0660 socket's too), as /var/spool/postfix/relay's is relay.
+install -d -m 2750 -g postfix "$PF_SPOOL/relay"
+FX_POLICYD="listen = [ ]; socketmap = [ \"unix:$PF_SPOOL/relay/socketmap.sock\" ];"
+fx_conf "$H_TMP/unix.conf"
+h_start_daemon policyd_unix "$PD" -f -d -c "$H_TMP/unix.conf"
+h_check "a socketmap under the queue directory" \
+    h_wait_file "$PF_SPOOL/relay/socketmap.sock" 10
+h_pf_set 'virtual_alias_domains = socketmap:unix:relay/socketmap.sock:domains' \
+    'virtual_alias_maps = socketmap:unix:relay/socketmap.sock:forward'
+h_pf_reload
+out=$(h_swaks --from reader@isp.example --to Unix@Enrolled.Example 2>&1)
+h_like "socketmap:unix:relay/...: a reply accepted" "$out" '<-  250 2\.0\.0 Ok: queued'
+h_check "... forwarded" h_wait_log 'to=<owner@forward\.example>, orig_to=<Unix@Enrolled\.Example>.*status=sent' 20
+h_check "... by the unix socket's relay-policyd" \
+    grep -q 'map=forward key=unix@enrolled\.example result=OK' "$H_LOG/policyd_unix.log"
+h_stop_daemon policyd_unix 10
+h_pf_set "virtual_alias_domains = socketmap:inet:127.0.0.1:$MPORT:domains" \
+    "virtual_alias_maps = socketmap:inet:127.0.0.1:$MPORT:forward"
+h_pf_reload
 
 h_kill_redis
 out=$(h_swaks --from reader@isp.example --to again@enrolled.example 2>&1)
