@@ -53,6 +53,23 @@
 #                            (./configure --enable-sanitizers): its RSS is
 #                            shadow memory and quarantine, not ours
 #
+# Sanitizer reports (any build; only a sanitizer build writes them)
+#   h_init points ASAN_OPTIONS, LSAN_OPTIONS and UBSAN_OPTIONS (added to
+#   what the environment has: run-tests.sh's suppressions) at
+#   log_path=$H_SAN/report with log_exe_name=1, so every program of ours
+#   that the test runs, in the foreground or as a daemon, writes an
+#   AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer report to
+#   $H_SAN/report.PROGRAM.PID instead of a stderr nobody reads. After the
+#   clean-up has stopped everything (a daemon's shutdown and its leak check
+#   happen then), a report file, or a report in any log under $H_LOG (gcc's
+#   combined ASan+UBSan runtime ignores log_path for UBSan: its reports go
+#   to stderr, i.e. the daemon's log; a program run by Dovecot or Postfix
+#   may have lost the variables), fails the test: one more "not ok" line,
+#   the reports as diagnostics, exit 1, and the logs copied as for any
+#   failure. h_san_check does that check on its own.
+#   h_san_check              0 when no report so far; else prints them
+#                            (diagnostics, no TAP line) and returns 1
+#
 # Waiting (all bounded; TIMEOUT in seconds, may be fractional)
 #   h_wait_for TIMEOUT CMD...  poll CMD every 0.1 s until it exits 0
 #   h_wait_port PORT [TIMEOUT] until something listens on 127.0.0.1:PORT (TCP)
@@ -170,6 +187,8 @@
 #   H_TMP                    the temp dir (0755); H_LOG=$H_TMP/log (every
 #                            log file: postfix-NAME.maillog, redis.log,
 #                            sink.log, dovecot.log, unbound.log, NAME.log);
+#                            H_SAN=$H_LOG/sanitizer (1777: daemons write
+#                            there after dropping privileges)
 #                            H_BIN=$H_TMP/bin (0755, for helper scripts)
 #                            h_init also cd's into H_TMP.
 #   H_SRCDIR H_BUILDDIR      top source and build dirs (from
@@ -219,6 +238,7 @@ H_NAME=''
 H_TMP=''
 H_LOG=''
 H_BIN=''
+H_SAN=''
 H_T=0
 H_NFAIL=0
 H_PLANNED=''
@@ -533,12 +553,90 @@ h_init() {
 	H_BIN=$H_TMP/bin
 	install -d -m 0755 "$H_LOG" "$H_BIN"
 	export H_NAME H_TMP H_LOG H_BIN
+	h__san_init
 	trap 'h__on_exit' EXIT
 	trap 'h__on_signal INT 2' INT
 	trap 'h__on_signal TERM 15' TERM
 	trap 'h__on_signal HUP 1' HUP
 	h_diag "$H_NAME: temp dir $H_TMP"
 	cd "$H_TMP" || h_bail "cannot cd to $H_TMP"
+}
+
+# What starts a sanitizer report (ERE): AddressSanitizer's and
+# LeakSanitizer's "==PID==ERROR: " (also "==PROGRAM==PID==ERROR: ", and the
+# runtime's own errors such as a log_path it cannot open), any "SUMMARY:
+# ...Sanitizer", and UndefinedBehaviorSanitizer's "FILE:LINE:COL: runtime
+# error: ". Searched for anywhere in a line: Dovecot and Postfix prefix
+# what a program they ran printed.
+H__SAN_RE='==[0-9]+==ERROR: |SUMMARY: [A-Za-z]+Sanitizer|: runtime error: '
+
+# h__san_init - (h_init) the report dir and the sanitizer options. Options
+# are added after what the environment has, so a later log_path wins.
+# UBSan keeps its halt-on-error from the build (-fno-sanitize-recover=
+# undefined); print_stacktrace=1 gives its report the stack.
+h__san_init() {
+	local lp
+	H_SAN=$H_LOG/sanitizer
+	install -d -m 1777 "$H_SAN"
+	lp="log_path=$H_SAN/report:log_exe_name=1"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}$lp
+	LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}$lp
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:$lp
+	export H_SAN ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
+}
+
+# h__san_keep_log FILE - before FILE is written over (a daemon started
+# again under the same name): keep it in $H_SAN when it has a report
+h__san_keep_log() {
+	[[ -n $H_SAN && -s $1 ]] || return 0
+	grep -qaE "$H__SAN_RE" "$1" 2>/dev/null || return 0
+	cp "$1" "$H_SAN/log.${1##*/}.$(date +%s%N)" 2>/dev/null
+}
+
+# h_san_check - 0 when no sanitizer report so far (report files in $H_SAN,
+# reports in the logs under $H_LOG); else prints each (diagnostics,
+# bounded), then a one-line digest of each, and returns 1
+h_san_check() {
+	local f l digest=() files=() logs=()
+	[[ -n $H_SAN && -d $H_SAN ]] || return 0
+	for f in "$H_SAN"/*; do
+		[[ -f $f && -s $f ]] && files+=("$f")
+	done
+	while IFS= read -r f; do
+		[[ -n $f ]] && logs+=("$f")
+	done < <(grep -rlaE --exclude-dir=sanitizer "$H__SAN_RE" "$H_LOG" 2>/dev/null | sort)
+	((${#files[@]} + ${#logs[@]} > 0)) || return 0
+	for f in "${files[@]}"; do
+		# without AddressSanitizer's shadow-byte map and its legend
+		h_diag "=== sanitizer report ${f#"$H_LOG"/}:" "$(awk '
+			/^Shadow bytes around the buggy address/ { skip = 1 }
+			!skip { print }
+			skip && /Right alloca redzone/ { skip = 0 }' "$f" |
+		    head -n 200)"
+		l=$(grep -m1 -aE '^SUMMARY: ' "$f")
+		[[ -n $l ]] || l=$(grep -m1 -aE "$H__SAN_RE" "$f")
+		digest+=("${f##*/}: $l")
+	done
+	for f in "${logs[@]}"; do
+		h_diag "=== sanitizer report in ${f#"$H_LOG"/}:" \
+		    "$(grep -naE -A 40 "$H__SAN_RE" "$f" | head -n 200)"
+		l=$(grep -m1 -aE "$H__SAN_RE" "$f" | cut -c1-200)
+		digest+=("${f#"$H_LOG"/}: $l")
+	done
+	h_diag "sanitizer reports (full text above; the logs are kept):" \
+	    "${digest[@]}"
+	return 1
+}
+
+# h__san_tap - (clean-up, after everything stopped) a failed check when
+# there is a report
+H__SAN_FAILED=''
+h__san_tap() {
+	local out
+	out=$(h_san_check) && return 0
+	H__SAN_FAILED=1
+	h_fail "no sanitizer report from our programs (AddressSanitizer, LeakSanitizer, UBSan)"
+	printf '%s\n' "$out"
 }
 
 h__on_signal() {
@@ -554,6 +652,7 @@ h__on_exit() {
 	local rc=$?
 	trap '' INT TERM HUP
 	h__cleanup "$rc"
+	[[ -n $H__SAN_FAILED ]] && ((rc == 0)) && rc=1
 	exit "$rc"
 }
 
@@ -588,6 +687,8 @@ h__cleanup() {
 	# one bounded wait for every orphan of a stopped master to be reaped
 	((${#H__REAP[@]} > 0)) && h__wait_reaped 30 "${H__REAP[@]}"
 	[[ -n $H_TMP && -d $H_TMP ]] || return 0
+	# every program has exited (leak checks run at exit): any report fails
+	h__san_tap
 	if [[ -n ${RELAY_TEST_LOGDIR:-} && -d ${RELAY_TEST_LOGDIR:-} ]]; then
 		dest=$RELAY_TEST_LOGDIR/${RELAY_TEST_NAME:-$H_NAME}.d
 		rm -rf "$dest"

@@ -353,6 +353,7 @@ h_start_daemon() {
 	shift
 	[[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || h_bail "h_start_daemon: bad name '$name'"
 	[[ -z ${H__PID[daemon:$name]:-} ]] || h_bail "h_start_daemon: $name already runs"
+	h__san_keep_log "$H_LOG/$name.log"
 	"$@" >"$H_LOG/$name.log" 2>&1 </dev/null &
 	H__PID[daemon:$name]=$!
 	h__push "daemon:$name"
