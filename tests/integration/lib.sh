@@ -607,23 +607,26 @@ h_san_check() {
 	done < <(grep -rlaE --exclude-dir=sanitizer "$H__SAN_RE" "$H_LOG" 2>/dev/null | sort)
 	((${#files[@]} + ${#logs[@]} > 0)) || return 0
 	for f in "${files[@]}"; do
+		l=$(grep -m1 -aE '^SUMMARY: ' "$f")
+		[[ -n $l ]] || l=$(grep -m1 -aE "$H__SAN_RE" "$f")
+		digest+=("${f##*/}: $l")
+		# the first 5 in full (the rest are in the logs kept)
+		((${#digest[@]} > 5)) && continue
 		# without AddressSanitizer's shadow-byte map and its legend
 		h_diag "=== sanitizer report ${f#"$H_LOG"/}:" "$(awk '
 			/^Shadow bytes around the buggy address/ { skip = 1 }
 			!skip { print }
 			skip && /Right alloca redzone/ { skip = 0 }' "$f" |
 		    head -n 200)"
-		l=$(grep -m1 -aE '^SUMMARY: ' "$f")
-		[[ -n $l ]] || l=$(grep -m1 -aE "$H__SAN_RE" "$f")
-		digest+=("${f##*/}: $l")
 	done
 	for f in "${logs[@]}"; do
-		h_diag "=== sanitizer report in ${f#"$H_LOG"/}:" \
-		    "$(grep -naE -A 40 "$H__SAN_RE" "$f" | head -n 200)"
 		l=$(grep -m1 -aE "$H__SAN_RE" "$f" | cut -c1-200)
 		digest+=("${f#"$H_LOG"/}: $l")
+		((${#digest[@]} > 5)) && continue
+		h_diag "=== sanitizer report in ${f#"$H_LOG"/}:" \
+		    "$(grep -naE -A 40 "$H__SAN_RE" "$f" | head -n 200)"
 	done
-	h_diag "sanitizer reports (full text above; the logs are kept):" \
+	h_diag "sanitizer reports (the first 5 in full above):" \
 	    "${digest[@]}"
 	return 1
 }

@@ -58,6 +58,9 @@ queue_run_delay = 10s
 minimal_backoff_time = 10s
 maximal_backoff_time = 20s
 delay_warning_time = 0
+# the sanitizer options (lib.sh h__san_init) reach what pipe(8) runs
+import_environment = $(postconf -dh import_environment) ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
+export_environment = $(postconf -dh export_environment) ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 EOF
 	if [[ -n $PF_MAIN_EXTRA ]]; then
 		printf '\n# PF_MAIN_EXTRA\n%s\n' "$PF_MAIN_EXTRA" >>"$base/etc/main.cf"

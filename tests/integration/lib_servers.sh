@@ -189,6 +189,8 @@ auth_failure_delay = 0
 default_vsz_limit = 0
 default_login_user = dovenull
 default_internal_user = dovecot
+# the sanitizer options (lib.sh h__san_init) reach a checkpassword program
+import_environment = \$import_environment ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 passdb {
 $passdb
 }
