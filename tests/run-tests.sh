@@ -23,7 +23,12 @@
 # A test also counts one failure (unless it already printed a "not ok") when
 # it exits non-zero, times out, is killed by a signal, prints no TAP test
 # line at all, prints a plan that does not match the number of test lines, or
-# leaves processes behind in its process group (they are killed).
+# leaves processes behind in its process group (they are killed), or when
+# its output has a sanitizer report (a line starting "==PID==ERROR: ",
+# "SUMMARY: ...Sanitizer" or "FILE:LINE:COL: runtime error: ": a program
+# whose report went to the test's stderr and whose failure the test did not
+# notice). The integration harness collects the reports of the programs a
+# script runs itself (lib.sh, h__san_init).
 #
 # Output: one line per test, "PASS name (N ok, T s)" or "FAIL name (...) see
 # tests/logs/NAME.log" followed by the last 40 lines of that log; the very
@@ -149,6 +154,10 @@ reap_group() {
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRCDIR/tests/lsan.supp:print_suppressions=0}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0}
 
+# A sanitizer report at the start of a line of a test's output (TAP
+# diagnostics, "# ...", do not count: lib.sh prints the reports it found so)
+san_re='^(==([^= ]+==)?[0-9]+==ERROR: |SUMMARY: [A-Za-z]+Sanitizer|[^# ][^ ]*:[0-9]+:[0-9]+: runtime error: )'
+
 # run_one TEST - run one test, print its line, add to the totals
 run_one() {
 	local t=$1 name log kind path limit start rc ms why left
@@ -225,6 +234,10 @@ run_one() {
 		return
 	fi
 	local fails=$tap_notok
+	if grep -qaE "$san_re" "$log"; then
+		((fails == 0)) && fails=1
+		why="${why:+$why, }a sanitizer report in its output"
+	fi
 	if ((fails == 0)); then
 		if [[ -n $why ]]; then
 			fails=1
