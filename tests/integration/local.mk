@@ -53,3 +53,10 @@ EXTRA_DIST += tests/integration/test_reload_redis.sh
 INTEGRATION_TESTS += tests/integration/test_log_degraded.sh
 EXTRA_DIST += tests/integration/test_log_degraded.sh \
 	tests/integration/log_blackhole.py
+
+# The harness fails a test on a sanitizer report of its programs; the
+# probe makes real ones in a sanitizer build.
+check_PROGRAMS += tests/integration/san_probe
+tests_integration_san_probe_SOURCES = tests/integration/san_probe.c
+INTEGRATION_TESTS += tests/integration/test_harness_sanitizer.sh
+EXTRA_DIST += tests/integration/test_harness_sanitizer.sh
