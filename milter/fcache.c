@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +47,17 @@ static long long	 client_id;
 static struct fcache_counts counts;
 static int		 refused;	/* CLIENT TRACKING refused: stay off */
 
+/*
+ * stopping is read by the subscriber in its loops while fcache_stop()
+ * sets it: an atomic, so the load stays in the loop (a volatile int is
+ * a data race). running is only used by the one thread at a time that
+ * may call fcache_start/stop (main, or the reload thread between
+ * main's start-up and its reload_stop()); atomic all the same, as
+ * those are different threads.
+ */
 static pthread_t	 thr;
-static int		 running;
-static volatile int	 stopping;
+static atomic_int	 running;
+static atomic_int	 stopping;
 static struct conf_redis rcf;		/* the subscriber's settings (copies) */
 
 /* fc_off - no subscriber: forget everything (from any thread) */
@@ -181,7 +190,7 @@ sub_loop(redisContext *c, char *why, size_t len)
 	int64_t		 seen = clock_mono_ms(), pinged = 0, now;
 	int		 n, done;
 
-	while (!stopping) {
+	while (!atomic_load(&stopping)) {
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
 		n = poll(&pfd, 1, FC_POLL_MS);
@@ -239,7 +248,7 @@ pause_ms(int ms)
 {
 	int64_t until = clock_mono_ms() + ms;
 
-	while (!stopping && clock_mono_ms() < until)
+	while (!atomic_load(&stopping) && clock_mono_ms() < until)
 		poll(NULL, 0, FC_POLL_MS);
 }
 
@@ -252,7 +261,7 @@ subscriber(void *arg)
 	int		 backoff = 0, said = 0;
 
 	(void)arg;
-	while (!stopping) {
+	while (!atomic_load(&stopping)) {
 		if ((c = sub_connect(&id, why, sizeof(why))) == NULL) {
 			if (!said++)
 				log_msg(LOG_WARNING, "fact cache off: the "
@@ -277,7 +286,7 @@ subscriber(void *arg)
 		sub_loop(c, why, sizeof(why));
 		fc_off();
 		redisFree(c);
-		if (!stopping)
+		if (!atomic_load(&stopping))
 			log_msg(LOG_WARNING, "fact cache off: the subscriber "
 			    "lost Redis: %s", why);
 	}
@@ -287,7 +296,7 @@ subscriber(void *arg)
 int
 fcache_start(const struct conf_redis *cf, size_t max)
 {
-	if (max == 0 || running)
+	if (max == 0 || atomic_load(&running))
 		return 0;
 	pthread_mutex_lock(&lock);	/* fcache_prepare reads rcf */
 	rcf = *cf;
@@ -299,23 +308,23 @@ fcache_start(const struct conf_redis *cf, size_t max)
 	gen = 0;
 	refused = 0;
 	pthread_mutex_unlock(&lock);
-	stopping = 0;
+	atomic_store(&stopping, 0);
 	if (pthread_create(&thr, NULL, subscriber, NULL) != 0) {
 		log_msg(LOG_ERR, "fact cache: cannot start its thread");
 		fcache_stop();
 		return -1;
 	}
-	running = 1;
+	atomic_store(&running, 1);
 	return 0;
 }
 
 void
 fcache_stop(void)
 {
-	if (running) {
-		stopping = 1;
+	if (atomic_load(&running)) {
+		atomic_store(&stopping, 1);
 		pthread_join(thr, NULL);
-		running = 0;
+		atomic_store(&running, 0);
 	}
 	pthread_mutex_lock(&lock);
 	gen = 0;
