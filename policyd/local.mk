@@ -102,6 +102,7 @@ INTEGRATION_TESTS += tests/integration/test_policyd_socketmap.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_postfix_cap.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_fastpath.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_drain.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_hup.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_limits.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_listen.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_charges.sh
@@ -111,6 +112,7 @@ EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
 	tests/integration/test_policyd_degraded.sh \
 	tests/integration/test_policyd_charges.sh \
 	tests/integration/test_policyd_drain.sh \
+	tests/integration/test_policyd_hup.sh \
 	tests/integration/test_policyd_fastpath.sh \
 	tests/integration/test_policyd_limits.sh \
 	tests/integration/test_policyd_listen.sh \

@@ -9,7 +9,8 @@
  *	policyd.socketmap socket, drop privileges, connect to Redis and run
  *	one libevent loop. SIGTERM/SIGINT drain it (no new connections,
  *	the requests waiting for Redis answered, then exit; a second signal
- *	exits at once); SIGHUP reloads relay.conf
+ *	exits at once); SIGHUP reloads relay.conf (blocked from the start
+ *	until its event is added: one that comes during start-up is kept)
  *	(limits, timeouts, queue cap, warming tiers, testing.clock_offset;
  *	listeners and Redis settings need a restart). A bad file on reload
  *	is logged and the old settings stay. At exit the unix sockets and
@@ -251,6 +252,7 @@ main(int argc, char **argv)
 	struct daemon_opts opts;
 	struct policyd	 pd;
 	struct event	*ev_term, *ev_int, *ev_hup;
+	sigset_t	 hup;
 	char		 err[512], *pidfile = NULL;
 	int		 i;
 
@@ -259,6 +261,15 @@ main(int argc, char **argv)
 	 * what main holds is then still reachable, not a leak for
 	 * LeakSanitizer to turn into another exit status.
 	 */
+	/*
+	 * First: a SIGHUP during start-up (systemctl reload right after a
+	 * start) waits, pending, instead of killing the process; it is
+	 * taken as a reload once its event is added below.
+	 */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &hup, NULL) != 0)
+		exit(71);
 	/* Before any open or socket: none may become fd 0, 1 or 2. */
 	if (daemon_stdfds() != 0)
 		exit(71);
@@ -317,6 +328,9 @@ main(int argc, char **argv)
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
 	evsignal_add(ev_hup, NULL);
+	/* libevent's handler is in place: a pending SIGHUP becomes an event
+	   (the metrics thread blocks every signal itself). */
+	sigprocmask(SIG_UNBLOCK, &hup, NULL);
 	nofile_check(pd.cf->policyd.max_clients);
 	log_info("start=ok listeners=%d socketmaps=%d",
 	    pd.cf->policyd.nlisten, pd.cf->policyd.nsocketmap);
