@@ -25,6 +25,7 @@
 #include "listunsub.h"
 #include "log.h"
 #include "mlfi.h"
+#include "mlfi_sess.h"
 #include "mlfi_state.h"
 #include "rconn.h"
 #include "sign.h"
@@ -61,6 +62,7 @@ struct conn {
 	struct rconn	*rc;
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	struct msg	 m;
+	struct sess	 sess;		/* counted live until close */
 };
 
 /* qid_of - the queue id macro, or "" */
@@ -179,6 +181,7 @@ conn_new(SMFICTX *ctx)
 
 	cn->cr = conf_hold();
 	stats_conn(1);
+	sess_open(&cn->sess);
 	smfi_setpriv(ctx, cn);
 	return cn;
 }
@@ -711,16 +714,15 @@ mlfi_close(SMFICTX *ctx)
 	msg_reset(&cn->m);
 	pool_put(cn->rc, cn->cr);
 	conf_release(cn->cr);
-	free(cn);
 	stats_conn(-1);
 	smfi_setpriv(ctx, NULL);
+	sess_close(&cn->sess);
+	free(cn);
 	return SMFIS_CONTINUE;
 }
 
-struct smfiDesc mlfi_desc = {
-	.xxfi_name = "relay-milter",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS,
+/* What mlfi_desc (mlfi_sess.c) calls, each counted while it runs. */
+const struct smfiDesc mlfi_callbacks = {
 	.xxfi_envfrom = mlfi_envfrom,
 	.xxfi_envrcpt = mlfi_envrcpt,
 	.xxfi_header = mlfi_header,

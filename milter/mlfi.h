@@ -3,7 +3,9 @@
  *	mlfi - relay-milter's libmilter callbacks: gather, decide, apply
  * DESCRIPTION
  *	mlfi_init() keeps the configuration, makes the key cache and the
- *	pool of Redis connections; mlfi_desc is what smfi_register() takes.
+ *	pool of Redis connections; mlfi_desc is what smfi_register() takes
+ *	(mlfi_sess.c: the callbacks of mlfi.c, each counted while it runs,
+ *	so that shutdown can wait for the sessions: mlfi_sess.h).
  *	The callbacks, stage by stage:
  *	  MAIL FROM  no {auth_authen}: SMFIS_ACCEPT (inbound replies cost
  *	             nothing). Else the envelope sender's domain must be
@@ -32,7 +34,7 @@
 
 extern struct smfiDesc mlfi_desc;
 
-/* mlfi_init - before smfi_main; the milter owns cf from now on */
+/* mlfi_init - before any thread; the milter owns cf from now on */
 int	 mlfi_init(struct relay_conf *cf);
 /*
  * mlfi_reload - from now on new milter connections (SMTP sessions) use
@@ -43,7 +45,8 @@ int	 mlfi_init(struct relay_conf *cf);
 void	 mlfi_reload(struct relay_conf *cf);
 /* mlfi_conf - the current config (read it, do not keep it across a reload) */
 const struct relay_conf *mlfi_conf(void);
-/* mlfi_shutdown - after smfi_main returns; frees the config */
+/* mlfi_shutdown - once mlfi_sess_drain() said every session ended; frees
+   the config, the key cache and the pool */
 void	 mlfi_shutdown(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include "fcache.h"
 #include "keycache.h"
 #include "mlfi.h"
+#include "mlfi_sess.h"
 #include "mlfi_state.h"
 #include "rconn.h"
 #include "xalloc.h"
@@ -97,7 +98,7 @@ mlfi_init(struct relay_conf *cf)
 	current->cf = cf;
 	current->refs = 1;
 	keys = keycache_new(cf->dkim.key_cache_s);
-	return 0;
+	return sess_init();
 }
 
 const struct relay_conf *
@@ -138,13 +139,20 @@ mlfi_reload(struct relay_conf *cf)
 void
 mlfi_shutdown(void)
 {
-	size_t i;
+	struct rconn	**drop;
+	size_t		 ndrop, i;
 
-	for (i = 0; i < npool; i++)
-		rconn_free(pool[i]);
-	free(pool);
+	/* Sessions have ended (mlfi_sess_drain), but the lock costs nothing
+	   and keeps the pool's rule simple: never touched without it. */
+	pthread_mutex_lock(&pool_lock);
+	drop = pool;
+	ndrop = npool;
 	pool = NULL;
 	npool = poolcap = 0;
+	pthread_mutex_unlock(&pool_lock);
+	for (i = 0; i < ndrop; i++)
+		rconn_free(drop[i]);
+	free(drop);
 	keycache_free(keys);
 	keys = NULL;
 	if (current != NULL)

@@ -8,11 +8,18 @@
  *	smtpd_milters). main() loads relay.conf, checks the Redis schema,
  *	opens the libmilter socket (milter.socket), drops privileges,
  *	detaches unless -f, and hands over to smfi_main(); the callbacks
- *	are in mlfi.c. SIGTERM stops it (libmilter finishes open sessions);
- *	SIGUSR1 reloads relay.conf (reload.c; libmilter takes SIGHUP as stop).
+ *	are in mlfi.c. SIGUSR1 reloads relay.conf (reload.c; libmilter takes
+ *	SIGHUP as stop). SIGTERM stops it: libmilter stops listening and
+ *	smfi_main() returns at once, but neither waits for the sessions
+ *	under way nor stops its worker threads (its pool of workers drops
+ *	the sessions waiting for their next command). So main waits, at
+ *	most milter.timeout, until every session has ended (mlfi_sess.h)
+ *	before it frees what they use; if some have not, it exits without
+ *	freeing anything.
  * SEE ALSO
  *	relay-milter(8), mlfi.c, relay.conf(5)
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +34,7 @@
 #include "fcache.h"
 #include "log.h"
 #include "mlfi.h"
+#include "mlfi_sess.h"
 #include "pkcache.h"
 #include "rconn.h"
 #include "reload.h"
@@ -75,6 +83,44 @@ unix_path(const char *spec)
 	return NULL;	/* inet, inet6: conf_check allows nothing else */
 }
 
+/*
+ * block_stops - before the first thread: libmilter's signal thread, made
+ * in smfi_main(), waits for SIGHUP, SIGTERM and SIGINT and blocks them
+ * in the threads made after it; a thread made before (the fact cache's,
+ * the reload thread, the metrics server) must block them too, or a
+ * SIGTERM delivered to it kills the process instead of stopping
+ * libmilter cleanly.
+ */
+static int
+block_stops(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	return pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ? -1 : 0;
+}
+
+/* log_counts - the counters of the run, in the stopping line */
+static void
+log_counts(void)
+{
+	unsigned long		 nd, qa, sr, br, dec, hit;
+	struct fcache_counts	 fc;
+
+	sockwrap_counts(&nd, &qa, &sr, &br);
+	pkcache_counts(&dec, &hit);
+	fcache_get_counts(&fc);
+	log_info("relay-milter stopping: tcp_nodelay=%lu tcp_quickack=%lu "
+	    "socket_reads=%lu buffered_reads=%lu key_decodes=%lu "
+	    "key_cache_hits=%lu fact_hits=%lu fact_misses=%lu "
+	    "fact_invalidations=%lu fact_flushes=%lu fact_subscribes=%lu",
+	    nd, qa, sr, br, dec, hit, fc.hits, fc.misses,
+	    fc.invalidations, fc.flushes, fc.subscribes);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -84,8 +130,12 @@ main(int argc, char **argv)
 	mode_t			 um;
 	const char		*path;
 	char			*pidf;
-	int			 r;
+	size_t			 nsess, ncalls;
+	int			 r, drain_s;
 
+	/* First: a SIGUSR1 during start-up waits for the reload thread. */
+	if (reload_block() != 0)
+		return 1;
 	/* Before any open or socket: none may become fd 0, 1 or 2. */
 	if (daemon_stdfds() != 0)
 		return 71;
@@ -144,42 +194,45 @@ main(int argc, char **argv)
 	if (daemon_pidfile(cf->milter.pid_file) != 0)
 		log_warn("cannot write pid file %s", cf->milter.pid_file);
 	pidf = xstrdup(cf->milter.pid_file);
+	/* Read only at start: the longest libmilter waits for a command. */
+	drain_s = cf->milter.timeout_s;
 	if (mlfi_init(cf) != 0)		/* cf is the milter's from now on */
 		return 1;
-	/* Before any other thread is made: they inherit SIGUSR1 blocked. */
-	if (reload_start(opts.conf_path) != 0) {
-		log_err("cannot start the reload thread");
-		return 1;
-	}
-	/* The fact cache's subscriber thread, too, blocks SIGUSR1. */
-	if (fcache_start(&mlfi_conf()->redis,
-	    (size_t)mlfi_conf()->milter.cache_entries) != 0)
+	if (block_stops() != 0 ||
+	    fcache_start(&cf->redis, (size_t)cf->milter.cache_entries) != 0)
 		return 1;
 	if (stats_start(err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		return 1;
 	}
 	log_info("relay-milter listening on %s", cf->milter.socket);
+	/* Last: from now on a reload may swap and free cf (main reads it
+	   no more; libmilter has its own copy of the socket). */
+	if (reload_start(opts.conf_path) != 0) {
+		log_err("cannot start the reload thread");
+		return 1;
+	}
 	r = smfi_main();
 	if (r != MI_SUCCESS)
 		/* libmilter says why to syslog only, which -f does not read */
 		log_err("libmilter stopped with a failure (often: a thread "
 		    "could not be made, out of memory; libmilter's own line "
 		    "went to syslog)");
-	{
-		unsigned long		 nd, qa, sr, br, dec, hit;
-		struct fcache_counts	 fc;
-
-		sockwrap_counts(&nd, &qa, &sr, &br);
-		pkcache_counts(&dec, &hit);
-		fcache_get_counts(&fc);
-		log_info("relay-milter stopping: tcp_nodelay=%lu tcp_quickack=%lu "
-		    "socket_reads=%lu buffered_reads=%lu key_decodes=%lu "
-		    "key_cache_hits=%lu fact_hits=%lu fact_misses=%lu "
-		    "fact_invalidations=%lu fact_flushes=%lu fact_subscribes=%lu",
-		    nd, qa, sr, br, dec, hit, fc.hits, fc.misses,
-		    fc.invalidations, fc.flushes, fc.subscribes);
+	reload_stop();			/* no reload overlaps what follows */
+	if ((nsess = mlfi_sess_live()) > 0)
+		log_info("relay-milter waiting for sessions=%zu to end (at "
+		    "most milter.timeout=%d s)", nsess, drain_s);
+	if (mlfi_sess_drain(drain_s, &nsess, &ncalls) != 0) {
+		/* Never free what a live thread may use: just go. */
+		log_counts();
+		log_warn("relay-milter: sessions=%zu (callbacks running=%zu) "
+		    "still open after %d s: exiting without clean-up",
+		    nsess, ncalls, drain_s);
+		daemon_pidfile_remove(pidf);
+		fflush(NULL);
+		_exit(r == MI_SUCCESS ? 0 : 1);
 	}
+	log_counts();
 	fcache_stop();
 	mlfi_shutdown();
 	stats_stop();

@@ -12,6 +12,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,10 @@
 #include "reload.h"
 
 static const char *conf_path;
+static sigset_t	 usr1;
+static pthread_t thr;
+static int	 started;
+static atomic_int quit;
 
 void
 reload_restart_keys(const struct relay_conf *o, const struct relay_conf *n,
@@ -75,42 +80,51 @@ reload(void)
 	logkv_emit(&kv, restart[0] != '\0' ? LOG_WARNING : LOG_INFO);
 }
 
+/*
+ * waiter - reload on each SIGUSR1 until reload_stop(), whose own SIGUSR1
+ * (to this thread) ends a wait; a reload under way is finished first.
+ */
 static void *
 waiter(void *arg)
 {
-	sigset_t	*set = arg;
-	int		 sig;
+	int	 sig;
 
-	for (;;)
-		if (sigwait(set, &sig) == 0 && sig == SIGUSR1)
-			reload();
+	(void)arg;
+	for (;;) {
+		if (sigwait(&usr1, &sig) != 0 || sig != SIGUSR1)
+			continue;
+		if (atomic_load(&quit))
+			break;
+		reload();
+	}
 	return NULL;
+}
+
+int
+reload_block(void)
+{
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	return pthread_sigmask(SIG_BLOCK, &usr1, NULL) != 0 ? -1 : 0;
 }
 
 int
 reload_start(const char *path)
 {
-	static sigset_t	 set;
-	sigset_t	 all;
-	pthread_t	 t;
-
 	conf_path = path;
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	/*
-	 * libmilter's signal thread, made in smfi_main(), waits for SIGHUP,
-	 * SIGTERM and SIGINT, which it blocks in the threads made after it;
-	 * a thread made before (this one, the metrics server) must block
-	 * them too, or a SIGTERM delivered to it kills the process instead
-	 * of stopping libmilter cleanly.
-	 */
-	all = set;
-	sigaddset(&all, SIGHUP);
-	sigaddset(&all, SIGTERM);
-	sigaddset(&all, SIGINT);
-	if (pthread_sigmask(SIG_BLOCK, &all, NULL) != 0 ||
-	    pthread_create(&t, NULL, waiter, &set) != 0)
+	if (pthread_create(&thr, NULL, waiter, NULL) != 0)
 		return -1;
-	pthread_detach(t);
+	started = 1;
 	return 0;
+}
+
+void
+reload_stop(void)
+{
+	if (!started)
+		return;
+	atomic_store(&quit, 1);
+	pthread_kill(thr, SIGUSR1);
+	pthread_join(thr, NULL);
+	started = 0;
 }

@@ -4,13 +4,18 @@
  * DESCRIPTION
  *	libmilter's own signal thread takes SIGHUP as "stop" (like
  *	SIGTERM), so relay-milter reloads on SIGUSR1, as opendkim does.
- *	reload_start() blocks SIGUSR1 (and the signals libmilter's own
- *	signal thread waits for) in the calling thread, so call it before
- *	any other thread is made (they inherit the mask), and
- *	starts a thread that waits for the signal, loads the file and hands
- *	a good one to mlfi_reload(). A bad file keeps the old config and
- *	logs every error (file:line). Keys that only take effect at start
- *	(reload_restart_keys) are named in the log line.
+ *	reload_block(), first thing in main, blocks SIGUSR1 in the process
+ *	(every thread made later inherits it): until the reload thread
+ *	runs, a SIGUSR1 waits, pending, instead of killing the process.
+ *	reload_start() starts the thread that waits for the signal, loads
+ *	the file and hands a good one to mlfi_reload(); call it once what a
+ *	reload swaps (the config, the fact cache) is set up and main no
+ *	longer reads the config: a signal that came earlier is taken then.
+ *	A bad file keeps the old config and logs every error (file:line).
+ *	Keys that only take effect at start (reload_restart_keys) are named
+ *	in the log line. reload_stop() ends and joins the thread (a reload
+ *	under way finishes first): after it no reload can overlap the
+ *	shutdown.
  */
 #ifndef RELAY_MILTER_RELOAD_H
 #define RELAY_MILTER_RELOAD_H
@@ -19,7 +24,9 @@
 
 #include "conf.h"
 
+int	 reload_block(void);
 int	 reload_start(const char *path);
+void	 reload_stop(void);
 
 /*
  * reload_restart_keys - the keys that differ between o and n but are

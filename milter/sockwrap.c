@@ -56,6 +56,7 @@ static atomic_ulong n_nodelay, n_quickack, n_sysread, n_bufread;
 
 /* The connection this thread last read from: libmilter's worker polls it. */
 static _Thread_local int tl_fd = -1;
+static void (*on_close)(int);		/* set before any thread */
 
 int
 sockwrap_init(int tcp_options, int ms)
@@ -194,6 +195,18 @@ __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	return __real_poll(fds, nfds, timeout);
 }
 
+void
+sockwrap_on_close(void (*fn)(int))
+{
+	on_close = fn;
+}
+
+int
+sockwrap_fd(void)
+{
+	return tl_fd;
+}
+
 int
 __wrap_close(int fd)
 {
@@ -202,6 +215,9 @@ __wrap_close(int fd)
 	if (c != NULL) {
 		tab[fd] = NULL;
 		free(c);
+		/* before the fd number can be handed out again */
+		if (on_close != NULL)
+			on_close(fd);
 	}
 	return __real_close(fd);
 }

@@ -55,4 +55,16 @@ int	 sockwrap_init(int tcp_options, int wait_ms);
 void	 sockwrap_counts(unsigned long *nodelay, unsigned long *quickack,
 	    unsigned long *sysreads, unsigned long *bufreads);
 
+/*
+ * sockwrap_fd - the accepted connection this thread last read from, or
+ * -1: in a libmilter callback, the socket of the session it serves.
+ */
+int	 sockwrap_fd(void);
+/*
+ * sockwrap_on_close - before any thread: fn(fd) is called when libmilter
+ * closes an accepted connection, before the fd is closed (mlfi_sess.c
+ * learns of sessions libmilter drops without their close callback)
+ */
+void	 sockwrap_on_close(void (*fn)(int));
+
 #endif
