@@ -93,7 +93,8 @@ INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_macros.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh \
-	tests/integration/test_milter_queuecap.sh
+	tests/integration/test_milter_queuecap.sh \
+	tests/integration/test_milter_stop.sh
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
@@ -101,7 +102,9 @@ EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh \
 	tests/integration/test_milter_queuecap.sh \
-	tests/integration/milter_wire.py
+	tests/integration/test_milter_stop.sh \
+	tests/integration/milter_wire.py \
+	tests/integration/milter_hold.py
 
 # Fuzz harness for the From: parser (replayed over its corpus in make check)
 check_PROGRAMS += tests/fuzz/replay_from
