@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	See mlfi_sess.h. One mutex over the counts, the gate and the table
  *	of live sessions by socket; the condition variable is signalled
- *	when both counts reach 0, which only a draining main waits for.
+ *	when no session is busy and no callback runs, which only a
+ *	draining main waits for.
  *	Sessions whose socket is not known (the connection table of
  *	sockwrap could not be made) are counted but only their close
  *	callback ends them: a drain then waits for its bound.
@@ -23,7 +24,7 @@
 
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 ended;
-static size_t		 nsess, ncalls;
+static size_t		 nsess, nbusy, ncalls;	/* nbusy: live, not pooled */
 static int		 gate;		/* drained (or given up): callbacks out */
 static struct sess	**byfd;		/* live sessions by socket */
 static size_t		 nbyfd;
@@ -40,8 +41,10 @@ sess_init(void)
 	r = pthread_condattr_setclock(&a, CLOCK_MONOTONIC) == 0 &&
 	    pthread_cond_init(&ended, &a) == 0 ? 0 : -1;
 	pthread_condattr_destroy(&a);
-	if (r == 0)
+	if (r == 0) {
 		sockwrap_on_close(sess_sock_closed);
+		sockwrap_on_pool(sess_pooled);
+	}
 	return r;
 }
 
@@ -49,7 +52,7 @@ sess_init(void)
 static void
 wake(void)
 {
-	if (nsess == 0 && ncalls == 0)
+	if (nbusy == 0 && ncalls == 0)
 		pthread_cond_broadcast(&ended);
 }
 
@@ -60,8 +63,10 @@ sess_open(struct sess *s)
 
 	s->fd = sockwrap_fd();
 	s->live = 1;
+	s->pooled = 0;
 	pthread_mutex_lock(&lock);
 	nsess++;
+	nbusy++;
 	if (s->fd >= 0) {
 		if ((size_t)s->fd >= nbyfd) {
 			n = (size_t)s->fd + 64;
@@ -82,6 +87,8 @@ unlink_sess(struct sess *s)
 		byfd[s->fd] = NULL;
 	s->live = 0;
 	nsess--;
+	if (!s->pooled)
+		nbusy--;
 	wake();
 }
 
@@ -110,19 +117,43 @@ sess_sock_closed(int fd)
 	pthread_mutex_unlock(&lock);
 }
 
-size_t
-mlfi_sess_live(void)
+/*
+ * sess_pooled - fd's session went back to libmilter's pool (pooled 1),
+ * or a worker took it again (0). Once libmilter has stopped, its pool
+ * serves no session again: its workers take no new task (they look at
+ * the stop flag first), so the session gets no callback, and is closed
+ * only when the process exits. Shutdown does not wait for those.
+ */
+void
+sess_pooled(int fd, int pooled)
 {
-	size_t	 n;
+	struct sess *s;
 
 	pthread_mutex_lock(&lock);
-	n = nsess;
+	if (fd >= 0 && (size_t)fd < nbyfd && (s = byfd[fd]) != NULL &&
+	    s->pooled != pooled) {
+		s->pooled = pooled;
+		if (pooled)
+			nbusy--;
+		else
+			nbusy++;
+		wake();
+	}
 	pthread_mutex_unlock(&lock);
-	return n;
+}
+
+void
+mlfi_sess_count(size_t *busy, size_t *pooled, size_t *calls)
+{
+	pthread_mutex_lock(&lock);
+	*busy = nbusy;
+	*pooled = nsess - nbusy;
+	*calls = ncalls;
+	pthread_mutex_unlock(&lock);
 }
 
 int
-mlfi_sess_drain(int secs, size_t *ns, size_t *nc)
+mlfi_sess_drain(int secs, size_t *nb, size_t *np, size_t *nc)
 {
 	struct timespec	 until;
 	int		 r = 0;
@@ -130,12 +161,13 @@ mlfi_sess_drain(int secs, size_t *ns, size_t *nc)
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += secs;
 	pthread_mutex_lock(&lock);
-	while ((nsess > 0 || ncalls > 0) && r != ETIMEDOUT)
+	while ((nbusy > 0 || ncalls > 0) && r != ETIMEDOUT)
 		r = pthread_cond_timedwait(&ended, &lock, &until);
 	gate = 1;
-	*ns = nsess;
+	*nb = nbusy;
+	*np = nsess - nbusy;
 	*nc = ncalls;
-	r = nsess == 0 && ncalls == 0 ? 0 : -1;
+	r = nbusy == 0 && ncalls == 0 ? 0 : -1;
 	pthread_mutex_unlock(&lock);
 	return r;
 }

@@ -10,12 +10,12 @@
  *	detaches unless -f, and hands over to smfi_main(); the callbacks
  *	are in mlfi.c. SIGUSR1 reloads relay.conf (reload.c; libmilter takes
  *	SIGHUP as stop). SIGTERM stops it: libmilter stops listening and
- *	smfi_main() returns at once, but neither waits for the sessions
- *	under way nor stops its worker threads (its pool of workers drops
- *	the sessions waiting for their next command). So main waits, at
- *	most milter.timeout, until every session has ended (mlfi_sess.h)
- *	before it frees what they use; if some have not, it exits without
- *	freeing anything.
+ *	smfi_main() returns, but neither waits for the sessions under way
+ *	nor stops its worker threads (and its pool serves no session that
+ *	waits there for its next command). So main waits, at most
+ *	milter.timeout, until no session is in a worker's hands
+ *	(mlfi_sess.h) before it frees what they use; if some still are, it
+ *	exits without freeing anything.
  * SEE ALSO
  *	relay-milter(8), mlfi.c, relay.conf(5)
  */
@@ -130,7 +130,7 @@ main(int argc, char **argv)
 	mode_t			 um;
 	const char		*path;
 	char			*pidf;
-	size_t			 nsess, ncalls;
+	size_t			 nbusy, npool, ncalls;
 	int			 r, drain_s;
 
 	/* First: a SIGUSR1 during start-up waits for the reload thread. */
@@ -219,19 +219,24 @@ main(int argc, char **argv)
 		    "could not be made, out of memory; libmilter's own line "
 		    "went to syslog)");
 	reload_stop();			/* no reload overlaps what follows */
-	if ((nsess = mlfi_sess_live()) > 0)
+	mlfi_sess_count(&nbusy, &npool, &ncalls);
+	if (nbusy > 0 || ncalls > 0)
 		log_info("relay-milter waiting for sessions=%zu to end (at "
-		    "most milter.timeout=%d s)", nsess, drain_s);
-	if (mlfi_sess_drain(drain_s, &nsess, &ncalls) != 0) {
+		    "most milter.timeout=%d s)", nbusy, drain_s);
+	if (mlfi_sess_drain(drain_s, &nbusy, &npool, &ncalls) != 0) {
 		/* Never free what a live thread may use: just go. */
 		log_counts();
 		log_warn("relay-milter: sessions=%zu (callbacks running=%zu) "
 		    "still open after %d s: exiting without clean-up",
-		    nsess, ncalls, drain_s);
+		    nbusy, ncalls, drain_s);
 		daemon_pidfile_remove(pidf);
 		fflush(NULL);
 		_exit(r == MI_SUCCESS ? 0 : 1);
 	}
+	if (npool > 0)
+		log_info("relay-milter: sessions=%zu were between commands in "
+		    "libmilter's pool, which serves none after a stop: they "
+		    "end unanswered (Postfix: milter_default_action)", npool);
 	log_counts();
 	fcache_stop();
 	mlfi_shutdown();

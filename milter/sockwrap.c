@@ -44,6 +44,7 @@ int	 __wrap_listen(int, int);
 /* One accepted connection. */
 struct sconn {
 	int		 tcp;		/* a TCP socket: re-arm TCP_QUICKACK */
+	int		 pooled;	/* handed back to libmilter's controller */
 	size_t		 off, len;	/* unread bytes are buf[off..len) */
 	unsigned char	 buf[SOCKWRAP_BUFSIZE];
 };
@@ -57,6 +58,7 @@ static atomic_ulong n_nodelay, n_quickack, n_sysread, n_bufread;
 /* The connection this thread last read from: libmilter's worker polls it. */
 static _Thread_local int tl_fd = -1;
 static void (*on_close)(int);		/* set before any thread */
+static void (*on_pool)(int, int);
 
 int
 sockwrap_init(int tcp_options, int ms)
@@ -133,6 +135,7 @@ __wrap_accept(int s, struct sockaddr *sa, socklen_t *len)
 			c = tab[fd] = malloc(sizeof(*c));
 		if (c != NULL) {
 			c->tcp = tcp;
+			c->pooled = 0;
 			c->off = c->len = 0;
 		}
 	}
@@ -162,6 +165,11 @@ __wrap_read(int fd, void *buf, size_t n)
 	if (c == NULL)
 		return __real_read(fd, buf, n);
 	tl_fd = fd;
+	if (c->pooled) {		/* a worker took it from the pool */
+		c->pooled = 0;
+		if (on_pool != NULL)
+			on_pool(fd, 0);
+	}
 	if (c->off == c->len) {
 		c->off = c->len = 0;
 		atomic_fetch_add(&n_sysread, 1);
@@ -181,7 +189,8 @@ __wrap_read(int fd, void *buf, size_t n)
 int
 __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	struct sconn *c;
+	struct sconn	*c;
+	int		 r;
 
 	if (nfds != 1 || (c = conn_of(fds[0].fd)) == NULL)
 		return __real_poll(fds, nfds, timeout);
@@ -190,8 +199,15 @@ __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		return 1;
 	}
 	/* libmilter's worker asking whether its next command is there */
-	if (timeout == 1 && fds[0].fd == tl_fd)
-		timeout = wait_ms;
+	if (timeout == 1 && fds[0].fd == tl_fd) {
+		/* nothing: it goes back to libmilter's pool */
+		if ((r = __real_poll(fds, nfds, wait_ms)) == 0) {
+			c->pooled = 1;
+			if (on_pool != NULL)
+				on_pool(fds[0].fd, 1);
+		}
+		return r;
+	}
 	return __real_poll(fds, nfds, timeout);
 }
 
@@ -199,6 +215,12 @@ void
 sockwrap_on_close(void (*fn)(int))
 {
 	on_close = fn;
+}
+
+void
+sockwrap_on_pool(void (*fn)(int, int))
+{
+	on_pool = fn;
 }
 
 int

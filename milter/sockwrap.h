@@ -66,5 +66,11 @@ int	 sockwrap_fd(void);
  * learns of sessions libmilter drops without their close callback)
  */
 void	 sockwrap_on_close(void (*fn)(int));
+/*
+ * sockwrap_on_pool - before any thread: fn(fd, 1) when a worker's wait
+ * for the next command found nothing (the connection goes back to
+ * libmilter's pool), fn(fd, 0) when a worker reads it again
+ */
+void	 sockwrap_on_pool(void (*fn)(int, int));
 
 #endif
