@@ -9,10 +9,11 @@
 #    is answered (signed) and only then does it free its state and exit 0;
 #    SIGUSR1s sent all along start no reload once it has begun to stop.
 #    The session stays on its libmilter worker (milter.worker_wait_ms
-#    longer than the hold): a session waiting in libmilter's pool is
-#    dropped by libmilter itself when it stops (at its controller's next
-#    10 s poll), which no milter can prevent; the SIGTERM comes well
-#    within that of the start.
+#    longer than the hold).
+# 3. The same with the default milter.worker_wait_ms: the held session
+#    goes back to libmilter's pool, which a stopped libmilter never
+#    serves again; relay-milter does not wait for it (nor for the bound,
+#    milter.timeout): it says so, frees its state and exits 0.
 # A milter client (milter_hold.py) stands in for Postfix.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
@@ -97,4 +98,20 @@ h_like "... its accept line follows the wait" "$after" 'qid=HELD1 stage=eom .*ac
 h_like "... then the stopping line" "$after" 'relay-milter stopping: tcp_nodelay='
 h_unlike "... no reload once it began to stop" "$after" 'reload='
 h_unlike "... no failure (no tempfail, no dkim sign)" "$after" 'tempfail|dkim sign|still open'
+
+# 3. SIGTERM with a session in libmilter's pool.
+sed 's/ worker_wait_ms = 10000;//' "$FX_CONF" >"$H_TMP/pool.conf"
+h_start_daemon m3 "$MILTER" -f -c "$H_TMP/pool.conf"
+h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/m3.log")"
+hold "$H_TMP/h3" &
+HP=$!
+h_wait_file "$H_TMP/h3/held" 10 || h_bail "the session did not start: $(cat "$H_TMP/h3/out")"
+h_stop_daemon m3 60
+h_is "SIGTERM with a session in libmilter's pool: exit 0" "$?" 0
+touch "$H_TMP/h3/go"
+wait "$HP"
+h_like "... relay-milter did not wait for it, and says why" "$(cat "$H_LOG/m3.log")" \
+    "sessions=1 were between commands in libmilter's pool"
+h_unlike "... no wait, no bound reached" "$(cat "$H_LOG/m3.log")" 'waiting for sessions|still open'
+h_like "... then it freed its state (the stopping line)" "$(cat "$H_LOG/m3.log")" 'relay-milter stopping: '
 h_done
