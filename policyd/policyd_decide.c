@@ -205,32 +205,13 @@ pd_warm_from(const struct rval *r, struct pd_warm *w)
 	for (i = 0; i < 4; i++)
 		if (rval_int(rval_at(r, i), &v[i]) < 0 || v[i] < 0)
 			return -1;
-	if (v[0] > PD_WARM_AGAIN)
+	if (v[0] > PD_WARM_CHANGED)
 		return -1;
 	w->over = (int)v[0];
 	w->hour_count = v[1];
 	w->day_count = v[2];
 	w->retry_ms = v[3];
 	return 0;
-}
-
-void
-pd_charge_id(char *buf, size_t len, uint64_t seed, uint64_t seq,
-    long long now_ms, const char *instance, const char *rcpt)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a, 64 bits */
-	const unsigned char *p;
-
-	if (instance == NULL || *instance == '\0' || rcpt == NULL ||
-	    *rcpt == '\0') {
-		snprintf(buf, len, "%lld-%016llx-%llu", now_ms,
-		    (unsigned long long)seed, (unsigned long long)seq);
-		return;
-	}
-	for (p = (const unsigned char *)rcpt; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	snprintf(buf, len, "%016llx-%s-%016llx", (unsigned long long)seed,
-	    instance, (unsigned long long)h);
 }
 
 long long
@@ -247,8 +228,8 @@ pd_decide_warm(const struct pd_caps *c, const struct pd_warm *w,
 {
 	char	 who[32];
 
-	if (w->over == 0 || w->over == PD_WARM_AGAIN) {
-		pd_verdict_dunno(v, w->over == 0 ? "charged" : "charged_before");
+	if (w->over == 0) {
+		pd_verdict_dunno(v, "charged");
 		return;
 	}
 	memset(v, 0, sizeof(*v));

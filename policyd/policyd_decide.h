@@ -25,7 +25,6 @@
 #define RELAY_POLICYD_DECIDE_H
 
 #include <stddef.h>
-#include <stdint.h>
 #include <time.h>
 
 #include "conditions.h"
@@ -71,9 +70,8 @@ struct pd_caps {
 
 /* What policyd_warm.lua answered. */
 #define PD_WARM_CHANGED	3	/* the domain's facts changed: not charged */
-#define PD_WARM_AGAIN	4	/* this charge was made before: passes */
 struct pd_warm {
-	int		 over;		/* 0 charged, 1 hour full, 2 day full, 3, 4 */
+	int		 over;		/* 0 charged, 1 hour full, 2 day full, 3 */
 	long long	 hour_count;	/* in the window, after the charge */
 	long long	 day_count;
 	long long	 retry_ms;	/* until the full window has room */
@@ -119,15 +117,6 @@ void	 pd_decide_member(const struct pd_member *m, int check_queue,
 
 /* pd_warm_from - the script's reply {over, hour, day, retry_ms}; 0 or -1 */
 int	 pd_warm_from(const struct rval *r, struct pd_warm *w);
-/*
- * pd_charge_id - the name of a recipient's charge in the warming window:
- * the same for one recipient of one transaction (Postfix's instance), so
- * an address given twice (To, Cc and Bcc: Postfix delivers it once) is
- * charged once; seed keeps other processes' transactions apart. Without
- * an instance or a recipient every charge is new (now_ms, seq).
- */
-void	 pd_charge_id(char *buf, size_t len, uint64_t seed, uint64_t seq,
-	    long long now_ms, const char *instance, const char *rcpt);
 /* pd_decide_warm - the verdict for a charge */
 void	 pd_decide_warm(const struct pd_caps *c, const struct pd_warm *w,
 	    struct pd_verdict *v);

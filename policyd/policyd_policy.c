@@ -15,9 +15,7 @@
  *		verified_at are still those; the member hash is checked after
  *		(suspension, and caps of its own that differ from the cached
  *		ones), and a charge made for a recipient that is then refused
- *		or re-charged is taken back (ZREM of its name). A charge is
- *		named by the transaction and the recipient (pd_charge_id): a
- *		recipient given twice in one message is charged once.
+ *		or re-charged is taken back (ZREM of its unique id).
  *		Otherwise two: the member hash and the domain hash of the
  *		sender's domain and of each parent (subdomains), then the
  *		tier (pd_tier) and policyd_warm.lua. A script answer
@@ -77,7 +75,7 @@ struct pctx {
 	char		 keys[PD_MAX_CANDIDATES + 2][RKEY_MAX];
 	char		 warmkey[RKEY_MAX], domkey[RKEY_MAX];
 	struct {
-		char off[32], ph[32], pdy[32], id[112], vat[32];
+		char off[32], ph[32], pdy[32], id[96], vat[32];
 	} a;					/* policyd_warm.lua's ARGV */
 };
 
@@ -199,8 +197,9 @@ warm_cmd(struct pctx *x, long long verified_at, struct pr_cmd *cmd)
 	    (long long)clock_offset() * 1000);
 	snprintf(x->a.ph, sizeof(x->a.ph), "%lld", x->caps.per_hour);
 	snprintf(x->a.pdy, sizeof(x->a.pdy), "%lld", x->caps.per_day);
-	pd_charge_id(x->a.id, sizeof(x->a.id), pd->seed, ++pd->seq,
-	    (long long)clock_now_ms(), x->instance, x->rcpt);
+	snprintf(x->a.id, sizeof(x->a.id), "%lld-%016llx-%llu",
+	    (long long)clock_now_ms(), (unsigned long long)pd->seed,
+	    (unsigned long long)++pd->seq);
 	snprintf(x->a.vat, sizeof(x->a.vat), "%lld", verified_at);
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->script = rscript_get("policyd_warm");

@@ -20,18 +20,15 @@
 --          one clock, whatever its own says
 -- ARGV[2]  per_hour cap (0: unlimited)
 -- ARGV[3]  per_day cap (0: unlimited)
--- ARGV[4]  the charge's member name: one per recipient of a transaction
---          (pd_charge_id), so a name already in the window was charged
---          by an earlier RCPT of the same recipient in the same message
+-- ARGV[4]  a unique member name for this charge
 -- ARGV[5]  the member handle the caller believes owns DOMAIN
 -- ARGV[6]  the verified_at the caller computed the caps from
 -- ARGV[7]  "1" when DOMAIN is a parent of the sender's domain, which then
 --          needs subdomains=1
 -- Returns {over, hour_count, day_count, retry_ms}: over is 0 (charged;
 -- the counts include this one), 1 (the hour window is full), 2 (the day
--- window is full), 3 (the domain's facts changed: nothing charged, read
--- them again) or 4 (charged before under this name: passes, nothing
--- charged again, whatever the windows hold now); retry_ms is how long until the fuller window has room,
+-- window is full) or 3 (the domain's facts changed: nothing charged, read
+-- them again); retry_ms is how long until the fuller window has room,
 -- computed from the entry that must leave it first.
 local key = KEYS[1]
 local f = redis.call('HMGET', KEYS[2], 'member', 'verified_at', 'subdomains')
@@ -67,10 +64,6 @@ end
 local hc, dc = 0, 0
 if ph > 0 then hc = redis.call('ZCOUNT', key, '(' .. (now - HOUR), '+inf') end
 if pd > 0 then dc = redis.call('ZCOUNT', key, '(' .. (now - DAY), '+inf') end
-
-if redis.call('ZSCORE', key, ARGV[4]) then
-	return {4, hc, dc, 0}
-end
 
 local over, retry = 0, 0
 if ph > 0 and hc >= ph then
