@@ -57,9 +57,10 @@ pd_member_from(const struct rval *hmget, const struct rval *zcount,
 	reason = rval_at(hmget, 2);
 	m->exists = (did != NULL && did->type == RVAL_STR) ||
 	    (susp != NULL && susp->type == RVAL_STR);
-	m->suspended = rval_str(susp) != NULL && strcmp(susp->str, "0") != 0 &&
-	    susp->len > 0;
-	if (rval_str(reason) != NULL)
+	/* anything but "0" or empty, a value holding a NUL too: fail safe */
+	m->suspended = susp != NULL && susp->type == RVAL_STR &&
+	    susp->len > 0 && !(susp->len == 1 && susp->str[0] == '0');
+	if (reason != NULL && reason->type == RVAL_STR)
 		snprintf(m->reason, sizeof(m->reason), "%s", reason->str);
 	m->queue_cap = opt_int(rval_at(hmget, 3), -1);
 	m->per_hour = opt_int(rval_at(hmget, 4), -1);

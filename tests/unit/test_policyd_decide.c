@@ -231,6 +231,17 @@ member_and_domain_facts_from_replies(void **state)
 	r = hmget(6, junk);
 	assert_int_equal(pd_member_from(r, NULL, &m), -1);
 	rval_free(r);
+	/* a suspended value holding a NUL still suspends (fail safe) */
+	r = hmget(6, mv);
+	rval_free(r->el[1]);
+	r->el[1] = rval_new_str("1\0x", 3);
+	assert_int_equal(pd_member_from(r, z, &m), 0);
+	assert_true(m.suspended);
+	rval_free(r->el[1]);
+	r->el[1] = rval_new_str("0", 1);
+	assert_int_equal(pd_member_from(r, z, &m), 0);
+	assert_false(m.suspended);
+	rval_free(r);
 	r = hmget(6, none);
 	assert_int_equal(pd_member_from(r, NULL, &m), 0);
 	assert_false(m.exists);
