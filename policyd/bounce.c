@@ -93,18 +93,53 @@ has(const char *hay, const char *needle)
 	return 0;
 }
 
-enum bounce_class
-bounce_classify_reply(const char *dsn, const char *reply)
+/*
+ * about_recipient - the words of a 5.0.0 reply say the recipient does not
+ * exist. Only the remote server's text counts (after "said: ": the host
+ * name may hold any word), and not when it is about the sender ("Sender
+ * address rejected: Domain does not exist" at RCPT, "sending domain does
+ * not exist") or, after DATA, about the content ("the Reply-To domain
+ * does not exist", "it doesn't have a Date header"): a refusal after DATA
+ * must name a recipient word. Yahoo's "This user doesn't have a
+ * yahoo.com account", after DATA, is about the recipient.
+ */
+static int
+about_recipient(const char *reply)
 {
-	/* the words of receivers that give no enhanced code (5.0.0) */
+	/* the words of receivers that give no enhanced code */
 	static const char *dead[] = { "user unknown", "unknown user",
 	    "no such user", "no such mailbox", "no such recipient",
 	    "recipient unknown", "unknown recipient", "invalid recipient",
 	    "mailbox not found", "does not exist", "doesn't exist",
-	    "not a valid mailbox", "doesn't have a" };
-	const size_t nodead_account = sizeof(dead) / sizeof(dead[0]) - 1;
-	enum bounce_class c = bounce_classify(dsn);
+	    "not a valid mailbox" };
+	static const char *sender[] = { "Sender address rejected",
+	    "sender domain", "sending domain", "sender address domain" };
+	static const char *who[] = { "user", "mailbox", "recipient",
+	    "account" };
+	const char *said = strstr(reply, " said: ");
 	size_t	 i;
+	int	 named = 0;
+
+	said = said != NULL ? said + 7 : reply;
+	for (i = 0; i < sizeof(sender) / sizeof(sender[0]); i++)
+		if (has(said, sender[i]))
+			return 0;
+	for (i = 0; i < sizeof(who) / sizeof(who[0]); i++)
+		named |= has(said, who[i]);
+	if (!named && has(reply, "in reply to end of DATA command"))
+		return 0;
+	if (has(said, "doesn't have a") && has(said, " account"))
+		return 1;
+	for (i = 0; i < sizeof(dead) / sizeof(dead[0]); i++)
+		if (has(said, dead[i]))
+			return 1;
+	return 0;
+}
+
+enum bounce_class
+bounce_classify_reply(const char *dsn, const char *reply)
+{
+	enum bounce_class c = bounce_classify(dsn);
 
 	if (reply == NULL)
 		return c;
@@ -115,20 +150,10 @@ bounce_classify_reply(const char *dsn, const char *reply)
 		return BOUNCE_OTHER;
 	if (c == BOUNCE_SOFT && has(reply, "greylist"))
 		return BOUNCE_POLICY;
-	/*
-	 * The words must be about the recipient: a sender refused at RCPT
-	 * ("Sender address rejected: Domain does not exist") or a message
-	 * refused for its content ("it doesn't have a Date header") must
-	 * not suppress a good recipient. Yahoo's "This user doesn't have a
-	 * yahoo.com account", after DATA, is about the recipient.
-	 */
 	if (c == BOUNCE_OTHER && dsn != NULL && strcmp(dsn, "5.0.0") == 0 &&
 	    !has(reply, "in reply to MAIL FROM command") &&
-	    !has(reply, "sender"))
-		for (i = 0; i < sizeof(dead) / sizeof(dead[0]); i++)
-			if (has(reply, dead[i]) && (i != nodead_account ||
-			    has(reply, " account")))
-				return BOUNCE_HARD;
+	    about_recipient(reply))
+		return BOUNCE_HARD;
 	return c;
 }
 

@@ -105,6 +105,24 @@ classes_from_the_reply(void **state)
 		  BOUNCE_OTHER },
 		{ "5.0.0", "host mx[192.0.2.1] said: 550 sender domain does not "
 		  "exist (in reply to RCPT TO command)", BOUNCE_OTHER },
+		/* the host name and the address may hold any word */
+		{ "5.0.0", "host mx.sendersystems.example[192.0.2.1] said: 550 "
+		  "<bob@x.example>: Recipient address rejected: User unknown in "
+		  "virtual mailbox table (in reply to RCPT TO command)",
+		  BOUNCE_HARD },
+		{ "5.0.0", "host mx[192.0.2.1] said: 550 <newsender@x.example>: "
+		  "mailbox does not exist (in reply to RCPT TO command)",
+		  BOUNCE_HARD },
+		{ "5.0.0", "host mx[192.0.2.1] said: 550 No such user here. "
+		  "Please check the address or contact the sender's postmaster "
+		  "(in reply to RCPT TO command)", BOUNCE_HARD },
+		/* content refused after DATA: no recipient word */
+		{ "5.0.0", "host mx[192.0.2.1] said: 554 Message rejected: "
+		  "sending domain does not exist in DNS (in reply to end of DATA "
+		  "command)", BOUNCE_OTHER },
+		{ "5.0.0", "host mx[192.0.2.1] said: 550 Message refused: the "
+		  "Reply-To domain does not exist (in reply to end of DATA "
+		  "command)", BOUNCE_OTHER },
 		/* the codes alone where the words add nothing */
 		{ "5.1.1", "host mx[192.0.2.1] said: 550 5.1.1 <r@b.example>: "
 		  "Recipient address rejected: User unknown (in reply to RCPT "
