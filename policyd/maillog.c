@@ -367,6 +367,10 @@ maillog_parse(const char *line, size_t len, struct maillog_event *ev)
 	(void)copy(ev->qid, sizeof(ev->qid), c.p, n);
 	c.p = q + 2;
 	if (warning) {
+		/* only the programs that write the queue file say so */
+		if (strcmp(ev->prog, "cleanup") != 0 &&
+		    strcmp(ev->prog, "smtpd") != 0)
+			return ev->kind = MAILLOG_OTHER;
 		if (((size_t)(c.end - c.p) == 30 &&
 		    memcmp(c.p, "queue file size limit exceeded", 30) == 0) ||
 		    starts(&c, "write queue file: ")) {

@@ -319,6 +319,10 @@ qmgr_lines(void **state)
 	    "device"), MAILLOG_REJECTED);
 	assert_string_equal(ev.reply, "write queue file: No space left on "
 	    "device");
+	/* nor from another program (a line forged with postlog, say) */
+	assert_int_equal(parse("Dec  5 22:10:01 relay postfix/postlog[4242]: "
+	    "warning: 4jhhcJ6xKpz1blQk: queue file size limit exceeded"),
+	    MAILLOG_OTHER);
 	/* other warnings are not, nor a queue id line that is no warning */
 	assert_int_equal(parse("Dec  5 22:10:01 relay postfix/cleanup[4242]: "
 	    "warning: 4jhhcJ6xKpz1blQk: queue file size limit exceeded!"),
