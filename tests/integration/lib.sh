@@ -566,9 +566,11 @@ h_init() {
 # LeakSanitizer's "==PID==ERROR: " (also "==PROGRAM==PID==ERROR: ", and the
 # runtime's own errors such as a log_path it cannot open), any "SUMMARY:
 # ...Sanitizer", and UndefinedBehaviorSanitizer's "FILE:LINE:COL: runtime
-# error: ". Searched for anywhere in a line: Dovecot and Postfix prefix
-# what a program they ran printed.
-H__SAN_RE='==[0-9]+==ERROR: |SUMMARY: [A-Za-z]+Sanitizer|: runtime error: '
+# error: " with FILE a C source. Searched for anywhere in a line: Dovecot
+# and Postfix prefix what a program they ran printed; tight enough that
+# network text in a log (an address, a remote reply) does not look like
+# one by chance. sink.log (the messages themselves) is not searched.
+H__SAN_RE='==[0-9]+==ERROR: |SUMMARY: [A-Za-z]+Sanitizer: |[A-Za-z0-9_./-]+\.[ch]:[0-9]+:[0-9]+: runtime error: '
 
 # h__san_init - (h_init) the report dir and the sanitizer options. Options
 # are added after what the environment has, so a later log_path wins.
@@ -604,7 +606,8 @@ h_san_check() {
 	done
 	while IFS= read -r f; do
 		[[ -n $f ]] && logs+=("$f")
-	done < <(grep -rlaE --exclude-dir=sanitizer "$H__SAN_RE" "$H_LOG" 2>/dev/null | sort)
+	done < <(grep -rlaE --exclude-dir=sanitizer --exclude=sink.log \
+	    "$H__SAN_RE" "$H_LOG" 2>/dev/null | sort)
 	((${#files[@]} + ${#logs[@]} > 0)) || return 0
 	for f in "${files[@]}"; do
 		l=$(grep -m1 -aE '^SUMMARY: ' "$f")

@@ -33,6 +33,12 @@ child 'true'
 h_is "no report: the child passes" "$rc" 0
 h_unlike "...with no not ok" "$out" 'not ok'
 
+# network text that only looks like a report: an address and a remote
+# reply in a daemon's log, a message at the sink
+child 'printf "to=<\"x: runtime error: y\"@d.test>, status=bounced (said: SUMMARY: AddressSanitizer is no summary)\n" >"$H_LOG/tracker.log"
+printf "Subject: x.c:1:2: runtime error: quoted in a message\n" >"$H_LOG/sink.log"'
+h_is "report-like network text in the logs: the child passes" "$rc" 0
+
 child 'printf "==1==ERROR: AddressSanitizer: fake\nSUMMARY: AddressSanitizer: fake-error x.c:1 in f\n" >"$H_SAN/report.fake.1"'
 h_is "a report file: the child fails" "$rc" 1
 h_like "...with a not ok after its plan" "$out" $'1\\.\\.1\nnot ok 2 - no sanitizer report from our programs'
