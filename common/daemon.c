@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "log.h"
 
 #ifndef RELAY_CONF_DEFAULT
 #define RELAY_CONF_DEFAULT "/etc/relay/relay.conf"
@@ -227,9 +228,19 @@ daemon_sock_owner(const char *path, const char *user, const char *group,
 	uid_t	 uid;
 	gid_t	 gid;
 
+	struct stat st;
+
 	/* Not root: the socket is already ours, the user and group we run as. */
-	if (user == NULL || *user == '\0' || geteuid() != 0)
+	if (geteuid() != 0)
 		return 0;
+	if (user == NULL || *user == '\0') {
+		/* root's, group root: no Postfix process can connect */
+		if (stat(path, &st) == 0 && st.st_gid == 0)
+			log_warn("unix:%s is root's, mode 0660: Postfix cannot "
+			    "connect to it; set daemon.user (the units run "
+			    "as relay)", path);
+		return 0;
+	}
 	if (run_ids(user, group, &uid, &gid, err, errlen) != 0)
 		return -1;
 	if (lchown(path, uid, gid) < 0) {

@@ -67,7 +67,9 @@ int	 daemon_drop(const char *user, const char *group, char *err,
  * root and daemon.user is set: bound as root it would be root's, and
  * Postfix, connecting through the group (postfix in group relay), could
  * not. A no-op otherwise (bound by the run user, it is that user's and
- * group's already). 0, or -1 with a reason in err.
+ * group's already); as root without daemon.user, a socket left in group
+ * root (no Postfix process can open it) gets a warning. 0, or -1 with a
+ * reason in err.
  */
 int	 daemon_sock_owner(const char *path, const char *user,
 	    const char *group, char *err, size_t errlen);

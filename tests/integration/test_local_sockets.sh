@@ -54,7 +54,8 @@ except OSError as e:
 s.sendall(sys.stdin.buffer.read()); print(s.recv(4096).decode().strip())' "$sock"
 }
 
-# A directory anyone may enter: the socket's own mode must keep others out.
+# A directory anyone may enter (group root): the socket's own mode must
+# keep others out.
 install -d -m 0755 "$H_TMP/open"
 # As /run/relay: the run user's, 0750.
 install -d -o nobody -g nogroup -m 0750 "$H_TMP/run"
@@ -114,4 +115,21 @@ h_like "... and answered by relay-policyd" "$out" '^action='
 h_stop_daemon milter2 20
 h_stop_daemon policyd2 10
 h_check "at exit relay-policyd removed its socket" test ! -e "$H_TMP/run/policy.sock"
+
+# 3. Started as root without daemon.user: the sockets stay root's, which
+# no Postfix process can open; both daemons say so.
+FX_DAEMON=
+FX_MILTER="socket = \"unix:$H_TMP/open/milter3.sock\";"
+FX_POLICYD="listen = [ \"unix:$H_TMP/open/policy3.sock\" ]; socketmap = [ ];"
+fx_conf "$H_TMP/rootonly.conf"
+h_start_daemon milter3 "$MILTER" -f -c "$FX_CONF"
+h_start_daemon policyd3 "$PD" -f -c "$FX_CONF"
+h_check "relay-milter warns that Postfix cannot connect" h_wait_log \
+    "unix:$H_TMP/open/milter3.sock is root's, mode 0660: Postfix cannot connect" \
+    10 "$H_LOG/milter3.log"
+h_check "relay-policyd too" h_wait_log \
+    "unix:$H_TMP/open/policy3.sock is root's, mode 0660: Postfix cannot connect" \
+    10 "$H_LOG/policyd3.log"
+h_stop_daemon milter3 20
+h_stop_daemon policyd3 10
 h_done
