@@ -153,6 +153,10 @@ reap_group() {
 # (built without frame pointers). Harmless in other builds.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRCDIR/tests/lsan.supp:print_suppressions=0}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0}
+# ThreadSanitizer (./configure --enable-tsan): libmilter's own races
+# (tests/tsan.supp); a report does not stop the program (the harness fails
+# the test on it), and a second stack for each lock in a report.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$SRCDIR/tests/tsan.supp:print_suppressions=0:halt_on_error=0:second_deadlock_stack=1}
 
 # A sanitizer report at the start of a line of a test's output (TAP
 # diagnostics, "# ...", do not count: lib.sh prints the reports it found so)

@@ -50,15 +50,18 @@
 #   h_bail MSG               not ok + "Bail out! MSG", exit 1
 #   h_skip_all REASON        "1..0 # SKIP REASON", exit 0 (before any check)
 #   h_sanitized              true when the build under test has AddressSanitizer
-#                            (./configure --enable-sanitizers): its RSS is
+#                            (./configure --enable-sanitizers) or
+#                            ThreadSanitizer (--enable-tsan): its RSS is
 #                            shadow memory and quarantine, not ours
+#   h_tsan                   true when it has ThreadSanitizer
 #
 # Sanitizer reports (any build; only a sanitizer build writes them)
-#   h_init points ASAN_OPTIONS, LSAN_OPTIONS and UBSAN_OPTIONS (added to
-#   what the environment has: run-tests.sh's suppressions) at
-#   log_path=$H_SAN/report with log_exe_name=1, so every program of ours
-#   that the test runs, in the foreground or as a daemon, writes an
-#   AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer report to
+#   h_init points ASAN_OPTIONS, LSAN_OPTIONS, UBSAN_OPTIONS and
+#   TSAN_OPTIONS (added to what the environment has: run-tests.sh's
+#   suppressions) at log_path=$H_SAN/report with log_exe_name=1, so every
+#   program of ours that the test runs, in the foreground or as a daemon,
+#   writes an AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer
+#   or ThreadSanitizer report to
 #   $H_SAN/report.PROGRAM.PID instead of a stderr nobody reads. After the
 #   clean-up has stopped everything (a daemon's shutdown and its leak check
 #   happen then), a report file, or a report in any log under $H_LOG (gcc's
@@ -304,7 +307,12 @@ h_skip() {
 }
 
 h_sanitized() {
-	grep -q '^S\["RELAY_LDFLAGS"\]=.*-fsanitize=address' \
+	grep -qE '^S\["RELAY_LDFLAGS"\]=.*-fsanitize=(address|thread)' \
+	    "$H_BUILDDIR/config.status" 2>/dev/null
+}
+
+h_tsan() {
+	grep -q '^S\["RELAY_LDFLAGS"\]=.*-fsanitize=thread' \
 	    "$H_BUILDDIR/config.status" 2>/dev/null
 }
 
@@ -584,7 +592,8 @@ h__san_init() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}$lp
 	LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}$lp
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:$lp
-	export H_SAN ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
+	TSAN_OPTIONS=${TSAN_OPTIONS:+$TSAN_OPTIONS:}$lp
+	export H_SAN ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
 }
 
 # h__san_keep_log FILE - before FILE is written over (a daemon started
@@ -641,7 +650,7 @@ h__san_tap() {
 	local out
 	out=$(h_san_check) && return 0
 	H__SAN_FAILED=1
-	h_fail "no sanitizer report from our programs (AddressSanitizer, LeakSanitizer, UBSan)"
+	h_fail "no sanitizer report from our programs (AddressSanitizer, LeakSanitizer, UBSan, ThreadSanitizer)"
 	printf '%s\n' "$out"
 }
 

@@ -11,7 +11,11 @@
  *   san_probe ub         signed integer overflow
  *   san_probe term-oob   wait for SIGTERM (a daemon), then read past a heap
  *                        block: an error at shutdown
+ *   san_probe race       two threads write one counter without a lock (a
+ *                        data race for ThreadSanitizer: ./configure
+ *                        --enable-tsan)
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,35 @@ oob(void)
 	c = p[size];
 	(void)c;
 	free(p);
+	return 0;
+}
+
+static volatile long	 counter;
+
+/* bump - the racing thread: a plain read-modify-write of counter */
+static void *
+bump(void *arg)
+{
+	int	 i;
+
+	(void)arg;
+	for (i = 0; i < 1000; i++)
+		counter = counter + 1;
+	return NULL;
+}
+
+/* race - bump counter from two threads at once, unlocked */
+static int
+race(void)
+{
+	pthread_t	 t;
+
+	if (pthread_create(&t, NULL, bump, NULL) != 0)
+		return 1;
+	bump(NULL);
+	if (pthread_join(t, NULL) != 0)
+		return 1;
+	printf("%ld\n", counter);
 	return 0;
 }
 
@@ -70,6 +103,8 @@ main(int argc, char **argv)
 			return 1;
 		return oob();
 	}
-	fprintf(stderr, "usage: san_probe oob|leak|ub|term-oob\n");
+	if (strcmp(mode, "race") == 0)
+		return race();
+	fprintf(stderr, "usage: san_probe oob|leak|ub|term-oob|race\n");
 	return 64;
 }

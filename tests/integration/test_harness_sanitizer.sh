@@ -8,6 +8,7 @@
 # over by a restart. Sanitizer build only (./configure --enable-sanitizers):
 # tests/integration/san_probe's real reports: a daemon's heap overflow at
 # SIGTERM, a leak of a command whose stderr the test dropped, UBSan.
+# ThreadSanitizer build only (--enable-tsan): san_probe's data race.
 # Run: RELAY_TOP_SRCDIR=. bash tests/integration/test_harness_sanitizer.sh
 
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -57,8 +58,15 @@ h_start_daemon d true'
 h_is "a report in the log of a daemon started again under its name: the child fails" "$rc" 1
 h_like "...with the first log kept" "$out" '# log\.d\.log\.[0-9]+: ==7==ERROR: LeakSanitizer'
 
+if h_tsan; then
+	child '"$PROBE" race >/dev/null 2>&1'
+	h_is "a data race in a command, its output dropped: the child fails" "$rc" 1
+	h_like "...with both stacks" "$out" '# WARNING: ThreadSanitizer: data race .*#0 bump .*san_probe\.c:[0-9]+.*Previous write.*#0 bump'
+	h_like "...and its digest" "$out" '# report\.san_probe\.[0-9]+: SUMMARY: ThreadSanitizer: data race .*san_probe\.c:[0-9]+ in bump'
+	h_done
+fi
 if ! h_sanitized; then
-	h_skip "san_probe's reports" "not a sanitizer build (./configure --enable-sanitizers)"
+	h_skip "san_probe's reports" "not a sanitizer build (./configure --enable-sanitizers or --enable-tsan)"
 	h_done
 fi
 
