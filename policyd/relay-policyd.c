@@ -6,8 +6,10 @@
  * DESCRIPTION
  *	Thin main: load relay.conf, check the listen and socketmap settings
  *	(not both empty), bind every policyd.listen and
- *	policyd.socketmap socket, drop privileges, connect to Redis and run
- *	one libevent loop. SIGTERM/SIGINT drain it (no new connections,
+ *	policyd.socketmap socket and the metrics one, then detach (so that
+ *	a socket that cannot be made is an exit status and a line on
+ *	stderr), drop privileges, connect to Redis and run one libevent
+ *	loop. SIGTERM/SIGINT drain it (no new connections,
  *	the requests waiting for Redis answered, then exit; a second signal
  *	exits at once); SIGHUP reloads relay.conf (blocked from the start
  *	until its event is added: one that comes during start-up is kept)
@@ -23,6 +25,7 @@
 #include <event2/listener.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,26 +167,63 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	logkv_emit(&kv, restart[0] != '\0' ? LOG_WARNING : LOG_INFO);
 }
 
-/* bind_all - every listener of one kind; exits on failure (start-up) */
+/* Set once detached: stderr is /dev/null from then on. */
+static int detached;
+/* The sockets bound before detaching (static: reachable at an exit). */
+static int *lfds, *sfds;
+
+/*
+ * fail - a start-up failure, said where it can be read (stderr before
+ * detaching, the log after), then exit with status
+ */
+static void __attribute__((format(printf, 2, 3), noreturn))
+fail(int status, const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (detached)
+		log_err("%s", msg);
+	else
+		fprintf(stderr, "relay-policyd: %s\n", msg);
+	pl_cleanup();		/* the unix sockets bound so far */
+	exit(status);
+}
+
+/*
+ * bind_all - bind every listener of one kind into fds[]; exits on failure
+ * (start-up). Before detaching, so that a socket that cannot be made is
+ * said on stderr and the exit status is the caller's.
+ */
 static void
-bind_all(struct policyd *pd, char **specs, int n, int socketmap)
+bind_all(struct policyd *pd, char **specs, int n, int *fds)
 {
 	char	 err[512];
-	int	 i, fd;
+	int	 i;
 
-	for (i = 0; i < n; i++) {
-		if ((fd = pl_open(specs[i], pd->cf->daemon.user,
-		    pd->cf->daemon.group, err, sizeof(err))) < 0) {
-			fprintf(stderr, "relay-policyd: %s\n", err);
-			exit(71);
-		}
-		if ((socketmap ? socketmap_add(pd, fd, specs[i]) :
-		    server_add_policy(pd, fd, specs[i])) < 0) {
-			fprintf(stderr, "relay-policyd: %s: cannot listen\n",
-			    specs[i]);
-			exit(71);
-		}
-	}
+	for (i = 0; i < n; i++)
+		if ((fds[i] = pl_open(specs[i], pd->cf->daemon.user,
+		    pd->cf->daemon.group, err, sizeof(err))) < 0)
+			fail(71, "%s", err);
+}
+
+/*
+ * listen_all - the listeners on the sockets bind_all made, in the event
+ * loop (made after detaching: a loop does not survive fork)
+ */
+static void
+listen_all(struct policyd *pd, char **specs, int n, const int *fds,
+    int socketmap)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if ((socketmap ? socketmap_add(pd, fds[i], specs[i]) :
+		    server_add_policy(pd, fds[i], specs[i])) < 0)
+			fail(71, "%s: cannot listen", specs[i]);
 }
 
 /* Flushes the log lines of one loop turn (log_buffered). */
@@ -257,7 +297,7 @@ main(int argc, char **argv)
 	int		 i;
 
 	/*
-	 * A start-up failure exits (as bind_all does) rather than returns:
+	 * A start-up failure exits (fail()) rather than returns:
 	 * what main holds is then still reachable, not a leak for
 	 * LeakSanitizer to turn into another exit status.
 	 */
@@ -289,37 +329,45 @@ main(int argc, char **argv)
 		    conf_path);
 		exit(78);
 	}
-	if (!opts.foreground && daemon_detach() < 0) {
-		fprintf(stderr, "relay-policyd: cannot detach\n");
-		exit(71);
+	/*
+	 * Every socket bound before detaching: a failure is said on stderr
+	 * and is the exit status (71), not the lost one of a background
+	 * process. The threads and the event loop come after the fork.
+	 */
+	lfds = xcalloc((size_t)pd.cf->policyd.nlisten + 1, sizeof(*lfds));
+	sfds = xcalloc((size_t)pd.cf->policyd.nsocketmap + 1, sizeof(*sfds));
+	bind_all(&pd, pd.cf->policyd.listen, pd.cf->policyd.nlisten, lfds);
+	bind_all(&pd, pd.cf->policyd.socketmap, pd.cf->policyd.nsocketmap, sfds);
+	if (stats_serve(pd.cf->policyd.metrics, "policyd", err, sizeof(err)) < 0)
+		fail(71, "%s", err);
+	if (!opts.foreground) {
+		if (daemon_detach() < 0)
+			fail(71, "cannot detach");
+		detached = 1;
 	}
 	pd.base = new_base();
-	if (pd.base == NULL) {
-		fprintf(stderr, "relay-policyd: event_base_new failed\n");
-		exit(71);
-	}
+	if (pd.base == NULL)
+		fail(71, "event_base_new failed");
 	/* Under -f: one write of the turn's log lines instead of one each. */
 	if ((logflush_ev = event_new(pd.base, -1, 0, on_logflush, NULL)) != NULL)
 		log_buffered(logflush_wake);
 	pd.seed = seed();
 	pd.dcache = pd_dcache_new(PD_DCACHE_MAX, PD_DCACHE_TTL);
-	bind_all(&pd, pd.cf->policyd.listen, pd.cf->policyd.nlisten, 0);
-	bind_all(&pd, pd.cf->policyd.socketmap, pd.cf->policyd.nsocketmap, 1);
-	if (stats_serve(pd.cf->policyd.metrics, "policyd", err, sizeof(err)) < 0 ||
-	    stats_start(err, sizeof(err)) < 0) {
-		fprintf(stderr, "relay-policyd: %s\n", err);
-		exit(71);
-	}
+	listen_all(&pd, pd.cf->policyd.listen, pd.cf->policyd.nlisten, lfds, 0);
+	listen_all(&pd, pd.cf->policyd.socketmap, pd.cf->policyd.nsocketmap,
+	    sfds, 1);
+	free(lfds);
+	free(sfds);
+	if (stats_start(err, sizeof(err)) < 0)
+		fail(71, "%s", err);
 	if (daemon_pidfile(pd.cf->policyd.pid_file) < 0)
 		log_warn("pid_file=%s error=\"cannot write\"",
 		    pd.cf->policyd.pid_file);
 	else	/* what to remove at exit, whatever a reload says */
 		pidfile = xstrdup(pd.cf->policyd.pid_file);
 	if (daemon_drop(pd.cf->daemon.user, pd.cf->daemon.group, err,
-	    sizeof(err)) < 0) {
-		fprintf(stderr, "relay-policyd: %s\n", err);
-		exit(71);
-	}
+	    sizeof(err)) < 0)
+		fail(71, "%s", err);
 	pd.redis = pr_new(pd.base, &pd.cf->redis);
 	pr_start(pd.redis);
 	ev_term = evsignal_new(pd.base, SIGTERM, on_stop, &pd);

@@ -419,14 +419,25 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* rotation is noticed by inode and size; HUP only reloads relay.conf */
 	signal(SIGHUP, on_hup);
+	/*
+	 * The metrics socket is bound before detaching: a port that cannot
+	 * be had is said on stderr and is the exit status (71), not the lost
+	 * one of a background process. Its thread starts after the fork.
+	 */
+	if (stats_serve(conf->tracker.metrics, "tracker", err, sizeof(err)) < 0) {
+		if (opts.foreground)
+			log_err("tracker: %s", err);
+		else
+			fprintf(stderr, "relay-tracker: %s\n", err);
+		return 71;
+	}
 	if (!opts.foreground && daemon_detach() < 0) {
-		log_err("tracker: cannot detach");
+		fprintf(stderr, "relay-tracker: cannot detach\n");
 		return 71;
 	}
 	if (daemon_pidfile(conf->tracker.pid_file) < 0)
 		log_warn("tracker: cannot write %s", conf->tracker.pid_file);
-	if (stats_serve(conf->tracker.metrics, "tracker", err, sizeof(err)) < 0 ||
-	    stats_start(err, sizeof(err)) < 0) {
+	if (stats_start(err, sizeof(err)) < 0) {
 		log_err("tracker: %s", err);
 		return 71;
 	}

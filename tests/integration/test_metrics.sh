@@ -9,8 +9,9 @@
 # signed twice (rsa-sha256 + ed25519-sha256), a suppressed recipient
 # (recipient_suppressed), log lines read/event/other/skipped/too_long,
 # Redis round trips in each latency histogram, Redis errors and
-# queue_full once Redis is gone. Also: the text format, 404/405/431, and
-# relay.conf refusing a scrape port off loopback with file:line.
+# queue_full once Redis is gone. Also: the text format, 404/405/431,
+# relay.conf refusing a scrape port off loopback with file:line, and a
+# scrape port in use refused at start without -f (exit 71, stderr).
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init metrics
@@ -68,6 +69,28 @@ h_start_daemon tracker "$B/policyd/relay-tracker" -f -c "$FX_CONF"
 for p in "$MPORT" "$PPORT" "$MM" "$PM" "$TM"; do
 	h_wait_port "$p" 10 || h_bail "port $p did not open"
 done
+
+# --- without -f, a scrape port in use is exit 71 and a line on stderr: it
+# is bound before the daemon detaches (the running ones hold these ports)
+CONF=$FX_CONF SAVED_P=$FX_POLICYD SAVED_T=$FX_TRACKER
+FX_POLICYD="listen = [ \"inet:127.0.0.1:$(h_port)\" ]; socketmap = [ ]; metrics = \"127.0.0.1:$PM\"; pid_file = \"$H_TMP/bg-policyd.pid\";"
+FX_TRACKER="maillog = \"$LOG\"; node = \"m\"; metrics = \"127.0.0.1:$TM\"; pid_file = \"$H_TMP/bg-tracker.pid\";"
+fx_conf "$H_TMP/bg.conf"
+for d in policyd tracker; do
+	case $d in
+	policyd) prog=$B/policyd/relay-policyd busy=$PM ;;
+	tracker) prog=$B/policyd/relay-tracker busy=$TM ;;
+	esac
+	out=$(timeout 10 "$prog" -c "$FX_CONF" 2>&1 </dev/null)
+	rc=$?
+	h_is "$d: without -f, metrics port in use: exit 71" "$rc" 71
+	h_like "$d: ... and the reason on stderr" "$out" \
+	    "^relay-$d: metrics 127\\.0\\.0\\.1:$busy: .*Address already in use"
+	# one that did start in the background: stopped here
+	pid=$(cat "$H_TMP/bg-$d.pid" 2>/dev/null)
+	[[ -n $pid ]] && grep -qs relay- "/proc/$pid/cmdline" && kill "$pid"
+done
+FX_CONF=$CONF FX_POLICYD=$SAVED_P FX_TRACKER=$SAVED_T
 
 PF_MAIN_EXTRA="smtpd_milters = inet:127.0.0.1:$MPORT
 non_smtpd_milters =

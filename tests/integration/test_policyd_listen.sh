@@ -5,7 +5,8 @@
 # replaced; settings the daemon cannot use (nothing to listen on, a host
 # name, one address twice) are refused at start with a message naming the
 # setting (exit 78; FILE:LINE from conf_load, which relayctl config check
-# runs too); at exit the socket and pid file made at start are
+# runs too); a busy port without -f is exit 71 and a line on stderr (bound
+# before detaching); at exit the socket and pid file made at start are
 # removed, not the ones a reload named.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
@@ -52,6 +53,44 @@ s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
 s.sendall(sys.stdin.buffer.read()); print(s.recv(4096).decode(), end="")' "$1"
 }
 h_like "... and still answers" "$(ask_unix "$SOCK")" '^action=DUNNO'
+
+# 2b. Without -f, a socket that cannot be had is still an exit status
+# (71) and a line on stderr: every socket (listen, socketmap, metrics) is
+# bound before relay-policyd detaches, not by a background process whose
+# stderr is /dev/null after its parent exited 0.
+BUSY=$(h_port)
+h_start_daemon busy /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(120)' "$BUSY"
+h_check "a port held by another process" h_wait_port "$BUSY" 10
+# start_bg_fail NAME POLICYD-SETTINGS - run without -f (bounded); "rc: stderr"
+start_bg_fail() {
+	local pf=$H_TMP/run/$1.pid pid
+	FX_POLICYD="$2 pid_file = \"$pf\";"
+	fx_conf "$H_TMP/$1.conf"
+	timeout 10 "$PD" -c "$FX_CONF" >"$H_LOG/$1.out" 2>&1 </dev/null
+	echo "$?: $(head -3 "$H_LOG/$1.out" | tr '\n' ' ')"
+	# one that did start in the background: stopped here
+	pid=$(cat "$pf" 2>/dev/null)
+	[[ -n $pid ]] && grep -qs relay- "/proc/$pid/cmdline" && kill "$pid"
+}
+P2=$(h_port)
+for kind in listen socketmap; do
+	if [[ $kind = listen ]]; then
+		set -- "listen = [ \"inet:127.0.0.1:$BUSY\" ]; socketmap = [ ];"
+	else
+		set -- "listen = [ \"inet:127.0.0.1:$P2\" ]; socketmap = [ \"inet:127.0.0.1:$BUSY\" ];"
+	fi
+	out=$(start_bg_fail "bg-$kind" "$1")
+	h_like "without -f, policyd.$kind on a busy port: exit 71, said on stderr" \
+	    "$out" "^71: relay-policyd: inet:127.0.0.1:$BUSY: Address already in use"
+done
+out=$(start_bg_fail bg-metrics "listen = [ \"inet:127.0.0.1:$P2\" ]; socketmap = [ ]; metrics = \"127.0.0.1:$BUSY\";")
+h_like "without -f, policyd.metrics on a busy port: exit 71, said on stderr" \
+    "$out" "^71: relay-policyd: metrics 127.0.0.1:$BUSY: .*Address already in use"
+h_check_not "... and nothing was left listening" h__listening "$P2"
+h_stop_daemon busy 5
 
 # 3. At exit: the socket and pid file made at start are removed, even
 # after a reload that names other paths; other files stay.
