@@ -57,11 +57,17 @@ static const struct {
 	{ "config", cmd_config, 0 },
 };
 
-/* usage - to stdout for -h (exit 0); to stderr and exit 1 otherwise */
+/*
+ * usage - to stdout for -h (exit 0: with --json as {"usage": TEXT}, the
+ * one document of the run); to stderr and exit 1 otherwise
+ */
 static void __attribute__((noreturn))
 usage(struct ctl *c, int ok, const char *arg, const char *why)
 {
-	fputs(usage_text, ok ? stdout : stderr);
+	if (ok && c->json)
+		ctl_emit(c, json_pack("{s:s}", "usage", usage_text));
+	else
+		fputs(usage_text, ok ? stdout : stderr);
 	if (ok)
 		exit(ctl_flush(c) == 0 ? CTL_EXIT_OK : CTL_EXIT_BACKEND);
 	ctl_user(c, "usage", arg, "%s", why);

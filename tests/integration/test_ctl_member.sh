@@ -369,6 +369,17 @@ ctl member list >/dev/full 2>"$H_TMP/full.err"; rc=$?
 h_is "F3 member list > /dev/full: exit 2" "$rc" 2
 h_like "F3 ...said" "$(cat "$H_TMP/full.err")" "cannot write standard output"
 
+# --- -h: the usage; with --json one JSON document on stdout, {"usage"}
+out=$(ctl -h 2>&1); rc=$?
+h_is "-h: exit 0" "$rc" 0
+h_like "-h: the usage in words" "$out" '^usage: relayctl '
+for h in -h --help; do
+	out=$(ctl --json $h 2>/dev/null); rc=$?
+	h_is "--json $h: exit 0" "$rc" 0
+	h_like "--json $h: one JSON document, the usage its \"usage\"" \
+	    "$(fx_jget 'd["usage"]' <<<"$out")" '^usage: relayctl .*config check'
+done
+
 # --- usage errors and the backend
 out=$(ctl member frobnicate 2>&1); rc=$?
 h_is "unknown subcommand: exit 1" "$rc" 1
