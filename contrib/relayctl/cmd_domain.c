@@ -635,33 +635,50 @@ domain_rotate(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* The subcommands; the usage messages list them from here. */
+static const struct {
+	const char	*name, *cmd;
+	int		(*fn)(struct ctl *, int, char **);
+} subs[] = {
+	{ "add", "domain add", domain_add },
+	{ "show", "domain show", domain_show },
+	{ "list", "domain list", ctl_domain_list },
+	{ "records", "domain records", domain_records },
+	{ "remove", "domain remove", domain_remove },
+	{ "forward", "domain forward", domain_forward },
+	{ "listunsub", "domain listunsub", domain_listunsub },
+	{ "rotate-key", "domain rotate-key", domain_rotate },
+	{ "verify", "domain verify", cmd_domain_verify },
+};
+#define NSUBS	(sizeof(subs) / sizeof(subs[0]))
+
+/* sub_names - the subcommands' names, each after the first preceded by sep */
+static void
+sub_names(char *buf, size_t len, const char *sep)
+{
+	size_t	 i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NSUBS && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i > 0 ? sep : "",
+		    subs[i].name);
+}
+
 int
 cmd_domain(struct ctl *c, int argc, char **argv)
 {
-	static const struct {
-		const char	*name, *cmd;
-		int		(*fn)(struct ctl *, int, char **);
-	} subs[] = {
-		{ "add", "domain add", domain_add },
-		{ "show", "domain show", domain_show },
-		{ "list", "domain list", ctl_domain_list },
-		{ "records", "domain records", domain_records },
-		{ "remove", "domain remove", domain_remove },
-		{ "forward", "domain forward", domain_forward },
-		{ "listunsub", "domain listunsub", domain_listunsub },
-		{ "rotate-key", "domain rotate-key", domain_rotate },
-		{ "verify", "domain verify", cmd_domain_verify },
-	};
+	char	 names[256];
 	size_t	 i;
 
-	if (argc < 2)
-		ctl_user(c, "usage", NULL, "domain add|show|list|records|remove|"
-		    "forward|rotate-key|verify ...");
-	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+	if (argc < 2) {
+		sub_names(names, sizeof(names), "|");
+		ctl_user(c, "usage", NULL, "domain %s ...", names);
+	}
+	for (i = 0; i < NSUBS; i++)
 		if (strcmp(argv[1], subs[i].name) == 0) {
 			c->cmd = subs[i].cmd;
 			return subs[i].fn(c, argc - 1, argv + 1);
 		}
-	ctl_user(c, "usage", argv[1], "unknown domain command (add, show, list, "
-	    "records, remove, forward, rotate-key, verify)");
+	sub_names(names, sizeof(names), ", ");
+	ctl_user(c, "usage", argv[1], "unknown domain command (%s)", names);
 }

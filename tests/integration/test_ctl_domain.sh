@@ -585,6 +585,17 @@ h_unlike "...no raw ESC on the terminal" "$out" $'\x1b'
 h_check "listunsub ON (any case)" ctl domain listunsub miss.example ON
 h_is "...stored" "$(h_redis_cli HGET 'relay:{d:miss.example}:domain' listunsub)" 1
 
+# --- the usage messages name every domain command that relayctl -h names
+subs=$("$CTL" -h | sed -n 's/^  domain //p' | sed 's/ | /\n/g' | awk '{ print $1 }' | sort -u)
+h_like "relayctl -h names domain listunsub" "$subs" listunsub
+bare=$(ctl domain 2>&1); rc=$?
+unknown=$(ctl domain frob 2>&1); rc2=$?
+h_is "bare domain, unknown domain command: exit 1" "$rc:$rc2" 1:1
+for w in $subs; do
+	h_like "bare domain: usage names $w" "$bare" "[ |]$w[ |]"
+	h_like "unknown domain command: names $w" "$unknown" "[(, ]$w[,)]"
+done
+
 # --- the shared fixtures write what relayctl reads (fixtures.sh)
 fx_domain fx.example bob --unverified
 publish fx.example "$(fx_dkim_zone fx.example)
