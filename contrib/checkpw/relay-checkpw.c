@@ -288,7 +288,8 @@ main(int argc, char **argv)
 		else {
 			fprintf(ch == 'h' ? stdout : stderr, "usage: relay-checkpw "
 			    "[-f] [-c relay.conf] REPLY-PROGRAM [ARGS...]\n"
-			    "  -c FILE  configuration (default %s)\n"
+			    "  -c FILE  configuration (default $RELAY_CONF, "
+			    "else %s)\n"
 			    "  -f       log to stderr, not syslog\n"
 			    "  (run by Dovecot's checkpassword passdb: user and "
 			    "password on fd 3)\n", RELAY_CONF_DEFAULT);

@@ -108,6 +108,12 @@ cpw() {	# cpw USER KEY [CONF] - relay-checkpw's exit status
 	    -c "${3:-$FX_CONF}" /bin/true 3<&0 2>>"$H_LOG/checkpw.log"
 }
 
+# -h: the usage, naming where relay.conf comes from ($RELAY_CONF first)
+out=$("$CHECKPW" -h 2>&1); rc=$?
+h_is "relay-checkpw -h: exit 0" "$rc" 0
+h_like "... names \$RELAY_CONF before the built-in default" "$out" \
+    '-c FILE +configuration \(default \$RELAY_CONF, else /'
+
 # Every key of a member with many works: no limit on how many are read.
 ctl member add carol --did did:web:carol.example >/dev/null
 for ((i = 0; i < 70; i++)); do ctl apikey create carol 2>/dev/null; done >"$H_TMP/carol.keys"
