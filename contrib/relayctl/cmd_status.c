@@ -12,7 +12,8 @@
  *	is one handed to an after-queue content filter ("via" names the
  *	queue id it was queued again under, whose lines the tracker follows:
  *	relay:{q:THAT}:qid holds "HANDLE QUEUEID", and status THAT shows the
- *	message).
+ *	message). In a message Postfix refused at end of data (the record's
+ *	"rejected" time) those are "rejected": it was never queued.
  * SEE ALSO
  *	relayctl(8), common/SCHEMA.md
  */
@@ -33,7 +34,7 @@ msg_json(struct ctl *c, const char *h, const char *qid)
 {
 	char		 key[RKEY_MAX];
 	json_t		*m, *o, *rc, *rs, *st, *v;
-	const char	*k, *s;
+	const char	*k, *s, *wait;
 	size_t		 i;
 
 	if (rkey(key, sizeof(key), RKEY_MSG, h, qid) < 0)
@@ -52,6 +53,9 @@ msg_json(struct ctl *c, const char *h, const char *qid)
 	    (json_int_t)atoll(S("final")), "rejected",
 	    (json_int_t)atoll(S("rejected")));
 #undef S
+	/* refused at end of data: never queued, nothing will be delivered */
+	wait = json_integer_value(json_object_get(o, "rejected")) > 0 ?
+	    "rejected" : "queued";
 	rc = json_object_get(m, "rcpts");
 	rs = json_array();
 	if (json_is_array(rc))
@@ -64,8 +68,11 @@ msg_json(struct ctl *c, const char *h, const char *qid)
 			st = json_deep_copy(json_object_get(m, f));
 			if (!json_is_object(st)) {
 				json_decref(st);
-				st = json_pack("{s:s}", "status", "queued");
-			}
+				st = json_pack("{s:s}", "status", wait);
+			} else if ((k = json_string_value(json_object_get(st,
+			    "status"))) != NULL && strcmp(k, "queued") == 0)
+				json_object_set_new(st, "status",
+				    json_string(wait));
 			json_object_set_new(st, "address", json_string(s));
 			json_array_append_new(rs, st);
 		}

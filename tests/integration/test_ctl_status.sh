@@ -3,7 +3,9 @@
 # writes: messages through the private Postfix to the sink (one delivered,
 # one bounced 550 5.1.1, one deferred 451 4.2.0), the milter's records
 # written by fx_message, the tracker following the log, then `relayctl
-# status QUEUEID|MESSAGE-ID|--member` with --json read back by a parser.
+# status QUEUEID|MESSAGE-ID|--member` with --json read back by a parser;
+# a message refused at end of data (its record written by the test) shows
+# its recipients rejected.
 # Skipped when relay-tracker is not built.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
@@ -93,4 +95,21 @@ out=$(ctl --json status --member alice --since "$t" --until "$t"); rc=$?
 h_is "F15 --since/--until with the printed time: exit 0" "$rc:$(fx_jget '[m["queue_id"] for m in d]' <<<"$out")" '0:["OLD00001"]'
 out=$(ctl --json status --member alice --since 1970-01-01T00:16:41Z --until 1970-01-01T00:16:41Z); rc=$?
 h_is "F15 ...and ISO 8601 with Z" "$rc:$(fx_jget 'len(d)' <<<"$out")" 0:1
+
+# A message refused at end of data after relay-milter recorded it (the
+# record as relay-milter and relay-tracker's `rejected` event leave it:
+# `rejected`, `final`, `ended`, no r:ADDRESS field): never queued, so its
+# recipients are "rejected", not "queued".
+now=$(date +%s)
+h_redis_cli HSET 'relay:{m:alice}:msg:4jREJECTED01' domain alice.example \
+    sender a@alice.example rcpts '["r1@dest.example","r2@dest.example"]' \
+    message_id '<rej@alice.example>' accepted "$now" rejected "$now" \
+    final "$now" ended "$now" >/dev/null
+h_redis_cli SET 'relay:{q:4jREJECTED01}:qid' alice >/dev/null
+out=$(ctl --json status 4jREJECTED01); rc=$?
+h_is "refused at end of data: exit 0, rejected set" "$rc:$(fx_jget 'd["rejected"] > 0' <<<"$out")" 0:true
+h_is "... every recipient rejected, none queued" \
+    "$(fx_jget '[(r["address"], r["status"]) for r in d["recipients"]]' <<<"$out")" \
+    '[["r1@dest.example", "rejected"], ["r2@dest.example", "rejected"]]'
+h_like "... in words too" "$(ctl status 4jREJECTED01)" 'r1@dest\.example +rejected'
 h_done

@@ -54,4 +54,7 @@ out=$("$CTL" -c "$FX_CONF" status 4jREJ0000001 2>&1)
 h_like "relayctl status shows it was refused at end of data" "$out" 'rejected .*never queued'
 out=$("$CTL" -c "$FX_CONF" --json status 4jREJ0000001 2>&1)
 h_like "... and in JSON" "$out" '"rejected": [1-9][0-9]+'
+out=$("$CTL" -c "$FX_CONF" --json status 4jREJ0000001 2>/dev/null)
+h_is "... its recipients rejected, not queued" \
+    "$(fx_jget '[r["status"] for r in d["recipients"]]' <<<"$out")" '["rejected", "rejected"]'
 h_done
