@@ -136,19 +136,45 @@ daemon_load_conf(const char *path, const char *prog)
 int
 daemon_pidfile(const char *path)
 {
-	char	 buf[32];
-	int	 fd, n;
+	char	 buf[32], *tmp;
+	size_t	 len;
+	int	 fd, n, ok, e;
 
 	if (path == NULL || *path == '\0')
 		return 0;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+	/*
+	 * A file of its own in the same directory, renamed over path once
+	 * written: a write that fails leaves the old file (or none), never
+	 * an empty or half-written one.
+	 */
+	len = strlen(path) + sizeof(".XXXXXX");
+	if ((tmp = malloc(len)) == NULL)
 		return -1;
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
-		close(fd);
+	snprintf(tmp, len, "%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		e = errno;
+		free(tmp);
+		errno = e;
 		return -1;
 	}
-	return close(fd);
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	errno = 0;
+	ok = fchmod(fd, 0644) == 0 && write(fd, buf, (size_t)n) == n;
+	e = errno != 0 ? errno : ENOSPC;	/* a short write sets none */
+	if (close(fd) < 0 && ok) {
+		ok = 0;
+		e = errno;
+	}
+	if (ok && rename(tmp, path) < 0) {
+		ok = 0;
+		e = errno;
+	}
+	if (!ok)
+		unlink(tmp);
+	free(tmp);
+	if (!ok)
+		errno = e;
+	return ok ? 0 : -1;
 }
 
 void

@@ -51,7 +51,11 @@ int	 daemon_getopt_once(int argc, char **argv, const char *prog,
 	    struct daemon_opts *opts);
 /* daemon_load_conf - conf_load, or every error on stderr and exit 78 */
 struct relay_conf *daemon_load_conf(const char *path, const char *prog);
-/* daemon_pidfile - write our pid to path (no-op for ""); 0 or -1 */
+/*
+ * daemon_pidfile - write our pid to path (no-op for ""): to a temporary
+ * file in its directory, renamed over path, so a failure leaves path as
+ * it was. 0, or -1 with errno set.
+ */
 int	 daemon_pidfile(const char *path);
 /*
  * daemon_pidfile_remove - at exit: unlink path only while it holds our

@@ -19,6 +19,7 @@
  * SEE ALSO
  *	relay-milter(8), mlfi.c, relay.conf(5)
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,7 +193,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (daemon_pidfile(cf->milter.pid_file) != 0)
-		log_warn("cannot write pid file %s", cf->milter.pid_file);
+		log_warn("cannot write pid file %s: %s", cf->milter.pid_file,
+		    strerror(errno));
 	pidf = xstrdup(cf->milter.pid_file);
 	/* Read only at start: the longest libmilter waits for a command. */
 	drain_s = cf->milter.timeout_s;

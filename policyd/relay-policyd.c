@@ -21,6 +21,7 @@
  *	relay-policyd(8), policyd_server.c, socketmap_server.c,
  *	policyd_policy.c
  */
+#include <errno.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <fcntl.h>
@@ -361,8 +362,8 @@ main(int argc, char **argv)
 	if (stats_start(err, sizeof(err)) < 0)
 		fail(71, "%s", err);
 	if (daemon_pidfile(pd.cf->policyd.pid_file) < 0)
-		log_warn("pid_file=%s error=\"cannot write\"",
-		    pd.cf->policyd.pid_file);
+		log_warn("pid_file=%s error=\"cannot write: %s\"",
+		    pd.cf->policyd.pid_file, strerror(errno));
 	else	/* what to remove at exit, whatever a reload says */
 		pidfile = xstrdup(pd.cf->policyd.pid_file);
 	if (daemon_drop(pd.cf->daemon.user, pd.cf->daemon.group, err,

@@ -436,7 +436,8 @@ main(int argc, char **argv)
 		return 71;
 	}
 	if (daemon_pidfile(conf->tracker.pid_file) < 0)
-		log_warn("tracker: cannot write %s", conf->tracker.pid_file);
+		log_warn("tracker: cannot write %s: %s", conf->tracker.pid_file,
+		    strerror(errno));
 	if (stats_start(err, sizeof(err)) < 0) {
 		log_err("tracker: %s", err);
 		return 71;

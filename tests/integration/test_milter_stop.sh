@@ -2,8 +2,9 @@
 # test_milter_stop.sh - relay-milter's signals at the edges of its life.
 # 1. SIGUSR1s during start-up do not kill it: they wait, pending, and are
 #    taken as a reload once it runs. To send them at a known moment of
-#    the start-up, milter.pid_file is a FIFO: relay-milter blocks opening
-#    it (wchan wait_for_partner) until the test reads it.
+#    the start-up, relay.conf @includes a FIFO: relay-milter blocks
+#    opening it (wchan wait_for_partner) while it reads relay.conf, until
+#    the test writes to it (and so at the reload).
 # 2. SIGTERM while a session is in the middle of a message: smfi_main()
 #    returns, relay-milter logs that it waits for the session, the message
 #    is answered (signed) and only then does it free its state and exit 0;
@@ -40,19 +41,23 @@ hold() {
 }
 
 # 1. SIGUSR1 during start-up.
-FIFO=$H_TMP/pid.fifo
+FIFO=$H_TMP/hook.fifo
 mkfifo "$FIFO"
-sed "s|^milter: {|milter: { pid_file = \"$FIFO\";|" "$FX_CONF" >"$H_TMP/early.conf"
+cp "$FX_CONF" "$H_TMP/early.conf"
+# (beside it: libconfig 1.5 prefixes even an absolute path)
+echo "@include \"${FIFO##*/}\"" >>"$H_TMP/early.conf"
+# feed - let the relay.conf being read go on (bounded)
+feed() { timeout 10 sh -c 'echo "# hook" >"$1"' sh "$FIFO"; }
 h_start_daemon m1 "$MILTER" -f -c "$H_TMP/early.conf"
 P1=$(h_daemon_pid m1)
-h_wait_for 10 blocked_open "$P1" || h_bail "relay-milter did not open its pid file: $(cat "$H_LOG/m1.log")"
+h_wait_for 10 blocked_open "$P1" || h_bail "relay-milter did not open relay.conf's @include: $(cat "$H_LOG/m1.log")"
 for i in 1 2 3 4 5; do
 	kill -USR1 "$P1" 2>/dev/null
 done
-h_is "SIGUSR1s during start-up: it goes on (writes its pid)" \
-    "$(timeout 10 cat "$FIFO")" "$P1"
-rm -f "$FIFO"	# (at exit it reads its pid file back)
+h_check "SIGUSR1s during start-up: it goes on (reads relay.conf to its end)" feed
 h_check "... it was not killed" h_daemon_alive m1
+h_check "... the reload reads relay.conf" h_wait_for 10 blocked_open "$P1"
+feed
 h_check "... they are taken as a reload" \
     h_wait_for 10 grep -q 'reload=ok' "$H_LOG/m1.log"
 h_is "... one" "$(grep -c 'reload=' "$H_LOG/m1.log")" 1

@@ -7,7 +7,8 @@
 # setting (exit 78; FILE:LINE from conf_load, which relayctl config check
 # runs too); a busy port without -f is exit 71 and a line on stderr (bound
 # before detaching); at exit the socket and pid file made at start are
-# removed, not the ones a reload named.
+# removed, not the ones a reload named; a pid file that cannot be written
+# is a warning with the reason.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init policyd_listen
@@ -147,4 +148,13 @@ out=$("$CTL" -c "$H_TMP/twice.conf" config check 2>&1); rc=$?
 h_is "relayctl config check refuses the same file: exit 1" "$rc" 1
 h_like "... with the same message" "$out" 'twice\.conf:[0-9]+: policyd.socketmap: .*the same address'
 
+# 6. A pid file that cannot be written: a warning with the reason; the
+# daemon runs on.
+FX_POLICYD="listen = [ \"unix:$SOCK\" ]; pid_file = \"$H_TMP/nodir/policyd.pid\";"
+fx_conf "$H_TMP/nopid.conf"
+h_start_daemon policyd4 "$PD" -f -c "$FX_CONF"
+h_check "an unwritable pid file: started all the same" h_wait_log 'start=ok' 10 "$H_LOG/policyd4.log"
+h_like "... and the warning says why" "$(cat "$H_LOG/policyd4.log")" \
+    'pid_file=[^ ]*/nodir/policyd\.pid error="cannot write: No such file or directory"'
+h_stop_daemon policyd4 10
 h_done

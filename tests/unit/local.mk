@@ -32,6 +32,12 @@ tests_unit_test_log_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_log
 
+check_PROGRAMS += tests/unit/test_daemon
+tests_unit_test_daemon_SOURCES = tests/unit/test_daemon.c
+tests_unit_test_daemon_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_daemon_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_daemon
+
 check_PROGRAMS += tests/unit/test_rkeys
 tests_unit_test_rkeys_SOURCES = tests/unit/test_rkeys.c
 tests_unit_test_rkeys_CPPFLAGS = $(UNIT_CPPFLAGS)
