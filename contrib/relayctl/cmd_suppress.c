@@ -10,7 +10,8 @@
  *	deletes the address from :suppress and its soft-bounce count from
  *	:soft in one script (ctl_hdel_both.lua).
  *
- *	import reads one address or CSV row a line (parse_import_row),
+ *	import reads one address, CSV row or line of suppress list's own
+ *	output a line (parse_import_row; a list line keeps its time),
  *	reports bad rows with their line number on stderr, and sends the
  *	good ones pipelined: IMPORT_PAIRS addresses per EVALSHA, up to
  *	IMPORT_WINDOW calls in flight, so a million rows take seconds.
@@ -171,6 +172,7 @@ struct import {
 	const char	*args[2 * IMPORT_PAIRS];
 	char		 addr[IMPORT_PAIRS][ADDR_BUFSIZE];
 	const char	*val[IMPORT_PAIRS];
+	char		 own[IMPORT_PAIRS][100];	/* a row's own time */
 	int		 npairs;
 	long		 inflight;
 	unsigned long	 added, kept, sent;
@@ -247,6 +249,7 @@ suppress_import(struct ctl *c, int argc, char **argv)
 	    "unsubscribe", "admin", "import" };
 	static struct import im;
 	const char	*pos[2], *addr, *reason, *why;
+	long long	 at;
 	char		 h[64], mk[RKEY_MAX], sk[RKEY_MAX], vals[5][100];
 	char		*line = NULL;
 	size_t		 cap = 0, r;
@@ -276,7 +279,8 @@ suppress_import(struct ctl *c, int argc, char **argv)
 	im.keys[1] = sk;
 	while (getline(&line, &cap, fp) >= 0) {
 		lineno++;
-		kind = parse_import_row(line, lineno, &addr, &reason, &why);
+		kind = parse_import_row(line, lineno, &addr, &reason, &at,
+		    &why);
 		if (kind == PARSE_ROW_SKIP)
 			continue;
 		if (kind == PARSE_ROW_OK &&
@@ -296,7 +300,14 @@ suppress_import(struct ctl *c, int argc, char **argv)
 		}
 		for (r = 0; r < 5 && strcmp(reasons[r], reason) != 0; r++)
 			;
-		im.val[im.npairs++] = vals[r < 5 ? r : 4];
+		if (at > 0 && at <= (long long)c->now) {
+			/* a list's row: the time it was first suppressed */
+			reason_json(im.own[im.npairs], sizeof(im.own[0]),
+			    reasons[r < 5 ? r : 4], at);
+			im.val[im.npairs] = im.own[im.npairs];
+			im.npairs++;
+		} else
+			im.val[im.npairs++] = vals[r < 5 ? r : 4];
 		rows++;
 		if (im.npairs == IMPORT_PAIRS)
 			flush(&im);

@@ -292,16 +292,50 @@ field(char **p, const char **why)
 	return start;
 }
 
+/*
+ * list_row - a line of `relayctl suppress list`: no comma, no quote,
+ * fields separated by white space (p at its first non-blank)
+ */
+static int
+list_row(const char *p)
+{
+	const char	*sp;
+
+	if (strpbrk(p, ",\"") != NULL || (sp = strpbrk(p, " \t")) == NULL)
+		return 0;
+	sp += strspn(sp, " \t");
+	return *sp != '\0';
+}
+
+/*
+ * list_time - the TIME column of a list row: "-" (none) or the time as
+ * relayctl prints it, "YYYY-MM-DD HH:MM:SSZ"; 0 or -1
+ */
+static int
+list_time(const char *s, long long *at)
+{
+	time_t	 t;
+
+	if (strcmp(s, "-") == 0)
+		return 0;
+	if (strlen(s) != 20 || s[10] != ' ' || s[19] != 'Z' ||
+	    parse_since(s, 0, &t) != 0 || t <= 0)
+		return -1;
+	*at = (long long)t;
+	return 0;
+}
+
 int
 parse_import_row(char *line, unsigned long lineno, const char **addr,
-    const char **reason, const char **why)
+    const char **reason, long long *at, const char **why)
 {
 	static const char *reasons[] = { "hard_bounce", "soft_bounce_limit",
 	    "unsubscribe", "admin", "import" };
 	size_t		 n = strlen(line), i;
-	char		*p, *a, *r = NULL;
+	char		*p, *a, *r = NULL, *e;
 
 	*why = NULL;
+	*at = 0;
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	/* A UTF-8 byte order mark from a spreadsheet export. */
@@ -312,11 +346,36 @@ parse_import_row(char *line, unsigned long lineno, const char **addr,
 		p++;
 	if (*p == '\0' || *p == '#')
 		return PARSE_ROW_SKIP;
-	if ((a = field(&p, why)) == NULL)
-		return PARSE_ROW_BAD;
-	if (*p != '\0' || (p > line && p[-1] == ',')) {
-		if ((r = field(&p, why)) == NULL)
+	if (list_row(p)) {
+		/* ADDRESS REASON [TIME], as suppress list prints them */
+		a = p;
+		p += strcspn(p, " \t");
+		*p++ = '\0';
+		p += strspn(p, " \t");
+		r = p;
+		p += strcspn(p, " \t");
+		if (*p != '\0') {
+			*p++ = '\0';
+			p += strspn(p, " \t");
+		}
+		for (e = p + strlen(p); e > p && (e[-1] == ' ' ||
+		    e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		if (lineno == 1 && strchr(a, '@') == NULL)
+			return PARSE_ROW_SKIP;		/* a header */
+		if (*p != '\0' && list_time(p, at) != 0) {
+			*why = "time not as suppress list prints it "
+			    "(YYYY-MM-DD HH:MM:SSZ, or -)";
 			return PARSE_ROW_BAD;
+		}
+	} else {
+		if ((a = field(&p, why)) == NULL)
+			return PARSE_ROW_BAD;
+		if (*p != '\0' || (p > line && p[-1] == ',')) {
+			if ((r = field(&p, why)) == NULL)
+				return PARSE_ROW_BAD;
+		}
 	}
 	if (lineno == 1 && strchr(a, '@') == NULL)
 		return PARSE_ROW_SKIP;

@@ -56,13 +56,16 @@ enum {
  * parse_import_row - one line of a suppression import: an address, or a
  * CSV row whose first field is the address (quoted or not) and whose
  * optional second field is a reason (hard_bounce, soft_bounce_limit,
- * unsubscribe, admin, import; default import). line is modified. A first
- * line whose first field holds no "@" is a header (lineno 1 only). addr
- * gets the address as written (the caller normalises it); why explains a
+ * unsubscribe, admin, import; default import), or a line as `relayctl
+ * suppress list` prints it (no comma or quote; ADDRESS REASON [TIME]
+ * separated by white space, TIME "YYYY-MM-DD HH:MM:SSZ" or "-"). line is
+ * modified. A first line whose first field holds no "@" is a header
+ * (lineno 1 only). addr gets the address as written (the caller
+ * normalises it); at the TIME of a list line, else 0; why explains a
  * PARSE_ROW_BAD.
  */
 int	 parse_import_row(char *line, unsigned long lineno, const char **addr,
-	    const char **reason, const char **why);
+	    const char **reason, long long *at, const char **why);
 
 /*
  * parse_clean - src[0..len) as valid UTF-8 into dst, which has room for

@@ -9,7 +9,9 @@
  *
  *	- parse_import_row returns SKIP, OK or BAD; OK gives an address that
  *	  lies inside the line buffer, is not empty and holds no newline, and
- *	  a reason from the fixed list; BAD always says why;
+ *	  a reason from the fixed list; the time is never negative, and a
+ *	  row with one (a suppress list line) has an address without white
+ *	  space; BAD always says why;
  *	- parse_dkim_tag writes a NUL-terminated value without white space
  *	  that fits the buffer, and refuses when it would not fit.
  * SEE ALSO
@@ -40,15 +42,18 @@ one_line(const char *src, size_t len, unsigned long lineno)
 	    "unsubscribe", "admin", "import" };
 	char		*line = xstrndup(src, len), *copy = xstrndup(src, len);
 	const char	*addr = NULL, *reason = NULL, *why = NULL;
+	long long	 at = -1;
 	char		 tag[16];
 	size_t		 i, n = strlen(line);
 	int		 k, hit;
 
-	k = parse_import_row(line, lineno, &addr, &reason, &why);
+	k = parse_import_row(line, lineno, &addr, &reason, &at, &why);
 	check(k == PARSE_ROW_SKIP || k == PARSE_ROW_OK || k == PARSE_ROW_BAD);
+	check(at >= 0);
 	if (k == PARSE_ROW_OK) {
 		check(addr >= line && addr < line + n + 1 && *addr != '\0');
 		check(strchr(addr, '\n') == NULL);
+		check(at == 0 || strpbrk(addr, " \t") == NULL);
 		for (hit = 0, i = 0; i < 5; i++)
 			hit |= strcmp(reason, reasons[i]) == 0;
 		check(hit);

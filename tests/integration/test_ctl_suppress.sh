@@ -110,6 +110,23 @@ out=$(printf 'six@rcpt.example\nseven@rcpt.example\n' | ctl suppress import alic
 h_is "import from stdin: exit 0" "$rc" 0
 h_like "...counts" "$out" "2 rows: 2 added"
 
+# --- the list's own output imports back (a list saved before a Redis
+# restore): every address, its reason and its time
+ctl member add rest --did did:plc:dddddddddddddddddddddddd >/dev/null
+fx_suppress rest hard@rcpt.example hard_bounce
+fx_suppress rest unsub@rcpt.example unsubscribe
+ctl suppress add rest admin@rcpt.example >/dev/null
+printf '{"reason":"soft_bounce_limit","at":1001}' | h_redis_cli -x HSET 'relay:{m:rest}:suppress' \
+    a-very-long-address-of-more-than-fifty-characters@rcpt.example >/dev/null
+ctl suppress list rest >"$H_TMP/saved.txt"
+before=$(ctl --json suppress list rest | fx_jget 'sorted((x["address"], x["reason"], x["at"]) for x in d)')
+h_redis_cli DEL 'relay:{m:rest}:suppress' >/dev/null
+out=$(ctl suppress import rest "$H_TMP/saved.txt" 2>&1); rc=$?
+h_is "suppress list's output imports: exit 0" "$rc" 0
+h_like "... every row added, none bad" "$out" '^4 rows: 4 added, 0 already suppressed \(or repeated\), 0 bad$'
+h_is "... the same addresses, reasons and times" \
+    "$(ctl --json suppress list rest | fx_jget 'sorted((x["address"], x["reason"], x["at"]) for x in d)')" "$before"
+
 # --- a big import, pipelined
 ctl member add bulk --did did:plc:cccccccccccccccccccccccc >/dev/null
 "$H_PYTHON" -c "

@@ -214,6 +214,7 @@ import_rows_plain_csv_quoted_header_and_bad(void **state)
 	};
 	char		 buf[200];
 	const char	*a, *r, *why;
+	long long	 at;
 	size_t		 i;
 	int		 k;
 
@@ -221,13 +222,71 @@ import_rows_plain_csv_quoted_header_and_bad(void **state)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s", rows[i].line);
 		a = r = why = NULL;
-		k = parse_import_row(buf, rows[i].no, &a, &r, &why);
+		k = parse_import_row(buf, rows[i].no, &a, &r, &at, &why);
 		if (k != rows[i].kind)
 			fail_msg("row %zu \"%s\": kind %d, want %d", i,
 			    rows[i].line, k, rows[i].kind);
 		if (k == PARSE_ROW_OK) {
 			assert_string_equal(a, rows[i].addr);
 			assert_string_equal(r, rows[i].reason);
+			assert_int_equal(at, 0);
+		}
+		if (k == PARSE_ROW_BAD)
+			assert_non_null(why);
+	}
+}
+
+/* The lines `relayctl suppress list` prints: ADDRESS REASON TIME. */
+static void
+import_rows_as_suppress_list_prints_them(void **state)
+{
+	static const struct {
+		const char *line; unsigned long no; int kind;
+		const char *addr, *reason; long long at;
+	} rows[] = {
+		{ "hard@rcpt.example                                  "
+		  "hard_bounce        2026-12-06 00:50:21Z\n", 1, PARSE_ROW_OK,
+		  "hard@rcpt.example", "hard_bounce", 1796518221 },
+		{ "a-very-long-address-of-more-than-fifty-characters@rcpt.example "
+		  "admin              1970-01-01 00:16:41Z", 2, PARSE_ROW_OK,
+		  "a-very-long-address-of-more-than-fifty-characters@rcpt.example",
+		  "admin", 1001 },
+		{ "x@rcpt.example\tunsubscribe\t-\r\n", 3, PARSE_ROW_OK,
+		  "x@rcpt.example", "unsubscribe", 0 },
+		{ "y@rcpt.example soft_bounce_limit", 3, PARSE_ROW_OK,
+		  "y@rcpt.example", "soft_bounce_limit", 0 },
+		{ "  z@rcpt.example   import   2026-12-06 00:50:21Z   ", 3,
+		  PARSE_ROW_OK, "z@rcpt.example", "import", 1796518221 },
+		{ "raw@rcpt.example ? -", 4, PARSE_ROW_BAD, NULL, NULL, 0 },
+		{ "t@rcpt.example admin yesterday", 4, PARSE_ROW_BAD, NULL, NULL,
+		  0 },
+		{ "t@rcpt.example admin 2026-02-30 00:00:00Z", 4, PARSE_ROW_BAD,
+		  NULL, NULL, 0 },
+		{ "t@rcpt.example admin 1796518221", 4, PARSE_ROW_BAD, NULL,
+		  NULL, 0 },
+		{ "t@rcpt.example admin 2026-12-06 00:50:21Z extra", 4,
+		  PARSE_ROW_BAD, NULL, NULL, 0 },
+		{ "address reason time", 1, PARSE_ROW_SKIP, NULL, NULL, 0 },
+	};
+	char		 buf[200];
+	const char	*a, *r, *why;
+	long long	 at;
+	size_t		 i;
+	int		 k;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", rows[i].line);
+		a = r = why = NULL;
+		at = -1;
+		k = parse_import_row(buf, rows[i].no, &a, &r, &at, &why);
+		if (k != rows[i].kind)
+			fail_msg("row %zu \"%s\": kind %d, want %d (%s)", i,
+			    rows[i].line, k, rows[i].kind, why ? why : "");
+		if (k == PARSE_ROW_OK) {
+			assert_string_equal(a, rows[i].addr);
+			assert_string_equal(r, rows[i].reason);
+			assert_int_equal(at, rows[i].at);
 		}
 		if (k == PARSE_ROW_BAD)
 			assert_non_null(why);
@@ -316,6 +375,7 @@ main(void)
 		cmocka_unit_test(txt_split_cuts_at_255_and_keeps_short_values_whole),
 		cmocka_unit_test(since_takes_epoch_durations_and_dates),
 		cmocka_unit_test(import_rows_plain_csv_quoted_header_and_bad),
+		cmocka_unit_test(import_rows_as_suppress_list_prints_them),
 		cmocka_unit_test(dkim_tag_values_lose_white_space),
 		cmocka_unit_test(clean_keeps_utf8_and_escapes_the_rest),
 		cmocka_unit_test(utf8_cut_never_splits_a_sequence),
