@@ -157,6 +157,7 @@ handle(const redisReply *r)
 {
 	const redisReply *p;
 	size_t		 i;
+	int		 flushed = 0;
 
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
@@ -176,9 +177,18 @@ handle(const redisReply *r)
 					    "changed", (int)p->element[i]->len,
 					    p->element[i]->str);
 			}
-	} else				/* nil: FLUSHDB or FLUSHALL */
+	} else {			/* nil: FLUSHDB or FLUSHALL */
 		ftable_clear(tab);
+		flushed = 1;
+	}
 	pthread_mutex_unlock(&lock);
+	/*
+	 * Said once, outside the lock (the sessions' lookups wait on it):
+	 * every enrollment, member and suppression is gone from Redis too,
+	 * which an operator wants to know of.
+	 */
+	if (flushed)
+		log_msg(LOG_WARNING, "Redis was flushed: fact cache cleared");
 }
 
 /* sub_loop - read invalidations until the connection fails or stop */

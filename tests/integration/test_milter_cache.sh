@@ -104,6 +104,8 @@ h_is "same milter process" "$(h_daemon_pid milter)" "$pid"
 h_redis_cli FLUSHDB >/dev/null
 out=$(send a@alice.test r1@rcpt.test flushed)
 h_like "after FLUSHDB: 550 5.1.0 (nothing enrolled any more)" "$out" '<\*\* 550 5\.1\.0 '
+h_check "... and the milter said so, once" h_wait_for 10 \
+    eval '[[ $(grep -c "warning: Redis was flushed: fact cache cleared" "$H_LOG/milter.log") -eq 1 ]]'
 fx_member alice
 fx_domain alice.test alice
 h_check "enrolled again: accepted" accepted "$(send a@alice.test r1@rcpt.test refilled)"
