@@ -638,6 +638,26 @@ io_errno(const char *path)
 }
 
 /*
+ * file_kind - 0 for a regular file (or one that cannot be opened: the
+ * read says why), EISDIR for a directory, -1 for anything else. Opened
+ * without blocking: a FIFO nobody writes to would hold up the read (at
+ * start, or a reload for ever); a config file is never one.
+ */
+static int
+file_kind(const char *path)
+{
+	struct stat	 st;
+	int		 fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+		r = S_ISDIR(st.st_mode) ? EISDIR : -1;
+	close(fd);
+	return r;
+}
+
+/*
  * include_error - "FILE:LINE: @include: cannot open "PATH": why" for the
  * @include at file:line that libconfig could not open (it names neither).
  */
@@ -673,11 +693,16 @@ read_file(config_t *cfg, struct conf_errs *e)
 {
 	char		 buf[PATH_MAX];
 	const char	*file;
+	int		 kind;
 
 	config_set_include_dir(cfg, e->incdir);
-	if (io_errno(e->path) == EISDIR) {
+	if ((kind = file_kind(e->path)) == EISDIR) {
 		conf__errs_at(e, e->path, 0, "file", "cannot read: %s",
 		    strerror(EISDIR));
+		return -1;
+	}
+	if (kind == -1) {
+		conf__errs_at(e, e->path, 0, "file", "not a regular file");
 		return -1;
 	}
 	if (config_read_file(cfg, e->path) == CONFIG_TRUE)

@@ -94,7 +94,8 @@ INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh \
 	tests/integration/test_milter_queuecap.sh \
-	tests/integration/test_milter_stop.sh
+	tests/integration/test_milter_stop.sh \
+	tests/integration/test_milter_stuckreload.sh
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
@@ -103,6 +104,7 @@ EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_wire.sh \
 	tests/integration/test_milter_queuecap.sh \
 	tests/integration/test_milter_stop.sh \
+	tests/integration/test_milter_stuckreload.sh \
 	tests/integration/milter_wire.py \
 	tests/integration/milter_hold.py
 

@@ -15,7 +15,9 @@
  *	waits there for its next command). So main waits, at most
  *	milter.timeout, until no session is in a worker's hands
  *	(mlfi_sess.h) before it frees what they use; if some still are, it
- *	exits without freeing anything.
+ *	exits without freeing anything. So it does when the reload thread
+ *	is still in a reload RELOAD_STOP_S seconds after the stop (its read
+ *	of relay.conf hangs): that thread may use everything.
  * SEE ALSO
  *	relay-milter(8), mlfi.c, relay.conf(5)
  */
@@ -151,7 +153,7 @@ main(int argc, char **argv)
 	const char		*path;
 	char			*pidf;
 	size_t			 nbusy, npool, ncalls;
-	int			 r, drain_s;
+	int			 r, drain_s, stuck;
 
 	/* First: a SIGUSR1 during start-up waits for the reload thread. */
 	if (reload_block() != 0)
@@ -245,17 +247,22 @@ main(int argc, char **argv)
 		log_err("libmilter stopped with a failure (often: a thread "
 		    "could not be made, out of memory; libmilter's own line "
 		    "went to syslog)");
-	reload_stop();			/* no reload overlaps what follows */
+	/* No reload overlaps what follows; one whose read hangs is left. */
+	if ((stuck = reload_stop(RELOAD_STOP_S) != 0))
+		log_warn("relay-milter: the reload thread is still reading %s "
+		    "after %d s (a FIFO, a hung file system?): exiting "
+		    "without clean-up", reload_path(), RELOAD_STOP_S);
 	mlfi_sess_count(&nbusy, &npool, &ncalls);
 	if (nbusy > 0 || ncalls > 0)
 		log_info("relay-milter waiting for sessions=%zu to end (at "
 		    "most milter.timeout=%d s)", nbusy, drain_s);
-	if (mlfi_sess_drain(drain_s, &nbusy, &npool, &ncalls) != 0) {
+	if (mlfi_sess_drain(drain_s, &nbusy, &npool, &ncalls) != 0 || stuck) {
 		/* Never free what a live thread may use: just go. */
 		log_counts();
-		log_warn("relay-milter: sessions=%zu (callbacks running=%zu) "
-		    "still open after %d s: exiting without clean-up",
-		    nbusy, ncalls, drain_s);
+		if (nbusy > 0 || ncalls > 0)
+			log_warn("relay-milter: sessions=%zu (callbacks "
+			    "running=%zu) still open after %d s: exiting "
+			    "without clean-up", nbusy, ncalls, drain_s);
 		daemon_pidfile_remove(pidf);
 		fflush(NULL);
 		_exit(r == MI_SUCCESS ? 0 : 1);

@@ -10,11 +10,13 @@
  * SEE ALSO
  *	mlfi.c (mlfi_reload), relay-milter(8)
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "conf_diff.h"
@@ -27,6 +29,10 @@ static sigset_t	 usr1;
 static pthread_t thr;
 static int	 started;
 static atomic_int quit;
+/* the waiter's end, which a stopping main waits for (bounded) */
+static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cond;
+static int	 done;
 
 void
 reload_restart_keys(const struct relay_conf *o, const struct relay_conf *n,
@@ -68,6 +74,12 @@ reload(void)
 		logkv_emit(&kv, LOG_ERR);
 		return;
 	}
+	if (atomic_load(&quit)) {
+		/* the read outlasted the stop's wait: main may be exiting
+		   without clean-up, so touch nothing shared */
+		conf_free(nc);
+		return;
+	}
 	reload_restart_keys(mlfi_conf(), nc, restart, sizeof(restart));
 	clock_set_offset(nc->testing.clock_offset_s);
 	mlfi_reload(nc);
@@ -97,6 +109,10 @@ waiter(void *arg)
 			break;
 		reload();
 	}
+	pthread_mutex_lock(&done_lock);
+	done = 1;
+	pthread_cond_broadcast(&done_cond);
+	pthread_mutex_unlock(&done_lock);
 	return NULL;
 }
 
@@ -111,20 +127,48 @@ reload_block(void)
 int
 reload_start(const char *path)
 {
+	pthread_condattr_t a;
+	int	 r;
+
 	conf_path = path;
-	if (pthread_create(&thr, NULL, waiter, NULL) != 0)
+	/* a bound in seconds that a clock step must not stretch */
+	if (pthread_condattr_init(&a) != 0)
+		return -1;
+	r = pthread_condattr_setclock(&a, CLOCK_MONOTONIC) == 0 &&
+	    pthread_cond_init(&done_cond, &a) == 0 ? 0 : -1;
+	pthread_condattr_destroy(&a);
+	if (r != 0 || pthread_create(&thr, NULL, waiter, NULL) != 0)
 		return -1;
 	started = 1;
 	return 0;
 }
 
-void
-reload_stop(void)
+int
+reload_stop(int secs)
 {
+	struct timespec	 until;
+	int		 r = 0, end;
+
 	if (!started)
-		return;
+		return 0;
 	atomic_store(&quit, 1);
 	pthread_kill(thr, SIGUSR1);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += secs;
+	pthread_mutex_lock(&done_lock);
+	while (!done && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&done_cond, &done_lock, &until);
+	end = done;
+	pthread_mutex_unlock(&done_lock);
+	if (!end)
+		return -1;	/* still in a read: never joined, never freed */
 	pthread_join(thr, NULL);
 	started = 0;
+	return 0;
+}
+
+const char *
+reload_path(void)
+{
+	return conf_path;
 }

@@ -14,8 +14,13 @@
  *	A bad file keeps the old config and logs every error (file:line).
  *	Keys that only take effect at start (reload_restart_keys) are named
  *	in the log line. reload_stop() ends and joins the thread (a reload
- *	under way finishes first): after it no reload can overlap the
- *	shutdown.
+ *	under way finishes first), waiting at most secs seconds: 0 when it
+ *	did, and no reload can overlap the shutdown; -1 when the thread is
+ *	still in a reload (its read of the file hangs: an @include'd FIFO,
+ *	a hung file system). Then it is left running, and the caller must
+ *	free nothing it may use (the config, the caches, the Redis pool)
+ *	and just exit; should the read end later, the reload sees the stop
+ *	and drops what it read.
  */
 #ifndef RELAY_MILTER_RELOAD_H
 #define RELAY_MILTER_RELOAD_H
@@ -24,9 +29,14 @@
 
 #include "conf.h"
 
+/* How long a stopping relay-milter waits for a reload under way. */
+#define RELOAD_STOP_S	5
+
 int	 reload_block(void);
 int	 reload_start(const char *path);
-void	 reload_stop(void);
+int	 reload_stop(int secs);
+/* reload_path - the file reload_start() was given */
+const char *reload_path(void);
 
 /*
  * reload_restart_keys - the keys that differ between o and n but are

@@ -4,6 +4,7 @@
  *	of mistake reported as FILE:LINE: key: why
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -419,6 +420,33 @@ a_directory_is_not_a_config_file(void **state)
 	has(errbuf, ": file: cannot read: Is a directory");
 }
 
+/*
+ * a FIFO (nobody writes to it) is refused at once, not waited on: in a
+ * child, which SIGALRM ends should the load block
+ */
+static void
+a_fifo_is_not_a_config_file(void **state)
+{
+	struct relay_conf *c;
+	char	 path[4096];
+	pid_t	 pid;
+	int	 st;
+
+	snprintf(path, sizeof(path), "%s/fifo.conf", tmpdir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	if ((pid = fork()) == 0) {
+		alarm(10);
+		_exit(conf_load(path, &c, errbuf, sizeof(errbuf)) == -1 &&
+		    strstr(errbuf, "fifo.conf: file: not a regular file") !=
+		    NULL ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	unlink(path);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* an empty path, and an error line longer than the line buffer */
 static void
 odd_paths_give_bounded_errors(void **state)
@@ -691,6 +719,7 @@ main(void)
 		cmocka_unit_test(integers_over_32_bits_are_refused_not_wrapped),
 		cmocka_unit_test(big_numbers_in_strings_comments_or_with_L_are_fine),
 		cmocka_unit_test(a_directory_is_not_a_config_file),
+		cmocka_unit_test(a_fifo_is_not_a_config_file),
 		cmocka_unit_test(odd_paths_give_bounded_errors),
 		cmocka_unit_test(dns_nameserver_must_be_ipv4),
 		cmocka_unit_test(string_lists_hold_at_most_64_entries),
