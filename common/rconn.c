@@ -212,6 +212,17 @@ rconn_same(const struct rconn *rc, const struct conf_redis *cf)
 	    strcmp(rc->host, cf->host ? cf->host : "127.0.0.1") == 0);
 }
 
+void
+rconn_ident(const struct rconn *rc, char *buf, size_t len)
+{
+	if (rc->socket[0] != '\0')
+		snprintf(buf, len, "unix:%s db=%d user=%s", rc->socket, rc->db,
+		    rc->user);
+	else
+		snprintf(buf, len, "inet:%s:%d db=%d user=%s", rc->host,
+		    rc->port, rc->db, rc->user);
+}
+
 unsigned long
 rconn_mark(const struct rconn *rc)
 {

@@ -90,6 +90,12 @@ void	 rconn_counts(const struct rconn *, unsigned long *attempts,
  * these settings name (another program's settings, a newer relay.conf)
  */
 int	 rconn_same(const struct rconn *, const struct conf_redis *);
+/*
+ * rconn_ident - the server, database and user of the connection as one
+ * string into buf (cut to len): two connections give the same string
+ * exactly when they reach the same data (the key of a cache of it)
+ */
+void	 rconn_ident(const struct rconn *, char *buf, size_t len);
 
 /*
  * rconn_mark / rconn_setmark - a number the owner attaches to the current

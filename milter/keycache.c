@@ -18,6 +18,7 @@
 
 struct kentry {
 	struct kentry	*next;
+	char		*origin;	/* the Redis it was read from */
 	char		*domain;
 	char		*sel;
 	long long	 created;	/* the domain's enrollment */
@@ -47,6 +48,7 @@ hash(const char *s)
 static void
 kentry_free(struct kentry *e)
 {
+	free(e->origin);
 	free(e->domain);
 	free(e->sel);
 	if (e->rsa != NULL) {
@@ -89,8 +91,8 @@ keycache_free(struct keycache *kc)
 }
 
 int
-keycache_get(struct keycache *kc, const char *domain, const char *sel,
-    long long created, int64_t now_ms, char **rsa, char **ed)
+keycache_get(struct keycache *kc, const char *origin, const char *domain,
+    const char *sel, long long created, int64_t now_ms, char **rsa, char **ed)
 {
 	struct kentry *e;
 	int hit = 0;
@@ -102,7 +104,8 @@ keycache_get(struct keycache *kc, const char *domain, const char *sel,
 	for (e = kc->b[hash(domain)]; e != NULL; e = e->next) {
 		if (strcmp(e->domain, domain) != 0)
 			continue;
-		if (strcmp(e->sel, sel) == 0 && e->created == created &&
+		if (strcmp(e->origin, origin) == 0 &&
+		    strcmp(e->sel, sel) == 0 && e->created == created &&
 		    now_ms - e->loaded_ms < kc->ttl_ms &&
 		    now_ms >= e->loaded_ms) {
 			*rsa = xstrdup(e->rsa);
@@ -140,8 +143,9 @@ sweep(struct keycache *kc, int64_t now_ms)
 }
 
 void
-keycache_put(struct keycache *kc, const char *domain, const char *sel,
-    long long created, int64_t now_ms, const char *rsa, const char *ed)
+keycache_put(struct keycache *kc, const char *origin, const char *domain,
+    const char *sel, long long created, int64_t now_ms, const char *rsa,
+    const char *ed)
 {
 	struct kentry **pp, *e;
 	unsigned h = hash(domain);
@@ -160,6 +164,7 @@ keycache_put(struct keycache *kc, const char *domain, const char *sel,
 	if (kc->count >= KEYCACHE_MAX)
 		sweep(kc, now_ms);
 	e = xcalloc(1, sizeof(*e));
+	e->origin = xstrdup(origin);
 	e->domain = xstrdup(domain);
 	e->sel = xstrdup(sel);
 	e->created = created;

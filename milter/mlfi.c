@@ -397,10 +397,12 @@ static int
 make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
     const char **what, const char **why)
 {
-	char	*rsa = NULL, *ed = NULL;
+	char	*rsa = NULL, *ed = NULL, origin[512];
 
-	if (!keycache_get(mlfi_keys(), f->domain, f->selector, f->created,
-	    clock_mono_ms(), &rsa, &ed)) {
+	/* this session's Redis: after a reload it may not be the new one */
+	rconn_ident(cn->rc, origin, sizeof(origin));
+	if (!keycache_get(mlfi_keys(), origin, f->domain, f->selector,
+	    f->created, clock_mono_ms(), &rsa, &ed)) {
 		*what = "dkim key";
 		if (store_dkim(cn->rc, f->domain, f->selector, 1, &rsa, &ed,
 		    why) != 0)
@@ -410,8 +412,8 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 			free(ed);
 			return -1;
 		}
-		keycache_put(mlfi_keys(), f->domain, f->selector, f->created,
-		    clock_mono_ms(), rsa, ed);
+		keycache_put(mlfi_keys(), origin, f->domain, f->selector,
+		    f->created, clock_mono_ms(), rsa, ed);
 	}
 	*what = "dkim sign";
 	cn->m.sg = sign_new(qid_of(ctx)[0] ? qid_of(ctx) : "relay-milter",

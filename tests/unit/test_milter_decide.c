@@ -251,36 +251,49 @@ test_keycache(void **state)
 	char		*rsa, *ed;
 
 	(void)state;
-	assert_int_equal(keycache_get(kc, "alice.test", "rs1", 7, 1000, &rsa, &ed), 0);
-	keycache_put(kc, "alice.test", "rs1", 7, 1000, "RSA1", "ED1");
-	assert_int_equal(keycache_get(kc, "alice.test", "rs1", 7, 2000, &rsa, &ed), 1);
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs1", 7, 1000, &rsa, &ed), 0);
+	keycache_put(kc, "db0", "alice.test", "rs1", 7, 1000, "RSA1", "ED1");
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs1", 7, 2000, &rsa, &ed), 1);
 	assert_string_equal(rsa, "RSA1");
 	assert_string_equal(ed, "ED1");
 	free(rsa);
 	free(ed);
 	/* A rotation: another selector misses at once. */
-	assert_int_equal(keycache_get(kc, "alice.test", "rs2", 7, 2000, &rsa, &ed), 0);
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs2", 7, 2000, &rsa, &ed), 0);
 	assert_null(rsa);
-	keycache_put(kc, "alice.test", "rs2", 7, 2000, "RSA2", NULL);
+	keycache_put(kc, "db0", "alice.test", "rs2", 7, 2000, "RSA2", NULL);
 	assert_int_equal(keycache_count(kc), 1);
-	assert_int_equal(keycache_get(kc, "alice.test", "rs2", 7, 3000, &rsa, &ed), 1);
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs2", 7, 3000, &rsa, &ed), 1);
 	assert_string_equal(rsa, "RSA2");
 	assert_null(ed);
 	free(rsa);
 	/* The domain removed and enrolled again: the same selector name
 	 * under a new enrollment misses. */
-	assert_int_equal(keycache_get(kc, "alice.test", "rs2", 8, 3000, &rsa,
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs2", 8, 3000, &rsa,
 	    &ed), 0);
 	assert_null(rsa);
-	keycache_put(kc, "alice.test", "rs2", 8, 3000, "RSA3", NULL);
-	assert_int_equal(keycache_get(kc, "alice.test", "rs2", 8, 3000, &rsa,
+	keycache_put(kc, "db0", "alice.test", "rs2", 8, 3000, "RSA3", NULL);
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs2", 8, 3000, &rsa,
 	    &ed), 1);
 	assert_string_equal(rsa, "RSA3");
 	free(rsa);
-	assert_int_equal(keycache_get(kc, "alice.test", "rs2", 7, 3000, &rsa,
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs2", 7, 3000, &rsa,
 	    &ed), 0);
+	/* Another Redis (a reload to another server or database) with the
+	 * same domain, selector and enrollment: its keys are not these. */
+	assert_int_equal(keycache_get(kc, "db1", "alice.test", "rs2", 8,
+	    3000, &rsa, &ed), 0);
+	assert_null(rsa);
+	keycache_put(kc, "db1", "alice.test", "rs2", 8, 3000, "RSA4", NULL);
+	assert_int_equal(keycache_get(kc, "db1", "alice.test", "rs2", 8,
+	    3000, &rsa, &ed), 1);
+	assert_string_equal(rsa, "RSA4");
+	free(rsa);
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs2", 8,
+	    3000, &rsa, &ed), 0);
 	/* Stale after key_cache seconds. */
-	assert_int_equal(keycache_get(kc, "alice.test", "rs2", 8, 63000, &rsa, &ed), 0);
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs2", 8,
+	    63000, &rsa, &ed), 0);
 	/* Bounded: the table never grows past KEYCACHE_MAX. */
 	{
 		char d[32];
@@ -288,7 +301,7 @@ test_keycache(void **state)
 
 		for (i = 0; i < KEYCACHE_MAX + 100; i++) {
 			snprintf(d, sizeof(d), "d%d.test", i);
-			keycache_put(kc, d, "s", 7, 5000 + i, "R", NULL);
+			keycache_put(kc, "db0", d, "s", 7, 5000 + i, "R", NULL);
 		}
 		assert_true(keycache_count(kc) <= KEYCACHE_MAX);
 	}
@@ -297,8 +310,8 @@ test_keycache(void **state)
 
 	/* key_cache = 0: nothing is kept. */
 	kc = keycache_new(0);
-	keycache_put(kc, "alice.test", "rs1", 7, 1000, "RSA1", NULL);
-	assert_int_equal(keycache_get(kc, "alice.test", "rs1", 7, 1000, &rsa, &ed), 0);
+	keycache_put(kc, "db0", "alice.test", "rs1", 7, 1000, "RSA1", NULL);
+	assert_int_equal(keycache_get(kc, "db0", "alice.test", "rs1", 7, 1000, &rsa, &ed), 0);
 	assert_int_equal(keycache_count(kc), 0);
 	keycache_free(kc);
 }
