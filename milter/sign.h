@@ -56,7 +56,11 @@ struct signer *sign_new(const char *id, const char *domain, const char *sel,
  * "name:value"; else, as Postfix sends a value otherwise (the one space
  * after the colon taken off), "name: value" unless value starts with a
  * blank. Only a line longer than the line limit cares: where smtp(8)
- * breaks it depends on every octet before. sign_header - not verbatim.
+ * breaks it depends on every octet before. Blanks before the colon
+ * (obsolete "To :x") need nothing: Postfix's cleanup removes them before
+ * the queue file, which is what the milter is handed (name "To") and
+ * what smtp(8) sends ("To:x"; Postfix 3.7, test_milter_enroll).
+ * sign_header - not verbatim.
  */
 int	 sign_header_as(struct signer *, const char *name, const char *value,
 	    int verbatim, const char **why);
