@@ -26,7 +26,7 @@ dist_man_MANS += doc/relay-tracker.8 doc/relay-unsub.8
 EXTRA_DIST += contrib/postfix/unsub.cf
 
 # Unit tests: the pure parser and classification, the file follower and
-# the order of rotated files, the time of a log line.
+# the order of rotated files, the saved positions, the time of a log line.
 check_PROGRAMS += tests/unit/test_maillog
 tests_unit_test_maillog_SOURCES = tests/unit/test_maillog.c $(TRACKER_PURE)
 tests_unit_test_maillog_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
@@ -68,6 +68,13 @@ tests_unit_test_tracker_retry_SOURCES = tests/unit/test_tracker_retry.c \
 tests_unit_test_tracker_retry_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
 tests_unit_test_tracker_retry_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_tracker_retry
+
+check_PROGRAMS += tests/unit/test_tracker_posval
+tests_unit_test_tracker_posval_SOURCES = tests/unit/test_tracker_posval.c \
+	policyd/tracker_posval.c policyd/tracker_posval.h
+tests_unit_test_tracker_posval_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_tracker_posval_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_tracker_posval
 
 check_PROGRAMS += tests/unit/test_tracker_time
 tests_unit_test_tracker_time_SOURCES = tests/unit/test_tracker_time.c \
