@@ -16,7 +16,10 @@
  *	lost or counted twice. When the position cannot be saved (state
  *	file not writable) the tracker applies on, since events are
  *	idempotent, and tries the save again with a growing backoff,
- *	logging once per streak of failures. SIGTERM/SIGINT stop it after the current
+ *	logging once per streak of failures. A new Redis connection is
+ *	checked before its first batch, and every save is a compare-and-set
+ *	(tracker_pos.c): when Redis went back in time, the log is read again
+ *	from the position it holds (back). SIGTERM/SIGINT stop it after the current
  *	batch. SIGHUP reloads relay.conf between batches (suspension
  *	thresholds, soft-bounce limit, TTLs, clock); a file with errors, or
  *	one that changes tracker.maillog, state_file or node (where the
@@ -210,17 +213,35 @@ start_redis(struct rconn *rc)
 }
 
 /*
+ * back - Redis went back in time (tracker_pos.c, logged): read again from
+ * the position it holds
+ */
+static void
+back(struct follow *f, const struct follow_pos *go, struct follow_pos *pos)
+{
+	follow_reopen(f, go);
+	follow_where(f, pos);
+}
+
+/*
  * save - store the position unless a failed try is backing off; a
  * failure is logged at the start of a streak, not at every try
  */
 static void
-save(struct tracker_ctx *t, struct saver *sv, const struct follow_pos *pos)
+save(struct tracker_ctx *t, struct saver *sv, struct follow *f,
+    struct follow_pos *pos)
 {
+	struct follow_pos go;
 	int64_t	 now = clock_mono_ms();
+	int	 r;
 
 	if (sv->streak > 0 && now < sv->next_ms)
 		return;
-	if (tracker_pos_save(t, pos, clock_now()) < 0) {
+	if ((r = tracker_pos_save(t, pos, clock_now(), &go)) == 1) {
+		back(f, &go, pos);
+		return;
+	}
+	if (r < 0) {
 		if (sv->streak++ == 0)
 			log_warn("tracker: cannot save the position, applying "
 			    "on and retrying with a backoff: %s", t->why);
@@ -396,7 +417,7 @@ main(int argc, char **argv)
 	struct tracker_ctx t;
 	struct tracker_item *items;
 	struct follow	*f;
-	struct follow_pos pos, saved;
+	struct follow_pos pos, saved, from, go;
 	struct saver	 sv = { 0, 0, 0, 0 };
 	char		 err[256];
 	time_t		 last_stats;
@@ -404,6 +425,7 @@ main(int argc, char **argv)
 	unsigned	 backoff = 0;
 	int64_t		 down_ms = 0;
 	unsigned long	 i;
+	int		 r = 0;
 
 	/* Before any open or socket: none may become fd 0, 1 or 2. */
 	if (daemon_stdfds() != 0)
@@ -455,13 +477,16 @@ main(int argc, char **argv)
 		return stopping ? 0 : 78;
 	}
 	/* a file that cannot be read: said at once, then once a minute */
-	for (i = 0; tracker_pos_load(&t, &saved) < 0 && !stopping; i++) {
+	for (i = 0; (r = tracker_pos_load(&t, &saved)) < 0 && !stopping; i++) {
 		if (i % 120 == 0)
 			log_warn("tracker: cannot read the saved position "
 			    "(retrying every 0.5 s): %s", t.why);
 		nap(500);
 	}
-	f = follow_open(conf->tracker.maillog, (size_t)conf->tracker.max_line,
+	/* a state file that holds no position: the files written since it */
+	f = r == 1 ? follow_open_lost(conf->tracker.maillog,
+	    (size_t)conf->tracker.max_line, saved.mtime_ns, t.why) :
+	    follow_open(conf->tracker.maillog, (size_t)conf->tracker.max_line,
 	    &saved);
 	/* where follow_open() starts: what a restart forgot, read back */
 	follow_where(f, &pos);
@@ -480,13 +505,14 @@ main(int argc, char **argv)
 	while (!stopping) {
 		if (reloading)
 			reload(&t, opts.conf_path, &conf);
+		from = pos;
 		nlines = fill(&t, f, items, &nitems, &pos);
 		export_stats(&t, f);
 		if (nlines == 0) {
 			if (opts.once)
 				break;
 			if (sv.dirty)
-				save(&t, &sv, &pos);
+				save(&t, &sv, f, &pos);
 			nap(conf->tracker.poll_ms);
 			continue;
 		}
@@ -496,8 +522,15 @@ main(int argc, char **argv)
 		 * up, and at most every TRACKER_SAVE_MS while it streams (a
 		 * crash re-reads those lines, which changes nothing).
 		 */
-		/* one line when an outage begins, one when it ends */
-		while (tracker_apply(&t, items, nitems, clock_now()) < 0) {
+		/*
+		 * One line when an outage begins, one when it ends. A new
+		 * connection is checked before it is used: Redis may have
+		 * gone back in time (then the batch is read again from
+		 * Redis's position).
+		 */
+		while ((r = tracker_pos_verify(&t, &from, &go)) < 0 ||
+		    (r == 0 && tracker_apply(&t, items, nitems,
+		    clock_now()) < 0)) {
 			if (backoff++ == 0) {
 				down_ms = clock_mono_ms();
 				log_warn("tracker: Redis unavailable, retrying: %s",
@@ -520,17 +553,23 @@ main(int argc, char **argv)
 			    "failed tries in %lld ms", backoff,
 			    (long long)(clock_mono_ms() - down_ms));
 		backoff = 0;
+		/* ... and one made during the batch, after it */
+		if (r == 1 || (rconn_mark(t.rc) == 0 &&
+		    tracker_pos_verify(&t, &from, &go) == 1)) {
+			back(f, &go, &pos);
+			continue;
+		}
 		sv.dirty = 1;
 		if (nlines < TRACKER_BATCH ||
 		    clock_mono_ms() - sv.last_ms >= TRACKER_SAVE_MS)
-			save(&t, &sv, &pos);
+			save(&t, &sv, f, &pos);
 		if (clock_now() - last_stats >= TRACKER_STATS_S) {
 			stats(&t, f, "progress");
 			last_stats = clock_now();
 		}
 	}
 	/* stopped while streaming: one try to keep what was applied */
-	if (sv.dirty && tracker_pos_save(&t, &pos, clock_now()) < 0)
+	if (sv.dirty && tracker_pos_save(&t, &pos, clock_now(), &go) < 0)
 		log_warn("tracker: position not saved (%s); lines since the "
 		    "last save will be read again (without effect)", t.why);
 out:

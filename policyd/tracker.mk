@@ -12,6 +12,7 @@ policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	policyd/tracker_rotated.c policyd/tracker_rotated.h \
 	policyd/tracker_apply.c policyd/tracker_apply.h \
 	policyd/tracker_pos.c \
+	policyd/tracker_posval.c policyd/tracker_posval.h \
 	policyd/tracker_hop.c policyd/tracker_hop.h \
 	policyd/tracker_retry.c policyd/tracker_retry.h \
 	policyd/tracker_time.c policyd/tracker_time.h
@@ -20,7 +21,8 @@ policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
 policyd_relay_unsub_SOURCES = policyd/unsub.c
 policyd_relay_unsub_LDADD = $(RELAY_COMMON_LIBS)
 
-RELAY_LUA += common/lua/tracker_event.lua common/lua/tracker_link.lua
+RELAY_LUA += common/lua/tracker_event.lua common/lua/tracker_link.lua \
+	common/lua/tracker_pos.lua
 
 dist_man_MANS += doc/relay-tracker.8 doc/relay-unsub.8
 EXTRA_DIST += contrib/postfix/unsub.cf
@@ -86,6 +88,7 @@ UNIT_TESTS += tests/unit/test_tracker_time
 # Integration tests through the private Postfix.
 TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_restart.sh \
+	tests/integration/test_tracker_rollback.sh \
 	tests/integration/test_tracker_rotate.sh \
 	tests/integration/test_tracker_reload.sh \
 	tests/integration/test_tracker_rejected.sh \

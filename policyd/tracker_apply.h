@@ -32,10 +32,13 @@
  *	code (Redis down or slow): the caller retries the same batch, which
  *	is harmless because every event is idempotent.
  *
- *	The read position is kept in relay:{n:NODE}:tracker_pos or, when
- *	tracker.state_file is set, in that file (written to a temporary
+ *	The read position is kept in relay:{n:NODE}:tracker_pos and, when
+ *	tracker.state_file is set, in that file too (written to a temporary
  *	file and renamed): device, inode, offset, the length and a hash
- *	of the file's first bytes, and the file's mtime (follow_pos).
+ *	of the file's first bytes, and the file's mtime (follow_pos). It is
+ *	saved with a compare-and-set, and checked after every new
+ *	connection, so that a Redis gone back in time is read again from
+ *	(tracker_pos.c).
  * SEE ALSO
  *	common/lua/tracker_event.lua, common/SCHEMA.md, bounce.h
  */
@@ -49,6 +52,7 @@
 #include "conf.h"
 #include "maillog.h"
 #include "tracker_follow.h"
+#include "tracker_posval.h"
 
 struct hopseen;
 struct hopstash;
@@ -91,12 +95,20 @@ struct tracker_item {
 
 #define TRACKER_CODE_NONE	(-100)	/* not applied (no record, failed) */
 
+/* the read position in Redis, as this process knows it (tracker_pos.c) */
+struct tracker_posmem {
+	char			 gen[17];	/* this process's nonce */
+	struct posval_rec	 seen;		/* what the key held when last
+						   read or written */
+};
+
 struct tracker_ctx {
 	const struct relay_conf	*conf;
 	struct rconn		*rc;
 	struct hopseen		*seen;		/* received queue ids, or NULL */
 	struct hopstash		*stash;		/* their lines before a link */
 	struct tracker_counts	 n;
+	struct tracker_posmem	 pm;
 	char			 why[512];	/* the last failure, for the log */
 };
 
@@ -123,12 +135,27 @@ void	 tracker_why(struct tracker_ctx *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /*
- * tracker_pos_load (tracker_pos.c) - the saved position; 0 (off -1: none), or negative
- * with t->why set. tracker_pos_save - store it; 0, or negative with
- * t->why set (path and strerror, or Redis' answer).
+ * tracker_pos_load (tracker_pos.c) - the saved position at start-up (with
+ * tracker.state_file, the older of the file's and Redis's); 0 (off -1:
+ * none), 1 when a state file holds no position and Redis none either
+ * (t->why says so, mtime_ns is the file's: follow_open_lost), or negative
+ * with t->why set.
+ *
+ * tracker_pos_verify - after a new connection to Redis (none: 0 at once),
+ * compare the position there with what this process saw; from is where
+ * its reading stands. 0: read on; 1: read again from *go (Redis went back
+ * in time, or may have lost what was applied since its position: logged);
+ * negative: Redis failed (t->why).
+ *
+ * tracker_pos_save - tracker_pos_verify, then store the position with a
+ * compare-and-set (one round trip), then the state file; 0, 1 and *go as
+ * tracker_pos_verify (nothing stored), or negative with t->why set (path
+ * and strerror, or Redis' answer).
  */
 int	 tracker_pos_load(struct tracker_ctx *, struct follow_pos *);
+int	 tracker_pos_verify(struct tracker_ctx *, const struct follow_pos *from,
+	    struct follow_pos *go);
 int	 tracker_pos_save(struct tracker_ctx *, const struct follow_pos *,
-	    time_t now);
+	    time_t now, struct follow_pos *go);
 
 #endif

@@ -376,19 +376,46 @@ lost(struct follow *f, const struct follow_pos *saved,
 	}
 	if (i < 0)
 		(void)open_path(f);
-	log_warn("follow: %s: its lines after offset %lld are lost%s%s%s; "
-	    "reading %s from its start", why, (long long)saved->off,
-	    z[0] != '\0' ? " (compressed files are not read: " : "", z,
-	    z[0] != '\0' ? "; rotate with delaycompress)" : "",
-	    f->fd >= 0 ? f->name : f->path);
+	if (saved->off < 0)
+		log_warn("follow: %s: the saved position is unknown; the lines "
+		    "not read are in the files written since it was saved%s%s%s; "
+		    "reading %s from its start", why,
+		    z[0] != '\0' ? " (compressed files are not read: " : "", z,
+		    z[0] != '\0' ? "; rotate with delaycompress)" : "",
+		    f->fd >= 0 ? f->name : f->path);
+	else
+		log_warn("follow: %s: its lines after offset %lld are lost%s%s%s; "
+		    "reading %s from its start", why, (long long)saved->off,
+		    z[0] != '\0' ? " (compressed files are not read: " : "", z,
+		    z[0] != '\0' ? "; rotate with delaycompress)" : "",
+		    f->fd >= 0 ? f->name : f->path);
 }
 
-struct follow *
-follow_open(const char *path, size_t max_line, const struct follow_pos *saved)
+/*
+ * start - open the file of the saved position at it; when it is not there,
+ * or unknown is given (why it is not known), lost() says what is lost and
+ * reads on from the rotated files written after it
+ */
+static void
+start(struct follow *f, const struct follow_pos *saved, const char *unknown)
 {
-	struct follow	*f = xcalloc(1, sizeof(*f));
 	struct rot_list	 l;
 	char		 why[PATH_MAX + 128];
+
+	memset(&l, 0, sizeof(l));
+	(void)rot_scan(f->path, &l);	/* an unreadable folder: no list */
+	if (unknown != NULL)
+		lost(f, saved, &l, unknown);
+	else if (resume_at(f, saved, &l, why, sizeof(why)) < 0)
+		lost(f, saved, &l, why);
+	rot_list_free(&l);
+}
+
+/* alloc - a follower for path with no file open */
+static struct follow *
+alloc(const char *path, size_t max_line)
+{
+	struct follow	*f = xcalloc(1, sizeof(*f));
 
 	f->path = xstrdup(path);
 	f->max_line = max_line;
@@ -398,15 +425,52 @@ follow_open(const char *path, size_t max_line, const struct follow_pos *saved)
 	f->dir_seen = -1;
 	f->stall_off = -1;
 	reset(f, 0);
-	if (saved == NULL || saved->off < 0) {
-		(void)open_path(f);
-		return f;
-	}
-	(void)rot_scan(path, &l);	/* an unreadable folder: no list */
-	if (resume_at(f, saved, &l, why, sizeof(why)) < 0)
-		lost(f, saved, &l, why);
-	rot_list_free(&l);
 	return f;
+}
+
+struct follow *
+follow_open(const char *path, size_t max_line, const struct follow_pos *saved)
+{
+	struct follow	*f = alloc(path, max_line);
+
+	if (saved == NULL || saved->off < 0)
+		(void)open_path(f);
+	else
+		start(f, saved, NULL);
+	return f;
+}
+
+struct follow *
+follow_open_lost(const char *path, size_t max_line, int64_t since_ns,
+    const char *why)
+{
+	struct follow	*f = alloc(path, max_line);
+	struct follow_pos none;
+
+	memset(&none, 0, sizeof(none));
+	none.off = -1;
+	none.mtime_ns = since_ns;
+	start(f, &none, why);
+	return f;
+}
+
+void
+follow_reopen(struct follow *f, const struct follow_pos *saved)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	f->dev = f->ino = 0;
+	f->headlen = 0;
+	f->headsum = fnv(NULL, 0);
+	f->dir_seen = -1;
+	f->stall_off = -1;
+	f->stalled = 0;
+	reset(f, 0);
+	if (saved == NULL || saved->off < 0)
+		(void)open_path(f);
+	else
+		start(f, saved, NULL);
 }
 
 void

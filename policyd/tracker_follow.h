@@ -72,6 +72,19 @@ struct follow;
 /* follow_open - a follower for path; saved may be NULL or have off -1 */
 struct follow *follow_open(const char *path, size_t max_line,
 	    const struct follow_pos *saved);
+/*
+ * follow_open_lost - a follower for path whose saved position is not
+ * known (why, for the warning): the rotated files written after since_ns,
+ * oldest first, then path, each from its start; lost() says so
+ */
+struct follow *follow_open_lost(const char *path, size_t max_line,
+	    int64_t since_ns, const char *why);
+/*
+ * follow_reopen - read on from saved as follow_open() would start there
+ * (path, a rotated file with that inode or those first bytes, else what
+ * is lost is said and the newer rotated files are read); the counts stay
+ */
+void	 follow_reopen(struct follow *, const struct follow_pos *saved);
 /* follow_free - NULL is a no-op */
 void	 follow_free(struct follow *);
 
