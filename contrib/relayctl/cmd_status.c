@@ -277,19 +277,26 @@ by_member(struct ctl *c, const char *member, const char *since,
 	}
 	json_array_foreach(out, i, o) {
 		json_t *rc;
-		size_t	j, n[4] = { 0, 0, 0, 0 };
+		size_t	j, n[5] = { 0, 0, 0, 0, 0 };
 		const char *s;
+		char	rej[48] = "";
 
 		json_array_foreach(json_object_get(o, "recipients"), j, rc) {
 			s = json_string_value(json_object_get(rc, "status"));
 			s = s ? s : "";
 			n[strcmp(s, "sent") == 0 ? 0 : strcmp(s, "bounced") ==
-			    0 ? 1 : strcmp(s, "deferred") == 0 ? 2 : 3]++;
+			    0 ? 1 : strcmp(s, "deferred") == 0 ? 2 :
+			    strcmp(s, "rejected") == 0 ? 4 : 3]++;
 		}
+		/* a message refused at end of data: said, not counted as other */
+		if (n[4] > 0)
+			snprintf(rej, sizeof(rej), ", rejected %zu (never queued)",
+			    n[4]);
 		printf("%-20s %-16s %s sent %zu, bounced %zu, deferred %zu, "
-		    "other %zu\n", ctl_time(json_integer_value(json_object_get(o,
-		    "accepted"))), ctl_txf(o, "queue_id", ""), ctl_pad(ctl_txf(o,
-		    "sender", ""), 30), n[0], n[1], n[2], n[3]);
+		    "other %zu%s\n", ctl_time(json_integer_value(
+		    json_object_get(o, "accepted"))), ctl_txf(o, "queue_id", ""),
+		    ctl_pad(ctl_txf(o, "sender", ""), 30), n[0], n[1], n[2], n[3],
+		    rej);
 	}
 	json_decref(out);
 	return CTL_EXIT_OK;

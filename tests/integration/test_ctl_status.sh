@@ -112,4 +112,7 @@ h_is "... every recipient rejected, none queued" \
     "$(fx_jget '[(r["address"], r["status"]) for r in d["recipients"]]' <<<"$out")" \
     '[["r1@dest.example", "rejected"], ["r2@dest.example", "rejected"]]'
 h_like "... in words too" "$(ctl status 4jREJECTED01)" 'r1@dest\.example +rejected'
+h_redis_cli ZADD 'relay:{m:alice}:recent' "$now" 4jREJECTED01 >/dev/null
+h_like "... and in the member's listing, not as other" "$(ctl status --member alice)" \
+    '4jREJECTED01 +a@alice\.example +sent 0, bounced 0, deferred 0, other 0, rejected 2 \(never queued\)'
 h_done
