@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "policyd_decide.h"
+#include "tier.h"
 
 #define DAY	86400
 #define NOW	1800000000
@@ -60,6 +61,71 @@ tiers_follow_the_default_schedule(void **state)
 	/* however far (Redis holds it): no overflow (UBSan) */
 	pd_tier(&cf->warming, NULL, LLONG_MAX - 5, NOW, &c);
 	assert_int_equal(c.tier, 1);
+	conf_free(cf);
+}
+
+/* tier_of's until (relayctl warming shows it): the end of the current tier,
+ * or when warming ended, saturated; 0 when the domain is not verified. */
+static void
+tier_until_is_the_end_of_the_tier(void **state)
+{
+	struct relay_conf *cf = conf_defaults();
+	struct tier	 t;
+	static const struct {
+		const char	*name;
+		long long	 verified_at;
+		int		 tier;
+		long long	 until;
+	} c[] = {
+		{ "one day old: tier 1 ends at day 2", NOW - DAY, 1,
+		  NOW + DAY },
+		{ "three days old: tier 2 ends at day 4", NOW - 3 * DAY, 2,
+		  NOW + DAY },
+		{ "exactly 4 days old: tier 3 ends at day 7", NOW - 4 * DAY, 3,
+		  NOW + 3 * DAY },
+		{ "past warming: it ended at the last tier's day 14",
+		  NOW - 30 * DAY, 0, NOW - 16 * DAY },
+		{ "not verified: tier 1, until 0", 0, 1, 0 },
+		{ "a negative verified_at from Redis: as not verified", -5, 1,
+		  0 },
+		{ "verified 1 s after the epoch is verified", 1, 0,
+		  1 + 14 * DAY },
+		{ "far in the future: until saturates", LLONG_MAX - 5, 1,
+		  LLONG_MAX },
+		{ "just below saturation: no overflow, exact",
+		  LLONG_MAX - 2 * DAY, 1, LLONG_MAX },
+		{ "one second below saturation", LLONG_MAX - 2 * DAY - 1, 1,
+		  LLONG_MAX - 1 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		tier_of(&cf->warming, c[i].verified_at, NOW, &t);
+		if (t.tier != c[i].tier || t.until != c[i].until)
+			fail_msg("%s: tier %d until %lld, want tier %d until "
+			    "%lld", c[i].name, t.tier, t.until, c[i].tier,
+			    c[i].until);
+		assert_int_equal(t.ntiers, 5);
+	}
+	/* Verified 1 s after the epoch, one day later: in tier 1. */
+	tier_of(&cf->warming, 1, 1 + DAY, &t);
+	assert_int_equal(t.tier, 1);
+	assert_int_equal(t.until, 1 + 2 * DAY);
+	/* One tier: warming ended at its end. */
+	cf->warming.ntiers = 1;
+	tier_of(&cf->warming, NOW - 30 * DAY, NOW, &t);
+	assert_int_equal(t.tier, 0);
+	assert_int_equal(t.until, NOW - 28 * DAY);
+	/* No tiers: past warming from verification on. */
+	cf->warming.ntiers = 0;
+	cf->warming.standard_per_hour = 9;
+	tier_of(&cf->warming, NOW - 10, NOW, &t);
+	assert_int_equal(t.tier, 0);
+	assert_int_equal(t.until, NOW - 10);
+	assert_int_equal(t.per_hour, 9);
+	assert_int_equal(t.age_s, 10);
+	tier_of(&cf->warming, 0, NOW, &t);
+	assert_int_equal(t.until, 0);
 	conf_free(cf);
 }
 
@@ -299,6 +365,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tiers_follow_the_default_schedule),
+		cmocka_unit_test(tier_until_is_the_end_of_the_tier),
 		cmocka_unit_test(standard_caps_come_from_member_or_conf),
 		cmocka_unit_test(suspended_member_gets_521_with_reason),
 		cmocka_unit_test(queue_cap_is_at_most_q),
