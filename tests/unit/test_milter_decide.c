@@ -51,9 +51,11 @@ test_candidates(void **state)
 	assert_int_equal(decide_candidates("alice.test", c, 8), 1);
 	assert_int_equal(decide_candidates("test", c, 8), 0);
 	/* more than max: the count says so (the caller refuses), max kept */
+	snprintf(c[4], sizeof(c[4]), "untouched");
 	n = decide_candidates("a.b.c.d.e.f.g.h.i.j.k", c, 4);
 	assert_int_equal(n, 10);
 	assert_string_equal(c[3], "d.e.f.g.h.i.j.k");
+	assert_string_equal(c[4], "untouched");	/* nothing past max */
 	/* 9 labels below an enrolled domain: all its parents are looked at */
 	n = decide_candidates("x1.x2.x3.x4.x5.x6.x7.x8.x9.sub.test", c,
 	    DECIDE_MAX_CANDS);
@@ -115,6 +117,10 @@ test_domain(void **state)
 		  DECIDE_ALLOW, 0, "" },
 		{ "no candidates", "alice", "test", { fact("x", NULL, 0, 0) }, 0,
 		  DECIDE_REJECT, 0, "not enrolled" },
+		{ "a record past n is not read", "alice", "x.alice.test",
+		  { fact("x.alice.test", NULL, 0, 0),
+		    fact("alice.test", "alice", 100, 1) }, 1,
+		  DECIDE_REJECT, 0, "domain x.alice.test is not enrolled" },
 	};
 	size_t	 i, match;
 	char	 detail[DECIDE_DETAIL_MAX];
@@ -210,6 +216,104 @@ test_listunsub_build(void **state)
 	assert_string_equal(lu, "");
 }
 
+/* listunsub_build at the edges of its buffers: a header that just fits is
+ * made whole, one octet less is -1; a stale List-Unsubscribe-Post is
+ * emptied when there is no https URL. */
+static void
+test_listunsub_buffer_edges(void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 https;
+		int		 lu_extra;	/* lulen = strlen(value) + this */
+		size_t		 postlen;
+		int		 want;
+	} t[] = {
+		{ "mailto only, exact fit", 0, 1, 64, 0 },
+		{ "mailto only, one octet short", 0, 0, 64, -1 },
+		{ "mailto only, far too short", 0, -40, 64, -1 },
+		{ "mailto only needs no room for post", 0, 1, 1, 0 },
+		{ "https, exact fit", 1, 1, 27, 0 },
+		{ "https, one octet short", 1, 0, 27, -1 },
+		{ "https, far too short", 1, -100, 27, -1 },
+		{ "https, post one octet short", 1, 1, 26, -1 },
+	};
+	struct conf_unsubscribe u = { "unsub.relay.test",
+	    "test-hmac-key-0123456789abcdef0123456789", "" };
+	char	 full[LISTUNSUB_MAX], fpost[64], lu[LISTUNSUB_MAX], post[64];
+	size_t	 i, lulen;
+	int	 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		u.https_url = t[i].https ? "https://relay.test/unsub?t=" : "";
+		assert_int_equal(listunsub_build(&u, "alice", "r@rcpt.test",
+		    full, sizeof(full), fpost, sizeof(fpost)), 0);
+		lulen = strlen(full) + t[i].lu_extra;
+		memset(lu, 'x', sizeof(lu));
+		snprintf(post, sizeof(post), "stale");
+		rc = listunsub_build(&u, "alice", "r@rcpt.test", lu, lulen,
+		    post, t[i].postlen);
+		if (rc != t[i].want)
+			fail_msg("%s: got %d want %d", t[i].name, rc,
+			    t[i].want);
+		if (rc == 0 && strcmp(lu, full) != 0)
+			fail_msg("%s: cut or changed: %s", t[i].name, lu);
+		if (rc == 0 && strcmp(post, t[i].https ?
+		    "List-Unsubscribe=One-Click" : "") != 0)
+			fail_msg("%s: post %s", t[i].name, post);
+		if (!t[i].https && post[0] != '\0')
+			fail_msg("%s: a stale post kept: %s", t[i].name, post);
+	}
+}
+
+/* listunsub_build checks its own inputs (-1, lu and post emptied): the
+ * configuration and what a token can bind. */
+static void
+test_listunsub_refuses(void **state)
+{
+	static const char key[] = "test-hmac-key-0123456789abcdef0123456789";
+	static const struct {
+		const char	*name;
+		const char	*domain, *key, *url, *handle;
+		int		 want;
+	} t[] = {
+		{ "no domain", "", key, "", "alice", -1 },
+		{ "NULL domain", NULL, key, "", "alice", -1 },
+		{ "no key", "unsub.relay.test", "", "", "alice", -1 },
+		{ "NULL key", "unsub.relay.test", NULL, "", "alice", -1 },
+		{ "a one-octet domain is set", "d", key, "", "alice",
+		  0 },
+		{ "a handle with a dot makes no mail token", "unsub.relay.test",
+		  key, "", "al.ice", -1 },
+		{ "... with an https URL too", "unsub.relay.test", key,
+		  "https://relay.test/u?t=", "al.ice", -1 },
+		{ "a handle over the maximum", "unsub.relay.test", key,
+		  "https://relay.test/u?t=",
+		  "a123456789012345678901234567890123", -1 },
+	};
+	struct conf_unsubscribe u;
+	char	 lu[LISTUNSUB_MAX], post[64];
+	size_t	 i;
+	int	 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		u.domain = (char *)t[i].domain;
+		u.hmac_key = (char *)t[i].key;
+		u.https_url = (char *)t[i].url;
+		snprintf(lu, sizeof(lu), "stale");
+		snprintf(post, sizeof(post), "stale");
+		rc = listunsub_build(&u, t[i].handle, "r@rcpt.test", lu,
+		    sizeof(lu), post, sizeof(post));
+		if (rc != t[i].want)
+			fail_msg("%s: got %d want %d", t[i].name, rc,
+			    t[i].want);
+		if (rc != 0 && (lu[0] != '\0' || post[0] != '\0'))
+			fail_msg("%s: '%s' '%s' left", t[i].name, lu, post);
+	}
+}
+
 static void
 test_suppress_kind(void **state)
 {
@@ -232,6 +336,15 @@ test_suppress_kind(void **state)
 	size_t	 i;
 
 	(void)state;
+	/* len is the end: a reason cut there is not read past it */
+	{
+		static const char cut[] = "{\"reason\":\"unsubscribe\"}";
+
+		assert_int_equal(decide_suppress_kind(cut, sizeof(cut) - 3),
+		    DECIDE_SUPP_LISTED);
+		assert_int_equal(decide_suppress_kind(cut, sizeof(cut) - 2),
+		    DECIDE_SUPP_UNSUBSCRIBE);
+	}
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (decide_suppress_kind(t[i].json, strlen(t[i].json)) !=
 		    t[i].kind)
@@ -353,6 +466,20 @@ test_from_warming(void **state)
 	w.tiers[0].per_hour = w.tiers[0].per_day = 0;
 	assert_int_equal(decide_from_warming(&env, &from, &w, now, d,
 	    sizeof(d)), DECIDE_ALLOW);
+	/* only one of the two caps is one (0 is unlimited): still warming */
+	w.tiers[0].per_day = 10;
+	assert_int_equal(decide_from_warming(&env, &from, &w, now, d,
+	    sizeof(d)), DECIDE_REJECT);
+	w.tiers[0].per_day = 0;
+	w.tiers[0].per_hour = 3;
+	assert_int_equal(decide_from_warming(&env, &from, &w, now, d,
+	    sizeof(d)), DECIDE_REJECT);
+	/* past warming, under standard caps: not a warming bypass */
+	w.standard_per_hour = 50;
+	w.standard_per_day = 500;
+	from.verified_at = now - 15 * 86400;
+	assert_int_equal(decide_from_warming(&env, &from, &w, now, d,
+	    sizeof(d)), DECIDE_ALLOW);
 }
 
 int
@@ -363,6 +490,8 @@ main(void)
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_listunsub_decision),
 		cmocka_unit_test(test_listunsub_build),
+		cmocka_unit_test(test_listunsub_buffer_edges),
+		cmocka_unit_test(test_listunsub_refuses),
 		cmocka_unit_test(test_keycache),
 		cmocka_unit_test(test_suppress_kind),
 		cmocka_unit_test(test_from_warming),
