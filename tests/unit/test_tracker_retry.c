@@ -44,6 +44,8 @@ server_conditions_are_temporary(void **state)
 		/* something unknown: retry */
 		"ERR max number of clients reached",
 		"SOMETHINGNEW we have never seen this",
+		/* a longer word that starts with a code is not that code */
+		"WRONGTYPES are not a code we know",
 		"",
 		NULL,
 	};
@@ -65,6 +67,12 @@ the_scripts_own_errors_are_told_apart(void **state)
 		    "user_script:57: attempt to compare nil with number",
 		"ERR Wrong number of args calling Redis command from script "
 		    "script: 5f2c, on @user_script:40.",
+		/* a hyphen in the text is no nested code ("-key " is none) */
+		"ERR user_script:5: bad argument #2 to 'hget' (string "
+		    "expected, got no-key value) script: 5f2c, on "
+		    "@user_script:5.",
+		"ERR Error running script (call to f_5f2c): @user_script:9: "
+		    "user_script:9: -OOMISH is no code of a server condition",
 	};
 	size_t	 i;
 
@@ -86,6 +94,8 @@ a_key_of_the_wrong_type_is_the_events_failure(void **state)
 		/* Redis 6 nests it */
 		"ERR Error running script (call to f_5f2c): @user_script:171: "
 		    "WRONGTYPE Operation against a key holding the wrong kind",
+		/* the code alone */
+		"WRONGTYPE",
 	};
 	size_t	 i;
 
