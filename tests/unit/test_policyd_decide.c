@@ -247,6 +247,159 @@ warm_verdict_names_tier_cap_and_retry(void **state)
 	assert_int_equal(pd_retry_s(1001), 2);
 }
 
+/* pd_domain_from, case by case: a record without verified_at is enrolled
+ * but unverified, an empty member is no enrollment, a member of exactly
+ * the buffer's size is refused (never compared as its prefix). */
+static void
+domain_facts_case_by_case(void **state)
+{
+	static char exact[sizeof(((struct pd_domain *)0)->member) + 1];
+	static const struct {
+		const char	*name;
+		const char	*v[3];		/* member, verified_at, subdomains */
+		int		 rc, exists;
+		long long	 verified_at;
+		int		 subdomains;
+	} t[] = {
+		{ "verified, subdomains", { "alice", "1700000000", "1" }, 0, 1,
+		  1700000000, 1 },
+		{ "enrolled, not verified yet: no fields",
+		  { "alice", NULL, NULL }, 0, 1, 0, 0 },
+		{ "enrolled, verified_at 0", { "alice", "0", "0" }, 0, 1, 0, 0 },
+		{ "verified_at 1", { "alice", "1", "" }, 0, 1, 1, 0 },
+		{ "subdomains 2 is not 1", { "alice", "5", "2" }, 0, 1, 5, 0 },
+		{ "garbage verified_at", { "alice", "soon", NULL }, -1, 0, 0, 0 },
+		{ "negative verified_at", { "alice", "-5", NULL }, -1, 0, 0, 0 },
+		{ "empty member: not enrolled", { "", "1700000000", "1" }, 0, 0,
+		  0, 0 },
+		{ "no member: not enrolled", { NULL, "1700000000", "1" }, 0, 0,
+		  0, 0 },
+		{ "member of exactly the buffer's size", { exact, "1", "1" },
+		  -1, 0, 0, 0 },
+	};
+	struct pd_domain d;
+	struct rval	*r;
+	size_t	 i;
+	int	 rc;
+
+	(void)state;
+	memset(exact, 'm', sizeof(exact) - 1);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = hmget(3, t[i].v);
+		rc = pd_domain_from(r, &d);
+		rval_free(r);
+		if (rc != t[i].rc)
+			fail_msg("%s: rc %d want %d", t[i].name, rc, t[i].rc);
+		if (rc != 0)
+			continue;
+		if (d.exists != t[i].exists ||
+		    d.verified_at != t[i].verified_at ||
+		    d.subdomains != t[i].subdomains)
+			fail_msg("%s: exists %d verified_at %lld subdomains %d",
+			    t[i].name, d.exists, d.verified_at, d.subdomains);
+		if (!d.exists && d.member[0] != '\0')
+			fail_msg("%s: member %s", t[i].name, d.member);
+	}
+}
+
+/* pd_member_from, case by case: any one field makes a member, a garbage
+ * cap or queue count is refused (-1), a missing reason is empty. */
+static void
+member_facts_case_by_case(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*v[6];	/* did suspended reason q/h/d caps */
+		const char	*zcount;	/* NULL: an integer 2 */
+		int		 rc, exists, suspended;
+	} t[] = {
+		{ "did only", { "did:plc:x", NULL, NULL, NULL, NULL, NULL },
+		  NULL, 0, 1, 0 },
+		{ "suspended only", { NULL, "1", NULL, NULL, NULL, NULL },
+		  NULL, 0, 1, 1 },
+		{ "suspended 0 only", { NULL, "0", NULL, NULL, NULL, NULL },
+		  NULL, 0, 1, 0 },
+		{ "garbage queue_cap", { "d", "0", NULL, "x", NULL, NULL },
+		  NULL, -1, 0, 0 },
+		{ "garbage per_hour", { "d", "0", NULL, NULL, "x", NULL },
+		  NULL, -1, 0, 0 },
+		{ "garbage per_day", { "d", "0", NULL, NULL, NULL, "lots" },
+		  NULL, -1, 0, 0 },
+		{ "negative per_day", { "d", "0", NULL, NULL, NULL, "-3" },
+		  NULL, -1, 0, 0 },
+		{ "per_hour -1 is no unset cap", { "d", "0", NULL, NULL, "-1",
+		  NULL }, NULL, -1, 0, 0 },
+		{ "garbage queue count", { "d", "0", NULL, NULL, NULL, NULL },
+		  "many", -1, 0, 0 },
+	};
+	struct pd_member m;
+	struct rval	*r, *z;
+	size_t	 i;
+	int	 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = hmget(6, t[i].v);
+		z = t[i].zcount ? rval_new_str(t[i].zcount,
+		    strlen(t[i].zcount)) : rval_new_int(2);
+		rc = pd_member_from(r, z, &m);
+		rval_free(r);
+		rval_free(z);
+		if (rc != t[i].rc)
+			fail_msg("%s: rc %d want %d", t[i].name, rc, t[i].rc);
+		if (rc != 0)
+			continue;
+		if (m.exists != t[i].exists || m.suspended != t[i].suspended)
+			fail_msg("%s: exists %d suspended %d", t[i].name,
+			    m.exists, m.suspended);
+		if (m.reason[0] != '\0' || m.queued != 2 ||
+		    m.queue_cap != -1 || m.per_hour != -1 || m.per_day != -1)
+			fail_msg("%s: reason '%s' queued %lld caps %lld %lld "
+			    "%lld", t[i].name, m.reason, m.queued,
+			    m.queue_cap, m.per_hour, m.per_day);
+	}
+}
+
+/* The verdicts' log reasons, the reply's length, queue 0, tier 1. */
+static void
+verdict_reasons_and_reply_length(void **state)
+{
+	struct relay_conf *cf = conf_defaults();
+	struct pd_member m;
+	struct pd_verdict v;
+	struct pd_caps	 c = { 1, 20, 100, DAY };
+	struct pd_warm	 w = { 1, 20, 20, 5000 };
+	char		 act[600];
+	size_t		 n;
+
+	memset(&m, 0, sizeof(m));
+	pd_decide_member(&m, 1, cf, &v);
+	assert_string_equal(v.why, "member_unknown");
+	m.exists = 1;
+	m.queue_cap = 3;
+	m.queued = -1;
+	pd_decide_member(&m, 1, cf, &v);
+	assert_string_equal(v.why, "queue_unknown");
+	/* nothing queued is a count, not an unread queue */
+	m.queued = 0;
+	pd_decide_member(&m, 1, cf, &v);
+	assert_true(v.dunno);
+	assert_string_equal(v.why, "ok");
+	assert_string_equal(v.detail, "");
+	assert_int_equal(pd_action(&v, act, sizeof(act)), 5);
+	assert_string_equal(act, "DUNNO");
+	pd_decide_warm(&c, &w, &v);
+	assert_string_equal(v.why, "hour_cap");
+	n = pd_action(&v, act, sizeof(act));
+	assert_int_equal(n, strlen(act));
+	assert_string_equal(act, "451 4.7.1 Warming tier rate limit: tier 1 "
+	    "allows 20 per hour, retry in 5 s");
+	w.over = 2;
+	pd_decide_warm(&c, &w, &v);
+	assert_string_equal(v.why, "day_cap");
+	conf_free(cf);
+}
+
 static void
 warm_reply_is_checked(void **state)
 {
@@ -270,6 +423,18 @@ warm_reply_is_checked(void **state)
 	rval_free(r->el[0]);
 	r->el[0] = rval_new_err("ERR boom");
 	assert_int_equal(pd_warm_from(r, &w), -1);
+	rval_free(r->el[0]);
+	r->el[0] = rval_new_int(1);
+	/* a count that is no integer, or negative: refused */
+	rval_free(r->el[1]);
+	r->el[1] = rval_new_str("many", 4);
+	assert_int_equal(pd_warm_from(r, &w), -1);
+	rval_free(r->el[1]);
+	r->el[1] = rval_new_int(-1);
+	assert_int_equal(pd_warm_from(r, &w), -1);
+	rval_free(r->el[1]);
+	r->el[1] = rval_new_int(0);
+	assert_int_equal(pd_warm_from(r, &w), 0);
 	rval_free(r);
 	assert_int_equal(pd_warm_from(NULL, &w), -1);
 }
@@ -350,6 +515,20 @@ sender_domain_and_parents(void **state)
 	assert_string_equal(c[0], "a.b.example.com");
 	assert_string_equal(c[2], "example.com");
 	assert_int_equal(pd_domain_candidates("localhost", c, 8), 0);
+	{
+		/* the longest name a candidate holds, and one octet more */
+		char	 name[258];
+
+		memset(name, 'a', sizeof(name));
+		memcpy(name + 250, ".test", 6);		/* 255 octets */
+		assert_int_equal(pd_domain_candidates(name, c,
+		    PD_MAX_CANDIDATES), 1);
+		assert_string_equal(c[0], name);
+		memset(name, 'a', sizeof(name));
+		memcpy(name + 251, ".test", 6);		/* 256 octets */
+		assert_int_equal(pd_domain_candidates(name, c,
+		    PD_MAX_CANDIDATES), 0);
+	}
 	memset(d, 0, sizeof(d));
 	assert_int_equal(pd_domain_pick(d, 3), -1);
 	d[2].exists = 1;
@@ -371,6 +550,9 @@ main(void)
 		cmocka_unit_test(queue_cap_is_at_most_q),
 		cmocka_unit_test(warm_verdict_names_tier_cap_and_retry),
 		cmocka_unit_test(warm_reply_is_checked),
+		cmocka_unit_test(domain_facts_case_by_case),
+		cmocka_unit_test(member_facts_case_by_case),
+		cmocka_unit_test(verdict_reasons_and_reply_length),
 		cmocka_unit_test(member_and_domain_facts_from_replies),
 		cmocka_unit_test(sender_domain_and_parents),
 	};
