@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -58,6 +59,10 @@ out_of_range_id_falls_back_to_a_temporary_reply(void **state)
 	const struct cond *c = cond_get((enum cond_id)99);
 
 	assert_string_equal(c->code, "451");
+	/* the first id past the table too */
+	c = cond_get(COND__COUNT);
+	assert_ptr_equal(c, cond_get(COND_QUEUE_FULL));
+	assert_true(cond_is_temporary(COND__COUNT));
 	assert_true(cond_is_temporary(COND_QUEUE_FULL));
 	assert_false(cond_is_temporary(COND_FROM_NOT_ALLOWED));
 }
@@ -104,6 +109,39 @@ format_truncates_and_reports_needed_length(void **state)
 	    "submission error"));
 }
 
+/* Exactly the controls (below 0x20, and DEL) become spaces; printable
+ * octets at the edges of that range stay; a control that is the last octet
+ * a buffer holds is blanked too. */
+static void
+only_controls_are_blanked_to_the_last_octet(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*detail;
+		const char	*want;	/* after "Recipient suppressed: " */
+	} t[] = {
+		{ "space, ! and ~ stay", " !~", " !~" },
+		{ "unit separator and DEL go", "a\x1f" "b\x7f" "c", "a b c" },
+		{ "NUL-free high octets stay", "\xc3\xa9", "\xc3\xa9" },
+		{ "a control as the last octet", "ab\n", "ab " },
+	};
+	char	 buf[128], want[128];
+	size_t	 i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(want, sizeof(want), "Recipient suppressed: %s",
+		    t[i].want);
+		/* exactly the room the text needs: its last octet is kept */
+		len = strlen(want) + 1;
+		memset(buf, 'x', sizeof(buf));
+		assert_int_equal(cond_text(COND_RECIPIENT_SUPPRESSED,
+		    t[i].detail, buf, len), strlen(want));
+		if (strcmp(buf, want) != 0)
+			fail_msg("%s: '%s'", t[i].name, buf);
+	}
+}
+
 int
 main(void)
 {
@@ -113,6 +151,7 @@ main(void)
 		cmocka_unit_test(out_of_range_id_falls_back_to_a_temporary_reply),
 		cmocka_unit_test(format_with_and_without_detail),
 		cmocka_unit_test(detail_cannot_inject_a_second_line),
+		cmocka_unit_test(only_controls_are_blanked_to_the_last_octet),
 		cmocka_unit_test(format_truncates_and_reports_needed_length),
 	};
 
