@@ -151,6 +151,54 @@ test_many(void **state)
 	ftable_free(NULL);
 }
 
+/* ftable_clear empties every bucket, the first and the last too: rounds of
+ * 64 keys in a table of 64 buckets; a new table's counters start at 0, and
+ * overwriting a value of the same size keeps the other entries. */
+static void
+test_clear_every_bucket(void **state)
+{
+	struct ftable	*t = ftable_new(64);
+	char		 k[48];
+	int		 r, i, v, left = 0;
+
+	(void)state;
+	assert_int_equal(ftable_seq(t), 0);
+	assert_int_equal(ftable_clears(t), 0);
+	for (r = 0; r < 16; r++) {
+		for (i = 0; i < 64; i++) {
+			snprintf(k, sizeof(k), "relay:{d:r%di%d.test}:domain",
+			    r, i);
+			ftable_put(t, k, "", &i, sizeof(i));
+		}
+		assert_int_equal(ftable_count(t), 64);
+		ftable_clear(t);
+		assert_int_equal(ftable_count(t), 0);
+		for (i = 0; i < 64; i++) {
+			snprintf(k, sizeof(k), "relay:{d:r%di%d.test}:domain",
+			    r, i);
+			left += ftable_get(t, k, "", &v, sizeof(v));
+		}
+	}
+	assert_int_equal(left, 0);
+	assert_int_equal(ftable_seq(t), 16);
+	assert_int_equal(ftable_clears(t), 16);
+	ftable_drop(t, "k", 1);
+	assert_int_equal(ftable_seq(t), 17);
+	assert_int_equal(ftable_clears(t), 16);
+	/* the same size again: in place, the others stay, no clear */
+	i = 1;
+	ftable_put(t, "k1", "", &i, sizeof(i));
+	ftable_put(t, "k2", "", &i, sizeof(i));
+	i = 2;
+	ftable_put(t, "k1", "", &i, sizeof(i));
+	assert_int_equal(ftable_count(t), 2);
+	assert_int_equal(ftable_clears(t), 16);
+	assert_int_equal(ftable_get(t, "k2", "", &v, sizeof(v)), 1);
+	assert_int_equal(ftable_get(t, "k1", "", &v, sizeof(v)), 1);
+	assert_int_equal(v, 2);
+	ftable_free(t);
+}
+
 int
 main(void)
 {
@@ -159,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_clear_every_bucket),
 	};
 
 	return cmocka_run_group_tests_name("milter_ftable", tests, NULL, NULL);
