@@ -152,6 +152,63 @@ sign_and_verify(const struct hdrs *hs, const char *lu, const char *post,
 	return pass;
 }
 
+/* hdrs_originator walks Sender:, Resent-From: and Resent-Sender: (any
+ * case) in order, skipping every other field, each parsed as From: is;
+ * then HDRS_NONE, and again HDRS_NONE. */
+static void
+test_originators(void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 e;
+		const char	*addr;
+	} want[] = {
+		{ "Sender", FROM_OK, "bob@alice.test" },
+		{ "resent-from", FROM_OK, "carol@alice.test" },
+		{ "RESENT-SENDER", FROM_EMANY, NULL },
+		{ "Sender", FROM_ENOADDR, NULL },
+	};
+	struct hdrs	 hs = { 0 };
+	struct from_result fr;
+	const char	*name, *detail;
+	size_t		 pos = 0, i;
+	int		 e;
+
+	(void)state;
+	hdrs_add(&hs, "From", "a@alice.test");
+	hdrs_add(&hs, "Reply-To", "x@elsewhere.test");
+	hdrs_add(&hs, "Sender", "Bob <bob@alice.test>");
+	hdrs_add(&hs, "Senders", "not@this.test");
+	hdrs_add(&hs, "resent-from", "carol@alice.test");
+	hdrs_add(&hs, "Resent-To", "not@this.test");
+	hdrs_add(&hs, "RESENT-SENDER", "a@alice.test, b@alice.test");
+	hdrs_add(&hs, "Subject", "hi");
+	hdrs_add(&hs, "Sender", "");
+	hdrs_add(&hs, "To", "r@rcpt.test");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		detail = NULL;
+		e = hdrs_originator(&hs, &pos, &fr, &name, &detail);
+		if (e != want[i].e || strcmp(name, want[i].name) != 0)
+			fail_msg("originator %zu: %d %s", i, e, name);
+		assert_non_null(detail);
+		if (want[i].addr != NULL)
+			assert_string_equal(fr.addr, want[i].addr);
+	}
+	assert_int_equal(pos, 9);
+	assert_int_equal(hdrs_originator(&hs, &pos, &fr, &name, &detail),
+	    HDRS_NONE);
+	assert_int_equal(hdrs_originator(&hs, &pos, &fr, &name, &detail),
+	    HDRS_NONE);
+	assert_int_equal(pos, hs.n);
+	hdrs_free(&hs);
+	/* none at all */
+	pos = 0;
+	hdrs_add(&hs, "From", "a@alice.test");
+	assert_int_equal(hdrs_originator(&hs, &pos, &fr, &name, &detail),
+	    HDRS_NONE);
+	hdrs_free(&hs);
+}
+
 static void
 test_sign_where_delivered(void **state)
 {
@@ -181,6 +238,12 @@ test_sign_where_delivered(void **state)
 	assert_int_equal(sign_and_verify(&hs, LU, "", LU, POST, body, &nsig),
 	    0);
 	hdrs_free(&hs);
+	/* From: as the first field (no Received:) is signed too */
+	hdrs_add(&hs, "From", "a@alice.test");
+	hdrs_add(&hs, "Subject", "first");
+	assert_int_equal(sign_and_verify(&hs, LU, POST, LU, POST, body,
+	    &nsig), 2);
+	hdrs_free(&hs);
 }
 
 int
@@ -189,6 +252,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_noted),
 		cmocka_unit_test(test_from),
+		cmocka_unit_test(test_originators),
 		cmocka_unit_test(test_sign_where_delivered),
 	};
 
