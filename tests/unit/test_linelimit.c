@@ -188,6 +188,91 @@ out_failure_returned(void **state)
 	free(e);
 }
 
+/* A bare LF ends a line too, in the middle of a chunk as at its end; with
+ * the limit off, a single octet and an empty chunk pass as they are. */
+static void
+bare_lf_and_tiny_chunks(void **state)
+{
+	static const struct {
+		const char	*name;
+		size_t		 limit;
+		const char	*in;
+		const char	*want;
+	} t[] = {
+		{ "bare LF mid-chunk resets the room", 4, "abcdef\nabcdef\nx",
+		  "abcd\r\n ef\nabcd\r\n ef\nx" },
+		{ "bare LFs only", 2, "\n\n\nab", "\n\n\nab" },
+		{ "CRLF then a bare LF", 3, "abcd\r\nabcd\nab",
+		  "abc\r\n d\r\nabc\r\n d\nab" },
+		{ "off: one octet", 0, "x", "x" },
+		{ "off: nothing", 0, "", "" },
+	};
+	struct linelimit ll;
+	struct sink	 s;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		linelimit_init(&ll, t[i].limit);
+		if (linelimit_feed(&ll, (const unsigned char *)t[i].in,
+		    strlen(t[i].in), out, &s) != 0 ||
+		    linelimit_end(&ll, out, &s) != 0)
+			fail_msg("%s: failed", t[i].name);
+		if (s.n != strlen(t[i].want) ||
+		    memcmp(s.buf, t[i].want, s.n) != 0)
+			fail_msg("%s: got '%.*s'", t[i].name, (int)s.n,
+			    (const char *)s.buf);
+	}
+}
+
+/* out()'s error comes back from wherever the buffer fills: a line end
+ * (CRLF, bare LF), a CR inside a line, a break, a CR that waited. */
+static void
+out_failure_returned_from_every_put(void **state)
+{
+	static const struct {
+		const char	*name;
+		size_t		 limit;
+		const char	*unit;	/* repeated past the buffer's size */
+	} t[] = {
+		{ "CRLF line ends", 998, "\r\n" },
+		{ "bare LF line ends", 998, "\n" },
+		{ "CRs inside a line", 100000, "\rx" },
+		{ "breaks of a long line (fills at its text)", 1, "x" },
+		{ "breaks of a long line (fills in a break)", 2, "x" },
+	};
+	static unsigned char in[3 * 4096 * 2];
+	struct linelimit ll;
+	struct sink	 s;
+	size_t		 i, k, ul;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ul = strlen(t[i].unit);
+		for (k = 0; k + ul <= sizeof(in); k += ul)
+			memcpy(in + k, t[i].unit, ul);
+		memset(&s, 0, sizeof(s));
+		s.fail_at = 1;
+		linelimit_init(&ll, t[i].limit);
+		if (linelimit_feed(&ll, in, k, out, &s) != 7)
+			fail_msg("%s: out's failure lost", t[i].name);
+	}
+	/* a CR that waited, given on at the end into a full buffer */
+	memset(&s, 0, sizeof(s));
+	linelimit_init(&ll, 100000);
+	memset(in, 'x', 4096);
+	in[4096] = '\r';
+	s.fail_at = 1;
+	assert_int_equal(linelimit_feed(&ll, in, 4095, out, &s), 7);
+	memset(&s, 0, sizeof(s));
+	s.fail_at = 2;
+	linelimit_init(&ll, 100000);
+	assert_int_equal(linelimit_feed(&ll, in, 4096, out, &s), 0);
+	assert_int_equal(linelimit_feed(&ll, in + 4096, 1, out, &s), 0);
+	assert_int_equal(linelimit_end(&ll, out, &s), 7);
+}
+
 int
 main(void)
 {
@@ -196,6 +281,8 @@ main(void)
 		cmocka_unit_test(long_lines_broken_like_postfix),
 		cmocka_unit_test(counts_breaks_and_off),
 		cmocka_unit_test(out_failure_returned),
+		cmocka_unit_test(bare_lf_and_tiny_chunks),
+		cmocka_unit_test(out_failure_returned_from_every_put),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
