@@ -133,6 +133,86 @@ api_keys_never_start_with_a_dash(void **state)
 	assert_true(first_underscore > 20 && first_underscore < 150);
 }
 
+#define H32	"abcdefghijklmnopqrstuvwxyz012345"	/* the longest handle */
+#define H33	H32 "6"
+
+/* The limits, exactly: a 32-character handle and a 320-octet recipient are
+ * bound, one more is refused; a refusal is 0 (-1 from the makers); the
+ * handle a token carries is a valid one; the copy-out buffers are exact. */
+static void
+token_limits_exactly(void **state)
+{
+	char	 rcpt[TOKEN_RCPT_MAX + 2], tok[TOKEN_URL_MAX + 1];
+	char	 h[40], r[400];
+	size_t	 i;
+
+	(void)state;
+	memset(rcpt, 'r', sizeof(rcpt) - 1);
+	rcpt[sizeof(rcpt) - 1] = '\0';
+	memcpy(rcpt + TOKEN_RCPT_MAX - 10, "@x.example", 10);	/* 320 */
+	rcpt[TOKEN_RCPT_MAX] = '\0';
+	/* mail tokens */
+	assert_int_equal(token_mail(KEY, H32, "r@x.example", tok,
+	    TOKEN_MAIL_MAX + 1), 0);
+	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	    sizeof(h)), 1);
+	assert_string_equal(h, H32);
+	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	    strlen(H32) + 1), 1);		/* exactly the room */
+	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	    strlen(H32)), 0);			/* one short */
+	assert_int_equal(token_mail(KEY, H33, "r@x.example", tok,
+	    TOKEN_MAIL_MAX + 1), -1);
+	assert_int_equal(token_mail(KEY, "a", rcpt, tok, TOKEN_MAIL_MAX + 1),
+	    0);
+	assert_int_equal(token_mail_check(KEY, tok, rcpt, h, sizeof(h)), 1);
+	rcpt[TOKEN_RCPT_MAX] = 'r';			/* 321 */
+	assert_int_equal(token_mail(KEY, "a", rcpt, tok, TOKEN_MAIL_MAX + 1),
+	    -1);
+	assert_int_equal(token_url(KEY, "a", rcpt, tok, sizeof(tok)), -1);
+	rcpt[TOKEN_RCPT_MAX] = '\0';
+	/* a handle with a 'z', upper-cased by a mailer */
+	assert_int_equal(token_mail(KEY, "zoe", "r@x.example", tok,
+	    TOKEN_MAIL_MAX + 1), 0);
+	for (i = 0; tok[i]; i++)
+		if (tok[i] >= 'a' && tok[i] <= 'z')
+			tok[i] -= 32;
+	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	    sizeof(h)), 1);
+	assert_string_equal(h, "zoe");
+	/* made (the maker does not judge handles) for no valid handle */
+	assert_int_equal(token_mail(KEY, "bad!handle", "r@x.example", tok,
+	    TOKEN_MAIL_MAX + 1), 0);
+	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	    sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, ".abcdefghijklmnop",
+	    "r@x.example", h, sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, "alice.abcdefghijklmnop",
+	    "r@x.example", h, sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, H33 ".abcdefghijklmnop",
+	    "r@x.example", h, sizeof(h)), 0);
+	/* url tokens */
+	assert_int_equal(token_url(KEY, H32, rcpt, tok, sizeof(tok)), 0);
+	assert_int_equal(token_url_check(KEY, tok, h, sizeof(h), r,
+	    sizeof(r)), 1);
+	assert_string_equal(h, H32);
+	assert_string_equal(r, rcpt);
+	assert_int_equal(token_url_check(KEY, tok, h, strlen(H32) + 1, r,
+	    TOKEN_RCPT_MAX + 1), 1);		/* exactly the room */
+	assert_int_equal(token_url_check(KEY, tok, h, strlen(H32), r,
+	    sizeof(r)), 0);
+	assert_int_equal(token_url_check(KEY, tok, h, sizeof(h), r,
+	    TOKEN_RCPT_MAX), 0);
+	assert_int_equal(token_url(KEY, H33, "r@x.example", tok, sizeof(tok)),
+	    -1);
+	assert_int_equal(token_url_check(KEY2, tok, h, sizeof(h), r,
+	    sizeof(r)), 0);
+	/* random hex: exactly the room */
+	assert_int_equal(token_random_hex(4, h, 9), 0);
+	assert_int_equal(strlen(h), 8);
+	assert_int_equal(token_random_hex(4, h, 8), -1);
+}
+
 int
 main(void)
 {
@@ -143,6 +223,7 @@ main(void)
 		cmocka_unit_test(mail_token_is_bound_to_member_recipient_and_key),
 		cmocka_unit_test(url_token_round_trip_and_forgery),
 		cmocka_unit_test(api_keys_are_random_and_hash_stably),
+		cmocka_unit_test(token_limits_exactly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
