@@ -43,6 +43,10 @@ classes_of_the_seed_table(void **state)
 		{ "5.1.1.1", BOUNCE_OTHER }, { "3.1.1", BOUNCE_OTHER },
 		{ "5.1.x", BOUNCE_OTHER }, { "5.1111.1", BOUNCE_OTHER },
 		{ "51.1.1", BOUNCE_OTHER }, { "5..1", BOUNCE_OTHER },
+		/* RFC 3463: subject and detail have 1 to 3 digits */
+		{ "5.1.100", BOUNCE_HARD }, { "5.1.1000", BOUNCE_OTHER },
+		{ "5.1.", BOUNCE_OTHER }, { "5.1", BOUNCE_OTHER },
+		{ "5.001.1", BOUNCE_HARD },
 	};
 	size_t	 i;
 
@@ -131,6 +135,18 @@ classes_from_the_reply(void **state)
 		  "(in reply to RCPT TO command)", BOUNCE_SOFT },
 		{ "5.1.1", NULL, BOUNCE_HARD },
 		{ "5.1.1", "", BOUNCE_HARD },
+		/* a 5.0.0 reply: the host name before "said: " is no word */
+		{ "5.0.0", "host user.mailbox.example[192.0.2.1] said: 550 "
+		  "Message refused: the Reply-To domain does not exist (in "
+		  "reply to end of DATA command)", BOUNCE_OTHER },
+		/* no "said: " (no reply of a server): the whole text */
+		{ "5.0.0", "connect to mx.example[192.0.2.1]:25: Connection "
+		  "refused", BOUNCE_OTHER },
+		{ "5.0.0", "unknown user: \"bob\"", BOUNCE_HARD },
+		/* "doesn't have a" is the recipient's only with "account" */
+		{ "5.0.0", "host mx[192.0.2.1] said: 550 this message doesn't "
+		  "have a valid signature (in reply to RCPT TO command)",
+		  BOUNCE_OTHER },
 	};
 	size_t	 i;
 
@@ -200,10 +216,29 @@ window_label_and_bucket(void **state)
 	assert_string_equal(b, "90m");
 	bounce_window_label(45, b, sizeof(b));
 	assert_string_equal(b, "45s");
+	{
+		static const struct { int s; const char *l; } t[] = {
+			{ 2 * 86400, "2d" }, { 3 * 86400, "3d" },
+			{ 2 * 86400 + 3600, "49h" }, { 60, "1m" },
+			{ 90, "90s" }, { 120, "2m" }, { 59, "59s" },
+			{ 0, "0s" }, { 7200, "2h" }, { 3660, "61m" },
+		};
+		size_t	 i;
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			bounce_window_label(t[i].s, b, sizeof(b));
+			if (strcmp(b, t[i].l) != 0)
+				fail_msg("%d: %s want %s", t[i].s, b, t[i].l);
+		}
+	}
 	assert_int_equal(bounce_bucket_s(86400), 3600);
 	assert_int_equal(bounce_bucket_s(3600), 150);
 	assert_int_equal(bounce_bucket_s(600), 60);
 }
+
+/* the first 32 hex digits of SHA-256 of
+ * "4jY2qP0xqBz1bY3J|full@dest.example||Nov 23 10:53:37|16355|0.65|deferred|4.2.2" */
+#define ID_L1 "6ded569c77ca127607234ceac5cf4f75"
 
 static void
 event_ids_are_stable_and_per_attempt(void **state)
@@ -229,6 +264,12 @@ event_ids_are_stable_and_per_attempt(void **state)
 	assert_int_equal(maillog_parse(l2, strlen(l2), &ev), MAILLOG_DELIVERY);
 	bounce_event_id(&ev, c);
 	assert_string_not_equal(a, c);
+	/*
+	 * The id is kept in Redis (an event seen twice counts once): it does
+	 * not change between versions. SHA-256 of
+	 * "qid|to|orig_to|stamp|pid|delay|status|dsn", its first 32 digits.
+	 */
+	assert_string_equal(a, ID_L1);
 }
 
 int
