@@ -608,6 +608,78 @@ bounce_rates_must_be_above_zero(void **state)
 	    "t.conf:2: warming.standard_per_hour: larger than standard_per_day");
 }
 
+/* The rules between settings and of the milter socket, at their edges:
+ * equal values pass, 0 (unlimited) passes, one past a bound does not. */
+static void
+rules_at_their_edges(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*text;
+		const char	*err;	/* NULL: loads */
+	} t[] = {
+		{ "reconnect min = max", "redis = { reconnect_min_ms = 500; "
+		  "reconnect_max_ms = 500; };\n", NULL },
+		{ "reconnect min > max", "redis = { reconnect_min_ms = 501; "
+		  "reconnect_max_ms = 500; };\n", "redis.reconnect_min_ms" },
+		{ "standard caps equal", "warming = { standard_per_hour = 100; "
+		  "standard_per_day = 100; };\n", NULL },
+		{ "standard per day unlimited", "warming = { standard_per_hour "
+		  "= 500; standard_per_day = 0; };\n", NULL },
+		{ "standard per hour unlimited", "warming = { standard_per_hour "
+		  "= 0; standard_per_day = 5; };\n", NULL },
+		{ "warn rate = suspend rate", "suspension = { warn_rate = 5; "
+		  "suspend_rate = 5; };\n", NULL },
+		{ "milter port 65535", "milter = { socket = "
+		  "\"inet:65535@127.0.0.1\"; };\n", NULL },
+		{ "milter port 65536", "milter = { socket = "
+		  "\"inet:65536@127.0.0.1\"; };\n", "milter.socket" },
+		{ "milter port 1", "milter = { socket = \"inet:1@127.0.0.1\"; "
+		  "};\n", NULL },
+		{ "milter port 0", "milter = { socket = \"inet:0@127.0.0.1\"; "
+		  "};\n", "milter.socket" },
+		{ "milter inet6", "milter = { socket = \"inet6:20101@::1\"; "
+		  "};\n", NULL },
+		{ "milter inet6 without a port", "milter = { socket = "
+		  "\"inet6:@::1\"; };\n", "milter.socket" },
+		{ "milter local:", "milter = { socket = \"local:/run/m.sock\"; "
+		  "};\n", NULL },
+		{ "milter unix: relative", "milter = { socket = \"unix:m.sock\"; "
+		  "};\n", "milter.socket" },
+		{ "milter port then garbage", "milter = { socket = "
+		  "\"inet:20101x127.0.0.1\"; };\n", "milter.socket" },
+		{ "spf_include with '_'", "relayctl = { spf_include = "
+		  "\"_spf.Relay.example\"; };\n", NULL },
+		{ "spf_include after a space", "relayctl = { spf_include = "
+		  "\" _spf.relay.example\"; };\n", "relayctl.spf_include" },
+		{ "spf_include after a tab", "relayctl = { spf_include = "
+		  "\"\\t_spf.relay.example\"; };\n", "relayctl.spf_include" },
+	};
+	struct relay_conf *c;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].err == NULL) {
+			c = NULL;
+			if (conf_load(put("t.conf", t[i].text), &c, errbuf,
+			    sizeof(errbuf)) != 0)
+				fail_msg("%s: %s", t[i].name, errbuf);
+			if (strstr(t[i].text, "spf_include") != NULL)
+				assert_string_equal(c->relayctl.spf_include,
+				    "_spf.relay.example");
+			conf_free(c);
+		} else {
+			c = (void *)1;
+			if (conf_load(put("t.conf", t[i].text), &c, errbuf,
+			    sizeof(errbuf)) != -1 || c != NULL ||
+			    strstr(errbuf, t[i].err) == NULL)
+				fail_msg("%s: loads, or not for %s: %s",
+				    t[i].name, t[i].err, errbuf);
+		}
+	}
+}
+
 static void
 redis_user_is_a_setting(void **state)
 {
@@ -727,6 +799,7 @@ main(void)
 		cmocka_unit_test(strings_are_validated),
 		cmocka_unit_test(durations_take_only_digits_and_a_unit),
 		cmocka_unit_test(bounce_rates_must_be_above_zero),
+		cmocka_unit_test(rules_at_their_edges),
 		cmocka_unit_test(redis_user_is_a_setting),
 		cmocka_unit_test(man_page_gives_every_range),
 	};
