@@ -145,6 +145,92 @@ answers_follow_enrollment_and_forward_to(void **state)
 }
 
 /* a stored value holding a NUL is no answer: never read past it, nor cut */
+/* The edges: a payload of exactly SM_MAX_REQUEST, a separator other than
+ * ':', a reply buffer of exactly the reply's size and one short, the map
+ * names, the key of an unknown map, a bad "@domain" key; a stored
+ * forward-to of exactly its buffer's size or a verified_at that is no
+ * number is refused, a missing verified_at is 0. */
+static void
+edges_of_requests_replies_and_facts(void **state)
+{
+	static char	 big[SM_MAX_REQUEST + 16];
+	char		 buf[64], d[256], fwd[256];
+	struct sm_req	 r;
+	struct sm_domain dm;
+	struct rval	*rv;
+	size_t		 used;
+	int		 n;
+
+	(void)state;
+	n = snprintf(big, sizeof(big), "%d:forward ", SM_MAX_REQUEST);
+	memset(big + n, 'k', SM_MAX_REQUEST - 8);
+	big[n + SM_MAX_REQUEST - 8] = ',';
+	assert_int_equal(sm_parse(big, strlen(big), &r, &used), SM_REQ);
+	assert_int_equal(used, strlen(big));
+	assert_int_equal(strlen(r.key), SM_MAX_REQUEST - 8);
+	assert_int_equal(parse("4097:", &r, &used), SM_ETOOLONG);
+	assert_int_equal(parse("3xa b,", &r, &used), SM_EBAD);
+	/* replies */
+	assert_int_equal(sm_format(buf, 16, "OK", "o@f.test"), 15);
+	assert_string_equal(buf, "11:OK o@f.test,");
+	assert_int_equal(sm_format(buf, 15, "OK", "o@f.test"), 0);
+	assert_int_equal(sm_format(buf, sizeof(buf), "OK", ""), 6);
+	assert_string_equal(buf, "3:OK ,");
+	{
+		/* "OK " and a value: 1099 octets fit SM_MAX_REPLY, 1100 not */
+		static char	 v[SM_MAX_REPLY], out[SM_MAX_REPLY + 16];
+
+		memset(v, 'v', SM_MAX_REPLY - 4);
+		v[SM_MAX_REPLY - 4] = '\0';
+		assert_int_equal(sm_format(out, sizeof(out), "OK", v),
+		    5 + SM_MAX_REPLY - 1 + 1);
+		v[SM_MAX_REPLY - 4] = 'v';
+		v[SM_MAX_REPLY - 3] = '\0';
+		assert_int_equal(sm_format(out, sizeof(out), "OK", v), 0);
+	}
+	/* maps and keys */
+	assert_int_equal(sm_map_of("domains"), SM_MAP_DOMAINS);
+	assert_int_equal(sm_map_of("forward"), SM_MAP_FORWARD);
+	assert_int_equal(sm_map_of("Domains"), SM_MAP_UNKNOWN);
+	assert_int_equal(sm_key_domain(SM_MAP_UNKNOWN, "enrolled.test", d,
+	    sizeof(d)), -1);
+	assert_int_equal(sm_key_domain(SM_MAP_FORWARD, "@{evil}", d,
+	    sizeof(d)), -1);
+	assert_int_equal(sm_key_domain(SM_MAP_FORWARD, "x@enrolled.test", d,
+	    strlen("enrolled.test")), -1);	/* no room for the NUL */
+	assert_int_equal(sm_key_domain(SM_MAP_FORWARD, "x@enrolled.test", d,
+	    strlen("enrolled.test") + 1), 0);
+	/* facts */
+	memset(fwd, 'f', sizeof(fwd));
+	fwd[sizeof(fwd) - 1] = '\0';			/* 255 octets: fits */
+	rv = domain_reply("alice", "1700000000", fwd);
+	assert_int_equal(sm_domain_from(rv, &dm), 0);
+	assert_int_equal(strlen(dm.forward_to), sizeof(fwd) - 1);
+	fwd[sizeof(fwd) - 1] = 'f';			/* 256: no room */
+	rval_free(rv->el[2]);
+	rv->el[2] = rval_new_str(fwd, sizeof(fwd));
+	assert_int_equal(sm_domain_from(rv, &dm), -1);
+	rval_free(rv);
+	rv = domain_reply("alice", "soon", NULL);
+	assert_int_equal(sm_domain_from(rv, &dm), -1);
+	rval_free(rv);
+	rv = domain_reply("alice", NULL, NULL);
+	assert_int_equal(sm_domain_from(rv, &dm), 0);
+	assert_true(dm.exists);
+	assert_int_equal(dm.verified_at, 0);
+	rval_free(rv);
+	assert_int_equal(sm_domain_from(NULL, &dm), -1);
+	rv = rval_new_array(2);
+	rv->el[0] = rval_new_str("alice", 5);
+	rv->el[1] = rval_new_nil();
+	assert_int_equal(sm_domain_from(rv, &dm), -1);	/* wrong shape */
+	rval_free(rv);
+	rv = domain_reply("a", "5", NULL);
+	assert_int_equal(sm_domain_from(rv, &dm), 0);
+	assert_true(dm.exists);
+	rval_free(rv);
+}
+
 static void
 stored_nul_is_refused(void **state)
 {
@@ -178,6 +264,7 @@ main(void)
 		cmocka_unit_test(keys_name_their_domain),
 		cmocka_unit_test(answers_follow_enrollment_and_forward_to),
 		cmocka_unit_test(stored_nul_is_refused),
+		cmocka_unit_test(edges_of_requests_replies_and_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
