@@ -347,6 +347,42 @@ test_strerror(void **state)
  * One array, so that TAP sees one plan; the prefix of each name says
  * which function the row exercises.
  */
+/* Edges of the letters (A, Z, a, z) and of a quoted local part's length
+ * once its '"' and '\' are escaped again: exactly ADDR_LOCAL_MAX fits. */
+static void
+test_letter_and_quoting_edges(void **state)
+{
+	static const struct { const char *in, *want; } t[] = {
+		{ "Zed@ZOO.Example", "zed@zoo.example" },
+		{ "az@AZ.example", "az@az.example" },
+		{ "\"a b\\\"c\"@x.example", "\"a b\\\"c\"@x.example" },
+		{ "\"a\\\\b c\"@x.example", "\"a\\\\b c\"@x.example" },
+	};
+	char	 in[256], want[256], out[ADDR_BUFSIZE];
+	size_t	 i, k;
+	int	 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rc = addr_norm(t[i].in, out, sizeof(out));
+		if (rc != ADDR_OK || strcmp(out, t[i].want) != 0)
+			fail_msg("%s: %d %s", t[i].in, rc, out);
+	}
+	/* content " " + 3 '"' + k 'x': quoted again it takes k + 4 + 3 + 2 */
+	for (k = ADDR_LOCAL_MAX - 9; k <= ADDR_LOCAL_MAX - 8; k++) {
+		snprintf(in, sizeof(in), "\" \\\"\\\"\\\"%.*s\"@x.example",
+		    (int)k, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		rc = addr_norm(in, out, sizeof(out));
+		if (k + 9 <= ADDR_LOCAL_MAX) {
+			snprintf(want, sizeof(want), "%s", in);
+			if (rc != ADDR_OK || strcmp(out, want) != 0)
+				fail_msg("%zu: %d %s", k, rc, out);
+		} else if (rc != ADDR_ETOOLONG)
+			fail_msg("%zu: %d, not too long", k, rc);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	DOM("plain name", "example.com", ADDR_OK, "example.com"),
 	DOM("upper case is lowered", "Mail.EXAMPLE.Com", ADDR_OK,
@@ -586,6 +622,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_path),
 	cmocka_unit_test(test_internal),
 	cmocka_unit_test(test_strerror),
+	cmocka_unit_test(test_letter_and_quoting_edges),
 };
 
 int
