@@ -131,6 +131,62 @@ iso_stamps_with_and_without_a_zone(void **state)
 	run(t, sizeof(t) / sizeof(t[0]));
 }
 
+/* The calendar and clock at their edges, in ISO stamps (the year given):
+ * each month's last day and the day after, Feb 29 of 2000, 2100, 2024,
+ * 1900, the first and last years, hours, minutes, a leap second, the
+ * largest zone offsets. */
+static void
+calendar_edges_in_iso_stamps(void **state)
+{
+	static const struct tcase t[] = {
+		{ "UTC0", NOW, "2026-01-31T12:00:00Z", 1769860800, 1 },
+		{ "UTC0", NOW, "2026-01-32T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-02-28T12:00:00Z", 1772280000, 1 },
+		{ "UTC0", NOW, "2026-02-29T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-03-31T12:00:00Z", 1774958400, 1 },
+		{ "UTC0", NOW, "2026-03-32T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-04-30T12:00:00Z", 1777550400, 1 },
+		{ "UTC0", NOW, "2026-04-31T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-05-31T12:00:00Z", 1780228800, 1 },
+		{ "UTC0", NOW, "2026-05-32T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-06-30T12:00:00Z", 1782820800, 1 },
+		{ "UTC0", NOW, "2026-06-31T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-07-31T12:00:00Z", 1785499200, 1 },
+		{ "UTC0", NOW, "2026-07-32T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-08-31T12:00:00Z", 1788177600, 1 },
+		{ "UTC0", NOW, "2026-08-32T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-09-30T12:00:00Z", 1790769600, 1 },
+		{ "UTC0", NOW, "2026-09-31T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-10-31T12:00:00Z", 1793448000, 1 },
+		{ "UTC0", NOW, "2026-10-32T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-11-30T12:00:00Z", 1796040000, 1 },
+		{ "UTC0", NOW, "2026-11-31T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-12-31T12:00:00Z", 1798718400, 1 },
+		{ "UTC0", NOW, "2026-12-32T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2000-02-29T12:00:00Z", 951825600, 1 },
+		{ "UTC0", NOW, "2100-02-29T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2024-02-29T12:00:00Z", 1709208000, 1 },
+		{ "UTC0", NOW, "1900-02-29T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "1970-01-01T00:00:00Z", 0, 1 },
+		{ "UTC0", NOW, "1969-12-31T23:59:59Z", 0, 0 },
+		{ "UTC0", NOW, "9999-12-31T23:59:59Z", 253402300799, 1 },
+		{ "UTC0", NOW, "2026-00-10T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-13-10T12:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-12-05T23:59:59Z", 1796515199, 1 },
+		{ "UTC0", NOW, "2026-12-05T24:00:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-12-05T12:60:00Z", 0, 0 },
+		{ "UTC0", NOW, "2026-12-05T12:00:60Z", 1796472059, 1 },
+		{ "UTC0", NOW, "2026-12-05T12:00:61Z", 0, 0 },
+		{ "UTC0", NOW, "2026-12-05T23:00:00+23:00", 1796428800, 1 },
+		{ "UTC0", NOW, "2026-12-05T23:00:00+24:00", 0, 0 },
+		{ "UTC0", NOW, "2026-12-05T12:59:00+00:59", 1796472000, 1 },
+		{ "UTC0", NOW, "2026-12-05T12:59:00+00:60", 0, 0 },
+	};
+
+	(void)state;
+	run(t, sizeof(t) / sizeof(t[0]));
+}
+
 static void
 stamps_that_do_not_convert(void **state)
 {
@@ -191,6 +247,7 @@ main(void)
 		cmocka_unit_test(syslog_stamps_are_local_time_of_this_year),
 		cmocka_unit_test(the_missing_year_is_the_latest_not_far_ahead),
 		cmocka_unit_test(iso_stamps_with_and_without_a_zone),
+		cmocka_unit_test(calendar_edges_in_iso_stamps),
 		cmocka_unit_test(stamps_that_do_not_convert),
 		cmocka_unit_test(the_event_time_is_never_after_now),
 	};
