@@ -209,7 +209,7 @@ def gen_mutants(path, text):
             if not decl and (ERR_LHS.search(lhs) or
                              ERR_VALUE.match(rhs) or rhs.startswith('"')):
                 indent = re.match(r'\s*', src).group()
-                add(ln, 0, 'delete', indent + ';', 'delete: %s' % s)
+                add(ln, 0, 'delete', indent + ';', 'delete: %s' % src.strip())
         t = find_ternary(code)
         if t:
             q, c, e = t
