@@ -226,6 +226,86 @@ many_distinct_attributes_are_no_duplicate(void **state)
 	free(buf);
 }
 
+/*
+ * Every limit exactly at the limit and one over (lim: a line of 64 bytes
+ * without its LF, 8 attributes, 256 bytes with the empty line). A request
+ * is "request=smtpd_access_policy\n" (27 + 1 bytes) and then lines of the
+ * given lengths (without LF) named b=, c=, ...; tail is an unterminated
+ * last line of that many bytes, else the empty line ends the request.
+ */
+static const struct {
+	const char	*name;
+	size_t		 lines[9];	/* 0 ends the list */
+	size_t		 tail;		/* 0: the request is complete */
+	int		 want;
+} edges[] = {
+	{ "a line of exactly max_line", { 64 }, 0, POLPROTO_REQ },
+	{ "a line of max_line + 1", { 65 }, 0, POLPROTO_ELINE },
+	{ "an unterminated tail of exactly max_line", { 0 }, 64, POLPROTO_MORE },
+	{ "an unterminated tail of max_line + 1", { 0 }, 65, POLPROTO_ELINE },
+	{ "exactly max_attrs attributes", { 3, 3, 3, 3, 3, 3, 3 }, 0,
+	    POLPROTO_REQ },
+	{ "max_attrs + 1 attributes", { 3, 3, 3, 3, 3, 3, 3, 3 }, 0,
+	    POLPROTO_EATTRS },
+	{ "exactly max_request bytes", { 64, 64, 64, 31 }, 0, POLPROTO_REQ },
+	{ "max_request + 1 bytes, by the empty line", { 64, 64, 64, 32 }, 0,
+	    POLPROTO_ESIZE },
+	{ "max_request + 1 bytes, by a line's LF", { 64, 64, 64, 33 }, 0,
+	    POLPROTO_ESIZE },
+	{ "an unterminated tail at exactly max_request", { 64, 64, 64 }, 33,
+	    POLPROTO_MORE },
+	{ "an unterminated tail at max_request + 1", { 64, 64, 64 }, 34,
+	    POLPROTO_ESIZE },
+};
+
+static size_t
+edge_request(char *buf, size_t i)
+{
+	char	*p = buf;
+	size_t	 j;
+
+	p += sprintf(p, "request=smtpd_access_policy\n");
+	for (j = 0; edges[i].lines[j] != 0; j++) {
+		*p++ = (char)('b' + j);
+		*p++ = '=';
+		memset(p, 'v', edges[i].lines[j] - 2);
+		p += edges[i].lines[j] - 2;
+		*p++ = '\n';
+	}
+	if (edges[i].tail != 0) {
+		memset(p, 'w', edges[i].tail);
+		p += edges[i].tail;
+	} else
+		*p++ = '\n';
+	return (size_t)(p - buf);
+}
+
+static void
+limits_exactly_at_the_limit(void **state)
+{
+	struct polreq	 req;
+	size_t		 used, len, i;
+	char		 buf[1024];
+	int		 rc;
+
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		len = edge_request(buf, i);
+		rc = polproto_parse(buf, len, &lim, &req, &used);
+		if (rc != edges[i].want)
+			fail_msg("%s: got %d (%s), want %d", edges[i].name, rc,
+			    polproto_strerror(rc), edges[i].want);
+		if (rc == POLPROTO_REQ) {
+			assert_int_equal(used, len);
+			assert_string_equal(req.attr[POLREQ_REQUEST],
+			    "smtpd_access_policy");
+			polreq_free(&req);
+		} else if (rc < 0 && edges[i].tail == 0)
+			assert_int_equal(used, len);	/* skipped whole */
+		else
+			assert_int_equal(used, 0);
+	}
+}
+
 int
 main(void)
 {
@@ -234,6 +314,7 @@ main(void)
 		cmocka_unit_test(value_may_hold_equals_signs),
 		cmocka_unit_test(every_prefix_needs_more),
 		cmocka_unit_test(limits_are_enforced_before_the_end),
+		cmocka_unit_test(limits_exactly_at_the_limit),
 		cmocka_unit_test(garbage_is_a_syntax_error_with_its_length),
 		cmocka_unit_test(skip_finds_the_end_across_calls),
 		cmocka_unit_test(errors_have_names),
