@@ -475,6 +475,106 @@ quoted_local_parts(void **state)
 	assert_int_equal(ev.status, MAILLOG_ST_SENT);
 }
 
+/* Edges of the stamp, tag, queue id and fields (mutation pass 2). */
+#define H	"Nov 22 11:57:24 relay postfix/smtp[1]: "
+#define Q	"Nov 22 11:57:24 relay postfix/qmgr[1]: "
+static const struct {
+	const char		*name;
+	const char		*line;
+	enum maillog_kind	 kind;
+	char			 field;	/* q qid, n next_qid, r reply, d dsn, y delay */
+	const char		*want;
+} edges[] = {
+	{ "a day of three digits", "Nov 123 11:57:24 postfix/smtp[1]: 4ABCD1: "
+	    "to=<a@b.test>, status=sent (ok)", MAILLOG_UNKNOWN, 0, NULL },
+	{ "an empty pid", "Nov 22 11:57:24 relay postfix/smtp[]: 4ABCD1: "
+	    "to=<a@b.test>, status=sent (ok)", MAILLOG_UNKNOWN, 0, NULL },
+	{ "a negative pid", "Nov 22 11:57:24 relay postfix/smtp[-1]: 4ABCD1: "
+	    "to=<a@b.test>, status=sent (ok)", MAILLOG_UNKNOWN, 0, NULL },
+	{ "a queue id of hex letters only (A to F)", H "ABCDEF: to=<a@b.test>, "
+	    "status=sent (ok)", MAILLOG_DELIVERY, 'q', "ABCDEF" },
+	{ "a queue id of 5 characters", H "1A2B3: to=<a@b.test>, status=sent "
+	    "(ok)", MAILLOG_DELIVERY, 'q', "1A2B3" },
+	{ "a queue id of 4 characters", H "1A2B: to=<a@b.test>, status=sent "
+	    "(ok)", MAILLOG_OTHER, 0, NULL },
+	{ "a queue id of 31 characters", H "4jXSHS51kwz1bb8Y4jXSHS51kwz1bb8: "
+	    "to=<a@b.test>, status=sent (ok)", MAILLOG_DELIVERY, 'q',
+	    "4jXSHS51kwz1bb8Y4jXSHS51kwz1bb8" },
+	{ "a queue id of 32 characters", H "4jXSHS51kwz1bb8Y4jXSHS51kwz1bb8Y: "
+	    "to=<a@b.test>, status=sent (ok)", MAILLOG_OTHER, 0, NULL },
+	{ "a field name holding a space", H "4ABCD1: to=<a@b.test>, de lay=1, "
+	    "status=sent (ok)", MAILLOG_OTHER, 0, NULL },
+	{ "a field name like delay", H "4ABCD1: to=<a@b.test>, delax=9, "
+	    "status=sent (ok)", MAILLOG_DELIVERY, 'y', "" },
+	{ "a dsn too long is dropped, not cut", H "4ABCD1: to=<a@b.test>, "
+	    "dsn=5.1.1.1.1.1.1.1.1.1, status=bounced (x)", MAILLOG_DELIVERY,
+	    'd', "" },
+	{ "a reply without its closing parenthesis", H "4ABCD1: to=<a@b.test>, "
+	    "status=sent (250 ok", MAILLOG_DELIVERY, 'r', "250 ok" },
+	{ "queued as an id followed by a dot", H "4ABCD1: to=<a@b.test>, "
+	    "relay=x[127.0.0.1]:25, status=sent (250 2.0.0 Ok: queued as "
+	    "5BCDE2.)", MAILLOG_DELIVERY, 'n', "" },
+	{ "from= without its comma", Q "4ABCD1: from=<a@b.test> size=1, "
+	    "nrcpt=1 (queue active)", MAILLOG_OTHER, 0, NULL },
+	{ "from= closed by a comma at the end", Q "4ABCD1: from=<a@b.test>,",
+	    MAILLOG_OTHER, 0, NULL },
+	{ "from= without nrcpt", Q "4ABCD1: from=<a@b.test>, size=1",
+	    MAILLOG_OTHER, 0, NULL },
+	{ "queue file size limit exceeded, the LF kept in the buffer",
+	    "Nov 22 11:57:24 relay postfix/cleanup[1]: warning: 4ABCD1: "
+	    "queue file size limit exceeded\n", MAILLOG_REJECTED, 0, NULL },
+};
+#undef H
+#undef Q
+
+static void
+edges_of_the_fields(void **state)
+{
+	const char	*got;
+	size_t		 i;
+	enum maillog_kind k;
+
+	(void)state;
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		k = parse(edges[i].line);
+		if (k != edges[i].kind)
+			fail_msg("%s: got %s, want %s", edges[i].name,
+			    maillog_kind_name(k), maillog_kind_name(edges[i].kind));
+		switch (edges[i].field) {
+		case 'q': got = ev.qid; break;
+		case 'n': got = ev.next_qid; break;
+		case 'r': got = ev.reply; break;
+		case 'd': got = ev.dsn; break;
+		case 'y': got = ev.delay; break;
+		default: continue;
+		}
+		if (strcmp(got, edges[i].want) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", edges[i].name, got,
+			    edges[i].want);
+	}
+}
+
+/* An address of MAILLOG_ADDR_MAX - 1 octets is kept, one more is not cut. */
+static void
+address_at_its_buffer(void **state)
+{
+	char	 line[1024];
+	int	 n, len;
+
+	(void)state;
+	for (len = MAILLOG_ADDR_MAX - 1; len <= MAILLOG_ADDR_MAX; len++) {
+		n = snprintf(line, sizeof(line), "Nov 22 11:57:24 relay "
+		    "postfix/smtp[1]: 4ABCD1: to=<");
+		memset(line + n, 'a', (size_t)len);
+		snprintf(line + n + len, sizeof(line) - (size_t)(n + len),
+		    ">, status=sent (ok)");
+		assert_int_equal(parse(line), len < MAILLOG_ADDR_MAX ?
+		    MAILLOG_DELIVERY : MAILLOG_OTHER);
+		if (len < MAILLOG_ADDR_MAX)
+			assert_int_equal(strlen(ev.to), (size_t)len);
+	}
+}
+
 int
 main(void)
 {
@@ -491,6 +591,8 @@ main(void)
 		cmocka_unit_test(lines_the_tracker_does_not_act_on),
 		cmocka_unit_test(formats_and_edges),
 		cmocka_unit_test(quoted_local_parts),
+		cmocka_unit_test(edges_of_the_fields),
+		cmocka_unit_test(address_at_its_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
