@@ -250,6 +250,150 @@ stash_keeps_lines_in_order(void **state)
 	hopstash_free(st);
 }
 
+/* Queue ids of 1 and MAILLOG_QID_MAX - 1 characters are kept, longer not. */
+static void
+seen_id_lengths(void **state)
+{
+	struct hopseen	*hs = hopseen_new();
+	char		 q[MAILLOG_QID_MAX + 1];
+
+	(void)state;
+	hopseen_add(hs, "A");
+	assert_true(hopseen_has(hs, "A"));
+	memset(q, 'B', MAILLOG_QID_MAX - 1);
+	q[MAILLOG_QID_MAX - 1] = '\0';
+	hopseen_add(hs, q);
+	assert_true(hopseen_has(hs, q));
+	memset(q, 'C', MAILLOG_QID_MAX);
+	q[MAILLOG_QID_MAX] = '\0';
+	hopseen_add(hs, q);
+	assert_false(hopseen_has(hs, q));
+	hopseen_free(hs);
+}
+
+/*
+ * A ring slot reused by a shorter id holds that id alone, and a longest id
+ * written into a slot leaves the next slot's id whole (the bytes after
+ * its NUL in the caller's buffer are not copied).
+ */
+static void
+seen_slots_reused(void **state)
+{
+	struct hopseen	*hs = hopseen_new();
+	char		 q[48];
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < HOPSEEN_MAX; i++) {
+		snprintf(q, sizeof(q), "LONGQUEUEID%020d", i);
+		hopseen_add(hs, q);
+	}
+	for (i = 0; i < HOPSEEN_MAX; i++) {
+		snprintf(q, sizeof(q), "S%04d", i);
+		hopseen_add(hs, q);
+	}
+	for (i = 0; i < HOPSEEN_MAX; i++) {
+		snprintf(q, sizeof(q), "S%04d", i);
+		assert_true(hopseen_has(hs, q));
+	}
+	/* slot 0 gets a 31-character id from a buffer with more after it */
+	memset(q, 'Z', sizeof(q));
+	memcpy(q, "LONGQUEUEID00000000000000000000", MAILLOG_QID_MAX - 1);
+	q[MAILLOG_QID_MAX - 1] = '\0';
+	hopseen_add(hs, q);
+	assert_true(hopseen_has(hs, q));
+	assert_true(hopseen_has(hs, "S0001"));
+	hopseen_free(hs);
+}
+
+/* The relay's address at its lengths and the socket prefixes exactly. */
+static const struct {
+	const char	*name;
+	const char	*relay;
+	int		 want;
+} relays[] = {
+	{ "a filter of one character", "x[a]:25", 1 },
+	{ "public/ with a service", "x[public/cleanup]", 1 },
+	{ "public without its slash", "x[publicx]", 0 },
+	{ "private without its slash", "x[privatex]", 0 },
+	{ "ipv6:::1", "x[ipv6:::1]:10025", 1 },
+	{ "127 without its dot", "x[1270.0.0.1]:25", 0 },
+};
+
+static void
+relay_edges(void **state)
+{
+	char	*filters[] = { "a", NULL };
+	char	 f[300], relay[320];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(relays) / sizeof(relays[0]); i++)
+		if (tracker_hop_relay(relays[i].relay, filters, 1) !=
+		    relays[i].want)
+			fail_msg("%s: want %d", relays[i].name, relays[i].want);
+	/* an address of sizeof(addr) - 1 octets is compared, one more is not */
+	filters[0] = f;
+	memset(f, 'f', MAILLOG_RELAY_MAX - 1);
+	f[MAILLOG_RELAY_MAX - 1] = '\0';
+	snprintf(relay, sizeof(relay), "x[%s]:25", f);
+	assert_true(tracker_hop_relay(relay, filters, 1));
+	memset(f, 'f', MAILLOG_RELAY_MAX);
+	f[MAILLOG_RELAY_MAX] = '\0';
+	snprintf(relay, sizeof(relay), "x[%s]:25", f);
+	assert_false(tracker_hop_relay(relay, filters, 1));
+}
+
+/* A linked item is asked, no longer failed, propagated; its root whole. */
+static void
+linked_item_fields(void **state)
+{
+	struct hopseen		*hs = hopseen_new();
+	struct tracker_item	 it[3];
+
+	(void)state;
+	hopseen_add(hs, "BBBBB1");
+	item(&it[0], MAILLOG_DELIVERY, MAILLOG_ST_SENT, "AAAAA1", "BBBBB1",
+	    "alice");
+	item(&it[1], MAILLOG_REMOVED, MAILLOG_ST_NONE, "BBBBB1", "", "");
+	snprintf(it[1].root, sizeof(it[1].root), "%s", "ZZZZZZZZZZZZZZZ");
+	it[1].failed = 1;
+	/* a record of its own with a one-character handle is left alone */
+	item(&it[2], MAILLOG_REMOVED, MAILLOG_ST_NONE, "BBBBB1", "", "b");
+	tracker_hop_link(it, 3, hs, NULL, 0);
+	assert_int_equal(it[0].handoff, 1);
+	assert_int_equal(it[0].propagated, 0);
+	assert_string_equal(it[1].handle, "alice");
+	assert_string_equal(it[1].root, "AAAAA1");
+	assert_int_equal(it[1].asked, 1);
+	assert_int_equal(it[1].failed, 0);
+	assert_int_equal(it[1].propagated, 1);
+	assert_int_equal(it[1].handoff, 0);
+	assert_string_equal(it[2].handle, "b");
+	assert_int_equal(it[2].propagated, 0);
+	hopseen_free(hs);
+}
+
+/* The stash's first slot is searched; find stops at max. */
+static void
+stash_first_slot_and_max(void **state)
+{
+	struct hopstash		*st = hopstash_new();
+	struct tracker_item	 a, out[2];
+
+	(void)state;
+	item(&a, MAILLOG_REMOVED, MAILLOG_ST_NONE, "EEEEE1", "", "");
+	hopstash_put(st, &a);
+	assert_true(hopstash_has(st, "EEEEE1"));
+	a.pos.off = 1;
+	hopstash_put(st, &a);
+	memset(&out[1], 0, sizeof(out[1]));
+	assert_int_equal(hopstash_find(st, "EEEEE1", out, 1), 1);
+	assert_int_equal(out[0].pos.off, 0);
+	assert_string_equal(out[1].ev.qid, "");
+	hopstash_free(st);
+}
+
 int
 main(void)
 {
@@ -261,6 +405,11 @@ main(void)
 		cmocka_unit_test(relay_of_a_filter),
 		cmocka_unit_test(remote_and_own_records),
 		cmocka_unit_test(stash_keeps_lines_in_order),
+		cmocka_unit_test(seen_id_lengths),
+		cmocka_unit_test(seen_slots_reused),
+		cmocka_unit_test(relay_edges),
+		cmocka_unit_test(linked_item_fields),
+		cmocka_unit_test(stash_first_slot_and_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
