@@ -680,6 +680,58 @@ rules_at_their_edges(void **state)
 	}
 }
 
+/* Declared bounds and tier values exactly at their limits and one past. */
+static void
+bounds_and_tiers_at_their_edges(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*text;
+		const char	*err;	/* NULL: loads */
+	} t[] = {
+		{ "an integer at its maximum", "policyd = { max_attrs = 1000; "
+		  "};\n", NULL },
+		{ "an integer one over its maximum", "policyd = { max_attrs = "
+		  "1001; };\n", "policyd.max_attrs: must be between 10 and 1000" },
+		{ "an integer at its minimum", "policyd = { max_attrs = 10; "
+		  "};\n", NULL },
+		{ "a double at its maximum", "suspension = { warn_rate = 100; "
+		  "suspend_rate = 100; };\n", NULL },
+		{ "tier values at 1000000000", "warming = { tiers = ( { days = "
+		  "1; per_hour = 1000000000; per_day = 1000000000; } ); };\n",
+		  NULL },
+		{ "a tier value of 1000000001", "warming = { tiers = ( { days = "
+		  "1; per_hour = 1; per_day = 1000000001; } ); };\n",
+		  "warming.tiers[1].per_day" },
+		{ "a tier's days of 0", "warming = { tiers = ( { days = 0; "
+		  "per_hour = 1; per_day = 1; } ); };\n", "warming.tiers[1].days" },
+		{ "a tier's per_hour equal to per_day", "warming = { tiers = ( "
+		  "{ days = 1; per_hour = 50; per_day = 50; } ); };\n", NULL },
+		{ "a tier without days", "warming = { tiers = ( { per_hour = 1; "
+		  "per_day = 1; } ); };\n", "warming.tiers[1].days: missing" },
+	};
+	struct relay_conf *c;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].err == NULL) {
+			c = NULL;
+			if (conf_load(put("t.conf", t[i].text), &c, errbuf,
+			    sizeof(errbuf)) != 0)
+				fail_msg("%s: %s", t[i].name, errbuf);
+			conf_free(c);
+		} else {
+			c = (void *)1;
+			if (conf_load(put("t.conf", t[i].text), &c, errbuf,
+			    sizeof(errbuf)) != -1 || c != NULL ||
+			    strstr(errbuf, t[i].err) == NULL)
+				fail_msg("%s: loads, or not for %s: %s",
+				    t[i].name, t[i].err, errbuf);
+		}
+	}
+}
+
 static void
 redis_user_is_a_setting(void **state)
 {
@@ -798,6 +850,7 @@ main(void)
 		cmocka_unit_test(include_is_relative_to_the_including_file),
 		cmocka_unit_test(strings_are_validated),
 		cmocka_unit_test(durations_take_only_digits_and_a_unit),
+		cmocka_unit_test(bounds_and_tiers_at_their_edges),
 		cmocka_unit_test(bounce_rates_must_be_above_zero),
 		cmocka_unit_test(rules_at_their_edges),
 		cmocka_unit_test(redis_user_is_a_setting),
