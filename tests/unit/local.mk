@@ -10,10 +10,17 @@ tests_unit_test_conditions_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_conditions
 
 check_PROGRAMS += tests/unit/test_conf
-tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c \
+	tests/unit/conf_fixture.c tests/unit/conf_fixture.h
 tests_unit_test_conf_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_conf_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_conf
+check_PROGRAMS += tests/unit/test_conf_values
+tests_unit_test_conf_values_SOURCES = tests/unit/test_conf_values.c \
+	tests/unit/conf_fixture.c tests/unit/conf_fixture.h
+tests_unit_test_conf_values_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_conf_values_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_conf_values
 check_PROGRAMS += tests/unit/test_conf_diff
 tests_unit_test_conf_diff_SOURCES = tests/unit/test_conf_diff.c
 tests_unit_test_conf_diff_CPPFLAGS = $(UNIT_CPPFLAGS)
