@@ -71,4 +71,45 @@ h_is "after SCRIPT FLUSH, daemon 1: DUNNO, not 451" \
 h_is "... daemon 2 as well" \
     "$("$CLIENT" ask "$P2" RCPT alice a@flush.test r2@dest.test)" action=DUNNO
 h_is "... each charged once" "$(h_redis_cli ZCARD 'relay:{d:flush.test}:warm')" 2
+# policyd_warm.lua on its own, at its edges (relay-policyd only meets its
+# facts check in a race, and never a tier with one cap 0 here): called as
+# relay-policyd calls it, the reply on one line.
+warm() {	# warm DOMAIN PER_HOUR PER_DAY HANDLE VERIFIED_AT PARENT
+	h_redis_cli --eval "$H_SRCDIR/common/lua/policyd_warm.lua" \
+	    "relay:{d:$1}:warm" "relay:{d:$1}:domain" , 0 "$2" "$3" \
+	    "edge-$(date +%s%N)" "$4" "$5" "$6" | tr '\n' ' '
+}
+V=$((NOW - 60))
+fx_domain edge.test alice --verified-at $V
+h_is "facts check: another member's charge is refused, nothing charged" \
+    "$(warm edge.test 5 10 bob $V 0)" "3 0 0 0 "
+h_is "facts check: another verified_at is refused" \
+    "$(warm edge.test 5 10 alice $((V + 1)) 0)" "3 0 0 0 "
+h_is "facts check: as a parent without subdomains=1, refused" \
+    "$(warm edge.test 5 10 alice $V 1)" "3 0 0 0 "
+h_is "... nothing charged by the three" "$(h_redis_cli EXISTS 'relay:{d:edge.test}:warm')" 0
+h_redis_cli HSET 'relay:{d:edge.test}:domain' subdomains 1 >/dev/null
+h_is "as a parent with subdomains=1: charged" "$(warm edge.test 5 10 alice $V 1)" "0 1 1 0 "
+# per_day 0 (unlimited by day), per_hour 5: the hour cap still holds
+for i in 2 3 4 5; do r=$(warm edge.test 5 0 alice $V 0); done
+h_like "per_day 0: the 5th in the hour charged" "$r" '^0 5 [0-9]+ 0 $'
+h_like "per_day 0: the 6th is over the hour cap" "$(warm edge.test 5 0 alice $V 0)" '^1 5 0 [0-9]+ $'
+h_like "... per_hour 0, per_day 10: the day window counts all 6" \
+    "$(warm edge.test 0 10 alice $V 0)" '^0 [0-9]+ 6 0 $'
+h_check "the window key expires a day and a minute after the last charge" \
+    test "$(h_redis_cli PTTL 'relay:{d:edge.test}:warm')" -gt 86399000 -a \
+    "$(h_redis_cli PTTL 'relay:{d:edge.test}:warm')" -le 86460000
+# the trim: an entry a second older than a day leaves, one a minute inside
+# the day stays; retry_ms comes from the entry that must leave first
+T=$(h_redis_cli TIME | head -1)
+fx_domain trim.test alice --verified-at $V
+h_redis_cli ZADD 'relay:{d:trim.test}:warm' $(((T - 86401) * 1000)) stale \
+    $(((T - 86340) * 1000)) inday $(((T - 3000) * 1000)) h1 $(((T - 2000) * 1000)) h2 >/dev/null
+r=$(warm trim.test 2 10 alice $V 0)
+h_like "2 in the hour, cap 2: over the hour cap" "$r" '^1 2 3 [0-9]+ $'
+retry=$(awk '{ print $4 }' <<<"$r")
+h_check "... retry_ms from the oldest entry of the hour (600 s, got $retry ms)" \
+    test "$retry" -gt 590000 -a "$retry" -le 600000
+h_is "... the entry older than a day is trimmed, the others kept" \
+    "$(h_redis_cli ZRANGE 'relay:{d:trim.test}:warm' 0 -1 | tr '\n' ' ')" "inday h1 h2 "
 h_done
