@@ -201,6 +201,14 @@ fx_message carol 4jQIDIMP0001 c@carol.test imp@d.example
 dl 4jQIDIMP0001 imp@d.example 2.0.0 sent
 h_check "a delivery to an imported soft-limit entry is applied" sent_to 4jQIDIMP0001 imp@d.example
 h_is "... and leaves the imported entry" "$(sup carol imp@d.example)" 1
+# one with a time (seen) but not the tracker's (by) stays too
+h_redis_cli HSET 'relay:{m:carol}:suppress' adm@d.example \
+    '{"reason":"soft_bounce_limit","at":1,"seen":1,"by":"admin"}' >/dev/null
+fx_message carol 4jQIDIMP0002 c@carol.test adm@d.example
+dl 4jQIDIMP0002 adm@d.example 2.0.0 sent
+h_check "a delivery to another's soft-limit entry with a seen time is applied" \
+    sent_to 4jQIDIMP0002 adm@d.example
+h_is "... and leaves that entry" "$(sup carol adm@d.example)" 1
 # a delivery logged before the line that suppressed (a lagging node's
 # tracker applies it late) lifts nothing
 dl_at() {	# dl_at EPOCH QID RCPT DSN STATUS - dl, with the line's time
@@ -400,6 +408,37 @@ dlt $((now - 1300)) 4jQIDTIME008 b8@d.example 5.1.1 bounced
 dlt $((now - 60)) 4jQIDTIME009 ok9@d.example 2.0.0 sent
 out=$(catchup)
 h_is "an outcome before window_start is not counted" "$(wsum hilda b)/$(wsum hilda s)" 0/1
+# ... and the 600 s of slack end exactly: an outcome at window_start - 600
+# is counted, one a second before it is not
+fx_message hilda 4jQIDTIME010 h@hilda.test edge@d.example
+fx_message hilda 4jQIDTIME011 h@hilda.test edge2@d.example
+dlt $((now - 1200)) 4jQIDTIME010 edge@d.example 2.0.0 sent
+dlt $((now - 1201)) 4jQIDTIME011 edge2@d.example 5.1.1 bounced
+out=$(catchup)
+h_is "window_start - 600 counted, - 601 not" "$(wsum hilda b)/$(wsum hilda s)" 0/2
+
+# --- the suspension at its edges (min_volume 4, suspend_rate 50%) ----------
+# lena: 2 sent, 2 bounced: min_volume reached exactly, at suspend_rate
+# exactly: suspended by the 4th. mona: 1 sent, 2 bounced (67% of 3, one
+# short of min_volume): not suspended.
+fx_member lena
+fx_member mona
+for i in 1 2 3 4; do fx_message lena 4jQIDEDGL00$i l@lena.test "l$i@d.example"; done
+for i in 1 2 3; do fx_message mona 4jQIDEDGM00$i m@mona.test "m$i@d.example"; done
+dlt $now 4jQIDEDGL001 l1@d.example 2.0.0 sent
+dlt $now 4jQIDEDGL002 l2@d.example 2.0.0 sent
+dlt $now 4jQIDEDGL003 l3@d.example 5.1.1 bounced
+dlt $now 4jQIDEDGL004 l4@d.example 5.1.1 bounced
+dlt $now 4jQIDEDGM001 m1@d.example 2.0.0 sent
+dlt $now 4jQIDEDGM002 m2@d.example 5.1.1 bounced
+dlt $now 4jQIDEDGM003 m3@d.example 5.1.1 bounced
+out=$(catchup)
+h_is "2 of 4 bounced, min_volume 4, suspend_rate 50%: suspended" \
+    "$(h_redis_cli HGET 'relay:{m:lena}:member' suspended)" 1
+h_is "... with the rate and the counts" \
+    "$(h_redis_cli HGET 'relay:{m:lena}:member' suspend_reason)" "auto: bounce rate 50.0% (2/4) over 24h"
+h_is "2 of 3 bounced, one short of min_volume: not suspended" \
+    "$(h_redis_cli HGET 'relay:{m:mona}:member' suspended)" 0
 
 # --- :applied has a TTL ----------------------------------------------------
 ttl=$(h_redis_cli TTL 'relay:{m:gina}:applied')
