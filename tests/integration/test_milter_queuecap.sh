@@ -104,4 +104,28 @@ h_is "...its Message-ID not indexed" \
 h_redis_cli HSET 'relay:{m:alice}:member' suspended 0 >/dev/null
 out=$(fx_send a@alice.test r11@rcpt.test --header "Subject: unsuspended" 2>&1)
 h_like "unsuspended: queued again" "$out" '<-  250 2\.0\.0 Ok: queued'
+
+# --- milter_record.lua on its own, at its edges (record_ttl 3600, a fixed
+# now): what the cap counts, the trim, the same queue id again, a member's
+# own cap of 0 over relay.conf's
+fx_member qc
+rec() {	# rec QID CONF_CAP - the reply on one line
+	h_redis_cli --eval "$H_SRCDIR/common/lua/milter_record.lua" \
+	    "relay:{m:qc}:msg:$1" "relay:{m:qc}:inflight" "relay:{m:qc}:recent" \
+	    "relay:{m:qc}:member" , "$1" "$T" 86400 qc.test a@qc.test "" 3600 \
+	    "$2" r@rcpt.test | tr '\n' ' '
+}
+T=1800000000
+h_redis_cli HSET 'relay:{m:qc}:member' queue_cap 2 >/dev/null
+h_redis_cli ZADD 'relay:{m:qc}:inflight' $((T - 3601)) stale $((T - 3600)) edge \
+    $((T - 3599)) young >/dev/null
+h_is "cap 2, one entry younger than record_ttl, one exactly that old: recorded" \
+    "$(rec QC1 0)" "1 "
+h_is "... the entry older than record_ttl trimmed, the one exactly that old kept" \
+    "$(h_redis_cli ZRANGE 'relay:{m:qc}:inflight' 0 -1 | tr '\n' ' ')" "edge young QC1 "
+h_is "2 counted: the next is over the cap" "$(rec QC2 0)" "0 2 2 "
+h_is "the same queue id again is not another message: recorded" "$(rec QC1 0)" "1 "
+h_redis_cli HSET 'relay:{m:qc}:member' queue_cap 0 >/dev/null
+h_is "the member's own queue_cap 0 (no cap) over relay.conf's cap 1: recorded" \
+    "$(rec QC3 1)" "1 "
 h_done
