@@ -9,6 +9,11 @@
  *	Sessions whose socket is not known (the connection table of
  *	sockwrap could not be made) are counted but only their close
  *	callback ends them: a drain then waits for its bound.
+ *	The table is this file's own, not a slot in sockwrap's per-fd
+ *	entry: a close callback may run after libmilter closed the socket,
+ *	when the number may already be another connection's, whose entry
+ *	sockwrap frees at that one's close without this mutex; here the
+ *	lookup (byfd[fd] == s) and the clearing happen under it.
  * SEE ALSO
  *	mlfi_sess.h, mlfi.c, sockwrap.c
  */
