@@ -120,6 +120,20 @@ slurp(const char *rel)
 	return text;
 }
 
+struct relay_conf *
+load_case(const char *name, const char *text, const char *err)
+{
+	struct relay_conf *c = err == NULL ? NULL : (void *)1;
+	int	 r = conf_load(put("t.conf", text), &c, errbuf, sizeof(errbuf));
+
+	if (err == NULL && r != 0)
+		fail_msg("%s: %s", name, errbuf);
+	if (err != NULL && (r != -1 || c != NULL ||
+	    strstr(errbuf, err) == NULL))
+		fail_msg("%s: loads, or not for %s: %s", name, err, errbuf);
+	return c;
+}
+
 int
 fixture_begin(void)
 {

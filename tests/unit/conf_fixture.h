@@ -22,6 +22,9 @@ void		 has(const char *, const char *);
 const char	*put(const char *, const char *);
 const char	*bad_text(const char *);
 struct relay_conf *good_text(const char *);
+/* load_case - text must load (err NULL: the config, to free) or fail
+ * with err in its error text (NULL); name says which case failed */
+struct relay_conf *load_case(const char *, const char *, const char *);
 char		*slurp(const char *);
 int		 fixture_begin(void);
 int		 fixture_end(int);
