@@ -165,6 +165,7 @@ conf_defaults(void)
 	size_t	 i;
 
 	conf->path = xstrdup("(defaults)");
+	conf->warnings = xstrdup("");
 	for (i = 0; i < conf_ndecls; i++)
 		apply_default(conf, &conf_decls[i]);
 	return conf;
@@ -186,6 +187,7 @@ conf_free(struct relay_conf *conf)
 			list_free(*(char ***)conf_field(conf, d->offset));
 	}
 	free(conf->path);
+	free(conf->warnings);
 	free(conf);
 }
 
@@ -722,6 +724,24 @@ read_file(config_t *cfg, struct conf_errs *e)
 	return -1;
 }
 
+/* advise - conf->warnings: what conf__advise finds in a config that loaded */
+static void
+advise(struct relay_conf *conf, const struct conf_errs *e,
+    const config_setting_t **where)
+{
+	struct conf_errs w = *e;
+	char		 buf[4096];
+
+	buf[0] = '\0';
+	w.buf = buf;
+	w.len = sizeof(buf);
+	w.used = 0;
+	w.count = 0;
+	conf__advise(conf, &w, where);
+	free(conf->warnings);
+	conf->warnings = xstrdup(buf);
+}
+
 int
 conf_load(const char *path, struct relay_conf **out, char *errbuf,
     size_t errlen)
@@ -760,6 +780,8 @@ conf_load(const char *path, struct relay_conf **out, char *errbuf,
 	if (e.count == 0)
 		conf__cross_check(conf, &e, where);
 	rc = e.count > 0 ? -1 : 0;
+	if (rc == 0)
+		advise(conf, &e, where);
 	free(where);
 	config_destroy(&cfg);
 	conf__lits_free(e.lits);

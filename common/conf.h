@@ -130,6 +130,11 @@ struct conf_testing {
 
 struct relay_conf {
 	char			*path;
+	/*
+	 * Valid settings that are probably wrong: "FILE:LINE: key: warning:
+	 * why" lines, each ending in a newline; "" when none (conf_advise.c)
+	 */
+	char			*warnings;
 	struct conf_redis	 redis;
 	struct conf_daemon	 daemon;
 	struct conf_milter	 milter;
@@ -148,6 +153,7 @@ struct relay_conf {
  * conf_load - read and validate path. On success *out is a new config and
  * the result is 0. On failure the result is -1, *out is NULL and errbuf
  * holds one line per problem found ("FILE:LINE: key: why"), up to its size.
+ * A config that loads may still carry warnings (conf->warnings).
  */
 int	 conf_load(const char *path, struct relay_conf **out, char *errbuf,
 	    size_t errlen);

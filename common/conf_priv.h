@@ -49,6 +49,15 @@ const struct conf_decl *conf__find_decl(const char *section, const char *name);
 /* conf__cross_check - rules on single values and on several settings */
 void	 conf__cross_check(struct relay_conf *, struct conf_errs *,
 	    const config_setting_t **where);
+/* conf__advise - valid settings that are probably wrong, as warnings in w */
+void	 conf__advise(const struct relay_conf *, struct conf_errs *w,
+	    const config_setting_t **where);
+/*
+ * conf__milter_every_address - 1 when a milter.socket spec (inet: or
+ * inet6:) has no host, or an empty or wildcard one after the @:
+ * libmilter then listens on every address of the host
+ */
+int	 conf__milter_every_address(const char *spec);
 
 /* One integer literal as written in a file. */
 struct conf_lit {

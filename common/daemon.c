@@ -17,6 +17,9 @@
 #include "daemon.h"
 #include "log.h"
 
+#define WARN_TAG	": warning: "
+#define WARN_TAG_LEN	(sizeof(WARN_TAG) - 1)
+
 #ifndef RELAY_CONF_DEFAULT
 #define RELAY_CONF_DEFAULT "/etc/relay/relay.conf"
 #endif
@@ -131,6 +134,44 @@ daemon_load_conf(const char *path, const char *prog)
 		exit(78);
 	}
 	return conf;
+}
+
+/*
+ * warning_of - in a "FILE:LINE: key: warning: why" line of n bytes about
+ * a setting of section sec (its key "sec.name"), where ": warning: " is;
+ * NULL for a line about another section
+ */
+static const char *
+warning_of(const char *line, size_t n, const char *sec)
+{
+	const char	*w = NULL, *k, *p;
+	size_t		 len = strlen(sec);
+
+	for (p = line; p + WARN_TAG_LEN <= line + n; p++)
+		if (memcmp(p, WARN_TAG, WARN_TAG_LEN) == 0)
+			w = p;			/* the last: a path may hold one */
+	for (k = w; k != NULL && k > line && k[-1] != ' '; k--)
+		;
+	return w != NULL && (size_t)(w - k) > len && strncmp(k, sec, len) == 0 &&
+	    k[len] == '.' ? w : NULL;
+}
+
+void
+daemon_log_warnings(const struct relay_conf *conf, const char *section)
+{
+	const char	*p = conf->warnings, *nl, *w, *why;
+
+	while (*p != '\0') {
+		if ((nl = strchr(p, '\n')) == NULL)	/* cut at the buffer's end */
+			nl = p + strlen(p);
+		/* the log line is a warning already: "FILE:LINE: key: why" */
+		if ((w = warning_of(p, (size_t)(nl - p), section)) != NULL) {
+			why = w + WARN_TAG_LEN;
+			log_warn("%.*s: %.*s", (int)(w - p), p, (int)(nl - why),
+			    why);
+		}
+		p = *nl == '\0' ? nl : nl + 1;
+	}
 }
 
 int

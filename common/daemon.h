@@ -52,6 +52,13 @@ int	 daemon_getopt_once(int argc, char **argv, const char *prog,
 /* daemon_load_conf - conf_load, or every error on stderr and exit 78 */
 struct relay_conf *daemon_load_conf(const char *path, const char *prog);
 /*
+ * daemon_log_warnings - each line of conf->warnings about a setting of
+ * section (its own: "milter", "policyd", "tracker") as a log warning,
+ * so that the daemons sharing one relay.conf do not each repeat all of
+ * them; after log_open, at start and after each reload
+ */
+void	 daemon_log_warnings(const struct relay_conf *, const char *section);
+/*
  * daemon_pidfile - write our pid to path (no-op for ""): to a temporary
  * file in its directory, renamed over path, so a failure leaves path as
  * it was. 0, or -1 with errno set.

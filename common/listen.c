@@ -104,12 +104,13 @@ listen_parse(const char *spec, struct listen_addr *a, char *err, size_t errlen)
 	return -1;
 }
 
-/* wildcard - 0.0.0.0 or :: */
-static int
-wildcard(const struct listen_addr *a)
+int
+listen_wildcard(const struct listen_addr *a)
 {
 	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
 
+	if (a->ss.ss_family == AF_UNIX)
+		return 0;
 	if (a->ss.ss_family == AF_INET)
 		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
 		    htonl(INADDR_ANY);
@@ -140,9 +141,9 @@ listen_clash(const struct listen_addr *a, const struct listen_addr *b)
 	if (a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0)
 		return 1;
 	if (a->ss.ss_family == b->ss.ss_family)
-		return wildcard(a) || wildcard(b);
-	return (a->ss.ss_family == AF_INET6 && wildcard(a)) ||
-	    (b->ss.ss_family == AF_INET6 && wildcard(b));
+		return listen_wildcard(a) || listen_wildcard(b);
+	return (a->ss.ss_family == AF_INET6 && listen_wildcard(a)) ||
+	    (b->ss.ss_family == AF_INET6 && listen_wildcard(b));
 }
 
 /* spec_of - policyd.listen then policyd.socketmap, by one index */

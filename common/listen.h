@@ -25,6 +25,9 @@ struct listen_addr {
 int	 listen_parse(const char *spec, struct listen_addr *, char *err,
 	    size_t errlen);
 
+/* listen_wildcard - 1 for 0.0.0.0 and :: (every address), 0 otherwise */
+int	 listen_wildcard(const struct listen_addr *);
+
 /*
  * listen_clash - 1 when two addresses cannot both be bound: the same one,
  * or one port on a wildcard and another address (of its family; [::]

@@ -6,7 +6,7 @@ common_librelay_a_SOURCES = \
 	common/addr.c common/addr.h common/utf8.h \
 	common/clock.c common/clock.h \
 	common/conditions.c common/conditions.h \
-	common/conf.c common/conf.h common/conf_dump.c \
+	common/conf.c common/conf.h common/conf_advise.c common/conf_dump.c \
 	common/conf_check.c common/conf_diff.c common/conf_diff.h \
 	common/conf_lit.c common/conf_priv.h \
 	common/conf_table.c common/conf_table.h \

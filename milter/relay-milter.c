@@ -88,25 +88,6 @@ unix_path(const char *spec)
 }
 
 /*
- * every_address - an inet: or inet6: spec without a host (inet:PORT, or
- * an empty or wildcard one after the @): libmilter listens on every
- * address of the host
- */
-static int
-every_address(const char *spec)
-{
-	const char	*at;
-
-	if (strncmp(spec, "inet:", 5) != 0 && strncmp(spec, "inet6:", 6) != 0)
-		return 0;
-	if ((at = strchr(spec, '@')) == NULL)
-		return 1;
-	at++;
-	return *at == '\0' || strcmp(at, "0.0.0.0") == 0 ||
-	    strcmp(at, "::") == 0 || strcmp(at, "[::]") == 0;
-}
-
-/*
  * block_stops - before the first thread: libmilter's signal thread, made
  * in smfi_main(), waits for SIGHUP, SIGTERM and SIGINT and blocks them
  * in the threads made after it; a thread made before (the fact cache's,
@@ -178,6 +159,7 @@ main(int argc, char **argv)
 	cf = daemon_load_conf(opts.conf_path, PROG);
 	log_open(PROG, opts.foreground);
 	log_set_debug(opts.debug);
+	daemon_log_warnings(cf, "milter");
 	clock_set_offset(cf->testing.clock_offset_s);
 	if (schema(cf) != 0)
 		return 1;
@@ -207,12 +189,6 @@ main(int argc, char **argv)
 		log_err("cannot open the milter socket %s", cf->milter.socket);
 		return 1;
 	}
-	/* Whoever connects names the member: never every address. */
-	if (every_address(cf->milter.socket))
-		log_warn("milter.socket %s listens on every address of this "
-		    "host: whoever reaches the port can get any member's DKIM "
-		    "signatures (relay.conf(5)); use inet:PORT@127.0.0.1 or a "
-		    "unix: socket", cf->milter.socket);
 	if ((path = unix_path(cf->milter.socket)) != NULL &&
 	    daemon_sock_owner(path, cf->daemon.user, cf->daemon.group, err,
 	    sizeof(err)) != 0) {

@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "conf_diff.h"
+#include "daemon.h"
 #include "log.h"
 #include "mlfi.h"
 #include "reload.h"
@@ -82,6 +83,7 @@ reload(void)
 	}
 	reload_restart_keys(mlfi_conf(), nc, restart, sizeof(restart));
 	clock_set_offset(nc->testing.clock_offset_s);
+	daemon_log_warnings(nc, "milter");	/* (nc is mlfi's after this) */
 	mlfi_reload(nc);
 	logkv_init(&kv, NULL);
 	logkv_str(&kv, "reload", "ok");

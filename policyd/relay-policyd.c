@@ -166,6 +166,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	if (restart[0] != '\0')
 		logkv_str(&kv, "restart_needed", restart);
 	logkv_emit(&kv, restart[0] != '\0' ? LOG_WARNING : LOG_INFO);
+	daemon_log_warnings(nc, "policyd");
 }
 
 /* Set once detached: stderr is /dev/null from then on. */
@@ -321,6 +322,7 @@ main(int argc, char **argv)
 	pd.cf = daemon_load_conf(opts.conf_path, "relay-policyd");
 	log_open("relay-policyd", opts.foreground);
 	log_set_debug(opts.debug);
+	daemon_log_warnings(pd.cf, "policyd");
 	clock_set_offset(pd.cf->testing.clock_offset_s);
 	signal(SIGPIPE, SIG_IGN);
 	/* (conf_load checked each address: listen.c) */

@@ -134,6 +134,7 @@ reload(struct tracker_ctx *t, const char *path, struct relay_conf **confp)
 	if (restart[0] != '\0')
 		logkv_str(&kv, "restart_needed", restart);
 	logkv_emit(&kv, restart[0] != '\0' ? LOG_WARNING : LOG_INFO);
+	daemon_log_warnings(nc, "tracker");
 }
 
 /* nap - sleep ms milliseconds unless asked to stop */
@@ -435,6 +436,7 @@ main(int argc, char **argv)
 	conf = daemon_load_conf(opts.conf_path, "relay-tracker");
 	log_open("relay-tracker", opts.foreground);
 	log_set_debug(opts.debug);
+	daemon_log_warnings(conf, "tracker");
 	clock_set_offset(conf->testing.clock_offset_s);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);

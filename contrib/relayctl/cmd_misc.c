@@ -39,33 +39,55 @@ cmd_conditions(struct ctl *c, int argc, char **argv)
 	return ctl_done(c, a);
 }
 
-/* config_check - load, list every problem */
+/* lines_json - each line of text as a JSON string, also to stderr */
+static json_t *
+lines_json(char *text)
+{
+	json_t	*a = json_array();
+	char	*line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		json_array_append_new(a, ctl_jstr(line));
+		fprintf(stderr, "%s\n", ctl_tx(line));
+	}
+	return a;
+}
+
+/*
+ * config_check - load, list every problem, and the warnings of a file
+ * that loads (exit 0: a warning refuses nothing)
+ */
 static int
 config_check(struct ctl *c)
 {
 	struct relay_conf *conf = NULL;
-	char		 err[8192], *line, *save = NULL;
-	json_t		*errs = json_array();
+	char		 err[8192];
+	json_t		*errs, *warns;
 	int		 ok;
 
 	err[0] = '\0';
 	ok = conf_load(c->conf_path, &conf, err, sizeof(err)) == 0;
+	errs = lines_json(err);
+	if (ok)
+		snprintf(err, sizeof(err), "%s", conf->warnings);
+	else
+		err[0] = '\0';
 	conf_free(conf);
-	for (line = strtok_r(err, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		json_array_append_new(errs, ctl_jstr(line));
-		fprintf(stderr, "%s\n", ctl_tx(line));
-	}
+	warns = lines_json(err);
 	if (!ok && json_array_size(errs) == 0)	/* never "ok": false alone */
 		json_array_append_new(errs, json_string("relay.conf does not "
 		    "load"));
 	if (c->json)
-		ctl_emit(c, json_pack("{s:o, s:b, s:o}", "path",
-		    ctl_jstr(c->conf_path), "ok", ok, "errors", errs));
+		ctl_emit(c, json_pack("{s:o, s:b, s:o, s:o}", "path",
+		    ctl_jstr(c->conf_path), "ok", ok, "errors", errs,
+		    "warnings", warns));
 	else {
-		json_decref(errs);
 		if (ok)
-			printf("%s: ok\n", c->conf_path);
+			printf("%s: ok%s\n", c->conf_path,
+			    json_array_size(warns) > 0 ? ", with warnings" : "");
+		json_decref(errs);
+		json_decref(warns);
 	}
 	return ok ? CTL_EXIT_OK : CTL_EXIT_USER;
 }

@@ -298,6 +298,19 @@ h_like "conditions text" "$("$CTL" conditions)" "member_suspended +521 5\.7\.1"
 out=$(ctl config check --json); rc=$?
 h_is "config check: exit 0" "$rc" 0
 h_is "config check ok" "$(fx_jget 'd["ok"]' <<<"$out")" true
+h_is "...no warnings" "$(fx_jget 'd["warnings"]' <<<"$out")" "[]"
+# valid but probably wrong: loads (exit 0) with warnings, FILE:LINE first
+printf 'redis: { socket = "%s"; };\nmilter: { socket = "inet:8891"; record_ttl = "2d"; };\npolicyd: { listen = [ "inet:0.0.0.0:20100" ]; };\n' "$REDIS_SOCK" >"$H_TMP/warn.conf"
+out=$("$CTL" -c "$H_TMP/warn.conf" --json config check 2>/dev/null); rc=$?
+h_is "config check with warnings: exit 0, ok" "$rc $(fx_jget 'd["ok"]' <<<"$out")" "0 true"
+h_is "...three warnings, by file:line and key" "$(fx_jget '"\n".join(w[:w.index(" warning:")] for w in d["warnings"])' <<<"$out")" "$H_TMP/warn.conf:2: milter.socket:
+$H_TMP/warn.conf:3: policyd.listen:
+$H_TMP/warn.conf:2: milter.record_ttl:"
+out=$("$CTL" -c "$H_TMP/warn.conf" config check 2>"$H_TMP/warn.err"); rc=$?
+h_is "...text: exit 0, ok with warnings" "$rc $out" "0 $H_TMP/warn.conf: ok, with warnings"
+h_like "...each warning on stderr" "$(cat "$H_TMP/warn.err")" "warn.conf:2: milter.record_ttl: warning: 2d is shorter than Postfix's default maximal_queue_lifetime"
+h_is "...three lines" "$(grep -c ': warning: ' "$H_TMP/warn.err")" 3
+h_is "...which commands take as they are" "$("$CTL" -c "$H_TMP/warn.conf" member list >/dev/null 2>&1; echo $?)" 0
 printf 'redis: { port = 99999; };\nbogus: { x = 1; };\n' >"$H_TMP/bad.conf"
 out=$("$CTL" -c "$H_TMP/bad.conf" --json config check 2>/dev/null); rc=$?
 h_is "config check bad file: exit 1" "$rc" 1

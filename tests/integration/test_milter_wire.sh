@@ -8,7 +8,8 @@
 # once; over a unix socket and over TCP. Every message's signatures are
 # verified with python3-dkim over the bytes the client sent, so a byte
 # lost or repeated by the buffer fails the test. And the MSS a TCP
-# listener announces, and the warning for an inet:PORT without a host.
+# listener announces, and the warning for an inet:PORT without a host
+# (that milter in a network namespace of its own: loopback only).
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init milter_wire
@@ -43,15 +44,28 @@ h_wait_port "$MPORT" 10 ||
 h_like "relay:schema missing at start: one warning" "$(grep -c 'warning: relay:schema was not set: set it to version 1 (a new Redis; if this Redis held relay data before, it has lost it' "$H_LOG/m_tcp.log")" '^1$'
 h_is "...and set again" "$(h_redis_cli GET relay:schema)" 1
 h_unlike "...not said when it is there" "$(cat "$H_LOG/m_unix.log")" 'relay:schema'
-# inet:PORT without @HOST: libmilter listens on every address, said at start
+# inet:PORT without @HOST: libmilter listens on every address, said at
+# start. Tests listen on loopback only: this one runs in a network
+# namespace of its own, whose only interface is a loopback nobody else
+# reaches (Redis through its unix socket).
 APORT=$(h_port)
-start m_any "inet:$APORT"
-h_wait_port "$APORT" 10 ||
-    h_bail "relay-milter did not start: $(cat "$H_LOG"/m_any.log)"
-h_check "inet:PORT without a host: one warning at start" h_wait_for 10 \
-    eval '[[ $(grep -c "warning: milter.socket inet:$APORT listens on every address of this host" "$H_LOG/m_any.log") -eq 1 ]]'
+FX_MILTER="socket = \"inet:$APORT\"; worker_wait_ms = 20;"
+fx_conf "$H_TMP/m_any.conf"
+if ! unshare -n true 2>/dev/null; then
+	h_skip "inet:PORT without a host: warning at start" \
+	    "unshare -n (a network namespace) is not allowed here"
+else
+	h_start_daemon m_any unshare -n "$H_BUILDDIR/milter/relay-milter" -f \
+	    -c "$H_TMP/m_any.conf"
+	h_wait_for 10 grep -q "listening on inet:$APORT" "$H_LOG/m_any.log" ||
+	    h_bail "relay-milter did not start: $(cat "$H_LOG"/m_any.log)"
+	h_check "inet:PORT without a host: one warning at start, with file:line" \
+	    eval '[[ $(grep -c "warning: $H_TMP/m_any.conf:[0-9]*: milter.socket: \"inet:$APORT\" listens on every address of this host" "$H_LOG/m_any.log") -eq 1 ]]'
+	h_is "...not reachable from here (its own namespace)" \
+	    "$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$APORT" 2>/dev/null && echo reached || echo refused)" refused
+	h_stop_daemon m_any 10
+fi
 h_is "...none for inet:PORT@127.0.0.1" "$(grep -c 'listens on every address' "$H_LOG/m_tcp.log")" 0
-h_stop_daemon m_any 10
 
 KEYS=(--key "rs1r._domainkey.alice.test=$(fx_dkim_txt alice.test rsa)"
     --key "rs1e._domainkey.alice.test=$(fx_dkim_txt alice.test ed25519)")

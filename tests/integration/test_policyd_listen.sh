@@ -157,4 +157,29 @@ h_check "an unwritable pid file: started all the same" h_wait_log 'start=ok' 10 
 h_like "... and the warning says why" "$(cat "$H_LOG/policyd4.log")" \
     'pid_file=[^ ]*/nodir/policyd\.pid error="cannot write: No such file or directory"'
 h_stop_daemon policyd4 10
+
+# 7. A policy or socketmap socket on every address is a warning at start
+# and at a reload, with FILE:LINE (relay.conf(5) WARNINGS); said by
+# relay-policyd (the other daemons leave it to it: test_conf_advise). The
+# daemon runs in a network namespace of its own (loopback only; its lo is
+# down, so no other inet address could be bound there).
+if ! unshare -n true 2>/dev/null; then
+	h_skip "a policy socket on every address: warning" \
+	    "unshare -n (a network namespace) is not allowed here"
+else
+	P=$(h_port)
+	FX_POLICYD="listen = [ \"inet:0.0.0.0:$P\", \"unix:$SOCK\" ]; socketmap = [ \"unix:$H_TMP/run/sm.sock\" ];"
+	fx_conf "$H_TMP/any.conf"
+	h_start_daemon policyd5 unshare -n "$PD" -f -c "$FX_CONF"
+	h_check "every address: started" h_wait_log 'start=ok' 10 "$H_LOG/policyd5.log"
+	h_is "... one warning, with file:line, before start=ok" \
+	    "$(grep -o "warning: $H_TMP/any.conf:[0-9]*: policyd.listen: \"inet:0.0.0.0:$P\" listens on every address of this host: whoever reaches the port can spend any member's warming and queue caps\|start=ok" "$H_LOG/policyd5.log" | sed "s|$H_TMP/any.conf:[0-9]*|F|")" \
+	    "warning: F: policyd.listen: \"inet:0.0.0.0:$P\" listens on every address of this host: whoever reaches the port can spend any member's warming and queue caps
+start=ok"
+	h_is "... none for the unix sockets" "$(grep -c 'listens on every address' "$H_LOG/policyd5.log")" 1
+	kill -HUP "$(h_daemon_pid policyd5)"
+	h_check "... and again at a reload" h_wait_for 10 eval \
+	    '[[ $(grep -c "policyd.listen: \"inet:0.0.0.0:$P\" listens on every address" "$H_LOG/policyd5.log") -eq 2 ]]'
+	h_stop_daemon policyd5 10
+fi
 h_done

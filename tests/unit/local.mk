@@ -21,6 +21,12 @@ tests_unit_test_conf_values_SOURCES = tests/unit/test_conf_values.c \
 tests_unit_test_conf_values_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_conf_values_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_conf_values
+check_PROGRAMS += tests/unit/test_conf_advise
+tests_unit_test_conf_advise_SOURCES = tests/unit/test_conf_advise.c \
+	tests/unit/conf_fixture.c tests/unit/conf_fixture.h
+tests_unit_test_conf_advise_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_conf_advise_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_conf_advise
 check_PROGRAMS += tests/unit/test_conf_diff
 tests_unit_test_conf_diff_SOURCES = tests/unit/test_conf_diff.c
 tests_unit_test_conf_diff_CPPFLAGS = $(UNIT_CPPFLAGS)

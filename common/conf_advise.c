@@ -1,0 +1,103 @@
+/*
+ * NAME
+ *	conf_advise - relay.conf settings that are valid but probably wrong
+ * DESCRIPTION
+ *	Run by conf_load() on a config that passed every check. A warning
+ *	does not refuse the file: it is a "FILE:LINE: key: warning: why"
+ *	line in conf->warnings, which the daemons log at start and at each
+ *	reload (daemon_log_warnings) and relayctl config check prints. Each
+ *	rule is listed in relay.conf(5), Warnings:
+ *	    - milter.socket, policyd.listen or policyd.socketmap on every
+ *	      address of the host (who can connect is not limited);
+ *	    - milter.record_ttl shorter than Postfix's default
+ *	      maximal_queue_lifetime (5d), after which relay-tracker cannot
+ *	      attribute the outcome of mail that was deferred that long.
+ *	Pure: reads the config, binds and resolves nothing.
+ * SEE ALSO
+ *	conf.c, conf_check.c, listen.c, relay.conf(5)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf_priv.h"
+#include "listen.h"
+
+#define AT(sec, name)	where[conf__find_decl(sec, name) - conf_decls]
+
+/* Postfix's default maximal_queue_lifetime and bounce_queue_lifetime. */
+#define POSTFIX_QUEUE_LIFETIME_S	(5 * 86400)
+
+int
+conf__milter_every_address(const char *spec)
+{
+	const char	*at;
+
+	if (strncmp(spec, "inet:", 5) != 0 && strncmp(spec, "inet6:", 6) != 0)
+		return 0;
+	if ((at = strchr(spec, '@')) == NULL)
+		return 1;
+	at++;
+	return *at == '\0' || strcmp(at, "0.0.0.0") == 0 ||
+	    strcmp(at, "::") == 0 || strcmp(at, "[::]") == 0;
+}
+
+/* duration - seconds as relay.conf writes them: "2d", "36h", "90m", "59s" */
+static void
+duration(int s, char *buf, size_t len)
+{
+	if (s % 86400 == 0)
+		snprintf(buf, len, "%dd", s / 86400);
+	else if (s % 3600 == 0)
+		snprintf(buf, len, "%dh", s / 3600);
+	else if (s % 60 == 0)
+		snprintf(buf, len, "%dm", s / 60);
+	else
+		snprintf(buf, len, "%ds", s);
+}
+
+/* advise_list - policyd.listen or .socketmap entries on every address */
+static void
+advise_list(struct conf_errs *w, const config_setting_t *s, const char *key,
+    char **specs, int n, const char *who)
+{
+	struct listen_addr a;
+	char		 why[256];
+	int		 i;
+
+	for (i = 0; i < n; i++)
+		if (listen_parse(specs[i], &a, why, sizeof(why)) == 0 &&
+		    listen_wildcard(&a))
+			conf__errs_add(w, s, key, "warning: \"%s\" listens on "
+			    "every address of this host: whoever reaches the "
+			    "port %s; bind 127.0.0.1, ::1 or the address only "
+			    "your Postfix nodes reach", specs[i], who);
+}
+
+void
+conf__advise(const struct relay_conf *c, struct conf_errs *w,
+    const config_setting_t **where)
+{
+	char	 ttl[32];
+
+	if (conf__milter_every_address(c->milter.socket))
+		conf__errs_add(w, AT("milter", "socket"), "milter.socket",
+		    "warning: \"%s\" listens on every address of this host: "
+		    "whoever reaches the port can get any member's DKIM "
+		    "signatures; use inet:PORT@127.0.0.1 or a unix: socket",
+		    c->milter.socket);
+	advise_list(w, AT("policyd", "listen"), "policyd.listen",
+	    c->policyd.listen, c->policyd.nlisten,
+	    "can spend any member's warming and queue caps");
+	advise_list(w, AT("policyd", "socketmap"), "policyd.socketmap",
+	    c->policyd.socketmap, c->policyd.nsocketmap,
+	    "can read the forward-to address of every enrolled domain");
+	duration(c->milter.record_ttl_s, ttl, sizeof(ttl));
+	if (c->milter.record_ttl_s < POSTFIX_QUEUE_LIFETIME_S)
+		conf__errs_add(w, AT("milter", "record_ttl"), "milter.record_ttl",
+		    "warning: %s is shorter than Postfix's default "
+		    "maximal_queue_lifetime (5d): for mail deferred longer, "
+		    "relay-tracker finds no record and its outcome is lost "
+		    "(no status, no bounce count, no suppression)", ttl);
+}
+
+#undef AT
