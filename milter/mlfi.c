@@ -149,6 +149,10 @@ refuse(SMFICTX *ctx, struct conn *cn, const char *stage, enum cond_id id,
 /*
  * check_domain - may the connection's member send as domain? 0 allowed
  * (*fact the deciding record), 1 refused (detail set), -1 Redis failed.
+ * A domain with no record at all is refused only when Redis holds
+ * relay-suite data: an emptied Redis (restarted without persistence)
+ * would refuse every member's mail with a 5xx until it is restored,
+ * also in the SMTP sessions that logged in before.
  */
 static int
 check_domain(struct conn *cn, const char *domain, struct dom_fact *fact,
@@ -156,7 +160,8 @@ check_domain(struct conn *cn, const char *domain, struct dom_fact *fact,
 {
 	char		 cands[DECIDE_MAX_CANDS][ADDR_BUFSIZE];
 	struct dom_fact	 f[DECIDE_MAX_CANDS];
-	size_t		 n, match = 0;
+	size_t		 n, i, match = 0;
+	int		 e;
 
 	n = decide_candidates(domain, cands, DECIDE_MAX_CANDS);
 	if (n > DECIDE_MAX_CANDS) {
@@ -166,11 +171,23 @@ check_domain(struct conn *cn, const char *domain, struct dom_fact *fact,
 	}
 	if (store_domains(cn->rc, cands, n, f, why) != 0)
 		return -1;
-	if (decide_domain(cn->handle, domain, f, n, &match, detail, dlen) !=
-	    DECIDE_ALLOW)
+	if (decide_domain(cn->handle, domain, f, n, &match, detail, dlen) ==
+	    DECIDE_ALLOW) {
+		*fact = f[match];
+		return 0;
+	}
+	for (i = 0; i < n && !f[i].exists; i++)
+		;
+	if (i < n)
 		return 1;
-	*fact = f[match];
-	return 0;
+	if ((e = store_installed(cn->rc, why)) < 0)
+		return -1;
+	if (e == 0) {
+		*why = "no relay-suite data in Redis (relay:schema is missing: "
+		    "restarted without its data, or another database?)";
+		return -1;
+	}
+	return 1;
 }
 
 /* conn_new - the session's state, made at negotiation (or connect) */

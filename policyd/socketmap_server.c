@@ -4,8 +4,13 @@
  * DESCRIPTION
  *	Postfix (trivial-rewrite, smtpd, cleanup) keeps these connections
  *	open and asks one netstring at a time. Each lookup is one HMGET of
- *	the domain hash; the answer is OK/NOTFOUND from sm_answer(), TEMP
- *	when Redis fails or is slower than redis.timeout_ms, PERM for an
+ *	the domain hash, with an EXISTS relay:schema in the same round trip;
+ *	the answer is OK/NOTFOUND from sm_answer(), TEMP when Redis fails or
+ *	is slower than redis.timeout_ms, or when it would be NOTFOUND but
+ *	Redis holds no relay-suite data at all (relay:schema missing: a
+ *	restart without persistence, another database): Postfix would
+ *	refuse replies to every enrolled domain with a 5xx until the data is
+ *	restored, and our failure is never a 5xx. PERM for an
  *	unknown map name (a Postfix configuration error). A malformed or
  *	oversized netstring is answered PERM, logged, and the connection is
  *	closed: a netstring stream cannot be resynchronised. Every lookup is
@@ -38,6 +43,7 @@ struct smctx {
 	char		 key[SM_MAX_REQUEST + 1];
 	char		 domain[ADDR_BUFSIZE];
 	char		 rkey[RKEY_MAX];
+	char		 schema[RKEY_MAX];
 };
 
 /* sm_reply - one reply netstring into out; its length */
@@ -95,6 +101,7 @@ on_domain(void *arg, int status, struct rval **r, size_t n)
 	struct sm_domain d;
 	const char	*st;
 	char		 value[SM_MAX_REPLY - 16];
+	int		 empty;
 
 	if (status < 0 || r[0] == NULL || r[0]->type == RVAL_ERR ||
 	    sm_domain_from(r[0], &d) < 0) {
@@ -102,16 +109,24 @@ on_domain(void *arg, int status, struct rval **r, size_t n)
 		sm_done(x, "TEMP", "relay store unavailable");
 		return;
 	}
-	pr_replies_free(r, n);
 	sm_answer(x->map, x->domain, &d, &st, value, sizeof(value));
-	sm_done(x, st, value);
+	/* (an error, such as an ACL's NOPERM, reads as "installed") */
+	empty = strcmp(st, "NOTFOUND") == 0 && n > 1 && r[1] != NULL &&
+	    r[1]->type == RVAL_INT && r[1]->integer == 0;
+	pr_replies_free(r, n);
+	if (empty)
+		sm_done(x, "TEMP", "no relay-suite data in Redis (relay:schema "
+		    "is missing: restarted without its data, or another "
+		    "database?)");
+	else
+		sm_done(x, st, value);
 }
 
 static void
 sm_lookup(struct pconn *c, const struct sm_req *req)
 {
 	struct smctx	*x = xcalloc(1, sizeof(*x));
-	struct pr_cmd	 cmd;
+	struct pr_cmd	 cmd[2];
 	size_t		 j;
 
 	x->c = c;
@@ -125,16 +140,19 @@ sm_lookup(struct pconn *c, const struct sm_req *req)
 		return;
 	}
 	if (sm_key_domain(x->map, req->key, x->domain, sizeof(x->domain)) < 0 ||
-	    rkey(x->rkey, sizeof(x->rkey), RKEY_DOMAIN, x->domain, NULL) < 0) {
+	    rkey(x->rkey, sizeof(x->rkey), RKEY_DOMAIN, x->domain, NULL) < 0 ||
+	    rkey(x->schema, sizeof(x->schema), RKEY_SCHEMA, NULL, NULL) < 0) {
 		sm_done(x, "NOTFOUND", NULL);
 		return;
 	}
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.argv[cmd.argc++] = "HMGET";
-	cmd.argv[cmd.argc++] = x->rkey;
+	memset(cmd, 0, sizeof(cmd));
+	cmd[0].argv[cmd[0].argc++] = "HMGET";
+	cmd[0].argv[cmd[0].argc++] = x->rkey;
 	for (j = 0; j < sm_domain_nfields; j++)
-		cmd.argv[cmd.argc++] = sm_domain_fields[j];
-	if (pr_batch(pc_pd(c)->redis, &cmd, 1, on_domain, x) < 0)
+		cmd[0].argv[cmd[0].argc++] = sm_domain_fields[j];
+	cmd[1].argv[cmd[1].argc++] = "EXISTS";
+	cmd[1].argv[cmd[1].argc++] = x->schema;
+	if (pr_batch(pc_pd(c)->redis, cmd, 2, on_domain, x) < 0)
 		sm_done(x, "TEMP", "relay store unavailable");
 }
 

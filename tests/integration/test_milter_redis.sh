@@ -103,6 +103,25 @@ h_is "... the old record untouched" "$(h_redis_cli HGET 'relay:{m:alice}:msg:4jO
 out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: room again' 2>&1)
 h_like "room again: accepted" "$out" '<-  250 2\.0\.0 Ok: queued'
 
+# Redis emptied (restarted without its data): a member's domains are
+# gone, but so is relay:schema. The login still succeeds here (a
+# passwd-file, as a session that logged in before, or Dovecot's cache):
+# its mail is deferred, 451 4.4.2, until the data is restored, not
+# refused with a 5xx; once a program sets relay:schema on the new Redis
+# (it is acknowledged as new), an unknown domain is refused again.
+h_redis_cli FLUSHALL >/dev/null
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: emptied' 2>&1)
+h_like "Redis emptied: MAIL FROM -> 451 4.4.2, not 550 5.1.0" "$out" '<\*\* 451 4\.4\.2 '
+h_unlike "... never 5xx" "$out" '<\*\* 5[0-9][0-9] '
+h_check "... logged with the reason" h_wait_log 'no relay-suite data in Redis \(relay:schema is missing' 10 "$H_LOG/milter.log"
+h_redis_cli SET relay:schema 1 >/dev/null
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: acknowledged' 2>&1)
+h_like "relay:schema set again: an unknown domain is 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 '
+fx_member alice
+fx_domain alice.test alice
+out=$(fx_send a@alice.test r@rcpt.test --header 'Subject: restored' 2>&1)
+h_like "... and accepted once enrolled again" "$out" '<-  250 2\.0\.0 Ok: queued'
+
 # Redis stopped (clean shutdown this time).
 h_stop_redis
 out=$(fx_send a@alice.test r@rcpt.test 2>&1)

@@ -9,8 +9,8 @@
 # to its MX, where it used to be refused or bounced as "User unknown in
 # virtual alias table"; the documented unix socket under the queue
 # directory, named relative to it (socketmap:unix:relay/...), works too;
-# Redis down gives 451 4.3.0 (TEMP), never a 5xx; malformed netstrings get
-# PERM.
+# Redis down, or a Redis holding no relay data (relay:schema missing),
+# gives 451 4.3.0 (TEMP), never a 5xx; malformed netstrings get PERM.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init policyd_socketmap
@@ -123,4 +123,24 @@ h_restart_redis
 h_check "Redis back: answers normal again" \
     h_wait_for 10 bash -c "\"$CLIENT\" map $MPORT forward again@enrolled.example | grep -qx 'OK owner@forward.example'"
 h_check "relay-policyd still runs" h_daemon_alive policyd
+
+# A Redis that lost every key (restarted without persistence, emptied):
+# the lookups that would be NOTFOUND are TEMP while relay:schema is
+# missing, so replies to enrolled domains are deferred (4xx) until the
+# data is restored, not refused; an answer found is still OK.
+h_redis_cli FLUSHALL >/dev/null
+h_is "no relay data: map domains TEMP, not NOTFOUND" \
+    "$("$CLIENT" map "$MPORT" domains enrolled.example)" \
+    "TEMP no relay-suite data in Redis (relay:schema is missing: restarted without its data, or another database?)"
+out=$(h_swaks --from reader@isp.example --to lost@enrolled.example 2>&1)
+h_like "... a reply to an enrolled domain: 451 4.3.0, not 550" "$out" \
+    '<\*\* 451 4\.3\.0 <lost@enrolled\.example>: Temporary lookup failure'
+h_check "... logged as a warning with the reason" \
+    grep -q 'map=domains key=enrolled.example result=TEMP value="no relay-suite data in Redis' "$H_LOG/policyd.log"
+h_redis_cli HSET 'relay:{d:enrolled.example}:domain' member alice forward_to owner@forward.example verified_at 1700000000 >/dev/null
+h_is "... a domain found is answered all the same" \
+    "$("$CLIENT" map "$MPORT" forward x@enrolled.example)" "OK owner@forward.example"
+h_redis_cli SET relay:schema 1 >/dev/null
+h_is "relay:schema set again (a program met the new Redis): NOTFOUND" \
+    "$("$CLIENT" map "$MPORT" domains other.example)" "NOTFOUND "
 h_done
