@@ -22,9 +22,11 @@
  *
  *	Exit codes (sysexits, which pipe(8) turns into the delivery status):
  *	EX_OK delivered; EX_NOUSER (5.1.1) for a forged, damaged or foreign
- *	token or a null sender; EX_TEMPFAIL (4.3.0) when Redis is down or
- *	the configuration cannot be read, so Postfix retries: our own
- *	failure is never a bounce. One line on stdout says why; Postfix
+ *	token or a null sender; EX_TEMPFAIL (4.3.0) when Redis is down, holds
+ *	no relay-suite data (relay:schema missing: the member's record is
+ *	not "gone" but lost, and is to be restored) or the configuration
+ *	cannot be read, so Postfix retries: our own failure is never a
+ *	bounce. One line on stdout says why; Postfix
  *	puts it into the bounce or defer text.
  *
  *	-t prints the token for HANDLE and RECIPIENT (tests, support).
@@ -124,9 +126,31 @@ make_token(const struct relay_conf *conf, const char *h, const char *a)
 }
 
 /*
+ * installed - 1 when Redis holds relay-suite data (relay:schema is set),
+ * 0 when not, -1 on failure; an error reply (an ACL's NOPERM) gives 1
+ */
+static int
+installed(struct rconn *rc)
+{
+	char		 key[RKEY_MAX];
+	const char	*argv[2] = { "EXISTS", key };
+	redisReply	*r;
+	int		 n;
+
+	if (rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL) < 0 ||
+	    (r = rconn_raw(rc, 2, argv, NULL)) == NULL)
+		return -1;
+	n = r->type != REDIS_REPLY_INTEGER || r->integer > 0;
+	freeReplyObject(r);
+	return n;
+}
+
+/*
  * suppress - add the suppression entry while the member exists (an entry
- * already there keeps its reason); 0, 1 when the member is gone, or -1
- * when Redis failed
+ * already there keeps its reason); 0, 1 when the member is gone, -1 when
+ * Redis failed, -2 when the member is "gone" from a Redis that holds no
+ * relay-suite data at all (relay:schema missing: lost, to be restored):
+ * refusing would bounce the unsubscribe and lose it for good
  */
 static int
 suppress(const struct relay_conf *conf, const char *handle, const char *rcpt)
@@ -151,6 +175,11 @@ suppress(const struct relay_conf *conf, const char *handle, const char *rcpt)
 		res = r->integer < 0 ? 1 : 0;
 	if (r != NULL)
 		freeReplyObject(r);
+	if (res == 1)
+		switch (installed(rc)) {
+		case -1: res = -1; break;
+		case 0: res = -2; break;
+		}
 	rconn_free(rc);
 	return res;
 }
@@ -219,6 +248,10 @@ main(int argc, char **argv)
 	}
 	rc = suppress(conf, handle, rcpt);
 	conf_free(conf);
+	if (rc == -2)
+		return say(UNSUB_EX_TEMPFAIL, "token store unavailable",
+		    "no relay-suite data in Redis (relay:schema is missing)",
+		    handle, rcpt);
 	if (rc < 0)
 		return say(UNSUB_EX_TEMPFAIL, "token store unavailable",
 		    "redis", handle, rcpt);
