@@ -6,7 +6,8 @@ Usage: dkim_verify.py [--dns HOST:PORT] [--key NAME=TXT]... [--expect N] <msg
 Uses python3-dkim (not libopendkim, which signed it), so a pass here is an
 independent check. Public keys come from --key (NAME is the full DNS name,
 e.g. rs1r._domainkey.example.com, TXT the record's value) or from a DNS
-server on loopback (--dns 127.0.0.1:PORT, the harness's unbound). Prints
+server on loopback (--dns 127.0.0.1:PORT or [::1]:PORT, the harness's
+unbound). Prints
 one line per signature, "pass|fail a=ALG d=DOMAIN s=SELECTOR", and exits 0
 only when there is at least one signature (exactly N with --expect) and
 every one of them verifies; 1 otherwise, 2 on a usage error.
@@ -53,7 +54,7 @@ def main():
     remote = None
     if a.dns:
         host, _, port = a.dns.rpartition(":")
-        remote = dns_lookup(host, int(port))
+        remote = dns_lookup(host.strip("[]"), int(port))
 
     def dnsfunc(name, timeout=5):
         if isinstance(name, bytes):

@@ -14,6 +14,10 @@
 #                            FX_WARMING FX_SUSPENSION FX_DKIM FX_UNSUB
 #                            FX_TESTING FX_DAEMON (verbatim libconfig
 #                            settings, e.g. FX_POLICYD='queue_cap = 5;').
+#                            FX_REDIS replaces the redis section's
+#                            address (default: socket = REDIS_SOCK), FX_DNS
+#                            the dns section (default: unbound's
+#                            127.0.0.1 and DNS_PORT when it runs).
 #                            FX_UNSUB defaults to a domain unsub.relay.test
 #                            and a fixed test HMAC key.
 #   fx_member HANDLE [DID]   a member (not suspended)
@@ -61,15 +65,16 @@ fx__now() { date +%s; }
 
 fx_conf() {
 	FX_CONF=${1:-$H_TMP/relay.conf}
-	local dns=
+	local dns=${FX_DNS:-} redis=${FX_REDIS:-}
 	# (a default with double quotes inside ${...:-} loses them in a here-doc)
 	local unsub=${FX_UNSUB:-'domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789";'}
-	if [[ -n ${DNS_PORT:-} ]]; then
+	if [[ -z $dns && -n ${DNS_PORT:-} ]]; then
 		dns="nameserver = \"127.0.0.1\"; port = $DNS_PORT;"
 	fi
+	[[ -n $redis ]] || redis="socket = \"$REDIS_SOCK\";"
 	cat >"$FX_CONF" <<EOF
 # relay.conf for test $H_NAME (fixtures.sh)
-redis: { socket = "$REDIS_SOCK"; timeout_ms = 500;
+redis: { $redis timeout_ms = 500;
          reconnect_min_ms = 50; reconnect_max_ms = 500; };
 daemon: { ${FX_DAEMON:-} };
 milter: { ${FX_MILTER:-} };

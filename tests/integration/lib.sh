@@ -16,7 +16,8 @@
 # Postfix instances first (`postfix -c DIR stop`, then their leftover
 # processes by PID), then the rest in reverse start order (SIGTERM, a bounded
 # wait, SIGKILL). Then the temp dir is removed. Everything listens on
-# 127.0.0.1 only, and every wait loop is bounded. Root is needed for Postfix
+# loopback only (127.0.0.1, and ::1 where a test asks), and every wait
+# loop is bounded. Root is needed for Postfix
 # and Dovecot (they drop to their own users).
 #
 # Rules for test scripts: call the TAP helpers from the main shell, not from
@@ -35,6 +36,8 @@
 #   h_need CMD...            skip the whole test (1..0 # SKIP) when a program
 #                            is missing (bail out if checks already ran)
 #   h_need_root              the same, for root
+#   h_need_ipv6              the same, when no TCP socket can be bound to
+#                            ::1 (IPv6 off, or no ::1 on lo)
 #   h_ok DESC / h_fail DESC [DIAG...]   one TAP line
 #   h_check DESC CMD...      run CMD; ok when it exits 0, else not ok + its output
 #                            (CMD runs in a subshell: variables it sets are lost)
@@ -82,8 +85,9 @@
 #                            ephemeral range, never the same twice per test)
 #
 # Redis (unix socket in the temp dir, world-writable for postfix/dovecot)
-#   h_start_redis [tcp] [persist] [-- REDIS-SERVER-ARGS...]
+#   h_start_redis [tcp|tcp6] [persist] [-- REDIS-SERVER-ARGS...]
 #                            tcp: also listen on 127.0.0.1:REDIS_PORT;
+#                            tcp6: on [::1]:REDIS_PORT instead;
 #                            persist: AOF (appendfsync always) in REDIS_DIR
 #                            so data survives h_kill_redis/h_restart_redis;
 #                            default --save '' --appendonly no
@@ -97,7 +101,9 @@
 # Sink (tests/integration/sinkd.py: answers by recipient local part,
 # bounce* 550 5.1.1, full* 452 4.2.2, policy* 550 5.7.1, tech* 451 4.4.1,
 # defer* 451 4.2.0, else 250; one file per message, LF line endings)
-#   h_start_sink [--crlf]    exports SINK_PORT SINK_DIR SINK_PID
+#   h_start_sink [--crlf] [--host ::1]   exports SINK_PORT SINK_DIR
+#                            SINK_PID; --host ::1: on [::1] instead of
+#                            127.0.0.1
 #   h_sink_count             number of stored messages
 #   h_wait_sink N [TIMEOUT]  until at least N messages are stored (default 20 s)
 #   h_sink_find REGEX        prints the stored files whose text matches
@@ -165,9 +171,10 @@
 #   h_dv_auth_test USER PASS doveadm auth test
 #
 # DNS (unbound, authoritative only, section 5 of the notes)
-#   h_start_unbound ZONE FILE [ZONE FILE...]   copies each FILE into the
-#                            temp dir and serves it on 127.0.0.1:DNS_PORT
-#                            (UDP+TCP); everything else REFUSED;
+#   h_start_unbound [--ipv6] ZONE FILE [ZONE FILE...]   copies each FILE
+#                            into the temp dir and serves it on
+#                            127.0.0.1:DNS_PORT (UDP+TCP; --ipv6: on
+#                            [::1]:DNS_PORT too); everything else REFUSED;
 #                            UNBOUND_EXTRA is appended to the server: clause
 #   h_dns_add RR             unbound-control local_data 'RR'
 #   h_dns_remove NAME        unbound-control local_data_remove NAME
@@ -411,6 +418,14 @@ h_need() {
 
 h_need_root() {
 	((EUID == 0)) || h_skip_all "needs root (Postfix and Dovecot drop privileges)"
+}
+
+h_need_ipv6() {
+	"$H_PYTHON" -c 'import socket
+s = socket.socket(socket.AF_INET6)
+s.bind(("::1", 0))
+s.listen(1)' >/dev/null 2>&1 ||
+	    h_skip_all "cannot bind a TCP socket to ::1 (no IPv6 on loopback)"
 }
 
 # ---------------------------------------------------------------------------

@@ -26,10 +26,11 @@ h__redis_ping() {
 }
 
 h_start_redis() {
-	local tcp='' persist='' d
+	local tcp='' persist='' d bind=127.0.0.1
 	while (($# > 0)); do
 		case $1 in
 		tcp) tcp=1 ;;
+		tcp6) tcp=1; bind=::1 ;;
 		persist) persist=1 ;;
 		--) shift; break ;;
 		*) h_bail "h_start_redis: unknown option $1" ;;
@@ -44,7 +45,7 @@ h_start_redis() {
 	if [[ -n $tcp ]]; then
 		REDIS_PORT=$(h_port) || h_bail "no free port for redis"
 	fi
-	H__REDIS_ARGS=(--bind 127.0.0.1 --port "${REDIS_PORT:-0}"
+	H__REDIS_ARGS=(--bind "$bind" --port "${REDIS_PORT:-0}"
 	    --unixsocket "$REDIS_SOCK" --unixsocketperm 777
 	    --daemonize no --dir "$d" --save '' --loglevel notice
 	    --logfile '')
@@ -255,8 +256,15 @@ h_dv_auth_test() {
 # DNS
 
 h_start_unbound() {
-	local d zones='' z f
-	(($# >= 2 && $# % 2 == 0)) || h_bail "h_start_unbound ZONE FILE [ZONE FILE...]"
+	local d zones='' z f v6=no ifs="    interface: 127.0.0.1"
+	if [[ ${1:-} == --ipv6 ]]; then
+		v6=yes
+		ifs+="
+    interface: ::1
+    access-control: ::1/128 allow"
+		shift
+	fi
+	(($# >= 2 && $# % 2 == 0)) || h_bail "h_start_unbound [--ipv6] ZONE FILE [ZONE FILE...]"
 	d=$H_TMP/dns
 	install -d -m 0755 "$d"
 	DNS_DIR=$d
@@ -281,10 +289,10 @@ h_start_unbound() {
 	cat >"$DNS_CONF" <<EOF
 # unbound.conf - authoritative test DNS for test $H_NAME (lib.sh)
 server:
-    interface: 127.0.0.1
+$ifs
     port: $DNS_PORT
     do-ip4: yes
-    do-ip6: no
+    do-ip6: $v6
     do-udp: yes
     do-tcp: yes
     so-reuseport: no

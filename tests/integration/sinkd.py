@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """sinkd.py - loopback SMTP sink for the relay-suite integration tests.
 
-Usage:  /usr/bin/python3 sinkd.py [--port N] [--crlf] DUMPDIR
+Usage:  /usr/bin/python3 sinkd.py [--host 127.0.0.1|::1] [--port N] [--crlf] DUMPDIR
 
-Listens on 127.0.0.1 only (port N; 0, the default, lets the kernel pick one)
-and prints one line "READY 127.0.0.1 PORT" on stdout once it accepts
+Listens on loopback only, 127.0.0.1 (the default) or ::1 (port N; 0, the
+default, lets the kernel pick one) and prints one line "READY HOST PORT"
+on stdout once it accepts
 connections, so a harness can read the port from its log (no race between
 choosing a port and binding it). SIGTERM or SIGINT stop it (exit 0).
 
@@ -215,6 +216,8 @@ async def session(sink, reader, writer):
 
 async def main():
     ap = argparse.ArgumentParser(description="loopback SMTP sink for tests")
+    ap.add_argument("--host", choices=("127.0.0.1", "::1"),
+                    default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--crlf", action="store_true")
     ap.add_argument("dumpdir")
@@ -223,7 +226,7 @@ async def main():
 
     sink = Sink(args.dumpdir, args.crlf)
     server = await asyncio.start_server(
-        lambda r, w: session(sink, r, w), "127.0.0.1", args.port,
+        lambda r, w: session(sink, r, w), args.host, args.port,
         limit=MAX_LINE, reuse_address=True, backlog=256)
     port = server.sockets[0].getsockname()[1]
 
@@ -231,7 +234,7 @@ async def main():
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log("READY 127.0.0.1 %d" % port)
+    log("READY %s %d" % (args.host, port))
     async with server:
         await stop.wait()
     log("stopping: %d connections, %d messages" % (sink.conns, sink.seq))
