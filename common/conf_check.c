@@ -86,6 +86,44 @@ spf_domain(const char *in, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * ip_literal - a numeric IPv4 address, or an IPv6 one bare or in
+ * brackets ("::1", "[::1]"): its canonical text (inet_ntop: what Postfix
+ * logs, what hiredis and libresolv take) in out, and AF_INET or
+ * AF_INET6; 0 when in is no such address
+ */
+static int
+ip_literal(const char *in, char *out, size_t len)
+{
+	unsigned char	 a[16];
+	char		 tmp[INET6_ADDRSTRLEN + 2];
+	size_t		 n = strlen(in);
+
+	if (inet_pton(AF_INET, in, a) == 1)
+		return inet_ntop(AF_INET, a, out, (socklen_t)len) ? AF_INET : 0;
+	if (n >= 2 && n - 2 < sizeof(tmp) && in[0] == '[' && in[n - 1] == ']') {
+		memcpy(tmp, in + 1, n - 2);
+		tmp[n - 2] = '\0';
+		in = tmp;
+	}
+	if (inet_pton(AF_INET6, in, a) == 1)
+		return inet_ntop(AF_INET6, a, out, (socklen_t)len) ? AF_INET6 : 0;
+	return 0;
+}
+
+/* ip_key - a setting that must be an IP address, made canonical in place */
+static int
+ip_key(char **val)
+{
+	char	 ip[INET6_ADDRSTRLEN];
+
+	if (ip_literal(*val, ip, sizeof(ip)) == 0)
+		return -1;
+	free(*val);
+	*val = xstrdup(ip);
+	return 0;
+}
+
 /* printable - no white space or control characters */
 static int
 printable(const char *s)
@@ -127,7 +165,6 @@ static void
 check_network(struct relay_conf *c, struct conf_errs *e,
     const config_setting_t **where)
 {
-	unsigned char	 ip[16];
 	char		 why[384];
 	int		 bad;
 
@@ -143,13 +180,10 @@ check_network(struct relay_conf *c, struct conf_errs *e,
 	else if (c->redis.user[0] != '\0' && c->redis.password[0] == '\0')
 		errs_add(e, AT("redis", "user"), "redis.user",
 		    "set, but redis.password is empty (AUTH user password)");
-	/* relayctl's resolver (libresolv nsaddr_list) is IPv4 only. */
-	if (c->dns.nameserver[0] != '\0' &&
-	    inet_pton(AF_INET, c->dns.nameserver, ip) != 1)
+	if (c->dns.nameserver[0] != '\0' && ip_key(&c->dns.nameserver) < 0)
 		errs_add(e, AT("dns", "nameserver"), "dns.nameserver",
-		    "not an IPv4 address (got \"%s\"); for an IPv6 resolver "
-		    "leave it empty and list it in /etc/resolv.conf",
-		    c->dns.nameserver);
+		    "not an IPv4 or IPv6 address (got \"%s\"; names are not "
+		    "resolved)", c->dns.nameserver);
 	if (!valid_milter_socket(c->milter.socket))
 		errs_add(e, AT("milter", "socket"), "milter.socket",
 		    "expected unix:/path or inet:PORT@HOST (got \"%s\")",

@@ -128,7 +128,7 @@ const struct conf_decl conf_decls[] = {
 	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 
 	STR("dns", "nameserver", "", dns.nameserver,
-	    "IPv4 address of the resolver (no IPv6); empty: /etc/resolv.conf"),
+	    "IPv4 or IPv6 address of the resolver; empty: /etc/resolv.conf"),
 	INT("dns", "port", 53, 1, 65535, dns.port, "resolver port"),
 	INT("dns", "timeout_ms", 3000, 100, 60000, dns.timeout_ms,
 	    "time for one DNS query"),

@@ -2,10 +2,13 @@
  * NAME
  *	dns - TXT and MX lookups through a private res_state
  * DESCRIPTION
- *	glibc's res_state holds IPv4 name server addresses in nsaddr_list;
- *	a configured IPv6 name server is refused here (use 127.0.0.1 or an
- *	IPv4 address of the resolver). A truncated UDP answer is retried
- *	over TCP by libresolv itself (long DKIM keys).
+ *	glibc's res_state holds an IPv4 name server in nsaddr_list[i]; an
+ *	IPv6 one is a sockaddr_in6 that _u._ext.nsaddrs[i] points to, with
+ *	nsaddr_list[i].sin_family 0, as res_ninit() itself sets up a server
+ *	from resolv.conf (glibc checks for a state so changed by the
+ *	program, and res_nclose() frees those pointers). dns.nameserver is
+ *	either; conf_check made it canonical. A truncated UDP answer is
+ *	retried over TCP by libresolv itself (long DKIM keys).
  * SEE ALSO
  *	dns.h, shared notes section 5 (libresolv against unbound)
  */
@@ -25,11 +28,51 @@ struct dns {
 	struct __res_state	 st;
 };
 
+/*
+ * one_server - the state's only name server: host (an IPv4 or IPv6
+ * address) and port. 0, or -1 when host is no address.
+ */
+static int
+one_server(struct __res_state *st, const char *host, int port)
+{
+	struct in_addr		 a;
+	struct in6_addr		 a6;
+	struct sockaddr_in6	*s6;
+	int			 i, v6;
+
+	if (inet_pton(AF_INET, host, &a) == 1)
+		v6 = 0;
+	else if (inet_pton(AF_INET6, host, &a6) == 1)
+		v6 = 1;
+	else
+		return -1;
+	/* res_nclose() frees only the first nscount: the others go now */
+	for (i = 1; i < MAXNS; i++) {
+		free(st->_u._ext.nsaddrs[i]);
+		st->_u._ext.nsaddrs[i] = NULL;
+	}
+	st->nscount = 1;
+	memset(&st->nsaddr_list[0], 0, sizeof(st->nsaddr_list[0]));
+	if (!v6) {
+		st->nsaddr_list[0].sin_family = AF_INET;
+		st->nsaddr_list[0].sin_port = htons((uint16_t)port);
+		st->nsaddr_list[0].sin_addr = a;
+		return 0;
+	}
+	/* sin_family 0: the address is the one nsaddrs[0] points to */
+	if ((s6 = st->_u._ext.nsaddrs[0]) == NULL)
+		s6 = st->_u._ext.nsaddrs[0] = xmalloc(sizeof(*s6));
+	memset(s6, 0, sizeof(*s6));
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons((uint16_t)port);
+	s6->sin6_addr = a6;
+	return 0;
+}
+
 struct dns *
 dns_new(const struct conf_dns *cf, const char **why)
 {
 	struct dns	*d = xcalloc(1, sizeof(*d));
-	struct in_addr	 a;
 	int		 secs;
 
 	if (res_ninit(&d->st) != 0) {
@@ -37,18 +80,12 @@ dns_new(const struct conf_dns *cf, const char **why)
 		free(d);
 		return NULL;
 	}
-	if (cf->nameserver != NULL && cf->nameserver[0] != '\0') {
-		if (inet_pton(AF_INET, cf->nameserver, &a) != 1) {
-			*why = "dns.nameserver must be an IPv4 address here";
-			res_nclose(&d->st);
-			free(d);
-			return NULL;
-		}
-		d->st.nscount = 1;
-		memset(&d->st.nsaddr_list[0], 0, sizeof(d->st.nsaddr_list[0]));
-		d->st.nsaddr_list[0].sin_family = AF_INET;
-		d->st.nsaddr_list[0].sin_port = htons((uint16_t)cf->port);
-		d->st.nsaddr_list[0].sin_addr = a;
+	if (cf->nameserver != NULL && cf->nameserver[0] != '\0' &&
+	    one_server(&d->st, cf->nameserver, cf->port) < 0) {
+		*why = "dns.nameserver is not an IPv4 or IPv6 address";
+		res_nclose(&d->st);
+		free(d);
+		return NULL;
 	}
 	d->st.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
 	secs = (cf->timeout_ms + 999) / 1000;

@@ -215,7 +215,7 @@ cross_checks_are_reported(void **state)
 
 	has(e, "bad-cross.conf:2: suspension.warn_rate: larger than suspend_rate");
 	has(e, "unsubscribe.hmac_key: required when unsubscribe.domain is set");
-	has(e, "bad-cross.conf:9: dns.nameserver: not an IPv4 address");
+	has(e, "bad-cross.conf:9: dns.nameserver: not an IPv4 or IPv6 address");
 	has(e, "bad-cross.conf:12: policyd.listen: tcp:127.0.0.1:1: expected "
 	    "unix:/path or inet:HOST:PORT");
 }

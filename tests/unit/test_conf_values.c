@@ -77,16 +77,42 @@ big_numbers_in_strings_comments_or_with_L_are_fine(void **state)
 	conf_free(c);
 }
 
+/* dns.nameserver: an IPv4 or IPv6 address, kept in canonical form */
 static void
-dns_nameserver_must_be_ipv4(void **state)
+dns_nameserver_is_an_ip_address(void **state)
 {
+	static const struct {
+		const char	*in;
+		const char	*out;	/* NULL: refused */
+	} t[] = {
+		{ "192.0.2.53", "192.0.2.53" },
+		{ "::1", "::1" },
+		{ "[::1]", "::1" },
+		{ "2001:DB8:0:0::53", "2001:db8::53" },
+		{ "[2001:db8::53]", "2001:db8::53" },
+		{ "ns.example", NULL },
+		{ "[192.0.2.53]", NULL },
+		{ "[::1]:53", NULL },
+		{ "127.0.0.1:53", NULL },
+		{ "[::1", NULL },
+		{ "::1]", NULL },
+		{ "[]", NULL },
+	};
 	struct relay_conf *c;
+	char	 text[128], err[128];
+	size_t	 i;
 
-	has(bad_text("dns = {\n  nameserver = \"::1\";\n};\n"),
-	    "t.conf:2: dns.nameserver: not an IPv4 address (got \"::1\")");
-	c = good_text("dns = { nameserver = \"192.0.2.53\"; };\n");
-	assert_string_equal(c->dns.nameserver, "192.0.2.53");
-	conf_free(c);
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "dns = {\n  nameserver = \"%s\";"
+		    "\n};\n", t[i].in);
+		snprintf(err, sizeof(err), "t.conf:2: dns.nameserver: not an "
+		    "IPv4 or IPv6 address (got \"%s\"", t[i].in);
+		c = load_case(t[i].in, text, t[i].out ? NULL : err);
+		if (c != NULL)
+			assert_string_equal(c->dns.nameserver, t[i].out);
+		conf_free(c);
+	}
 }
 
 static void
@@ -300,7 +326,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(integers_over_32_bits_are_refused_not_wrapped),
 		cmocka_unit_test(big_numbers_in_strings_comments_or_with_L_are_fine),
-		cmocka_unit_test(dns_nameserver_must_be_ipv4),
+		cmocka_unit_test(dns_nameserver_is_an_ip_address),
 		cmocka_unit_test(string_lists_hold_at_most_64_entries),
 		cmocka_unit_test(strings_are_validated),
 		cmocka_unit_test(durations_take_only_digits_and_a_unit),
