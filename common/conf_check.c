@@ -174,6 +174,13 @@ check_network(struct relay_conf *c, struct conf_errs *e,
 	if (c->redis.socket[0] == '\0' && c->redis.host[0] == '\0')
 		errs_add(e, AT("redis", "host"), "redis.host",
 		    "empty, and no redis.socket either");
+	/* hiredis takes a bare address or a name: "[::1]" is no name */
+	else if (c->redis.socket[0] == '\0' && ip_key(&c->redis.host) < 0 &&
+	    strpbrk(c->redis.host, ":[]") != NULL)
+		errs_add(e, AT("redis", "host"), "redis.host",
+		    "not an IP address or host name (got \"%s\"); an IPv6 "
+		    "address is written \"::1\" or \"[::1]\", the port goes "
+		    "in redis.port", c->redis.host);
 	if (!printable(c->redis.user))
 		errs_add(e, AT("redis", "user"), "redis.user",
 		    "no spaces or control characters in an ACL user name");

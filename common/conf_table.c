@@ -34,7 +34,8 @@
 const struct conf_decl conf_decls[] = {
 	STR("redis", "socket", "", redis.socket,
 	    "unix socket of Redis; when set, host and port are not used"),
-	STR("redis", "host", "127.0.0.1", redis.host, "Redis host"),
+	STR("redis", "host", "127.0.0.1", redis.host,
+	    "Redis host: a name, or an IPv4 or IPv6 address (\"::1\", \"[::1]\")"),
 	INT("redis", "port", 6379, 1, 65535, redis.port, "Redis TCP port"),
 	STR("redis", "user", "", redis.user,
 	    "Redis ACL user (Redis 6+), AUTH user password; empty: the default user"),

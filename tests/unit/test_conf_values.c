@@ -296,6 +296,55 @@ rules_at_their_edges(void **state)
 	}
 }
 
+/*
+ * redis.host: what hiredis can connect to. An IPv6 address in brackets,
+ * as policyd.listen and the metrics ports write it, was passed to
+ * getaddrinfo() as it stood: "Name or service not known" at every
+ * connect, after a config check that had said nothing.
+ */
+static void
+redis_host_takes_ipv6_with_or_without_brackets(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;	/* NULL: refused */
+	} t[] = {
+		{ "::1", "::1" },
+		{ "[::1]", "::1" },
+		{ "[2001:DB8::6379]", "2001:db8::6379" },
+		{ "0:0:0:0:0:0:0:1", "::1" },
+		{ "127.0.0.1", "127.0.0.1" },
+		{ "redis.internal", "redis.internal" },
+		{ "localhost", "localhost" },
+		{ "[::1]:6379", NULL },
+		{ "127.0.0.1:6379", NULL },
+		{ "redis.internal:6379", NULL },
+		{ "[redis.internal]", NULL },
+		{ "[127.0.0.1]", NULL },
+		{ "[::1", NULL },
+	};
+	struct relay_conf *c;
+	char	 text[128], err[160];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "redis = {\n  host = \"%s\";\n"
+		    "};\n", t[i].in);
+		snprintf(err, sizeof(err), "t.conf:2: redis.host: not an IP "
+		    "address or host name (got \"%s\"); an IPv6 address is "
+		    "written \"::1\" or \"[::1]\", the port goes in redis.port",
+		    t[i].in);
+		c = load_case(t[i].in, text, t[i].out ? NULL : err);
+		if (c != NULL)
+			assert_string_equal(c->redis.host, t[i].out);
+		conf_free(c);
+	}
+	/* with a socket, host is not used */
+	c = good_text("redis = { socket = \"/run/r.sock\"; host = \"[::1]:1\"; };\n");
+	conf_free(c);
+}
+
 static void
 redis_user_is_a_setting(void **state)
 {
@@ -333,6 +382,7 @@ main(void)
 		cmocka_unit_test(bounds_and_tiers_at_their_edges),
 		cmocka_unit_test(bounce_rates_must_be_above_zero),
 		cmocka_unit_test(rules_at_their_edges),
+		cmocka_unit_test(redis_host_takes_ipv6_with_or_without_brackets),
 		cmocka_unit_test(redis_user_is_a_setting),
 	};
 
