@@ -17,7 +17,6 @@
  *	conf.c, conf_check.c, listen.c, relay.conf(5)
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "conf_priv.h"
 #include "listen.h"
@@ -30,15 +29,11 @@
 int
 conf__milter_every_address(const char *spec)
 {
-	const char	*at;
+	char	 why[256];
+	int	 every;
 
-	if (strncmp(spec, "inet:", 5) != 0 && strncmp(spec, "inet6:", 6) != 0)
-		return 0;
-	if ((at = strchr(spec, '@')) == NULL)
-		return 1;
-	at++;
-	return *at == '\0' || strcmp(at, "0.0.0.0") == 0 ||
-	    strcmp(at, "::") == 0 || strcmp(at, "[::]") == 0;
+	/* the wildcard in any spelling: [0::0] listens on every address too */
+	return listen_milter(spec, &every, why, sizeof(why)) == 0 && every;
 }
 
 /* duration - seconds as relay.conf writes them: "2d", "36h", "90m", "59s" */
@@ -83,7 +78,8 @@ conf__advise(const struct relay_conf *c, struct conf_errs *w,
 		conf__errs_add(w, AT("milter", "socket"), "milter.socket",
 		    "warning: \"%s\" listens on every address of this host: "
 		    "whoever reaches the port can get any member's DKIM "
-		    "signatures; use inet:PORT@127.0.0.1 or a unix: socket",
+		    "signatures; use inet:PORT@127.0.0.1, inet6:PORT@[::1] or a "
+		    "unix: socket",
 		    c->milter.socket);
 	advise_list(w, AT("policyd", "listen"), "policyd.listen",
 	    c->policyd.listen, c->policyd.nlisten,

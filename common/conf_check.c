@@ -22,27 +22,6 @@
 
 #define errs_add	conf__errs_add
 
-/* valid_milter_socket - libmilter's unix:/p, local:/p, inet:PORT@HOST, inet6:PORT@HOST */
-static int
-valid_milter_socket(const char *s)
-{
-	const char	*at;
-	char		*end;
-	long		 p;
-
-	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0)
-		return strchr(s, '/') != NULL;
-	if (strncmp(s, "inet:", 5) == 0)
-		s += 5;
-	else if (strncmp(s, "inet6:", 6) == 0)
-		s += 6;
-	else
-		return 0;
-	p = strtol(s, &end, 10);
-	at = end;
-	return end != s && p > 0 && p < 65536 && (*at == '\0' || *at == '@');
-}
-
 /* check_metrics - a scrape port is "" (off) or a loopback HOST:PORT */
 static void
 check_metrics(struct conf_errs *e, const config_setting_t *s, const char *key,
@@ -191,10 +170,8 @@ check_network(struct relay_conf *c, struct conf_errs *e,
 		errs_add(e, AT("dns", "nameserver"), "dns.nameserver",
 		    "not an IPv4 or IPv6 address (got \"%s\"; names are not "
 		    "resolved)", c->dns.nameserver);
-	if (!valid_milter_socket(c->milter.socket))
-		errs_add(e, AT("milter", "socket"), "milter.socket",
-		    "expected unix:/path or inet:PORT@HOST (got \"%s\")",
-		    c->milter.socket);
+	if (listen_milter(c->milter.socket, &bad, why, sizeof(why)) < 0)
+		errs_add(e, AT("milter", "socket"), "milter.socket", "%s", why);
 	if (listen_check(&c->policyd, &bad, why, sizeof(why)) < 0) {
 		int	 sm = bad >= c->policyd.nlisten;
 

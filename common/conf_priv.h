@@ -54,8 +54,9 @@ void	 conf__advise(const struct relay_conf *, struct conf_errs *w,
 	    const config_setting_t **where);
 /*
  * conf__milter_every_address - 1 when a milter.socket spec (inet: or
- * inet6:) has no host, or an empty or wildcard one after the @:
- * libmilter then listens on every address of the host
+ * inet6:) has no host, or the wildcard address in any spelling after
+ * the @ (listen_milter): libmilter then listens on every address of the
+ * host
  */
 int	 conf__milter_every_address(const char *spec);
 

@@ -1,6 +1,7 @@
 /*
  * NAME
- *	listen - relay-policyd's listen specs: parsed, and checked as a whole
+ *	listen - relay-policyd's listen specs: parsed, and checked as a
+ *	whole; relay-milter's milter.socket checked
  * DESCRIPTION
  *	Pure: binds nothing. conf_load() checks policyd.listen and
  *	policyd.socketmap with listen_check(), so relayctl config check, a
@@ -102,6 +103,74 @@ listen_parse(const char *spec, struct listen_addr *a, char *err, size_t errlen)
 		return parse_inet(spec + 5, a, err, errlen);
 	snprintf(err, errlen, "%s: expected unix:/path or inet:HOST:PORT", spec);
 	return -1;
+}
+
+/* milter_bad - why a milter spec cannot be opened (NULL: its syntax) */
+static int
+milter_bad(const char *spec, const char *why, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s (got \"%s\")", why != NULL ? why :
+	    "expected unix:/path, inet:PORT@HOST or inet6:PORT@HOST", spec);
+	return -1;
+}
+
+int
+listen_milter(const char *spec, int *every, char *err, size_t errlen)
+{
+	static const unsigned char zero[16];
+	unsigned char	 a[16];
+	const char	*p, *at;
+	char		 host[INET6_ADDRSTRLEN + 1], *end = NULL;
+	size_t		 hl;
+	long		 port;
+	int		 v6, br;
+
+	*every = 0;
+	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
+		return strchr(spec, '/') != NULL ? 0 :
+		    milter_bad(spec, NULL, err, errlen);
+	if ((v6 = strncmp(spec, "inet6:", 6) == 0) == 0 &&
+	    strncmp(spec, "inet:", 5) != 0)
+		return milter_bad(spec, NULL, err, errlen);
+	p = spec + (v6 ? 6 : 5);
+	port = *p >= '0' && *p <= '9' ? strtol(p, &end, 10) : 0;
+	if (port < 1 || port > 65535 || (*end != '\0' && *end != '@'))
+		return milter_bad(spec, NULL, err, errlen);
+	if (*end == '\0') {
+		*every = 1;
+		return 0;
+	}
+	at = end + 1;
+	hl = strlen(at);
+	br = hl >= 2 && at[0] == '[' && at[hl - 1] == ']';
+	if (hl == 0 || (!br && strpbrk(at, "[]") != NULL))
+		return milter_bad(spec, NULL, err, errlen);
+	if (br) {
+		at++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))		/* a name: libmilter resolves it */
+		return br ? milter_bad(spec, NULL, err, errlen) : 0;
+	memcpy(host, at, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, a) == 1) {
+		if (v6)
+			return milter_bad(spec, "an IPv4 address needs inet: "
+			    "(inet:PORT@127.0.0.1), inet6: takes IPv6 ones",
+			    err, errlen);
+		*every = memcmp(a, zero, 4) == 0;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, a) == 1) {
+		if (!v6)
+			return milter_bad(spec, "an IPv6 address needs inet6: "
+			    "(inet6:PORT@[::1]), inet: takes IPv4 ones",
+			    err, errlen);
+		*every = memcmp(a, zero, 16) == 0;
+		return 0;
+	}
+	/* a name in brackets is not an address */
+	return br ? milter_bad(spec, NULL, err, errlen) : 0;
 }
 
 int

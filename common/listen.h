@@ -1,10 +1,12 @@
 /*
  * NAME
- *	listen - relay-policyd's listen specs (policyd.listen, .socketmap)
+ *	listen - the daemons' listen specs: relay-policyd's (policyd.listen,
+ *	.socketmap) and relay-milter's (milter.socket, libmilter's syntax)
  * DESCRIPTION
- *	"unix:/path" or "inet:HOST:PORT" (HOST a numeric IPv4 address, or a
- *	numeric IPv6 address, bracketed or not: no name is resolved, so
- *	what is bound never depends on DNS or /etc/hosts at boot).
+ *	relay-policyd: "unix:/path" or "inet:HOST:PORT" (HOST a numeric IPv4
+ *	address, or a numeric IPv6 address, bracketed or not: no name is
+ *	resolved, so what is bound never depends on DNS or /etc/hosts at
+ *	boot). relay-milter: libmilter's "inet:PORT@HOST", "inet6:PORT@HOST".
  * SEE ALSO
  *	listen.c, policyd/policyd_listen.h
  */
@@ -27,6 +29,17 @@ int	 listen_parse(const char *spec, struct listen_addr *, char *err,
 
 /* listen_wildcard - 1 for 0.0.0.0 and :: (every address), 0 otherwise */
 int	 listen_wildcard(const struct listen_addr *);
+
+/*
+ * listen_milter - a libmilter socket spec (milter.socket) as libmilter
+ * reads it: unix:/path or local:/path, inet:PORT[@HOST] or
+ * inet6:PORT[@HOST], HOST an address of the spec's family (IPv4, also in
+ * brackets, for inet:; IPv6 bare or in brackets for inet6:) or a name
+ * libmilter resolves. 0 for one libmilter can open, with *every 1 when it
+ * listens on every address of the host (no HOST, or 0.0.0.0 or :: in any
+ * spelling); -1 with the reason in err.
+ */
+int	 listen_milter(const char *spec, int *every, char *err, size_t errlen);
 
 /*
  * listen_clash - 1 when two addresses cannot both be bound: the same one,

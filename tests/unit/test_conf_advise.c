@@ -63,14 +63,16 @@ milter_socket_on_every_address_is_a_warning(void **state)
 {
 	static const struct { const char *spec; int warns; } cases[] = {
 		{ "inet:8891", 1 },
-		{ "inet:8891@", 1 },
 		{ "inet:8891@0.0.0.0", 1 },
 		{ "inet6:8891", 1 },
 		{ "inet6:8891@::", 1 },
 		{ "inet6:8891@[::]", 1 },
+		{ "inet6:8891@[0::0]", 1 },
+		{ "inet6:8891@0:0:0:0:0:0:0:0", 1 },
 		{ "inet:8891@127.0.0.1", 0 },
 		{ "inet:8891@localhost", 0 },
 		{ "inet6:8891@::1", 0 },
+		{ "inet6:8891@[::1]", 0 },
 		{ "inet:8891@192.0.2.7", 0 },
 		{ "unix:/run/relay/milter.sock", 0 },
 		{ "local:/run/relay/milter.sock", 0 },

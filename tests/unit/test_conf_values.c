@@ -270,6 +270,20 @@ rules_at_their_edges(void **state)
 		  "};\n", NULL },
 		{ "milter inet6 without a port", "milter = { socket = "
 		  "\"inet6:@::1\"; };\n", "milter.socket" },
+		{ "milter inet6 in brackets", "milter = { socket = "
+		  "\"inet6:20101@[::1]\"; };\n", NULL },
+		{ "milter inet with an IPv6 address", "milter = {\n  socket = "
+		  "\"inet:20101@::1\";\n};\n", "t.conf:2: milter.socket: an "
+		  "IPv6 address needs inet6: (inet6:PORT@[::1])" },
+		{ "milter inet with [::1]", "milter = { socket = "
+		  "\"inet:20101@[::1]\"; };\n", "milter.socket: an IPv6" },
+		{ "milter inet6 with an IPv4 address", "milter = { socket = "
+		  "\"inet6:20101@127.0.0.1\"; };\n", "milter.socket: an IPv4 "
+		  "address needs inet: (inet:PORT@127.0.0.1)" },
+		{ "milter inet6 unclosed bracket", "milter = { socket = "
+		  "\"inet6:20101@[::1\"; };\n", "milter.socket: expected" },
+		{ "milter inet6 nothing after @", "milter = { socket = "
+		  "\"inet6:20101@\"; };\n", "milter.socket: expected" },
 		{ "milter local:", "milter = { socket = \"local:/run/m.sock\"; "
 		  "};\n", NULL },
 		{ "milter unix: relative", "milter = { socket = \"unix:m.sock\"; "

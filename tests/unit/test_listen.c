@@ -3,7 +3,8 @@
  *	test_listen - listen_check: the listen and socketmap settings
  *	relay-policyd accepts, and for each one refused the setting at
  *	fault and a clear reason (conf_load puts them in its FILE:LINE
- *	message)
+ *	message); listen_milter: the milter.socket specs libmilter can open,
+ *	and which of them listen on every address
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,11 +97,88 @@ settings_are_checked_as_a_whole(void **state)
 	}
 }
 
+/*
+ * What libmilter 8.17 did with each (relay-milter started on it): opened
+ * it, listening where "every" says, or failed with only "cannot open the
+ * milter socket" after a config check that had passed (the IPv6 address
+ * under inet:, the IPv4 one under inet6:, an empty or unclosed host); and
+ * [0::0] listened on every address without the warning.
+ */
+static const struct {
+	const char	*spec;
+	const char	*error;		/* NULL: accepted; else a part of it */
+	int		 every;
+} milter_cases[] = {
+	{ "unix:/run/relay/milter.sock", NULL, 0 },
+	{ "local:/run/relay/milter.sock", NULL, 0 },
+	{ "unix:milter.sock", "expected unix:/path, inet:PORT@HOST", 0 },
+	{ "inet:20101@127.0.0.1", NULL, 0 },
+	{ "inet:20101@[127.0.0.1]", NULL, 0 },
+	{ "inet:20101@localhost", NULL, 0 },
+	{ "inet6:20101@::1", NULL, 0 },
+	{ "inet6:20101@[::1]", NULL, 0 },
+	{ "inet6:20101@[::ffff:127.0.0.1]", NULL, 0 },
+	{ "inet6:20101@localhost", NULL, 0 },
+	{ "inet:20101", NULL, 1 },
+	{ "inet6:20101", NULL, 1 },
+	{ "inet:20101@0.0.0.0", NULL, 1 },
+	{ "inet6:20101@::", NULL, 1 },
+	{ "inet6:20101@[::]", NULL, 1 },
+	{ "inet6:20101@[0::0]", NULL, 1 },
+	{ "inet6:20101@0:0:0:0:0:0:0:0", NULL, 1 },
+	{ "inet:20101@::1", "an IPv6 address needs inet6: "
+	    "(inet6:PORT@[::1]), inet: takes IPv4 ones (got "
+	    "\"inet:20101@::1\")", 0 },
+	{ "inet:20101@[::1]", "an IPv6 address needs inet6:", 0 },
+	{ "inet6:20101@127.0.0.1", "an IPv4 address needs inet: "
+	    "(inet:PORT@127.0.0.1), inet6: takes IPv6 ones", 0 },
+	{ "inet6:20101@[127.0.0.1]", "an IPv4 address needs inet:", 0 },
+	{ "inet6:20101@", "expected unix:/path", 0 },
+	{ "inet:20101@", "expected unix:/path", 0 },
+	{ "inet6:20101@[::1", "expected unix:/path", 0 },
+	{ "inet6:20101@::1]", "expected unix:/path", 0 },
+	{ "inet6:20101@[localhost]", "expected unix:/path", 0 },
+	{ "inet6:@::1", "expected unix:/path", 0 },
+	{ "inet6:0@::1", "expected unix:/path", 0 },
+	{ "inet6:65536@::1", "expected unix:/path", 0 },
+	{ "inet6:65535@::1", NULL, 0 },
+	{ "inet6: 20101@::1", "expected unix:/path", 0 },
+	{ "inet6:20101x::1", "expected unix:/path", 0 },
+	{ "tcp:20101@127.0.0.1", "expected unix:/path", 0 },
+};
+
+static void
+milter_specs_as_libmilter_opens_them(void **state)
+{
+	size_t	 i;
+	char	 err[512];
+	int	 rc, every;
+
+	(void)state;
+	for (i = 0; i < sizeof(milter_cases) / sizeof(milter_cases[0]); i++) {
+		err[0] = '\0';
+		every = -1;
+		rc = listen_milter(milter_cases[i].spec, &every, err,
+		    sizeof(err));
+		if (milter_cases[i].error == NULL) {
+			if (rc != 0 || every != milter_cases[i].every)
+				fail_msg("%s: rc %d every %d (wanted %d): %s",
+				    milter_cases[i].spec, rc, every,
+				    milter_cases[i].every, err);
+		} else if (rc != -1 || strstr(err, milter_cases[i].error) ==
+		    NULL)
+			fail_msg("%s: rc %d, error \"%s\", wanted \"%s\"",
+			    milter_cases[i].spec, rc, err,
+			    milter_cases[i].error);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(settings_are_checked_as_a_whole),
+		cmocka_unit_test(milter_specs_as_libmilter_opens_them),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
