@@ -254,17 +254,13 @@ check_names(struct relay_conf *c, struct conf_errs *e,
 	if (c->tracker.maillog[0] == '\0')
 		errs_add(e, AT("tracker", "maillog"), "tracker.maillog",
 		    "must not be empty (the file Postfix's maillog_file names)");
-	for (i = 0; i < c->tracker.ncontent_filters; i++) {
-		unsigned char	 a[16];
-		const char	*f = c->tracker.content_filters[i];
-
-		if (inet_pton(AF_INET, f, a) != 1 &&
-		    inet_pton(AF_INET6, f, a) != 1)
+	/* canonical, as Postfix logs it: relay-tracker compares the text */
+	for (i = 0; i < c->tracker.ncontent_filters; i++)
+		if (ip_key(&c->tracker.content_filters[i]) < 0)
 			errs_add(e, AT("tracker", "content_filters"),
 			    "tracker.content_filters", "element %d: not an IP "
 			    "address (got \"%s\"; as relay=HOST[ADDRESS] logs "
-			    "it)", i + 1, f);
-	}
+			    "it)", i + 1, c->tracker.content_filters[i]);
 }
 
 #undef AT

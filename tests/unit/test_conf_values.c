@@ -159,6 +159,20 @@ strings_are_validated(void **state)
 	assert_int_equal(c->tracker.ncontent_filters, 2);
 	assert_string_equal(c->tracker.content_filters[1], "2001:db8::1");
 	conf_free(c);
+	/*
+	 * relay-tracker compares a filter with the address as Postfix logs
+	 * it, relay=HOST[2001:db8::25]:10024: canonical, lower case. Kept
+	 * as written, "2001:DB8:0::25" never matched, and the filter's hops
+	 * were not followed.
+	 */
+	c = good_text("tracker = { content_filters = [\"2001:DB8:0:0::25\", "
+	    "\"::FFFF:192.0.2.1\"]; };\n");
+	assert_string_equal(c->tracker.content_filters[0], "2001:db8::25");
+	assert_string_equal(c->tracker.content_filters[1], "::ffff:192.0.2.1");
+	conf_free(c);
+	c = good_text("tracker = { content_filters = [\"[2001:db8::26]\"]; };\n");
+	assert_string_equal(c->tracker.content_filters[0], "2001:db8::26");
+	conf_free(c);
 	c = good_text("tracker = { content_filters = []; };\n");
 	assert_int_equal(c->tracker.ncontent_filters, 0);
 	conf_free(c);
