@@ -212,6 +212,18 @@ rconn_same(const struct rconn *rc, const struct conf_redis *cf)
 	    strcmp(rc->host, cf->host ? cf->host : "127.0.0.1") == 0);
 }
 
+/* where_of - the socket path, or host:port ([host]:port for IPv6) */
+static void
+where_of(const struct rconn *rc, char *buf, size_t len)
+{
+	if (rc->socket[0] != '\0')
+		snprintf(buf, len, "%s", rc->socket);
+	else if (strchr(rc->host, ':') != NULL)
+		snprintf(buf, len, "[%s]:%d", rc->host, rc->port);
+	else
+		snprintf(buf, len, "%s:%d", rc->host, rc->port);
+}
+
 void
 rconn_ident(const struct rconn *rc, char *buf, size_t len)
 {
@@ -342,11 +354,10 @@ rconn_ensure(struct rconn *rc)
 	else
 		rc->ctx = redisConnectWithTimeout(rc->host, rc->port, tv);
 	if (rc->ctx == NULL || rc->ctx->err) {
-		char why[256];
+		char why[512], where[300];
 
-		snprintf(why, sizeof(why), "connect %s%s%.0d: %s",
-		    rc->socket[0] ? rc->socket : rc->host,
-		    rc->socket[0] ? "" : ":", rc->socket[0] ? 0 : rc->port,
+		where_of(rc, where, sizeof(where));
+		snprintf(why, sizeof(why), "connect %s: %s", where,
 		    rc->ctx ? rc->ctx->errstr : "cannot allocate context");
 		rconn_fail(rc, why);
 		return RCONN_EIO;

@@ -365,7 +365,7 @@ pconn_kill(struct pd_link *l)
 	pconn_free((struct pconn *)l);
 }
 
-/* peer_name - "ip:port" of an inet client, else "unix" */
+/* peer_name - "ip:port" or "[ip6]:port" of an inet client, else "unix" */
 static void
 peer_name(const struct sockaddr *sa, char *out, size_t len)
 {
@@ -382,6 +382,9 @@ peer_name(const struct sockaddr *sa, char *out, size_t len)
 
 		evutil_inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
 		port = ntohs(in6->sin6_port);
+		/* "::1:4711" would read as an address without a port */
+		snprintf(out, len, "[%s]:%d", host, port);
+		return;
 	} else {
 		snprintf(out, len, "unix");
 		return;
