@@ -35,6 +35,11 @@ INTEGRATION_TESTS += tests/integration/test_suite_e2e.sh
 EXTRA_DIST += tests/integration/test_redis_store.sh tests/integration/test_suite_e2e.sh \
 	tests/integration/dkim_verify.py
 
+# Every address ::1: Redis, DNS, milter, policy, socketmap, submission,
+# the sink, the scrape ports (skipped without IPv6 on loopback).
+INTEGRATION_TESTS += tests/integration/test_ipv6.sh
+EXTRA_DIST += tests/integration/test_ipv6.sh
+
 # Who may connect to relay-milter's and relay-policyd's unix sockets.
 INTEGRATION_TESTS += tests/integration/test_local_sockets.sh
 EXTRA_DIST += tests/integration/test_local_sockets.sh
