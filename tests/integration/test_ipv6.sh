@@ -134,7 +134,6 @@ SUB_PORT=$(h_port) IN_PORT=$(h_port)
 PF_RELAYHOST="[::1]:$SINK_PORT"
 PF_MAIN_EXTRA="inet_protocols = all
 inet_interfaces = 127.0.0.1, [::1]
-mynetworks = 127.0.0.0/8 [::1]/128
 virtual_alias_domains = socketmap:inet:[::1]:$SMPORT:domains
 virtual_alias_maps = socketmap:inet:[::1]:$SMPORT:forward
 smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error
