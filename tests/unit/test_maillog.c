@@ -50,6 +50,58 @@ sent_line_from_the_sample(void **state)
 	assert_string_equal(ev.reply, "250 2.0.0 Ok: queued as SINK00000");
 }
 
+/*
+ * IPv6 peers: lines of test_ipv6.sh's run (client, sink and relayhost on
+ * ::1), a deferral written in smtp(8)'s "connect to %s[%s]:%d" form, and
+ * a remote MX by name. The colons inside the brackets and in the reply
+ * are part of the values.
+ */
+static void
+ipv6_addresses_in_lines(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("Dec 06 04:13:20 relay-pf postfix-pf/smtp[18951]: "
+	    "4jhsKX42FRz1bkv6: to=<ok@rcpt.test>, relay=::1[::1]:39609, "
+	    "delay=0.03, delays=0.01/0.02/0/0, dsn=2.0.0, status=sent (250 "
+	    "2.0.0 Ok: queued as SINK00000)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.relay, "::1[::1]:39609");
+	assert_string_equal(ev.delay, "0.03");
+	assert_string_equal(ev.dsn, "2.0.0");
+	assert_int_equal(ev.status, MAILLOG_ST_SENT);
+	assert_string_equal(ev.next_qid, "SINK00000");
+	assert_int_equal(parse("Dec 06 04:13:21 relay-pf postfix-pf/smtp[18951]: "
+	    "4jhsKY2lNzz1bkvD: to=<bounce1@rcpt.test>, relay=::1[::1]:39609, "
+	    "delay=0.03, delays=0/0.01/0/0.02, dsn=5.1.1, status=bounced (host "
+	    "::1[::1] said: 550 5.1.1 <bounce1@rcpt.test>: Recipient address "
+	    "rejected: no such user (in reply to RCPT TO command))"),
+	    MAILLOG_DELIVERY);
+	assert_string_equal(ev.relay, "::1[::1]:39609");
+	assert_int_equal(ev.status, MAILLOG_ST_BOUNCED);
+	assert_string_equal(ev.reply, "host ::1[::1] said: 550 5.1.1 "
+	    "<bounce1@rcpt.test>: Recipient address rejected: no such user (in "
+	    "reply to RCPT TO command)");
+	assert_int_equal(parse("Dec 06 04:13:20 relay-pf postfix-pf/submission/"
+	    "smtpd[18943]: 4jhsKX42FRz1bkv6: client=unknown[::1], "
+	    "sasl_method=PLAIN, sasl_username=vera"), MAILLOG_RECEIVED);
+	assert_string_equal(ev.qid, "4jhsKX42FRz1bkv6");
+	assert_string_equal(ev.prog, "smtpd");
+	assert_int_equal(parse("Dec 06 04:13:22 relay-pf postfix-pf/smtp[18951]: "
+	    "4jhsKZ0aaaz1bkvG: to=<ok@rcpt.test>, relay=none, delay=0.01, "
+	    "delays=0/0/0/0, dsn=4.4.1, status=deferred (connect to "
+	    "::1[::1]:39609: Connection refused)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.relay, "none");
+	assert_int_equal(ev.status, MAILLOG_ST_DEFERRED);
+	assert_string_equal(ev.dsn, "4.4.1");
+	assert_string_equal(ev.reply,
+	    "connect to ::1[::1]:39609: Connection refused");
+	assert_int_equal(parse("Dec 06 04:13:22 relay-pf postfix-pf/smtp[18951]: "
+	    "4jhsKZ0bbbz1bkvG: to=<x@dest.example>, relay=mx.dest.example"
+	    "[2001:db8::25]:25, delay=1.2, delays=0/0/0.5/0.7, dsn=2.0.0, "
+	    "status=sent (250 2.0.0 Ok: queued as 4Fxyz123)"), MAILLOG_DELIVERY);
+	assert_string_equal(ev.relay, "mx.dest.example[2001:db8::25]:25");
+	assert_string_equal(ev.next_qid, "4Fxyz123");
+}
+
 static void
 bounced_hard_with_nested_parentheses(void **state)
 {
@@ -580,6 +632,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sent_line_from_the_sample),
+		cmocka_unit_test(ipv6_addresses_in_lines),
 		cmocka_unit_test(bounced_hard_with_nested_parentheses),
 		cmocka_unit_test(deferred_soft_policy_technical),
 		cmocka_unit_test(virtual_alias_keeps_orig_to),

@@ -173,6 +173,10 @@ relay_of_a_filter(void **state)
 	assert_false(tracker_hop_relay("mx.example[198.51.100.7]:25", NULL, 0));
 	assert_false(tracker_hop_relay("none", NULL, 0));
 	assert_false(tracker_hop_relay("x[]:25", NULL, 0));
+	/* IPv6, as smtp(8) logs it: content_filter = smtp:[::1]:10025 */
+	assert_true(tracker_hop_relay("::1[::1]:10025", NULL, 0));
+	assert_false(tracker_hop_relay("mx.example[2001:db8::26]:25",
+	    filters, 2));
 	assert_false(tracker_hop_relay("x[127.0.0.1", NULL, 0));
 	assert_true(tracker_hop_relay("av.lan[192.0.2.25]:10024", filters, 2));
 	assert_true(tracker_hop_relay("av.lan[2001:db8::25]:10024", filters,
