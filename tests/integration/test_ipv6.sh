@@ -270,4 +270,10 @@ h_like "relay-tracker's metrics: events read" "$(scrape "$TM")" \
 h_check "member suspend" ctl member suspend vera --reason "v6 test"
 out=$(send "$SUB_PORT" vera "$KEY" news@v6.test ok2@rcpt.test "v6 susp" 2>&1)
 h_like "a suspended member: 521 at MAIL FROM" "$out" 'MAIL 521 5\.7\.1 .*Member suspended: v6 test'
+
+# relay-milter's TCP options apply to its inet6 connections too
+h_stop_postfix
+h_stop_daemon milter 20
+h_like "relay-milter on inet6: TCP_NODELAY on Postfix's connections" \
+    "$(grep 'relay-milter stopping' "$H_LOG/milter.log")" 'tcp_nodelay=[1-9]'
 h_done
