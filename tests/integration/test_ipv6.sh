@@ -60,19 +60,23 @@ h_dns_reload v6.test
 out=$(ctl domain verify v6.test 2>&1)
 h_like "domain verify through unbound on [::1]" "$out" 'verified'
 # the same through the one IPv6 server set over resolv.conf's three IPv6
-# ones (glibc's own copies freed): no memory error under valgrind
-if command -v valgrind >/dev/null && unshare -m --propagation private true 2>/dev/null; then
+# ones (glibc's own copies freed): no memory error under valgrind (a
+# sanitizer build checks itself: the harness fails the test on a report)
+vg=(valgrind -q --error-exitcode=9)
+h_sanitized && vg=()
+if unshare -m --propagation private true 2>/dev/null &&
+    { ((${#vg[@]} == 0)) || command -v valgrind >/dev/null; }; then
 	printf 'nameserver ::2\nnameserver ::3\nnameserver ::4\n' >"$H_TMP/resolv.conf"
 	out=$(timeout 120 unshare -m --propagation private sh -c \
 	    'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh \
-	    "$H_TMP/resolv.conf" valgrind -q --error-exitcode=9 "$CTL" -c \
-	    "$FX_CONF" domain verify v6.test 2>&1)
+	    "$H_TMP/resolv.conf" "${vg[@]}" "$CTL" -c "$FX_CONF" domain verify \
+	    v6.test 2>&1)
 	h_like "... also with resolv.conf naming IPv6 servers" "$out" \
 	    'result: ready to send'
-	h_unlike "... valgrind clean" "$out" '==[0-9]+=='
+	h_unlike "... no memory error (valgrind, or the sanitizer)" "$out" '==[0-9]+=='
 else
 	h_skip "... also with resolv.conf naming IPv6 servers" "no valgrind or unshare -m"
-	h_skip "... valgrind clean" "no valgrind or unshare -m"
+	h_skip "... no memory error" "no valgrind or unshare -m"
 fi
 h_like "... v6.test is verified" \
     "$(h_redis_cli HGET 'relay:{d:v6.test}:domain' verified_at)" '^[1-9][0-9]+$'
