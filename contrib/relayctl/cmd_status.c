@@ -119,13 +119,16 @@ print_msg(json_t *o)
 	json_array_foreach(json_object_get(o, "recipients"), i, r) {
 		printf("  %s %-9s", ctl_pad(ctl_txf(r, "address", ""), 40),
 		    ctl_txf(r, "status", "?"));
-		if ((s = ctl_txf(r, "via", NULL)) != NULL)
+		/* the tracker writes every field, empty when it has none */
+		if ((s = ctl_txf(r, "via", ""))[0] != '\0')
 			printf(" via %s", s);
-		if ((s = ctl_txf(r, "dsn", NULL)) != NULL)
+		if ((s = ctl_txf(r, "dsn", ""))[0] != '\0')
 			printf(" %s", s);
-		if ((s = ctl_txf(r, "class", NULL)) != NULL)
+		if ((s = ctl_txf(r, "class", ""))[0] != '\0')
 			printf(" (%s)", s);
-		if ((s = ctl_txf(r, "reply", NULL)) != NULL)
+		if ((s = ctl_txf(r, "relay", ""))[0] != '\0')
+			printf(" relay=%s", s);
+		if ((s = ctl_txf(r, "reply", ""))[0] != '\0')
 			printf(" %s", s);
 		putchar('\n');
 	}

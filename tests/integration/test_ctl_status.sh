@@ -52,6 +52,12 @@ h_is "per recipient" "$(fx_jget '[(r["address"], r["status"], r.get("dsn")) for 
     '[["ok@dest.example", "sent", "2.0.0"], ["bounce@dest.example", "bounced", "5.1.1"]]'
 h_is "bounce class" "$(fx_jget 'd["recipients"][1]["class"]' <<<"$out")" hard
 h_like "remote reply" "$(fx_jget 'd["recipients"][1]["reply"]' <<<"$out")" '550 5\.1\.1'
+out=$(ctl status "$q1")
+h_like "in words: the sent recipient, no empty class, the relay" "$out" \
+    'ok@dest\.example +sent +2\.0\.0 relay=[^ ]+\[127\.0\.0\.1\]:[0-9]+ 250 '
+h_unlike "... no '()' for a class it does not have" "$out" '\(\)'
+h_like "... the bounce with its class and relay" "$out" \
+    'bounce@dest\.example +bounced +5\.1\.1 \(hard\) relay=[^ ]+\[127\.0\.0\.1\]:[0-9]+ host .* said: 550 '
 out=$(ctl --json status '<st1@alice.example>')
 h_is "status MESSAGE-ID" "$(fx_jget 'd["queue_id"]' <<<"$out")" "$q1"
 out=$(ctl --json status "$q2")
