@@ -571,7 +571,8 @@ lock_parse(const char *held, struct lock_holder *h)
 static void
 lock_busy(struct ctl *c, const char *key)
 {
-	char		 held[CTL_LOCK_VAL_MAX], who[CTL_LOCK_VAL_MAX];
+	/* who holds the whole value quoted, with room for the words */
+	char		 held[CTL_LOCK_VAL_MAX], who[CTL_LOCK_VAL_MAX + 64];
 	struct lock_holder h;
 	redisReply	*r;
 	long long	 pttl = -2, age;
