@@ -165,3 +165,8 @@ bench-milter: milter/relay-milter tests/integration/smtpload \
 # A reload to another Redis database: sessions that span it (fcache.c).
 INTEGRATION_TESTS += tests/integration/test_milter_dbswitch.sh
 EXTRA_DIST += tests/integration/test_milter_dbswitch.sh
+
+# Redis answers, but not what is needed (wrong types, bad fields, a write
+# refused half way): 451 4.4.2 at each stage, the record taken back.
+INTEGRATION_TESTS += tests/integration/test_milter_badfacts.sh
+EXTRA_DIST += tests/integration/test_milter_badfacts.sh

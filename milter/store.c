@@ -338,22 +338,24 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
  * undo - the record was written but a later write failed (Redis full:
  * maxmemory refuses the next writes), so the message is tempfailed: take
  * the record back, or its inflight entry would count against the queue
- * cap with no removal ever to come. DEL and ZREM pass under maxmemory.
- * What cannot be undone now leaves with its TTL.
+ * cap with no removal ever to come, and its Message-ID index entry (kmid
+ * not NULL) with it, as unindex does. DEL, ZREM and SREM pass under
+ * maxmemory. What cannot be undone now leaves with its TTL.
  */
 static void
 undo(struct rconn *rc, const char *kmsg, const char *kinf, const char *krec,
-    const char *kqid, const char *qid)
+    const char *kqid, const char *kmid, const char *hq, const char *qid)
 {
-	const char	*v[4][3] = {
+	const char	*v[5][3] = {
 		{ "ZREM", kinf, qid }, { "ZREM", krec, qid },
-		{ "DEL", kmsg, NULL }, { "DEL", kqid, NULL }
+		{ "DEL", kmsg, NULL }, { "DEL", kqid, NULL },
+		{ "SREM", kmid, hq }
 	};
 	struct logkv	 kv;
 	redisReply	*r;
-	int		 i, n = 0;
+	int		 i, n = 0, want = kmid != NULL ? 5 : 4;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < want; i++)
 		if (rconn_append(rc, v[i][2] != NULL ? 3 : 2, v[i], NULL) ==
 		    RCONN_OK)
 			n++;
@@ -362,7 +364,7 @@ undo(struct rconn *rc, const char *kmsg, const char *kinf, const char *krec,
 			freeReplyObject(r);
 		else
 			break;
-	if (n < 4 || i < n) {
+	if (n < want || i < n) {
 		logkv_init(&kv, qid);
 		logkv_str(&kv, "record", "undo_failed");
 		logkv_str(&kv, "why", rconn_errstr(rc));
@@ -454,7 +456,8 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 		unindex(rc, kqid, msgid ? kmid : NULL, hq);
 		e = over->suspended ? STORE_SUSPENDED : STORE_OVERCAP;
 	} else if (e != 0 && recorded)
-		undo(rc, kmsg, kinf, krec, kqid, m->qid);
+		undo(rc, kmsg, kinf, krec, kqid, msgid ? kmid : NULL, hq,
+		    m->qid);
 	free(args);
 	return e;
 }
