@@ -108,7 +108,9 @@ INTEGRATION_TESTS += tests/integration/test_policyd_listen.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_charges.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_degraded.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_noscript.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_badfacts.sh
 EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
+	tests/integration/test_policyd_badfacts.sh \
 	tests/integration/test_policyd_degraded.sh \
 	tests/integration/test_policyd_charges.sh \
 	tests/integration/test_policyd_drain.sh \
