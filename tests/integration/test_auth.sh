@@ -155,6 +155,32 @@ h_is "touch after revoke: nothing written" \
     "$(h_redis_cli EVALSHA "$(sha checkpw_touch)" 2 'relay:{m:alice}:apikeys' \
     'relay:{m:alice}:apikeys_used' "$id" 1 | tr '\n' ' ')$(h_redis_cli HEXISTS 'relay:{m:alice}:apikeys_used' "$id")" "0 0"
 
+# Input that is not "user\0password\0" (cut off, no NUL at all): a
+# refusal (exit 1) said as such, never a temporary failure or a login.
+printf 'carol' | "$H_BIN/relay-checkpw" -f -c "$FX_CONF" /bin/true 3<&0 2>>"$H_LOG/checkpw.log"
+h_is "input without a NUL: refused (exit 1)" "$?" 1
+printf 'carol\0%s' "$(sed -n 3p "$H_TMP/carol.keys")" |
+    "$H_BIN/relay-checkpw" -f -c "$FX_CONF" /bin/true 3<&0 2>>"$H_LOG/checkpw.log"
+h_is "a right key without its NUL (cut off): refused (exit 1)" "$?" 1
+h_like "...logged as bad input" "$(tail -n 1 "$H_LOG/checkpw.log")" 'result=fail detail="bad input on fd 3"'
+
+# relay.conf unreadable: a temporary failure (exit 111) that names the
+# file, never a refusal of every login.
+cpw carol "$(sed -n 3p "$H_TMP/carol.keys")" "$H_TMP/no-such.conf"
+h_is "relay.conf missing: temporary failure (exit 111)" "$?" 111
+h_like "...naming it" "$(tail -n 1 "$H_LOG/checkpw.log")" "no-such\.conf"
+
+# The last-used time cannot be recorded (its hash of the wrong type): the
+# login stands, and the log says what was not recorded.
+h_redis_cli RENAME 'relay:{m:carol}:apikeys_used' 'relay:{m:carol}:used.saved' >/dev/null
+h_redis_cli SET 'relay:{m:carol}:apikeys_used' junk >/dev/null
+cpw carol "$(sed -n 3p "$H_TMP/carol.keys")"
+h_is "last-used time not recordable: the login stands (exit 0)" "$?" 0
+h_like "...logged, before the login's own line" "$(tail -n 2 "$H_LOG/checkpw.log" | head -n 1)" \
+    'user=carol result=ok detail="could not record the last-used time"'
+h_redis_cli DEL 'relay:{m:carol}:apikeys_used' >/dev/null
+h_redis_cli RENAME 'relay:{m:carol}:used.saved' 'relay:{m:carol}:apikeys_used' >/dev/null
+
 # A Redis ACL user with only the rights relay-checkpw(8) lists (REDIS
 # RIGHTS): logins work, a wrong ACL password is a temporary failure, and
 # the user can read nothing else (no DKIM key, no member record).
