@@ -93,6 +93,7 @@ TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_reload.sh \
 	tests/integration/test_tracker_rejected.sh \
 	tests/integration/test_tracker_faults.sh \
+	tests/integration/test_tracker_badpos.sh \
 	tests/integration/test_tracker_filter.sh \
 	tests/integration/test_tracker_hops.sh \
 	tests/integration/test_unsub.sh \
