@@ -193,10 +193,15 @@ drain(struct import *im, long keep)
 		else if (r->type == REDIS_REPLY_INTEGER)
 			im->member_gone = 1;
 		else {
+			char	 why[200];
+
+			/* Redis's words, copied before the reply is freed */
+			snprintf(why, sizeof(why), "%s", r->type ==
+			    REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 			freeReplyObject(r);
 			ctl_fail(im->c, CTL_EXIT_BACKEND, "backend", NULL,
-			    "import: %s", r->type == REDIS_REPLY_ERROR ?
-			    "Redis refused a batch" : "unexpected reply");
+			    "import: Redis refused a batch: %s (the same import "
+			    "again adds what is missing)", why);
 		}
 		freeReplyObject(r);
 		im->inflight--;

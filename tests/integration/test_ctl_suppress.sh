@@ -187,6 +187,15 @@ h_like "F3 ...said" "$(cat "$H_TMP/full.err")" "cannot write standard output"
 ctl --json suppress list alice >/dev/full 2>/dev/null; rc=$?
 h_is "F3 --json suppress list > /dev/full: exit 2" "$rc" 2
 
+# --- Redis refuses a batch of the import (the list of the wrong type):
+# exit 2, and Redis's reason said
+ctl member add wrongtype --did did:web:wrongtype.example >/dev/null
+h_redis_cli SET 'relay:{m:wrongtype}:suppress' junk >/dev/null
+out=$(ctl suppress import wrongtype "$H_TMP/list.csv" 2>&1); rc=$?
+h_is "import refused by Redis: exit 2" "$rc" 2
+h_like "...Redis's reason said" "$out" 'import: Redis refused a batch: WRONGTYPE'
+h_is "...the key left as it was" "$(h_redis_cli GET 'relay:{m:wrongtype}:suppress')" junk
+
 # --- Redis gone mid-way: exit 2
 h_stop_redis
 out=$(ctl suppress import alice "$H_TMP/list.csv" 2>&1); rc=$?
