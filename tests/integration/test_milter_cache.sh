@@ -180,4 +180,27 @@ c0=$(calls)
 accepted "$(send a@alice.test r1@rcpt.test after-storm-3)"
 h_is "storm over: answers from memory again" "$(calls)" "$c0"
 h_stop_daemon milter3 20
+
+# A Redis user whose ACL refuses CLIENT TRACKING (relay-milter(8): the
+# cache stays off, one line says so): every read goes to Redis, so a
+# recipient suppressed after one message is refused at the next, never
+# answered from a memory that nothing keeps current.
+h_redis_cli ACL SETUSER mil on '>mil-secret' '~*' '&*' +@all '-client|tracking' >/dev/null
+sed '/^redis:/ s|socket = "[^"]*";|& user = "mil"; password = "mil-secret";|' \
+    "$H_TMP/relay.conf" >"$H_TMP/acl.conf"
+h_start_daemon milter4 "$H_BUILDDIR/milter/relay-milter" -f -c "$H_TMP/acl.conf"
+h_wait_file "$MSOCK" 10 || h_bail "relay-milter (ACL) did not listen"
+h_check "ACL: the subscriber connects" h_wait_log 'fact cache on' 10 "$H_LOG/milter4.log"
+h_check "ACL: accepted" accepted "$(send a@alice.test r9@rcpt.test acl-1)"
+h_like "ACL: the cache is off, saying why" \
+    "$(grep 'fact cache off' "$H_LOG/milter4.log")" 'CLIENT TRACKING: NOPERM'
+fx_suppress alice r9@rcpt.test hard_bounce
+h_like "ACL: suppressed after a message to it: refused at once" \
+    "$(send a@alice.test r9@rcpt.test acl-2)" '<\*\* 550 5\.7\.1 '
+c0=$(calls)
+h_check "ACL: accepted again" accepted "$(send a@alice.test r1@rcpt.test acl-3)"
+h_isnt "ACL: the domain and the suppression list read from Redis" "$(calls)" "$c0"
+h_is "ACL: the refusal logged once" "$(grep -c 'fact cache off: CLIENT TRACKING' "$H_LOG/milter4.log")" 1
+h_stop_daemon milter4 20
+h_like "ACL: no answer from memory" "$(grep -o 'fact_hits=[0-9]*' "$H_LOG/milter4.log")" '^fact_hits=0$'
 h_done
