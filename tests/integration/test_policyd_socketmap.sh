@@ -114,6 +114,22 @@ h_pf_set "virtual_alias_domains = socketmap:inet:127.0.0.1:$MPORT:domains" \
     "virtual_alias_maps = socketmap:inet:127.0.0.1:$MPORT:forward"
 h_pf_reload
 
+# The domain record of the wrong type (Redis answers, with an error): the
+# same temporary failure, never NOTFOUND (Postfix: 550 User unknown).
+h_redis_cli RENAME 'relay:{d:enrolled.example}:domain' 'relay:{d:enrolled.example}:saved' >/dev/null
+h_redis_cli SET 'relay:{d:enrolled.example}:domain' junk >/dev/null
+h_is "domain record of the wrong type: forward -> TEMP" \
+    "$("$CLIENT" map "$MPORT" forward wt@enrolled.example)" 'TEMP relay store unavailable'
+h_is "...domains -> TEMP" \
+    "$("$CLIENT" map "$MPORT" domains enrolled.example)" 'TEMP relay store unavailable'
+out=$(h_swaks --from reader@isp.example --to wt@enrolled.example 2>&1)
+h_like "...through Postfix: 451 4.3.0, not a 5xx" "$out" \
+    '<\*\* 451 4\.3\.0 <wt@enrolled\.example>: Temporary lookup failure'
+h_redis_cli DEL 'relay:{d:enrolled.example}:domain' >/dev/null
+h_redis_cli RENAME 'relay:{d:enrolled.example}:saved' 'relay:{d:enrolled.example}:domain' >/dev/null
+h_is "...mended: OK again" \
+    "$("$CLIENT" map "$MPORT" forward wt@enrolled.example)" 'OK owner@forward.example'
+
 h_kill_redis
 out=$(h_swaks --from reader@isp.example --to again@enrolled.example 2>&1)
 h_like "Redis down: 451 4.3.0 temporary lookup failure, not a 5xx" "$out" \
