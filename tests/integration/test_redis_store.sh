@@ -26,6 +26,23 @@ h_is "relay:schema written" "$(h_redis_cli GET relay:schema)" 1
 h_redis_cli SET relay:schema 99 >/dev/null
 out=$("$probe" -c unix.conf schema 2>&1)
 h_like "another schema version is reported" "$out" '^schema other 99'
+# ...and each program that checks it refuses to run against it, saying
+# which version it found (a daemon of another schema would write records
+# the others misread)
+printf 'tracker: { maillog = "%s"; };\nmilter: { socket = "unix:%s"; };\n' \
+    "$H_TMP/maillog" "$H_TMP/m.sock" >>unix.conf
+: >"$H_TMP/maillog"
+out=$("$H_BUILDDIR/contrib/relayctl/relayctl" -c unix.conf member list 2>&1); rc=$?
+h_is "schema 99: relayctl refuses (exit 2)" "$rc" 2
+h_like "...saying so" "$out" 'Redis holds schema version 99, this relayctl knows 1'
+out=$(timeout 20 "$H_BUILDDIR/policyd/relay-tracker" -f -c unix.conf 2>&1); rc=$?
+h_is "schema 99: relay-tracker refuses to start (exit 78)" "$rc" 78
+h_like "...saying so" "$out" 'Redis holds schema version 99, this program speaks 1'
+out=$(timeout 20 "$H_BUILDDIR/milter/relay-milter" -f -c unix.conf 2>&1); rc=$?
+h_is "schema 99: relay-milter refuses to start (exit 1)" "$rc" 1
+h_like "...saying so" "$out" 'redis holds schema version 99, this program speaks 1'
+h_check "...never listened" test ! -e "$H_TMP/m.sock"
+h_is "...and the version is left as it was" "$(h_redis_cli GET relay:schema)" 99
 h_redis_cli SET relay:schema 1 >/dev/null
 
 # --- NOSCRIPT: scripts flushed under a live connection -------------------
