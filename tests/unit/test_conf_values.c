@@ -397,6 +397,43 @@ redis_user_is_a_setting(void **state)
 	    "redis.user: no spaces or control characters");
 }
 
+static void
+values_of_the_wrong_shape_name_what_they_are(void **state)
+{
+	char	 tiers[2048], *p = tiers;
+	int	 i;
+
+	has(bad_text("redis = { host = 5; };\n"),
+	    "t.conf:1: redis.host: expected a string, got an integer");
+	has(bad_text("redis = { port = 1.5; };\n"),
+	    "t.conf:1: redis.port: expected an integer, got a number with a "
+	    "fraction");
+	has(bad_text("redis = { timeout_ms = true; };\n"),
+	    "redis.timeout_ms: expected an integer, got true/false");
+	has(bad_text("redis = { port = [ 1 ]; };\n"),
+	    "redis.port: expected an integer, got an array");
+	has(bad_text("redis = { port = ( 1 ); };\n"),
+	    "redis.port: expected an integer, got a list");
+	has(bad_text("redis = { port = { }; };\n"),
+	    "redis.port: expected an integer, got a group");
+	has(bad_text("policyd = { listen = 5; };\n"),
+	    "t.conf:1: policyd.listen: expected a string or a list of strings, "
+	    "got an integer");
+	has(bad_text("policyd = {\n  listen = ( \"inet:127.0.0.1:9\", 5 );\n};\n"),
+	    "policyd.listen: element 2: expected a string, got an integer");
+	has(bad_text("warming = { tiers = 5; };\n"),
+	    "t.conf:1: warming.tiers: expected a list of groups");
+	has(bad_text("warming = {\n  tiers = ( 5 );\n};\n"),
+	    "warming.tiers: tier 1: expected a group { days; per_hour; "
+	    "per_day; }, got an integer");
+	p += sprintf(p, "warming = { tiers = (");
+	for (i = 0; i < CONF_MAX_TIERS + 1; i++)
+		p += sprintf(p, "%s { days = %d; per_hour = 1; per_day = 1; }",
+		    i ? "," : "", i + 1);
+	sprintf(p, " ); };\n");
+	has(bad_text(tiers), "warming.tiers: at most 16 tiers (got 17)");
+}
+
 int
 main(void)
 {
@@ -412,6 +449,7 @@ main(void)
 		cmocka_unit_test(rules_at_their_edges),
 		cmocka_unit_test(redis_host_takes_ipv6_with_or_without_brackets),
 		cmocka_unit_test(redis_user_is_a_setting),
+		cmocka_unit_test(values_of_the_wrong_shape_name_what_they_are),
 	};
 
 	if (fixture_begin() != 0)
