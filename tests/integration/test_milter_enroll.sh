@@ -150,6 +150,12 @@ out=$(fx_send '<>' r@rcpt.test 2>&1)
 h_like "envelope: null sender -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*null sender'
 out=$(fx_send n@mail.plain.test r@rcpt.test 2>&1)
 h_like "envelope: subdomain without opt-in -> 550 5.1.0" "$out" '<\*\* 550 5\.1\.0 .*subdomain'
+# A sender Postfix passes but that is no address (a local part over 64
+# octets): refused with the reason, never looked up as a prefix
+long=$(printf 'a%.0s' $(seq 1 65))
+out=$(fx_send "$long@alice.test" r@rcpt.test 2>&1)
+h_like "envelope: local part over 64 octets -> 550 5.1.0, said why" "$out" \
+    '<\*\* 550 5\.1\.0 .*address or domain is too long'
 
 # --- header From: refused (envelope fine)
 hdr() {	# hdr DESC FROM-VALUE REGEX
