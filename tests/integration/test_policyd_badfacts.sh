@@ -17,7 +17,10 @@ h_need redis-server python3
 fx_policyd_bins
 
 # DEBUG SLEEP (Redis busy) below; Redis 7 allows DEBUG only when told to
-h_start_redis -- --enable-debug-command local
+dbg=()
+[[ $(redis-server --version) =~ v=([0-9]+) ]] && ((BASH_REMATCH[1] >= 7)) &&
+    dbg=(-- --enable-debug-command local)
+h_start_redis "${dbg[@]}"
 P=$(h_port)
 FX_WARMING='tiers = ( { days = 1; per_hour = 50; per_day = 500; } );'
 FX_POLICYD="listen = [ \"inet:127.0.0.1:$P\" ]; socketmap = [ ];"
@@ -58,15 +61,18 @@ h_is "member hash mended: DUNNO" "$(ask 5)" 'action=DUNNO'
 h_is "...charged" "$(h_redis_cli ZCARD "$W")" 3
 
 # --- a client gone while its request waits for Redis
-# gone HOW - send one RCPT request while Redis sleeps, then leave: "reset"
-# (SO_LINGER 0: an RST, read as an error) or "close" (FIN: end of input)
+# gone HOW - put Redis to sleep (DEBUG SLEEP, sent first on a connection
+# of its own), send one RCPT request, then leave while it is at Redis:
+# "reset" (SO_LINGER 0: an RST, read as an error) or "close" (FIN: end of
+# input). Prints Redis's answer to the DEBUG SLEEP.
 gone() {
-	h_redis_cli DEBUG SLEEP 0.3 >"$H_TMP/sleep.out" &
-	local sleeper=$!
-	python3 - "$P" "$1" <<'EOF'
+	python3 - "$REDIS_SOCK" "$P" "$1" <<'EOF'
 import socket, struct, sys, time
-port, how = int(sys.argv[1]), sys.argv[2]
-time.sleep(0.05)        # Redis is asleep: the request waits for it
+rsock, port, how = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+r = socket.socket(socket.AF_UNIX)
+r.connect(rsock)
+r.sendall(b"DEBUG SLEEP 0.4\r\n")
+time.sleep(0.05)        # Redis has read it: asleep
 s = socket.create_connection(("127.0.0.1", port))
 s.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\n"
           b"sasl_username=alice\nsender=a@bad.test\n"
@@ -75,18 +81,17 @@ time.sleep(0.1)         # read by the daemon, at Redis
 if how == "reset":
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
+print(r.recv(100).decode().strip())
 EOF
-	wait "$sleeper"
-	h_is "Redis slept through the request ($1)" "$(cat "$H_TMP/sleep.out")" OK
 }
 for how in reset close reset close; do
-	gone "$how"
+	h_is "Redis slept through the request ($how)" "$(gone "$how")" '+OK'
 	h_is "client gone ($how) while at Redis: the next request is served" \
 	    "$(ask "$how")" 'action=DUNNO'
 done
 h_check "relay-policyd still runs" h_daemon_alive policyd
-h_is "...the gone clients' requests were decided all the same, after Redis woke" \
-    "$(grep 'domain=bad\.test .*verdict=DUNNO' "$H_LOG/policyd.log" | grep -c ' instance="" .*ms=[1-9][0-9][0-9]')" 4
+h_is "...the gone clients' requests were decided all the same" \
+    "$(grep 'domain=bad\.test .*verdict=DUNNO' "$H_LOG/policyd.log" | grep -c ' instance="" ')" 4
 h_stop_daemon policyd 10
 h_is "relay-policyd exits 0" "$?" 0
 h_done
