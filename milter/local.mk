@@ -10,7 +10,7 @@ milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h 
 	milter/mlfi_state.c milter/mlfi_state.h \
 	milter/mlfi_sess.c milter/mlfi_sess.h \
 	milter/reload.c milter/reload.h \
-	milter/store.c milter/store.h milter/sign.c milter/sign.h \
+	milter/store.c milter/store.h milter/store_reply.c milter/sign.c milter/sign.h \
 	milter/linelimit.c milter/linelimit.h \
 	milter/fcache.c milter/fcache.h milter/ftable.c milter/ftable.h \
 	milter/hdrs.c milter/hdrs.h \
@@ -41,6 +41,13 @@ tests_unit_test_milter_decide_SOURCES = tests/unit/test_milter_decide.c \
 tests_unit_test_milter_decide_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter
 tests_unit_test_milter_decide_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_milter_decide
+
+check_PROGRAMS += tests/unit/test_milter_store_reply
+tests_unit_test_milter_store_reply_SOURCES = \
+	tests/unit/test_milter_store_reply.c milter/store_reply.c
+tests_unit_test_milter_store_reply_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/milter
+tests_unit_test_milter_store_reply_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_milter_store_reply
 
 check_PROGRAMS += tests/unit/test_milter_ftable
 tests_unit_test_milter_ftable_SOURCES = tests/unit/test_milter_ftable.c \

@@ -245,35 +245,6 @@ done(struct rconn *rc, redisReply *r, const char **why)
 #define STORE_NOSCRIPT	1	/* pipeline: a script must be loaded again */
 
 /*
- * record_reply - milter_record.lua's answer: 1 when it recorded, 0 when
- * the member's queue cap was reached or the member is suspended (over
- * filled in), or an error
- */
-static int
-record_reply(const redisReply *r, struct store_over *over)
-{
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER)
-		return 0;
-	if (r->element[0]->integer == 1)
-		return 1;
-	if (r->element[0]->integer == 2 && r->elements == 2 &&
-	    r->element[1]->type == REDIS_REPLY_STRING) {
-		snprintf(over->reason, sizeof(over->reason), "%s",
-		    r->element[1]->str);
-		over->suspended = 1;
-		return 0;
-	}
-	if (r->elements == 3 && r->element[1]->type == REDIS_REPLY_INTEGER &&
-	    r->element[2]->type == REDIS_REPLY_INTEGER) {
-		over->queued = r->element[1]->integer;
-		over->cap = r->element[2]->integer;
-		over->hit = 1;
-	}
-	return 0;
-}
-
-/*
  * unindex - the record was refused (the queue cap), but the Message-ID
  * index and the queue id key of the same pipeline were written: take
  * them back, so nothing names a message that was never queued. What
@@ -303,7 +274,7 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 {
 	redisReply	*r;
 	int		 i, n = 0, want = mkeys != NULL ? 3 : 2;
-	int		 err = 0, noscript = 0;
+	int		 err = 0, noscript = 0, rr;
 
 	if (rscript_append(rc, rscript_get("milter_record"), 4, keys, nargs,
 	    args) == 0)
@@ -323,8 +294,12 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 			noscript = 1;
 		else if (r->type == REDIS_REPLY_ERROR && !err++)
 			rconn_seterr(rc, r->str);
-		else if (i == 0)
-			*recorded = record_reply(r, over);
+		else if (i == 0 && (rr = store_record_reply(r, over)) < 0) {
+			if (!err++)
+				rconn_seterr(rc, "milter_record.lua: a reply of "
+				    "no known shape");
+		} else if (i == 0)
+			*recorded = rr;
 		freeReplyObject(r);
 	}
 	if (n < want || err) {
@@ -442,8 +417,16 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 				*why = rconn_errstr(rc);
 				e = STORE_ETEMP;
 			} else {
-				recorded = record_reply(r, over);
+				int rr = store_record_reply(r, over);
+
 				freeReplyObject(r);
+				if (rr < 0) {
+					rconn_seterr(rc, "milter_record.lua: a "
+					    "reply of no known shape");
+					*why = rconn_errstr(rc);
+					e = STORE_ETEMP;
+				} else
+					recorded = rr;
 			}
 		}
 		if (e == 0 && !over->hit && msgid)

@@ -73,6 +73,14 @@ struct store_over {
 };
 
 /*
+ * store_record_reply - milter_record.lua's reply: 1 recorded, 0 refused
+ * (over says why: the queue cap, or the member suspended), -1 a reply of
+ * no known shape (store_reply.c)
+ */
+struct redisReply;
+int	 store_record_reply(const struct redisReply *, struct store_over *);
+
+/*
  * store_record - write the record (SCHEMA.md step 4); 0, STORE_ETEMP,
  * STORE_OVERCAP when the member already has its queue cap of messages in
  * flight (the member's own, else policyd.queue_cap; *over says the
