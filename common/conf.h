@@ -19,6 +19,8 @@
 #include <stdio.h>
 
 #define CONF_MAX_TIERS	16
+/* unsubscribe.https_url: with its token, one header line of < 998 octets */
+#define CONF_HTTPS_URL_MAX	400
 
 struct conf_redis {
 	char	*socket;		/* unix socket path; wins over host */

@@ -239,6 +239,11 @@ check_names(struct relay_conf *c, struct conf_errs *e,
 	    strncmp(c->unsubscribe.https_url, "https://", 8) != 0)
 		errs_add(e, AT("unsubscribe", "https_url"),
 		    "unsubscribe.https_url", "must start with https://");
+	else if (strlen(c->unsubscribe.https_url) > CONF_HTTPS_URL_MAX)
+		errs_add(e, AT("unsubscribe", "https_url"),
+		    "unsubscribe.https_url", "too long: at most %d characters "
+		    "(got %zu; the token, up to about 500 more, is appended)",
+		    CONF_HTTPS_URL_MAX, strlen(c->unsubscribe.https_url));
 	host_key(e, where, "relayctl", "spf_include", &c->relayctl.spf_include);
 	host_key(e, where, "relayctl", "mx_host", &c->relayctl.mx_host);
 	if (strspn(c->dkim.selector_prefix, "abcdefghijklmnopqrstuvwxyz0123456789-")

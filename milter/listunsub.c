@@ -33,8 +33,20 @@ listunsub_build(const struct conf_unsubscribe *u, const char *handle,
 		return -1;
 	n = snprintf(lu, lulen, "<mailto:unsub+%s@%s>, <%s%s>", mt, u->domain,
 	    u->https_url, ut);
-	if (n <= 0 || (size_t)n >= lulen)
+	/*
+	 * Folded between the two URIs when the field would pass 998 octets:
+	 * smtp(8) would break the line there (inside the URL), and
+	 * unfolding keeps the blank it inserted. The relaxed header
+	 * canonicalization reads ",\n\t<" as ", <": either way one value.
+	 */
+	if (n > 0 && sizeof("List-Unsubscribe: ") - 1 + (size_t)n >
+	    LISTUNSUB_LINE_MAX)
+		n = snprintf(lu, lulen, "<mailto:unsub+%s@%s>,\n\t<%s%s>", mt,
+		    u->domain, u->https_url, ut);
+	if (n <= 0 || (size_t)n >= lulen) {
+		lu[0] = '\0';
 		return -1;
+	}
 	n = snprintf(post, postlen, "List-Unsubscribe=One-Click");
 	return n > 0 && (size_t)n < postlen ? 0 : -1;
 }

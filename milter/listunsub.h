@@ -4,6 +4,7 @@
  * DESCRIPTION
  *	listunsub_build() makes, for one member and one recipient,
  *	    List-Unsubscribe: <mailto:unsub+TOKEN@DOMAIN>[, <HTTPS_URL TOKEN>]
+ *	(folded before the second URI when the line would pass 998 octets)
  *	and, only when an https URL is configured,
  *	    List-Unsubscribe-Post: List-Unsubscribe=One-Click
  *	(RFC 8058 3.1: one-click needs an HTTPS URI in List-Unsubscribe).
@@ -17,7 +18,13 @@
 
 #include "conf.h"
 
-#define LISTUNSUB_MAX	1200
+/*
+ * Room for the longest value: a 253-octet domain, a recipient of
+ * TOKEN_RCPT_MAX and an https URL of CONF_HTTPS_URL_MAX (relay.conf).
+ */
+#define LISTUNSUB_MAX		2048
+/* the longest line smtp(8) sends unbroken (RFC 5322 2.1.1) */
+#define LISTUNSUB_LINE_MAX	998
 
 /*
  * listunsub_build - the List-Unsubscribe value into lu and the

@@ -353,6 +353,28 @@ h_like "an RSA key in the Ed25519 field -> 451 4.4.2" "$out" '<\*\* 451 4\.4\.2'
 h_like "... logged as such, not signed with it" "$(cat "$H_LOG/milter.log")" 'not an Ed25519 private key'
 h_check "milter still runs" h_daemon_alive milter
 
+# --- a List-Unsubscribe line over 998 octets (an https_url of 400, the
+# most relay.conf allows, a recipient of 300 octets and an unsub domain of
+# 138) is folded before
+# the https URI: smtp(8) would break it inside the URL. Delivered folded,
+# the URL whole on its line, both signatures valid.
+longurl="https://relay.test/u/$(printf 'u%.0s' {1..379})"
+longdom="unsub.$(printf 'l%.0s' {1..60}).$(printf 'm%.0s' {1..60}).relay.test"
+FX_UNSUB="domain = \"$longdom\"; hmac_key = \"test-hmac-key-0123456789abcdef0123456789\"; https_url = \"$longurl\";"
+fx_conf
+kill -USR1 "$(h_daemon_pid milter)"
+h_check "reload with a 400-octet https_url" h_wait_for 10 \
+    eval '[[ $(grep -c "reload=ok" "$H_LOG/milter.log") -ge 1 ]]'
+long300=$(printf 'y%.0s' {1..290})@rcpt.test
+out=$(fx_send a@alice.test "$long300" --header 'Subject: t-fold' 2>&1)
+h_like "long URL and recipient: accepted" "$out" '<-  250 2\.0\.0 Ok: queued'
+f=$(sunk t-fold)
+h_like "...List-Unsubscribe folded before the https URI" \
+    "$(grep -a -A1 '^List-Unsubscribe:' "$f" | tr -d '\r')" \
+    $'^List-Unsubscribe: <mailto:unsub\\+alice\\.[a-z2-7]{16}@'"${longdom//./\\.}"$'>,\n\t<'"${longurl//./\\.}"'[A-Za-z0-9_.-]+>$'
+h_is "...no line over 998 octets" "$(tr -d '\r' <"$f" | awk 'length > 998' | wc -l)" 0
+h_is "...both signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+
 # --- many recipients (each is an argument of milter_record.lua): 200, all
 # accepted and recorded (53 and more used to be tempfailed, every time)
 many=$(seq -f 'm%g@rcpt.test' 1 200 | paste -sd, -)

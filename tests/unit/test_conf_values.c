@@ -143,6 +143,22 @@ strings_are_validated(void **state)
 	    "relayctl.spf_include: not a domain name");
 	has(bad_text("tracker = {\n  maillog = \"\";\n};\n"),
 	    "t.conf:2: tracker.maillog: must not be empty");
+	{	/* unsubscribe.https_url: at most CONF_HTTPS_URL_MAX */
+		char	 text[CONF_HTTPS_URL_MAX + 100];
+		int	 n;
+
+		n = snprintf(text, sizeof(text), "unsubscribe = { https_url = "
+		    "\"https://relay.test/u/");
+		memset(text + n, 'u', CONF_HTTPS_URL_MAX - 21);
+		snprintf(text + n + CONF_HTTPS_URL_MAX - 21, 10, "\"; };\n");
+		c = good_text(text);
+		assert_int_equal(strlen(c->unsubscribe.https_url),
+		    CONF_HTTPS_URL_MAX);
+		conf_free(c);
+		snprintf(text + n + CONF_HTTPS_URL_MAX - 21, 10, "u\"; };\n");
+		has(bad_text(text), "t.conf:1: unsubscribe.https_url: too long: "
+		    "at most 400 characters (got 401;");
+	}
 	c = good_text("relayctl = { spf_include = \"_SPF.Relay.Example.\"; };\n");
 	assert_string_equal(c->relayctl.spf_include, "_spf.relay.example");
 	conf_free(c);

@@ -267,6 +267,78 @@ test_listunsub_buffer_edges(void **state)
 	}
 }
 
+/* longest_line - the longest line of "List-Unsubscribe: " + lu */
+static size_t
+longest_line(const char *lu)
+{
+	size_t	 max = 0, len = strlen("List-Unsubscribe: ");
+	const char *p;
+
+	for (p = lu; *p; p++) {
+		if (*p == '\n') {
+			max = len > max ? len : max;
+			len = 0;
+		} else
+			len++;
+	}
+	return len > max ? len : max;
+}
+
+/* A List-Unsubscribe line that would pass 998 octets (a long https URL, a
+ * long recipient, a long unsub domain) is folded before the https URI,
+ * never cut in a URI nor refused; below that it stays one line. */
+static void
+test_listunsub_long_lines_fold(void **state)
+{
+	char	 url[CONF_HTTPS_URL_MAX + 1], dom[254], rcpt[TOKEN_RCPT_MAX + 1];
+	char	 lu[LISTUNSUB_MAX], one[LISTUNSUB_MAX], post[64];
+	struct conf_unsubscribe u = { dom,
+	    "test-hmac-key-0123456789abcdef0123456789", url };
+	size_t	 n, i;
+	char	*f;
+
+	(void)state;
+	/* the longest of everything relay.conf and a recipient allow */
+	snprintf(url, sizeof(url), "https://relay.test/u?t=");
+	memset(url + strlen(url), 'u', CONF_HTTPS_URL_MAX - strlen(url));
+	url[CONF_HTTPS_URL_MAX] = '\0';
+	for (i = 0; i < 253; i++)	/* labels of 62 octets, dots between */
+		dom[i] = i % 63 == 62 ? '.' : 'd';
+	dom[253] = '\0';
+	memset(rcpt, 'r', TOKEN_RCPT_MAX);
+	memcpy(rcpt + TOKEN_RCPT_MAX - 12, "@rcpt.test", 11);
+	rcpt[TOKEN_RCPT_MAX] = '\0';
+	assert_int_equal(listunsub_build(&u, "a1234567890123456789012345678901",
+	    rcpt, lu, sizeof(lu), post, sizeof(post)), 0);
+	f = strstr(lu, ">,\n\t<https://relay.test/u?t=uuu");
+	assert_non_null(f);
+	assert_null(strchr(f + 3, '\n'));	/* folded once */
+	assert_true(longest_line(lu) <= 998);
+	assert_string_equal(post, "List-Unsubscribe=One-Click");
+
+	/* at the edge: an unfolded line of 998 octets stays one line, one
+	 * of 999 is folded; the URL grows one octet at a time */
+	snprintf(url, sizeof(url), "https://relay.test/u?t=");
+	for (n = strlen(url); n < CONF_HTTPS_URL_MAX; n++) {
+		url[n] = 'x';
+		url[n + 1] = '\0';
+		assert_int_equal(listunsub_build(&u, "alice", rcpt, lu,
+		    sizeof(lu), post, sizeof(post)), 0);
+		if (strchr(lu, '\n') == NULL) {
+			assert_true(longest_line(lu) <= 998);
+			snprintf(one, sizeof(one), "%s", lu);
+			continue;
+		}
+		/* the first folded one: unfolded it was 999 octets */
+		assert_int_equal(longest_line(one), 998);
+		f = strstr(lu, ",\n\t<");
+		assert_non_null(f);
+		assert_int_equal(strlen("List-Unsubscribe: ") + strlen(lu) - 1, 999);
+		return;
+	}
+	fail_msg("never folded");
+}
+
 /* listunsub_build checks its own inputs (-1, lu and post emptied): the
  * configuration and what a token can bind. */
 static void
@@ -491,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_listunsub_decision),
 		cmocka_unit_test(test_listunsub_build),
 		cmocka_unit_test(test_listunsub_buffer_edges),
+		cmocka_unit_test(test_listunsub_long_lines_fold),
 		cmocka_unit_test(test_listunsub_refuses),
 		cmocka_unit_test(test_keycache),
 		cmocka_unit_test(test_suppress_kind),
