@@ -235,7 +235,7 @@ h_check "tracker: bounced and suppressed" h_wait_for 10 bash -c \
     "[ -n \"\$(redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:vera}:suppress' bounce1@rcpt.test)\" ]"
 st=$(ctl --json status "$q2")
 h_like "relayctl status: the reply of the sink on [::1]" "$(ctl status "$q2")" \
-    'bounce1@rcpt\.test +bounced +5\.1\.1 \(hard\) host ::1\[::1\] said: 550 5\.1\.1'
+    'bounce1@rcpt\.test +bounced +5\.1\.1 \(hard\) relay=::1\[::1\]:[0-9]+ host ::1\[::1\] said: 550 5\.1\.1'
 h_like "status --json: bounced, the reply as the sink on [::1] said it" \
     "$(fx_jget '[(r["status"], r["dsn"], r["reply"]) for r in d["recipients"]]' <<<"$st")" \
     '"bounced", "5\.1\.1", "host ::1\[::1\] said: 550 5\.1\.1 '
