@@ -199,10 +199,11 @@ rscript_append(struct rconn *rc, const struct rscript *s, int nkeys,
 }
 
 int
-rscript_schema_check(struct rconn *rc, char *found, size_t foundlen)
+rscript_schema_check(struct rconn *rc, char *found, size_t foundlen,
+    int create)
 {
 	const struct rscript *s = rscript_get("schema_check");
-	const char	*args[1] = { RKEY_SCHEMA_VERSION };
+	const char	*args[2] = { RKEY_SCHEMA_VERSION, create ? "1" : "0" };
 	const char	*keys[1];
 	char		 key[RKEY_MAX];
 	redisReply	*r;
@@ -210,7 +211,7 @@ rscript_schema_check(struct rconn *rc, char *found, size_t foundlen)
 
 	rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL);
 	keys[0] = key;
-	if (s == NULL || (r = rscript_call(rc, s, 1, keys, 1, args)) == NULL)
+	if (s == NULL || (r = rscript_call(rc, s, 1, keys, 2, args)) == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
@@ -221,7 +222,9 @@ rscript_schema_check(struct rconn *rc, char *found, size_t foundlen)
 	}
 	snprintf(found, foundlen, "%s", r->element[0]->str);
 	same = strcmp(r->element[0]->str, RKEY_SCHEMA_VERSION) == 0;
-	set = r->element[1]->integer == 1;
+	set = r->element[1]->integer;
 	freeReplyObject(r);
-	return !same ? 1 : set ? 2 : 0;
+	if (set == 2)
+		return RSCRIPT_SCHEMA_MISSING;
+	return !same ? 1 : set == 1 ? RSCRIPT_SCHEMA_SET : 0;
 }

@@ -51,16 +51,27 @@ int	 rscript_append(struct rconn *rc, const struct rscript *s, int nkeys,
 	    const char **keys, int nargs, const char **args);
 
 /*
- * rscript_schema_check - compare Redis' schema version with ours (and set it
- * on an empty Redis). 0 when they agree, 2 when this call set it (the
- * key was missing: a new Redis, or one that lost its data; the caller
- * says so), 1 when Redis holds another version (written to found), -1
- * when Redis could not be asked.
+ * rscript_schema_check - compare Redis' schema version with ours. 0 when
+ * they agree, 1 when Redis holds another version (written to found), -1
+ * when Redis could not be asked. A missing key (a new Redis, or one that
+ * lost its data) is RSCRIPT_SCHEMA_MISSING, or with create set (only
+ * relayctl member add: the first data of a new Redis) it is set and the
+ * result is RSCRIPT_SCHEMA_SET; the caller says so with the text below.
+ * Until it is set, a missing record reads as "no relay-suite data": the
+ * programs answer temporarily where they would refuse (SCHEMA.md).
  */
+#define RSCRIPT_SCHEMA_SET	2
+#define RSCRIPT_SCHEMA_MISSING	3
 #define RSCRIPT_SCHEMA_SET_TEXT \
 	"relay:schema was not set: set it to version " RKEY_SCHEMA_VERSION \
 	" (a new Redis; if this Redis held relay data before, it has lost " \
 	"it: restore it from a backup)"
-int	 rscript_schema_check(struct rconn *rc, char *found, size_t foundlen);
+#define RSCRIPT_SCHEMA_MISSING_TEXT \
+	"relay:schema is missing: this Redis holds no relay-suite data (a " \
+	"new Redis: relayctl member add sets it up; one that lost its data: " \
+	"restore it from a backup); until then logins, members' mail, " \
+	"replies and unsubscribes are deferred (4xx), not refused"
+int	 rscript_schema_check(struct rconn *rc, char *found, size_t foundlen,
+	    int create);
 
 #endif

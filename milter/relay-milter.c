@@ -63,15 +63,15 @@ schema(const struct relay_conf *cf)
 	char		 found[64];
 	int		 r;
 
-	r = rscript_schema_check(rc, found, sizeof(found));
+	r = rscript_schema_check(rc, found, sizeof(found), 0);
 	if (r < 0)
 		log_warn("redis not reachable at start-up (%s): messages are "
 		    "tempfailed until it is", rconn_errstr(rc));
 	else if (r == 1)
 		log_err("redis holds schema version %s, this program speaks "
 		    "%s", found, RKEY_SCHEMA_VERSION);
-	else if (r == 2)
-		log_warn("%s", RSCRIPT_SCHEMA_SET_TEXT);
+	else if (r == RSCRIPT_SCHEMA_MISSING)
+		log_warn("%s", RSCRIPT_SCHEMA_MISSING_TEXT);
 	rconn_free(rc);
 	return r == 1 ? -1 : 0;
 }

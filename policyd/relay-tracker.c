@@ -194,15 +194,16 @@ start_redis(struct rconn *rc)
 
 	for (i = 0; !stopping; i++) {
 		if (rconn_ensure(rc) == RCONN_OK &&
-		    (r = rscript_schema_check(rc, found, sizeof(found))) >= 0) {
+		    (r = rscript_schema_check(rc, found, sizeof(found), 0)) >= 0) {
 			if (r == 1) {
 				log_err("tracker: Redis holds schema version %s,"
 				    " this program speaks %s", found,
 				    RKEY_SCHEMA_VERSION);
 				return -1;
 			}
-			if (r == 2)
-				log_warn("tracker: %s", RSCRIPT_SCHEMA_SET_TEXT);
+			if (r == RSCRIPT_SCHEMA_MISSING)
+				log_warn("tracker: %s",
+				    RSCRIPT_SCHEMA_MISSING_TEXT);
 			return 0;
 		}
 		if (i % 50 == 0)

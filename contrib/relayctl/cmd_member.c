@@ -88,6 +88,7 @@ member_add(struct ctl *c, int argc, char **argv)
 
 	ctl_args(c, argc, argv, opts, pos, 1, 1, "member add HANDLE --did DID");
 	ctl_handle(c, pos[0], h, sizeof(h));
+	c->create_schema = 1;	/* the first data of a new Redis */
 	if (did == NULL)
 		ctl_user(c, "usage", "--did", "required (did:plc:... or did:web:...)");
 	if (ident_did_check(did, &why) != 0)

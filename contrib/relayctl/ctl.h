@@ -53,6 +53,7 @@ struct ctl {
 	const char		*cmd;		/* "member add", for messages */
 	time_t			 now;
 	int			 locked;	/* holds the admin lock */
+	int			 create_schema;	/* member add: sets relay:schema */
 	long			 stream_n;	/* elements of an open array */
 	int			 out_err;	/* a JSON document did not print */
 	char			 lock_val[CTL_LOCK_VAL_MAX];

@@ -97,15 +97,23 @@ ctl_redis(struct ctl *c)
 	c->rc = rconn_new(&c->conf->redis);
 	if (rconn_ensure(c->rc) != RCONN_OK)
 		ctl_backend(c, "Redis");
-	r = rscript_schema_check(c->rc, found, sizeof(found));
+	/*
+	 * Only member add, the first data of a new Redis, sets a missing
+	 * relay:schema: a look at a Redis that lost its data must not mark
+	 * it as new (the daemons would then refuse instead of defer).
+	 */
+	r = rscript_schema_check(c->rc, found, sizeof(found), c->create_schema);
 	if (r < 0)
 		ctl_backend(c, "Redis schema check");
 	if (r == 1)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
 		    "Redis holds schema version %s, this relayctl knows %s",
 		    found, RKEY_SCHEMA_VERSION);
-	if (r == 2)
+	if (r == RSCRIPT_SCHEMA_SET)
 		fprintf(stderr, "relayctl: note: %s\n", RSCRIPT_SCHEMA_SET_TEXT);
+	if (r == RSCRIPT_SCHEMA_MISSING)
+		fprintf(stderr, "relayctl: note: %s\n",
+		    RSCRIPT_SCHEMA_MISSING_TEXT);
 	return c->rc;
 }
 

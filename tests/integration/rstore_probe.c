@@ -13,7 +13,8 @@
  *	ping		PING
  *	set K V		SET K V
  *	get K		GET K
- *	schema		rscript_schema_check()
+ *	schema		rscript_schema_check(), setting a missing version
+ *	check		rscript_schema_check(), only reporting a missing one
  *	flush		SCRIPT FLUSH (the next script call meets NOSCRIPT)
  *	script		EVALSHA schema_check through rscript_call()
  *	loop N MS	N times: ping, then sleep MS ms
@@ -67,16 +68,20 @@ sleep_ms(long ms)
 }
 
 static void
-schema(struct rconn *rc)
+schema(struct rconn *rc, int create)
 {
 	char	 found[64] = "", key[RKEY_MAX];
 	int64_t	 t0 = clock_mono_ms();
-	int	 e = rscript_schema_check(rc, found, sizeof(found));
+	int	 e = rscript_schema_check(rc, found, sizeof(found), create);
 
 	rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL);
-	if (e == 0 || e == 2)
-		printf("schema %s %s ms=%lld\n", e == 2 ? "set" : "ok",
-		    RKEY_SCHEMA_VERSION, (long long)(clock_mono_ms() - t0));
+	if (e == 0 || e == RSCRIPT_SCHEMA_SET)
+		printf("schema %s %s ms=%lld\n", e == RSCRIPT_SCHEMA_SET ?
+		    "set" : "ok", RKEY_SCHEMA_VERSION,
+		    (long long)(clock_mono_ms() - t0));
+	else if (e == RSCRIPT_SCHEMA_MISSING)
+		printf("schema missing ms=%lld\n",
+		    (long long)(clock_mono_ms() - t0));
 	else if (e == 1) {
 		failures++;
 		printf("schema other %s ms=%lld\n", found,
@@ -90,12 +95,12 @@ script(struct rconn *rc)
 {
 	char		 key[RKEY_MAX];
 	const char	*keys[1] = { key };
-	const char	*args[1] = { RKEY_SCHEMA_VERSION };
+	const char	*args[2] = { RKEY_SCHEMA_VERSION, "1" };
 	int64_t		 t0 = clock_mono_ms();
 
 	rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL);
 	report("script", rscript_call(rc, rscript_get("schema_check"), 1, keys,
-	    1, args), rc, t0);
+	    2, args), rc, t0);
 }
 
 int
@@ -129,7 +134,9 @@ main(int argc, char **argv)
 		} else if (strcmp(s, "get") == 0 && i + 1 < argc)
 			report(s, rconn_cmd(rc, "GET %s", argv[++i]), rc, t0);
 		else if (strcmp(s, "schema") == 0)
-			schema(rc);
+			schema(rc, 1);
+		else if (strcmp(s, "check") == 0)
+			schema(rc, 0);
 		else if (strcmp(s, "flush") == 0)
 			report(s, rconn_cmd(rc, "SCRIPT FLUSH"), rc, t0);
 		else if (strcmp(s, "script") == 0)

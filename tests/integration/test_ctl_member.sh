@@ -17,10 +17,17 @@ DID=did:plc:abcdefghijklmnopqrstuvwx
 h_start_redis
 fx_conf
 
+# --- on an empty Redis, a look does not mark it as new (it may have lost
+# its data): relay:schema is set only by member add, the first data
+out=$(ctl member list 2>&1); rc=$?
+h_is "member list on an empty Redis: exit 0" "$rc" 0
+h_like "...a note that relay:schema is missing" "$out" 'relayctl: note: relay:schema is missing: this Redis holds no relay-suite data \(a new Redis: relayctl member add sets it up'
+h_is "...and it stays missing" "$(h_redis_cli EXISTS relay:schema)" 0
+
 # --- member add / show / list
 out=$(ctl member add Alice --did "$DID" 2>&1); rc=$?
 h_is "member add: exit 0" "$rc" 0
-h_like "first command on an empty Redis: a note that relay:schema was set" "$out" 'relayctl: note: relay:schema was not set: set it to version 1 \(a new Redis; if this Redis held relay data before'
+h_like "member add on an empty Redis: sets relay:schema, with a note" "$out" 'relayctl: note: relay:schema was not set: set it to version 1 \(a new Redis; if this Redis held relay data before'
 h_is "handle stored lower-case" "$(h_redis_cli HGET 'relay:{m:alice}:member' did)" "$DID"
 h_is "member indexed" "$(h_redis_cli SISMEMBER relay:members alice)" 1
 h_is "not suspended" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 0

@@ -17,9 +17,12 @@ conf() {	# conf FILE REDIS-SETTINGS
 conf unix.conf "socket = \"$REDIS_SOCK\"; timeout_ms = 300; reconnect_min_ms = 100; reconnect_max_ms = 400;"
 
 # --- unix socket, schema version ----------------------------------------
-out=$("$probe" -c unix.conf ping schema 2>&1)
+out=$("$probe" -c unix.conf ping check 2>&1)
 h_like "ping over the unix socket" "$out" '^ping ok PONG'
-h_like "empty Redis gets our schema version (and says it set it)" "$out" 'schema set 1'
+h_like "empty Redis, a check that does not create: missing" "$out" 'schema missing'
+h_is "...and nothing written" "$(h_redis_cli EXISTS relay:schema)" 0
+out=$("$probe" -c unix.conf schema 2>&1)
+h_like "a check that creates (relayctl member add) sets it, and says so" "$out" 'schema set 1'
 out=$("$probe" -c unix.conf schema 2>&1)
 h_like "...the next check finds it" "$out" 'schema ok 1'
 h_is "relay:schema written" "$(h_redis_cli GET relay:schema)" 1
@@ -42,6 +45,11 @@ out=$(timeout 20 "$H_BUILDDIR/milter/relay-milter" -f -c unix.conf 2>&1); rc=$?
 h_is "schema 99: relay-milter refuses to start (exit 1)" "$rc" 1
 h_like "...saying so" "$out" 'redis holds schema version 99, this program speaks 1'
 h_check "...never listened" test ! -e "$H_TMP/m.sock"
+printf 'policyd: { listen = [ "unix:%s" ]; socketmap = [ ]; };\n' "$H_TMP/p.sock" >>unix.conf
+out=$(timeout 20 "$H_BUILDDIR/policyd/relay-policyd" -f -c unix.conf 2>&1); rc=$?
+h_is "schema 99: relay-policyd refuses to start (exit 78)" "$rc" 78
+h_like "...saying so" "$out" 'Redis holds schema version 99, this program speaks 1'
+h_check "...never listened" test ! -e "$H_TMP/p.sock"
 h_is "...and the version is left as it was" "$(h_redis_cli GET relay:schema)" 99
 h_redis_cli SET relay:schema 1 >/dev/null
 
