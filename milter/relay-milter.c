@@ -125,11 +125,17 @@ log_counts(void)
 	    fc.invalidations, fc.flushes, fc.subscribes);
 }
 
+/*
+ * The config main loaded: static, so that what it holds stays reachable
+ * when a start-up failure returns from main (LeakSanitizer would report
+ * it; the tracker exits instead, for the same reason).
+ */
+static struct relay_conf *cf;
+
 int
 main(int argc, char **argv)
 {
 	struct daemon_opts	 opts;
-	struct relay_conf	*cf;
 	char			 err[256];
 	mode_t			 um;
 	const char		*path;
