@@ -16,6 +16,8 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "rconn.h"
+#include "rscript.h"
 
 #define WARN_TAG	": warning: "
 #define WARN_TAG_LEN	(sizeof(WARN_TAG) - 1)
@@ -154,6 +156,23 @@ warning_of(const char *line, size_t n, const char *sec)
 		;
 	return w != NULL && (size_t)(w - k) > len && strncmp(k, sec, len) == 0 &&
 	    k[len] == '.' ? w : NULL;
+}
+
+int
+daemon_schema(const struct relay_conf *conf, const char *unavailable,
+    char *found, size_t foundlen)
+{
+	struct rconn	*rc = rconn_new(&conf->redis);
+	int		 r;
+
+	r = rscript_schema_check(rc, found, foundlen, 0);
+	if (r < 0)
+		log_warn("redis not reachable at start-up (%s): %s",
+		    rconn_errstr(rc), unavailable);
+	else if (r == RSCRIPT_SCHEMA_MISSING)
+		log_warn("%s", RSCRIPT_SCHEMA_MISSING_TEXT);
+	rconn_free(rc);
+	return r == 1;
 }
 
 void

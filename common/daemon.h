@@ -52,6 +52,16 @@ int	 daemon_getopt_once(int argc, char **argv, const char *prog,
 /* daemon_load_conf - conf_load, or every error on stderr and exit 78 */
 struct relay_conf *daemon_load_conf(const char *path, const char *prog);
 /*
+ * daemon_schema - at start, before the main loop: is Redis of our schema
+ * version? 1 when it holds another one (written to found: the caller
+ * refuses to run), else 0; a missing version, or a Redis that cannot be
+ * asked now (meanwhile, unavailable: answers are 4xx until it is), is a
+ * log warning, unavailable followed by what that means for the caller
+ */
+int	 daemon_schema(const struct relay_conf *, const char *unavailable,
+	    char *found, size_t foundlen);
+
+/*
  * daemon_log_warnings - each line of conf->warnings about a setting of
  * section (its own: "milter", "policyd", "tracker") as a log warning,
  * so that the daemons sharing one relay.conf do not each repeat all of

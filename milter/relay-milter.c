@@ -40,41 +40,14 @@
 #include "mlfi.h"
 #include "mlfi_sess.h"
 #include "pkcache.h"
-#include "rconn.h"
 #include "reload.h"
 #include "rkeys.h"
-#include "rscript.h"
 #include "sign.h"
 #include "stats.h"
 #include "sockwrap.h"
 #include "xalloc.h"
 
 #define PROG	"relay-milter"
-
-/*
- * schema - refuse to run against a Redis of another schema version. A
- * Redis that cannot be asked now is not fatal: every message tempfails
- * until it comes back.
- */
-static int
-schema(const struct relay_conf *cf)
-{
-	struct rconn	*rc = rconn_new(&cf->redis);
-	char		 found[64];
-	int		 r;
-
-	r = rscript_schema_check(rc, found, sizeof(found), 0);
-	if (r < 0)
-		log_warn("redis not reachable at start-up (%s): messages are "
-		    "tempfailed until it is", rconn_errstr(rc));
-	else if (r == 1)
-		log_err("redis holds schema version %s, this program speaks "
-		    "%s", found, RKEY_SCHEMA_VERSION);
-	else if (r == RSCRIPT_SCHEMA_MISSING)
-		log_warn("%s", RSCRIPT_SCHEMA_MISSING_TEXT);
-	rconn_free(rc);
-	return r == 1 ? -1 : 0;
-}
 
 /* unix_path - the path of a libmilter unix:/local: socket spec, else NULL */
 static const char *
@@ -136,7 +109,7 @@ int
 main(int argc, char **argv)
 {
 	struct daemon_opts	 opts;
-	char			 err[256];
+	char			 err[256], found[64];
 	mode_t			 um;
 	const char		*path;
 	char			*pidf;
@@ -167,8 +140,13 @@ main(int argc, char **argv)
 	log_set_debug(opts.debug);
 	daemon_log_warnings(cf, "milter");
 	clock_set_offset(cf->testing.clock_offset_s);
-	if (schema(cf) != 0)
+	/* another schema version: refused; missing or Redis away: said */
+	if (daemon_schema(cf, "messages are tempfailed until it is", found,
+	    sizeof(found))) {
+		log_err("redis holds schema version %s, this program speaks %s",
+		    found, RKEY_SCHEMA_VERSION);
 		return 1;
+	}
 	pkcache_init(PKCACHE_KEEP_S);
 	if (sign_lib_init(0) != 0) {
 		log_err("libopendkim could not be initialised");

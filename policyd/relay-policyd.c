@@ -42,9 +42,7 @@
 #include "policyd_dcache.h"
 #include "policyd_listen.h"
 #include "policyd_redis.h"
-#include "rconn.h"
 #include "rkeys.h"
-#include "rscript.h"
 #include "stats.h"
 #include "xalloc.h"
 
@@ -199,31 +197,6 @@ fail(int status, const char *fmt, ...)
 }
 
 /*
- * schema - refuse to run against a Redis of another schema version (exit
- * 78, said on stderr: before detaching); a missing version is a warning,
- * and a Redis that cannot be asked now is not fatal (answers are 4xx and
- * TEMP until it is back)
- */
-static void
-schema(const struct relay_conf *cf)
-{
-	struct rconn	*rc = rconn_new(&cf->redis);
-	char		 found[64];
-	int		 r;
-
-	r = rscript_schema_check(rc, found, sizeof(found), 0);
-	if (r < 0)
-		log_warn("redis not reachable at start-up (%s): requests get "
-		    "451 4.4.2 and lookups TEMP until it is", rconn_errstr(rc));
-	else if (r == RSCRIPT_SCHEMA_MISSING)
-		log_warn("%s", RSCRIPT_SCHEMA_MISSING_TEXT);
-	rconn_free(rc);
-	if (r == 1)
-		fail(78, "Redis holds schema version %s, this program speaks "
-		    "%s", found, RKEY_SCHEMA_VERSION);
-}
-
-/*
  * bind_all - bind every listener of one kind into fds[]; exits on failure
  * (start-up). Before detaching, so that a socket that cannot be made is
  * said on stderr and the exit status is the caller's.
@@ -353,7 +326,11 @@ main(int argc, char **argv)
 	daemon_log_warnings(pd.cf, "policyd");
 	clock_set_offset(pd.cf->testing.clock_offset_s);
 	signal(SIGPIPE, SIG_IGN);
-	schema(pd.cf);
+	/* another schema version: exit 78, said on stderr (before detaching) */
+	if (daemon_schema(pd.cf, "requests get 451 4.4.2 and lookups TEMP "
+	    "until it is", err, sizeof(err)))
+		fail(78, "Redis holds schema version %s, this program speaks %s",
+		    err, RKEY_SCHEMA_VERSION);
 	/* (conf_load checked each address: listen.c) */
 	if (pd.cf->policyd.nlisten + pd.cf->policyd.nsocketmap == 0) {
 		fprintf(stderr, "relay-policyd: %s: policyd.listen and "
