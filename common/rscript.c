@@ -199,6 +199,29 @@ rscript_append(struct rconn *rc, const struct rscript *s, int nkeys,
 }
 
 int
+rscript_installed(struct rconn *rc)
+{
+	char		 key[RKEY_MAX];
+	const char	*argv[2];
+	redisReply	*r;
+	int		 n;
+
+	if (rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL) < 0)
+		return -1;
+	argv[0] = "EXISTS";
+	argv[1] = key;
+	if ((r = rconn_raw(rc, 2, argv, NULL)) == NULL)
+		return -1;
+	n = r->type == REDIS_REPLY_INTEGER ? (r->integer > 0) : -1;
+	if (n < 0 && r->type == REDIS_REPLY_ERROR)
+		rconn_seterr(rc, r->str);
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOPERM", 6) == 0)
+		n = 1;
+	freeReplyObject(r);
+	return n;
+}
+
+int
 rscript_schema_check(struct rconn *rc, char *found, size_t foundlen,
     int create)
 {

@@ -74,4 +74,14 @@ int	 rscript_append(struct rconn *rc, const struct rscript *s, int nkeys,
 int	 rscript_schema_check(struct rconn *rc, char *found, size_t foundlen,
 	    int create);
 
+/*
+ * rscript_installed - 1 when Redis holds relay-suite data (relay:schema
+ * is set), 0 when not (a new Redis, or one that lost its data), -1 when
+ * it could not be asked (the reason in rconn_errstr). Asked only where a
+ * missing record would otherwise be a permanent "no". An ACL that denies
+ * the check (NOPERM: a user made without +exists) gives 1, so the answer
+ * stays what it was before the check existed.
+ */
+int	 rscript_installed(struct rconn *rc);
+
 #endif

@@ -28,6 +28,7 @@
 #include "mlfi_sess.h"
 #include "mlfi_state.h"
 #include "rconn.h"
+#include "rscript.h"
 #include "sign.h"
 #include "stats.h"
 #include "store.h"
@@ -180,8 +181,10 @@ check_domain(struct conn *cn, const char *domain, struct dom_fact *fact,
 		;
 	if (i < n)
 		return 1;
-	if ((e = store_installed(cn->rc, why)) < 0)
+	if ((e = rscript_installed(cn->rc)) < 0) {
+		*why = rconn_errstr(cn->rc);
 		return -1;
+	}
 	if (e == 0) {
 		*why = "no relay-suite data in Redis (relay:schema is missing: "
 		    "restarted without its data, or another database?)";

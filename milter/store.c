@@ -43,29 +43,6 @@ field(const redisReply *e, char *buf, size_t len)
 }
 
 int
-store_installed(struct rconn *rc, const char **why)
-{
-	char		 key[RKEY_MAX];
-	const char	*argv[2];
-	redisReply	*r;
-	int		 n;
-
-	if (rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL) < 0) {
-		*why = "relay:schema not usable as a key";
-		return STORE_ETEMP;
-	}
-	argv[0] = "EXISTS";
-	argv[1] = key;
-	if ((r = rconn_raw(rc, 2, argv, NULL)) == NULL) {
-		*why = rconn_errstr(rc);
-		return STORE_ETEMP;
-	}
-	n = r->type != REDIS_REPLY_INTEGER || r->integer > 0;
-	freeReplyObject(r);
-	return n;
-}
-
-int
 store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
     struct dom_fact *out, const char **why)
 {

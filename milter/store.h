@@ -26,14 +26,6 @@ struct rconn;
 
 #define STORE_ETEMP	(-1)
 
-/*
- * store_installed - 1 when Redis holds relay-suite data (relay:schema is
- * set), 0 when it does not (restarted without its data, another
- * database), STORE_ETEMP on failure. An error reply, such as an ACL's
- * NOPERM, gives 1: it cannot tell, and refusing stays what it was.
- */
-int	 store_installed(struct rconn *, const char **why);
-
 /* store_domains - facts for the candidate domains cands[0..n) */
 int	 store_domains(struct rconn *, char cands[][ADDR_BUFSIZE], size_t n,
 	    struct dom_fact *out, const char **why);

@@ -126,26 +126,6 @@ make_token(const struct relay_conf *conf, const char *h, const char *a)
 }
 
 /*
- * installed - 1 when Redis holds relay-suite data (relay:schema is set),
- * 0 when not, -1 on failure; an error reply (an ACL's NOPERM) gives 1
- */
-static int
-installed(struct rconn *rc)
-{
-	char		 key[RKEY_MAX];
-	const char	*argv[2] = { "EXISTS", key };
-	redisReply	*r;
-	int		 n;
-
-	if (rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL) < 0 ||
-	    (r = rconn_raw(rc, 2, argv, NULL)) == NULL)
-		return -1;
-	n = r->type != REDIS_REPLY_INTEGER || r->integer > 0;
-	freeReplyObject(r);
-	return n;
-}
-
-/*
  * suppress - add the suppression entry while the member exists (an entry
  * already there keeps its reason); 0, 1 when the member is gone, -1 when
  * Redis failed, -2 when the member is "gone" from a Redis that holds no
@@ -176,7 +156,7 @@ suppress(const struct relay_conf *conf, const char *handle, const char *rcpt)
 	if (r != NULL)
 		freeReplyObject(r);
 	if (res == 1)
-		switch (installed(rc)) {
+		switch (rscript_installed(rc)) {
 		case -1: res = -1; break;
 		case 0: res = -2; break;
 		}

@@ -190,39 +190,6 @@ lookup(struct rconn *rc, const char *h, redisReply **out)
 }
 
 /*
- * installed - 1 when Redis holds relay-suite data (relay:schema is set
- * by the first program that meets it), 0 when not, -1 on failure. Asked
- * only for a handle without keys: an empty Redis (restarted without its
- * data, or another database) must not read as "wrong key" for everyone.
- * An ACL that denies the check (NOPERM) gives 1: the login is refused
- * as before the check existed, not failed temporarily for every
- * unknown handle.
- */
-static int
-installed(struct rconn *rc)
-{
-	char		 key[RKEY_MAX];
-	const char	*argv[2];
-	redisReply	*r;
-	int		 n;
-
-	if (rkey(key, sizeof(key), RKEY_SCHEMA, NULL, NULL) < 0)
-		return -1;
-	argv[0] = "EXISTS";
-	argv[1] = key;
-	if ((r = rconn_raw(rc, 2, argv, NULL)) == NULL)
-		return -1;
-	n = r->type == REDIS_REPLY_INTEGER ? (r->integer > 0) : -1;
-	if (n < 0 && r->type == REDIS_REPLY_ERROR)
-		rconn_seterr(rc, r->str);
-	/* an ACL user made before this check (without +exists) */
-	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOPERM", 6) == 0)
-		n = 1;
-	freeReplyObject(r);
-	return n;
-}
-
-/*
  * touch - record the last login with key id, while the key exists (a
  * failure is only logged: the login stands)
  */
@@ -334,7 +301,7 @@ main(int argc, char **argv)
 	nkeys = (int)(r->elements / 2);
 	OPENSSL_cleanse(in, sizeof(in));
 	freeReplyObject(r);
-	if (!ok && nkeys == 0 && (e = installed(rc)) != 1) {
+	if (!ok && nkeys == 0 && (e = rscript_installed(rc)) != 1) {
 		if (e == 0)
 			complain("", "relay:schema is missing: this Redis holds "
 			    "no relay-suite data (restarted without it, or "
