@@ -138,6 +138,24 @@ daemon_load_conf(const char *path, const char *prog)
 	return conf;
 }
 
+struct relay_conf *
+daemon_reload_conf(const char *path)
+{
+	struct relay_conf *conf;
+	struct logkv	 kv;
+	char		 err[4096];
+
+	if (conf_load(path, &conf, err, sizeof(err)) == 0)
+		return conf;
+	logkv_init(&kv, NULL);
+	logkv_str(&kv, "reload", "failed");
+	/* escaped: one line, without the last newline */
+	logkv_strn(&kv, "errors", err, strlen(err) -
+	    (err[0] != '\0' && err[strlen(err) - 1] == '\n'));
+	logkv_emit(&kv, LOG_ERR);
+	return NULL;
+}
+
 /*
  * warning_of - in a "FILE:LINE: key: warning: why" line of n bytes about
  * a setting of section sec (its key "sec.name"), where ": warning: " is;

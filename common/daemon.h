@@ -52,6 +52,12 @@ int	 daemon_getopt_once(int argc, char **argv, const char *prog,
 /* daemon_load_conf - conf_load, or every error on stderr and exit 78 */
 struct relay_conf *daemon_load_conf(const char *path, const char *prog);
 /*
+ * daemon_reload_conf - conf_load at a reload (SIGHUP), or its errors as
+ * one log line "reload=failed errors=..." and NULL: the caller keeps
+ * running on the configuration it has
+ */
+struct relay_conf *daemon_reload_conf(const char *path);
+/*
  * daemon_schema - at start, before the main loop: is Redis of our schema
  * version? 1 when it holds another one (written to found: the caller
  * refuses to run), else 0; a missing version, or a Redis that cannot be

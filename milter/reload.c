@@ -64,17 +64,10 @@ reload(void)
 {
 	struct relay_conf *nc;
 	struct logkv	 kv;
-	char		 err[4096], restart[256];
+	char		 restart[256];
 
-	if (conf_load(conf_path, &nc, err, sizeof(err)) < 0) {
-		logkv_init(&kv, NULL);
-		logkv_str(&kv, "reload", "failed");
-		/* escaped: one line, without the last newline */
-		logkv_strn(&kv, "errors", err, strlen(err) -
-		    (err[0] != '\0' && err[strlen(err) - 1] == '\n'));
-		logkv_emit(&kv, LOG_ERR);
+	if ((nc = daemon_reload_conf(conf_path)) == NULL)
 		return;
-	}
 	if (atomic_load(&quit)) {
 		/* the read outlasted the stop's wait: main may be exiting
 		   without clean-up, so touch nothing shared */

@@ -139,18 +139,11 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	struct policyd	*pd = arg;
 	struct relay_conf *nc;
 	struct logkv	 kv;
-	char		 err[4096], restart[256];
+	char		 restart[256];
 	int		 moved;
 
-	if (conf_load(conf_path, &nc, err, sizeof(err)) < 0) {
-		logkv_init(&kv, NULL);
-		logkv_str(&kv, "reload", "failed");
-		/* escaped: one line, without the last newline */
-		logkv_strn(&kv, "errors", err, strlen(err) -
-		    (err[0] != '\0' && err[strlen(err) - 1] == '\n'));
-		logkv_emit(&kv, LOG_ERR);
+	if ((nc = daemon_reload_conf(conf_path)) == NULL)
 		return;
-	}
 	restart_keys(pd->cf, nc, restart, sizeof(restart));
 	/* another Redis or login: a new connection at once (as relay-milter) */
 	moved = conf_diff_redis_link(&pd->cf->redis, &nc->redis);

@@ -88,19 +88,12 @@ reload(struct tracker_ctx *t, const char *path, struct relay_conf **confp)
 {
 	struct relay_conf	*nc, *oc = *confp;
 	struct logkv		 kv;
-	char			 err[4096], restart[256] = "", rate[32];
+	char			 restart[256] = "", rate[32];
 	int			 moved;
 
 	reloading = 0;
-	if (conf_load(path, &nc, err, sizeof(err)) < 0) {
-		logkv_init(&kv, NULL);
-		logkv_str(&kv, "reload", "failed");
-		/* escaped: one line, without the last newline */
-		logkv_strn(&kv, "errors", err, strlen(err) -
-		    (err[0] != '\0' && err[strlen(err) - 1] == '\n'));
-		logkv_emit(&kv, LOG_ERR);
+	if ((nc = daemon_reload_conf(path)) == NULL)
 		return;
-	}
 	if (strcmp(nc->tracker.maillog, oc->tracker.maillog) != 0 ||
 	    strcmp(nc->tracker.state_file, oc->tracker.state_file) != 0 ||
 	    strcmp(nc->tracker.node, oc->tracker.node) != 0) {
