@@ -11,14 +11,21 @@
  *	      address of the host (who can connect is not limited);
  *	    - milter.record_ttl shorter than Postfix's default
  *	      maximal_queue_lifetime (5d), after which relay-tracker cannot
- *	      attribute the outcome of mail that was deferred that long.
- *	Pure: reads the config, binds and resolves nothing.
+ *	      attribute the outcome of mail that was deferred that long;
+ *	    - a secret (redis.password, unsubscribe.hmac_key) set in a file
+ *	      that every user of the host can read or write.
+ *	Reads the config and stats the files that set a secret; binds and
+ *	resolves nothing.
  * SEE ALSO
  *	conf.c, conf_check.c, listen.c, relay.conf(5)
  */
+#include <sys/stat.h>
+
+#include <limits.h>
 #include <stdio.h>
 
 #include "conf_priv.h"
+#include "conf_table.h"
 #include "listen.h"
 
 #define AT(sec, name)	where[conf__find_decl(sec, name) - conf_decls]
@@ -68,6 +75,40 @@ advise_list(struct conf_errs *w, const config_setting_t *s, const char *key,
 			    "your Postfix nodes reach", specs[i], who);
 }
 
+/*
+ * advise_secrets - a secret set in a file other users can read (or
+ * write): they can then log in to Redis (every key, every DKIM key) or
+ * forge unsubscribe tokens. The README and relay.conf(5) say 0640
+ * root:relay; OpenDKIM refuses a key file others can read.
+ */
+static void
+advise_secrets(const struct relay_conf *c, struct conf_errs *w,
+    const config_setting_t **where)
+{
+	const struct conf_decl *d;
+	struct stat	 st;
+	char		 key[128], buf[PATH_MAX];
+	const char	*file;
+	size_t		 i;
+
+	for (i = 0; i < conf_ndecls; i++) {
+		d = &conf_decls[i];
+		if (!d->secret || where[i] == NULL ||
+		    **(char **)conf_field((struct relay_conf *)c,
+		    d->offset) == '\0')
+			continue;
+		file = conf__src_path(w, config_setting_source_file(where[i]),
+		    buf, sizeof(buf));
+		if (stat(file, &st) < 0 || (st.st_mode & (S_IROTH | S_IWOTH)) == 0)
+			continue;
+		snprintf(key, sizeof(key), "%s.%s", d->section, d->name);
+		conf__errs_add(w, where[i], key, "warning: every user of this "
+		    "host can %s %s (mode %04o), which sets this secret: "
+		    "chmod o-rwx %s", st.st_mode & S_IROTH ? "read" : "write",
+		    file, (unsigned)(st.st_mode & 07777), file);
+	}
+}
+
 void
 conf__advise(const struct relay_conf *c, struct conf_errs *w,
     const config_setting_t **where)
@@ -94,6 +135,7 @@ conf__advise(const struct relay_conf *c, struct conf_errs *w,
 		    "maximal_queue_lifetime (5d): for mail deferred longer, "
 		    "relay-tracker finds no record and its outcome is lost "
 		    "(no status, no bounce count, no suppression)", ttl);
+	advise_secrets(c, w, where);
 }
 
 #undef AT

@@ -87,6 +87,8 @@ dkim: { ${FX_DKIM:-} };
 unsubscribe: { $unsub };
 testing: { ${FX_TESTING:-} };
 EOF
+	# as installed (README): it holds secrets, so no warning about that
+	chmod 0640 "$FX_CONF"
 	export FX_CONF
 }
 

@@ -96,6 +96,7 @@ FX_DAEMON=
 FX_MILTER="socket = \"unix:$H_TMP/run/milter.sock\";"
 FX_POLICYD="listen = [ \"unix:$H_TMP/run/policy.sock\" ]; socketmap = [ ];"
 fx_conf "$H_TMP/user.conf"
+chgrp nogroup "$FX_CONF"	# 0640 root:relay, as installed
 AS_RUN=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 h_start_daemon milter2 bash -c 'umask 0027 && exec "$@"' - "${AS_RUN[@]}" \
     "$MILTER" -f -c "$FX_CONF"

@@ -3,7 +3,8 @@
  *	test_conf_advise - relay.conf's warnings: a valid file with a
  *	milter, policy or socketmap socket on every address, or a
  *	milter.record_ttl shorter than Postfix's queue lifetime, loads with
- *	a "FILE:LINE: key: warning: why" line in conf->warnings; the
+ *	a "FILE:LINE: key: warning: why" line in conf->warnings, as does a
+ *	secret set in a file other users can read or write; the
  *	defaults, loopback and unix sockets have none; daemon_log_warnings
  *	logs only the lines of its own section
  */
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -158,6 +160,71 @@ record_ttl_shorter_than_the_queue_lifetime_is_a_warning(void **state)
 	}
 }
 
+/* loaded_as - the warnings of main (text) at mode, inc (text) at imode */
+static const char *
+loaded_as(const char *text, mode_t mode, const char *inc, mode_t imode)
+{
+	static char	 buf[8192];
+	struct relay_conf *c = NULL;
+	const char	*path;
+
+	if (inc != NULL)
+		assert_int_equal(chmod(put("inc/secret.conf", inc), imode), 0);
+	assert_int_equal(chmod(path = put("t.conf", text), mode), 0);
+	if (conf_load(path, &c, errbuf, sizeof(errbuf)) != 0)
+		fail_msg("does not load:\n%s\n%s", text, errbuf);
+	snprintf(buf, sizeof(buf), "%s", c->warnings);
+	conf_free(c);
+	return buf;
+}
+
+static void
+a_secret_others_can_read_or_write_is_a_warning(void **state)
+{
+	static const char both[] = "# secrets\n"
+	    "redis = { password = \"pw\"; };\n"
+	    "unsubscribe = { domain = \"u.example\";\n"
+	    "  hmac_key = \"0123456789abcdef0123456789abcdef\"; };\n";
+	char	 want[512];
+	const char *w;
+
+	/* 0640 and 0600 (README): nothing; without a secret: nothing */
+	assert_string_equal(loaded_as(both, 0640, NULL, 0), "");
+	assert_string_equal(loaded_as(both, 0600, NULL, 0), "");
+	assert_string_equal(loaded_as("redis = { password = \"\"; };\n",
+	    0644, NULL, 0), "");
+	assert_string_equal(loaded_as("redis = { db = 2; };\n", 0666, NULL,
+	    0), "");
+	/* readable (also group-writable: group is fine), each secret */
+	w = loaded_as(both, 0664, NULL, 0);
+	snprintf(want, sizeof(want), "t.conf:2: redis.password: warning: "
+	    "every user of this host can read %s/t.conf (mode 0664), which "
+	    "sets this secret: chmod o-rwx %s/t.conf\n", tmpdir, tmpdir);
+	has(w, want);
+	has(w, "t.conf:4: unsubscribe.hmac_key: warning: every user of this "
+	    "host can read ");
+	assert_int_equal(count(w, "warning:"), 2);
+	/* writable only */
+	w = loaded_as(both, 0602, NULL, 0);
+	has(w, "t.conf:2: redis.password: warning: every user of this host "
+	    "can write ");
+	has(w, "(mode 0602)");
+	assert_int_equal(count(w, "warning:"), 2);
+	/* an @include'd file that sets the secret: that file and its line */
+	w = loaded_as("milter = { record_ttl = \"5d\"; };\n"
+	    "@include \"inc/secret.conf\"\n", 0600,
+	    "# the secret\nredis = { password = \"pw\"; };\n", 0644);
+	snprintf(want, sizeof(want), "%s/inc/secret.conf:2: redis.password: "
+	    "warning: every user of this host can read %s/inc/secret.conf "
+	    "(mode 0644)", tmpdir, tmpdir);
+	has(w, want);
+	assert_int_equal(count(w, "warning:"), 1);
+	/* the main file readable, the secret's own file not: nothing */
+	assert_string_equal(loaded_as("milter = { record_ttl = \"5d\"; };\n"
+	    "@include \"inc/secret.conf\"\n", 0644,
+	    "# the secret\nredis = { password = \"pw\"; };\n", 0640), "");
+}
+
 static void
 a_file_with_errors_reports_errors_only(void **state)
 {
@@ -231,6 +298,7 @@ main(void)
 		cmocka_unit_test(milter_socket_on_every_address_is_a_warning),
 		cmocka_unit_test(policy_and_socketmap_on_every_address_are_warnings),
 		cmocka_unit_test(record_ttl_shorter_than_the_queue_lifetime_is_a_warning),
+		cmocka_unit_test(a_secret_others_can_read_or_write_is_a_warning),
 		cmocka_unit_test(a_file_with_errors_reports_errors_only),
 		cmocka_unit_test(each_daemon_logs_its_own_sections_warnings),
 	};
