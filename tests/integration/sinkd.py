@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """sinkd.py - loopback SMTP sink for the relay-suite integration tests.
 
-Usage:  /usr/bin/python3 sinkd.py [--host 127.0.0.1|::1] [--port N] [--crlf] DUMPDIR
+Usage:  /usr/bin/python3 sinkd.py [--host 127.0.0.1|::1] [--port N] [--crlf]
+                                 [--no-8bitmime] DUMPDIR
 
 Listens on loopback only, 127.0.0.1 (the default) or ::1 (port N; 0, the
 default, lets the kernel pick one) and prints one line "READY HOST PORT"
@@ -17,7 +18,9 @@ a message. Prepended to the message as received:
     X-Sink-Rcpt-To: <recipient>          (one line per accepted recipient)
 
 Line endings are stored as LF (easy to grep; dkimpy accepts LF or CRLF);
---crlf keeps them as they came over the wire.
+--crlf keeps them as they came over the wire. --no-8bitmime leaves
+8BITMIME (and SMTPUTF8) out of the EHLO reply, as a few receivers still do:
+Postfix then converts 8-bit mail to 7-bit unless told not to.
 
 The reply to RCPT TO is picked by the recipient's local part (prefix,
 case-insensitive):
@@ -60,9 +63,10 @@ PATH_RE = re.compile(r"^\s*<([^>]*)>(.*)$")
 class Sink:
     """Shared state: where messages go and the next message number."""
 
-    def __init__(self, dumpdir, crlf):
+    def __init__(self, dumpdir, crlf, eightbit=True):
         self.dumpdir = dumpdir
         self.crlf = crlf
+        self.eightbit = eightbit
         self.seq = 0
         self.conns = 0
 
@@ -141,9 +145,15 @@ async def session(sink, reader, writer):
             verb = verb.upper()
             if verb == "EHLO":
                 mail_from, rcpts = None, []
-                await reply("250-%s\r\n250-PIPELINING\r\n250-SIZE 104857600\r\n"
-                            "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
-                            "250 SMTPUTF8" % HOSTNAME)
+                if sink.eightbit:
+                    await reply("250-%s\r\n250-PIPELINING\r\n"
+                                "250-SIZE 104857600\r\n250-8BITMIME\r\n"
+                                "250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8"
+                                % HOSTNAME)
+                else:
+                    await reply("250-%s\r\n250-PIPELINING\r\n"
+                                "250-SIZE 104857600\r\n"
+                                "250 ENHANCEDSTATUSCODES" % HOSTNAME)
             elif verb == "HELO":
                 mail_from, rcpts = None, []
                 await reply("250 %s" % HOSTNAME)
@@ -220,11 +230,12 @@ async def main():
                     default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--crlf", action="store_true")
+    ap.add_argument("--no-8bitmime", dest="eightbit", action="store_false")
     ap.add_argument("dumpdir")
     args = ap.parse_args()
     os.makedirs(args.dumpdir, exist_ok=True)
 
-    sink = Sink(args.dumpdir, args.crlf)
+    sink = Sink(args.dumpdir, args.crlf, args.eightbit)
     server = await asyncio.start_server(
         lambda r, w: session(sink, r, w), args.host, args.port,
         limit=MAX_LINE, reuse_address=True, backlog=256)
