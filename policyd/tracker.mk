@@ -18,7 +18,8 @@ policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	policyd/tracker_time.c policyd/tracker_time.h
 policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
 
-policyd_relay_unsub_SOURCES = policyd/unsub.c
+policyd_relay_unsub_SOURCES = policyd/unsub.c policyd/unsub_web.c \
+	policyd/unsub_web.h
 policyd_relay_unsub_LDADD = $(RELAY_COMMON_LIBS)
 
 RELAY_LUA += common/lua/tracker_event.lua common/lua/tracker_link.lua \
@@ -85,6 +86,13 @@ tests_unit_test_tracker_time_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
 tests_unit_test_tracker_time_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_tracker_time
 
+check_PROGRAMS += tests/unit/test_unsub_web
+tests_unit_test_unsub_web_SOURCES = tests/unit/test_unsub_web.c \
+	policyd/unsub_web.c policyd/unsub_web.h
+tests_unit_test_unsub_web_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_unsub_web_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_unsub_web
+
 # Integration tests through the private Postfix.
 TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_restart.sh \
@@ -97,7 +105,8 @@ TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_filter.sh \
 	tests/integration/test_tracker_hops.sh \
 	tests/integration/test_unsub.sh \
-	tests/integration/test_unsub_member.sh
+	tests/integration/test_unsub_member.sh \
+	tests/integration/test_unsub_web.sh
 INTEGRATION_TESTS += $(TRACKER_IT)
 EXTRA_DIST += $(TRACKER_IT)
 
@@ -118,6 +127,26 @@ tests_fuzz_fuzz_maillog_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_maillog_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_maillog_LDADD = $(FUZZ_LDADD)
 FUZZ_TARGETS += maillog
+endif
+
+# Fuzz target for the https one-click request (relay-unsub as a CGI).
+check_PROGRAMS += tests/fuzz/replay_unsub_web
+tests_fuzz_replay_unsub_web_SOURCES = tests/fuzz/fuzz_unsub_web.c \
+	tests/fuzz/replay.c policyd/unsub_web.c policyd/unsub_web.h
+tests_fuzz_replay_unsub_web_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-DFUZZ_NAME='"unsub_web"'
+tests_fuzz_replay_unsub_web_LDADD = $(FUZZ_LDADD)
+UNIT_TESTS += tests/fuzz/replay_unsub_web
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_unsub_web
+tests_fuzz_fuzz_unsub_web_SOURCES = tests/fuzz/fuzz_unsub_web.c \
+	policyd/unsub_web.c policyd/unsub_web.h
+tests_fuzz_fuzz_unsub_web_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_fuzz_fuzz_unsub_web_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_unsub_web_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_unsub_web_LDADD = $(FUZZ_LDADD)
+FUZZ_TARGETS += unsub_web
 endif
 
 # Benchmark (not part of make check): make bench-tracker [BENCH_LINES="100000 1000000"]

@@ -3,8 +3,10 @@
  *	relay-unsub - the unsubscribe intake, run by a Postfix pipe transport
  * SUMMARY
  *	relay-unsub [-c relay.conf] TOKEN SENDER
- *	relay-unsub [-c relay.conf] -t HANDLE RECIPIENT
+ *	relay-unsub [-c relay.conf] -u URLTOKEN
+ *	relay-unsub [-c relay.conf] [-U] -t HANDLE RECIPIENT
  *	relay-unsub -h
+ *	GATEWAY_INTERFACE=CGI/1.1 [RELAY_CONF=FILE] relay-unsub
  * DESCRIPTION
  *	Postfix runs it for mail to unsub+TOKEN@UNSUBDOMAIN (master.cf:
  *	argv=relay-unsub -c FILE -- ${extension} ${sender} (the "--": a
@@ -29,13 +31,24 @@
  *	bounce. One line on stdout says why; Postfix
  *	puts it into the bounce or defer text.
  *
- *	-t prints the token for HANDLE and RECIPIENT (tests, support).
+ *	The https one-click (RFC 8058): run by a web server as a CGI
+ *	program (GATEWAY_INTERFACE set, arguments ignored; relay.conf from
+ *	$RELAY_CONF or the default), relay-unsub answers the request for
+ *	unsubscribe.https_url + url token (unsub_web.h): a confirmation page
+ *	for GET, the unsubscribe for a one-click POST; 404 for a token that
+ *	does not verify or a removed member, 503 (Retry-After) for our own
+ *	failure. -u URLTOKEN does the same unsubscribe for an HTTP layer of
+ *	the provider's own, with the exit codes above.
+ *
+ *	-t prints the mail token for HANDLE and RECIPIENT, with -U the url
+ *	token (tests, support).
  *	Run by hand, a bad option or (with -t) a wrong number of operands
  *	exits EX_USAGE (64), and -t exits EX_CONFIG (78) when relay.conf
  *	does not load; -h prints the usage with the default relay.conf.
  * SEE ALSO
  *	relay-unsub(8), common/token.h, pipe(8), relay-tracker(8)
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +66,7 @@
 #include "rkeys.h"
 #include "rscript.h"
 #include "token.h"
+#include "unsub_web.h"
 
 #define UNSUB_EX_OK		0
 #define UNSUB_EX_USAGE		64
@@ -64,10 +78,14 @@ static int
 usage(int ok)
 {
 	fprintf(ok ? stdout : stderr, "usage: relay-unsub [-c relay.conf] "
-	    "TOKEN SENDER\n       relay-unsub [-c relay.conf] "
-	    "-t HANDLE RECIPIENT\n"
+	    "TOKEN SENDER\n       relay-unsub [-c relay.conf] -u URLTOKEN\n"
+	    "       relay-unsub [-c relay.conf] [-U] -t HANDLE RECIPIENT\n"
+	    "       (as a CGI program, for unsubscribe.https_url: with "
+	    "GATEWAY_INTERFACE set, relay.conf from $RELAY_CONF)\n"
 	    "  -c FILE  configuration (default %s)\n"
-	    "  -t       print the token for HANDLE and RECIPIENT\n"
+	    "  -u       unsubscribe the recipient of an https_url token\n"
+	    "  -t       print the mail token for HANDLE and RECIPIENT\n"
+	    "  -U       with -t, the https_url token instead\n"
 	    "  -h       this help\n",
 	    RELAY_CONF_DEFAULT);
 	return ok ? UNSUB_EX_OK : UNSUB_EX_USAGE;
@@ -83,40 +101,68 @@ drain(void)
 		;
 }
 
-/* say - the one line Postfix puts into the status text, and the log line */
-static int
-say(int code, const char *qtext, const char *why, const char *handle,
-    const char *rcpt)
+/* outcome - what became of one unsubscribe, whichever way it came */
+struct outcome {
+	int		 code;		/* UNSUB_EX_* */
+	const char	*qtext;		/* the one line for Postfix or -u */
+	const char	*why;		/* for the log */
+	char		 handle[IDENT_HANDLE_MAX + 1];
+	char		 rcpt[ADDR_BUFSIZE];
+};
+
+/* set - the outcome's code, line and reason */
+static void
+set(struct outcome *o, int code, const char *qtext, const char *why)
+{
+	o->code = code;
+	o->qtext = qtext;
+	o->why = why;
+}
+
+/* log_outcome - one log line; via "https" for the web's (CGI) */
+static void
+log_outcome(const struct outcome *o, const char *via)
 {
 	struct logkv	 kv;
 
-	printf("%s\n", qtext);
-	fflush(stdout);
 	logkv_init(&kv, NULL);
 	logkv_str(&kv, "event", "unsubscribe");
-	logkv_str(&kv, "result", code == UNSUB_EX_OK ? "suppressed" :
-	    code == UNSUB_EX_NOUSER ? "refused" : "deferred");
-	if (handle != NULL)
-		logkv_str(&kv, "member", handle);
-	if (rcpt != NULL)
-		logkv_str(&kv, "rcpt", rcpt);
-	logkv_str(&kv, "why", why);
-	logkv_emit(&kv, code == UNSUB_EX_OK ? LOG_INFO : LOG_WARNING);
-	return code;
+	if (via != NULL)
+		logkv_str(&kv, "via", via);
+	logkv_str(&kv, "result", o->code == UNSUB_EX_OK ? "suppressed" :
+	    o->code == UNSUB_EX_NOUSER ? "refused" : "deferred");
+	if (o->handle[0] != '\0')
+		logkv_str(&kv, "member", o->handle);
+	if (o->rcpt[0] != '\0')
+		logkv_str(&kv, "rcpt", o->rcpt);
+	logkv_str(&kv, "why", o->why);
+	logkv_emit(&kv, o->code == UNSUB_EX_OK ? LOG_INFO : LOG_WARNING);
 }
 
-/* make_token - -t HANDLE RECIPIENT */
+/* say - the one line Postfix puts into the status text, and the log line */
 static int
-make_token(const struct relay_conf *conf, const char *h, const char *a)
+say(const struct outcome *o)
+{
+	printf("%s\n", o->qtext);
+	fflush(stdout);
+	log_outcome(o, NULL);
+	return o->code;
+}
+
+/* make_token - -t HANDLE RECIPIENT: the mail token, with -U the url one */
+static int
+make_token(const struct relay_conf *conf, const char *h, const char *a,
+    int url)
 {
 	char		 handle[IDENT_HANDLE_MAX + 1], rcpt[ADDR_BUFSIZE];
-	char		 tok[TOKEN_MAIL_MAX + 1];
+	char		 tok[TOKEN_URL_MAX + 1];
 	const char	*why;
 
 	if (ident_handle_norm(h, handle, sizeof(handle), &why) < 0 ||
 	    addr_norm(a, rcpt, sizeof(rcpt)) < 0 ||
-	    token_mail(conf->unsubscribe.hmac_key, handle, rcpt, tok,
-	    sizeof(tok)) < 0) {
+	    (url ? token_url(conf->unsubscribe.hmac_key, handle, rcpt, tok,
+	    sizeof(tok)) : token_mail(conf->unsubscribe.hmac_key, handle,
+	    rcpt, tok, sizeof(tok))) < 0) {
 		fprintf(stderr, "relay-unsub: cannot make a token for %s %s\n",
 		    h, a);
 		return UNSUB_EX_USAGE;
@@ -164,79 +210,249 @@ suppress(const struct relay_conf *conf, const char *handle, const char *rcpt)
 	return res;
 }
 
+/*
+ * settle - o names a verified member and recipient: suppress it, and say
+ * how that went
+ */
+static void
+settle(const struct relay_conf *conf, struct outcome *o)
+{
+	switch (suppress(conf, o->handle, o->rcpt)) {
+	case 0:
+		set(o, UNSUB_EX_OK, "unsubscribed", "token verified");
+		break;
+	case 1:
+		set(o, UNSUB_EX_NOUSER, "unknown unsubscribe token",
+		    "the member no longer exists");
+		break;
+	case -2:
+		set(o, UNSUB_EX_TEMPFAIL, "token store unavailable",
+		    "no relay-suite data in Redis (relay:schema is missing)");
+		break;
+	default:
+		set(o, UNSUB_EX_TEMPFAIL, "token store unavailable", "redis");
+		break;
+	}
+}
+
+/* keyless - no unsubscribe.hmac_key: no token can verify (our failure) */
+static int
+keyless(const struct relay_conf *conf, struct outcome *o)
+{
+	if (conf->unsubscribe.hmac_key != NULL && *conf->unsubscribe.hmac_key)
+		return 0;
+	set(o, UNSUB_EX_TEMPFAIL, "unsubscribe service unavailable",
+	    "unsubscribe.hmac_key is not set");
+	return 1;
+}
+
+/* by_mail - the mail token tok of the message from sender */
+static void
+by_mail(const struct relay_conf *conf, const char *tok, const char *sender,
+    struct outcome *o)
+{
+	if (keyless(conf, o))
+		return;
+	if (sender[0] == '\0' || addr_norm(sender, o->rcpt,
+	    sizeof(o->rcpt)) < 0) {
+		o->rcpt[0] = '\0';
+		set(o, UNSUB_EX_NOUSER, "unknown unsubscribe token",
+		    "no usable sender address");
+		return;
+	}
+	if (!token_mail_check(conf->unsubscribe.hmac_key, tok, o->rcpt,
+	    o->handle, sizeof(o->handle))) {
+		o->handle[0] = '\0';
+		set(o, UNSUB_EX_NOUSER, "unknown unsubscribe token",
+		    "token does not verify for this sender");
+		return;
+	}
+	settle(conf, o);
+}
+
+/*
+ * by_url - the url token tok (the https URI's): verified, and with apply
+ * the recipient it names suppressed; without, code EX_OK only says that
+ * it verifies
+ */
+static void
+by_url(const struct relay_conf *conf, const char *tok, int apply,
+    struct outcome *o)
+{
+	if (keyless(conf, o))
+		return;
+	if (!token_url_check(conf->unsubscribe.hmac_key, tok, o->handle,
+	    sizeof(o->handle), o->rcpt, sizeof(o->rcpt))) {
+		o->handle[0] = o->rcpt[0] = '\0';
+		set(o, UNSUB_EX_NOUSER, "unknown unsubscribe token",
+		    "url token does not verify");
+		return;
+	}
+	if (apply)
+		settle(conf, o);
+	else
+		set(o, UNSUB_EX_OK, "token verified", "url token verified");
+}
+
+/*
+ * read_body - the request body of a CGI POST (CONTENT_LENGTH octets) into
+ * buf; its length, or -1 when larger than UNSUB_WEB_BODY_MAX or cut short
+ */
+static ssize_t
+read_body(char *buf, size_t len)
+{
+	const char	*cl = getenv("CONTENT_LENGTH");
+	char		*end;
+	unsigned long	 n;
+	size_t		 got = 0, r;
+
+	if (cl == NULL || *cl == '\0')
+		return 0;
+	errno = 0;
+	n = strtoul(cl, &end, 10);
+	if (*end != '\0' || errno != 0 || cl[0] == '-' || n > len)
+		return -1;
+	while (got < n && (r = fread(buf + got, 1, n - got, stdin)) > 0)
+		got += r;
+	return got == n ? (ssize_t)got : -1;
+}
+
+/* reply - write the CGI answer; 0 (a web server reads the Status:) */
+static int
+reply(enum unsub_web_page page, int status, const char *addr,
+    const char *text, int head)
+{
+	char	 buf[4096];
+	size_t	 n;
+
+	n = unsub_web_page(page, status, addr, text, head, buf, sizeof(buf));
+	fwrite(buf, 1, n, stdout);
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * unsub_cgi - relay-unsub run by a web server for unsubscribe.https_url
+ * (CGI/1.1): the confirmation page for GET and HEAD, the one-click
+ * unsubscribe for a POST (RFC 8058); relay.conf from $RELAY_CONF
+ */
+static int
+unsub_cgi(const char *path)
+{
+	static char	 body[UNSUB_WEB_BODY_MAX];
+	struct unsub_web_req req;
+	struct unsub_web w;
+	struct relay_conf *conf;
+	struct outcome	 o;
+	char		 err[4096];
+	ssize_t		 n;
+
+	log_open("relay-unsub", 0);
+	memset(&o, 0, sizeof(o));
+	memset(&req, 0, sizeof(req));
+	req.method = getenv("REQUEST_METHOD");
+	req.path_info = getenv("PATH_INFO");
+	req.query = getenv("QUERY_STRING");
+	req.content_type = getenv("CONTENT_TYPE");
+	if ((n = read_body(body, sizeof(body))) < 0) {
+		set(&o, UNSUB_EX_NOUSER, "", "request body too large or cut");
+		log_outcome(&o, "https");
+		return reply(UNSUB_PAGE_REFUSED, 413, NULL,
+		    "The request is too large or was cut short", 0);
+	}
+	req.body = body;
+	req.body_len = (size_t)n;
+	unsub_web_decide(&req, &w);
+	if (w.act == UNSUB_WEB_REFUSE) {
+		set(&o, UNSUB_EX_NOUSER, "", w.why);
+		log_outcome(&o, "https");
+		return reply(UNSUB_PAGE_REFUSED, w.status, NULL, w.why, w.head);
+	}
+	if (conf_load(path, &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relay-unsub: %s", err);
+		set(&o, UNSUB_EX_TEMPFAIL, "", "configuration");
+		log_outcome(&o, "https");
+		return reply(UNSUB_PAGE_UNAVAILABLE, 503, NULL, NULL, w.head);
+	}
+	clock_set_offset(conf->testing.clock_offset_s);
+	by_url(conf, w.token, w.act == UNSUB_WEB_UNSUB, &o);
+	conf_free(conf);
+	if (w.act == UNSUB_WEB_FORM && o.code == UNSUB_EX_OK)
+		return reply(UNSUB_PAGE_FORM, 200, o.rcpt, NULL, w.head);
+	log_outcome(&o, "https");
+	if (o.code == UNSUB_EX_OK)
+		return reply(UNSUB_PAGE_DONE, 200, o.rcpt, NULL, w.head);
+	return reply(o.code == UNSUB_EX_NOUSER ? UNSUB_PAGE_UNKNOWN :
+	    UNSUB_PAGE_UNAVAILABLE, 0, NULL, NULL, w.head);
+}
+
 int
 main(int argc, char **argv)
 {
-	const char	*path = RELAY_CONF_DEFAULT, *tmode = NULL;
+	const char	*path = RELAY_CONF_DEFAULT, *tmode = NULL, *umode = NULL;
+	const char	*gw = getenv("GATEWAY_INTERFACE");
 	struct relay_conf *conf;
-	char		 err[4096], rcpt[ADDR_BUFSIZE];
-	char		 handle[IDENT_HANDLE_MAX + 1];
-	int		 ch, rc;
+	struct outcome	 o;
+	char		 err[4096];
+	int		 ch, rc, url = 0;
 
 	/* Before any open or socket: none may become fd 0, 1 or 2. */
 	if (daemon_stdfds() != 0)
 		return UNSUB_EX_TEMPFAIL;
-	while ((ch = getopt(argc, argv, "c:t:h")) != -1) {
+	/*
+	 * Run by a web server (CGI/1.1): the https one-click. Arguments are
+	 * ignored: a server may pass a query without "=" as arguments too
+	 * (RFC 3875 4.4), and the token is read from QUERY_STRING.
+	 */
+	if (gw != NULL && strncmp(gw, "CGI/", 4) == 0)
+		return unsub_cgi(getenv("RELAY_CONF") != NULL &&
+		    *getenv("RELAY_CONF") != '\0' ? getenv("RELAY_CONF") :
+		    RELAY_CONF_DEFAULT);
+	while ((ch = getopt(argc, argv, "c:t:Uu:h")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 't': tmode = optarg; break;
+		case 'U': url = 1; break;
+		case 'u': umode = optarg; break;
 		case 'h': return usage(1);
 		default: return usage(0);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	/* -t is run by hand: a wrong count is a usage error, before relay.conf */
-	if (tmode != NULL && argc != 1)
+	/* -t and -u are run by hand: a wrong count is a usage error, first */
+	if ((tmode != NULL && (argc != 1 || umode != NULL)) ||
+	    (umode != NULL && argc != 0) || (url && tmode == NULL))
 		return usage(0);
 	log_open("relay-unsub", tmode != NULL || isatty(2));
+	memset(&o, 0, sizeof(o));
 	if (conf_load(path, &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relay-unsub: %s", err);
 		if (tmode != NULL)
 			return 78;
-		drain();
-		return say(UNSUB_EX_TEMPFAIL, "unsubscribe service unavailable",
-		    "configuration", NULL, NULL);
+		if (umode == NULL)
+			drain();
+		set(&o, UNSUB_EX_TEMPFAIL, "unsubscribe service unavailable",
+		    "configuration");
+		return say(&o);
 	}
 	clock_set_offset(conf->testing.clock_offset_s);
 	if (tmode != NULL) {
-		rc = make_token(conf, tmode, argv[0]);
+		rc = make_token(conf, tmode, argv[0], url);
 		conf_free(conf);
 		return rc;
 	}
-	drain();
-	if (argc != 2) {
-		conf_free(conf);
-		return say(UNSUB_EX_TEMPFAIL, "unsubscribe service misconfigured",
-		    "expected TOKEN SENDER arguments", NULL, NULL);
+	if (umode != NULL)
+		by_url(conf, umode, 1, &o);
+	else {
+		drain();
+		if (argc != 2)
+			set(&o, UNSUB_EX_TEMPFAIL,
+			    "unsubscribe service misconfigured",
+			    "expected TOKEN SENDER arguments");
+		else
+			by_mail(conf, argv[0], argv[1], &o);
 	}
-	if (conf->unsubscribe.hmac_key == NULL || !*conf->unsubscribe.hmac_key) {
-		conf_free(conf);
-		return say(UNSUB_EX_TEMPFAIL, "unsubscribe service unavailable",
-		    "unsubscribe.hmac_key is not set", NULL, NULL);
-	}
-	if (argv[1][0] == '\0' || addr_norm(argv[1], rcpt, sizeof(rcpt)) < 0) {
-		conf_free(conf);
-		return say(UNSUB_EX_NOUSER, "unknown unsubscribe token",
-		    "no usable sender address", NULL, NULL);
-	}
-	if (!token_mail_check(conf->unsubscribe.hmac_key, argv[0], rcpt,
-	    handle, sizeof(handle))) {
-		conf_free(conf);
-		return say(UNSUB_EX_NOUSER, "unknown unsubscribe token",
-		    "token does not verify for this sender", NULL, rcpt);
-	}
-	rc = suppress(conf, handle, rcpt);
 	conf_free(conf);
-	if (rc == -2)
-		return say(UNSUB_EX_TEMPFAIL, "token store unavailable",
-		    "no relay-suite data in Redis (relay:schema is missing)",
-		    handle, rcpt);
-	if (rc < 0)
-		return say(UNSUB_EX_TEMPFAIL, "token store unavailable",
-		    "redis", handle, rcpt);
-	if (rc > 0)
-		return say(UNSUB_EX_NOUSER, "unknown unsubscribe token",
-		    "the member no longer exists", handle, rcpt);
-	return say(UNSUB_EX_OK, "unsubscribed", "token verified", handle, rcpt);
+	return say(&o);
 }

@@ -100,6 +100,20 @@ h_like "From oversigned" "$(tr -d '\r\n\t ' <"$f" | grep -o ';h=[^;]*' | head -1
 h_like "List-Unsubscribe added" "$(cat "$f")" 'List-Unsubscribe: <mailto:unsub\+alice\.[a-z2-7]{16}@unsub\.relay\.test>, <https://relay\.test/u/'
 h_like "List-Unsubscribe-Post added" "$(cat "$f")" 'List-Unsubscribe-Post: List-Unsubscribe=One-Click'
 h_like "List-Unsubscribe signed" "$(tr -d '\r\n\t ' <"$f" | grep -o ';h=[^;]*' | head -1 | tr A-Z a-z)" 'list-unsubscribe:.*list-unsubscribe-post'
+# the https URI answered by relay-unsub as the web server's CGI program
+# (RFC 8058 one-click POST): the recipient is refused from then on
+out=$(fx_send a@alice.test oneclick@rcpt.test --header 'Subject: t-oneclick' 2>&1)
+h_like "one-click: accepted" "$out" '<-  250 '
+f1=$(sunk t-oneclick)
+url=$(tr -d '\r' <"$f1" | sed -n 's|.*<\(https://relay\.test/u/[^>]*\)>.*|\1|p' | head -1)
+h_like "one-click: the https URI" "$url" '^https://relay\.test/u/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$'
+web=$(printf 'List-Unsubscribe=One-Click' | env -i GATEWAY_INTERFACE=CGI/1.1 \
+    RELAY_CONF="$FX_CONF" REQUEST_METHOD=POST PATH_INFO="/u/${url##*/}" \
+    CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=26 \
+    "$H_BUILDDIR/policyd/relay-unsub" 2>&1)
+h_like "one-click: the POST to it unsubscribes" "$web" $'^Status: 200 OK\r\n.*oneclick@rcpt\.test is unsubscribed'
+out=$(fx_send a@alice.test oneclick@rcpt.test 2>&1)
+h_like "one-click: the recipient is refused from then on" "$out" '<\*\* 550 5\.7\.1 Recipient suppressed'
 # a field the message lacks cannot be added after signing (oversigned):
 # a recipient adding a Reply-To, To: or Cc: breaks both signatures
 for hf in 'Reply-To: <phisher@evil.example>' 'Cc: <ceo@victim.example>' 'Subject: second subject'; do
