@@ -96,6 +96,7 @@ MILTER_HDRS_INC = -I$(top_srcdir)/milter -I$(top_srcdir)/tests/unit \
 # Integration tests
 INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_outbound.sh \
+	tests/integration/test_milter_session.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_macros.sh \
@@ -106,6 +107,7 @@ INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_stuckreload.sh
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_outbound.sh \
+	tests/integration/test_milter_session.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_macros.sh \
