@@ -87,39 +87,28 @@ h_like "t5b: alice's other domain after the RSET: accepted" "$out" $'(^|\n)t5b\\
 h_like "t6: the null sender, after accepted mail: 550 5.1.0" "$out" $'(^|\n)t6\\.mail 550 5\\.1\\.0'
 h_like "t7: accepted at the end" "$out" $'(^|\n)t7\\.data 250 2\\.0\\.0 Ok: queued as'
 
-cat >"$H_BIN/verify.py" <<'EOF'
-import dkim, json, sys
-keys = json.load(open(sys.argv[2]))
-msg = open(sys.argv[1], 'rb').read()
-msg = b''.join(l for l in msg.splitlines(True) if not l.startswith(b'X-Sink-'))
-def dnsfunc(name, timeout=5):
-    return keys.get(name.decode().rstrip('.'), '').encode()
-d = dkim.DKIM(msg)
-n = sum(1 for l in msg.splitlines() if l.lower().startswith(b'dkim-signature:'))
-for i in range(n):
-    try:
-        ok = d.verify(idx=i, dnsfunc=dnsfunc)
-    except dkim.ValidationError:
-        ok = False
-    print(i, 'pass' if ok else 'fail')
-EOF
 rsa=$(fx_dkim_txt x rsa) ed=$(fx_dkim_txt x ed25519)
-printf '{"rs1r._domainkey.alice.test":"%s","rs1e._domainkey.alice.test":"%s","rs1r._domainkey.plain.test":"%s"}' \
-    "$rsa" "$ed" "$rsa" >"$H_TMP/keys.json"
-verify() { /usr/bin/python3 "$H_BIN/verify.py" "$1" "$H_TMP/keys.json" 2>&1; }
+# verify MSG - python3-dkim over each signature: one pass/fail line each
+verify() {
+	"$H_PYTHON" "$H_LIBDIR/dkim_verify.py" \
+	    --key "rs1r._domainkey.alice.test=$rsa" \
+	    --key "rs1e._domainkey.alice.test=$ed" \
+	    --key "rs1r._domainkey.plain.test=$rsa" <"$1" | grep -v '^#' |
+	    cut -d' ' -f1
+}
 flat() { tr -d '\r\n\t ' <"$1"; }
 
 for s in one four seven; do
 	f=$(h_sink_await "^Subject: s-$s.?\$")
 	h_check "s-$s arrived" test -n "$f"
 	h_like "s-$s: signed d=alice.test" "$(flat "$f")" 'd=alice\.test;'
-	h_is "s-$s: both signatures verify" "$(verify "$f")" $'0 pass\n1 pass'
+	h_is "s-$s: both signatures verify" "$(verify "$f")" $'pass\npass'
 	h_is "s-$s: one List-Unsubscribe (one recipient)" "$(grep -c '^List-Unsubscribe:' "$f")" 1
 done
 f=$(h_sink_await '^Subject: s-five.?$')
 h_like "s-five: signed with plain.test's key, not alice.test's" "$(flat "$f")" 'd=plain\.test;'
 h_unlike "...no alice.test signature" "$(flat "$f")" 'd=alice\.test;'
-h_is "...one rsa signature, verifies" "$(verify "$f")" '0 pass'
+h_is "...one rsa signature, verifies" "$(verify "$f")" pass
 h_unlike "...no List-Unsubscribe (two recipients, and no opt-in)" "$(cat "$f")" 'List-Unsubscribe'
 h_is "s-three and s-six never arrive: four messages in all" "$(h_sink_count)" 4
 
