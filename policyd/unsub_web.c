@@ -294,9 +294,13 @@ unsub_web_page(enum unsub_web_page page, int status, const char *addr,
 		status = 404;
 	else if (page == UNSUB_PAGE_UNAVAILABLE)
 		status = 503;
+	/* no script, style or outside link; the token stays in no Referer */
 	out(buf, len, &used, "Status: %d %s\r\n"
 	    "Content-Type: text/html; charset=utf-8\r\n"
-	    "Cache-Control: no-store\r\n", status, reason(status));
+	    "Cache-Control: no-store\r\n"
+	    "Content-Security-Policy: default-src 'none'; form-action 'self'"
+	    "\r\nReferrer-Policy: no-referrer\r\n"
+	    "X-Content-Type-Options: nosniff\r\n", status, reason(status));
 	if (status == 405)
 		out(buf, len, &used, "Allow: GET, HEAD, POST\r\n");
 	if (status == 503)

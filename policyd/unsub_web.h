@@ -74,8 +74,9 @@ enum unsub_web_page {
 
 /*
  * unsub_web_page - the CGI answer into buf (NUL-terminated, cut at len):
- * "Status:", Content-Type, Cache-Control (and Allow for 405, Retry-After
- * for 503), a blank line, and unless head the page; addr (the recipient,
+ * "Status:", Content-Type, Cache-Control, a Content-Security-Policy that
+ * allows nothing but posting the form back, Referrer-Policy, nosniff (and
+ * Allow for 405, Retry-After for 503), a blank line, and unless head the page; addr (the recipient,
  * HTML-escaped) for FORM and DONE, text for REFUSED. Its length.
  */
 size_t	 unsub_web_page(enum unsub_web_page, int status, const char *addr,

@@ -18,6 +18,12 @@
 #define CLICK	"List-Unsubscribe=One-Click"
 #define URLENC	"application/x-www-form-urlencoded"
 
+/* the headers every answer has */
+#define HEADERS(st) "Status: " st "\r\nContent-Type: text/html; " \
+	"charset=utf-8\r\nCache-Control: no-store\r\n" \
+	"Content-Security-Policy: default-src 'none'; form-action 'self'\r\n" \
+	"Referrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n"
+
 static struct unsub_web w;
 
 /* decide - unsub_web_decide over the given request */
@@ -218,9 +224,8 @@ each_outcome_has_its_status_and_page(void **state)
 
 	(void)state;
 	s = page(UNSUB_PAGE_FORM, 0, "jane@example.com", NULL, 0);
-	assert_true(strncmp(s, "Status: 200 OK\r\nContent-Type: text/html; "
-	    "charset=utf-8\r\nCache-Control: no-store\r\n\r\n<!DOCTYPE html>",
-	    81) == 0);
+	assert_true(strncmp(s, HEADERS("200 OK") "\r\n<!DOCTYPE html>",
+	    strlen(HEADERS("200 OK")) + 17) == 0);
 	assert_non_null(strstr(s, "jane@example.com?"));
 	assert_non_null(strstr(s, "<form method=\"post\"><input type=\"hidden\" "
 	    "name=\"List-Unsubscribe\" value=\"One-Click\">"));
@@ -241,8 +246,7 @@ each_outcome_has_its_status_and_page(void **state)
 	assert_true(strncmp(s, "Status: 413 Content Too Large\r\n", 31) == 0);
 	/* HEAD: the headers and the blank line, no page */
 	s = page(UNSUB_PAGE_FORM, 0, "jane@example.com", NULL, 1);
-	assert_string_equal(s, "Status: 200 OK\r\nContent-Type: text/html; "
-	    "charset=utf-8\r\nCache-Control: no-store\r\n\r\n");
+	assert_string_equal(s, HEADERS("200 OK") "\r\n");
 }
 
 static void
