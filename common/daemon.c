@@ -138,6 +138,14 @@ daemon_load_conf(const char *path, const char *prog)
 	return conf;
 }
 
+const char *
+daemon_conf_path(void)
+{
+	const char	*p = getenv("RELAY_CONF");
+
+	return p != NULL && *p != '\0' ? p : RELAY_CONF_DEFAULT;
+}
+
 struct relay_conf *
 daemon_reload_conf(const char *path)
 {

@@ -49,6 +49,13 @@ int	 daemon_getopt(int argc, char **argv, const char *prog,
  */
 int	 daemon_getopt_once(int argc, char **argv, const char *prog,
 	    struct daemon_opts *opts);
+/*
+ * daemon_conf_path - $RELAY_CONF when set and not empty, else
+ * RELAY_CONF_DEFAULT: where the programs run by others than systemd
+ * (relayctl, relay-checkpw, relay-unsub as a CGI program) find relay.conf
+ * before any -c
+ */
+const char *daemon_conf_path(void);
 /* daemon_load_conf - conf_load, or every error on stderr and exit 78 */
 struct relay_conf *daemon_load_conf(const char *path, const char *prog);
 /*

@@ -405,9 +405,7 @@ main(int argc, char **argv)
 	 * (RFC 3875 4.4), and the token is read from QUERY_STRING.
 	 */
 	if (gw != NULL && strncmp(gw, "CGI/", 4) == 0)
-		return unsub_cgi(getenv("RELAY_CONF") != NULL &&
-		    *getenv("RELAY_CONF") != '\0' ? getenv("RELAY_CONF") :
-		    RELAY_CONF_DEFAULT);
+		return unsub_cgi(daemon_conf_path());
 	while ((ch = getopt(argc, argv, "c:t:Uu:h")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;

@@ -233,7 +233,7 @@ check(redisReply *r, const char *pass, size_t passlen, char *id, size_t idlen)
 int
 main(int argc, char **argv)
 {
-	const char	*conf_path = RELAY_CONF_DEFAULT, *user, *pass;
+	const char	*conf_path, *user, *pass;
 	const char	*why;
 	char		 in[INPUT_MAX], h[64], err[2048], id[64];
 	struct relay_conf *conf = NULL;
@@ -245,8 +245,7 @@ main(int argc, char **argv)
 	/* Before any open or socket: none may become fd 0, 1 or 2. */
 	if (daemon_stdfds() != 0)
 		return EXIT_TEMP;
-	if (getenv("RELAY_CONF") != NULL && *getenv("RELAY_CONF") != '\0')
-		conf_path = getenv("RELAY_CONF");
+	conf_path = daemon_conf_path();
 	while ((ch = getopt(argc, argv, "+c:fh")) != -1) {
 		if (ch == 'c')
 			conf_path = optarg;

@@ -113,9 +113,7 @@ main(int argc, char **argv)
 	if (daemon_stdfds() != 0)
 		return CTL_EXIT_BACKEND;
 	memset(&c, 0, sizeof(c));
-	c.conf_path = getenv("RELAY_CONF");
-	if (c.conf_path == NULL || *c.conf_path == '\0')
-		c.conf_path = RELAY_CONF_DEFAULT;
+	c.conf_path = daemon_conf_path();
 	c.tty = isatty(STDERR_FILENO);
 	log_open("relayctl", 1);
 
