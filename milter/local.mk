@@ -97,6 +97,7 @@ MILTER_HDRS_INC = -I$(top_srcdir)/milter -I$(top_srcdir)/tests/unit \
 INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_outbound.sh \
 	tests/integration/test_milter_session.sh \
+	tests/integration/test_milter_bdat.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_macros.sh \
@@ -108,6 +109,7 @@ INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_outbound.sh \
 	tests/integration/test_milter_session.sh \
+	tests/integration/test_milter_bdat.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_macros.sh \
