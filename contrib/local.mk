@@ -64,6 +64,7 @@ UNIT_TESTS += tests/unit/test_ctl_checkpw
 # Integration tests
 CTL_IT = tests/integration/test_ctl_member.sh \
 	tests/integration/test_ctl_domain.sh \
+	tests/integration/test_ctl_answers.sh \
 	tests/integration/test_ctl_suppress.sh \
 	tests/integration/test_ctl_status.sh \
 	tests/integration/test_ctl_scale.sh \

@@ -124,15 +124,15 @@ join(const unsigned char *rd, size_t len, size_t *nstrings)
 	return out;
 }
 
-/* exchange - the host name of one MX rdata, lower case, no trailing dot */
+/* lower_name - the domain name at rd, lower case, no trailing dot */
 static char *
-exchange(const ns_msg *m, const ns_rr *rr)
+lower_name(const ns_msg *m, const unsigned char *rd)
 {
 	char	 host[NS_MAXDNAME];
 	size_t	 i, n;
 
-	if (ns_rr_rdlen(*rr) < 3 || ns_name_uncompress(ns_msg_base(*m),
-	    ns_msg_end(*m), ns_rr_rdata(*rr) + 2, host, sizeof(host)) < 0)
+	if (ns_name_uncompress(ns_msg_base(*m), ns_msg_end(*m), rd, host,
+	    sizeof(host)) < 0)
 		return NULL;
 	n = strlen(host);
 	if (n > 0 && host[n - 1] == '.')
@@ -143,59 +143,110 @@ exchange(const ns_msg *m, const ns_rr *rr)
 	return xstrdup(host);
 }
 
-/* query - the TXT or MX records at name, each as one string */
-static void
+/*
+ * query - the TXT or MX records at name, each as one string. res_nsend,
+ * not res_nquery: res_nquery keeps no answer for NXDOMAIN, and the
+ * CNAME a delegated name was given before its target vanished is in
+ * exactly that answer. Returns the rcode (-1 for no answer).
+ */
+static int
 query(struct dns *d, const char *name, ns_type type, struct dns_txt *out)
 {
-	unsigned char	 ans[65536];
+	unsigned char	 q[NS_PACKETSZ], ans[65536];
 	ns_msg		 m;
 	ns_rr		 rr;
 	char		*v;
-	int		 n, i, cnt;
+	int		 n, i, cnt, rcode;
 
 	memset(out, 0, sizeof(*out));
-	n = res_nquery(&d->st, name, ns_c_in, type, ans, sizeof(ans));
-	if (n < 0) {
-		out->status = d->st.res_h_errno == HOST_NOT_FOUND ||
-		    d->st.res_h_errno == NO_DATA ? DNS_NONE : DNS_ETEMP;
-		return;
-	}
-	if (ns_initparse(ans, n, &m) < 0) {
-		out->status = DNS_ETEMP;
-		return;
-	}
+	out->status = DNS_ETEMP;
+	if ((n = res_nmkquery(&d->st, ns_o_query, name, ns_c_in, type, NULL,
+	    0, NULL, q, sizeof(q))) < 0)
+		return -1;
+	if ((n = res_nsend(&d->st, q, n, ans, sizeof(ans))) < 0 ||
+	    ns_initparse(ans, n, &m) < 0)
+		return -1;
+	rcode = ns_msg_getflag(m, ns_f_rcode);
+	if (rcode != ns_r_noerror && rcode != ns_r_nxdomain)
+		return rcode;		/* SERVFAIL, REFUSED: could not tell */
 	cnt = ns_msg_count(m, ns_s_an);
-	for (i = 0; i < cnt && out->nrr < DNS_MAX_RR; i++) {
-		if (ns_parserr(&m, ns_s_an, i, &rr) < 0) {
-			dns_txt_free(out);
-			out->status = DNS_ETEMP;
-			return;
+	/* all of them: an apex may hold dozens (site verifications) */
+	out->rr = xcalloc((size_t)cnt + 1, sizeof(*out->rr));
+	out->nstrings = xcalloc((size_t)cnt + 1, sizeof(*out->nstrings));
+	for (i = 0; i < cnt; i++) {
+		if (ns_parserr(&m, ns_s_an, i, &rr) < 0)
+			goto bad;
+		if (ns_rr_class(rr) != ns_c_in)
+			continue;
+		if (ns_rr_type(rr) == ns_t_cname) {
+			if ((v = lower_name(&m, ns_rr_rdata(rr))) == NULL)
+				goto bad;
+			free(out->cname);	/* the chain's last one counts */
+			out->cname = v;
+			continue;
 		}
-		if (ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in)
+		if (ns_rr_type(rr) != type || rcode != ns_r_noerror)
 			continue;
 		if (type == ns_t_txt)
 			v = join(ns_rr_rdata(rr), ns_rr_rdlen(rr),
 			    &out->nstrings[out->nrr]);
-		else if ((v = exchange(&m, &rr)) == NULL) {
+		else if (ns_rr_rdlen(rr) < 3 ||
+		    (v = lower_name(&m, ns_rr_rdata(rr) + 2)) == NULL)
+			goto bad;
+		out->rr[out->nrr++] = v;
+	}
+	out->status = out->nrr > 0 ? DNS_FOUND : DNS_NONE;
+	return rcode;
+bad:
+	dns_txt_free(out);
+	out->status = DNS_ETEMP;
+	return -1;
+}
+
+/*
+ * lookup - query, and follow a CNAME the answer did not: an
+ * authoritative server answers a CNAME into another zone with the CNAME
+ * alone (a recursive one follows it; its NOERROR with a CNAME and no
+ * records means the target has none, which one more query confirms).
+ * At most DNS_MAX_HOPS aliases; a loop ends there as DNS_NONE.
+ */
+#define DNS_MAX_HOPS	8
+
+static void
+lookup(struct dns *d, const char *name, ns_type type, struct dns_txt *out)
+{
+	struct dns_txt	 next;
+	int		 rcode, hops;
+
+	rcode = query(d, name, type, out);
+	for (hops = 0; rcode == ns_r_noerror && out->status == DNS_NONE &&
+	    out->cname != NULL && hops < DNS_MAX_HOPS; hops++) {
+		rcode = query(d, out->cname, type, &next);
+		if (next.status == DNS_ETEMP) {
+			dns_txt_free(&next);
 			dns_txt_free(out);
 			out->status = DNS_ETEMP;
 			return;
 		}
-		out->rr[out->nrr++] = v;
+		if (next.cname == NULL) {	/* the chain ends at out->cname */
+			next.cname = out->cname;
+			out->cname = NULL;
+		}
+		dns_txt_free(out);
+		*out = next;
 	}
-	out->status = out->nrr > 0 ? DNS_FOUND : DNS_NONE;
 }
 
 void
 dns_txt(struct dns *d, const char *name, struct dns_txt *out)
 {
-	query(d, name, ns_t_txt, out);
+	lookup(d, name, ns_t_txt, out);
 }
 
 void
 dns_mx(struct dns *d, const char *name, struct dns_txt *out)
 {
-	query(d, name, ns_t_mx, out);
+	lookup(d, name, ns_t_mx, out);
 }
 
 void
@@ -205,5 +256,11 @@ dns_txt_free(struct dns_txt *t)
 
 	for (i = 0; i < t->nrr; i++)
 		free(t->rr[i]);
+	free(t->rr);
+	free(t->nstrings);
+	t->rr = NULL;
+	t->nstrings = NULL;
 	t->nrr = 0;
+	free(t->cname);
+	t->cname = NULL;
 }

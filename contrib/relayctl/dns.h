@@ -2,13 +2,18 @@
  * NAME
  *	dns - TXT and MX lookups at the resolver named in relay.conf
  * DESCRIPTION
- *	A private libresolv state (res_nquery) pointed at dns.nameserver and
+ *	A private libresolv state (res_nsend) pointed at dns.nameserver and
  *	dns.port, or at /etc/resolv.conf when the name server is empty. No
  *	search list, no default domain: names are asked exactly as given.
- *	Each answer is the list of TXT records at the name (after CNAMEs),
+ *	Each answer is the list of TXT records at the name (after CNAMEs,
+ *	which dns follows itself when the server did not, up to 8),
  *	each record's character-strings joined without a separator, as DKIM
  *	requires (RFC 6376 3.6.2.2). An MX answer fills the same structure,
  *	one exchange host name per record (lower case, no trailing dot).
+ *	When the name is an alias, cname is where its CNAME chain ends (the
+ *	name the records are at, or would be: a CNAME to a name that does
+ *	not exist is DNS_NONE with cname set, as for a key delegated to a
+ *	provider's zone that has not published it).
  * OWNERSHIP
  *	dns_txt_free() frees what dns_txt() or dns_mx() filled in.
  */
@@ -25,13 +30,12 @@ enum dns_status {
 	DNS_ETEMP = -1		/* timeout, SERVFAIL, REFUSED: could not tell */
 };
 
-#define DNS_MAX_RR	16
-
 struct dns_txt {
 	enum dns_status	 status;
-	size_t		 nrr;
-	char		*rr[DNS_MAX_RR];	/* joined strings, NUL-terminated */
-	size_t		 nstrings[DNS_MAX_RR];	/* character-strings in each */
+	size_t		 nrr;		/* every record of the answer */
+	char		**rr;		/* joined strings, NUL-terminated */
+	size_t		*nstrings;	/* character-strings in each */
+	char		*cname;		/* the alias target, or NULL */
 };
 
 struct dns;

@@ -184,16 +184,44 @@ unknown(struct verify_check *c)
 	    "(timeout, SERVFAIL or REFUSED); try again");
 }
 
-/* missing - fill c for nothing at the name (nor under the doubled name) */
+/*
+ * missing - fill c for nothing at the name (nor under the doubled name).
+ * A name that is an alias (t->cname) cannot hold a TXT record beside its
+ * CNAME: the record belongs at the alias's target, or the CNAME goes.
+ */
 static void
-missing(struct verify_check *c, const char *domain)
+missing(struct verify_check *c, const char *domain, const struct dns_txt *t)
 {
 	c->state = VERIFY_MISSING;
+	if (t->cname != NULL) {
+		snprintf(c->found, sizeof(c->found), "CNAME to %s, which has "
+		    "no TXT record", t->cname);
+		snprintf(c->fix, sizeof(c->fix), "%s is an alias (CNAME) for "
+		    "%s, where no TXT record is published: publish the value "
+		    "below at %s (whoever runs that zone, for a record "
+		    "delegated to it), or replace the CNAME at %s by a TXT "
+		    "record with the value below (a name with a CNAME holds "
+		    "no other record). " PROPAGATION, c->name, t->cname,
+		    t->cname, c->name, c->name);
+		return;
+	}
 	snprintf(c->fix, sizeof(c->fix), "add a TXT record at %s with the value "
 	    "below (at most 255 characters per string: `relayctl domain "
 	    "records %s` prints it split, ready to paste). Some DNS providers "
 	    "expect only the part before the domain as the name. " PROPAGATION,
 	    c->name, domain, c->name);
+}
+
+/* aliased - for a wrong record found through a CNAME: say where it is */
+static void
+aliased(struct verify_check *c, const struct dns_txt *t)
+{
+	size_t	 l = strlen(c->fix);
+
+	if (t->cname != NULL)
+		snprintf(c->fix + l, sizeof(c->fix) - l, ". The record is at "
+		    "%s (%s is a CNAME to it): change it there", t->cname,
+		    c->name);
 }
 
 /* check_ownership - relay-verify=TOKEN at the domain */
@@ -231,7 +259,7 @@ check_ownership(const struct verify_in *in, const struct dns_txt *f,
 			    in->domain);
 			return doubled(c, in->domain, twice);
 		}
-	missing(c, in->domain);
+	missing(c, in->domain, &f[VN_APEX]);
 }
 
 /* check_dkim - a DKIM key record at NAME with the expected p= */
@@ -290,6 +318,7 @@ check_dkim(const char *id, int required, const char *expect,
 			snprintf(c->fix, sizeof(c->fix), "the published key "
 			    "is not ours (an old key, or a copy that lost "
 			    "characters): replace it with the value below");
+		aliased(c, &f[slot]);
 		return;
 	}
 	if (f[slot + 1].status == DNS_FOUND && f[slot + 1].nrr > 0 &&
@@ -301,7 +330,7 @@ check_dkim(const char *id, int required, const char *expect,
 		    sizeof(twice));
 		return doubled(c, in->domain, twice);
 	}
-	missing(c, in->domain);
+	missing(c, in->domain, &f[slot]);
 }
 
 /* check_spf - one v=spf1 record at the domain, with our include */
@@ -351,7 +380,7 @@ check_spf(const struct verify_in *in, const struct dns_txt *f,
 			    "record)", c->name);
 			return;
 		}
-		return missing(c, in->domain);
+		return missing(c, in->domain, &f[VN_APEX]);
 	}
 	set_found(c, hit);
 	if (*inc == '\0') {
@@ -402,6 +431,7 @@ check_dmarc(const struct verify_in *in, const struct dns_txt *f,
 		set_found(c, f[VN_DMARC].rr[0]);
 		snprintf(c->fix, sizeof(c->fix), "a DMARC record starts with "
 		    "v=DMARC1");
+		aliased(c, &f[VN_DMARC]);
 		return;
 	}
 	if (first_with(&f[VN_DMARC2], "v=DMARC1", &n2) != NULL) {
@@ -410,7 +440,7 @@ check_dmarc(const struct verify_in *in, const struct dns_txt *f,
 		verify_name(in, VN_DMARC2, twice, sizeof(twice));
 		return doubled(c, in->domain, twice);
 	}
-	missing(c, in->domain);
+	missing(c, in->domain, &f[VN_DMARC]);
 	snprintf(c->fix + strlen(c->fix), sizeof(c->fix) - strlen(c->fix),
 	    " (p=none only reports; tighten it once mail passes)");
 }

@@ -170,12 +170,17 @@
 #   h_stop_dovecot           (Postfix instances are stopped first)
 #   h_dv_auth_test USER PASS doveadm auth test
 #
-# DNS (unbound, authoritative only, section 5 of the notes)
-#   h_start_unbound [--ipv6] ZONE FILE [ZONE FILE...]   copies each FILE
-#                            into the temp dir and serves it on
-#                            127.0.0.1:DNS_PORT (UDP+TCP; --ipv6: on
+# DNS (unbound, its own zones only, section 5 of the notes)
+#   h_start_unbound [--ipv6] [--recursive] ZONE FILE [ZONE FILE...]
+#                            copies each FILE into the temp dir and serves
+#                            it on 127.0.0.1:DNS_PORT (UDP+TCP; --ipv6: on
 #                            [::1]:DNS_PORT too); everything else REFUSED;
-#                            UNBOUND_EXTRA is appended to the server: clause
+#                            authoritative answers, or with --recursive as
+#                            a recursive resolver gives them (CNAMEs
+#                            followed from zone to zone, NXDOMAIN with the
+#                            CNAME when its target does not exist), with
+#                            no cache; UNBOUND_EXTRA is appended to the
+#                            server: clause
 #   h_dns_add RR             unbound-control local_data 'RR'
 #   h_dns_remove NAME        unbound-control local_data_remove NAME
 #   h_dns_reload ZONE        re-read the copied zone file (after editing

@@ -256,15 +256,25 @@ h_dv_auth_test() {
 # DNS
 
 h_start_unbound() {
-	local d zones='' z f v6=no ifs="    interface: 127.0.0.1"
-	if [[ ${1:-} == --ipv6 ]]; then
-		v6=yes
-		ifs+="
+	local d zones='' z f v6=no ifs="    interface: 127.0.0.1" down=yes
+	DNS_RECURSIVE=
+	while [[ ${1:-} == --* ]]; do
+		case $1 in
+		--ipv6)
+			v6=yes
+			ifs+="
     interface: ::1
-    access-control: ::1/128 allow"
+    access-control: ::1/128 allow" ;;
+		--recursive)
+			down=no DNS_RECURSIVE=1
+			ifs+="
+    cache-max-ttl: 0
+    cache-max-negative-ttl: 0" ;;
+		*) h_bail "h_start_unbound: unknown option $1" ;;
+		esac
 		shift
-	fi
-	(($# >= 2 && $# % 2 == 0)) || h_bail "h_start_unbound [--ipv6] ZONE FILE [ZONE FILE...]"
+	done
+	(($# >= 2 && $# % 2 == 0)) || h_bail "h_start_unbound [--ipv6] [--recursive] ZONE FILE [ZONE FILE...]"
 	d=$H_TMP/dns
 	install -d -m 0755 "$d"
 	DNS_DIR=$d
@@ -279,7 +289,7 @@ h_start_unbound() {
 		zones+="auth-zone:
     name: \"$z.\"
     zonefile: \"$d/$z.zone\"
-    for-downstream: yes
+    for-downstream: $down
     for-upstream: yes
     fallback-enabled: no
 "
@@ -316,7 +326,7 @@ remote-control:
     control-use-cert: no
 EOF
 	UNBOUND_LOCAL_ZONES=
-	export DNS_PORT DNS_CONF DNS_DIR
+	export DNS_PORT DNS_CONF DNS_DIR DNS_RECURSIVE
 	if ! unbound-checkconf "$DNS_CONF" >"$H_LOG/unbound-checkconf.out" 2>&1; then
 		h_diag "$(cat "$H_LOG/unbound-checkconf.out")"
 		h_bail "unbound config rejected"
@@ -343,6 +353,9 @@ h_dns_remove() {
 
 h_dns_reload() {
 	unbound-control -c "$DNS_CONF" auth_zone_reload "${1%.}" >/dev/null
+	# a recursive unbound keeps answers for the rest of the second
+	[[ ${DNS_RECURSIVE:-} != 1 ]] ||
+	    unbound-control -c "$DNS_CONF" flush_zone . >/dev/null
 }
 
 h_dig() {

@@ -47,9 +47,13 @@ teardown(void **state)
 
 	(void)state;
 
-	for (i = 0; i < VN__COUNT; i++)
+	for (i = 0; i < VN__COUNT; i++) {
 		for (j = 0; j < facts[i].nrr; j++)
 			free(facts[i].rr[j]);
+		free(facts[i].rr);
+		free(facts[i].nstrings);
+		free(facts[i].cname);
+	}
 	return 0;
 }
 
@@ -57,8 +61,14 @@ teardown(void **state)
 static void
 put(enum verify_name slot, const char *value)
 {
-	facts[slot].rr[facts[slot].nrr] = strdup(value);
-	facts[slot].nstrings[facts[slot].nrr++] = 1;
+	struct dns_txt	*t = &facts[slot];
+
+	t->rr = realloc(t->rr, (t->nrr + 1) * sizeof(*t->rr));
+	t->nstrings = realloc(t->nstrings, (t->nrr + 1) * sizeof(*t->nstrings));
+	assert_non_null(t->rr);
+	assert_non_null(t->nstrings);
+	t->rr[t->nrr] = strdup(value);
+	t->nstrings[t->nrr++] = 1;
 	facts[slot].status = DNS_FOUND;
 }
 
@@ -355,6 +365,57 @@ mx_is_checked_only_with_a_forward_to_and_never_required(void **state)
 	assert_true(o.required_ok);
 }
 
+/*
+ * A name that is a CNAME (a key delegated to the provider's zone): with
+ * nothing at the target, the fix sends the record there, never beside
+ * the CNAME; a wrong record at the target says where it is; a record at
+ * the target is as good as one at the name.
+ */
+static void
+cname_names_the_target_where_the_record_belongs(void **state)
+{
+	struct verify_out	 o;
+	const char		*fix;
+
+	(void)state;
+	put(VN_APEX, "relay-verify=" TOKEN);
+	facts[VN_RSA].cname = strdup("k1.example-com.dkim.relay.example");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "dkim-rsa")->state, VERIFY_MISSING);
+	assert_string_equal(check(&o, "dkim-rsa")->found,
+	    "CNAME to k1.example-com.dkim.relay.example, which has no TXT "
+	    "record");
+	fix = check(&o, "dkim-rsa")->fix;
+	assert_non_null(strstr(fix, "publish the value below at "
+	    "k1.example-com.dkim.relay.example"));
+	assert_non_null(strstr(fix, "replace the CNAME at "
+	    "rs1r._domainkey.example.com by a TXT record"));
+	assert_null(strstr(fix, "add a TXT record at"));
+	/* no CNAME: the plain advice, found empty */
+	assert_string_equal(check(&o, "dkim-ed25519")->found, "");
+	assert_non_null(strstr(check(&o, "dkim-ed25519")->fix,
+	    "add a TXT record at rs1e._domainkey.example.com"));
+
+	put(VN_RSA, "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBold");
+	facts[VN_DMARC].cname = strdup("example-com.dmarc.example.net");
+	put(VN_DMARC, "v=DMARC2");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "dkim-rsa")->state, VERIFY_WRONG);
+	assert_non_null(strstr(check(&o, "dkim-rsa")->fix, "The record is at "
+	    "k1.example-com.dkim.relay.example (rs1r._domainkey.example.com "
+	    "is a CNAME to it): change it there"));
+	assert_int_equal(check(&o, "dmarc")->state, VERIFY_WRONG);
+	assert_non_null(strstr(check(&o, "dmarc")->fix, "The record is at "
+	    "example-com.dmarc.example.net"));
+
+	free(facts[VN_RSA].rr[0]);
+	facts[VN_RSA].rr[0] = strdup(RSA);
+	put(VN_ED, ED);
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "dkim-rsa")->state, VERIFY_OK);
+	assert_true(o.required_ok);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -374,6 +435,7 @@ main(void)
 		T(pending_selector_is_checked_and_reported),
 		T(long_found_value_is_cut_between_utf8_sequences),
 		T(mx_is_checked_only_with_a_forward_to_and_never_required),
+		T(cname_names_the_target_where_the_record_belongs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
