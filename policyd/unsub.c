@@ -119,7 +119,7 @@ set(struct outcome *o, int code, const char *qtext, const char *why)
 	o->why = why;
 }
 
-/* log_outcome - one log line; via "https" for the web's (CGI) */
+/* log_outcome - one log line; via "mail", "https" (CGI) or "url" (-u) */
 static void
 log_outcome(const struct outcome *o, const char *via)
 {
@@ -127,8 +127,7 @@ log_outcome(const struct outcome *o, const char *via)
 
 	logkv_init(&kv, NULL);
 	logkv_str(&kv, "event", "unsubscribe");
-	if (via != NULL)
-		logkv_str(&kv, "via", via);
+	logkv_str(&kv, "via", via);
 	logkv_str(&kv, "result", o->code == UNSUB_EX_OK ? "suppressed" :
 	    o->code == UNSUB_EX_NOUSER ? "refused" : "deferred");
 	if (o->handle[0] != '\0')
@@ -139,13 +138,16 @@ log_outcome(const struct outcome *o, const char *via)
 	logkv_emit(&kv, o->code == UNSUB_EX_OK ? LOG_INFO : LOG_WARNING);
 }
 
-/* say - the one line Postfix puts into the status text, and the log line */
+/*
+ * say - the one line Postfix puts into the status text (or -u prints),
+ * and the log line
+ */
 static int
-say(const struct outcome *o)
+say(const struct outcome *o, const char *via)
 {
 	printf("%s\n", o->qtext);
 	fflush(stdout);
-	log_outcome(o, NULL);
+	log_outcome(o, via);
 	return o->code;
 }
 
@@ -432,7 +434,7 @@ main(int argc, char **argv)
 			drain();
 		set(&o, UNSUB_EX_TEMPFAIL, "unsubscribe service unavailable",
 		    "configuration");
-		return say(&o);
+		return say(&o, umode != NULL ? "url" : "mail");
 	}
 	clock_set_offset(conf->testing.clock_offset_s);
 	if (tmode != NULL) {
@@ -452,5 +454,5 @@ main(int argc, char **argv)
 			by_mail(conf, argv[0], argv[1], &o);
 	}
 	conf_free(conf);
-	return say(&o);
+	return say(&o, umode != NULL ? "url" : "mail");
 }

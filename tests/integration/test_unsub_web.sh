@@ -132,6 +132,17 @@ h_like "...suppressed" "$(h_redis_cli HGET "$SUP" cli@isp.example)" unsubscribe
 rc=0; out=$("$UNSUB" -c "$FX_CONF" -u "$forged" 2>&1) || rc=$?
 h_is "-u, forged: EX_NOUSER" "$rc" 67
 h_is "...says so" "$out" "unknown unsubscribe token"
+# the log lines, on standard error when it is a terminal (script's pty;
+# the CGI mode logs to syslog only): via= says which door it came through
+tty_run() { script -qec "$1" /dev/null </dev/null | tr -d '\r'; }
+t6=$("$UNSUB" -c "$FX_CONF" -U -t frank log-url@isp.example)
+out=$(tty_run "'$UNSUB' -c '$FX_CONF' -u '$t6'")
+h_like "-u logs via=url" "$out" 'event=unsubscribe via=url result=suppressed member=frank rcpt=log-url@isp\.example'
+out=$(tty_run "'$UNSUB' -c '$FX_CONF' -u '$forged'")
+h_like "...and a refusal too" "$out" 'event=unsubscribe via=url result=refused'
+mt=$("$UNSUB" -c "$FX_CONF" -t frank log-mail@isp.example)
+out=$(tty_run "'$UNSUB' -c '$FX_CONF' -- '$mt' log-mail@isp.example </dev/null")
+h_like "the mail path logs via=mail" "$out" 'event=unsubscribe via=mail result=suppressed member=frank rcpt=log-mail@isp\.example'
 rc=0; "$UNSUB" -c "$FX_CONF" -u "$t5" extra >/dev/null 2>&1 || rc=$?
 h_is "-u with an operand: EX_USAGE" "$rc" 64
 rc=0; "$UNSUB" -c "$FX_CONF" -U >/dev/null 2>&1 || rc=$?
