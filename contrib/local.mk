@@ -19,7 +19,7 @@ contrib_relayctl_relayctl_SOURCES = contrib/relayctl/relayctl.c \
 	contrib/relayctl/cmd_suppress.c contrib/relayctl/cmd_status.c \
 	contrib/relayctl/cmd_misc.c contrib/relayctl/warming.c \
 	contrib/relayctl/dkimkey.c contrib/relayctl/dkimkey.h \
-	contrib/relayctl/dns.c $(CTL_CORE)
+	contrib/relayctl/dns.c contrib/relayctl/dns_parse.c $(CTL_CORE)
 contrib_relayctl_relayctl_CPPFLAGS = $(AM_CPPFLAGS) $(CTL_CPPFLAGS)
 contrib_relayctl_relayctl_LDADD = $(RELAY_COMMON_LIBS) $(JANSSON_LIBS) \
 	$(RESOLV_LIBS)
@@ -83,7 +83,25 @@ tests_fuzz_replay_ctl_import_CPPFLAGS = $(FUZZ_CPPFLAGS) $(CTL_CPPFLAGS) \
 tests_fuzz_replay_ctl_import_LDADD = $(FUZZ_LDADD)
 UNIT_TESTS += tests/fuzz/replay_ctl_import
 
+# Fuzz harness: DNS answers (relayctl domain verify's lookups).
+check_PROGRAMS += tests/fuzz/replay_dns
+tests_fuzz_replay_dns_SOURCES = tests/fuzz/fuzz_dns.c tests/fuzz/replay.c \
+	contrib/relayctl/dns_parse.c
+tests_fuzz_replay_dns_CPPFLAGS = $(FUZZ_CPPFLAGS) $(CTL_CPPFLAGS) \
+	-DFUZZ_NAME='"dns"'
+tests_fuzz_replay_dns_LDADD = $(FUZZ_LDADD) $(RESOLV_LIBS)
+UNIT_TESTS += tests/fuzz/replay_dns
+
 if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_dns
+tests_fuzz_fuzz_dns_SOURCES = tests/fuzz/fuzz_dns.c \
+	contrib/relayctl/dns_parse.c
+tests_fuzz_fuzz_dns_CPPFLAGS = $(FUZZ_CPPFLAGS) $(CTL_CPPFLAGS)
+tests_fuzz_fuzz_dns_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_dns_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_dns_LDADD = $(FUZZ_LDADD) $(RESOLV_LIBS)
+FUZZ_TARGETS += dns
+
 noinst_PROGRAMS += tests/fuzz/fuzz_ctl_import
 tests_fuzz_fuzz_ctl_import_SOURCES = tests/fuzz/fuzz_ctl_import.c \
 	contrib/relayctl/parse.c

@@ -15,7 +15,8 @@
  *	not exist is DNS_NONE with cname set, as for a key delegated to a
  *	provider's zone that has not published it).
  * OWNERSHIP
- *	dns_txt_free() frees what dns_txt() or dns_mx() filled in.
+ *	dns_txt_free() frees what dns_txt(), dns_mx() or dns_parse() filled
+ *	in.
  */
 #ifndef RELAY_CTL_DNS_H
 #define RELAY_CTL_DNS_H
@@ -48,5 +49,12 @@ void	 dns_txt(struct dns *, const char *name, struct dns_txt *out);
 /* dns_mx - look up MX at name: rr holds the exchanges' host names */
 void	 dns_mx(struct dns *, const char *name, struct dns_txt *out);
 void	 dns_txt_free(struct dns_txt *);
+/*
+ * dns_parse - fill out from the n bytes of one answer to a query of type
+ * (ns_t_txt or ns_t_mx); returns its rcode, or -1 when it does not parse
+ * (out->status DNS_ETEMP for both but NOERROR and NXDOMAIN). Pure.
+ */
+int	 dns_parse(const unsigned char *ans, size_t n, int type,
+	    struct dns_txt *out);
 
 #endif

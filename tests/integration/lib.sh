@@ -183,8 +183,12 @@
 #                            server: clause
 #   h_dns_add RR             unbound-control local_data 'RR'
 #   h_dns_remove NAME        unbound-control local_data_remove NAME
+#   h_zone_file ZONE         write $H_TMP/ZONE.zone, an empty zone (SOA and
+#                            NS only), and print its path
 #   h_dns_reload ZONE        re-read the copied zone file (after editing
 #                            $DNS_DIR/ZONE.zone)
+#   h_dns_publish ZONE LINES append zone-file lines to the served copy of
+#                            ZONE and reload it
 #   h_dig ARGS...            dig @127.0.0.1 -p $DNS_PORT +time=2 +tries=1 ARGS
 #   h_stop_unbound
 #

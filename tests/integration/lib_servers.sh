@@ -351,6 +351,18 @@ h_dns_remove() {
 	unbound-control -c "$DNS_CONF" local_data_remove "$1" >/dev/null
 }
 
+h_zone_file() {
+	local z=${1%.}
+	printf '$ORIGIN %s.\n@ 300 IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 60\n@ 300 IN NS ns.%s.\n' \
+	    "$z" "$z" "$z" "$z" >"$H_TMP/$z.zone"
+	printf '%s\n' "$H_TMP/$z.zone"
+}
+
+h_dns_publish() {
+	printf '%s\n' "$2" >>"$DNS_DIR/${1%.}.zone"
+	h_dns_reload "$1"
+}
+
 h_dns_reload() {
 	unbound-control -c "$DNS_CONF" auth_zone_reload "${1%.}" >/dev/null
 	# a recursive unbound keeps answers for the rest of the second

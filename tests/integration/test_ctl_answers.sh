@@ -20,16 +20,10 @@ CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 args=()
 for z in cn.example keys.example; do
-	printf '$ORIGIN %s.\n@ 300 IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 60\n@ 300 IN NS ns.%s.\n' \
-	    "$z" "$z" "$z" "$z" >"$H_TMP/$z.zone"
-	args+=("$z" "$H_TMP/$z.zone")
+	args+=("$z" "$(h_zone_file "$z")")
 done
 printf 'exists 300 IN TXT "something else"\n' >>"$H_TMP/keys.example.zone"
 h_start_unbound --recursive "${args[@]}"
-publish() {	# publish ZONE LINES - append zone-file lines, reload
-	printf '%s\n' "$2" >>"$DNS_DIR/$1.zone"
-	h_dns_reload "$1"
-}
 h_start_redis
 FX_DKIM='selector_prefix = "rs";'
 fx_conf
@@ -46,10 +40,10 @@ rsa_rec=$(records "$rname") ed_rec=$(records "$ename")
 # the ownership, SPF and DMARC records as printed; both keys as CNAMEs:
 # the RSA one to a name that does not exist, the Ed25519 one to a name
 # that exists without a TXT record of its own
-publish cn.example "$(ctl domain records cn.example | grep -v '^;' | grep -v '_domainkey')
+h_dns_publish cn.example "$(ctl domain records cn.example | grep -v '^;' | grep -v '_domainkey')
 ${sel}r._domainkey 300 IN CNAME $rtarget.
 ${sel}e._domainkey 300 IN CNAME $etarget."
-publish keys.example "$etarget. 300 IN MX 10 mx.keys.example."
+h_dns_publish keys.example "$etarget. 300 IN MX 10 mx.keys.example."
 h_like "the resolver follows the CNAME: NXDOMAIN at its end" \
     "$(h_dig TXT "$rname")" "status: NXDOMAIN"
 h_like "...with the CNAME in the answer" "$(h_dig +short TXT "$rname")" "^$rtarget\\.\$"
@@ -70,7 +64,7 @@ h_is "not verified" "$(h_redis_cli HGET 'relay:{d:cn.example}:domain' verified_a
 h_like "text: the found line" "$(ctl domain verify cn.example)" "found: +CNAME to $rtarget, which has no TXT record"
 
 # the provider publishes the keys at the targets
-publish keys.example "$rtarget. 300 IN TXT $rsa_rec
+h_dns_publish keys.example "$rtarget. 300 IN TXT $rsa_rec
 $etarget. 300 IN TXT $ed_rec"
 out=$(ctl --json domain verify cn.example); rc=$?
 h_is "both keys at the CNAMEs' targets: exit 0" "$rc" 0
@@ -82,7 +76,7 @@ h_like "...verified" "$(h_redis_cli HGET 'relay:{d:cn.example}:domain' verified_
 ctl domain rotate-key cn.example >/dev/null
 nsel=$(h_redis_cli HGET 'relay:{d:cn.example}:domain' next_selector)
 if [[ -n $nsel ]]; then
-	publish cn.example "${nsel}r._domainkey 300 IN CNAME $rtarget.
+	h_dns_publish cn.example "${nsel}r._domainkey 300 IN CNAME $rtarget.
 ${nsel}e._domainkey 300 IN CNAME ${nsel}e.cn-example.dkim.keys.example."
 	out=$(ctl --json domain verify cn.example)
 	h_is "rotation: the new selector's CNAME to the old key: dkim-rsa-next wrong" \
@@ -96,10 +90,10 @@ fi
 
 # DMARC delegated to a reporting service's zone
 sed -i '/^_dmarc/d' "$DNS_DIR/cn.example.zone"
-publish cn.example "_dmarc 300 IN CNAME cn-example.dmarc.keys.example."
+h_dns_publish cn.example "_dmarc 300 IN CNAME cn-example.dmarc.keys.example."
 out=$(ctl --json domain verify cn.example)
 h_is "DMARC behind a CNAME to nothing: missing" "$(state dmarc)" missing
-publish keys.example 'cn-example.dmarc.keys.example. 300 IN TXT "v=DMARC1; p=none; rua=mailto:r@keys.example"'
+h_dns_publish keys.example 'cn-example.dmarc.keys.example. 300 IN TXT "v=DMARC1; p=none; rua=mailto:r@keys.example"'
 out=$(ctl --json domain verify cn.example)
 h_is "...the record at its target: ok" "$(state dmarc)" ok
 h_like "...found is the record" "$(field dmarc found)" '^v=DMARC1; p=none; rua='
@@ -123,8 +117,8 @@ h_like "...a CNAME to a name that is not there: missing, target named" \
     "^CNAME to ${nsel}e\\.cn-example\\.dkim\\.keys\\.example, which has no TXT record\$"
 # a CNAME loop between the zones ends (after a few hops) as missing
 sed -i '/^_dmarc/d' "$DNS_DIR/cn.example.zone"
-publish cn.example "_dmarc 300 IN CNAME loop.keys.example."
-publish keys.example "loop.keys.example. 300 IN CNAME _dmarc.cn.example."
+h_dns_publish cn.example "_dmarc 300 IN CNAME loop.keys.example."
+h_dns_publish keys.example "loop.keys.example. 300 IN CNAME _dmarc.cn.example."
 out=$(ctl --json domain verify cn.example); rc=$?
 h_is "a CNAME loop: dmarc missing" "$(state dmarc)" missing
 h_is "...the other checks unchanged: exit 0" "$rc" 0

@@ -24,15 +24,9 @@ ZONES=(good.example miss.example wrong.example dbl.example cut.example
 # One empty zone per domain; records are appended and reloaded per case.
 args=()
 for z in "${ZONES[@]}"; do
-	printf '$ORIGIN %s.\n@ 300 IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 60\n@ 300 IN NS ns.%s.\n' \
-	    "$z" "$z" "$z" "$z" >"$H_TMP/$z.zone"
-	args+=("$z" "$H_TMP/$z.zone")
+	args+=("$z" "$(h_zone_file "$z")")
 done
 h_start_unbound "${args[@]}"
-publish() {	# publish ZONE LINES - append zone-file lines, reload
-	printf '%s\n' "$2" >>"$DNS_DIR/$1.zone"
-	h_dns_reload "$1"
-}
 h_start_redis
 FX_DKIM='selector_prefix = "rs";'
 fx_conf
@@ -118,7 +112,7 @@ h_like "ownership missing" "$out" "missing +ownership +good\\.example"
 h_like "fix names dig" "$out" "dig \\+short TXT ${sel}r\\._domainkey\\.good\\.example"
 
 # --- verify: published exactly as printed (zone lines pasted)
-publish good.example "$(ctl domain records good.example | grep -v '^;')"
+h_dns_publish good.example "$(ctl domain records good.example | grep -v '^;')"
 h_like "unbound serves the RSA key as 2 strings" "$(h_dig +short TXT "${sel}r._domainkey.good.example")" '^"v=DKIM1; k=rsa; p=[^"]{237}" "[^"]+"$'
 out=$(ctl --json domain verify good.example); rc=$?
 h_is "verify published: exit 0" "$rc" 0
@@ -141,7 +135,7 @@ h_is "missing: not verified" "$(h_redis_cli HGET 'relay:{d:miss.example}:domain'
 # ownership proven, DKIM records not published: not verified (relay-milter
 # would let the domain send signed with keys no receiver finds)
 ctl domain add half.example --member alice >/dev/null
-publish half.example "$(ctl domain records half.example | grep -v '^;' | grep -v '_domainkey')"
+h_dns_publish half.example "$(ctl domain records half.example | grep -v '^;' | grep -v '_domainkey')"
 out=$(ctl --json domain verify half.example); rc=$?
 h_is "ownership only: exit 1" "$rc" 1
 h_is "ownership only: ownership ok, DKIM missing" "$(fx_jget '[c["check"] + "=" + c["state"] for c in d["checks"]][:3]' <<<"$out")" \
@@ -149,7 +143,7 @@ h_is "ownership only: ownership ok, DKIM missing" "$(fx_jget '[c["check"] + "=" 
 h_is "ownership only: not verified" "$(h_redis_cli HGET 'relay:{d:half.example}:domain' verified_at)" 0
 h_like "ownership only: the text says what is left" "$(ctl domain verify half.example)" \
     'verified: not yet; ownership is proven, and the domain sends once its DKIM records are published too'
-publish half.example "$(ctl domain records half.example | grep -v '^;' | grep '_domainkey')"
+h_dns_publish half.example "$(ctl domain records half.example | grep -v '^;' | grep '_domainkey')"
 h_check "DKIM published too: verified" ctl domain verify half.example
 h_like "... verified_at set" "$(h_redis_cli HGET 'relay:{d:half.example}:domain' verified_at)" '^[0-9]{10}$'
 h_check "cleanup" ctl domain remove half.example
@@ -158,7 +152,7 @@ h_check "cleanup" ctl domain remove half.example
 ctl domain add pend.example --member alice >/dev/null
 ctl domain rotate-key pend.example >/dev/null
 psel=$(h_redis_cli HGET 'relay:{d:pend.example}:domain' next_selector)
-publish pend.example "$(ctl domain records pend.example | grep -v '^;' | grep -v "^$(h_redis_cli HGET 'relay:{d:pend.example}:domain' selector)[re]\._domainkey")"
+h_dns_publish pend.example "$(ctl domain records pend.example | grep -v '^;' | grep -v "^$(h_redis_cli HGET 'relay:{d:pend.example}:domain' selector)[re]\._domainkey")"
 ctl domain verify pend.example >/dev/null
 h_is "pending selector published: switched to it" "$(h_redis_cli HGET 'relay:{d:pend.example}:domain' selector)" "$psel"
 h_like "... and verified in the same run" "$(h_redis_cli HGET 'relay:{d:pend.example}:domain' verified_at)" '^[0-9]{10}$'
@@ -171,7 +165,7 @@ out=$(ctl domain verify --pending); rc=$?
 h_is "--pending, nothing published: exit 0 (checked, not ready)" "$rc" 0
 h_like "... one line for the domain" "$out" 'lab\.example +not_ready +not verified'
 h_unlike "... verified domains are not checked again" "$out" '(^|'$'\n'')good\.example'
-publish lab.example "$(ctl domain records lab.example | grep -v '^;')"
+h_dns_publish lab.example "$(ctl domain records lab.example | grep -v '^;')"
 out=$(ctl --json domain verify --pending); rc=$?
 h_is "--pending, published: exit 0" "$rc" 0
 h_is "... the JSON says it was verified in this run" \
@@ -207,7 +201,7 @@ h_check "cleanup" ctl domain remove lab.example
 ctl domain add wrong.example --member alice >/dev/null
 wsel=$(h_redis_cli HGET 'relay:{d:wrong.example}:domain' selector)
 good_rsa=$(ctl domain records good.example | grep "^${sel}r\\._domainkey" | sed 's/^[^ ]* 3600 IN TXT //')
-publish wrong.example "@ 300 IN TXT \"relay-verify=00000000000000000000000000000000\"
+h_dns_publish wrong.example "@ 300 IN TXT \"relay-verify=00000000000000000000000000000000\"
 @ 300 IN TXT \"v=spf1 include:_spf.other.example -all\"
 @ 300 IN TXT \"v=spf1 mx -all\"
 ${wsel}r._domainkey 300 IN TXT $good_rsa"
@@ -224,7 +218,7 @@ h_is "wrong: not verified" "$(h_redis_cli HGET 'relay:{d:wrong.example}:domain' 
 ctl domain add cut.example --member alice >/dev/null
 csel=$(h_redis_cli HGET 'relay:{d:cut.example}:domain' selector)
 first=$(ctl domain records cut.example | grep "^${csel}r\\._domainkey" | sed 's/^[^"]*\("[^"]*"\).*/\1/')
-publish cut.example "${csel}r._domainkey 300 IN TXT $first"
+h_dns_publish cut.example "${csel}r._domainkey 300 IN TXT $first"
 out=$(ctl domain verify cut.example); rc=$?
 h_is "cut-off key: exit 1" "$rc" 1
 h_like "cut-off key named" "$out" "cut off after 237 of [0-9]+ characters"
@@ -232,7 +226,7 @@ h_like "cut-off key named" "$out" "cut off after 237 of [0-9]+ characters"
 # --- the doubled name: sel._domainkey.dbl.example.dbl.example
 ctl domain add dbl.example --member alice >/dev/null
 dsel=$(h_redis_cli HGET 'relay:{d:dbl.example}:domain' selector)
-publish dbl.example "$(ctl domain records dbl.example | grep -v '^;' | grep -v '^_dmarc' | sed 's/^\([^ ]*\)dbl\.example\. /\1dbl.example.dbl.example. /')"
+h_dns_publish dbl.example "$(ctl domain records dbl.example | grep -v '^;' | grep -v '^_dmarc' | sed 's/^\([^ ]*\)dbl\.example\. /\1dbl.example.dbl.example. /')"
 h_like "the doubled name really is in DNS" "$(h_dig +short TXT "${dsel}r._domainkey.dbl.example.dbl.example")" "v=DKIM1"
 out=$(ctl domain verify dbl.example); rc=$?
 h_is "doubled names: exit 1" "$rc" 1
@@ -254,7 +248,7 @@ ctl domain add wait.example --member alice >/dev/null
 "$CTL" -c "$FX_CONF" domain verify wait.example --watch >"$H_TMP/watch.out" 2>&1 &
 wpid=$!
 sleep 2
-publish wait.example "$(ctl domain records wait.example | grep -v '^;')"
+h_dns_publish wait.example "$(ctl domain records wait.example | grep -v '^;')"
 h_check "watch ends once published" h_wait_for 15 sh -c "! kill -0 $wpid 2>/dev/null"
 wait "$wpid"; rc=$?
 h_is "watch: exit 0" "$rc" 0
@@ -268,7 +262,7 @@ h_like "watch gave up" "$out" "gave up after 2 s"
 # --- rotate-key: the old key signs until the new records are seen
 ctl domain add rot.example --member alice >/dev/null
 rsel=$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)
-publish rot.example "$(ctl domain records rot.example | grep -v '^;')"
+h_dns_publish rot.example "$(ctl domain records rot.example | grep -v '^;')"
 h_check "rot.example verifies" ctl domain verify rot.example
 out=$(ctl --json domain rotate-key rot.example); rc=$?
 h_is "rotate-key: exit 0" "$rc" 0
@@ -285,7 +279,7 @@ h_is "verify before the new records: exit 0 (old key fine)" "$rc" 0
 h_is "...new key reported missing" "$(fx_jget '[c["state"] for c in d["checks"] if c["check"] == "dkim-rsa-next"][0]' <<<"$out")" missing
 h_is "...still signing with the old" "$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)" "$rsel"
 h_is "...old key kept" "$(h_redis_cli HEXISTS 'relay:{d:rot.example}:dkim' "$rsel:rsa")" 1
-publish rot.example "$(ctl domain records rot.example | grep -v '^;' | grep "^$nsel")"
+h_dns_publish rot.example "$(ctl domain records rot.example | grep -v '^;' | grep "^$nsel")"
 out=$(ctl --json domain verify rot.example); rc=$?
 h_is "verify with the new records: exit 0" "$rc" 0
 h_is "rotated" "$(fx_jget 'd["rotated"]' <<<"$out")" true
@@ -307,7 +301,7 @@ h_like "OPS-F6 rotate-key text: keep the old records" "$(ctl domain rotate-key r
 h_unlike "OPS-F6 ...never 'can go'" "$(ctl domain records rot.example; ctl domain rotate-key rot.example 2>&1)" "can go"
 osel=$(h_redis_cli HGET 'relay:{d:rot.example}:domain' selector)
 psel=$(h_redis_cli HGET 'relay:{d:rot.example}:domain' next_selector)
-publish rot.example "$(ctl domain records rot.example | grep -v '^;' | grep "^$psel")"
+h_dns_publish rot.example "$(ctl domain records rot.example | grep -v '^;' | grep "^$psel")"
 out=$(ctl domain verify rot.example)
 h_like "OPS-F6 verify that switches: keep the old records for the queue lifetime" "$out" "Keep the $osel records published for at least Postfix's maximal_queue_lifetime \\(5 days by default\\)"
 h_unlike "OPS-F6 ...never 'can go'" "$out" "can go"
@@ -372,11 +366,11 @@ mxcheck() { ctl --json domain verify good.example | fx_jget '[[k["type"], k["sta
 h_is "verify, forward-to and no MX: mx missing" "$(mxcheck)" '[["MX", "missing", null]]'
 ctl domain verify good.example >/dev/null; rc=$?
 h_is "...not required: still exit 0" "$rc" 0
-publish good.example '@ 300 IN MX 10 mail.elsewhere.example.'
+h_dns_publish good.example '@ 300 IN MX 10 mail.elsewhere.example.'
 h_is "...an MX naming another host: wrong, named" "$(mxcheck)" '[["MX", "wrong", "mail.elsewhere.example"]]'
 h_like "...text: the MX to publish" "$(ctl domain verify good.example)" 'publish: good\.example MX 10 mx\.relay\.example\.'
 sed -i '/IN MX/d' "$DNS_DIR/good.example.zone"
-publish good.example '@ 300 IN MX 5 MX.Relay.Example.'
+h_dns_publish good.example '@ 300 IN MX 5 MX.Relay.Example.'
 h_is "...the relay's MX (any case): ok" "$(mxcheck)" '[["MX", "ok", null]]'
 sed -i '/IN MX/d' "$DNS_DIR/good.example.zone"
 h_dns_reload good.example
@@ -539,7 +533,7 @@ h_start_daemon slowdns "$H_PYTHON" "$H_BIN/slowdns.py" "$slow" "$DNS_PORT" 0.5
 sed "s/port = $DNS_PORT;/port = $slow; timeout_ms = 3000;/" "$FX_CONF" >"$H_TMP/slow.conf"
 ctl domain add vrace.example --member alice >/dev/null
 tok1=$(h_redis_cli HGET 'relay:{d:vrace.example}:domain' token)
-publish vrace.example "$(ctl domain records vrace.example | grep -v '^;')"
+h_dns_publish vrace.example "$(ctl domain records vrace.example | grep -v '^;')"
 "$CTL" -c "$H_TMP/slow.conf" domain verify vrace.example >"$H_TMP/vrace.out" 2>&1 &
 vpid=$!
 sleep 0.3
@@ -574,7 +568,7 @@ h_is "...record and index entries gone" "$(h_redis_cli EXISTS 'relay:{d:aaa.exam
 h_check "domain list is whole again" ctl domain list
 
 # --- bytes from DNS that are not UTF-8, and control characters
-publish miss.example '@ 300 IN TXT "relay-verify=\255\027[31mX"'
+h_dns_publish miss.example '@ 300 IN TXT "relay-verify=\255\027[31mX"'
 out=$(ctl --json domain verify miss.example); rc=$?
 h_is "verify, 8-bit TXT: exit 1" "$rc" 1
 h_is "...the ownership check is there, found with \\xNN" \
@@ -598,7 +592,7 @@ done
 
 # --- the shared fixtures write what relayctl reads (fixtures.sh)
 fx_domain fx.example bob --unverified
-publish fx.example "$(fx_dkim_zone fx.example)
+h_dns_publish fx.example "$(fx_dkim_zone fx.example)
 fx.example. 300 IN TXT \"relay-verify=fixture-fx.example\""
 out=$(ctl --json domain verify fx.example)
 h_is "fixture domain: ownership and both DKIM keys verify" \

@@ -1,0 +1,82 @@
+/*
+ * NAME
+ *	fuzz_dns - libFuzzer harness for the DNS answers relayctl reads
+ * DESCRIPTION
+ *	The input's first byte picks the query type (even: TXT, odd: MX);
+ *	the rest is the answer a name server sent, given to dns_parse().
+ *	Invariants, abort()ed on:
+ *
+ *	- the rcode is -1 or 0..15; the status is DNS_FOUND exactly when
+ *	  there are records, which only a NOERROR answer has; DNS_ETEMP
+ *	  has none and no CNAME;
+ *	- each record is a C string no longer than the answer; a TXT
+ *	  record made of k character-strings is at most the answer's
+ *	  length minus k; an MX host and the CNAME target are lower case,
+ *	  with no trailing dot;
+ *	- dns_txt_free() leaves nothing behind (the leak checker).
+ * SEE ALSO
+ *	contrib/relayctl/dns_parse.c, tests/fuzz/replay.c, corpus/dns/
+ */
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/nameser.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void
+check(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+/* host_ok - lower case, no trailing dot, shorter than the answer */
+static void
+host_ok(const char *h, size_t n)
+{
+	size_t	 l = strlen(h), i;
+
+	check(l == 0 || h[l - 1] != '.' || (l >= 2 && h[l - 2] == '\\'));
+	for (i = 0; i < l; i++)
+		check(h[i] < 'A' || h[i] > 'Z');
+	check(l <= NS_MAXDNAME);
+	(void)n;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct dns_txt	 t;
+	int		 type, rcode;
+	size_t		 i;
+
+	if (size < 1)
+		return 0;
+	type = data[0] & 1 ? ns_t_mx : ns_t_txt;
+	rcode = dns_parse(data + 1, size - 1, type, &t);
+	check(rcode >= -1 && rcode <= 15);
+	check((t.status == DNS_FOUND) == (t.nrr > 0));
+	if (t.nrr > 0)
+		check(rcode == ns_r_noerror);
+	if (t.status == DNS_ETEMP)
+		check(t.nrr == 0 && t.cname == NULL);
+	else
+		check(rcode == ns_r_noerror || rcode == ns_r_nxdomain);
+	for (i = 0; i < t.nrr; i++) {
+		check(t.rr[i] != NULL);
+		if (type == ns_t_txt)
+			check(strlen(t.rr[i]) + t.nstrings[i] <= size - 1);
+		else
+			host_ok(t.rr[i], size - 1);
+	}
+	if (t.cname != NULL)
+		host_ok(t.cname, size - 1);
+	dns_txt_free(&t);
+	check(t.nrr == 0 && t.rr == NULL && t.cname == NULL);
+	return 0;
+}
