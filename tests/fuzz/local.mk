@@ -25,3 +25,20 @@ tests_fuzz_fuzz_addr_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_addr_LDADD = $(FUZZ_LDADD)
 FUZZ_TARGETS += addr
 endif
+
+check_PROGRAMS += tests/fuzz/replay_metrics_http
+tests_fuzz_replay_metrics_http_SOURCES = tests/fuzz/fuzz_metrics_http.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_metrics_http_CPPFLAGS = $(FUZZ_CPPFLAGS) \
+	-DFUZZ_NAME='"metrics_http"'
+tests_fuzz_replay_metrics_http_LDADD = $(FUZZ_LDADD)
+UNIT_TESTS += tests/fuzz/replay_metrics_http
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_metrics_http
+tests_fuzz_fuzz_metrics_http_SOURCES = tests/fuzz/fuzz_metrics_http.c
+tests_fuzz_fuzz_metrics_http_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_metrics_http_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_metrics_http_LDADD = $(FUZZ_LDADD)
+FUZZ_TARGETS += metrics_http
+endif
