@@ -19,6 +19,8 @@ hdrs_add(struct hdrs *hs, const char *name, const char *value)
 	else if (strcasecmp(name, "List-Unsubscribe") == 0 ||
 	    strcasecmp(name, "List-Unsubscribe-Post") == 0)
 		hs->has_lu = 1;
+	else if (strcasecmp(name, "Date") == 0)
+		hs->date_seen = 1;
 	else if (strcasecmp(name, "Message-ID") == 0 && !hs->msgid_seen) {
 		/*
 		 * The identifier alone, as Postfix logs it: <...>; only the
@@ -87,8 +89,8 @@ hdrs_originator(const struct hdrs *hs, size_t *pos, struct from_result *fr,
 }
 
 int
-hdrs_sign(const struct hdrs *hs, struct signer *sg, const char *lu,
-    const char *post, const char **why)
+hdrs_sign(const struct hdrs *hs, struct signer *sg, const struct hdr *ours,
+    size_t n, const char **why)
 {
 	size_t	 i;
 
@@ -96,11 +98,9 @@ hdrs_sign(const struct hdrs *hs, struct signer *sg, const char *lu,
 		if (sign_header_as(sg, hs->h[i].name, hs->h[i].value,
 		    hs->leadspc, why) != 0)
 			return -1;
-	if ((lu[0] != '\0' &&
-	    sign_header(sg, "List-Unsubscribe", lu, why) != 0) ||
-	    (post[0] != '\0' &&
-	    sign_header(sg, "List-Unsubscribe-Post", post, why) != 0))
-		return -1;
+	for (i = 0; i < n; i++)
+		if (sign_header(sg, ours[i].name, ours[i].value, why) != 0)
+			return -1;
 	return sign_eoh(sg, why);
 }
 

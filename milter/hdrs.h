@@ -6,7 +6,7 @@
  *	libmilter gives it: leading space removed, folds as LF + WSP) and
  *	notes on the way what the checks need: how many From: fields, whether
  *	the message carries its own List-Unsubscribe(-Post), the first
- *	Message-ID. hdrs_from() is the one From: address or why there is none;
+ *	Message-ID, whether it has a Date. hdrs_from() is the one From: address or why there is none;
  *	hdrs_sign() feeds every field, then ours, to a signer in the order the
  *	delivered message will have them (milter/mlfi.c appends our fields
  *	after the last one).
@@ -35,6 +35,7 @@ struct hdrs {
 	int		 nfrom;		/* From: fields */
 	int		 has_lu;	/* List-Unsubscribe or -Post of its own */
 	int		 msgid_seen;	/* a Message-ID field came */
+	int		 date_seen;	/* a Date field came */
 	int		 leadspc;	/* values carry their own leading white
 					   space (SMFIP_HDR_LEADSPC): signed
 					   as "Name:" and the value */
@@ -75,12 +76,12 @@ int	 hdrs_originator(const struct hdrs *, size_t *pos,
 	    struct from_result *fr, const char **name, const char **detail);
 
 /*
- * hdrs_sign - every field to the signer in order, then List-Unsubscribe
- * lu and List-Unsubscribe-Post post (each unless ""), then the end of the
+ * hdrs_sign - every field to the signer in order, then the n fields of
+ * ours (ownhdrs.h: what mlfi.c appends after them), then the end of the
  * headers. 0, or -1 with *why from the signer.
  */
-int	 hdrs_sign(const struct hdrs *, struct signer *, const char *lu,
-	    const char *post, const char **why);
+int	 hdrs_sign(const struct hdrs *, struct signer *, const struct hdr *ours,
+	    size_t n, const char **why);
 
 /* hdrs_free - free the fields and zero the struct (ready for hdrs_add) */
 void	 hdrs_free(struct hdrs *);

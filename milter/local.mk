@@ -13,7 +13,7 @@ milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h 
 	milter/store.c milter/store.h milter/store_reply.c milter/sign.c milter/sign.h \
 	milter/linelimit.c milter/linelimit.h \
 	milter/fcache.c milter/fcache.h milter/ftable.c milter/ftable.h \
-	milter/hdrs.c milter/hdrs.h \
+	milter/hdrs.c milter/hdrs.h milter/ownhdrs.c milter/ownhdrs.h \
 	milter/sockwrap.c milter/sockwrap.h milter/pkcache.c milter/pkcache.h \
 	$(MILTER_CORE)
 # libmilter is linked statically so that its socket calls can be wrapped
@@ -87,7 +87,8 @@ tests_unit_test_milter_sign_LDADD = $(OPENDKIM_LIBS) $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_milter_sign
 
 # The header code, signed and verified in-process (unit test, fuzz harness).
-MILTER_HDRS_CHECK = milter/hdrs.c milter/from.c milter/sign.c milter/linelimit.c \
+MILTER_HDRS_CHECK = milter/hdrs.c milter/ownhdrs.c milter/from.c milter/sign.c \
+	milter/linelimit.c \
 	milter/pkcache.c tests/unit/dkimcheck.c tests/unit/dkimcheck.h \
 	contrib/relayctl/dkimkey.c
 MILTER_HDRS_INC = -I$(top_srcdir)/milter -I$(top_srcdir)/tests/unit \

@@ -27,11 +27,13 @@
 #include "mlfi.h"
 #include "mlfi_sess.h"
 #include "mlfi_state.h"
+#include "ownhdrs.h"
 #include "rconn.h"
 #include "rscript.h"
 #include "sign.h"
 #include "stats.h"
 #include "store.h"
+#include "token.h"
 #include "xalloc.h"
 
 #define QID_MAX		64
@@ -52,8 +54,7 @@ struct msg {
 	struct hdrs	 hd;		/* the header fields */
 	struct signer	*sg;
 	char		 sdomain[ADDR_BUFSIZE];	/* From: (signing) domain */
-	char		 lu[LISTUNSUB_MAX];
-	char		 post[64];
+	struct ownhdrs	 own;		/* the fields we add */
 };
 
 struct conn {
@@ -480,6 +481,34 @@ originators(SMFICTX *ctx, struct conn *cn, const char *from_domain)
 }
 
 /*
+ * own_fields - what we add to the message: a Message-ID and a Date when
+ * it has none (on the signing domain; see ownhdrs.h), List-Unsubscribe
+ * when the domain asks and the message has one recipient
+ */
+static sfsistat
+own_fields(SMFICTX *ctx, struct conn *cn, const struct dom_fact *fact)
+{
+	struct msg	*m = &cn->m;
+	char		 hex[OWNHDRS_RANDOM_HEX + 1];
+
+	if (!m->hd.msgid_seen && (token_random_hex(OWNHDRS_RANDOM_HEX / 2,
+	    hex, sizeof(hex)) != 0 ||
+	    ownhdrs_msgid(&m->own, clock_now(), hex, m->sdomain) != 0))
+		return tempfail(ctx, cn, "header", "message-id",
+		    "no Message-ID could be made");
+	if (!m->hd.date_seen && ownhdrs_date(&m->own, clock_now()) != 0)
+		return tempfail(ctx, cn, "header", "date", "no Date could be made");
+	if (decide_listunsub(fact, &cn->cr->cf->unsubscribe, m->hd.has_lu,
+	    m->nrcpt, m->nrcpt > 0 ? m->rcpts[0] : "") &&
+	    listunsub_build(&cn->cr->cf->unsubscribe, cn->handle, m->rcpts[0],
+	    m->own.lu, sizeof(m->own.lu), m->own.post,
+	    sizeof(m->own.post)) != 0)
+		return tempfail(ctx, cn, "header", "list-unsubscribe",
+		    "token could not be made");
+	return SMFIS_CONTINUE;
+}
+
+/*
  * headers_end - the checks at the end of the headers: one From: address
  * on a domain of the member's, the signer, List-Unsubscribe, the headers
  * fed to the signer. Run once per message, at the first body chunk or at
@@ -491,8 +520,10 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 	struct msg		*m;
 	struct from_result	 fr;
 	struct dom_fact		 fact;
+	struct hdr		 ours[OWNHDRS_MAX];
 	char			 detail[DECIDE_DETAIL_MAX];
 	const char		*d, *why = "", *what;
+	size_t			 n;
 	int			 e;
 
 	m = &cn->m;
@@ -530,14 +561,11 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 	snprintf(m->sdomain, sizeof(m->sdomain), "%s", fact.domain);
 	if (make_signer(ctx, cn, &fact, &what, &why) != 0)
 		return tempfail(ctx, cn, "header", what, why);
-	if (decide_listunsub(&fact, &cn->cr->cf->unsubscribe, m->hd.has_lu,
-	    m->nrcpt, m->nrcpt > 0 ? m->rcpts[0] : "") &&
-	    listunsub_build(&cn->cr->cf->unsubscribe, cn->handle, m->rcpts[0],
-	    m->lu, sizeof(m->lu), m->post, sizeof(m->post)) != 0)
-		return tempfail(ctx, cn, "header", "list-unsubscribe",
-		    "token could not be made");
+	if ((e = own_fields(ctx, cn, &fact)) != SMFIS_CONTINUE)
+		return e;
 	/* Our headers are appended at EOM: they are signed in that place. */
-	if (hdrs_sign(&m->hd, m->sg, m->lu, m->post, &why) != 0)
+	n = ownhdrs_fields(&m->own, ours);
+	if (hdrs_sign(&m->hd, m->sg, ours, n, &why) != 0)
 		return tempfail(ctx, cn, "header", "dkim sign", why);
 	return SMFIS_CONTINUE;
 }
@@ -611,7 +639,11 @@ log_accept(const char *qid, const struct conn *cn, int nsig)
 	logkv_str(&kv, "domain", cn->m.sdomain);
 	logkv_int(&kv, "nrcpt", (long long)cn->m.nrcpt);
 	logkv_int(&kv, "signatures", nsig);
-	logkv_int(&kv, "list_unsubscribe", cn->m.lu[0] != '\0');
+	logkv_int(&kv, "list_unsubscribe", cn->m.own.lu[0] != '\0');
+	if (cn->m.own.msgid[0] != '\0')
+		logkv_str(&kv, "added_message_id", cn->m.own.msgid);
+	if (cn->m.own.date[0] != '\0')
+		logkv_int(&kv, "added_date", 1);
 	/* lines Postfix's smtp client will break: signed as broken */
 	if (cn->m.sg != NULL && sign_breaks(cn->m.sg) > 0)
 		logkv_int(&kv, "line_breaks", (long long)sign_breaks(cn->m.sg));
@@ -648,8 +680,10 @@ mlfi_eom(SMFICTX *ctx)
 	struct msg		*m;
 	struct store_record	 rec;
 	struct store_over	 over;
+	struct hdr		 ours[OWNHDRS_MAX];
 	const char		*qid = qid_of(ctx), *why;
 	char			 detail[80];
+	size_t			 n, k;
 	int			 nsig, i, e;
 	sfsistat		 r;
 
@@ -672,12 +706,14 @@ mlfi_eom(SMFICTX *ctx)
 		r = tempfail(ctx, cn, "eom", "dkim sign", why);
 		goto out;
 	}
-	if ((m->lu[0] && add_header(ctx, cn, -1, "List-Unsubscribe",
-	    m->lu) != MI_SUCCESS) || (m->post[0] && add_header(ctx, cn, -1,
-	    "List-Unsubscribe-Post", m->post) != MI_SUCCESS)) {
-		r = tempfail(ctx, cn, "eom", "milter", "cannot add a header");
-		goto out;
-	}
+	n = ownhdrs_fields(&m->own, ours);
+	for (k = 0; k < n; k++)
+		if (add_header(ctx, cn, -1, ours[k].name, ours[k].value) !=
+		    MI_SUCCESS) {
+			r = tempfail(ctx, cn, "eom", "milter",
+			    "cannot add a header");
+			goto out;
+		}
 	for (i = nsig - 1; i >= 0; i--)
 		if (add_header(ctx, cn, 0, "DKIM-Signature",
 		    sign_result(m->sg, i)) != MI_SUCCESS) {
@@ -689,7 +725,7 @@ mlfi_eom(SMFICTX *ctx)
 	rec.handle = cn->handle;
 	rec.domain = m->sdomain;
 	rec.sender = m->sender;
-	rec.message_id = m->hd.msgid != NULL ? m->hd.msgid : "";
+	rec.message_id = m->hd.msgid != NULL ? m->hd.msgid : m->own.msgid;
 	rec.rcpts = (const char **)m->rcpts;
 	rec.nrcpt = m->nrcpt;
 	rec.now = clock_now();

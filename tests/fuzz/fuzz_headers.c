@@ -6,11 +6,12 @@
  *	it to a milter: header fields, a blank line, the body. The fields go
  *	through hdrs_add() (milter/hdrs.c) as libmilter gives them, and what
  *	it notes is checked against the fields themselves: the From: count,
- *	a List-Unsubscribe of the message's own, the first Message-ID. When
- *	hdrs_from() finds the one From: address, the message is signed as
- *	relay-milter signs it (rsa-sha256, plus ed25519-sha256 when option
- *	bit 1 is set; List-Unsubscribe and -Post of ours when bit 0 is set
- *	and the message has none), assembled as Postfix delivers it, and
+ *	a List-Unsubscribe of the message's own, the first Message-ID, a
+ *	Date. When hdrs_from() finds the one From: address, the message is
+ *	signed as relay-milter signs it (rsa-sha256, plus ed25519-sha256
+ *	when option bit 1 is set; a Message-ID and a Date of ours when it
+ *	has none; List-Unsubscribe and -Post of ours when bit 0 is set and
+ *	the message has none), assembled as Postfix delivers it, and
  *	verified (tests/unit/dkimcheck.c): every signature must pass.
  *
  *	Option bits 2-7 choose where the body is cut in two chunks.
@@ -26,6 +27,7 @@
  *	tests/fuzz/corpus/headers/
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +35,7 @@
 #include "dkimcheck.h"
 #include "dkimkey.h"
 #include "hdrs.h"
+#include "ownhdrs.h"
 #include "pkcache.h"
 #include "sign.h"
 #include "xalloc.h"
@@ -150,18 +153,21 @@ checked(const struct hdrs *hs)
 {
 	const char	*first = NULL, *p;
 	size_t		 i, n;
-	int		 nfrom = 0, lu = 0;
+	int		 nfrom = 0, lu = 0, date = 0;
 
 	for (i = 0; i < hs->n; i++) {
 		if (strcasecmp(hs->h[i].name, "From") == 0)
 			nfrom++;
+		if (strcasecmp(hs->h[i].name, "Date") == 0)
+			date = 1;
 		if (strcasecmp(hs->h[i].name, "List-Unsubscribe") == 0 ||
 		    strcasecmp(hs->h[i].name, "List-Unsubscribe-Post") == 0)
 			lu = 1;
 		if (first == NULL && strcasecmp(hs->h[i].name, "Message-ID") == 0)
 			first = hs->h[i].value;
 	}
-	check(hs->nfrom == nfrom && hs->has_lu == lu);
+	check(hs->nfrom == nfrom && hs->has_lu == lu && hs->date_seen == date);
+	check(hs->msgid_seen == (first != NULL));
 	/* kept: the first field's identifier, unless over HDRS_MSGID_MAX */
 	if (first != NULL) {
 		p = first + strspn(first, " \t\r\n");
@@ -204,22 +210,32 @@ static void
 sign_verify(const struct hdrs *hs, unsigned opt, const char *body,
     size_t blen)
 {
-	const char	*why = NULL, *lu = "", *post = "", *sigs[2];
+	const char	*why = NULL, *sigs[2];
+	struct ownhdrs	 own;
+	struct hdr	 ours[OWNHDRS_MAX];
 	struct signer	*s;
-	size_t		 cut, mlen;
+	size_t		 cut, mlen, nours;
 	char		*msg;
 	int		 n = 0, i, nfound, pass;
 
+	/* ours, as relay-milter adds them */
+	memset(&own, 0, sizeof(own));
 	if ((opt & 1) && !hs->has_lu) {
-		lu = LU;
-		post = POST;
+		snprintf(own.lu, sizeof(own.lu), "%s", LU);
+		snprintf(own.post, sizeof(own.post), "%s", POST);
 	}
+	if (!hs->msgid_seen)
+		check(ownhdrs_msgid(&own, 1796554687, "0123456789abcdef",
+		    "alice.test") == 0);
+	if (!hs->date_seen)
+		check(ownhdrs_date(&own, 1796554687) == 0);
+	nours = ownhdrs_fields(&own, ours);
 	/* no line limit: the message verified is the one signed, unbroken */
 	s = sign_new("FUZZ", "alice.test", "fz", rsa_pem,
 	    (opt & 2) ? ed_pem : NULL, 0, &why);
 	check(s != NULL);
 	cut = blen * (opt >> 2) / 63;
-	if (hdrs_sign(hs, s, lu, post, &why) != 0 ||
+	if (hdrs_sign(hs, s, ours, nours, &why) != 0 ||
 	    sign_body(s, (const unsigned char *)body, cut, &why) != 0 ||
 	    sign_body(s, (const unsigned char *)body + cut, blen - cut,
 	    &why) != 0 || sign_eom(s, &n, &why) != 0) {
@@ -231,7 +247,7 @@ sign_verify(const struct hdrs *hs, unsigned opt, const char *body,
 	check(n == ((opt & 2) ? 2 : 1));
 	for (i = 0; i < n; i++)
 		sigs[i] = sign_result(s, i);
-	msg = dkimcheck_assemble(hs, sigs, n, lu, post, body, blen, &mlen);
+	msg = dkimcheck_assemble(hs, sigs, n, ours, nours, body, blen, &mlen);
 	pass = dkimcheck_verify(msg, mlen, &nfound, &why);
 	check(nfound == n && pass == n);
 	free(msg);

@@ -137,7 +137,7 @@ class Session:
             self.read()
         self.s.sendall(pkt(b"D", b"Ei\0" + name.encode() + b"\0"))
         self.s.sendall(pkt(b"E"))
-        sigs = []
+        sigs, added = [], []        # inserted at the top; appended (Date)
         while True:
             c, d = self.read()
             if c not in (b"h", b"i"):
@@ -145,9 +145,9 @@ class Session:
             if c == b"i":
                 d = d[4:]
             n, v = d.split(b"\0")[:2]
-            if n == b"DKIM-Signature":
-                sigs.append(n + b":" + (v if lead else b" " + v))
-        lines = sigs + [n + b": " + v for n, v in hdrs]
+            field = n + b":" + (v if lead else b" " + v)
+            (sigs if n == b"DKIM-Signature" else added).append(field)
+        lines = sigs + [n + b": " + v for n, v in hdrs] + added
         with open(os.path.join(tmp, name + ".eml"), "wb") as f:
             f.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
         return "%s signatures=%d" % (c.decode(errors="replace"), len(sigs))

@@ -87,7 +87,7 @@ field(FILE *fp, const char *name, const char *value)
 
 char *
 dkimcheck_assemble(const struct hdrs *hs, const char *const *sigs, int nsig,
-    const char *lu, const char *post, const char *body, size_t bodylen,
+    const struct hdr *ours, size_t nours, const char *body, size_t bodylen,
     size_t *len)
 {
 	char	*buf = NULL;
@@ -101,10 +101,8 @@ dkimcheck_assemble(const struct hdrs *hs, const char *const *sigs, int nsig,
 		field(fp, "DKIM-Signature", sigs[k]);
 	for (i = 0; i < hs->n; i++)
 		field(fp, hs->h[i].name, hs->h[i].value);
-	if (lu[0] != '\0')
-		field(fp, "List-Unsubscribe", lu);
-	if (post[0] != '\0')
-		field(fp, "List-Unsubscribe-Post", post);
+	for (i = 0; i < nours; i++)
+		field(fp, ours[i].name, ours[i].value);
 	fputs("\r\n", fp);
 	fwrite(body, 1, bodylen, fp);
 	if (fclose(fp) != 0)

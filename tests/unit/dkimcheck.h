@@ -8,8 +8,9 @@
  *	(contrib/relayctl/dkimkey.c) under SELr and SELe._domainkey.DOMAIN.
  *	dkimcheck_assemble() builds the message as Postfix delivers it after
  *	relay-milter's end of message: the DKIM-Signature fields first (in
- *	signer order), the member's fields, then List-Unsubscribe and
- *	List-Unsubscribe-Post, a blank line and the body.
+ *	signer order), the member's fields, then ours (milter/ownhdrs.h:
+ *	Message-ID, Date, List-Unsubscribe, List-Unsubscribe-Post, as
+ *	relay-milter appends them), a blank line and the body.
  *
  *	The end-to-end check with an independent verifier (dkimpy) is in
  *	tests/integration/; this one is fast enough for a fuzz harness.
@@ -33,7 +34,7 @@ void	 dkimcheck_close(void);
  * length in *len). sigs[0..nsig) are sign_result() values (LF + TAB folds).
  */
 char	*dkimcheck_assemble(const struct hdrs *hs, const char *const *sigs,
-	    int nsig, const char *lu, const char *post, const char *body,
+	    int nsig, const struct hdr *ours, size_t nours, const char *body,
 	    size_t bodylen, size_t *len);
 
 /*

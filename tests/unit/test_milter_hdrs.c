@@ -17,6 +17,7 @@
 #include "dkimcheck.h"
 #include "dkimkey.h"
 #include "hdrs.h"
+#include "ownhdrs.h"
 #include "pkcache.h"
 #include "sign.h"
 
@@ -124,28 +125,44 @@ test_from(void **state)
 	hdrs_free(&hs);
 }
 
-/* sign_and_verify - sign hs (+ lu, post), deliver with dlu, dpost; passes */
+/* own - our fields: List-Unsubscribe lu and -Post post, Message-ID, Date */
+static struct ownhdrs
+own(const char *lu, const char *post, const char *msgid, const char *date)
+{
+	struct ownhdrs	 o;
+
+	memset(&o, 0, sizeof(o));
+	snprintf(o.lu, sizeof(o.lu), "%s", lu);
+	snprintf(o.post, sizeof(o.post), "%s", post);
+	snprintf(o.msgid, sizeof(o.msgid), "%s", msgid);
+	snprintf(o.date, sizeof(o.date), "%s", date);
+	return o;
+}
+
+/* sign_and_verify - sign hs + ours, deliver with dl's; passes */
 static int
-sign_and_verify(const struct hdrs *hs, const char *lu, const char *post,
-    const char *dlu, const char *dpost, const char *body, int *nsig)
+sign_and_verify(const struct hdrs *hs, struct ownhdrs ours, struct ownhdrs dl,
+    const char *body, int *nsig)
 {
 	const char	*why, *sigs[2];
+	struct hdr	 so[OWNHDRS_MAX], d[OWNHDRS_MAX];
 	struct signer	*s;
 	char		*msg;
-	size_t		 len;
+	size_t		 len, ns, nd;
 	int		 n, i, pass;
 
 	s = sign_new("TESTQID", "alice.test", "rs1", rsa_pem, ed_pem, 998, &why);
 	assert_non_null(s);
-	assert_int_equal(hdrs_sign(hs, s, lu, post, &why), 0);
+	ns = ownhdrs_fields(&ours, so);
+	nd = ownhdrs_fields(&dl, d);
+	assert_int_equal(hdrs_sign(hs, s, so, ns, &why), 0);
 	assert_int_equal(sign_body(s, (const unsigned char *)body,
 	    strlen(body), &why), 0);
 	assert_int_equal(sign_eom(s, &n, &why), 0);
 	assert_int_equal(n, 2);
 	for (i = 0; i < n; i++)
 		sigs[i] = sign_result(s, i);
-	msg = dkimcheck_assemble(hs, sigs, n, dlu, dpost, body, strlen(body),
-	    &len);
+	msg = dkimcheck_assemble(hs, sigs, n, d, nd, body, strlen(body), &len);
 	pass = dkimcheck_verify(msg, len, nsig, &why);
 	free(msg);
 	sign_free(s);
@@ -224,25 +241,86 @@ test_sign_where_delivered(void **state)
 	hdrs_add(&hs, "Subject", "=?utf-8?q?caf=C3=A9?=\n\tand more");
 	hdrs_add(&hs, "Message-ID", "<m1@alice.test>");
 	/* Ours, where Postfix puts them: both signatures pass. */
-	assert_int_equal(sign_and_verify(&hs, LU, POST, LU, POST, body,
-	    &nsig), 2);
+	assert_int_equal(sign_and_verify(&hs, own(LU, POST, "", ""),
+	    own(LU, POST, "", ""), body, &nsig), 2);
 	assert_int_equal(nsig, 2);
 	/* No header of ours at all: both pass. */
-	assert_int_equal(sign_and_verify(&hs, "", "", "", "", body, &nsig), 2);
+	assert_int_equal(sign_and_verify(&hs, own("", "", "", ""),
+	    own("", "", "", ""), body, &nsig), 2);
 	/* A List-Unsubscribe added later breaks both (oversigned). */
-	assert_int_equal(sign_and_verify(&hs, "", "", LU, "", body, &nsig), 0);
+	assert_int_equal(sign_and_verify(&hs, own("", "", "", ""),
+	    own(LU, "", "", ""), body, &nsig), 0);
 	assert_int_equal(nsig, 2);
 	/* So does a changed one, or a List-Unsubscribe-Post added. */
-	assert_int_equal(sign_and_verify(&hs, LU, POST,
-	    "<mailto:unsub+other@unsub.test>", POST, body, &nsig), 0);
-	assert_int_equal(sign_and_verify(&hs, LU, "", LU, POST, body, &nsig),
-	    0);
+	assert_int_equal(sign_and_verify(&hs, own(LU, POST, "", ""),
+	    own("<mailto:unsub+other@unsub.test>", POST, "", ""), body,
+	    &nsig), 0);
+	assert_int_equal(sign_and_verify(&hs, own(LU, "", "", ""),
+	    own(LU, POST, "", ""), body, &nsig), 0);
 	hdrs_free(&hs);
 	/* From: as the first field (no Received:) is signed too */
 	hdrs_add(&hs, "From", "a@alice.test");
 	hdrs_add(&hs, "Subject", "first");
-	assert_int_equal(sign_and_verify(&hs, LU, POST, LU, POST, body,
-	    &nsig), 2);
+	assert_int_equal(sign_and_verify(&hs, own(LU, POST, "", ""),
+	    own(LU, POST, "", ""), body, &nsig), 2);
+	hdrs_free(&hs);
+}
+
+/*
+ * A message without Message-ID and Date: the ones relay-milter makes are
+ * well formed, noted as missing only when missing, signed where they
+ * are appended; a Date changed on the way breaks both signatures.
+ */
+static void
+test_own_msgid_date(void **state)
+{
+	static const char body[] = "no ids\r\n";
+	struct ownhdrs	 o;
+	struct hdrs	 hs = { 0 };
+	struct hdr	 f[OWNHDRS_MAX];
+	int		 nsig;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	/* 2026-12-06 10:58:07 UTC, a Sunday */
+	assert_int_equal(ownhdrs_msgid(&o, 1796554687, "0123456789abcdef",
+	    "alice.test"), 0);
+	assert_string_equal(o.msgid,
+	    "<20261206105807.0123456789abcdef@alice.test>");
+	assert_int_equal(ownhdrs_date(&o, 1796554687), 0);
+	assert_string_equal(o.date, "Sun, 06 Dec 2026 10:58:07 +0000");
+	assert_int_equal(ownhdrs_date(&o, 0), 0);
+	assert_string_equal(o.date, "Thu, 01 Jan 1970 00:00:00 +0000");
+	assert_int_equal(ownhdrs_fields(&o, f), 2);
+	assert_string_equal(f[0].name, "Message-ID");
+	assert_string_equal(f[1].name, "Date");
+	/* nothing that would not make a dot-atom */
+	assert_int_equal(ownhdrs_msgid(&o, 0, "0123456789abcdeF",
+	    "alice.test"), -1);
+	assert_int_equal(ownhdrs_msgid(&o, 0, "0123", "alice.test"), -1);
+	assert_int_equal(ownhdrs_msgid(&o, 0, "0123456789abcdef",
+	    "Alice.test"), -1);
+	assert_int_equal(ownhdrs_msgid(&o, 0, "0123456789abcdef",
+	    "a..test"), -1);
+	assert_int_equal(ownhdrs_msgid(&o, 0, "0123456789abcdef", ""), -1);
+	assert_string_equal(o.msgid, "");
+
+	hdrs_add(&hs, "From", "a@alice.test");
+	hdrs_add(&hs, "Subject", "no ids");
+	assert_false(hs.msgid_seen);
+	assert_false(hs.date_seen);
+	assert_int_equal(sign_and_verify(&hs,
+	    own(LU, POST, "<1.0@alice.test>", "Sun, 06 Dec 2026 10:58:07 +0000"),
+	    own(LU, POST, "<1.0@alice.test>", "Sun, 06 Dec 2026 10:58:07 +0000"),
+	    body, &nsig), 2);
+	assert_int_equal(sign_and_verify(&hs,
+	    own("", "", "<1.0@alice.test>", "Sun, 06 Dec 2026 10:58:07 +0000"),
+	    own("", "", "<1.0@alice.test>", "Sun, 06 Dec 2026 10:58:08 +0000"),
+	    body, &nsig), 0);
+	assert_int_equal(nsig, 2);
+	hdrs_add(&hs, "date", "Sat, 05 Dec 2026 10:00:00 +0100");
+	assert_true(hs.date_seen);
+	assert_false(hs.msgid_seen);
 	hdrs_free(&hs);
 }
 
@@ -254,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_from),
 		cmocka_unit_test(test_originators),
 		cmocka_unit_test(test_sign_where_delivered),
+		cmocka_unit_test(test_own_msgid_date),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
