@@ -99,6 +99,7 @@ INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_outbound.sh \
 	tests/integration/test_milter_session.sh \
 	tests/integration/test_milter_bdat.sh \
+	tests/integration/test_milter_missing.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_macros.sh \
@@ -111,6 +112,7 @@ EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_outbound.sh \
 	tests/integration/test_milter_session.sh \
 	tests/integration/test_milter_bdat.sh \
+	tests/integration/test_milter_missing.sh \
 	tests/integration/test_milter_redis.sh \
 	tests/integration/test_milter_cache.sh \
 	tests/integration/test_milter_macros.sh \
