@@ -497,7 +497,8 @@ own_fields(SMFICTX *ctx, struct conn *cn, const struct dom_fact *fact)
 		return tempfail(ctx, cn, "header", "message-id",
 		    "no Message-ID could be made");
 	if (!m->hd.date_seen && ownhdrs_date(&m->own, clock_now()) != 0)
-		return tempfail(ctx, cn, "header", "date", "no Date could be made");
+		return tempfail(ctx, cn, "header", "date",
+		    "no Date could be made");
 	if (decide_listunsub(fact, &cn->cr->cf->unsubscribe, m->hd.has_lu,
 	    m->nrcpt, m->nrcpt > 0 ? m->rcpts[0] : "") &&
 	    listunsub_build(&cn->cr->cf->unsubscribe, cn->handle, m->rcpts[0],

@@ -21,7 +21,7 @@
 #include "listunsub.h"
 
 #define OWNHDRS_MAX		4	/* fields at most */
-#define OWNHDRS_RANDOM_HEX	16	/* hex digits of a Message-ID's random part */
+#define OWNHDRS_RANDOM_HEX	16	/* hex digits: a Message-ID's random part */
 
 struct ownhdrs {
 	char	 msgid[300];	/* "<UTC.HEX@DOMAIN>", or "" */

@@ -57,7 +57,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (first != METRICS_HTTP_NEED && first != 431)
 			check(r == first);
 		if (r == 200)
-			check(i >= 14 && memcmp(data + 1, "GET /metrics", 12) == 0);
+			check(i >= 14 &&
+			    memcmp(data + 1, "GET /metrics", 12) == 0);
 		if (first == METRICS_HTTP_NEED)
 			first = r;
 	}
