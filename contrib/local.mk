@@ -6,6 +6,7 @@ sbin_PROGRAMS += contrib/relayctl/relayctl contrib/checkpw/relay-checkpw
 # The pure parts, shared by the programs and their unit tests.
 CTL_CORE = contrib/relayctl/parse.c contrib/relayctl/parse.h \
 	contrib/relayctl/verify.c contrib/relayctl/verify.h \
+	contrib/relayctl/hostcheck.c contrib/relayctl/hostcheck.h \
 	contrib/relayctl/dns.h
 CTL_CPPFLAGS = -I$(top_srcdir)/contrib/relayctl -I$(top_srcdir)/contrib/checkpw
 
@@ -19,7 +20,8 @@ contrib_relayctl_relayctl_SOURCES = contrib/relayctl/relayctl.c \
 	contrib/relayctl/cmd_suppress.c contrib/relayctl/cmd_status.c \
 	contrib/relayctl/cmd_misc.c contrib/relayctl/warming.c \
 	contrib/relayctl/dkimkey.c contrib/relayctl/dkimkey.h \
-	contrib/relayctl/dns.c contrib/relayctl/dns_parse.c $(CTL_CORE)
+	contrib/relayctl/dns.c contrib/relayctl/dns_parse.c \
+	contrib/relayctl/cmd_host.c $(CTL_CORE)
 contrib_relayctl_relayctl_CPPFLAGS = $(AM_CPPFLAGS) $(CTL_CPPFLAGS)
 contrib_relayctl_relayctl_LDADD = $(RELAY_COMMON_LIBS) $(JANSSON_LIBS) \
 	$(RESOLV_LIBS)
@@ -54,6 +56,13 @@ tests_unit_test_ctl_verify_CPPFLAGS = $(UNIT_CPPFLAGS) $(CTL_CPPFLAGS)
 tests_unit_test_ctl_verify_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_ctl_verify
 
+check_PROGRAMS += tests/unit/test_ctl_hostcheck
+tests_unit_test_ctl_hostcheck_SOURCES = tests/unit/test_ctl_hostcheck.c \
+	$(CTL_CORE) contrib/relayctl/dns_parse.c
+tests_unit_test_ctl_hostcheck_CPPFLAGS = $(UNIT_CPPFLAGS) $(CTL_CPPFLAGS)
+tests_unit_test_ctl_hostcheck_LDADD = $(UNIT_LDADD) $(RESOLV_LIBS)
+UNIT_TESTS += tests/unit/test_ctl_hostcheck
+
 check_PROGRAMS += tests/unit/test_ctl_checkpw
 tests_unit_test_ctl_checkpw_SOURCES = tests/unit/test_ctl_checkpw.c \
 	contrib/checkpw/checkpw_match.c contrib/relayctl/dkimkey.c
@@ -65,6 +74,7 @@ UNIT_TESTS += tests/unit/test_ctl_checkpw
 CTL_IT = tests/integration/test_ctl_member.sh \
 	tests/integration/test_ctl_domain.sh \
 	tests/integration/test_ctl_answers.sh \
+	tests/integration/test_ctl_host.sh \
 	tests/integration/test_ctl_suppress.sh \
 	tests/integration/test_ctl_status.sh \
 	tests/integration/test_ctl_scale.sh \

@@ -103,9 +103,9 @@ facts_free(struct facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* check_json - one check as JSON */
-static json_t *
-check_json(const struct verify_check *k)
+/* ctl_check_json - one check as JSON (domain verify, host check) */
+json_t *
+ctl_check_json(const struct verify_check *k)
 {
 	/* name, expect and fix quote Redis and DNS: any bytes */
 	return json_pack("{s:s, s:s, s:b, s:s, s:o, s:o, s:o?, s:o?}",
@@ -226,7 +226,8 @@ verify_once(struct ctl *c, struct dns *dns, const char *d, const char *arg,
 	if (c->json) {
 		checks = json_array();
 		for (i = 0; i < o.n; i++)
-			json_array_append_new(checks, check_json(&o.checks[i]));
+			json_array_append_new(checks,
+			    ctl_check_json(&o.checks[i]));
 		ctl_emit(c, json_pack("{s:s, s:o, s:o?, s:b, s:I, s:b, s:b, "
 		    "s:o}", "domain", d, "selector", ctl_jstr(f.sel),
 		    "next_selector", ctl_jstr(f.next && *f.next ? f.next :

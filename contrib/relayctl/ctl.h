@@ -294,6 +294,11 @@ int	 cmd_suppress(struct ctl *, int argc, char **argv);
 int	 cmd_status(struct ctl *, int argc, char **argv);
 int	 cmd_conditions(struct ctl *, int argc, char **argv);
 int	 cmd_config(struct ctl *, int argc, char **argv);
+int	 cmd_host(struct ctl *, int argc, char **argv);
+
+struct verify_check;
+/* ctl_check_json - one check of domain verify or host check as JSON */
+json_t	*ctl_check_json(const struct verify_check *);
 
 /* domain records, shared by domain add, show and rotate-key */
 void	 ctl_print_records(struct ctl *, const char *domain, json_t *records);

@@ -149,7 +149,7 @@ lookup(struct dns *d, const char *name, ns_type type, struct dns_txt *out)
 			out->status = DNS_ETEMP;
 			return;
 		}
-		if (next.cname == NULL) {	/* the chain ends at out->cname */
+		if (next.cname == NULL) {	/* the chain ends there */
 			next.cname = out->cname;
 			out->cname = NULL;
 		}
@@ -168,4 +168,10 @@ void
 dns_mx(struct dns *d, const char *name, struct dns_txt *out)
 {
 	lookup(d, name, ns_t_mx, out);
+}
+
+void
+dns_lookup(struct dns *d, const char *name, int type, struct dns_txt *out)
+{
+	lookup(d, name, (ns_type)type, out);
 }

@@ -1,6 +1,7 @@
 /*
  * NAME
- *	dns - TXT and MX lookups at the resolver named in relay.conf
+ *	dns - TXT, MX, PTR and address lookups at the resolver named in
+ *	relay.conf
  * DESCRIPTION
  *	A private libresolv state (res_nsend) pointed at dns.nameserver and
  *	dns.port, or at /etc/resolv.conf when the name server is empty. No
@@ -48,10 +49,16 @@ void	 dns_free(struct dns *);
 void	 dns_txt(struct dns *, const char *name, struct dns_txt *out);
 /* dns_mx - look up MX at name: rr holds the exchanges' host names */
 void	 dns_mx(struct dns *, const char *name, struct dns_txt *out);
+/*
+ * dns_lookup - any type dns_parse() reads: ns_t_ptr gives host names as
+ * dns_mx() does, ns_t_a and ns_t_aaaa addresses in inet_ntop() form
+ */
+void	 dns_lookup(struct dns *, const char *name, int type,
+	    struct dns_txt *out);
 void	 dns_txt_free(struct dns_txt *);
 /*
  * dns_parse - fill out from the n bytes of one answer to a query of type
- * (ns_t_txt or ns_t_mx); returns its rcode, or -1 when it does not parse
+ * (ns_t_txt, ns_t_mx, ns_t_ptr, ns_t_a or ns_t_aaaa); returns its rcode, or -1 when it does not parse
  * (out->status DNS_ETEMP for both but NOERROR and NXDOMAIN). Pure.
  */
 int	 dns_parse(const unsigned char *ans, size_t n, int type,

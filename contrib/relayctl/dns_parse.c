@@ -2,16 +2,17 @@
  * NAME
  *	dns_parse - the records of one DNS answer, for dns.c
  * DESCRIPTION
- *	Pure: the bytes a name server sent, in; the TXT or MX records of
- *	the answer section and the end of its CNAME chain, out. Network
- *	input: every length is checked against the message (libresolv's
- *	ns_initparse/ns_parserr/ns_name_uncompress), fuzzed by
+ *	Pure: the bytes a name server sent, in; the TXT, MX, PTR, A or AAAA
+ *	records of the answer section and the end of its CNAME chain, out.
+ *	Network input: every length is checked against the message
+ *	(libresolv's ns_initparse/ns_parserr/ns_name_uncompress), fuzzed by
  *	tests/fuzz/fuzz_dns.c.
  * SEE ALSO
  *	dns.h, dns.c
  */
 #include <sys/types.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <resolv.h>
 #include <stdlib.h>
@@ -60,6 +61,36 @@ lower_name(const ns_msg *m, const unsigned char *rd)
 	return xstrdup(host);
 }
 
+/*
+ * rdata - one record of the type asked as a string: TXT joined, MX's
+ * exchange and PTR's name as lower_name() gives them, A and AAAA in
+ * inet_ntop()'s form; NULL when it is damaged
+ */
+static char *
+rdata(const ns_msg *m, const ns_rr *rr, int type, size_t *nstrings)
+{
+	char	 a[INET6_ADDRSTRLEN];
+	size_t	 len = ns_rr_rdlen(*rr);
+
+	switch (type) {
+	case ns_t_txt:
+		return join(ns_rr_rdata(*rr), len, nstrings);
+	case ns_t_mx:
+		return len < 3 ? NULL : lower_name(m, ns_rr_rdata(*rr) + 2);
+	case ns_t_ptr:
+		return len < 1 ? NULL : lower_name(m, ns_rr_rdata(*rr));
+	case ns_t_a:
+	case ns_t_aaaa:
+		if (len != (type == ns_t_a ? 4u : 16u) || inet_ntop(type ==
+		    ns_t_a ? AF_INET : AF_INET6, ns_rr_rdata(*rr), a,
+		    sizeof(a)) == NULL)
+			return NULL;
+		return xstrdup(a);
+	default:
+		return NULL;
+	}
+}
+
 int
 dns_parse(const unsigned char *ans, size_t n, int type, struct dns_txt *out)
 {
@@ -87,17 +118,14 @@ dns_parse(const unsigned char *ans, size_t n, int type, struct dns_txt *out)
 		if (ns_rr_type(rr) == ns_t_cname) {
 			if ((v = lower_name(&m, ns_rr_rdata(rr))) == NULL)
 				goto bad;
-			free(out->cname);	/* the chain's last one counts */
+			free(out->cname);	/* the chain's last counts */
 			out->cname = v;
 			continue;
 		}
 		if ((int)ns_rr_type(rr) != type || rcode != ns_r_noerror)
 			continue;
-		if (type == ns_t_txt)
-			v = join(ns_rr_rdata(rr), ns_rr_rdlen(rr),
-			    &out->nstrings[out->nrr]);
-		else if (ns_rr_rdlen(rr) < 3 ||
-		    (v = lower_name(&m, ns_rr_rdata(rr) + 2)) == NULL)
+		v = rdata(&m, &rr, type, &out->nstrings[out->nrr]);
+		if (v == NULL)
 			goto bad;
 		out->rr[out->nrr++] = v;
 	}

@@ -41,6 +41,7 @@ static const char usage_text[] =
 "  status QUEUEID|MESSAGE-ID | status --member HANDLE [--since T]\n"
 "                [--until T]\n"
 "  conditions | config check | config show\n"
+"  host check [--helo NAME] [ADDRESS...]\n"
 "exit: 0 ok, 1 user error, 2 backend error (Redis, DNS)\n";
 
 static const struct {
@@ -55,6 +56,7 @@ static const struct {
 	{ "status", cmd_status, 1 },
 	{ "conditions", cmd_conditions, 0 },
 	{ "config", cmd_config, 0 },
+	{ "host", cmd_host, 1 },
 };
 
 /*
