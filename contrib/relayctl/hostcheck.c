@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "hostcheck.h"
+#include "parse.h"
 
 /* add_skipped - one term into spf->skipped (what fits) */
 static void
@@ -215,19 +216,6 @@ host_spf_check(const char *name, const struct dns_txt *t,
 	c->state = VERIFY_OK;
 }
 
-/* same_name - host names equal, any case, a trailing dot aside */
-static int
-same_name(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b);
-
-	if (la > 0 && a[la - 1] == '.')
-		la--;
-	if (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* join_rr - the records of t, ", "-separated, into buf (cut to fit) */
 static void
 join_rr(char *buf, size_t len, const struct dns_txt *t, size_t max)
@@ -351,7 +339,7 @@ host_decide(const struct host_in *in, struct verify_check *out)
 		return n;
 	}
 	for (i = 0; i < nptr; i++)
-		if (same_name(in->ptr->rr[i], in->helo)) {
+		if (parse_same_host(in->ptr->rr[i], in->helo)) {
 			c->state = VERIFY_OK;
 			return n;
 		}

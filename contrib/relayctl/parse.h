@@ -98,4 +98,7 @@ size_t	 parse_utf8_cut(const char *s, size_t len, size_t max);
 int	 parse_dkim_tag(const char *rec, const char *tag, char *out,
 	    size_t outlen);
 
+/* parse_same_host - a and b name one host (any case, a trailing dot) */
+int	 parse_same_host(const char *a, const char *b);
+
 #endif

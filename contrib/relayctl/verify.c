@@ -445,19 +445,6 @@ check_dmarc(const struct verify_in *in, const struct dns_txt *f,
 	    " (p=none only reports; tighten it once mail passes)");
 }
 
-/* same_host - a and b name the same host (any case, a trailing dot) */
-static int
-same_host(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b);
-
-	if (la > 0 && a[la - 1] == '.')
-		la--;
-	if (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* check_mx - a domain with a forward-to has an MX naming the relay */
 static void
 check_mx(const struct verify_in *in, const struct dns_txt *f,
@@ -473,7 +460,7 @@ check_mx(const struct verify_in *in, const struct dns_txt *f,
 	if (mx->status == DNS_ETEMP)
 		return unknown(c);
 	for (i = 0; mx->status == DNS_FOUND && i < mx->nrr; i++)
-		if (same_host(mx->rr[i], in->mx_host)) {
+		if (parse_same_host(mx->rr[i], in->mx_host)) {
 			c->state = VERIFY_OK;
 			return;
 		}

@@ -35,6 +35,12 @@
 #                            every domain (openssl; RSA-2048 + Ed25519)
 #   fx_dkim_txt DOMAIN rsa|ed25519   prints the DKIM TXT value
 #                            ("v=DKIM1; k=rsa; p=...") of the domain's key
+#   fx_dkim_verify FILE DOMAIN[/rsa]...
+#                            verifies the signatures of the message in FILE
+#                            (dkim_verify.py) with the fixture keys
+#                            published at rs1r and rs1e._domainkey.DOMAIN
+#                            (rs1r only with /rsa): "pass" or "fail" for
+#                            each signature, one a line
 #   fx_dkim_zone DOMAIN      prints zone-file lines for both DKIM records,
 #                            each TXT split into 255-byte strings, for
 #                            h_start_unbound / h_dns_add
@@ -157,6 +163,19 @@ fx_domain() {
 	    >/dev/null
 	h_redis_cli SADD relay:domains "$d" >/dev/null
 	h_redis_cli SADD "relay:{m:$h}:domains" "$d" >/dev/null
+}
+
+fx_dkim_verify() {
+	local f=$1 d rsa ed
+	local -a k=()
+	shift
+	rsa=$(fx_dkim_txt x rsa) ed=$(fx_dkim_txt x ed25519)
+	for d in "$@"; do
+		k+=(--key "rs1r._domainkey.${d%/rsa}=$rsa")
+		[[ $d == */rsa ]] || k+=(--key "rs1e._domainkey.$d=$ed")
+	done
+	"$H_PYTHON" "$H_LIBDIR/dkim_verify.py" "${k[@]}" <"$f" |
+	    grep -v '^#' | cut -d' ' -f1
 }
 
 fx_dkim_txt() {

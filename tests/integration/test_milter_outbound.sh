@@ -40,14 +40,8 @@ fx_passwd alice key-alice
 fx_start_submission
 FX_USER=alice FX_PASS=key-alice
 
-rsa=$(fx_dkim_txt x rsa) ed=$(fx_dkim_txt x ed25519)
 # verify MSG - python3-dkim over each signature: one pass/fail line each
-verify() {
-	"$H_PYTHON" "$H_LIBDIR/dkim_verify.py" \
-	    --key "rs1r._domainkey.alice.test=$rsa" \
-	    --key "rs1e._domainkey.alice.test=$ed" <"$1" | grep -v '^#' |
-	    cut -d' ' -f1
-}
+verify() { fx_dkim_verify "$1" alice.test; }
 sunk() { h_sink_await "^Subject: $1.?\$"; }
 
 ehlo=$(h_swaks --server "127.0.0.1:$SINK_PORT" --quit-after EHLO 2>&1)
