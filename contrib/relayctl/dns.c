@@ -104,7 +104,7 @@ dns_free(struct dns *d)
 }
 
 /*
- * query - the TXT or MX records at name, each as one string. res_nsend,
+ * query - the records of type at name, each as one string. res_nsend,
  * not res_nquery: res_nquery keeps no answer for NXDOMAIN, and the
  * CNAME a delegated name was given before its target vanished is in
  * exactly that answer. Returns the rcode (-1 for no answer).

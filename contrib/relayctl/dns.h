@@ -58,8 +58,9 @@ void	 dns_lookup(struct dns *, const char *name, int type,
 void	 dns_txt_free(struct dns_txt *);
 /*
  * dns_parse - fill out from the n bytes of one answer to a query of type
- * (ns_t_txt, ns_t_mx, ns_t_ptr, ns_t_a or ns_t_aaaa); returns its rcode, or -1 when it does not parse
- * (out->status DNS_ETEMP for both but NOERROR and NXDOMAIN). Pure.
+ * (ns_t_txt, ns_t_mx, ns_t_ptr, ns_t_a or ns_t_aaaa); returns its rcode,
+ * or -1 when it does not parse (out->status DNS_ETEMP for both but
+ * NOERROR and NXDOMAIN). Pure.
  */
 int	 dns_parse(const unsigned char *ans, size_t n, int type,
 	    struct dns_txt *out);

@@ -75,14 +75,14 @@ host_spf_parse(const char *record, struct host_spf *out)
 			;
 		if (len == 0)
 			break;
-		t = p;
-		if (*t == '+')
-			t++;
-		if (strncasecmp(t, "all", 3) == 0 && t + 3 == p + len)
+		/* "all" with any qualifier ends the list: nothing to check */
+		t = strchr("+-~?", *p) != NULL ? p + 1 : p;
+		if (p + len - t == 3 && strncasecmp(t, "all", 3) == 0)
 			continue;
-		if (strncasecmp(t, "-all", 4) == 0 || strncasecmp(t, "~all", 4)
-		    == 0 || strncasecmp(t, "?all", 4) == 0)
+		if (t != p && *p != '+') {	/* -, ~, ?: not ours */
+			add_skipped(out, p, len);
 			continue;
+		}
 		af = strncasecmp(t, "ip4:", 4) == 0 ? AF_INET :
 		    strncasecmp(t, "ip6:", 4) == 0 ? AF_INET6 : 0;
 		v = t + 4;
