@@ -166,12 +166,8 @@ host_spf_check(const char *name, const struct dns_txt *t,
 	cut(c->name, sizeof(c->name), name);
 	snprintf(c->expect, sizeof(c->expect), "v=spf1 ip4:ADDRESS ip6:ADDRESS "
 	    "~all (every address the relay sends from)");
-	if (t->status == DNS_ETEMP) {
-		c->state = VERIFY_UNKNOWN;
-		snprintf(c->fix, sizeof(c->fix), "the DNS server did not "
-		    "answer (timeout, SERVFAIL or REFUSED); try again");
-		return;
-	}
+	if (t->status == DNS_ETEMP)
+		return verify_unknown(c);
 	hit = first_spf(t, &n);
 	if (n == 0) {
 		c->state = VERIFY_MISSING;
@@ -183,15 +179,8 @@ host_spf_check(const char *name, const struct dns_txt *t,
 		return;
 	}
 	cut(c->found, sizeof(c->found), hit);
-	if (n > 1) {
-		c->state = VERIFY_WRONG;
-		snprintf(c->found, sizeof(c->found), "%zu records start with "
-		    "v=spf1", n);
-		snprintf(c->fix, sizeof(c->fix), "merge them into one: more "
-		    "than one v=spf1 record is an error for receivers (RFC "
-		    "7208, permerror)");
-		return;
-	}
+	if (n > 1)
+		return verify_spf_many(c, n);
 	host_spf_parse(hit, spf);
 	for (i = 0; i < ngiven; i++) {
 		for (k = 0; k < spf->n && strcmp(spf->ip[k], given[i]) != 0;
@@ -239,10 +228,11 @@ join_rr(char *buf, size_t len, const struct dns_txt *t, size_t max)
 static void
 no_ptr(struct verify_check *c, const struct dns_txt *ptr)
 {
-	c->state = ptr->status == DNS_ETEMP ? VERIFY_UNKNOWN : VERIFY_MISSING;
-	snprintf(c->fix, sizeof(c->fix), "%s", ptr->status == DNS_ETEMP ?
-	    "the DNS server did not answer; try again" :
-	    "there is no PTR record to check: publish it first");
+	if (ptr->status == DNS_ETEMP)
+		return verify_unknown(c);
+	c->state = VERIFY_MISSING;
+	snprintf(c->fix, sizeof(c->fix), "there is no PTR record to check: "
+	    "publish it first");
 }
 
 size_t
@@ -303,11 +293,9 @@ host_decide(const struct host_in *in, struct verify_check *out)
 		}
 		if (back)
 			c->state = VERIFY_OK;
-		else if (etemp) {
-			c->state = VERIFY_UNKNOWN;
-			snprintf(c->fix, sizeof(c->fix), "the DNS server did "
-			    "not answer; try again");
-		} else {
+		else if (etemp)
+			verify_unknown(c);
+		else {
 			c->state = VERIFY_WRONG;
 			if (in->fwd[0].status == DNS_FOUND)
 				join_rr(c->found, sizeof(c->found),

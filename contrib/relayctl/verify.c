@@ -175,13 +175,22 @@ doubled(struct verify_check *c, const char *domain, const char *twice)
 	    "(%s.)", twice, domain, rel, c->name);
 }
 
-/* unknown - fill c for a DNS failure */
-static void
-unknown(struct verify_check *c)
+void
+verify_unknown(struct verify_check *c)
 {
 	c->state = VERIFY_UNKNOWN;
 	snprintf(c->fix, sizeof(c->fix), "the DNS server did not answer "
 	    "(timeout, SERVFAIL or REFUSED); try again");
+}
+
+void
+verify_spf_many(struct verify_check *c, size_t n)
+{
+	c->state = VERIFY_WRONG;
+	snprintf(c->found, sizeof(c->found), "%zu records start with v=spf1",
+	    n);
+	snprintf(c->fix, sizeof(c->fix), "merge them into one: more than one "
+	    "v=spf1 record is an error for receivers (RFC 7208, permerror)");
 }
 
 /*
@@ -237,7 +246,7 @@ check_ownership(const struct verify_in *in, const struct dns_txt *f,
 	snprintf(c->name, sizeof(c->name), "%s", in->domain);
 	snprintf(c->expect, sizeof(c->expect), "relay-verify=%s", in->token);
 	if (f[VN_APEX].status == DNS_ETEMP)
-		return unknown(c);
+		return verify_unknown(c);
 	for (i = 0; f[VN_APEX].status == DNS_FOUND && i < f[VN_APEX].nrr; i++)
 		if (trimmed_eq(f[VN_APEX].rr[i], c->expect)) {
 			c->state = VERIFY_OK;
@@ -277,7 +286,7 @@ check_dkim(const char *id, int required, const char *expect,
 	verify_name(in, slot, c->name, sizeof(c->name));
 	snprintf(c->expect, sizeof(c->expect), "%s", expect);
 	if (f[slot].status == DNS_ETEMP)
-		return unknown(c);
+		return verify_unknown(c);
 	if (parse_dkim_tag(expect, "p", want, sizeof(want)) != 0)
 		want[0] = '\0';
 	for (i = 0; f[slot].status == DNS_FOUND && i < f[slot].nrr; i++) {
@@ -351,17 +360,10 @@ check_spf(const struct verify_in *in, const struct dns_txt *f,
 	else
 		snprintf(c->expect, sizeof(c->expect), "v=spf1 ... ~all");
 	if (f[VN_APEX].status == DNS_ETEMP)
-		return unknown(c);
+		return verify_unknown(c);
 	hit = first_with(&f[VN_APEX], "v=spf1", &n);
-	if (n > 1) {
-		c->state = VERIFY_WRONG;
-		snprintf(c->found, sizeof(c->found), "%zu records start with "
-		    "v=spf1", n);
-		snprintf(c->fix, sizeof(c->fix), "merge them into one: more "
-		    "than one v=spf1 record is an error for receivers (RFC "
-		    "7208, permerror)");
-		return;
-	}
+	if (n > 1)
+		return verify_spf_many(c, n);
 	if (n == 0) {
 		if (first_with(&f[VN_APEX2], "v=spf1", &n2) != NULL) {
 			char twice[300];
@@ -412,7 +414,7 @@ check_dmarc(const struct verify_in *in, const struct dns_txt *f,
 	verify_name(in, VN_DMARC, c->name, sizeof(c->name));
 	snprintf(c->expect, sizeof(c->expect), "v=DMARC1; p=none");
 	if (f[VN_DMARC].status == DNS_ETEMP)
-		return unknown(c);
+		return verify_unknown(c);
 	hit = first_with(&f[VN_DMARC], "v=DMARC1", &n);
 	if (n == 1) {
 		c->state = VERIFY_OK;
@@ -458,7 +460,7 @@ check_mx(const struct verify_in *in, const struct dns_txt *f,
 	snprintf(c->name, sizeof(c->name), "%s", in->domain);
 	snprintf(c->expect, sizeof(c->expect), "10 %s.", in->mx_host);
 	if (mx->status == DNS_ETEMP)
-		return unknown(c);
+		return verify_unknown(c);
 	for (i = 0; mx->status == DNS_FOUND && i < mx->nrr; i++)
 		if (parse_same_host(mx->rr[i], in->mx_host)) {
 			c->state = VERIFY_OK;

@@ -77,6 +77,10 @@ int	 verify_name(const struct verify_in *, enum verify_name, char *buf,
 /* verify_decide - facts[slot] for every slot verify_name() gave */
 void	 verify_decide(const struct verify_in *,
 	    const struct dns_txt facts[VN__COUNT], struct verify_out *);
+/* verify_unknown - c is unknown: the DNS server did not answer */
+void	 verify_unknown(struct verify_check *c);
+/* verify_spf_many - c is wrong: n records start with v=spf1 */
+void	 verify_spf_many(struct verify_check *c, size_t n);
 /* verify_state_name - "ok", "missing", "wrong", "unknown" */
 const char *verify_state_name(enum verify_state);
 
