@@ -86,6 +86,7 @@ decide_suppress_kind(const char *json, size_t len)
 		{ "unsubscribe", DECIDE_SUPP_UNSUBSCRIBE },
 		{ "hard_bounce", DECIDE_SUPP_HARD },
 		{ "soft_bounce_limit", DECIDE_SUPP_SOFT },
+		{ "complaint", DECIDE_SUPP_COMPLAINT },
 	};
 	static const char key[] = "\"reason\":\"";
 	const char	*p, *end = json + len;
@@ -119,6 +120,9 @@ decide_suppress_detail(int kind)
 		    "exist); remove them from your list";
 	case DECIDE_SUPP_SOFT:
 		return "earlier messages kept failing (soft bounces)";
+	case DECIDE_SUPP_COMPLAINT:
+		return "reported an earlier message as spam; remove them "
+		    "from your list";
 	default:
 		return "on your suppression list";
 	}

@@ -78,6 +78,7 @@ enum {
 	DECIDE_SUPP_UNSUBSCRIBE,	/* unsubscribe: List-Unsubscribe */
 	DECIDE_SUPP_HARD,		/* hard_bounce */
 	DECIDE_SUPP_SOFT,		/* soft_bounce_limit */
+	DECIDE_SUPP_COMPLAINT,		/* complaint: a feedback loop report */
 	DECIDE_SUPP_LISTED		/* admin, import, anything else */
 };
 

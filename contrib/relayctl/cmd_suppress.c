@@ -250,12 +250,11 @@ progress(struct ctl *c, FILE *fp, long long size, unsigned long rows, int end)
 static int
 suppress_import(struct ctl *c, int argc, char **argv)
 {
-	static const char *reasons[] = { "hard_bounce", "soft_bounce_limit",
-	    "unsubscribe", "admin", "import" };
 	static struct import im;
 	const char	*pos[2], *addr, *reason, *why;
 	long long	 at;
-	char		 h[64], mk[RKEY_MAX], sk[RKEY_MAX], vals[5][100];
+	char		 h[64], mk[RKEY_MAX], sk[RKEY_MAX];
+	char		 vals[PARSE_NREASONS][100];
 	char		*line = NULL;
 	size_t		 cap = 0, r;
 	unsigned long	 lineno = 0, bad = 0, rows = 0;
@@ -275,8 +274,8 @@ suppress_import(struct ctl *c, int argc, char **argv)
 		size = (long long)st.st_size;
 	ctl_key(c, mk, RKEY_MEMBER, h, NULL);
 	ctl_key(c, sk, RKEY_SUPPRESS, h, NULL);
-	for (r = 0; r < 5; r++)
-		reason_json(vals[r], sizeof(vals[r]), reasons[r],
+	for (r = 0; r < PARSE_NREASONS; r++)
+		reason_json(vals[r], sizeof(vals[r]), parse_reasons[r],
 		    (long long)c->now);
 	memset(&im, 0, sizeof(im));
 	im.c = c;
@@ -303,16 +302,18 @@ suppress_import(struct ctl *c, int argc, char **argv)
 				    why));
 			continue;
 		}
-		for (r = 0; r < 5 && strcmp(reasons[r], reason) != 0; r++)
+		/* parse_import_row gives one of them ("import" last) */
+		for (r = 0; r < PARSE_NREASONS - 1 &&
+		    strcmp(parse_reasons[r], reason) != 0; r++)
 			;
 		if (at > 0 && at <= (long long)c->now) {
 			/* a list's row: the time it was first suppressed */
 			reason_json(im.own[im.npairs], sizeof(im.own[0]),
-			    reasons[r < 5 ? r : 4], at);
+			    parse_reasons[r], at);
 			im.val[im.npairs] = im.own[im.npairs];
 			im.npairs++;
 		} else
-			im.val[im.npairs++] = vals[r < 5 ? r : 4];
+			im.val[im.npairs++] = vals[r];
 		rows++;
 		if (im.npairs == IMPORT_PAIRS)
 			flush(&im);

@@ -326,12 +326,13 @@ list_time(const char *s, long long *at)
 	return 0;
 }
 
+const char *const parse_reasons[PARSE_NREASONS] = { "hard_bounce",
+	"soft_bounce_limit", "unsubscribe", "complaint", "admin", "import" };
+
 int
 parse_import_row(char *line, unsigned long lineno, const char **addr,
     const char **reason, long long *at, const char **why)
 {
-	static const char *reasons[] = { "hard_bounce", "soft_bounce_limit",
-	    "unsubscribe", "admin", "import" };
 	size_t		 n = strlen(line), i;
 	char		*p, *a, *r = NULL, *e;
 
@@ -387,15 +388,15 @@ parse_import_row(char *line, unsigned long lineno, const char **addr,
 	*addr = a;
 	*reason = "import";
 	if (r != NULL && *r != '\0') {
-		for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-			if (strcmp(r, reasons[i]) == 0)
+		for (i = 0; i < PARSE_NREASONS; i++)
+			if (strcmp(r, parse_reasons[i]) == 0)
 				break;
-		if (i == sizeof(reasons) / sizeof(reasons[0])) {
+		if (i == PARSE_NREASONS) {
 			*why = "unknown reason (hard_bounce, soft_bounce_limit, "
-			    "unsubscribe, admin, import)";
+			    "unsubscribe, complaint, admin, import)";
 			return PARSE_ROW_BAD;
 		}
-		*reason = reasons[i];
+		*reason = parse_reasons[i];
 	}
 	return PARSE_ROW_OK;
 }

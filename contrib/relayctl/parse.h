@@ -53,10 +53,18 @@ enum {
 };
 
 /*
+ * parse_reasons - the reasons of suppression entries (common/SCHEMA.md),
+ * "import" last
+ */
+#define PARSE_NREASONS	6
+extern const char *const parse_reasons[PARSE_NREASONS];
+
+/*
  * parse_import_row - one line of a suppression import: an address, or a
  * CSV row whose first field is the address (quoted or not) and whose
- * optional second field is a reason (hard_bounce, soft_bounce_limit,
- * unsubscribe, admin, import; default import), or a line as `relayctl
+ * optional second field is a reason (parse_reasons: hard_bounce,
+ * soft_bounce_limit, unsubscribe, complaint, admin, import; default
+ * import), or a line as `relayctl
  * suppress list` prints it (no comma or quote; ADDRESS REASON [TIME]
  * separated by white space, TIME "YYYY-MM-DD HH:MM:SSZ" or "-"). line is
  * modified. A first line whose first field holds no "@" is a header

@@ -38,8 +38,6 @@ check(int ok)
 static void
 one_line(const char *src, size_t len, unsigned long lineno)
 {
-	static const char *reasons[] = { "hard_bounce", "soft_bounce_limit",
-	    "unsubscribe", "admin", "import" };
 	char		*line = xstrndup(src, len), *copy = xstrndup(src, len);
 	const char	*addr = NULL, *reason = NULL, *why = NULL;
 	long long	 at = -1;
@@ -54,8 +52,8 @@ one_line(const char *src, size_t len, unsigned long lineno)
 		check(addr >= line && addr < line + n + 1 && *addr != '\0');
 		check(strchr(addr, '\n') == NULL);
 		check(at == 0 || strpbrk(addr, " \t") == NULL);
-		for (hit = 0, i = 0; i < 5; i++)
-			hit |= strcmp(reason, reasons[i]) == 0;
+		for (hit = 0, i = 0; i < PARSE_NREASONS; i++)
+			hit |= strcmp(reason, parse_reasons[i]) == 0;
 		check(hit);
 	}
 	if (k == PARSE_ROW_BAD)

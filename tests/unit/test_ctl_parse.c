@@ -204,6 +204,8 @@ import_rows_plain_csv_quoted_header_and_bad(void **state)
 		  "import" },
 		{ "e@example.com,,extra", 3, PARSE_ROW_OK, "e@example.com",
 		  "import" },
+		{ "g@example.com,complaint", 3, PARSE_ROW_OK, "g@example.com",
+		  "complaint" },
 		{ "", 4, PARSE_ROW_SKIP, NULL, NULL },
 		{ "   \n", 4, PARSE_ROW_SKIP, NULL, NULL },
 		{ "# comment", 4, PARSE_ROW_SKIP, NULL, NULL },
@@ -255,6 +257,9 @@ import_rows_as_suppress_list_prints_them(void **state)
 		  "x@rcpt.example", "unsubscribe", 0 },
 		{ "y@rcpt.example soft_bounce_limit", 3, PARSE_ROW_OK,
 		  "y@rcpt.example", "soft_bounce_limit", 0 },
+		/* relay-unsub -r's entries import back too */
+		{ "fbl@rcpt.example complaint 2026-12-06 00:50:21Z", 3,
+		  PARSE_ROW_OK, "fbl@rcpt.example", "complaint", 1796518221 },
 		{ "  z@rcpt.example   import   2026-12-06 00:50:21Z   ", 3,
 		  PARSE_ROW_OK, "z@rcpt.example", "import", 1796518221 },
 		{ "raw@rcpt.example ? -", 4, PARSE_ROW_BAD, NULL, NULL, 0 },

@@ -395,6 +395,8 @@ test_suppress_kind(void **state)
 		{ "{\"at\":1,\"reason\":\"hard_bounce\",\"dsn\":\"5.1.1\"}",
 		  DECIDE_SUPP_HARD },
 		{ "{\"reason\":\"soft_bounce_limit\"}", DECIDE_SUPP_SOFT },
+		{ "{\"reason\":\"complaint\",\"at\":1}",
+		  DECIDE_SUPP_COMPLAINT },
 		{ "{\"reason\":\"admin\"}", DECIDE_SUPP_LISTED },
 		{ "{\"reason\":\"import\"}", DECIDE_SUPP_LISTED },
 		/* a prefix of a known reason is not that reason */
@@ -425,6 +427,9 @@ test_suppress_kind(void **state)
 			    strlen(t[i].json)), t[i].kind);
 	assert_string_equal(decide_suppress_detail(DECIDE_SUPP_UNSUBSCRIBE),
 	    "unsubscribed (List-Unsubscribe); remove them from your list");
+	assert_string_equal(decide_suppress_detail(DECIDE_SUPP_COMPLAINT),
+	    "reported an earlier message as spam; remove them from your "
+	    "list");
 	assert_string_equal(decide_suppress_detail(DECIDE_SUPP_LISTED),
 	    "on your suppression list");
 }
