@@ -19,11 +19,16 @@ policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
 
 policyd_relay_unsub_SOURCES = policyd/unsub.c policyd/unsub_web.c \
-	policyd/unsub_web.h
+	policyd/unsub_web.h policyd/unsub_store.c policyd/unsub_store.h \
+	policyd/unsub_report.c policyd/unsub_report.h $(COMPLAINT_PURE)
+policyd_relay_unsub_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter
 policyd_relay_unsub_LDADD = $(RELAY_COMMON_LIBS)
 
+# complaint reports: the parser and the plan (pure, unit-tested)
+COMPLAINT_PURE = $(ARF_PURE) policyd/complaint.c policyd/complaint.h
+
 RELAY_LUA += common/lua/tracker_event.lua common/lua/tracker_link.lua \
-	common/lua/tracker_pos.lua
+	common/lua/tracker_pos.lua common/lua/unsub_complaint.lua
 
 dist_man_MANS += doc/relay-tracker.8 doc/relay-unsub.8
 EXTRA_DIST += contrib/postfix/unsub.cf
@@ -93,6 +98,14 @@ tests_unit_test_unsub_web_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
 tests_unit_test_unsub_web_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_unsub_web
 
+check_PROGRAMS += tests/unit/test_complaint
+tests_unit_test_complaint_SOURCES = tests/unit/test_complaint.c \
+	policyd/complaint.c policyd/complaint.h
+tests_unit_test_complaint_CPPFLAGS = $(UNIT_CPPFLAGS) \
+	-I$(top_srcdir)/policyd -I$(top_srcdir)/milter
+tests_unit_test_complaint_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_complaint
+
 # Integration tests through the private Postfix.
 TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_restart.sh \
@@ -106,7 +119,8 @@ TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_hops.sh \
 	tests/integration/test_unsub.sh \
 	tests/integration/test_unsub_member.sh \
-	tests/integration/test_unsub_web.sh
+	tests/integration/test_unsub_web.sh \
+	tests/integration/test_unsub_complaint.sh
 INTEGRATION_TESTS += $(TRACKER_IT)
 EXTRA_DIST += $(TRACKER_IT)
 
@@ -156,3 +170,34 @@ bench-tracker: policyd/relay-tracker
 	RELAY_TOP_BUILDDIR='$(abs_top_builddir)' $(SHELL) \
 	  $(top_srcdir)/tests/bench/tracker/bench_tracker.sh $(BENCH_LINES)
 .PHONY: bench-tracker
+
+# The complaint report reader of relay-unsub (ARF, RFC 5965): pure code,
+# linked by the program, its unit test and its fuzz target alike.
+ARF_PURE = policyd/arf.c policyd/arf.h policyd/mime.c policyd/mime.h \
+	milter/from.c milter/from.h
+
+check_PROGRAMS += tests/unit/test_arf
+tests_unit_test_arf_SOURCES = tests/unit/test_arf.c $(ARF_PURE)
+tests_unit_test_arf_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-I$(top_srcdir)/milter
+tests_unit_test_arf_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_arf
+
+check_PROGRAMS += tests/fuzz/replay_arf
+tests_fuzz_replay_arf_SOURCES = tests/fuzz/fuzz_arf.c tests/fuzz/replay.c \
+	$(ARF_PURE)
+tests_fuzz_replay_arf_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-I$(top_srcdir)/milter -DFUZZ_NAME='"arf"'
+tests_fuzz_replay_arf_LDADD = $(FUZZ_LDADD)
+UNIT_TESTS += tests/fuzz/replay_arf
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_arf
+tests_fuzz_fuzz_arf_SOURCES = tests/fuzz/fuzz_arf.c $(ARF_PURE)
+tests_fuzz_fuzz_arf_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-I$(top_srcdir)/milter
+tests_fuzz_fuzz_arf_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_arf_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_arf_LDADD = $(FUZZ_LDADD)
+FUZZ_TARGETS += arf
+endif

@@ -3,6 +3,7 @@
  *	relay-unsub - the unsubscribe intake, run by a Postfix pipe transport
  * SUMMARY
  *	relay-unsub [-c relay.conf] TOKEN SENDER
+ *	relay-unsub [-c relay.conf] -r
  *	relay-unsub [-c relay.conf] -u URLTOKEN
  *	relay-unsub [-c relay.conf] [-U] -t HANDLE RECIPIENT
  *	relay-unsub -h
@@ -31,6 +32,12 @@
  *	bounce. One line on stdout says why; Postfix
  *	puts it into the bounce or defer text.
  *
+ *	With -r it is the complaint intake: Postfix runs it for mail to the
+ *	address the provider registered with the mailbox providers' feedback
+ *	loops, with a complaint report (ARF, RFC 5965) on stdin; the
+ *	recipient of the reported message goes onto the member's suppression
+ *	list with reason "complaint" (unsub_report.h).
+ *
  *	The https one-click (RFC 8058): run by a web server as a CGI
  *	program (GATEWAY_INTERFACE set, arguments ignored; relay.conf from
  *	$RELAY_CONF or the default), relay-unsub answers the request for
@@ -54,8 +61,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <hiredis.h>
-
 #include "addr.h"
 #include "clock.h"
 #include "conf.h"
@@ -63,9 +68,9 @@
 #include "ident.h"
 #include "log.h"
 #include "rconn.h"
-#include "rkeys.h"
-#include "rscript.h"
 #include "token.h"
+#include "unsub_report.h"
+#include "unsub_store.h"
 #include "unsub_web.h"
 
 #define UNSUB_EX_OK		0
@@ -78,11 +83,13 @@ static int
 usage(int ok)
 {
 	fprintf(ok ? stdout : stderr, "usage: relay-unsub [-c relay.conf] "
-	    "TOKEN SENDER\n       relay-unsub [-c relay.conf] -u URLTOKEN\n"
+	    "TOKEN SENDER\n       relay-unsub [-c relay.conf] -r\n"
+	    "       relay-unsub [-c relay.conf] -u URLTOKEN\n"
 	    "       relay-unsub [-c relay.conf] [-U] -t HANDLE RECIPIENT\n"
 	    "       (as a CGI program, for unsubscribe.https_url: with "
 	    "GATEWAY_INTERFACE set, relay.conf from $RELAY_CONF)\n"
 	    "  -c FILE  configuration (default %s)\n"
+	    "  -r       read a complaint report (feedback loop) from stdin\n"
 	    "  -u       unsubscribe the recipient of an https_url token\n"
 	    "  -t       print the mail token for HANDLE and RECIPIENT\n"
 	    "  -U       with -t, the https_url token instead\n"
@@ -174,60 +181,26 @@ make_token(const struct relay_conf *conf, const char *h, const char *a,
 }
 
 /*
- * suppress - add the suppression entry while the member exists (an entry
- * already there keeps its reason); 0, 1 when the member is gone, -1 when
- * Redis failed, -2 when the member is "gone" from a Redis that holds no
- * relay-suite data at all (relay:schema missing: lost, to be restored):
- * refusing would bounce the unsubscribe and lose it for good
- */
-static int
-suppress(const struct relay_conf *conf, const char *handle, const char *rcpt)
-{
-	const struct rscript *s = rscript_get("ctl_hsetnx_if");
-	char		 mkey[RKEY_MAX], skey[RKEY_MAX], val[128];
-	const char	*keys[2] = { mkey, skey }, *args[2] = { rcpt, val };
-	struct rconn	*rc;
-	redisReply	*r;
-	int		 res = -1;
-
-	if (s == NULL || rkey(mkey, sizeof(mkey), RKEY_MEMBER, handle,
-	    NULL) < 0 || rkey(skey, sizeof(skey), RKEY_SUPPRESS, handle,
-	    NULL) < 0)
-		return -1;
-	snprintf(val, sizeof(val), "{\"reason\":\"unsubscribe\",\"at\":%lld}",
-	    (long long)clock_now());
-	rc = rconn_new(&conf->redis);
-	/* ctl_hsetnx_if.lua: fields added, or -1 without the member */
-	r = rscript_call(rc, s, 2, keys, 2, args);
-	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
-		res = r->integer < 0 ? 1 : 0;
-	if (r != NULL)
-		freeReplyObject(r);
-	if (res == 1)
-		switch (rscript_installed(rc)) {
-		case -1: res = -1; break;
-		case 0: res = -2; break;
-		}
-	rconn_free(rc);
-	return res;
-}
-
-/*
  * settle - o names a verified member and recipient: suppress it, and say
  * how that went
  */
 static void
 settle(const struct relay_conf *conf, struct outcome *o)
 {
-	switch (suppress(conf, o->handle, o->rcpt)) {
-	case 0:
+	struct rconn	*rc = rconn_new(&conf->redis);
+	int		 e;
+
+	e = unsub_suppress(rc, o->handle, o->rcpt, "unsubscribe");
+	rconn_free(rc);
+	switch (e) {
+	case UNSUB_STORE_OK:
 		set(o, UNSUB_EX_OK, "unsubscribed", "token verified");
 		break;
-	case 1:
+	case UNSUB_STORE_NONE:
 		set(o, UNSUB_EX_NOUSER, "unknown unsubscribe token",
 		    "the member no longer exists");
 		break;
-	case -2:
+	case UNSUB_STORE_ENODATA:
 		set(o, UNSUB_EX_TEMPFAIL, "token store unavailable",
 		    "no relay-suite data in Redis (relay:schema is missing)");
 		break;
@@ -396,7 +369,7 @@ main(int argc, char **argv)
 	struct relay_conf *conf;
 	struct outcome	 o;
 	char		 err[4096];
-	int		 ch, rc, url = 0;
+	int		 ch, rc, url = 0, rmode = 0;
 
 	/* Before any open or socket: none may become fd 0, 1 or 2. */
 	if (daemon_stdfds() != 0)
@@ -408,9 +381,10 @@ main(int argc, char **argv)
 	 */
 	if (gw != NULL && strncmp(gw, "CGI/", 4) == 0)
 		return unsub_cgi(daemon_conf_path());
-	while ((ch = getopt(argc, argv, "c:t:Uu:h")) != -1) {
+	while ((ch = getopt(argc, argv, "c:rt:Uu:h")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
+		case 'r': rmode = 1; break;
 		case 't': tmode = optarg; break;
 		case 'U': url = 1; break;
 		case 'u': umode = optarg; break;
@@ -422,7 +396,8 @@ main(int argc, char **argv)
 	argv += optind;
 	/* -t and -u are run by hand: a wrong count is a usage error, first */
 	if ((tmode != NULL && (argc != 1 || umode != NULL)) ||
-	    (umode != NULL && argc != 0) || (url && tmode == NULL))
+	    (umode != NULL && argc != 0) || (url && tmode == NULL) ||
+	    (rmode && (argc != 0 || tmode != NULL || umode != NULL)))
 		return usage(0);
 	log_open("relay-unsub", tmode != NULL || isatty(2));
 	memset(&o, 0, sizeof(o));
@@ -434,9 +409,15 @@ main(int argc, char **argv)
 			drain();
 		set(&o, UNSUB_EX_TEMPFAIL, "unsubscribe service unavailable",
 		    "configuration");
-		return say(&o, umode != NULL ? "url" : "mail");
+		return say(&o, umode != NULL ? "url" : rmode ? "report" :
+		    "mail");
 	}
 	clock_set_offset(conf->testing.clock_offset_s);
+	if (rmode) {
+		rc = unsub_report(conf);
+		conf_free(conf);
+		return rc;
+	}
 	if (tmode != NULL) {
 		rc = make_token(conf, tmode, argv[0], url);
 		conf_free(conf);

@@ -1,0 +1,553 @@
+/*
+ * NAME
+ *	arf - read a complaint report (RFC 5965) or a forwarded original
+ * DESCRIPTION
+ *	See arf.h. walk() goes through the MIME tree depth first, at most
+ *	ARF_DEPTH_MAX multipart levels deep (so at most that many frames of
+ *	recursion), until the first report or original decides; each part
+ *	read is decoded into a heap buffer freed before walk() returns.
+ *	Every value is checked for control characters and length before it
+ *	is copied, and a value that fails is left "" without failing the
+ *	parse: a redacted or damaged field is a fact, not an error.
+ * SEE ALSO
+ *	arf.h, mime.h, milter/from.h, tests/unit/test_arf.c
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arf.h"
+#include "from.h"
+#include "mime.h"
+#include "xalloc.h"
+
+struct walk {
+	struct arf	*out;
+	const char	*why;		/* the error that ended the walk */
+	int		 in_report;	/* inside the feedback report */
+	int		 fb_seen;	/* its feedback-report part was read */
+	int		 stop;		/* the walk is decided */
+};
+
+/* the header of one entity */
+struct entity {
+	struct mime_ctype ct;		/* its type, or the default */
+	int		 cte;		/* MIME_CTE_* */
+	const char	*body;
+	size_t		 bodylen;
+};
+
+/* types that carry the original message (or only its header) */
+static const char *const orig_types[] = {
+	"message/rfc822", "text/rfc822-headers", "message/global",
+	"message/rfc822-headers", "message/global-headers"
+};
+
+/* has_ctl - 1 when s holds a control character other than tab */
+static int
+has_ctl(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] < ' ' && s[i] != '\t') ||
+		    s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* put - s (n bytes) into out when it fits with its NUL, else "" */
+static void
+put(char *out, size_t outlen, const char *s, size_t n)
+{
+	if (n >= outlen) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* only_of - 1 when s[0..n) holds only characters of set */
+static int
+only_of(const char *s, size_t n, const char *set)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* count_of - how many characters of s[0..n) are in set */
+static size_t
+count_of(const char *s, size_t n, const char *set)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != '\0' && strchr(set, s[i]) != NULL)
+			k++;
+	return k;
+}
+
+/* redacted - 1 for an address a provider put in place of the real one */
+static int
+redacted(const char *addr)
+{
+	const char	*at = strrchr(addr, '@');
+	size_t		 ll, dl;
+
+	if (at == NULL)
+		return 1;
+	ll = (size_t)(at - addr);
+	dl = strlen(at + 1);
+	if (ll == 8 && strncasecmp(addr, "redacted", 8) == 0)
+		return 1;
+	if (only_of(addr, ll, "xX*.-_") && count_of(addr, ll, "xX*") >= 3)
+		return 1;
+	return only_of(at + 1, dl, "xX.") && count_of(at + 1, dl, "xX") > 0;
+}
+
+/* set_addr - a normalised address into out, unless it is a redaction */
+static void
+set_addr(char *out, const char *addr)
+{
+	if (!redacted(addr))
+		put(out, ADDR_BUFSIZE, addr, strlen(addr));
+}
+
+/* skip_wsp - past SP and HTAB */
+static const char *
+skip_wsp(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* skip_blank_lines - past empty lines (some reports open a part so) */
+static void
+skip_blank_lines(const char **p, size_t *n)
+{
+	while (*n > 0 && (**p == '\n' || (**p == '\r' && *n > 1 &&
+	    (*p)[1] == '\n'))) {
+		*n -= **p == '\r' ? 2 : 1;
+		*p += 1 + (**p == '\r');
+	}
+}
+
+/* read_rcpt - Original-Rcpt-To: [addr-type ";"] address */
+static void
+read_rcpt(struct arf *out, const char *v, size_t n)
+{
+	const char	*p = v, *end = v + n, *q;
+	char		 addr[ADDR_BUFSIZE];
+
+	if (has_ctl(v, n))
+		return;
+	if ((size_t)(end - p) >= 6 && strncasecmp(p, "rfc822", 6) == 0)
+		q = skip_wsp(p + 6, end);
+	else if ((size_t)(end - p) >= 5 && strncasecmp(p, "utf-8", 5) == 0)
+		q = skip_wsp(p + 5, end);
+	else
+		q = NULL;
+	if (q != NULL && q < end && *q == ';')
+		p = skip_wsp(q + 1, end);
+	if (addr_norm(p, addr, sizeof(addr)) == ADDR_OK)
+		set_addr(out->original_rcpt, addr);
+}
+
+/* read_ftype - Feedback-Type: a token, lower-cased */
+static void
+read_ftype(struct arf *out, char *v, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || !only_of(v, n, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+"))
+		return;
+	for (i = 0; i < n; i++)
+		if (v[i] >= 'A' && v[i] <= 'Z')
+			v[i] = (char)(v[i] - 'A' + 'a');
+	put(out->feedback_type, sizeof(out->feedback_type), v, n);
+}
+
+/* read_feedback - the fields of the message/feedback-report part */
+static void
+read_feedback(struct arf *out, const char *p, size_t n)
+{
+	struct mime_hdr		 h;
+	struct mime_field	 f;
+	char			*v;
+	size_t			 vn;
+	int			 type_seen = 0, rcpt_seen = 0;
+
+	skip_blank_lines(&p, &n);
+	mime_hdr_init(&h, p, n);
+	while (mime_hdr_next(&h, &f)) {
+		if (!type_seen && mime_field_is(&f, "Feedback-Type")) {
+			type_seen = 1;
+			v = mime_unfold(f.value, f.valuelen, &vn);
+			read_ftype(out, v, vn);
+			free(v);
+		} else if (!rcpt_seen &&
+		    mime_field_is(&f, "Original-Rcpt-To")) {
+			rcpt_seen = 1;
+			v = mime_unfold(f.value, f.valuelen, &vn);
+			read_rcpt(out, v, vn);
+			free(v);
+		}
+	}
+}
+
+/* read_msgid - the first "<...>" after CFWS */
+static void
+read_msgid(struct arf *out, const char *v, size_t n)
+{
+	const char	*p, *q, *end = v + n;
+
+	if (has_ctl(v, n))
+		return;
+	p = mime_skip_cfws(v, end);
+	if (p >= end || *p != '<')
+		return;
+	for (q = p + 1; q < end && *q != '>'; q++)
+		if (*q == ' ' || *q == '\t' || *q == '<')
+			return;
+	if (q >= end || q == p + 1)
+		return;
+	put(out->message_id, sizeof(out->message_id), p, (size_t)(q + 1 - p));
+}
+
+/* read_to - exactly one mailbox */
+static void
+read_to(struct arf *out, const char *v, size_t n)
+{
+	struct from_result r;
+
+	if (!has_ctl(v, n) && from_parse(v, n, &r) == FROM_OK)
+		set_addr(out->to, r.addr);
+}
+
+/*
+ * mailto - the address of a mailto: URI (s after "mailto:"): up to the
+ * first "?" or ",", %-decoded; "" when empty, badly escaped or not an
+ * address-like string (an "@" inside, no white space or control)
+ */
+static void
+mailto(struct arf *out, const char *s, size_t n)
+{
+	char		 a[ADDR_BUFSIZE];
+	const char	*at;
+	size_t		 i, o = 0;
+	int		 h, l;
+
+	for (i = 0; i < n && s[i] != '?' && s[i] != ','; i++) {
+		if (o + 1 >= sizeof(a))
+			return;
+		if (s[i] != '%') {
+			a[o++] = s[i];
+			continue;
+		}
+		if (i + 2 >= n)
+			return;
+		h = (unsigned char)s[i + 1];
+		l = (unsigned char)s[i + 2];
+		h = h >= '0' && h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10;
+		l = l >= '0' && l <= '9' ? l - '0' : (l | 0x20) - 'a' + 10;
+		if (h < 0 || h > 15 || l < 0 || l > 15)
+			return;
+		a[o++] = (char)(h << 4 | l);
+		i += 2;
+	}
+	a[o] = '\0';
+	if (o == 0 || has_ctl(a, o) || strpbrk(a, " \t") != NULL)
+		return;
+	at = strrchr(a, '@');
+	if (at == NULL || at == a || at[1] == '\0')
+		return;
+	put(out->unsub_mailto, sizeof(out->unsub_mailto), a, o);
+}
+
+/* uri - one URI from between < >, its white space removed (RFC 2369) */
+static void
+uri(struct arf *out, const char *s, size_t n)
+{
+	char	*u = xmalloc(n + 1);
+	size_t	 i, o = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			u[o++] = s[i];
+	u[o] = '\0';
+	if (out->unsub_mailto[0] == '\0' && o >= 7 &&
+	    strncasecmp(u, "mailto:", 7) == 0)
+		mailto(out, u + 7, o - 7);
+	else if (out->unsub_https[0] == '\0' && o > 8 &&
+	    strncasecmp(u, "https://", 8) == 0) {
+		for (i = 0; i < o; i++)
+			if ((unsigned char)u[i] <= ' ' ||
+			    (unsigned char)u[i] >= 0x7f)
+				break;
+		if (i == o)
+			put(out->unsub_https, sizeof(out->unsub_https), u, o);
+	}
+	free(u);
+}
+
+/* read_unsub - List-Unsubscribe: a comma-separated list of <URI> */
+static void
+read_unsub(struct arf *out, const char *v, size_t n)
+{
+	const char	*p = v, *end = v + n, *q;
+
+	if (has_ctl(v, n))
+		return;
+	while ((p = mime_skip_cfws(p, end)) < end) {
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '<') {
+			if ((q = memchr(p + 1, '>', (size_t)(end - p - 1))) ==
+			    NULL)
+				return;
+			uri(out, p + 1, (size_t)(q - p - 1));
+			p = q + 1;
+			continue;
+		}
+		/* not a <URI>: skip to the next element */
+		if ((q = memchr(p, ',', (size_t)(end - p))) == NULL)
+			return;
+		p = q + 1;
+	}
+}
+
+/* read_original - Message-ID, To, List-Unsubscribe of the original */
+static void
+read_original(struct arf *out, const char *p, size_t n, int headers_only)
+{
+	struct mime_hdr		 h;
+	struct mime_field	 f;
+	char			*v;
+	size_t			 vn;
+	int			 seen = 0;
+
+	out->have_original = 1;
+	if (headers_only)
+		skip_blank_lines(&p, &n);
+	mime_hdr_init(&h, p, n);
+	while (seen != 7 && mime_hdr_next(&h, &f)) {
+		int	 bit;
+
+		if (mime_field_is(&f, "Message-ID"))
+			bit = 1;
+		else if (mime_field_is(&f, "To"))
+			bit = 2;
+		else if (mime_field_is(&f, "List-Unsubscribe"))
+			bit = 4;
+		else
+			continue;
+		if (seen & bit)
+			continue;
+		seen |= bit;
+		v = mime_unfold(f.value, f.valuelen, &vn);
+		if (bit == 1)
+			read_msgid(out, v, vn);
+		else if (bit == 2)
+			read_to(out, v, vn);
+		else
+			read_unsub(out, v, vn);
+		free(v);
+	}
+}
+
+/* entity_head - the type, encoding and body of the entity p[0..n) */
+static void
+entity_head(const char *p, size_t n, int digest, struct entity *e)
+{
+	struct mime_hdr		 h;
+	struct mime_field	 f;
+	char			*v;
+	size_t			 vn;
+	int			 have_ct = 0, have_cte = 0;
+
+	memset(&e->ct, 0, sizeof(e->ct));
+	e->cte = MIME_CTE_IDENTITY;
+	mime_hdr_init(&h, p, n);
+	while (mime_hdr_next(&h, &f)) {
+		if (!have_ct && mime_field_is(&f, "Content-Type")) {
+			have_ct = 1;
+			v = mime_unfold(f.value, f.valuelen, &vn);
+			(void)mime_ctype_parse(v, vn, &e->ct);
+			free(v);
+		} else if (!have_cte &&
+		    mime_field_is(&f, "Content-Transfer-Encoding")) {
+			have_cte = 1;
+			e->cte = mime_cte_parse(f.value, f.valuelen);
+		}
+	}
+	/* RFC 2045 5.2, RFC 2046 5.1.5: the default types */
+	if (e->ct.type[0] == '\0') {
+		strcpy(e->ct.type, digest ? "message" : "text");
+		strcpy(e->ct.subtype, digest ? "rfc822" : "plain");
+	}
+	e->body = h.p;
+	e->bodylen = (size_t)(p + n - h.p);
+}
+
+/* is_type - 1 when the entity is type/subtype */
+static int
+is_type(const struct entity *e, const char *type, const char *subtype)
+{
+	return strcmp(e->ct.type, type) == 0 &&
+	    strcmp(e->ct.subtype, subtype) == 0;
+}
+
+/* is_orig - 1 when the entity carries the original message */
+static int
+is_orig(const struct entity *e)
+{
+	char	 t[2 * MIME_TOKEN_MAX + 1];
+	size_t	 i;
+
+	snprintf(t, sizeof(t), "%s/%s", e->ct.type, e->ct.subtype);
+	for (i = 0; i < sizeof(orig_types) / sizeof(orig_types[0]); i++)
+		if (strcmp(t, orig_types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* has_feedback - 1 when a part of the multipart is a feedback report */
+static int
+has_feedback(const struct entity *e)
+{
+	struct mime_parts	 mp;
+	struct entity		 pe;
+	const char		*part;
+	size_t			 plen;
+
+	mime_parts_init(&mp, e->body, e->bodylen, e->ct.boundary);
+	while (mime_parts_next(&mp, &part, &plen)) {
+		entity_head(part, plen, 0, &pe);
+		if (is_type(&pe, "message", "feedback-report"))
+			return 1;
+	}
+	return 0;
+}
+
+/* not_complaint - the sentence for a report of another type */
+static const char *
+not_complaint(const char *report_type)
+{
+	if (strcmp(report_type, "delivery-status") == 0)
+		return "a delivery status report, not a complaint";
+	if (strcmp(report_type, "disposition-notification") == 0)
+		return "a read receipt (disposition notification), not a "
+		    "complaint";
+	return "a multipart/report other than a feedback report, not a "
+	    "complaint";
+}
+
+static void walk(struct walk *, const char *, size_t, int, int);
+
+/* walk_multipart - the parts of a multipart entity, in order */
+static void
+walk_multipart(struct walk *w, const struct entity *e, int depth)
+{
+	struct mime_parts	 mp;
+	const char		*part, *rt = e->ct.report_type;
+	size_t			 plen;
+	int			 report = 0;
+
+	if (depth >= ARF_DEPTH_MAX || e->ct.boundary[0] == '\0')
+		return;
+	if (strcmp(e->ct.subtype, "report") == 0 && !w->in_report) {
+		if (strcmp(rt, "feedback-report") != 0 &&
+		    (rt[0] != '\0' || !has_feedback(e))) {
+			w->why = not_complaint(rt);
+			w->stop = 1;
+			return;
+		}
+		report = w->in_report = 1;
+	}
+	mime_parts_init(&mp, e->body, e->bodylen, e->ct.boundary);
+	while (!w->stop && mime_parts_next(&mp, &part, &plen))
+		walk(w, part, plen, depth + 1,
+		    strcmp(e->ct.subtype, "digest") == 0);
+	if (report)
+		w->stop = 1;		/* the report decides, found or not */
+}
+
+/* walk - one entity (a message or a body part) */
+static void
+walk(struct walk *w, const char *p, size_t n, int depth, int digest)
+{
+	struct entity	 e;
+	const char	*body;
+	char		*buf = NULL;
+	size_t		 blen;
+	int		 fb;
+
+	entity_head(p, n, digest, &e);
+	if (strcmp(e.ct.type, "multipart") == 0) {
+		walk_multipart(w, &e, depth);
+		return;
+	}
+	/* only the first feedback part of the report, the first original */
+	fb = is_type(&e, "message", "feedback-report");
+	if (fb ? !w->in_report || w->fb_seen :
+	    !is_orig(&e) || w->out->have_original)
+		return;
+	body = e.body;
+	blen = e.bodylen;
+	if (e.cte != MIME_CTE_IDENTITY) {
+		buf = mime_decode(e.cte, body, blen, &blen);
+		body = buf;
+	}
+	if (fb) {
+		read_feedback(w->out, body, blen);
+		w->fb_seen = w->out->is_arf = 1;
+	} else
+		read_original(w->out, body, blen,
+		    strcmp(e.ct.subtype, "rfc822") != 0 &&
+		    strcmp(e.ct.subtype, "global") != 0);
+	free(buf);
+	/* in a report, a feedback part after the original is still read */
+	if (w->out->have_original && (!w->in_report || w->fb_seen))
+		w->stop = 1;
+}
+
+int
+arf_parse(const char *msg, size_t len, struct arf *out, char *why,
+    size_t whylen)
+{
+	struct walk	 w;
+
+	memset(out, 0, sizeof(*out));
+	memset(&w, 0, sizeof(w));
+	w.out = out;
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	if (msg == NULL)
+		len = 0;
+	if (len > ARF_INPUT_MAX)
+		len = ARF_INPUT_MAX;
+	if (len == 0)
+		w.why = "the report is empty";
+	else
+		walk(&w, msg, len, 0, 0);
+	if (w.why == NULL && !out->have_original)
+		w.why = "no original message in the report";
+	if (w.why == NULL)
+		return 0;
+	out->have_original = 0;
+	out->message_id[0] = out->to[0] = '\0';
+	out->unsub_mailto[0] = out->unsub_https[0] = '\0';
+	if (why != NULL && whylen > 0)
+		snprintf(why, whylen, "%s", w.why);
+	return -1;
+}

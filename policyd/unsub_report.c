@@ -1,0 +1,182 @@
+/*
+ * NAME
+ *	unsub_report - relay-unsub -r: a complaint report (feedback loop)
+ * DESCRIPTION
+ *	See unsub_report.h. The report is read up to ARF_INPUT_MAX octets
+ *	(the rest is read and dropped: the original's header comes first);
+ *	one Redis connection does every check and write.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arf.h"
+#include "complaint.h"
+#include "ident.h"
+#include "log.h"
+#include "rconn.h"
+#include "token.h"
+#include "unsub_report.h"
+#include "unsub_store.h"
+#include "xalloc.h"
+
+#define REPORT_EX_OK		0
+#define REPORT_EX_TEMPFAIL	75
+
+struct report {
+	const char	*result;	/* suppressed, ignored, deferred */
+	const char	*via;		/* url_token, mail_token, message_id */
+	const char	*why;
+	char		 handle[IDENT_HANDLE_MAX + 1];
+	char		 rcpt[ADDR_BUFSIZE];
+	int		 n;		/* recipients suppressed */
+};
+
+/* slurp - stdin, up to max octets kept (the rest drained); its length */
+static size_t
+slurp(char **out, size_t max)
+{
+	char	*buf = xmalloc(max + 1), sink[8192];
+	size_t	 len = 0, r;
+
+	while (len < max && (r = fread(buf + len, 1, max - len, stdin)) > 0)
+		len += r;
+	while (fread(sink, 1, sizeof(sink), stdin) > 0)
+		;
+	buf[len] = '\0';
+	*out = buf;
+	return len;
+}
+
+/*
+ * stored - what a store result means for the report; 1 when it is
+ * settled (suppressed, or a failure), 0 to go on with the next way
+ */
+static int
+stored(int e, struct report *rp, const char *via)
+{
+	switch (e) {
+	case UNSUB_STORE_OK:
+		rp->result = "suppressed";
+		rp->via = via;
+		rp->why = "complaint";
+		return 1;
+	case UNSUB_STORE_EREDIS:
+		rp->result = "deferred";
+		rp->why = "redis";
+		return 1;
+	case UNSUB_STORE_ENODATA:
+		rp->result = "deferred";
+		rp->why = "no relay-suite data in Redis (relay:schema is "
+		    "missing)";
+		return 1;
+	}
+	return 0;
+}
+
+/* by_tokens - the List-Unsubscribe tokens of the reported message */
+static int
+by_tokens(const struct relay_conf *conf, struct rconn *rc,
+    const struct complaint_plan *p, struct report *rp)
+{
+	const char	*key = conf->unsubscribe.hmac_key;
+	int		 i;
+
+	if (key == NULL || *key == '\0')
+		return 0;
+	if (p->url_token[0] != '\0' && token_url_check(key, p->url_token,
+	    rp->handle, sizeof(rp->handle), rp->rcpt, sizeof(rp->rcpt))) {
+		rp->n = 1;
+		if (stored(unsub_suppress(rc, rp->handle, rp->rcpt,
+		    "complaint"), rp, "url_token"))
+			return 1;
+		rp->why = "the member no longer exists";
+		return 1;
+	}
+	for (i = 0; p->mail_token[0] != '\0' && i < p->ncand; i++) {
+		if (!token_mail_check(key, p->mail_token, p->cands[i],
+		    rp->handle, sizeof(rp->handle)))
+			continue;
+		snprintf(rp->rcpt, sizeof(rp->rcpt), "%s", p->cands[i]);
+		rp->n = 1;
+		if (stored(unsub_suppress(rc, rp->handle, rp->rcpt,
+		    "complaint"), rp, "mail_token"))
+			return 1;
+		rp->why = "the member no longer exists";
+		return 1;
+	}
+	rp->handle[0] = rp->rcpt[0] = '\0';
+	return 0;
+}
+
+/* log_report - one line: event=complaint and what became of it */
+static void
+log_report(const struct arf *a, const struct report *rp)
+{
+	struct logkv	 kv;
+
+	logkv_init(&kv, NULL);
+	logkv_str(&kv, "event", "complaint");
+	logkv_str(&kv, "result", rp->result);
+	if (rp->via != NULL)
+		logkv_str(&kv, "via", rp->via);
+	if (rp->handle[0] != '\0')
+		logkv_str(&kv, "member", rp->handle);
+	if (rp->rcpt[0] != '\0')
+		logkv_str(&kv, "rcpt", rp->rcpt);
+	if (rp->n > 1)
+		logkv_int(&kv, "suppressed", rp->n);
+	if (a->feedback_type[0] != '\0')
+		logkv_str(&kv, "feedback_type", a->feedback_type);
+	if (a->message_id[0] != '\0')
+		logkv_str(&kv, "message_id", a->message_id);
+	logkv_str(&kv, "why", rp->why);
+	logkv_emit(&kv, strcmp(rp->result, "suppressed") == 0 ? LOG_INFO :
+	    LOG_WARNING);
+}
+
+int
+unsub_report(const struct relay_conf *conf)
+{
+	struct complaint_plan p;
+	struct report	 rp;
+	struct arf	 a;
+	struct rconn	*rc;
+	char		*msg, why[256];
+	size_t		 len;
+	int		 e;
+
+	memset(&rp, 0, sizeof(rp));
+	len = slurp(&msg, ARF_INPUT_MAX);
+	if (arf_parse(msg, len, &a, why, sizeof(why)) < 0) {
+		free(msg);
+		rp.result = "ignored";
+		rp.why = why;
+		printf("complaint report ignored: %s\n", why);
+		log_report(&a, &rp);
+		return REPORT_EX_OK;
+	}
+	free(msg);
+	complaint_plan(&a, conf->unsubscribe.domain,
+	    conf->unsubscribe.https_url, &p);
+	rp.result = "ignored";
+	rp.why = p.why;
+	if (p.act) {
+		rc = rconn_new(&conf->redis);
+		if (!by_tokens(conf, rc, &p, &rp)) {
+			e = unsub_by_msgid(rc, &p, rp.handle,
+			    sizeof(rp.handle), rp.rcpt, sizeof(rp.rcpt),
+			    &rp.n, &rp.why);
+			if (!stored(e, &rp, "message_id") && p.msgid == NULL)
+				rp.why = "no List-Unsubscribe token of ours "
+				    "verifies and the message has no "
+				    "Message-ID";
+		}
+		rconn_free(rc);
+	}
+	printf("complaint report %s: %s\n", rp.result, rp.why);
+	fflush(stdout);
+	log_report(&a, &rp);
+	return strcmp(rp.result, "deferred") == 0 ? REPORT_EX_TEMPFAIL :
+	    REPORT_EX_OK;
+}

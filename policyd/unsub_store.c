@@ -1,0 +1,172 @@
+/*
+ * NAME
+ *	unsub_store - relay-unsub's writes: a recipient onto a member's
+ *	suppression list
+ * DESCRIPTION
+ *	See unsub_store.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <hiredis.h>
+
+#include "clock.h"
+#include "ident.h"
+#include "rkeys.h"
+#include "rscript.h"
+#include "unsub_store.h"
+
+/* Messages recorded under one Message-ID that are looked at. */
+#define MSGID_ENTRIES_MAX	64
+
+/* entry - the JSON value of a suppression entry with reason, dated now */
+static void
+entry(char *val, size_t len, const char *reason)
+{
+	snprintf(val, len, "{\"reason\":\"%s\",\"at\":%lld}", reason,
+	    (long long)clock_now());
+}
+
+/*
+ * gone - the member is "gone": UNSUB_STORE_NONE, unless Redis holds no
+ * relay-suite data at all (relay:schema missing: lost, to be restored;
+ * refusing would lose the request for good) or cannot say
+ */
+static int
+gone(struct rconn *rc)
+{
+	switch (rscript_installed(rc)) {
+	case -1:
+		return UNSUB_STORE_EREDIS;
+	case 0:
+		return UNSUB_STORE_ENODATA;
+	}
+	return UNSUB_STORE_NONE;
+}
+
+int
+unsub_suppress(struct rconn *rc, const char *handle, const char *rcpt,
+    const char *reason)
+{
+	const struct rscript *s = rscript_get("ctl_hsetnx_if");
+	char		 mkey[RKEY_MAX], skey[RKEY_MAX], val[128];
+	const char	*keys[2] = { mkey, skey }, *args[2] = { rcpt, val };
+	redisReply	*r;
+	int		 res = UNSUB_STORE_EREDIS;
+
+	if (s == NULL || rkey(mkey, sizeof(mkey), RKEY_MEMBER, handle,
+	    NULL) < 0 || rkey(skey, sizeof(skey), RKEY_SUPPRESS, handle,
+	    NULL) < 0)
+		return UNSUB_STORE_EREDIS;
+	entry(val, sizeof(val), reason);
+	/* ctl_hsetnx_if.lua: fields added, or -1 without the member */
+	r = rscript_call(rc, s, 2, keys, 2, args);
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		res = r->integer < 0 ? UNSUB_STORE_NONE : UNSUB_STORE_OK;
+	if (r != NULL)
+		freeReplyObject(r);
+	return res == UNSUB_STORE_NONE ? gone(rc) : res;
+}
+
+/*
+ * one - unsub_complaint.lua on the message "HANDLE QID" of entry e: 0
+ * suppressed (handle, rcpt set), its -1 (member gone), -2 (record gone)
+ * or -3 (no recipient named), or ONE_EREDIS
+ */
+#define ONE_EREDIS	(-9)
+static int
+one(struct rconn *rc, const struct complaint_plan *p, const char *e,
+    int sole, char *handle, size_t hlen, char *rcpt, size_t rlen)
+{
+	const struct rscript *s = rscript_get("unsub_complaint");
+	char		 h[IDENT_HANDLE_MAX + 1], mkey[RKEY_MAX];
+	char		 rkey_[RKEY_MAX], skey[RKEY_MAX], val[128];
+	const char	*keys[3] = { mkey, rkey_, skey };
+	const char	*args[2 + COMPLAINT_CANDS], *qid = strchr(e, ' ');
+	redisReply	*r;
+	int		 i, res = ONE_EREDIS;
+
+	if (s == NULL)
+		return ONE_EREDIS;
+	if (qid == NULL || (size_t)(qid - e) >= sizeof(h))
+		return -2;
+	memcpy(h, e, (size_t)(qid - e));
+	h[qid - e] = '\0';
+	qid++;
+	if (rkey(mkey, sizeof(mkey), RKEY_MEMBER, h, NULL) < 0 ||
+	    rkey(rkey_, sizeof(rkey_), RKEY_MSG, h, qid) < 0 ||
+	    rkey(skey, sizeof(skey), RKEY_SUPPRESS, h, NULL) < 0)
+		return -2;
+	entry(val, sizeof(val), "complaint");
+	args[0] = val;
+	args[1] = sole ? "1" : "0";
+	for (i = 0; i < p->ncand; i++)
+		args[2 + i] = p->cands[i];
+	/* {code, address}: 1 added, 0 there already, < 0 not this one */
+	r = rscript_call(rc, s, 3, keys, 2 + p->ncand, args);
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    r->element[1]->type == REDIS_REPLY_STRING &&
+	    r->element[0]->integer >= -3 && r->element[0]->integer <= 1) {
+		res = r->element[0]->integer > 0 ? 0 :
+		    (int)r->element[0]->integer;
+		if (res == 0) {
+			snprintf(handle, hlen, "%s", h);
+			snprintf(rcpt, rlen, "%s", r->element[1]->str);
+		}
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+	return res;
+}
+
+int
+unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
+    char *handle, size_t hlen, char *rcpt, size_t rlen, int *n,
+    const char **why)
+{
+	char		 key[RKEY_MAX], h[IDENT_HANDLE_MAX + 1];
+	char		 a[ADDR_BUFSIZE];
+	redisReply	*r;
+	size_t		 i;
+	int		 res = UNSUB_STORE_NONE, e;
+
+	*n = 0;
+	*why = "the Message-ID is not one of ours (or its record expired)";
+	if (p->msgid == NULL || rkey(key, sizeof(key), RKEY_MSGID, p->msgid,
+	    NULL) < 0)
+		return UNSUB_STORE_NONE;
+	r = rconn_cmd(rc, "SMEMBERS %s", key);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		if (r != NULL)
+			freeReplyObject(r);
+		return UNSUB_STORE_EREDIS;
+	}
+	for (i = 0; i < r->elements && i < MSGID_ENTRIES_MAX; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		e = one(rc, p, r->element[i]->str, r->elements == 1, h,
+		    sizeof(h), a, sizeof(a));
+		if (e == ONE_EREDIS) {
+			res = UNSUB_STORE_EREDIS;
+			break;
+		}
+		if (e == -1 && *n == 0)
+			*why = "the member that sent it no longer exists";
+		else if (e == -2 && *n == 0)
+			*why = "the message's record expired";
+		else if (e == -3 && *n == 0)
+			*why = p->ncand == 0 ? "the recipient was redacted and "
+			    "the message had several" : "the recipient named "
+			    "is not one of the message's";
+		if (e == 0 && (*n)++ == 0) {
+			snprintf(handle, hlen, "%s", h);
+			snprintf(rcpt, rlen, "%s", a);
+			res = UNSUB_STORE_OK;
+		}
+	}
+	if (r->elements == 0 && res == UNSUB_STORE_NONE)
+		res = gone(rc);
+	freeReplyObject(r);
+	return res;
+}

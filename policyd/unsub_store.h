@@ -1,0 +1,50 @@
+/*
+ * NAME
+ *	unsub_store - relay-unsub's writes: a recipient onto a member's
+ *	suppression list
+ * DESCRIPTION
+ *	unsub_suppress() adds RCPT to relay:{m:H}:suppress with the given
+ *	reason, while the member exists, with ctl_hsetnx_if.lua (an entry
+ *	already there keeps its reason). unsub_by_msgid() does the same for
+ *	a complaint report that names a message by its Message-ID (the
+ *	relay:{x:SHA}:msgid index relay-milter writes), with
+ *	unsub_complaint.lua on each message recorded under it.
+ * SEE ALSO
+ *	unsub.c, unsub_report.c, complaint.h, common/SCHEMA.md
+ */
+#ifndef RELAY_UNSUB_STORE_H
+#define RELAY_UNSUB_STORE_H
+
+#include <stddef.h>
+
+#include "complaint.h"
+#include "conf.h"
+#include "rconn.h"
+
+enum {
+	UNSUB_STORE_OK = 0,		/* suppressed (or was already) */
+	UNSUB_STORE_NONE = 1,		/* nobody to suppress: why says */
+	UNSUB_STORE_EREDIS = -1,	/* Redis failed */
+	UNSUB_STORE_ENODATA = -2	/* relay:schema missing: data lost */
+};
+
+/*
+ * unsub_suppress - rcpt onto handle's list with reason (a word), dated
+ * now; UNSUB_STORE_OK, _NONE (the member is gone), _EREDIS or _ENODATA
+ */
+int	 unsub_suppress(struct rconn *rc, const char *handle,
+	    const char *rcpt, const char *reason);
+
+/*
+ * unsub_by_msgid - the recipients plan p names through its Message-ID,
+ * suppressed with reason "complaint": a candidate found among a recorded
+ * message's recipients, or the only recipient of the only message
+ * recorded with that Message-ID. UNSUB_STORE_OK with the (first) member
+ * and recipient in handle and rcpt and their count in *n, _NONE with
+ * why, _EREDIS or _ENODATA
+ */
+int	 unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
+	    char *handle, size_t hlen, char *rcpt, size_t rlen, int *n,
+	    const char **why);
+
+#endif /* RELAY_UNSUB_STORE_H */
