@@ -214,6 +214,15 @@ fx_suppress() {
 	    "{\"reason\":\"${3:-manual}\",\"at\":$(fx__now)}" >/dev/null
 }
 
+# fx_suppress_reason HANDLE ADDRESS - the reason of ADDRESS's entry on the
+# member's suppression list, "" when it has none
+fx_suppress_reason() {
+	h_redis_cli HGET "relay:{m:$1}:suppress" "$2" |
+	    /usr/bin/python3 -c 'import json,sys
+s=sys.stdin.read().strip()
+print(json.loads(s).get("reason","") if s else "")'
+}
+
 # fx_policyd_bins - PD (relay-policyd) and CLIENT (policyd_client), built
 fx_policyd_bins() {
 	PD=$H_BUILDDIR/policyd/relay-policyd

@@ -28,12 +28,7 @@ PF_MASTER_EXTRA="unsub     unix  -       n       n       -       -       pipe
   flags=Rq user=nobody argv=$UNSUB -c $FX_CONF -- \${extension} \${sender}"
 h_start_postfix
 
-reason() {
-	h_redis_cli HGET 'relay:{m:dave}:suppress' "$1" |
-	    /usr/bin/python3 -c 'import json,sys
-s=sys.stdin.read().strip()
-print(json.loads(s).get("reason","") if s else "")'
-}
+reason() { fx_suppress_reason dave "$1"; }
 
 tok=$("$UNSUB" -c "$FX_CONF" -t dave Reader@ISP.example)
 h_like "token for dave and reader" "$tok" '^dave\.[a-z2-7]{16}$'

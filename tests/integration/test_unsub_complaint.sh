@@ -44,12 +44,7 @@ fx_passwd alice key-alice
 FX_USER=alice FX_PASS=key-alice
 fx_start_submission
 
-reason() {
-	h_redis_cli HGET 'relay:{m:alice}:suppress' "$1" |
-	    /usr/bin/python3 -c 'import json,sys
-s=sys.stdin.read().strip()
-print(json.loads(s).get("reason","") if s else "")'
-}
+reason() { fx_suppress_reason alice "$1"; }
 
 # send FROM SUBJECT RCPT... - alice's message through the relay; the file
 # the sink got
