@@ -74,6 +74,20 @@ stored(int e, struct report *rp, const char *via)
 	return 0;
 }
 
+/*
+ * verified - a token named rp's member and recipient: suppress; 1 (the
+ * report is settled, a member that no longer exists included)
+ */
+static int
+verified(struct rconn *rc, struct report *rp, const char *via)
+{
+	rp->n = 1;
+	if (!stored(unsub_suppress(rc, rp->handle, rp->rcpt, "complaint"), rp,
+	    via))
+		rp->why = "the member no longer exists";
+	return 1;
+}
+
 /* by_tokens - the List-Unsubscribe tokens of the reported message */
 static int
 by_tokens(const struct relay_conf *conf, struct rconn *rc,
@@ -85,26 +99,15 @@ by_tokens(const struct relay_conf *conf, struct rconn *rc,
 	if (key == NULL || *key == '\0')
 		return 0;
 	if (p->url_token[0] != '\0' && token_url_check(key, p->url_token,
-	    rp->handle, sizeof(rp->handle), rp->rcpt, sizeof(rp->rcpt))) {
-		rp->n = 1;
-		if (stored(unsub_suppress(rc, rp->handle, rp->rcpt,
-		    "complaint"), rp, "url_token"))
-			return 1;
-		rp->why = "the member no longer exists";
-		return 1;
-	}
-	for (i = 0; p->mail_token[0] != '\0' && i < p->ncand; i++) {
-		if (!token_mail_check(key, p->mail_token, p->cands[i],
-		    rp->handle, sizeof(rp->handle)))
-			continue;
-		snprintf(rp->rcpt, sizeof(rp->rcpt), "%s", p->cands[i]);
-		rp->n = 1;
-		if (stored(unsub_suppress(rc, rp->handle, rp->rcpt,
-		    "complaint"), rp, "mail_token"))
-			return 1;
-		rp->why = "the member no longer exists";
-		return 1;
-	}
+	    rp->handle, sizeof(rp->handle), rp->rcpt, sizeof(rp->rcpt)))
+		return verified(rc, rp, "url_token");
+	for (i = 0; p->mail_token[0] != '\0' && i < p->ncand; i++)
+		if (token_mail_check(key, p->mail_token, p->cands[i],
+		    rp->handle, sizeof(rp->handle))) {
+			snprintf(rp->rcpt, sizeof(rp->rcpt), "%s",
+			    p->cands[i]);
+			return verified(rc, rp, "mail_token");
+		}
 	rp->handle[0] = rp->rcpt[0] = '\0';
 	return 0;
 }

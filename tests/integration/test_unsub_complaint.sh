@@ -232,6 +232,24 @@ complain "$H_TMP/r15.eml"
 h_is "suppressed already: exit 0" "$rc" 0
 h_is "...the reason is kept" "$(reason jim@isp.example)" hard_bounce
 
+# a token of a member that no longer exists: ignored, nothing written
+gt=$("$UNSUB" -c "$FX_CONF" -U -t ghost gone@isp.example)
+printf 'From: x@y.example\nMessage-ID: <g@y.example>\nTo: gone@isp.example\nList-Unsubscribe: <https://unsub.relay.test/u/%s>\n\nhi\n' "$gt" >"$H_TMP/ghost.eml"
+report "$H_TMP/ghost.eml" >"$H_TMP/r17.eml"
+complain "$H_TMP/r17.eml"
+h_is "a removed member's token: exit 0" "$rc" 0
+h_like "...ignored" "$out" 'result=ignored member=ghost rcpt=gone@isp\.example .*why="the member no longer exists"'
+h_is "...no orphan list" "$(h_redis_cli EXISTS 'relay:{m:ghost}:suppress')" 0
+# a handle removed and added again after the message: another member
+f=$(send a@plain.test c-again nia@isp.example)
+created=$(h_redis_cli HGET 'relay:{m:alice}:member' created)
+h_redis_cli HSET 'relay:{m:alice}:member' created $(($(fx__now) + 100)) >/dev/null
+report "$f" --redact >"$H_TMP/r18.eml"
+complain "$H_TMP/r18.eml"
+h_like "a member added again since: ignored" "$out" 'result=ignored .*why="the member that sent it no longer exists"'
+h_is "...nia not suppressed" "$(reason nia@isp.example)" ""
+h_redis_cli HSET 'relay:{m:alice}:member' created "$created" >/dev/null
+
 # --- Redis down: deferred (4.3.0), delivered once Redis is back -----------
 f=$(send a@alice.test c-down lou@isp.example)
 report "$f" --rcpt lou@isp.example >"$H_TMP/r16.eml"
