@@ -35,8 +35,9 @@ static const struct cond cond_table[COND__COUNT] = {
 	  "relay-milter" },
 	{ COND_MEMBER_SUSPENDED, "member_suspended", "521", "5.7.1",
 	  "Member suspended",
-	  "member suspended (admin, or automatic on bounce rate); the text "
-	  "carries the reason", "relay-policyd, relay-milter" },
+	  "member suspended (admin, or automatic on bounce or complaint "
+	  "rate); the text carries the reason",
+	  "relay-policyd, relay-milter" },
 };
 
 const struct cond *

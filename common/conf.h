@@ -105,6 +105,8 @@ struct conf_suspension {
 	int	 min_volume;		/* outcomes before a rate is judged */
 	double	 warn_rate;		/* percent */
 	double	 suspend_rate;		/* percent */
+	double	 complaint_warn_rate;	/* percent of delivered; 0: never */
+	double	 complaint_suspend_rate; /* percent of delivered; 0: never */
 };
 
 struct conf_dkim {

@@ -131,6 +131,14 @@ check_numbers(struct relay_conf *c, struct conf_errs *e,
 		errs_add(e, AT("suspension", "warn_rate"), "suspension.warn_rate",
 		    "larger than suspend_rate (%.10g > %.10g)",
 		    c->suspension.warn_rate, c->suspension.suspend_rate);
+	if (c->suspension.complaint_suspend_rate > 0 &&
+	    c->suspension.complaint_warn_rate >
+	    c->suspension.complaint_suspend_rate)
+		errs_add(e, AT("suspension", "complaint_warn_rate"),
+		    "suspension.complaint_warn_rate", "larger than "
+		    "complaint_suspend_rate (%.10g > %.10g)",
+		    c->suspension.complaint_warn_rate,
+		    c->suspension.complaint_suspend_rate);
 	/* 0 is unlimited; tiers check per_hour <= per_day in conf.c */
 	if (w->standard_per_hour > 0 && w->standard_per_day > 0 &&
 	    w->standard_per_hour > w->standard_per_day)

@@ -28,6 +28,9 @@
 /* A bounce rate: 0 would judge every member with min_volume outcomes. */
 #define RATE(sec, name, def, field, doc) \
 	{ sec, name, CONF_PERCENT, NULL, def, 0.1, 100, F(field), 0, 0, doc }
+/* a percentage from 0 (off) */
+#define RATE0(sec, name, def, field, doc) \
+	{ sec, name, CONF_PERCENT, NULL, def, 0, 100, F(field), 0, 0, doc }
 #define LIST(sec, name, def, field, count, doc) \
 	{ sec, name, CONF_STRLIST, def, 0, 0, 64, F(field), F(count), 0, doc }
 
@@ -153,6 +156,14 @@ const struct conf_decl conf_decls[] = {
 	    "bounce rate (percent) that logs a warning"),
 	RATE("suspension", "suspend_rate", 10.0, suspension.suspend_rate,
 	    "bounce rate (percent) that suspends the member"),
+	RATE0("suspension", "complaint_warn_rate", 0.1,
+	    suspension.complaint_warn_rate,
+	    "complaint rate (percent of delivered) that logs a warning; "
+	    "0 = never"),
+	RATE0("suspension", "complaint_suspend_rate", 0.5,
+	    suspension.complaint_suspend_rate,
+	    "complaint rate (percent of delivered) that suspends the member; "
+	    "0 = never"),
 
 	DUR("dkim", "key_cache", 60, 0, 86400, dkim.key_cache_s,
 	    "how long a loaded key is used before Redis is asked again"),

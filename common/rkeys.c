@@ -34,6 +34,7 @@ static const struct rkey_row rkey_rows[RKEY__COUNT] = {
 	{ RKEY_SUPPRESS, "suppress", "relay:{m:%s}:suppress", 1, 0 },
 	{ RKEY_SOFT, "soft", "relay:{m:%s}:soft", 1, 0 },
 	{ RKEY_OUTCOMES, "outcomes", "relay:{m:%s}:outcomes", 1, 0 },
+	{ RKEY_COMPLAINTS, "complaints", "relay:{m:%s}:complaints", 1, 0 },
 	{ RKEY_INFLIGHT, "inflight", "relay:{m:%s}:inflight", 1, 0 },
 	{ RKEY_MSG, "msg", "relay:{m:%s}:msg:%s", 2, 0 },
 	{ RKEY_RECENT, "recent", "relay:{m:%s}:recent", 1, 0 },

@@ -32,6 +32,7 @@ enum rkey_kind {
 	RKEY_SUPPRESS,		/* hash: address -> JSON reason */
 	RKEY_SOFT,		/* hash: address -> consecutive soft bounces */
 	RKEY_OUTCOMES,		/* hash: bounce-rate window buckets */
+	RKEY_COMPLAINTS,	/* hash: complaint-rate window buckets */
 	RKEY_INFLIGHT,		/* zset: queue id -> accept time */
 	RKEY_MSG,		/* hash: one message (id = handle, sub = queue id) */
 	RKEY_RECENT,		/* zset: queue id -> accept time */

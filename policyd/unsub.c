@@ -188,9 +188,9 @@ static void
 settle(const struct relay_conf *conf, struct outcome *o)
 {
 	struct rconn	*rc = rconn_new(&conf->redis);
-	int		 e;
+	int		 e, added;
 
-	e = unsub_suppress(rc, o->handle, o->rcpt, "unsubscribe");
+	e = unsub_suppress(rc, o->handle, o->rcpt, "unsubscribe", &added);
 	rconn_free(rc);
 	switch (e) {
 	case UNSUB_STORE_OK:

@@ -30,6 +30,9 @@ struct report {
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	char		 rcpt[ADDR_BUFSIZE];
 	int		 n;		/* recipients suppressed */
+	int		 added;		/* of them new entries */
+	int		 counted;	/* 1 counted, -1 the count failed */
+	struct unsub_rate rate;		/* the complaint rate after them */
 };
 
 /* slurp - stdin, up to max octets kept (the rest drained); its length */
@@ -82,8 +85,8 @@ static int
 verified(struct rconn *rc, struct report *rp, const char *via)
 {
 	rp->n = 1;
-	if (!stored(unsub_suppress(rc, rp->handle, rp->rcpt, "complaint"), rp,
-	    via))
+	if (!stored(unsub_suppress(rc, rp->handle, rp->rcpt, "complaint",
+	    &rp->added), rp, via))
 		rp->why = "the member no longer exists";
 	return 1;
 }
@@ -134,8 +137,18 @@ log_report(const struct arf *a, const struct report *rp)
 	if (a->message_id[0] != '\0')
 		logkv_str(&kv, "message_id", a->message_id);
 	logkv_str(&kv, "why", rp->why);
-	logkv_emit(&kv, strcmp(rp->result, "suppressed") == 0 ? LOG_INFO :
-	    LOG_WARNING);
+	if (rp->counted > 0) {
+		logkv_int(&kv, "complaints", rp->rate.complaints);
+		logkv_int(&kv, "delivered", rp->rate.delivered);
+	} else if (rp->counted < 0)
+		logkv_str(&kv, "complaints", "not counted (redis)");
+	if (rp->rate.suspended)
+		logkv_str(&kv, "suspended", rp->rate.text);
+	else if (rp->rate.warn)
+		logkv_str(&kv, "warning", rp->rate.text);
+	logkv_emit(&kv, strcmp(rp->result, "suppressed") != 0 ||
+	    rp->rate.suspended || rp->rate.warn || rp->counted < 0 ?
+	    LOG_WARNING : LOG_INFO);
 }
 
 int
@@ -169,12 +182,21 @@ unsub_report(const struct relay_conf *conf)
 		if (!by_tokens(conf, rc, &p, &rp)) {
 			e = unsub_by_msgid(rc, &p, rp.handle,
 			    sizeof(rp.handle), rp.rcpt, sizeof(rp.rcpt),
-			    &rp.n, &rp.why);
+			    &rp.n, &rp.added, &rp.why);
 			if (!stored(e, &rp, "message_id") && p.msgid == NULL)
 				rp.why = "no List-Unsubscribe token of ours "
 				    "verifies and the message has no "
 				    "Message-ID";
 		}
+		/*
+		 * A new entry is one more complaint in the member's window
+		 * (a report sent again is not); the suppression stands even
+		 * when the count fails
+		 */
+		if (strcmp(rp.result, "suppressed") == 0 && rp.added > 0)
+			rp.counted = unsub_complaint_count(rc,
+			    &conf->suspension, rp.handle, rp.added,
+			    &rp.rate) == 0 ? 1 : -1;
 		rconn_free(rc);
 	}
 	printf("complaint report %s: %s\n", rp.result, rp.why);

@@ -10,6 +10,7 @@
 
 #include <hiredis.h>
 
+#include "bounce.h"
 #include "clock.h"
 #include "ident.h"
 #include "rkeys.h"
@@ -46,7 +47,7 @@ gone(struct rconn *rc)
 
 int
 unsub_suppress(struct rconn *rc, const char *handle, const char *rcpt,
-    const char *reason)
+    const char *reason, int *added)
 {
 	const struct rscript *s = rscript_get("ctl_hsetnx_if");
 	char		 mkey[RKEY_MAX], skey[RKEY_MAX], val[128];
@@ -61,17 +62,21 @@ unsub_suppress(struct rconn *rc, const char *handle, const char *rcpt,
 	entry(val, sizeof(val), reason);
 	/* ctl_hsetnx_if.lua: fields added, or -1 without the member */
 	r = rscript_call(rc, s, 2, keys, 2, args);
-	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+	*added = 0;
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
 		res = r->integer < 0 ? UNSUB_STORE_NONE : UNSUB_STORE_OK;
+		*added = r->integer > 0;
+	}
 	if (r != NULL)
 		freeReplyObject(r);
 	return res == UNSUB_STORE_NONE ? gone(rc) : res;
 }
 
 /*
- * one - unsub_complaint.lua on the message "HANDLE QID" of entry e: 0
- * suppressed (handle, rcpt set), its -1 (member gone), -2 (record gone)
- * or -3 (no recipient named), or ONE_EREDIS
+ * one - unsub_complaint.lua on the message "HANDLE QID" of entry e: 1
+ * suppressed anew, 0 suppressed already (handle, rcpt set), its -1
+ * (member gone), -2 (record gone) or -3 (no recipient named), or
+ * ONE_EREDIS
  */
 #define ONE_EREDIS	(-9)
 static int
@@ -108,9 +113,8 @@ one(struct rconn *rc, const struct complaint_plan *p, const char *e,
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
 	    r->element[1]->type == REDIS_REPLY_STRING &&
 	    r->element[0]->integer >= -3 && r->element[0]->integer <= 1) {
-		res = r->element[0]->integer > 0 ? 0 :
-		    (int)r->element[0]->integer;
-		if (res == 0) {
+		res = (int)r->element[0]->integer;
+		if (res >= 0) {
 			snprintf(handle, hlen, "%s", h);
 			snprintf(rcpt, rlen, "%s", r->element[1]->str);
 		}
@@ -123,7 +127,7 @@ one(struct rconn *rc, const struct complaint_plan *p, const char *e,
 int
 unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
     char *handle, size_t hlen, char *rcpt, size_t rlen, int *n,
-    const char **why)
+    int *added, const char **why)
 {
 	char		 key[RKEY_MAX], h[IDENT_HANDLE_MAX + 1];
 	char		 a[ADDR_BUFSIZE];
@@ -131,7 +135,7 @@ unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
 	size_t		 i;
 	int		 res = UNSUB_STORE_NONE, e;
 
-	*n = 0;
+	*n = *added = 0;
 	*why = "the Message-ID is not one of ours (or its record expired)";
 	if (p->msgid == NULL || rkey(key, sizeof(key), RKEY_MSGID, p->msgid,
 	    NULL) < 0)
@@ -159,7 +163,9 @@ unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
 			*why = p->ncand == 0 ? "the recipient was redacted and "
 			    "the message had several" : "the recipient named "
 			    "is not one of the message's";
-		if (e == 0 && (*n)++ == 0) {
+		if (e > 0)
+			(*added)++;
+		if (e >= 0 && (*n)++ == 0) {
 			snprintf(handle, hlen, "%s", h);
 			snprintf(rcpt, rlen, "%s", a);
 			res = UNSUB_STORE_OK;
@@ -168,5 +174,59 @@ unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
 	if (r->elements == 0 && res == UNSUB_STORE_NONE)
 		res = gone(rc);
 	freeReplyObject(r);
+	return res;
+}
+
+int
+unsub_complaint_count(struct rconn *rc, const struct conf_suspension *s,
+    const char *handle, int n, struct unsub_rate *out)
+{
+	const struct rscript *sc = rscript_get("unsub_complaint_count");
+	char		 k[3][RKEY_MAX], a[7][32];
+	const char	*keys[3] = { k[0], k[1], k[2] };
+	const char	*args[7] = { a[0], a[1], a[2], a[3], a[4], a[5], a[6] };
+	redisReply	*r, **e;
+	int		 i, res = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (sc == NULL || rkey(k[0], sizeof(k[0]), RKEY_MEMBER, handle,
+	    NULL) < 0 || rkey(k[1], sizeof(k[1]), RKEY_OUTCOMES, handle,
+	    NULL) < 0 || rkey(k[2], sizeof(k[2]), RKEY_COMPLAINTS, handle,
+	    NULL) < 0)
+		return -1;
+	snprintf(a[0], sizeof(a[0]), "%lld", (long long)clock_now());
+	snprintf(a[1], sizeof(a[1]), "%d", s->window_s);
+	snprintf(a[2], sizeof(a[2]), "%d", bounce_bucket_s(s->window_s));
+	snprintf(a[3], sizeof(a[3]), "%d", s->min_volume);
+	snprintf(a[4], sizeof(a[4]), "%.10g", s->complaint_warn_rate);
+	snprintf(a[5], sizeof(a[5]), "%.10g", s->complaint_suspend_rate);
+	bounce_window_label(s->window_s, a[6], sizeof(a[6]));
+	for (i = 0; i < n; i++) {
+		/* {suspended, warn, complaints, delivered, text} */
+		r = rscript_call(rc, sc, 3, keys, 7, args);
+		res = -1;
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY &&
+		    r->elements == 5) {
+			e = r->element;
+			if (e[0]->type == REDIS_REPLY_INTEGER &&
+			    e[1]->type == REDIS_REPLY_INTEGER &&
+			    e[2]->type == REDIS_REPLY_INTEGER &&
+			    e[3]->type == REDIS_REPLY_INTEGER &&
+			    e[4]->type == REDIS_REPLY_STRING) {
+				out->suspended |= e[0]->integer == 1;
+				out->warn |= e[1]->integer == 1;
+				out->complaints = e[2]->integer;
+				out->delivered = e[3]->integer;
+				if (e[4]->len > 0 || i == 0)
+					snprintf(out->text, sizeof(out->text),
+					    "%s", e[4]->str);
+				res = 0;
+			}
+		}
+		if (r != NULL)
+			freeReplyObject(r);
+		if (res < 0)
+			break;
+	}
 	return res;
 }

@@ -9,6 +9,8 @@
  *	a complaint report that names a message by its Message-ID (the
  *	relay:{x:SHA}:msgid index relay-milter writes), with
  *	unsub_complaint.lua on each message recorded under it.
+ *	unsub_complaint_count() counts a complaint into the member's
+ *	complaint-rate window and judges it (unsub_complaint_count.lua).
  * SEE ALSO
  *	unsub.c, unsub_report.c, complaint.h, common/SCHEMA.md
  */
@@ -30,21 +32,41 @@ enum {
 
 /*
  * unsub_suppress - rcpt onto handle's list with reason (a word), dated
- * now; UNSUB_STORE_OK, _NONE (the member is gone), _EREDIS or _ENODATA
+ * now; UNSUB_STORE_OK (*added 1 when the entry is new, 0 when one was
+ * there), _NONE (the member is gone), _EREDIS or _ENODATA
  */
 int	 unsub_suppress(struct rconn *rc, const char *handle,
-	    const char *rcpt, const char *reason);
+	    const char *rcpt, const char *reason, int *added);
 
 /*
  * unsub_by_msgid - the recipients plan p names through its Message-ID,
  * suppressed with reason "complaint": a candidate found among a recorded
  * message's recipients, or the only recipient of the only message
  * recorded with that Message-ID. UNSUB_STORE_OK with the (first) member
- * and recipient in handle and rcpt and their count in *n, _NONE with
- * why, _EREDIS or _ENODATA
+ * and recipient in handle and rcpt, their count in *n and in *added how
+ * many of them were new entries, _NONE with why, _EREDIS or _ENODATA
  */
 int	 unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
 	    char *handle, size_t hlen, char *rcpt, size_t rlen, int *n,
-	    const char **why);
+	    int *added, const char **why);
+
+/* the complaint rate after one more complaint */
+struct unsub_rate {
+	int		 suspended;	/* this complaint suspended them */
+	int		 warn;		/* it crossed complaint_warn_rate */
+	long long	 complaints;	/* in the window, this one included */
+	long long	 delivered;	/* recipients delivered in the window */
+	char		 text[160];	/* "complaint rate 0.60% (3/500) over
+					   24h", "auto: ..." when suspended;
+					   "" below min_volume or the rates */
+};
+
+/*
+ * unsub_complaint_count - n complaints of handle into its window,
+ * judged with relay.conf's suspension section; 0, or -1 when Redis failed
+ */
+int	 unsub_complaint_count(struct rconn *rc,
+	    const struct conf_suspension *s, const char *handle, int n,
+	    struct unsub_rate *out);
 
 #endif /* RELAY_UNSUB_STORE_H */

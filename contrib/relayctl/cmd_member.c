@@ -284,11 +284,12 @@ member_remove(struct ctl *c, int argc, char **argv)
 {
 	static const enum rkey_kind kinds[] = { RKEY_MEMBER,
 	    RKEY_MEMBER_DOMAINS, RKEY_APIKEYS, RKEY_APIKEYS_USED,
-	    RKEY_SUPPRESS, RKEY_SOFT, RKEY_OUTCOMES, RKEY_INFLIGHT,
-	    RKEY_RECENT, RKEY_APPLIED };
+	    RKEY_SUPPRESS, RKEY_SOFT, RKEY_OUTCOMES, RKEY_COMPLAINTS,
+	    RKEY_INFLIGHT, RKEY_RECENT, RKEY_APPLIED };
 	const size_t	 nk = sizeof(kinds) / sizeof(kinds[0]);
-	char		 keybuf[10][RKEY_MAX], h[64], idx[RKEY_MAX];
-	const char	*keys[10], *pos[1];
+	char		 keybuf[sizeof(kinds) / sizeof(kinds[0])][RKEY_MAX];
+	const char	*keys[sizeof(kinds) / sizeof(kinds[0])], *pos[1];
+	char		 h[64], idx[RKEY_MAX];
 	redisReply	*r;
 	long long	 res;
 	size_t		 i;
@@ -356,7 +357,7 @@ member_suspend(struct ctl *c, int argc, char **argv, int on)
 	args[0] = "suspended"; args[1] = on ? "1" : "0";
 	args[2] = "suspend_reason"; args[3] = on ? reason : "";
 	args[4] = "suspended_by"; args[5] = on ? "admin" : "";
-	/* Unsuspending restarts the bounce-rate window (SCHEMA.md). */
+	/* Unsuspending restarts the rate windows (SCHEMA.md). */
 	args[6] = on ? "suspended_at" : "window_start"; args[7] = now;
 	r = ctl_script(c, "ctl_hset_if", 1, keys, 8, args);
 	ok = r->type == REDIS_REPLY_INTEGER && r->integer == 1;

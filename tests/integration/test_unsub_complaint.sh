@@ -250,6 +250,43 @@ h_like "a member added again since: ignored" "$out" 'result=ignored .*why="the m
 h_is "...nia not suppressed" "$(reason nia@isp.example)" ""
 h_redis_cli HSET 'relay:{m:alice}:member' created "$created" >/dev/null
 
+# --- the complaint rate: new complaints against the recipients delivered
+# in the window (relay-tracker's s: buckets); defaults: min_volume 100,
+# warning at 0.1%, suspension at 0.5%
+CTL=$H_BUILDDIR/contrib/relayctl/relayctl
+# url_report ADDRESS FILE - a report about a message of alice's to ADDRESS
+url_report() {
+	printf 'From: a@alice.test\nMessage-ID: <%s@alice.test>\nTo: %s\nList-Unsubscribe: <https://unsub.relay.test/u/%s>\n\nhi\n' \
+	    "${1%@*}" "$1" "$("$UNSUB" -c "$FX_CONF" -U -t alice "$1")" \
+	    >"$H_TMP/orig-$1.eml"
+	report "$H_TMP/orig-$1.eml" >"$2"
+}
+"$CTL" -c "$FX_CONF" member unsuspend alice >/dev/null
+ws=$(h_redis_cli HGET 'relay:{m:alice}:member' window_start)
+h_redis_cli HSET 'relay:{m:alice}:outcomes' since "$ws" \
+    "s:$(($(fx__now) / 3600 * 3600))" 400 >/dev/null
+url_report rate1@isp.example "$H_TMP/rate1.eml"
+complain "$H_TMP/rate1.eml"
+h_like "1 of 400: a warning (0.25% >= 0.1%)" "$out" 'result=suppressed .*complaints=1 delivered=400 warning="complaint rate 0\.25% \(1/400\) over 24h"'
+h_is "...not suspended" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 0
+complain "$H_TMP/rate1.eml"
+h_unlike "the same report again is not counted" "$out" 'complaints='
+url_report rate2@isp.example "$H_TMP/rate2.eml"
+complain "$H_TMP/rate2.eml"
+h_like "2 of 400: suspended (0.5%)" "$out" 'complaints=2 delivered=400 suspended="auto: complaint rate 0\.50% \(2/400\) over 24h"'
+h_is "...the member is suspended" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 1
+h_is "...by the rate" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspend_reason)" "auto: complaint rate 0.50% (2/400) over 24h"
+out=$(fx_send a@alice.test someone@isp.example 2>&1)
+h_like "...and its next message is refused, with the reason" "$out" '521 5\.7\.1 .*complaint rate 0\.50%'
+# an unsuspend starts a fresh window: the old complaints and the
+# deliveries before it no longer count
+sleep 1
+"$CTL" -c "$FX_CONF" member unsuspend alice >/dev/null
+url_report rate3@isp.example "$H_TMP/rate3.eml"
+complain "$H_TMP/rate3.eml"
+h_like "after an unsuspend: a fresh window, not judged below min_volume" "$out" 'complaints=1 delivered=0'
+h_is "...not suspended" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 0
+
 # --- Redis down: deferred (4.3.0), delivered once Redis is back -----------
 f=$(send a@alice.test c-down lou@isp.example)
 report "$f" --rcpt lou@isp.example >"$H_TMP/r16.eml"
