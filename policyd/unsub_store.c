@@ -163,13 +163,14 @@ unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
 			*why = p->ncand == 0 ? "the recipient was redacted and "
 			    "the message had several" : "the recipient named "
 			    "is not one of the message's";
-		if (e > 0)
-			(*added)++;
 		if (e >= 0 && (*n)++ == 0) {
 			snprintf(handle, hlen, "%s", h);
 			snprintf(rcpt, rlen, "%s", a);
 			res = UNSUB_STORE_OK;
 		}
+		/* new entries of the member named (the first), to count */
+		if (e > 0 && strcmp(h, handle) == 0)
+			(*added)++;
 	}
 	if (r->elements == 0 && res == UNSUB_STORE_NONE)
 		res = gone(rc);

@@ -44,7 +44,9 @@ int	 unsub_suppress(struct rconn *rc, const char *handle,
  * message's recipients, or the only recipient of the only message
  * recorded with that Message-ID. UNSUB_STORE_OK with the (first) member
  * and recipient in handle and rcpt, their count in *n and in *added how
- * many of them were new entries, _NONE with why, _EREDIS or _ENODATA
+ * many of them were new entries of that member (to count: a Message-ID
+ * two members used is the other's too), _NONE with why, _EREDIS or
+ * _ENODATA
  */
 int	 unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
 	    char *handle, size_t hlen, char *rcpt, size_t rlen, int *n,

@@ -250,6 +250,27 @@ h_like "a member added again since: ignored" "$out" 'result=ignored .*why="the m
 h_is "...nia not suppressed" "$(reason nia@isp.example)" ""
 h_redis_cli HSET 'relay:{m:alice}:member' created "$created" >/dev/null
 
+# one Message-ID used by two members: the named recipient is suppressed
+# for both, and counted only for the member the line names
+fx_member bob
+fx_message alice QSHAREDA a@plain.test pat@isp.example '<shared@x.example>'
+fx_message bob QSHAREDB b@bob.test pat@isp.example '<shared@x.example>'
+# csum HANDLE - the complaints in the member's window
+csum() {
+	h_redis_cli HGETALL "relay:{m:$1}:complaints" |
+	    awk 'NR % 2 { k = $0; next } k ~ /^c:/ { n += $0 } END { print n + 0 }'
+}
+ca=$(csum alice) cb=$(csum bob)
+printf 'From: a@plain.test\nMessage-ID: <shared@x.example>\nTo: redacted\n\nhi\n' >"$H_TMP/shared.eml"
+report "$H_TMP/shared.eml" --rcpt pat@isp.example >"$H_TMP/r19.eml"
+complain "$H_TMP/r19.eml"
+h_like "a Message-ID of two members: both suppress" "$out" 'result=suppressed via=message_id member=(alice|bob) rcpt=pat@isp\.example suppressed=2 '
+h_is "...alice's list" "$(reason pat@isp.example)" complaint
+h_is "...bob's list" "$(fx_suppress_reason bob pat@isp.example)" complaint
+if [[ $out == *member=alice* ]]; then ca=$((ca + 1)); else cb=$((cb + 1)); fi
+h_is "...counted once, for the member the line names: alice" "$(csum alice)" "$ca"
+h_is "...bob" "$(csum bob)" "$cb"
+
 # --- the complaint rate: new complaints against the recipients delivered
 # in the window (relay-tracker's s: buckets); defaults: min_volume 100,
 # warning at 0.1%, suspension at 0.5%
