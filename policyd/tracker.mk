@@ -185,6 +185,13 @@ tests_unit_test_arf_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
 tests_unit_test_arf_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_arf
 
+check_PROGRAMS += tests/unit/test_mime
+tests_unit_test_mime_SOURCES = tests/unit/test_mime.c policyd/mime.c \
+	policyd/mime.h
+tests_unit_test_mime_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_mime_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_mime
+
 check_PROGRAMS += tests/fuzz/replay_arf
 tests_fuzz_replay_arf_SOURCES = tests/fuzz/fuzz_arf.c tests/fuzz/replay.c \
 	$(ARF_PURE)
