@@ -133,3 +133,9 @@ rkey_name(enum rkey_kind kind)
 {
 	return (unsigned)kind < RKEY__COUNT ? rkey_rows[kind].name : NULL;
 }
+
+void
+rkey_suppress_value(char *buf, size_t len, const char *reason, long long at)
+{
+	snprintf(buf, len, "{\"reason\":\"%s\",\"at\":%lld}", reason, at);
+}

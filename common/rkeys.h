@@ -59,5 +59,12 @@ int	 rkey(char *buf, size_t len, enum rkey_kind kind, const char *id,
 const char *rkey_pattern(enum rkey_kind kind);
 /* rkey_name - the kind's short name ("member", "suppress") */
 const char *rkey_name(enum rkey_kind kind);
+/*
+ * rkey_suppress_value - the value of a relay:{m:H}:suppress entry that
+ * relayctl and relay-unsub write, {"reason":REASON,"at":AT} (SCHEMA.md;
+ * reason a word of parse_reasons)
+ */
+void	 rkey_suppress_value(char *buf, size_t len, const char *reason,
+	    long long at);
 
 #endif

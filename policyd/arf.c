@@ -254,11 +254,8 @@ mailto(struct arf *out, const char *s, size_t n)
 		}
 		if (i + 2 >= n)
 			return;
-		h = (unsigned char)s[i + 1];
-		l = (unsigned char)s[i + 2];
-		h = h >= '0' && h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10;
-		l = l >= '0' && l <= '9' ? l - '0' : (l | 0x20) - 'a' + 10;
-		if (h < 0 || h > 15 || l < 0 || l > 15)
+		if ((h = mime_hex((unsigned char)s[i + 1])) < 0 ||
+		    (l = mime_hex((unsigned char)s[i + 2])) < 0)
 			return;
 		a[o++] = (char)(h << 4 | l);
 		i += 2;

@@ -284,9 +284,8 @@ b64(unsigned char c)
 	return -1;
 }
 
-/* hex - the value of a hex digit (either case), or -1 */
-static int
-hex(unsigned char c)
+int
+mime_hex(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -329,8 +328,9 @@ unqp(const char *p, size_t n, char *out)
 			out[o++] = p[i];
 			continue;
 		}
-		if (i + 2 < n && (h1 = hex((unsigned char)p[i + 1])) >= 0 &&
-		    (h2 = hex((unsigned char)p[i + 2])) >= 0) {
+		if (i + 2 < n &&
+		    (h1 = mime_hex((unsigned char)p[i + 1])) >= 0 &&
+		    (h2 = mime_hex((unsigned char)p[i + 2])) >= 0) {
 			out[o++] = (char)(h1 << 4 | h2);
 			i += 2;
 			continue;

@@ -105,6 +105,9 @@ int	 mime_ctype_parse(const char *v, size_t n, struct mime_ctype *ct);
 /* mime_cte_parse - a Content-Transfer-Encoding value: MIME_CTE_* */
 int	 mime_cte_parse(const char *v, size_t n);
 
+/* mime_hex - the value of a hex digit (either case), or -1 */
+int	 mime_hex(unsigned char c);
+
 /*
  * mime_decode - n bytes in encoding cte (BASE64 or QP) decoded into a
  * NUL-terminated heap buffer the caller frees (never longer than n); its

@@ -20,14 +20,6 @@
 /* Messages recorded under one Message-ID that are looked at. */
 #define MSGID_ENTRIES_MAX	64
 
-/* entry - the JSON value of a suppression entry with reason, dated now */
-static void
-entry(char *val, size_t len, const char *reason)
-{
-	snprintf(val, len, "{\"reason\":\"%s\",\"at\":%lld}", reason,
-	    (long long)clock_now());
-}
-
 /*
  * gone - the member is "gone": UNSUB_STORE_NONE, unless Redis holds no
  * relay-suite data at all (relay:schema missing: lost, to be restored;
@@ -59,7 +51,7 @@ unsub_suppress(struct rconn *rc, const char *handle, const char *rcpt,
 	    NULL) < 0 || rkey(skey, sizeof(skey), RKEY_SUPPRESS, handle,
 	    NULL) < 0)
 		return UNSUB_STORE_EREDIS;
-	entry(val, sizeof(val), reason);
+	rkey_suppress_value(val, sizeof(val), reason, (long long)clock_now());
 	/* ctl_hsetnx_if.lua: fields added, or -1 without the member */
 	r = rscript_call(rc, s, 2, keys, 2, args);
 	*added = 0;
@@ -102,7 +94,8 @@ one(struct rconn *rc, const struct complaint_plan *p, const char *e,
 	    rkey(rkey_, sizeof(rkey_), RKEY_MSG, h, qid) < 0 ||
 	    rkey(skey, sizeof(skey), RKEY_SUPPRESS, h, NULL) < 0)
 		return -2;
-	entry(val, sizeof(val), "complaint");
+	rkey_suppress_value(val, sizeof(val), "complaint",
+	    (long long)clock_now());
 	args[0] = val;
 	args[1] = sole ? "1" : "0";
 	for (i = 0; i < p->ncand; i++)

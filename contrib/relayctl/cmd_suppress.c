@@ -39,13 +39,6 @@
 #define IMPORT_WINDOW	512	/* EVALSHA calls in flight */
 #define IMPORT_BAD_JSON	1000	/* bad rows listed in the JSON result */
 
-/* reason_json - the stored value for a reason */
-static void
-reason_json(char *buf, size_t len, const char *reason, long long now)
-{
-	snprintf(buf, len, "{\"reason\":\"%s\",\"at\":%lld}", reason, now);
-}
-
 /* suppress_add - suppress add MEMBER ADDRESS */
 static int
 suppress_add(struct ctl *c, int argc, char **argv)
@@ -61,7 +54,7 @@ suppress_add(struct ctl *c, int argc, char **argv)
 	ctl_address(c, pos[1], a, sizeof(a));
 	ctl_key(c, mk, RKEY_MEMBER, h, NULL);
 	ctl_key(c, sk, RKEY_SUPPRESS, h, NULL);
-	reason_json(val, sizeof(val), "admin", (long long)c->now);
+	rkey_suppress_value(val, sizeof(val), "admin", (long long)c->now);
 	keys[0] = mk; keys[1] = sk;
 	args[0] = a; args[1] = val;
 	r = ctl_script(c, "ctl_hsetnx_if", 2, keys, 2, args);
@@ -275,7 +268,7 @@ suppress_import(struct ctl *c, int argc, char **argv)
 	ctl_key(c, mk, RKEY_MEMBER, h, NULL);
 	ctl_key(c, sk, RKEY_SUPPRESS, h, NULL);
 	for (r = 0; r < PARSE_NREASONS; r++)
-		reason_json(vals[r], sizeof(vals[r]), parse_reasons[r],
+		rkey_suppress_value(vals[r], sizeof(vals[r]), parse_reasons[r],
 		    (long long)c->now);
 	memset(&im, 0, sizeof(im));
 	im.c = c;
@@ -308,7 +301,7 @@ suppress_import(struct ctl *c, int argc, char **argv)
 			;
 		if (at > 0 && at <= (long long)c->now) {
 			/* a list's row: the time it was first suppressed */
-			reason_json(im.own[im.npairs], sizeof(im.own[0]),
+			rkey_suppress_value(im.own[im.npairs], sizeof(im.own[0]),
 			    parse_reasons[r], at);
 			im.val[im.npairs] = im.own[im.npairs];
 			im.npairs++;
