@@ -194,27 +194,6 @@ bounce_decide(enum maillog_status st, enum bounce_class c,
 	}
 }
 
-int
-bounce_bucket_s(int window_s)
-{
-	int	 b = window_s / 24;
-
-	return b < 60 ? 60 : b;
-}
-
-void
-bounce_window_label(int window_s, char *buf, size_t len)
-{
-	if (window_s >= 2 * 86400 && window_s % 86400 == 0)
-		snprintf(buf, len, "%dd", window_s / 86400);
-	else if (window_s >= 3600 && window_s % 3600 == 0)
-		snprintf(buf, len, "%dh", window_s / 3600);
-	else if (window_s >= 60 && window_s % 60 == 0)
-		snprintf(buf, len, "%dm", window_s / 60);
-	else
-		snprintf(buf, len, "%ds", window_s);
-}
-
 void
 bounce_event_id(const struct maillog_event *ev, char out[33])
 {

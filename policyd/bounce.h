@@ -68,10 +68,6 @@ const char *bounce_class_name(enum bounce_class);
 /* bounce_decide - what a delivery event with this status and class does */
 void	 bounce_decide(enum maillog_status, enum bounce_class,
 	    struct bounce_action *);
-/* bounce_bucket_s - width of one bounce-window bucket: window/24, >= 60 s */
-int	 bounce_bucket_s(int window_s);
-/* bounce_window_label - "24h", "7d", "90m", "45s" for a suspension text */
-void	 bounce_window_label(int window_s, char *buf, size_t len);
 /*
  * bounce_event_id - the idempotency key of one delivery attempt: the
  * first 128 bits (hex) of SHA-256 over queue id, recipient, time stamp,

@@ -4,7 +4,7 @@
 sbin_PROGRAMS += policyd/relay-tracker policyd/relay-unsub
 
 TRACKER_PURE = policyd/maillog.c policyd/maillog.h \
-	policyd/bounce.c policyd/bounce.h
+	policyd/bounce.c policyd/bounce.h policyd/ratewin.c policyd/ratewin.h
 
 policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	$(TRACKER_PURE) \

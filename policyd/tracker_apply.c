@@ -31,6 +31,7 @@
 
 #include "addr.h"
 #include "bounce.h"
+#include "ratewin.h"
 #include "log.h"
 #include "rconn.h"
 #include "rkeys.h"
@@ -278,11 +279,11 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 			return -1;
 		keys[i] = c->keys[i];
 	}
-	bounce_window_label(s->window_s, label, sizeof(label));
+	ratewin_label(s->window_s, label, sizeof(label));
 	snprintf(c->nums[0], 32, "%lld", (long long)now);
 	snprintf(c->nums[1], 32, "%d", t->conf->tracker.status_ttl_s);
 	snprintf(c->nums[2], 32, "%d", s->window_s);
-	snprintf(c->nums[3], 32, "%d", bounce_bucket_s(s->window_s));
+	snprintf(c->nums[3], 32, "%d", ratewin_bucket_s(s->window_s));
 	snprintf(c->nums[4], 32, "%d", s->min_volume);
 	snprintf(c->nums[5], 32, "%.6f", s->warn_rate);
 	snprintf(c->nums[6], 32, "%.6f", s->suspend_rate);

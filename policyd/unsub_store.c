@@ -11,6 +11,7 @@
 #include <hiredis.h>
 
 #include "bounce.h"
+#include "ratewin.h"
 #include "clock.h"
 #include "ident.h"
 #include "rkeys.h"
@@ -190,11 +191,11 @@ unsub_complaint_count(struct rconn *rc, const struct conf_suspension *s,
 		return -1;
 	snprintf(a[0], sizeof(a[0]), "%lld", (long long)clock_now());
 	snprintf(a[1], sizeof(a[1]), "%d", s->window_s);
-	snprintf(a[2], sizeof(a[2]), "%d", bounce_bucket_s(s->window_s));
+	snprintf(a[2], sizeof(a[2]), "%d", ratewin_bucket_s(s->window_s));
 	snprintf(a[3], sizeof(a[3]), "%d", s->min_volume);
 	snprintf(a[4], sizeof(a[4]), "%.10g", s->complaint_warn_rate);
 	snprintf(a[5], sizeof(a[5]), "%.10g", s->complaint_suspend_rate);
-	bounce_window_label(s->window_s, a[6], sizeof(a[6]));
+	ratewin_label(s->window_s, a[6], sizeof(a[6]));
 	for (i = 0; i < n; i++) {
 		/* {suspended, warn, complaints, delivered, text} */
 		r = rscript_call(rc, sc, 3, keys, 7, args);

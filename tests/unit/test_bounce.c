@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "bounce.h"
+#include "ratewin.h"
 
 static void
 classes_of_the_seed_table(void **state)
@@ -206,15 +207,15 @@ window_label_and_bucket(void **state)
 	char	 b[16];
 
 	(void)state;
-	bounce_window_label(86400, b, sizeof(b));
+	ratewin_label(86400, b, sizeof(b));
 	assert_string_equal(b, "24h");
-	bounce_window_label(7 * 86400, b, sizeof(b));
+	ratewin_label(7 * 86400, b, sizeof(b));
 	assert_string_equal(b, "7d");
-	bounce_window_label(3600, b, sizeof(b));
+	ratewin_label(3600, b, sizeof(b));
 	assert_string_equal(b, "1h");
-	bounce_window_label(90 * 60, b, sizeof(b));
+	ratewin_label(90 * 60, b, sizeof(b));
 	assert_string_equal(b, "90m");
-	bounce_window_label(45, b, sizeof(b));
+	ratewin_label(45, b, sizeof(b));
 	assert_string_equal(b, "45s");
 	{
 		static const struct { int s; const char *l; } t[] = {
@@ -226,14 +227,14 @@ window_label_and_bucket(void **state)
 		size_t	 i;
 
 		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-			bounce_window_label(t[i].s, b, sizeof(b));
+			ratewin_label(t[i].s, b, sizeof(b));
 			if (strcmp(b, t[i].l) != 0)
 				fail_msg("%d: %s want %s", t[i].s, b, t[i].l);
 		}
 	}
-	assert_int_equal(bounce_bucket_s(86400), 3600);
-	assert_int_equal(bounce_bucket_s(3600), 150);
-	assert_int_equal(bounce_bucket_s(600), 60);
+	assert_int_equal(ratewin_bucket_s(86400), 3600);
+	assert_int_equal(ratewin_bucket_s(3600), 150);
+	assert_int_equal(ratewin_bucket_s(600), 60);
 }
 
 /* the first 32 hex digits of SHA-256 of
