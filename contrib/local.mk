@@ -21,8 +21,11 @@ contrib_relayctl_relayctl_SOURCES = contrib/relayctl/relayctl.c \
 	contrib/relayctl/cmd_misc.c contrib/relayctl/warming.c \
 	contrib/relayctl/dkimkey.c contrib/relayctl/dkimkey.h \
 	contrib/relayctl/dns.c contrib/relayctl/dns_parse.c \
-	contrib/relayctl/cmd_host.c $(CTL_CORE)
-contrib_relayctl_relayctl_CPPFLAGS = $(AM_CPPFLAGS) $(CTL_CPPFLAGS)
+	contrib/relayctl/cmd_host.c contrib/relayctl/rates.c \
+	contrib/relayctl/rates.h policyd/ratewin.c policyd/ratewin.h \
+	$(CTL_CORE)
+contrib_relayctl_relayctl_CPPFLAGS = $(AM_CPPFLAGS) $(CTL_CPPFLAGS) \
+	-I$(top_srcdir)/policyd
 contrib_relayctl_relayctl_LDADD = $(RELAY_COMMON_LIBS) $(JANSSON_LIBS) \
 	$(RESOLV_LIBS)
 
@@ -62,6 +65,13 @@ tests_unit_test_ctl_hostcheck_SOURCES = tests/unit/test_ctl_hostcheck.c \
 tests_unit_test_ctl_hostcheck_CPPFLAGS = $(UNIT_CPPFLAGS) $(CTL_CPPFLAGS)
 tests_unit_test_ctl_hostcheck_LDADD = $(UNIT_LDADD) $(RESOLV_LIBS)
 UNIT_TESTS += tests/unit/test_ctl_hostcheck
+
+check_PROGRAMS += tests/unit/test_ctl_rates
+tests_unit_test_ctl_rates_SOURCES = tests/unit/test_ctl_rates.c \
+	contrib/relayctl/rates.c
+tests_unit_test_ctl_rates_CPPFLAGS = $(UNIT_CPPFLAGS) $(CTL_CPPFLAGS)
+tests_unit_test_ctl_rates_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+UNIT_TESTS += tests/unit/test_ctl_rates
 
 check_PROGRAMS += tests/unit/test_ctl_checkpw
 tests_unit_test_ctl_checkpw_SOURCES = tests/unit/test_ctl_checkpw.c \

@@ -22,7 +22,10 @@
 #include "conf_table.h"
 #include "ctl.h"
 #include "ident.h"
+#include "rates.h"
 #include "xalloc.h"
+
+#include "ratewin.h"
 
 #define REASON_MAX	200
 
@@ -156,6 +159,93 @@ ctl_member_obj(const char *h, const json_t *m)
 	return o;
 }
 
+/* rate_json - one of member show's rates */
+static json_t *
+rate_json(const struct rate *r, const char *count, const char *total)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, count, json_integer(r->count));
+	json_object_set_new(o, total, json_integer(r->total));
+	json_object_set_new(o, "rate", r->total > 0 ? json_real(r->pct) :
+	    json_null());
+	json_object_set_new(o, "judged", json_boolean(r->judged));
+	json_object_set_new(o, "warn_rate", json_real(r->warn));
+	json_object_set_new(o, "suspend_rate", json_real(r->suspend));
+	return o;
+}
+
+/*
+ * rates_json - the bounce and complaint rates the member's next outcome
+ * or complaint is judged on (rates.h), from the window's buckets
+ */
+static json_t *
+rates_json(struct ctl *c, const char *h, json_t *m)
+{
+	const struct conf_suspension *sp = &c->conf->suspension;
+	char		 key[RKEY_MAX];
+	json_t		*out, *cpl, *o;
+	const char	*s;
+	long long	 ws, sent, bounced, n;
+	struct rate	 r;
+
+	s = json_string_value(json_object_get(m, "window_start"));
+	ws = s != NULL ? atoll(s) : 0;
+	ctl_key(c, key, RKEY_OUTCOMES, h, NULL);
+	out = ctl_hgetall(c, key);
+	ctl_key(c, key, RKEY_COMPLAINTS, h, NULL);
+	cpl = ctl_hgetall(c, key);
+	sent = rates_sum(out, "s:", c->now, sp->window_s, ws);
+	bounced = rates_sum(out, "b:", c->now, sp->window_s, ws);
+	n = rates_sum(cpl, "c:", c->now, sp->window_s, ws);
+	json_decref(out);
+	json_decref(cpl);
+
+	o = json_object();
+	json_object_set_new(o, "window", json_integer(sp->window_s));
+	json_object_set_new(o, "min_volume", json_integer(sp->min_volume));
+	rates_judge(&r, bounced, sent + bounced, sp->warn_rate,
+	    sp->suspend_rate, sp->min_volume);
+	json_object_set_new(o, "bounce", rate_json(&r, "bounced",
+	    "outcomes"));
+	rates_judge(&r, n, sent, sp->complaint_warn_rate,
+	    sp->complaint_suspend_rate, sp->min_volume);
+	json_object_set_new(o, "complaint", rate_json(&r, "complaints",
+	    "delivered"));
+	return o;
+}
+
+/* rates_print - member show's two lines of rates */
+static void
+rates_print(json_t *o)
+{
+	static const struct {
+		const char	*label, *name, *count, *total;
+		int		 dec;
+	} line[] = {
+		{ "bounces:   ", "bounce", "bounced", "outcomes", 1 },
+		{ "complaints:", "complaint", "complaints", "delivered", 2 },
+	};
+	char		 w[32], buf[200];
+	json_t		*x;
+	struct rate	 r;
+	size_t		 i;
+
+	ratewin_label((int)json_integer_value(json_object_get(o,
+	    "window")), w, sizeof(w));
+	for (i = 0; i < sizeof(line) / sizeof(line[0]); i++) {
+		x = json_object_get(o, line[i].name);
+		rates_judge(&r,
+		    json_integer_value(json_object_get(x, line[i].count)),
+		    json_integer_value(json_object_get(x, line[i].total)),
+		    json_real_value(json_object_get(x, "warn_rate")),
+		    json_real_value(json_object_get(x, "suspend_rate")),
+		    json_integer_value(json_object_get(o, "min_volume")));
+		rates_text(&r, line[i].dec, w, buf, sizeof(buf));
+		printf("%s %s\n", line[i].label, buf);
+	}
+}
+
 /* member_json - member show's JSON of one member (NULL when absent) */
 static json_t *
 member_json(struct ctl *c, const char *h)
@@ -185,6 +275,7 @@ member_json(struct ctl *c, const char *h)
 	    json_integer(hlen(c, RKEY_APIKEYS, h)));
 	json_object_set_new(o, "suppressed",
 	    json_integer(hlen(c, RKEY_SUPPRESS, h)));
+	json_object_set_new(o, "rates", rates_json(c, h, m));
 	json_decref(m);
 	return o;
 }
@@ -233,6 +324,7 @@ member_show(struct ctl *c, int argc, char **argv)
 		printf(" %s", ctl_tx(json_string_value(v)));
 	printf("%s\n", json_array_size(json_object_get(o, "domains")) ? "" :
 	    " (none)");
+	rates_print(json_object_get(o, "rates"));
 	json_decref(o);
 	return CTL_EXIT_OK;
 }

@@ -130,6 +130,10 @@ h_like "bob: suspended_at" "$(h_redis_cli HGET 'relay:{m:bob}:member' suspended_
 h_like "bob: warning logged at 25%" "$(cat "$H_LOG/tracker.log")" 'member=bob.*warning="?bounce rate 25\.0% \(3/12\) over 24h'
 h_like "bob: suspension logged" "$(cat "$H_LOG/tracker.log")" 'member=bob.*suspended="?auto: bounce rate 30\.8%'
 h_is "bob: the 5th bounce is counted too" "$(outcomes bob b)" 5
+CTL=$H_BUILDDIR/contrib/relayctl/relayctl
+h_like "member show: the rate in the tracker's window" \
+    "$("$CTL" -c "$FX_CONF" member show bob)" \
+    'bounces: +35\.7% \(5/14\) over 24h; warns at 5\.0%, suspends at 30\.0%'
 
 # An admin unsuspend (relayctl sets window_start) starts a fresh window.
 h_redis_cli HSET 'relay:{m:bob}:member' suspended 0 window_start "$(date +%s)" >/dev/null
@@ -142,6 +146,9 @@ h_check "tracker caught up" h_wait_for 20 caught_up
 h_is "fresh window: 1 bounce" "$(outcomes bob b)" 1
 h_is "fresh window: 0 sent" "$(outcomes bob s)" 0
 h_is "fresh window: not suspended again" "$(h_redis_cli HGET 'relay:{m:bob}:member' suspended)" 0
+h_like "member show: the fresh window" \
+    "$("$CTL" -c "$FX_CONF" member show bob)" \
+    'bounces: +100\.0% \(1/1\) over 24h; not judged under 12'
 
 # --- the whole log again (position lost): nothing changes ----------------
 h_stop_daemon tracker

@@ -299,6 +299,18 @@ h_is "...the member is suspended" "$(h_redis_cli HGET 'relay:{m:alice}:member' s
 h_is "...by the rate" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspend_reason)" "auto: complaint rate 0.50% (2/400) over 24h"
 out=$(fx_send a@alice.test someone@isp.example 2>&1)
 h_like "...and its next message is refused, with the reason" "$out" '521 5\.7\.1 .*complaint rate 0\.50%'
+out=$("$CTL" -c "$FX_CONF" member show alice)
+h_like "member show: the complaint rate" "$out" \
+    'complaints: 0\.50% \(2/400\) over 24h; warns at 0\.10%, suspends at 0\.50%'
+h_like "...and the bounce rate" "$out" \
+    'bounces: +0\.0% \(0/400\) over 24h; warns at 5\.0%, suspends at 10\.0%'
+out=$("$CTL" -c "$FX_CONF" --json member show alice)
+r='d["rates"]'
+h_is "...as JSON" "$(fx_jget "[$r['window'], $r['min_volume'],
+    $r['complaint']['complaints'], $r['complaint']['delivered'],
+    $r['complaint']['rate'], $r['complaint']['judged'],
+    $r['complaint']['suspend_rate'], $r['bounce']['outcomes']]" <<<"$out")" \
+    '[86400, 100, 2, 400, 0.5, true, 0.5, 400]'
 # an unsuspend starts a fresh window: the old complaints and the
 # deliveries before it no longer count
 sleep 1
@@ -306,6 +318,9 @@ sleep 1
 url_report rate3@isp.example "$H_TMP/rate3.eml"
 complain "$H_TMP/rate3.eml"
 h_like "after an unsuspend: a fresh window, not judged below min_volume" "$out" 'complaints=1 delivered=0'
+h_like "...and member show says so" \
+    "$("$CTL" -c "$FX_CONF" member show alice)" \
+    'complaints: \(1/0\) over 24h; not judged under 100'
 h_is "...not suspended" "$(h_redis_cli HGET 'relay:{m:alice}:member' suspended)" 0
 
 # --- Redis down: deferred (4.3.0), delivered once Redis is back -----------
