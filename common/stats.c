@@ -33,6 +33,24 @@ static const char *const line_results[STATS_LINE__COUNT] = {
 	"read", "event", "other", "skipped", "too_long"
 };
 
+static const char *const dlv_statuses[STATS_DLV__COUNT] = {
+	"sent", "deferred", "bounced"
+};
+
+/* policyd/bounce.c's class names; "none" is a delivery's */
+static const char *const dlv_classes[STATS_CLASS__COUNT] = {
+	"none", "hard", "soft", "policy", "technical", "other"
+};
+
+static const char *const supp_reasons[] = {
+	"hard_bounce", "soft_bounce_limit"
+};
+#define NSUPP	(sizeof(supp_reasons) / sizeof(supp_reasons[0]))
+
+static const char *const rate_actions[STATS_RATE__COUNT] = {
+	"warning", "suspension"
+};
+
 static struct {
 	struct metrics		*reg;
 	struct metrics_http	*http;
@@ -44,7 +62,54 @@ static struct {
 	struct metric		*redis_err[STATS_REDIS__COUNT];
 	struct metric		*redis_lat;
 	struct metric		*lines[STATS_LINE__COUNT];
+	struct metric		*dlv[STATS_DLV__COUNT][STATS_CLASS__COUNT];
+	struct metric		*expired;
+	struct metric		*supp[NSUPP];
+	struct metric		*rate[STATS_RATE__COUNT];
 } st;
+
+/* tracker_series - relay-tracker's outcome series, every one from 0 */
+static void
+tracker_series(const char *daemon)
+{
+	const char	*l1[] = { "daemon", daemon, NULL };
+	const char	*l2[] = { "daemon", daemon, NULL, NULL, NULL };
+	const char	*l3[] = { "daemon", daemon, "status", NULL, "class",
+			    NULL, NULL };
+	const char	*help;
+	size_t		 i, k;
+
+	help = "Delivery attempts applied: sent (class none), deferred and "
+	    "bounced by bounce class.";
+	/* sent has the class none alone; deferred and bounced every other */
+	for (i = 0; i < STATS_DLV__COUNT; i++)
+		for (k = 0; k < STATS_CLASS__COUNT; k++) {
+			if ((i == STATS_DLV_SENT) != (k == 0))
+				continue;
+			l3[3] = dlv_statuses[i];
+			l3[5] = dlv_classes[k];
+			st.dlv[i][k] = metrics_counter(st.reg,
+			    "relay_tracker_deliveries_total", help, l3);
+			help = NULL;
+		}
+	st.expired = metrics_counter(st.reg, "relay_tracker_expired_total",
+	    "Messages that left the queue with recipients not delivered.", l1);
+	l2[2] = "reason";
+	for (i = 0; i < NSUPP; i++) {
+		l2[3] = supp_reasons[i];
+		st.supp[i] = metrics_counter(st.reg,
+		    "relay_tracker_suppressions_total", "Recipients suppressed "
+		    "by a bounce, by reason.", l2);
+	}
+	l2[2] = "action";
+	for (i = 0; i < STATS_RATE__COUNT; i++) {
+		l2[3] = rate_actions[i];
+		st.rate[i] = metrics_counter(st.reg,
+		    "relay_tracker_bounce_rate_total", "Bounce rate judgements: "
+		    "warning (crossed suspension.warn_rate), suspension (a "
+		    "member suspended).", l2);
+	}
+}
 
 void
 stats_init(const char *daemon)
@@ -114,6 +179,7 @@ stats_init(const char *daemon)
 			    "(not of interest), skipped (not a Postfix line), "
 			    "too_long (skipped for their length).", l2);
 		}
+		tracker_series(daemon);
 	}
 }
 
@@ -221,6 +287,47 @@ stats_lines_total(enum stats_line r, uint64_t total)
 {
 	if ((unsigned)r < STATS_LINE__COUNT)
 		metric_set(st.lines[r], (int64_t)total);
+}
+
+void
+stats_delivery(enum stats_dlv status, const char *cls)
+{
+	size_t	 k;
+
+	if ((unsigned)status >= STATS_DLV__COUNT || cls == NULL)
+		return;
+	if (status == STATS_DLV_SENT) {
+		metric_inc(st.dlv[status][0]);
+		return;
+	}
+	for (k = 1; k < STATS_CLASS__COUNT; k++)
+		if (strcmp(cls, dlv_classes[k]) == 0) {
+			metric_inc(st.dlv[status][k]);
+			return;
+		}
+}
+
+void
+stats_expired(void)
+{
+	metric_inc(st.expired);
+}
+
+void
+stats_suppressed(const char *reason)
+{
+	size_t	 i;
+
+	for (i = 0; reason != NULL && i < NSUPP; i++)
+		if (strcmp(reason, supp_reasons[i]) == 0)
+			metric_inc(st.supp[i]);
+}
+
+void
+stats_rate(enum stats_rate a)
+{
+	if ((unsigned)a < STATS_RATE__COUNT)
+		metric_inc(st.rate[a]);
 }
 
 double

@@ -28,6 +28,15 @@
  *	  relay_tracker_lines_total{result}  tracker: read (every line), event
  *	      (a delivery, removal or expiry), other (Postfix lines of no
  *	      interest), skipped (not a Postfix log line), too_long
+ *	  relay_tracker_deliveries_total{status,class}  tracker: delivery
+ *	      attempts applied, sent (class none), deferred or bounced by the
+ *	      bounce class (hard, soft, policy, technical, other)
+ *	  relay_tracker_expired_total        tracker: messages that left the
+ *	      queue with recipients not delivered
+ *	  relay_tracker_suppressions_total{reason}  tracker: hard_bounce,
+ *	      soft_bounce_limit
+ *	  relay_tracker_bounce_rate_total{action}  tracker: warning (the rate
+ *	      crossed suspension.warn_rate), suspension (a member suspended)
  * THREADS
  *	stats_init, stats_serve, stats_start, stats_stop: the main thread,
  *	while no other thread counts. Everything else: any thread.
@@ -57,6 +66,23 @@ enum stats_line {
 	STATS_LINE_SKIPPED,
 	STATS_LINE_TOO_LONG,
 	STATS_LINE__COUNT
+};
+
+/* delivery attempts: the tracker's statuses, and its bounce classes */
+enum stats_dlv {
+	STATS_DLV_SENT = 0,
+	STATS_DLV_DEFERRED,
+	STATS_DLV_BOUNCED,
+	STATS_DLV__COUNT
+};
+
+/* the classes: none (a delivery), hard, soft, policy, technical, other */
+#define STATS_CLASS__COUNT	6
+
+enum stats_rate {
+	STATS_RATE_WARNING = 0,
+	STATS_RATE_SUSPENSION,
+	STATS_RATE__COUNT
 };
 
 struct metrics;
@@ -98,6 +124,18 @@ void	 stats_redis_error(enum stats_redis_err);
 void	 stats_lines(enum stats_line, uint64_t n);
 /* stats_lines_total - set a line count kept elsewhere (never lowers it) */
 void	 stats_lines_total(enum stats_line, uint64_t total);
+/*
+ * stats_delivery - one delivery attempt applied; cls is the bounce class's
+ * name ("hard", ...; "" for a delivery): one the tracker does not know is
+ * not counted
+ */
+void	 stats_delivery(enum stats_dlv, const char *cls);
+/* stats_expired - one message expired */
+void	 stats_expired(void);
+/* stats_suppressed - a recipient suppressed for reason (hard_bounce, ...) */
+void	 stats_suppressed(const char *reason);
+/* stats_rate - the bounce rate warned about, or suspended, a member */
+void	 stats_rate(enum stats_rate);
 /* stats_clock - metrics_now() when metrics are on, else 0 (cheap) */
 double	 stats_clock(void);
 

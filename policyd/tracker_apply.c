@@ -31,11 +31,12 @@
 
 #include "addr.h"
 #include "bounce.h"
-#include "ratewin.h"
 #include "log.h"
+#include "ratewin.h"
 #include "rconn.h"
 #include "rkeys.h"
 #include "rscript.h"
+#include "stats.h"
 #include "token.h"
 #include "tracker_apply.h"
 #include "tracker_hop.h"
@@ -406,6 +407,25 @@ failed(struct tracker_ctx *t, const struct tracker_item *it,
 	logkv_emit(&kv, LOG_ERR);
 }
 
+/* count_delivery - one delivery attempt applied, for the metrics */
+static void
+count_delivery(enum maillog_status status, const char *cls)
+{
+	switch (status) {
+	case MAILLOG_ST_SENT:
+		stats_delivery(STATS_DLV_SENT, cls);
+		break;
+	case MAILLOG_ST_DEFERRED:
+		stats_delivery(STATS_DLV_DEFERRED, cls);
+		break;
+	case MAILLOG_ST_BOUNCED:
+		stats_delivery(STATS_DLV_BOUNCED, cls);
+		break;
+	default:
+		break;
+	}
+}
+
 /* report - log what one script call did; its code into it->code */
 static void
 report(struct tracker_ctx *t, struct tracker_item *it,
@@ -413,6 +433,7 @@ report(struct tracker_ctx *t, struct tracker_item *it,
 {
 	const struct maillog_event *ev = &it->ev;
 	struct logkv	 kv;
+	const char	*cls;
 	long long	 applied;
 	int		 prio = LOG_DEBUG;
 
@@ -450,14 +471,18 @@ report(struct tracker_ctx *t, struct tracker_item *it,
 		t->n.handoffs++;
 	}
 	if (ev->kind == MAILLOG_DELIVERY) {
+		cls = bounce_class_name(bounce_classify_reply(ev->dsn,
+		    ev->reply));
 		logkv_str(&kv, "rcpt", c->rcpt);
 		logkv_str(&kv, "status", maillog_status_name(ev->status));
 		logkv_str(&kv, "dsn", ev->dsn);
-		logkv_str(&kv, "class", bounce_class_name(
-		    bounce_classify_reply(ev->dsn, ev->reply)));
+		logkv_str(&kv, "class", cls);
 		if (ev->status != MAILLOG_ST_SENT)
 			prio = LOG_INFO;
+		if (!it->handoff)
+			count_delivery(ev->status, cls);
 	} else if (ev->kind == MAILLOG_EXPIRED) {
+		stats_expired();
 		prio = LOG_INFO;
 	} else if (ev->kind == MAILLOG_REJECTED) {
 		logkv_str(&kv, "reply", ev->reply);
@@ -465,6 +490,7 @@ report(struct tracker_ctx *t, struct tracker_item *it,
 	}
 	if (r->element[1]->type == REDIS_REPLY_STRING && r->element[1]->len) {
 		logkv_str(&kv, "suppressed", r->element[1]->str);
+		stats_suppressed(r->element[1]->str);
 		t->n.suppressed++;
 		prio = LOG_NOTICE;
 	}
@@ -477,11 +503,13 @@ report(struct tracker_ctx *t, struct tracker_item *it,
 	if (r->element[5]->type == REDIS_REPLY_INTEGER &&
 	    r->element[5]->integer == 1) {
 		logkv_str(&kv, "suspended", r->element[7]->str);
+		stats_rate(STATS_RATE_SUSPENSION);
 		t->n.suspended++;
 		prio = LOG_WARNING;
 	} else if (r->element[6]->type == REDIS_REPLY_INTEGER &&
 	    r->element[6]->integer == 1) {
 		logkv_str(&kv, "warning", r->element[7]->str);
+		stats_rate(STATS_RATE_WARNING);
 		prio = LOG_WARNING;
 	}
 	if (prio != LOG_DEBUG || log_debug_enabled())

@@ -10,10 +10,9 @@
 
 #include <hiredis.h>
 
-#include "bounce.h"
-#include "ratewin.h"
 #include "clock.h"
 #include "ident.h"
+#include "ratewin.h"
 #include "rkeys.h"
 #include "rscript.h"
 #include "unsub_store.h"

@@ -8,6 +8,8 @@
 # requests passed and refused (member_suspended), a message accepted and
 # signed twice (rsa-sha256 + ed25519-sha256), a suppressed recipient
 # (recipient_suppressed), log lines read/event/other/skipped/too_long,
+# the tracker's deliveries by status and bounce class, an expiry, hard
+# bounce suppressions and a bounce-rate warning and suspension,
 # Redis round trips in each latency histogram, Redis errors and
 # queue_full once Redis is gone. Also: the text format, 404/405/431,
 # relay.conf refusing a scrape port off loopback with file:line, and a
@@ -32,6 +34,7 @@ LOG=$H_TMP/maillog
 FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\"; metrics = \"127.0.0.1:$MM\";"
 FX_POLICYD="listen = [ \"inet:127.0.0.1:$PPORT\" ]; socketmap = [ ]; metrics = \"127.0.0.1:$PM\";"
 FX_TRACKER="maillog = \"$LOG\"; node = \"m\"; poll_ms = 50; max_line = 512; metrics = \"127.0.0.1:$TM\";"
+FX_SUSPENSION='min_volume = 2; warn_rate = 30.0; suspend_rate = 60.0;'
 fx_conf
 chmod 0644 "$FX_CONF"
 
@@ -62,6 +65,12 @@ fx_domain bob.test bob
 fx_suspend bob "testing" admin
 fx_message alice 4jMETRICS0001 a@alice.test ok1@rcpt.test
 fx_message alice 4jMETRICS0002 a@alice.test ok2@rcpt.test
+fx_member carol
+fx_domain carol.test carol
+fx_message carol 4jMETRICS0003 c@carol.test ok3@rcpt.test
+fx_message carol 4jMETRICS0004 c@carol.test gone4@rcpt.test
+fx_message carol 4jMETRICS0005 c@carol.test gone5@rcpt.test
+fx_message carol 4jMETRICS0006 c@carol.test later6@rcpt.test
 
 h_start_daemon milter "$B/milter/relay-milter" -f -c "$FX_CONF"
 h_start_daemon policyd "$B/policyd/relay-policyd" -f -c "$FX_CONF"
@@ -269,6 +278,58 @@ delta "tracker: skipped +1" "$T0" "$T1" "relay_tracker_lines_total{$l,result=\"s
 delta "tracker: too_long +1" "$T0" "$T1" "relay_tracker_lines_total{$l,result=\"too_long\"}" 1
 rose "tracker: Redis latency histogram count rose" "$T0" "$T1" \
     "relay_redis_latency_seconds_count{$l}"
+delta "tracker: 2 deliveries sent" "$T0" "$T1" \
+    "relay_tracker_deliveries_total{$l,status=\"sent\",class=\"none\"}" 2
+
+# --- tracker outcomes: carol's message delivered, two hard bounces
+# (suppressed; the rate crosses warn_rate 30% at 1 of 2, suspend_rate 60%
+# at 2 of 3, min_volume 2), a policy deferral that then expires, and one
+# line logged twice (applied once)
+# dline QID RCPT DSN STATUS REPLY - a delivery line of smtp(8)
+dline() {
+	printf '%s relay postfix-pf/smtp[%d]: %s: to=<%s>, %s, delay=%d, %s, ' \
+	    "$now" "$RANDOM" "$1" "$2" 'relay=mx.rcpt.test[127.0.0.1]:25' \
+	    "$RANDOM" 'delays=0.05/0/0.01/0.03'
+	printf 'dsn=%s, status=%s (%s)\n' "$3" "$4" "$5"
+}
+said='host mx.rcpt.test[127.0.0.1] said:'
+unknown='Recipient address rejected: User unknown (in reply to RCPT TO command)'
+{
+	dline 4jMETRICS0003 ok3@rcpt.test 2.0.0 sent '250 2.0.0 Ok: queued as S4'
+	b=$(dline 4jMETRICS0004 gone4@rcpt.test 5.1.1 bounced \
+	    "$said 550 5.1.1 <gone4@rcpt.test>: $unknown")
+	printf '%s\n%s\n' "$b" "$b"
+	dline 4jMETRICS0006 later6@rcpt.test 4.7.1 deferred \
+	    "$said 450 4.7.1 Try again later (in reply to RCPT TO command)"
+	dline 4jMETRICS0005 gone5@rcpt.test 5.1.1 bounced \
+	    "$said 550 5.1.1 <gone5@rcpt.test>: $unknown"
+	printf '%s relay postfix-pf/qmgr[9030]: %s: from=<%s>, %s\n' "$now" \
+	    4jMETRICS0006 c@carol.test 'status=expired, returned to sender'
+} >>"$LOG"
+h_check "tracker: carol's 6 lines read" h_wait_for 10 bash -c \
+    "curl -s 'http://127.0.0.1:$TM/metrics' | grep -qx 'relay_tracker_lines_total{$l,result=\"read\"} $(($(val "$T1" "relay_tracker_lines_total{$l,result=\"read\"}") + 6))'"
+h_check "tracker: carol's expiry applied" h_wait_for 10 bash -c \
+    "curl -s 'http://127.0.0.1:$TM/metrics' | grep -qx 'relay_tracker_expired_total{$l} 1'"
+T1b=$(scrape "$TM")
+delta "tracker: sent +1" "$T1" "$T1b" \
+    "relay_tracker_deliveries_total{$l,status=\"sent\",class=\"none\"}" 1
+delta "tracker: bounced hard +2 (the line logged twice counts once)" \
+    "$T1" "$T1b" \
+    "relay_tracker_deliveries_total{$l,status=\"bounced\",class=\"hard\"}" 2
+delta "tracker: deferred policy +1" "$T1" "$T1b" \
+    "relay_tracker_deliveries_total{$l,status=\"deferred\",class=\"policy\"}" 1
+delta "tracker: deferred soft unchanged" "$T1" "$T1b" \
+    "relay_tracker_deliveries_total{$l,status=\"deferred\",class=\"soft\"}" 0
+delta "tracker: suppressions hard_bounce +2" "$T1" "$T1b" \
+    "relay_tracker_suppressions_total{$l,reason=\"hard_bounce\"}" 2
+delta "tracker: bounce rate warning +1" "$T1" "$T1b" \
+    "relay_tracker_bounce_rate_total{$l,action=\"warning\"}" 1
+delta "tracker: bounce rate suspension +1" "$T1" "$T1b" \
+    "relay_tracker_bounce_rate_total{$l,action=\"suspension\"}" 1
+h_is "tracker: ... and carol is suspended" \
+    "$(h_redis_cli HGET 'relay:{m:carol}:member' suspend_reason)" \
+    "auto: bounce rate 66.7% (2/3) over 24h"
+T1=$T1b
 
 # --- Redis gone: errors counted, policyd answers queue_full
 h_stop_redis

@@ -7,11 +7,14 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "bounce.h"
+#include "metrics.h"
 #include "ratewin.h"
+#include "stats.h"
 
 static void
 classes_of_the_seed_table(void **state)
@@ -273,6 +276,32 @@ event_ids_are_stable_and_per_attempt(void **state)
 	assert_string_equal(a, ID_L1);
 }
 
+/* the metrics' class labels are these names: each class is counted */
+static void
+class_names_are_the_metrics_labels(void **state)
+{
+	enum bounce_class c;
+	char		 want[160], *t;
+	size_t		 len;
+
+	(void)state;
+	stats_init("tracker");
+	for (c = BOUNCE_HARD; c <= BOUNCE_OTHER; c++)
+		stats_delivery(STATS_DLV_BOUNCED, bounce_class_name(c));
+	stats_delivery(STATS_DLV_SENT, bounce_class_name(BOUNCE_NONE));
+	t = metrics_render(stats_registry(), &len);
+	for (c = BOUNCE_HARD; c <= BOUNCE_OTHER; c++) {
+		snprintf(want, sizeof(want), "relay_tracker_deliveries_total{"
+		    "daemon=\"tracker\",status=\"bounced\",class=\"%s\"} 1\n",
+		    bounce_class_name(c));
+		if (strstr(t, want) == NULL)
+			fail_msg("expected \"%s\" in:\n%s", want, t);
+	}
+	assert_non_null(strstr(t, "status=\"sent\",class=\"none\"} 1\n"));
+	free(t);
+	stats_stop();
+}
+
 int
 main(void)
 {
@@ -282,6 +311,7 @@ main(void)
 		cmocka_unit_test(what_an_event_changes),
 		cmocka_unit_test(window_label_and_bucket),
 		cmocka_unit_test(event_ids_are_stable_and_per_attempt),
+		cmocka_unit_test(class_names_are_the_metrics_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -391,6 +391,37 @@ stats_series_of_each_daemon(void **state)
 	assert_null(strstr(t, "relay_decisions_total"));	/* gives no replies */
 	stats_stop();
 
+	stats_init("tracker");
+	stats_delivery(STATS_DLV_SENT, "");
+	stats_delivery(STATS_DLV_SENT, "");
+	stats_delivery(STATS_DLV_BOUNCED, "hard");
+	stats_delivery(STATS_DLV_DEFERRED, "policy");
+	stats_delivery(STATS_DLV_DEFERRED, "nonsense");	/* not counted */
+	stats_delivery(STATS_DLV_DEFERRED, NULL);
+	stats_delivery(STATS_DLV__COUNT, "hard");
+	stats_expired();
+	stats_suppressed("hard_bounce");
+	stats_suppressed("unsubscribe");	/* not the tracker's */
+	stats_rate(STATS_RATE_WARNING);
+	stats_rate(STATS_RATE_SUSPENSION);
+	stats_rate(STATS_RATE_SUSPENSION);
+	t = render(stats_registry());
+	has(t, "relay_tracker_deliveries_total{daemon=\"tracker\",status=\"sent\",class=\"none\"} 2\n");
+	has(t, "relay_tracker_deliveries_total{daemon=\"tracker\",status=\"bounced\",class=\"hard\"} 1\n");
+	has(t, "relay_tracker_deliveries_total{daemon=\"tracker\",status=\"deferred\",class=\"policy\"} 1\n");
+	has(t, "relay_tracker_deliveries_total{daemon=\"tracker\",status=\"deferred\",class=\"hard\"} 0\n");
+	/* every series from 0: sent/none, 5 classes each deferred, bounced */
+	assert_int_equal(count(t, "relay_tracker_deliveries_total{"), 11);
+	assert_null(strstr(t, "status=\"sent\",class=\"hard\""));
+	assert_null(strstr(t, "status=\"bounced\",class=\"none\""));
+	has(t, "relay_tracker_expired_total{daemon=\"tracker\"} 1\n");
+	has(t, "relay_tracker_suppressions_total{daemon=\"tracker\",reason=\"hard_bounce\"} 1\n");
+	has(t, "relay_tracker_suppressions_total{daemon=\"tracker\",reason=\"soft_bounce_limit\"} 0\n");
+	assert_int_equal(count(t, "relay_tracker_suppressions_total{"), 2);
+	has(t, "relay_tracker_bounce_rate_total{daemon=\"tracker\",action=\"warning\"} 1\n");
+	has(t, "relay_tracker_bounce_rate_total{daemon=\"tracker\",action=\"suspension\"} 2\n");
+	stats_stop();
+
 	stats_init("policyd");
 	stats_verdict(0, COND_QUEUE_FULL);	/* a pass */
 	stats_verdict(1, COND_WARMING_RATE_LIMITED);
