@@ -26,12 +26,14 @@ nodist_common_librelay_a_SOURCES = common/lua_scripts.c
 # generated common/lua_scripts.c. Other fragments add their scripts here.
 RELAY_LUA = \
 	common/lua/schema_check.lua
+# Functions scripts share (`--@include NAME.lua`, see lua2c.sh): no script.
+RELAY_LUA_LIB = common/lua/lib_window.lua
 
-EXTRA_DIST += $(RELAY_LUA) common/lua2c.sh common/SCHEMA.md
+EXTRA_DIST += $(RELAY_LUA) $(RELAY_LUA_LIB) common/lua2c.sh common/SCHEMA.md
 BUILT_SOURCES += common/lua_scripts.c
 CLEANFILES += common/lua_scripts.c
 
-common/lua_scripts.c: $(RELAY_LUA) $(top_srcdir)/common/lua2c.sh
+common/lua_scripts.c: $(RELAY_LUA) $(RELAY_LUA_LIB) $(top_srcdir)/common/lua2c.sh
 	$(AM_V_GEN)$(MKDIR_P) common && \
 	  $(SHELL) $(top_srcdir)/common/lua2c.sh $(top_srcdir) $(RELAY_LUA) > $@.tmp && mv $@.tmp $@
 

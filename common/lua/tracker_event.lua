@@ -66,6 +66,7 @@
 -- queue) and ends nothing; the message has left the queue, and the record
 -- ends as above (inflight, `final`, `ended`), at the `removed` that finds
 -- `left` set and no hop open.
+--@include lib_window.lua
 local kind, id = ARGV[1], ARGV[2]
 local now, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
 local window, bs = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -211,13 +212,8 @@ end
 -- count - one final outcome (n of them) that happened at `at` into the
 -- window; the sums after it, and whether it was counted
 local function count(outcome, n)
-  local ws = tonumber(redis.call('HGET', KEYS[6], 'window_start')) or 0
-  local since = tonumber(redis.call('HGET', KEYS[5], 'since')) or 0
-  if ws > since then
-    -- an admin unsuspend starts a fresh window
-    redis.call('DEL', KEYS[5])
-    redis.call('HSET', KEYS[5], 'since', ws)
-  end
+  -- an admin unsuspend starts a fresh window (win_open)
+  local ws = win_open(KEYS[5], KEYS[6])
   -- fields are named by the bucket's start time, so buckets written
   -- under another window or bucket width still age out on time (and
   -- the bucket numbers of schema 1's first form read as 1970: trimmed).
@@ -230,46 +226,15 @@ local function count(outcome, n)
   if counted then
     redis.call('HINCRBY', KEYS[5], (outcome == 1 and 's:' or 'b:') .. b, n)
   end
-  local sent, bounced = 0, 0
-  local all = redis.call('HGETALL', KEYS[5])
-  for i = 1, #all, 2 do
-    local k = all[i]
-    if k ~= 'since' then
-      local start = tonumber(string.sub(k, 3)) or 0
-      if start <= now - window then
-        redis.call('HDEL', KEYS[5], k)
-      elseif string.sub(k, 1, 2) == 's:' then
-        sent = sent + tonumber(all[i + 1])
-      else
-        bounced = bounced + tonumber(all[i + 1])
-      end
-    end
-  end
-  return sent, bounced, counted
+  local sums = win_sum(KEYS[5], now, window, true)
+  return sums['s:'] or 0, sums['b:'] or 0, counted
 end
 
 -- judge - suspend or warn on the rate after this event
+local J = {now = now, minvol = minvol, warn = warn, susp = susp,
+  label = label}
 local function judge(sent, bounced, added_bounced, added_total)
-  local total = sent + bounced
-  if total < minvol or total == 0 then return 0, 0, '' end
-  local rate = bounced * 100 / total
-  local ptotal = total - added_total
-  local prate = 0
-  if ptotal > 0 then prate = (bounced - added_bounced) * 100 / ptotal end
-  local crossed = ptotal < minvol
-  if rate >= susp and redis.call('EXISTS', KEYS[6]) == 1 and
-     redis.call('HGET', KEYS[6], 'suspended') ~= '1' then
-    local reason = string.format('auto: bounce rate %.1f%% (%d/%d) over %s',
-      rate, bounced, total, label)
-    redis.call('HSET', KEYS[6], 'suspended', '1', 'suspended_by', 'auto',
-      'suspend_reason', reason, 'suspended_at', now)
-    return 1, 0, reason
-  end
-  if rate >= warn and (crossed or prate < warn) then
-    return 0, 1, string.format('bounce rate %.1f%% (%d/%d) over %s',
-      rate, bounced, total, label)
-  end
-  return 0, 0, ''
+  return bounce_judge(KEYS[6], sent, bounced, added_bounced, added_total, J)
 end
 
 if kind == 'expired' then

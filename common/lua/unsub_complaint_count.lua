@@ -10,6 +10,7 @@
 -- Returns {suspended (1 when this complaint suspended the member), warn
 -- (1 when the rate crossed the warning with it), complaints, delivered,
 -- text}; {0, 0, 0, 0, ''} without the member.
+--@include lib_window.lua
 local now, window, bs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local minvol, warn, susp = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local label = ARGV[7]
@@ -17,37 +18,16 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return {0, 0, 0, 0, ''}
 end
 -- an admin unsuspend (window_start) starts a fresh window, as for bounces
-local ws = tonumber(redis.call('HGET', KEYS[1], 'window_start')) or 0
-if ws > (tonumber(redis.call('HGET', KEYS[3], 'since')) or 0) then
-  redis.call('DEL', KEYS[3])
-  redis.call('HSET', KEYS[3], 'since', ws)
-end
+local ws = win_open(KEYS[3], KEYS[1])
 redis.call('HINCRBY', KEYS[3], 'c:' .. math.floor(now / bs) * bs, 1)
 redis.call('EXPIRE', KEYS[3], window + bs)
 
--- sum - the buckets of `prefix` in the window (older ones deleted when
--- prune)
-local function sum(key, prefix, prune)
-  local n = 0
-  local all = redis.call('HGETALL', key)
-  for i = 1, #all, 2 do
-    local k = all[i]
-    local start = tonumber(string.sub(k, 3))
-    if start and start <= now - window then
-      if prune then redis.call('HDEL', key, k) end
-    elseif start and string.sub(k, 1, 2) == prefix then
-      n = n + (tonumber(all[i + 1]) or 0)
-    end
-  end
-  return n
-end
-
-local c = sum(KEYS[3], 'c:', true)
+local c = win_sum(KEYS[3], now, window, true)['c:'] or 0
 local sent = 0
 -- buckets from before an unsuspend the tracker has not reset yet are not
 -- this window's
 if ws <= (tonumber(redis.call('HGET', KEYS[2], 'since')) or 0) then
-  sent = sum(KEYS[2], 's:', false)
+  sent = win_sum(KEYS[2], now, window, false)['s:'] or 0
 end
 if sent < minvol or sent == 0 then
   return {0, 0, c, sent, ''}

@@ -9,6 +9,7 @@
 INTEGRATION_TESTS += tests/integration/test_harness_smtp.sh
 INTEGRATION_TESTS += tests/integration/test_harness_dns_auth.sh
 INTEGRATION_TESTS += tests/integration/test_fixtures.sh
+INTEGRATION_TESTS += tests/integration/test_lua2c.sh
 
 EXTRA_DIST += tests/run-tests.sh \
 	tests/integration/lib.sh \
@@ -17,6 +18,7 @@ EXTRA_DIST += tests/run-tests.sh \
 	tests/integration/sinkd.py \
 	tests/integration/fixtures.sh \
 	tests/integration/test_fixtures.sh \
+	tests/integration/test_lua2c.sh \
 	tests/integration/test_harness_smtp.sh \
 	tests/integration/test_harness_dns_auth.sh
 
