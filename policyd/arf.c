@@ -30,20 +30,6 @@ struct walk {
 	int		 stop;		/* the walk is decided */
 };
 
-/* the header of one entity */
-struct entity {
-	struct mime_ctype ct;		/* its type, or the default */
-	int		 cte;		/* MIME_CTE_* */
-	const char	*body;
-	size_t		 bodylen;
-};
-
-/* types that carry the original message (or only its header) */
-static const char *const orig_types[] = {
-	"message/rfc822", "text/rfc822-headers", "message/global",
-	"message/rfc822-headers", "message/global-headers"
-};
-
 /* has_ctl - 1 when s holds a control character other than tab */
 static int
 has_ctl(const char *s, size_t n)
@@ -128,17 +114,6 @@ skip_wsp(const char *p, const char *end)
 	return p;
 }
 
-/* skip_blank_lines - past empty lines (some reports open a part so) */
-static void
-skip_blank_lines(const char **p, size_t *n)
-{
-	while (*n > 0 && (**p == '\n' || (**p == '\r' && *n > 1 &&
-	    (*p)[1] == '\n'))) {
-		*n -= **p == '\r' ? 2 : 1;
-		*p += 1 + (**p == '\r');
-	}
-}
-
 /* read_rcpt - Original-Rcpt-To: [addr-type ";"] address */
 static void
 read_rcpt(struct arf *out, const char *v, size_t n)
@@ -185,7 +160,7 @@ read_feedback(struct arf *out, const char *p, size_t n)
 	size_t			 vn;
 	int			 type_seen = 0, rcpt_seen = 0;
 
-	skip_blank_lines(&p, &n);
+	mime_skip_empty_lines(&p, &n);
 	mime_hdr_init(&h, p, n);
 	while (mime_hdr_next(&h, &f)) {
 		if (!type_seen && mime_field_is(&f, "Feedback-Type")) {
@@ -201,25 +176,6 @@ read_feedback(struct arf *out, const char *p, size_t n)
 			free(v);
 		}
 	}
-}
-
-/* read_msgid - the first "<...>" after CFWS */
-static void
-read_msgid(struct arf *out, const char *v, size_t n)
-{
-	const char	*p, *q, *end = v + n;
-
-	if (has_ctl(v, n))
-		return;
-	p = mime_skip_cfws(v, end);
-	if (p >= end || *p != '<')
-		return;
-	for (q = p + 1; q < end && *q != '>'; q++)
-		if (*q == ' ' || *q == '\t' || *q == '<')
-			return;
-	if (q >= end || q == p + 1)
-		return;
-	put(out->message_id, sizeof(out->message_id), p, (size_t)(q + 1 - p));
 }
 
 /* read_to - exactly one mailbox */
@@ -335,7 +291,7 @@ read_original(struct arf *out, const char *p, size_t n, int headers_only)
 
 	out->have_original = 1;
 	if (headers_only)
-		skip_blank_lines(&p, &n);
+		mime_skip_empty_lines(&p, &n);
 	mime_hdr_init(&h, p, n);
 	while (seen != 7 && mime_hdr_next(&h, &f)) {
 		int	 bit;
@@ -353,7 +309,8 @@ read_original(struct arf *out, const char *p, size_t n, int headers_only)
 		seen |= bit;
 		v = mime_unfold(f.value, f.valuelen, &vn);
 		if (bit == 1)
-			read_msgid(out, v, vn);
+			(void)mime_msgid(v, vn, out->message_id,
+			    sizeof(out->message_id));
 		else if (bit == 2)
 			read_to(out, v, vn);
 		else
@@ -362,79 +319,16 @@ read_original(struct arf *out, const char *p, size_t n, int headers_only)
 	}
 }
 
-/* entity_head - the type, encoding and body of the entity p[0..n) */
-static void
-entity_head(const char *p, size_t n, int digest, struct entity *e)
-{
-	struct mime_hdr		 h;
-	struct mime_field	 f;
-	char			*v;
-	size_t			 vn;
-	int			 have_ct = 0, have_cte = 0;
-
-	memset(&e->ct, 0, sizeof(e->ct));
-	e->cte = MIME_CTE_IDENTITY;
-	mime_hdr_init(&h, p, n);
-	while (mime_hdr_next(&h, &f)) {
-		if (!have_ct && mime_field_is(&f, "Content-Type")) {
-			have_ct = 1;
-			v = mime_unfold(f.value, f.valuelen, &vn);
-			(void)mime_ctype_parse(v, vn, &e->ct);
-			free(v);
-		} else if (!have_cte &&
-		    mime_field_is(&f, "Content-Transfer-Encoding")) {
-			have_cte = 1;
-			e->cte = mime_cte_parse(f.value, f.valuelen);
-		}
-	}
-	/* RFC 2045 5.2, RFC 2046 5.1.5: the default types */
-	if (e->ct.type[0] == '\0') {
-		strcpy(e->ct.type, digest ? "message" : "text");
-		strcpy(e->ct.subtype, digest ? "rfc822" : "plain");
-	}
-	e->body = h.p;
-	e->bodylen = (size_t)(p + n - h.p);
-}
 
 /* is_type - 1 when the entity is type/subtype */
 static int
-is_type(const struct entity *e, const char *type, const char *subtype)
+is_type(const struct mime_entity *e, const char *type, const char *subtype)
 {
 	return strcmp(e->ct.type, type) == 0 &&
 	    strcmp(e->ct.subtype, subtype) == 0;
 }
 
-/* is_orig - 1 when the entity carries the original message */
-static int
-is_orig(const struct entity *e)
-{
-	char	 t[2 * MIME_TOKEN_MAX + 1];
-	size_t	 i;
 
-	snprintf(t, sizeof(t), "%s/%s", e->ct.type, e->ct.subtype);
-	for (i = 0; i < sizeof(orig_types) / sizeof(orig_types[0]); i++)
-		if (strcmp(t, orig_types[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* has_feedback - 1 when a part of the multipart is a feedback report */
-static int
-has_feedback(const struct entity *e)
-{
-	struct mime_parts	 mp;
-	struct entity		 pe;
-	const char		*part;
-	size_t			 plen;
-
-	mime_parts_init(&mp, e->body, e->bodylen, e->ct.boundary);
-	while (mime_parts_next(&mp, &part, &plen)) {
-		entity_head(part, plen, 0, &pe);
-		if (is_type(&pe, "message", "feedback-report"))
-			return 1;
-	}
-	return 0;
-}
 
 /* not_complaint - the sentence for a report of another type */
 static const char *
@@ -453,7 +347,7 @@ static void walk(struct walk *, const char *, size_t, int, int);
 
 /* walk_multipart - the parts of a multipart entity, in order */
 static void
-walk_multipart(struct walk *w, const struct entity *e, int depth)
+walk_multipart(struct walk *w, const struct mime_entity *e, int depth)
 {
 	struct mime_parts	 mp;
 	const char		*part, *rt = e->ct.report_type;
@@ -464,7 +358,8 @@ walk_multipart(struct walk *w, const struct entity *e, int depth)
 		return;
 	if (strcmp(e->ct.subtype, "report") == 0 && !w->in_report) {
 		if (strcmp(rt, "feedback-report") != 0 &&
-		    (rt[0] != '\0' || !has_feedback(e))) {
+		    (rt[0] != '\0' || !mime_has_part(e, "message",
+		    "feedback-report"))) {
 			w->why = not_complaint(rt);
 			w->stop = 1;
 			return;
@@ -483,13 +378,13 @@ walk_multipart(struct walk *w, const struct entity *e, int depth)
 static void
 walk(struct walk *w, const char *p, size_t n, int depth, int digest)
 {
-	struct entity	 e;
+	struct mime_entity	 e;
 	const char	*body;
 	char		*buf = NULL;
 	size_t		 blen;
 	int		 fb;
 
-	entity_head(p, n, digest, &e);
+	mime_entity(p, n, digest, &e);
 	if (strcmp(e.ct.type, "multipart") == 0) {
 		walk_multipart(w, &e, depth);
 		return;
@@ -497,7 +392,7 @@ walk(struct walk *w, const char *p, size_t n, int depth, int digest)
 	/* only the first feedback part of the report, the first original */
 	fb = is_type(&e, "message", "feedback-report");
 	if (fb ? !w->in_report || w->fb_seen :
-	    !is_orig(&e) || w->out->have_original)
+	    !mime_is_original(&e) || w->out->have_original)
 		return;
 	body = e.body;
 	blen = e.bodylen;

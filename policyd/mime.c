@@ -7,8 +7,10 @@
  *	linear in the bytes given. The decoders write at most as many
  *	bytes as they read, so a buffer of the input's size is enough.
  * SEE ALSO
- *	mime.h, arf.c, tests/unit/test_arf.c
+ *	mime.h, arf.c, dsn.c, tests/unit/test_arf.c, test_mime.c
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -371,6 +373,40 @@ mime_decode(int cte, const char *p, size_t n, size_t *outlen)
 	return out;
 }
 
+void
+mime_skip_empty_lines(const char **p, size_t *n)
+{
+	while (*n > 0 && (**p == '\n' || (**p == '\r' && *n > 1 &&
+	    (*p)[1] == '\n'))) {
+		*n -= **p == '\r' ? 2 : 1;
+		*p += 1 + (**p == '\r');
+	}
+}
+
+int
+mime_msgid(const char *v, size_t n, char *out, size_t outlen)
+{
+	const char	*p, *q, *end = v + n;
+	size_t		 i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (((unsigned char)v[i] < ' ' && v[i] != '\t') ||
+		    v[i] == 0x7f)
+			return -1;
+	p = mime_skip_cfws(v, end);
+	if (p >= end || *p != '<')
+		return -1;
+	for (q = p + 1; q < end && *q != '>'; q++)
+		if (*q == ' ' || *q == '\t' || *q == '<')
+			return -1;
+	if (q >= end || q == p + 1 || (size_t)(q + 1 - p) >= outlen)
+		return -1;
+	memcpy(out, p, (size_t)(q + 1 - p));
+	out[q + 1 - p] = '\0';
+	return 0;
+}
+
 /*
  * delimiter - 1 when the line at q is "--" boundary ["--"] LWSP line-end;
  * *after is the next line, *close 1 for the close delimiter
@@ -456,4 +492,75 @@ mime_parts_next(struct mime_parts *mp, const char **part, size_t *partlen)
 	mp->p = after;
 	mp->more = !close;
 	return 1;
+}
+
+void
+mime_entity(const char *p, size_t n, int digest, struct mime_entity *e)
+{
+	struct mime_hdr		 h;
+	struct mime_field	 f;
+	char			*v;
+	size_t			 vn;
+	int			 have_ct = 0, have_cte = 0;
+
+	memset(&e->ct, 0, sizeof(e->ct));
+	e->cte = MIME_CTE_IDENTITY;
+	mime_hdr_init(&h, p, n);
+	while (mime_hdr_next(&h, &f)) {
+		if (!have_ct && mime_field_is(&f, "Content-Type")) {
+			have_ct = 1;
+			v = mime_unfold(f.value, f.valuelen, &vn);
+			(void)mime_ctype_parse(v, vn, &e->ct);
+			free(v);
+		} else if (!have_cte &&
+		    mime_field_is(&f, "Content-Transfer-Encoding")) {
+			have_cte = 1;
+			e->cte = mime_cte_parse(f.value, f.valuelen);
+		}
+	}
+	/* RFC 2045 5.2, RFC 2046 5.1.5: the default types */
+	if (e->ct.type[0] == '\0') {
+		strcpy(e->ct.type, digest ? "message" : "text");
+		strcpy(e->ct.subtype, digest ? "rfc822" : "plain");
+	}
+	e->body = h.p;
+	e->bodylen = (size_t)(p + n - h.p);
+}
+
+/* types that carry the original message (or only its header) */
+static const char *const orig_types[] = {
+	"message/rfc822", "text/rfc822-headers", "message/global",
+	"message/rfc822-headers", "message/global-headers"
+};
+
+int
+mime_is_original(const struct mime_entity *e)
+{
+	char	 t[2 * MIME_TOKEN_MAX + 1];
+	size_t	 i;
+
+	snprintf(t, sizeof(t), "%s/%s", e->ct.type, e->ct.subtype);
+	for (i = 0; i < sizeof(orig_types) / sizeof(orig_types[0]); i++)
+		if (strcmp(t, orig_types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+mime_has_part(const struct mime_entity *e, const char *type,
+    const char *subtype)
+{
+	struct mime_parts	 mp;
+	struct mime_entity	 pe;
+	const char		*part;
+	size_t			 plen;
+
+	mime_parts_init(&mp, e->body, e->bodylen, e->ct.boundary);
+	while (mime_parts_next(&mp, &part, &plen)) {
+		mime_entity(part, plen, 0, &pe);
+		if (strcmp(pe.ct.type, type) == 0 &&
+		    strcmp(pe.ct.subtype, subtype) == 0)
+			return 1;
+	}
+	return 0;
 }

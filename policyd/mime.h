@@ -25,14 +25,27 @@
  *	skipped, decoding stops at "="; a "=" that starts no escape and no
  *	soft line break is kept as it is.
  *
+ *	mime_entity() reads the header of one entity (a message or a body
+ *	part): its Content-Type (RFC 2045 5.2, RFC 2046 5.1.5: text/plain,
+ *	or message/rfc822 in a multipart/digest, when it has none), its
+ *	Content-Transfer-Encoding, and where its body is. mime_is_original()
+ *	tells the types that carry a reported or returned message, or only
+ *	its header; mime_has_part() whether a multipart has a direct part of
+ *	a type. What the report readers (arf.c, dsn.c) walk a message with.
+ *
  *	mime_parts_init()/mime_parts_next() split a multipart body (RFC
  *	2046 5.1.1) at its "--boundary" lines (trailing white space
  *	allowed); the preamble and the epilogue after "--boundary--" are
  *	skipped; the line break before a delimiter belongs to it. Without
  *	a close delimiter the last part runs to the end (a truncated
  *	message); a boundary that never occurs gives no part.
+ *
+ *	mime_msgid() reads a Message-ID value the way both report readers
+ *	(arf.c, dsn.c) read the original's: the first "<...>" after CFWS,
+ *	not empty, without white space or "<" inside; a value holding a
+ *	control character other than tab gives none.
  * SEE ALSO
- *	RFC 2045, RFC 2046, RFC 5322, arf.h
+ *	RFC 2045, RFC 2046, RFC 5322, arf.h, dsn.h
  */
 #ifndef RELAY_POLICYD_MIME_H
 #define RELAY_POLICYD_MIME_H
@@ -77,6 +90,14 @@ struct mime_parts {
 	int		 more;		/* 1 while parts remain */
 };
 
+/* the header of one entity */
+struct mime_entity {
+	struct mime_ctype ct;		/* its type, or the default */
+	int		 cte;		/* MIME_CTE_* */
+	const char	*body;
+	size_t		 bodylen;
+};
+
 /* mime_hdr_init - walk the header at the start of p (len bytes) */
 void	 mime_hdr_init(struct mime_hdr *h, const char *p, size_t len);
 
@@ -115,6 +136,19 @@ int	 mime_hex(unsigned char c);
  */
 char	*mime_decode(int cte, const char *p, size_t n, size_t *outlen);
 
+/*
+ * mime_skip_empty_lines - past the empty lines at *p (*n bytes); some
+ * reports open a part's body with one before its fields
+ */
+void	 mime_skip_empty_lines(const char **p, size_t *n);
+
+/*
+ * mime_msgid - the msg-id of a Message-ID value v (n bytes, unfolded)
+ * into out with its angle brackets: 0, or -1 with out "" when there is
+ * none, it holds a control character or does not fit in outlen
+ */
+int	 mime_msgid(const char *v, size_t n, char *out, size_t outlen);
+
 /* mime_parts_init - the parts of a multipart body of len bytes */
 void	 mime_parts_init(struct mime_parts *mp, const char *body, size_t len,
 	    const char *boundary);
@@ -122,5 +156,22 @@ void	 mime_parts_init(struct mime_parts *mp, const char *body, size_t len,
 /* mime_parts_next - the next part (header and body): 1, or 0 when none */
 int	 mime_parts_next(struct mime_parts *mp, const char **part,
 	    size_t *partlen);
+
+/*
+ * mime_entity - the type, encoding and body of the entity p[0..n); digest:
+ * it is a part of a multipart/digest
+ */
+void	 mime_entity(const char *p, size_t n, int digest,
+	    struct mime_entity *e);
+
+/*
+ * mime_is_original - 1 for message/rfc822, text/rfc822-headers,
+ * message/global, message/rfc822-headers and message/global-headers
+ */
+int	 mime_is_original(const struct mime_entity *e);
+
+/* mime_has_part - 1 when multipart e has a direct part type/subtype */
+int	 mime_has_part(const struct mime_entity *e, const char *type,
+	    const char *subtype);
 
 #endif

@@ -210,3 +210,44 @@ tests_fuzz_fuzz_arf_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_arf_LDADD = $(FUZZ_LDADD)
 FUZZ_TARGETS += arf
 endif
+
+# The bounce reader of relay-unsub (DSN, RFC 3464): pure code on mime.c,
+# linked by its unit tests and its fuzz target alike. It needs $(ARF_PURE)
+# beside it, which is not in DSN_PURE: relay-unsub has it already, and
+# automake would link a source listed twice in one program twice.
+DSN_PURE = policyd/dsn.c policyd/dsn.h
+
+check_PROGRAMS += tests/unit/test_dsn
+tests_unit_test_dsn_SOURCES = tests/unit/test_dsn.c $(DSN_PURE) \
+	$(ARF_PURE)
+tests_unit_test_dsn_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-I$(top_srcdir)/milter
+tests_unit_test_dsn_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_dsn
+
+check_PROGRAMS += tests/unit/test_dsn_fields
+tests_unit_test_dsn_fields_SOURCES = tests/unit/test_dsn_fields.c \
+	$(DSN_PURE) $(ARF_PURE)
+tests_unit_test_dsn_fields_CPPFLAGS = $(UNIT_CPPFLAGS) \
+	-I$(top_srcdir)/policyd -I$(top_srcdir)/milter
+tests_unit_test_dsn_fields_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_dsn_fields
+
+check_PROGRAMS += tests/fuzz/replay_dsn
+tests_fuzz_replay_dsn_SOURCES = tests/fuzz/fuzz_dsn.c tests/fuzz/replay.c \
+	$(DSN_PURE) $(ARF_PURE)
+tests_fuzz_replay_dsn_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-I$(top_srcdir)/milter -DFUZZ_NAME='"dsn"'
+tests_fuzz_replay_dsn_LDADD = $(FUZZ_LDADD)
+UNIT_TESTS += tests/fuzz/replay_dsn
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_dsn
+tests_fuzz_fuzz_dsn_SOURCES = tests/fuzz/fuzz_dsn.c $(DSN_PURE) $(ARF_PURE)
+tests_fuzz_fuzz_dsn_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-I$(top_srcdir)/milter
+tests_fuzz_fuzz_dsn_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_dsn_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_dsn_LDADD = $(FUZZ_LDADD)
+FUZZ_TARGETS += dsn
+endif

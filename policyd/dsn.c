@@ -1,0 +1,525 @@
+/*
+ * NAME
+ *	dsn - read a delivery status notification (RFC 3464, RFC 6533)
+ * DESCRIPTION
+ *	See dsn.h. walk() goes through the MIME tree as arf.c's does, at
+ *	most DSN_DEPTH_MAX multipart levels deep (so at most that many
+ *	frames of recursion), until the first multipart/report decides;
+ *	each part read is decoded into a heap buffer freed before walk()
+ *	returns.
+ *
+ *	The delivery-status body is cut into blocks here, at lines of only
+ *	white space, before mime_hdr_next() reads a block's fields: it
+ *	would take such a line for the continuation of the field above and
+ *	join two recipients into one. Every value is unfolded into a heap
+ *	string freed at once and checked before it is copied; a value that
+ *	fails is left "" without failing the parse (a damaged recipient
+ *	block is still a bounce, and the count of them still right).
+ * SEE ALSO
+ *	dsn.h, mime.h, arf.c, tests/unit/test_dsn.c
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsn.h"
+#include "mime.h"
+
+struct walk {
+	struct dsn	*d;
+	const char	*why;		/* the error that ended the walk */
+	int		 in_report;	/* inside the delivery status report */
+	int		 ds_seen;	/* its delivery-status part was read */
+	int		 stop;		/* the walk is decided */
+};
+
+/* RFC 3464 2.3.3 */
+static const char *const actions[] = {
+	"failed", "delayed", "delivered", "relayed", "expanded"
+};
+
+/* is_wsp - SP or HTAB */
+static int
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* is_ctl - a control character: C0 or DEL */
+static int
+is_ctl(char c)
+{
+	return (unsigned char)c < ' ' || c == 0x7f;
+}
+
+/* has_ctl - 1 when s holds a control character other than tab */
+static int
+has_ctl(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (is_ctl(s[i]) && s[i] != '\t')
+			return 1;
+	return 0;
+}
+
+/* put - s (n bytes) into out when it fits with its NUL, else "" */
+static void
+put(char *out, size_t outlen, const char *s, size_t n)
+{
+	if (n >= outlen) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* skip_wsp - past SP and HTAB */
+static const char *
+skip_wsp(const char *p, const char *end)
+{
+	while (p < end && is_wsp(*p))
+		p++;
+	return p;
+}
+
+/* blank_line - 1 when the line at p holds only white space; *next after */
+static int
+blank_line(const char *p, const char *end, const char **next)
+{
+	const char	*nl = memchr(p, '\n', (size_t)(end - p));
+	const char	*e = nl != NULL ? nl : end;
+
+	*next = nl != NULL ? nl + 1 : end;
+	for (; p < e; p++)
+		if (!is_wsp(*p) && *p != '\r')
+			return 0;
+	return 1;
+}
+
+/* is_typechar - a character of an RFC 3464 type: atom text, in practice */
+static int
+is_typechar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '+';
+}
+
+/*
+ * typed - a value "type ; rest" (the address-type, mta-name-type and
+ * diagnostic-type of RFC 3464): the type lower-cased into t, *rest after
+ * the ";" and the white space after it; 0, or -1 when v does not begin
+ * with a type and ";"
+ */
+static int
+typed(const char *v, size_t n, char *t, size_t tlen, const char **rest)
+{
+	const char	*p = skip_wsp(v, v + n), *end = v + n;
+	size_t		 k = 0;
+
+	for (; p < end && is_typechar(*p); p++) {
+		if (k + 1 >= tlen)
+			return -1;
+		t[k++] = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+	}
+	t[k] = '\0';
+	p = skip_wsp(p, end);
+	if (k == 0 || p >= end || *p != ';')
+		return -1;
+	*rest = skip_wsp(p + 1, end);
+	return 0;
+}
+
+/*
+ * read_addr - Final-Recipient, Original-Recipient: "rfc822" or "utf-8"
+ * ";" address; v is NUL-terminated at n and trimmed (mime_unfold)
+ */
+static void
+read_addr(char *out, const char *v, size_t n)
+{
+	const char	*a;
+	char		 t[16];
+
+	if (has_ctl(v, n) || typed(v, n, t, sizeof(t), &a) < 0 ||
+	    (strcmp(t, "rfc822") != 0 && strcmp(t, "utf-8") != 0))
+		return;
+	/* addr_norm() takes the < > off and leaves out "" when it fails */
+	(void)addr_norm(a, out, ADDR_BUFSIZE);
+}
+
+/* read_action - Action: one of actions[], any case, CFWS around it */
+static void
+read_action(char *out, size_t outlen, const char *v, size_t n)
+{
+	const char	*p, *end = v + n;
+	char		 w[16];
+	size_t		 k = 0, i;
+
+	if (has_ctl(v, n))
+		return;
+	for (p = mime_skip_cfws(v, end); p < end && ((*p >= 'a' &&
+	    *p <= 'z') || (*p >= 'A' && *p <= 'Z')); p++) {
+		if (k + 1 >= sizeof(w))
+			return;
+		w[k++] = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+	}
+	w[k] = '\0';
+	if (mime_skip_cfws(p, end) != end)
+		return;
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(w, actions[i]) == 0)
+			put(out, outlen, w, k);
+}
+
+/*
+ * read_status - Status: class "." subject "." detail (RFC 3463), a
+ * comment after it allowed (RFC 3464 2.3.4); what follows white space
+ * or "(" after the code is dropped
+ */
+static void
+read_status(char *out, size_t outlen, const char *v, size_t n)
+{
+	const char	*p, *s, *end = v + n;
+	int		 i, k;
+
+	if (has_ctl(v, n))
+		return;
+	s = p = mime_skip_cfws(v, end);
+	if (p >= end || (*p != '2' && *p != '4' && *p != '5'))
+		return;
+	p++;
+	for (i = 0; i < 2; i++) {
+		if (p >= end || *p++ != '.')
+			return;
+		for (k = 0; k < 3 && p < end && *p >= '0' && *p <= '9'; k++)
+			p++;
+		if (k == 0)
+			return;
+	}
+	if (p < end && !is_wsp(*p) && *p != '(')
+		return;			/* a fourth digit, "5.1.1x" */
+	put(out, outlen, s, (size_t)(p - s));
+}
+
+/*
+ * read_diag - Diagnostic-Code: the text after "type ;" (or all of it),
+ * control characters as spaces, a run of spaces as one, trimmed, cut on a
+ * UTF-8 boundary
+ */
+static void
+read_diag(char *out, size_t outlen, const char *v, size_t n)
+{
+	const char	*t = v, *rest;
+	char		 type[32], c = '\0';
+	size_t		 tn = n, i, o = 0, k;
+
+	if (typed(v, n, type, sizeof(type), &rest) == 0) {
+		tn = n - (size_t)(rest - v);
+		t = rest;
+	}
+	for (i = 0; i < tn; i++) {
+		c = is_ctl(t[i]) ? ' ' : t[i];
+		/* one space for a run: a fold's indent, a tab, CR LF */
+		if (c == ' ' && (o == 0 || out[o - 1] == ' '))
+			continue;
+		if (o + 1 >= outlen)
+			break;
+		out[o++] = c;
+	}
+	/* cut before a continuation byte: drop its sequence's first ones */
+	if (i < tn && ((unsigned char)c & 0xc0) == 0x80) {
+		for (k = o; k > 0 && o - k < 3 &&
+		    ((unsigned char)out[k - 1] & 0xc0) == 0x80; k--)
+			;
+		if (k > 0 && (unsigned char)out[k - 1] >= 0xc0)
+			o = k - 1;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
+/* read_mta - Reporting-MTA: "dns" ";" name, up to white space or "(" */
+static void
+read_mta(char *out, size_t outlen, const char *v, size_t n)
+{
+	const char	*p, *q, *end = v + n;
+	char		 t[8];
+
+	if (has_ctl(v, n) || typed(v, n, t, sizeof(t), &p) < 0 ||
+	    strcmp(t, "dns") != 0)
+		return;
+	for (q = p; q < end && !is_wsp(*q) && *q != '('; q++)
+		;
+	if (q > p)
+		put(out, outlen, p, (size_t)(q - p));
+}
+
+/* read_qid - X-Postfix-Queue-ID: letters and digits only */
+static void
+read_qid(char *out, size_t outlen, const char *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' &&
+		    v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9')))
+			return;
+	if (n > 0)
+		put(out, outlen, v, n);
+}
+
+/* read_message - the per-message fields of the first block */
+static void
+read_message(struct dsn *d, const char *p, size_t n)
+{
+	struct mime_hdr		 h;
+	struct mime_field	 f;
+	char			*v;
+	size_t			 vn;
+	int			 seen = 0, bit;
+
+	mime_hdr_init(&h, p, n);
+	while (seen != 3 && mime_hdr_next(&h, &f)) {
+		if (mime_field_is(&f, "Reporting-MTA"))
+			bit = 1;
+		else if (mime_field_is(&f, "X-Postfix-Queue-ID"))
+			bit = 2;
+		else
+			continue;
+		if (seen & bit)
+			continue;
+		seen |= bit;
+		v = mime_unfold(f.value, f.valuelen, &vn);
+		if (bit == 1)
+			read_mta(d->reporting_mta, sizeof(d->reporting_mta), v,
+			    vn);
+		else
+			read_qid(d->postfix_qid, sizeof(d->postfix_qid), v, vn);
+		free(v);
+	}
+}
+
+/* read_rcpt - one block into r: 1 when it is a recipient's, else 0 */
+static int
+read_rcpt(struct dsn_rcpt *r, const char *p, size_t n)
+{
+	static const char *const names[] = {
+		"Final-Recipient", "Original-Recipient", "Action", "Status",
+		"Diagnostic-Code"
+	};
+	struct mime_hdr		 h;
+	struct mime_field	 f;
+	char			*v;
+	size_t			 vn, i;
+	int			 seen = 0;
+
+	mime_hdr_init(&h, p, n);
+	while (seen != 31 && mime_hdr_next(&h, &f)) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (mime_field_is(&f, names[i]))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]) ||
+		    (seen & 1 << i) != 0)
+			continue;
+		seen |= 1 << i;
+		v = mime_unfold(f.value, f.valuelen, &vn);
+		if (i == 0)
+			read_addr(r->final_rcpt, v, vn);
+		else if (i == 1)
+			read_addr(r->orig_rcpt, v, vn);
+		else if (i == 2)
+			read_action(r->action, sizeof(r->action), v, vn);
+		else if (i == 3)
+			read_status(r->status, sizeof(r->status), v, vn);
+		else
+			read_diag(r->diag, sizeof(r->diag), v, vn);
+		free(v);
+	}
+	return (seen & 7) != 0;
+}
+
+/* read_ds - the body of the delivery-status part, block by block */
+static void
+read_ds(struct dsn *d, const char *p, size_t n)
+{
+	const char	*end = p + n, *b, *next;
+	struct dsn_rcpt	 spare, *r;
+	int		 first = 1;
+
+	while (p < end) {
+		while (p < end && blank_line(p, end, &next))
+			p = next;
+		if (p >= end)
+			break;
+		for (b = p; p < end && !blank_line(p, end, &next); p = next)
+			;
+		if (first)
+			read_message(d, b, (size_t)(p - b));
+		first = 0;
+		/* past DSN_RCPTS_MAX a block is read only to be counted */
+		r = d->nrcpt < DSN_RCPTS_MAX ? &d->rcpt[d->nrcpt] : &spare;
+		memset(r, 0, sizeof(*r));
+		if (!read_rcpt(r, b, (size_t)(p - b))) {
+			memset(r, 0, sizeof(*r));
+			continue;
+		}
+		d->nrcpt_seen++;
+		if (r != &spare)
+			d->nrcpt++;
+	}
+}
+
+/* read_original - the original's Message-ID, as arf.c reads it */
+static void
+read_original(struct dsn *d, const char *p, size_t n, int headers_only)
+{
+	struct mime_hdr		 h;
+	struct mime_field	 f;
+	char			*v;
+	size_t			 vn;
+
+	d->have_original = 1;
+	if (headers_only)
+		mime_skip_empty_lines(&p, &n);
+	mime_hdr_init(&h, p, n);
+	while (mime_hdr_next(&h, &f)) {
+		if (!mime_field_is(&f, "Message-ID"))
+			continue;
+		v = mime_unfold(f.value, f.valuelen, &vn);
+		(void)mime_msgid(v, vn, d->message_id, sizeof(d->message_id));
+		free(v);
+		return;
+	}
+}
+
+
+/* is_ds - 1 when the entity is a (global) delivery-status part */
+static int
+is_ds(const struct mime_entity *e)
+{
+	return strcmp(e->ct.type, "message") == 0 &&
+	    (strcmp(e->ct.subtype, "delivery-status") == 0 ||
+	    strcmp(e->ct.subtype, "global-delivery-status") == 0);
+}
+
+
+
+/* not_bounce - the sentence for a report of another type */
+static const char *
+not_bounce(const char *report_type)
+{
+	if (strcmp(report_type, "feedback-report") == 0)
+		return "a feedback report, not a bounce";
+	if (strcmp(report_type, "disposition-notification") == 0)
+		return "a read receipt, not a bounce";
+	return "a multipart/report of another type, not a bounce";
+}
+
+static void walk(struct walk *, const char *, size_t, int, int);
+
+/* walk_multipart - the parts of a multipart entity, in order */
+static void
+walk_multipart(struct walk *w, const struct mime_entity *e, int depth)
+{
+	struct mime_parts	 mp;
+	const char		*part, *rt = e->ct.report_type;
+	size_t			 plen;
+	int			 report = 0;
+
+	if (depth >= DSN_DEPTH_MAX || e->ct.boundary[0] == '\0')
+		return;
+	if (strcmp(e->ct.subtype, "report") == 0 && !w->in_report) {
+		/* RFC 6533 reports are seen with either report-type */
+		if (strcmp(rt, "delivery-status") != 0 &&
+		    strcmp(rt, "global-delivery-status") != 0 &&
+		    (rt[0] != '\0' || !(mime_has_part(e, "message",
+		    "delivery-status") || mime_has_part(e, "message",
+		    "global-delivery-status")))) {
+			w->why = not_bounce(rt);
+			w->stop = 1;
+			return;
+		}
+		report = w->in_report = 1;
+	}
+	mime_parts_init(&mp, e->body, e->bodylen, e->ct.boundary);
+	while (!w->stop && mime_parts_next(&mp, &part, &plen))
+		walk(w, part, plen, depth + 1,
+		    strcmp(e->ct.subtype, "digest") == 0);
+	if (report)
+		w->stop = 1;		/* the report decides, found or not */
+}
+
+/* walk - one entity (a message or a body part) */
+static void
+walk(struct walk *w, const char *p, size_t n, int depth, int digest)
+{
+	struct mime_entity	 e;
+	const char	*body;
+	char		*buf = NULL;
+	size_t		 blen;
+	int		 ds;
+
+	mime_entity(p, n, digest, &e);
+	if (strcmp(e.ct.type, "multipart") == 0) {
+		walk_multipart(w, &e, depth);
+		return;
+	}
+	/* outside the report nothing counts; inside, the first of each */
+	ds = is_ds(&e);
+	if (!w->in_report || (ds ? w->ds_seen :
+	    !mime_is_original(&e) || w->d->have_original))
+		return;
+	body = e.body;
+	blen = e.bodylen;
+	if (e.cte != MIME_CTE_IDENTITY) {
+		buf = mime_decode(e.cte, body, blen, &blen);
+		body = buf;
+	}
+	if (ds) {
+		read_ds(w->d, body, blen);
+		w->ds_seen = 1;
+	} else
+		read_original(w->d, body, blen,
+		    strcmp(e.ct.subtype, "rfc822") != 0 &&
+		    strcmp(e.ct.subtype, "global") != 0);
+	free(buf);
+	if (w->ds_seen && w->d->have_original)
+		w->stop = 1;
+}
+
+int
+dsn_parse(const char *msg, size_t len, struct dsn *d, const char **why)
+{
+	struct walk	 w;
+
+	memset(d, 0, sizeof(*d));
+	memset(&w, 0, sizeof(w));
+	w.d = d;
+	if (msg == NULL)
+		len = 0;
+	if (len > DSN_INPUT_MAX)
+		len = DSN_INPUT_MAX;
+	if (len == 0)
+		w.why = "the message is empty";
+	else
+		walk(&w, msg, len, 0, 0);
+	if (w.why == NULL && !w.in_report)
+		w.why = "not a delivery status report";
+	else if (w.why == NULL && !w.ds_seen)
+		w.why = "a delivery status report without a delivery-status "
+		    "part";
+	else if (w.why == NULL && d->nrcpt_seen == 0)
+		w.why = "delivery-status part without recipients";
+	if (why != NULL)
+		*why = w.why != NULL ? w.why : "";
+	if (w.why != NULL) {
+		memset(d, 0, sizeof(*d));
+		return -1;
+	}
+	d->is_dsn = 1;
+	return 0;
+}
