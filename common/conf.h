@@ -119,6 +119,8 @@ struct conf_unsubscribe {
 	char	*domain;		/* unsub+TOKEN@DOMAIN */
 	char	*hmac_key;		/* at least 32 characters when set */
 	char	*https_url;		/* optional, TOKEN appended */
+	int	 return_path;		/* envelope sender b+TOKEN@DOMAIN */
+	char	*sendmail;		/* relay-unsub -b forwards with it */
 };
 
 struct conf_relayctl {

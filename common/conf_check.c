@@ -239,6 +239,14 @@ check_names(struct relay_conf *c, struct conf_errs *e,
 			    "unsubscribe.hmac_key",
 			    "required when unsubscribe.domain is set");
 	}
+	if (c->unsubscribe.sendmail[0] != '/')
+		errs_add(e, AT("unsubscribe", "sendmail"),
+		    "unsubscribe.sendmail", "not an absolute path (got \"%s\")",
+		    c->unsubscribe.sendmail);
+	if (c->unsubscribe.return_path && c->unsubscribe.domain[0] == '\0')
+		errs_add(e, AT("unsubscribe", "return_path"),
+		    "unsubscribe.return_path",
+		    "needs unsubscribe.domain: the bounces come back there");
 	if (c->unsubscribe.hmac_key[0] != '\0' &&
 	    strlen(c->unsubscribe.hmac_key) < 32)
 		errs_add(e, AT("unsubscribe", "hmac_key"), "unsubscribe.hmac_key",

@@ -178,6 +178,11 @@ const struct conf_decl conf_decls[] = {
 	    "secret for unsubscribe tokens, at least 32 characters"),
 	STR("unsubscribe", "https_url", "", unsubscribe.https_url,
 	    "one-click URL the token is appended to; empty: mailto only"),
+	BOOL("unsubscribe", "return_path", 0, unsubscribe.return_path,
+	    "envelope sender b+TOKEN@DOMAIN: bounces come back to relay-unsub"),
+	STR("unsubscribe", "sendmail", "/usr/sbin/sendmail",
+	    unsubscribe.sendmail,
+	    "sendmail(1) that relay-unsub -b forwards a bounce with"),
 
 	STR("relayctl", "spf_include", "", relayctl.spf_include,
 	    "domain of the relay's SPF record, for include: in members' SPF"),

@@ -156,6 +156,76 @@ token_mail_check(const char *key, const char *tok, const char *rcpt,
 	return 1;
 }
 
+/* qid_ok - 1 for a Postfix queue id: 1..TOKEN_QID_MAX of [0-9A-Za-z] */
+static int
+qid_ok(const char *q, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || n > TOKEN_QID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((q[i] >= '0' && q[i] <= '9') || (q[i] >= 'A' &&
+		    q[i] <= 'Z') || (q[i] >= 'a' && q[i] <= 'z')))
+			return 0;
+	return 1;
+}
+
+int
+token_bounce(const char *key, const char *handle, const char *qid,
+    char *out, size_t outlen)
+{
+	unsigned char	 m[32];
+	char		 b[32];
+	int		 n;
+
+	if (key == NULL || *key == '\0' || strchr(handle, '.') != NULL ||
+	    *handle == '\0' || strlen(handle) > IDENT_HANDLE_MAX ||
+	    !qid_ok(qid, strlen(qid)))
+		return -1;
+	mac(key, "bounce", handle, qid, m);
+	base32(m, 8, b);	/* 64 bits: 13 characters, the last of 4 */
+	n = snprintf(out, outlen, "%s.%s.%s", handle, qid, b);
+	return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+int
+token_bounce_check(const char *key, const char *tok, char *handle_out,
+    size_t handle_len, char *qid_out, size_t qid_len)
+{
+	char		 handle[IDENT_HANDLE_MAX + 1], qid[TOKEN_QID_MAX + 1];
+	char		 want[TOKEN_BOUNCE_MAX + 1], got[TOKEN_BOUNCE_MAX + 1];
+	const char	*d1, *d2, *why;
+	size_t		 hl, ql, i;
+
+	if (strlen(tok) > TOKEN_BOUNCE_MAX || (d1 = strchr(tok, '.')) == NULL ||
+	    (d2 = strchr(d1 + 1, '.')) == NULL)
+		return 0;
+	hl = (size_t)(d1 - tok);
+	ql = (size_t)(d2 - d1 - 1);
+	if (hl == 0 || hl > IDENT_HANDLE_MAX || !qid_ok(d1 + 1, ql))
+		return 0;
+	memcpy(handle, tok, hl);
+	handle[hl] = '\0';
+	memcpy(qid, d1 + 1, ql);
+	qid[ql] = '\0';
+	if (ident_handle_norm(handle, handle, sizeof(handle), &why) < 0)
+		return 0;
+	if (token_bounce(key, handle, qid, want, sizeof(want)) < 0)
+		return 0;
+	/* the handle and the MAC in lower case; the queue id as it is */
+	for (i = 0; tok[i] != '\0'; i++)
+		got[i] = (char)(i < hl || tok + i > d2 ? (tok[i] >= 'A' &&
+		    tok[i] <= 'Z' ? tok[i] + 32 : tok[i]) : tok[i]);
+	got[i] = '\0';
+	if (strlen(got) != strlen(want) || !token_equal(got, want))
+		return 0;
+	if (snprintf(handle_out, handle_len, "%s", handle) >= (int)handle_len ||
+	    snprintf(qid_out, qid_len, "%s", qid) >= (int)qid_len)
+		return 0;
+	return 1;
+}
+
 int
 token_url(const char *key, const char *handle, const char *rcpt, char *out,
     size_t outlen)

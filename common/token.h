@@ -18,6 +18,18 @@
  *	    base64url(handle NUL recipient) "." base64url(128-bit MAC over
  *	    "url" NUL handle NUL recipient): self-contained.
  *
+ *	bounce token, the envelope sender of a member's message when
+ *	unsubscribe.return_path is on: b+TOKEN@DOMAIN, TOKEN =
+ *	    HANDLE "." QUEUEID "." MAC13, where MAC13 is the first 64 bits of
+ *	    HMAC(key, "bounce" NUL handle NUL queue id) in lower-case base32
+ *	    (13 characters). Bounces come back to it: it names the message's
+ *	    record (relay:{m:H}:msg:QUEUEID) and nobody can make one for
+ *	    another member's message. The queue id keeps its case (SMTP
+ *	    keeps a local part's, and a long Postfix queue id needs it);
+ *	    the MAC is compared in lower case. With a queue id of up to 15
+ *	    characters (Postfix's long ones are 15 or 16) the local part
+ *	    fits 64 octets for every handle.
+ *
  *	API keys are 24 random bytes in base64url (32 characters, 192 bits);
  *	only SHA-256 hex of a key is stored. Comparisons are constant time.
  */
@@ -28,6 +40,8 @@
 
 #define TOKEN_MAIL_MAX		64
 #define TOKEN_URL_MAX		700
+#define TOKEN_QID_MAX		32	/* a Postfix queue id, long form too */
+#define TOKEN_BOUNCE_MAX	(32 + 1 + TOKEN_QID_MAX + 1 + 13)
 #define TOKEN_APIKEY_LEN	32
 #define TOKEN_SHA256_HEX	65	/* 64 digits and the NUL */
 /* the longest recipient a token binds (RFC 5321 allows a 256-octet path) */
@@ -49,6 +63,16 @@ int	 token_url(const char *key, const char *handle, const char *rcpt,
 /* token_url_check - 1 and the handle and recipient for a valid token, else 0 */
 int	 token_url_check(const char *key, const char *tok, char *handle_out,
 	    size_t handle_len, char *rcpt_out, size_t rcpt_len);
+
+/* token_bounce - make a bounce token for (handle, queue id) */
+int	 token_bounce(const char *key, const char *handle, const char *qid,
+	    char *out, size_t outlen);
+/*
+ * token_bounce_check - 1 when tok is a bounce token: its handle and queue
+ * id copied out; 0 for a bad or forged one
+ */
+int	 token_bounce_check(const char *key, const char *tok, char *handle_out,
+	    size_t handle_len, char *qid_out, size_t qid_len);
 
 /* token_apikey_new - a fresh random key (TOKEN_APIKEY_LEN + 1 bytes); 0 or -1 */
 int	 token_apikey_new(char *out, size_t outlen);

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	listunsub - the List-Unsubscribe header values
+ *	listunsub - the List-Unsubscribe header values and the return path
  * DESCRIPTION
  *	See listunsub.h.
  * SEE ALSO
@@ -49,4 +49,24 @@ listunsub_build(const struct conf_unsubscribe *u, const char *handle,
 	}
 	n = snprintf(post, postlen, "List-Unsubscribe=One-Click");
 	return n > 0 && (size_t)n < postlen ? 0 : -1;
+}
+
+int
+listunsub_return_path(const struct conf_unsubscribe *u, const char *handle,
+    const char *qid, char *out, size_t outlen)
+{
+	char	 t[TOKEN_BOUNCE_MAX + 1];
+	int	 n;
+
+	out[0] = '\0';
+	if (u->domain == NULL || u->domain[0] == '\0' || u->hmac_key == NULL ||
+	    u->hmac_key[0] == '\0' ||
+	    token_bounce(u->hmac_key, handle, qid, t, sizeof(t)) < 0)
+		return -1;
+	n = snprintf(out, outlen, "<b+%s@%s>", t, u->domain);
+	if (n <= 0 || (size_t)n >= outlen) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
 }

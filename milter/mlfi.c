@@ -61,6 +61,7 @@ struct conn {
 	struct confref	*cr;		/* the config this session started with */
 	unsigned long	 nr;		/* SMFIP_NR_* steps Postfix does not await */
 	int		 leadspc;	/* SMFIP_HDR_LEADSPC negotiated */
+	int		 chgfrom;	/* SMFIF_CHGFROM offered (return path) */
 	struct rconn	*rc;
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	struct msg	 m;
@@ -241,7 +242,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 	if (cn == NULL)
 		cn = conn_new(ctx);
-	*pf0 = f0 & SMFIF_ADDHDRS;
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGFROM);
+	cn->chgfrom = (f0 & SMFIF_CHGFROM) != 0;
 	if (f0 & SMFIF_SETSYMLIST) {
 		if (smfi_setsymlist(ctx, SMFIM_ENVFROM, MLFI_MAIL_MACROS) !=
 		    MI_SUCCESS || smfi_setsymlist(ctx, SMFIM_ENVRCPT,
@@ -629,7 +631,8 @@ add_header(SMFICTX *ctx, const struct conn *cn, int at, const char *name,
 
 /* log_accept - the one line for an accepted message */
 static void
-log_accept(const char *qid, const struct conn *cn, int nsig)
+log_accept(const char *qid, const struct conn *cn, int nsig,
+    const char *retpath)
 {
 	struct logkv	 kv;
 
@@ -641,6 +644,8 @@ log_accept(const char *qid, const struct conn *cn, int nsig)
 	logkv_int(&kv, "nrcpt", (long long)cn->m.nrcpt);
 	logkv_int(&kv, "signatures", nsig);
 	logkv_int(&kv, "list_unsubscribe", cn->m.own.lu[0] != '\0');
+	if (retpath[0] != '\0')
+		logkv_str(&kv, "return_path", retpath);
 	if (cn->m.own.msgid[0] != '\0')
 		logkv_str(&kv, "added_message_id", cn->m.own.msgid);
 	if (cn->m.own.date[0] != '\0')
@@ -683,7 +688,7 @@ mlfi_eom(SMFICTX *ctx)
 	struct store_over	 over;
 	struct hdr		 ours[OWNHDRS_MAX];
 	const char		*qid = qid_of(ctx), *why;
-	char			 detail[80];
+	char			 detail[80], retpath[LISTUNSUB_RETPATH_MAX];
 	size_t			 n, k;
 	int			 nsig, i, e;
 	sfsistat		 r;
@@ -722,6 +727,25 @@ mlfi_eom(SMFICTX *ctx)
 			    "cannot insert DKIM-Signature");
 			goto out;
 		}
+	/*
+	 * The return path first: Postfix applies it with the reply, and a
+	 * milter it did not allow to change the sender writes nothing
+	 */
+	retpath[0] = '\0';
+	if (cn->cr->cf->unsubscribe.return_path) {
+		if (!cn->chgfrom) {
+			r = tempfail(ctx, cn, "eom", "return path", "the MTA "
+			    "does not let milters change the envelope sender");
+			goto out;
+		}
+		if (listunsub_return_path(&cn->cr->cf->unsubscribe,
+		    cn->handle, qid, retpath, sizeof(retpath)) < 0 ||
+		    smfi_chgfrom(ctx, retpath, NULL) != MI_SUCCESS) {
+			r = tempfail(ctx, cn, "eom", "return path",
+			    "cannot change the envelope sender");
+			goto out;
+		}
+	}
 	rec.qid = qid;
 	rec.handle = cn->handle;
 	rec.domain = m->sdomain;
@@ -743,7 +767,7 @@ mlfi_eom(SMFICTX *ctx)
 			r = tempfail(ctx, cn, "eom", "redis", why);
 		goto out;
 	}
-	log_accept(qid, cn, nsig);
+	log_accept(qid, cn, nsig, retpath);
 	stats_accepted();
 	for (i = 0; i < nsig; i++)
 		stats_signature(sign_result(m->sg, i));

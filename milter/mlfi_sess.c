@@ -270,7 +270,7 @@ w_close(SMFICTX *ctx)
 struct smfiDesc mlfi_desc = {
 	.xxfi_name = "relay-milter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGFROM,
 	.xxfi_envfrom = w_envfrom,
 	.xxfi_envrcpt = w_envrcpt,
 	.xxfi_header = w_header,

@@ -20,8 +20,9 @@ policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
 
 policyd_relay_unsub_SOURCES = policyd/unsub.c policyd/unsub_web.c \
 	policyd/unsub_web.h policyd/unsub_store.c policyd/unsub_store.h \
-	policyd/unsub_report.c policyd/unsub_report.h $(COMPLAINT_PURE) \
-	$(TRACKER_PURE)
+	policyd/unsub_report.c policyd/unsub_report.h \
+	policyd/unsub_bounce.c policyd/unsub_bounce.h $(COMPLAINT_PURE) \
+	$(DSN_PURE) $(TRACKER_PURE)
 policyd_relay_unsub_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter
 policyd_relay_unsub_LDADD = $(RELAY_COMMON_LIBS)
 
@@ -30,7 +31,7 @@ COMPLAINT_PURE = $(ARF_PURE) policyd/complaint.c policyd/complaint.h
 
 RELAY_LUA += common/lua/tracker_event.lua common/lua/tracker_link.lua \
 	common/lua/tracker_pos.lua common/lua/unsub_complaint.lua \
-	common/lua/unsub_complaint_count.lua
+	common/lua/unsub_complaint_count.lua common/lua/unsub_bounce.lua
 
 dist_man_MANS += doc/relay-tracker.8 doc/relay-unsub.8
 EXTRA_DIST += contrib/postfix/unsub.cf
@@ -122,7 +123,8 @@ TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_unsub.sh \
 	tests/integration/test_unsub_member.sh \
 	tests/integration/test_unsub_web.sh \
-	tests/integration/test_unsub_complaint.sh
+	tests/integration/test_unsub_complaint.sh \
+	tests/integration/test_unsub_bounce.sh
 INTEGRATION_TESTS += $(TRACKER_IT)
 EXTRA_DIST += $(TRACKER_IT)
 

@@ -4,6 +4,7 @@
  * SUMMARY
  *	relay-unsub [-c relay.conf] TOKEN SENDER
  *	relay-unsub [-c relay.conf] -r
+ *	relay-unsub [-c relay.conf] -b TOKEN
  *	relay-unsub [-c relay.conf] -u URLTOKEN
  *	relay-unsub [-c relay.conf] [-U] -t HANDLE RECIPIENT
  *	relay-unsub -h
@@ -38,6 +39,14 @@
  *	recipient of the reported message goes onto the member's suppression
  *	list with reason "complaint" (unsub_report.h).
  *
+ *	With -b it is the return path's intake: Postfix runs it for mail to
+ *	b+TOKEN@UNSUBDOMAIN (master.cf: argv=relay-unsub -c FILE -b --
+ *	${extension}), the envelope sender relay-milter gives each message
+ *	when unsubscribe.return_path is on: a bounce of a recipient counted
+ *	delivered counts as bounced (a hard one is suppressed), and every
+ *	message that comes back goes on to the member's own envelope sender
+ *	(unsub_bounce.h).
+ *
  *	The https one-click (RFC 8058): run by a web server as a CGI
  *	program (GATEWAY_INTERFACE set, arguments ignored; relay.conf from
  *	$RELAY_CONF or the default), relay-unsub answers the request for
@@ -69,6 +78,7 @@
 #include "log.h"
 #include "rconn.h"
 #include "token.h"
+#include "unsub_bounce.h"
 #include "unsub_report.h"
 #include "unsub_store.h"
 #include "unsub_web.h"
@@ -84,12 +94,14 @@ usage(int ok)
 {
 	fprintf(ok ? stdout : stderr, "usage: relay-unsub [-c relay.conf] "
 	    "TOKEN SENDER\n       relay-unsub [-c relay.conf] -r\n"
+	    "       relay-unsub [-c relay.conf] -b TOKEN\n"
 	    "       relay-unsub [-c relay.conf] -u URLTOKEN\n"
 	    "       relay-unsub [-c relay.conf] [-U] -t HANDLE RECIPIENT\n"
 	    "       (as a CGI program, for unsubscribe.https_url: with "
 	    "GATEWAY_INTERFACE set, relay.conf from $RELAY_CONF)\n"
 	    "  -c FILE  configuration (default %s)\n"
 	    "  -r       read a complaint report (feedback loop) from stdin\n"
+	    "  -b       read what came back to the return path b+TOKEN@\n"
 	    "  -u       unsubscribe the recipient of an https_url token\n"
 	    "  -t       print the mail token for HANDLE and RECIPIENT\n"
 	    "  -U       with -t, the https_url token instead\n"
@@ -369,7 +381,7 @@ main(int argc, char **argv)
 	struct relay_conf *conf;
 	struct outcome	 o;
 	char		 err[4096];
-	int		 ch, rc, url = 0, rmode = 0;
+	int		 ch, rc, url = 0, rmode = 0, bmode = 0;
 
 	/* Before any open or socket: none may become fd 0, 1 or 2. */
 	if (daemon_stdfds() != 0)
@@ -381,8 +393,9 @@ main(int argc, char **argv)
 	 */
 	if (gw != NULL && strncmp(gw, "CGI/", 4) == 0)
 		return unsub_cgi(daemon_conf_path());
-	while ((ch = getopt(argc, argv, "c:rt:Uu:h")) != -1) {
+	while ((ch = getopt(argc, argv, "bc:rt:Uu:h")) != -1) {
 		switch (ch) {
+		case 'b': bmode = 1; break;
 		case 'c': path = optarg; break;
 		case 'r': rmode = 1; break;
 		case 't': tmode = optarg; break;
@@ -397,7 +410,8 @@ main(int argc, char **argv)
 	/* -t and -u are run by hand: a wrong count is a usage error, first */
 	if ((tmode != NULL && (argc != 1 || umode != NULL)) ||
 	    (umode != NULL && argc != 0) || (url && tmode == NULL) ||
-	    (rmode && (argc != 0 || tmode != NULL || umode != NULL)))
+	    (rmode && (argc != 0 || tmode != NULL || umode != NULL)) ||
+	    (bmode && (argc != 1 || rmode || tmode != NULL || umode != NULL)))
 		return usage(0);
 	log_open("relay-unsub", tmode != NULL || isatty(2));
 	memset(&o, 0, sizeof(o));
@@ -410,11 +424,11 @@ main(int argc, char **argv)
 		set(&o, UNSUB_EX_TEMPFAIL, "unsubscribe service unavailable",
 		    "configuration");
 		return say(&o, umode != NULL ? "url" : rmode ? "report" :
-		    "mail");
+		    bmode ? "return_path" : "mail");
 	}
 	clock_set_offset(conf->testing.clock_offset_s);
-	if (rmode) {
-		rc = unsub_report(conf);
+	if (rmode || bmode) {
+		rc = rmode ? unsub_report(conf) : unsub_bounce(conf, argv[0]);
 		conf_free(conf);
 		return rc;
 	}

@@ -35,17 +35,17 @@ struct report {
 	struct unsub_rate rate;		/* the complaint rate after them */
 };
 
-/* slurp - stdin, up to max octets kept (the rest drained); its length */
-static size_t
-slurp(char **out, size_t max)
+size_t
+unsub_slurp(char **out, size_t max, int *cut)
 {
 	char	*buf = xmalloc(max + 1), sink[8192];
 	size_t	 len = 0, r;
 
+	*cut = 0;
 	while (len < max && (r = fread(buf + len, 1, max - len, stdin)) > 0)
 		len += r;
 	while (fread(sink, 1, sizeof(sink), stdin) > 0)
-		;
+		*cut = 1;
 	buf[len] = '\0';
 	*out = buf;
 	return len;
@@ -160,10 +160,10 @@ unsub_report(const struct relay_conf *conf)
 	struct rconn	*rc;
 	char		*msg, why[256];
 	size_t		 len;
-	int		 e;
+	int		 e, cut;
 
 	memset(&rp, 0, sizeof(rp));
-	len = slurp(&msg, ARF_INPUT_MAX);
+	len = unsub_slurp(&msg, ARF_INPUT_MAX, &cut);
 	if (arf_parse(msg, len, &a, why, sizeof(why)) < 0) {
 		free(msg);
 		rp.result = "ignored";

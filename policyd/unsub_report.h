@@ -11,14 +11,25 @@
  *	ours (logged; a bounce would go to the provider's feedback address,
  *	or to a forged sender), EX_TEMPFAIL when Redis fails or holds no
  *	relay-suite data, so Postfix tries again.
+ *
+ *	unsub_slurp() reads the message a pipe(8) delivery gives on stdin,
+ *	for -r and -b.
  * SEE ALSO
  *	unsub.c, complaint.h, arf.h, relay-unsub(8)
  */
 #ifndef RELAY_UNSUB_REPORT_H
 #define RELAY_UNSUB_REPORT_H
 
+#include <stddef.h>
+
 #include "conf.h"
 
 int	 unsub_report(const struct relay_conf *conf);
+/*
+ * unsub_slurp - stdin, up to max octets kept in a NUL-terminated heap
+ * buffer (the rest read and dropped); its length, and in *cut whether
+ * there was more
+ */
+size_t	 unsub_slurp(char **out, size_t max, int *cut);
 
 #endif /* RELAY_UNSUB_REPORT_H */

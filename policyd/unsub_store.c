@@ -224,3 +224,83 @@ unsub_complaint_count(struct rconn *rc, const struct conf_suspension *s,
 	}
 	return res;
 }
+
+/* How long after its acceptance a recipient not yet final defers a
+   bounce: relay-tracker may still be behind, not longer */
+#define BOUNCE_EARLY_S	86400
+
+/* reply_str - element i of r as a string into buf ("" otherwise) */
+static void
+reply_str(const redisReply *r, size_t i, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (i < r->elements && r->element[i]->type == REDIS_REPLY_STRING)
+		snprintf(buf, len, "%s", r->element[i]->str);
+}
+
+int
+unsub_bounce_apply(struct rconn *rc, const struct conf_suspension *s,
+    const struct unsub_bounce_in *in, struct unsub_bounce_out *out)
+{
+	const struct rscript *sc = rscript_get("unsub_bounce");
+	char		 k[4][RKEY_MAX], a[8][32];
+	const char	*keys[4] = { k[0], k[1], k[2], k[3] }, *args[15];
+	redisReply	*r;
+	char		 sup[32];
+	size_t		 i;
+	int		 res = UNSUB_STORE_EREDIS, g;
+
+	memset(out, 0, sizeof(*out));
+	if (sc == NULL || rkey(k[0], sizeof(k[0]), RKEY_MSG, in->handle,
+	    in->qid) < 0 || rkey(k[1], sizeof(k[1]), RKEY_SUPPRESS,
+	    in->handle, NULL) < 0 || rkey(k[2], sizeof(k[2]), RKEY_OUTCOMES,
+	    in->handle, NULL) < 0 || rkey(k[3], sizeof(k[3]), RKEY_MEMBER,
+	    in->handle, NULL) < 0)
+		return UNSUB_STORE_EREDIS;
+	snprintf(a[0], sizeof(a[0]), "%lld", (long long)clock_now());
+	snprintf(a[1], sizeof(a[1]), "%d", s->window_s);
+	snprintf(a[2], sizeof(a[2]), "%d", ratewin_bucket_s(s->window_s));
+	snprintf(a[3], sizeof(a[3]), "%d", s->min_volume);
+	snprintf(a[4], sizeof(a[4]), "%.6f", s->warn_rate);
+	snprintf(a[5], sizeof(a[5]), "%.6f", s->suspend_rate);
+	ratewin_label(s->window_s, a[6], sizeof(a[6]));
+	snprintf(a[7], sizeof(a[7]), "%d", BOUNCE_EARLY_S);
+	for (i = 0; i < 7; i++)
+		args[i] = a[i];
+	args[7] = in->postfix_qid;
+	args[8] = in->cand[0];
+	args[9] = in->cand[1];
+	args[10] = in->status;
+	args[11] = in->class;
+	args[12] = in->diag;
+	args[13] = in->suppress ? "1" : "0";
+	args[14] = a[7];
+	/* {code, rcpt, sender, suppressed, suspended, warn, text, sent,
+	   bounced} */
+	r = rscript_call(rc, sc, 4, keys, 15, args);
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 9 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    r->element[4]->type == REDIS_REPLY_INTEGER &&
+	    r->element[5]->type == REDIS_REPLY_INTEGER &&
+	    r->element[7]->type == REDIS_REPLY_INTEGER &&
+	    r->element[8]->type == REDIS_REPLY_INTEGER) {
+		out->code = (int)r->element[0]->integer;
+		reply_str(r, 1, out->rcpt, sizeof(out->rcpt));
+		reply_str(r, 2, out->sender, sizeof(out->sender));
+		reply_str(r, 3, sup, sizeof(sup));
+		out->suppressed = sup[0] != '\0';
+		out->suspended = r->element[4]->integer == 1;
+		out->warn = r->element[5]->integer == 1;
+		reply_str(r, 6, out->text, sizeof(out->text));
+		out->sent = r->element[7]->integer;
+		out->bounced = r->element[8]->integer;
+		res = UNSUB_STORE_OK;
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+	/* no record: expired, or all of Redis's data lost with it */
+	if (res == UNSUB_STORE_OK && out->code == UNSUB_BOUNCE_NORECORD &&
+	    (g = gone(rc)) != UNSUB_STORE_NONE)
+		res = g;
+	return res;
+}

@@ -11,6 +11,8 @@
  *	unsub_complaint.lua on each message recorded under it.
  *	unsub_complaint_count() counts a complaint into the member's
  *	complaint-rate window and judges it (unsub_complaint_count.lua).
+ *	unsub_bounce_apply() applies one recipient of a bounce that came
+ *	back to a message's return path (unsub_bounce.lua).
  * SEE ALSO
  *	unsub.c, unsub_report.c, complaint.h, common/SCHEMA.md
  */
@@ -19,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "addr.h"
 #include "complaint.h"
 #include "conf.h"
 #include "rconn.h"
@@ -70,5 +73,43 @@ struct unsub_rate {
 int	 unsub_complaint_count(struct rconn *rc,
 	    const struct conf_suspension *s, const char *handle, int n,
 	    struct unsub_rate *out);
+
+/* one recipient of a bounce, as unsub_bounce_apply() is to apply it */
+struct unsub_bounce_in {
+	const char	*handle, *qid;	/* the return path's token */
+	const char	*postfix_qid;	/* the bounce's X-Postfix-Queue-ID */
+	const char	*cand[2];	/* Original-, Final-Recipient; "" */
+	const char	*status, *class, *diag;
+	int		 suppress;	/* a hard bounce */
+};
+
+enum {
+	UNSUB_BOUNCE_COUNTED = 1,	/* delivered -> bounced */
+	UNSUB_BOUNCE_NOTHING = 0,	/* the relay's own, final before */
+	UNSUB_BOUNCE_NORECORD = -1,	/* the message record is gone */
+	UNSUB_BOUNCE_NORCPT = -3,	/* not a recipient of the message */
+	UNSUB_BOUNCE_GONE = -4,		/* the member is gone */
+	UNSUB_BOUNCE_EARLY = -5		/* its delivery not recorded yet */
+};
+
+struct unsub_bounce_out {
+	int		 code;		/* UNSUB_BOUNCE_* */
+	char		 rcpt[ADDR_BUFSIZE];	/* the recipient matched */
+	char		 sender[ADDR_BUFSIZE];	/* the message's envelope
+						   sender, "" when unknown */
+	int		 suppressed;	/* a new hard_bounce entry */
+	int		 suspended, warn;
+	char		 text[160];	/* the suspension or warning */
+	long long	 sent, bounced;	/* the window after it */
+};
+
+/*
+ * unsub_bounce_apply - one recipient of a bounce (both candidates "":
+ * only the record's sender and member are looked up), judged with
+ * relay.conf's suspension section; UNSUB_STORE_OK with out filled,
+ * _EREDIS, or _ENODATA (the record is gone and relay:schema with it)
+ */
+int	 unsub_bounce_apply(struct rconn *rc, const struct conf_suspension *s,
+	    const struct unsub_bounce_in *in, struct unsub_bounce_out *out);
 
 #endif /* RELAY_UNSUB_STORE_H */

@@ -221,6 +221,15 @@ cross_checks_are_reported(void **state)
 }
 
 static void
+return_path_needs_the_unsubscribe_domain(void **state)
+{
+	const char *e = load_bad("bad-return-path.conf");
+
+	has(e, "bad-return-path.conf:2: unsubscribe.return_path: needs "
+	    "unsubscribe.domain: the bounces come back there");
+}
+
+static void
 missing_file_is_an_error(void **state)
 {
 	struct relay_conf *c;
@@ -430,6 +439,7 @@ main(void)
 		cmocka_unit_test(syntax_error_has_a_line),
 		cmocka_unit_test(tiers_are_validated),
 		cmocka_unit_test(cross_checks_are_reported),
+		cmocka_unit_test(return_path_needs_the_unsubscribe_domain),
 		cmocka_unit_test(missing_file_is_an_error),
 		cmocka_unit_test(tiny_error_buffer_is_safe),
 		cmocka_unit_test(dump_masks_secrets),

@@ -150,10 +150,13 @@ static void
 test_listunsub_decision(void **state)
 {
 	struct dom_fact f = fact("alice.test", "alice", 100, 0);
-	struct conf_unsubscribe u = { "unsub.relay.test",
-	    "test-hmac-key-0123456789abcdef0123456789", "" };
-	struct conf_unsubscribe nokey = { "unsub.relay.test", "", "" };
-	struct conf_unsubscribe nodom = { "", "k0123456789abcdef0123456789abcdef", "" };
+	struct conf_unsubscribe u = { .domain = "unsub.relay.test",
+	    .hmac_key = "test-hmac-key-0123456789abcdef0123456789",
+	    .https_url = "" };
+	struct conf_unsubscribe nokey = { .domain = "unsub.relay.test",
+	    .hmac_key = "", .https_url = "" };
+	struct conf_unsubscribe nodom = { .domain = "",
+	    .hmac_key = "k0123456789abcdef0123456789abcdef", .https_url = "" };
 
 	(void)state;
 	assert_int_equal(decide_listunsub(&f, &u, 0, 1, "r@x.test"), 0);	/* not opted in */
@@ -179,8 +182,9 @@ test_listunsub_decision(void **state)
 static void
 test_listunsub_build(void **state)
 {
-	struct conf_unsubscribe u = { "unsub.relay.test",
-	    "test-hmac-key-0123456789abcdef0123456789", "" };
+	struct conf_unsubscribe u = { .domain = "unsub.relay.test",
+	    .hmac_key = "test-hmac-key-0123456789abcdef0123456789",
+	    .https_url = "" };
 	char	 lu[LISTUNSUB_MAX], post[64], tok[TOKEN_MAIL_MAX + 1];
 	char	 handle[40], *p;
 
@@ -216,6 +220,40 @@ test_listunsub_build(void **state)
 	assert_string_equal(lu, "");
 }
 
+static void
+test_listunsub_return_path(void **state)
+{
+	struct conf_unsubscribe u = { .domain = "unsub.relay.test",
+	    .hmac_key = "test-hmac-key-0123456789abcdef0123456789",
+	    .https_url = "", .return_path = 1 };
+	char	 rp[LISTUNSUB_RETPATH_MAX], tok[TOKEN_BOUNCE_MAX + 1];
+	char	 h[40], q[40], *at;
+
+	(void)state;
+	assert_int_equal(listunsub_return_path(&u, "alice", "4ABC0123DE", rp,
+	    sizeof(rp)), 0);
+	assert_true(strncmp(rp, "<b+alice.4ABC0123DE.", 20) == 0);
+	at = strchr(rp, '@');
+	assert_non_null(at);
+	assert_string_equal(at, "@unsub.relay.test>");
+	snprintf(tok, sizeof(tok), "%.*s", (int)(at - (rp + 3)), rp + 3);
+	assert_int_equal(token_bounce_check(u.hmac_key, tok, h, sizeof(h), q,
+	    sizeof(q)), 1);
+	assert_string_equal(h, "alice");
+	assert_string_equal(q, "4ABC0123DE");
+	/* a buffer too small, no key, no domain: -1 and "" */
+	assert_int_equal(listunsub_return_path(&u, "alice", "4ABC0123DE", rp,
+	    20), -1);
+	assert_string_equal(rp, "");
+	u.hmac_key = "";
+	assert_int_equal(listunsub_return_path(&u, "alice", "4ABC0123DE", rp,
+	    sizeof(rp)), -1);
+	u.hmac_key = "test-hmac-key-0123456789abcdef0123456789";
+	u.domain = "";
+	assert_int_equal(listunsub_return_path(&u, "alice", "4ABC0123DE", rp,
+	    sizeof(rp)), -1);
+}
+
 /* listunsub_build at the edges of its buffers: a header that just fits is
  * made whole, one octet less is -1; a stale List-Unsubscribe-Post is
  * emptied when there is no https URL. */
@@ -238,8 +276,9 @@ test_listunsub_buffer_edges(void **state)
 		{ "https, far too short", 1, -100, 27, -1 },
 		{ "https, post one octet short", 1, 1, 26, -1 },
 	};
-	struct conf_unsubscribe u = { "unsub.relay.test",
-	    "test-hmac-key-0123456789abcdef0123456789", "" };
+	struct conf_unsubscribe u = { .domain = "unsub.relay.test",
+	    .hmac_key = "test-hmac-key-0123456789abcdef0123456789",
+	    .https_url = "" };
 	char	 full[LISTUNSUB_MAX], fpost[64], lu[LISTUNSUB_MAX], post[64];
 	size_t	 i, lulen;
 	int	 rc;
@@ -292,8 +331,9 @@ test_listunsub_long_lines_fold(void **state)
 {
 	char	 url[CONF_HTTPS_URL_MAX + 1], dom[254], rcpt[TOKEN_RCPT_MAX + 1];
 	char	 lu[LISTUNSUB_MAX], one[LISTUNSUB_MAX], post[64];
-	struct conf_unsubscribe u = { dom,
-	    "test-hmac-key-0123456789abcdef0123456789", url };
+	struct conf_unsubscribe u = { .domain = dom,
+	    .hmac_key = "test-hmac-key-0123456789abcdef0123456789",
+	    .https_url = url };
 	size_t	 n, i;
 	char	*f;
 
@@ -567,6 +607,7 @@ main(void)
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_listunsub_decision),
 		cmocka_unit_test(test_listunsub_build),
+		cmocka_unit_test(test_listunsub_return_path),
 		cmocka_unit_test(test_listunsub_buffer_edges),
 		cmocka_unit_test(test_listunsub_long_lines_fold),
 		cmocka_unit_test(test_listunsub_refuses),

@@ -213,10 +213,79 @@ token_limits_exactly(void **state)
 	assert_int_equal(token_random_hex(4, h, 8), -1);
 }
 
+static void
+bounce_token_round_trip_and_binding(void **state)
+{
+	char	 tok[TOKEN_BOUNCE_MAX + 1], t2[TOKEN_BOUNCE_MAX + 1];
+	char	 h[40], q[40];
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(token_bounce(KEY, "alice", "4ABC0123DE", tok,
+	    sizeof(tok)), 0);
+	assert_true(strncmp(tok, "alice.4ABC0123DE.", 17) == 0);
+	assert_int_equal(strlen(tok), 17 + 13);
+	assert_int_equal(token_bounce_check(KEY, tok, h, sizeof(h), q,
+	    sizeof(q)), 1);
+	assert_string_equal(h, "alice");
+	assert_string_equal(q, "4ABC0123DE");
+	/* a 15-character queue id and the longest handle: 64 octets */
+	assert_int_equal(token_bounce(KEY, "abcdefghijklmnopqrstuvwxyz012345",
+	    "4ZfC2L6lBXz9sRl", t2, sizeof(t2)), 0);
+	assert_int_equal(strlen("b+") + strlen(t2), 64);
+	/* a long queue id keeps its case; handle and MAC may change theirs */
+	assert_int_equal(token_bounce(KEY, "bob", "4ZfC2L6lBXz9sRl", t2,
+	    sizeof(t2)), 0);
+	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	    sizeof(q)), 1);
+	assert_string_equal(q, "4ZfC2L6lBXz9sRl");
+	t2[0] = 'B';
+	for (i = strlen(t2) - 13; t2[i] != '\0'; i++)
+		if (t2[i] >= 'a' && t2[i] <= 'z')
+			t2[i] -= 32;
+	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	    sizeof(q)), 1);
+	assert_string_equal(h, "bob");
+	/* ... but not the queue id's: another message */
+	token_bounce(KEY, "bob", "4ZfC2L6lBXz9sRl", t2, sizeof(t2));
+	t2[5] = 'F';
+	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	    sizeof(q)), 0);
+	/* bound to the member, the queue id and the key */
+	memcpy(t2, tok, sizeof(t2));
+	memcpy(t2, "carol", 5);
+	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	    sizeof(q)), 0);
+	memcpy(t2, tok, sizeof(t2));
+	t2[6] = '5';
+	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	    sizeof(q)), 0);
+	assert_int_equal(token_bounce_check(KEY2, tok, h, sizeof(h), q,
+	    sizeof(q)), 0);
+	/* a mail token is no bounce token, nor garbage */
+	token_mail(KEY, "alice", "reader@isp.example", t2, sizeof(t2));
+	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	    sizeof(q)), 0);
+	assert_int_equal(token_bounce_check(KEY, "", h, sizeof(h), q,
+	    sizeof(q)), 0);
+	assert_int_equal(token_bounce_check(KEY, "a..x", h, sizeof(h), q,
+	    sizeof(q)), 0);
+	assert_int_equal(token_bounce_check(KEY, "alice.4AB-C.x", h, sizeof(h),
+	    q, sizeof(q)), 0);
+	/* what cannot be made */
+	assert_int_equal(token_bounce(KEY, "a.b", "4ABC", t2, sizeof(t2)), -1);
+	assert_int_equal(token_bounce(KEY, "alice", "4AB/C", t2, sizeof(t2)),
+	    -1);
+	assert_int_equal(token_bounce(KEY, "alice", "", t2, sizeof(t2)), -1);
+	assert_int_equal(token_bounce("", "alice", "4ABC", t2, sizeof(t2)), -1);
+	assert_int_equal(token_bounce(KEY, "alice", "4ABC", t2, 8), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bounce_token_round_trip_and_binding),
 		cmocka_unit_test(mail_token_round_trip_and_fits_a_local_part),
 		cmocka_unit_test(api_keys_never_start_with_a_dash),
 		cmocka_unit_test(mail_token_survives_case_changes),
