@@ -87,7 +87,6 @@ local moved = math.floor(at / bs) * bs > now - window and at >= ws - 600 and
   (tonumber(redis.call('HGET', KEYS[3], sb)) or 0) > 0
 if moved then redis.call('HINCRBY', KEYS[3], sb, -1) end
 redis.call('HINCRBY', KEYS[3], 'b:' .. math.floor(now / bs) * bs, 1)
-redis.call('EXPIRE', KEYS[3], window + bs)
 local sums = win_sum(KEYS[3], now, window, true)
 local sent, bounced = sums['s:'] or 0, sums['b:'] or 0
 

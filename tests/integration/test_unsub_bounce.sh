@@ -167,6 +167,8 @@ h_like "...and text" "$(fx_rfield alice "$q1" gone@dest.example reply)" \
     '^550 5\.1\.1 <gone@dest\.example>: Recipient address rejected: mailbox no longer exists$'
 h_is "window: the delivery is gone" "$(fx_outcomes alice s)" 0
 h_is "window: a bounce instead" "$(fx_outcomes alice b)" 1
+h_is "...the window keeps no TTL (relay-tracker's key)" \
+    "$(h_redis_cli TTL 'relay:{m:alice}:outcomes')" -1
 h_is "suppressed: hard_bounce" "$(fx_suppress_reason alice gone@dest.example)" hard_bounce
 h_like "relayctl member show agrees" "$("$CTL" -c "$FX_CONF" member show alice)" \
     'bounces: +100\.0% \(1/1\) over 24h; not judged under 1000'
