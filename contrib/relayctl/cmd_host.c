@@ -9,7 +9,8 @@
  *	must name each given address). For each address: its PTR record,
  *	a PTR name that resolves back to it, and with --helo the name the
  *	relay gives in HELO (Postfix's smtp_helo_name, myhostname by
- *	default) among its PTR names. The decisions are hostcheck.c's; this
+ *	default) among its PTR names. With unsubscribe.return_path, the SPF
+ *	record of unsubscribe.domain too (the envelope sender's domain). The decisions are hostcheck.c's; this
  *	file looks things up and prints them as domain verify does. Exit 0
  *	when every required check is ok, 1 when one is missing or wrong, 2
  *	when DNS did not answer.
@@ -30,6 +31,8 @@
 struct host_run {
 	struct verify_check	 spf;
 	int			 have_spf;
+	struct verify_check	 rp;		/* the return path's SPF */
+	int			 have_rp;
 	struct host_spf		 hs;
 	char			 ip[HOST_MAX_IPS][INET6_ADDRSTRLEN];
 	size_t			 nip;
@@ -105,6 +108,11 @@ tally(const struct host_run *r)
 		    r->spf.state == VERIFY_WRONG;
 		unknown |= r->spf.state == VERIFY_UNKNOWN;
 	}
+	if (r->have_rp) {
+		wrong |= r->rp.state == VERIFY_MISSING ||
+		    r->rp.state == VERIFY_WRONG;
+		unknown |= r->rp.state == VERIFY_UNKNOWN;
+	}
 	for (i = 0; i < r->nip; i++)
 		for (k = 0; k < r->nchecks[i]; k++) {
 			if (!r->checks[i][k].required)
@@ -131,10 +139,11 @@ print_json(struct ctl *c, const struct host_run *r, int rc)
 		json_array_append_new(hosts, json_pack("{s:s, s:o}", "address",
 		    r->ip[i], "checks", checks));
 	}
-	ctl_emit(c, json_pack("{s:o?, s:o?, s:o, s:b}", "spf", r->have_spf ?
-	    ctl_check_json(&r->spf) : NULL, "not_checked", r->have_spf &&
-	    r->hs.skipped[0] ? ctl_jstr(r->hs.skipped) : NULL, "hosts", hosts,
-	    "ready", rc == CTL_EXIT_OK));
+	ctl_emit(c, json_pack("{s:o?, s:o?, s:o?, s:o, s:b}", "spf",
+	    r->have_spf ? ctl_check_json(&r->spf) : NULL, "not_checked",
+	    r->have_spf && r->hs.skipped[0] ? ctl_jstr(r->hs.skipped) : NULL,
+	    "return_path_spf", r->have_rp ? ctl_check_json(&r->rp) : NULL,
+	    "hosts", hosts, "ready", rc == CTL_EXIT_OK));
 }
 
 static void
@@ -148,6 +157,10 @@ print_text(const struct host_run *r, int rc)
 		if (r->hs.skipped[0])
 			printf("           not checked: %s\n",
 			    ctl_tx(r->hs.skipped));
+	}
+	if (r->have_rp) {
+		printf("SPF record of the return path\n");
+		print_check(&r->rp);
 	}
 	for (i = 0; i < r->nip; i++) {
 		printf("address %s\n", r->ip[i]);
@@ -199,6 +212,13 @@ cmd_host(struct ctl *c, int argc, char **argv)
 		r->have_spf = 1;
 		for (i = 0; n == 0 && i < r->hs.n; i++)
 			memcpy(r->ip[r->nip++], r->hs.ip[i], sizeof(r->ip[0]));
+	}
+	if (c->conf->unsubscribe.return_path) {
+		dns_txt(dns, c->conf->unsubscribe.domain, &t);
+		host_retpath_check(c->conf->unsubscribe.domain, &t, inc,
+		    given, (size_t)n, &r->rp);
+		dns_txt_free(&t);
+		r->have_rp = 1;
 	}
 	for (i = 0; i < r->nip; i++)
 		r->nchecks[i] = one_host(dns, r->ip[i], helo, r->checks[i]);

@@ -205,6 +205,79 @@ host_spf_check(const char *name, const struct dns_txt *t,
 	c->state = VERIFY_OK;
 }
 
+/* has_term - 1 when record holds term (any case) as a whole term */
+static int
+has_term(const char *record, const char *term)
+{
+	const char	*p;
+	size_t		 l = strlen(term);
+
+	for (p = record; (p = strcasestr(p, term)) != NULL; p += l)
+		if ((p == record || p[-1] == ' ' || p[-1] == '+') &&
+		    (p[l] == '\0' || p[l] == ' '))
+			return 1;
+	return 0;
+}
+
+void
+host_retpath_check(const char *name, const struct dns_txt *t,
+    const char *inc, const char *const *given, size_t ngiven,
+    struct verify_check *c)
+{
+	struct host_spf	 spf;
+	const char	*hit;
+	char		 mech[300];
+	size_t		 n, i, k;
+
+	memset(c, 0, sizeof(*c));
+	c->id = "spf";
+	c->type = "TXT";
+	c->required = 1;
+	cut(c->name, sizeof(c->name), name);
+	if (inc != NULL && *inc != '\0') {
+		snprintf(mech, sizeof(mech), "include:%s", inc);
+		snprintf(c->expect, sizeof(c->expect), "v=spf1 %s ~all", mech);
+	} else {
+		mech[0] = '\0';
+		snprintf(c->expect, sizeof(c->expect), "v=spf1 ip4:ADDRESS "
+		    "ip6:ADDRESS ~all (every address the relay sends from)");
+	}
+	if (t->status == DNS_ETEMP)
+		return verify_unknown(c);
+	hit = first_spf(t, &n);
+	if (n == 0) {
+		c->state = VERIFY_MISSING;
+		snprintf(c->fix, sizeof(c->fix), "publish \"%s\" at %s: with "
+		    "unsubscribe.return_path every message's envelope sender "
+		    "is b+TOKEN@%s, and receivers check SPF for it", c->expect,
+		    c->name, c->name);
+		return;
+	}
+	cut(c->found, sizeof(c->found), hit);
+	if (n > 1)
+		return verify_spf_many(c, n);
+	if (mech[0] != '\0') {
+		c->state = has_term(hit, mech) ? VERIFY_OK : VERIFY_WRONG;
+		if (c->state == VERIFY_WRONG)
+			snprintf(c->fix, sizeof(c->fix), "add %s to this "
+			    "record, before its \"all\" mechanism", mech);
+		return;
+	}
+	host_spf_parse(hit, &spf);
+	for (i = 0; i < ngiven; i++) {
+		for (k = 0; k < spf.n && strcmp(spf.ip[k], given[i]) != 0; k++)
+			;
+		if (k == spf.n && spf.skipped[0] == '\0') {
+			c->state = VERIFY_WRONG;
+			snprintf(c->fix, sizeof(c->fix), "%s is not in it: add "
+			    "%s:%s", given[i], strchr(given[i], ':') ? "ip6" :
+			    "ip4", given[i]);
+			return;
+		}
+	}
+	c->state = VERIFY_OK;
+}
+
 /* join_rr - the records of t, ", "-separated, into buf (cut to fit) */
 static void
 join_rr(char *buf, size_t len, const struct dns_txt *t, size_t max)

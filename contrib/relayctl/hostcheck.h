@@ -59,6 +59,18 @@ void	 host_spf_check(const char *name, const struct dns_txt *t,
 	    const char *const *given, size_t ngiven, struct host_spf *spf,
 	    struct verify_check *c);
 
+/*
+ * host_retpath_check - the SPF record at the return path's domain
+ * (unsubscribe.domain, with unsubscribe.return_path: the envelope sender
+ * of every message, whose SPF receivers check): one v=spf1 record with
+ * include:INC (relayctl.spf_include) when inc is set, else naming each of
+ * given[0..ngiven) among its ip4:/ip6: hosts (any v=spf1 record when
+ * there are none)
+ */
+void	 host_retpath_check(const char *name, const struct dns_txt *t,
+	    const char *inc, const char *const *given, size_t ngiven,
+	    struct verify_check *c);
+
 struct host_in {
 	const char		*ip;	/* canonical (inet_ntop) form */
 	const char		*rev;	/* host_rev_name(ip) */

@@ -4,7 +4,8 @@
 # (networks, include: and the like named as not checked) or from the
 # command line; per address its PTR record, forward-confirmed reverse DNS
 # (a PTR name that resolves back to it) and, with --helo, the HELO name
-# among its PTR names. Missing and wrong records with their fix, exit 1;
+# among its PTR names; with unsubscribe.return_path, the SPF record of
+# the return path's domain. Missing and wrong records with their fix, exit 1;
 # a DNS server that does not answer, exit 2; --json.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
@@ -21,6 +22,8 @@ done
 cat >>"$H_TMP/relay.example.zone" <<'EOF'
 _spf 300 IN TXT "v=spf1 ip4:192.0.2.10 ip6:2001:db8::10 ip4:198.51.100.0/24 include:_spf.other.example ~all"
 _spf2 300 IN TXT "v=spf1 ip4:192.0.2.10 -all"
+unsub 300 IN TXT "v=spf1 include:_spf.relay.example ~all"
+unsub2 300 IN TXT "v=spf1 a -all"
 mail 300 IN A 192.0.2.10
 mail 300 IN AAAA 2001:db8::10
 bad 300 IN A 192.0.2.99
@@ -76,6 +79,25 @@ out=$("$CTL" -c "$H_TMP/spf2.conf" --json host check 192.0.2.10 2001:db8::10); r
 h_is "an address not in the SPF record: exit 1" "$rc" 1
 h_is "...spf wrong" "$(fx_jget 'd["spf"]["state"]' <<<"$out")" wrong
 h_like "...the fix names the term to add" "$(fx_jget 'd["spf"]["fix"]' <<<"$out")" 'add ip6:2001:db8::10$'
+
+# --- with unsubscribe.return_path: the SPF record of unsubscribe.domain,
+# the envelope sender's domain then, includes spf_include
+sed 's|^unsubscribe: {.*|unsubscribe: { domain = "unsub.relay.example"; hmac_key = "test-hmac-key-0123456789abcdef0123456789"; return_path = true; };|' \
+    "$FX_CONF" >"$H_TMP/rp.conf"
+out=$("$CTL" -c "$H_TMP/rp.conf" host check); rc=$?
+h_is "return path domain with the include: exit 0" "$rc" 0
+h_like "...its own section, ok" "$out" $'SPF record of the return path\n  ok +spf +unsub\\.relay\\.example'
+sed 's/unsub\.relay\.example/unsub2.relay.example/' "$H_TMP/rp.conf" >"$H_TMP/rp2.conf"
+out=$("$CTL" -c "$H_TMP/rp2.conf" --json host check); rc=$?
+h_is "without the include: exit 1" "$rc" 1
+h_is "...wrong, with the term to add" "$(fx_jget '[d["return_path_spf"]["state"], d["return_path_spf"]["fix"], d["ready"]]' <<<"$out")" \
+    '["wrong", "add include:_spf.relay.example to this record, before its \"all\" mechanism", false]'
+sed 's/unsub\.relay\.example/unsub3.relay.example/' "$H_TMP/rp.conf" >"$H_TMP/rp3.conf"
+out=$("$CTL" -c "$H_TMP/rp3.conf" host check); rc=$?
+h_is "no SPF record there: exit 1" "$rc" 1
+h_like "...missing, and why it matters" "$out" 'publish "v=spf1 include:_spf\.relay\.example ~all" at unsub3\.relay\.example: with unsubscribe\.return_path every message.s envelope sender is b\+TOKEN@unsub3\.relay\.example'
+out=$(ctl --json host check)
+h_is "without return_path: not checked" "$(fx_jget 'd["return_path_spf"]' <<<"$out")" null
 
 # --- no SPF record at spf_include, and nothing given
 sed 's/_spf\.relay\.example/_none.relay.example/' "$FX_CONF" >"$H_TMP/none.conf"

@@ -125,6 +125,64 @@ spf_record_is_judged(void **state)
 }
 
 static void
+return_path_spf(void **state)
+{
+	const char	*given[] = { "192.0.2.10", "2001:db8::10" };
+	struct verify_check c;
+	struct dns_txt	 t;
+
+	(void)state;
+	/* with relayctl.spf_include: its include: term, any case */
+	t = answer(DNS_FOUND, "v=spf1 mx INCLUDE:_spf.relay.example ~all",
+	    NULL);
+	host_retpath_check("unsub.relay.example", &t, "_spf.relay.example",
+	    NULL, 0, &c);
+	assert_int_equal(c.state, VERIFY_OK);
+	assert_true(c.required);
+	assert_string_equal(c.name, "unsub.relay.example");
+	host_retpath_check("unsub.relay.example", &t, "_spf.other.example",
+	    NULL, 0, &c);
+	assert_int_equal(c.state, VERIFY_WRONG);
+	assert_non_null(strstr(c.fix, "add include:_spf.other.example"));
+	/* a longer name that starts with it is not it */
+	host_retpath_check("unsub.relay.example", &t, "_spf.relay.exam",
+	    NULL, 0, &c);
+	assert_int_equal(c.state, VERIFY_WRONG);
+	dns_txt_free(&t);
+
+	/* without: each address given among its hosts */
+	t = answer(DNS_FOUND, "v=spf1 ip4:192.0.2.10 ip6:2001:db8::10 -all",
+	    NULL);
+	host_retpath_check("unsub.relay.example", &t, "", given, 2, &c);
+	assert_int_equal(c.state, VERIFY_OK);
+	dns_txt_free(&t);
+	t = answer(DNS_FOUND, "v=spf1 ip4:192.0.2.10 -all", NULL);
+	host_retpath_check("unsub.relay.example", &t, NULL, given, 2, &c);
+	assert_int_equal(c.state, VERIFY_WRONG);
+	assert_non_null(strstr(c.fix, "add ip6:2001:db8::10"));
+	dns_txt_free(&t);
+
+	/* none, two, no answer */
+	t = answer(DNS_NONE, NULL);
+	host_retpath_check("unsub.relay.example", &t, "_spf.relay.example",
+	    NULL, 0, &c);
+	assert_int_equal(c.state, VERIFY_MISSING);
+	assert_non_null(strstr(c.fix, "\"v=spf1 include:_spf.relay.example "
+	    "~all\" at unsub.relay.example"));
+	t.status = DNS_ETEMP;
+	host_retpath_check("unsub.relay.example", &t, "_spf.relay.example",
+	    NULL, 0, &c);
+	assert_int_equal(c.state, VERIFY_UNKNOWN);
+	dns_txt_free(&t);
+	t = answer(DNS_FOUND, "v=spf1 a", "v=spf1 mx", NULL);
+	host_retpath_check("unsub.relay.example", &t, "_spf.relay.example",
+	    NULL, 0, &c);
+	assert_int_equal(c.state, VERIFY_WRONG);
+	assert_string_equal(c.found, "2 records start with v=spf1");
+	dns_txt_free(&t);
+}
+
+static void
 address_checks(void **state)
 {
 	struct verify_check	 out[HOST_CHECKS];
@@ -189,6 +247,7 @@ main(void)
 		cmocka_unit_test(spf_terms_become_addresses),
 		cmocka_unit_test(reverse_names),
 		cmocka_unit_test(spf_record_is_judged),
+		cmocka_unit_test(return_path_spf),
 		cmocka_unit_test(address_checks),
 	};
 
