@@ -184,7 +184,8 @@ token_bounce(const char *key, const char *handle, const char *qid,
 	    !qid_ok(qid, strlen(qid)))
 		return -1;
 	mac(key, "bounce", handle, qid, m);
-	base32(m, 8, b);	/* 64 bits: 13 characters, the last of 4 */
+	base32(m, 8, b);
+	b[12] = '\0';		/* 60 bits: 12 characters */
 	n = snprintf(out, outlen, "%s.%s.%s", handle, qid, b);
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }

@@ -20,14 +20,14 @@
  *
  *	bounce token, the envelope sender of a member's message when
  *	unsubscribe.return_path is on: b+TOKEN@DOMAIN, TOKEN =
- *	    HANDLE "." QUEUEID "." MAC13, where MAC13 is the first 64 bits of
+ *	    HANDLE "." QUEUEID "." MAC12, where MAC12 is the first 60 bits of
  *	    HMAC(key, "bounce" NUL handle NUL queue id) in lower-case base32
- *	    (13 characters). Bounces come back to it: it names the message's
+ *	    (12 characters). Bounces come back to it: it names the message's
  *	    record (relay:{m:H}:msg:QUEUEID) and nobody can make one for
  *	    another member's message. The queue id keeps its case (SMTP
  *	    keeps a local part's, and a long Postfix queue id needs it);
- *	    the MAC is compared in lower case. With a queue id of up to 15
- *	    characters (Postfix's long ones are 15 or 16) the local part
+ *	    the MAC is compared in lower case. With a queue id of up to 16
+ *	    characters (Postfix's long ones have 15 or 16) the local part
  *	    fits 64 octets for every handle.
  *
  *	API keys are 24 random bytes in base64url (32 characters, 192 bits);
@@ -41,7 +41,7 @@
 #define TOKEN_MAIL_MAX		64
 #define TOKEN_URL_MAX		700
 #define TOKEN_QID_MAX		32	/* a Postfix queue id, long form too */
-#define TOKEN_BOUNCE_MAX	(32 + 1 + TOKEN_QID_MAX + 1 + 13)
+#define TOKEN_BOUNCE_MAX	(32 + 1 + TOKEN_QID_MAX + 1 + 12)
 #define TOKEN_APIKEY_LEN	32
 #define TOKEN_SHA256_HEX	65	/* 64 digits and the NUL */
 /* the longest recipient a token binds (RFC 5321 allows a 256-octet path) */

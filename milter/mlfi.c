@@ -727,24 +727,18 @@ mlfi_eom(SMFICTX *ctx)
 			    "cannot insert DKIM-Signature");
 			goto out;
 		}
-	/*
-	 * The return path first: Postfix applies it with the reply, and a
-	 * milter it did not allow to change the sender writes nothing
-	 */
+	/* the return path before the record: Postfix applies it with the
+	   reply, and a milter it does not let change the sender writes
+	   nothing */
 	retpath[0] = '\0';
-	if (cn->cr->cf->unsubscribe.return_path) {
-		if (!cn->chgfrom) {
-			r = tempfail(ctx, cn, "eom", "return path", "the MTA "
-			    "does not let milters change the envelope sender");
-			goto out;
-		}
-		if (listunsub_return_path(&cn->cr->cf->unsubscribe,
-		    cn->handle, qid, retpath, sizeof(retpath)) < 0 ||
-		    smfi_chgfrom(ctx, retpath, NULL) != MI_SUCCESS) {
-			r = tempfail(ctx, cn, "eom", "return path",
-			    "cannot change the envelope sender");
-			goto out;
-		}
+	if (cn->cr->cf->unsubscribe.return_path && (!cn->chgfrom ||
+	    listunsub_return_path(&cn->cr->cf->unsubscribe, cn->handle, qid,
+	    retpath, sizeof(retpath)) < 0 || smfi_chgfrom(ctx, retpath,
+	    NULL) != MI_SUCCESS)) {
+		r = tempfail(ctx, cn, "eom", "return path", cn->chgfrom ?
+		    "cannot change the envelope sender" : "the MTA does not "
+		    "let milters change the envelope sender");
+		goto out;
 	}
 	rec.qid = qid;
 	rec.handle = cn->handle;
