@@ -7,6 +7,7 @@ MILTER_CORE = milter/from.c milter/from.h milter/decide.c milter/decide.h \
 	milter/listunsub.c milter/listunsub.h milter/keycache.c milter/keycache.h
 
 milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h \
+	milter/mlfi_eom.c milter/mlfi_priv.h \
 	milter/mlfi_state.c milter/mlfi_state.h \
 	milter/mlfi_sess.c milter/mlfi_sess.h \
 	milter/reload.c milter/reload.h \

@@ -9,7 +9,6 @@
  *	decide.c (the rules), store.c (Redis), sign.c (libopendkim),
  *	from.c (the From: parser), hdrs.c (the header fields), listunsub.c
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "listunsub.h"
 #include "log.h"
 #include "mlfi.h"
+#include "mlfi_priv.h"
 #include "mlfi_sess.h"
 #include "mlfi_state.h"
 #include "ownhdrs.h"
@@ -36,49 +36,17 @@
 #include "token.h"
 #include "xalloc.h"
 
-#define QID_MAX		64
-/* an envelope path as sent: over Postfix's line_length_limit (2048) */
-#define MLFI_PATH_MAX	4096
-
-struct msg {
-	int		 active;		/* an authenticated transaction */
-	const char	*failed;	/* a no-reply step failed: say so at EOM */
-	const char	*why;
-	int		 hdone;		/* the header checks ran (first body or EOM) */
-	sfsistat	 hverdict;	/* their verdict, kept for EOM */
-	char		 sender[ADDR_BUFSIZE];
-	char		 domain[ADDR_BUFSIZE];	/* envelope domain */
-	struct dom_fact	 dfact;		/* its record, read at MAIL FROM */
-	char		**rcpts;
-	size_t		 nrcpt, rcap;
-	struct hdrs	 hd;		/* the header fields */
-	struct signer	*sg;
-	char		 sdomain[ADDR_BUFSIZE];	/* From: (signing) domain */
-	struct ownhdrs	 own;		/* the fields we add */
-};
-
-struct conn {
-	struct confref	*cr;		/* the config this session started with */
-	unsigned long	 nr;		/* SMFIP_NR_* steps Postfix does not await */
-	int		 leadspc;	/* SMFIP_HDR_LEADSPC negotiated */
-	int		 chgfrom;	/* SMFIF_CHGFROM offered (return path) */
-	struct rconn	*rc;
-	char		 handle[IDENT_HANDLE_MAX + 1];
-	struct msg	 m;
-	struct sess	 sess;		/* counted live until close */
-};
-
 /* qid_of - the queue id macro, or "" */
-static const char *
-qid_of(SMFICTX *ctx)
+const char *
+mlfi_qid(SMFICTX *ctx)
 {
 	const char *q = smfi_getsymval(ctx, "i");
 
 	return q != NULL ? q : "";
 }
 
-static void
-msg_reset(struct msg *m)
+void
+mlfi_msg_reset(struct msg *m)
 {
 	size_t	 i;
 
@@ -115,13 +83,13 @@ verdict(SMFICTX *ctx, enum cond_id id, const char *detail)
 }
 
 /* tempfail - log what failed and answer queue_full */
-static sfsistat
-tempfail(SMFICTX *ctx, struct conn *cn, const char *stage, const char *what,
+sfsistat
+mlfi_tempfail(SMFICTX *ctx, struct conn *cn, const char *stage, const char *what,
     const char *why)
 {
 	struct logkv kv;
 
-	logkv_init(&kv, qid_of(ctx));
+	logkv_init(&kv, mlfi_qid(ctx));
 	logkv_str(&kv, "stage", stage);
 	logkv_str(&kv, "member", cn->handle);
 	logkv_str(&kv, "action", "tempfail");
@@ -132,13 +100,13 @@ tempfail(SMFICTX *ctx, struct conn *cn, const char *stage, const char *what,
 }
 
 /* refuse - log a refusal and answer with the condition */
-static sfsistat
-refuse(SMFICTX *ctx, struct conn *cn, const char *stage, enum cond_id id,
+sfsistat
+mlfi_refuse(SMFICTX *ctx, struct conn *cn, const char *stage, enum cond_id id,
     const char *addr, const char *detail)
 {
 	struct logkv kv;
 
-	logkv_init(&kv, qid_of(ctx));
+	logkv_init(&kv, mlfi_qid(ctx));
 	logkv_str(&kv, "stage", stage);
 	logkv_str(&kv, "member", cn->handle);
 	logkv_str(&kv, "addr", addr);
@@ -293,33 +261,33 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 
 	if (cn == NULL)
 		return SMFIS_TEMPFAIL;
-	msg_reset(&cn->m);
+	mlfi_msg_reset(&cn->m);
 	cn->handle[0] = '\0';
 	if (auth == NULL || auth[0] == '\0')
 		return SMFIS_ACCEPT;	/* inbound: a reply to an enrolled domain */
 	if (ident_handle_norm(auth, cn->handle, sizeof(cn->handle), &why) < 0)
-		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, auth,
+		return mlfi_refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, auth,
 		    "login is not a member handle");
 	e = argv[0] != NULL ? addr_path(argv[0], path, sizeof(path)) :
 	    ADDR_EEMPTY;
 	if (e != ADDR_OK)
-		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, argv[0] ?
+		return mlfi_refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, argv[0] ?
 		    argv[0] : "", addr_strerror(e));
 	if (path[0] == '\0')
-		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, "<>",
+		return mlfi_refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, "<>",
 		    "the null sender <> is not allowed for members");
 	if ((e = addr_split(path, NULL, 0, cn->m.domain,
 	    sizeof(cn->m.domain))) != ADDR_OK ||
 	    addr_norm(path, cn->m.sender, sizeof(cn->m.sender)) != ADDR_OK)
-		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, argv[0],
+		return mlfi_refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED, argv[0],
 		    addr_strerror(e));
 	if (cn->rc == NULL)
 		cn->rc = pool_get(cn->cr->cf);
 	e = check_domain(cn, cn->m.domain, &fact, detail, sizeof(detail), &why);
 	if (e < 0)
-		return tempfail(ctx, cn, "mail", "redis", why);
+		return mlfi_tempfail(ctx, cn, "mail", "redis", why);
 	if (e > 0)
-		return refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED,
+		return mlfi_refuse(ctx, cn, "mail", COND_FROM_NOT_ALLOWED,
 		    cn->m.sender, detail);
 	cn->m.dfact = fact;
 	cn->m.active = 1;
@@ -378,9 +346,9 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 			continue;
 		s = store_suppressed(cn->rc, cn->handle, as[i], &why);
 		if (s < 0)
-			return tempfail(ctx, cn, "rcpt", "redis", why);
+			return mlfi_tempfail(ctx, cn, "rcpt", "redis", why);
 		if (s > 0)
-			return refuse(ctx, cn, "rcpt",
+			return mlfi_refuse(ctx, cn, "rcpt",
 			    COND_RECIPIENT_SUPPRESSED, as[i],
 			    decide_suppress_detail(s));
 	}
@@ -439,7 +407,7 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 		    f->created, clock_mono_ms(), rsa, ed);
 	}
 	*what = "dkim sign";
-	cn->m.sg = sign_new(qid_of(ctx)[0] ? qid_of(ctx) : "relay-milter",
+	cn->m.sg = sign_new(mlfi_qid(ctx)[0] ? mlfi_qid(ctx) : "relay-milter",
 	    f->domain, f->selector, rsa,
 	    cn->cr->cf->dkim.ed25519 ? ed : NULL,
 	    (size_t)cn->cr->cf->milter.line_length_limit, why);
@@ -471,12 +439,12 @@ originators(SMFICTX *ctx, struct conn *cn, const char *from_domain)
 			continue;
 		if (e == FROM_OK && (e = check_domain(cn, of.domain, &f,
 		    detail, sizeof(detail), &why)) < 0)
-			return tempfail(ctx, cn, "header", "redis", why);
+			return mlfi_tempfail(ctx, cn, "header", "redis", why);
 		if (e == 0)
 			continue;
 		snprintf(hd, sizeof(hd), "header %.20s: %s", name,
 		    e > 0 ? detail : d);
-		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, of.addr,
+		return mlfi_refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, of.addr,
 		    hd);
 	}
 	return SMFIS_CONTINUE;
@@ -496,17 +464,17 @@ own_fields(SMFICTX *ctx, struct conn *cn, const struct dom_fact *fact)
 	if (!m->hd.msgid_seen && (token_random_hex(OWNHDRS_RANDOM_HEX / 2,
 	    hex, sizeof(hex)) != 0 ||
 	    ownhdrs_msgid(&m->own, clock_now(), hex, m->sdomain) != 0))
-		return tempfail(ctx, cn, "header", "message-id",
+		return mlfi_tempfail(ctx, cn, "header", "message-id",
 		    "no Message-ID could be made");
 	if (!m->hd.date_seen && ownhdrs_date(&m->own, clock_now()) != 0)
-		return tempfail(ctx, cn, "header", "date",
+		return mlfi_tempfail(ctx, cn, "header", "date",
 		    "no Date could be made");
 	if (decide_listunsub(fact, &cn->cr->cf->unsubscribe, m->hd.has_lu,
 	    m->nrcpt, m->nrcpt > 0 ? m->rcpts[0] : "") &&
 	    listunsub_build(&cn->cr->cf->unsubscribe, cn->handle, m->rcpts[0],
 	    m->own.lu, sizeof(m->own.lu), m->own.post,
 	    sizeof(m->own.post)) != 0)
-		return tempfail(ctx, cn, "header", "list-unsubscribe",
+		return mlfi_tempfail(ctx, cn, "header", "list-unsubscribe",
 		    "token could not be made");
 	return SMFIS_CONTINUE;
 }
@@ -531,9 +499,9 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 
 	m = &cn->m;
 	if (m->failed != NULL)
-		return tempfail(ctx, cn, "header", m->failed, m->why);
+		return mlfi_tempfail(ctx, cn, "header", m->failed, m->why);
 	if (hdrs_from(&m->hd, &fr, &d) != FROM_OK)
-		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED,
+		return mlfi_refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED,
 		    fr.addr, d);
 	/*
 	 * The usual case, From: on the envelope's domain, was decided at MAIL
@@ -546,36 +514,36 @@ headers_end(SMFICTX *ctx, struct conn *cn)
 		e = check_domain(cn, fr.domain, &fact, detail, sizeof(detail),
 		    &why);
 	if (e < 0)
-		return tempfail(ctx, cn, "header", "redis", why);
+		return mlfi_tempfail(ctx, cn, "header", "redis", why);
 	if (e > 0) {
 		/* the same words as at MAIL FROM: say which address it is */
 		char	 hd[DECIDE_DETAIL_MAX + 16];
 
 		snprintf(hd, sizeof(hd), "header From: %s", detail);
-		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, fr.addr,
+		return mlfi_refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, fr.addr,
 		    hd);
 	}
 	if (decide_from_warming(&m->dfact, &fact, &cn->cr->cf->warming,
 	    clock_now(), detail, sizeof(detail)) != DECIDE_ALLOW)
-		return refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, fr.addr,
+		return mlfi_refuse(ctx, cn, "header", COND_FROM_NOT_ALLOWED, fr.addr,
 		    detail);
 	if ((e = originators(ctx, cn, fr.domain)) != SMFIS_CONTINUE)
 		return e;
 	snprintf(m->sdomain, sizeof(m->sdomain), "%s", fact.domain);
 	if (make_signer(ctx, cn, &fact, &what, &why) != 0)
-		return tempfail(ctx, cn, "header", what, why);
+		return mlfi_tempfail(ctx, cn, "header", what, why);
 	if ((e = own_fields(ctx, cn, &fact)) != SMFIS_CONTINUE)
 		return e;
 	/* Our headers are appended at EOM: they are signed in that place. */
 	n = ownhdrs_fields(&m->own, ours);
 	if (hdrs_sign(&m->hd, m->sg, ours, n, &why) != 0)
-		return tempfail(ctx, cn, "header", "dkim sign", why);
+		return mlfi_tempfail(ctx, cn, "header", "dkim sign", why);
 	return SMFIS_CONTINUE;
 }
 
 /* headers_done - run headers_end once; its verdict */
-static sfsistat
-headers_done(SMFICTX *ctx, struct conn *cn)
+sfsistat
+mlfi_headers_done(SMFICTX *ctx, struct conn *cn)
 {
 	if (!cn->m.hdone) {
 		cn->m.hdone = 1;
@@ -593,182 +561,16 @@ mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 
 	if (cn == NULL || !cn->m.active)
 		return defer(cn, SMFIP_NR_BODY, "body", "no transaction");
-	if ((r = headers_done(ctx, cn)) != SMFIS_CONTINUE)
+	if ((r = mlfi_headers_done(ctx, cn)) != SMFIS_CONTINUE)
 		return answer(cn, SMFIP_NR_BODY, r);
 	if (cn->m.failed != NULL)
 		return answer(cn, SMFIP_NR_BODY, SMFIS_TEMPFAIL);
 	if (sign_body(cn->m.sg, buf, len, &why) != 0) {
 		if (!(cn->nr & SMFIP_NR_BODY))
-			return tempfail(ctx, cn, "body", "dkim sign", why);
+			return mlfi_tempfail(ctx, cn, "body", "dkim sign", why);
 		return defer(cn, SMFIP_NR_BODY, "dkim sign", why);
 	}
 	return answer(cn, SMFIP_NR_BODY, SMFIS_CONTINUE);
-}
-
-/*
- * add_header - append a field (at < 0) or insert it at position at; under
- * SMFIP_HDR_LEADSPC Postfix writes "Name:" and the value as given, so the
- * value then brings its space
- */
-static int
-add_header(SMFICTX *ctx, const struct conn *cn, int at, const char *name,
-    const char *value)
-{
-	char	*v = (char *)value, *sp = NULL;
-	int	 r;
-
-	if (cn->leadspc) {
-		sp = xmalloc(strlen(value) + 2);
-		sp[0] = ' ';
-		strcpy(sp + 1, value);
-		v = sp;
-	}
-	r = at < 0 ? smfi_addheader(ctx, (char *)name, v) :
-	    smfi_insheader(ctx, at, (char *)name, v);
-	free(sp);
-	return r;
-}
-
-/* log_accept - the one line for an accepted message */
-static void
-log_accept(const char *qid, const struct conn *cn, int nsig,
-    const char *retpath)
-{
-	struct logkv	 kv;
-
-	logkv_init(&kv, qid);
-	logkv_str(&kv, "stage", "eom");
-	logkv_str(&kv, "member", cn->handle);
-	logkv_str(&kv, "sender", cn->m.sender);
-	logkv_str(&kv, "domain", cn->m.sdomain);
-	logkv_int(&kv, "nrcpt", (long long)cn->m.nrcpt);
-	logkv_int(&kv, "signatures", nsig);
-	logkv_int(&kv, "list_unsubscribe", cn->m.own.lu[0] != '\0');
-	if (retpath[0] != '\0')
-		logkv_str(&kv, "return_path", retpath);
-	if (cn->m.own.msgid[0] != '\0')
-		logkv_str(&kv, "added_message_id", cn->m.own.msgid);
-	if (cn->m.own.date[0] != '\0')
-		logkv_int(&kv, "added_date", 1);
-	/* lines Postfix's smtp client will break: signed as broken */
-	if (cn->m.sg != NULL && sign_breaks(cn->m.sg) > 0)
-		logkv_int(&kv, "line_breaks", (long long)sign_breaks(cn->m.sg));
-	logkv_str(&kv, "action", "accept");
-	logkv_emit(&kv, LOG_INFO);
-}
-
-/*
- * short_qid_warn - once per process, when Postfix gives short queue ids
- * (upper-case hex): they repeat across nodes sharing one Redis, where the
- * queue id is the tracker's key (enable_long_queue_ids = yes).
- */
-static void
-short_qid_warn(const char *qid)
-{
-	static atomic_int warned;
-	size_t	 i;
-
-	for (i = 0; qid[i] != '\0'; i++)
-		if (!((qid[i] >= '0' && qid[i] <= '9') ||
-		    (qid[i] >= 'A' && qid[i] <= 'F')))
-			return;
-	if (i == 0 || i > 12 || atomic_exchange(&warned, 1))
-		return;
-	log_warn("queue_id=%s warning=\"short queue ids repeat across Postfix "
-	    "nodes sharing one Redis: set enable_long_queue_ids = yes in "
-	    "main.cf\"", qid);
-}
-
-static sfsistat
-mlfi_eom(SMFICTX *ctx)
-{
-	struct conn		*cn = smfi_getpriv(ctx);
-	struct msg		*m;
-	struct store_record	 rec;
-	struct store_over	 over;
-	struct hdr		 ours[OWNHDRS_MAX];
-	const char		*qid = qid_of(ctx), *why;
-	char			 detail[80], retpath[LISTUNSUB_RETPATH_MAX];
-	size_t			 n, k;
-	int			 nsig, i, e;
-	sfsistat		 r;
-
-	if (cn == NULL || !cn->m.active)
-		return SMFIS_TEMPFAIL;
-	m = &cn->m;
-	if ((r = headers_done(ctx, cn)) != SMFIS_CONTINUE)
-		goto out;	/* answered with the reply headers_end set */
-	if (m->failed != NULL) {
-		r = tempfail(ctx, cn, "body", m->failed, m->why);
-		goto out;
-	}
-	if (qid[0] == '\0') {
-		r = tempfail(ctx, cn, "eom", "queue id",
-		    "no {i} macro: add it to milter_end_of_data_macros");
-		goto out;
-	}
-	short_qid_warn(qid);
-	if (sign_eom(m->sg, &nsig, &why) != 0) {
-		r = tempfail(ctx, cn, "eom", "dkim sign", why);
-		goto out;
-	}
-	n = ownhdrs_fields(&m->own, ours);
-	for (k = 0; k < n; k++)
-		if (add_header(ctx, cn, -1, ours[k].name, ours[k].value) !=
-		    MI_SUCCESS) {
-			r = tempfail(ctx, cn, "eom", "milter",
-			    "cannot add a header");
-			goto out;
-		}
-	for (i = nsig - 1; i >= 0; i--)
-		if (add_header(ctx, cn, 0, "DKIM-Signature",
-		    sign_result(m->sg, i)) != MI_SUCCESS) {
-			r = tempfail(ctx, cn, "eom", "milter",
-			    "cannot insert DKIM-Signature");
-			goto out;
-		}
-	/* the return path before the record: Postfix applies it with the
-	   reply, and a milter it does not let change the sender writes
-	   nothing */
-	retpath[0] = '\0';
-	if (cn->cr->cf->unsubscribe.return_path && (!cn->chgfrom ||
-	    listunsub_return_path(&cn->cr->cf->unsubscribe, cn->handle, qid,
-	    retpath, sizeof(retpath)) < 0 || smfi_chgfrom(ctx, retpath,
-	    NULL) != MI_SUCCESS)) {
-		r = tempfail(ctx, cn, "eom", "return path", cn->chgfrom ?
-		    "cannot change the envelope sender" : "the MTA does not "
-		    "let milters change the envelope sender");
-		goto out;
-	}
-	rec.qid = qid;
-	rec.handle = cn->handle;
-	rec.domain = m->sdomain;
-	rec.sender = m->sender;
-	rec.message_id = m->hd.msgid != NULL ? m->hd.msgid : m->own.msgid;
-	rec.rcpts = (const char **)m->rcpts;
-	rec.nrcpt = m->nrcpt;
-	rec.now = clock_now();
-	if ((e = store_record(cn->rc, cn->cr->cf, &rec, &over, &why)) != 0) {
-		if (e == STORE_OVERCAP) {
-			snprintf(detail, sizeof(detail), "%lld messages queued, "
-			    "cap %lld", over.queued, over.cap);
-			r = refuse(ctx, cn, "eom", COND_QUEUE_FULL, m->sender,
-			    detail);
-		} else if (e == STORE_SUSPENDED)
-			r = refuse(ctx, cn, "eom", COND_MEMBER_SUSPENDED,
-			    m->sender, over.reason);
-		else
-			r = tempfail(ctx, cn, "eom", "redis", why);
-		goto out;
-	}
-	log_accept(qid, cn, nsig, retpath);
-	stats_accepted();
-	for (i = 0; i < nsig; i++)
-		stats_signature(sign_result(m->sg, i));
-	r = SMFIS_CONTINUE;
-out:
-	msg_reset(m);
-	return r;
 }
 
 static sfsistat
@@ -777,7 +579,7 @@ mlfi_abort(SMFICTX *ctx)
 	struct conn *cn = smfi_getpriv(ctx);
 
 	if (cn != NULL)
-		msg_reset(&cn->m);
+		mlfi_msg_reset(&cn->m);
 	return SMFIS_CONTINUE;
 }
 
@@ -788,7 +590,7 @@ mlfi_close(SMFICTX *ctx)
 
 	if (cn == NULL)
 		return SMFIS_CONTINUE;
-	msg_reset(&cn->m);
+	mlfi_msg_reset(&cn->m);
 	pool_put(cn->rc, cn->cr);
 	conf_release(cn->cr);
 	stats_conn(-1);
