@@ -33,12 +33,14 @@ static const char *const line_results[STATS_LINE__COUNT] = {
 	"read", "event", "other", "skipped", "too_long"
 };
 
-static const char *const dlv_statuses[STATS_DLV__COUNT] = {
+/* policyd/maillog.c's status names, policyd/bounce.c's class names
+   ("none" is a delivery's) */
+#define NDLV	3
+#define NCLASS	6
+static const char *const dlv_statuses[NDLV] = {
 	"sent", "deferred", "bounced"
 };
-
-/* policyd/bounce.c's class names; "none" is a delivery's */
-static const char *const dlv_classes[STATS_CLASS__COUNT] = {
+static const char *const dlv_classes[NCLASS] = {
 	"none", "hard", "soft", "policy", "technical", "other"
 };
 
@@ -62,7 +64,7 @@ static struct {
 	struct metric		*redis_err[STATS_REDIS__COUNT];
 	struct metric		*redis_lat;
 	struct metric		*lines[STATS_LINE__COUNT];
-	struct metric		*dlv[STATS_DLV__COUNT][STATS_CLASS__COUNT];
+	struct metric		*dlv[NDLV][NCLASS];
 	struct metric		*expired;
 	struct metric		*supp[NSUPP];
 	struct metric		*rate[STATS_RATE__COUNT];
@@ -82,9 +84,9 @@ tracker_series(const char *daemon)
 	help = "Delivery attempts applied: sent (class none), deferred and "
 	    "bounced by bounce class.";
 	/* sent has the class none alone; deferred and bounced every other */
-	for (i = 0; i < STATS_DLV__COUNT; i++)
-		for (k = 0; k < STATS_CLASS__COUNT; k++) {
-			if ((i == STATS_DLV_SENT) != (k == 0))
+	for (i = 0; i < NDLV; i++)
+		for (k = 0; k < NCLASS; k++) {
+			if ((i == 0) != (k == 0))
 				continue;
 			l3[3] = dlv_statuses[i];
 			l3[5] = dlv_classes[k];
@@ -290,19 +292,22 @@ stats_lines_total(enum stats_line r, uint64_t total)
 }
 
 void
-stats_delivery(enum stats_dlv status, const char *cls)
+stats_delivery(const char *status, const char *cls)
 {
-	size_t	 k;
+	size_t	 i, k;
 
-	if ((unsigned)status >= STATS_DLV__COUNT || cls == NULL)
+	for (i = 0; status != NULL && i < NDLV; i++)
+		if (strcmp(status, dlv_statuses[i]) == 0)
+			break;
+	if (status == NULL || i == NDLV)
 		return;
-	if (status == STATS_DLV_SENT) {
-		metric_inc(st.dlv[status][0]);
+	if (i == 0) {
+		metric_inc(st.dlv[0][0]);	/* sent: class none */
 		return;
 	}
-	for (k = 1; k < STATS_CLASS__COUNT; k++)
+	for (k = 1; cls != NULL && k < NCLASS; k++)
 		if (strcmp(cls, dlv_classes[k]) == 0) {
-			metric_inc(st.dlv[status][k]);
+			metric_inc(st.dlv[i][k]);
 			return;
 		}
 }

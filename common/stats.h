@@ -68,17 +68,6 @@ enum stats_line {
 	STATS_LINE__COUNT
 };
 
-/* delivery attempts: the tracker's statuses, and its bounce classes */
-enum stats_dlv {
-	STATS_DLV_SENT = 0,
-	STATS_DLV_DEFERRED,
-	STATS_DLV_BOUNCED,
-	STATS_DLV__COUNT
-};
-
-/* the classes: none (a delivery), hard, soft, policy, technical, other */
-#define STATS_CLASS__COUNT	6
-
 enum stats_rate {
 	STATS_RATE_WARNING = 0,
 	STATS_RATE_SUSPENSION,
@@ -125,11 +114,11 @@ void	 stats_lines(enum stats_line, uint64_t n);
 /* stats_lines_total - set a line count kept elsewhere (never lowers it) */
 void	 stats_lines_total(enum stats_line, uint64_t total);
 /*
- * stats_delivery - one delivery attempt applied; cls is the bounce class's
- * name ("hard", ...; "" for a delivery): one the tracker does not know is
- * not counted
+ * stats_delivery - one delivery attempt applied: status "sent",
+ * "deferred" or "bounced" (maillog_status_name()), cls the bounce class's
+ * name ("hard", ...; ignored for "sent"); other names are not counted
  */
-void	 stats_delivery(enum stats_dlv, const char *cls);
+void	 stats_delivery(const char *status, const char *cls);
 /* stats_expired - one message expired */
 void	 stats_expired(void);
 /* stats_suppressed - a recipient suppressed for reason (hard_bounce, ...) */

@@ -407,25 +407,6 @@ failed(struct tracker_ctx *t, const struct tracker_item *it,
 	logkv_emit(&kv, LOG_ERR);
 }
 
-/* count_delivery - one delivery attempt applied, for the metrics */
-static void
-count_delivery(enum maillog_status status, const char *cls)
-{
-	switch (status) {
-	case MAILLOG_ST_SENT:
-		stats_delivery(STATS_DLV_SENT, cls);
-		break;
-	case MAILLOG_ST_DEFERRED:
-		stats_delivery(STATS_DLV_DEFERRED, cls);
-		break;
-	case MAILLOG_ST_BOUNCED:
-		stats_delivery(STATS_DLV_BOUNCED, cls);
-		break;
-	default:
-		break;
-	}
-}
-
 /* report - log what one script call did; its code into it->code */
 static void
 report(struct tracker_ctx *t, struct tracker_item *it,
@@ -480,7 +461,7 @@ report(struct tracker_ctx *t, struct tracker_item *it,
 		if (ev->status != MAILLOG_ST_SENT)
 			prio = LOG_INFO;
 		if (!it->handoff)
-			count_delivery(ev->status, cls);
+			stats_delivery(maillog_status_name(ev->status), cls);
 	} else if (ev->kind == MAILLOG_EXPIRED) {
 		stats_expired();
 		prio = LOG_INFO;

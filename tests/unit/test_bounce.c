@@ -276,7 +276,7 @@ event_ids_are_stable_and_per_attempt(void **state)
 	assert_string_equal(a, ID_L1);
 }
 
-/* the metrics' class labels are these names: each class is counted */
+/* the metrics' labels are these status and class names: each counted */
 static void
 class_names_are_the_metrics_labels(void **state)
 {
@@ -287,8 +287,10 @@ class_names_are_the_metrics_labels(void **state)
 	(void)state;
 	stats_init("tracker");
 	for (c = BOUNCE_HARD; c <= BOUNCE_OTHER; c++)
-		stats_delivery(STATS_DLV_BOUNCED, bounce_class_name(c));
-	stats_delivery(STATS_DLV_SENT, bounce_class_name(BOUNCE_NONE));
+		stats_delivery(maillog_status_name(MAILLOG_ST_BOUNCED),
+		    bounce_class_name(c));
+	stats_delivery(maillog_status_name(MAILLOG_ST_SENT),
+	    bounce_class_name(BOUNCE_NONE));
 	t = metrics_render(stats_registry(), &len);
 	for (c = BOUNCE_HARD; c <= BOUNCE_OTHER; c++) {
 		snprintf(want, sizeof(want), "relay_tracker_deliveries_total{"

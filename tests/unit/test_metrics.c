@@ -392,13 +392,14 @@ stats_series_of_each_daemon(void **state)
 	stats_stop();
 
 	stats_init("tracker");
-	stats_delivery(STATS_DLV_SENT, "");
-	stats_delivery(STATS_DLV_SENT, "");
-	stats_delivery(STATS_DLV_BOUNCED, "hard");
-	stats_delivery(STATS_DLV_DEFERRED, "policy");
-	stats_delivery(STATS_DLV_DEFERRED, "nonsense");	/* not counted */
-	stats_delivery(STATS_DLV_DEFERRED, NULL);
-	stats_delivery(STATS_DLV__COUNT, "hard");
+	stats_delivery("sent", "");
+	stats_delivery("sent", NULL);
+	stats_delivery("bounced", "hard");
+	stats_delivery("deferred", "policy");
+	stats_delivery("deferred", "nonsense");	/* not counted */
+	stats_delivery("deferred", NULL);
+	stats_delivery("expired", "hard");	/* not a delivery */
+	stats_delivery(NULL, "hard");
 	stats_expired();
 	stats_suppressed("hard_bounce");
 	stats_suppressed("unsubscribe");	/* not the tracker's */
