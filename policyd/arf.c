@@ -2,10 +2,10 @@
  * NAME
  *	arf - read a complaint report (RFC 5965) or a forwarded original
  * DESCRIPTION
- *	See arf.h. walk() goes through the MIME tree depth first, at most
- *	ARF_DEPTH_MAX multipart levels deep (so at most that many frames of
- *	recursion), until the first report or original decides; each part
- *	read is decoded into a heap buffer freed before walk() returns.
+ *	See arf.h. mime_walk() goes through the MIME tree depth first, at
+ *	most ARF_DEPTH_MAX multipart levels deep, until the first report or
+ *	original decides; leaf() reads what counts, each part read decoded
+ *	into a heap buffer freed before leaf() returns.
  *	Every value is checked for control characters and length before it
  *	is copied, and a value that fails is left "" without failing the
  *	parse: a redacted or damaged field is a fact, not an error.
@@ -24,11 +24,11 @@
 
 struct walk {
 	struct arf	*out;
-	const char	*why;		/* the error that ended the walk */
-	int		 in_report;	/* inside the feedback report */
-	int		 fb_seen;	/* its feedback-report part was read */
-	int		 stop;		/* the walk is decided */
+	int		 fb_seen;	/* the feedback-report part was read */
 };
+
+/* the report-type of a complaint (RFC 5965) */
+static const char *const fb_types[] = { "feedback-report", NULL };
 
 /* has_ctl - 1 when s holds a control character other than tab */
 static int
@@ -343,74 +343,29 @@ not_complaint(const char *report_type)
 	    "complaint";
 }
 
-static void walk(struct walk *, const char *, size_t, int, int);
-
-/* walk_multipart - the parts of a multipart entity, in order */
-static void
-walk_multipart(struct walk *w, const struct mime_entity *e, int depth)
+/* leaf - one leaf entity: the first feedback part of the report, the
+ * first original anywhere */
+static int
+leaf(void *arg, const struct mime_entity *e, int in_report)
 {
-	struct mime_parts	 mp;
-	const char		*part, *rt = e->ct.report_type;
-	size_t			 plen;
-	int			 report = 0;
-
-	if (depth >= ARF_DEPTH_MAX || e->ct.boundary[0] == '\0')
-		return;
-	if (strcmp(e->ct.subtype, "report") == 0 && !w->in_report) {
-		if (strcmp(rt, "feedback-report") != 0 &&
-		    (rt[0] != '\0' || !mime_has_part(e, "message",
-		    "feedback-report"))) {
-			w->why = not_complaint(rt);
-			w->stop = 1;
-			return;
-		}
-		report = w->in_report = 1;
-	}
-	mime_parts_init(&mp, e->body, e->bodylen, e->ct.boundary);
-	while (!w->stop && mime_parts_next(&mp, &part, &plen))
-		walk(w, part, plen, depth + 1,
-		    strcmp(e->ct.subtype, "digest") == 0);
-	if (report)
-		w->stop = 1;		/* the report decides, found or not */
-}
-
-/* walk - one entity (a message or a body part) */
-static void
-walk(struct walk *w, const char *p, size_t n, int depth, int digest)
-{
-	struct mime_entity	 e;
+	struct walk	*w = arg;
 	const char	*body;
-	char		*buf = NULL;
+	char		*buf;
 	size_t		 blen;
-	int		 fb;
+	int		 fb = is_type(e, "message", "feedback-report");
 
-	mime_entity(p, n, digest, &e);
-	if (strcmp(e.ct.type, "multipart") == 0) {
-		walk_multipart(w, &e, depth);
-		return;
-	}
-	/* only the first feedback part of the report, the first original */
-	fb = is_type(&e, "message", "feedback-report");
-	if (fb ? !w->in_report || w->fb_seen :
-	    !mime_is_original(&e) || w->out->have_original)
-		return;
-	body = e.body;
-	blen = e.bodylen;
-	if (e.cte != MIME_CTE_IDENTITY) {
-		buf = mime_decode(e.cte, body, blen, &blen);
-		body = buf;
-	}
+	if (fb ? !in_report || w->fb_seen :
+	    !mime_is_original(e) || w->out->have_original)
+		return 0;
+	body = mime_body(e, &buf, &blen);
 	if (fb) {
 		read_feedback(w->out, body, blen);
 		w->fb_seen = w->out->is_arf = 1;
 	} else
-		read_original(w->out, body, blen,
-		    strcmp(e.ct.subtype, "rfc822") != 0 &&
-		    strcmp(e.ct.subtype, "global") != 0);
+		read_original(w->out, body, blen, mime_headers_only(e));
 	free(buf);
 	/* in a report, a feedback part after the original is still read */
-	if (w->out->have_original && (!w->in_report || w->fb_seen))
-		w->stop = 1;
+	return w->out->have_original && (!in_report || w->fb_seen);
 }
 
 int
@@ -418,10 +373,17 @@ arf_parse(const char *msg, size_t len, struct arf *out, char *why,
     size_t whylen)
 {
 	struct walk	 w;
+	struct mime_walk mw;
+	const char	*err = NULL;
 
 	memset(out, 0, sizeof(*out));
 	memset(&w, 0, sizeof(w));
+	memset(&mw, 0, sizeof(mw));
 	w.out = out;
+	mw.types = fb_types;
+	mw.depth_max = ARF_DEPTH_MAX;
+	mw.leaf = leaf;
+	mw.arg = &w;
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	if (msg == NULL)
@@ -429,17 +391,19 @@ arf_parse(const char *msg, size_t len, struct arf *out, char *why,
 	if (len > ARF_INPUT_MAX)
 		len = ARF_INPUT_MAX;
 	if (len == 0)
-		w.why = "the report is empty";
+		err = "the report is empty";
 	else
-		walk(&w, msg, len, 0, 0);
-	if (w.why == NULL && !out->have_original)
-		w.why = "no original message in the report";
-	if (w.why == NULL)
+		mime_walk(&mw, msg, len);
+	if (err == NULL && mw.other)
+		err = not_complaint(mw.other_type);
+	else if (err == NULL && !out->have_original)
+		err = "no original message in the report";
+	if (err == NULL)
 		return 0;
 	out->have_original = 0;
 	out->message_id[0] = out->to[0] = '\0';
 	out->unsub_mailto[0] = out->unsub_https[0] = '\0';
 	if (why != NULL && whylen > 0)
-		snprintf(why, whylen, "%s", w.why);
+		snprintf(why, whylen, "%s", err);
 	return -1;
 }

@@ -2,11 +2,10 @@
  * NAME
  *	dsn - read a delivery status notification (RFC 3464, RFC 6533)
  * DESCRIPTION
- *	See dsn.h. walk() goes through the MIME tree as arf.c's does, at
- *	most DSN_DEPTH_MAX multipart levels deep (so at most that many
- *	frames of recursion), until the first multipart/report decides;
- *	each part read is decoded into a heap buffer freed before walk()
- *	returns.
+ *	See dsn.h. mime_walk() goes through the MIME tree, at most
+ *	DSN_DEPTH_MAX multipart levels deep, until the first
+ *	multipart/report decides; leaf() reads what counts, each part read
+ *	decoded into a heap buffer freed before leaf() returns.
  *
  *	The delivery-status body is cut into blocks here, at lines of only
  *	white space, before mime_hdr_next() reads a block's fields: it
@@ -27,10 +26,12 @@
 
 struct walk {
 	struct dsn	*d;
-	const char	*why;		/* the error that ended the walk */
-	int		 in_report;	/* inside the delivery status report */
-	int		 ds_seen;	/* its delivery-status part was read */
-	int		 stop;		/* the walk is decided */
+	int		 ds_seen;	/* the delivery-status part was read */
+};
+
+/* the report-types of a bounce (RFC 3464, RFC 6533) */
+static const char *const ds_types[] = {
+	"delivery-status", "global-delivery-status", NULL
 };
 
 /* RFC 3464 2.3.3 */
@@ -419,104 +420,65 @@ not_bounce(const char *report_type)
 	return "a multipart/report of another type, not a bounce";
 }
 
-static void walk(struct walk *, const char *, size_t, int, int);
-
-/* walk_multipart - the parts of a multipart entity, in order */
-static void
-walk_multipart(struct walk *w, const struct mime_entity *e, int depth)
+/* leaf - one leaf entity: outside the report nothing counts; inside, the
+ * first delivery-status part and the first original */
+static int
+leaf(void *arg, const struct mime_entity *e, int in_report)
 {
-	struct mime_parts	 mp;
-	const char		*part, *rt = e->ct.report_type;
-	size_t			 plen;
-	int			 report = 0;
-
-	if (depth >= DSN_DEPTH_MAX || e->ct.boundary[0] == '\0')
-		return;
-	if (strcmp(e->ct.subtype, "report") == 0 && !w->in_report) {
-		/* RFC 6533 reports are seen with either report-type */
-		if (strcmp(rt, "delivery-status") != 0 &&
-		    strcmp(rt, "global-delivery-status") != 0 &&
-		    (rt[0] != '\0' || !(mime_has_part(e, "message",
-		    "delivery-status") || mime_has_part(e, "message",
-		    "global-delivery-status")))) {
-			w->why = not_bounce(rt);
-			w->stop = 1;
-			return;
-		}
-		report = w->in_report = 1;
-	}
-	mime_parts_init(&mp, e->body, e->bodylen, e->ct.boundary);
-	while (!w->stop && mime_parts_next(&mp, &part, &plen))
-		walk(w, part, plen, depth + 1,
-		    strcmp(e->ct.subtype, "digest") == 0);
-	if (report)
-		w->stop = 1;		/* the report decides, found or not */
-}
-
-/* walk - one entity (a message or a body part) */
-static void
-walk(struct walk *w, const char *p, size_t n, int depth, int digest)
-{
-	struct mime_entity	 e;
+	struct walk	*w = arg;
 	const char	*body;
-	char		*buf = NULL;
+	char		*buf;
 	size_t		 blen;
-	int		 ds;
+	int		 ds = is_ds(e);
 
-	mime_entity(p, n, digest, &e);
-	if (strcmp(e.ct.type, "multipart") == 0) {
-		walk_multipart(w, &e, depth);
-		return;
-	}
-	/* outside the report nothing counts; inside, the first of each */
-	ds = is_ds(&e);
-	if (!w->in_report || (ds ? w->ds_seen :
-	    !mime_is_original(&e) || w->d->have_original))
-		return;
-	body = e.body;
-	blen = e.bodylen;
-	if (e.cte != MIME_CTE_IDENTITY) {
-		buf = mime_decode(e.cte, body, blen, &blen);
-		body = buf;
-	}
+	if (!in_report || (ds ? w->ds_seen :
+	    !mime_is_original(e) || w->d->have_original))
+		return 0;
+	body = mime_body(e, &buf, &blen);
 	if (ds) {
 		read_ds(w->d, body, blen);
 		w->ds_seen = 1;
 	} else
-		read_original(w->d, body, blen,
-		    strcmp(e.ct.subtype, "rfc822") != 0 &&
-		    strcmp(e.ct.subtype, "global") != 0);
+		read_original(w->d, body, blen, mime_headers_only(e));
 	free(buf);
-	if (w->ds_seen && w->d->have_original)
-		w->stop = 1;
+	return w->ds_seen && w->d->have_original;
 }
 
 int
 dsn_parse(const char *msg, size_t len, struct dsn *d, const char **why)
 {
 	struct walk	 w;
+	struct mime_walk mw;
+	const char	*err = NULL;
 
 	memset(d, 0, sizeof(*d));
 	memset(&w, 0, sizeof(w));
+	memset(&mw, 0, sizeof(mw));
 	w.d = d;
+	mw.types = ds_types;
+	mw.depth_max = DSN_DEPTH_MAX;
+	mw.leaf = leaf;
+	mw.arg = &w;
 	if (msg == NULL)
 		len = 0;
 	if (len > DSN_INPUT_MAX)
 		len = DSN_INPUT_MAX;
 	if (len == 0)
-		w.why = "the message is empty";
+		err = "the message is empty";
 	else
-		walk(&w, msg, len, 0, 0);
-	if (w.why == NULL && !w.in_report)
-		w.why = "not a delivery status report";
-	else if (w.why == NULL && !w.ds_seen)
-		w.why = "a delivery status report without a delivery-status "
+		mime_walk(&mw, msg, len);
+	if (err == NULL && mw.other)
+		err = not_bounce(mw.other_type);
+	else if (err == NULL && !mw.in_report)
+		err = "not a delivery status report";
+	else if (err == NULL && !w.ds_seen)
+		err = "a delivery status report without a delivery-status "
 		    "part";
-	else if (w.why == NULL && d->nrcpt_seen == 0)
-		w.why = "delivery-status part without recipients";
+	else if (err == NULL && d->nrcpt_seen == 0)
+		err = "delivery-status part without recipients";
 	if (why != NULL)
-		*why = w.why != NULL ? w.why : "";
-	if (w.why != NULL) {
+		*why = err != NULL ? err : "";
+	if (err != NULL) {
 		memset(d, 0, sizeof(*d));
 		return -1;
 	}

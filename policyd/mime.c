@@ -564,3 +564,79 @@ mime_has_part(const struct mime_entity *e, const char *type,
 	}
 	return 0;
 }
+
+int
+mime_headers_only(const struct mime_entity *e)
+{
+	return strcmp(e->ct.subtype, "rfc822") != 0 &&
+	    strcmp(e->ct.subtype, "global") != 0;
+}
+
+const char *
+mime_body(const struct mime_entity *e, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = e->bodylen;
+	if (e->cte == MIME_CTE_IDENTITY)
+		return e->body;
+	*buf = mime_decode(e->cte, e->body, e->bodylen, len);
+	return *buf;
+}
+
+/* walk_is_report - 1 when multipart/report e is of a type w seeks */
+static int
+walk_is_report(const struct mime_walk *w, const struct mime_entity *e)
+{
+	const char *const *t;
+	const char	*rt = e->ct.report_type;
+
+	for (t = w->types; *t != NULL; t++)
+		if (strcmp(rt, *t) == 0 ||
+		    (rt[0] == '\0' && mime_has_part(e, "message", *t)))
+			return 1;
+	return 0;
+}
+
+/* walk_entity - one entity (a message or a body part) */
+static void
+walk_entity(struct mime_walk *w, const char *p, size_t n, int depth,
+    int digest)
+{
+	struct mime_entity	 e;
+	struct mime_parts	 mp;
+	const char		*part;
+	size_t			 plen;
+	int			 report = 0;
+
+	mime_entity(p, n, digest, &e);
+	if (strcmp(e.ct.type, "multipart") != 0) {
+		if (w->leaf(w->arg, &e, w->in_report))
+			w->stop = 1;
+		return;
+	}
+	if (depth >= w->depth_max || e.ct.boundary[0] == '\0')
+		return;
+	if (strcmp(e.ct.subtype, "report") == 0 && !w->in_report) {
+		if (!walk_is_report(w, &e)) {
+			w->other = w->stop = 1;
+			snprintf(w->other_type, sizeof(w->other_type), "%s",
+			    e.ct.report_type);
+			return;
+		}
+		report = w->in_report = 1;
+	}
+	mime_parts_init(&mp, e.body, e.bodylen, e.ct.boundary);
+	while (!w->stop && mime_parts_next(&mp, &part, &plen))
+		walk_entity(w, part, plen, depth + 1,
+		    strcmp(e.ct.subtype, "digest") == 0);
+	if (report)
+		w->stop = 1;		/* the report decides, found or not */
+}
+
+void
+mime_walk(struct mime_walk *w, const char *msg, size_t n)
+{
+	w->in_report = w->other = w->stop = 0;
+	w->other_type[0] = '\0';
+	walk_entity(w, msg, n, 0, 0);
+}

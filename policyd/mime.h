@@ -31,7 +31,17 @@
  *	Content-Transfer-Encoding, and where its body is. mime_is_original()
  *	tells the types that carry a reported or returned message, or only
  *	its header; mime_has_part() whether a multipart has a direct part of
- *	a type. What the report readers (arf.c, dsn.c) walk a message with.
+ *	a type. mime_body() gives an entity's body decoded.
+ *
+ *	mime_walk() goes through a message's MIME tree depth first, in order,
+ *	at most depth_max multipart levels deep (so at most that many frames
+ *	of recursion), and hands each leaf entity to a callback, until the
+ *	callback says the walk is decided or the first multipart/report
+ *	ends: a multipart/report whose report-type is one of those sought,
+ *	or that has none and a direct part message/TYPE of one of them, is
+ *	the report (its leaves are handed over as inside it); a report of
+ *	another kind ends the walk unread. What the report readers (arf.c,
+ *	dsn.c) walk a message with.
  *
  *	mime_parts_init()/mime_parts_next() split a multipart body (RFC
  *	2046 5.1.1) at its "--boundary" lines (trailing white space
@@ -149,6 +159,24 @@ void	 mime_skip_empty_lines(const char **p, size_t *n);
  */
 int	 mime_msgid(const char *v, size_t n, char *out, size_t outlen);
 
+/*
+ * mime_walk - the walk of mime_walk(): what to look for, what was found.
+ * leaf() is given each leaf entity with in_report 1 inside the report;
+ * it returns 1 when the walk is decided.
+ */
+struct mime_walk {
+	const char *const *types;	/* report-types sought, NULL ends */
+	int		 depth_max;
+	int		(*leaf)(void *arg, const struct mime_entity *e,
+			    int in_report);
+	void		*arg;
+	/* out */
+	int		 in_report;	/* the report was found */
+	int		 other;		/* a report of another kind ended it */
+	char		 other_type[MIME_TOKEN_MAX];	/* its report-type */
+	int		 stop;		/* the walk is decided */
+};
+
 /* mime_parts_init - the parts of a multipart body of len bytes */
 void	 mime_parts_init(struct mime_parts *mp, const char *body, size_t len,
 	    const char *boundary);
@@ -173,5 +201,23 @@ int	 mime_is_original(const struct mime_entity *e);
 /* mime_has_part - 1 when multipart e has a direct part type/subtype */
 int	 mime_has_part(const struct mime_entity *e, const char *type,
 	    const char *subtype);
+
+/*
+ * mime_headers_only - 1 when original e carries only a header (an
+ * rfc822-headers or global-headers type), 0 for a whole message
+ */
+int	 mime_headers_only(const struct mime_entity *e);
+
+/*
+ * mime_body - e's body decoded: e's own bytes, or a NUL-terminated heap
+ * copy in *buf (NULL when none) the caller frees; its length in *len
+ */
+const char *mime_body(const struct mime_entity *e, char **buf, size_t *len);
+
+/*
+ * mime_walk - walk msg (n bytes) as w says, filling w's results (w's
+ * out fields zeroed first)
+ */
+void	 mime_walk(struct mime_walk *w, const char *msg, size_t n);
 
 #endif

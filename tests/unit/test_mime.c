@@ -2,7 +2,8 @@
  * NAME
  *	test_mime - the pieces of policyd/mime.c the complaint report reader
  *	is built on: base64 and quoted-printable decoding (damaged input
- *	included), Content-Transfer-Encoding and Content-Type reading
+ *	included), Content-Transfer-Encoding and Content-Type reading, and
+ *	the walk through a message's MIME tree both report readers use
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,11 +67,113 @@ mime_pieces(void **state)
 	assert_string_equal(ct.boundary, "1");
 }
 
+/* what leaf() was given, one line per leaf: "t/s in_report" */
+struct seen {
+	char	 log[512];
+	int	 stop_at;		/* the leaf that decides (from 1) */
+	int	 n;
+};
+
+static int
+leaf(void *arg, const struct mime_entity *e, int in_report)
+{
+	struct seen	*s = arg;
+	size_t		 l = strlen(s->log);
+
+	snprintf(s->log + l, sizeof(s->log) - l, "%s/%s %d;", e->ct.type,
+	    e->ct.subtype, in_report);
+	return ++s->n == s->stop_at;
+}
+
+/* walk - mime_walk() over msg seeking delivery-status reports */
+static void
+walk(const char *msg, int depth_max, int stop_at, struct mime_walk *w,
+    struct seen *s)
+{
+	static const char *const types[] = { "delivery-status", NULL };
+
+	memset(s, 0, sizeof(*s));
+	memset(w, 0xff, sizeof(*w));		/* the results are reset */
+	w->types = types;
+	w->depth_max = depth_max;
+	w->leaf = leaf;
+	w->arg = s;
+	s->stop_at = stop_at;
+	mime_walk(w, msg, strlen(msg));
+}
+
+/*
+ * mime_walk(): leaves in order, inside the report or not, a report found
+ * by its report-type or by its part, another report ending the walk, the
+ * depth limit, the default types, the leaf deciding.
+ */
+static void
+mime_walk_tree(void **state)
+{
+	struct mime_walk w;
+	struct seen	 s;
+	static const char rep[] =
+	    "Content-Type: multipart/mixed; boundary=o\n\n"
+	    "--o\n\nfirst\n"
+	    "--o\nContent-Type: multipart/report; boundary=r;"
+	    " report-type=delivery-status\n\n"
+	    "--r\n\ntext\n"
+	    "--r\nContent-Type: message/delivery-status\n\nx\n"
+	    "--r\nContent-Type: message/rfc822\n\ny\n--r--\n"
+	    "--o\nContent-Type: text/html\n\nafter\n--o--\n";
+	static const char unlabelled[] =
+	    "Content-Type: multipart/report; boundary=r\n\n"
+	    "--r\nContent-Type: message/delivery-status\n\nx\n--r--\n";
+	static const char other[] =
+	    "Content-Type: multipart/mixed; boundary=o\n\n"
+	    "--o\n\nfirst\n"
+	    "--o\nContent-Type: multipart/report; boundary=r;"
+	    " report-type=feedback-report\n\n"
+	    "--r\n\ntext\n--r--\n--o\n\nlast\n--o--\n";
+	static const char digest[] =
+	    "Content-Type: multipart/digest; boundary=d\n\n"
+	    "--d\n\nx\n--d--\n";
+	static const char deep[] =
+	    "Content-Type: multipart/mixed; boundary=a\n\n--a\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n"
+	    "--b--\n--a--\n";
+
+	(void)state;
+	walk(rep, 8, 0, &w, &s);
+	assert_string_equal(s.log, "text/plain 0;text/plain 1;"
+	    "message/delivery-status 1;message/rfc822 1;");
+	assert_int_equal(w.in_report, 1);
+	assert_int_equal(w.other, 0);
+	assert_int_equal(w.stop, 1);		/* the report decided */
+	walk(rep, 8, 2, &w, &s);
+	assert_string_equal(s.log, "text/plain 0;text/plain 1;");
+	walk(unlabelled, 8, 0, &w, &s);
+	assert_string_equal(s.log, "message/delivery-status 1;");
+	assert_int_equal(w.in_report, 1);
+	walk(other, 8, 0, &w, &s);
+	assert_string_equal(s.log, "text/plain 0;");
+	assert_int_equal(w.in_report, 0);
+	assert_int_equal(w.other, 1);
+	assert_string_equal(w.other_type, "feedback-report");
+	walk(digest, 8, 0, &w, &s);
+	assert_string_equal(s.log, "message/rfc822 0;");
+	walk(deep, 2, 0, &w, &s);
+	assert_string_equal(s.log, "text/plain 0;");
+	walk(deep, 1, 0, &w, &s);
+	assert_string_equal(s.log, "");
+	assert_int_equal(w.in_report, 0);
+	assert_int_equal(w.other, 0);
+	assert_string_equal(w.other_type, "");
+	walk("plain body", 8, 0, &w, &s);
+	assert_string_equal(s.log, "text/plain 0;");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mime_pieces),
+		cmocka_unit_test(mime_walk_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
