@@ -159,11 +159,13 @@ ctl_member_obj(const char *h, const json_t *m)
 	return o;
 }
 
-/* rate_json - one of member show's rates */
+/* rate_json - one of member show's rates, with its line of text */
 static json_t *
-rate_json(const struct rate *r, const char *count, const char *total)
+rate_json(const struct rate *r, const char *count, const char *total,
+    int decimals, const char *window)
 {
 	json_t	*o = json_object();
+	char	 buf[200];
 
 	json_object_set_new(o, count, json_integer(r->count));
 	json_object_set_new(o, total, json_integer(r->total));
@@ -172,6 +174,8 @@ rate_json(const struct rate *r, const char *count, const char *total)
 	json_object_set_new(o, "judged", json_boolean(r->judged));
 	json_object_set_new(o, "warn_rate", json_real(r->warn));
 	json_object_set_new(o, "suspend_rate", json_real(r->suspend));
+	rates_text(r, decimals, window, buf, sizeof(buf));
+	json_object_set_new(o, "text", json_string(buf));
 	return o;
 }
 
@@ -183,7 +187,7 @@ static json_t *
 rates_json(struct ctl *c, const char *h, json_t *m)
 {
 	const struct conf_suspension *sp = &c->conf->suspension;
-	char		 key[RKEY_MAX];
+	char		 key[RKEY_MAX], w[32];
 	json_t		*out, *cpl, *o;
 	const char	*s;
 	long long	 ws, sent, bounced, n;
@@ -204,14 +208,16 @@ rates_json(struct ctl *c, const char *h, json_t *m)
 	o = json_object();
 	json_object_set_new(o, "window", json_integer(sp->window_s));
 	json_object_set_new(o, "min_volume", json_integer(sp->min_volume));
+	ratewin_label(sp->window_s, w, sizeof(w));
+	/* one decimal for bounces, two for complaints: the log's texts */
 	rates_judge(&r, bounced, sent + bounced, sp->warn_rate,
 	    sp->suspend_rate, sp->min_volume);
 	json_object_set_new(o, "bounce", rate_json(&r, "bounced",
-	    "outcomes"));
+	    "outcomes", 1, w));
 	rates_judge(&r, n, sent, sp->complaint_warn_rate,
 	    sp->complaint_suspend_rate, sp->min_volume);
 	json_object_set_new(o, "complaint", rate_json(&r, "complaints",
-	    "delivered"));
+	    "delivered", 2, w));
 	return o;
 }
 
@@ -219,31 +225,10 @@ rates_json(struct ctl *c, const char *h, json_t *m)
 static void
 rates_print(json_t *o)
 {
-	static const struct {
-		const char	*label, *name, *count, *total;
-		int		 dec;
-	} line[] = {
-		{ "bounces:   ", "bounce", "bounced", "outcomes", 1 },
-		{ "complaints:", "complaint", "complaints", "delivered", 2 },
-	};
-	char		 w[32], buf[200];
-	json_t		*x;
-	struct rate	 r;
-	size_t		 i;
-
-	ratewin_label((int)json_integer_value(json_object_get(o,
-	    "window")), w, sizeof(w));
-	for (i = 0; i < sizeof(line) / sizeof(line[0]); i++) {
-		x = json_object_get(o, line[i].name);
-		rates_judge(&r,
-		    json_integer_value(json_object_get(x, line[i].count)),
-		    json_integer_value(json_object_get(x, line[i].total)),
-		    json_real_value(json_object_get(x, "warn_rate")),
-		    json_real_value(json_object_get(x, "suspend_rate")),
-		    json_integer_value(json_object_get(o, "min_volume")));
-		rates_text(&r, line[i].dec, w, buf, sizeof(buf));
-		printf("%s %s\n", line[i].label, buf);
-	}
+	printf("bounces:    %s\n", json_string_value(json_object_get(
+	    json_object_get(o, "bounce"), "text")));
+	printf("complaints: %s\n", json_string_value(json_object_get(
+	    json_object_get(o, "complaint"), "text")));
 }
 
 /* member_json - member show's JSON of one member (NULL when absent) */

@@ -311,6 +311,11 @@ h_is "...as JSON" "$(fx_jget "[$r['window'], $r['min_volume'],
     $r['complaint']['rate'], $r['complaint']['judged'],
     $r['complaint']['suspend_rate'], $r['bounce']['outcomes']]" <<<"$out")" \
     '[86400, 100, 2, 400, 0.5, true, 0.5, 400]'
+want='0.50% (2/400) over 24h; warns at 0.10%, suspends at 0.50%'
+want="$want|0.0% (0/400) over 24h; warns at 5.0%, suspends at 10.0%"
+h_is "...with the lines shown as text" "$(fx_jget \
+    "$r['complaint']['text'] + '|' + $r['bounce']['text']" <<<"$out")" \
+    "$want"
 # an unsuspend starts a fresh window: the old complaints and the
 # deliveries before it no longer count
 sleep 1
