@@ -30,31 +30,6 @@ struct walk {
 /* the report-type of a complaint (RFC 5965) */
 static const char *const fb_types[] = { "feedback-report", NULL };
 
-/* has_ctl - 1 when s holds a control character other than tab */
-static int
-has_ctl(const char *s, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] < ' ' && s[i] != '\t') ||
-		    s[i] == 0x7f)
-			return 1;
-	return 0;
-}
-
-/* put - s (n bytes) into out when it fits with its NUL, else "" */
-static void
-put(char *out, size_t outlen, const char *s, size_t n)
-{
-	if (n >= outlen) {
-		out[0] = '\0';
-		return;
-	}
-	memcpy(out, s, n);
-	out[n] = '\0';
-}
-
 /* only_of - 1 when s[0..n) holds only characters of set */
 static int
 only_of(const char *s, size_t n, const char *set)
@@ -102,7 +77,7 @@ static void
 set_addr(char *out, const char *addr)
 {
 	if (!redacted(addr))
-		put(out, ADDR_BUFSIZE, addr, strlen(addr));
+		mime_put(out, ADDR_BUFSIZE, addr, strlen(addr));
 }
 
 /* skip_wsp - past SP and HTAB */
@@ -121,7 +96,7 @@ read_rcpt(struct arf *out, const char *v, size_t n)
 	const char	*p = v, *end = v + n, *q;
 	char		 addr[ADDR_BUFSIZE];
 
-	if (has_ctl(v, n))
+	if (mime_has_ctl(v, n))
 		return;
 	if ((size_t)(end - p) >= 6 && strncasecmp(p, "rfc822", 6) == 0)
 		q = skip_wsp(p + 6, end);
@@ -147,7 +122,7 @@ read_ftype(struct arf *out, char *v, size_t n)
 	for (i = 0; i < n; i++)
 		if (v[i] >= 'A' && v[i] <= 'Z')
 			v[i] = (char)(v[i] - 'A' + 'a');
-	put(out->feedback_type, sizeof(out->feedback_type), v, n);
+	mime_put(out->feedback_type, sizeof(out->feedback_type), v, n);
 }
 
 /* read_feedback - the fields of the message/feedback-report part */
@@ -184,7 +159,7 @@ read_to(struct arf *out, const char *v, size_t n)
 {
 	struct from_result r;
 
-	if (!has_ctl(v, n) && from_parse(v, n, &r) == FROM_OK)
+	if (!mime_has_ctl(v, n) && from_parse(v, n, &r) == FROM_OK)
 		set_addr(out->to, r.addr);
 }
 
@@ -217,12 +192,12 @@ mailto(struct arf *out, const char *s, size_t n)
 		i += 2;
 	}
 	a[o] = '\0';
-	if (o == 0 || has_ctl(a, o) || strpbrk(a, " \t") != NULL)
+	if (o == 0 || mime_has_ctl(a, o) || strpbrk(a, " \t") != NULL)
 		return;
 	at = strrchr(a, '@');
 	if (at == NULL || at == a || at[1] == '\0')
 		return;
-	put(out->unsub_mailto, sizeof(out->unsub_mailto), a, o);
+	mime_put(out->unsub_mailto, sizeof(out->unsub_mailto), a, o);
 }
 
 /* uri - one URI from between < >, its white space removed (RFC 2369) */
@@ -246,7 +221,8 @@ uri(struct arf *out, const char *s, size_t n)
 			    (unsigned char)u[i] >= 0x7f)
 				break;
 		if (i == o)
-			put(out->unsub_https, sizeof(out->unsub_https), u, o);
+			mime_put(out->unsub_https,
+			    sizeof(out->unsub_https), u, o);
 	}
 	free(u);
 }
@@ -257,7 +233,7 @@ read_unsub(struct arf *out, const char *v, size_t n)
 {
 	const char	*p = v, *end = v + n, *q;
 
-	if (has_ctl(v, n))
+	if (mime_has_ctl(v, n))
 		return;
 	while ((p = mime_skip_cfws(p, end)) < end) {
 		if (*p == ',') {

@@ -53,30 +53,6 @@ is_ctl(char c)
 	return (unsigned char)c < ' ' || c == 0x7f;
 }
 
-/* has_ctl - 1 when s holds a control character other than tab */
-static int
-has_ctl(const char *s, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (is_ctl(s[i]) && s[i] != '\t')
-			return 1;
-	return 0;
-}
-
-/* put - s (n bytes) into out when it fits with its NUL, else "" */
-static void
-put(char *out, size_t outlen, const char *s, size_t n)
-{
-	if (n >= outlen) {
-		out[0] = '\0';
-		return;
-	}
-	memcpy(out, s, n);
-	out[n] = '\0';
-}
-
 /* skip_wsp - past SP and HTAB */
 static const char *
 skip_wsp(const char *p, const char *end)
@@ -144,7 +120,7 @@ read_addr(char *out, const char *v, size_t n)
 	const char	*a;
 	char		 t[16];
 
-	if (has_ctl(v, n) || typed(v, n, t, sizeof(t), &a) < 0 ||
+	if (mime_has_ctl(v, n) || typed(v, n, t, sizeof(t), &a) < 0 ||
 	    (strcmp(t, "rfc822") != 0 && strcmp(t, "utf-8") != 0))
 		return;
 	/* addr_norm() takes the < > off and leaves out "" when it fails */
@@ -159,7 +135,7 @@ read_action(char *out, size_t outlen, const char *v, size_t n)
 	char		 w[16];
 	size_t		 k = 0, i;
 
-	if (has_ctl(v, n))
+	if (mime_has_ctl(v, n))
 		return;
 	for (p = mime_skip_cfws(v, end); p < end && ((*p >= 'a' &&
 	    *p <= 'z') || (*p >= 'A' && *p <= 'Z')); p++) {
@@ -172,7 +148,7 @@ read_action(char *out, size_t outlen, const char *v, size_t n)
 		return;
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (strcmp(w, actions[i]) == 0)
-			put(out, outlen, w, k);
+			mime_put(out, outlen, w, k);
 }
 
 /*
@@ -186,7 +162,7 @@ read_status(char *out, size_t outlen, const char *v, size_t n)
 	const char	*p, *s, *end = v + n;
 	int		 i, k;
 
-	if (has_ctl(v, n))
+	if (mime_has_ctl(v, n))
 		return;
 	s = p = mime_skip_cfws(v, end);
 	if (p >= end || (*p != '2' && *p != '4' && *p != '5'))
@@ -202,7 +178,7 @@ read_status(char *out, size_t outlen, const char *v, size_t n)
 	}
 	if (p < end && !is_wsp(*p) && *p != '(')
 		return;			/* a fourth digit, "5.1.1x" */
-	put(out, outlen, s, (size_t)(p - s));
+	mime_put(out, outlen, s, (size_t)(p - s));
 }
 
 /*
@@ -250,13 +226,13 @@ read_mta(char *out, size_t outlen, const char *v, size_t n)
 	const char	*p, *q, *end = v + n;
 	char		 t[8];
 
-	if (has_ctl(v, n) || typed(v, n, t, sizeof(t), &p) < 0 ||
+	if (mime_has_ctl(v, n) || typed(v, n, t, sizeof(t), &p) < 0 ||
 	    strcmp(t, "dns") != 0)
 		return;
 	for (q = p; q < end && !is_wsp(*q) && *q != '('; q++)
 		;
 	if (q > p)
-		put(out, outlen, p, (size_t)(q - p));
+		mime_put(out, outlen, p, (size_t)(q - p));
 }
 
 /* read_qid - X-Postfix-Queue-ID: letters and digits only */
@@ -270,7 +246,7 @@ read_qid(char *out, size_t outlen, const char *v, size_t n)
 		    v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9')))
 			return;
 	if (n > 0)
-		put(out, outlen, v, n);
+		mime_put(out, outlen, v, n);
 }
 
 /* read_message - the per-message fields of the first block */

@@ -287,6 +287,29 @@ b64(unsigned char c)
 }
 
 int
+mime_has_ctl(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] < ' ' && s[i] != '\t') ||
+		    s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+void
+mime_put(char *out, size_t outlen, const char *s, size_t n)
+{
+	if (n >= outlen) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+int
 mime_hex(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
@@ -387,13 +410,10 @@ int
 mime_msgid(const char *v, size_t n, char *out, size_t outlen)
 {
 	const char	*p, *q, *end = v + n;
-	size_t		 i;
 
 	out[0] = '\0';
-	for (i = 0; i < n; i++)
-		if (((unsigned char)v[i] < ' ' && v[i] != '\t') ||
-		    v[i] == 0x7f)
-			return -1;
+	if (mime_has_ctl(v, n))
+		return -1;
 	p = mime_skip_cfws(v, end);
 	if (p >= end || *p != '<')
 		return -1;

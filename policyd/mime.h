@@ -136,6 +136,12 @@ int	 mime_ctype_parse(const char *v, size_t n, struct mime_ctype *ct);
 /* mime_cte_parse - a Content-Transfer-Encoding value: MIME_CTE_* */
 int	 mime_cte_parse(const char *v, size_t n);
 
+/* mime_has_ctl - 1 when s (n bytes) holds a control character but tab */
+int	 mime_has_ctl(const char *s, size_t n);
+
+/* mime_put - s (n bytes) into out when it fits with its NUL, else "" */
+void	 mime_put(char *out, size_t outlen, const char *s, size_t n);
+
 /* mime_hex - the value of a hex digit (either case), or -1 */
 int	 mime_hex(unsigned char c);
 

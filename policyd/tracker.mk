@@ -181,7 +181,8 @@ ARF_PURE = policyd/arf.c policyd/arf.h policyd/mime.c policyd/mime.h \
 	milter/from.c milter/from.h
 
 check_PROGRAMS += tests/unit/test_arf
-tests_unit_test_arf_SOURCES = tests/unit/test_arf.c $(ARF_PURE)
+tests_unit_test_arf_SOURCES = tests/unit/test_arf.c tests/unit/crlf.h \
+	$(ARF_PURE)
 tests_unit_test_arf_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
 	-I$(top_srcdir)/milter
 tests_unit_test_arf_LDADD = $(UNIT_LDADD)
@@ -220,8 +221,8 @@ endif
 DSN_PURE = policyd/dsn.c policyd/dsn.h
 
 check_PROGRAMS += tests/unit/test_dsn
-tests_unit_test_dsn_SOURCES = tests/unit/test_dsn.c $(DSN_PURE) \
-	$(ARF_PURE)
+tests_unit_test_dsn_SOURCES = tests/unit/test_dsn.c tests/unit/crlf.h \
+	$(DSN_PURE) $(ARF_PURE)
 tests_unit_test_dsn_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
 	-I$(top_srcdir)/milter
 tests_unit_test_dsn_LDADD = $(UNIT_LDADD)

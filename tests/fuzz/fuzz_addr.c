@@ -26,19 +26,13 @@
 
 #include "addr.h"
 #include "xalloc.h"
+#include "fuzz_check.h"
 
 #define FUZZ_GUARD	16		/* octets checked past a buffer's end */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /* check - abort on a broken invariant; the fuzzer reports the input */
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
-
 /* valid_rc - 1 for 0 and every ADDR_E* code */
 static int
 valid_rc(int rc)

@@ -30,31 +30,9 @@
 
 #include "addr.h"
 #include "arf.h"
+#include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
-
-/* check_str - NUL-terminated within size, no control character */
-static size_t
-check_str(const char *s, size_t size)
-{
-	const char	*nul = memchr(s, '\0', size);
-	size_t		 i, n;
-
-	check(nul != NULL);
-	n = (size_t)(nul - s);
-	for (i = 0; i < n; i++)
-		check((unsigned char)s[i] >= ' ' || s[i] == '\t');
-	for (i = 0; i < n; i++)
-		check(s[i] != 0x7f);
-	return n;
-}
 
 /* check_addr - "" or a normalised address */
 static void

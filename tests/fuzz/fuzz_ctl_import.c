@@ -24,15 +24,9 @@
 
 #include "parse.h"
 #include "xalloc.h"
+#include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 /* one_line - every invariant for one line */
 static void

@@ -28,15 +28,9 @@
 #include <string.h>
 
 #include "dns.h"
+#include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 /* host_ok - lower case, no trailing dot, shorter than the answer */
 static void

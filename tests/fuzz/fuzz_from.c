@@ -19,15 +19,9 @@
 #include "addr.h"
 #include "from.h"
 #include "xalloc.h"
+#include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

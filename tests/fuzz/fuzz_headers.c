@@ -39,6 +39,7 @@
 #include "pkcache.h"
 #include "sign.h"
 #include "xalloc.h"
+#include "fuzz_check.h"
 
 #define LU	"<mailto:unsub+tok@unsub.test>, <https://unsub.test/u/tok>"
 #define POST	"List-Unsubscribe=One-Click"
@@ -46,13 +47,6 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static char *rsa_pem, *ed_pem;
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 /* init - keys, the signer's library and the verifier, once */
 static void

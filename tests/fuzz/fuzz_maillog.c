@@ -23,15 +23,9 @@
 
 #include "bounce.h"
 #include "maillog.h"
+#include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 static int
 terminated(const char *s, size_t size)

@@ -24,15 +24,9 @@
 #include <sys/socket.h>
 
 #include "metrics_http.h"
+#include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -25,15 +25,9 @@
 
 #include "addr.h"
 #include "socketmap.h"
+#include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 static void
 check_answer(const struct sm_req *req)

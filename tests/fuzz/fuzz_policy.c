@@ -23,15 +23,9 @@
 #include <string.h>
 
 #include "policyd_proto.h"
+#include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 static void
 check_req(const struct polreq *req, const char *buf, size_t used,

@@ -24,15 +24,9 @@
 #include <strings.h>
 
 #include "unsub_web.h"
+#include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 /* field - the next NUL-terminated field of in[*at..n) as a C string */
 static char *

@@ -6,7 +6,7 @@
 # is also linked with replay.c into tests/fuzz/replay_NAME, which make check
 # runs over the checked-in corpus tests/fuzz/corpus/NAME/ as a regression test.
 
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzz.sh
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzz.sh tests/fuzz/fuzz_check.h
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS)
 FUZZ_LDADD = $(RELAY_COMMON_LIBS)
 

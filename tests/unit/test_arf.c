@@ -21,6 +21,7 @@
 
 #include "arf.h"
 #include "mime.h"
+#include "crlf.h"
 
 /* fields not checked by a case are given as NULL */
 struct want {
@@ -455,24 +456,6 @@ static const struct tcase cases[] = {
 	  RFC822(ORIG)), 0, 0,
 	  OK(1, "abcdefghijklmnopqrstuvwxyz01234", "", MID, JANE, MT, "") },
 };
-
-/* crlf - a heap copy of s[0..n) with every "\n" as "\r\n" */
-static char *
-crlf(const char *s, size_t n, size_t *outn)
-{
-	char	*o = malloc(2 * n + 1);
-	size_t	 i, k = 0;
-
-	assert_non_null(o);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			o[k++] = '\r';
-		o[k++] = s[i];
-	}
-	o[k] = '\0';
-	*outn = k;
-	return o;
-}
 
 /* expand - the case's message, "%B64%" replaced by the base64 original */
 static char *

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "dsn.h"
+#include "crlf.h"
 
 struct wrcpt {
 	const char	*final, *orig, *action, *status, *diag;
@@ -391,24 +392,6 @@ static const struct tcase cases[] = {
 	{ "empty input", "", 0, NO("the message is empty") },
 	{ "only an empty line", "\n", 1, NO(NOTDSN) },
 };
-
-/* crlf - a heap copy of s[0..n) with every "\n" as "\r\n" */
-static char *
-crlf(const char *s, size_t n, size_t *outn)
-{
-	char	*o = malloc(2 * n + 1);
-	size_t	 i, k = 0;
-
-	assert_non_null(o);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			o[k++] = '\r';
-		o[k++] = s[i];
-	}
-	o[k] = '\0';
-	*outn = k;
-	return o;
-}
 
 /* same_rcpt - 1 when a kept group is what is wanted */
 static int
