@@ -56,8 +56,10 @@ log_rcpt(const struct run *b, const struct dsn_rcpt *dr, const char *cls,
 	logkv_str(&kv, "class", cls);
 	if (dr->diag[0] != '\0')
 		logkv_str(&kv, "reply", dr->diag);
-	if (o->suppressed)
-		logkv_str(&kv, "suppressed", "hard_bounce");
+	if (o->soft > 0)
+		logkv_int(&kv, "soft", o->soft);
+	if (o->suppressed[0] != '\0')
+		logkv_str(&kv, "suppressed", o->suppressed);
 	if (o->code == UNSUB_BOUNCE_COUNTED) {
 		logkv_int(&kv, "sent", o->sent);
 		logkv_int(&kv, "bounced", o->bounced);
@@ -132,7 +134,8 @@ apply(const struct relay_conf *conf, struct rconn *rc, const struct dsn *d,
 		in.class = cls;
 		in.diag = dr->diag;
 		in.suppress = a.suppress_hard;
-		if ((e = unsub_bounce_apply(rc, &conf->suspension, &in,
+		in.soft_step = a.soft_step;
+		if ((e = unsub_bounce_apply(rc, conf, &in,
 		    &o)) != UNSUB_STORE_OK) {
 			store_failed(b, e);
 			memset(&o, 0, sizeof(o));
@@ -291,7 +294,7 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 		in.qid = b.qid;
 		in.postfix_qid = in.cand[0] = in.cand[1] = "";
 		in.status = in.class = in.diag = "";
-		if ((e = unsub_bounce_apply(rc, &conf->suspension, &in,
+		if ((e = unsub_bounce_apply(rc, conf, &in,
 		    &o)) != UNSUB_STORE_OK)
 			store_failed(&b, e);
 		else

@@ -239,14 +239,14 @@ reply_str(const redisReply *r, size_t i, char *buf, size_t len)
 }
 
 int
-unsub_bounce_apply(struct rconn *rc, const struct conf_suspension *s,
+unsub_bounce_apply(struct rconn *rc, const struct relay_conf *conf,
     const struct unsub_bounce_in *in, struct unsub_bounce_out *out)
 {
+	const struct conf_suspension *s = &conf->suspension;
 	const struct rscript *sc = rscript_get("unsub_bounce");
-	char		 k[4][RKEY_MAX], a[8][32];
-	const char	*keys[4] = { k[0], k[1], k[2], k[3] }, *args[15];
+	char		 k[5][RKEY_MAX], a[10][32];
+	const char	*keys[5] = { k[0], k[1], k[2], k[3], k[4] }, *args[18];
 	redisReply	*r;
-	char		 sup[32];
 	size_t		 i;
 	int		 res = UNSUB_STORE_EREDIS, g;
 
@@ -255,6 +255,7 @@ unsub_bounce_apply(struct rconn *rc, const struct conf_suspension *s,
 	    in->qid) < 0 || rkey(k[1], sizeof(k[1]), RKEY_SUPPRESS,
 	    in->handle, NULL) < 0 || rkey(k[2], sizeof(k[2]), RKEY_OUTCOMES,
 	    in->handle, NULL) < 0 || rkey(k[3], sizeof(k[3]), RKEY_MEMBER,
+	    in->handle, NULL) < 0 || rkey(k[4], sizeof(k[4]), RKEY_SOFT,
 	    in->handle, NULL) < 0)
 		return UNSUB_STORE_EREDIS;
 	snprintf(a[0], sizeof(a[0]), "%lld", (long long)clock_now());
@@ -265,6 +266,8 @@ unsub_bounce_apply(struct rconn *rc, const struct conf_suspension *s,
 	snprintf(a[5], sizeof(a[5]), "%.6f", s->suspend_rate);
 	ratewin_label(s->window_s, a[6], sizeof(a[6]));
 	snprintf(a[7], sizeof(a[7]), "%d", BOUNCE_EARLY_S);
+	snprintf(a[8], sizeof(a[8]), "%d", conf->tracker.soft_bounce_limit);
+	snprintf(a[9], sizeof(a[9]), "%d", conf->tracker.status_ttl_s);
 	for (i = 0; i < 7; i++)
 		args[i] = a[i];
 	args[7] = in->postfix_qid;
@@ -275,25 +278,29 @@ unsub_bounce_apply(struct rconn *rc, const struct conf_suspension *s,
 	args[12] = in->diag;
 	args[13] = in->suppress ? "1" : "0";
 	args[14] = a[7];
+	args[15] = in->soft_step ? "1" : "0";
+	args[16] = a[8];
+	args[17] = a[9];
 	/* {code, rcpt, sender, suppressed, suspended, warn, text, sent,
-	   bounced} */
-	r = rscript_call(rc, sc, 4, keys, 15, args);
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 9 &&
+	   bounced, soft} */
+	r = rscript_call(rc, sc, 5, keys, 18, args);
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 10 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
 	    r->element[4]->type == REDIS_REPLY_INTEGER &&
 	    r->element[5]->type == REDIS_REPLY_INTEGER &&
 	    r->element[7]->type == REDIS_REPLY_INTEGER &&
-	    r->element[8]->type == REDIS_REPLY_INTEGER) {
+	    r->element[8]->type == REDIS_REPLY_INTEGER &&
+	    r->element[9]->type == REDIS_REPLY_INTEGER) {
 		out->code = (int)r->element[0]->integer;
 		reply_str(r, 1, out->rcpt, sizeof(out->rcpt));
 		reply_str(r, 2, out->sender, sizeof(out->sender));
-		reply_str(r, 3, sup, sizeof(sup));
-		out->suppressed = sup[0] != '\0';
+		reply_str(r, 3, out->suppressed, sizeof(out->suppressed));
 		out->suspended = r->element[4]->integer == 1;
 		out->warn = r->element[5]->integer == 1;
 		reply_str(r, 6, out->text, sizeof(out->text));
 		out->sent = r->element[7]->integer;
 		out->bounced = r->element[8]->integer;
+		out->soft = r->element[9]->integer;
 		res = UNSUB_STORE_OK;
 	}
 	if (r != NULL)

@@ -81,6 +81,7 @@ struct unsub_bounce_in {
 	const char	*cand[2];	/* Original-, Final-Recipient; "" */
 	const char	*status, *class, *diag;
 	int		 suppress;	/* a hard bounce */
+	int		 soft_step;	/* a soft one: one more soft failure */
 };
 
 enum {
@@ -97,7 +98,10 @@ struct unsub_bounce_out {
 	char		 rcpt[ADDR_BUFSIZE];	/* the recipient matched */
 	char		 sender[ADDR_BUFSIZE];	/* the message's envelope
 						   sender, "" when unknown */
-	int		 suppressed;	/* a new hard_bounce entry */
+	char		 suppressed[32];	/* a new entry's reason
+						   (hard_bounce,
+						   soft_bounce_limit), or "" */
+	long long	 soft;		/* the soft count after a step, or 0 */
 	int		 suspended, warn;
 	char		 text[160];	/* the suspension or warning */
 	long long	 sent, bounced;	/* the window after it */
@@ -106,10 +110,11 @@ struct unsub_bounce_out {
 /*
  * unsub_bounce_apply - one recipient of a bounce (both candidates "":
  * only the record's sender and member are looked up), judged with
- * relay.conf's suspension section; UNSUB_STORE_OK with out filled,
- * _EREDIS, or _ENODATA (the record is gone and relay:schema with it)
+ * relay.conf's suspension section, a soft failure counted against
+ * tracker.soft_bounce_limit; UNSUB_STORE_OK with out filled, _EREDIS, or
+ * _ENODATA (the record is gone and relay:schema with it)
  */
-int	 unsub_bounce_apply(struct rconn *rc, const struct conf_suspension *s,
+int	 unsub_bounce_apply(struct rconn *rc, const struct relay_conf *conf,
 	    const struct unsub_bounce_in *in, struct unsub_bounce_out *out);
 
 #endif /* RELAY_UNSUB_STORE_H */

@@ -368,12 +368,14 @@ if ARGV[21] == '1' and not raw then
   -- delivered: the mailbox takes mail again, so a suppression that soft
   -- failures made (and no other) is lifted; deferrals of messages still
   -- being retried suppressed it, perhaps within seconds. Only the
-  -- tracker's own entry (not one imported with that reason), and only
-  -- by a delivery logged after the line that suppressed (a node whose
+  -- suite's own entry (the tracker's, or relay-unsub -b's from bounces
+  -- by mail; not one imported with that reason), and only by a delivery
+  -- logged after the line or bounce that suppressed (a node whose
   -- tracker lags applies older lines late)
   local ok, v = pcall(cjson.decode, redis.call('HGET', KEYS[3], rcpt) or '')
   if ok and type(v) == 'table' and v.reason == 'soft_bounce_limit' and
-      v.by == 'tracker' and (tonumber(v.seen) or math.huge) <= at then
+      (v.by == 'tracker' or v.by == 'bounce') and
+      (tonumber(v.seen) or math.huge) <= at then
     redis.call('HDEL', KEYS[3], rcpt)
     lifted = 'soft_bounce_limit'
   end

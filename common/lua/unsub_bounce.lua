@@ -6,14 +6,18 @@
 -- recipient's r:ADDRESS gets status bounced (async = 1, with the dsn,
 -- class and text), the delivery counted in its bucket moves to a bounce
 -- counted now, the bounce rate is judged as relay-tracker judges it
--- (lib_window.lua), and a hard bounce is suppressed. Once per message
--- and recipient: the status is no longer `sent` after it.
+-- (lib_window.lua), a hard bounce is suppressed, and a soft one (a
+-- full mailbox) is one more soft failure of the recipient, suppressed at
+-- tracker.soft_bounce_limit like relay-tracker's (the count lives
+-- tracker.status_ttl after its step). Once per message and recipient:
+-- the status is no longer `sent` after it.
 -- The relay's own Postfix's bounces (X-Postfix-Queue-ID names this
 -- message or one of its hops) count nothing: relay-tracker counted them
 -- from the log. Nothing is written once the member is gone, or is
 -- another member of the same handle (created after the message).
 -- KEYS[1] relay:{m:H}:msg:QID  KEYS[2] relay:{m:H}:suppress
 -- KEYS[3] relay:{m:H}:outcomes  KEYS[4] relay:{m:H}:member
+-- KEYS[5] relay:{m:H}:soft
 -- ARGV: 1 now  2 window s  3 bucket s  4 min volume  5 warn %  6 suspend %
 --       7 window label  8 the bounce's X-Postfix-Queue-ID or ''  9 10 the
 --       recipient as the bounce names it (Original-Recipient, then
@@ -21,11 +25,13 @@
 --       looked up)  11 status (5.1.1)  12 class (hard, soft, ...)
 --       13 the diagnostic text  14 '1' to suppress (a hard bounce)
 --       15 seconds after acceptance a recipient not yet final defers
---       the bounce (relay-tracker may still be behind)
+--       the bounce (relay-tracker may still be behind)  16 '1' to step
+--       the soft count (a soft bounce)  17 soft limit  18 its TTL (s)
 -- Returns {code, recipient, sender, suppressed, suspended, warn, text,
---          sent, bounced}: code 1 counted, 0 nothing to count (the
---          relay's own bounce, a recipient already final otherwise or
---          counted before, or a lookup), -1 the record is gone, -3 no
+--          sent, bounced, soft count (0 without a step)}: code 1
+--          counted, 0 nothing to count (the relay's own bounce, a
+--          recipient already final otherwise or counted before, or a
+--          lookup), -1 the record is gone, -3 no
 --          recipient of the message is named, -4 the member is gone, -5
 --          the recipient's delivery is not recorded yet (defer).
 --@include lib_window.lua
@@ -35,11 +41,11 @@ local J = {now = now, minvol = tonumber(ARGV[4]), warn = tonumber(ARGV[5]),
 local pq = ARGV[8]
 local v = redis.call('HMGET', KEYS[1], 'sender', 'rcpts', 'accepted')
 if not v[1] then
-  return {-1, '', '', '', 0, 0, '', 0, 0}
+  return {-1, '', '', '', 0, 0, '', 0, 0, 0}
 end
 local sender = v[1]
 local function ret(code, r)
-  return {code, r or '', sender, '', 0, 0, '', 0, 0}
+  return {code, r or '', sender, '', 0, 0, '', 0, 0, 0}
 end
 if redis.call('EXISTS', KEYS[4]) == 0 then return ret(-4) end
 local created = tonumber(redis.call('HGET', KEYS[4], 'created')) or 0
@@ -93,14 +99,18 @@ local sent, bounced = sums['s:'] or 0, sums['b:'] or 0
 st.status, st.async, st.sent_at = 'bounced', 1, st.at
 st.dsn, st.class, st.reply, st.at = ARGV[11], ARGV[12], ARGV[13], now
 redis.call('HSET', KEYS[1], f, cjson.encode(st))
-local suppressed = ''
-if ARGV[14] == '1' then
-  local e = cjson.encode({reason = 'hard_bounce', at = now, dsn = ARGV[11],
+local suppressed, soft = '', 0
+local function suppress(reason)
+  local e = cjson.encode({reason = reason, at = now, dsn = ARGV[11],
     text = ARGV[13], by = 'bounce', seen = now})
-  if redis.call('HSETNX', KEYS[2], rcpt, e) == 1 then
-    suppressed = 'hard_bounce'
-  end
+  if redis.call('HSETNX', KEYS[2], rcpt, e) == 1 then suppressed = reason end
+end
+if ARGV[14] == '1' then suppress('hard_bounce') end
+if ARGV[16] == '1' then
+  soft = redis.call('HINCRBY', KEYS[5], rcpt, 1)
+  redis.call('EXPIRE', KEYS[5], tonumber(ARGV[18]))
+  if soft >= tonumber(ARGV[17]) then suppress('soft_bounce_limit') end
 end
 local s, w, text = bounce_judge(KEYS[4], sent, bounced, 1, moved and 0 or 1,
   J)
-return {1, rcpt, sender, suppressed, s, w, text, sent, bounced}
+return {1, rcpt, sender, suppressed, s, w, text, sent, bounced, soft}

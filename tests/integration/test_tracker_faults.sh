@@ -209,6 +209,14 @@ dl 4jQIDIMP0002 adm@d.example 2.0.0 sent
 h_check "a delivery to another's soft-limit entry with a seen time is applied" \
     sent_to 4jQIDIMP0002 adm@d.example
 h_is "... and leaves that entry" "$(sup carol adm@d.example)" 1
+# relay-unsub -b's own (soft bounces by mail, by "bounce"): lifted
+h_redis_cli HSET 'relay:{m:carol}:suppress' asy@d.example \
+    '{"reason":"soft_bounce_limit","at":1,"seen":1,"by":"bounce"}' >/dev/null
+fx_message carol 4jQIDASY0001 c@carol.test asy@d.example
+dl 4jQIDASY0001 asy@d.example 2.0.0 sent
+h_check "a delivery to relay-unsub's soft-limit entry is applied" \
+    sent_to 4jQIDASY0001 asy@d.example
+h_is "... and lifts it" "$(sup carol asy@d.example)" 0
 # a delivery logged before the line that suppressed (a lagging node's
 # tracker applies it late) lifts nothing
 dl_at() {	# dl_at EPOCH QID RCPT DSN STATUS - dl, with the line's time

@@ -309,8 +309,31 @@ tf=$(token alice 4FWD0001)
 dsn "$f1" "b+$tf@unsub.relay.test" member7@lists.example 5.2.2 >"$H_TMP/d4.eml"
 run "$tf" "$H_TMP/d4.eml"
 h_like "a forwarded address: the message's only recipient, soft" "$out" \
-    'event=bounce result=counted member=alice rcpt=list@dest\.example dsn=5\.2\.2 class=soft'
+    'event=bounce result=counted member=alice rcpt=list@dest\.example dsn=5\.2\.2 class=soft reply="[^"]*" soft=1 sent='
 h_is "...a soft bounce is not suppressed" "$(fx_suppress_reason alice list@dest.example)" ""
+h_is "...one soft failure of the recipient" \
+    "$(h_redis_cli HGET 'relay:{m:alice}:soft' list@dest.example)" 1
+h_is "...the count lives tracker.status_ttl" \
+    "$(( $(h_redis_cli TTL 'relay:{m:alice}:soft') > 86400 ))" 1
+# two more messages bounced soft by mail: tracker.soft_bounce_limit (3)
+for q in 4FWD0002 4FWD0003; do
+	fx_message alice $q a@alice.test list@dest.example
+	h_redis_cli HSET "relay:{m:alice}:msg:$q" r:list@dest.example \
+	    "{\"status\":\"sent\",\"at\":$(fx__now)}" >/dev/null
+	dsn "$f1" "b+$(token alice $q)@unsub.relay.test" list@dest.example \
+	    5.2.2 >"$H_TMP/d5.eml"
+	run "$(token alice $q)" "$H_TMP/d5.eml"
+done
+h_like "the third: soft=3, suppressed" "$out" \
+    'qid=4FWD0003 event=bounce result=counted member=alice rcpt=list@dest\.example dsn=5\.2\.2 class=soft reply="[^"]*" soft=3 suppressed=soft_bounce_limit '
+h_is "...reason soft_bounce_limit" "$(fx_suppress_reason alice list@dest.example)" soft_bounce_limit
+h_like "...an entry of relay-unsub's" \
+    "$(h_redis_cli HGET 'relay:{m:alice}:suppress' list@dest.example)" '"by":"bounce"'
+run "$(token alice 4FWD0003)" "$H_TMP/d5.eml"
+h_like "the same bounce again: counted nothing" "$out" \
+    'qid=4FWD0003 event=bounce result=ignored member=alice rcpt=list@dest\.example '
+h_is "...the count stays 3" \
+    "$(h_redis_cli HGET 'relay:{m:alice}:soft' list@dest.example)" 3
 
 # the record expired: dropped (nobody to forward to)
 tx=$(token alice 4NONE0001)
