@@ -46,13 +46,6 @@ is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* is_ctl - a control character: C0 or DEL */
-static int
-is_ctl(char c)
-{
-	return (unsigned char)c < ' ' || c == 0x7f;
-}
-
 /* skip_wsp - past SP and HTAB */
 static const char *
 skip_wsp(const char *p, const char *end)
@@ -189,34 +182,14 @@ read_status(char *out, size_t outlen, const char *v, size_t n)
 static void
 read_diag(char *out, size_t outlen, const char *v, size_t n)
 {
-	const char	*t = v, *rest;
-	char		 type[32], c = '\0';
-	size_t		 tn = n, i, o = 0, k;
+	const char	*rest;
+	char		 type[32];
 
 	if (typed(v, n, type, sizeof(type), &rest) == 0) {
-		tn = n - (size_t)(rest - v);
-		t = rest;
+		n -= (size_t)(rest - v);
+		v = rest;
 	}
-	for (i = 0; i < tn; i++) {
-		c = is_ctl(t[i]) ? ' ' : t[i];
-		/* one space for a run: a fold's indent, a tab, CR LF */
-		if (c == ' ' && (o == 0 || out[o - 1] == ' '))
-			continue;
-		if (o + 1 >= outlen)
-			break;
-		out[o++] = c;
-	}
-	/* cut before a continuation byte: drop its sequence's first ones */
-	if (i < tn && ((unsigned char)c & 0xc0) == 0x80) {
-		for (k = o; k > 0 && o - k < 3 &&
-		    ((unsigned char)out[k - 1] & 0xc0) == 0x80; k--)
-			;
-		if (k > 0 && (unsigned char)out[k - 1] >= 0xc0)
-			o = k - 1;
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
+	mime_text(out, outlen, v, n);
 }
 
 /* read_mta - Reporting-MTA: "dns" ";" name, up to white space or "(" */

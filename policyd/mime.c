@@ -309,6 +309,34 @@ mime_put(char *out, size_t outlen, const char *s, size_t n)
 	out[n] = '\0';
 }
 
+void
+mime_text(char *out, size_t outlen, const char *t, size_t n)
+{
+	size_t	 i, o = 0, k;
+	char	 c = '\0';
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)t[i] < ' ' || t[i] == 0x7f ? ' ' : t[i];
+		/* one space for a run: a fold's indent, a tab, CR LF */
+		if (c == ' ' && (o == 0 || out[o - 1] == ' '))
+			continue;
+		if (o + 1 >= outlen)
+			break;
+		out[o++] = c;
+	}
+	/* cut before a continuation byte: drop its sequence's first ones */
+	if (i < n && ((unsigned char)c & 0xc0) == 0x80) {
+		for (k = o; k > 0 && o - k < 3 &&
+		    ((unsigned char)out[k - 1] & 0xc0) == 0x80; k--)
+			;
+		if (k > 0 && (unsigned char)out[k - 1] >= 0xc0)
+			o = k - 1;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
 int
 mime_hex(unsigned char c)
 {

@@ -142,6 +142,13 @@ int	 mime_has_ctl(const char *s, size_t n);
 /* mime_put - s (n bytes) into out when it fits with its NUL, else "" */
 void	 mime_put(char *out, size_t outlen, const char *s, size_t n);
 
+/*
+ * mime_text - free text for a person (n bytes) into out: every control
+ * character (tab, CR, LF, NUL included) a space, a run of spaces one,
+ * trimmed, cut to outlen - 1 octets without splitting a UTF-8 sequence
+ */
+void	 mime_text(char *out, size_t outlen, const char *t, size_t n);
+
 /* mime_hex - the value of a hex digit (either case), or -1 */
 int	 mime_hex(unsigned char c);
 
