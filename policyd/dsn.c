@@ -323,9 +323,8 @@ read_ds(struct dsn *d, const char *p, size_t n)
 	}
 }
 
-/* read_original - the original's Message-ID, as arf.c reads it */
-static void
-read_original(struct dsn *d, const char *p, size_t n, int headers_only)
+void
+dsn_original(struct dsn *d, const char *p, size_t n, int headers_only)
 {
 	struct mime_hdr		 h;
 	struct mime_field	 f;
@@ -388,7 +387,7 @@ leaf(void *arg, const struct mime_entity *e, int in_report)
 		read_ds(w->d, body, blen);
 		w->ds_seen = 1;
 	} else
-		read_original(w->d, body, blen, mime_headers_only(e));
+		dsn_original(w->d, body, blen, mime_headers_only(e));
 	free(buf);
 	return w->ds_seen && w->d->have_original;
 }

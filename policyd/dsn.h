@@ -26,8 +26,8 @@
  *	  another type, not a bounce".
  *
  *	No multipart/report is -1, "not a delivery status report" (a bounce
- *	in plain text, as qmail writes them, is one). The parts read are
- *	decoded from base64 or quoted-printable first.
+ *	in plain text, as qmail writes them, is one: qsbmf.h reads those).
+ *	The parts read are decoded from base64 or quoted-printable first.
  *
  *	The delivery-status body (RFC 3464 2.1, RFC 6533 for the global
  *	one) is blocks of header-like fields (folded, names in any case,
@@ -123,5 +123,14 @@ struct dsn {
  */
 int	 dsn_parse(const char *msg, size_t len, struct dsn *d,
 	    const char **why);
+
+/*
+ * dsn_original - the original message (or its header: headers_only, empty
+ * lines before it skipped) at p (n bytes) found: have_original, and its
+ * Message-ID as dsn_parse() reads it. What qsbmf.c reads a qmail
+ * bounce's copy of the message with.
+ */
+void	 dsn_original(struct dsn *d, const char *p, size_t n,
+	    int headers_only);
 
 #endif

@@ -214,11 +214,12 @@ tests_fuzz_fuzz_arf_LDADD = $(FUZZ_LDADD)
 FUZZ_TARGETS += arf
 endif
 
-# The bounce reader of relay-unsub (DSN, RFC 3464): pure code on mime.c,
-# linked by its unit tests and its fuzz target alike. It needs $(ARF_PURE)
-# beside it, which is not in DSN_PURE: relay-unsub has it already, and
-# automake would link a source listed twice in one program twice.
-DSN_PURE = policyd/dsn.c policyd/dsn.h
+# The bounce readers of relay-unsub (DSN, RFC 3464; qmail's QSBMF): pure
+# code on mime.c, linked by their unit tests and their fuzz target alike.
+# They need $(ARF_PURE) beside them, which is not in DSN_PURE: relay-unsub
+# has it already, and automake would link a source listed twice in one
+# program twice.
+DSN_PURE = policyd/dsn.c policyd/dsn.h policyd/qsbmf.c policyd/qsbmf.h
 
 check_PROGRAMS += tests/unit/test_dsn
 tests_unit_test_dsn_SOURCES = tests/unit/test_dsn.c tests/unit/crlf.h \
@@ -227,6 +228,14 @@ tests_unit_test_dsn_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
 	-I$(top_srcdir)/milter
 tests_unit_test_dsn_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_dsn
+
+check_PROGRAMS += tests/unit/test_qsbmf
+tests_unit_test_qsbmf_SOURCES = tests/unit/test_qsbmf.c tests/unit/crlf.h \
+	$(DSN_PURE) $(ARF_PURE)
+tests_unit_test_qsbmf_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
+	-I$(top_srcdir)/milter
+tests_unit_test_qsbmf_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_qsbmf
 
 check_PROGRAMS += tests/unit/test_dsn_fields
 tests_unit_test_dsn_fields_SOURCES = tests/unit/test_dsn_fields.c \

@@ -20,6 +20,7 @@
 #include "dsn.h"
 #include "ident.h"
 #include "log.h"
+#include "qsbmf.h"
 #include "rconn.h"
 #include "token.h"
 #include "unsub_bounce.h"
@@ -227,9 +228,12 @@ forward(const char *sendmail, const char *msg, size_t len, const char *to,
 	return 0;
 }
 
-/* log_done - event=bounce for the message: forwarded or not, and why */
+/*
+ * log_done - event=bounce for the message: forwarded or not, and why; fmt
+ * is what it was read as: "yes" (RFC 3464), "qsbmf" (qmail's) or "no"
+ */
 static void
-log_done(const struct run *b, const struct dsn *d, int isdsn,
+log_done(const struct run *b, const struct dsn *d, const char *fmt,
     const char *result, const char *why)
 {
 	struct logkv	 kv;
@@ -241,8 +245,8 @@ log_done(const struct run *b, const struct dsn *d, int isdsn,
 		logkv_str(&kv, "member", b->handle);
 	if (b->sender[0] != '\0')
 		logkv_str(&kv, "to", b->sender);
-	logkv_str(&kv, "dsn", isdsn ? "yes" : "no");
-	if (isdsn && d->reporting_mta[0] != '\0')
+	logkv_str(&kv, "dsn", fmt);
+	if (d->is_dsn && d->reporting_mta[0] != '\0')
 		logkv_str(&kv, "reporting_mta", d->reporting_mta);
 	logkv_int(&kv, "failed", b->failed);
 	logkv_int(&kv, "counted", b->counted);
@@ -262,13 +266,14 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 	const char	*key = conf->unsubscribe.hmac_key, *dwhy = "";
 	char		*msg, why[256];
 	size_t		 len;
-	int		 cut, isdsn, e, code = B_EX_OK;
+	const char	*fmt = "no";
+	int		 cut, e, code = B_EX_OK;
 
 	memset(&b, 0, sizeof(b));
 	len = unsub_slurp(&msg, UNSUB_BOUNCE_MAX, &cut);
 	if (key == NULL || *key == '\0') {
 		free(msg);
-		log_done(&b, &d, 0, "deferred", "unsubscribe.hmac_key is not "
+		log_done(&b, &d, fmt, "deferred", "unsubscribe.hmac_key is not "
 		    "set");
 		printf("return path service unavailable\n");
 		return B_EX_TEMPFAIL;
@@ -277,15 +282,18 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 	    b.qid, sizeof(b.qid))) {
 		free(msg);
 		b.handle[0] = b.qid[0] = '\0';
-		log_done(&b, &d, 0, "dropped", "the return path's token does "
+		log_done(&b, &d, fmt, "dropped", "the return path's token does "
 		    "not verify");
 		printf("unknown return path: dropped\n");
 		return B_EX_OK;
 	}
-	isdsn = dsn_parse(msg, len < DSN_INPUT_MAX ? len : DSN_INPUT_MAX, &d,
-	    &dwhy) == 0;
+	/* an RFC 3464 report, else a qmail bounce; else dsn_parse()'s why */
+	if (dsn_parse(msg, len, &d, &dwhy) == 0)
+		fmt = "yes";
+	else if (qsbmf_parse(msg, len, &d, NULL) == 0)
+		fmt = "qsbmf";
 	rc = rconn_new(&conf->redis);
-	if (isdsn)
+	if (d.is_dsn)
 		apply(conf, rc, &d, &b);
 	if (!b.temp && !b.drop && b.sender[0] == '\0') {
 		/* nothing applied: the record only says where it goes */
@@ -302,20 +310,21 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 	}
 	rconn_free(rc);
 	if (b.temp) {
-		log_done(&b, &d, isdsn, "deferred", b.why);
+		log_done(&b, &d, fmt, "deferred", b.why);
 		code = B_EX_TEMPFAIL;
 	} else if (b.drop) {
-		log_done(&b, &d, isdsn, "dropped", b.why);
+		log_done(&b, &d, fmt, "dropped", b.why);
 	} else if (cut) {
-		log_done(&b, &d, isdsn, "dropped", "larger than 64 MB: not "
+		log_done(&b, &d, fmt, "dropped", "larger than 64 MB: not "
 		    "forwarded");
 	} else if (forward(conf->unsubscribe.sendmail, msg, len, b.sender,
 	    why, sizeof(why)) < 0) {
-		log_done(&b, &d, isdsn, "deferred", why);
+		log_done(&b, &d, fmt, "deferred", why);
 		code = B_EX_TEMPFAIL;
 	} else
-		log_done(&b, &d, isdsn, "forwarded", isdsn ? "a delivery "
-		    "status notification" : dwhy);
+		log_done(&b, &d, fmt, "forwarded", *fmt == 'y' ? "a delivery "
+		    "status notification" : *fmt == 'q' ? "a qmail bounce "
+		    "(QSBMF)" : dwhy);
 	free(msg);
 	printf("%s\n", code == B_EX_OK ? "bounce taken" :
 	    "bounce deferred");

@@ -1,11 +1,12 @@
 /*
  * NAME
- *	fuzz_dsn - libFuzzer harness for the bounce reader
+ *	fuzz_dsn - libFuzzer harness for the bounce readers
  * DESCRIPTION
  *	relay-unsub reads whatever mail reaches the relay's return path with
- *	dsn_parse(). The input is given in a heap buffer of exactly its
- *	size (a read past the end is the address sanitizer's), twice, and
- *	once more with why NULL. Invariants, abort()ed on:
+ *	dsn_parse(), and with qsbmf_parse() (qmail's bounces) when that
+ *	fails. Each reader is given the input in a heap buffer of exactly
+ *	its size (a read past the end is the address sanitizer's), twice,
+ *	and once more with why NULL. Invariants, abort()ed on:
  *
  *	- the answer is 0 or -1; 0 has is_dsn 1, at least one recipient
  *	  group seen and *why ""; -1 has a sentence in *why and the struct
@@ -23,7 +24,8 @@
  *	- the same input gives the same struct (no state, no uninitialised
  *	  byte in a field).
  * SEE ALSO
- *	policyd/dsn.c, policyd/mime.c, tests/fuzz/replay.c, corpus/dsn/
+ *	policyd/dsn.c, policyd/qsbmf.c, policyd/mime.c, tests/fuzz/replay.c,
+ *	corpus/dsn/
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 
 #include "addr.h"
 #include "dsn.h"
+#include "qsbmf.h"
 #include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -131,33 +134,45 @@ check_fields(int rc, const struct dsn *d, const char *why)
 		check(memcmp(&d->rcpt[i], &zero_rcpt, sizeof(zero_rcpt)) == 0);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+typedef int (*reader)(const char *, size_t, struct dsn *, const char **);
+
+/* one - the invariants of reader over buf, run three times */
+static void
+one(reader rd, const char *buf, size_t size)
 {
 	struct dsn	*a, *b;
 	const char	*why = NULL, *why2 = NULL;
-	char		*buf;
 	int		 rc, rc2;
 
-	buf = malloc(size > 0 ? size : 1);
 	a = malloc(sizeof(*a));
 	b = malloc(sizeof(*b));
-	check(buf != NULL && a != NULL && b != NULL);
-	memcpy(buf, data, size);
+	check(a != NULL && b != NULL);
 	memset(a, 0x5a, sizeof(*a));
 	memset(b, 0xa5, sizeof(*b));
-	rc = dsn_parse(buf, size, a, &why);
+	rc = rd(buf, size, a, &why);
 	check_fields(rc, a, why);
 
-	rc2 = dsn_parse(buf, size, b, &why2);
+	rc2 = rd(buf, size, b, &why2);
 	check(rc2 == rc && why2 != NULL && strcmp(why, why2) == 0);
 	check(memcmp(a, b, sizeof(*a)) == 0);
 
 	memset(b, 0x5a, sizeof(*b));
-	check(dsn_parse(buf, size, b, NULL) == rc);
+	check(rd(buf, size, b, NULL) == rc);
 	check(memcmp(a, b, sizeof(*a)) == 0);
-	free(buf);
 	free(a);
 	free(b);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char	*buf;
+
+	buf = malloc(size > 0 ? size : 1);
+	check(buf != NULL);
+	memcpy(buf, data, size);
+	one(dsn_parse, buf, size);
+	one(qsbmf_parse, buf, size);
+	free(buf);
 	return 0;
 }

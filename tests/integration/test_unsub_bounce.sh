@@ -335,6 +335,41 @@ h_like "the same bounce again: counted nothing" "$out" \
 h_is "...the count stays 3" \
     "$(h_redis_cli HGET 'relay:{m:alice}:soft' list@dest.example)" 3
 
+# a qmail bounce (QSBMF, plain text): read as well, counted the same
+fx_message alice 4QMAIL0001 a@alice.test old@q.example
+h_redis_cli HSET 'relay:{m:alice}:msg:4QMAIL0001' r:old@q.example \
+    "{\"status\":\"sent\",\"at\":$(fx__now)}" >/dev/null
+tq=$(token alice 4QMAIL0001)
+cat >"$H_TMP/q1.eml" <<EOF
+Return-Path: <>
+From: MAILER-DAEMON@mx.q.example
+To: b+$tq@unsub.relay.test
+Subject: failure notice
+
+Hi. This is the qmail-send program at mx.q.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<old@q.example>:
+Sorry, no mailbox here by that name. (#5.1.1)
+
+--- Below this line is a copy of the message.
+
+Return-Path: <b+$tq@unsub.relay.test>
+From: a@alice.test
+Subject: hello
+
+Hello.
+EOF
+run "$tq" "$H_TMP/q1.eml"
+h_is "a qmail bounce: exit 0" "$rc" 0
+h_like "...the recipient counted, hard, suppressed" "$out" \
+    'qid=4QMAIL0001 event=bounce result=counted member=alice rcpt=old@q\.example dsn=5\.1\.1 class=hard reply="Sorry, no mailbox here by that name\. \(#5\.1\.1\)" suppressed=hard_bounce '
+h_like "...read as QSBMF, forwarded" "$out" \
+    'qid=4QMAIL0001 event=bounce result=forwarded member=alice to=a@alice\.test dsn=qsbmf reporting_mta=mx\.q\.example failed=1 counted=1 why="a qmail bounce \(QSBMF\)"'
+h_is "...the recipient: bounced" "$(fx_rfield alice 4QMAIL0001 old@q.example status)" bounced
+h_is "...suppressed: hard_bounce" "$(fx_suppress_reason alice old@q.example)" hard_bounce
+
 # the record expired: dropped (nobody to forward to)
 tx=$(token alice 4NONE0001)
 run "$tx" "$H_TMP/d1.eml"
