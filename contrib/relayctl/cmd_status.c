@@ -119,6 +119,11 @@ print_msg(json_t *o)
 	json_array_foreach(json_object_get(o, "recipients"), i, r) {
 		printf("  %s %-9s", ctl_pad(ctl_txf(r, "address", ""), 40),
 		    ctl_txf(r, "status", "?"));
+		/* delivered, then a bounce came back by mail (relay-unsub) */
+		if (json_integer_value(json_object_get(r, "async")) == 1)
+			printf(" by mail after delivery at %s",
+			    ctl_time(json_integer_value(json_object_get(r,
+			    "sent_at"))));
 		/* the tracker writes every field, empty when it has none */
 		if ((s = ctl_txf(r, "via", ""))[0] != '\0')
 			printf(" via %s", s);

@@ -170,6 +170,13 @@ h_is "window: a bounce instead" "$(fx_outcomes alice b)" 1
 h_is "...the window keeps no TTL (relay-tracker's key)" \
     "$(h_redis_cli TTL 'relay:{m:alice}:outcomes')" -1
 h_is "suppressed: hard_bounce" "$(fx_suppress_reason alice gone@dest.example)" hard_bounce
+h_like "relayctl status: bounced by mail after delivery" \
+    "$("$CTL" -c "$FX_CONF" status "$q1")" \
+    'gone@dest\.example +bounced +by mail after delivery at [0-9-]+ [0-9:]+Z 5\.1\.1 \(hard\) relay=[^ ]+ 550 5\.1\.1 '
+h_is "...as JSON: async, sent_at before at" "$("$CTL" -c "$FX_CONF" --json \
+    status "$q1" | fx_jget "[r['async'] == 1 and 0 < r['sent_at'] <= r['at']
+    for r in d['recipients'] if r['address'] == 'gone@dest.example']")" \
+    '[true]'
 h_like "relayctl member show agrees" "$("$CTL" -c "$FX_CONF" member show alice)" \
     'bounces: +100\.0% \(1/1\) over 24h; not judged under 1000'
 fwd=$(h_sink_await "^X-Sink-Rcpt-To: <a@alice\\.test>" 20)
