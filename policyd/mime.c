@@ -7,7 +7,7 @@
  *	linear in the bytes given. The decoders write at most as many
  *	bytes as they read, so a buffer of the input's size is enough.
  * SEE ALSO
- *	mime.h, arf.c, dsn.c, tests/unit/test_arf.c, test_mime.c
+ *	mime.h, arf.c, dsn.c, qsbmf.c, tests/unit/test_arf.c, test_mime.c
  */
 #include <stdio.h>
 #include <stdlib.h>

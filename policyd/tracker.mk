@@ -222,7 +222,7 @@ endif
 DSN_PURE = policyd/dsn.c policyd/dsn.h policyd/qsbmf.c policyd/qsbmf.h
 
 check_PROGRAMS += tests/unit/test_dsn
-tests_unit_test_dsn_SOURCES = tests/unit/test_dsn.c tests/unit/crlf.h \
+tests_unit_test_dsn_SOURCES = tests/unit/test_dsn.c tests/unit/dsn_cases.h \
 	$(DSN_PURE) $(ARF_PURE)
 tests_unit_test_dsn_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
 	-I$(top_srcdir)/milter
@@ -230,7 +230,7 @@ tests_unit_test_dsn_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_dsn
 
 check_PROGRAMS += tests/unit/test_qsbmf
-tests_unit_test_qsbmf_SOURCES = tests/unit/test_qsbmf.c tests/unit/crlf.h \
+tests_unit_test_qsbmf_SOURCES = tests/unit/test_qsbmf.c tests/unit/dsn_cases.h \
 	$(DSN_PURE) $(ARF_PURE)
 tests_unit_test_qsbmf_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd \
 	-I$(top_srcdir)/milter

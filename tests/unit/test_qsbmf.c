@@ -20,30 +20,12 @@
 #include <cmocka.h>
 
 #include "qsbmf.h"
-#include "crlf.h"
+#include "dsn_cases.h"
 
-struct wrcpt {
-	const char	*final, *status, *diag;
-};
-
-struct want {
-	int		 rc;
-	const char	*why;
-	const char	*mta;
-	int		 have;
-	const char	*msgid;
-	size_t		 nrcpt, seen;
-	struct wrcpt	 r[2];		/* the first min(nrcpt, 2) */
-};
-
-struct tcase {
-	const char	*name;
-	const char	*msg;
-	int		 crlf;		/* also run with "\r\n" line ends */
-	struct want	 w;
-};
-
-#define NO(why)	{ -1, why, "", 0, "", 0, 0, { { NULL, NULL, NULL } } }
+#define NO(why)	{ -1, why, "", "", 0, "", 0, 0, \
+    { { NULL, NULL, NULL, NULL, NULL } } }
+/* a recipient as QSBMF gives it: no Original-Recipient, failed */
+#define Q(final, status, diag)	{ final, "", "failed", status, diag }
 #define NOTQ	"not a qmail bounce (QSBMF)"
 
 #define HEAD \
@@ -70,99 +52,100 @@ struct tcase {
 
 static const struct tcase cases[] = {
 	{ "qmail-local: no mailbox", HEAD HI NOBODY BREAK ORIG, 1,
-	  { 0, "", MTA, 1, MID, 1, 1,
-	    { { "nobody@dest.example", "5.1.1", NOBODY_DIAG } } } },
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("nobody@dest.example", "5.1.1", NOBODY_DIAG) } } },
 	{ "qmail-remote: the remote host's enhanced code",
 	  HEAD HI "<User@Remote.EXAMPLE>:\n"
 	  "192.0.2.7 does not like recipient.\n"
 	  "Remote host said: 550 5.1.1 <user@remote.example>... User "
 	  "unknown\nGiving up on 192.0.2.7.\n\n" BREAK ORIG, 1,
-	  { 0, "", MTA, 1, MID, 1, 1,
-	    { { "user@remote.example", "5.1.1",
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("user@remote.example", "5.1.1",
 	        "192.0.2.7 does not like recipient. Remote host said: 550 "
 	        "5.1.1 <user@remote.example>... User unknown Giving up on "
-	        "192.0.2.7." } } } },
+	        "192.0.2.7.") } } },
 	{ "a reply without an enhanced code: its class as X.0.0",
 	  HEAD HI "<x@dest.example>:\n192.0.2.7 does not like recipient.\n"
 	  "Remote host said: 550 No such user here\n\n" BREAK ORIG, 0,
-	  { 0, "", MTA, 1, MID, 1, 1,
-	    { { "x@dest.example", "5.0.0", "192.0.2.7 does not like "
-	        "recipient. Remote host said: 550 No such user here" } } } },
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("x@dest.example", "5.0.0", "192.0.2.7 does not like "
+	        "recipient. Remote host said: 550 No such user here") } } },
 	{ "a multiline reply: 552-5.2.2",
 	  HEAD HI "<full@dest.example>:\n"
 	  "Remote host said: 552-5.2.2 The email account is over quota.\n"
 	  "552 5.2.2 Try again later.\n\n" BREAK ORIG, 1,
-	  { 0, "", MTA, 1, MID, 1, 1,
-	    { { "full@dest.example", "5.2.2", "Remote host said: "
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("full@dest.example", "5.2.2", "Remote host said: "
 	        "552-5.2.2 The email account is over quota. 552 5.2.2 Try "
-	        "again later." } } } },
+	        "again later.") } } },
 	{ "an enhanced code of another class than the reply's",
 	  HEAD HI "<x@dest.example>:\nRemote host said: 550 4.2.2 odd\n\n"
 	  BREAK ORIG, 0,
-	  { 0, "", MTA, 1, MID, 1, 1,
-	    { { "x@dest.example", "5.0.0",
-	        "Remote host said: 550 4.2.2 odd" } } } },
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("x@dest.example", "5.0.0",
+	        "Remote host said: 550 4.2.2 odd") } } },
 	{ "qmail's code wins over the reply's; the last one",
 	  HEAD HI "<t@dest.example>:\n"
 	  "Connected to 192.0.2.7 but connection died. (#4.4.2)\n"
 	  "Remote host said: 451 4.3.0 later\n"
 	  "I'm not going to try again; this message has been in the queue "
 	  "too long. (#5.4.7)\n\n" BREAK ORIG, 0,
-	  { 0, "", MTA, 1, MID, 1, 1,
-	    { { "t@dest.example", "5.4.7", "Connected to 192.0.2.7 but "
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("t@dest.example", "5.4.7", "Connected to 192.0.2.7 but "
 	        "connection died. (#4.4.2) Remote host said: 451 4.3.0 later "
 	        "I'm not going to try again; this message has been in the "
-	        "queue too long. (#5.4.7)" } } } },
+	        "queue too long. (#5.4.7)") } } },
 	{ "malformed qmail codes are not codes",
 	  HEAD HI "<t@dest.example>:\nx (#5.1) y (#5.1.1.1) (#6.1.1) (#5.1.1"
 	  "\n\n" BREAK ORIG, 0,
-	  { 0, "", MTA, 1, MID, 1, 1,
-	    { { "t@dest.example", "",
-	        "x (#5.1) y (#5.1.1.1) (#6.1.1) (#5.1.1" } } } },
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("t@dest.example", "",
+	        "x (#5.1) y (#5.1.1.1) (#6.1.1) (#5.1.1") } } },
 	{ "two recipients, the break, nothing read after it",
 	  HEAD HI NOBODY "<host@nowhere.example>:\n"
 	  "Sorry, I couldn't find any host named nowhere.example. (#5.1.2)"
 	  "\n\n" BREAK "<late@dest.example>:\nnot a paragraph (#5.1.1)\n\n"
 	  ORIG, 1,
-	  { 0, "", MTA, 1, "", 2, 2,
-	    { { "nobody@dest.example", "5.1.1", NOBODY_DIAG },
-	      { "host@nowhere.example", "5.1.2", "Sorry, I couldn't find "
-	        "any host named nowhere.example. (#5.1.2)" } } } },
+	  { 0, "", MTA, "", 1, "", 2, 2,
+	    { Q("nobody@dest.example", "5.1.1", NOBODY_DIAG),
+	      Q("host@nowhere.example", "5.1.2", "Sorry, I couldn't find "
+	        "any host named nowhere.example. (#5.1.2)") } } },
 	{ "the original headers only",
 	  HEAD HI NOBODY
 	  "--- Enclosed are the original headers of the message.\n\n"
 	  "Message-ID: <h@alice.test>\nSubject: hi\n", 1,
-	  { 0, "", MTA, 1, "<h@alice.test>", 1, 1,
-	    { { "nobody@dest.example", "5.1.1", NOBODY_DIAG } } } },
+	  { 0, "", MTA, "", 1, "<h@alice.test>", 1, 1,
+	    { Q("nobody@dest.example", "5.1.1", NOBODY_DIAG) } } },
 	{ "no break: truncated, still a bounce",
 	  HEAD HI NOBODY, 1,
-	  { 0, "", MTA, 0, "", 1, 1,
-	    { { "nobody@dest.example", "5.1.1", NOBODY_DIAG } } } },
+	  { 0, "", MTA, "", 0, "", 1, 1,
+	    { Q("nobody@dest.example", "5.1.1", NOBODY_DIAG) } } },
 	{ "a break with nothing after it",
 	  HEAD HI NOBODY "--- Below this line is a copy of the message.\n", 0,
-	  { 0, "", MTA, 0, "", 1, 1,
-	    { { "nobody@dest.example", "5.1.1", NOBODY_DIAG } } } },
+	  { 0, "", MTA, "", 0, "", 1, 1,
+	    { Q("nobody@dest.example", "5.1.1", NOBODY_DIAG) } } },
 	{ "<>: and a first line of another form still count",
 	  HEAD HI "<>:\nthe null address (#5.1.1)\n\n"
 	  "<broken@dest.example\nno colon\n\n" BREAK ORIG, 0,
-	  { 0, "", MTA, 1, MID, 2, 2,
-	    { { "", "5.1.1", "the null address (#5.1.1)" },
-	      { "", "", "no colon" } } } },
+	  { 0, "", MTA, "", 1, MID, 2, 2,
+	    { Q("", "5.1.1", "the null address (#5.1.1)"),
+	      Q("", "", "no colon") } } },
 	{ "an address that does not normalise",
 	  HEAD HI "<a b@@dest.example>:\nbad (#5.1.1)\n\n" BREAK ORIG, 0,
-	  { 0, "", MTA, 1, MID, 1, 1, { { "", "5.1.1", "bad (#5.1.1)" } } } },
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("", "5.1.1", "bad (#5.1.1)") } } },
 	{ "white space lines part paragraphs; other paragraphs ignored",
 	  HEAD "\n\n" HI "Some other words.\n \t\n" NOBODY BREAK ORIG, 1,
-	  { 0, "", MTA, 1, MID, 1, 1,
-	    { { "nobody@dest.example", "5.1.1", NOBODY_DIAG } } } },
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("nobody@dest.example", "5.1.1", NOBODY_DIAG) } } },
 	{ "a host name that is not one",
 	  HEAD "Hi. This is the qmail-send program at <mx>.\n\n" NOBODY, 0,
-	  { 0, "", "", 0, "", 1, 1,
-	    { { "nobody@dest.example", "5.1.1", NOBODY_DIAG } } } },
+	  { 0, "", "", "", 0, "", 1, 1,
+	    { Q("nobody@dest.example", "5.1.1", NOBODY_DIAG) } } },
 	{ "no host named",
 	  HEAD "Hi. This is the mailer.\n\n" NOBODY, 0,
-	  { 0, "", "", 0, "", 1, 1,
-	    { { "nobody@dest.example", "5.1.1", NOBODY_DIAG } } } },
+	  { 0, "", "", "", 0, "", 1, 1,
+	    { Q("nobody@dest.example", "5.1.1", NOBODY_DIAG) } } },
 	{ "in base64",
 	  "Subject: failure notice\nContent-Transfer-Encoding: base64\n\n"
 	  "SGkuIFRoaXMgaXMgdGhlIHFtYWlsLXNlbmQgcHJvZ3JhbSBhdCBteC5kZXN0LmV4"
@@ -175,13 +158,13 @@ static const struct tcase cases[] = {
 	  "IGlzIGEgY29w\n"
 	  "eSBvZiB0aGUgbWVzc2FnZS4KCk1lc3NhZ2UtSUQ6IDxiNjRAYWxpY2UudGVzdD4K"
 	  "CmJvZHkK\n", 0,
-	  { 0, "", MTA, 1, "<b64@alice.test>", 1, 1,
-	    { { "b64@dest.example", "5.1.1", NOBODY_DIAG } } } },
+	  { 0, "", MTA, "", 1, "<b64@alice.test>", 1, 1,
+	    { Q("b64@dest.example", "5.1.1", NOBODY_DIAG) } } },
 	{ "text/plain said so",
 	  "Content-Type: text/plain; charset=us-ascii\n"
 	  "Subject: failure notice\n\n" HI NOBODY BREAK ORIG, 0,
-	  { 0, "", MTA, 1, MID, 1, 1,
-	    { { "nobody@dest.example", "5.1.1", NOBODY_DIAG } } } },
+	  { 0, "", MTA, "", 1, MID, 1, 1,
+	    { Q("nobody@dest.example", "5.1.1", NOBODY_DIAG) } } },
 	{ "the introduction alone", HEAD HI BREAK ORIG, 1,
 	  NO("a qmail bounce without recipients") },
 	{ "another body", HEAD "Hello.\n\n" NOBODY BREAK ORIG, 1, NO(NOTQ) },
@@ -199,71 +182,11 @@ static const struct tcase cases[] = {
 	{ "empty input", "", 0, NO("the message is empty") },
 };
 
-/* same_rcpt - 1 when a kept recipient is what is wanted */
-static int
-same_rcpt(const struct dsn_rcpt *r, const struct wrcpt *w)
-{
-	return strcmp(r->final_rcpt, w->final) == 0 &&
-	    strcmp(r->orig_rcpt, "") == 0 &&
-	    strcmp(r->action, "failed") == 0 &&
-	    strcmp(r->status, w->status) == 0 &&
-	    strcmp(r->diag, w->diag) == 0;
-}
-
-/* run - one message against what is wanted */
-static void
-run(const char *name, const char *msg, size_t len, const struct want *w)
-{
-	static struct dsn	 zero;
-	struct dsn		*d = malloc(sizeof(*d));
-	const char		*why = NULL;
-	size_t			 i;
-	int			 rc;
-
-	assert_non_null(d);
-	memset(d, 0x5a, sizeof(*d));
-	rc = qsbmf_parse(msg, len, d, &why);
-	if (rc != w->rc || why == NULL || strcmp(why, w->why) != 0 ||
-	    d->is_dsn != (w->rc == 0) ||
-	    strcmp(d->reporting_mta, w->mta) != 0 ||
-	    strcmp(d->postfix_qid, "") != 0 ||
-	    d->have_original != w->have ||
-	    strcmp(d->message_id, w->msgid) != 0 ||
-	    d->nrcpt != w->nrcpt || d->nrcpt_seen != w->seen)
-		fail_msg("%s: rc %d why '%s' is_dsn %d mta '%s' have %d "
-		    "msgid '%s' nrcpt %zu seen %zu", name, rc,
-		    why ? why : "(null)", d->is_dsn, d->reporting_mta,
-		    d->have_original, d->message_id, d->nrcpt, d->nrcpt_seen);
-	for (i = 0; i < w->nrcpt && i < 2; i++)
-		if (!same_rcpt(&d->rcpt[i], &w->r[i]))
-			fail_msg("%s: recipient %zu: final '%s' action '%s' "
-			    "status '%s' diag '%s'", name, i,
-			    d->rcpt[i].final_rcpt, d->rcpt[i].action,
-			    d->rcpt[i].status, d->rcpt[i].diag);
-	if (rc != 0 && memcmp(d, &zero, sizeof(zero)) != 0)
-		fail_msg("%s: -1 left fields set", name);
-	free(d);
-}
-
 static void
 messages_give_their_fields(void **state)
 {
-	size_t	 i, n, cn;
-	char	*c;
-	char	 name[300];
-
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		n = strlen(cases[i].msg);
-		run(cases[i].name, cases[i].msg, n, &cases[i].w);
-		if (cases[i].crlf) {
-			c = crlf(cases[i].msg, n, &cn);
-			snprintf(name, sizeof(name), "%s (CRLF)",
-			    cases[i].name);
-			run(name, c, cn, &cases[i].w);
-			free(c);
-		}
-	}
+	dsn_cases_run(qsbmf_parse, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /*
