@@ -133,13 +133,15 @@ unsub_by_msgid(struct rconn *rc, const struct complaint_plan *p,
 	if (p->msgid == NULL || rkey(key, sizeof(key), RKEY_MSGID, p->msgid,
 	    NULL) < 0)
 		return UNSUB_STORE_NONE;
-	r = rconn_cmd(rc, "SMEMBERS %s", key);
+	/* the first MSGID_ENTRIES_MAX by member and queue id, not the whole
+	   set of a Message-ID a sender reuses; one entry is the only one */
+	r = rconn_cmd(rc, "SORT %s LIMIT 0 %d ALPHA", key, MSGID_ENTRIES_MAX);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		if (r != NULL)
 			freeReplyObject(r);
 		return UNSUB_STORE_EREDIS;
 	}
-	for (i = 0; i < r->elements && i < MSGID_ENTRIES_MAX; i++) {
+	for (i = 0; i < r->elements; i++) {
 		if (r->element[i]->type != REDIS_REPLY_STRING)
 			continue;
 		e = one(rc, p, r->element[i]->str, r->elements == 1, h,

@@ -26,7 +26,7 @@
 #include "parse.h"
 #include "xalloc.h"
 
-#define STATUS_MAX	10000	/* messages listed by --member */
+#define STATUS_MAX	10000	/* messages listed by --member, by an id */
 
 /* msg_json - one message as JSON, or NULL when its record is gone */
 static json_t *
@@ -156,17 +156,28 @@ qid_ok(const char *q)
 static int
 by_id(struct ctl *c, const char *id)
 {
-	char		 key[RKEY_MAX], mid[1024], *h, *hop = NULL;
+	char		 key[RKEY_MAX], mid[1024], lim[24], *h, *hop = NULL;
 	json_t		*out = json_array(), *o;
 	redisReply	*r;
 	size_t		 i;
+	long long	 n;
 
 	if (strchr(id, '@') != NULL || id[0] == '<') {
 		/* Stored hashed with its angle brackets. */
 		snprintf(mid, sizeof(mid), "%s%s%s", id[0] == '<' ? "" : "<",
 		    id, id[strlen(id) - 1] == '>' ? "" : ">");
 		ctl_key(c, key, RKEY_MSGID, mid, NULL);
-		r = ctl_cmdf(c, "SMEMBERS %s", key);
+		/* a Message-ID a sender reuses: the first STATUS_MAX */
+		r = ctl_cmdf(c, "SCARD %s", key);
+		n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+		freeReplyObject(r);
+		if (n > STATUS_MAX)
+			fprintf(stderr, "relayctl: status: the first %d of %lld "
+			    "messages with this Message-ID (by member and "
+			    "queue id); status --member HANDLE lists a "
+			    "member's by time\n", STATUS_MAX, n);
+		snprintf(lim, sizeof(lim), "%d", STATUS_MAX);
+		r = ctl_cmdf(c, "SORT %s LIMIT 0 %s ALPHA", key, lim);
 		for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
 		    i++) {
 			char *sp, *pair = xstrdup(r->element[i]->str);

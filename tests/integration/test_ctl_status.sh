@@ -60,6 +60,20 @@ h_like "... the bounce with its class and relay" "$out" \
     'bounce@dest\.example +bounced +5\.1\.1 \(hard\) relay=[^ ]+\[127\.0\.0\.1\]:[0-9]+ host .* said: 550 '
 out=$(ctl --json status '<st1@alice.example>')
 h_is "status MESSAGE-ID" "$(fx_jget 'd["queue_id"]' <<<"$out")" "$q1"
+# a Message-ID reused by 10005 more messages (records gone): the first
+# 10000 by member and queue id are looked at, and stderr says so
+sha=$(printf '%s' '<st1@alice.example>' | sha256sum | cut -d' ' -f1)
+awk -v k="relay:{x:$sha}:msgid" 'BEGIN { for (i = 1; i <= 10005; i++)
+    printf "SADD %s \"zz OLD%05d\"\n", k, i }' | h_redis_cli >/dev/null
+out=$(ctl --json status '<st1@alice.example>' 2>"$H_TMP/status.err")
+h_is "a reused Message-ID: alice's message still first" \
+    "$(fx_jget 'd["queue_id"]' <<<"$out")" "$q1"
+h_like "...said on stderr" "$(cat "$H_TMP/status.err")" \
+    'the first 10000 of 10006 messages with this Message-ID'
+h_redis_cli DEL "relay:{x:$sha}:msgid" >/dev/null
+h_redis_cli SADD "relay:{x:$sha}:msgid" "alice $q1" >/dev/null
+out=$(ctl --json status '<st1@alice.example>' 2>"$H_TMP/status.err")
+h_is "...back to one: nothing said" "$(cat "$H_TMP/status.err")" ""
 out=$(ctl --json status "$q2")
 h_is "deferred" "$(fx_jget 'd["recipients"][0]["status"] + " " + d["recipients"][0]["dsn"]' <<<"$out")" "deferred 4.2.0"
 out=$(ctl --json status --member alice --since 10m)
