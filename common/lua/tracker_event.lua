@@ -364,6 +364,11 @@ local function suppress(reason)
 end
 if ARGV[19] == '1' and not raw then suppress('hard_bounce') end
 if ARGV[21] == '1' and not raw then
+  -- the count the delivery reset, kept with it: a bounce of this message
+  -- that comes back by mail later (relay-unsub -b) takes the delivery
+  -- back and counts on from there
+  local before = tonumber(redis.call('HGET', KEYS[4], rcpt)) or 0
+  if before > 0 then st.soft_before = before end
   redis.call('HDEL', KEYS[4], rcpt)
   -- delivered: the mailbox takes mail again, so a suppression that soft
   -- failures made (and no other) is lifted; deferrals of messages still

@@ -9,8 +9,9 @@
 -- (lib_window.lua), a hard bounce is suppressed, and a soft one (a
 -- full mailbox) is one more soft failure of the recipient, suppressed at
 -- tracker.soft_bounce_limit like relay-tracker's (the count lives
--- tracker.status_ttl after its step). Once per message and recipient:
--- the status is no longer `sent` after it.
+-- tracker.status_ttl after its step; the reset its delivery made is
+-- undone: soft_before). Once per message and recipient: the status is no
+-- longer `sent` after it.
 -- The relay's own Postfix's bounces (X-Postfix-Queue-ID names this
 -- message or one of its hops) count nothing: relay-tracker counted them
 -- from the log. Nothing is written once the member is gone, or is
@@ -107,7 +108,11 @@ local function suppress(reason)
 end
 if ARGV[14] == '1' then suppress('hard_bounce') end
 if ARGV[16] == '1' then
-  soft = redis.call('HINCRBY', KEYS[5], rcpt, 1)
+  -- its delivery reset the count (relay-tracker kept what it was): that
+  -- delivery was none, so the count goes on from the larger of the two
+  soft = math.max(tonumber(redis.call('HGET', KEYS[5], rcpt)) or 0,
+    tonumber(st.soft_before) or 0) + 1
+  redis.call('HSET', KEYS[5], rcpt, soft)
   redis.call('EXPIRE', KEYS[5], tonumber(ARGV[18]))
   if soft >= tonumber(ARGV[17]) then suppress('soft_bounce_limit') end
 end
