@@ -348,18 +348,12 @@ int
 arf_parse(const char *msg, size_t len, struct arf *out, char *why,
     size_t whylen)
 {
-	struct walk	 w;
-	struct mime_walk mw;
+	struct walk	 w = { .out = out };
+	struct mime_walk mw = { .types = fb_types, .depth_max = ARF_DEPTH_MAX,
+			    .leaf = leaf, .arg = &w };
 	const char	*err = NULL;
 
 	memset(out, 0, sizeof(*out));
-	memset(&w, 0, sizeof(w));
-	memset(&mw, 0, sizeof(mw));
-	w.out = out;
-	mw.types = fb_types;
-	mw.depth_max = ARF_DEPTH_MAX;
-	mw.leaf = leaf;
-	mw.arg = &w;
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	if (msg == NULL)

@@ -395,18 +395,12 @@ leaf(void *arg, const struct mime_entity *e, int in_report)
 int
 dsn_parse(const char *msg, size_t len, struct dsn *d, const char **why)
 {
-	struct walk	 w;
-	struct mime_walk mw;
+	struct walk	 w = { .d = d };
+	struct mime_walk mw = { .types = ds_types, .depth_max = DSN_DEPTH_MAX,
+			    .leaf = leaf, .arg = &w };
 	const char	*err = NULL;
 
 	memset(d, 0, sizeof(*d));
-	memset(&w, 0, sizeof(w));
-	memset(&mw, 0, sizeof(mw));
-	w.d = d;
-	mw.types = ds_types;
-	mw.depth_max = DSN_DEPTH_MAX;
-	mw.leaf = leaf;
-	mw.arg = &w;
 	if (msg == NULL)
 		len = 0;
 	if (len > DSN_INPUT_MAX)
