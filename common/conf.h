@@ -118,6 +118,7 @@ struct conf_dkim {
 struct conf_unsubscribe {
 	char	*domain;		/* unsub+TOKEN@DOMAIN */
 	char	*hmac_key;		/* at least 32 characters when set */
+	char	*previous_hmac_key;	/* tokens made with it still verify */
 	char	*https_url;		/* optional, TOKEN appended */
 	int	 return_path;		/* envelope sender b+TOKEN@DOMAIN */
 	char	*sendmail;		/* relay-unsub -b forwards with it */

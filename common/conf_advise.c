@@ -12,8 +12,11 @@
  *	    - milter.record_ttl shorter than Postfix's default
  *	      maximal_queue_lifetime (5d), after which relay-tracker cannot
  *	      attribute the outcome of mail that was deferred that long;
- *	    - a secret (redis.password, unsubscribe.hmac_key) set in a file
- *	      that every user of the host can read or write.
+ *	    - unsubscribe.previous_hmac_key equal to hmac_key (the tokens
+ *	      of the key before it no longer verify);
+ *	    - a secret (redis.password, unsubscribe.hmac_key,
+ *	      previous_hmac_key) set in a file that every user of the host
+ *	      can read or write.
  *	Reads the config and stats the files that set a secret; binds and
  *	resolves nothing.
  * SEE ALSO
@@ -23,6 +26,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "conf_priv.h"
 #include "conf_table.h"
@@ -135,6 +139,14 @@ conf__advise(const struct relay_conf *c, struct conf_errs *w,
 		    "maximal_queue_lifetime (5d): for mail deferred longer, "
 		    "relay-tracker finds no record and its outcome is lost "
 		    "(no status, no bounce count, no suppression)", ttl);
+	if (c->unsubscribe.previous_hmac_key[0] != '\0' &&
+	    strcmp(c->unsubscribe.previous_hmac_key,
+	    c->unsubscribe.hmac_key) == 0)
+		conf__errs_add(w, AT("unsubscribe", "previous_hmac_key"),
+		    "unsubscribe.previous_hmac_key",
+		    "warning: the same as unsubscribe.hmac_key: tokens made "
+		    "with the key before it no longer verify; set it to that "
+		    "key, or remove it");
 	advise_secrets(c, w, where);
 }
 

@@ -251,6 +251,16 @@ check_names(struct relay_conf *c, struct conf_errs *e,
 	    strlen(c->unsubscribe.hmac_key) < 32)
 		errs_add(e, AT("unsubscribe", "hmac_key"), "unsubscribe.hmac_key",
 		    "too short: at least 32 characters (openssl rand -hex 32)");
+	if (c->unsubscribe.previous_hmac_key[0] != '\0' &&
+	    strlen(c->unsubscribe.previous_hmac_key) < 32)
+		errs_add(e, AT("unsubscribe", "previous_hmac_key"),
+		    "unsubscribe.previous_hmac_key",
+		    "too short: at least 32 characters (the old hmac_key)");
+	else if (c->unsubscribe.previous_hmac_key[0] != '\0' &&
+	    c->unsubscribe.hmac_key[0] == '\0')
+		errs_add(e, AT("unsubscribe", "previous_hmac_key"),
+		    "unsubscribe.previous_hmac_key",
+		    "needs unsubscribe.hmac_key: the key tokens are made with");
 	if (c->unsubscribe.https_url[0] != '\0' &&
 	    strncmp(c->unsubscribe.https_url, "https://", 8) != 0)
 		errs_add(e, AT("unsubscribe", "https_url"),

@@ -124,8 +124,16 @@ token_mail(const char *key, const char *handle, const char *rcpt, char *out,
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
-int
-token_mail_check(const char *key, const char *tok, const char *rcpt,
+/* previous_set - 1 when there is a previous key to try */
+static int
+previous_set(const char *previous)
+{
+	return previous != NULL && *previous != '\0';
+}
+
+/* mail_check - 1 when tok is the mail token of (its handle, rcpt) by key */
+static int
+mail_check(const char *key, const char *tok, const char *rcpt,
     char *handle_out, size_t handle_len)
 {
 	char		 handle[IDENT_HANDLE_MAX + 1], want[TOKEN_MAIL_MAX + 1];
@@ -154,6 +162,18 @@ token_mail_check(const char *key, const char *tok, const char *rcpt,
 	    handle) >= (int)handle_len)
 		return 0;
 	return 1;
+}
+
+int
+token_mail_check(const char *key, const char *previous, const char *tok,
+    const char *rcpt, char *handle_out, size_t handle_len)
+{
+	if (mail_check(key, tok, rcpt, handle_out, handle_len))
+		return TOKEN_KEY;
+	if (previous_set(previous) &&
+	    mail_check(previous, tok, rcpt, handle_out, handle_len))
+		return TOKEN_PREVIOUS;
+	return TOKEN_BAD;
 }
 
 /* qid_ok - 1 for a Postfix queue id: 1..TOKEN_QID_MAX of [0-9A-Za-z] */
@@ -190,8 +210,9 @@ token_bounce(const char *key, const char *handle, const char *qid,
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
-int
-token_bounce_check(const char *key, const char *tok, char *handle_out,
+/* bounce_check - 1 when tok is a bounce token made with key */
+static int
+bounce_check(const char *key, const char *tok, char *handle_out,
     size_t handle_len, char *qid_out, size_t qid_len)
 {
 	char		 handle[IDENT_HANDLE_MAX + 1], qid[TOKEN_QID_MAX + 1];
@@ -228,6 +249,18 @@ token_bounce_check(const char *key, const char *tok, char *handle_out,
 }
 
 int
+token_bounce_check(const char *key, const char *previous, const char *tok,
+    char *handle_out, size_t handle_len, char *qid_out, size_t qid_len)
+{
+	if (bounce_check(key, tok, handle_out, handle_len, qid_out, qid_len))
+		return TOKEN_KEY;
+	if (previous_set(previous) && bounce_check(previous, tok, handle_out,
+	    handle_len, qid_out, qid_len))
+		return TOKEN_PREVIOUS;
+	return TOKEN_BAD;
+}
+
+int
 token_url(const char *key, const char *handle, const char *rcpt, char *out,
     size_t outlen)
 {
@@ -248,8 +281,9 @@ token_url(const char *key, const char *handle, const char *rcpt, char *out,
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
-int
-token_url_check(const char *key, const char *tok, char *handle_out,
+/* url_check - 1 and the handle and recipient for a token made with key */
+static int
+url_check(const char *key, const char *tok, char *handle_out,
     size_t handle_len, char *rcpt_out, size_t rcpt_len)
 {
 	unsigned char	 body[400];
@@ -280,6 +314,18 @@ token_url_check(const char *key, const char *tok, char *handle_out,
 	    snprintf(rcpt_out, rcpt_len, "%s", rcpt) >= (int)rcpt_len)
 		return 0;
 	return 1;
+}
+
+int
+token_url_check(const char *key, const char *previous, const char *tok,
+    char *handle_out, size_t handle_len, char *rcpt_out, size_t rcpt_len)
+{
+	if (url_check(key, tok, handle_out, handle_len, rcpt_out, rcpt_len))
+		return TOKEN_KEY;
+	if (previous_set(previous) && url_check(previous, tok, handle_out,
+	    handle_len, rcpt_out, rcpt_len))
+		return TOKEN_PREVIOUS;
+	return TOKEN_BAD;
 }
 
 int

@@ -30,6 +30,14 @@
  *	    characters (Postfix's long ones have 15 or 16) the local part
  *	    fits 64 octets for every handle.
  *
+ *	Checking: each _check function takes the key tokens are made with
+ *	(unsubscribe.hmac_key) and the one they were made with before it
+ *	(unsubscribe.previous_hmac_key, NULL or empty when none), so links
+ *	and return paths in mail sent before a key change keep working
+ *	until the previous key is removed. It returns TOKEN_BAD (0) for a
+ *	bad or forged token, TOKEN_KEY (1) when it verifies with the key,
+ *	TOKEN_PREVIOUS (2) when only with the previous key.
+ *
  *	API keys are 24 random bytes in base64url (32 characters, 192 bits);
  *	only SHA-256 hex of a key is stored. Comparisons are constant time.
  */
@@ -47,32 +55,44 @@
 /* the longest recipient a token binds (RFC 5321 allows a 256-octet path) */
 #define TOKEN_RCPT_MAX		320
 
+#define TOKEN_BAD	0	/* does not verify */
+#define TOKEN_KEY	1	/* verifies with the key */
+#define TOKEN_PREVIOUS	2	/* verifies with the previous key only */
+
 /* token_mail - make a mail token for (handle, normalised recipient) */
 int	 token_mail(const char *key, const char *handle, const char *rcpt,
 	    char *out, size_t outlen);
 /*
- * token_mail_check - 1 when tok is the mail token of (its handle, rcpt);
- * the handle is copied to handle_out. 0 for a bad or forged token.
+ * token_mail_check - TOKEN_KEY or TOKEN_PREVIOUS when tok is the mail
+ * token of (its handle, rcpt); the handle is copied to handle_out.
+ * TOKEN_BAD for a bad or forged token.
  */
-int	 token_mail_check(const char *key, const char *tok, const char *rcpt,
-	    char *handle_out, size_t handle_len);
+int	 token_mail_check(const char *key, const char *previous,
+	    const char *tok, const char *rcpt, char *handle_out,
+	    size_t handle_len);
 
 /* token_url - make a url token */
 int	 token_url(const char *key, const char *handle, const char *rcpt,
 	    char *out, size_t outlen);
-/* token_url_check - 1 and the handle and recipient for a valid token, else 0 */
-int	 token_url_check(const char *key, const char *tok, char *handle_out,
-	    size_t handle_len, char *rcpt_out, size_t rcpt_len);
+/*
+ * token_url_check - TOKEN_KEY or TOKEN_PREVIOUS, and the handle and
+ * recipient, for a valid token; else TOKEN_BAD
+ */
+int	 token_url_check(const char *key, const char *previous,
+	    const char *tok, char *handle_out, size_t handle_len,
+	    char *rcpt_out, size_t rcpt_len);
 
 /* token_bounce - make a bounce token for (handle, queue id) */
 int	 token_bounce(const char *key, const char *handle, const char *qid,
 	    char *out, size_t outlen);
 /*
- * token_bounce_check - 1 when tok is a bounce token: its handle and queue
- * id copied out; 0 for a bad or forged one
+ * token_bounce_check - TOKEN_KEY or TOKEN_PREVIOUS when tok is a bounce
+ * token: its handle and queue id copied out; TOKEN_BAD for a bad or
+ * forged one
  */
-int	 token_bounce_check(const char *key, const char *tok, char *handle_out,
-	    size_t handle_len, char *qid_out, size_t qid_len);
+int	 token_bounce_check(const char *key, const char *previous,
+	    const char *tok, char *handle_out, size_t handle_len,
+	    char *qid_out, size_t qid_len);
 
 /* token_apikey_new - a fresh random key (TOKEN_APIKEY_LEN + 1 bytes); 0 or -1 */
 int	 token_apikey_new(char *out, size_t outlen);

@@ -124,7 +124,8 @@ TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_unsub_member.sh \
 	tests/integration/test_unsub_web.sh \
 	tests/integration/test_unsub_complaint.sh \
-	tests/integration/test_unsub_bounce.sh
+	tests/integration/test_unsub_bounce.sh \
+	tests/integration/test_unsub_key_change.sh
 INTEGRATION_TESTS += $(TRACKER_IT)
 EXTRA_DIST += $(TRACKER_IT)
 

@@ -127,6 +127,7 @@ struct outcome {
 	const char	*why;		/* for the log */
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	char		 rcpt[ADDR_BUFSIZE];
+	int		 previous;	/* verified with previous_hmac_key */
 };
 
 /* set - the outcome's code, line and reason */
@@ -153,6 +154,8 @@ log_outcome(const struct outcome *o, const char *via)
 		logkv_str(&kv, "member", o->handle);
 	if (o->rcpt[0] != '\0')
 		logkv_str(&kv, "rcpt", o->rcpt);
+	if (o->previous)
+		logkv_str(&kv, "key", "previous");
 	logkv_str(&kv, "why", o->why);
 	logkv_emit(&kv, o->code == UNSUB_EX_OK ? LOG_INFO : LOG_WARNING);
 }
@@ -238,6 +241,8 @@ static void
 by_mail(const struct relay_conf *conf, const char *tok, const char *sender,
     struct outcome *o)
 {
+	int	 ok;
+
 	if (keyless(conf, o))
 		return;
 	if (sender[0] == '\0' || addr_norm(sender, o->rcpt,
@@ -247,13 +252,15 @@ by_mail(const struct relay_conf *conf, const char *tok, const char *sender,
 		    "no usable sender address");
 		return;
 	}
-	if (!token_mail_check(conf->unsubscribe.hmac_key, tok, o->rcpt,
-	    o->handle, sizeof(o->handle))) {
+	if ((ok = token_mail_check(conf->unsubscribe.hmac_key,
+	    conf->unsubscribe.previous_hmac_key, tok, o->rcpt, o->handle,
+	    sizeof(o->handle))) == TOKEN_BAD) {
 		o->handle[0] = '\0';
 		set(o, UNSUB_EX_NOUSER, "unknown unsubscribe token",
 		    "token does not verify for this sender");
 		return;
 	}
+	o->previous = ok == TOKEN_PREVIOUS;
 	settle(conf, o);
 }
 
@@ -266,15 +273,19 @@ static void
 by_url(const struct relay_conf *conf, const char *tok, int apply,
     struct outcome *o)
 {
+	int	 ok;
+
 	if (keyless(conf, o))
 		return;
-	if (!token_url_check(conf->unsubscribe.hmac_key, tok, o->handle,
-	    sizeof(o->handle), o->rcpt, sizeof(o->rcpt))) {
+	if ((ok = token_url_check(conf->unsubscribe.hmac_key,
+	    conf->unsubscribe.previous_hmac_key, tok, o->handle,
+	    sizeof(o->handle), o->rcpt, sizeof(o->rcpt))) == TOKEN_BAD) {
 		o->handle[0] = o->rcpt[0] = '\0';
 		set(o, UNSUB_EX_NOUSER, "unknown unsubscribe token",
 		    "url token does not verify");
 		return;
 	}
+	o->previous = ok == TOKEN_PREVIOUS;
 	if (apply)
 		settle(conf, o);
 	else

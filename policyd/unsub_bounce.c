@@ -38,6 +38,7 @@ struct run {
 	int		 drop;		/* nobody to forward to */
 	const char	*why;		/* of temp or drop */
 	int		 failed, counted;
+	int		 previous;	/* token of previous_hmac_key */
 };
 
 /* log_rcpt - event=bounce for one failed recipient */
@@ -245,6 +246,8 @@ log_done(const struct run *b, const struct dsn *d, const char *fmt,
 		logkv_str(&kv, "member", b->handle);
 	if (b->sender[0] != '\0')
 		logkv_str(&kv, "to", b->sender);
+	if (b->previous)
+		logkv_str(&kv, "key", "previous");
 	logkv_str(&kv, "dsn", fmt);
 	if (d->is_dsn && d->reporting_mta[0] != '\0')
 		logkv_str(&kv, "reporting_mta", d->reporting_mta);
@@ -267,7 +270,7 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 	char		*msg, why[256];
 	size_t		 len;
 	const char	*fmt = "no";
-	int		 cut, e, code = B_EX_OK;
+	int		 cut, e, ok, code = B_EX_OK;
 
 	memset(&b, 0, sizeof(b));
 	len = unsub_slurp(&msg, UNSUB_BOUNCE_MAX, &cut);
@@ -278,8 +281,9 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 		printf("return path service unavailable\n");
 		return B_EX_TEMPFAIL;
 	}
-	if (!token_bounce_check(key, token, b.handle, sizeof(b.handle),
-	    b.qid, sizeof(b.qid))) {
+	if ((ok = token_bounce_check(key, conf->unsubscribe.previous_hmac_key,
+	    token, b.handle, sizeof(b.handle), b.qid,
+	    sizeof(b.qid))) == TOKEN_BAD) {
 		free(msg);
 		b.handle[0] = b.qid[0] = '\0';
 		log_done(&b, &d, fmt, "dropped", "the return path's token does "
@@ -287,6 +291,7 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 		printf("unknown return path: dropped\n");
 		return B_EX_OK;
 	}
+	b.previous = ok == TOKEN_PREVIOUS;
 	/* an RFC 3464 report, else a qmail bounce; else dsn_parse()'s why */
 	if (dsn_parse(msg, len, &d, &dwhy) == 0)
 		fmt = "yes";

@@ -32,6 +32,7 @@ struct report {
 	int		 n;		/* recipients suppressed */
 	int		 added;		/* of them new entries */
 	int		 counted;	/* 1 counted, -1 the count failed */
+	int		 previous;	/* token of previous_hmac_key */
 	struct unsub_rate rate;		/* the complaint rate after them */
 };
 
@@ -97,18 +98,23 @@ by_tokens(const struct relay_conf *conf, struct rconn *rc,
     const struct complaint_plan *p, struct report *rp)
 {
 	const char	*key = conf->unsubscribe.hmac_key;
-	int		 i;
+	const char	*prev = conf->unsubscribe.previous_hmac_key;
+	int		 i, ok;
 
 	if (key == NULL || *key == '\0')
 		return 0;
-	if (p->url_token[0] != '\0' && token_url_check(key, p->url_token,
-	    rp->handle, sizeof(rp->handle), rp->rcpt, sizeof(rp->rcpt)))
+	if (p->url_token[0] != '\0' && (ok = token_url_check(key, prev,
+	    p->url_token, rp->handle, sizeof(rp->handle), rp->rcpt,
+	    sizeof(rp->rcpt))) != TOKEN_BAD) {
+		rp->previous = ok == TOKEN_PREVIOUS;
 		return verified(rc, rp, "url_token");
+	}
 	for (i = 0; p->mail_token[0] != '\0' && i < p->ncand; i++)
-		if (token_mail_check(key, p->mail_token, p->cands[i],
-		    rp->handle, sizeof(rp->handle))) {
+		if ((ok = token_mail_check(key, prev, p->mail_token,
+		    p->cands[i], rp->handle, sizeof(rp->handle))) != TOKEN_BAD) {
 			snprintf(rp->rcpt, sizeof(rp->rcpt), "%s",
 			    p->cands[i]);
+			rp->previous = ok == TOKEN_PREVIOUS;
 			return verified(rc, rp, "mail_token");
 		}
 	rp->handle[0] = rp->rcpt[0] = '\0';
@@ -130,6 +136,8 @@ log_report(const struct arf *a, const struct report *rp)
 		logkv_str(&kv, "member", rp->handle);
 	if (rp->rcpt[0] != '\0')
 		logkv_str(&kv, "rcpt", rp->rcpt);
+	if (rp->previous)
+		logkv_str(&kv, "key", "previous");
 	if (rp->n > 1)
 		logkv_int(&kv, "suppressed", rp->n);
 	if (a->feedback_type[0] != '\0')

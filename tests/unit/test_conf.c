@@ -230,6 +230,18 @@ return_path_needs_the_unsubscribe_domain(void **state)
 }
 
 static void
+the_previous_hmac_key_is_checked(void **state)
+{
+	const char *e = load_bad("bad-previous-key.conf");
+
+	has(e, "bad-previous-key.conf:2: unsubscribe.previous_hmac_key: needs "
+	    "unsubscribe.hmac_key: the key tokens are made with");
+	e = load_bad("bad-previous-short.conf");
+	has(e, "bad-previous-short.conf:3: unsubscribe.previous_hmac_key: too "
+	    "short: at least 32 characters (the old hmac_key)");
+}
+
+static void
 missing_file_is_an_error(void **state)
 {
 	struct relay_conf *c;
@@ -440,6 +452,7 @@ main(void)
 		cmocka_unit_test(tiers_are_validated),
 		cmocka_unit_test(cross_checks_are_reported),
 		cmocka_unit_test(return_path_needs_the_unsubscribe_domain),
+		cmocka_unit_test(the_previous_hmac_key_is_checked),
 		cmocka_unit_test(missing_file_is_an_error),
 		cmocka_unit_test(tiny_error_buffer_is_safe),
 		cmocka_unit_test(dump_masks_secrets),

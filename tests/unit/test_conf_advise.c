@@ -225,6 +225,36 @@ a_secret_others_can_read_or_write_is_a_warning(void **state)
 	    "# the secret\nredis = { password = \"pw\"; };\n", 0640), "");
 }
 
+/*
+ * previous_hmac_key the same as hmac_key: a warning (the old key's
+ * tokens no longer verify); a different one: none; it is a secret too
+ */
+static void
+previous_hmac_key_equal_to_the_key_warns(void **state)
+{
+	static const char same[] = "unsubscribe = {\n"
+	    "  hmac_key = \"0123456789abcdef0123456789abcdef\";\n"
+	    "  previous_hmac_key = \"0123456789abcdef0123456789abcdef\";\n"
+	    "};\n";
+	static const char other[] = "unsubscribe = {\n"
+	    "  hmac_key = \"0123456789abcdef0123456789abcdef\";\n"
+	    "  previous_hmac_key = \"fedcba9876543210fedcba9876543210\";\n"
+	    "};\n";
+	const char *w;
+
+	(void)state;
+	w = loaded_as(same, 0640, NULL, 0);
+	has(w, "/t.conf:3: unsubscribe.previous_hmac_key: warning: the same "
+	    "as unsubscribe.hmac_key: tokens made with the key before it no "
+	    "longer verify; set it to that key, or remove it\n");
+	assert_int_equal(count(w, "warning:"), 1);
+	assert_string_equal(loaded_as(other, 0640, NULL, 0), "");
+	w = loaded_as(other, 0644, NULL, 0);
+	has(w, "t.conf:3: unsubscribe.previous_hmac_key: warning: every user "
+	    "of this host can read ");
+	assert_int_equal(count(w, "warning:"), 2);
+}
+
 static void
 a_file_with_errors_reports_errors_only(void **state)
 {
@@ -299,6 +329,7 @@ main(void)
 		cmocka_unit_test(policy_and_socketmap_on_every_address_are_warnings),
 		cmocka_unit_test(record_ttl_shorter_than_the_queue_lifetime_is_a_warning),
 		cmocka_unit_test(a_secret_others_can_read_or_write_is_a_warning),
+		cmocka_unit_test(previous_hmac_key_equal_to_the_key_warns),
 		cmocka_unit_test(a_file_with_errors_reports_errors_only),
 		cmocka_unit_test(each_daemon_logs_its_own_sections_warnings),
 	};

@@ -198,10 +198,10 @@ test_listunsub_build(void **state)
 	assert_string_equal(p, "@unsub.relay.test>");
 	snprintf(tok, sizeof(tok), "%.*s", (int)(p - (lu + 14)), lu + 14);
 	/* The token verifies for this recipient only. */
-	assert_int_equal(token_mail_check(u.hmac_key, tok, "r@rcpt.test",
+	assert_int_equal(token_mail_check(u.hmac_key, NULL, tok, "r@rcpt.test",
 	    handle, sizeof(handle)), 1);
 	assert_string_equal(handle, "alice");
-	assert_int_equal(token_mail_check(u.hmac_key, tok, "x@rcpt.test",
+	assert_int_equal(token_mail_check(u.hmac_key, NULL, tok, "x@rcpt.test",
 	    handle, sizeof(handle)), 0);
 
 	u.https_url = "https://relay.test/unsub?t=";
@@ -237,8 +237,8 @@ test_listunsub_return_path(void **state)
 	assert_non_null(at);
 	assert_string_equal(at, "@unsub.relay.test>");
 	snprintf(tok, sizeof(tok), "%.*s", (int)(at - (rp + 3)), rp + 3);
-	assert_int_equal(token_bounce_check(u.hmac_key, tok, h, sizeof(h), q,
-	    sizeof(q)), 1);
+	assert_int_equal(token_bounce_check(u.hmac_key, NULL, tok, h, sizeof(h),
+	    q, sizeof(q)), 1);
 	assert_string_equal(h, "alice");
 	assert_string_equal(q, "4ABC0123DE");
 	/* a buffer too small, no key, no domain: -1 and "" */

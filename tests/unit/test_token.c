@@ -25,8 +25,8 @@ mail_token_round_trip_and_fits_a_local_part(void **state)
 	    sizeof(tok)), 0);
 	assert_true(strncmp(tok, "alice.", 6) == 0);
 	assert_int_equal(strlen(tok), 6 + 16);
-	assert_int_equal(token_mail_check(KEY, tok, "reader@isp.example", handle,
-	    sizeof(handle)), 1);
+	assert_int_equal(token_mail_check(KEY, NULL, tok, "reader@isp.example",
+	    handle, sizeof(handle)), 1);
 	assert_string_equal(handle, "alice");
 	/* The longest handle still fits 64 octets with "unsub+". */
 	assert_int_equal(token_mail(KEY, "abcdefghijklmnopqrstuvwxyz012345",
@@ -44,8 +44,8 @@ mail_token_survives_case_changes(void **state)
 	for (i = 0; tok[i]; i++)
 		if (tok[i] >= 'a' && tok[i] <= 'z')
 			tok[i] -= 32;
-	assert_int_equal(token_mail_check(KEY, tok, "reader@isp.example", handle,
-	    sizeof(handle)), 1);
+	assert_int_equal(token_mail_check(KEY, NULL, tok, "reader@isp.example",
+	    handle, sizeof(handle)), 1);
 }
 
 static void
@@ -54,22 +54,24 @@ mail_token_is_bound_to_member_recipient_and_key(void **state)
 	char	 tok[TOKEN_MAIL_MAX + 1], forged[TOKEN_MAIL_MAX + 1], h[40];
 
 	token_mail(KEY, "alice", "reader@isp.example", tok, sizeof(tok));
-	assert_int_equal(token_mail_check(KEY, tok, "other@isp.example", h,
-	    sizeof(h)), 0);
-	assert_int_equal(token_mail_check(KEY2, tok, "reader@isp.example", h,
-	    sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, NULL, tok, "other@isp.example",
+	    h, sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY2, NULL, tok, "reader@isp.example",
+	    h, sizeof(h)), 0);
 	/* Same MAC under another handle. */
 	snprintf(forged, sizeof(forged), "bob%s", strchr(tok, '.'));
-	assert_int_equal(token_mail_check(KEY, forged, "reader@isp.example", h,
-	    sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, NULL, forged,
+	    "reader@isp.example", h, sizeof(h)), 0);
 	/* One character changed. */
 	snprintf(forged, sizeof(forged), "%s", tok);
 	forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == 'a' ? 'b' : 'a';
-	assert_int_equal(token_mail_check(KEY, forged, "reader@isp.example", h,
+	assert_int_equal(token_mail_check(KEY, NULL, forged,
+	    "reader@isp.example", h, sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, NULL, "", "r@x.example", h,
 	    sizeof(h)), 0);
-	assert_int_equal(token_mail_check(KEY, "", "r@x.example", h, sizeof(h)), 0);
-	assert_int_equal(token_mail_check(KEY, ".", "r@x.example", h, sizeof(h)), 0);
-	assert_int_equal(token_mail_check(KEY, "alice.", "r@x.example", h,
+	assert_int_equal(token_mail_check(KEY, NULL, ".", "r@x.example", h,
+	    sizeof(h)), 0);
+	assert_int_equal(token_mail_check(KEY, NULL, "alice.", "r@x.example", h,
 	    sizeof(h)), 0);
 	assert_int_equal(token_mail(KEY, "a.b", "r@x.example", tok, sizeof(tok)), -1);
 	assert_int_equal(token_mail("", "alice", "r@x.example", tok, sizeof(tok)), -1);
@@ -83,15 +85,20 @@ url_token_round_trip_and_forgery(void **state)
 	assert_int_equal(token_url(KEY, "alice", "reader@isp.example", tok,
 	    sizeof(tok)), 0);
 	assert_null(strpbrk(tok, "+/=@ "));
-	assert_int_equal(token_url_check(KEY, tok, h, sizeof(h), r, sizeof(r)), 1);
+	assert_int_equal(token_url_check(KEY, NULL, tok, h, sizeof(h), r,
+	    sizeof(r)), 1);
 	assert_string_equal(h, "alice");
 	assert_string_equal(r, "reader@isp.example");
-	assert_int_equal(token_url_check(KEY2, tok, h, sizeof(h), r, sizeof(r)), 0);
+	assert_int_equal(token_url_check(KEY2, NULL, tok, h, sizeof(h), r,
+	    sizeof(r)), 0);
 	snprintf(bad, sizeof(bad), "%s", tok);
 	bad[0] = bad[0] == 'A' ? 'B' : 'A';
-	assert_int_equal(token_url_check(KEY, bad, h, sizeof(h), r, sizeof(r)), 0);
-	assert_int_equal(token_url_check(KEY, "!!!.x", h, sizeof(h), r, sizeof(r)), 0);
-	assert_int_equal(token_url_check(KEY, "", h, sizeof(h), r, sizeof(r)), 0);
+	assert_int_equal(token_url_check(KEY, NULL, bad, h, sizeof(h), r,
+	    sizeof(r)), 0);
+	assert_int_equal(token_url_check(KEY, NULL, "!!!.x", h, sizeof(h), r,
+	    sizeof(r)), 0);
+	assert_int_equal(token_url_check(KEY, NULL, "", h, sizeof(h), r,
+	    sizeof(r)), 0);
 }
 
 static void
@@ -154,18 +161,19 @@ token_limits_exactly(void **state)
 	/* mail tokens */
 	assert_int_equal(token_mail(KEY, H32, "r@x.example", tok,
 	    TOKEN_MAIL_MAX + 1), 0);
-	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	assert_int_equal(token_mail_check(KEY, NULL, tok, "r@x.example", h,
 	    sizeof(h)), 1);
 	assert_string_equal(h, H32);
-	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	assert_int_equal(token_mail_check(KEY, NULL, tok, "r@x.example", h,
 	    strlen(H32) + 1), 1);		/* exactly the room */
-	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	assert_int_equal(token_mail_check(KEY, NULL, tok, "r@x.example", h,
 	    strlen(H32)), 0);			/* one short */
 	assert_int_equal(token_mail(KEY, H33, "r@x.example", tok,
 	    TOKEN_MAIL_MAX + 1), -1);
 	assert_int_equal(token_mail(KEY, "a", rcpt, tok, TOKEN_MAIL_MAX + 1),
 	    0);
-	assert_int_equal(token_mail_check(KEY, tok, rcpt, h, sizeof(h)), 1);
+	assert_int_equal(token_mail_check(KEY, NULL, tok, rcpt, h, sizeof(h)),
+	    1);
 	rcpt[TOKEN_RCPT_MAX] = 'r';			/* 321 */
 	assert_int_equal(token_mail(KEY, "a", rcpt, tok, TOKEN_MAIL_MAX + 1),
 	    -1);
@@ -177,35 +185,35 @@ token_limits_exactly(void **state)
 	for (i = 0; tok[i]; i++)
 		if (tok[i] >= 'a' && tok[i] <= 'z')
 			tok[i] -= 32;
-	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	assert_int_equal(token_mail_check(KEY, NULL, tok, "r@x.example", h,
 	    sizeof(h)), 1);
 	assert_string_equal(h, "zoe");
 	/* made (the maker does not judge handles) for no valid handle */
 	assert_int_equal(token_mail(KEY, "bad!handle", "r@x.example", tok,
 	    TOKEN_MAIL_MAX + 1), 0);
-	assert_int_equal(token_mail_check(KEY, tok, "r@x.example", h,
+	assert_int_equal(token_mail_check(KEY, NULL, tok, "r@x.example", h,
 	    sizeof(h)), 0);
-	assert_int_equal(token_mail_check(KEY, ".abcdefghijklmnop",
+	assert_int_equal(token_mail_check(KEY, NULL, ".abcdefghijklmnop",
 	    "r@x.example", h, sizeof(h)), 0);
-	assert_int_equal(token_mail_check(KEY, "alice.abcdefghijklmnop",
+	assert_int_equal(token_mail_check(KEY, NULL, "alice.abcdefghijklmnop",
 	    "r@x.example", h, sizeof(h)), 0);
-	assert_int_equal(token_mail_check(KEY, H33 ".abcdefghijklmnop",
+	assert_int_equal(token_mail_check(KEY, NULL, H33 ".abcdefghijklmnop",
 	    "r@x.example", h, sizeof(h)), 0);
 	/* url tokens */
 	assert_int_equal(token_url(KEY, H32, rcpt, tok, sizeof(tok)), 0);
-	assert_int_equal(token_url_check(KEY, tok, h, sizeof(h), r,
+	assert_int_equal(token_url_check(KEY, NULL, tok, h, sizeof(h), r,
 	    sizeof(r)), 1);
 	assert_string_equal(h, H32);
 	assert_string_equal(r, rcpt);
-	assert_int_equal(token_url_check(KEY, tok, h, strlen(H32) + 1, r,
+	assert_int_equal(token_url_check(KEY, NULL, tok, h, strlen(H32) + 1, r,
 	    TOKEN_RCPT_MAX + 1), 1);		/* exactly the room */
-	assert_int_equal(token_url_check(KEY, tok, h, strlen(H32), r,
+	assert_int_equal(token_url_check(KEY, NULL, tok, h, strlen(H32), r,
 	    sizeof(r)), 0);
-	assert_int_equal(token_url_check(KEY, tok, h, sizeof(h), r,
+	assert_int_equal(token_url_check(KEY, NULL, tok, h, sizeof(h), r,
 	    TOKEN_RCPT_MAX), 0);
 	assert_int_equal(token_url(KEY, H33, "r@x.example", tok, sizeof(tok)),
 	    -1);
-	assert_int_equal(token_url_check(KEY2, tok, h, sizeof(h), r,
+	assert_int_equal(token_url_check(KEY2, NULL, tok, h, sizeof(h), r,
 	    sizeof(r)), 0);
 	/* random hex: exactly the room */
 	assert_int_equal(token_random_hex(4, h, 9), 0);
@@ -225,7 +233,7 @@ bounce_token_round_trip_and_binding(void **state)
 	    sizeof(tok)), 0);
 	assert_true(strncmp(tok, "alice.4ABC0123DE.", 17) == 0);
 	assert_int_equal(strlen(tok), 17 + 12);
-	assert_int_equal(token_bounce_check(KEY, tok, h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY, NULL, tok, h, sizeof(h), q,
 	    sizeof(q)), 1);
 	assert_string_equal(h, "alice");
 	assert_string_equal(q, "4ABC0123DE");
@@ -236,42 +244,42 @@ bounce_token_round_trip_and_binding(void **state)
 	/* a long queue id keeps its case; handle and MAC may change theirs */
 	assert_int_equal(token_bounce(KEY, "bob", "4ZfC2L6lBXz9sRl", t2,
 	    sizeof(t2)), 0);
-	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY, NULL, t2, h, sizeof(h), q,
 	    sizeof(q)), 1);
 	assert_string_equal(q, "4ZfC2L6lBXz9sRl");
 	t2[0] = 'B';
 	for (i = strlen(t2) - 12; t2[i] != '\0'; i++)
 		if (t2[i] >= 'a' && t2[i] <= 'z')
 			t2[i] -= 32;
-	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY, NULL, t2, h, sizeof(h), q,
 	    sizeof(q)), 1);
 	assert_string_equal(h, "bob");
 	/* ... but not the queue id's: another message */
 	token_bounce(KEY, "bob", "4ZfC2L6lBXz9sRl", t2, sizeof(t2));
 	t2[5] = 'F';
-	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY, NULL, t2, h, sizeof(h), q,
 	    sizeof(q)), 0);
 	/* bound to the member, the queue id and the key */
 	memcpy(t2, tok, sizeof(t2));
 	memcpy(t2, "carol", 5);
-	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY, NULL, t2, h, sizeof(h), q,
 	    sizeof(q)), 0);
 	memcpy(t2, tok, sizeof(t2));
 	t2[6] = '5';
-	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY, NULL, t2, h, sizeof(h), q,
 	    sizeof(q)), 0);
-	assert_int_equal(token_bounce_check(KEY2, tok, h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY2, NULL, tok, h, sizeof(h), q,
 	    sizeof(q)), 0);
 	/* a mail token is no bounce token, nor garbage */
 	token_mail(KEY, "alice", "reader@isp.example", t2, sizeof(t2));
-	assert_int_equal(token_bounce_check(KEY, t2, h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY, NULL, t2, h, sizeof(h), q,
 	    sizeof(q)), 0);
-	assert_int_equal(token_bounce_check(KEY, "", h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY, NULL, "", h, sizeof(h), q,
 	    sizeof(q)), 0);
-	assert_int_equal(token_bounce_check(KEY, "a..x", h, sizeof(h), q,
+	assert_int_equal(token_bounce_check(KEY, NULL, "a..x", h, sizeof(h), q,
 	    sizeof(q)), 0);
-	assert_int_equal(token_bounce_check(KEY, "alice.4AB-C.x", h, sizeof(h),
-	    q, sizeof(q)), 0);
+	assert_int_equal(token_bounce_check(KEY, NULL, "alice.4AB-C.x", h,
+	    sizeof(h), q, sizeof(q)), 0);
 	/* what cannot be made */
 	assert_int_equal(token_bounce(KEY, "a.b", "4ABC", t2, sizeof(t2)), -1);
 	assert_int_equal(token_bounce(KEY, "alice", "4AB/C", t2, sizeof(t2)),
@@ -279,6 +287,60 @@ bounce_token_round_trip_and_binding(void **state)
 	assert_int_equal(token_bounce(KEY, "alice", "", t2, sizeof(t2)), -1);
 	assert_int_equal(token_bounce("", "alice", "4ABC", t2, sizeof(t2)), -1);
 	assert_int_equal(token_bounce(KEY, "alice", "4ABC", t2, 8), -1);
+}
+
+/*
+ * After a key change (previous_hmac_key = the old key): tokens of either
+ * key verify, and say which; a third key's do not; the previous key alone
+ * (as the key) is not a previous key; NULL and "" mean none.
+ */
+static void
+tokens_of_the_previous_key_still_verify(void **state)
+{
+	char	 mt[TOKEN_MAIL_MAX + 1], ut[TOKEN_URL_MAX + 1];
+	char	 bt[TOKEN_BOUNCE_MAX + 1], h[40], r[330], q[40];
+	const char *key3 = "3333333333333333333333333333333333";
+
+	(void)state;
+	assert_int_equal(token_mail(KEY, "alice", "r@x.example", mt,
+	    sizeof(mt)), 0);
+	assert_int_equal(token_url(KEY, "alice", "r@x.example", ut,
+	    sizeof(ut)), 0);
+	assert_int_equal(token_bounce(KEY, "alice", "4ABC0123DE", bt,
+	    sizeof(bt)), 0);
+	/* KEY2 is the key now, KEY the previous one */
+	h[0] = '\0';
+	assert_int_equal(token_mail_check(KEY2, KEY, mt, "r@x.example", h,
+	    sizeof(h)), TOKEN_PREVIOUS);
+	assert_string_equal(h, "alice");
+	h[0] = r[0] = '\0';
+	assert_int_equal(token_url_check(KEY2, KEY, ut, h, sizeof(h), r,
+	    sizeof(r)), TOKEN_PREVIOUS);
+	assert_string_equal(h, "alice");
+	assert_string_equal(r, "r@x.example");
+	h[0] = q[0] = '\0';
+	assert_int_equal(token_bounce_check(KEY2, KEY, bt, h, sizeof(h), q,
+	    sizeof(q)), TOKEN_PREVIOUS);
+	assert_string_equal(h, "alice");
+	assert_string_equal(q, "4ABC0123DE");
+	/* the key's own tokens say TOKEN_KEY, with a previous key or not */
+	assert_int_equal(token_mail_check(KEY, KEY2, mt, "r@x.example", h,
+	    sizeof(h)), TOKEN_KEY);
+	assert_int_equal(token_url_check(KEY, "", ut, h, sizeof(h), r,
+	    sizeof(r)), TOKEN_KEY);
+	assert_int_equal(token_bounce_check(KEY, KEY2, bt, h, sizeof(h), q,
+	    sizeof(q)), TOKEN_KEY);
+	/* neither key: refused, and the recipient binding still holds */
+	assert_int_equal(token_mail_check(KEY2, key3, mt, "r@x.example", h,
+	    sizeof(h)), TOKEN_BAD);
+	assert_int_equal(token_mail_check(KEY2, KEY, mt, "s@x.example", h,
+	    sizeof(h)), TOKEN_BAD);
+	assert_int_equal(token_url_check(KEY2, key3, ut, h, sizeof(h), r,
+	    sizeof(r)), TOKEN_BAD);
+	assert_int_equal(token_bounce_check(KEY2, NULL, bt, h, sizeof(h), q,
+	    sizeof(q)), TOKEN_BAD);
+	assert_int_equal(token_bounce_check(KEY2, "", bt, h, sizeof(h), q,
+	    sizeof(q)), TOKEN_BAD);
 }
 
 int
@@ -293,6 +355,7 @@ main(void)
 		cmocka_unit_test(url_token_round_trip_and_forgery),
 		cmocka_unit_test(api_keys_are_random_and_hash_stably),
 		cmocka_unit_test(token_limits_exactly),
+		cmocka_unit_test(tokens_of_the_previous_key_still_verify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
