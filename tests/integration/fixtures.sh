@@ -54,6 +54,16 @@
 #                            submission service (milters, policy service);
 #                            PF_MAIN_EXTRA is honoured as by h_start_postfix.
 #                            Start Redis and the sink first.
+#   fx_unsub_postfix MPORT UNSUB
+#                            PF_MAIN_EXTRA and FX_SUB_OPTS (call before
+#                            fx_start_submission): submission through
+#                            relay-milter on 127.0.0.1:MPORT, and the lines
+#                            of contrib/postfix/unsub.cf: unsub+, fbl@ and
+#                            b+ of unsub.relay.test to relay-unsub (UNSUB)
+#                            with FX_CONF
+#   fx_sendmail_smtp         $H_BIN/sendmail-smtp (after Postfix started):
+#                            relay-unsub -b's sendmail, which hands the
+#                            forward to the private Postfix over SMTP
 #   fx_jget EXPR             parse stdin as JSON (fails on anything else)
 #                            and print the Python EXPR of it, d being the
 #                            document (lists, dicts, booleans as JSON)
@@ -272,6 +282,38 @@ fx_start_milter_unix() {
 	FX_SUB_OPTS="  -o smtpd_milters=unix:$MSOCK
   -o milter_default_action=tempfail
   -o local_header_rewrite_clients="
+}
+
+fx_unsub_postfix() {
+	PF_MAIN_EXTRA='relay_domains = unsub.relay.test
+transport_maps = inline:{ fbl@unsub.relay.test=complaint:,
+    b@unsub.relay.test=retpath:, unsub.relay.test=unsub: }
+recipient_delimiter = +
+unsub_destination_recipient_limit = 1
+retpath_destination_recipient_limit = 1'
+	FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$1
+  -o milter_default_action=tempfail
+  -o local_header_rewrite_clients=
+unsub     unix  -       n       n       -       -       pipe
+  flags=Rq user=nobody argv=$2 -c $FX_CONF -- \${extension} \${sender}
+complaint unix  -       n       n       -       -       pipe
+  flags=Rq user=nobody argv=$2 -c $FX_CONF -r
+retpath   unix  -       n       n       -       -       pipe
+  flags=Rq user=nobody argv=$2 -c $FX_CONF -b -- \${extension}"
+}
+
+# A private Postfix instance's postdrop takes no MAIL_CONFIG that
+# /etc/postfix/main.cf does not list (alternate_config_directories):
+# relay-unsub -b runs "sendmail -i -f <> -- RCPT", and this one hands the
+# message to the instance over SMTP instead.
+fx_sendmail_smtp() {
+	cat >"$H_BIN/sendmail-smtp" <<SH
+#!/bin/sh
+for a; do rcpt=\$a; done
+exec swaks --server 127.0.0.1:$PF_SMTPD_PORT --timeout 15 --from '<>' \\
+    --to "\$rcpt" --data - >/dev/null
+SH
+	chmod 0755 "$H_BIN/sendmail-smtp"
 }
 
 fx_passwd() {

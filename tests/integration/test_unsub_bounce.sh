@@ -31,10 +31,8 @@ h_start_redis
 h_start_sink
 MPORT=$(h_port)
 FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
-# A private Postfix instance's postdrop takes no MAIL_CONFIG that
-# /etc/postfix/main.cf does not list (alternate_config_directories): the
-# test's sendmail (written once the port is known) hands the forward to
-# the instance over SMTP instead.
+# relay-unsub -b forwards with fx_sendmail_smtp's sendmail (written once
+# Postfix's port is known).
 FX_UNSUB="domain = \"unsub.relay.test\"; hmac_key = \"$KEY\"; return_path = true; sendmail = \"$H_BIN/sendmail-smtp\";"
 FX_SUSPENSION='min_volume = 1000;'
 fx_conf
@@ -45,29 +43,11 @@ h_redis_cli HSET 'relay:{m:alice}:member' created $(($(fx__now) - 3 * 86400)) >/
 fx_domain alice.test alice
 h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
 h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
-# The lines of contrib/postfix/unsub.cf, with this test's paths.
-PF_MAIN_EXTRA='relay_domains = unsub.relay.test
-transport_maps = inline:{ fbl@unsub.relay.test=complaint:,
-    b@unsub.relay.test=retpath:, unsub.relay.test=unsub: }
-recipient_delimiter = +
-unsub_destination_recipient_limit = 1
-retpath_destination_recipient_limit = 1'
-FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
-  -o milter_default_action=tempfail
-  -o local_header_rewrite_clients=
-retpath   unix  -       n       n       -       -       pipe
-  flags=Rq user=nobody argv=$UNSUB -c $FX_CONF -b -- \${extension}"
+fx_unsub_postfix "$MPORT" "$UNSUB"
 fx_passwd alice key-alice
 FX_USER=alice FX_PASS=key-alice
 fx_start_submission
-cat >"$H_BIN/sendmail-smtp" <<SH
-#!/bin/sh
-# relay-unsub -b runs: sendmail -i -f <> -- RCPT
-for a; do rcpt=\$a; done
-exec swaks --server 127.0.0.1:$PF_SMTPD_PORT --timeout 15 --from '<>' \\
-    --to "\$rcpt" --data - >/dev/null
-SH
-chmod 0755 "$H_BIN/sendmail-smtp"
+fx_sendmail_smtp
 # now that the log is known: relay-tracker follows it (same file)
 FX_TRACKER="maillog = \"$PF_MAILLOG\"; poll_ms = 50;"
 fx_conf "$FX_CONF"

@@ -30,16 +30,7 @@ fx_domain alice.test alice --listunsub
 fx_domain plain.test alice
 h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
 h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
-# The lines of contrib/postfix/unsub.cf, with this test's paths.
-PF_MAIN_EXTRA='relay_domains = unsub.relay.test
-transport_maps = inline:{ fbl@unsub.relay.test=complaint:, unsub.relay.test=unsub: }
-recipient_delimiter = +
-unsub_destination_recipient_limit = 1'
-FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
-  -o milter_default_action=tempfail
-  -o local_header_rewrite_clients=
-complaint unix  -       n       n       -       -       pipe
-  flags=Rq user=nobody argv=$UNSUB -c $FX_CONF -r"
+fx_unsub_postfix "$MPORT" "$UNSUB"
 fx_passwd alice key-alice
 FX_USER=alice FX_PASS=key-alice
 fx_start_submission

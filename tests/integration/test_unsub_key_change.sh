@@ -40,32 +40,11 @@ fx_member alice
 fx_domain alice.test alice --listunsub
 h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
 h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
-# The lines of contrib/postfix/unsub.cf, with this test's paths.
-PF_MAIN_EXTRA='relay_domains = unsub.relay.test
-transport_maps = inline:{ fbl@unsub.relay.test=complaint:,
-    b@unsub.relay.test=retpath:, unsub.relay.test=unsub: }
-recipient_delimiter = +
-unsub_destination_recipient_limit = 1
-retpath_destination_recipient_limit = 1'
-FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
-  -o milter_default_action=tempfail
-  -o local_header_rewrite_clients=
-retpath   unix  -       n       n       -       -       pipe
-  flags=Rq user=nobody argv=$UNSUB -c $FX_CONF -b -- \${extension}
-complaint unix  -       n       n       -       -       pipe
-  flags=Rq user=nobody argv=$UNSUB -c $FX_CONF -r
-unsub     unix  -       n       n       -       -       pipe
-  flags=Rq user=nobody argv=$UNSUB -c $FX_CONF -- \${extension} \${sender}"
+fx_unsub_postfix "$MPORT" "$UNSUB"
 fx_passwd alice key-alice
 FX_USER=alice FX_PASS=key-alice
 fx_start_submission
-cat >"$H_BIN/sendmail-smtp" <<SH
-#!/bin/sh
-for a; do rcpt=\$a; done
-exec swaks --server 127.0.0.1:$PF_SMTPD_PORT --timeout 15 --from '<>' \\
-    --to "\$rcpt" --data - >/dev/null
-SH
-chmod 0755 "$H_BIN/sendmail-smtp"
+fx_sendmail_smtp
 FX_TRACKER="maillog = \"$PF_MAILLOG\"; poll_ms = 50;"
 fx_conf "$FX_CONF"
 chmod 0644 "$FX_CONF"
