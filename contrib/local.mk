@@ -5,6 +5,7 @@ sbin_PROGRAMS += contrib/relayctl/relayctl contrib/checkpw/relay-checkpw
 
 # The pure parts, shared by the programs and their unit tests.
 CTL_CORE = contrib/relayctl/parse.c contrib/relayctl/parse.h \
+	contrib/relayctl/parse_import.c \
 	contrib/relayctl/verify.c contrib/relayctl/verify.h \
 	contrib/relayctl/hostcheck.c contrib/relayctl/hostcheck.h \
 	contrib/relayctl/dns.h
@@ -48,7 +49,7 @@ EXTRA_DIST += contrib/dovecot/auth-relay.conf.ext \
 # Unit tests
 check_PROGRAMS += tests/unit/test_ctl_parse
 tests_unit_test_ctl_parse_SOURCES = tests/unit/test_ctl_parse.c \
-	contrib/relayctl/parse.c
+	contrib/relayctl/parse.c contrib/relayctl/parse_import.c
 tests_unit_test_ctl_parse_CPPFLAGS = $(UNIT_CPPFLAGS) $(CTL_CPPFLAGS)
 tests_unit_test_ctl_parse_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_ctl_parse
@@ -97,7 +98,8 @@ dist_man_MANS += doc/relayctl.8 doc/relay-checkpw.8
 # Fuzz harness: suppression import rows and DKIM tag lists (outside input).
 check_PROGRAMS += tests/fuzz/replay_ctl_import
 tests_fuzz_replay_ctl_import_SOURCES = tests/fuzz/fuzz_ctl_import.c \
-	tests/fuzz/replay.c contrib/relayctl/parse.c
+	tests/fuzz/replay.c contrib/relayctl/parse.c \
+	contrib/relayctl/parse_import.c
 tests_fuzz_replay_ctl_import_CPPFLAGS = $(FUZZ_CPPFLAGS) $(CTL_CPPFLAGS) \
 	-DFUZZ_NAME='"ctl_import"'
 tests_fuzz_replay_ctl_import_LDADD = $(FUZZ_LDADD)
@@ -124,10 +126,18 @@ FUZZ_TARGETS += dns
 
 noinst_PROGRAMS += tests/fuzz/fuzz_ctl_import
 tests_fuzz_fuzz_ctl_import_SOURCES = tests/fuzz/fuzz_ctl_import.c \
-	contrib/relayctl/parse.c
+	contrib/relayctl/parse.c contrib/relayctl/parse_import.c
 tests_fuzz_fuzz_ctl_import_CPPFLAGS = $(FUZZ_CPPFLAGS) $(CTL_CPPFLAGS)
 tests_fuzz_fuzz_ctl_import_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_ctl_import_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_ctl_import_LDADD = $(FUZZ_LDADD)
 FUZZ_TARGETS += ctl_import
 endif
+
+# Benchmark (not part of make check): make bench-import [BENCH_ROWS="..."]
+EXTRA_DIST += tests/bench/relayctl/bench_import.sh
+BENCH_ROWS = 100000 1000000
+bench-import: contrib/relayctl/relayctl
+	RELAY_TOP_BUILDDIR='$(abs_top_builddir)' $(SHELL) \
+	  $(top_srcdir)/tests/bench/relayctl/bench_import.sh $(BENCH_ROWS)
+.PHONY: bench-import

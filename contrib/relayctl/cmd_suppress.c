@@ -239,12 +239,19 @@ progress(struct ctl *c, FILE *fp, long long size, unsigned long rows, int end)
 	fprintf(stderr, "] %3d%% %lu rows%s", pct, rows, end ? "\n" : "");
 }
 
-/* suppress_import - suppress import MEMBER FILE ("-": stdin) */
+/*
+ * suppress_import - suppress import MEMBER FILE ("-": stdin) [--column
+ * N|NAME] [--reason R]
+ */
 static int
 suppress_import(struct ctl *c, int argc, char **argv)
 {
 	static struct import im;
-	const char	*pos[2], *addr, *reason, *why;
+	struct parse_import cols;
+	const char	*pos[2], *addr, *reason, *why, *column = NULL;
+	const char	*reason_opt = NULL;
+	const struct ctl_opt opts[] = { { "column", 1, &column },
+		{ "reason", 1, &reason_opt }, { NULL, 0, NULL } };
 	long long	 at;
 	char		 h[64], mk[RKEY_MAX], sk[RKEY_MAX];
 	char		 vals[PARSE_NREASONS][100];
@@ -257,7 +264,11 @@ suppress_import(struct ctl *c, int argc, char **argv)
 	json_t		*badj = json_array();
 	int		 e, kind;
 
-	ctl_args(c, argc, argv, NULL, pos, 2, 2, "suppress import MEMBER FILE");
+	ctl_args(c, argc, argv, opts, pos, 2, 2, "suppress import MEMBER FILE "
+	    "[--column N|NAME] [--reason R]");
+	if (parse_import_init(&cols, column, reason_opt, &why) < 0)
+		ctl_user(c, "invalid", strncmp(why, "--column", 8) == 0 ?
+		    column : reason_opt, "%s", why);
 	ctl_member(c, pos[0], h, sizeof(h));
 	fp = strcmp(pos[1], "-") == 0 ? stdin : fopen(pos[1], "r");
 	if (fp == NULL)
@@ -276,10 +287,13 @@ suppress_import(struct ctl *c, int argc, char **argv)
 	im.keys[1] = sk;
 	while (getline(&line, &cap, fp) >= 0) {
 		lineno++;
-		kind = parse_import_row(line, lineno, &addr, &reason, &at,
-		    &why);
+		kind = parse_import_row(&cols, line, lineno, &addr, &reason,
+		    &at, &why);
 		if (kind == PARSE_ROW_SKIP)
 			continue;
+		if (kind == PARSE_ROW_FATAL)
+			ctl_user(c, "invalid", column, "%s:%lu: %s",
+			    ctl_tx(pos[1]), lineno, why);
 		if (kind == PARSE_ROW_OK &&
 		    (e = addr_norm(addr, im.addr[im.npairs], ADDR_BUFSIZE)) != 0) {
 			kind = PARSE_ROW_BAD;

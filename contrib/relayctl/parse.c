@@ -1,11 +1,11 @@
 /*
  * NAME
- *	parse - selectors, TXT strings, times, import rows, DKIM tags
+ *	parse - selectors, TXT strings, times, DKIM tags
  * DESCRIPTION
  *	Pure functions of their arguments; see parse.h. Tested by
  *	tests/unit/test_ctl_parse.c.
  * SEE ALSO
- *	parse.h
+ *	parse.h, parse_import.c (the rows of a suppression import)
  */
 #include <ctype.h>
 #include <errno.h>
@@ -239,166 +239,6 @@ parse_utf8_cut(const char *s, size_t len, size_t max)
 	    ((unsigned char)s[n] & 0xc0) == 0x80; n--, back++)
 		;
 	return n;
-}
-
-/* field - the next CSV field of *p (quoted with "" escapes, or bare) */
-static char *
-field(char **p, const char **why)
-{
-	char	*s = *p, *o, *start;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s == '"') {
-		start = o = ++s;
-		for (;;) {
-			if (*s == '\0') {
-				*why = "unbalanced quote";
-				return NULL;
-			}
-			if (*s == '"' && s[1] == '"') {
-				*o++ = '"';
-				s += 2;
-			} else if (*s == '"') {
-				s++;
-				break;
-			} else
-				*o++ = *s++;
-		}
-		*o = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s != '\0' && *s != ',') {
-			*why = "text after a closing quote";
-			return NULL;
-		}
-	} else {
-		start = s;
-		while (*s != '\0' && *s != ',')
-			s++;
-		o = s;
-		while (o > start && (o[-1] == ' ' || o[-1] == '\t'))
-			o--;
-		if (*s == ',') {
-			*o = '\0';
-			s++;
-			*p = s;
-			return start;
-		}
-		*o = '\0';
-	}
-	if (*s == ',')
-		s++;
-	*p = s;
-	return start;
-}
-
-/*
- * list_row - a line of `relayctl suppress list`: no comma, no quote,
- * fields separated by white space (p at its first non-blank)
- */
-static int
-list_row(const char *p)
-{
-	const char	*sp;
-
-	if (strpbrk(p, ",\"") != NULL || (sp = strpbrk(p, " \t")) == NULL)
-		return 0;
-	sp += strspn(sp, " \t");
-	return *sp != '\0';
-}
-
-/*
- * list_time - the TIME column of a list row: "-" (none) or the time as
- * relayctl prints it, "YYYY-MM-DD HH:MM:SSZ"; 0 or -1
- */
-static int
-list_time(const char *s, long long *at)
-{
-	time_t	 t;
-
-	if (strcmp(s, "-") == 0)
-		return 0;
-	if (strlen(s) != 20 || s[10] != ' ' || s[19] != 'Z' ||
-	    parse_since(s, 0, &t) != 0 || t <= 0)
-		return -1;
-	*at = (long long)t;
-	return 0;
-}
-
-const char *const parse_reasons[PARSE_NREASONS] = { "hard_bounce",
-	"soft_bounce_limit", "unsubscribe", "complaint", "admin", "import" };
-
-int
-parse_import_row(char *line, unsigned long lineno, const char **addr,
-    const char **reason, long long *at, const char **why)
-{
-	size_t		 n = strlen(line), i;
-	char		*p, *a, *r = NULL, *e;
-
-	*why = NULL;
-	*at = 0;
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	/* A UTF-8 byte order mark from a spreadsheet export. */
-	if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
-		line += 3;
-	p = line;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '\0' || *p == '#')
-		return PARSE_ROW_SKIP;
-	if (list_row(p)) {
-		/* ADDRESS REASON [TIME], as suppress list prints them */
-		a = p;
-		p += strcspn(p, " \t");
-		*p++ = '\0';
-		p += strspn(p, " \t");
-		r = p;
-		p += strcspn(p, " \t");
-		if (*p != '\0') {
-			*p++ = '\0';
-			p += strspn(p, " \t");
-		}
-		for (e = p + strlen(p); e > p && (e[-1] == ' ' ||
-		    e[-1] == '\t'); e--)
-			;
-		*e = '\0';
-		if (lineno == 1 && strchr(a, '@') == NULL)
-			return PARSE_ROW_SKIP;		/* a header */
-		if (*p != '\0' && list_time(p, at) != 0) {
-			*why = "time not as suppress list prints it "
-			    "(YYYY-MM-DD HH:MM:SSZ, or -)";
-			return PARSE_ROW_BAD;
-		}
-	} else {
-		if ((a = field(&p, why)) == NULL)
-			return PARSE_ROW_BAD;
-		if (*p != '\0' || (p > line && p[-1] == ',')) {
-			if ((r = field(&p, why)) == NULL)
-				return PARSE_ROW_BAD;
-		}
-	}
-	if (lineno == 1 && strchr(a, '@') == NULL)
-		return PARSE_ROW_SKIP;
-	if (*a == '\0') {
-		*why = "empty address field";
-		return PARSE_ROW_BAD;
-	}
-	*addr = a;
-	*reason = "import";
-	if (r != NULL && *r != '\0') {
-		for (i = 0; i < PARSE_NREASONS; i++)
-			if (strcmp(r, parse_reasons[i]) == 0)
-				break;
-		if (i == PARSE_NREASONS) {
-			*why = "unknown reason (hard_bounce, soft_bounce_limit, "
-			    "unsubscribe, complaint, admin, import)";
-			return PARSE_ROW_BAD;
-		}
-		*reason = parse_reasons[i];
-	}
-	return PARSE_ROW_OK;
 }
 
 int

@@ -49,7 +49,8 @@ int	 parse_since(const char *s, time_t now, time_t *out);
 enum {
 	PARSE_ROW_SKIP = 0,	/* blank, comment, or the header line */
 	PARSE_ROW_OK = 1,
-	PARSE_ROW_BAD = -1
+	PARSE_ROW_BAD = -1,	/* this row is bad: report it, go on */
+	PARSE_ROW_FATAL = -2	/* the options do not fit the file: stop */
 };
 
 /*
@@ -59,21 +60,48 @@ enum {
 #define PARSE_NREASONS	6
 extern const char *const parse_reasons[PARSE_NREASONS];
 
+#define PARSE_IMPORT_COLS	256	/* columns read of a CSV row */
+
+/* the columns of a suppression import: the options, then its header */
+struct parse_import {
+	int		 addr_col;	/* 0-based */
+	int		 reason_col;	/* 0-based; -1: none */
+	int		 numbered;	/* --column N */
+	int		 header;	/* line 1 was a header */
+	const char	*reason;	/* --reason: every row's; NULL: none */
+	char		 name[64];	/* --column NAME, normalised; "" */
+};
+
 /*
- * parse_import_row - one line of a suppression import: an address, or a
- * CSV row whose first field is the address (quoted or not) and whose
- * optional second field is a reason (parse_reasons: hard_bounce,
- * soft_bounce_limit, unsubscribe, complaint, admin, import; default
- * import), or a line as `relayctl
- * suppress list` prints it (no comma or quote; ADDRESS REASON [TIME]
- * separated by white space, TIME "YYYY-MM-DD HH:MM:SSZ" or "-"). line is
- * modified. A first line whose first field holds no "@" is a header
- * (lineno 1 only). addr gets the address as written (the caller
- * normalises it); at the TIME of a list line, else 0; why explains a
- * PARSE_ROW_BAD.
+ * parse_import_init - the columns before line 1, from --column (a 1-based
+ * number, or a name the header line must have; NULL: found in the
+ * header) and --reason (one of parse_reasons for every row; NULL: the
+ * reason column's). 0, or -1 and why.
  */
-int	 parse_import_row(char *line, unsigned long lineno, const char **addr,
-	    const char **reason, long long *at, const char **why);
+int	 parse_import_init(struct parse_import *im, const char *column,
+	    const char *reason, const char **why);
+
+/*
+ * parse_import_row - one line of a suppression import, in one of three
+ * forms:
+ *   - CSV: the address in the first field (quoted or not), an optional
+ *     reason in the second (parse_reasons; default import). A first line
+ *     whose address field holds no "@" is a header: when it names an
+ *     address column ("email", "Email Address", "address", "recipient",
+ *     ... in any case, spaces, '_', '-' and '.' aside), that column is
+ *     the address and the one named "reason", if any, the reason, every
+ *     other column being ignored (the exports of other sending services);
+ *     --column N or NAME chooses the address column;
+ *   - a line as `relayctl suppress list` prints it (no comma or quote;
+ *     ADDRESS REASON [TIME] separated by white space, TIME "YYYY-MM-DD
+ *     HH:MM:SSZ" or "-"), whatever --column says.
+ * --reason replaces every row's reason. line is modified. addr gets the
+ * address as written (the caller normalises it); at the TIME of a list
+ * line, else 0; why explains PARSE_ROW_BAD and PARSE_ROW_FATAL.
+ */
+int	 parse_import_row(struct parse_import *im, char *line,
+	    unsigned long lineno, const char **addr, const char **reason,
+	    long long *at, const char **why);
 
 /*
  * parse_clean - src[0..len) as valid UTF-8 into dst, which has room for

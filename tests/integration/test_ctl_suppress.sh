@@ -1,8 +1,11 @@
 #!/bin/bash
 # test_ctl_suppress.sh - relayctl suppress add/remove/list/import against a
 # real Redis: normalised addresses, first reason kept, bad rows reported with
-# their line numbers, --json read back with a JSON parser, and an import of
-# RELAY_IMPORT_ROWS rows (default 200000) pipelined, timed.
+# their line numbers, --json read back with a JSON parser, the exports of
+# other sending services (the header names the address column; --column,
+# --reason), and an import of RELAY_IMPORT_ROWS rows (default 200000)
+# pipelined (its time is shown, not judged: tests/bench/relayctl measures
+# it against redis-cli --pipe).
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init ctl_suppress
@@ -110,6 +113,46 @@ out=$(printf 'six@rcpt.example\nseven@rcpt.example\n' | ctl suppress import alic
 h_is "import from stdin: exit 0" "$rc" 0
 h_like "...counts" "$out" "2 rows: 2 added"
 
+# --- another service's export: the header names the address column
+ctl member add moved --did did:plc:eeeeeeeeeeeeeeeeeeeeeeee >/dev/null
+printf '%s\r\n' 'Email Address,First Name,Last Name,MEMBER_RATING,OPTIN_TIME' \
+    'Jane@Moved.Example,Jane,Doe,2,2024-01-01 10:00:00' \
+    '"bo@moved.example","Bo, Jr.",,1,' >"$H_TMP/mailchimp.csv"
+out=$(ctl suppress import moved "$H_TMP/mailchimp.csv" 2>&1); rc=$?
+h_is "an export with the address first among other columns: exit 0" "$rc" 0
+h_like "...every row added" "$out" '^2 rows: 2 added, 0 already suppressed \(or repeated\), 0 bad$'
+h_is "...reason import" "$(fx_suppress_reason moved jane@moved.example)" import
+printf '%s\n' 'created,email,reason,status' \
+    '1700000000,b1@moved.example,550 5.1.1 unknown user,5.1.1' \
+    '1700000001,b2@moved.example,550 5.1.1 no mailbox,5.1.1' >"$H_TMP/bounces.csv"
+out=$(ctl suppress import moved "$H_TMP/bounces.csv" 2>&1); rc=$?
+h_is "a reason column of other words: exit 1" "$rc" 1
+h_like "...each row said, with the way out" "$out" \
+    'bounces\.csv:2: unknown reason \(.*--reason R gives every row R\)'
+h_is "...nothing added" "$(fx_suppress_reason moved b1@moved.example)" ""
+out=$(ctl --json suppress import moved "$H_TMP/bounces.csv" --reason hard_bounce); rc=$?
+h_is "--reason hard_bounce: exit 0" "$rc" 0
+h_is "...counts" "$(fx_jget '[d["rows"], d["added"], d["bad"]]' <<<"$out")" '[2, 2, 0]'
+h_is "...reason hard_bounce" "$(fx_suppress_reason moved b2@moved.example)" hard_bounce
+printf '%s\n' 'name,primary,backup' 'Al,al@moved.example,al2@moved.example' \
+    >"$H_TMP/two.csv"
+out=$(ctl suppress import moved "$H_TMP/two.csv" --column Backup 2>&1); rc=$?
+h_is "--column NAME: exit 0" "$rc" 0
+h_is "...that column" "$(fx_suppress_reason moved al2@moved.example)" import
+h_is "...not the other" "$(fx_suppress_reason moved al@moved.example)" ""
+printf 'Al;x,al3@moved.example\n' | ctl suppress import moved - --column 2 >/dev/null
+h_is "--column 2 without a header" "$(fx_suppress_reason moved al3@moved.example)" import
+out=$(ctl --json suppress import moved "$H_TMP/two.csv" --column mail 2>/dev/null); rc=$?
+h_is "--column NAME the header lacks: exit 1" "$rc" 1
+h_is "...code invalid, FILE:1 named" "$(fx_jget '[d["error"]["code"], d["error"]["message"]]' <<<"$out")" \
+    "[\"invalid\", \"$H_TMP/two.csv:1: --column: no column of that name in the header (line 1)\"]"
+h_is "...nothing added" "$(h_redis_cli HLEN 'relay:{m:moved}:suppress')" 6
+for bad in "--column 0" "--column 2x" "--reason soft" "--reason Import"; do
+	out=$(ctl suppress import moved "$H_TMP/two.csv" $bad 2>&1); rc=$?
+	h_is "$bad: exit 1" "$rc" 1
+	h_like "...says what is wrong" "$out" "(--column: a column number|--reason: not a reason)"
+done
+
 # --- the list's own output imports back (a list saved before a Redis
 # restore): every address, its reason and its time
 ctl member add rest --did did:plc:dddddddddddddddddddddddd >/dev/null
@@ -143,7 +186,6 @@ h_is "big import: exit 0" "$rc" 0
 h_is "big import: all added" "$(fx_jget 'd["added"]' <<<"$out")" "$ROWS"
 h_is "big import: all in Redis" "$(h_redis_cli HLEN 'relay:{m:bulk}:suppress')" "$ROWS"
 h_diag "imported $ROWS rows in $secs s"
-h_like "big import: under 30 s" "$secs" '^([0-9]|[12][0-9])\.'
 out=$(ctl --json suppress list bulk | fx_jget 'len(d)')
 h_is "list streams every row as valid JSON" "$out" "$ROWS"
 

@@ -214,6 +214,7 @@ import_rows_plain_csv_quoted_header_and_bad(void **state)
 		{ "\"a\"b@example.com", 7, PARSE_ROW_BAD, NULL, NULL },
 		{ ",hard_bounce", 8, PARSE_ROW_BAD, NULL, NULL },
 	};
+	struct parse_import im;
 	char		 buf[200];
 	const char	*a, *r, *why;
 	long long	 at;
@@ -224,7 +225,8 @@ import_rows_plain_csv_quoted_header_and_bad(void **state)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s", rows[i].line);
 		a = r = why = NULL;
-		k = parse_import_row(buf, rows[i].no, &a, &r, &at, &why);
+		assert_int_equal(parse_import_init(&im, NULL, NULL, &why), 0);
+		k = parse_import_row(&im, buf, rows[i].no, &a, &r, &at, &why);
 		if (k != rows[i].kind)
 			fail_msg("row %zu \"%s\": kind %d, want %d", i,
 			    rows[i].line, k, rows[i].kind);
@@ -273,6 +275,7 @@ import_rows_as_suppress_list_prints_them(void **state)
 		  PARSE_ROW_BAD, NULL, NULL, 0 },
 		{ "address reason time", 1, PARSE_ROW_SKIP, NULL, NULL, 0 },
 	};
+	struct parse_import im;
 	char		 buf[200];
 	const char	*a, *r, *why;
 	long long	 at;
@@ -284,7 +287,8 @@ import_rows_as_suppress_list_prints_them(void **state)
 		snprintf(buf, sizeof(buf), "%s", rows[i].line);
 		a = r = why = NULL;
 		at = -1;
-		k = parse_import_row(buf, rows[i].no, &a, &r, &at, &why);
+		assert_int_equal(parse_import_init(&im, NULL, NULL, &why), 0);
+		k = parse_import_row(&im, buf, rows[i].no, &a, &r, &at, &why);
 		if (k != rows[i].kind)
 			fail_msg("row %zu \"%s\": kind %d, want %d (%s)", i,
 			    rows[i].line, k, rows[i].kind, why ? why : "");
@@ -296,6 +300,107 @@ import_rows_as_suppress_list_prints_them(void **state)
 		if (k == PARSE_ROW_BAD)
 			assert_non_null(why);
 	}
+}
+
+/*
+ * import_file - the rows of text (lines) with --column col and --reason
+ * reason, one word each: "-" skipped, ADDRESS/REASON, "bad", "FATAL" (and
+ * nothing after), "init" when the options do not parse
+ */
+static const char *
+import_file(const char *col, const char *reason, const char *text)
+{
+	static char	 out[1024];
+	struct parse_import im;
+	char		 buf[1024], *line, *save = NULL;
+	const char	*a, *r, *why;
+	unsigned long	 no = 0;
+	long long	 at;
+	size_t		 o = 0;
+	int		 k;
+
+	out[0] = '\0';
+	if (parse_import_init(&im, col, reason, &why) < 0)
+		return "init";
+	snprintf(buf, sizeof(buf), "%s", text);
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		k = parse_import_row(&im, line, ++no, &a, &r, &at, &why);
+		if (k == PARSE_ROW_BAD || k == PARSE_ROW_FATAL)
+			assert_non_null(why);
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%s%s",
+		    o ? " " : "", k == PARSE_ROW_SKIP ? "-" : k == PARSE_ROW_BAD ?
+		    "bad" : k == PARSE_ROW_FATAL ? "FATAL" : a,
+		    k == PARSE_ROW_OK ? "/" : "", k == PARSE_ROW_OK ? r : "");
+		if (k == PARSE_ROW_FATAL)
+			break;
+	}
+	return out;
+}
+
+/*
+ * The exports of other sending services: the header names the address
+ * column among others, which are ignored (a column named "reason" is
+ * read, and must hold our reasons unless --reason says one for all);
+ * --column picks a column by number or name.
+ */
+static void
+import_files_of_other_services_and_the_options(void **state)
+{
+	(void)state;
+	/* Mailchimp: "Email Address" first, then names and dates */
+	assert_string_equal(import_file(NULL, NULL, "Email Address,First Name,"
+	    "Last Name,MEMBER_RATING\njane@x.example,Jane,Doe,2\n"
+	    "\"bo@x.example\",\"Bo, Jr.\",,1"),
+	    "- jane@x.example/import bo@x.example/import");
+	/* SendGrid unsubscribes (email, created) and bounces */
+	assert_string_equal(import_file(NULL, NULL, "email,created\n"
+	    "u@x.example,1700000000"), "- u@x.example/import");
+	assert_string_equal(import_file(NULL, NULL, "created,email,reason,"
+	    "status\n1700000000,b@x.example,550 5.1.1 unknown,5.1.1"),
+	    "- bad");
+	assert_string_equal(import_file(NULL, "hard_bounce", "created,email,"
+	    "reason,status\n1700000000,b@x.example,550 5.1.1 unknown,5.1.1"),
+	    "- b@x.example/hard_bounce");
+	/* Mailgun, Postmark (its own reasons are not ours), SES */
+	assert_string_equal(import_file(NULL, NULL, "address,code,error\n"
+	    "m@x.example,550,No such user"), "- m@x.example/import");
+	assert_string_equal(import_file(NULL, NULL, "EmailAddress,Reason,"
+	    "Origin\np@x.example,HardBounce,Recipient\n"
+	    "q@x.example,complaint,Customer"),
+	    "- bad q@x.example/complaint");
+	assert_string_equal(import_file(NULL, "unsubscribe", "EmailAddress,"
+	    "Reason\np@x.example,HardBounce\nsame@x.example hard_bounce -"),
+	    "- p@x.example/unsubscribe same@x.example/unsubscribe");
+	/* ours, and a header of names we do not know: address, reason */
+	assert_string_equal(import_file(NULL, NULL, "email,reason\n"
+	    "o@x.example,admin"), "- o@x.example/admin");
+	assert_string_equal(import_file(NULL, NULL, "foo,bar\n"
+	    "o@x.example,complaint\nn@x.example,oops"),
+	    "- o@x.example/complaint bad");
+	/* --column N: with a header or without, no reason column */
+	assert_string_equal(import_file("2", NULL, "Jane,jane@x.example,"
+	    "hard_bounce\nBo,bo@x.example\nshort"),
+	    "jane@x.example/import bo@x.example/import bad");
+	assert_string_equal(import_file("3", NULL, "a,b,Mail\n1,2,c@x.example"),
+	    "- c@x.example/import");
+	/* --column NAME, compared as the header's names are */
+	assert_string_equal(import_file("E-Mail", NULL, "Name,e_mail,reason\n"
+	    "Jo,jo@x.example,complaint"), "- jo@x.example/complaint");
+	assert_string_equal(import_file("Backup Email", NULL, "Email,"
+	    "backup_email\nx@x.example,y@x.example"), "- y@x.example/import");
+	assert_string_equal(import_file("mail2", NULL, "email,mail1\n"
+	    "x@x.example,y@x.example"), "FATAL");
+	assert_string_equal(import_file("email", NULL, "x@x.example\n"
+	    "y@x.example"), "FATAL");
+	/* options that do not parse */
+	assert_string_equal(import_file("0", NULL, ""), "init");
+	assert_string_equal(import_file("257", NULL, ""), "init");
+	assert_string_equal(import_file("2x", NULL, ""), "init");
+	assert_string_equal(import_file("", NULL, ""), "init");
+	assert_string_equal(import_file("_ -", NULL, ""), "init");
+	assert_string_equal(import_file(NULL, "bogus", ""), "init");
+	assert_string_equal(import_file(NULL, "Hard_Bounce", ""), "init");
 }
 
 static void
@@ -381,6 +486,7 @@ main(void)
 		cmocka_unit_test(since_takes_epoch_durations_and_dates),
 		cmocka_unit_test(import_rows_plain_csv_quoted_header_and_bad),
 		cmocka_unit_test(import_rows_as_suppress_list_prints_them),
+		cmocka_unit_test(import_files_of_other_services_and_the_options),
 		cmocka_unit_test(dkim_tag_values_lose_white_space),
 		cmocka_unit_test(clean_keeps_utf8_and_escapes_the_rest),
 		cmocka_unit_test(utf8_cut_never_splits_a_sequence),
