@@ -208,8 +208,8 @@ parse_import_init(struct parse_import *im, const char *column,
 	memset(im, 0, sizeof(*im));
 	im->reason_col = 1;
 	if (reason != NULL && (im->reason = reason_of(reason)) == NULL) {
-		*why = "--reason: not a reason (hard_bounce, soft_bounce_limit, "
-		    "unsubscribe, complaint, admin, import)";
+		*why = "--reason: not a reason (hard_bounce, "
+		    "soft_bounce_limit, unsubscribe, complaint, admin, import)";
 		return -1;
 	}
 	if (column == NULL)

@@ -329,9 +329,10 @@ import_file(const char *col, const char *reason, const char *text)
 		if (k == PARSE_ROW_BAD || k == PARSE_ROW_FATAL)
 			assert_non_null(why);
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%s%s",
-		    o ? " " : "", k == PARSE_ROW_SKIP ? "-" : k == PARSE_ROW_BAD ?
-		    "bad" : k == PARSE_ROW_FATAL ? "FATAL" : a,
-		    k == PARSE_ROW_OK ? "/" : "", k == PARSE_ROW_OK ? r : "");
+		    o ? " " : "", k == PARSE_ROW_SKIP ? "-" :
+		    k == PARSE_ROW_BAD ? "bad" : k == PARSE_ROW_FATAL ?
+		    "FATAL" : a, k == PARSE_ROW_OK ? "/" : "",
+		    k == PARSE_ROW_OK ? r : "");
 		if (k == PARSE_ROW_FATAL)
 			break;
 	}
@@ -362,7 +363,7 @@ import_files_of_other_services_and_the_options(void **state)
 	assert_string_equal(import_file(NULL, "hard_bounce", "created,email,"
 	    "reason,status\n1700000000,b@x.example,550 5.1.1 unknown,5.1.1"),
 	    "- b@x.example/hard_bounce");
-	/* Mailgun, Postmark (its own reasons are not ours), SES */
+	/* Mailgun; a reason column of a service's own words, not ours */
 	assert_string_equal(import_file(NULL, NULL, "address,code,error\n"
 	    "m@x.example,550,No such user"), "- m@x.example/import");
 	assert_string_equal(import_file(NULL, NULL, "EmailAddress,Reason,"
