@@ -148,6 +148,8 @@ full_file_sets_every_type(void **state)
 	assert_false(c->dkim.ed25519);
 	/* Domains are normalised on load. */
 	assert_string_equal(c->unsubscribe.domain, "unsub.example.com");
+	assert_string_equal(c->unsubscribe.previous_hmac_key,
+	    "fedcba9876543210fedcba9876543210");
 	conf_free(c);
 }
 
@@ -278,7 +280,9 @@ dump_masks_secrets(void **state)
 	fclose(fp);
 	assert_null(strstr(text, "s3cret"));
 	assert_null(strstr(text, "0123456789abcdef0123"));
+	assert_null(strstr(text, "fedcba9876543210fedc"));
 	assert_non_null(strstr(text, "password = \"********\";"));
+	assert_non_null(strstr(text, "previous_hmac_key = \"********\";"));
 	free(text);
 	conf_free(c);
 }
