@@ -67,7 +67,6 @@ struct parse_import {
 	int		 addr_col;	/* 0-based */
 	int		 reason_col;	/* 0-based; -1: none */
 	int		 numbered;	/* --column N */
-	int		 header;	/* line 1 was a header */
 	const char	*reason;	/* --reason: every row's; NULL: none */
 	char		 name[64];	/* --column NAME, normalised; "" */
 };
@@ -82,7 +81,7 @@ int	 parse_import_init(struct parse_import *im, const char *column,
 	    const char *reason, const char **why);
 
 /*
- * parse_import_row - one line of a suppression import, in one of three
+ * parse_import_row - one line of a suppression import, in one of two
  * forms:
  *   - CSV: the address in the first field (quoted or not), an optional
  *     reason in the second (parse_reasons; default import). A first line

@@ -259,7 +259,6 @@ header(struct parse_import *im, char **f, int n, const char **why)
 		im->reason_col = r;
 	else if (c >= 0 || im->numbered)
 		im->reason_col = -1;
-	im->header = 1;
 	return PARSE_ROW_SKIP;
 }
 
