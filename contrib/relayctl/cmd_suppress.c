@@ -240,6 +240,26 @@ progress(struct ctl *c, FILE *fp, long long size, unsigned long rows, int end)
 }
 
 /*
+ * header_note - line 1 of file was a header: say on stderr which columns
+ * are read, so that a wrong guess shows before anyone relies on it
+ */
+static void
+header_note(struct ctl *c, const char *file, const struct parse_import *p)
+{
+	char	 why[160] = "";
+
+	if (p->reason != NULL)
+		snprintf(why, sizeof(why), ", every reason %s (--reason)",
+		    p->reason);
+	else if (p->reason_col >= 0)
+		snprintf(why, sizeof(why), ", the reasons from column %d (%s)",
+		    p->reason_col + 1, p->reason_name);
+	ctl_note(c, NULL, "%s:1: a header: the addresses from column %d "
+	    "(%s)%s", file, p->addr_col + 1, p->addr_name, why[0] != '\0' ?
+	    why : ", no reason column (reason import)");
+}
+
+/*
  * suppress_import - suppress import MEMBER FILE ("-": stdin) [--column
  * N|NAME] [--reason R]
  */
@@ -289,8 +309,11 @@ suppress_import(struct ctl *c, int argc, char **argv)
 		lineno++;
 		kind = parse_import_row(&cols, line, lineno, &addr, &reason,
 		    &at, &why);
-		if (kind == PARSE_ROW_SKIP)
+		if (kind == PARSE_ROW_SKIP) {
+			if (lineno == 1 && cols.addr_name[0] != '\0')
+				header_note(c, pos[1], &cols);
 			continue;
+		}
 		if (kind == PARSE_ROW_FATAL)
 			ctl_user(c, "invalid", column, "%s:%lu: %s",
 			    ctl_tx(pos[1]), lineno, why);
@@ -342,10 +365,13 @@ suppress_import(struct ctl *c, int argc, char **argv)
 		    "the import");
 	im.kept = rows - im.added;
 	if (c->json)
-		ctl_emit(c, json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "member",
-		    h, "rows", (json_int_t)rows, "added", (json_int_t)im.added,
-		    "already", (json_int_t)im.kept, "bad", (json_int_t)bad,
-		    "bad_rows", badj));
+		ctl_emit(c, json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:i, "
+		    "s:o}", "member", h, "rows", (json_int_t)rows, "added",
+		    (json_int_t)im.added, "already", (json_int_t)im.kept, "bad",
+		    (json_int_t)bad, "bad_rows", badj, "address_column",
+		    cols.addr_col + 1, "reason_column", cols.reason_col < 0 ||
+		    cols.reason != NULL ? json_null() :
+		    json_integer(cols.reason_col + 1)));
 	else {
 		json_decref(badj);
 		printf("%lu rows: %lu added, %lu already suppressed (or "

@@ -69,6 +69,8 @@ struct parse_import {
 	int		 numbered;	/* --column N */
 	const char	*reason;	/* --reason: every row's; NULL: none */
 	char		 name[64];	/* --column NAME, normalised; "" */
+	/* a header's names of the columns taken ("": none, or no header) */
+	char		 addr_name[64], reason_name[64];
 };
 
 /*

@@ -259,6 +259,12 @@ header(struct parse_import *im, char **f, int n, const char **why)
 		im->reason_col = r;
 	else if (c >= 0 || im->numbered)
 		im->reason_col = -1;
+	if (im->addr_col < n)
+		snprintf(im->addr_name, sizeof(im->addr_name), "%s",
+		    f[im->addr_col]);
+	if (im->reason_col >= 0 && im->reason_col < n)
+		snprintf(im->reason_name, sizeof(im->reason_name), "%s",
+		    f[im->reason_col]);
 	return PARSE_ROW_SKIP;
 }
 

@@ -120,7 +120,9 @@ printf '%s\r\n' 'Email Address,First Name,Last Name,MEMBER_RATING,OPTIN_TIME' \
     '"bo@moved.example","Bo, Jr.",,1,' >"$H_TMP/mailchimp.csv"
 out=$(ctl suppress import moved "$H_TMP/mailchimp.csv" 2>&1); rc=$?
 h_is "an export with the address first among other columns: exit 0" "$rc" 0
-h_like "...every row added" "$out" '^2 rows: 2 added, 0 already suppressed \(or repeated\), 0 bad$'
+h_like "...the header's choice said on stderr" "$out" \
+    "suppress import: $H_TMP/mailchimp\\.csv:1: a header: the addresses from column 1 \\(Email Address\\), no reason column \\(reason import\\)"
+h_like "...every row added" "$out" $'\n''2 rows: 2 added, 0 already suppressed \(or repeated\), 0 bad$'
 h_is "...reason import" "$(fx_suppress_reason moved jane@moved.example)" import
 printf '%s\n' 'created,email,reason,status' \
     '1700000000,b1@moved.example,550 5.1.1 unknown user,5.1.1' \
@@ -132,7 +134,8 @@ h_like "...each row said, with the way out" "$out" \
 h_is "...nothing added" "$(fx_suppress_reason moved b1@moved.example)" ""
 out=$(ctl --json suppress import moved "$H_TMP/bounces.csv" --reason hard_bounce); rc=$?
 h_is "--reason hard_bounce: exit 0" "$rc" 0
-h_is "...counts" "$(fx_jget '[d["rows"], d["added"], d["bad"]]' <<<"$out")" '[2, 2, 0]'
+h_is "...counts, the columns read" "$(fx_jget '[d["rows"], d["added"], d["bad"],
+    d["address_column"], d["reason_column"]]' <<<"$out")" '[2, 2, 0, 2, null]'
 h_is "...reason hard_bounce" "$(fx_suppress_reason moved b2@moved.example)" hard_bounce
 printf '%s\n' 'name,primary,backup' 'Al,al@moved.example,al2@moved.example' \
     >"$H_TMP/two.csv"
