@@ -51,7 +51,7 @@ struct policyd {
 	int		 accept_paused;
 	unsigned long	 accept_errors;	/* since the last line logged */
 	unsigned long	 refused;	/* over max_clients, likewise */
-	time_t		 accept_logged, refused_logged;
+	int64_t		 accept_logged, refused_logged; /* monotonic ms; 0 never */
 };
 
 /*

@@ -43,6 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conditions.h"
 #include "log.h"
 #include "policyd.h"
@@ -579,14 +580,15 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 int
 pd_admit(struct policyd *pd, int fd)
 {
-	time_t	 now;
+	int64_t	 now;
 
 	if (pd->nclients < (size_t)pd->cf->policyd.max_clients)
 		return 1;
 	evutil_closesocket(fd);
 	pd->refused++;
-	now = time(NULL);
-	if (now - pd->refused_logged >= PD_ACCEPT_LOG_S) {
+	now = clock_mono_ms();
+	if (pd->refused_logged == 0 ||
+	    now - pd->refused_logged >= PD_ACCEPT_LOG_S * 1000) {
 		log_warn("error=\"too many clients\" max_clients=%d "
 		    "action=close refused=%lu", pd->cf->policyd.max_clients,
 		    pd->refused);
@@ -623,11 +625,12 @@ on_accept_error(struct evconnlistener *l, void *arg)
 	struct policyd	*pd = arg;
 	struct timeval	 tv = { 0, PD_ACCEPT_PAUSE_MS * 1000 };
 	int		 e = EVUTIL_SOCKET_ERROR(), i;
-	time_t		 now = time(NULL);
+	int64_t		 now = clock_mono_ms();
 
 	(void)l;
 	pd->accept_errors++;
-	if (now - pd->accept_logged >= PD_ACCEPT_LOG_S) {
+	if (pd->accept_logged == 0 ||
+	    now - pd->accept_logged >= PD_ACCEPT_LOG_S * 1000) {
 		log_warn("error=\"accept: %s\" clients=%zu count=%lu "
 		    "action=pause pause_ms=%d", evutil_socket_error_to_string(e),
 		    pd->nclients, pd->accept_errors, PD_ACCEPT_PAUSE_MS);
