@@ -415,7 +415,7 @@ main(int argc, char **argv)
 	struct follow_pos pos, saved, from, go;
 	struct saver	 sv = { 0, 0, 0, 0 };
 	char		 err[256];
-	time_t		 last_stats;
+	int64_t		 last_stats;	/* monotonic ms */
 	size_t		 nitems, nlines;
 	unsigned	 backoff = 0;
 	int64_t		 down_ms = 0;
@@ -502,7 +502,7 @@ main(int argc, char **argv)
 	log_info("tracker: following %s from offset %lld", follow_name(f),
 	    (long long)pos.off);
 	items = xcalloc(TRACKER_BATCH, sizeof(*items));
-	last_stats = clock_now();
+	last_stats = clock_mono_ms();
 	while (!stopping) {
 		if (reloading)
 			reload(&t, opts.conf_path, &conf);
@@ -564,9 +564,9 @@ main(int argc, char **argv)
 		if (nlines < TRACKER_BATCH ||
 		    clock_mono_ms() - sv.last_ms >= TRACKER_SAVE_MS)
 			save(&t, &sv, f, &pos);
-		if (clock_now() - last_stats >= TRACKER_STATS_S) {
+		if (clock_mono_ms() - last_stats >= TRACKER_STATS_S * 1000) {
 			stats(&t, f, "progress");
-			last_stats = clock_now();
+			last_stats = clock_mono_ms();
 		}
 	}
 	/* stopped while streaming: one try to keep what was applied */
