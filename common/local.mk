@@ -14,7 +14,7 @@ common_librelay_a_SOURCES = \
 	common/ident.c common/ident.h \
 	common/listen.c common/listen.h \
 	common/log.c common/log.h common/log_priv.h common/log_syslog.c \
-	common/rconn.c common/rconn.h \
+	common/rconn.c common/rconn.h common/rreply.c common/rreply.h \
 	common/rkeys.c common/rkeys.h \
 	common/tier.c common/tier.h \
 	common/rscript.c common/rscript.h \

@@ -6,11 +6,24 @@
  *	error or timeout takes the connection down and schedules the next
  *	attempt; an error reply leaves it up. On every new connection the Lua
  *	scripts are loaded (a restarted Redis has none).
+ *
+ *	READONLY (or MASTERDOWN) is the exception: the server this
+ *	connection reached was turned into a replica (a failover,
+ *	REPLICAOF), while the address we
+ *	connect to may lead to the new primary already (a DNS name, a proxy
+ *	that keeps its old sessions). The connection is replaced before its
+ *	next command, and so is every other one of the process (replicas
+ *	counts such replies seen): they reached the same server.
+ *	A connection made for the primary (rconn_primary_only) asks HELLO
+ *	for the server's role first, and a replica is a failed attempt:
+ *	while the address still leads to it, the backoff grows, rather than
+ *	a connection made and its scripts loaded for every message.
  * SEE ALSO
  *	rconn.h, rscript.c
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +33,9 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "log.h"
 #include "rconn.h"
+#include "rreply.h"
 #include "rscript.h"
 #include "stats.h"
 #include "xalloc.h"
@@ -48,8 +63,14 @@ struct rconn {
 	double		 pipe_t0;	/* when the pipeline began (metrics) */
 	int64_t		 last_io;	/* monotonic ms of the last reply */
 	int		 timed_out;	/* the last reply missed its deadline */
+	int		 primary_only;	/* HELLO's role must be the primary */
+	int		 readonly;	/* READONLY seen: replace before use */
+	unsigned long	 epoch;		/* replicas when this one connected */
 	char		 err[256];
 };
+
+/* READONLY or MASTERDOWN replies seen by any connection of the process */
+static atomic_ulong replicas;
 
 /*
  * get_reply - the next reply, all of it within redis.timeout_ms. hiredis's
@@ -112,12 +133,40 @@ command(struct rconn *rc, int argc, const char **argv, const size_t *argvlen)
 	return r;
 }
 
-/* note_reply - count an error reply (NOSCRIPT is rscript's to retry) */
+static void	where_of(const struct rconn *, char *, size_t);
+
+/*
+ * note_reply - count an error reply (NOSCRIPT is rscript's to retry); a
+ * READONLY one dooms this connection and, through replicas, the others
+ */
 static void
-note_reply(const redisReply *r)
+note_reply(struct rconn *rc, const redisReply *r)
 {
-	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) != 0)
+	unsigned long	 old;
+
+	if (r->type != REDIS_REPLY_ERROR)
+		return;
+	if (strncmp(r->str, "NOSCRIPT", 8) != 0)
 		stats_redis_error(STATS_REDIS_REPLY);
+	if (!rreply_replica(r->str) || rc->readonly)
+		return;
+	rc->readonly = 1;
+	/*
+	 * The first connection of its epoch to see it says so, once: the
+	 * others were made to the same server and are replaced with it. (A
+	 * daemon's: relayctl's error says it, with Redis's words.)
+	 */
+	old = rc->epoch;
+	if (atomic_compare_exchange_strong(&replicas, &old, old + 1) &&
+	    rc->primary_only) {
+		char where[300], esc[200];
+
+		where_of(rc, where, sizeof(where));
+		log_escape(esc, sizeof(esc), r->str, r->len);
+		log_msg(LOG_WARNING, "redis=replica where=%s reason=\"%s\" "
+		    "action=reconnect (the server became a replica: every "
+		    "connection is made again)", where, esc);
+	}
 }
 
 struct rconn *
@@ -180,6 +229,18 @@ void
 rconn_lazy_scripts(struct rconn *rc)
 {
 	rc->lazy = 1;
+}
+
+void
+rconn_primary_only(struct rconn *rc)
+{
+	rc->primary_only = 1;
+}
+
+unsigned long
+rconn_replicas(void)
+{
+	return atomic_load(&replicas);
 }
 
 const char *
@@ -272,6 +333,34 @@ rconn_fail(struct rconn *rc, const char *why)
 	rc->retry_at = clock_mono_ms() + rc->backoff;
 }
 
+/*
+ * primary - HELLO 2 (the protocol we speak already): -1 with err set when
+ * the server says it is a replica. A Redis 5 (no HELLO) or an ACL that
+ * denies it tells nothing: 0, as for the primary.
+ */
+static int
+primary(struct rconn *rc)
+{
+	const char	*argv[2] = { "HELLO", "2" };
+	redisReply	*r;
+	char		 where[160];
+	int		 role;
+
+	if ((r = command(rc, 2, argv, NULL)) == NULL) {
+		snprintf(rc->err, sizeof(rc->err), "HELLO: %s", rc->timed_out ?
+		    "timed out" : rc->ctx->errstr);
+		return -1;
+	}
+	role = rreply_role(r);
+	freeReplyObject(r);
+	if (role != RREPLY_ROLE_REPLICA)
+		return 0;
+	where_of(rc, where, sizeof(where));
+	snprintf(rc->err, sizeof(rc->err), "%s is a replica (read-only), not "
+	    "the primary", where);
+	return -1;
+}
+
 /* setup - AUTH, SELECT and (unless lazy) script loading on a fresh context */
 static int
 setup(struct rconn *rc)
@@ -308,6 +397,8 @@ setup(struct rconn *rc)
 		}
 		freeReplyObject(r);
 	}
+	if (rc->primary_only && primary(rc) < 0)
+		return -1;
 	return rc->lazy ? 0 : rscript_load_all(rc);
 }
 
@@ -340,6 +431,18 @@ rconn_ensure(struct rconn *rc)
 		rc->ctx = NULL;
 		rc->retry_at = 0;
 	}
+	/*
+	 * This server, or the one another connection of ours reached, is a
+	 * replica now: connect again at once, to whatever the address leads
+	 * to (a pipeline still being read finishes first).
+	 */
+	if (rc->ctx != NULL && rc->npipe == 0 && (rc->readonly ||
+	    rc->epoch != atomic_load(&replicas))) {
+		redisFree(rc->ctx);
+		rc->ctx = NULL;
+		rc->retry_at = 0;
+		rc->failures++;
+	}
 	if (rc->ctx != NULL)
 		return RCONN_OK;
 	if (rc->retry_at != 0 && clock_mono_ms() < rc->retry_at) {
@@ -349,6 +452,8 @@ rconn_ensure(struct rconn *rc)
 	tv.tv_sec = rc->timeout_ms / 1000;
 	tv.tv_usec = (rc->timeout_ms % 1000) * 1000;
 	rc->attempts++;
+	rc->readonly = 0;
+	rc->epoch = atomic_load(&replicas);
 	if (rc->socket[0] != '\0')
 		rc->ctx = redisConnectUnixWithTimeout(rc->socket, tv);
 	else
@@ -412,7 +517,7 @@ rconn_raw(struct rconn *rc, int argc, const char **argv,
 	if (r != NULL) {
 		rc->last_io = clock_mono_ms();
 		stats_redis_done(t0);
-		note_reply(r);
+		note_reply(rc, r);
 	} else {
 		char why[256];
 
@@ -455,7 +560,7 @@ rconn_cmd(struct rconn *rc, const char *fmt, ...)
 	if (r != NULL) {
 		rc->last_io = clock_mono_ms();
 		stats_redis_done(t0);
-		note_reply(r);
+		note_reply(rc, r);
 	}
 	if (r == NULL) {
 		char why[256];
@@ -503,7 +608,7 @@ rconn_reply(struct rconn *rc)
 		rconn_fail(rc, why);
 		return NULL;
 	}
-	note_reply(r);
+	note_reply(rc, r);
 	rc->last_io = clock_mono_ms();
 	/* the whole pipeline is one round trip */
 	if (rc->npipe > 0 && --rc->npipe == 0)

@@ -16,6 +16,9 @@
  *	call reconnects, but not before a backoff that doubles from
  *	reconnect_min_ms to reconnect_max_ms; calls during the backoff fail
  *	at once instead of waiting, so a dead Redis costs nothing per message.
+ *	A READONLY reply (the server became a replica) replaces the
+ *	connection, and every other one of the process, before its next
+ *	command, without a backoff (rconn.c).
  * THREADS
  *	A struct rconn belongs to one thread at a time.
  * OWNERSHIP
@@ -46,6 +49,20 @@ struct rconn *rconn_new(const struct conf_redis *);
  * (rscript_append cannot retry); relay-checkpw.
  */
 void	 rconn_lazy_scripts(struct rconn *);
+/*
+ * rconn_primary_only - the connection is for the primary: each connect
+ * asks HELLO for the server's role, and a replica is a failed attempt
+ * (with the backoff). For the daemons, which write on every message; not
+ * for relayctl, whose reads a replica can answer.
+ */
+void	 rconn_primary_only(struct rconn *);
+/*
+ * rconn_replicas - how many times a connection of this process found its
+ * server turned into a replica (READONLY). Every connection made before
+ * the last of them is replaced before its next command; relay-milter's
+ * fact cache follows it too.
+ */
+unsigned long rconn_replicas(void);
 /*
  * rconn_auth_argv - the AUTH command for a user (Redis ACL, "" for the
  * default user) and password: its argc with argv[0..argc) set, or 0 when

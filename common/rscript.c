@@ -16,6 +16,7 @@
 
 #include "rconn.h"
 #include "rkeys.h"
+#include "rreply.h"
 #include "rscript.h"
 #include "xalloc.h"
 
@@ -149,6 +150,21 @@ build_argv(const struct rscript *s, int nkeys, const char **keys, int nargs,
 	return argv;
 }
 
+/* call_once - EVALSHA; after NOSCRIPT, SCRIPT LOAD and EVALSHA again */
+static redisReply *
+call_once(struct rconn *rc, const struct rscript *s, int argc,
+    const char **argv)
+{
+	redisReply	*r = rconn_raw(rc, argc, argv, NULL);
+
+	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+		freeReplyObject(r);
+		r = load_one(rc, s) < 0 ? NULL : rconn_raw(rc, argc, argv, NULL);
+	}
+	return r;
+}
+
 redisReply *
 rscript_call(struct rconn *rc, const struct rscript *s, int nkeys,
     const char **keys, int nargs, const char **args)
@@ -162,11 +178,17 @@ rscript_call(struct rconn *rc, const struct rscript *s, int nkeys,
 		rconn_seterr(rc, "script call: negative key or argument count");
 		return NULL;
 	}
-	r = rconn_raw(rc, argc, argv, NULL);
+	r = call_once(rc, s, argc, argv);
+	/*
+	 * READONLY: the server became a replica, and refused the script's
+	 * first write, so the script changed nothing. Once more, on the
+	 * connection rconn makes again to the address (the new primary, if
+	 * the failover moved it there already).
+	 */
 	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
-	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+	    rreply_replica(r->str)) {
 		freeReplyObject(r);
-		r = load_one(rc, s) < 0 ? NULL : rconn_raw(rc, argc, argv, NULL);
+		r = call_once(rc, s, argc, argv);
 	}
 	free(argv);
 	if (r != NULL && r->type == REDIS_REPLY_ERROR) {

@@ -13,6 +13,13 @@
  *	CLIENT ID and SUBSCRIBE __redis__:invalidate, then reads messages as
  *	poll(2) finds them: each names keys that changed (dropped here) or is
  *	nil after a flush (everything dropped).
+ *
+ *	The subscriber and the workers must reach the same server, the
+ *	primary: the subscriber's connect asks HELLO for the role, as the
+ *	workers' do (rconn_primary_only). When a worker finds the server
+ *	turned into a replica (READONLY: rconn_replicas() moves on), every
+ *	connection is made again; until the subscriber has been too (epoch),
+ *	nothing is read from or kept in the cache.
  * SEE ALSO
  *	fcache.h, ftable.h, rconn.h
  */
@@ -33,6 +40,7 @@
 #include "ftable.h"
 #include "log.h"
 #include "rconn.h"
+#include "rreply.h"
 #include "stats.h"
 #include "xalloc.h"
 
@@ -46,6 +54,7 @@ static unsigned long	 gen, gen_last;
 static long long	 client_id;
 static struct fcache_counts counts;
 static int		 refused;	/* CLIENT TRACKING refused: stay off */
+static unsigned long	 epoch;		/* rconn_replicas() at its connect */
 
 /*
  * stopping is read by the subscriber in its loops while fcache_stop()
@@ -69,6 +78,16 @@ fc_off(void)
 	if (tab != NULL && ftable_count(tab) > 0)
 		ftable_clear(tab);
 	pthread_mutex_unlock(&lock);
+}
+
+/*
+ * current - the cache may be used (the lock held): a subscriber is on, and
+ * no connection found a replica since it connected
+ */
+static int
+current(void)
+{
+	return gen != 0 && rconn_replicas() == epoch;
 }
 
 /* checked - r, or NULL (freed, with why set) when it is no reply or an error */
@@ -110,7 +129,7 @@ sub_connect(long long *id, char *why, size_t len)
 	redisReply	*r;
 	struct timeval	 tv;
 	const char	*argv[3];
-	int		 argc;
+	int		 argc, role;
 
 	tv.tv_sec = rcf.timeout_ms / 1000;
 	tv.tv_usec = (rcf.timeout_ms % 1000) * 1000;
@@ -131,6 +150,18 @@ sub_connect(long long *id, char *why, size_t len)
 		    "AUTH", why, len)) == NULL)
 			goto fail;
 		freeReplyObject(r);
+	}
+	r = redisCommand(c, "HELLO 2");	/* Redis 5, an ACL: no answer */
+	if (r == NULL) {
+		snprintf(why, len, "HELLO: %s", c->errstr);
+		goto fail;
+	}
+	role = rreply_role(r);
+	freeReplyObject(r);
+	if (role == RREPLY_ROLE_REPLICA) {
+		snprintf(why, len, "the server is a replica (read-only), not "
+		    "the primary");
+		goto fail;
 	}
 	if ((r = command(c, "CLIENT ID", why, len, "CLIENT ID")) == NULL)
 		goto fail;
@@ -193,7 +224,7 @@ handle(const redisReply *r)
 
 /* sub_loop - read invalidations until the connection fails or stop */
 static void
-sub_loop(redisContext *c, char *why, size_t len)
+sub_loop(redisContext *c, unsigned long mine, char *why, size_t len)
 {
 	struct pollfd	 pfd;
 	redisReply	*r;
@@ -201,6 +232,12 @@ sub_loop(redisContext *c, char *why, size_t len)
 	int		 n, done;
 
 	while (!atomic_load(&stopping)) {
+		if (rconn_replicas() != mine) {
+			snprintf(why, len, "a worker found the server a "
+			    "replica (READONLY, MASTERDOWN): following the "
+			    "primary");
+			return;
+		}
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
 		n = poll(&pfd, 1, FC_POLL_MS);
@@ -268,10 +305,12 @@ subscriber(void *arg)
 	redisContext	*c;
 	char		 why[256];
 	long long	 id;
+	unsigned long	 mine;
 	int		 backoff = 0, said = 0;
 
 	(void)arg;
 	while (!atomic_load(&stopping)) {
+		mine = rconn_replicas();	/* before: a later one is seen */
 		if ((c = sub_connect(&id, why, sizeof(why))) == NULL) {
 			if (!said++)
 				log_msg(LOG_WARNING, "fact cache off: the "
@@ -288,12 +327,13 @@ subscriber(void *arg)
 			ftable_clear(tab);
 		gen = ++gen_last;
 		client_id = id;
+		epoch = mine;
 		counts.subscribes++;
 		pthread_mutex_unlock(&lock);
 		log_msg(LOG_INFO, "fact cache on: invalidations to Redis "
 		    "client %lld", id);
 		why[0] = '\0';
-		sub_loop(c, why, sizeof(why));
+		sub_loop(c, mine, why, sizeof(why));
 		fc_off();
 		redisFree(c);
 		if (!atomic_load(&stopping))
@@ -354,7 +394,7 @@ fcache_get(const char *key, const char *field, void *buf, size_t len)
 	int hit = 0;
 
 	pthread_mutex_lock(&lock);
-	if (gen != 0) {
+	if (current()) {
 		hit = ftable_get(tab, key, field, buf, len);
 		if (hit)
 			counts.hits++;
@@ -397,7 +437,7 @@ fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
 	 * to another server or database than the subscriber's now: what it
 	 * reads is not what the cache tracks, so it reads uncached.
 	 */
-	if (gen != 0 && !refused && rconn_same(rc, &rcf)) {
+	if (current() && !refused && rconn_same(rc, &rcf)) {
 		t->gen = gen;
 		t->seq = ftable_seq(tab);
 		snprintf(ids, sizeof(ids), "%lld", client_id);
@@ -470,7 +510,7 @@ fcache_put(const struct fcache_ticket *t, const struct rconn *rc,
 	if (t->gen == 0 || rconn_mark(rc) != t->gen)
 		return;			/* reconnected since: not tracked */
 	pthread_mutex_lock(&lock);
-	if (gen == t->gen && ftable_seq(tab) == t->seq)
+	if (gen == t->gen && current() && ftable_seq(tab) == t->seq)
 		ftable_put(tab, key, field, val, len);
 	pthread_mutex_unlock(&lock);
 }

@@ -62,7 +62,11 @@ pool_get(const struct relay_conf *conf)
 	if (npool > 0)
 		rc = pool[--npool];
 	pthread_mutex_unlock(&pool_lock);
-	return rc != NULL ? rc : rconn_new(&conf->redis);
+	if (rc == NULL) {
+		rc = rconn_new(&conf->redis);
+		rconn_primary_only(rc);	/* every message writes */
+	}
+	return rc;
 }
 
 /* pool_put - keep rc for the next session, unless made under an old config */

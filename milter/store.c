@@ -20,6 +20,7 @@
 #include "log.h"
 #include "rconn.h"
 #include "rkeys.h"
+#include "rreply.h"
 #include "rscript.h"
 #include "store.h"
 #include "xalloc.h"
@@ -220,6 +221,7 @@ done(struct rconn *rc, redisReply *r, const char **why)
 }
 
 #define STORE_NOSCRIPT	1	/* pipeline: a script must be loaded again */
+#define STORE_READONLY	2	/* pipeline: every write met READONLY */
 
 /*
  * unindex - the record was refused (the queue cap), but the Message-ID
@@ -242,7 +244,9 @@ unindex(struct rconn *rc, const char *kqid, const char *kmid, const char *hq)
 
 /*
  * pipeline - milter_record.lua, milter_msgid.lua (mkeys not NULL) and the
- * queue id SET in one pipeline; 0, STORE_ETEMP or STORE_NOSCRIPT.
+ * queue id SET in one pipeline; 0, STORE_ETEMP, STORE_NOSCRIPT, or
+ * STORE_READONLY when every one was refused with READONLY (the server
+ * became a replica: nothing was written, and rconn connects again).
  */
 static int
 pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
@@ -251,7 +255,7 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 {
 	redisReply	*r;
 	int		 i, n = 0, want = mkeys != NULL ? 3 : 2;
-	int		 err = 0, noscript = 0, rr;
+	int		 err = 0, noscript = 0, readonly = 0, rr;
 
 	if (rscript_append(rc, rscript_get("milter_record"), 4, keys, nargs,
 	    args) == 0)
@@ -269,8 +273,11 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 		if (r->type == REDIS_REPLY_ERROR &&
 		    strncmp(r->str, "NOSCRIPT", 8) == 0)
 			noscript = 1;
-		else if (r->type == REDIS_REPLY_ERROR && !err++)
-			rconn_seterr(rc, r->str);
+		else if (r->type == REDIS_REPLY_ERROR) {
+			readonly += rreply_replica(r->str);
+			if (!err++)
+				rconn_seterr(rc, r->str);
+		}
 		else if (i == 0 && (rr = store_record_reply(r, over)) < 0) {
 			if (!err++)
 				rconn_seterr(rc, "milter_record.lua: a reply of "
@@ -279,6 +286,8 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 			*recorded = rr;
 		freeReplyObject(r);
 	}
+	if (n == want && readonly == n)
+		return STORE_READONLY;
 	if (n < want || err) {
 		*why = rconn_errstr(rc);
 		return STORE_ETEMP;
@@ -376,6 +385,13 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	    rkey(kmid, sizeof(kmid), RKEY_MSGID, m->message_id, NULL) > 0;
 	e = pipeline(rc, keys, (int)(8 + m->nrcpt), args, msgid ? mkeys : NULL,
 	    margs, setv, &recorded, over, why);
+	if (e == STORE_READONLY)	/* once more, to the address's server */
+		e = pipeline(rc, keys, (int)(8 + m->nrcpt), args,
+		    msgid ? mkeys : NULL, margs, setv, &recorded, over, why);
+	if (e == STORE_READONLY) {
+		*why = rconn_errstr(rc);
+		e = STORE_ETEMP;
+	}
 	if (e == STORE_NOSCRIPT) {
 		/*
 		 * The record is written again only if the pipeline did not

@@ -13,6 +13,12 @@
  *	that a NOSCRIPT reply can have it sent again on the same connection
  *	behind a SCRIPT LOAD of every script (policyd_noscript.c decides);
  *	the batch then waits for the second reply, under the same timer.
+ *	READONLY (the server was turned into a replica: a failover; or
+ *	MASTERDOWN, a replica that serves nothing while its link is down) stands
+ *	as that request's answer, and the connection is dropped: the next
+ *	one goes to whatever the address leads to now. The setup asks HELLO
+ *	for the server's role, and a replica is a failed attempt, so the
+ *	backoff grows while the address still leads to one.
  * SEE ALSO
  *	policyd_redis.h, policyd_noscript.h, hiredis adapters/libevent.h
  */
@@ -27,6 +33,7 @@
 #include "policyd_noscript.h"
 #include "policyd_redis.h"
 #include "rconn.h"
+#include "rreply.h"
 #include "rscript.h"
 #include "stats.h"
 #include "xalloc.h"
@@ -301,6 +308,7 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	struct pr	*pr = b->pr;
 	redisReply	*r = reply;
 	enum pd_noscript_next next;
+	char		 esc[200], why[260];
 	int		 drop = 0;
 
 	b->pending--;
@@ -319,6 +327,11 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 			return;		/* the batch waits for that reply */
 		if (next == PD_NOSCRIPT_FAIL && ac == pr->ac)
 			drop = 1;
+		if (r->type == REDIS_REPLY_ERROR && rreply_replica(r->str) &&
+		    ac == pr->ac) {
+			drop = 2;
+			log_escape(esc, sizeof(esc), r->str, (size_t)r->len);
+		}
 		if (!b->reported)
 			b->replies[s->i] = rval_from_reply(r);
 		if (r->type == REDIS_REPLY_ERROR)
@@ -333,9 +346,14 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	 * again, whose refusal is one redis=down line per outage and a
 	 * backoff, not a reload and three lines per request.
 	 */
-	if (drop)
+	if (drop == 1)
 		pr_drop(pr, "NOSCRIPT after SCRIPT LOAD: the scripts cannot "
 		    "be loaded");
+	else if (drop == 2) {
+		snprintf(why, sizeof(why), "the server is a replica now: %s",
+		    esc);
+		pr_drop(pr, why);
+	}
 }
 
 /* on_timeout - Redis is slower than timeout_ms: stuck, drop it */
@@ -384,6 +402,31 @@ on_setup_reply(redisAsyncContext *ac, void *reply, void *priv)
 		mark_up(pr);
 }
 
+/*
+ * on_hello_reply - the setup's HELLO 2: a replica is dropped like a failed
+ * setup (no redis=up, a growing backoff). An error reply (Redis 5 has no
+ * HELLO; an ACL may deny it) tells nothing: the setup goes on.
+ */
+static void
+on_hello_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct pr	*pr = ac->data;
+	char		 why[300];
+
+	(void)priv;
+	if (reply == NULL || pr == NULL || ac != pr->ac)
+		return;
+	if (rreply_role(reply) == RREPLY_ROLE_REPLICA) {
+		snprintf(why, sizeof(why), "%s is a replica (read-only), not "
+		    "the primary", pr->socket[0] != '\0' ? pr->socket :
+		    pr->host);
+		pr_drop(pr, why);
+		return;
+	}
+	if (pr->setup_pending > 0 && --pr->setup_pending == 0)
+		mark_up(pr);
+}
+
 static void
 on_connect(const redisAsyncContext *ac, int status)
 {
@@ -417,7 +460,7 @@ on_disconnect(const redisAsyncContext *ac, int status)
 	schedule_retry(pr);
 }
 
-/* setup - AUTH, SELECT, SCRIPT LOAD, queued before anything else */
+/* setup - AUTH, SELECT, HELLO, SCRIPT LOAD, queued before anything else */
 static void
 setup(struct pr *pr)
 {
@@ -431,6 +474,9 @@ setup(struct pr *pr)
 		pr->setup_pending++;
 	if (pr->db != 0 && redisAsyncCommand(pr->ac, on_setup_reply, "SELECT",
 	    "SELECT %d", pr->db) == REDIS_OK)
+		pr->setup_pending++;
+	if (redisAsyncCommand(pr->ac, on_hello_reply, NULL, "HELLO 2") ==
+	    REDIS_OK)
 		pr->setup_pending++;
 	pr->setup_pending += load_scripts(pr, on_setup_reply);
 }

@@ -113,6 +113,7 @@ reload(struct tracker_ctx *t, const char *path, struct relay_conf **confp)
 	if ((moved = conf_diff_redis(&nc->redis, &oc->redis))) {
 		rconn_free(t->rc);
 		t->rc = rconn_new(&nc->redis);
+		rconn_primary_only(t->rc);
 	}
 	t->conf = *confp = nc;
 	conf_free(oc);
@@ -467,6 +468,7 @@ main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	t.conf = conf;
 	t.rc = rconn_new(&conf->redis);
+	rconn_primary_only(t.rc);	/* every batch writes */
 	t.seen = hopseen_new();
 	t.stash = hopstash_new();
 	if (start_redis(t.rc) < 0) {

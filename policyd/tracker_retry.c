@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "rreply.h"
 #include "tracker_retry.h"
 
 #define RETRY_FIRST_MS	200
@@ -25,21 +26,6 @@ static const char *const temp_codes[] = {
 	"MOVED", "ASK", "NOAUTH", "WRONGPASS", "EXECABORT", "UNBLOCKED",
 };
 
-/* has_code - err starts with code, or holds "-code", followed by a space */
-static int
-has_code(const char *err, const char *code)
-{
-	size_t		 n = strlen(code);
-	const char	*p;
-
-	if (strncmp(err, code, n) == 0 && (err[n] == ' ' || err[n] == '\0'))
-		return 1;
-	for (p = strchr(err, '-'); p != NULL; p = strchr(p + 1, '-'))
-		if (strncmp(p + 1, code, n) == 0 && p[1 + n] == ' ')
-			return 1;
-	return 0;
-}
-
 enum tracker_reply
 tracker_retry_reply(const char *err)
 {
@@ -51,10 +37,11 @@ tracker_retry_reply(const char *err)
 	if (strstr(err, "The user executing the script ") != NULL)
 		return TRACKER_REPLY_TEMP;
 	/* a key of this event holds another type: no retry mends it */
-	if (has_code(err, "WRONGTYPE") || strstr(err, ": WRONGTYPE ") != NULL)
+	if (rreply_has_code(err, "WRONGTYPE") ||
+	    strstr(err, ": WRONGTYPE ") != NULL)
 		return TRACKER_REPLY_DATA;
 	for (i = 0; i < sizeof(temp_codes) / sizeof(temp_codes[0]); i++)
-		if (has_code(err, temp_codes[i]))
+		if (rreply_has_code(err, temp_codes[i]))
 			return TRACKER_REPLY_TEMP;
 	/* the Lua interpreter's own error in our script */
 	if (strncmp(err, "ERR ", 4) == 0 && strstr(err, "user_script") != NULL)

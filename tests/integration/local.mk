@@ -37,6 +37,10 @@ INTEGRATION_TESTS += tests/integration/test_suite_e2e.sh
 EXTRA_DIST += tests/integration/test_redis_store.sh tests/integration/test_suite_e2e.sh \
 	tests/integration/dkim_verify.py
 
+# A Redis failover the connections outlive (READONLY, the role at connect).
+INTEGRATION_TESTS += tests/integration/test_redis_failover.sh
+EXTRA_DIST += tests/integration/test_redis_failover.sh
+
 # Every address ::1: Redis, DNS, milter, policy, socketmap, submission,
 # the sink, the scrape ports (skipped without IPv6 on loopback).
 INTEGRATION_TESTS += tests/integration/test_ipv6.sh

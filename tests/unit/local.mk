@@ -65,6 +65,12 @@ tests_unit_test_ident_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_ident_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_ident
 
+check_PROGRAMS += tests/unit/test_rreply
+tests_unit_test_rreply_SOURCES = tests/unit/test_rreply.c
+tests_unit_test_rreply_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_rreply_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_rreply
+
 check_PROGRAMS += tests/unit/test_token
 tests_unit_test_token_SOURCES = tests/unit/test_token.c
 tests_unit_test_token_CPPFLAGS = $(UNIT_CPPFLAGS)

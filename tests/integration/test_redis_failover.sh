@@ -1,0 +1,230 @@
+#!/bin/bash
+# test_redis_failover.sh - a Redis failover the connections outlive: the
+# primary is turned into a replica (REPLICAOF, as Sentinel or a managed
+# Redis does it) while the programs keep their connections to it, and the
+# one address they connect to (here a socket path, as a DNS name or a proxy
+# that keeps its old sessions) leads to the new primary. Every write then
+# met READONLY: relay-milter and relay-policyd answered 451 4.4.2 to every
+# message and relay-tracker retried its batch for ever, until restarted.
+# Now a READONLY reply replaces the connection (and every other one of the
+# process); while the address still leads to a replica, each connect asks
+# HELLO for the role, and a replica is a failed attempt (451, never 5xx,
+# one redis=down line, a growing backoff); once it leads to the primary,
+# mail flows again without a restart, the milter's script that met
+# READONLY is sent again on the new connection (no 451 for that message),
+# the tracker's outcomes land in the new primary, and the fact cache
+# follows (a suppression made on the new primary is honoured). A replica
+# that serves nothing while its link is down (MASTERDOWN) is the same.
+. "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$H_LIBDIR/fixtures.sh"
+h_init redis_failover
+h_need_root
+h_need redis-server redis-cli postfix swaks dovecot
+B=$H_BUILDDIR
+for p in milter/relay-milter policyd/relay-policyd policyd/relay-tracker \
+    contrib/relayctl/relayctl contrib/checkpw/relay-checkpw; do
+	[[ -x $B/$p ]] || h_bail "$p not built"
+done
+CTL=$B/contrib/relayctl/relayctl
+CLIENT=$B/tests/integration/policyd_client
+[[ -x $CLIENT ]] || h_bail "policyd_client not built"
+
+# Redis A (the harness's) and B, its replica; the programs connect to
+# $ADDR, a symbolic link to the primary's socket
+h_start_redis tcp
+A_SOCK=$REDIS_SOCK A_PORT=$REDIS_PORT
+B_DIR=$H_TMP/redis-b B_SOCK=$H_TMP/redis-b/redis.sock B_PORT=$(h_port)
+install -d -m 0755 "$B_DIR"
+h_start_daemon redisb redis-server --bind 127.0.0.1 --port "$B_PORT" \
+    --unixsocket "$B_SOCK" --unixsocketperm 777 --dir "$B_DIR" --save '' \
+    --appendonly no --replicaof 127.0.0.1 "$A_PORT"
+ra() { redis-cli -s "$A_SOCK" "$@"; }
+rb() { redis-cli -s "$B_SOCK" "$@"; }
+link_up() { "r$1" INFO replication | grep -q 'master_link_status:up'; }
+h_wait_for 10 link_up b || h_bail "B does not replicate A"
+ADDR=$H_TMP/primary.sock
+ln -s "$A_SOCK" "$ADDR"
+# switch NEW - NEW becomes the primary, the other its replica; the
+# address is not moved (point ADDR)
+switch() {
+	local new=$1 old=a port=$B_PORT
+	[[ $new == a ]] && old=b port=$A_PORT
+	"r$new" REPLICAOF NO ONE >/dev/null
+	"r$old" REPLICAOF 127.0.0.1 "$port" >/dev/null
+	h_wait_for 10 link_up "$old" || h_bail "$old does not replicate $new"
+}
+point() { ln -sfn "$([[ $1 == a ]] && echo "$A_SOCK" || echo "$B_SOCK")" "$ADDR"; }
+
+h_start_sink
+RUN=$H_TMP/run
+install -d -m 2750 -g postfix "$RUN"
+PF_MAILLOG=$H_LOG/postfix-pf.maillog
+FX_REDIS="socket = \"$ADDR\";"
+FX_MILTER="socket = \"unix:$RUN/milter.sock\";"
+PPORT=$(h_port)
+FX_POLICYD="listen = [ \"unix:$RUN/policy.sock\", \"inet:127.0.0.1:$PPORT\" ];
+    socketmap = [ ];"
+FX_TRACKER="maillog = \"$PF_MAILLOG\"; node = \"fo\"; poll_ms = 50;"
+fx_conf
+chmod 0644 "$FX_CONF"
+ctl() { "$CTL" -c "$FX_CONF" "$@"; }
+h_check "member add" ctl member add fay --did did:web:fay.example
+KEY=$(ctl apikey create fay 2>/dev/null)
+# warm.test is in its warming tier (relay-policyd writes a charge per
+# recipient); old.test is past it (relay-policyd only reads)
+h_check "domain add warm.test" ctl domain add warm.test --member fay
+h_check "domain add old.test" ctl domain add old.test --member fay
+ra HSET 'relay:{d:warm.test}:domain' verified_at $(($(date +%s) - 3600)) >/dev/null
+ra HSET 'relay:{d:old.test}:domain' verified_at $(($(date +%s) - 40 * 86400)) >/dev/null
+
+h_start_daemon milter "$B/milter/relay-milter" -f -c "$FX_CONF"
+h_start_daemon policyd "$B/policyd/relay-policyd" -f -c "$FX_CONF"
+h_wait_file "$RUN/milter.sock" 10 && h_wait_file "$RUN/policy.sock" 10 ||
+    h_bail "daemons did not listen"
+install -m 0755 "$B/contrib/checkpw/relay-checkpw" "$H_BIN/relay-checkpw"
+printf '#!/bin/sh\nexec %s -c %s "$@"\n' "$H_BIN/relay-checkpw" "$FX_CONF" >"$H_BIN/checkpw"
+chmod 0755 "$H_BIN/checkpw"
+DV_CONF_EXTRA='auth_username_format = %Lu
+auth_cache_size = 0'
+h_start_dovecot checkpassword "$H_BIN/checkpw"
+SUB_PORT=$(h_port)
+PF_MAIN_EXTRA="smtpd_milters = unix:$RUN/milter.sock
+non_smtpd_milters =
+milter_default_action = tempfail
+local_header_rewrite_clients =
+smtpd_sender_restrictions =
+    check_policy_service { unix:$RUN/policy.sock, policy_context=mail }
+smtpd_recipient_restrictions =
+    check_policy_service { unix:$RUN/policy.sock, policy_context=rcpt }, permit
+smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
+PF_MASTER_EXTRA="127.0.0.1:$SUB_PORT inet n - n - - smtpd
+  -o syslog_name=postfix-pf/submission
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$DV_AUTH_SOCK
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_delay_reject=no"
+h_start_postfix
+h_wait_port "$SUB_PORT" 10 || h_bail "submission did not listen"
+h_start_daemon tracker "$B/policyd/relay-tracker" -f -c "$FX_CONF"
+
+send() {	# send FROM TO - one message as fay; prints swaks' output
+	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN --auth-user fay \
+	    --auth-password="$KEY" --from "$1" --to "$2" \
+	    --header "Subject: failover to $2" 2>&1
+}
+# sent_in R QID - relay-tracker wrote QID's recipient sent in Redis R
+sent_in() {
+	"r$1" HGETALL "relay:{m:fay}:msg:$2" 2>/dev/null | grep -q '"status":"sent"'
+}
+# retry N FROM TO - send until queued, at most N times, 0.3 s apart;
+# prints the tries and the last output
+retry() {
+	local i out
+	for ((i = 1; i <= $1; i++)); do
+		out=$(send "$2" "$3")
+		[[ $out == *'250 2.0.0 Ok: queued'* ]] && break
+		sleep 0.3
+	done
+	printf '%s\n%s\n' "$i" "$out"
+}
+
+# --- A is the primary
+out=$(send news@warm.test one@rcpt.test)
+h_like "A primary: queued" "$out" '250 2\.0\.0 Ok: queued'
+q1=$(h_queued_id "$out")
+h_check "A primary: delivered" h_wait_sink 1 20
+h_check "A primary: the tracker's status sent, in A" \
+    h_wait_for 10 sent_in a $q1
+
+# --- B promoted, A turned into its replica, the address still at A: every
+# program finds a replica there. old.test first: relay-policyd only reads
+# (A answers), relay-milter's write at end of data meets READONLY
+switch b
+out=$(send news@old.test two@rcpt.test)
+h_like "address at a replica: 451 4.4.2 (relay-milter)" "$out" '<\*\* 451 4\.4\.2 '
+h_like "... at end of data" "$out" '<-  354 '
+h_unlike "... never 5xx" "$out" '<\*\* 5[0-9][0-9] '
+h_unlike "... nothing queued" "$out" 'Ok: queued'
+h_is "relay-milter: one redis=replica line" \
+    "$(grep -c 'redis=replica' "$H_LOG/milter.log")" 1
+h_like "... then the replica refused at connect, in its tempfail line" \
+    "$(grep 'action=tempfail' "$H_LOG/milter.log" | tail -1)" \
+    'is a replica \(read-only\), not the primary'
+# relay-policyd (asked directly: relay-milter refuses at MAIL FROM now)
+ask() { "$CLIENT" ask "$PPORT" RCPT fay news@warm.test "$1@rcpt.test"; }
+h_like "a warming charge: 451 4.4.2 (relay-policyd)" "$(ask c1)" '^action=451 4\.4\.2 '
+h_like "... READONLY drops its connection" \
+    "$(h_wait_log 'redis=down' 10 "$H_LOG/policyd.log")" \
+    'reason="the server is a replica now: READONLY '
+for i in 2 3 4 5 6; do
+	a[$i]=$(ask "c$i")
+	sleep 0.2
+done
+h_like "... its next connects find the replica: 451" "${a[6]}" '^action=451 4\.4\.2 '
+h_check "... said in the verdict lines" h_wait_log_count \
+    'state=RCPT .*verdict=451 reason=redis_unavailable' 5 10 "$H_LOG/policyd.log"
+h_is "... one redis=down line for the whole time" \
+    "$(grep -c 'redis=down' "$H_LOG/policyd.log")" 1
+h_is "... no redis=up while the address leads to a replica" \
+    "$(grep -c 'redis=up' "$H_LOG/policyd.log")" 1
+
+# --- the address moved to B: mail flows again, nothing restarted
+point b
+r=$(retry 10 news@warm.test three@rcpt.test)
+h_like "... relay-policyd charged it on B" \
+    "$(grep 'state=RCPT' "$H_LOG/policyd.log" | tail -1)" 'verdict=DUNNO reason=charged'
+h_like "address at the new primary: queued again" "$r" '250 2\.0\.0 Ok: queued'
+q3=$(h_queued_id "$r")
+h_check "... delivered" h_wait_sink 2 20
+h_check "... its status sent, in B" h_wait_for 10 sent_in b $q3
+h_check "relay-policyd says redis=up again" \
+    h_wait_log 'redis=up failed_attempts=[1-9]' 10 "$H_LOG/policyd.log"
+for d in milter policyd tracker; do
+	h_check "$d never restarted" h_daemon_alive "$d"
+done
+
+# --- a switch the address follows at once (A back, ADDR at A): the
+# milter's write meets READONLY on B and is sent again on a new connection
+# to A, so the message is queued at the first try (old.test: relay-policyd
+# only reads, which B still answers)
+switch a
+point a
+n=$(grep -c 'action=tempfail' "$H_LOG/milter.log")
+out=$(send news@old.test four@rcpt.test)
+h_like "switch followed at once: queued at the first try" "$out" '250 2\.0\.0 Ok: queued'
+q4=$(h_queued_id "$out")
+h_is "... no tempfail from relay-milter" "$(grep -c 'action=tempfail' "$H_LOG/milter.log")" "$n"
+h_is "... a second redis=replica line" "$(grep -c 'redis=replica' "$H_LOG/milter.log")" 2
+h_check "... its status sent, in A" h_wait_for 10 sent_in a $q4
+h_like "relay-tracker said READONLY once per switch" \
+    "$(grep -c 'redis=replica' "$H_LOG/tracker.log")" '^[12]$'
+
+# the fact cache follows the primary: a suppression made on A now is
+# honoured, and one removed is too
+out=$(send news@old.test five@rcpt.test)
+h_like "five@ queued before its suppression" "$out" '250 2\.0\.0 Ok: queued'
+h_check "suppress five@ on the new primary" ctl suppress add fay five@rcpt.test
+out=$(send news@old.test five@rcpt.test)
+h_like "... refused: 550 5.7.1" "$out" '<\*\* 550 5\.7\.1 '
+h_check "suppress remove five@" ctl suppress remove fay five@rcpt.test
+out=$(send news@old.test five@rcpt.test)
+h_like "... queued again" "$out" '250 2\.0\.0 Ok: queued'
+h_like "the subscriber followed the primary" "$(cat "$H_LOG/milter.log")" \
+    'fact cache off: .*READONLY.*following the primary'
+
+# --- MASTERDOWN: A, the primary at the address, made the replica of a
+# primary that is not there, serving nothing meanwhile
+# (replica-serve-stale-data no), B promoted and the address moved to it:
+# the reads meet MASTERDOWN, which replaces the connections as READONLY
+rb REPLICAOF NO ONE >/dev/null
+ra CONFIG SET replica-serve-stale-data no >/dev/null
+ra REPLICAOF 127.0.0.1 "$(h_port)" >/dev/null
+point b
+h_like "A answers MASTERDOWN" "$(ra GET x 2>&1)" '^MASTERDOWN '
+r=$(retry 10 news@old.test six@rcpt.test)
+h_like "MASTERDOWN: queued again" "$r" '250 2\.0\.0 Ok: queued'
+h_like "... within a few tries" "$(head -1 <<<"$r")" '^[1-5]$'
+h_like "... relay-milter said so" "$(grep 'redis=replica' "$H_LOG/milter.log" | tail -1)" \
+    'reason="MASTERDOWN '
+h_done
