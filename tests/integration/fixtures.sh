@@ -54,6 +54,16 @@
 #                            submission service (milters, policy service);
 #                            PF_MAIN_EXTRA is honoured as by h_start_postfix.
 #                            Start Redis and the sink first.
+#   fx_checkpw_dovecot       Dovecot authenticating the members with
+#                            relay-checkpw and FX_CONF (README's wiring;
+#                            Dovecot's own cache off)
+#   fx_suite_main MILTER POLICY
+#                            prints the main.cf lines of the README for
+#                            relay-milter at MILTER and relay-policyd at
+#                            POLICY (unix:PATH or inet:HOST:PORT)
+#   fx_submission PORT NAME  prints the master.cf lines of a submission
+#                            service on 127.0.0.1:PORT (syslog name
+#                            postfix-NAME/submission) with Dovecot SASL
 #   fx_unsub_postfix MPORT UNSUB
 #                            PF_MAIN_EXTRA and FX_SUB_OPTS (call before
 #                            fx_start_submission): submission through
@@ -329,15 +339,44 @@ fx_start_submission() {
   args = scheme=PLAIN username_format=%Lu $FX_PASSWD"
 	SUB_PORT=$(h_port) || h_bail "no free port for submission"
 	export SUB_PORT
-	PF_MASTER_EXTRA="127.0.0.1:$SUB_PORT inet n - n - - smtpd
-  -o syslog_name=postfix-pf/submission
-  -o smtpd_sasl_auth_enable=yes
-  -o smtpd_sasl_type=dovecot
-  -o smtpd_sasl_path=$DV_AUTH_SOCK
-  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+	PF_MASTER_EXTRA="$(fx_submission "$SUB_PORT" pf)
 ${FX_SUB_OPTS:-}"
 	h_start_postfix
 	h_wait_port "$SUB_PORT" 10 || h_bail "submission port did not open"
+}
+
+fx_submission() {
+	printf '%s\n' "127.0.0.1:$1 inet n - n - - smtpd
+  -o syslog_name=postfix-$2/submission
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$DV_AUTH_SOCK
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject"
+}
+
+fx_suite_main() {
+	printf '%s\n' "smtpd_milters = $1
+non_smtpd_milters =
+milter_default_action = tempfail
+local_header_rewrite_clients =
+smtpd_sender_restrictions =
+    check_policy_service { $2, policy_context=mail }
+smtpd_recipient_restrictions =
+    check_policy_service { $2, policy_context=rcpt }, permit
+smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
+}
+
+# relay-checkpw runs as user dovecot: the program and a wrapper naming
+# FX_CONF go into H_BIN, which it reaches
+fx_checkpw_dovecot() {
+	install -m 0755 "$H_BUILDDIR/contrib/checkpw/relay-checkpw" \
+	    "$H_BIN/relay-checkpw"
+	printf '#!/bin/sh\nexec %s -c %s "$@"\n' "$H_BIN/relay-checkpw" \
+	    "$FX_CONF" >"$H_BIN/checkpw"
+	chmod 0755 "$H_BIN/checkpw"
+	DV_CONF_EXTRA='auth_username_format = %Lu
+auth_cache_size = 0'
+	h_start_dovecot checkpassword "$H_BIN/checkpw"
 }
 
 fx_send() {

@@ -81,28 +81,10 @@ h_start_daemon milter "$B/milter/relay-milter" -f -c "$FX_CONF"
 h_start_daemon policyd "$B/policyd/relay-policyd" -f -c "$FX_CONF"
 h_wait_file "$RUN/milter.sock" 10 && h_wait_file "$RUN/policy.sock" 10 ||
     h_bail "daemons did not listen"
-install -m 0755 "$B/contrib/checkpw/relay-checkpw" "$H_BIN/relay-checkpw"
-printf '#!/bin/sh\nexec %s -c %s "$@"\n' "$H_BIN/relay-checkpw" "$FX_CONF" >"$H_BIN/checkpw"
-chmod 0755 "$H_BIN/checkpw"
-DV_CONF_EXTRA='auth_username_format = %Lu
-auth_cache_size = 0'
-h_start_dovecot checkpassword "$H_BIN/checkpw"
+fx_checkpw_dovecot
 SUB_PORT=$(h_port)
-PF_MAIN_EXTRA="smtpd_milters = unix:$RUN/milter.sock
-non_smtpd_milters =
-milter_default_action = tempfail
-local_header_rewrite_clients =
-smtpd_sender_restrictions =
-    check_policy_service { unix:$RUN/policy.sock, policy_context=mail }
-smtpd_recipient_restrictions =
-    check_policy_service { unix:$RUN/policy.sock, policy_context=rcpt }, permit
-smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
-PF_MASTER_EXTRA="127.0.0.1:$SUB_PORT inet n - n - - smtpd
-  -o syslog_name=postfix-pf/submission
-  -o smtpd_sasl_auth_enable=yes
-  -o smtpd_sasl_type=dovecot
-  -o smtpd_sasl_path=$DV_AUTH_SOCK
-  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+PF_MAIN_EXTRA=$(fx_suite_main "unix:$RUN/milter.sock" "unix:$RUN/policy.sock")
+PF_MASTER_EXTRA="$(fx_submission "$SUB_PORT" pf)
   -o smtpd_delay_reject=no"
 h_start_postfix
 h_wait_port "$SUB_PORT" 10 || h_bail "submission did not listen"

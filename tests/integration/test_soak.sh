@@ -96,32 +96,15 @@ for n in "${NODES[@]}"; do
 	    h_bail "the daemons of node $n did not listen"
 done
 
-install -m 0755 "$B/contrib/checkpw/relay-checkpw" "$H_BIN/relay-checkpw"
-printf '#!/bin/sh\nexec %s -c %s "$@"\n' "$H_BIN/relay-checkpw" "$FX_CONF" >"$H_BIN/checkpw"
-chmod 0755 "$H_BIN/checkpw"
-DV_CONF_EXTRA='auth_username_format = %Lu
-auth_cache_size = 0'
-h_start_dovecot checkpassword "$H_BIN/checkpw"
+fx_checkpw_dovecot
 
 for n in "${NODES[@]}"; do
-	PF_MAIN_EXTRA="smtpd_milters = inet:127.0.0.1:${MPORT[$n]}
-non_smtpd_milters =
-milter_default_action = tempfail
-local_header_rewrite_clients =
-smtpd_sender_restrictions =
-    check_policy_service { inet:127.0.0.1:${PPORT[$n]}, policy_context=mail }
-smtpd_recipient_restrictions =
-    check_policy_service { inet:127.0.0.1:${PPORT[$n]}, policy_context=rcpt }, permit
-smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error
+	PF_MAIN_EXTRA="$(fx_suite_main "inet:127.0.0.1:${MPORT[$n]}" \
+	    "inet:127.0.0.1:${PPORT[$n]}")
 smtpd_error_sleep_time = 0
 smtpd_soft_error_limit = 100000
 smtpd_hard_error_limit = 100000"
-	PF_MASTER_EXTRA="127.0.0.1:${SUB[$n]} inet n - n - - smtpd
-  -o syslog_name=postfix-$n/submission
-  -o smtpd_sasl_auth_enable=yes
-  -o smtpd_sasl_type=dovecot
-  -o smtpd_sasl_path=$DV_AUTH_SOCK
-  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+	PF_MASTER_EXTRA="$(fx_submission "${SUB[$n]}" "$n")
   -o smtpd_delay_reject=no"
 	h_start_postfix "$n"
 	h_wait_port "${SUB[$n]}" 10 || h_bail "submission of node $n did not listen"
