@@ -21,6 +21,9 @@ rreply_has_code(const char *err, const char *code)
 	for (p = strchr(err, '-'); p != NULL; p = strchr(p + 1, '-'))
 		if (strncmp(p + 1, code, n) == 0 && p[1 + n] == ' ')
 			return 1;
+	for (p = strstr(err, ": "); p != NULL; p = strstr(p + 2, ": "))
+		if (strncmp(p + 2, code, n) == 0 && p[2 + n] == ' ')
+			return 1;
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	rreply_has_code() finds an error code in an error reply's text,
  *	also where a script's error carries it ("ERR Error running script
- *	... -READONLY You can't write ...", Redis before 7).
+ *	... -READONLY You can't write ...", Redis before 7) or after a
+ *	prefix of ours ("script ctl_create: READONLY ...").
  *
  *	rreply_replica() says the server refused a command because it is a
  *	replica: READONLY to a write, which a primary turned into a replica
@@ -33,7 +34,7 @@ enum rreply_role {
 	RREPLY_ROLE_PRIMARY = 1
 };
 
-/* rreply_has_code - err starts with code, or holds "-code", then a space */
+/* rreply_has_code - code at err's start, after '-' or ": ", then a space */
 int	 rreply_has_code(const char *err, const char *code);
 /* rreply_replica - err (an error reply's text or NULL): READONLY... */
 int	 rreply_replica(const char *err);

@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "rconn.h"
+#include "rreply.h"
 
 /* say - "relayctl: CMD: ARG: MSG" on stderr */
 static void
@@ -86,8 +87,13 @@ vfail(struct ctl *c, int exitcode, const char *code, const char *arg,
 {
 	char	 msg[1024];
 	json_t	*e;
+	size_t	 n;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	if (exitcode == CTL_EXIT_BACKEND && rreply_replica(msg))
+		snprintf(msg + n, sizeof(msg) - n, " (a replica: relay.conf's "
+		    "redis section must lead to the primary)");
 	say(c, arg, msg);
 	if (c->json) {
 		e = ctl_error_json(code, arg, msg);

@@ -133,6 +133,10 @@ h_is "relay-milter: one redis=replica line" \
 h_like "... then the replica refused at connect, in its tempfail line" \
     "$(grep 'action=tempfail' "$H_LOG/milter.log" | tail -1)" \
     'is a replica \(read-only\), not the primary'
+out=$(ctl suppress add fay x@rcpt.test 2>&1)
+h_is "relayctl: a write to the replica is a backend error (exit 2)" "$?" 2
+h_like "... which says to use the primary" "$out" \
+    "READONLY .*\\(a replica: relay.conf's redis section must lead to the primary\\)"
 # relay-policyd (asked directly: relay-milter refuses at MAIL FROM now)
 ask() { "$CLIENT" ask "$PPORT" RCPT fay news@warm.test "$1@rcpt.test"; }
 h_like "a warming charge: 451 4.4.2 (relay-policyd)" "$(ask c1)" '^action=451 4\.4\.2 '

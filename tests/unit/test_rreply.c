@@ -21,6 +21,9 @@ codes_are_found_at_the_start_or_after_a_dash(void **state)
 	assert_true(rreply_has_code("BUSY", "BUSY"));
 	assert_true(rreply_has_code("ERR Error running script (call to "
 	    "f_5f2c): @user_script:12: @user_script: 12: -BUSY x", "BUSY"));
+	assert_true(rreply_has_code("script ctl_create: BUSY x", "BUSY"));
+	assert_true(rreply_has_code("Redis: SET: BUSY x", "BUSY"));
+	assert_false(rreply_has_code("script x: BUSYNESS y", "BUSY"));
 	assert_false(rreply_has_code("BUSYNESS is not it", "BUSY"));
 	assert_false(rreply_has_code("ERR not BUSY at all", "BUSY"));
 	assert_false(rreply_has_code("ERR x -BUSYNESS y", "BUSY"));
