@@ -32,6 +32,10 @@ struct conf_redis {
 	int	 timeout_ms;		/* connect and each command */
 	int	 reconnect_min_ms;	/* backoff after a failure ... */
 	int	 reconnect_max_ms;	/* ... doubling up to this */
+	char	**sentinels;		/* "HOST:PORT" of Redis Sentinels */
+	int	 nsentinels;		/* 0: host/port or socket */
+	char	*sentinel_master;	/* the primary's name in Sentinel */
+	char	*sentinel_password;	/* the sentinels' AUTH password */
 };
 
 struct conf_daemon {

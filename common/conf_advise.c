@@ -14,9 +14,9 @@
  *	      attribute the outcome of mail that was deferred that long;
  *	    - unsubscribe.previous_hmac_key equal to hmac_key (the tokens
  *	      of the key before it no longer verify);
- *	    - a secret (redis.password, unsubscribe.hmac_key,
- *	      previous_hmac_key) set in a file that every user of the host
- *	      can read or write.
+ *	    - a secret (redis.password, sentinel_password,
+ *	      unsubscribe.hmac_key, previous_hmac_key) set in a file that
+ *	      every user of the host can read or write.
  *	Reads the config and stats the files that set a secret; binds and
  *	resolves nothing.
  * SEE ALSO

@@ -18,6 +18,7 @@
 #include "conf_priv.h"
 #include "listen.h"
 #include "metrics_http.h"
+#include "rsentinel.h"
 #include "xalloc.h"
 
 #define errs_add	conf__errs_add
@@ -148,6 +149,38 @@ check_numbers(struct relay_conf *c, struct conf_errs *e,
 }
 
 /* check_network - sockets, addresses and the Redis login */
+/* check_sentinels - redis.sentinels and sentinel_master, both or neither */
+static void
+check_sentinels(struct relay_conf *c, struct conf_errs *e,
+    const config_setting_t **where)
+{
+	const struct conf_redis *r = &c->redis;
+	char		 host[RSENTINEL_HOST_MAX];
+	int		 i, port;
+
+	for (i = 0; i < r->nsentinels; i++)
+		if (rsentinel_spec(r->sentinels[i], host, sizeof(host),
+		    &port) < 0)
+			errs_add(e, AT("redis", "sentinels"), "redis.sentinels",
+			    "not HOST:PORT (got \"%s\"; an IPv6 address is "
+			    "written \"[::1]:26379\")", r->sentinels[i]);
+	if (r->nsentinels > 0 && r->sentinel_master[0] == '\0')
+		errs_add(e, AT("redis", "sentinels"), "redis.sentinels",
+		    "set, but redis.sentinel_master is empty (the name of "
+		    "sentinel monitor NAME ...)");
+	else if (r->nsentinels == 0 && r->sentinel_master[0] != '\0')
+		errs_add(e, AT("redis", "sentinel_master"),
+		    "redis.sentinel_master", "set, but redis.sentinels is "
+		    "empty");
+	else if (!printable(r->sentinel_master))
+		errs_add(e, AT("redis", "sentinel_master"),
+		    "redis.sentinel_master", "no spaces or control characters");
+	if (r->nsentinels > 0 && r->socket[0] != '\0')
+		errs_add(e, AT("redis", "sentinels"), "redis.sentinels",
+		    "set with redis.socket: the sentinels name a TCP address; "
+		    "set one or the other");
+}
+
 static void
 check_network(struct relay_conf *c, struct conf_errs *e,
     const config_setting_t **where)
@@ -168,6 +201,7 @@ check_network(struct relay_conf *c, struct conf_errs *e,
 		    "not an IP address or host name (got \"%s\"); an IPv6 "
 		    "address is written \"::1\" or \"[::1]\", the port goes "
 		    "in redis.port", c->redis.host);
+	check_sentinels(c, e, where);
 	if (!printable(c->redis.user))
 		errs_add(e, AT("redis", "user"), "redis.user",
 		    "no spaces or control characters in an ACL user name");

@@ -38,7 +38,11 @@ conf_diff_redis_link(const struct conf_redis *a, const struct conf_redis *b)
 	return conf_diff_str(a->socket, b->socket) ||
 	    conf_diff_str(a->host, b->host) || a->port != b->port ||
 	    conf_diff_str(a->user, b->user) ||
-	    conf_diff_str(a->password, b->password) || a->db != b->db;
+	    conf_diff_str(a->password, b->password) || a->db != b->db ||
+	    conf_diff_list(a->sentinels, a->nsentinels, b->sentinels,
+	    b->nsentinels) ||
+	    conf_diff_str(a->sentinel_master, b->sentinel_master) ||
+	    conf_diff_str(a->sentinel_password, b->sentinel_password);
 }
 
 int

@@ -51,6 +51,13 @@ const struct conf_decl conf_decls[] = {
 	    "first wait before reconnecting after a failure"),
 	INT("redis", "reconnect_max_ms", 5000, 1, 600000, redis.reconnect_max_ms,
 	    "the wait doubles up to this"),
+	LIST("redis", "sentinels", "", redis.sentinels, redis.nsentinels,
+	    "Redis Sentinels, \"HOST:PORT\": they name the primary; empty: "
+	    "socket or host/port"),
+	STR("redis", "sentinel_master", "", redis.sentinel_master,
+	    "the primary's name in Sentinel (sentinel monitor NAME ...)"),
+	SECRET("redis", "sentinel_password", redis.sentinel_password,
+	    "the sentinels' AUTH password (their requirepass); empty for none"),
 
 	STR("daemon", "user", "", daemon.user,
 	    "user the daemons switch to after binding; empty: stay"),

@@ -33,10 +33,12 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "conf_diff.h"
 #include "log.h"
 #include "rconn.h"
 #include "rreply.h"
 #include "rscript.h"
+#include "rsentinel.h"
 #include "stats.h"
 #include "xalloc.h"
 
@@ -48,6 +50,8 @@ struct rconn {
 	char		*socket;
 	char		*host;
 	int		 port;
+	struct conf_redis sentinel;	/* sentinels, master name, password */
+	char		 primary[RSENTINEL_HOST_MAX + 8]; /* what they named */
 	char		*user;
 	char		*password;
 	int		 lazy;		/* scripts loaded on first use only */
@@ -194,6 +198,7 @@ rconn_new(const struct conf_redis *cf)
 	rc->timeout_ms = cf->timeout_ms;
 	rc->backoff_min = cf->reconnect_min_ms;
 	rc->backoff_max = cf->reconnect_max_ms;
+	rsentinel_copy(&rc->sentinel, cf);
 	return rc;
 }
 
@@ -208,6 +213,7 @@ rconn_free(struct rconn *rc)
 	free(rc->host);
 	free(rc->user);
 	free(rc->password);
+	rsentinel_free(&rc->sentinel);
 	free(rc);
 }
 
@@ -269,6 +275,11 @@ rconn_same(const struct rconn *rc, const struct conf_redis *cf)
 	if (strcmp(rc->socket, cf->socket ? cf->socket : "") != 0 ||
 	    rc->db != cf->db || strcmp(rc->user, cf->user ? cf->user : "") != 0)
 		return 0;
+	if (rc->sentinel.nsentinels > 0 || cf->nsentinels > 0)
+		return !conf_diff_list(rc->sentinel.sentinels,
+		    rc->sentinel.nsentinels, cf->sentinels, cf->nsentinels) &&
+		    !conf_diff_str(rc->sentinel.sentinel_master,
+		    cf->sentinel_master);
 	return rc->socket[0] != '\0' || (rc->port == cf->port &&
 	    strcmp(rc->host, cf->host ? cf->host : "127.0.0.1") == 0);
 }
@@ -277,7 +288,11 @@ rconn_same(const struct rconn *rc, const struct conf_redis *cf)
 static void
 where_of(const struct rconn *rc, char *buf, size_t len)
 {
-	if (rc->socket[0] != '\0')
+	if (rc->sentinel.nsentinels > 0)
+		snprintf(buf, len, "sentinel %s (%s)",
+		    rc->sentinel.sentinel_master, rc->primary[0] ?
+		    rc->primary : "not asked yet");
+	else if (rc->socket[0] != '\0')
 		snprintf(buf, len, "%s", rc->socket);
 	else if (strchr(rc->host, ':') != NULL)
 		snprintf(buf, len, "[%s]:%d", rc->host, rc->port);
@@ -288,7 +303,10 @@ where_of(const struct rconn *rc, char *buf, size_t len)
 void
 rconn_ident(const struct rconn *rc, char *buf, size_t len)
 {
-	if (rc->socket[0] != '\0')
+	if (rc->sentinel.nsentinels > 0)
+		snprintf(buf, len, "sentinel:%s db=%d user=%s",
+		    rc->sentinel.sentinel_master, rc->db, rc->user);
+	else if (rc->socket[0] != '\0')
 		snprintf(buf, len, "unix:%s db=%d user=%s", rc->socket, rc->db,
 		    rc->user);
 	else
@@ -454,7 +472,19 @@ rconn_ensure(struct rconn *rc)
 	rc->attempts++;
 	rc->readonly = 0;
 	rc->epoch = atomic_load(&replicas);
-	if (rc->socket[0] != '\0')
+	if (rc->sentinel.nsentinels > 0) {
+		char	 host[RSENTINEL_HOST_MAX], why[300];
+		int	 port;
+
+		if (rsentinel_ask(&rc->sentinel, host, sizeof(host), &port,
+		    why, sizeof(why)) < 0) {
+			rconn_fail(rc, why);
+			return RCONN_EIO;
+		}
+		snprintf(rc->primary, sizeof(rc->primary), strchr(host, ':') ?
+		    "[%s]:%d" : "%s:%d", host, port);
+		rc->ctx = redisConnectWithTimeout(host, port, tv);
+	} else if (rc->socket[0] != '\0')
 		rc->ctx = redisConnectUnixWithTimeout(rc->socket, tv);
 	else
 		rc->ctx = redisConnectWithTimeout(rc->host, rc->port, tv);

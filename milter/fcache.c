@@ -41,6 +41,7 @@
 #include "log.h"
 #include "rconn.h"
 #include "rreply.h"
+#include "rsentinel.h"
 #include "stats.h"
 #include "xalloc.h"
 
@@ -133,7 +134,15 @@ sub_connect(long long *id, char *why, size_t len)
 
 	tv.tv_sec = rcf.timeout_ms / 1000;
 	tv.tv_usec = (rcf.timeout_ms % 1000) * 1000;
-	if (rcf.socket[0] != '\0')
+	if (rcf.nsentinels > 0) {
+		char	 host[RSENTINEL_HOST_MAX];
+		int	 port;
+
+		if (rsentinel_ask(&rcf, host, sizeof(host), &port, why,
+		    len) < 0)
+			return NULL;
+		c = redisConnectWithTimeout(host, port, tv);
+	} else if (rcf.socket[0] != '\0')
 		c = redisConnectUnixWithTimeout(rcf.socket, tv);
 	else
 		c = redisConnectWithTimeout(rcf.host, rcf.port, tv);
@@ -349,11 +358,15 @@ fcache_start(const struct conf_redis *cf, size_t max)
 	if (max == 0 || atomic_load(&running))
 		return 0;
 	pthread_mutex_lock(&lock);	/* fcache_prepare reads rcf */
-	rcf = *cf;
+	rsentinel_copy(&rcf, cf);	/* the lists and strings: copies */
 	rcf.socket = xstrdup(cf->socket);
 	rcf.host = xstrdup(cf->host);
+	rcf.port = cf->port;
 	rcf.user = xstrdup(cf->user);
 	rcf.password = xstrdup(cf->password);
+	rcf.db = cf->db;
+	rcf.reconnect_min_ms = cf->reconnect_min_ms;
+	rcf.reconnect_max_ms = cf->reconnect_max_ms;
 	tab = ftable_new(max);
 	gen = 0;
 	refused = 0;
@@ -384,7 +397,7 @@ fcache_stop(void)
 	free(rcf.host);
 	free(rcf.user);
 	free(rcf.password);
-	memset(&rcf, 0, sizeof(rcf));
+	rsentinel_free(&rcf);
 	pthread_mutex_unlock(&lock);
 }
 

@@ -27,6 +27,7 @@
 #include <hiredis/adapters/libevent.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "log.h"
@@ -35,6 +36,7 @@
 #include "rconn.h"
 #include "rreply.h"
 #include "rscript.h"
+#include "rsentinel.h"
 #include "stats.h"
 #include "xalloc.h"
 
@@ -47,6 +49,8 @@ struct pr {
 	struct event	*retry_ev;
 	char		*socket, *host, *user, *password;
 	int		 port, db, timeout_ms;
+	struct conf_redis sentinel;	/* sentinels, master name, password */
+	char		 where[RSENTINEL_HOST_MAX + 80]; /* the last connect's */
 	int		 backoff_min, backoff_max, backoff;
 	int		 up;		/* a good reply since the last connect */
 	int		 setup_pending;	/* setup replies not yet in: not up */
@@ -411,15 +415,14 @@ static void
 on_hello_reply(redisAsyncContext *ac, void *reply, void *priv)
 {
 	struct pr	*pr = ac->data;
-	char		 why[300];
+	char		 why[400];
 
 	(void)priv;
 	if (reply == NULL || pr == NULL || ac != pr->ac)
 		return;
 	if (rreply_role(reply) == RREPLY_ROLE_REPLICA) {
 		snprintf(why, sizeof(why), "%s is a replica (read-only), not "
-		    "the primary", pr->socket[0] != '\0' ? pr->socket :
-		    pr->host);
+		    "the primary", pr->where);
 		pr_drop(pr, why);
 		return;
 	}
@@ -435,9 +438,10 @@ on_connect(const redisAsyncContext *ac, int status)
 	if (pr == NULL || ac != pr->ac)
 		return;
 	if (status != REDIS_OK) {
-		char why[256];
+		char why[512];
 
-		snprintf(why, sizeof(why), "connect: %s", ac->errstr);
+		snprintf(why, sizeof(why), "connect %s: %s", pr->where,
+		    ac->errstr);
 		down(pr, why, 0);
 		pr->ac = NULL;	/* hiredis frees it */
 		schedule_retry(pr);
@@ -485,15 +489,34 @@ static void
 pr_connect(struct pr *pr)
 {
 	redisAsyncContext *ac;
+	char		 host[RSENTINEL_HOST_MAX], why[512];
+	int		 port;
 
-	if (pr->socket[0] != '\0')
+	/*
+	 * The sentinels are asked with blocking I/O, each within timeout_ms:
+	 * only at a connect, which follows a failure (or start-up).
+	 */
+	if (pr->sentinel.nsentinels > 0) {
+		if (rsentinel_ask(&pr->sentinel, host, sizeof(host), &port,
+		    why, sizeof(why)) < 0) {
+			down(pr, why, 0);
+			schedule_retry(pr);
+			return;
+		}
+		snprintf(pr->where, sizeof(pr->where), strchr(host, ':') ?
+		    "sentinel %s ([%s]:%d)" : "sentinel %s (%s:%d)",
+		    pr->sentinel.sentinel_master, host, port);
+		ac = redisAsyncConnect(host, port);
+	} else if (pr->socket[0] != '\0') {
+		snprintf(pr->where, sizeof(pr->where), "%s", pr->socket);
 		ac = redisAsyncConnectUnix(pr->socket);
-	else
+	} else {
+		snprintf(pr->where, sizeof(pr->where), strchr(pr->host, ':') ?
+		    "[%s]:%d" : "%s:%d", pr->host, pr->port);
 		ac = redisAsyncConnect(pr->host, pr->port);
+	}
 	if (ac == NULL || ac->err) {
-		char why[256];
-
-		snprintf(why, sizeof(why), "connect: %s",
+		snprintf(why, sizeof(why), "connect %s: %s", pr->where,
 		    ac ? ac->errstr : "out of memory");
 		down(pr, why, 0);
 		if (ac != NULL)
@@ -532,6 +555,8 @@ settings(struct pr *pr, const struct conf_redis *cf)
 	pr->timeout_ms = cf->timeout_ms;
 	pr->backoff_min = cf->reconnect_min_ms;
 	pr->backoff_max = cf->reconnect_max_ms;
+	rsentinel_free(&pr->sentinel);
+	rsentinel_copy(&pr->sentinel, cf);
 	/* the next wait of an outage under way stays in the new bounds */
 	if (pr->backoff < pr->backoff_min)
 		pr->backoff = pr->backoff_min;
@@ -596,6 +621,7 @@ pr_free(struct pr *pr)
 	free(pr->host);
 	free(pr->user);
 	free(pr->password);
+	rsentinel_free(&pr->sentinel);
 	free(pr);
 }
 

@@ -40,6 +40,9 @@ EXTRA_DIST += tests/integration/test_redis_store.sh tests/integration/test_suite
 # A Redis failover the connections outlive (READONLY, the role at connect).
 INTEGRATION_TESTS += tests/integration/test_redis_failover.sh
 EXTRA_DIST += tests/integration/test_redis_failover.sh
+# redis.sentinels: the primary Redis Sentinel names, and its failover.
+INTEGRATION_TESTS += tests/integration/test_redis_sentinel.sh
+EXTRA_DIST += tests/integration/test_redis_sentinel.sh
 
 # Every address ::1: Redis, DNS, milter, policy, socketmap, submission,
 # the sink, the scrape ports (skipped without IPv6 on loopback).

@@ -71,6 +71,12 @@ tests_unit_test_rreply_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_rreply_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_rreply
 
+check_PROGRAMS += tests/unit/test_rsentinel
+tests_unit_test_rsentinel_SOURCES = tests/unit/test_rsentinel.c
+tests_unit_test_rsentinel_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_rsentinel_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_rsentinel
+
 check_PROGRAMS += tests/unit/test_token
 tests_unit_test_token_SOURCES = tests/unit/test_token.c
 tests_unit_test_token_CPPFLAGS = $(UNIT_CPPFLAGS)

@@ -40,8 +40,10 @@ lists_differ_in_length_content_or_order(void **state)
 static void
 every_redis_setting_counts(void **state)
 {
+	char		*s1[] = { "10.0.0.5:26379" };
+	char		*s2[] = { "10.0.0.5:26379", "10.0.0.6:26379" };
 	struct conf_redis a = { "/run/redis.sock", "127.0.0.1", 6379, "",
-	    "pw1", 0, 500, 100, 5000 };
+	    "pw1", 0, 500, 100, 5000, s1, 1, "mymaster", "" };
 	struct conf_redis b;
 
 	(void)state;
@@ -68,6 +70,13 @@ every_redis_setting_counts(void **state)
 	assert_int_equal(conf_diff_redis_link(&a, &b), 1);
 	b = a; b.reconnect_max_ms = 1000;
 	assert_int_equal(conf_diff_redis(&a, &b), 1);
+	/* the sentinels name another server: a new connection */
+	b = a; b.sentinels = s2; b.nsentinels = 2;
+	assert_int_equal(conf_diff_redis_link(&a, &b), 1);
+	b = a; b.sentinel_master = "other";
+	assert_int_equal(conf_diff_redis_link(&a, &b), 1);
+	b = a; b.sentinel_password = "spw";
+	assert_int_equal(conf_diff_redis_link(&a, &b), 1);
 }
 
 static void

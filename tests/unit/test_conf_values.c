@@ -414,6 +414,49 @@ redis_user_is_a_setting(void **state)
 }
 
 static void
+redis_sentinels_name_the_primary(void **state)
+{
+	struct relay_conf *c;
+	char	*text = NULL;
+	size_t	 len;
+	FILE	*fp;
+
+	(void)state;
+	c = good_text("redis = { sentinels = [ \"10.0.0.5:26379\", "
+	    "\"[::1]:26380\", \"s3.example\" ];\n"
+	    "  sentinel_master = \"mymaster\";\n"
+	    "  sentinel_password = \"spw\"; };\n");
+	assert_int_equal(c->redis.nsentinels, 3);
+	assert_string_equal(c->redis.sentinels[1], "[::1]:26380");
+	assert_string_equal(c->redis.sentinel_master, "mymaster");
+	fp = open_memstream(&text, &len);
+	conf_dump(c, fp);
+	fclose(fp);
+	has(text, "  sentinel_master = \"mymaster\";\n");
+	has(text, "  sentinel_password = \"********\";\n");
+	free(text);
+	conf_free(c);
+	has(bad_text("redis = {\n  sentinels = [ \"10.0.0.5:26379\" ];\n};\n"),
+	    "t.conf:2: redis.sentinels: set, but redis.sentinel_master is "
+	    "empty");
+	has(bad_text("redis = {\n  sentinel_master = \"m\";\n};\n"),
+	    "t.conf:2: redis.sentinel_master: set, but redis.sentinels is "
+	    "empty");
+	has(bad_text("redis = { sentinel_master = \"m\";\n"
+	    "  sentinels = [ \"10.0.0.5:26379\", \"10.0.0.6:0\" ]; };\n"),
+	    "t.conf:2: redis.sentinels: not HOST:PORT (got \"10.0.0.6:0\"");
+	has(bad_text("redis = { sentinel_master = \"m\";\n"
+	    "  sentinels = [ \"[::1\" ]; };\n"),
+	    "redis.sentinels: not HOST:PORT (got \"[::1\"");
+	has(bad_text("redis = { sentinel_master = \"m\"; socket = \"/r.sock\";\n"
+	    "  sentinels = [ \"10.0.0.5\" ]; };\n"),
+	    "t.conf:2: redis.sentinels: set with redis.socket");
+	has(bad_text("redis = { sentinel_master = \"a b\";\n"
+	    "  sentinels = [ \"10.0.0.5\" ]; };\n"),
+	    "redis.sentinel_master: no spaces or control characters");
+}
+
+static void
 values_of_the_wrong_shape_name_what_they_are(void **state)
 {
 	char	 tiers[2048], *p = tiers;
@@ -465,6 +508,7 @@ main(void)
 		cmocka_unit_test(rules_at_their_edges),
 		cmocka_unit_test(redis_host_takes_ipv6_with_or_without_brackets),
 		cmocka_unit_test(redis_user_is_a_setting),
+		cmocka_unit_test(redis_sentinels_name_the_primary),
 		cmocka_unit_test(values_of_the_wrong_shape_name_what_they_are),
 	};
 
