@@ -9,11 +9,12 @@
  *
  *	READONLY (or MASTERDOWN) is the exception: the server this
  *	connection reached was turned into a replica (a failover,
- *	REPLICAOF), while the address we
- *	connect to may lead to the new primary already (a DNS name, a proxy
- *	that keeps its old sessions). The connection is replaced before its
- *	next command, and so is every other one of the process (replicas
- *	counts such replies seen): they reached the same server.
+ *	REPLICAOF), while the address we connect to may lead to the new
+ *	primary already (a DNS name, a proxy that keeps its old sessions).
+ *	The connection is replaced before its next command, and so is every
+ *	other one of the process (replicas counts such replies seen): they
+ *	reached the same server. With redis.sentinels, each connect asks
+ *	the sentinels where the primary is (rsentinel.c).
  *	A connection made for the primary (rconn_primary_only) asks HELLO
  *	for the server's role first, and a replica is a failed attempt:
  *	while the address still leads to it, the backoff grows, rather than
@@ -247,6 +248,12 @@ unsigned long
 rconn_replicas(void)
 {
 	return atomic_load(&replicas);
+}
+
+const char *
+rconn_primary(const struct rconn *rc)
+{
+	return rc->primary;
 }
 
 const char *

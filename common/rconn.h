@@ -64,6 +64,11 @@ void	 rconn_primary_only(struct rconn *);
  */
 unsigned long rconn_replicas(void);
 /*
+ * rconn_primary - "HOST:PORT" the sentinels named at the last connect; ""
+ * without redis.sentinels (the address is the configured one)
+ */
+const char *rconn_primary(const struct rconn *);
+/*
  * rconn_auth_argv - the AUTH command for a user (Redis ACL, "" for the
  * default user) and password: its argc with argv[0..argc) set, or 0 when
  * no AUTH is to be sent (no password). One place for every connection

@@ -56,6 +56,7 @@ static long long	 client_id;
 static struct fcache_counts counts;
 static int		 refused;	/* CLIENT TRACKING refused: stay off */
 static unsigned long	 epoch;		/* rconn_replicas() at its connect */
+static char		 at[RSENTINEL_HOST_MAX + 8]; /* the sentinels' answer */
 
 /*
  * stopping is read by the subscriber in its loops while fcache_stop()
@@ -122,9 +123,12 @@ command(redisContext *c, const char *what, char *why, size_t len,
 	return checked(c, r, what, why, len);
 }
 
-/* sub_connect - a subscribed connection and its client id, or NULL */
+/*
+ * sub_connect - a subscribed connection and its client id, or NULL; where
+ * the sentinels said the primary is into where ("" without them)
+ */
 static redisContext *
-sub_connect(long long *id, char *why, size_t len)
+sub_connect(long long *id, char *where, size_t wlen, char *why, size_t len)
 {
 	redisContext	*c;
 	redisReply	*r;
@@ -141,6 +145,8 @@ sub_connect(long long *id, char *why, size_t len)
 		if (rsentinel_ask(&rcf, host, sizeof(host), &port, why,
 		    len) < 0)
 			return NULL;
+		snprintf(where, wlen, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+		    host, port);
 		c = redisConnectWithTimeout(host, port, tv);
 	} else if (rcf.socket[0] != '\0')
 		c = redisConnectUnixWithTimeout(rcf.socket, tv);
@@ -315,12 +321,14 @@ subscriber(void *arg)
 	char		 why[256];
 	long long	 id;
 	unsigned long	 mine;
+	char		 where[sizeof(at)] = "";
 	int		 backoff = 0, said = 0;
 
 	(void)arg;
 	while (!atomic_load(&stopping)) {
 		mine = rconn_replicas();	/* before: a later one is seen */
-		if ((c = sub_connect(&id, why, sizeof(why))) == NULL) {
+		if ((c = sub_connect(&id, where, sizeof(where), why,
+		    sizeof(why))) == NULL) {
 			if (!said++)
 				log_msg(LOG_WARNING, "fact cache off: the "
 				    "subscriber cannot connect to Redis: %s", why);
@@ -337,6 +345,7 @@ subscriber(void *arg)
 		gen = ++gen_last;
 		client_id = id;
 		epoch = mine;
+		snprintf(at, sizeof(at), "%s", where);
 		counts.subscribes++;
 		pthread_mutex_unlock(&lock);
 		log_msg(LOG_INFO, "fact cache on: invalidations to Redis "
@@ -448,9 +457,12 @@ fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
 	/*
 	 * A session that began before a reload keeps its connection, maybe
 	 * to another server or database than the subscriber's now: what it
-	 * reads is not what the cache tracks, so it reads uncached.
+	 * reads is not what the cache tracks, so it reads uncached. So does
+	 * one to another primary than the subscriber's, as the sentinels
+	 * named it (a failover between the two connects).
 	 */
-	if (current() && !refused && rconn_same(rc, &rcf)) {
+	if (current() && !refused && rconn_same(rc, &rcf) &&
+	    strcmp(rconn_primary(rc), at) == 0) {
 		t->gen = gen;
 		t->seq = ftable_seq(tab);
 		snprintf(ids, sizeof(ids), "%lld", client_id);
@@ -482,8 +494,16 @@ fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
 		log_debug("fact cache: CLIENT TRACKING: %s (this read uncached)",
 		    r->str);
 		t->gen = 0;
-	} else
-		rconn_setmark(rc, t->gen);
+	} else {
+		/* connected again meanwhile, to another primary: uncached */
+		pthread_mutex_lock(&lock);
+		bad = strcmp(rconn_primary(rc), at) != 0;
+		pthread_mutex_unlock(&lock);
+		if (bad)
+			t->gen = 0;
+		else
+			rconn_setmark(rc, t->gen);
+	}
 	freeReplyObject(r);
 	return bad ? -1 : 0;
 }
