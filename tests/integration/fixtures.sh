@@ -64,6 +64,13 @@
 #   fx_submission PORT NAME  prints the master.cf lines of a submission
 #                            service on 127.0.0.1:PORT (syslog name
 #                            postfix-NAME/submission) with Dovecot SASL
+#   fx_start_suite           the README's whole suite on one private
+#                            Postfix: relay-milter and relay-policyd on
+#                            unix sockets in RUN, Dovecot with
+#                            relay-checkpw, the submission service on
+#                            SUB_PORT through both, relay-tracker on
+#                            PF_MAILLOG; FX_SUITE_MAIN, FX_SUITE_MASTER:
+#                            more main.cf lines, more -o lines
 #   fx_unsub_postfix MPORT UNSUB
 #                            PF_MAIN_EXTRA and FX_SUB_OPTS (call before
 #                            fx_start_submission): submission through
@@ -364,6 +371,25 @@ smtpd_sender_restrictions =
 smtpd_recipient_restrictions =
     check_policy_service { $2, policy_context=rcpt }, permit
 smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
+}
+
+fx_start_suite() {
+	local b=$H_BUILDDIR
+	h_start_daemon milter "$b/milter/relay-milter" -f -c "$FX_CONF"
+	h_start_daemon policyd "$b/policyd/relay-policyd" -f -c "$FX_CONF"
+	h_wait_file "$RUN/milter.sock" 10 && h_wait_file "$RUN/policy.sock" 10 ||
+	    h_bail "relay-milter or relay-policyd did not listen"
+	fx_checkpw_dovecot
+	SUB_PORT=$(h_port) || h_bail "no free port for submission"
+	PF_MAIN_EXTRA="$(fx_suite_main "unix:$RUN/milter.sock" \
+	    "unix:$RUN/policy.sock")${FX_SUITE_MAIN:+
+$FX_SUITE_MAIN}"
+	PF_MASTER_EXTRA="$(fx_submission "$SUB_PORT" pf)
+  -o smtpd_delay_reject=no${FX_SUITE_MASTER:+
+$FX_SUITE_MASTER}"
+	h_start_postfix
+	h_wait_port "$SUB_PORT" 10 || h_bail "submission did not listen"
+	h_start_daemon tracker "$b/policyd/relay-tracker" -f -c "$FX_CONF"
 }
 
 # relay-checkpw runs as user dovecot: the program and a wrapper naming

@@ -77,18 +77,7 @@ h_check "domain add old.test" ctl domain add old.test --member fay
 ra HSET 'relay:{d:warm.test}:domain' verified_at $(($(date +%s) - 3600)) >/dev/null
 ra HSET 'relay:{d:old.test}:domain' verified_at $(($(date +%s) - 40 * 86400)) >/dev/null
 
-h_start_daemon milter "$B/milter/relay-milter" -f -c "$FX_CONF"
-h_start_daemon policyd "$B/policyd/relay-policyd" -f -c "$FX_CONF"
-h_wait_file "$RUN/milter.sock" 10 && h_wait_file "$RUN/policy.sock" 10 ||
-    h_bail "daemons did not listen"
-fx_checkpw_dovecot
-SUB_PORT=$(h_port)
-PF_MAIN_EXTRA=$(fx_suite_main "unix:$RUN/milter.sock" "unix:$RUN/policy.sock")
-PF_MASTER_EXTRA="$(fx_submission "$SUB_PORT" pf)
-  -o smtpd_delay_reject=no"
-h_start_postfix
-h_wait_port "$SUB_PORT" 10 || h_bail "submission did not listen"
-h_start_daemon tracker "$B/policyd/relay-tracker" -f -c "$FX_CONF"
+fx_start_suite
 
 send() {	# send FROM TO - one message as fay; prints swaks' output
 	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN --auth-user fay \

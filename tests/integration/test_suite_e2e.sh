@@ -48,22 +48,10 @@ h_check "domain add" "$CTL" -c "$FX_CONF" domain add dana.test --member dana
 h_redis_cli HSET 'relay:{d:dana.test}:domain' verified_at $(($(date +%s) - 40 * 86400)) >/dev/null
 SEL=$(h_redis_cli HGET 'relay:{d:dana.test}:domain' selector)
 
-h_start_daemon milter "$B/milter/relay-milter" -f -c "$FX_CONF"
-h_start_daemon policyd "$B/policyd/relay-policyd" -f -c "$FX_CONF"
-h_wait_file "$RUN/milter.sock" 10 && h_wait_file "$RUN/policy.sock" 10 ||
-    h_bail "daemons did not listen"
-
-fx_checkpw_dovecot
-SUB_PORT=$(h_port)
-PF_MAIN_EXTRA="$(fx_suite_main "unix:$RUN/milter.sock" "unix:$RUN/policy.sock")
-smtpd_sasl_authenticated_header = yes
-message_size_limit = 100000"
-PF_MASTER_EXTRA="$(fx_submission "$SUB_PORT" pf)
-  -o smtpd_delay_reject=no
-  -o smtpd_sasl_authenticated_header=no"
-h_start_postfix
-h_wait_port "$SUB_PORT" 10 || h_bail "submission did not listen"
-h_start_daemon tracker "$B/policyd/relay-tracker" -f -c "$FX_CONF"
+FX_SUITE_MAIN='smtpd_sasl_authenticated_header = yes
+message_size_limit = 100000'
+FX_SUITE_MASTER='  -o smtpd_sasl_authenticated_header=no'
+fx_start_suite
 
 send() {	# send TO - one message as Dana; prints swaks' output
 	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN --auth-user Dana \
