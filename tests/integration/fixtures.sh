@@ -64,6 +64,9 @@
 #   fx_submission PORT NAME  prints the master.cf lines of a submission
 #                            service on 127.0.0.1:PORT (syslog name
 #                            postfix-NAME/submission) with Dovecot SASL
+#   fx_start_replica         Redis A (h_start_redis tcp: A_SOCK, A_PORT)
+#                            and B, its replica (daemon redisb: B_SOCK,
+#                            B_PORT), once B has A's data
 #   fx_start_suite           the README's whole suite on one private
 #                            Postfix: relay-milter and relay-policyd on
 #                            unix sockets in RUN, Dovecot with
@@ -371,6 +374,18 @@ smtpd_sender_restrictions =
 smtpd_recipient_restrictions =
     check_policy_service { $2, policy_context=rcpt }, permit
 smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
+}
+
+fx_start_replica() {
+	h_start_redis tcp
+	A_SOCK=$REDIS_SOCK A_PORT=$REDIS_PORT
+	B_SOCK=$H_TMP/redis-b/redis.sock B_PORT=$(h_port)
+	install -d -m 0755 "$H_TMP/redis-b"
+	h_start_daemon redisb redis-server --bind 127.0.0.1 --port "$B_PORT" \
+	    --unixsocket "$B_SOCK" --unixsocketperm 777 --dir "$H_TMP/redis-b" \
+	    --save '' --appendonly no --replicaof 127.0.0.1 "$A_PORT"
+	h_wait_for 20 bash -c "redis-cli -s '$B_SOCK' INFO replication |
+	    grep -q master_link_status:up" || h_bail "B does not replicate A"
 }
 
 fx_start_suite() {

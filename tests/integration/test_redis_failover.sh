@@ -31,17 +31,10 @@ CLIENT=$B/tests/integration/policyd_client
 
 # Redis A (the harness's) and B, its replica; the programs connect to
 # $ADDR, a symbolic link to the primary's socket
-h_start_redis tcp
-A_SOCK=$REDIS_SOCK A_PORT=$REDIS_PORT
-B_DIR=$H_TMP/redis-b B_SOCK=$H_TMP/redis-b/redis.sock B_PORT=$(h_port)
-install -d -m 0755 "$B_DIR"
-h_start_daemon redisb redis-server --bind 127.0.0.1 --port "$B_PORT" \
-    --unixsocket "$B_SOCK" --unixsocketperm 777 --dir "$B_DIR" --save '' \
-    --appendonly no --replicaof 127.0.0.1 "$A_PORT"
+fx_start_replica
 ra() { redis-cli -s "$A_SOCK" "$@"; }
 rb() { redis-cli -s "$B_SOCK" "$@"; }
 link_up() { "r$1" INFO replication | grep -q 'master_link_status:up'; }
-h_wait_for 10 link_up b || h_bail "B does not replicate A"
 ADDR=$H_TMP/primary.sock
 ln -s "$A_SOCK" "$ADDR"
 # switch NEW - NEW becomes the primary, the other its replica; the
