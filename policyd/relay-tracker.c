@@ -52,6 +52,7 @@
 #include "tracker_apply.h"
 #include "tracker_follow.h"
 #include "tracker_hop.h"
+#include "tracker_recheck.h"
 #include "tracker_retry.h"
 #include "xalloc.h"
 
@@ -206,6 +207,54 @@ start_redis(struct rconn *rc)
 		nap(200);
 	}
 	return -1;
+}
+
+/*
+ * queue_rechecks - the refusals at end of data of the batch just applied
+ * that had no record, to be looked up again (tracker_recheck.h)
+ */
+static void
+queue_rechecks(struct recheck *rq, struct tracker_item *it, size_t n)
+{
+	int64_t	 due = clock_mono_ms() + TRACKER_RECHECK_MS;
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (it[i].recheck != 1)
+			continue;
+		it[i].recheck = 2;
+		if (recheck_put(rq, &it[i], due) < 0 &&
+		    recheck_dropped(rq) % 1000 == 1)
+			log_warn("tracker: %llu refusals at end of data not "
+			    "looked up again (%d queued already): a record "
+			    "written after its refusal was read stays open",
+			    (unsigned long long)recheck_dropped(rq),
+			    RECHECK_MAX);
+	}
+}
+
+/*
+ * recheck - look up again the refusals due (all: every one queued, at a
+ * stop); when Redis cannot answer they wait their turn once more
+ */
+static void
+recheck(struct tracker_ctx *t, struct recheck *rq, struct tracker_item *buf,
+    int all)
+{
+	size_t	 k, i;
+
+	k = recheck_take(rq, all ? INT64_MAX : clock_mono_ms(), buf,
+	    RECHECK_MAX);
+	if (k == 0 || tracker_apply(t, buf, k, clock_now()) == 0)
+		return;
+	if (all) {
+		log_warn("tracker: %zu refusals at end of data not looked up "
+		    "again: %s", k, t->why);
+		return;
+	}
+	for (i = 0; i < k; i++)
+		(void)recheck_put(rq, &buf[i], clock_mono_ms() +
+		    TRACKER_RECHECK_MS);
 }
 
 /*
@@ -386,6 +435,7 @@ fill(struct tracker_ctx *t, struct follow *f, struct tracker_item *items,
 		case MAILLOG_EXPIRED:
 			t->n.events++;
 			items[*nitems].pos = *pos;
+			items[*nitems].recheck = 0;
 			(*nitems)++;
 			break;
 		case MAILLOG_RECEIVED:
@@ -411,7 +461,8 @@ main(int argc, char **argv)
 	struct daemon_opts opts;
 	struct relay_conf *conf;
 	struct tracker_ctx t;
-	struct tracker_item *items;
+	struct tracker_item *items, *rbuf;
+	struct recheck	*rq;
 	struct follow	*f;
 	struct follow_pos pos, saved, from, go;
 	struct saver	 sv = { 0, 0, 0, 0 };
@@ -504,10 +555,13 @@ main(int argc, char **argv)
 	log_info("tracker: following %s from offset %lld", follow_name(f),
 	    (long long)pos.off);
 	items = xcalloc(TRACKER_BATCH, sizeof(*items));
+	rq = recheck_new();
+	rbuf = xcalloc(RECHECK_MAX, sizeof(*rbuf));
 	last_stats = clock_mono_ms();
 	while (!stopping) {
 		if (reloading)
 			reload(&t, opts.conf_path, &conf);
+		recheck(&t, rq, rbuf, 0);
 		from = pos;
 		nlines = fill(&t, f, items, &nitems, &pos);
 		export_stats(&t, f);
@@ -562,6 +616,7 @@ main(int argc, char **argv)
 			back(f, &go, &pos);
 			continue;
 		}
+		queue_rechecks(rq, items, nitems);
 		sv.dirty = 1;
 		if (nlines < TRACKER_BATCH ||
 		    clock_mono_ms() - sv.last_ms >= TRACKER_SAVE_MS)
@@ -571,6 +626,8 @@ main(int argc, char **argv)
 			last_stats = clock_mono_ms();
 		}
 	}
+	/* what is left to look up again: now, once */
+	recheck(&t, rq, rbuf, 1);
 	/* stopped while streaming: one try to keep what was applied */
 	if (sv.dirty && tracker_pos_save(&t, &pos, clock_now(), &go) < 0)
 		log_warn("tracker: position not saved (%s); lines since the "
@@ -578,6 +635,8 @@ main(int argc, char **argv)
 out:
 	stats(&t, f, "exit");
 	free(items);
+	free(rbuf);
+	recheck_free(rq);
 	hopseen_free(t.seen);
 	hopstash_free(t.stash);
 	follow_free(f);

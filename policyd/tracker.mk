@@ -15,6 +15,7 @@ policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	policyd/tracker_posval.c policyd/tracker_posval.h \
 	policyd/tracker_hop.c policyd/tracker_hop.h \
 	policyd/tracker_retry.c policyd/tracker_retry.h \
+	policyd/tracker_recheck.c policyd/tracker_recheck.h \
 	policyd/tracker_time.c policyd/tracker_time.h
 policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
 
@@ -72,6 +73,14 @@ tests_unit_test_tracker_hop_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd 
 	-DHOPSEEN_MAX=64
 tests_unit_test_tracker_hop_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_tracker_hop
+
+check_PROGRAMS += tests/unit/test_tracker_recheck
+tests_unit_test_tracker_recheck_SOURCES = tests/unit/test_tracker_recheck.c \
+	policyd/tracker_recheck.c policyd/tracker_recheck.h
+tests_unit_test_tracker_recheck_CPPFLAGS = $(UNIT_CPPFLAGS) \
+	-I$(top_srcdir)/policyd -DRECHECK_MAX=8
+tests_unit_test_tracker_recheck_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_tracker_recheck
 
 check_PROGRAMS += tests/unit/test_tracker_retry
 tests_unit_test_tracker_retry_SOURCES = tests/unit/test_tracker_retry.c \

@@ -565,7 +565,12 @@ run(struct tracker_ctx *t, struct tracker_item *it, size_t n, time_t now,
 		if (it[i].failed)
 			continue;
 		if (it[i].handle[0] == '\0') {
-			t->n.no_record++;
+			/* the milter's writes may still be on their way */
+			if (it[i].asked && it[i].ev.kind == MAILLOG_REJECTED &&
+			    it[i].recheck == 0)
+				it[i].recheck = 1;
+			else
+				t->n.no_record++;
 			continue;
 		}
 		if ((na = build(t, &it[i], now, &calls[i], keys, args)) < 0)
@@ -751,6 +756,8 @@ tracker_apply(struct tracker_ctx *t, struct tracker_item *it, size_t n,
 	for (i = 0; i < n; i++) {
 		it[i].linked = it[i].deferred = 0;
 		it[i].code = TRACKER_CODE_NONE;
+		if (it[i].recheck == 1)
+			it[i].recheck = 0;	/* a batch tried again */
 	}
 	tracker_hop_link(it, n, t->seen, ct->content_filters,
 	    ct->ncontent_filters);

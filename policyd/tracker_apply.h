@@ -22,6 +22,10 @@
  *	own, and a line of that queue id before it in the same file is of
  *	the same message (a retried item of a pipeline that Redis ran after
  *	the `removed`), not of another message reusing the id.
+ *	A refusal at end of data whose queue id has no record yet is only
+ *	marked (item.recheck 1): the caller looks it up once more later
+ *	(tracker_recheck.h), as an item marked 2, counted then if still of
+ *	no record.
  *
  *	An event whose keys hold the wrong type (WRONGTYPE, on the queue id
  *	lookup or inside the script) or that meets the script's own error
@@ -90,6 +94,11 @@ struct tracker_item {
 						   not (-1), not yet (0) */
 	int			 propagated;	/* a hop's, linked in this batch */
 	int			 deferred;	/* applied after the replay */
+	int			 recheck;	/* a refusal at end of data of
+						   no record: to be looked up
+						   again (1), being so (2);
+						   0 when read (see
+						   tracker_recheck.h) */
 	long long		 code;		/* tracker_event.lua's answer */
 };
 

@@ -187,6 +187,9 @@ caught_up() {	# caught_up NODE - the tracker's position is the log's size
 }
 for n in "${NODES[@]}"; do
 	h_check "node $n: tracker read its log to the end" h_wait_for 30 caught_up "$n"
+	# a stop looks up at once the refusals it was to look up again
+	h_stop_daemon "$(cur tracker "$n")" 10
+	h_is "node $n: tracker stopped cleanly" "$?" 0
 done
 
 # --- accounting

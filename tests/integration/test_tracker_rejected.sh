@@ -50,6 +50,30 @@ h_check "smtpd reject: marked rejected" test -n "$(h_redis_cli HGET 'relay:{m:mi
 h_is "RCPT-stage refusal: not final" "$(h_redis_cli HGET 'relay:{m:mia}:msg:4jREJ0000003' final)" ""
 h_is "nothing counted as an outcome" "$(h_redis_cli HLEN 'relay:{m:mia}:outcomes')" 0
 h_like "the tracker logged the event" "$(grep 4jREJ0000001 "$TLOG")" 'event=rejected member=mia'
+
+# A refusal read before its record: relay-milter killed -9 just after it
+# sent its writes, which Redis ran after relay-tracker had looked the
+# queue id up (no record then). Such a refusal is looked up once more a
+# few seconds later; one of no message of ours (another milter's) then
+# counts as no record, once.
+caught_up() {
+	[[ $(h_redis_cli HGET 'relay:{n:t}:tracker_pos' offset) == "$(stat -c %s "$LOG")" ]]
+}
+refuse() {
+	echo "$(date '+%b %e %H:%M:%S') relay postfix-pf/cleanup[101]: $1: milter-reject: END-OF-MESSAGE from localhost[127.0.0.1]: 4.7.1 Service unavailable - try again later; from=<a@mia.test> to=<$2> proto=ESMTP helo=<vm>" >>"$LOG"
+}
+h_check "the tracker caught up" h_wait_for 10 caught_up
+refuse 4jREJ0000005 u@rcpt.test
+refuse 4jREJ0000006 t@rcpt.test
+h_check "it read the refusals of no record yet" h_wait_for 10 caught_up
+fx_message mia 4jREJ0000005 a@mia.test u@rcpt.test '<late5@mia.test>'
+h_check "the record written after its refusal was read is marked rejected" \
+    h_wait_for 30 bash -c "[[ -n \$(redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:mia}:msg:4jREJ0000005' rejected) ]]"
+h_is "... and left inflight" \
+    "$(h_redis_cli ZRANGE 'relay:{m:mia}:inflight' 0 -1 | tr '\n' ' ')" "4jREJ0000003 4jREJ0000004 "
+h_is "no record for the refusal of another's message" \
+    "$(h_redis_cli EXISTS 'relay:{q:4jREJ0000006}:qid')" 0
+
 out=$("$CTL" -c "$FX_CONF" status 4jREJ0000001 2>&1)
 h_like "relayctl status shows it was refused at end of data" "$out" 'rejected .*never queued'
 out=$("$CTL" -c "$FX_CONF" --json status 4jREJ0000001 2>&1)
@@ -57,4 +81,14 @@ h_like "... and in JSON" "$out" '"rejected": [1-9][0-9]+'
 out=$("$CTL" -c "$FX_CONF" --json status 4jREJ0000001 2>/dev/null)
 h_is "... its recipients rejected, not queued" \
     "$(fx_jget '[r["status"] for r in d["recipients"]]' <<<"$out")" '["rejected", "rejected"]'
+
+# Stopped before such a refusal is due: it is looked up at the stop.
+refuse 4jREJ0000007 s@rcpt.test
+h_check "the tracker read a refusal of no record yet" h_wait_for 10 caught_up
+fx_message mia 4jREJ0000007 a@mia.test s@rcpt.test '<late7@mia.test>'
+h_stop_daemon tracker
+h_check "stopped: the record written after its refusal is marked rejected" \
+    test -n "$(h_redis_cli HGET 'relay:{m:mia}:msg:4jREJ0000007' rejected)"
+h_like "the refusal of no record is counted once" \
+    "$(grep 'tracker: exit' "$TLOG")" ' no_record=1 '
 h_done
