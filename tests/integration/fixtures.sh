@@ -64,6 +64,11 @@
 #   fx_submission PORT NAME  prints the master.cf lines of a submission
 #                            service on 127.0.0.1:PORT (syslog name
 #                            postfix-NAME/submission) with Dovecot SASL
+#   fx_suite_bins [PROGRAM...]
+#                            bails unless the suite's programs (and each
+#                            PROGRAM, a path under the build directory)
+#                            are built; sets B (the build directory) and
+#                            CTL (relayctl)
 #   fx_start_replica         Redis A (h_start_redis tcp: A_SOCK, A_PORT)
 #                            and B, its replica (daemon redisb: B_SOCK,
 #                            B_PORT), once B has A's data
@@ -374,6 +379,17 @@ smtpd_sender_restrictions =
 smtpd_recipient_restrictions =
     check_policy_service { $2, policy_context=rcpt }, permit
 smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
+}
+
+fx_suite_bins() {
+	local p
+	B=$H_BUILDDIR
+	for p in milter/relay-milter policyd/relay-policyd \
+	    policyd/relay-tracker contrib/relayctl/relayctl \
+	    contrib/checkpw/relay-checkpw "$@"; do
+		[[ -x $B/$p ]] || h_bail "$p not built"
+	done
+	CTL=$B/contrib/relayctl/relayctl
 }
 
 fx_start_replica() {

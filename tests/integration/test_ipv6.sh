@@ -21,12 +21,7 @@ h_init ipv6
 h_need_root
 h_need_ipv6
 h_need redis-server postfix dovecot unbound unbound-control curl
-B=$H_BUILDDIR
-for p in milter/relay-milter policyd/relay-policyd policyd/relay-tracker \
-    contrib/relayctl/relayctl contrib/checkpw/relay-checkpw; do
-	[[ -x $B/$p ]] || h_bail "$p not built"
-done
-CTL=$B/contrib/relayctl/relayctl
+fx_suite_bins
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 
 h_start_redis tcp6

@@ -12,12 +12,7 @@
 h_init redis_sentinel
 h_need_root
 h_need redis-server redis-cli postfix swaks dovecot
-B=$H_BUILDDIR
-for p in milter/relay-milter policyd/relay-policyd policyd/relay-tracker \
-    contrib/relayctl/relayctl contrib/checkpw/relay-checkpw; do
-	[[ -x $B/$p ]] || h_bail "$p not built"
-done
-CTL=$B/contrib/relayctl/relayctl
+fx_suite_bins
 
 # Redis A (the harness's), B its replica, one sentinel watching A
 fx_start_replica

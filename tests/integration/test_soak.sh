@@ -33,13 +33,7 @@
 h_init soak
 h_need_root
 h_need redis-server postfix dovecot
-B=$H_BUILDDIR
-for p in milter/relay-milter policyd/relay-policyd policyd/relay-tracker \
-    contrib/relayctl/relayctl contrib/checkpw/relay-checkpw \
-    tests/integration/smtpload; do
-	[[ -x $B/$p ]] || h_bail "$p not built"
-done
-CTL=$B/contrib/relayctl/relayctl
+fx_suite_bins tests/integration/smtpload
 SOAK=${RELAY_SOAK_SECONDS:-20}
 [[ $SOAK =~ ^[0-9]+$ ]] && ((SOAK >= 5)) || h_bail "RELAY_SOAK_SECONDS: a number >= 5"
 WARM_CAP=30

@@ -15,12 +15,7 @@
 h_init suite_e2e
 h_need_root
 h_need redis-server postfix swaks dovecot
-B=$H_BUILDDIR
-for p in milter/relay-milter policyd/relay-policyd policyd/relay-tracker \
-    policyd/relay-unsub contrib/relayctl/relayctl contrib/checkpw/relay-checkpw; do
-	[[ -x $B/$p ]] || h_bail "$p not built"
-done
-CTL=$B/contrib/relayctl/relayctl
+fx_suite_bins policyd/relay-unsub
 
 h_start_redis
 h_start_sink --crlf
