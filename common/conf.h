@@ -48,6 +48,8 @@ struct conf_milter {
 	char	*pid_file;
 	int	 timeout_s;		/* libmilter I/O timeout */
 	int	 record_ttl_s;		/* queue id -> member record */
+	int	 record_replicas;	/* WAIT for them after a record; 0: no */
+	int	 record_wait_ms;	/* ... this long at most */
 	int	 tcp_quickack;		/* TCP_NODELAY + TCP_QUICKACK on TCP sockets */
 	int	 worker_wait_ms;	/* a worker waits this long for its next command */
 	int	 cache_entries;		/* fact cache size; 0: off */

@@ -244,14 +244,17 @@ unindex(struct rconn *rc, const char *kqid, const char *kmid, const char *hq)
 
 /*
  * pipeline - milter_record.lua, milter_msgid.lua (mkeys not NULL) and the
- * queue id SET in one pipeline; 0, STORE_ETEMP, STORE_NOSCRIPT, or
- * STORE_READONLY when every one was refused with READONLY (the server
- * became a replica: nothing was written, and rconn connects again).
+ * queue id SET in one pipeline, then WAIT (waitv not NULL: its reply
+ * into *acks; an error reply to it, one of a replica, is left to the
+ * writes' replies); 0, STORE_ETEMP, STORE_NOSCRIPT, or STORE_READONLY
+ * when every write was refused with READONLY (the server became a
+ * replica: nothing was written, and rconn connects again).
  */
 static int
 pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
     const char **mkeys, const char **margs, const char **setv,
-    int *recorded, struct store_over *over, const char **why)
+    const char **waitv, long long *acks, int *recorded,
+    struct store_over *over, const char **why)
 {
 	redisReply	*r;
 	int		 i, n = 0, want = mkeys != NULL ? 3 : 2;
@@ -265,12 +268,20 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 		n++;
 	if (n == want - 1 && rconn_append(rc, 5, setv, NULL) == RCONN_OK)
 		n++;
+	if (n == want && waitv != NULL &&
+	    rconn_append(rc, 3, waitv, NULL) == RCONN_OK)
+		n++;
 	for (i = 0; i < n; i++) {	/* read every reply: the pipeline drains */
 		if ((r = rconn_reply(rc)) == NULL) {
 			*why = rconn_errstr(rc);
 			return STORE_ETEMP;
 		}
-		if (r->type == REDIS_REPLY_ERROR &&
+		if (i == want) {	/* WAIT's */
+			if (r->type == REDIS_REPLY_INTEGER)
+				*acks = r->integer;
+			else if (r->type == REDIS_REPLY_ERROR && !err++)
+				rconn_seterr(rc, r->str);
+		} else if (r->type == REDIS_REPLY_ERROR &&
 		    strncmp(r->str, "NOSCRIPT", 8) == 0)
 			noscript = 1;
 		else if (r->type == REDIS_REPLY_ERROR) {
@@ -286,13 +297,61 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 			*recorded = rr;
 		freeReplyObject(r);
 	}
-	if (n == want && readonly == n)
+	if (n >= want && readonly == want)
 		return STORE_READONLY;
-	if (n < want || err) {
+	if (n < want + (waitv != NULL) || err) {
 		*why = rconn_errstr(rc);
 		return STORE_ETEMP;
 	}
 	return noscript ? STORE_NOSCRIPT : 0;
+}
+
+/*
+ * wait_alone - WAIT after writes sent one by one (after NOSCRIPT), on the
+ * connection they went on (attempts: its count of connects before them);
+ * the replicas acknowledged into *acks, 0, or STORE_ETEMP
+ */
+static int
+wait_alone(struct rconn *rc, const char **waitv, unsigned long attempts,
+    long long *acks, const char **why)
+{
+	unsigned long	 a, f;
+	redisReply	*r;
+
+	if ((r = rconn_cmdargv(rc, 3, waitv, NULL)) == NULL) {
+		*why = rconn_errstr(rc);
+		return STORE_ETEMP;
+	}
+	if (r->type == REDIS_REPLY_INTEGER)
+		*acks = r->integer;
+	freeReplyObject(r);
+	/* a WAIT on a new connection waits for nothing written */
+	rconn_counts(rc, &a, &f);
+	if (a != attempts)
+		*acks = -1;
+	return 0;
+}
+
+/*
+ * short_acks - the record reached fewer replicas than asked in time:
+ * STORE_ETEMP, why saying so
+ */
+static int
+short_acks(struct rconn *rc, const struct relay_conf *cf, long long acks,
+    const char **why)
+{
+	char	 buf[200];
+
+	if (acks < 0)
+		snprintf(buf, sizeof(buf), "the connection changed before "
+		    "WAIT: the record's replication is unknown");
+	else
+		snprintf(buf, sizeof(buf), "the record reached %lld of the %d "
+		    "replicas milter.record_replicas asks for within %d ms",
+		    acks, cf->milter.record_replicas, cf->milter.record_wait_ms);
+	rconn_seterr(rc, buf);
+	*why = rconn_errstr(rc);
+	return STORE_ETEMP;
 }
 
 /*
@@ -344,7 +403,11 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	const char	*mkeys[1] = { kmid };
 	const char	*margs[2] = { hq, ttl };
 	const char	*setv[5] = { "SET", kqid, m->handle, "EX", rttl };
+	char		 nrep[16], wms[16];
+	const char	*waitv[3] = { "WAIT", nrep, wms }, **wv = NULL;
 	const char	**args;
+	unsigned long	 attempts, failures;
+	long long	 acks = 0;
 	size_t		 i;
 	int		 e, msgid, recorded = 0;
 
@@ -362,6 +425,11 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	snprintf(cap, sizeof(cap), "%d", cf->policyd.queue_cap);
 	snprintf(hq, sizeof(hq), "%s %s", m->handle, m->qid);
 	memset(over, 0, sizeof(*over));
+	if (cf->milter.record_replicas > 0) {
+		snprintf(nrep, sizeof(nrep), "%d", cf->milter.record_replicas);
+		snprintf(wms, sizeof(wms), "%d", cf->milter.record_wait_ms);
+		wv = waitv;
+	}
 
 	args = xcalloc(8 + m->nrcpt, sizeof(*args));
 	args[0] = m->qid;
@@ -384,10 +452,11 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	msgid = m->message_id[0] != '\0' &&
 	    rkey(kmid, sizeof(kmid), RKEY_MSGID, m->message_id, NULL) > 0;
 	e = pipeline(rc, keys, (int)(8 + m->nrcpt), args, msgid ? mkeys : NULL,
-	    margs, setv, &recorded, over, why);
+	    margs, setv, wv, &acks, &recorded, over, why);
 	if (e == STORE_READONLY)	/* once more, to the address's server */
 		e = pipeline(rc, keys, (int)(8 + m->nrcpt), args,
-		    msgid ? mkeys : NULL, margs, setv, &recorded, over, why);
+		    msgid ? mkeys : NULL, margs, setv, wv, &acks, &recorded,
+		    over, why);
 	if (e == STORE_READONLY) {
 		*why = rconn_errstr(rc);
 		e = STORE_ETEMP;
@@ -401,6 +470,7 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 		 * the pipeline wrote.
 		 */
 		e = 0;
+		rconn_counts(rc, &attempts, &failures);
 		if (!recorded && !over->hit) {
 			redisReply *r = rscript_call(rc,
 			    rscript_get("milter_record"), 4, keys,
@@ -427,7 +497,13 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 			    1, mkeys, 2, margs), why);
 		if (e == 0 && !over->hit)
 			e = done(rc, rconn_cmdargv(rc, 5, setv, NULL), why);
+		if (e == 0 && recorded && wv != NULL)
+			e = wait_alone(rc, wv, attempts, &acks, why);
 	}
+	/* a record only the primary holds is lost with it (a failover) */
+	if (e == 0 && recorded && wv != NULL &&
+	    acks < cf->milter.record_replicas)
+		e = short_acks(rc, cf, acks, why);
 	if (e == 0 && (over->hit || over->suspended)) {
 		unindex(rc, kqid, msgid ? kmid : NULL, hq);
 		e = over->suspended ? STORE_SUSPENDED : STORE_OVERCAP;

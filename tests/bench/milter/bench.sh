@@ -16,7 +16,10 @@
 # worker as a milter doing only DKIM signing with that key (rspamd.sh);
 # relay-milter rsa; relay-milter rsa + ed25519; each milter over a unix
 # socket and over loopback TCP, and relay-milter over TCP with
-# milter.tcp_quickack off, to show what TCP_NODELAY and TCP_QUICKACK do.
+# milter.tcp_quickack off, to show what TCP_NODELAY and TCP_QUICKACK do;
+# relay-milter rsa over a unix socket with milter.record_replicas = 1
+# (Redis WAIT for a replica, on this host, that follows Redis during
+# that row alone): what a record no failover can lose costs.
 # Also each milter's CPU per message (utime+stime of the daemon and its
 # child processes) and peak RSS, and per message the CPU of the whole
 # machine (host: every process, the load client and the sink too), of
@@ -69,7 +72,7 @@ CLOAD=$H_BUILDDIR/tests/integration/smtpload
 [[ -x $CLOAD ]] || h_skip_all "tests/integration/smtpload not built (make bench-milter builds it)"
 CLIENT="smtpload (C, tests/integration/smtpload)"
 
-h_start_redis
+h_start_redis tcp	# on TCP too: the WAIT row's replica connects to it
 fx_conf
 fx_member alice
 # No relay-tracker runs here, so every message stays in flight: a cap far
@@ -108,8 +111,27 @@ MTNP=$(h_port)
 mstart rm_unix "unix:$H_TMP/sock/rm.sock" true
 mstart rm_tcp "inet:$MTP@127.0.0.1" true
 mstart rm_tcpnoack "inet:$MTNP@127.0.0.1" false
+# milter.record_replicas = 1: WAIT for a replica after each record. The
+# replica (redisr) follows Redis only while that row is measured, so the
+# replication stream costs the other rows nothing
+mstart rm_wait "unix:$H_TMP/sock/rmw.sock" "true; record_replicas = 1; record_wait_ms = 200"
 h_wait_file "$H_TMP/sock/rm.sock" 10 && h_wait_port "$MTP" 10 &&
-    h_wait_port "$MTNP" 10 || h_bail "relay-milter did not start"
+    h_wait_port "$MTNP" 10 && h_wait_file "$H_TMP/sock/rmw.sock" 10 ||
+    h_bail "relay-milter did not start"
+RR_PORT=$(h_port)
+install -d -m 0755 "$H_TMP/redis-r"
+h_start_daemon redisr redis-server --bind 127.0.0.1 --port "$RR_PORT" \
+    --dir "$H_TMP/redis-r" --save '' --appendonly no
+h_wait_port "$RR_PORT" 10 || h_bail "the replica did not start"
+replica() {	# replica on|off - redisr follows Redis, or no longer
+	if [[ $1 == on ]]; then
+		redis-cli -p "$RR_PORT" REPLICAOF 127.0.0.1 "$REDIS_PORT" >/dev/null
+		h_wait_for 30 bash -c "redis-cli -p $RR_PORT INFO replication |
+		    grep -q master_link_status:up" || h_diag "the replica did not sync"
+	else
+		redis-cli -p "$RR_PORT" REPLICAOF NO ONE >/dev/null
+	fi
+}
 
 # the null milter: unix socket and TCP, the worker's wait as relay-milter's
 have_null=
@@ -309,6 +331,7 @@ measure() {
 	local name=$1 milters=$2 from=$3 size=$4 daemon=$5 want=$6 pid='' c0=0 c1
 	local t0 t1 base out rate ms=- acc h0 h1 p0 p1 r0 r1 hms pms rms
 	[[ $name =~ $ONLY ]] || return 0
+	[[ $daemon == rm_wait ]] && replica on
 	h_pf_set "smtpd_milters = $milters"
 	h_pf_reload
 	sleep 2
@@ -318,6 +341,7 @@ measure() {
 	if ! sigcheck "$name" "$from" "$want"; then
 		h_diag "round $round: $name, $((size / 1024)) KB: signature check failed"
 		BAD+=("$name/$size")
+		[[ $daemon == rm_wait ]] && replica off
 		return 1
 	fi
 	# warm-up
@@ -356,6 +380,8 @@ measure() {
 	out=${out#*failed=}
 	ACC[$name/$size]=$((${ACC[$name/$size]:-0} + acc))
 	FAIL[$name/$size]=$((${FAIL[$name/$size]:-0} + ${out%% *}))
+	[[ $daemon == rm_wait ]] && replica off
+	return 0
 }
 
 # median WORDS... - the middle value (lower middle for an even count); "-"
@@ -388,7 +414,8 @@ SPECS+=(
 	"relay-milter rsa, tcp|inet:127.0.0.1:$MTP|b@rsa.test|rm_tcp|rsa"
 	"relay-milter rsa+ed25519, unix|unix:$H_TMP/sock/rm.sock|b@ed.test|rm_unix|rsa+ed25519"
 	"relay-milter rsa+ed25519, tcp|inet:127.0.0.1:$MTP|b@ed.test|rm_tcp|rsa+ed25519"
-	"relay-milter rsa, tcp, no quickack|inet:127.0.0.1:$MTNP|b@rsa.test|rm_tcpnoack|rsa")
+	"relay-milter rsa, tcp, no quickack|inet:127.0.0.1:$MTNP|b@rsa.test|rm_tcpnoack|rsa"
+	"relay-milter rsa, unix, WAIT 1|unix:$H_TMP/sock/rmw.sock|b@rsa.test|rm_wait|rsa")
 for ((round = 1; round <= ROUNDS; round++)); do
 for size in $SIZES; do
 	for ((i = 0; i < ${#SPECS[@]}; i++)); do
