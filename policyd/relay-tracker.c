@@ -148,14 +148,15 @@ stats(const struct tracker_ctx *t, const struct follow *f, const char *when)
 	const struct follow_stats *fs = follow_stats(f);
 
 	log_info("tracker: %s lines=%llu unknown=%llu other=%llu events=%llu "
-	    "applied=%llu repeats=%llu no_record=%llu bad=%llu "
+	    "applied=%llu repeats=%llu no_record=%llu late=%llu bad=%llu "
 	    "ignored=%llu no_member=%llu failed=%llu handoffs=%llu "
 	    "suppressed=%llu suspended=%llu too_long=%llu rotations=%llu "
 	    "truncations=%llu", when,
 	    (unsigned long long)t->n.lines, (unsigned long long)t->n.unknown,
 	    (unsigned long long)t->n.other, (unsigned long long)t->n.events,
 	    (unsigned long long)t->n.applied, (unsigned long long)t->n.repeats,
-	    (unsigned long long)t->n.no_record, (unsigned long long)t->n.bad,
+	    (unsigned long long)t->n.no_record, (unsigned long long)t->n.late,
+	    (unsigned long long)t->n.bad,
 	    (unsigned long long)t->n.ignored,
 	    (unsigned long long)t->n.no_member,
 	    (unsigned long long)t->n.failed,

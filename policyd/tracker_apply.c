@@ -441,6 +441,8 @@ report(struct tracker_ctx *t, struct tracker_item *it,
 		return;
 	}
 	t->n.applied++;
+	if (it->recheck == 2)
+		t->n.late++;
 	logkv_init(&kv, ev->qid);
 	logkv_str(&kv, "event", it->handoff ? "handoff" :
 	    maillog_kind_name(ev->kind));

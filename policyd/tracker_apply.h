@@ -68,6 +68,8 @@ struct tracker_counts {
 	uint64_t	 other;		/* Postfix lines we do not act on */
 	uint64_t	 events;	/* deliveries, removals, expiries */
 	uint64_t	 no_record;	/* no queue id record: not ours */
+	uint64_t	 late;		/* refusals whose record came after
+					   they were read (tracker_recheck.h) */
 	uint64_t	 applied;	/* changed Redis */
 	uint64_t	 repeats;	/* seen before (restart, re-read) */
 	uint64_t	 bad;		/* unusable recipient address */

@@ -184,6 +184,10 @@ for n in "${NODES[@]}"; do
 	# a stop looks up at once the refusals it was to look up again
 	h_stop_daemon "$(cur tracker "$n")" 10
 	h_is "node $n: tracker stopped cleanly" "$?" 0
+	# refusals read before their record (since the last restart)
+	l=$(grep -o ' late=[0-9]*' "$H_LOG/$(cur tracker "$n").log" | tail -1)
+	l=${l#*=}
+	late=$((${late:-0} + ${l:-0}))
 done
 
 # --- accounting
@@ -282,6 +286,7 @@ row "suppressed refused / delivered" "${F[suppressed_refused]} / ${F[suppressed_
 row "tracker sent / sink delivered" "$tr_sent / $((${F[sink_sent_alice]:-0} + ${F[sink_sent_bob]:-0} + ${F[sink_sent_carol]:-0}))"
 row "tracker bounced / sink refused / accepted" "$tr_bounced / ${F[sink_bounces]} / $acc_bounced"
 row "open records of refused messages" "$orphans"
+row "refusals read before their record (late)" "$late"
 h_diag "$table"
 h_diag "node a: ${SUMMARY[a]}" "node b: ${SUMMARY[b]}"
 h_done
