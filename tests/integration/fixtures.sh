@@ -72,6 +72,12 @@
 #   fx_start_replica         Redis A (h_start_redis tcp: A_SOCK, A_PORT)
 #                            and B, its replica (daemon redisb: B_SOCK,
 #                            B_PORT), once B has A's data
+#   fx_suite_conf NODE [LISTEN]
+#                            FX_CONF (fx_conf, readable by all) for
+#                            fx_start_suite: relay-milter and relay-policyd
+#                            on unix sockets in RUN (made here), policyd
+#                            also on LISTEN, relay-tracker on PF_MAILLOG as
+#                            node NODE
 #   fx_start_suite           the README's whole suite on one private
 #                            Postfix: relay-milter and relay-policyd on
 #                            unix sockets in RUN, Dovecot with
@@ -402,6 +408,22 @@ fx_start_replica() {
 	    --save '' --appendonly no --replicaof 127.0.0.1 "$A_PORT"
 	h_wait_for 20 bash -c "redis-cli -s '$B_SOCK' INFO replication |
 	    grep -q master_link_status:up" || h_bail "B does not replicate A"
+}
+
+# The daemons run as root here and make their sockets 0660, so RUN's group
+# is postfix, setgid so that the sockets get it too (/run/relay and its
+# sockets are group relay, with postfix in it); relay-checkpw reads
+# FX_CONF as user dovecot.
+fx_suite_conf() {
+	RUN=$H_TMP/run
+	install -d -m 2750 -g postfix "$RUN"
+	PF_MAILLOG=$H_LOG/postfix-pf.maillog	# h_start_postfix's, for "pf"
+	FX_MILTER="socket = \"unix:$RUN/milter.sock\";"
+	FX_POLICYD="listen = [ \"unix:$RUN/policy.sock\"${2:+, \"$2\"} ];
+    socketmap = [ ];"
+	FX_TRACKER="maillog = \"$PF_MAILLOG\"; node = \"$1\"; poll_ms = 50;"
+	fx_conf
+	chmod 0644 "$FX_CONF"
 }
 
 fx_start_suite() {

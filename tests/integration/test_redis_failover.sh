@@ -44,17 +44,9 @@ switch() {
 point() { ln -sfn "$([[ $1 == a ]] && echo "$A_SOCK" || echo "$B_SOCK")" "$ADDR"; }
 
 h_start_sink
-RUN=$H_TMP/run
-install -d -m 2750 -g postfix "$RUN"
-PF_MAILLOG=$H_LOG/postfix-pf.maillog
 FX_REDIS="socket = \"$ADDR\";"
-FX_MILTER="socket = \"unix:$RUN/milter.sock\";"
 PPORT=$(h_port)
-FX_POLICYD="listen = [ \"unix:$RUN/policy.sock\", \"inet:127.0.0.1:$PPORT\" ];
-    socketmap = [ ];"
-FX_TRACKER="maillog = \"$PF_MAILLOG\"; node = \"fo\"; poll_ms = 50;"
-fx_conf
-chmod 0644 "$FX_CONF"
+fx_suite_conf fo "inet:127.0.0.1:$PPORT"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 h_check "member add" ctl member add fay --did did:web:fay.example
 KEY=$(ctl apikey create fay 2>/dev/null)

@@ -34,15 +34,8 @@ h_wait_for 20 bash -c "redis-cli -p $S_PORT SENTINEL replicas relay | grep -qx $
     h_bail "the sentinel does not know B"
 
 h_start_sink
-RUN=$H_TMP/run
-install -d -m 2750 -g postfix "$RUN"
-PF_MAILLOG=$H_LOG/postfix-pf.maillog
 FX_REDIS="sentinels = [ \"127.0.0.1:$S_PORT\" ]; sentinel_master = \"relay\";"
-FX_MILTER="socket = \"unix:$RUN/milter.sock\";"
-FX_POLICYD="listen = [ \"unix:$RUN/policy.sock\" ]; socketmap = [ ];"
-FX_TRACKER="maillog = \"$PF_MAILLOG\"; node = \"sn\"; poll_ms = 50;"
-fx_conf
-chmod 0644 "$FX_CONF"
+fx_suite_conf sn
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 h_check "relayctl through the sentinel: member add" ctl member add sam --did did:web:sam.example
 KEY=$(ctl apikey create sam 2>/dev/null)

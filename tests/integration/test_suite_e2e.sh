@@ -20,19 +20,10 @@ fx_suite_bins policyd/relay-unsub
 h_start_redis
 h_start_sink --crlf
 # relay-milter and relay-policyd on unix sockets, as the README has them
-# in /run/relay: the daemons run as root here and make them 0660, so the
-# directory's group is postfix, and setgid so that the sockets get it too
-# (/run/relay and its sockets are group relay, with postfix in it).
-RUN=$H_TMP/run
-install -d -m 2750 -g postfix "$RUN"
-PF_MAILLOG=$H_LOG/postfix-pf.maillog	# h_start_postfix's file for "pf"
-FX_MILTER="socket = \"unix:$RUN/milter.sock\";"
-FX_POLICYD="listen = [ \"unix:$RUN/policy.sock\" ]; socketmap = [ ];"
-FX_TRACKER="maillog = \"$PF_MAILLOG\"; node = \"e2e\"; poll_ms = 50;"
+# in /run/relay (fx_suite_conf)
 # judge the rate from 4 final outcomes on: 3 bounces of 4 = 75% > 50%
 FX_SUSPENSION='min_volume = 4; warn_rate = 20.0; suspend_rate = 50.0;'
-fx_conf
-chmod 0644 "$FX_CONF"
+fx_suite_conf e2e
 
 # --- enrollment with relayctl (the domain is marked verified directly: DNS
 # verification has its own test, test_ctl_domain)
