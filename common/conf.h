@@ -36,6 +36,9 @@ struct conf_redis {
 	int	 nsentinels;		/* 0: host/port or socket */
 	char	*sentinel_master;	/* the primary's name in Sentinel */
 	char	*sentinel_password;	/* the sentinels' AUTH password */
+	int	 wait_replicas;		/* WAIT for them after the writes a
+					   program answers for; 0: no */
+	int	 wait_ms;		/* ... this long at most */
 };
 
 struct conf_daemon {
@@ -48,8 +51,6 @@ struct conf_milter {
 	char	*pid_file;
 	int	 timeout_s;		/* libmilter I/O timeout */
 	int	 record_ttl_s;		/* queue id -> member record */
-	int	 record_replicas;	/* WAIT for them after a record; 0: no */
-	int	 record_wait_ms;	/* ... this long at most */
 	int	 tcp_quickack;		/* TCP_NODELAY + TCP_QUICKACK on TCP sockets */
 	int	 worker_wait_ms;	/* a worker waits this long for its next command */
 	int	 cache_entries;		/* fact cache size; 0: off */

@@ -141,12 +141,10 @@ check_numbers(struct relay_conf *c, struct conf_errs *e,
 		    c->suspension.complaint_warn_rate,
 		    c->suspension.complaint_suspend_rate);
 	/* WAIT's reply must come within the command timeout */
-	if (c->milter.record_replicas > 0 &&
-	    c->milter.record_wait_ms >= c->redis.timeout_ms)
-		errs_add(e, AT("milter", "record_wait_ms"),
-		    "milter.record_wait_ms", "not below redis.timeout_ms "
-		    "(%d >= %d): WAIT would outlast the command timeout",
-		    c->milter.record_wait_ms, c->redis.timeout_ms);
+	if (c->redis.wait_replicas > 0 && c->redis.wait_ms >= c->redis.timeout_ms)
+		errs_add(e, AT("redis", "wait_ms"), "redis.wait_ms", "not below "
+		    "timeout_ms (%d >= %d): WAIT would outlast the command "
+		    "timeout", c->redis.wait_ms, c->redis.timeout_ms);
 	/* 0 is unlimited; tiers check per_hour <= per_day in conf.c */
 	if (w->standard_per_hour > 0 && w->standard_per_day > 0 &&
 	    w->standard_per_hour > w->standard_per_day)

@@ -51,6 +51,12 @@ const struct conf_decl conf_decls[] = {
 	    "first wait before reconnecting after a failure"),
 	INT("redis", "reconnect_max_ms", 5000, 1, 600000, redis.reconnect_max_ms,
 	    "the wait doubles up to this"),
+	INT("redis", "wait_replicas", 0, 0, 64, redis.wait_replicas,
+	    "replicas that must hold a message's record or an unsubscribe "
+	    "before the answer (WAIT); 0: none"),
+	INT("redis", "wait_ms", 200, 1, 59999, redis.wait_ms,
+	    "how long to wait for them (below timeout_ms); then a temporary "
+	    "failure"),
 	LIST("redis", "sentinels", "", redis.sentinels, redis.nsentinels,
 	    "Redis Sentinels, \"HOST:PORT\": they name the primary; empty: "
 	    "socket or host/port"),
@@ -77,10 +83,6 @@ const struct conf_decl conf_decls[] = {
 	    "libmilter I/O timeout towards Postfix"),
 	DUR("milter", "record_ttl", 7 * DAY, 60, 90 * DAY, milter.record_ttl_s,
 	    "how long the queue id -> member record is kept for the tracker"),
-	INT("milter", "record_replicas", 0, 0, 64, milter.record_replicas,
-	    "replicas that must hold a message's record before it is accepted (WAIT); 0: none"),
-	INT("milter", "record_wait_ms", 200, 1, 59999, milter.record_wait_ms,
-	    "how long relay-milter waits for them (below redis.timeout_ms), else 451"),
 	BOOL("milter", "tcp_quickack", 1, milter.tcp_quickack,
 	    "set TCP_NODELAY and TCP_QUICKACK on inet milter connections"),
 	INT("milter", "worker_wait_ms", 100, 1, 10000, milter.worker_wait_ms,

@@ -334,6 +334,52 @@ rconn_setmark(struct rconn *rc, unsigned long mark)
 		rc->mark = mark;
 }
 
+int
+rconn_wait_acks(struct rconn *rc, long long acks, int n, int ms)
+{
+	if (acks >= n)
+		return 1;
+	if (acks < 0)
+		snprintf(rc->err, sizeof(rc->err), "WAIT: the connection "
+		    "changed after the writes: their replication is unknown");
+	else
+		snprintf(rc->err, sizeof(rc->err), "WAIT: the writes reached "
+		    "%lld of the %d replicas redis.wait_replicas asks for "
+		    "within %d ms", acks, n, ms);
+	return 0;
+}
+
+unsigned long
+rconn_attempts(struct rconn *rc)
+{
+	(void)rconn_ensure(rc);
+	return rc->attempts;
+}
+
+int
+rconn_wait(struct rconn *rc, int n, int ms, unsigned long attempts)
+{
+	char		 sn[16], sms[16];
+	const char	*v[3] = { "WAIT", sn, sms };
+	redisReply	*r;
+	long long	 acks = -1;
+
+	snprintf(sn, sizeof(sn), "%d", n);
+	snprintf(sms, sizeof(sms), "%d", ms);
+	if ((r = rconn_cmdargv(rc, 3, v, NULL)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		rconn_seterr(rc, "WAIT: a reply of no known shape");
+		return -1;
+	}
+	acks = r->integer;
+	freeReplyObject(r);
+	if (rc->attempts != attempts)
+		acks = -1;
+	return rconn_wait_acks(rc, acks, n, ms);
+}
+
 void
 rconn_seterr(struct rconn *rc, const char *why)
 {

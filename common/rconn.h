@@ -128,6 +128,20 @@ void	 rconn_ident(const struct rconn *, char *buf, size_t len);
 unsigned long rconn_mark(const struct rconn *);
 void	 rconn_setmark(struct rconn *, unsigned long);
 
+/*
+ * rconn_wait - Redis WAIT n ms: what this connection wrote reached n
+ * replicas (1), or fewer in time (0: rconn_errstr() says how many), or
+ * the command failed (-1). attempts is rconn_attempts()'s (or
+ * rconn_counts()'s), taken before the writes: a WAIT on a connection
+ * made since waits for none of them (0).
+ * rconn_attempts - connects tried so far, after one if not connected.
+ * rconn_wait_acks - the same judgement of a WAIT reply pipelined by the
+ * caller (acks, or -1: its connection changed).
+ */
+int	 rconn_wait(struct rconn *, int n, int ms, unsigned long attempts);
+unsigned long rconn_attempts(struct rconn *);
+int	 rconn_wait_acks(struct rconn *, long long acks, int n, int ms);
+
 /* rconn_seterr - record a failure text without dropping the connection */
 void	 rconn_seterr(struct rconn *, const char *why);
 /* rconn_fail - drop the connection after a failure the caller saw */

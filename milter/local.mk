@@ -107,7 +107,7 @@ INTEGRATION_TESTS += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh \
 	tests/integration/test_milter_queuecap.sh \
-	tests/integration/test_milter_replicas.sh \
+	tests/integration/test_redis_wait.sh \
 	tests/integration/test_milter_stop.sh \
 	tests/integration/test_milter_stuckreload.sh
 EXTRA_DIST += tests/integration/test_milter_enroll.sh \
@@ -121,7 +121,7 @@ EXTRA_DIST += tests/integration/test_milter_enroll.sh \
 	tests/integration/test_milter_reload.sh \
 	tests/integration/test_milter_wire.sh \
 	tests/integration/test_milter_queuecap.sh \
-	tests/integration/test_milter_replicas.sh \
+	tests/integration/test_redis_wait.sh \
 	tests/integration/test_milter_stop.sh \
 	tests/integration/test_milter_stuckreload.sh \
 	tests/integration/milter_wire.py \

@@ -4,7 +4,6 @@
  * DESCRIPTION
  *	See reload.h. What a reload changes: every key read per session
  *	(redis.*, dkim.ed25519, unsubscribe.*, milter.record_ttl,
- *	milter.record_replicas, milter.record_wait_ms,
  *	tracker.status_ttl, testing.clock_offset) for sessions that start
  *	after it. What it cannot: the socket, the libmilter timeout, the
  *	TCP options, the user, the pid file and the key cache's lifetime.

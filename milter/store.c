@@ -307,54 +307,6 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 }
 
 /*
- * wait_alone - WAIT after writes sent one by one (after NOSCRIPT), on the
- * connection they went on (attempts: its count of connects before them);
- * the replicas acknowledged into *acks, 0, or STORE_ETEMP
- */
-static int
-wait_alone(struct rconn *rc, const char **waitv, unsigned long attempts,
-    long long *acks, const char **why)
-{
-	unsigned long	 a, f;
-	redisReply	*r;
-
-	if ((r = rconn_cmdargv(rc, 3, waitv, NULL)) == NULL) {
-		*why = rconn_errstr(rc);
-		return STORE_ETEMP;
-	}
-	if (r->type == REDIS_REPLY_INTEGER)
-		*acks = r->integer;
-	freeReplyObject(r);
-	/* a WAIT on a new connection waits for nothing written */
-	rconn_counts(rc, &a, &f);
-	if (a != attempts)
-		*acks = -1;
-	return 0;
-}
-
-/*
- * short_acks - the record reached fewer replicas than asked in time:
- * STORE_ETEMP, why saying so
- */
-static int
-short_acks(struct rconn *rc, const struct relay_conf *cf, long long acks,
-    const char **why)
-{
-	char	 buf[200];
-
-	if (acks < 0)
-		snprintf(buf, sizeof(buf), "the connection changed before "
-		    "WAIT: the record's replication is unknown");
-	else
-		snprintf(buf, sizeof(buf), "the record reached %lld of the %d "
-		    "replicas milter.record_replicas asks for within %d ms",
-		    acks, cf->milter.record_replicas, cf->milter.record_wait_ms);
-	rconn_seterr(rc, buf);
-	*why = rconn_errstr(rc);
-	return STORE_ETEMP;
-}
-
-/*
  * undo - the record was written but a later write failed (Redis full:
  * maxmemory refuses the next writes), so the message is tempfailed: take
  * the record back, or its inflight entry would count against the queue
@@ -406,10 +358,12 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	char		 nrep[16], wms[16];
 	const char	*waitv[3] = { "WAIT", nrep, wms }, **wv = NULL;
 	const char	**args;
+	const struct conf_redis *cr = &cf->redis;
 	unsigned long	 attempts, failures;
 	long long	 acks = 0;
 	size_t		 i;
 	int		 e, msgid, recorded = 0;
+	int		 alone = 0;	/* NOSCRIPT's own WAIT: 1 ok, -1 not */
 
 	if (rkey(kmsg, sizeof(kmsg), RKEY_MSG, m->handle, m->qid) < 0 ||
 	    rkey(kinf, sizeof(kinf), RKEY_INFLIGHT, m->handle, NULL) < 0 ||
@@ -425,9 +379,9 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	snprintf(cap, sizeof(cap), "%d", cf->policyd.queue_cap);
 	snprintf(hq, sizeof(hq), "%s %s", m->handle, m->qid);
 	memset(over, 0, sizeof(*over));
-	if (cf->milter.record_replicas > 0) {
-		snprintf(nrep, sizeof(nrep), "%d", cf->milter.record_replicas);
-		snprintf(wms, sizeof(wms), "%d", cf->milter.record_wait_ms);
+	if (cr->wait_replicas > 0) {
+		snprintf(nrep, sizeof(nrep), "%d", cr->wait_replicas);
+		snprintf(wms, sizeof(wms), "%d", cr->wait_ms);
 		wv = waitv;
 	}
 
@@ -497,13 +451,17 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 			    1, mkeys, 2, margs), why);
 		if (e == 0 && !over->hit)
 			e = done(rc, rconn_cmdargv(rc, 5, setv, NULL), why);
+		/* (the pipeline's WAIT came before these writes) */
 		if (e == 0 && recorded && wv != NULL)
-			e = wait_alone(rc, wv, attempts, &acks, why);
+			alone = rconn_wait(rc, cr->wait_replicas, cr->wait_ms,
+			    attempts) == 1 ? 1 : -1;
 	}
 	/* a record only the primary holds is lost with it (a failover) */
-	if (e == 0 && recorded && wv != NULL &&
-	    acks < cf->milter.record_replicas)
-		e = short_acks(rc, cf, acks, why);
+	if (e == 0 && recorded && wv != NULL && (alone < 0 || (alone == 0 &&
+	    rconn_wait_acks(rc, acks, cr->wait_replicas, cr->wait_ms) == 0))) {
+		*why = rconn_errstr(rc);
+		e = STORE_ETEMP;
+	}
 	if (e == 0 && (over->hit || over->suspended)) {
 		unindex(rc, kqid, msgid ? kmid : NULL, hq);
 		e = over->suspended ? STORE_SUSPENDED : STORE_OVERCAP;

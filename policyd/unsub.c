@@ -128,6 +128,7 @@ struct outcome {
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	char		 rcpt[ADDR_BUFSIZE];
 	int		 previous;	/* verified with previous_hmac_key */
+	char		 whybuf[256];	/* a why of its own */
 };
 
 /* set - the outcome's code, line and reason */
@@ -202,10 +203,27 @@ make_token(const struct relay_conf *conf, const char *h, const char *a,
 static void
 settle(const struct relay_conf *conf, struct outcome *o)
 {
-	struct rconn	*rc = rconn_new(&conf->redis);
+	const struct conf_redis *cr = &conf->redis;
+	struct rconn	*rc = rconn_new(cr);
+	unsigned long	 attempts;
 	int		 e, added;
 
+	/* connected first only for WAIT (its writes' connection) */
+	attempts = cr->wait_replicas > 0 ? rconn_attempts(rc) : 0;
 	e = unsub_suppress(rc, o->handle, o->rcpt, "unsubscribe", &added);
+	/*
+	 * An entry only the primary holds is lost with it (a failover):
+	 * deferred, the retry finds it there (or writes it anew)
+	 */
+	if (e == UNSUB_STORE_OK && cr->wait_replicas > 0 &&
+	    rconn_wait(rc, cr->wait_replicas, cr->wait_ms, attempts) != 1) {
+		snprintf(o->whybuf, sizeof(o->whybuf), "%s",
+		    rconn_errstr(rc));
+		set(o, UNSUB_EX_TEMPFAIL, "token store unavailable",
+		    o->whybuf);
+		rconn_free(rc);
+		return;
+	}
 	rconn_free(rc);
 	switch (e) {
 	case UNSUB_STORE_OK:

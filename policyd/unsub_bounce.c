@@ -270,6 +270,7 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 	char		*msg, why[256];
 	size_t		 len;
 	const char	*fmt = "no";
+	unsigned long	 attempts;
 	int		 cut, e, ok, code = B_EX_OK;
 
 	memset(&b, 0, sizeof(b));
@@ -298,6 +299,7 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 	else if (qsbmf_parse(msg, len, &d, NULL) == 0)
 		fmt = "qsbmf";
 	rc = rconn_new(&conf->redis);
+	attempts = conf->redis.wait_replicas > 0 ? rconn_attempts(rc) : 0;
 	if (d.is_dsn)
 		apply(conf, rc, &d, &b);
 	if (!b.temp && !b.drop && b.sender[0] == '\0') {
@@ -312,6 +314,14 @@ unsub_bounce(const struct relay_conf *conf, const char *token)
 			store_failed(&b, e);
 		else
 			settled(&b, &o);
+	}
+	/* what only the primary holds is lost with it: deferred until not */
+	if (!b.temp && !b.drop && conf->redis.wait_replicas > 0 &&
+	    rconn_wait(rc, conf->redis.wait_replicas, conf->redis.wait_ms,
+	    attempts) != 1) {
+		snprintf(why, sizeof(why), "%s", rconn_errstr(rc));
+		b.temp = 1;
+		b.why = why;
 	}
 	rconn_free(rc);
 	if (b.temp) {

@@ -168,6 +168,7 @@ unsub_report(const struct relay_conf *conf)
 	struct rconn	*rc;
 	char		*msg, why[256];
 	size_t		 len;
+	unsigned long	 attempts;
 	int		 e, cut;
 
 	memset(&rp, 0, sizeof(rp));
@@ -187,6 +188,8 @@ unsub_report(const struct relay_conf *conf)
 	rp.why = p.why;
 	if (p.act) {
 		rc = rconn_new(&conf->redis);
+		attempts = conf->redis.wait_replicas > 0 ?
+		    rconn_attempts(rc) : 0;
 		if (!by_tokens(conf, rc, &p, &rp)) {
 			e = unsub_by_msgid(rc, &p, rp.handle,
 			    sizeof(rp.handle), rp.rcpt, sizeof(rp.rcpt),
@@ -205,6 +208,15 @@ unsub_report(const struct relay_conf *conf)
 			rp.counted = unsub_complaint_count(rc,
 			    &conf->suspension, rp.handle, rp.added,
 			    &rp.rate) == 0 ? 1 : -1;
+		/* an entry only the primary holds is lost with it */
+		if (strcmp(rp.result, "suppressed") == 0 &&
+		    conf->redis.wait_replicas > 0 && rconn_wait(rc,
+		    conf->redis.wait_replicas, conf->redis.wait_ms,
+		    attempts) != 1) {
+			snprintf(why, sizeof(why), "%s", rconn_errstr(rc));
+			rp.result = "deferred";
+			rp.why = why;
+		}
 		rconn_free(rc);
 	}
 	printf("complaint report %s: %s\n", rp.result, rp.why);

@@ -43,7 +43,7 @@ every_redis_setting_counts(void **state)
 	char		*s1[] = { "10.0.0.5:26379" };
 	char		*s2[] = { "10.0.0.5:26379", "10.0.0.6:26379" };
 	struct conf_redis a = { "/run/redis.sock", "127.0.0.1", 6379, "",
-	    "pw1", 0, 500, 100, 5000, s1, 1, "mymaster", "" };
+	    "pw1", 0, 500, 100, 5000, s1, 1, "mymaster", "", 0, 200 };
 	struct conf_redis b;
 
 	(void)state;
@@ -77,6 +77,9 @@ every_redis_setting_counts(void **state)
 	assert_int_equal(conf_diff_redis_link(&a, &b), 1);
 	b = a; b.sentinel_password = "spw";
 	assert_int_equal(conf_diff_redis_link(&a, &b), 1);
+	/* but WAIT's settings need no new connection: read at each use */
+	b = a; b.wait_replicas = 1; b.wait_ms = 300;
+	assert_int_equal(conf_diff_redis(&a, &b), 0);
 }
 
 static void

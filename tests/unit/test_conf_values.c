@@ -280,16 +280,14 @@ rules_at_their_edges(void **state)
 		  "reconnect_max_ms = 500; };\n", NULL },
 		{ "reconnect min > max", "redis = { reconnect_min_ms = 501; "
 		  "reconnect_max_ms = 500; };\n", "redis.reconnect_min_ms" },
-		{ "record WAIT below the timeout", "milter = { "
-		  "record_replicas = 1; record_wait_ms = 499; };\n", NULL },
-		{ "record WAIT as long as the timeout", "milter = { "
-		  "record_replicas = 1; record_wait_ms = 500; };\n",
-		  "milter.record_wait_ms" },
-		{ "record WAIT past a shorter timeout", "redis = { timeout_ms "
-		  "= 100; };\nmilter = { record_replicas = 2; };\n",
-		  "milter.record_wait_ms" },
-		{ "no record WAIT: its time unchecked", "milter = { "
-		  "record_replicas = 0; record_wait_ms = 5000; };\n", NULL },
+		{ "WAIT below the timeout", "redis = { wait_replicas = 1; "
+		  "wait_ms = 499; };\n", NULL },
+		{ "WAIT as long as the timeout", "redis = { wait_replicas = 1; "
+		  "wait_ms = 500; };\n", "redis.wait_ms" },
+		{ "WAIT past a shorter timeout", "redis = { timeout_ms = 100; "
+		  "wait_replicas = 2; };\n", "redis.wait_ms" },
+		{ "no WAIT: its time unchecked", "redis = { wait_replicas = 0; "
+		  "wait_ms = 5000; };\n", NULL },
 		{ "standard caps equal", "warming = { standard_per_hour = 100; "
 		  "standard_per_day = 100; };\n", NULL },
 		{ "standard per day unlimited", "warming = { standard_per_hour "

@@ -17,7 +17,7 @@
 # relay-milter rsa; relay-milter rsa + ed25519; each milter over a unix
 # socket and over loopback TCP, and relay-milter over TCP with
 # milter.tcp_quickack off, to show what TCP_NODELAY and TCP_QUICKACK do;
-# relay-milter rsa over a unix socket with milter.record_replicas = 1
+# relay-milter rsa over a unix socket with redis.wait_replicas = 1
 # (Redis WAIT for a replica, on this host, that follows Redis during
 # that row alone): what a record no failover can lose costs.
 # Also each milter's CPU per message (utime+stime of the daemon and its
@@ -111,10 +111,12 @@ MTNP=$(h_port)
 mstart rm_unix "unix:$H_TMP/sock/rm.sock" true
 mstart rm_tcp "inet:$MTP@127.0.0.1" true
 mstart rm_tcpnoack "inet:$MTNP@127.0.0.1" false
-# milter.record_replicas = 1: WAIT for a replica after each record. The
+# redis.wait_replicas = 1: WAIT for a replica after each record. The
 # replica (redisr) follows Redis only while that row is measured, so the
 # replication stream costs the other rows nothing
-mstart rm_wait "unix:$H_TMP/sock/rmw.sock" "true; record_replicas = 1; record_wait_ms = 200"
+FX_REDIS="socket = \"$REDIS_SOCK\"; wait_replicas = 1; wait_ms = 200;"
+mstart rm_wait "unix:$H_TMP/sock/rmw.sock" true
+FX_REDIS=
 h_wait_file "$H_TMP/sock/rm.sock" 10 && h_wait_port "$MTP" 10 &&
     h_wait_port "$MTNP" 10 && h_wait_file "$H_TMP/sock/rmw.sock" 10 ||
     h_bail "relay-milter did not start"
