@@ -52,8 +52,8 @@ const struct conf_decl conf_decls[] = {
 	INT("redis", "reconnect_max_ms", 5000, 1, 600000, redis.reconnect_max_ms,
 	    "the wait doubles up to this"),
 	INT("redis", "wait_replicas", 0, 0, 64, redis.wait_replicas,
-	    "replicas that must hold a message's record or an unsubscribe "
-	    "before the answer (WAIT); 0: none"),
+	    "replicas that must hold a message's record, an unsubscribe or "
+	    "an admin change before the answer (WAIT); 0: none"),
 	INT("redis", "wait_ms", 200, 1, 59999, redis.wait_ms,
 	    "how long to wait for them (below timeout_ms); then a temporary "
 	    "failure"),

@@ -131,8 +131,9 @@ child(struct ctl *c, const char *d)
 	 */
 	rconn_free(c->rc);
 	c->rc = NULL;
+	c->wrote = 0;
 	c->json = 0;
-	rc = ctl_verify_once(c, d, &unknown);
+	rc = ctl_settle(c, ctl_verify_once(c, d, &unknown));
 	if (rc == CTL_EXIT_BACKEND && unknown) {
 		fprintf(stderr, "relayctl: %s: the DNS server did not answer "
 		    "(dns.timeout_ms); checked again at the next run\n", d);

@@ -213,6 +213,7 @@ flush(struct import *im)
 		im->args[2 * i] = im->addr[i];
 		im->args[2 * i + 1] = im->val[i];
 	}
+	ctl_wrote(im->c);
 	if (rscript_append(im->c->rc, rscript_get("ctl_hsetnx_if"), 2,
 	    im->keys, 2 * im->npairs, im->args) != 0)
 		ctl_backend(im->c, "import");

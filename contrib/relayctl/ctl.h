@@ -18,6 +18,10 @@
  *	records after its array began ends the array with that error object
  *	as its last element (ctl_out.c). A run that could not write stdout
  *	exits 2 (ctl_flush).
+ *
+ *	With redis.wait_replicas, a run that wrote waits at its end until
+ *	that many replicas hold its writes (ctl_settle), else exits 2: the
+ *	change is on the primary, but a failover could lose it.
  * SEE ALSO
  *	relayctl(8), ctl_util.c, ctl_out.c
  */
@@ -55,6 +59,8 @@ struct ctl {
 	int			 locked;	/* holds the admin lock */
 	int			 create_schema;	/* member add: sets relay:schema */
 	long			 stream_n;	/* elements of an open array */
+	int			 wrote;		/* a write went out (ctl_wrote) */
+	unsigned long		 wrote_at;	/* rconn_attempts() before it */
 	int			 out_err;	/* a JSON document did not print */
 	char			 lock_val[CTL_LOCK_VAL_MAX];
 };
@@ -176,7 +182,19 @@ redisReply *ctl_cmdf(struct ctl *, const char *fmt, ...);
  * returned as a REDIS_REPLY_ERROR reply, not fatal; an I/O failure still is
  */
 redisReply *ctl_cmdf_or(struct ctl *, const char *fmt, ...);
-/* ctl_script - EVALSHA of common/lua/NAME.lua; an integer or array reply */
+/*
+ * ctl_wrote - a write is about to go out: with redis.wait_replicas, note
+ * the connection it goes out on, for ctl_settle
+ * ctl_settle - the end of a run that wrote: WAIT for redis.wait_replicas
+ * replicas; rc, or 2 (said on stderr) when fewer acknowledged in
+ * redis.wait_ms or the connection changed after the first write
+ */
+void	 ctl_wrote(struct ctl *);
+int	 ctl_settle(struct ctl *, int rc);
+/*
+ * ctl_script - EVALSHA of common/lua/NAME.lua (one that writes: ctl_wrote);
+ * an integer or array reply
+ */
 redisReply *ctl_script(struct ctl *, const char *name, int nkeys,
 	    const char **keys, int nargs, const char **args);
 /*

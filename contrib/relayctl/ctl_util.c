@@ -208,6 +208,7 @@ ctl_finish(struct ctl *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	copy = split_cmd(fmt, ap, argv, &argc);
 	va_end(ap);
+	ctl_wrote(c);
 	r = rconn_cmdargv(ctl_redis(c), argc, argv, NULL);
 	free(copy);
 	if (r == NULL)
@@ -219,9 +220,10 @@ ctl_finish(struct ctl *c, const char *fmt, ...)
 	return n;
 }
 
-redisReply *
-ctl_script(struct ctl *c, const char *name, int nkeys, const char **keys,
-    int nargs, const char **args)
+/* script - EVALSHA of NAME; finish: a failure says to run it again */
+static redisReply *
+script(struct ctl *c, const char *name, int nkeys, const char **keys,
+    int nargs, const char **args, int finish)
 {
 	const struct rscript *s = rscript_get(name);
 	redisReply	*r;
@@ -229,26 +231,54 @@ ctl_script(struct ctl *c, const char *name, int nkeys, const char **keys,
 	if (s == NULL)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
 		    "script %s is not compiled in", name);
-	if ((r = rscript_call(ctl_redis(c), s, nkeys, keys, nargs, args)) == NULL)
+	if ((r = rscript_call(ctl_redis(c), s, nkeys, keys, nargs, args)) != NULL)
+		return r;
+	if (!finish)
 		ctl_backend(c, name);
-	return r;
+	ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL, "%s; stopped half way: "
+	    "run the same command again to finish", rconn_errstr(c->rc));
+}
+
+redisReply *
+ctl_script(struct ctl *c, const char *name, int nkeys, const char **keys,
+    int nargs, const char **args)
+{
+	ctl_wrote(c);
+	return script(c, name, nkeys, keys, nargs, args, 0);
 }
 
 redisReply *
 ctl_script_finish(struct ctl *c, const char *name, int nkeys,
     const char **keys, int nargs, const char **args)
 {
-	const struct rscript *s = rscript_get(name);
-	redisReply	*r;
+	ctl_wrote(c);
+	return script(c, name, nkeys, keys, nargs, args, 1);
+}
 
-	if (s == NULL)
-		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
-		    "script %s is not compiled in", name);
-	if ((r = rscript_call(ctl_redis(c), s, nkeys, keys, nargs, args)) == NULL)
-		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL, "%s; stopped half "
-		    "way: run the same command again to finish", rconn_errstr(
-		    c->rc));
-	return r;
+void
+ctl_wrote(struct ctl *c)
+{
+	if (c->wrote || c->conf == NULL || c->conf->redis.wait_replicas == 0)
+		return;
+	c->wrote_at = rconn_attempts(ctl_redis(c));
+	c->wrote = 1;
+}
+
+int
+ctl_settle(struct ctl *c, int rc)
+{
+	const struct conf_redis *cr;
+
+	if (!c->wrote || c->rc == NULL)
+		return rc;
+	cr = &c->conf->redis;
+	if (rconn_wait(c->rc, cr->wait_replicas, cr->wait_ms, c->wrote_at) == 1)
+		return rc;
+	fprintf(stderr, "relayctl: %s: %s: the change is made on the primary, "
+	    "but a failover could lose it: look again once the replicas "
+	    "are back (and run the command again if it is gone)\n",
+	    c->cmd ? c->cmd : "relayctl", rconn_errstr(c->rc));
+	return rc == CTL_EXIT_OK ? CTL_EXIT_BACKEND : rc;
 }
 
 char *
@@ -627,7 +657,8 @@ lock_cas(struct ctl *c, const char *key, const char *from, const char *to)
 	args[0] = from;
 	args[1] = to;
 	args[2] = ttl;
-	r = ctl_script(c, "ctl_lock_cas", 1, keys, 3, args);
+	/* the lock's writes need no replica: it only lives during runs */
+	r = script(c, "ctl_lock_cas", 1, keys, 3, args, 0);
 	set = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 	freeReplyObject(r);
 	return set;

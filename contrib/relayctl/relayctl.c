@@ -163,7 +163,7 @@ main(int argc, char **argv)
 		load_conf(&c);
 	else
 		c.now = clock_now();
-	rc = groups[g].fn(&c, n, rest);
+	rc = ctl_settle(&c, groups[g].fn(&c, n, rest));
 	/* Exit 0 says the output reached its reader: make sure it did. */
 	if (ctl_flush(&c) != 0)
 		rc = CTL_EXIT_BACKEND;

@@ -5,6 +5,8 @@
 # relay-unsub reports an unsubscribe done only once they hold its entry,
 # else exit 75 (the entry stays, the retry finds it). So a failover cannot
 # lose the record of an accepted message, nor an unsubscribe it confirmed.
+# relay-unsub -b, a bounce to the return path, the same; relayctl's change
+# exits 2 when the replicas do not hold it at the end of its run.
 # Redis A is the primary, B its replica; B is paused (SIGSTOP) to stop its
 # acknowledgements.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -20,6 +22,13 @@ fx_start_replica
 h_start_sink
 B_PID=$(h_daemon_pid redisb)
 b() { redis-cli -s "$B_SOCK" "$@"; }
+KEY=test-hmac-key-0123456789abcdef0123456789
+FX_UNSUB="domain = \"unsub.relay.test\"; hmac_key = \"$KEY\"; sendmail = \"$H_BIN/sendmail\";"
+cat >"$H_BIN/sendmail" <<SH
+#!/bin/sh
+cat >>"$H_TMP/forwarded"
+SH
+chmod 0755 "$H_BIN/sendmail"
 conf() {	# conf REPLICAS - relay.conf asking for that many
 	FX_REDIS="socket = \"$REDIS_SOCK\"; wait_replicas = $1; wait_ms = 300;"
 	fx_conf
@@ -67,7 +76,8 @@ h_is "... its message hash gone" \
 
 out=$(send 3)
 h_like "the replica back: accepted again" "$out" '<-  250 2\.0\.0 Ok: queued'
-mid3=$(h_redis_cli HGET "relay:{m:alice}:msg:$(h_queued_id "$out")" message_id)
+q3=$(h_queued_id "$out")
+mid3=$(h_redis_cli HGET "relay:{m:alice}:msg:$q3" message_id)
 
 # relay-unsub: an unsubscribe (-u, as the web page's POST does it)
 # (its log line goes to standard error when that is a terminal: script's pty)
@@ -111,6 +121,66 @@ rc=0; out=$(arf | "$UNSUB" -c "$FX_CONF" -r 2>/dev/null) || rc=$?
 h_is "tried again, the replica back: taken (exit 0)" "$rc" 0
 h_is "... the replica holds the entry" \
     "$(b HEXISTS 'relay:{m:alice}:suppress' r3@rcpt.test)" 1
+
+# relay-unsub -b: a receiver's bounce of message 3's recipient, to the
+# return path b+TOKEN (the token binds member and queue id, token.h)
+tok=$(/usr/bin/python3 - "$KEY" alice "$q3" <<'PYEOF'
+import base64, hashlib, hmac, sys
+key, h, q = sys.argv[1:4]
+m = hmac.new(key.encode(), b"bounce\0" + h.encode() + b"\0" + q.encode(),
+             hashlib.sha256).digest()[:8]
+print("%s.%s.%s" % (h, q, base64.b32encode(m).decode().lower()[:12]))
+PYEOF
+)
+printf '%s\n' 'From: MAILER-DAEMON@mx.rcpt.test' \
+    "To: b+$tok@unsub.relay.test" 'Subject: Undelivered Mail' \
+    'MIME-Version: 1.0' \
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b"' \
+    '' '--b' 'Content-Type: text/plain' '' 'not delivered' '--b' \
+    'Content-Type: message/delivery-status' '' \
+    'Reporting-MTA: dns; mx.rcpt.test' '' \
+    'Final-Recipient: rfc822; r3@rcpt.test' 'Action: failed' \
+    'Status: 5.1.1' 'Diagnostic-Code: smtp; 550 5.1.1 no such user' \
+    '--b--' >"$H_TMP/dsn.eml"
+# (relay-tracker, not run here, would have marked its delivery so)
+h_redis_cli HSET "relay:{m:alice}:msg:$q3" r:r3@rcpt.test \
+    "{\"status\":\"sent\",\"at\":$(date +%s)}" >/dev/null
+h_redis_cli HDEL 'relay:{m:alice}:suppress' r3@rcpt.test >/dev/null
+kill -STOP "$B_PID"
+out=$(script -qec "'$UNSUB' -c '$FX_CONF' -b -- '$tok' <'$H_TMP/dsn.eml'; \
+    echo rc=\$?" /dev/null </dev/null | tr -d '\r')
+kill -CONT "$B_PID"
+h_like "return-path bounce, the replica silent: exit 75" "$out" 'rc=75'
+h_like "... logged deferred, saying why" "$out" \
+    'event=bounce result=deferred .*WAIT: the writes reached 0 of the 1 replicas'
+h_check "... not forwarded yet" test ! -s "$H_TMP/forwarded"
+h_is "... the entry stays in the primary" \
+    "$(fx_suppress_reason alice r3@rcpt.test)" hard_bounce
+rc=0; "$UNSUB" -c "$FX_CONF" -b -- "$tok" <"$H_TMP/dsn.eml" >/dev/null \
+    2>&1 || rc=$?
+h_is "tried again, the replica back: taken (exit 0)" "$rc" 0
+h_check "... forwarded to the member" grep -q '^Subject: Undelivered Mail' \
+    "$H_TMP/forwarded"
+h_is "... the replica holds the entry" \
+    "$(b HEXISTS 'relay:{m:alice}:suppress' r3@rcpt.test)" 1
+
+# relayctl: its writes, then WAIT; reads wait for nothing
+CTL=$H_BUILDDIR/contrib/relayctl/relayctl
+rc=0; "$CTL" -c "$FX_CONF" member add bob --did did:plc:abcdefghijklmnopqrstuvwx >/dev/null \
+    2>&1 || rc=$?
+h_is "relayctl member add, the replica up: exit 0" "$rc" 0
+h_is "... the replica holds it" "$(b SISMEMBER relay:members bob)" 1
+kill -STOP "$B_PID"
+rc=0; out=$("$CTL" -c "$FX_CONF" member suspend bob --reason test 2>&1) ||
+    rc=$?
+rc2=0; "$CTL" -c "$FX_CONF" member show bob >/dev/null 2>&1 || rc2=$?
+kill -CONT "$B_PID"
+h_is "relayctl member suspend, the replica silent: exit 2" "$rc" 2
+h_like "... saying why and what it means" "$out" \
+    'member suspend: WAIT: the writes reached 0 of the 1 replicas .* the change is made on the primary, but a failover could lose it'
+h_is "... made on the primary" \
+    "$(h_redis_cli HGET 'relay:{m:bob}:member' suspended)" 1
+h_is "relayctl member show (a read), the replica silent: exit 0" "$rc2" 0
 
 reload 2
 out=$(send 4)
