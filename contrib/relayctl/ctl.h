@@ -59,7 +59,7 @@ struct ctl {
 	int			 locked;	/* holds the admin lock */
 	int			 create_schema;	/* member add: sets relay:schema */
 	long			 stream_n;	/* elements of an open array */
-	int			 wrote;		/* a write went out (ctl_wrote) */
+	int			 wrote;		/* a write went out */
 	unsigned long		 wrote_at;	/* rconn_attempts() before it */
 	int			 out_err;	/* a JSON document did not print */
 	char			 lock_val[CTL_LOCK_VAL_MAX];

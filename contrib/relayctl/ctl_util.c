@@ -231,7 +231,8 @@ script(struct ctl *c, const char *name, int nkeys, const char **keys,
 	if (s == NULL)
 		ctl_fail(c, CTL_EXIT_BACKEND, "backend", NULL,
 		    "script %s is not compiled in", name);
-	if ((r = rscript_call(ctl_redis(c), s, nkeys, keys, nargs, args)) != NULL)
+	r = rscript_call(ctl_redis(c), s, nkeys, keys, nargs, args);
+	if (r != NULL)
 		return r;
 	if (!finish)
 		ctl_backend(c, name);
