@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rkeys.h"
 
@@ -39,6 +40,7 @@ static const struct rkey_row rkey_rows[RKEY__COUNT] = {
 	{ RKEY_MSG, "msg", "relay:{m:%s}:msg:%s", 2, 0 },
 	{ RKEY_RECENT, "recent", "relay:{m:%s}:recent", 1, 0 },
 	{ RKEY_APPLIED, "applied", "relay:{m:%s}:applied", 1, 0 },
+	{ RKEY_CHARGES, "charges", "relay:{m:%s}:charges:%s", 2, 0 },
 	{ RKEY_QID, "qid", "relay:{q:%s}:qid", 1, 0 },
 	{ RKEY_MSGID, "msgid", "relay:{x:%s}:msgid", 1, 1 },
 	{ RKEY_DOMAIN, "domain", "relay:{d:%s}:domain", 1, 0 },
@@ -120,6 +122,41 @@ rkey(char *buf, size_t len, enum rkey_kind kind, const char *id,
 		return -1;
 	}
 	return n;
+}
+
+int
+rkey_charges(char *buf, size_t len, const char *handle, const char *node,
+    const char *caddr, const char *cport, const char *saddr,
+    const char *sport)
+{
+	char	 sess[RKEY_MAX];
+	int	 n;
+
+	/*
+	 * The two names of one client: the macro {client_addr} is Postfix's
+	 * RFC form ("IPv6:::1"), client_address the bare address; a port
+	 * Postfix does not know is "0" to the milter, "unknown" to policy.
+	 */
+	if (caddr != NULL && strncasecmp(caddr, "IPv6:", 5) == 0)
+		caddr += 5;
+	if (cport != NULL && strcmp(cport, "unknown") == 0)
+		cport = "0";
+	if (sport != NULL && strcmp(sport, "unknown") == 0)
+		sport = "0";
+	if (caddr == NULL || *caddr == '\0' || cport == NULL ||
+	    *cport == '\0') {
+		if (len > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	n = snprintf(sess, sizeof(sess), "%s/%s/%s/%s/%s", node ? node : "",
+	    caddr, cport, saddr ? saddr : "", sport ? sport : "");
+	if (n < 0 || (size_t)n >= sizeof(sess)) {
+		if (len > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	return rkey(buf, len, RKEY_CHARGES, handle, sess);
 }
 
 const char *

@@ -37,6 +37,7 @@ enum rkey_kind {
 	RKEY_MSG,		/* hash: one message (id = handle, sub = queue id) */
 	RKEY_RECENT,		/* zset: queue id -> accept time */
 	RKEY_APPLIED,		/* zset: applied delivery event ids -> time */
+	RKEY_CHARGES,		/* hash: a session's warming charges */
 	RKEY_QID,		/* string: queue id -> handle */
 	RKEY_MSGID,		/* set: "handle queueid" per Message-ID */
 	RKEY_DOMAIN,		/* hash: a domain (id = domain) */
@@ -55,6 +56,25 @@ enum rkey_kind {
  */
 int	 rkey(char *buf, size_t len, enum rkey_kind kind, const char *id,
 	    const char *sub);
+/*
+ * rkey_charges - the key of the warming charges handle's SMTP session made
+ * (relay-policyd writes one entry per charged recipient; relay-milter
+ * takes them back when the transaction queued nothing, and its record
+ * deletes them when it did). The session is named as Postfix names it
+ * to both: node (tracker.node), client address and port, server address
+ * and port (policy attributes client_address, client_port,
+ * server_address, server_port; milter macros {client_addr},
+ * {client_port}, {daemon_addr}, {daemon_port}). Returns the key's length,
+ * or -1 without a client address or port, or when a part cannot be in a
+ * key (white space, braces).
+ */
+int	 rkey_charges(char *buf, size_t len, const char *handle,
+	    const char *node, const char *caddr, const char *cport,
+	    const char *saddr, const char *sport);
+/* How long a session's charges stay refundable (s): longer than any
+   transaction Postfix's smtpd timeouts let run. */
+#define RKEY_CHARGES_TTL_S	3600
+
 /* rkey_pattern - the printf pattern of a kind, for SCHEMA.md checks */
 const char *rkey_pattern(enum rkey_kind kind);
 /* rkey_name - the kind's short name ("member", "suppress") */

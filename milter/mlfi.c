@@ -46,6 +46,51 @@ mlfi_qid(SMFICTX *ctx)
 }
 
 void
+mlfi_refund(struct conn *cn, const char *qid, const char *stage,
+    const char *key)
+{
+	struct logkv	 kv;
+	const char	*why = NULL;
+	int		 n;
+
+	if (cn->rc == NULL)
+		cn->rc = pool_get(cn->cr->cf);
+	if ((n = store_refund(cn->rc, key, &why)) == 0)
+		return;
+	logkv_init(&kv, qid);
+	logkv_str(&kv, "stage", stage);
+	logkv_str(&kv, "member", cn->handle);
+	if (n < 0) {
+		logkv_str(&kv, "refund", "failed");
+		logkv_str(&kv, "why", why);
+	} else
+		logkv_int(&kv, "refunded", n);
+	logkv_emit(&kv, n < 0 ? LOG_WARNING : LOG_INFO);
+}
+
+/*
+ * owe - the transaction ends unqueued where Postfix awaits no answer (an
+ * abort): its charges are given back at the next MAIL FROM or the close,
+ * which come before any charge of a later transaction of the session
+ */
+static void
+owe(struct conn *cn)
+{
+	if (cn->m.active && cn->m.charges[0] != '\0')
+		snprintf(cn->owed, sizeof(cn->owed), "%s", cn->m.charges);
+}
+
+/* settle - give back what an aborted transaction owes */
+static void
+settle(struct conn *cn, const char *stage)
+{
+	if (cn->owed[0] == '\0')
+		return;
+	mlfi_refund(cn, "", stage, cn->owed);
+	cn->owed[0] = '\0';
+}
+
+void
 mlfi_msg_reset(struct msg *m)
 {
 	size_t	 i;
@@ -186,8 +231,10 @@ conn_new(SMFICTX *ctx)
  * libmilter derived from the missing callbacks, so the SMFIP_NO* steps
  * are named here.)
  *
- * It also names the macros it reads (smfi_setsymlist): {auth_authen} at
- * MAIL, {rcpt_addr} at RCPT and {i} at EOM. Postfix (2.6 and later) then sends this milter
+ * It also names the macros it reads (smfi_setsymlist): {auth_authen} and
+ * the session's addresses and ports (whose warming charges relay-policyd
+ * recorded: rkey_charges) at MAIL, {rcpt_addr} at RCPT and {i} at EOM.
+ * Postfix (2.6 and later) then sends this milter
  * those and no others, whatever milter_mail_macros and
  * milter_end_of_data_macros say: a site that trimmed milter_mail_macros
  * for another milter cannot make its members' mail look unauthenticated
@@ -197,7 +244,8 @@ conn_new(SMFICTX *ctx)
 #define MLFI_SKIP	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NODATA | \
 	SMFIP_NOUNKNOWN | SMFIP_NOEOH)
 #define MLFI_NOREPLY	(SMFIP_NR_HDR | SMFIP_NR_BODY)
-#define MLFI_MAIL_MACROS	"{auth_authen}"
+#define MLFI_MAIL_MACROS	"{auth_authen} {client_addr} {client_port} " \
+	"{daemon_addr} {daemon_port}"
 #define MLFI_RCPT_MACROS	"{rcpt_addr}"
 #define MLFI_EOM_MACROS		"i"
 
@@ -261,6 +309,8 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 
 	if (cn == NULL)
 		return SMFIS_TEMPFAIL;
+	owe(cn);
+	settle(cn, "mail");
 	mlfi_msg_reset(&cn->m);
 	cn->handle[0] = '\0';
 	if (auth == NULL || auth[0] == '\0')
@@ -291,6 +341,11 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 		    cn->m.sender, detail);
 	cn->m.dfact = fact;
 	cn->m.active = 1;
+	(void)rkey_charges(cn->m.charges, sizeof(cn->m.charges), cn->handle,
+	    cn->cr->cf->tracker.node, smfi_getsymval(ctx, "{client_addr}"),
+	    smfi_getsymval(ctx, "{client_port}"),
+	    smfi_getsymval(ctx, "{daemon_addr}"),
+	    smfi_getsymval(ctx, "{daemon_port}"));
 	return SMFIS_CONTINUE;
 }
 
@@ -578,8 +633,10 @@ mlfi_abort(SMFICTX *ctx)
 {
 	struct conn *cn = smfi_getpriv(ctx);
 
-	if (cn != NULL)
+	if (cn != NULL) {
+		owe(cn);
 		mlfi_msg_reset(&cn->m);
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -590,6 +647,8 @@ mlfi_close(SMFICTX *ctx)
 
 	if (cn == NULL)
 		return SMFIS_CONTINUE;
+	owe(cn);
+	settle(cn, "close");
 	mlfi_msg_reset(&cn->m);
 	pool_put(cn->rc, cn->cr);
 	conf_release(cn->cr);

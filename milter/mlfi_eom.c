@@ -165,6 +165,7 @@ mlfi_eom(SMFICTX *ctx)
 	rec.rcpts = (const char **)m->rcpts;
 	rec.nrcpt = m->nrcpt;
 	rec.now = clock_now();
+	rec.charges = m->charges;
 	if ((e = store_record(cn->rc, cn->cr->cf, &rec, &over, &why)) != 0) {
 		if (e == STORE_OVERCAP) {
 			snprintf(detail, sizeof(detail), "%lld messages queued, "
@@ -184,6 +185,9 @@ mlfi_eom(SMFICTX *ctx)
 		stats_signature(sign_result(m->sg, i));
 	r = SMFIS_CONTINUE;
 out:
+	/* nothing queued: the recipients' warming charges are given back */
+	if (r != SMFIS_CONTINUE && m->charges[0] != '\0')
+		mlfi_refund(cn, qid, "eom", m->charges);
 	mlfi_msg_reset(m);
 	return r;
 }

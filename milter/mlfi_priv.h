@@ -29,6 +29,7 @@
 #include "mlfi_state.h"
 #include "ownhdrs.h"
 #include "rconn.h"
+#include "rkeys.h"
 #include "sign.h"
 
 #define QID_MAX		64
@@ -50,6 +51,8 @@ struct msg {
 	struct signer	*sg;
 	char		 sdomain[ADDR_BUFSIZE];	/* From: (signing) domain */
 	struct ownhdrs	 own;		/* the fields we add */
+	char		 charges[RKEY_MAX];	/* the session's warming
+						   charges (rkey_charges) */
 };
 
 struct conn {
@@ -61,10 +64,19 @@ struct conn {
 	char		 handle[IDENT_HANDLE_MAX + 1];
 	struct msg	 m;
 	struct sess	 sess;		/* counted live until close */
+	char		 owed[RKEY_MAX];	/* charges of an aborted
+						   transaction: refunded at
+						   the next MAIL or close */
 };
 
 /* mlfi_qid - the queue id macro, or "" */
 const char *mlfi_qid(SMFICTX *ctx);
+/*
+ * mlfi_refund - give back the warming charges in key (a transaction that
+ * queued nothing: store_refund); logged when there were any, or it failed
+ */
+void	 mlfi_refund(struct conn *cn, const char *qid, const char *stage,
+	    const char *key);
 /* mlfi_msg_reset - free the transaction's state, all zero again */
 void	 mlfi_msg_reset(struct msg *m);
 sfsistat mlfi_tempfail(SMFICTX *ctx, struct conn *cn, const char *stage,

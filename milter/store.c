@@ -251,7 +251,8 @@ unindex(struct rconn *rc, const char *kqid, const char *kmid, const char *hq)
  * replica: nothing was written, and rconn connects again).
  */
 static int
-pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
+pipeline(struct rconn *rc, int nkeys, const char **keys, int nargs,
+    const char **args,
     const char **mkeys, const char **margs, const char **setv,
     const char **waitv, long long *acks, int *recorded,
     struct store_over *over, const char **why)
@@ -260,8 +261,8 @@ pipeline(struct rconn *rc, const char **keys, int nargs, const char **args,
 	int		 i, n = 0, want = mkeys != NULL ? 3 : 2;
 	int		 err = 0, noscript = 0, readonly = 0, rr;
 
-	if (rscript_append(rc, rscript_get("milter_record"), 4, keys, nargs,
-	    args) == 0)
+	if (rscript_append(rc, rscript_get("milter_record"), nkeys, keys,
+	    nargs, args) == 0)
 		n++;
 	if (n == 1 && mkeys != NULL && rscript_append(rc,
 	    rscript_get("milter_msgid"), 1, mkeys, 2, margs) == 0)
@@ -351,7 +352,7 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	char		 kmsg[RKEY_MAX], kinf[RKEY_MAX], krec[RKEY_MAX];
 	char		 kmem[RKEY_MAX], kqid[RKEY_MAX], kmid[RKEY_MAX];
 	char		 now[32], ttl[32], rttl[32], cap[32], hq[RKEY_MAX];
-	const char	*keys[4] = { kmsg, kinf, krec, kmem };
+	const char	*keys[5] = { kmsg, kinf, krec, kmem, m->charges };
 	const char	*mkeys[1] = { kmid };
 	const char	*margs[2] = { hq, ttl };
 	const char	*setv[5] = { "SET", kqid, m->handle, "EX", rttl };
@@ -364,6 +365,7 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	size_t		 i;
 	int		 e, msgid, recorded = 0;
 	int		 alone = 0;	/* NOSCRIPT's own WAIT: 1 ok, -1 not */
+	int		 nkeys = m->charges[0] != '\0' ? 5 : 4;
 
 	if (rkey(kmsg, sizeof(kmsg), RKEY_MSG, m->handle, m->qid) < 0 ||
 	    rkey(kinf, sizeof(kinf), RKEY_INFLIGHT, m->handle, NULL) < 0 ||
@@ -405,10 +407,11 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	 */
 	msgid = m->message_id[0] != '\0' &&
 	    rkey(kmid, sizeof(kmid), RKEY_MSGID, m->message_id, NULL) > 0;
-	e = pipeline(rc, keys, (int)(8 + m->nrcpt), args, msgid ? mkeys : NULL,
-	    margs, setv, wv, &acks, &recorded, over, why);
+	e = pipeline(rc, nkeys, keys, (int)(8 + m->nrcpt), args,
+	    msgid ? mkeys : NULL, margs, setv, wv, &acks, &recorded, over,
+	    why);
 	if (e == STORE_READONLY)	/* once more, to the address's server */
-		e = pipeline(rc, keys, (int)(8 + m->nrcpt), args,
+		e = pipeline(rc, nkeys, keys, (int)(8 + m->nrcpt), args,
 		    msgid ? mkeys : NULL, margs, setv, wv, &acks, &recorded,
 		    over, why);
 	if (e == STORE_READONLY) {
@@ -427,7 +430,7 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 		rconn_counts(rc, &attempts, &failures);
 		if (!recorded && !over->hit) {
 			redisReply *r = rscript_call(rc,
-			    rscript_get("milter_record"), 4, keys,
+			    rscript_get("milter_record"), nkeys, keys,
 			    (int)(8 + m->nrcpt), args);
 
 			if (r == NULL) {

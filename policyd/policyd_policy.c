@@ -15,7 +15,10 @@
  *		verified_at are still those; the member hash is checked after
  *		(suspension, and caps of its own that differ from the cached
  *		ones), and a charge made for a recipient that is then refused
- *		or re-charged is taken back (ZREM of its unique id).
+ *		or re-charged is taken back (ZREM of its unique id). Each
+ *		charge's id also goes into the session's charges hash
+ *		(rkey_charges), in the same pipeline: relay-milter gives
+ *		them back when the transaction queues nothing.
  *		Otherwise two: the member hash and the domain hash of the
  *		sender's domain and of each parent (subdomains), then the
  *		tier (pd_tier) and policyd_warm.lua. A script answer
@@ -74,8 +77,10 @@ struct pctx {
 	char		 err[160];		/* Redis's error reply, logged */
 	char		 keys[PD_MAX_CANDIDATES + 2][RKEY_MAX];
 	char		 warmkey[RKEY_MAX], domkey[RKEY_MAX];
+	char		 chgkey[RKEY_MAX];	/* the session's, or "" */
+	int		 sup;			/* HEXISTS in the batch */
 	struct {
-		char off[32], ph[32], pdy[32], id[96], vat[32];
+		char off[32], ph[32], pdy[32], id[96], vat[32], cttl[16];
 	} a;					/* policyd_warm.lua's ARGV */
 };
 
@@ -217,6 +222,27 @@ warm_cmd(struct pctx *x, long long verified_at, struct pr_cmd *cmd)
 	return cmd->script != NULL ? 0 : -1;
 }
 
+/*
+ * chg_cmds - the charge's id into the session's charges hash, and its TTL
+ * renewed: 2 commands in cmds, or 0 when Postfix named no session
+ */
+static size_t
+chg_cmds(struct pctx *x, struct pr_cmd *cmds)
+{
+	if (x->chgkey[0] == '\0')
+		return 0;
+	snprintf(x->a.cttl, sizeof(x->a.cttl), "%d", RKEY_CHARGES_TTL_S);
+	memset(cmds, 0, 2 * sizeof(*cmds));
+	cmds[0].argv[cmds[0].argc++] = "HSET";
+	cmds[0].argv[cmds[0].argc++] = x->chgkey;
+	cmds[0].argv[cmds[0].argc++] = x->a.id;
+	cmds[0].argv[cmds[0].argc++] = x->warmkey;
+	cmds[1].argv[cmds[1].argc++] = "EXPIRE";
+	cmds[1].argv[cmds[1].argc++] = x->chgkey;
+	cmds[1].argv[cmds[1].argc++] = x->a.cttl;
+	return 2;
+}
+
 static void	gather(struct pctx *);
 
 /* again - the domain's facts changed under us: read them again, once */
@@ -258,9 +284,10 @@ on_warm(void *arg, int status, struct rval **r, size_t n)
 static void
 charge(struct pctx *x, long long verified_at)
 {
-	struct pr_cmd	 cmd;
+	struct pr_cmd	 cmds[3];
 	struct pd_verdict v;
 	struct policyd	*pd = x->pd;
+	size_t		 n;
 
 	pd_tier(&pd->cf->warming, &x->member, verified_at, clock_now(),
 	    &x->caps);
@@ -269,12 +296,13 @@ charge(struct pctx *x, long long verified_at)
 		finish(x, &v);
 		return;
 	}
-	if (warm_cmd(x, verified_at, &cmd) < 0) {
+	if (warm_cmd(x, verified_at, &cmds[0]) < 0) {
 		fail(x, "bad_key");
 		return;
 	}
+	n = 1 + chg_cmds(x, &cmds[1]);
 	x->trips++;
-	if (pr_batch(pd->redis, &cmd, 1, on_warm, x) < 0)
+	if (pr_batch(pd->redis, cmds, n, on_warm, x) < 0)
 		fail(x, "redis_unavailable");
 }
 
@@ -331,7 +359,7 @@ on_fast(void *arg, int status, struct rval **r, size_t n)
 
 	mbad = status < 0 || !reply_ok(r[0]) ||
 	    pd_member_from(r[0], NULL, &x->member) < 0 ||
-	    (n > 2 && (x->suppressed = sup_from(r[2])) < 0);
+	    (x->sup && (x->suppressed = sup_from(r[2])) < 0);
 	wbad = status < 0 || !reply_ok(r[1]) ||
 	    pd_warm_from(r[1], &x->warm) < 0;
 	if (status >= 0)
@@ -386,7 +414,7 @@ on_fast(void *arg, int status, struct rval **r, size_t n)
 static int
 fast(struct pctx *x)
 {
-	struct pr_cmd	 cmds[3];
+	struct pr_cmd	 cmds[5];
 	struct pd_member m;
 	size_t		 j, n = 2;
 
@@ -408,8 +436,9 @@ fast(struct pctx *x)
 	cmds[0].argv[cmds[0].argc++] = x->keys[0];
 	for (j = 0; j < pd_member_nfields; j++)
 		cmds[0].argv[cmds[0].argc++] = pd_member_fields[j];
-	if (sup_cmd(x, &cmds[2]) == 0)
+	if ((x->sup = sup_cmd(x, &cmds[2]) == 0))
 		n++;
+	n += chg_cmds(x, &cmds[n]);
 	x->trips++;
 	if (pr_batch(x->pd->redis, cmds, n, on_fast, x) < 0)
 		fail(x, "redis_unavailable");
@@ -619,6 +648,12 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 		return;
 	}
 	lower_copy(x->handle, sizeof(x->handle), user);
+	if (x->stage == ST_RCPT)
+		(void)rkey_charges(x->chgkey, sizeof(x->chgkey), x->handle,
+		    pd->cf->tracker.node, req->attr[POLREQ_CLIENT_ADDRESS],
+		    req->attr[POLREQ_CLIENT_PORT],
+		    req->attr[POLREQ_SERVER_ADDRESS],
+		    req->attr[POLREQ_SERVER_PORT]);
 	/*
 	 * Postfix sends addresses in its internal form, the local part never
 	 * quoted ("q b@example.com"); addr_internal_norm reads that.

@@ -24,7 +24,8 @@ static const struct {
 } attr_names[POLREQ__COUNT] = {
 	ATTR("request"), ATTR("protocol_state"), ATTR("sasl_username"),
 	ATTR("sender"), ATTR("recipient"), ATTR("queue_id"), ATTR("instance"),
-	ATTR("client_address"), ATTR("policy_context"),
+	ATTR("client_address"), ATTR("policy_context"), ATTR("client_port"),
+	ATTR("server_address"), ATTR("server_port"),
 };
 
 /* check_line - 0 when line[0..n) is name=value, else ESYNTAX and why */

@@ -53,6 +53,9 @@ enum polreq_attr {
 	POLREQ_INSTANCE,
 	POLREQ_CLIENT_ADDRESS,
 	POLREQ_POLICY_CONTEXT,	/* Postfix 3.1+: check_policy_service { ..., policy_context=X } */
+	POLREQ_CLIENT_PORT,	/* Postfix 3.0+ */
+	POLREQ_SERVER_ADDRESS,	/* Postfix 3.2+ */
+	POLREQ_SERVER_PORT,	/* Postfix 3.2+ */
 	POLREQ__COUNT
 };
 

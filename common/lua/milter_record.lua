@@ -2,6 +2,8 @@
 -- (SCHEMA.md, "Who writes what", step 4). All keys share {m:HANDLE}.
 -- KEYS[1] relay:{m:H}:msg:QID   KEYS[2] relay:{m:H}:inflight
 -- KEYS[3] relay:{m:H}:recent    KEYS[4] relay:{m:H}:member
+-- KEYS[5] (optional) relay:{m:H}:charges:SESSION, deleted with the record:
+--         the warming charges of the session's transaction stand
 -- ARGV[1] queue id  ARGV[2] now (s)  ARGV[3] tracker.status_ttl (s)
 -- ARGV[4] domain  ARGV[5] envelope sender  ARGV[6] Message-ID ("" if none)
 -- ARGV[7] milter.record_ttl (s)  ARGV[8] policyd.queue_cap (0: none)
@@ -53,4 +55,5 @@ redis.call('HSET', KEYS[1], 'domain', ARGV[4], 'sender', ARGV[5],
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (now - ttl))
+if KEYS[5] then redis.call('DEL', KEYS[5]) end
 return {1}

@@ -52,6 +52,9 @@
 #                            SUB_PORT (SASL required, relaying to the sink);
 #                            FX_SUB_OPTS: extra "-o name=value" lines for the
 #                            submission service (milters, policy service);
+#                            FX_SUB6_PORT: the same service on ::1 too
+#                            (set inet_protocols = ipv4, ipv6 in
+#                            PF_MAIN_EXTRA; h_need_ipv6);
 #                            PF_MAIN_EXTRA is honoured as by h_start_postfix.
 #                            Start Redis and the sink first.
 #   fx_checkpw_dovecot       Dovecot authenticating the members with
@@ -362,12 +365,17 @@ fx_start_submission() {
 	export SUB_PORT
 	PF_MASTER_EXTRA="$(fx_submission "$SUB_PORT" pf)
 ${FX_SUB_OPTS:-}"
+	[[ -z ${FX_SUB6_PORT:-} ]] || PF_MASTER_EXTRA="$PF_MASTER_EXTRA
+$(fx_submission "$FX_SUB6_PORT" pf '[::1]')
+${FX_SUB_OPTS:-}"
 	h_start_postfix
 	h_wait_port "$SUB_PORT" 10 || h_bail "submission port did not open"
+	[[ -z ${FX_SUB6_PORT:-} ]] || h_wait_port "$FX_SUB6_PORT" 10 ||
+	    h_bail "submission port on ::1 did not open"
 }
 
-fx_submission() {
-	printf '%s\n' "127.0.0.1:$1 inet n - n - - smtpd
+fx_submission() {	# fx_submission PORT NAME [HOST]
+	printf '%s\n' "${3:-127.0.0.1}:$1 inet n - n - - smtpd
   -o syslog_name=postfix-$2/submission
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_sasl_type=dovecot

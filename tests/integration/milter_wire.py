@@ -15,8 +15,9 @@ and EOM. How the packets go on the wire is --split:
   packet  one write per packet, waiting for each answer that is due;
   all     the whole transaction in one write, answers read afterwards;
   bytes   one write per byte, answers read as they are due.
-Checks: the negotiation asks for {auth_authen} at MAIL and {i} at EOM
-and for no other macros (smfi_setsymlist), and takes SMFIP_HDR_LEADSPC
+Checks: the negotiation asks for {auth_authen} and the session's addresses
+and ports at MAIL, {rcpt_addr} at RCPT and {i} at EOM and for no other
+macros (smfi_setsymlist), and takes SMFIP_HDR_LEADSPC
 when offered (--leadspc no: an MTA that does not offer it; the fields
 relay-milter adds then come without their leading space); MAIL and RCPT answered 'c'
 (continue); no answer to headers and body (SMFIP_NR_HDR/NR_BODY
@@ -44,7 +45,9 @@ SMFIP_HDR_LEADSPC = 0x100000
 OFFER_PROTOCOL = 0x1FFFFF       # every step and no-reply flag of version 6
 OFFER_ACTIONS = 0x1FF
 SMFIF_SETSYMLIST = 0x100
-WANT_MACROS = {2: "{auth_authen}", 3: "{rcpt_addr}", 5: "i"}   # MAIL, RCPT, EOM
+WANT_MACROS = {    # MAIL (the login; the session: warming refunds), RCPT, EOM
+    2: "{auth_authen} {client_addr} {client_port} {daemon_addr} {daemon_port}",
+    3: "{rcpt_addr}", 5: "i"}
 
 
 def packet(cmd, data=b""):

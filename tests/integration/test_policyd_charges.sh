@@ -5,8 +5,9 @@
 # the same round trip as the member; relay-milter refuses it), on the slow
 # path and the fast path alike; a sender whose local part is quoted,
 # "q b"@d (Postfix sends it unquoted) or "" (sent as "@d"), is charged to
-# its domain; a message refused at end of data, or abandoned after RCPT,
-# stays charged (nothing gets through beyond the cap that way); a recipient
+# its domain; a message refused at end of data, or abandoned after RCPT
+# (QUIT, RSET), gives its charges back (relay-milter, through the
+# session's charges hash), an accepted one keeps them; a recipient
 # given three times in one message is recorded once but charged three
 # times (Postfix would deliver repeats with other DSN parameters again,
 # and relay-policyd cannot see those); the cap still holds exactly.
@@ -15,6 +16,7 @@
 h_init policyd_charges
 h_need_root
 h_need redis-server postfix swaks dovecot
+h_need_ipv6
 fx_policyd_bins
 
 h_start_redis
@@ -40,9 +42,13 @@ PF_MAIN_EXTRA="smtpd_sender_restrictions =
     check_policy_service { inet:127.0.0.1:$PPORT, policy_context=mail }
 smtpd_recipient_restrictions =
     check_policy_service { inet:127.0.0.1:$PPORT, policy_context=rcpt }, permit
-smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error"
+smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error
+inet_protocols = ipv4, ipv6"
 FX_SUB_OPTS="$FX_SUB_OPTS
   -o smtpd_delay_reject=no"
+# the same submission service on ::1 too: Postfix names an IPv6 client to
+# a milter as "IPv6:::1", to a policy service as "::1"
+FX_SUB6_PORT=$(h_port)
 fx_start_submission
 FX_USER=alice FX_PASS=key-a
 LOG=$H_LOG/policyd.log
@@ -71,14 +77,65 @@ h_like "sender \"\"@alice.test is accepted" "$out" '250 2\.0\.0 Ok: queued'
 h_is "and charged to alice.test" "$(warm alice.test)" 3
 h_unlike "policyd found every sender's domain" "$(cat "$LOG")" 'no_sender_domain'
 
-# --- refused at end of data, abandoned: charged, as at any RCPT-time cap ---
+# --- refused at end of data, abandoned: the charges are given back --------
 out=$(fx_send a@b.test ok1@dest.test,ok2@dest.test \
     --header "From: x@notenrolled.example" 2>&1)
 h_like "From: of a domain not enrolled: 550 5.1.0" "$out" '<\*\* 550 5\.1\.0'
-h_is "its two recipients stay charged" "$(warm b.test)" 2
+h_is "its two recipients' charges are given back" "$(warm b.test)" 0
+h_like "... relay-milter says so" "$(cat "$H_LOG/milter.log")" \
+    'stage=eom member=alice refunded=2'
+h_is "... and the session's charges hash is gone" \
+    "$(h_redis_cli --scan --pattern 'relay:{m:alice}:charges:*' | wc -l)" 0
 out=$(fx_send a@c.test ok1@dest.test,ok2@dest.test --quit-after RCPT 2>&1)
 h_like "two recipients accepted, then QUIT" "$out" 'QUIT'
-h_is "they stay charged" "$(warm c.test)" 2
+h_wait_log 'stage=close member=alice refunded=2' 10 "$H_LOG/milter.log"
+h_is "their charges are given back when the session ends" "$(warm c.test)" 0
+# RSET after RCPT, then a message in the same session: the first
+# transaction's charges are given back at the second MAIL FROM, before the
+# second is charged
+rc=0
+out=$(/usr/bin/python3 - "$SUB_PORT" 2>&1 <<'PYEOF'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=30)
+s.ehlo("client.test")
+s.login("alice", "key-a")
+s.mail("a@c.test")
+for r in ("r1@dest.test", "r2@dest.test", "r3@dest.test"):
+    print("rcpt", s.rcpt(r)[0])
+print("rset", s.rset()[0])
+s.mail("a@c.test")
+print("rcpt", s.rcpt("r4@dest.test")[0])
+print("data", s.data(b"From: a@c.test\r\nTo: r4@dest.test\r\n"
+                     b"Subject: after rset\r\n\r\nhello\r\n")[0])
+s.quit()
+PYEOF
+) || rc=$?
+h_is "three RCPTs, RSET, one message: sent" "$rc:$(grep -c '^rcpt 250' <<<"$out"):$(grep -c '^data 250' <<<"$out")" "0:4:1"
+h_is "only the message's recipient stays charged" "$(warm c.test)" 1
+h_like "... the aborted three given back at the next MAIL FROM" \
+    "$(cat "$H_LOG/milter.log")" 'stage=mail member=alice refunded=3'
+h_is "... and nothing is left to give back" \
+    "$(h_redis_cli --scan --pattern 'relay:{m:alice}:charges:*' | wc -l)" 0
+out=$(/usr/bin/python3 - "$FX_SUB6_PORT" 2>&1 <<'PYEOF'
+import smtplib, sys
+s = smtplib.SMTP("::1", int(sys.argv[1]), timeout=30)
+s.ehlo("client.test")
+s.login("alice", "key-a")
+s.mail("a@c.test")
+for r in ("r5@dest.test", "r6@dest.test"):
+    print("rcpt", s.rcpt(r)[0])
+print("data", s.data(b"From: x@notenrolled.example\r\nTo: r5@dest.test\r\n"
+                     b"Subject: v6\r\n\r\nhello\r\n")[0])
+s.quit()
+PYEOF
+)
+h_like "over IPv6, two RCPTs, then refused at end of data" "$out" \
+    '^rcpt 250
+rcpt 250
+data 550$'
+h_is "... their charges given back too" "$(warm c.test)" 1
+h_is "... as relay-milter says" \
+    "$(grep -c 'stage=eom member=alice refunded=2' "$H_LOG/milter.log")" 2
 
 # --- one address three times in one message (To, Cc and Bcc, as Python's
 # smtplib.send_message sends it): Postfix delivers one copy, relay-milter
@@ -101,6 +158,6 @@ h_like "the sixth: 451 4.7.1" "$out" '<\** *451 4\.7\.1'
 out=$(fx_send a@alice.test gone1@dest.test 2>&1)
 h_like "a suppressed one past the cap: 550 5.7.1, not 451" "$out" '<\** *550 5\.7\.1'
 h_is "five charged in all" "$(warm alice.test)" 5
-h_check "six messages at the sink" h_wait_sink 6 30
-h_is "no more than six" "$(h_sink_count)" 6
+h_check "seven messages at the sink" h_wait_sink 7 30
+h_is "no more than seven" "$(h_sink_count)" 7
 h_done

@@ -60,6 +60,44 @@ member_keys_share_one_slot(void **state)
 	assert_string_equal(tag, "m:bob");
 }
 
+/*
+ * A session's charges: the same key from relay-policyd's attributes and
+ * relay-milter's macros, in the member's slot; none without a client.
+ */
+static void
+session_charges_key(void **state)
+{
+	char	 k[RKEY_MAX], tag[RKEY_MAX];
+
+	(void)state;
+	assert_true(rkey_charges(k, sizeof(k), "bob", "n1", "::1", "41234",
+	    "::1", "587") > 0);
+	assert_string_equal(k, "relay:{m:bob}:charges:n1/::1/41234/::1/587");
+	/* the milter's {client_addr} of the same client, and a port Postfix
+	   does not know as each names it */
+	assert_true(rkey_charges(k, sizeof(k), "bob", "n1", "IPv6:::1",
+	    "41234", "::1", "587") > 0);
+	assert_string_equal(k, "relay:{m:bob}:charges:n1/::1/41234/::1/587");
+	assert_true(rkey_charges(k, sizeof(k), "bob", "n1", "::1", "unknown",
+	    "::1", "unknown") > 0);
+	assert_string_equal(k, "relay:{m:bob}:charges:n1/::1/0/::1/0");
+	hash_tag(k, tag, sizeof(tag));
+	assert_string_equal(tag, "m:bob");
+	/* Postfix before 3.2 names no server: still one key per client */
+	assert_true(rkey_charges(k, sizeof(k), "bob", "n1", "192.0.2.1", "25",
+	    NULL, "") > 0);
+	assert_string_equal(k, "relay:{m:bob}:charges:n1/192.0.2.1/25//");
+	assert_int_equal(rkey_charges(k, sizeof(k), "bob", "n1", "", "25",
+	    "::1", "587"), -1);
+	assert_string_equal(k, "");
+	assert_int_equal(rkey_charges(k, sizeof(k), "bob", "n1", "::1", NULL,
+	    "::1", "587"), -1);
+	assert_int_equal(rkey_charges(k, sizeof(k), "bob", "n 1", "::1", "1",
+	    "::1", "587"), -1);
+	assert_int_equal(rkey_charges(k, sizeof(k), "b}b", "n1", "::1", "1",
+	    "::1", "587"), -1);
+}
+
 static void
 hostile_identifiers_are_refused(void **state)
 {
@@ -131,6 +169,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(member_and_domain_keys),
 		cmocka_unit_test(member_keys_share_one_slot),
+		cmocka_unit_test(session_charges_key),
 		cmocka_unit_test(hostile_identifiers_are_refused),
 		cmocka_unit_test(message_ids_are_hashed),
 		cmocka_unit_test(schema_document_names_every_key),

@@ -75,11 +75,12 @@ send_req(struct lconn *c, int idx)
 
 	n = snprintf(req, sizeof(req), "request=smtpd_access_policy\n"
 	    "protocol_state=%s\nprotocol_name=ESMTP\nclient_address=127.0.0.1\n"
+	    "client_port=%d\nserver_address=127.0.0.1\nserver_port=587\n"
 	    "client_name=localhost\nhelo_name=bench\nsender=%s\n"
 	    "recipient=r%d.%lu@dest.example\nrecipient_count=0\nqueue_id=\n"
 	    "instance=%d.%lu\nsize=0\nsasl_method=PLAIN\nsasl_username=%s\n"
 	    "sasl_sender=\nccert_subject=\nencryption_protocol=\n\n",
-	    g_state, g_sender, idx, c->seq, idx, c->seq, g_user);
+	    g_state, 20000 + idx, g_sender, idx, c->seq, idx, c->seq, g_user);
 	c->seq++;
 	c->sent_us = now_us();
 	if (write(c->fd, req, (size_t)n) != n) {
