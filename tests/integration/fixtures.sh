@@ -64,9 +64,16 @@
 #                            prints the main.cf lines of the README for
 #                            relay-milter at MILTER and relay-policyd at
 #                            POLICY (unix:PATH or inet:HOST:PORT)
-#   fx_submission PORT NAME  prints the master.cf lines of a submission
-#                            service on 127.0.0.1:PORT (syslog name
-#                            postfix-NAME/submission) with Dovecot SASL
+#   fx_submission PORT NAME [HOST]
+#                            prints the master.cf lines of a submission
+#                            service on HOST:PORT (default 127.0.0.1; syslog
+#                            name postfix-NAME/submission) with Dovecot SASL
+#   fx_milter_unix [EXTRA], fx_milter_inet [EXTRA]
+#                            relay-milter's socket (MSOCK, or MPORT on
+#                            127.0.0.1) and FX_MILTER, before fx_conf
+#   fx_start_milter_unix [ARGS...], fx_start_milter_inet [ARGS...]
+#                            start it with FX_CONF, wait until it listens,
+#                            and set FX_SUB_OPTS for fx_start_submission
 #   fx_suite_bins [PROGRAM...]
 #                            bails unless the suite's programs (and each
 #                            PROGRAM, a path under the build directory)
@@ -294,8 +301,9 @@ sender=a@alice.test
 	raw() { "$CLIENT" raw "$PPORT" "$@"; }
 }
 
-# fx_milter_unix - relay-milter on a unix socket: MSOCK, its directory and
-# FX_MILTER (call before fx_conf). relay-milter runs as root here and makes
+# fx_milter_unix [EXTRA] - relay-milter on a unix socket: MSOCK, its
+# directory and FX_MILTER (call before fx_conf; EXTRA: more settings of
+# the milter section). relay-milter runs as root here and makes
 # the socket 0660: the directory's group is postfix, and setgid so that
 # the socket gets that group too, as /run/relay and its sockets are group
 # relay with postfix in it.
@@ -303,6 +311,21 @@ fx_milter_unix() {
 	MSOCK=$H_TMP/milter/milter.sock
 	install -d -m 2750 -g postfix "$H_TMP/milter"
 	FX_MILTER="socket = \"unix:$MSOCK\";${1:+ $1}"
+}
+
+# fx_milter_inet [EXTRA] - relay-milter on 127.0.0.1:MPORT (a free port)
+# instead: MPORT and FX_MILTER
+fx_milter_inet() {
+	MPORT=$(h_port) || h_bail "no free port for relay-milter"
+	FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";${1:+ $1}"
+}
+
+# fx__milter_sub_opts SPEC - FX_SUB_OPTS for a submission service whose
+# milter is SPEC (Postfix's form), as contrib/postfix/milter.cf sets it
+fx__milter_sub_opts() {
+	FX_SUB_OPTS="  -o smtpd_milters=$1
+  -o milter_default_action=tempfail
+  -o local_header_rewrite_clients="
 }
 
 # fx_start_milter_unix [ARGS...] - start it (daemon "milter") with FX_CONF
@@ -313,9 +336,16 @@ fx_start_milter_unix() {
 	    -c "$FX_CONF"
 	h_wait_file "$MSOCK" 10 ||
 	    h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
-	FX_SUB_OPTS="  -o smtpd_milters=unix:$MSOCK
-  -o milter_default_action=tempfail
-  -o local_header_rewrite_clients="
+	fx__milter_sub_opts "unix:$MSOCK"
+}
+
+# fx_start_milter_inet [ARGS...] - the same for fx_milter_inet's port
+fx_start_milter_inet() {
+	h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f "$@" \
+	    -c "$FX_CONF"
+	h_wait_port "$MPORT" 10 ||
+	    h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+	fx__milter_sub_opts "inet:127.0.0.1:$MPORT"
 }
 
 fx_unsub_postfix() {

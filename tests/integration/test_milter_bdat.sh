@@ -17,8 +17,7 @@ h_need redis-server postfix dovecot openssl
 
 h_start_redis
 h_start_sink --crlf
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789";'
 fx_conf
 fx_member alice
@@ -26,11 +25,7 @@ fx_member bob
 fx_domain alice.test alice --listunsub
 fx_domain bob.test bob
 fx_suppress alice gone@rcpt.test unsubscribe
-h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
-h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
-FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
-  -o milter_default_action=tempfail
-  -o local_header_rewrite_clients="
+fx_start_milter_inet
 fx_passwd alice key-alice
 fx_start_submission
 

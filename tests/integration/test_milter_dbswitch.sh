@@ -20,8 +20,7 @@ h_need redis-server
 [[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
 
 h_start_redis
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 fx_conf
 cp "$FX_CONF" "$H_TMP/db0.conf"
 sed 's/^redis: { /redis: { db = 1; /' "$H_TMP/db0.conf" >"$H_TMP/db1.conf"

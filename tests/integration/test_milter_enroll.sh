@@ -17,8 +17,7 @@ h_need redis-server postfix swaks dovecot openssl
 
 h_start_redis
 h_start_sink --crlf
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789"; https_url = "https://relay.test/u/";'
 fx_conf
 fx_member alice
@@ -34,14 +33,11 @@ fx_domain edbad.test alice
 fx_domain warm.test alice --verified-at "$(($(date +%s) - 3600))"
 fx_suppress alice gone@rcpt.test hard_bounce
 
-h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
-h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+fx_start_milter_inet
 
-FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
-  -o milter_default_action=tempfail
+FX_SUB_OPTS="$FX_SUB_OPTS
   -o milter_mail_macros={auth_authen}
-  -o milter_end_of_data_macros=i
-  -o local_header_rewrite_clients="
+  -o milter_end_of_data_macros=i"
 # local_header_rewrite_clients empty: Postfix neither rewrites nor adds
 # header addresses for the members' clients (the default treats loopback
 # clients as local), so the milter sees the From: the client sent.

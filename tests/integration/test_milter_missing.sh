@@ -20,16 +20,12 @@ h_need redis-server postfix dovecot openssl
 
 h_start_redis
 h_start_sink --crlf
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 fx_conf
 fx_member alice
 fx_domain alice.test alice
-h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
-h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
-FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
-  -o milter_default_action=tempfail
-  -o local_header_rewrite_clients=
+fx_start_milter_inet
+FX_SUB_OPTS="$FX_SUB_OPTS
 127.0.0.1:\$ADD_PORT inet n - n - - smtpd
   -o syslog_name=postfix-pf/submission-add
   -o smtpd_sasl_auth_enable=yes

@@ -19,22 +19,17 @@ h_need redis-server postfix swaks dovecot openssl
 
 h_start_redis
 h_start_sink --crlf --no-8bitmime
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 fx_conf
 fx_member alice
 fx_domain alice.test alice
-h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
-h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
-
+fx_start_milter_inet
 # main.cf: the lines milter.cf documents (its main.cf part, comments out)
 cf_main=$(awk '/^# -+ main\.cf/ { m = 1; next } m && !/^[ \t]*#/ && NF' \
     "$H_SRCDIR/contrib/postfix/milter.cf")
 h_like "milter.cf's main.cf lines say disable_mime_output_conversion" \
     "$cf_main" '(^|'$'\n'')disable_mime_output_conversion = yes('$'\n''|$)'
-FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
-  -o milter_default_action=tempfail
-  -o local_header_rewrite_clients="
+
 PF_MAIN_EXTRA=$cf_main
 fx_passwd alice key-alice
 fx_start_submission

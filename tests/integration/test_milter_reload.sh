@@ -15,22 +15,18 @@ h_need redis-server postfix swaks dovecot openssl
 
 h_start_redis
 h_start_sink --crlf
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 FX_DKIM='ed25519 = true;'
 fx_conf
 fx_member alice
 fx_domain alice.test alice
 
-h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
-h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+fx_start_milter_inet
 PID=$(h_daemon_pid milter)
 
-FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$MPORT
-  -o milter_default_action=tempfail
+FX_SUB_OPTS="$FX_SUB_OPTS
   -o milter_mail_macros={auth_authen}
-  -o milter_end_of_data_macros=i
-  -o local_header_rewrite_clients="
+  -o milter_end_of_data_macros=i"
 fx_passwd alice key-alice
 fx_start_submission
 FX_USER=alice FX_PASS=key-alice

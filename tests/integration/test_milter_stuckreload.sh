@@ -16,8 +16,7 @@ h_need redis-server timeout
 [[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
 
 h_start_redis
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 fx_conf
 fx_member alice
 fx_domain alice.test alice

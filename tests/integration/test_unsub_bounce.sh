@@ -29,8 +29,7 @@ KEY=test-hmac-key-0123456789abcdef0123456789
 
 h_start_redis
 h_start_sink
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 # relay-unsub -b forwards with fx_sendmail_smtp's sendmail (written once
 # Postfix's port is known).
 FX_UNSUB="domain = \"unsub.relay.test\"; hmac_key = \"$KEY\"; return_path = true; sendmail = \"$H_BIN/sendmail-smtp\";"
@@ -41,8 +40,7 @@ fx_member alice
 # created three days ago: the test dates a message two days back
 h_redis_cli HSET 'relay:{m:alice}:member' created $(($(fx__now) - 3 * 86400)) >/dev/null
 fx_domain alice.test alice
-h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
-h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+fx_start_milter_inet
 fx_unsub_postfix "$MPORT" "$UNSUB"
 fx_passwd alice key-alice
 FX_USER=alice FX_PASS=key-alice

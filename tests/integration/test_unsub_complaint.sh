@@ -20,16 +20,14 @@ UNSUB=$H_BUILDDIR/policyd/relay-unsub
 
 h_start_redis
 h_start_sink
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789"; https_url = "https://unsub.relay.test/u/";'
 fx_conf
 chmod 0644 "$FX_CONF"
 fx_member alice
 fx_domain alice.test alice --listunsub
 fx_domain plain.test alice
-h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
-h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+fx_start_milter_inet
 fx_unsub_postfix "$MPORT" "$UNSUB"
 fx_passwd alice key-alice
 FX_USER=alice FX_PASS=key-alice

@@ -24,8 +24,7 @@ K2=new-hmac-key-fedcba9876543210fedcba9876
 
 h_start_redis
 h_start_sink
-MPORT=$(h_port)
-FX_MILTER="socket = \"inet:$MPORT@127.0.0.1\";"
+fx_milter_inet
 unsub_conf() { # KEY [PREVIOUS]
 	FX_UNSUB="domain = \"unsub.relay.test\"; hmac_key = \"$1\";
 	    previous_hmac_key = \"${2:-}\"; return_path = true;
@@ -38,8 +37,7 @@ fx_conf
 chmod 0644 "$FX_CONF"
 fx_member alice
 fx_domain alice.test alice --listunsub
-h_start_daemon milter "$H_BUILDDIR/milter/relay-milter" -f -c "$FX_CONF"
-h_wait_port "$MPORT" 10 || h_bail "relay-milter did not listen: $(cat "$H_LOG/milter.log")"
+fx_start_milter_inet
 fx_unsub_postfix "$MPORT" "$UNSUB"
 fx_passwd alice key-alice
 FX_USER=alice FX_PASS=key-alice
