@@ -68,6 +68,8 @@
 #                            prints the master.cf lines of a submission
 #                            service on HOST:PORT (default 127.0.0.1; syslog
 #                            name postfix-NAME/submission) with Dovecot SASL
+#   fx_need_milter [verify] skip the test without relay-milter (and, with
+#                            verify, without python3-dkim and python3-nacl)
 #   fx_milter_unix [EXTRA], fx_milter_inet [EXTRA]
 #                            relay-milter's socket (MSOCK, or MPORT on
 #                            127.0.0.1) and FX_MILTER, before fx_conf
@@ -299,6 +301,16 @@ sender=a@alice.test
 '
 	DEFER='action=451 4\.4\.2 Queue full or transient submission error: bad policy request'
 	raw() { "$CLIENT" raw "$PPORT" "$@"; }
+}
+
+# fx_need_milter [verify] - skip the test when relay-milter is not built;
+# with verify, also without python3-dkim and python3-nacl (fx_dkim_verify)
+fx_need_milter() {
+	[[ -x $H_BUILDDIR/milter/relay-milter ]] ||
+	    h_skip_all "relay-milter not built"
+	[[ ${1:-} != verify ]] ||
+	    /usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null ||
+	    h_skip_all "python3-dkim and python3-nacl needed to verify signatures"
 }
 
 # fx_milter_unix [EXTRA] - relay-milter on a unix socket: MSOCK, its

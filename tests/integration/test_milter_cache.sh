@@ -12,7 +12,7 @@
 h_init milter_cache
 h_need_root
 h_need redis-server postfix swaks dovecot openssl
-[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+fx_need_milter
 CTL=$H_BUILDDIR/contrib/relayctl/relayctl
 [[ -x $CTL ]] || h_skip_all "relayctl not built"
 

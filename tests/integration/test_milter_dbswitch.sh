@@ -17,7 +17,7 @@
 h_init milter_dbswitch
 h_need_root
 h_need redis-server
-[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+fx_need_milter
 
 h_start_redis
 fx_milter_inet

@@ -10,7 +10,7 @@
 h_init milter_macros
 h_need_root
 h_need redis-server postfix swaks dovecot openssl
-[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+fx_need_milter
 "$H_PYTHON" -c 'import dkim' 2>/dev/null || h_skip_all "python3-dkim missing"
 
 h_start_redis

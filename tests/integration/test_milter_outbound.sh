@@ -13,9 +13,7 @@
 h_init milter_outbound
 h_need_root
 h_need redis-server postfix swaks dovecot openssl
-[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
-/usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null ||
-    h_skip_all "python3-dkim and python3-nacl needed to verify signatures"
+fx_need_milter verify
 
 h_start_redis
 h_start_sink --crlf --no-8bitmime

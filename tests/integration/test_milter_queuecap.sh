@@ -11,7 +11,7 @@
 h_init milter_queuecap
 h_need_root
 h_need redis-server postfix swaks dovecot
-[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+fx_need_milter
 
 h_start_redis
 h_start_sink

@@ -20,7 +20,7 @@
 . "$H_LIBDIR/fixtures.sh"
 h_init milter_stop
 h_need redis-server python3 timeout
-[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+fx_need_milter
 
 h_start_redis
 MPORT=$(h_port)

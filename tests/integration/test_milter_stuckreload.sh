@@ -13,7 +13,7 @@
 . "$H_LIBDIR/fixtures.sh"
 h_init milter_stuckreload
 h_need redis-server timeout
-[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+fx_need_milter
 
 h_start_redis
 fx_milter_inet

@@ -16,7 +16,7 @@ h_need_root
 h_need redis-server postfix dovecot swaks
 UNSUB=$H_BUILDDIR/policyd/relay-unsub
 [[ -x $UNSUB ]] || h_skip_all "relay-unsub not built"
-[[ -x $H_BUILDDIR/milter/relay-milter ]] || h_skip_all "relay-milter not built"
+fx_need_milter
 
 h_start_redis
 h_start_sink
