@@ -97,6 +97,9 @@
 #   h_kill_redis             SIGKILL (crash)
 #   h_restart_redis [kill]   stop (or kill) and start again: same socket,
 #                            port, data dir and arguments
+#   h_start_slow_redis DELAY a proxy on 127.0.0.1:SLOW_PORT to REDIS_SOCK
+#                            that holds each request DELAY s (daemon
+#                            "slowredis")
 #
 # Sink (tests/integration/sinkd.py: answers by recipient local part,
 # bounce* 550 5.1.1, full* 452 4.2.2, policy* 550 5.7.1, tech* 451 4.4.1,

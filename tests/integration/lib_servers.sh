@@ -93,6 +93,33 @@ h_restart_redis() {
 	h__redis_launch || h_bail "redis-server did not restart"
 }
 
+# h_start_slow_redis DELAY - a proxy on 127.0.0.1:SLOW_PORT (a free port,
+# exported) to REDIS_SOCK that holds each request DELAY seconds before
+# passing it on (answers pass at once): a Redis that far away. Daemon
+# "slowredis".
+h_start_slow_redis() {
+	SLOW_PORT=$(h_port) || h_bail "no free port for the slow proxy"
+	export SLOW_PORT
+	h_start_daemon slowredis python3 -c '
+import socket, sys, threading, time
+up, port, delay = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port)); ls.listen(8)
+def pump(a, b, delay):
+    while True:
+        d = a.recv(65536)
+        if not d: break
+        time.sleep(delay); b.sendall(d)
+    b.close()
+while True:
+    c, _ = ls.accept()
+    u = socket.socket(socket.AF_UNIX); u.connect(up)
+    threading.Thread(target=pump, args=(c, u, delay), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c, 0), daemon=True).start()
+' "$REDIS_SOCK" "$SLOW_PORT" "$1"
+	h_wait_port "$SLOW_PORT" 10 || h_bail "slow proxy did not start"
+}
+
 # ---------------------------------------------------------------------------
 # Sink
 

@@ -210,25 +210,7 @@ h_like "ACL user checkpw cannot read a member record" \
 # command timeout): HGETALL, then EVALSHA, NOSCRIPT, SCRIPT LOAD and EVALSHA
 # again would take 1.6 s, but the whole exchange has a deadline of twice
 # timeout_ms (1 s), so a login never hangs on a slow Redis; exit 111.
-SLOW_PORT=$(h_port)
-h_start_daemon slowredis python3 -c '
-import socket, sys, threading, time
-up, port = sys.argv[1], int(sys.argv[2])
-ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", port)); ls.listen(8)
-def pump(a, b, delay):
-    while True:
-        d = a.recv(65536)
-        if not d: break
-        time.sleep(delay); b.sendall(d)
-    b.close()
-while True:
-    c, _ = ls.accept()
-    u = socket.socket(socket.AF_UNIX); u.connect(up)
-    threading.Thread(target=pump, args=(c, u, 0.4), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c, 0), daemon=True).start()
-' "$REDIS_SOCK" "$SLOW_PORT"
-h_wait_port "$SLOW_PORT" 10 || h_bail "slow proxy did not start"
+h_start_slow_redis 0.4
 sed "s|socket = \"$REDIS_SOCK\";|host = \"127.0.0.1\"; port = $SLOW_PORT;|" "$FX_CONF" >"$H_TMP/slow.conf"
 h_redis_cli SCRIPT FLUSH >/dev/null
 t0=$(date +%s%N)

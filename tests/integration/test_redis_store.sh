@@ -130,25 +130,7 @@ h_is "data survived the restart (AOF)" "$(h_redis_cli GET relay:schema)" 1
 
 # --- a Redis 0.2 s away: connecting loads every script in one round trip
 # (one SCRIPT LOAD after another cost 19 round trips, 3.8 s here)
-SLOW_PORT=$(h_port)
-h_start_daemon slowredis python3 -c '
-import socket, sys, threading, time
-up, port = sys.argv[1], int(sys.argv[2])
-ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", port)); ls.listen(8)
-def pump(a, b, delay):
-    while True:
-        d = a.recv(65536)
-        if not d: break
-        time.sleep(delay); b.sendall(d)
-    b.close()
-while True:
-    c, _ = ls.accept()
-    u = socket.socket(socket.AF_UNIX); u.connect(up)
-    threading.Thread(target=pump, args=(c, u, 0.2), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c, 0), daemon=True).start()
-' "$REDIS_SOCK" "$SLOW_PORT"
-h_wait_port "$SLOW_PORT" 10 || h_bail "slow proxy did not start"
+h_start_slow_redis 0.2
 conf slow.conf "host = \"127.0.0.1\"; port = $SLOW_PORT; timeout_ms = 500;"
 out=$("$probe" -c slow.conf ping 2>&1)
 ms=$(grep -o 'ms=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)
