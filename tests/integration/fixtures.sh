@@ -97,6 +97,8 @@
 #                            SUB_PORT through both, relay-tracker on
 #                            PF_MAILLOG; FX_SUITE_MAIN, FX_SUITE_MASTER:
 #                            more main.cf lines, more -o lines
+#   fx_start_tracker         relay-tracker ($TRACKER) on PF_MAILLOG (after
+#                            Postfix started), FX_CONF written again with it
 #   fx_unsub_postfix MPORT UNSUB
 #                            PF_MAIN_EXTRA and FX_SUB_OPTS (call before
 #                            fx_start_submission): submission through
@@ -367,15 +369,23 @@ transport_maps = inline:{ fbl@unsub.relay.test=complaint:,
 recipient_delimiter = +
 unsub_destination_recipient_limit = 1
 retpath_destination_recipient_limit = 1'
-	FX_SUB_OPTS="  -o smtpd_milters=inet:127.0.0.1:$1
-  -o milter_default_action=tempfail
-  -o local_header_rewrite_clients=
+	fx__milter_sub_opts "inet:127.0.0.1:$1"
+	FX_SUB_OPTS="$FX_SUB_OPTS
 unsub     unix  -       n       n       -       -       pipe
   flags=Rq user=nobody argv=$2 -c $FX_CONF -- \${extension} \${sender}
 complaint unix  -       n       n       -       -       pipe
   flags=Rq user=nobody argv=$2 -c $FX_CONF -r
 retpath   unix  -       n       n       -       -       pipe
   flags=Rq user=nobody argv=$2 -c $FX_CONF -b -- \${extension}"
+}
+
+# fx_start_tracker - relay-tracker (daemon "tracker", TRACKER) following
+# the private Postfix's log: FX_CONF written again with it (readable by all)
+fx_start_tracker() {
+	FX_TRACKER="maillog = \"$PF_MAILLOG\"; poll_ms = 50;"
+	fx_conf "$FX_CONF"
+	chmod 0644 "$FX_CONF"
+	h_start_daemon tracker "$TRACKER" -f -c "$FX_CONF"
 }
 
 # A private Postfix instance's postdrop takes no MAIL_CONFIG that

@@ -46,11 +46,7 @@ fx_passwd alice key-alice
 FX_USER=alice FX_PASS=key-alice
 fx_start_submission
 fx_sendmail_smtp
-# now that the log is known: relay-tracker follows it (same file)
-FX_TRACKER="maillog = \"$PF_MAILLOG\"; poll_ms = 50;"
-fx_conf "$FX_CONF"
-chmod 0644 "$FX_CONF"
-h_start_daemon tracker "$TRACKER" -f -c "$FX_CONF"
+fx_start_tracker
 
 # send SUBJECT RCPT - alice's message through the relay; the sink's file
 send() {

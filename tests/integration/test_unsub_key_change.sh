@@ -43,10 +43,7 @@ fx_passwd alice key-alice
 FX_USER=alice FX_PASS=key-alice
 fx_start_submission
 fx_sendmail_smtp
-FX_TRACKER="maillog = \"$PF_MAILLOG\"; poll_ms = 50;"
-fx_conf "$FX_CONF"
-chmod 0644 "$FX_CONF"
-h_start_daemon tracker "$TRACKER" -f -c "$FX_CONF"
+fx_start_tracker
 
 # send SUBJECT RCPT - alice's message through the relay; a copy of what
 # the sink got
