@@ -125,32 +125,25 @@ read_ftype(struct arf *out, char *v, size_t n)
 	mime_put(out->feedback_type, sizeof(out->feedback_type), v, n);
 }
 
+/* feedback_field - Feedback-Type (0) or Original-Rcpt-To (1) */
+static void
+feedback_field(void *arg, size_t i, char *v, size_t n)
+{
+	if (i == 0)
+		read_ftype(arg, v, n);
+	else
+		read_rcpt(arg, v, n);
+}
+
 /* read_feedback - the fields of the message/feedback-report part */
 static void
 read_feedback(struct arf *out, const char *p, size_t n)
 {
-	struct mime_hdr		 h;
-	struct mime_field	 f;
-	char			*v;
-	size_t			 vn;
-	int			 type_seen = 0, rcpt_seen = 0;
+	static const char *const names[] = { "Feedback-Type",
+	    "Original-Rcpt-To" };
 
 	mime_skip_empty_lines(&p, &n);
-	mime_hdr_init(&h, p, n);
-	while (mime_hdr_next(&h, &f)) {
-		if (!type_seen && mime_field_is(&f, "Feedback-Type")) {
-			type_seen = 1;
-			v = mime_unfold(f.value, f.valuelen, &vn);
-			read_ftype(out, v, vn);
-			free(v);
-		} else if (!rcpt_seen &&
-		    mime_field_is(&f, "Original-Rcpt-To")) {
-			rcpt_seen = 1;
-			v = mime_unfold(f.value, f.valuelen, &vn);
-			read_rcpt(out, v, vn);
-			free(v);
-		}
-	}
+	(void)mime_first_fields(p, n, names, 2, feedback_field, out);
 }
 
 /* read_to - exactly one mailbox */
@@ -255,46 +248,33 @@ read_unsub(struct arf *out, const char *v, size_t n)
 	}
 }
 
+/* original_field - Message-ID (0), To (1), List-Unsubscribe (2) */
+static void
+original_field(void *arg, size_t i, char *v, size_t n)
+{
+	struct arf	*out = arg;
+
+	if (i == 0)
+		(void)mime_msgid(v, n, out->message_id,
+		    sizeof(out->message_id));
+	else if (i == 1)
+		read_to(out, v, n);
+	else
+		read_unsub(out, v, n);
+}
+
 /* read_original - Message-ID, To, List-Unsubscribe of the original */
 static void
 read_original(struct arf *out, const char *p, size_t n, int headers_only)
 {
-	struct mime_hdr		 h;
-	struct mime_field	 f;
-	char			*v;
-	size_t			 vn;
-	int			 seen = 0;
+	static const char *const names[] = { "Message-ID", "To",
+	    "List-Unsubscribe" };
 
 	out->have_original = 1;
 	if (headers_only)
 		mime_skip_empty_lines(&p, &n);
-	mime_hdr_init(&h, p, n);
-	while (seen != 7 && mime_hdr_next(&h, &f)) {
-		int	 bit;
-
-		if (mime_field_is(&f, "Message-ID"))
-			bit = 1;
-		else if (mime_field_is(&f, "To"))
-			bit = 2;
-		else if (mime_field_is(&f, "List-Unsubscribe"))
-			bit = 4;
-		else
-			continue;
-		if (seen & bit)
-			continue;
-		seen |= bit;
-		v = mime_unfold(f.value, f.valuelen, &vn);
-		if (bit == 1)
-			(void)mime_msgid(v, vn, out->message_id,
-			    sizeof(out->message_id));
-		else if (bit == 2)
-			read_to(out, v, vn);
-		else
-			read_unsub(out, v, vn);
-		free(v);
-	}
+	(void)mime_first_fields(p, n, names, 3, original_field, out);
 }
-
 
 /* is_type - 1 when the entity is type/subtype */
 static int

@@ -222,35 +222,44 @@ read_qid(char *out, size_t outlen, const char *v, size_t n)
 		mime_put(out, outlen, v, n);
 }
 
+/* message_field - Reporting-MTA (0) or X-Postfix-Queue-ID (1) */
+static void
+message_field(void *arg, size_t i, char *v, size_t n)
+{
+	struct dsn	*d = arg;
+
+	if (i == 0)
+		read_mta(d->reporting_mta, sizeof(d->reporting_mta), v, n);
+	else
+		read_qid(d->postfix_qid, sizeof(d->postfix_qid), v, n);
+}
+
 /* read_message - the per-message fields of the first block */
 static void
 read_message(struct dsn *d, const char *p, size_t n)
 {
-	struct mime_hdr		 h;
-	struct mime_field	 f;
-	char			*v;
-	size_t			 vn;
-	int			 seen = 0, bit;
+	static const char *const names[] = { "Reporting-MTA",
+	    "X-Postfix-Queue-ID" };
 
-	mime_hdr_init(&h, p, n);
-	while (seen != 3 && mime_hdr_next(&h, &f)) {
-		if (mime_field_is(&f, "Reporting-MTA"))
-			bit = 1;
-		else if (mime_field_is(&f, "X-Postfix-Queue-ID"))
-			bit = 2;
-		else
-			continue;
-		if (seen & bit)
-			continue;
-		seen |= bit;
-		v = mime_unfold(f.value, f.valuelen, &vn);
-		if (bit == 1)
-			read_mta(d->reporting_mta, sizeof(d->reporting_mta), v,
-			    vn);
-		else
-			read_qid(d->postfix_qid, sizeof(d->postfix_qid), v, vn);
-		free(v);
-	}
+	(void)mime_first_fields(p, n, names, 2, message_field, d);
+}
+
+/* rcpt_field - one of read_rcpt's names (index i) */
+static void
+rcpt_field(void *arg, size_t i, char *v, size_t n)
+{
+	struct dsn_rcpt	*r = arg;
+
+	if (i == 0)
+		read_addr(r->final_rcpt, v, n);
+	else if (i == 1)
+		read_addr(r->orig_rcpt, v, n);
+	else if (i == 2)
+		read_action(r->action, sizeof(r->action), v, n);
+	else if (i == 3)
+		read_status(r->status, sizeof(r->status), v, n);
+	else
+		read_diag(r->diag, sizeof(r->diag), v, n);
 }
 
 /* read_rcpt - one block into r: 1 when it is a recipient's, else 0 */
@@ -261,35 +270,8 @@ read_rcpt(struct dsn_rcpt *r, const char *p, size_t n)
 		"Final-Recipient", "Original-Recipient", "Action", "Status",
 		"Diagnostic-Code"
 	};
-	struct mime_hdr		 h;
-	struct mime_field	 f;
-	char			*v;
-	size_t			 vn, i;
-	int			 seen = 0;
 
-	mime_hdr_init(&h, p, n);
-	while (seen != 31 && mime_hdr_next(&h, &f)) {
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (mime_field_is(&f, names[i]))
-				break;
-		if (i == sizeof(names) / sizeof(names[0]) ||
-		    (seen & 1 << i) != 0)
-			continue;
-		seen |= 1 << i;
-		v = mime_unfold(f.value, f.valuelen, &vn);
-		if (i == 0)
-			read_addr(r->final_rcpt, v, vn);
-		else if (i == 1)
-			read_addr(r->orig_rcpt, v, vn);
-		else if (i == 2)
-			read_action(r->action, sizeof(r->action), v, vn);
-		else if (i == 3)
-			read_status(r->status, sizeof(r->status), v, vn);
-		else
-			read_diag(r->diag, sizeof(r->diag), v, vn);
-		free(v);
-	}
-	return (seen & 7) != 0;
+	return (mime_first_fields(p, n, names, 5, rcpt_field, r) & 7) != 0;
 }
 
 /* read_ds - the body of the delivery-status part, block by block */

@@ -92,6 +92,33 @@ mime_field_is(const struct mime_field *f, const char *name)
 	    strncasecmp(f->name, name, f->namelen) == 0;
 }
 
+unsigned long
+mime_first_fields(const char *p, size_t len, const char *const *names,
+    size_t n, mime_field_fn *fn, void *arg)
+{
+	struct mime_hdr		 h;
+	struct mime_field	 f;
+	unsigned long		 seen = 0, all;
+	char			*v;
+	size_t			 i, vn;
+
+	if (n > 32)
+		n = 32;
+	all = n == 32 ? 0xfffffffful : (1ul << n) - 1;
+	mime_hdr_init(&h, p, len);
+	while (seen != all && mime_hdr_next(&h, &f)) {
+		for (i = 0; i < n && !mime_field_is(&f, names[i]); i++)
+			;
+		if (i == n || (seen & 1ul << i) != 0)
+			continue;
+		seen |= 1ul << i;
+		v = mime_unfold(f.value, f.valuelen, &vn);
+		fn(arg, i, v, vn);
+		free(v);
+	}
+	return seen;
+}
+
 char *
 mime_unfold(const char *v, size_t n, size_t *outlen)
 {

@@ -118,6 +118,18 @@ int	 mime_hdr_next(struct mime_hdr *h, struct mime_field *f);
 int	 mime_field_is(const struct mime_field *f, const char *name);
 
 /*
+ * mime_first_fields - the first field of each name of names[0..n) (at most
+ * 32; any case) in the header at the start of p (len bytes), unfolded
+ * (mime_unfold: fn may change it), to fn(arg, its index in names, value,
+ * length), in the order they come; a later field of a name already seen
+ * is passed over.
+ * Returns the set of the names found, bit i for names[i].
+ */
+typedef void mime_field_fn(void *arg, size_t i, char *v, size_t n);
+unsigned long mime_first_fields(const char *p, size_t len,
+	    const char *const *names, size_t n, mime_field_fn *fn, void *arg);
+
+/*
  * mime_unfold - the value of n bytes with its line breaks removed and the
  * white space around it trimmed, NUL-terminated, in a heap buffer the
  * caller frees; its length (NULs inside count) in *outlen.

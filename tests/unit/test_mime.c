@@ -168,12 +168,43 @@ mime_walk_tree(void **state)
 	assert_string_equal(s.log, "text/plain 0;");
 }
 
+/* what mime_first_fields handed over: "INDEX=VALUE;" each */
+static void
+collect(void *arg, size_t i, char *v, size_t n)
+{
+	char	*out = arg;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%zu=%.*s;", i,
+	    (int)n, v);
+}
+
+static void
+first_fields(void **state)
+{
+	static const char *const names[] = { "Action", "Status", "X-None" };
+	static const char hdr[] = "status: 5.1.1\r\nAction:\r\n failed\r\n"
+	    "Other: x\r\nSTATUS: 4.0.0\r\nAction: delayed\r\n\r\n"
+	    "Action: body\r\n";
+	char	 out[256] = "";
+
+	(void)state;
+	/* the first of each, in their order, unfolded; repeats passed over;
+	   the body is not read */
+	assert_int_equal(mime_first_fields(hdr, sizeof(hdr) - 1, names, 3,
+	    collect, out), 3);
+	assert_string_equal(out, "1=5.1.1;0=failed;");
+	out[0] = '\0';
+	assert_int_equal(mime_first_fields("", 0, names, 3, collect, out), 0);
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mime_pieces),
 		cmocka_unit_test(mime_walk_tree),
+		cmocka_unit_test(first_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
