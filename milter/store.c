@@ -242,19 +242,29 @@ unindex(struct rconn *rc, const char *kqid, const char *kmid, const char *hq)
 			freeReplyObject(r);
 }
 
+/* keep - r in *kept, in place of what it held */
+static void
+keep(redisReply **kept, redisReply *r)
+{
+	if (*kept != NULL)
+		freeReplyObject(*kept);
+	*kept = r;
+}
+
 /*
  * pipeline - milter_record.lua, milter_msgid.lua (mkeys not NULL) and the
  * queue id SET in one pipeline, then WAIT (waitv not NULL: its reply
  * into *acks; an error reply to it, one of a replica, is left to the
  * writes' replies); 0, STORE_ETEMP, STORE_NOSCRIPT, or STORE_READONLY
  * when every write was refused with READONLY (the server became a
- * replica: nothing was written, and rconn connects again).
+ * replica: nothing was written, and rconn connects again). The script's
+ * reply, when it recorded, is kept in *kept (its charges, for undo).
  */
 static int
 pipeline(struct rconn *rc, int nkeys, const char **keys, int nargs,
     const char **args,
     const char **mkeys, const char **margs, const char **setv,
-    const char **waitv, long long *acks, int *recorded,
+    const char **waitv, long long *acks, int *recorded, redisReply **kept,
     struct store_over *over, const char **why)
 {
 	redisReply	*r;
@@ -294,8 +304,10 @@ pipeline(struct rconn *rc, int nkeys, const char **keys, int nargs,
 			if (!err++)
 				rconn_seterr(rc, "milter_record.lua: a reply of "
 				    "no known shape");
-		} else if (i == 0)
-			*recorded = rr;
+		} else if (i == 0 && (*recorded = rr) == 1) {
+			keep(kept, r);
+			continue;
+		}
 		freeReplyObject(r);
 	}
 	if (n >= want && readonly == want)
@@ -308,16 +320,54 @@ pipeline(struct rconn *rc, int nkeys, const char **keys, int nargs,
 }
 
 /*
+ * recharge - append the HSET that writes the charges hash kch again from
+ * milter_record.lua's reply rec (its elements after the first), and its
+ * EXPIRE; how many of the two were appended
+ */
+static int
+recharge(struct rconn *rc, const char *kch, const redisReply *rec)
+{
+	char		 ttl[16];
+	const char	*ev[3] = { "EXPIRE", kch, ttl };
+	const char	**argv;
+	size_t		*lens, i, argc = rec->elements + 1;
+	int		 n = 0;
+
+	argv = xcalloc(argc, sizeof(*argv));
+	lens = xcalloc(argc, sizeof(*lens));
+	argv[0] = "HSET";
+	lens[0] = 4;
+	argv[1] = kch;
+	lens[1] = strlen(kch);
+	for (i = 1; i < rec->elements; i++) {
+		argv[i + 1] = rec->element[i]->str;
+		lens[i + 1] = rec->element[i]->len;
+	}
+	if (rconn_append(rc, (int)argc, argv, lens) == RCONN_OK)
+		n++;
+	free(argv);
+	free(lens);
+	snprintf(ttl, sizeof(ttl), "%d", RKEY_CHARGES_TTL_S);
+	if (n == 1 && rconn_append(rc, 3, ev, NULL) == RCONN_OK)
+		n++;
+	return n;
+}
+
+/*
  * undo - the record was written but a later write failed (Redis full:
- * maxmemory refuses the next writes), so the message is tempfailed: take
- * the record back, or its inflight entry would count against the queue
- * cap with no removal ever to come, and its Message-ID index entry (kmid
- * not NULL) with it, as unindex does. DEL, ZREM and SREM pass under
- * maxmemory. What cannot be undone now leaves with its TTL.
+ * maxmemory refuses the next writes; a short WAIT), so the message is
+ * tempfailed: take the record back, or its inflight entry would count
+ * against the queue cap with no removal ever to come, and its Message-ID
+ * index entry (kmid not NULL) with it, as unindex does. DEL, ZREM and
+ * SREM pass under maxmemory. The session's charges hash the script
+ * deleted is written again from its reply (rec), so that the refund at
+ * end of data gives the charges back. What cannot be undone now leaves
+ * with its TTL.
  */
 static void
 undo(struct rconn *rc, const char *kmsg, const char *kinf, const char *krec,
-    const char *kqid, const char *kmid, const char *hq, const char *qid)
+    const char *kqid, const char *kmid, const char *hq, const char *qid,
+    const char *kch, const redisReply *rec)
 {
 	const char	*v[5][3] = {
 		{ "ZREM", kinf, qid }, { "ZREM", krec, qid },
@@ -332,6 +382,10 @@ undo(struct rconn *rc, const char *kmsg, const char *kinf, const char *krec,
 		if (rconn_append(rc, v[i][2] != NULL ? 3 : 2, v[i], NULL) ==
 		    RCONN_OK)
 			n++;
+	if (rec != NULL && rec->elements > 1 && kch[0] != '\0') {
+		want += 2;
+		n += recharge(rc, kch, rec);
+	}
 	for (i = 0; i < n; i++)
 		if ((r = rconn_reply(rc)) != NULL)
 			freeReplyObject(r);
@@ -360,6 +414,7 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	const char	*waitv[3] = { "WAIT", nrep, wms }, **wv = NULL;
 	const char	**args;
 	const struct conf_redis *cr = &cf->redis;
+	redisReply	*kept = NULL;	/* the script's reply, if it recorded */
 	unsigned long	 attempts, failures;
 	long long	 acks = 0;
 	size_t		 i;
@@ -408,12 +463,12 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	msgid = m->message_id[0] != '\0' &&
 	    rkey(kmid, sizeof(kmid), RKEY_MSGID, m->message_id, NULL) > 0;
 	e = pipeline(rc, nkeys, keys, (int)(8 + m->nrcpt), args,
-	    msgid ? mkeys : NULL, margs, setv, wv, &acks, &recorded, over,
-	    why);
+	    msgid ? mkeys : NULL, margs, setv, wv, &acks, &recorded, &kept,
+	    over, why);
 	if (e == STORE_READONLY)	/* once more, to the address's server */
 		e = pipeline(rc, nkeys, keys, (int)(8 + m->nrcpt), args,
 		    msgid ? mkeys : NULL, margs, setv, wv, &acks, &recorded,
-		    over, why);
+		    &kept, over, why);
 	if (e == STORE_READONLY) {
 		*why = rconn_errstr(rc);
 		e = STORE_ETEMP;
@@ -439,7 +494,10 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 			} else {
 				int rr = store_record_reply(r, over);
 
-				freeReplyObject(r);
+				if (rr == 1)
+					keep(&kept, r);
+				else
+					freeReplyObject(r);
 				if (rr < 0) {
 					rconn_seterr(rc, "milter_record.lua: a "
 					    "reply of no known shape");
@@ -470,7 +528,9 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 		e = over->suspended ? STORE_SUSPENDED : STORE_OVERCAP;
 	} else if (e != 0 && recorded)
 		undo(rc, kmsg, kinf, krec, kqid, msgid ? kmid : NULL, hq,
-		    m->qid);
+		    m->qid, m->charges, kept);
+	if (kept != NULL)
+		freeReplyObject(kept);
 	free(args);
 	return e;
 }

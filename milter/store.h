@@ -66,9 +66,10 @@ struct store_over {
 };
 
 /*
- * store_record_reply - milter_record.lua's reply: 1 recorded, 0 refused
- * (over says why: the queue cap, or the member suspended), -1 a reply of
- * no known shape (store_reply.c)
+ * store_record_reply - milter_record.lua's reply: 1 recorded (its
+ * elements after the first: the charges hash's fields and values, all
+ * strings), 0 refused (over says why: the queue cap, or the member
+ * suspended), -1 a reply of no known shape (store_reply.c)
  */
 struct redisReply;
 int	 store_record_reply(const struct redisReply *, struct store_over *);

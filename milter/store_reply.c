@@ -23,12 +23,19 @@
 int
 store_record_reply(const redisReply *r, struct store_over *over)
 {
+	size_t	i;
+
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER)
 		return -1;
 	switch (r->element[0]->integer) {
-	case 1:
-		return r->elements == 1 ? 1 : -1;
+	case 1:		/* then the charges hash's fields and values */
+		if (r->elements % 2 != 1)
+			return -1;
+		for (i = 1; i < r->elements; i++)
+			if (r->element[i]->type != REDIS_REPLY_STRING)
+				return -1;
+		return 1;
 	case 2:
 		if (r->elements != 2 || r->element[1]->type != REDIS_REPLY_STRING)
 			return -1;

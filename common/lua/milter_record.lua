@@ -3,12 +3,15 @@
 -- KEYS[1] relay:{m:H}:msg:QID   KEYS[2] relay:{m:H}:inflight
 -- KEYS[3] relay:{m:H}:recent    KEYS[4] relay:{m:H}:member
 -- KEYS[5] (optional) relay:{m:H}:charges:SESSION, deleted with the record:
---         the warming charges of the session's transaction stand
+--         the warming charges of the session's transaction stand; its
+--         fields come back with the reply, for relay-milter to put back
+--         should it take the record back (a short WAIT, a write refused)
 -- ARGV[1] queue id  ARGV[2] now (s)  ARGV[3] tracker.status_ttl (s)
 -- ARGV[4] domain  ARGV[5] envelope sender  ARGV[6] Message-ID ("" if none)
 -- ARGV[7] milter.record_ttl (s)  ARGV[8] policyd.queue_cap (0: none)
 -- ARGV[9..] recipients (normalised; as given when they do not normalise)
--- Returns {1} (recorded), {0, queued, cap} when the member already has
+-- Returns {1, charge id, warm set, ...} (recorded; the charges hash's
+-- fields and values), {0, queued, cap} when the member already has
 -- cap messages in flight, or {2, suspend_reason} when the member is
 -- suspended (nothing written either way). relay-policyd checks both at
 -- MAIL FROM, but parallel sessions all pass that check before any of
@@ -55,5 +58,12 @@ redis.call('HSET', KEYS[1], 'domain', ARGV[4], 'sender', ARGV[5],
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (now - ttl))
-if KEYS[5] then redis.call('DEL', KEYS[5]) end
-return {1}
+local out = {1}
+if KEYS[5] then
+  local c = redis.call('HGETALL', KEYS[5])
+  for i = 1, #c do
+    out[#out + 1] = c[i]
+  end
+  redis.call('DEL', KEYS[5])
+end
+return out

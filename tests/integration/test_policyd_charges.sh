@@ -6,8 +6,10 @@
 # path and the fast path alike; a sender whose local part is quoted,
 # "q b"@d (Postfix sends it unquoted) or "" (sent as "@d"), is charged to
 # its domain; a message refused at end of data, or abandoned after RCPT
-# (QUIT, RSET), gives its charges back (relay-milter, through the
-# session's charges hash), an accepted one keeps them; a recipient
+# (QUIT, RSET), or tempfailed after its record was written (a short WAIT:
+# relay-milter takes the record back), gives its charges back
+# (relay-milter, through the session's charges hash), an accepted one
+# keeps them; a recipient
 # given three times in one message is recorded once but charged three
 # times (Postfix would deliver repeats with other DSN parameters again,
 # and relay-policyd cannot see those); the cap still holds exactly.
@@ -19,7 +21,7 @@ h_need redis-server postfix swaks dovecot
 h_need_ipv6
 fx_policyd_bins
 
-h_start_redis
+fx_start_replica	# (Redis A, REDIS_SOCK; B its replica)
 h_start_sink
 PPORT=$(h_port)
 FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcdef0123456789";'
@@ -29,7 +31,7 @@ fx_milter_unix
 fx_conf
 NOW=$(date +%s)
 fx_member alice
-for d in alice.test b.test c.test d.test; do
+for d in alice.test b.test c.test d.test e.test; do
 	fx_domain "$d" alice --verified-at $((NOW - 3600))
 done
 fx_passwd alice key-a
@@ -160,4 +162,29 @@ h_like "a suppressed one past the cap: 550 5.7.1, not 451" "$out" '<\** *550 5\.
 h_is "five charged in all" "$(warm alice.test)" 5
 h_check "seven messages at the sink" h_wait_sink 7 30
 h_is "no more than seven" "$(h_sink_count)" 7
+
+# --- a record taken back: redis.wait_replicas = 1 and the replica paused,
+# relay-milter answers 451 and takes its record back; the charges hash the
+# record script deleted is written again, and given back ----------------------
+n=$(grep -c 'reload=ok' "$H_LOG/milter.log")
+FX_REDIS="socket = \"$REDIS_SOCK\"; wait_replicas = 1; wait_ms = 300;"
+fx_conf
+kill -USR1 "$(h_daemon_pid milter)"
+h_wait_log_count 'reload=ok' $((n + 1)) 10 "$H_LOG/milter.log" ||
+    h_bail "relay-milter did not reload"
+kill -STOP "$(h_daemon_pid redisb)"
+out=$(fx_send a@e.test w1@dest.test,w2@dest.test 2>&1)
+kill -CONT "$(h_daemon_pid redisb)"
+h_like "the replica silent: 451 4.4.2 at end of data" "$out" \
+    '<\*\* 451 4\.4\.2 '
+h_is "... both recipients' charges given back" "$(warm e.test)" 0
+h_is "... as relay-milter says" \
+    "$(grep -c 'stage=eom member=alice refunded=2' "$H_LOG/milter.log")" 3
+h_is "... and nothing is left to give back" \
+    "$(h_redis_cli --scan --pattern 'relay:{m:alice}:charges:*' | wc -l)" 0
+out=$(fx_send a@e.test w1@dest.test,w2@dest.test 2>&1)
+h_like "the replica back: the retry is accepted" "$out" \
+    '250 2\.0\.0 Ok: queued'
+h_is "... and charged once" "$(warm e.test)" 2
+h_check "eight messages at the sink" h_wait_sink 8 30
 h_done

@@ -1,7 +1,8 @@
 /*
  * NAME
  *	test_milter_store_reply - milter_record.lua's replies as relay-milter
- *	reads them: {1} recorded, {2, reason} suspended, {0, queued, cap}
+ *	reads them: {1, charge id, warm set, ...} recorded (the session's
+ *	charges that it deleted), {2, reason} suspended, {0, queued, cap}
  *	over the cap; any other shape is -1 (tempfail), never "recorded"
  *	nor a refusal without its figures
  */
@@ -62,6 +63,9 @@ the_three_answers_of_the_script(void **state)
 	memset(&o, 0, sizeof(o));
 	assert_int_equal(store_record_reply(fake(&f, "i:1", NULL), &o), 1);
 	assert_int_equal(o.hit + o.suspended, 0);
+	assert_int_equal(store_record_reply(fake(&f, "i:1", "s:17",
+	    "s:relay:{d:a.test}:warm", NULL), &o), 1);
+	assert_int_equal(o.hit + o.suspended, 0);
 
 	memset(&o, 0, sizeof(o));
 	assert_int_equal(store_record_reply(fake(&f, "i:2", "s:auto: bounce "
@@ -104,6 +108,13 @@ any_other_shape_is_neither_recorded_nor_refused(void **state)
 	assert_int_equal(store_record_reply(fake(&f, "i:3", NULL), &o), -1);
 	assert_int_equal(store_record_reply(fake(&f, "i:-1", NULL), &o), -1);
 	assert_int_equal(store_record_reply(fake(&f, "i:1", "i:1", NULL), &o), -1);
+	/* its charges: a field without its value, a value not a string */
+	assert_int_equal(store_record_reply(fake(&f, "i:1", "s:17", NULL), &o),
+	    -1);
+	assert_int_equal(store_record_reply(fake(&f, "i:1", "s:17", "s:w",
+	    "s:18", NULL), &o), -1);
+	assert_int_equal(store_record_reply(fake(&f, "i:1", "s:17", "i:2",
+	    NULL), &o), -1);
 	assert_int_equal(o.hit + o.suspended, 0);
 }
 
