@@ -4,6 +4,7 @@ noinst_LIBRARIES += common/librelay.a
 
 common_librelay_a_SOURCES = \
 	common/addr.c common/addr.h common/utf8.h \
+	common/charges.c common/charges.h \
 	common/clock.c common/clock.h \
 	common/conditions.c common/conditions.h \
 	common/conf.c common/conf.h common/conf_advise.c common/conf_dump.c \

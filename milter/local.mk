@@ -12,7 +12,7 @@ milter_relay_milter_SOURCES = milter/relay-milter.c milter/mlfi.c milter/mlfi.h 
 	milter/mlfi_sess.c milter/mlfi_sess.h \
 	milter/reload.c milter/reload.h \
 	milter/store.c milter/store.h milter/store_reply.c \
-	milter/store_refund.c milter/sign.c milter/sign.h \
+	milter/sign.c milter/sign.h \
 	milter/linelimit.c milter/linelimit.h \
 	milter/fcache.c milter/fcache.h milter/ftable.c milter/ftable.h \
 	milter/hdrs.c milter/hdrs.h milter/ownhdrs.c milter/ownhdrs.h \

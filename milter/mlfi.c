@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charges.h"
 #include "clock.h"
 #include "conditions.h"
 #include "decide.h"
@@ -55,7 +56,7 @@ mlfi_refund(struct conn *cn, const char *qid, const char *stage,
 
 	if (cn->rc == NULL)
 		cn->rc = pool_get(cn->cr->cf);
-	if ((n = store_refund(cn->rc, key, &why)) == 0)
+	if ((n = charges_refund(cn->rc, key, &why)) == 0)
 		return;
 	logkv_init(&kv, qid);
 	logkv_str(&kv, "stage", stage);

@@ -73,7 +73,7 @@ struct conn {
 const char *mlfi_qid(SMFICTX *ctx);
 /*
  * mlfi_refund - give back the warming charges in key (a transaction that
- * queued nothing: store_refund); logged when there were any, or it failed
+ * queued nothing: charges_refund); logged when there were any, or it failed
  */
 void	 mlfi_refund(struct conn *cn, const char *qid, const char *stage,
 	    const char *key);

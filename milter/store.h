@@ -88,17 +88,4 @@ int	 store_record(struct rconn *, const struct relay_conf *,
 	    const struct store_record *, struct store_over *over,
 	    const char **why);
 
-/*
- * store_warm_key - s[0..len) is a key of the form relay:{d:DOMAIN}:warm
- * (rkeys.c), the only kind store_refund takes charges out of (store_reply.c)
- */
-int	 store_warm_key(const char *s, size_t len);
-/*
- * store_refund - take back the warming charges relay-policyd recorded in
- * key (rkey_charges) for a transaction that queued nothing: ZREM of each
- * from the warm set it names, then DEL of key. Returns how many were
- * taken back, or -1 (why says) when Redis failed: they stay charged.
- */
-int	 store_refund(struct rconn *, const char *key, const char **why);
-
 #endif

@@ -2,14 +2,13 @@
  * NAME
  *	store_reply - what milter_record.lua's reply says
  * DESCRIPTION
- *	Pure: reads a hiredis reply, does no I/O. The script answers {1}
- *	(recorded), {2, suspend_reason} (the member is suspended: nothing
+ *	Pure: reads a hiredis reply, does no I/O. The script answers {1,
+ *	...} (recorded; then the fields and values of the session's charges
+ *	hash it deleted), {2, suspend_reason} (the member is suspended: nothing
  *	written) or {0, queued, cap} (the queue cap reached: nothing
  *	written). A reply of any other shape is neither: the caller
  *	tempfails rather than take it for "recorded" or "refused" (a message
  *	accepted without its record would never be tracked).
- *	store_warm_key: whether a value of a session's charges hash names a
- *	warming set, before store_refund takes a charge out of it.
  * SEE ALSO
  *	store.c, common/lua/milter_record.lua, common/SCHEMA.md
  */
@@ -54,21 +53,4 @@ store_record_reply(const redisReply *r, struct store_over *over)
 		return 0;
 	}
 	return -1;
-}
-
-int
-store_warm_key(const char *s, size_t len)
-{
-	static const char head[] = "relay:{d:", tail[] = "}:warm";
-	const size_t	 hn = sizeof(head) - 1, tn = sizeof(tail) - 1;
-	size_t		 i;
-
-	if (len <= hn + tn || memcmp(s, head, hn) != 0 ||
-	    memcmp(s + len - tn, tail, tn) != 0)
-		return 0;
-	for (i = hn; i < len - tn; i++)
-		if ((unsigned char)s[i] <= 0x20 || s[i] == '{' || s[i] == '}' ||
-		    s[i] == 0x7f)
-			return 0;
-	return 1;
 }

@@ -11,6 +11,7 @@ policyd_relay_tracker_SOURCES = policyd/relay-tracker.c \
 	policyd/tracker_follow.c policyd/tracker_follow.h \
 	policyd/tracker_rotated.c policyd/tracker_rotated.h \
 	policyd/tracker_apply.c policyd/tracker_apply.h \
+	policyd/tracker_report.c \
 	policyd/tracker_pos.c \
 	policyd/tracker_posval.c policyd/tracker_posval.h \
 	policyd/tracker_hop.c policyd/tracker_hop.h \

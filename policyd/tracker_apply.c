@@ -36,7 +36,6 @@
 #include "rconn.h"
 #include "rkeys.h"
 #include "rscript.h"
-#include "stats.h"
 #include "token.h"
 #include "tracker_apply.h"
 #include "tracker_hop.h"
@@ -346,159 +345,6 @@ build(struct tracker_ctx *t, const struct tracker_item *it, time_t now,
 	return EV_ARGS;
 }
 
-/* ignored - log an event of a record that is not its message's */
-static void
-ignored(struct tracker_ctx *t, const struct tracker_item *it,
-    const struct call *c, long long code)
-{
-	const struct maillog_event *ev = &it->ev;
-	struct logkv	 kv;
-
-	t->n.ignored++;
-	logkv_init(&kv, ev->qid);
-	logkv_str(&kv, "event", "ignored");
-	logkv_str(&kv, "kind", maillog_kind_name(ev->kind));
-	logkv_str(&kv, "member", it->handle);
-	if (ev->kind == MAILLOG_DELIVERY) {
-		logkv_str(&kv, "to", ev->to);
-		logkv_str(&kv, "orig_to", ev->orig_to);
-		logkv_str(&kv, "rcpt", c->rcpt);
-	}
-	logkv_str(&kv, "why", code == -2 ? "the message of this queue id left "
-	    "the queue: the id was reused" : code == -5 ? "the recipient's "
-	    "outcome is already final (an alias expanded it, or the line is "
-	    "not Postfix's)" : "not a recipient of the message");
-	logkv_emit(&kv, LOG_NOTICE);
-}
-
-/* member_gone - log an event of a member removed since its message was sent */
-static void
-member_gone(struct tracker_ctx *t, const struct tracker_item *it,
-    const struct call *c)
-{
-	const struct maillog_event *ev = &it->ev;
-	struct logkv	 kv;
-
-	t->n.no_member++;
-	logkv_init(&kv, ev->qid);
-	logkv_str(&kv, "event", "skipped");
-	logkv_str(&kv, "kind", maillog_kind_name(ev->kind));
-	logkv_str(&kv, "member", it->handle);
-	if (ev->kind == MAILLOG_DELIVERY)
-		logkv_str(&kv, "rcpt", c->rcpt);
-	logkv_str(&kv, "why", "member removed");
-	logkv_emit(&kv, LOG_NOTICE);
-}
-
-/* failed - log a reply that is the script's own error (not retried) */
-static void
-failed(struct tracker_ctx *t, const struct tracker_item *it,
-    const redisReply *r)
-{
-	struct logkv	 kv;
-
-	t->n.failed++;
-	logkv_init(&kv, it->ev.qid);
-	logkv_str(&kv, "event", "failed");
-	logkv_str(&kv, "kind", maillog_kind_name(it->ev.kind));
-	logkv_str(&kv, "member", it->handle);
-	logkv_str(&kv, "why", r->type == REDIS_REPLY_ERROR ? r->str :
-	    "tracker_event.lua: unexpected reply");
-	logkv_emit(&kv, LOG_ERR);
-}
-
-/* report - log what one script call did; its code into it->code */
-static void
-report(struct tracker_ctx *t, struct tracker_item *it,
-    const struct call *c, const redisReply *r)
-{
-	const struct maillog_event *ev = &it->ev;
-	struct logkv	 kv;
-	const char	*cls;
-	long long	 applied;
-	int		 prio = LOG_DEBUG;
-
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 9 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER) {
-		failed(t, it, r);
-		return;
-	}
-	applied = it->code = r->element[0]->integer;
-	if (applied == 0) {
-		t->n.repeats++;
-		return;
-	}
-	if (applied == -1) {
-		t->n.no_record++;
-		return;
-	}
-	if (applied == -4) {
-		member_gone(t, it, c);
-		return;
-	}
-	if (applied < 0) {
-		ignored(t, it, c, applied);
-		return;
-	}
-	t->n.applied++;
-	if (it->recheck == 2)
-		t->n.late++;
-	logkv_init(&kv, ev->qid);
-	logkv_str(&kv, "event", it->handoff ? "handoff" :
-	    maillog_kind_name(ev->kind));
-	logkv_str(&kv, "member", it->handle);
-	if (it->root[0] != '\0')
-		logkv_str(&kv, "message", it->root);
-	if (it->handoff) {
-		logkv_str(&kv, "next", ev->next_qid);
-		t->n.handoffs++;
-	}
-	if (ev->kind == MAILLOG_DELIVERY) {
-		cls = bounce_class_name(bounce_classify_reply(ev->dsn,
-		    ev->reply));
-		logkv_str(&kv, "rcpt", c->rcpt);
-		logkv_str(&kv, "status", maillog_status_name(ev->status));
-		logkv_str(&kv, "dsn", ev->dsn);
-		logkv_str(&kv, "class", cls);
-		if (ev->status != MAILLOG_ST_SENT)
-			prio = LOG_INFO;
-		if (!it->handoff)
-			stats_delivery(maillog_status_name(ev->status), cls);
-	} else if (ev->kind == MAILLOG_EXPIRED) {
-		stats_expired();
-		prio = LOG_INFO;
-	} else if (ev->kind == MAILLOG_REJECTED) {
-		logkv_str(&kv, "reply", ev->reply);
-		prio = LOG_INFO;
-	}
-	if (r->element[1]->type == REDIS_REPLY_STRING && r->element[1]->len) {
-		logkv_str(&kv, "suppressed", r->element[1]->str);
-		stats_suppressed(r->element[1]->str);
-		t->n.suppressed++;
-		prio = LOG_NOTICE;
-	}
-	if (r->element[8]->type == REDIS_REPLY_STRING && r->element[8]->len) {
-		logkv_str(&kv, "unsuppressed", r->element[8]->str);
-		prio = LOG_NOTICE;
-	}
-	if (r->element[2]->type == REDIS_REPLY_INTEGER && r->element[2]->integer)
-		logkv_int(&kv, "soft", r->element[2]->integer);
-	if (r->element[5]->type == REDIS_REPLY_INTEGER &&
-	    r->element[5]->integer == 1) {
-		logkv_str(&kv, "suspended", r->element[7]->str);
-		stats_rate(STATS_RATE_SUSPENSION);
-		t->n.suspended++;
-		prio = LOG_WARNING;
-	} else if (r->element[6]->type == REDIS_REPLY_INTEGER &&
-	    r->element[6]->integer == 1) {
-		logkv_str(&kv, "warning", r->element[7]->str);
-		stats_rate(STATS_RATE_WARNING);
-		prio = LOG_WARNING;
-	}
-	if (prio != LOG_DEBUG || log_debug_enabled())
-		logkv_emit(&kv, prio);
-}
-
 /* count_after - how many replies sent(i..n) still owe */
 static size_t
 count_after(const unsigned char *sent, size_t i, size_t n)
@@ -552,13 +398,14 @@ run(struct tracker_ctx *t, struct tracker_item *it, size_t n, time_t now,
 	const char	*keys[EV_KEYS], *args[EV_ARGS];
 	struct call	*calls;
 	unsigned char	*sent;
-	redisReply	*r;
+	redisReply	*r, **refund;	/* replies with charges to give back */
 	size_t		 i;
 	int		 na, rc = -1;
 
 	calls = calloc(n, sizeof(*calls));
 	sent = calloc(n, 1);
-	if (s == NULL || calls == NULL || sent == NULL)
+	refund = calloc(n, sizeof(*refund));
+	if (s == NULL || calls == NULL || sent == NULL || refund == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (it[i].deferred != deferred)
@@ -588,11 +435,21 @@ run(struct tracker_ctx *t, struct tracker_item *it, size_t n, time_t now,
 			continue;
 		if ((r = next_reply(t, sent, i, n, "tracker_event")) == NULL)
 			goto out;
-		report(t, &it[i], &calls[i], r);
-		freeReplyObject(r);
+		tracker_report(t, &it[i], calls[i].rcpt, r);
+		if (it[i].code == 1 && r->element[9]->elements > 0)
+			refund[i] = r;
+		else
+			freeReplyObject(r);
 	}
 	rc = 0;
 out:
+	/* after the pipeline: its scripts ran, whether or not all of it did */
+	for (i = 0; refund != NULL && i < n; i++)
+		if (refund[i] != NULL) {
+			tracker_refund(t, &it[i], refund[i]);
+			freeReplyObject(refund[i]);
+		}
+	free(refund);
 	free(calls);
 	free(sent);
 	return rc;

@@ -141,6 +141,25 @@ int	 tracker_apply(struct tracker_ctx *, struct tracker_item *items,
 int	 tracker_stash_lines(struct tracker_ctx *, struct tracker_item *it,
 	    size_t n);
 
+/*
+ * tracker_report (tracker_report.c) - count and log what one
+ * tracker_event.lua call did (r: its reply; rcpt: the recipient the call
+ * named, for a delivery); the reply's code into it->code, or
+ * TRACKER_CODE_NONE left there when the reply has no known shape (logged
+ * as the script's failure). The reply of an applied call (code 1) is of
+ * the script's shape, its element 9 an array.
+ *
+ * tracker_refund (tracker_report.c) - give back the warming charges the
+ * applied call r of a refusal at end of data returned (its element 9:
+ * id, warm set, ...; common/charges.h) and log it. A failure is logged
+ * and left: the charges stand, the safe side.
+ */
+struct redisReply;
+void	 tracker_report(struct tracker_ctx *, struct tracker_item *it,
+	    const char *rcpt, const struct redisReply *r);
+void	 tracker_refund(struct tracker_ctx *, const struct tracker_item *it,
+	    const struct redisReply *r);
+
 /* tracker_why - the reason of a failure, for the caller's log line (t->why) */
 void	 tracker_why(struct tracker_ctx *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -5,7 +5,10 @@
 -- KEYS[5] (optional) relay:{m:H}:charges:SESSION, deleted with the record:
 --         the warming charges of the session's transaction stand; its
 --         fields come back with the reply, for relay-milter to put back
---         should it take the record back (a short WAIT, a write refused)
+--         should it take the record back (a short WAIT, a write refused),
+--         and go into the record (field charges, a JSON array: id, warm
+--         set, ...), for relay-tracker to give back should Postfix refuse
+--         the message at end of data after all (tracker_event.lua)
 -- ARGV[1] queue id  ARGV[2] now (s)  ARGV[3] tracker.status_ttl (s)
 -- ARGV[4] domain  ARGV[5] envelope sender  ARGV[6] Message-ID ("" if none)
 -- ARGV[7] milter.record_ttl (s)  ARGV[8] policyd.queue_cap (0: none)
@@ -21,6 +24,10 @@
 local rcpts = {}
 for i = 9, #ARGV do
   rcpts[#rcpts + 1] = ARGV[i]
+end
+local charges = {}
+if KEYS[5] then
+  charges = redis.call('HGETALL', KEYS[5])
 end
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
@@ -55,15 +62,15 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - rttl))
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'domain', ARGV[4], 'sender', ARGV[5],
   'rcpts', cjson.encode(rcpts), 'message_id', ARGV[6], 'accepted', ARGV[2])
+if #charges > 0 then
+  redis.call('HSET', KEYS[1], 'charges', cjson.encode(charges))
+end
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (now - ttl))
 local out = {1}
-if KEYS[5] then
-  local c = redis.call('HGETALL', KEYS[5])
-  for i = 1, #c do
-    out[#out + 1] = c[i]
-  end
-  redis.call('DEL', KEYS[5])
+for i = 1, #charges do
+  out[#out + 1] = charges[i]
 end
+if KEYS[5] then redis.call('DEL', KEYS[5]) end
 return out

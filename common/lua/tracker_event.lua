@@ -29,7 +29,10 @@
 -- Returns {applied, suppressed-reason, soft count, sent, bounced,
 --          suspended (1 when this event suspended), warn (1 on crossing),
 --          reason, lifted (the reason of a suppression this delivery
---          took back: soft_bounce_limit, or '')}; applied is 0 for a repeat, -1 when the message record
+--          took back: soft_bounce_limit, or ''), refund (an array: the
+--          warming charges of a message refused at end of data, id, warm
+--          set, ..., for relay-tracker to take back; else empty)};
+--          applied is 0 for a repeat, -1 when the message record
 --          is gone (expired TTL: nothing is invented), -2 when the message
 --          already left the queue (`removed` seen: a later line is of
 --          another message that reuses the queue id), -3 when neither
@@ -78,7 +81,7 @@ if at > now then at = now end
 local root = ARGV[29] or ''
 if root == '' then root = qid end
 local hop = root ~= qid
-local none = {-4, '', 0, 0, 0, 0, 0, '', ''}
+local none = {-4, '', 0, 0, 0, 0, 0, '', '', {}}
 
 -- open_hops - hops handed to a content filter whose queue id is still queued
 local function open_hops()
@@ -94,6 +97,22 @@ local function gone()
   local created = tonumber(redis.call('HGET', KEYS[6], 'created')) or 0
   local acc = tonumber(redis.call('HGET', KEYS[1], 'accepted')) or 0
   return created > 0 and acc > 0 and acc < created
+end
+
+-- charges - the warming charges relay-milter copied into the record
+-- (milter_record.lua): id, warm set, ... (strings, pairs only)
+local function charges()
+  local ok, v = pcall(cjson.decode,
+    redis.call('HGET', KEYS[1], 'charges') or '[]')
+  local out = {}
+  if not ok or type(v) ~= 'table' then return out end
+  for i = 1, #v - 1, 2 do
+    if type(v[i]) == 'string' and type(v[i + 1]) == 'string' then
+      out[#out + 1] = v[i]
+      out[#out + 1] = v[i + 1]
+    end
+  end
+  return out
 end
 
 -- ended - the record ended at a line before this one (or at this one)
@@ -113,32 +132,35 @@ if kind == 'removed' or kind == 'rejected' then
   -- wrote the record, so Postfix tempfailed the message), never queued;
   -- not an outcome of the member's sending, so not counted
   if ended() then
-    return {0, '', 0, 0, 0, 0, 0, '', ''}
+    return {0, '', 0, 0, 0, 0, 0, '', '', {}}
   end
   if gone() then return none end
   if hop then
     -- a hop left the queue; the message has, when the record's own
     -- queue id did too and no other hop is still queued
     if redis.call('HGET', KEYS[1], 'h:' .. qid) ~= 'open' then
-      return {0, '', 0, 0, 0, 0, 0, '', ''}
+      return {0, '', 0, 0, 0, 0, 0, '', '', {}}
     end
     redis.call('HSET', KEYS[1], 'h:' .. qid, 'done')
     redis.call('HINCRBY', KEYS[1], 'hops_done', 1)
     if open_hops() > 0 or redis.call('HEXISTS', KEYS[1], 'left') == 0 then
-      return {1, '', 0, 0, 0, 0, 0, '', ''}
+      return {1, '', 0, 0, 0, 0, 0, '', '', {}}
     end
   elseif open_hops() > 0 then
     -- handed to a content filter: the message is still queued as its hops
     redis.call('HSETNX', KEYS[1], 'left', at)
-    return {1, '', 0, 0, 0, 0, 0, '', ''}
+    return {1, '', 0, 0, 0, 0, 0, '', '', {}}
   end
   local acc = redis.call('HGET', KEYS[1], 'accepted')
+  local refund = {}
   redis.call('ZREM', KEYS[7], root)
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - ttl)
   if acc then
     if kind == 'rejected' then
       redis.call('HSETNX', KEYS[1], 'rejected', at)
+      refund = charges()
     end
+    redis.call('HDEL', KEYS[1], 'charges')
     redis.call('HSETNX', KEYS[1], 'final', at)
     redis.call('HSET', KEYS[1], 'ended', acc)
     if file ~= '' and off then
@@ -147,20 +169,20 @@ if kind == 'removed' or kind == 'rejected' then
       redis.call('HDEL', KEYS[1], 'ended_file', 'ended_off')
     end
   end
-  return {1, '', 0, 0, 0, 0, 0, '', ''}
+  return {1, '', 0, 0, 0, 0, 0, '', '', refund}
 end
 
 if redis.call('ZSCORE', KEYS[2], id) then
-  return {0, '', 0, 0, 0, 0, 0, '', ''}
+  return {0, '', 0, 0, 0, 0, 0, '', '', {}}
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  return {-1, '', 0, 0, 0, 0, 0, '', ''}
+  return {-1, '', 0, 0, 0, 0, 0, '', '', {}}
 end
 if ended() then
-  return {-2, '', 0, 0, 0, 0, 0, '', ''}
+  return {-2, '', 0, 0, 0, 0, 0, '', '', {}}
 end
 if hop and redis.call('HGET', KEYS[1], 'h:' .. qid) ~= 'open' then
-  return {-2, '', 0, 0, 0, 0, 0, '', ''}
+  return {-2, '', 0, 0, 0, 0, 0, '', '', {}}
 end
 if gone() then return none end
 -- a command the ACL denies after the first write would leave the event
@@ -261,13 +283,13 @@ if kind == 'expired' then
   if not hop then redis.call('HSETNX', KEYS[1], 'final', at) end
   if n == 0 then
     mark()
-    return {1, '', 0, 0, 0, 0, 0, '', ''}
+    return {1, '', 0, 0, 0, 0, 0, '', '', {}}
   end
   local sent, bounced, counted = count(2, n)
   local s, w, reason = 0, 0, ''
   if counted then s, w, reason = judge(sent, bounced, n, n) end
   mark()
-  return {1, '', 0, sent, bounced, s, w, reason, ''}
+  return {1, '', 0, sent, bounced, s, w, reason, '', {}}
 end
 
 -- a delivery attempt, of one of the message's recipients: ARGV[12]
@@ -320,7 +342,7 @@ do
   end
 end
 if not rcpt then
-  return {-3, '', 0, 0, 0, 0, 0, '', ''}
+  return {-3, '', 0, 0, 0, 0, 0, '', '', {}}
 end
 local f = 'r:' .. rcpt
 local prev = decode(redis.call('HGET', KEYS[1], f))
@@ -330,7 +352,7 @@ local prev = decode(redis.call('HGET', KEYS[1], f))
 -- write) changes nothing and counts nothing (-5)
 if prev and (prev.status == 'sent' or prev.status == 'bounced' or
     prev.status == 'expired') then
-  return {-5, '', 0, 0, 0, 0, 0, '', ''}
+  return {-5, '', 0, 0, 0, 0, 0, '', '', {}}
 end
 local attempts = 1
 if prev and tonumber(prev.attempts) then attempts = tonumber(prev.attempts) + 1 end
@@ -351,7 +373,7 @@ if kind == 'handoff' then
   st.status, st.class, st.via = 'queued', '', nxt
   redis.call('HSET', KEYS[1], f, cjson.encode(st))
   mark()
-  return {1, '', 0, 0, 0, 0, 0, '', ''}
+  return {1, '', 0, 0, 0, 0, 0, '', '', {}}
 end
 
 local suppressed, soft, lifted = '', 0, ''
@@ -399,7 +421,7 @@ redis.call('HSET', KEYS[1], f, cjson.encode(st))
 local outcome = tonumber(ARGV[18])
 if outcome == 0 then
   mark()
-  return {1, suppressed, soft, 0, 0, 0, 0, '', lifted}
+  return {1, suppressed, soft, 0, 0, 0, 0, '', lifted, {}}
 end
 local sent, bounced, counted = count(outcome, 1)
 local s, w, reason = 0, 0, ''
@@ -407,4 +429,4 @@ if counted then
   s, w, reason = judge(sent, bounced, outcome == 2 and 1 or 0, 1)
 end
 mark()
-return {1, suppressed, soft, sent, bounced, s, w, reason, lifted}
+return {1, suppressed, soft, sent, bounced, s, w, reason, lifted, {}}

@@ -148,6 +148,9 @@ h_is "each RCPT charged" "$(warm d.test)" 3
 qid=$(h_queued_id "$out")
 h_is "relay-milter recorded one recipient" \
     "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" rcpts)" '["dup@dest.test"]'
+h_is "... and the three charges, for relay-tracker should Postfix refuse it" \
+    "$(h_redis_cli HGET "relay:{m:alice}:msg:$qid" charges |
+    grep -o '"relay:{d:d\.test}:warm"' | wc -l)" 3
 out=$(fx_send a@d.test dup@dest.test 2>&1)
 h_like "the address in the next message" "$out" '250 2\.0\.0 Ok: queued'
 h_is "is charged again" "$(warm d.test)" 4

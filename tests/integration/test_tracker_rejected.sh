@@ -6,7 +6,9 @@
 # refusal itself (cleanup's milter-reject / smtpd's reject at
 # END-OF-MESSAGE): the queue id leaves the member's inflight set (it no
 # longer counts against the queue cap), the record is final and marked
-# rejected, and nothing is counted as sent or bounced. The log is written
+# rejected, and nothing is counted as sent or bounced; the warming charges
+# relay-milter copied into the record are given back (never anything but
+# a warm set's entry), those of a message queued stand. The log is written
 # by the test in Postfix's format (sample-maillog.txt); no Postfix runs.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
@@ -27,6 +29,16 @@ fx_message mia 4jREJ0000002 a@mia.test z@rcpt.test '<rej2@mia.test>'
 fx_message mia 4jREJ0000003 a@mia.test w@rcpt.test '<rej3@mia.test>'
 fx_message mia 4jREJ0000004 a@mia.test v@rcpt.test '<ok4@mia.test>'
 h_is "four messages in flight" "$(h_redis_cli ZCARD 'relay:{m:mia}:inflight')" 4
+# their warming charges, as relay-milter copies them into the record
+# (milter_record.lua); message 2's names a key that is no warm set
+NOW=$(date +%s)
+h_redis_cli ZADD 'relay:{d:mia.test}:warm' "$NOW" c1 "$NOW" c2 "$NOW" c4 >/dev/null
+h_redis_cli HSET 'relay:{m:mia}:msg:4jREJ0000001' charges \
+    '["c1","relay:{d:mia.test}:warm","c2","relay:{d:mia.test}:warm"]' >/dev/null
+h_redis_cli HSET 'relay:{m:mia}:msg:4jREJ0000002' charges \
+    '["c4","relay:{m:mia}:recent","1","relay:{d:mia.test}:warm"]' >/dev/null
+h_redis_cli HSET 'relay:{m:mia}:msg:4jREJ0000004' charges \
+    '["c4","relay:{d:mia.test}:warm"]' >/dev/null
 
 h_start_daemon tracker "$TRACKER" -f -c "$FX_CONF"
 TLOG=$H_LOG/tracker.log
@@ -50,6 +62,14 @@ h_check "smtpd reject: marked rejected" test -n "$(h_redis_cli HGET 'relay:{m:mi
 h_is "RCPT-stage refusal: not final" "$(h_redis_cli HGET 'relay:{m:mia}:msg:4jREJ0000003' final)" ""
 h_is "nothing counted as an outcome" "$(h_redis_cli HLEN 'relay:{m:mia}:outcomes')" 0
 h_like "the tracker logged the event" "$(grep 4jREJ0000001 "$TLOG")" 'event=rejected member=mia'
+h_is "the refused message's two charges given back; the queued one's stand" \
+    "$(h_redis_cli ZRANGE 'relay:{d:mia.test}:warm' 0 -1 | tr '\n' ' ')" "c4 "
+h_like "... logged" "$(grep 4jREJ0000001 "$TLOG")" 'event=refund member=mia refunded=2'
+h_is "... and taken out of the record" \
+    "$(h_redis_cli HEXISTS 'relay:{m:mia}:msg:4jREJ0000001' charges)" 0
+h_is "a value that is no warm set: nothing taken out of it" \
+    "$(h_redis_cli ZCARD 'relay:{m:mia}:recent')" 4
+h_like "... nor counted" "$(grep 4jREJ0000002 "$TLOG")" 'event=refund member=mia refunded=0'
 
 # A refusal read before its record: relay-milter killed -9 just after it
 # sent its writes, which Redis ran after relay-tracker had looked the

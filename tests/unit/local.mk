@@ -57,6 +57,12 @@ tests_unit_test_rkeys_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_rkeys_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_rkeys
 
+check_PROGRAMS += tests/unit/test_charges
+tests_unit_test_charges_SOURCES = tests/unit/test_charges.c
+tests_unit_test_charges_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_charges_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_charges
+
 EXTRA_DIST += tests/unit/data
 
 check_PROGRAMS += tests/unit/test_ident

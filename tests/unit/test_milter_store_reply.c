@@ -118,36 +118,12 @@ any_other_shape_is_neither_recorded_nor_refused(void **state)
 	assert_int_equal(o.hit + o.suspended, 0);
 }
 
-/* W - store_warm_key of a string literal */
-#define W(s)	store_warm_key((s), sizeof(s) - 1)
-
-/* store_refund takes charges out of warming sets only */
-static void
-only_warm_sets_are_refunded_from(void **state)
-{
-	(void)state;
-	assert_int_equal(W("relay:{d:example.com}:warm"), 1);
-	assert_int_equal(W("relay:{d:a}:warm"), 1);
-	/* another kind of key, or none */
-	assert_int_equal(W("relay:{d:example.com}:domain"), 0);
-	assert_int_equal(W("relay:{m:alice}:warm"), 0);
-	assert_int_equal(W("relay:{d:}:warm"), 0);
-	assert_int_equal(W("relay:{d:example.com}:warmer"), 0);
-	assert_int_equal(W("x"), 0);
-	assert_int_equal(W(""), 0);
-	/* a tag that would escape or name two slots */
-	assert_int_equal(W("relay:{d:a}:x{d:b}:warm"), 0);
-	assert_int_equal(W("relay:{d:a b}:warm"), 0);
-	assert_int_equal(store_warm_key("relay:{d:a\0b}:warm", 18), 0);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_three_answers_of_the_script),
 		cmocka_unit_test(any_other_shape_is_neither_recorded_nor_refused),
-		cmocka_unit_test(only_warm_sets_are_refunded_from),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

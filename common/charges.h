@@ -1,0 +1,39 @@
+/*
+ * charges.h - warming charges given back (charges.c). A session's
+ * charges hash (rkey_charges) maps a charge id to the warm set
+ * (relay:{d:DOMAIN}:warm) it was charged in; milter_record.lua copies it
+ * into the record of an accepted message (field charges).
+ */
+#ifndef RELAY_CHARGES_H
+#define RELAY_CHARGES_H
+
+#include <stddef.h>
+
+#include <hiredis.h>
+
+struct rconn;
+
+/*
+ * charges_warm_key - s[0..len) is a key of the form relay:{d:DOMAIN}:warm
+ * (rkeys.c), the only kind a charge is taken out of
+ */
+int	charges_warm_key(const char *s, size_t len);
+
+/*
+ * charges_zrem - pairs (an array reply: id, warm set, id, warm set, ...)
+ * taken out of their warm sets in one pipeline (ZREM each; a pair that
+ * is not of that form is passed over), then DEL delkey when not NULL.
+ * How many were taken out, or -1 (why says) when Redis failed.
+ */
+int	charges_zrem(struct rconn *, const redisReply *pairs,
+	    const char *delkey, const char **why);
+
+/*
+ * charges_refund - take back the charges recorded in key (rkey_charges)
+ * for a transaction that queued nothing: HGETALL, then charges_zrem with
+ * the DEL of key. Returns how many were taken back, or -1 (why says)
+ * when Redis failed: they stay charged.
+ */
+int	charges_refund(struct rconn *, const char *key, const char **why);
+
+#endif
