@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "charges.h"
+#include "log.h"
 #include "rconn.h"
 
 int
@@ -91,6 +92,17 @@ charges_zrem(struct rconn *rc, const redisReply *pairs, const char *delkey,
 		return -1;
 	}
 	return n;
+}
+
+void
+charges_emit(struct logkv *kv, int n, const char *why)
+{
+	if (n < 0) {
+		logkv_str(kv, "refund", "failed");
+		logkv_str(kv, "why", why);
+	} else
+		logkv_int(kv, "refunded", n);
+	logkv_emit(kv, n < 0 ? LOG_WARNING : LOG_INFO);
 }
 
 int

@@ -36,4 +36,12 @@ int	charges_zrem(struct rconn *, const redisReply *pairs,
  */
 int	charges_refund(struct rconn *, const char *key, const char **why);
 
+/*
+ * charges_emit - end the log line kv of a refund with its outcome, n as
+ * charges_zrem or charges_refund returned it: refunded=N (info), or
+ * refund=failed why=... (warning); and emit it
+ */
+struct logkv;
+void	charges_emit(struct logkv *kv, int n, const char *why);
+
 #endif

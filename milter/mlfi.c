@@ -61,12 +61,7 @@ mlfi_refund(struct conn *cn, const char *qid, const char *stage,
 	logkv_init(&kv, qid);
 	logkv_str(&kv, "stage", stage);
 	logkv_str(&kv, "member", cn->handle);
-	if (n < 0) {
-		logkv_str(&kv, "refund", "failed");
-		logkv_str(&kv, "why", why);
-	} else
-		logkv_int(&kv, "refunded", n);
-	logkv_emit(&kv, n < 0 ? LOG_WARNING : LOG_INFO);
+	charges_emit(&kv, n, why);
 }
 
 /*

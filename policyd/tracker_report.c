@@ -185,10 +185,5 @@ tracker_refund(struct tracker_ctx *t, const struct tracker_item *it,
 	logkv_init(&kv, it->ev.qid);
 	logkv_str(&kv, "event", "refund");
 	logkv_str(&kv, "member", it->handle);
-	if (n < 0) {
-		logkv_str(&kv, "refund", "failed");
-		logkv_str(&kv, "why", why);
-	} else
-		logkv_int(&kv, "refunded", n);
-	logkv_emit(&kv, n < 0 ? LOG_WARNING : LOG_INFO);
+	charges_emit(&kv, n, why);
 }
