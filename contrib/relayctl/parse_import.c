@@ -198,6 +198,59 @@ reason_of(const char *s)
 	return NULL;
 }
 
+/*
+ * The words of a reason column in other services' exports, as norm_name()
+ * leaves them, and ours they mean: Postmark (HardBounce, SpamComplaint,
+ * ManualSuppression), Amazon SES (BOUNCE, COMPLAINT: it suppresses on
+ * hard bounces only), Mailchimp (cleaned, unsubscribed), and the usual
+ * forms of the rest. A word that could be a temporary failure (soft
+ * bounce, blocked, deferred) is none of them: such a row is bad unless
+ * --reason names one.
+ */
+static const struct {
+	const char	*word, *reason;
+} foreign[] = {
+	{ "hardbounce", "hard_bounce" }, { "bounce", "hard_bounce" },
+	{ "bounced", "hard_bounce" }, { "bounces", "hard_bounce" },
+	{ "cleaned", "hard_bounce" },
+	{ "softbouncelimit", "soft_bounce_limit" },
+	{ "unsubscribed", "unsubscribe" }, { "unsubscribes", "unsubscribe" },
+	{ "unsub", "unsubscribe" }, { "optout", "unsubscribe" },
+	{ "optedout", "unsubscribe" },
+	{ "complaints", "complaint" }, { "spamcomplaint", "complaint" },
+	{ "spamreport", "complaint" }, { "spamreports", "complaint" },
+	{ "spam", "complaint" }, { "abuse", "complaint" },
+	{ "manualsuppression", "admin" }, { "manual", "admin" },
+	{ NULL, NULL }
+};
+
+/*
+ * row_reason - the reason a row's reason field s means: ours as written,
+ * in any case and with ' ', '_', '-' and '.' ignored ("Hard Bounce"), or
+ * another service's word for one (foreign); NULL when none
+ */
+static const char *
+row_reason(const char *s)
+{
+	char	 w[64], o[64];
+	int	 i;
+
+	if (reason_of(s) != NULL)
+		return reason_of(s);
+	if (strlen(s) >= sizeof(w))
+		return NULL;
+	norm_name(s, w, sizeof(w));
+	for (i = 0; i < PARSE_NREASONS; i++) {
+		norm_name(parse_reasons[i], o, sizeof(o));
+		if (strcmp(w, o) == 0)
+			return parse_reasons[i];
+	}
+	for (i = 0; foreign[i].word != NULL; i++)
+		if (strcmp(w, foreign[i].word) == 0)
+			return reason_of(foreign[i].reason);
+	return NULL;
+}
+
 int
 parse_import_init(struct parse_import *im, const char *column,
     const char *reason, const char **why)
@@ -324,7 +377,7 @@ parse_import_row(struct parse_import *im, char *line, unsigned long lineno,
 	*reason = "import";
 	if (im->reason != NULL)
 		*reason = im->reason;
-	else if (r != NULL && *r != '\0' && (*reason = reason_of(r)) == NULL) {
+	else if (r != NULL && *r != '\0' && (*reason = row_reason(r)) == NULL) {
 		*why = "unknown reason (hard_bounce, soft_bounce_limit, "
 		    "unsubscribe, complaint, admin, import; --reason R gives "
 		    "every row R)";

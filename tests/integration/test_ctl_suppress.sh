@@ -137,6 +137,15 @@ h_is "--reason hard_bounce: exit 0" "$rc" 0
 h_is "...counts, the columns read" "$(fx_jget '[d["rows"], d["added"], d["bad"],
     d["address_column"], d["reason_column"]]' <<<"$out")" '[2, 2, 0, 2, null]'
 h_is "...reason hard_bounce" "$(fx_suppress_reason moved b2@moved.example)" hard_bounce
+printf '%s\n' 'EmailAddress,Reason,Origin,CreatedAt' \
+    'pm1@moved.example,HardBounce,Recipient,2024-01-01T10:00:00Z' \
+    'pm2@moved.example,SpamComplaint,Recipient,2024-01-01T10:00:00Z' \
+    'pm3@moved.example,ManualSuppression,Customer,2024-01-01T10:00:00Z' \
+    >"$H_TMP/postmark.csv"
+out=$(ctl --json suppress import moved "$H_TMP/postmark.csv"); rc=$?
+h_is "Postmark's export, its reason words: exit 0" "$rc:$(fx_jget 'd["added"]' <<<"$out")" 0:3
+h_is "...read as ours" "$(fx_suppress_reason moved pm1@moved.example) $(fx_suppress_reason moved pm2@moved.example) $(fx_suppress_reason moved pm3@moved.example)" \
+    "hard_bounce complaint admin"
 printf '%s\n' 'name,primary,backup' 'Al,al@moved.example,al2@moved.example' \
     >"$H_TMP/two.csv"
 out=$(ctl suppress import moved "$H_TMP/two.csv" --column Backup 2>&1); rc=$?
@@ -149,7 +158,7 @@ out=$(ctl --json suppress import moved "$H_TMP/two.csv" --column mail 2>/dev/nul
 h_is "--column NAME the header lacks: exit 1" "$rc" 1
 h_is "...code invalid, FILE:1 named" "$(fx_jget '[d["error"]["code"], d["error"]["message"]]' <<<"$out")" \
     "[\"invalid\", \"$H_TMP/two.csv:1: --column: no column of that name in the header (line 1)\"]"
-h_is "...nothing added" "$(h_redis_cli HLEN 'relay:{m:moved}:suppress')" 6
+h_is "...nothing added" "$(h_redis_cli HLEN 'relay:{m:moved}:suppress')" 9
 for bad in "--column 0" "--column 2x" "--reason soft" "--reason Import"; do
 	out=$(ctl suppress import moved "$H_TMP/two.csv" $bad 2>&1); rc=$?
 	h_is "$bad: exit 1" "$rc" 1

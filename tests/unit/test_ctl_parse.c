@@ -366,10 +366,26 @@ import_files_of_other_services_and_the_options(void **state)
 	/* Mailgun; a reason column of a service's own words, not ours */
 	assert_string_equal(import_file(NULL, NULL, "address,code,error\n"
 	    "m@x.example,550,No such user"), "- m@x.example/import");
+	/* Postmark: its reason words mean ours */
 	assert_string_equal(import_file(NULL, NULL, "EmailAddress,Reason,"
 	    "Origin\np@x.example,HardBounce,Recipient\n"
-	    "q@x.example,complaint,Customer"),
-	    "- bad q@x.example/complaint");
+	    "q@x.example,SpamComplaint,Recipient\n"
+	    "r@x.example,ManualSuppression,Customer\n"
+	    "s@x.example,complaint,Customer"),
+	    "- p@x.example/hard_bounce q@x.example/complaint "
+	    "r@x.example/admin s@x.example/complaint");
+	/* Amazon SES, ours in another case or spelling, and words that
+	 * mean none of ours (a soft bounce, a block) */
+	assert_string_equal(import_file(NULL, NULL, "EmailAddress,Reason,"
+	    "LastUpdateTime\na@x.example,BOUNCE,1\nb@x.example,COMPLAINT,1\n"
+	    "c@x.example,Hard Bounce,1\nd@x.example,UNSUBSCRIBE,1\n"
+	    "e@x.example,soft-bounce-limit,1\nf@x.example,SoftBounce,1\n"
+	    "g@x.example,blocked,1\nh@x.example,unsubscribed,1"),
+	    "- a@x.example/hard_bounce b@x.example/complaint "
+	    "c@x.example/hard_bounce d@x.example/unsubscribe "
+	    "e@x.example/soft_bounce_limit bad bad h@x.example/unsubscribe");
+	/* --reason takes ours only */
+	assert_string_equal(import_file(NULL, "HardBounce", ""), "init");
 	assert_string_equal(import_file(NULL, "unsubscribe", "EmailAddress,"
 	    "Reason\np@x.example,HardBounce\nsame@x.example hard_bounce -"),
 	    "- p@x.example/unsubscribe same@x.example/unsubscribe");
