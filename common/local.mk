@@ -12,6 +12,7 @@ common_librelay_a_SOURCES = \
 	common/conf_lit.c common/conf_priv.h \
 	common/conf_table.c common/conf_table.h \
 	common/daemon.c common/daemon.h \
+	common/dns.c common/dns_parse.c common/dns.h \
 	common/ident.c common/ident.h \
 	common/listen.c common/listen.h \
 	common/log.c common/log.h common/log_priv.h common/log_syslog.c \

@@ -7,8 +7,7 @@ sbin_PROGRAMS += contrib/relayctl/relayctl contrib/checkpw/relay-checkpw
 CTL_CORE = contrib/relayctl/parse.c contrib/relayctl/parse.h \
 	contrib/relayctl/parse_import.c \
 	contrib/relayctl/verify.c contrib/relayctl/verify.h \
-	contrib/relayctl/hostcheck.c contrib/relayctl/hostcheck.h \
-	contrib/relayctl/dns.h
+	contrib/relayctl/hostcheck.c contrib/relayctl/hostcheck.h
 CTL_CPPFLAGS = -I$(top_srcdir)/contrib/relayctl -I$(top_srcdir)/contrib/checkpw
 
 contrib_relayctl_relayctl_SOURCES = contrib/relayctl/relayctl.c \
@@ -21,7 +20,6 @@ contrib_relayctl_relayctl_SOURCES = contrib/relayctl/relayctl.c \
 	contrib/relayctl/cmd_suppress.c contrib/relayctl/cmd_status.c \
 	contrib/relayctl/cmd_misc.c contrib/relayctl/warming.c \
 	contrib/relayctl/dkimkey.c contrib/relayctl/dkimkey.h \
-	contrib/relayctl/dns.c contrib/relayctl/dns_parse.c \
 	contrib/relayctl/cmd_host.c contrib/relayctl/rates.c \
 	contrib/relayctl/rates.h policyd/ratewin.c policyd/ratewin.h \
 	$(CTL_CORE)
@@ -62,7 +60,7 @@ UNIT_TESTS += tests/unit/test_ctl_verify
 
 check_PROGRAMS += tests/unit/test_ctl_hostcheck
 tests_unit_test_ctl_hostcheck_SOURCES = tests/unit/test_ctl_hostcheck.c \
-	$(CTL_CORE) contrib/relayctl/dns_parse.c
+	$(CTL_CORE)
 tests_unit_test_ctl_hostcheck_CPPFLAGS = $(UNIT_CPPFLAGS) $(CTL_CPPFLAGS)
 tests_unit_test_ctl_hostcheck_LDADD = $(UNIT_LDADD) $(RESOLV_LIBS)
 UNIT_TESTS += tests/unit/test_ctl_hostcheck
@@ -108,7 +106,7 @@ UNIT_TESTS += tests/fuzz/replay_ctl_import
 # Fuzz harness: DNS answers (relayctl domain verify's lookups).
 check_PROGRAMS += tests/fuzz/replay_dns
 tests_fuzz_replay_dns_SOURCES = tests/fuzz/fuzz_dns.c tests/fuzz/replay.c \
-	contrib/relayctl/dns_parse.c
+	common/dns_parse.c
 tests_fuzz_replay_dns_CPPFLAGS = $(FUZZ_CPPFLAGS) $(CTL_CPPFLAGS) \
 	-DFUZZ_NAME='"dns"'
 tests_fuzz_replay_dns_LDADD = $(FUZZ_LDADD) $(RESOLV_LIBS)
@@ -117,7 +115,7 @@ UNIT_TESTS += tests/fuzz/replay_dns
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_dns
 tests_fuzz_fuzz_dns_SOURCES = tests/fuzz/fuzz_dns.c \
-	contrib/relayctl/dns_parse.c
+	common/dns_parse.c
 tests_fuzz_fuzz_dns_CPPFLAGS = $(FUZZ_CPPFLAGS) $(CTL_CPPFLAGS)
 tests_fuzz_fuzz_dns_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_dns_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined

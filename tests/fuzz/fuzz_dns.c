@@ -17,7 +17,7 @@
  *	  its family, as inet_pton() reads it;
  *	- dns_txt_free() leaves nothing behind (the leak checker).
  * SEE ALSO
- *	contrib/relayctl/dns_parse.c, tests/fuzz/replay.c, corpus/dns/
+ *	common/dns_parse.c, tests/fuzz/replay.c, corpus/dns/
  */
 #include <sys/types.h>
 #include <netinet/in.h>

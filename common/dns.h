@@ -1,7 +1,7 @@
 /*
  * NAME
  *	dns - TXT, MX, PTR and address lookups at the resolver named in
- *	relay.conf
+ *	relay.conf (relayctl's checks, relay-unsub's DKIM keys)
  * DESCRIPTION
  *	A private libresolv state (res_nsend) pointed at dns.nameserver and
  *	dns.port, or at /etc/resolv.conf when the name server is empty. No
@@ -19,8 +19,8 @@
  *	dns_txt_free() frees what dns_txt(), dns_mx() or dns_parse() filled
  *	in.
  */
-#ifndef RELAY_CTL_DNS_H
-#define RELAY_CTL_DNS_H
+#ifndef RELAY_DNS_H
+#define RELAY_DNS_H
 
 #include <stddef.h>
 
