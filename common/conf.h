@@ -129,6 +129,8 @@ struct conf_unsubscribe {
 	char	*https_url;		/* optional, TOKEN appended */
 	int	 return_path;		/* envelope sender b+TOKEN@DOMAIN */
 	char	*sendmail;		/* relay-unsub -b forwards with it */
+	char	**complaint_signers;	/* relay-unsub -r: DKIM d= needed */
+	int	 ncomplaint_signers;	/* 0: any report is read */
 };
 
 struct conf_relayctl {

@@ -278,6 +278,18 @@ check_names(struct relay_conf *c, struct conf_errs *e,
 			    "unsubscribe.hmac_key",
 			    "required when unsubscribe.domain is set");
 	}
+	for (i = 0; i < c->unsubscribe.ncomplaint_signers; i++) {
+		char **s = &c->unsubscribe.complaint_signers[i];
+
+		if (addr_domain_norm(*s, dom, sizeof(dom)) < 0)
+			errs_add(e, AT("unsubscribe", "complaint_signers"),
+			    "unsubscribe.complaint_signers", "element %d: not "
+			    "a domain name (got \"%s\")", i + 1, *s);
+		else {
+			free(*s);
+			*s = xstrdup(dom);
+		}
+	}
 	if (c->unsubscribe.sendmail[0] != '/')
 		errs_add(e, AT("unsubscribe", "sendmail"),
 		    "unsubscribe.sendmail", "not an absolute path (got \"%s\")",

@@ -199,6 +199,9 @@ const struct conf_decl conf_decls[] = {
 	STR("unsubscribe", "sendmail", "/usr/sbin/sendmail",
 	    unsubscribe.sendmail,
 	    "sendmail(1) that relay-unsub -b forwards a bounce with"),
+	LIST("unsubscribe", "complaint_signers", "",
+	    unsubscribe.complaint_signers, unsubscribe.ncomplaint_signers,
+	    "DKIM d= a complaint report must be signed by; empty: any report"),
 
 	STR("relayctl", "spf_include", "", relayctl.spf_include,
 	    "domain of the relay's SPF record, for include: in members' SPF"),

@@ -23,10 +23,12 @@ policyd_relay_tracker_LDADD = $(RELAY_COMMON_LIBS)
 policyd_relay_unsub_SOURCES = policyd/unsub.c policyd/unsub_web.c \
 	policyd/unsub_web.h policyd/unsub_store.c policyd/unsub_store.h \
 	policyd/unsub_report.c policyd/unsub_report.h \
+	policyd/arfsig.c policyd/arfsig.h \
 	policyd/unsub_bounce.c policyd/unsub_bounce.h $(COMPLAINT_PURE) \
 	$(DSN_PURE) $(TRACKER_PURE)
 policyd_relay_unsub_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter
-policyd_relay_unsub_LDADD = $(RELAY_COMMON_LIBS)
+policyd_relay_unsub_LDADD = $(OPENDKIM_LIBS) $(RELAY_COMMON_LIBS) \
+	$(RESOLV_LIBS)
 
 # complaint reports: the parser and the plan (pure, unit-tested)
 COMPLAINT_PURE = $(ARF_PURE) policyd/complaint.c policyd/complaint.h
@@ -119,6 +121,13 @@ tests_unit_test_complaint_CPPFLAGS = $(UNIT_CPPFLAGS) \
 tests_unit_test_complaint_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_complaint
 
+check_PROGRAMS += tests/unit/test_arfsig
+tests_unit_test_arfsig_SOURCES = tests/unit/test_arfsig.c \
+	policyd/arfsig.c policyd/arfsig.h
+tests_unit_test_arfsig_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_arfsig_LDADD = $(OPENDKIM_LIBS) $(UNIT_LDADD) $(RESOLV_LIBS)
+UNIT_TESTS += tests/unit/test_arfsig
+
 # Integration tests through the private Postfix.
 TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_tracker_restart.sh \
@@ -134,6 +143,7 @@ TRACKER_IT = tests/integration/test_tracker_delivery.sh \
 	tests/integration/test_unsub_member.sh \
 	tests/integration/test_unsub_web.sh \
 	tests/integration/test_unsub_complaint.sh \
+	tests/integration/test_unsub_signers.sh \
 	tests/integration/test_unsub_bounce.sh \
 	tests/integration/test_unsub_key_change.sh
 INTEGRATION_TESTS += $(TRACKER_IT)

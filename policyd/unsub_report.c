@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arf.h"
+#include "arfsig.h"
 #include "complaint.h"
 #include "ident.h"
 #include "log.h"
@@ -33,6 +34,7 @@ struct report {
 	int		 added;		/* of them new entries */
 	int		 counted;	/* 1 counted, -1 the count failed */
 	int		 previous;	/* token of previous_hmac_key */
+	char		 signer[256];	/* the trusted DKIM d=, or "" */
 	struct unsub_rate rate;		/* the complaint rate after them */
 };
 
@@ -138,6 +140,8 @@ log_report(const struct arf *a, const struct report *rp)
 		logkv_str(&kv, "rcpt", rp->rcpt);
 	if (rp->previous)
 		logkv_str(&kv, "key", "previous");
+	if (rp->signer[0] != '\0')
+		logkv_str(&kv, "signer", rp->signer);
 	if (rp->n > 1)
 		logkv_int(&kv, "suppressed", rp->n);
 	if (a->feedback_type[0] != '\0')
@@ -166,7 +170,8 @@ unsub_report(const struct relay_conf *conf)
 	struct report	 rp;
 	struct arf	 a;
 	struct rconn	*rc;
-	char		*msg, why[256];
+	char		*msg, why[256], swhy[256];
+	enum arfsig_result sig = ARFSIG_PASS;
 	size_t		 len;
 	unsigned long	 attempts;
 	int		 e, cut;
@@ -181,12 +186,16 @@ unsub_report(const struct relay_conf *conf)
 		log_report(&a, &rp);
 		return REPORT_EX_OK;
 	}
+	/* the feedback loops relay.conf trusts sign their reports */
+	if (conf->unsubscribe.ncomplaint_signers > 0)
+		sig = arfsig_check(conf, msg, len, rp.signer,
+		    sizeof(rp.signer), swhy, sizeof(swhy));
 	free(msg);
 	complaint_plan(&a, conf->unsubscribe.domain,
 	    conf->unsubscribe.https_url, &p);
-	rp.result = "ignored";
-	rp.why = p.why;
-	if (p.act) {
+	rp.result = sig == ARFSIG_TEMP ? "deferred" : "ignored";
+	rp.why = sig != ARFSIG_PASS ? swhy : p.why;
+	if (p.act && sig == ARFSIG_PASS) {
 		rc = rconn_new(&conf->redis);
 		attempts = conf->redis.wait_replicas > 0 ?
 		    rconn_attempts(rc) : 0;
