@@ -22,7 +22,6 @@ struct lookup {
 	const struct conf_unsubscribe *u;
 	struct dns	*dns;
 	int		 temp;		/* a listed signer's key: no answer */
-	int		 tried;		/* keys of listed signers asked for */
 };
 
 int
@@ -60,7 +59,6 @@ key(DKIM *d, DKIM_SIGINFO *sig, unsigned char *buf, size_t buflen)
 	if ((size_t)snprintf(name, sizeof(name), "%s._domainkey.%s", sel,
 	    dom) >= sizeof(name))
 		return DKIM_CBSTAT_NOTFOUND;
-	lk->tried++;
 	dns_txt(lk->dns, name, &t);
 	if (t.status == DNS_ETEMP) {
 		lk->temp = 1;
@@ -136,7 +134,7 @@ run(DKIM_LIB *lib, struct lookup *lk, char *msg, size_t len, char *signer,
 		    "complaint_signers is set)");
 	else if (res == ARFSIG_NONE && listed == 0)
 		snprintf(why, whylen, "no DKIM signature of a "
-		    "complaint_signers domain (%d of others)", nsigs);
+		    "complaint_signers domain (%d of other domains)", nsigs);
 	else if (res == ARFSIG_NONE)
 		snprintf(why, whylen, "the DKIM signature of a "
 		    "complaint_signers domain does not verify");

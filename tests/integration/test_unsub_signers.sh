@@ -39,13 +39,14 @@ FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcde
 FX_DNS="nameserver = \"127.0.0.1\"; port = $DNS_PORT; timeout_ms = 500;"
 fx_conf
 fx_member alice
-for i in 1 2 3 4 5 6 7 8; do
+for i in 1 2 3 4 5 6 7 8 9; do
 	fx_message alice "4jSIG000000$i" a@alice.test "r$i@rcpt.test" "<m$i@alice.test>"
 done
 reason() { fx_suppress_reason alice "$1"; }
 
 # report N [OPTION...] - an ARF report about message N, on stdout:
-# --sign D (DKIM-signed as d=D, s=s1), --length (with l=), --tamper (the
+# --sign D (DKIM-signed as d=D, s=s1; more than one: each signs, the last
+# on top), --sel S (the selector instead of s1), --length (with l=), --tamper (the
 # body altered after signing), --append (text added after an l=
 # signature)
 report() {
@@ -54,12 +55,15 @@ import sys, dkim
 key = open(sys.argv[1], "rb").read()
 n = sys.argv[2]
 args = sys.argv[3:]
-sign = None
+sign = []
+sel = b"s1"
 length = tamper = append = False
 while args:
     a = args.pop(0)
     if a == "--sign":
-        sign = args.pop(0)
+        sign.append(args.pop(0))
+    elif a == "--sel":
+        sel = args.pop(0).encode()
     elif a == "--length":
         length = True
     elif a == "--tamper":
@@ -97,8 +101,8 @@ msg = ("From: <staff@fbl.test>\r\n"
        "\r\n"
        "--b1--\r\n") % (n, n, n, n, n, n)
 msg = msg.encode()
-if sign:
-    sig = dkim.sign(msg, b"s1", sign.encode(), key, length=length,
+for d in sign:
+    sig = dkim.sign(msg, sel, d.encode(), key, length=length,
                     include_headers=[b"from", b"to", b"subject", b"date",
                                      b"message-id", b"content-type"])
     msg = sig + msg
@@ -125,7 +129,7 @@ h_like "unsigned: ignored, exit 0" "$(take 2)" \
 h_is "...nobody suppressed" "$(reason r2@rcpt.test)" ""
 h_like "signed by a domain not listed (its key published): ignored" \
     "$(take 3 --sign evil.test)" \
-    '^0: complaint report ignored: no DKIM signature of a complaint_signers domain \(1 of others\)$'
+    '^0: complaint report ignored: no DKIM signature of a complaint_signers domain \(1 of other domains\)$'
 h_is "...nobody suppressed" "$(reason r3@rcpt.test)" ""
 h_like "signed, then altered: ignored" "$(take 4 --sign fbl.test --tamper)" \
     '^0: complaint report ignored: the DKIM signature of a complaint_signers domain does not verify$'
@@ -145,6 +149,13 @@ h_like "signed with l=, then more body: ignored" \
     "$(take 7 --sign fbl.test --length --append)" \
     '^0: complaint report ignored: the DKIM signature of a complaint_signers domain does not verify$'
 h_is "...nobody suppressed" "$(reason r7@rcpt.test)" ""
+
+h_like "signed by the listed domain with a selector it has no key at: ignored" \
+    "$(take 9 --sign fbl.test --sel s9)" \
+    '^0: complaint report ignored: the DKIM signature of a complaint_signers domain does not verify$'
+h_like "...signed by another domain, and by the listed one: taken" \
+    "$(take 9 --sign evil.test --sign fbl.test)" '^0: complaint report suppressed: '
+h_is "...its recipient suppressed" "$(reason r9@rcpt.test)" complaint
 
 h_stop_unbound
 h_like "the resolver gone: deferred, exit 75" "$(take 8 --sign fbl.test)" \
