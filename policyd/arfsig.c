@@ -17,10 +17,18 @@
 #include "arfsig.h"
 #include "dns.h"
 
+/*
+ * Key lookups per report, at most: a provider's report carries one or two
+ * signatures; one that carries dozens of a listed domain's (made up) is
+ * not to cost a DNS query, and maybe a timeout, each
+ */
+#define ARFSIG_LOOKUPS_MAX	8
+
 /* what a verification's key lookups share (dkim_set_user_context) */
 struct lookup {
 	const struct conf_unsubscribe *u;
 	struct dns	*dns;
+	int		 asked;		/* keys looked up so far */
 	int		 temp;		/* a listed signer's key: no answer */
 };
 
@@ -56,6 +64,9 @@ key(DKIM *d, DKIM_SIGINFO *sig, unsigned char *buf, size_t buflen)
 	    !arfsig_listed(dom, lk->u->complaint_signers,
 	    lk->u->ncomplaint_signers))
 		return DKIM_CBSTAT_NOTFOUND;	/* not asked: not trusted */
+	if (lk->asked >= ARFSIG_LOOKUPS_MAX)
+		return DKIM_CBSTAT_NOTFOUND;
+	lk->asked++;
 	if ((size_t)snprintf(name, sizeof(name), "%s._domainkey.%s", sel,
 	    dom) >= sizeof(name))
 		return DKIM_CBSTAT_NOTFOUND;

@@ -12,7 +12,8 @@
  *	a pointer that is not const, and leaves it as it is), the keys
  *	looked up at the resolver of relay.conf's dns section, and only
  *	for signatures whose d= is listed (no query goes to a domain the
- *	sender of the report chose). A signature counts when its header and
+ *	sender of the report chose), at most 8 of them (the first in the
+ *	header; the others count as keys not found). A signature counts when its header and
  *	body hashes verify and it covers the whole body (an l= shorter than
  *	the body does not). Returns ARFSIG_PASS with the signer's d= in
  *	signer, ARFSIG_NONE (why says what was found) or ARFSIG_TEMP (a key

@@ -39,14 +39,14 @@ FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcde
 FX_DNS="nameserver = \"127.0.0.1\"; port = $DNS_PORT; timeout_ms = 500;"
 fx_conf
 fx_member alice
-for i in 1 2 3 4 5 6 7 8 9; do
-	fx_message alice "4jSIG000000$i" a@alice.test "r$i@rcpt.test" "<m$i@alice.test>"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	fx_message alice "4jSIG0000$((i + 10))" a@alice.test "r$i@rcpt.test" "<m$i@alice.test>"
 done
 reason() { fx_suppress_reason alice "$1"; }
 
 # report N [OPTION...] - an ARF report about message N, on stdout:
-# --sign D (DKIM-signed as d=D, s=s1; more than one: each signs, the last
-# on top), --sel S (the selector instead of s1), --length (with l=), --tamper (the
+# --sign D[/S] (DKIM-signed as d=D, s=S or s1; more than one: each signs,
+# the last on top), --sel S (the selector instead of s1), --length (with l=), --tamper (the
 # body altered after signing), --append (text added after an l=
 # signature)
 report() {
@@ -61,7 +61,7 @@ length = tamper = append = False
 while args:
     a = args.pop(0)
     if a == "--sign":
-        sign.append(args.pop(0))
+        sign.append(args.pop(0))   # D, or D/SELECTOR
     elif a == "--sel":
         sel = args.pop(0).encode()
     elif a == "--length":
@@ -102,7 +102,8 @@ msg = ("From: <staff@fbl.test>\r\n"
        "--b1--\r\n") % (n, n, n, n, n, n)
 msg = msg.encode()
 for d in sign:
-    sig = dkim.sign(msg, sel, d.encode(), key, length=length,
+    d, _, s = d.partition("/")
+    sig = dkim.sign(msg, s.encode() or sel, d.encode(), key, length=length,
                     include_headers=[b"from", b"to", b"subject", b"date",
                                      b"message-id", b"content-type"])
     msg = sig + msg
@@ -156,6 +157,12 @@ h_like "signed by the listed domain with a selector it has no key at: ignored" \
 h_like "...signed by another domain, and by the listed one: taken" \
     "$(take 9 --sign evil.test --sign fbl.test)" '^0: complaint report suppressed: '
 h_is "...its recipient suppressed" "$(reason r9@rcpt.test)" complaint
+h_like "ten signatures of the listed domain, the good one last: ignored (8 keys looked up, no more)" \
+    "$(take 10 --sign fbl.test $(printf -- '--sign fbl.test/s9 %.0s' 1 2 3 4 5 6 7 8 9))" \
+    '^0: complaint report ignored: the DKIM signature of a complaint_signers domain does not verify$'
+h_like "...eight, the good one last: taken" \
+    "$(take 10 --sign fbl.test $(printf -- '--sign fbl.test/s9 %.0s' 1 2 3 4 5 6 7))" \
+    '^0: complaint report suppressed: '
 
 h_stop_unbound
 h_like "the resolver gone: deferred, exit 75" "$(take 8 --sign fbl.test)" \
