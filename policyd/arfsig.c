@@ -83,12 +83,27 @@ key(DKIM *d, DKIM_SIGINFO *sig, unsigned char *buf, size_t buflen)
 	return r;
 }
 
-/* whole - sig's hashes verified, over the whole body */
+/* sha1 - sig is rsa-sha1 (or of an algorithm libopendkim cannot say) */
+static int
+sha1(DKIM_SIGINFO *sig)
+{
+	dkim_alg_t alg;
+
+	return dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK ||
+	    alg == DKIM_SIGN_RSASHA1;
+}
+
+/*
+ * whole - sig's hashes verified, over the whole body, with an algorithm
+ * RFC 8301 lets a verifier accept (not rsa-sha1)
+ */
 static int
 whole(DKIM *d, DKIM_SIGINFO *sig)
 {
 	ssize_t	 msglen = 0, canonlen = 0, signlen = 0;
 
+	if (sha1(sig))
+		return 0;
 	if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_PASSED) == 0 ||
 	    dkim_sig_getbh(sig) != DKIM_SIGBH_MATCH)
 		return 0;
@@ -107,7 +122,7 @@ run(DKIM_LIB *lib, struct lookup *lk, char *msg, size_t len, char *signer,
 	DKIM_STAT	 st;
 	DKIM		*d;
 	const char	*dom;
-	int		 i, nsigs = 0, listed = 0;
+	int		 i, nsigs = 0, listed = 0, sha1s = 0;
 	enum arfsig_result res = ARFSIG_NONE;
 
 	if ((d = dkim_verify(lib, (const unsigned char *)"relay-unsub", NULL,
@@ -129,6 +144,7 @@ run(DKIM_LIB *lib, struct lookup *lk, char *msg, size_t len, char *signer,
 		    lk->u->complaint_signers, lk->u->ncomplaint_signers))
 			continue;
 		listed++;
+		sha1s += sha1(sigs[i]);
 		if (whole(d, sigs[i])) {
 			snprintf(signer, signerlen, "%s", dom);
 			res = ARFSIG_PASS;
@@ -146,6 +162,10 @@ run(DKIM_LIB *lib, struct lookup *lk, char *msg, size_t len, char *signer,
 	else if (res == ARFSIG_NONE && listed == 0)
 		snprintf(why, whylen, "no DKIM signature of a "
 		    "complaint_signers domain (%d of other domains)", nsigs);
+	else if (res == ARFSIG_NONE && sha1s == listed)
+		snprintf(why, whylen, "the DKIM signature of a "
+		    "complaint_signers domain is rsa-sha1, which RFC 8301 "
+		    "forbids");
 	else if (res == ARFSIG_NONE)
 		snprintf(why, whylen, "the DKIM signature of a "
 		    "complaint_signers domain does not verify");

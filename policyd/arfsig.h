@@ -13,9 +13,10 @@
  *	looked up at the resolver of relay.conf's dns section, and only
  *	for signatures whose d= is listed (no query goes to a domain the
  *	sender of the report chose), at most 8 of them (the first in the
- *	header; the others count as keys not found). A signature counts when its header and
- *	body hashes verify and it covers the whole body (an l= shorter than
- *	the body does not). Returns ARFSIG_PASS with the signer's d= in
+ *	header; the others count as keys not found). A signature counts
+ *	when its header and body hashes verify, it covers the whole body
+ *	(an l= shorter than the body does not) and its algorithm is not
+ *	rsa-sha1 (RFC 8301 forbids verifiers to accept it). Returns ARFSIG_PASS with the signer's d= in
  *	signer, ARFSIG_NONE (why says what was found) or ARFSIG_TEMP (a key
  *	of a listed signer could not be looked up: try again later).
  * SEE ALSO

@@ -46,9 +46,9 @@ reason() { fx_suppress_reason alice "$1"; }
 
 # report N [OPTION...] - an ARF report about message N, on stdout:
 # --sign D[/S] (DKIM-signed as d=D, s=S or s1; more than one: each signs,
-# the last on top), --sel S (the selector instead of s1), --length (with l=), --tamper (the
-# body altered after signing), --append (text added after an l=
-# signature)
+# the last on top), --sel S (the selector instead of s1), --length (with
+# l=), --sha1 (rsa-sha1), --tamper (the body altered after signing),
+# --append (text added after an l= signature)
 report() {
 	/usr/bin/python3 - "$H_TMP/fbl.key" "$@" <<'PYEOF'
 import sys, dkim
@@ -58,6 +58,7 @@ args = sys.argv[3:]
 sign = []
 sel = b"s1"
 length = tamper = append = False
+alg = b"rsa-sha256"
 while args:
     a = args.pop(0)
     if a == "--sign":
@@ -66,6 +67,8 @@ while args:
         sel = args.pop(0).encode()
     elif a == "--length":
         length = True
+    elif a == "--sha1":
+        alg = b"rsa-sha1"
     elif a == "--tamper":
         tamper = True
     elif a == "--append":
@@ -104,6 +107,7 @@ msg = msg.encode()
 for d in sign:
     d, _, s = d.partition("/")
     sig = dkim.sign(msg, s.encode() or sel, d.encode(), key, length=length,
+                    signature_algorithm=alg,
                     include_headers=[b"from", b"to", b"subject", b"date",
                                      b"message-id", b"content-type"])
     msg = sig + msg
@@ -134,6 +138,10 @@ h_like "signed by a domain not listed (its key published): ignored" \
 h_is "...nobody suppressed" "$(reason r3@rcpt.test)" ""
 h_like "signed, then altered: ignored" "$(take 4 --sign fbl.test --tamper)" \
     '^0: complaint report ignored: the DKIM signature of a complaint_signers domain does not verify$'
+h_is "...nobody suppressed" "$(reason r4@rcpt.test)" ""
+h_like "signed rsa-sha1 by the listed domain: ignored (RFC 8301)" \
+    "$(take 4 --sign fbl.test --sha1)" \
+    '^0: complaint report ignored: the DKIM signature of a complaint_signers domain is rsa-sha1, which RFC 8301 forbids$'
 h_is "...nobody suppressed" "$(reason r4@rcpt.test)" ""
 h_like "signed by a domain below the listed one: taken" \
     "$(take 5 --sign sub.fbl.test)" '^0: complaint report suppressed: '
