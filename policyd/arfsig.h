@@ -16,9 +16,10 @@
  *	header; the others count as keys not found). A signature counts
  *	when its header and body hashes verify, it covers the whole body
  *	(an l= shorter than the body does not) and its algorithm is not
- *	rsa-sha1 (RFC 8301 forbids verifiers to accept it). Returns ARFSIG_PASS with the signer's d= in
- *	signer, ARFSIG_NONE (why says what was found) or ARFSIG_TEMP (a key
- *	of a listed signer could not be looked up: try again later).
+ *	rsa-sha1 (RFC 8301 forbids verifiers to accept it). Returns
+ *	ARFSIG_PASS with the signer's d= in signer, ARFSIG_NONE (why says
+ *	what was found) or ARFSIG_TEMP (a key of a listed signer could not
+ *	be looked up: try again later).
  * SEE ALSO
  *	unsub_report.c, common/dns.h, RFC 6376, relay-unsub(8)
  */
