@@ -37,6 +37,25 @@ int	charges_zrem(struct rconn *, const redisReply *pairs,
 int	charges_refund(struct rconn *, const char *key, const char **why);
 
 /*
+ * charges_pick - on[0..n): 1 for a charge still charged. The first keep
+ * of those are left (on[i] set to 0: one transaction's charges are all
+ * alike), the others stay 1, to be taken out; returns how many.
+ */
+size_t	charges_pick(int *on, size_t n, size_t keep);
+
+/*
+ * charges_excess - of the charges el[0..nel) (id, warm set, id, warm
+ * set, ... as charges_zrem's pairs), leave at most keep still charged
+ * and take the others out: those a transaction was charged for
+ * recipients Postfix then refused (a check after the policy service,
+ * relay-milter's own). A charge no longer in its set (over a cap,
+ * taken back by relay-policyd) does not count. How many were taken out
+ * (0 at once when there are no more than keep), or -1 (why says).
+ */
+int	charges_excess(struct rconn *, redisReply *const *el, size_t nel,
+	    size_t keep, const char **why);
+
+/*
  * charges_emit - end the log line kv of a refund with its outcome, n as
  * charges_zrem or charges_refund returned it: refunded=N (info), or
  * refund=failed why=... (warning); and emit it

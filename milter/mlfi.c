@@ -404,6 +404,7 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 			    decide_suppress_detail(s));
 	}
 	rec = ok[1] || !ok[0] ? as[1] : as[0];
+	cn->m.nrcptcmd++;	/* each is charged by relay-policyd */
 	/*
 	 * The same mailbox again (an address in To, Cc and Bcc, as
 	 * Python's smtplib.send_message gives it): Postfix's cleanup

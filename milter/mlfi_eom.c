@@ -164,6 +164,7 @@ mlfi_eom(SMFICTX *ctx)
 	rec.message_id = m->hd.msgid != NULL ? m->hd.msgid : m->own.msgid;
 	rec.rcpts = (const char **)m->rcpts;
 	rec.nrcpt = m->nrcpt;
+	rec.nrcptcmd = m->nrcptcmd;
 	rec.now = clock_now();
 	rec.charges = m->charges;
 	if ((e = store_record(cn->rc, cn->cr->cf, &rec, &over, &why)) != 0) {

@@ -47,6 +47,7 @@ struct msg {
 	struct dom_fact	 dfact;		/* its record, read at MAIL FROM */
 	char		**rcpts;
 	size_t		 nrcpt, rcap;
+	size_t		 nrcptcmd;	/* RCPT TO let through, repeats too */
 	struct hdrs	 hd;		/* the header fields */
 	struct signer	*sg;
 	char		 sdomain[ADDR_BUFSIZE];	/* From: (signing) domain */

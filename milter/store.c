@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charges.h"
 #include "fcache.h"
 #include "log.h"
 #include "rconn.h"
@@ -399,6 +400,33 @@ undo(struct rconn *rc, const char *kmsg, const char *kinf, const char *krec,
 	}
 }
 
+/*
+ * excess - the accepted message's warming charges (rec, the script's
+ * reply: its elements after the first) beyond one for each RCPT TO we
+ * let through are of recipients refused after relay-policyd charged
+ * them (a Postfix check after the policy service, a refusal of ours):
+ * taken back. A failure leaves them charged; either is logged.
+ */
+static void
+excess(struct rconn *rc, const struct store_record *m, const redisReply *rec)
+{
+	struct logkv	 kv;
+	const char	*why = NULL;
+	int		 n;
+
+	if (rec->elements < 1 || (rec->elements - 1) / 2 <= m->nrcptcmd)
+		return;
+	n = charges_excess(rc, rec->element + 1, rec->elements - 1,
+	    m->nrcptcmd, &why);
+	if (n == 0)
+		return;
+	logkv_init(&kv, m->qid);
+	logkv_str(&kv, "stage", "eom");
+	logkv_str(&kv, "member", m->handle);
+	logkv_int(&kv, "rcpt_cmds", (long long)m->nrcptcmd);
+	charges_emit(&kv, n, why);
+}
+
 int
 store_record(struct rconn *rc, const struct relay_conf *cf,
     const struct store_record *m, struct store_over *over, const char **why)
@@ -529,6 +557,8 @@ store_record(struct rconn *rc, const struct relay_conf *cf,
 	} else if (e != 0 && recorded)
 		undo(rc, kmsg, kinf, krec, kqid, msgid ? kmid : NULL, hq,
 		    m->qid, m->charges, kept);
+	else if (e == 0 && kept != NULL)
+		excess(rc, m, kept);
 	if (kept != NULL)
 		freeReplyObject(kept);
 	free(args);

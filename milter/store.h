@@ -53,6 +53,7 @@ struct store_record {
 	const char	 *message_id;	/* "" when the message has none */
 	const char	**rcpts;
 	size_t		  nrcpt;
+	size_t		  nrcptcmd;	/* RCPT TO accepted, repeats too */
 	time_t		  now;
 	const char	 *charges;	/* the session's (rkey_charges), or "" */
 };

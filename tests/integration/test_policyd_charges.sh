@@ -12,7 +12,10 @@
 # keeps them; a recipient
 # given three times in one message is recorded once but charged three
 # times (Postfix would deliver repeats with other DSN parameters again,
-# and relay-policyd cannot see those); the cap still holds exactly.
+# and relay-policyd cannot see those); the cap still holds exactly. A
+# recipient Postfix refuses after the policy service charged it (a check
+# after check_policy_service) gives its charge back when the message is
+# recorded (relay-milter: more charges than RCPTs it let through).
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init policyd_charges
@@ -31,7 +34,7 @@ fx_milter_unix
 fx_conf
 NOW=$(date +%s)
 fx_member alice
-for d in alice.test b.test c.test d.test e.test; do
+for d in alice.test b.test c.test d.test e.test f.test; do
 	fx_domain "$d" alice --verified-at $((NOW - 3600))
 done
 fx_passwd alice key-a
@@ -43,7 +46,8 @@ fx_start_milter_unix
 PF_MAIN_EXTRA="smtpd_sender_restrictions =
     check_policy_service { inet:127.0.0.1:$PPORT, policy_context=mail }
 smtpd_recipient_restrictions =
-    check_policy_service { inet:127.0.0.1:$PPORT, policy_context=rcpt }, permit
+    check_policy_service { inet:127.0.0.1:$PPORT, policy_context=rcpt },
+    check_recipient_access inline:{ refused@dest.test=REJECT }, permit
 smtpd_policy_service_default_action = 451 4.4.2 Queue full or transient submission error
 inet_protocols = ipv4, ipv6"
 FX_SUB_OPTS="$FX_SUB_OPTS
@@ -190,4 +194,20 @@ h_like "the replica back: the retry is accepted" "$out" \
     '250 2\.0\.0 Ok: queued'
 h_is "... and charged once" "$(warm e.test)" 2
 h_check "eight messages at the sink" h_wait_sink 8 30
+
+# --- a recipient refused by a Postfix check after the policy service
+# (check_recipient_access): charged by relay-policyd, never seen by
+# relay-milter; its charge is given back when the message is recorded -----
+out=$(fx_send a@f.test x1@dest.test,refused@dest.test,x2@dest.test 2>&1)
+h_like "a recipient refused after the policy service: 554" "$out" \
+    '<\** *554 5\.7\.1 <refused@dest\.test>'
+h_like "... the others' message queued" "$out" '250 2\.0\.0 Ok: queued'
+h_is "... only they stay charged" "$(warm f.test)" 2
+h_like "... relay-milter gives the third charge back" \
+    "$(cat "$H_LOG/milter.log")" 'stage=eom member=alice rcpt_cmds=2 refunded=1'
+out=$(fx_send a@f.test refused@dest.test,x3@dest.test,x3@dest.test 2>&1)
+h_like "refused first, then one address twice: queued" "$out" \
+    '250 2\.0\.0 Ok: queued'
+h_is "... both RCPTs of the address stay charged" "$(warm f.test)" 4
+h_check "ten messages at the sink" h_wait_sink 10 30
 h_done
