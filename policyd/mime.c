@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "mime.h"
+#include "mime_param.h"
 #include "xalloc.h"
 
 /* is_wsp - SP or HTAB */
@@ -230,13 +231,28 @@ param_value(const char **pp, const char *end, char *out, size_t outlen)
 	return 0;
 }
 
+/* report_type - val as the report-type: lower case, "?" when no token */
+static void
+report_type(struct mime_ctype *ct, const char *val)
+{
+	const char *q = val;
+
+	if (token(&q, val + strlen(val), ct->report_type,
+	    sizeof(ct->report_type)) < 0 || *q != '\0')
+		strcpy(ct->report_type, "?");
+}
+
 int
 mime_ctype_parse(const char *v, size_t n, struct mime_ctype *ct)
 {
 	const char	*p = v, *end = v + n;
 	char		 attr[MIME_TOKEN_MAX], val[MIME_BOUNDARY_MAX + 1];
+	struct mime_2231 b2231, r2231;	/* RFC 2231 sections */
+	int		 sec, ext;
 
 	memset(ct, 0, sizeof(*ct));
+	b2231.have = r2231.have = 0;
+	b2231.bad = r2231.bad = 0;
 	p = mime_skip_cfws(p, end);
 	if (token(&p, end, ct->type, sizeof(ct->type)) < 0)
 		goto bad;
@@ -249,33 +265,48 @@ mime_ctype_parse(const char *v, size_t n, struct mime_ctype *ct)
 	for (;;) {
 		p = mime_skip_cfws(p, end);
 		if (p >= end || *p++ != ';')
-			return 0;	/* the end, or junk: keep the type */
+			break;		/* the end, or junk: keep the type */
 		p = mime_skip_cfws(p, end);
 		if (token(&p, end, attr, sizeof(attr)) < 0)
-			return 0;
+			break;
 		p = mime_skip_cfws(p, end);
 		if (p >= end || *p++ != '=')
-			return 0;
+			break;
 		p = mime_skip_cfws(p, end);
 		if (param_value(&p, end, val, sizeof(val)) < 0) {
 			/* a bad boundary or report-type is no boundary */
 			if (strcmp(attr, "report-type") == 0 &&
 			    ct->report_type[0] == '\0')
 				strcpy(ct->report_type, "?");
+			else if (mime_2231_attr(attr, "boundary", &ext) >= 0)
+				b2231.bad = 1;
+			else if (mime_2231_attr(attr, "report-type", &ext) >=
+			    0)
+				r2231.bad = 1;
 			continue;
 		}
 		if (strcmp(attr, "boundary") == 0 && ct->boundary[0] == '\0')
 			memcpy(ct->boundary, val, strlen(val) + 1);
 		else if (strcmp(attr, "report-type") == 0 &&
-		    ct->report_type[0] == '\0') {
-			const char *q = val;
-
-			/* lower case; "?" when it is no token */
-			if (token(&q, val + strlen(val), ct->report_type,
-			    sizeof(ct->report_type)) < 0 || *q != '\0')
-				strcpy(ct->report_type, "?");
-		}
+		    ct->report_type[0] == '\0')
+			report_type(ct, val);
+		else if ((sec = mime_2231_attr(attr, "boundary", &ext)) >= 0)
+			mime_2231_add(&b2231, sec, ext, val);
+		else if ((sec = mime_2231_attr(attr, "report-type", &ext)) >=
+		    0)
+			mime_2231_add(&r2231, sec, ext, val);
 	}
+	/* the plain parameter first; else its RFC 2231 sections */
+	if (ct->boundary[0] == '\0' && b2231.have != 0)
+		(void)mime_2231_value(&b2231, ct->boundary,
+		    sizeof(ct->boundary));
+	if (ct->report_type[0] == '\0' && (r2231.have != 0 || r2231.bad)) {
+		if (mime_2231_value(&r2231, val, sizeof(val)) == 0)
+			report_type(ct, val);
+		else
+			strcpy(ct->report_type, "?");
+	}
+	return 0;
 bad:
 	memset(ct, 0, sizeof(*ct));
 	return -1;

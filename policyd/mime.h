@@ -18,7 +18,10 @@
  *	quoted-string (quoted pairs undone); only boundary and report-type
  *	are kept, the first of each. Unquoted values are read leniently up
  *	to ";" or white space (a bare boundary=----=_Part_1 is common).
- *	RFC 2231 parameters (boundary*0=) are not understood.
+ *	Either may come as RFC 2231 sections, extended or not
+ *	(boundary*0="a"; boundary*1="b", boundary*=us-ascii''%3Dx:
+ *	mime_param.h), taken when the plain parameter is absent; a
+ *	report-type whose sections do not make one is "?".
  *
  *	mime_cte_parse() and mime_decode() undo base64 and quoted-printable
  *	(RFC 2045 6.7, 6.8): characters outside the base64 alphabet are

@@ -199,7 +199,7 @@ bench-tracker: policyd/relay-tracker
 # The complaint report reader of relay-unsub (ARF, RFC 5965): pure code,
 # linked by the program, its unit test and its fuzz target alike.
 ARF_PURE = policyd/arf.c policyd/arf.h policyd/mime.c policyd/mime.h \
-	milter/from.c milter/from.h
+	policyd/mime_param.c policyd/mime_param.h milter/from.c milter/from.h
 
 check_PROGRAMS += tests/unit/test_arf
 tests_unit_test_arf_SOURCES = tests/unit/test_arf.c tests/unit/crlf.h \
@@ -211,7 +211,7 @@ UNIT_TESTS += tests/unit/test_arf
 
 check_PROGRAMS += tests/unit/test_mime
 tests_unit_test_mime_SOURCES = tests/unit/test_mime.c policyd/mime.c \
-	policyd/mime.h
+	policyd/mime.h policyd/mime_param.c policyd/mime_param.h
 tests_unit_test_mime_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
 tests_unit_test_mime_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_mime

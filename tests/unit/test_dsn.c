@@ -165,10 +165,13 @@ static const char exchange_dsn[] =
     "\r\n"
     "--a6d1e2f3-bb00-4c1e-9f00-0123456789ab--\r\n";
 
-/* A report around a delivery-status body ds and a third part. */
-#define REPORT(rtype, ds, third) \
+/*
+ * A report around a delivery-status body ds and a third part; REPORT_P's
+ * Content-Type has the parameters params (RFC 2231's, say) instead.
+ */
+#define REPORT_P(params, ds, third) \
     "From: MAILER-DAEMON@mx.example\n" \
-    "Content-Type: multipart/report; " rtype "boundary=\"=_r\"\n" \
+    "Content-Type: multipart/report; " params "\n" \
     "\n" \
     "--=_r\n" \
     "Content-Type: text/plain\n" \
@@ -179,6 +182,8 @@ static const char exchange_dsn[] =
     "--=_r\n" \
     third \
     "\n--=_r--\n"
+#define REPORT(rtype, ds, third) \
+    REPORT_P(rtype "boundary=\"=_r\"", ds, third)
 #define RT	"report-type=delivery-status; "
 #define DS(body) "Content-Type: message/delivery-status\n\n" body "\n"
 #define HDRS(mid) "Content-Type: text/rfc822-headers\n\n" \
@@ -252,6 +257,10 @@ static const struct tcase cases[] = {
 	{ "report-type in odd case, quoted",
 	  REPORT("Report-Type=\"Delivery-Status\"; ", DS(PERMSG "\n" GONE),
 	  HDRS(MID)), 0, OK1(MID) },
+	{ "boundary and report-type in RFC 2231 sections, extended",
+	  REPORT_P("report-type*=us-ascii''delivery-status;\n"
+	  " boundary*0*=us-ascii'en'%3D; boundary*1=\"_r\"",
+	  DS(PERMSG "\n" GONE), HDRS(MID)), 1, OK1(MID) },
 	{ "per-message and recipient fields in one block",
 	  REPORT(RT, DS(PERMSG GONE), HDRS(MID)), 1, OK1(MID) },
 	{ "no per-message block",

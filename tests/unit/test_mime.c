@@ -2,7 +2,8 @@
  * NAME
  *	test_mime - the pieces of policyd/mime.c the complaint report reader
  *	is built on: base64 and quoted-printable decoding (damaged input
- *	included), Content-Transfer-Encoding and Content-Type reading, and
+ *	included), Content-Transfer-Encoding and Content-Type reading (RFC
+ *	2231 parameter sections too), and
  *	the walk through a message's MIME tree both report readers use
  */
 #include <setjmp.h>
@@ -65,6 +66,66 @@ mime_pieces(void **state)
 	assert_string_equal(ct.type, "a");
 	assert_string_equal(ct.subtype, "b");
 	assert_string_equal(ct.boundary, "1");
+}
+
+/* Content-Type parameters in RFC 2231 sections, extended or not */
+static void
+rfc2231_parameters(void **state)
+{
+	static const struct {
+		const char	*in, *boundary, *report_type;
+	} c[] = {
+		/* sections, in order or not, quoted or not */
+		{ "multipart/report; boundary*0=\"abc\"; boundary*1=\"=_d\"",
+		    "abc=_d", "" },
+		{ "multipart/mixed; boundary*1=def; boundary*0=abc",
+		    "abcdef", "" },
+		/* extended: the charset'language' prefix, %XX escapes */
+		{ "multipart/mixed; boundary*=us-ascii'en'%3D_b%20x",
+		    "=_b x", "" },
+		{ "multipart/mixed; boundary*0*=''a%3D; boundary*1*=%3Db; "
+		    "boundary*2=\"c\"", "a==bc", "" },
+		{ "multipart/report; report-type*=us-ascii''Feedback-Report",
+		    "", "feedback-report" },
+		{ "multipart/report; report-type*0=delivery; "
+		    "report-type*1=-status", "", "delivery-status" },
+		/* the plain parameter comes first */
+		{ "multipart/mixed; boundary*=''x; boundary=y", "y", "" },
+		{ "multipart/mixed; boundary=y; boundary*0=x", "y", "" },
+		/* a section missing, a bad escape, no prefix, a control
+		   character, section numbers that are no numbers */
+		{ "multipart/mixed; boundary*0=a; boundary*2=c", "", "" },
+		{ "multipart/mixed; boundary*1=b", "", "" },
+		{ "multipart/mixed; boundary*=''%3", "", "" },
+		{ "multipart/mixed; boundary*=''%zz", "", "" },
+		{ "multipart/mixed; boundary*=abc", "", "" },
+		{ "multipart/mixed; boundary*=''a%0Ab", "", "" },
+		{ "multipart/mixed; boundary*=''a%C3%A9", "", "" },
+		{ "multipart/mixed; boundary*00=a", "", "" },
+		{ "multipart/mixed; boundary*0x=a", "", "" },
+		{ "multipart/mixed; boundary*16=a", "", "" },
+		{ "multipart/mixed; boundary*0=\"\"", "", "" },
+		{ "multipart/mixed; boundary*=''", "", "" },
+		{ "multipart/mixed; boundaryx*=''a", "", "" },
+		/* a report-type that does not make one is no report-type */
+		{ "multipart/report; report-type*0=a; report-type*2=b", "",
+		    "?" },
+		{ "multipart/report; report-type*=''a%20b", "", "?" },
+		/* a section seen twice: the first */
+		{ "multipart/mixed; boundary*0=a; boundary*0=b", "a", "" },
+	};
+	struct mime_ctype	 ct;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		assert_int_equal(mime_ctype_parse(c[i].in, strlen(c[i].in),
+		    &ct), 0);
+		if (strcmp(ct.boundary, c[i].boundary) != 0 ||
+		    strcmp(ct.report_type, c[i].report_type) != 0)
+			fail_msg("%zu: boundary '%s', report-type '%s'", i,
+			    ct.boundary, ct.report_type);
+	}
 }
 
 /* what leaf() was given, one line per leaf: "t/s in_report" */
@@ -203,6 +264,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mime_pieces),
+		cmocka_unit_test(rfc2231_parameters),
 		cmocka_unit_test(mime_walk_tree),
 		cmocka_unit_test(first_fields),
 	};
