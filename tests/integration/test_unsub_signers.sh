@@ -15,7 +15,8 @@ h_init unsub_signers
 h_need redis-server unbound unbound-control openssl script
 UNSUB=$H_BUILDDIR/policyd/relay-unsub
 [[ -x $UNSUB ]] || h_bail "build policyd/relay-unsub first"
-/usr/bin/python3 -c 'import dkim' 2>/dev/null || h_skip_all "python3-dkim missing"
+/usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null ||
+    h_skip_all "python3-dkim or python3-nacl missing"
 
 # keys: fbl.test (listed) signs as s1, and as s1 for sub.fbl.test; the
 # same key published for evil.test, which is not listed
@@ -29,9 +30,19 @@ txt() {	# txt NAME - a zone line, the key in 200-octet strings
 	done
 	printf '%s 300 IN TXT "v=DKIM1; k=rsa; p="%s\n' "$1" "$s"
 }
+# and an Ed25519 key of fbl.test's as e1 (RFC 8463: the seed, base64,
+# is what python3-dkim signs with; p= is the public key, base64)
+read -r edseed edpub < <(/usr/bin/python3 -c '
+import base64, nacl.signing
+k = nacl.signing.SigningKey.generate()
+print(base64.b64encode(bytes(k)).decode(),
+      base64.b64encode(bytes(k.verify_key)).decode())')
+printf '%s\n' "$edseed" >"$H_TMP/fbl.ed"
 fz=$(h_zone_file fbl.test)
 ez=$(h_zone_file evil.test)
-{ txt s1._domainkey; txt s1._domainkey.sub; } >>"$fz"
+{ txt s1._domainkey; txt s1._domainkey.sub
+  printf 'e1._domainkey 300 IN TXT "v=DKIM1; k=ed25519; p=%s"\n' "$edpub"
+} >>"$fz"
 txt s1._domainkey >>"$ez"
 h_start_unbound fbl.test "$fz" evil.test "$ez"
 h_start_redis
@@ -39,7 +50,7 @@ FX_UNSUB='domain = "unsub.relay.test"; hmac_key = "test-hmac-key-0123456789abcde
 FX_DNS="nameserver = \"127.0.0.1\"; port = $DNS_PORT; timeout_ms = 500;"
 fx_conf
 fx_member alice
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for i in 1 2 3 4 5 6 7 8 9 10 11; do
 	fx_message alice "4jSIG0000$((i + 10))" a@alice.test "r$i@rcpt.test" "<m$i@alice.test>"
 done
 reason() { fx_suppress_reason alice "$1"; }
@@ -47,14 +58,16 @@ reason() { fx_suppress_reason alice "$1"; }
 # report N [OPTION...] - an ARF report about message N, on stdout:
 # --sign D[/S] (DKIM-signed as d=D, s=S or s1; more than one: each signs,
 # the last on top), --sel S (the selector instead of s1), --length (with
-# l=), --sha1 (rsa-sha1), --tamper (the body altered after signing),
+# l=), --sha1 (rsa-sha1), --ed25519 (ed25519-sha256: with --sign
+# fbl.test/e1), --tamper (the body altered after signing),
 # --append (text added after an l= signature)
 report() {
-	/usr/bin/python3 - "$H_TMP/fbl.key" "$@" <<'PYEOF'
+	/usr/bin/python3 - "$H_TMP/fbl.key" "$H_TMP/fbl.ed" "$@" <<'PYEOF'
 import sys, dkim
 key = open(sys.argv[1], "rb").read()
-n = sys.argv[2]
-args = sys.argv[3:]
+edkey = open(sys.argv[2], "rb").read().strip()
+n = sys.argv[3]
+args = sys.argv[4:]
 sign = []
 sel = b"s1"
 length = tamper = append = False
@@ -69,6 +82,8 @@ while args:
         length = True
     elif a == "--sha1":
         alg = b"rsa-sha1"
+    elif a == "--ed25519":
+        alg = b"ed25519-sha256"
     elif a == "--tamper":
         tamper = True
     elif a == "--append":
@@ -106,7 +121,8 @@ msg = ("From: <staff@fbl.test>\r\n"
 msg = msg.encode()
 for d in sign:
     d, _, s = d.partition("/")
-    sig = dkim.sign(msg, s.encode() or sel, d.encode(), key, length=length,
+    k = edkey if alg == b"ed25519-sha256" else key
+    sig = dkim.sign(msg, s.encode() or sel, d.encode(), k, length=length,
                     signature_algorithm=alg,
                     include_headers=[b"from", b"to", b"subject", b"date",
                                      b"message-id", b"content-type"])
@@ -143,6 +159,10 @@ h_like "signed rsa-sha1 by the listed domain: ignored (RFC 8301)" \
     "$(take 4 --sign fbl.test --sha1)" \
     '^0: complaint report ignored: the DKIM signature of a complaint_signers domain is rsa-sha1, which RFC 8301 forbids$'
 h_is "...nobody suppressed" "$(reason r4@rcpt.test)" ""
+h_like "signed ed25519-sha256 by the listed domain: taken (RFC 8463)" \
+    "$(take 11 --sign fbl.test/e1 --ed25519)" \
+    '^0: complaint report suppressed: '
+h_is "...its recipient suppressed" "$(reason r11@rcpt.test)" complaint
 h_like "signed by a domain below the listed one: taken" \
     "$(take 5 --sign sub.fbl.test)" '^0: complaint report suppressed: '
 h_is "...its recipient suppressed" "$(reason r5@rcpt.test)" complaint
