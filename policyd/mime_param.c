@@ -33,18 +33,6 @@ mime_2231_attr(const char *attr, const char *name, int *ext)
 	return *p == '\0' ? sec : -1;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* undo - val's %XX escapes into out (as long as val at most); 0 or -1 */
 static int
 undo(const char *val, char *out)
@@ -56,7 +44,8 @@ undo(const char *val, char *out)
 			*out++ = *val;
 			continue;
 		}
-		if ((hi = hexval(val[1])) < 0 || (lo = hexval(val[2])) < 0) {
+		if ((hi = mime_hex((unsigned char)val[1])) < 0 ||
+		    (lo = mime_hex((unsigned char)val[2])) < 0) {
 			*out = '\0';
 			return -1;
 		}
