@@ -7,10 +7,12 @@ policyd_relay_policyd_SOURCES = policyd/relay-policyd.c \
 	policyd/policyd_dcache.c policyd/policyd_dcache.h \
 	policyd/policyd_decide.c policyd/policyd_decide.h \
 	policyd/policyd_listen.c policyd/policyd_listen.h \
+	policyd/policyd_move.c policyd/policyd_move.h \
 	policyd/policyd_noscript.c policyd/policyd_noscript.h \
 	policyd/policyd_policy.c \
 	policyd/policyd_proto.c policyd/policyd_proto.h \
 	policyd/policyd_redis.c policyd/policyd_redis.h \
+	policyd/policyd_rlink.c policyd/policyd_rlink.h \
 	policyd/policyd_rval.c policyd/policyd_rval.h \
 	policyd/policyd_server.c \
 	policyd/socketmap.c policyd/socketmap.h \
@@ -49,6 +51,13 @@ tests_unit_test_policyd_noscript_SOURCES = tests/unit/test_policyd_noscript.c \
 tests_unit_test_policyd_noscript_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
 tests_unit_test_policyd_noscript_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_policyd_noscript
+
+check_PROGRAMS += tests/unit/test_policyd_move
+tests_unit_test_policyd_move_SOURCES = tests/unit/test_policyd_move.c \
+	policyd/policyd_move.c
+tests_unit_test_policyd_move_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/policyd
+tests_unit_test_policyd_move_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_policyd_move
 
 check_PROGRAMS += tests/unit/test_policyd_socketmap
 tests_unit_test_policyd_socketmap_SOURCES = tests/unit/test_policyd_socketmap.c \

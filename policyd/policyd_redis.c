@@ -1,75 +1,50 @@
 /*
  * NAME
- *	policyd_redis - async Redis connection: batches, timeouts, backoff
+ *	policyd_redis - relay-policyd's batches of Redis commands
  * DESCRIPTION
- *	State: down (ac NULL, a reconnect timer pending) or connecting/up (ac
- *	set). pr->ac is cleared before we free a context ourselves, so the
- *	disconnect callback of a context we dropped on purpose is ignored,
- *	and batches started from inside failure callbacks fail fast.
  *	A batch is freed when it has been reported and every one of its
  *	commands has had its hiredis callback (a dropped connection calls
- *	them all with a NULL reply).
- *	An EVALSHA is kept as sent (formatted) until its batch is freed, so
- *	that a NOSCRIPT reply can have it sent again on the same connection
- *	behind a SCRIPT LOAD of every script (policyd_noscript.c decides);
- *	the batch then waits for the second reply, under the same timer.
+ *	them all with a NULL reply). Every command is kept as sent
+ *	(formatted) until its batch is freed. An EVALSHA that meets NOSCRIPT
+ *	is sent again on the same connection behind a SCRIPT LOAD of every
+ *	script (policyd_noscript.c decides); the batch then waits for the
+ *	second reply, under the same timer.
  *	READONLY (the server was turned into a replica: a failover; or
- *	MASTERDOWN, a replica that serves nothing while its link is down) stands
- *	as that request's answer, and the connection is dropped: the next
- *	one goes to whatever the address leads to now. The setup asks HELLO
- *	for the server's role, and a replica is a failed attempt, so the
- *	backoff grows while the address still leads to one.
+ *	MASTERDOWN, a replica that serves nothing while its link is down)
+ *	drops the connection, and the batches waiting on it (the one that
+ *	met it and those not answered yet) are parked and sent again, once,
+ *	on a new connection made at once (policyd_move.h decides), which
+ *	goes to whatever the address leads to now; a batch that meets it
+ *	again, or after the move's window, keeps it as its answer. The
+ *	connection itself: policyd_rlink.c.
  * SEE ALSO
- *	policyd_redis.h, policyd_noscript.h, hiredis adapters/libevent.h
+ *	policyd_redis.h, policyd_rlink.h, policyd_noscript.h, policyd_move.h
  */
 #include <event2/event.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/libevent.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "log.h"
+#include "policyd_move.h"
 #include "policyd_noscript.h"
 #include "policyd_redis.h"
-#include "rconn.h"
+#include "policyd_rlink.h"
 #include "rreply.h"
 #include "rscript.h"
-#include "rsentinel.h"
 #include "stats.h"
 #include "xalloc.h"
 
 /* Commands queued before they are written without waiting for the loop. */
 #define PR_FLUSH_EVERY	4
 
-struct pr {
-	struct event_base *base;
-	redisAsyncContext *ac;
-	struct event	*retry_ev;
-	char		*socket, *host, *user, *password;
-	int		 port, db, timeout_ms;
-	struct conf_redis sentinel;	/* sentinels, master name, password */
-	char		 where[RSENTINEL_HOST_MAX + 80]; /* the last connect's */
-	int		 backoff_min, backoff_max, backoff;
-	int		 up;		/* a good reply since the last connect */
-	int		 setup_pending;	/* setup replies not yet in: not up */
-	int		 down_logged;	/* this outage said so already */
-	unsigned long	 downs;		/* attempts failed in this outage */
-	int		 freeing;
-	long		 outstanding;	/* commands sent, reply not yet in */
-	int		 unflushed;	/* commands queued since the last flush */
-	unsigned long	 loads;		/* script reloads queued (NOSCRIPT) */
-	unsigned long	 load_warned;	/* the reload whose refusal was logged */
-};
-
-struct pr_batch;
-
 struct pr_slot {
 	struct pr_batch	*b;
 	size_t		 i;
-	char		*cmd;		/* an EVALSHA as sent, or NULL */
+	char		*cmd;		/* the command as sent */
 	size_t		 len;
+	int		 script;	/* an EVALSHA */
 	unsigned long	 loads;		/* pr->loads when it was sent */
 	int		 resent;	/* sent again after NOSCRIPT */
 };
@@ -83,11 +58,14 @@ struct pr_batch {
 	size_t		 n, pending;
 	int		 reported, failed;
 	int		 holding;	/* on_timeout still uses it */
+	int		 moving;	/* its connection left for a replica */
+	int		 moved;		/* sent again on another connection */
+	int		 parked;	/* in pr->parked, waiting for it */
+	struct pr_batch	*next;		/* in pr->parked */
 	struct rval	**replies;
 	struct pr_slot	 slots[PR_MAX_CMDS];
 };
 
-static void	pr_connect(struct pr *);
 static void	on_reply(redisAsyncContext *, void *, void *);
 
 /* rval_from_reply - copy a hiredis reply */
@@ -171,90 +149,58 @@ batch_maybe_free(struct pr_batch *b)
 	batch_free(b);
 }
 
-/* schedule_retry - reconnect after the backoff, which then doubles */
-static void
-schedule_retry(struct pr *pr)
-{
-	struct timeval tv;
-
-	if (pr->freeing)
-		return;
-	tv.tv_sec = pr->backoff / 1000;
-	tv.tv_usec = (pr->backoff % 1000) * 1000;
-	evtimer_add(pr->retry_ev, &tv);
-	pr->backoff = pr->backoff * 2 > pr->backoff_max ? pr->backoff_max :
-	    pr->backoff * 2;
-}
-
 /*
- * down - a connection lost or refused: the first of an outage is logged as
- * a warning, the others are counted for the "redis=up" line that ends it
- * (one line per attempt flooded the log: about 2 a second). Redis closing
- * a healthy connection that had nothing to answer (its idle timeout) is
- * no outage: an info line, and the reconnect follows.
+ * park - b left a connection that became a replica: it waits for the next
+ * one, made at once (a reconnect already pending is brought forward)
  */
 static void
-down(struct pr *pr, const char *why, int idle)
+park(struct pr *pr, struct pr_batch *b)
 {
-	if (idle && !pr->down_logged) {
-		log_info("redis=closed reason=\"%s\" action=reconnect", why);
-		return;
-	}
-	pr->downs++;
-	if (pr->down_logged)
-		return;
-	pr->down_logged = 1;
-	log_warn("redis=down reason=\"%s\" retry_ms=%d", why, pr->backoff);
+	struct timeval now = { 0, 0 };
+
+	b->parked = 1;
+	b->next = NULL;
+	if (pr->parked == NULL)
+		pr->parked_tail = &pr->parked;
+	*pr->parked_tail = b;
+	pr->parked_tail = &b->next;
+	if (pr->ac == NULL && !pr->freeing)
+		evtimer_add(pr->retry_ev, &now);
 }
 
-/* pr_drop - free the context on purpose (stuck, or an error we saw) */
+/* unpark - take b out of the parked list */
 static void
-pr_drop(struct pr *pr, const char *why)
+unpark(struct pr *pr, struct pr_batch *b)
 {
-	redisAsyncContext *ac = pr->ac;
+	struct pr_batch **p;
 
-	if (ac == NULL)
-		return;
-	down(pr, why, 0);
-	pr->ac = NULL;
-	pr->up = 0;
-	pr->outstanding = 0;
-	pr->unflushed = 0;
-	redisAsyncFree(ac);	/* pending callbacks get NULL replies */
-	schedule_retry(pr);
+	for (p = &pr->parked; *p != NULL; p = &(*p)->next)
+		if (*p == b) {
+			*p = b->next;
+			break;
+		}
+	if (pr->parked == NULL)
+		pr->parked_tail = &pr->parked;
+	else if (b->next == NULL)
+		for (pr->parked_tail = &pr->parked; *pr->parked_tail != NULL;
+		    pr->parked_tail = &(*pr->parked_tail)->next)
+			;
+	b->parked = 0;
+	b->next = NULL;
 }
 
-/* mark_up - a good reply on the current connection: reset the backoff */
-static void
-mark_up(struct pr *pr)
+/* pr_fail_parked - no connection for the parked batches: each fails */
+void
+pr_fail_parked(struct pr *pr)
 {
-	if (pr->up)
-		return;
-	pr->up = 1;
-	pr->backoff = pr->backoff_min;
-	if (pr->down_logged)
-		log_info("redis=up failed_attempts=%lu", pr->downs);
-	else
-		log_info("redis=up");
-	pr->down_logged = 0;
-	pr->downs = 0;
-}
+	struct pr_batch *b;
 
-/* load_scripts - SCRIPT LOAD of every script, replies to fn; how many */
-static int
-load_scripts(struct pr *pr, redisCallbackFn *fn)
-{
-	size_t	 i;
-	int	 n = 0;
-
-	for (i = 0; i < rscript_nsrcs; i++) {
-		const char *load[3] = { "SCRIPT", "LOAD", rscript_srcs[i].body };
-
-		if (redisAsyncCommandArgv(pr->ac, fn, "SCRIPT LOAD", 3, load,
-		    NULL) == REDIS_OK)
-			n++;
+	while ((b = pr->parked) != NULL) {
+		unpark(pr, b);
+		b->failed = 1;
+		batch_report(b, -1);
+		batch_maybe_free(b);
 	}
-	return n;
 }
 
 /*
@@ -292,7 +238,7 @@ resend(struct pr *pr, struct pr_slot *s, int load)
 		pr->loads++;
 		log_info("redis=noscript action=reload scripts=%zu",
 		    rscript_nsrcs);
-		(void)load_scripts(pr, on_load_reply);
+		(void)pr_load_scripts(pr, on_load_reply);
 	}
 	if (redisAsyncFormattedCommand(pr->ac, on_reply, s, s->cmd,
 	    s->len) != REDIS_OK)
@@ -302,6 +248,25 @@ resend(struct pr *pr, struct pr_slot *s, int load)
 	s->b->pending++;
 	pr->outstanding++;
 	return 0;
+}
+
+/*
+ * replica - s's reply r is READONLY or MASTERDOWN on the current connection:
+ * the connection is to be dropped. 1 when the batch moves, and with it
+ * those still waiting there (within the move's window).
+ */
+static int
+replica(struct pr *pr, struct pr_batch *b, redisAsyncContext *ac)
+{
+	int64_t now = clock_mono_ms();
+
+	if (!pd_batch_moves(b->reported, b->failed, b->moved) ||
+	    !pd_move_ok(now, pr->moved_at, pr->backoff_max))
+		return 0;
+	pr->moved_at = now;
+	pr->moving = ac;
+	b->moving = 1;
+	return 1;
 }
 
 static void
@@ -319,12 +284,19 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	if (ac == pr->ac && pr->outstanding > 0)
 		pr->outstanding--;
 	if (r == NULL) {
-		b->failed = 1;
+		/* its connection was dropped: with a move, it goes too */
+		if (ac == pr->moving && pd_batch_moves(b->reported, b->failed,
+		    b->moved))
+			b->moving = 1;
+		else if (!b->moving)
+			b->failed = 1;
+	} else if (b->moving) {
+		;	/* an answer from the replica it leaves: not kept */
 	} else {
 		if (ac == pr->ac)
-			mark_up(pr);
+			pr_mark_up(pr);
 		next = pd_noscript_next(r->type == REDIS_REPLY_ERROR ? r->str :
-		    NULL, s->cmd != NULL, s->resent, s->loads != pr->loads);
+		    NULL, s->script, s->resent, s->loads != pr->loads);
 		if ((next == PD_NOSCRIPT_RESEND || next == PD_NOSCRIPT_LOAD) &&
 		    !b->reported && ac == pr->ac &&
 		    resend(pr, s, next == PD_NOSCRIPT_LOAD) == 0)
@@ -333,15 +305,17 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 			drop = 1;
 		if (r->type == REDIS_REPLY_ERROR && rreply_replica(r->str) &&
 		    ac == pr->ac) {
-			drop = 2;
+			drop = replica(pr, b, ac) ? 3 : 2;
 			log_escape(esc, sizeof(esc), r->str, (size_t)r->len);
 		}
-		if (!b->reported)
+		if (!b->reported && !b->moving)
 			b->replies[s->i] = rval_from_reply(r);
 		if (r->type == REDIS_REPLY_ERROR)
 			stats_redis_error(STATS_REDIS_REPLY);
 	}
-	if (b->pending == 0)
+	if (b->pending == 0 && b->moving && !b->reported)
+		park(pr, b);
+	else if (b->pending == 0)
 		batch_report(b, b->failed ? -1 : 0);
 	batch_maybe_free(b);
 	/*
@@ -357,10 +331,14 @@ on_reply(redisAsyncContext *ac, void *reply, void *priv)
 		snprintf(why, sizeof(why), "the server is a replica now: %s",
 		    esc);
 		pr_drop(pr, why);
-	}
+	} else if (drop == 3)
+		pr_move(pr, esc);
 }
 
-/* on_timeout - Redis is slower than timeout_ms: stuck, drop it */
+/*
+ * on_timeout - Redis is slower than timeout_ms: stuck, drop it. A parked
+ * batch (no connection came for it in time) fails alone.
+ */
 static void
 on_timeout(evutil_socket_t fd, short what, void *arg)
 {
@@ -368,272 +346,56 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 
 	b->failed = 1;
 	b->holding = 1;
-	if (b->pr->ac != NULL)
+	if (b->parked)
+		unpark(b->pr, b);
+	else if (b->pr->ac != NULL)
 		pr_drop(b->pr, "timeout");	/* fails every waiting batch */
 	b->holding = 0;
 	batch_report(b, -1);
 	batch_maybe_free(b);
 }
 
-static void
-on_setup_reply(redisAsyncContext *ac, void *reply, void *priv)
-{
-	redisReply	*r = reply;
-	struct pr	*pr = ac->data;
-
-	if (r == NULL || pr == NULL || ac != pr->ac)
-		return;
-	if (r->type == REDIS_REPLY_ERROR) {
-		/*
-		 * One line per outage, with the reason (-LOADING lasts as long
-		 * as Redis loads its data: a line per attempt flooded the log)
-		 */
-		char why[300], esc[260];
-
-		/* Redis's text goes into a quoted field: escaped */
-		log_escape(esc, sizeof(esc), r->str, (size_t)r->len);
-		snprintf(why, sizeof(why), "%s: %s", (const char *)priv, esc);
-		pr_drop(pr, why);
-		return;
-	}
-	/*
-	 * Up once every setup reply is in: a connection that Redis (or a
-	 * proxy on the way) cuts during the setup is a failed attempt, and
-	 * its backoff grows; taken as up, it reset the backoff and every
-	 * close read as an idle one, 10 pairs of lines a second for ever.
-	 */
-	if (pr->setup_pending > 0 && --pr->setup_pending == 0)
-		mark_up(pr);
-}
-
 /*
- * on_hello_reply - the setup's HELLO 2: a replica is dropped like a failed
- * setup (no redis=up, a growing backoff). An error reply (Redis 5 has no
- * HELLO; an ACL may deny it) tells nothing: the setup goes on.
+ * pr_send_parked - the parked batches on the new connection, behind its
+ * setup, in the order they were sent; their replies from the replica
+ * are dropped, their timers run on
  */
-static void
-on_hello_reply(redisAsyncContext *ac, void *reply, void *priv)
+void
+pr_send_parked(struct pr *pr)
 {
-	struct pr	*pr = ac->data;
-	char		 why[400];
+	struct pr_batch	*b;
+	struct pr_slot	*s;
+	size_t		 i;
 
-	(void)priv;
-	if (reply == NULL || pr == NULL || ac != pr->ac)
-		return;
-	if (rreply_role(reply) == RREPLY_ROLE_REPLICA) {
-		snprintf(why, sizeof(why), "%s is a replica (read-only), not "
-		    "the primary", pr->where);
-		pr_drop(pr, why);
-		return;
-	}
-	if (pr->setup_pending > 0 && --pr->setup_pending == 0)
-		mark_up(pr);
-}
-
-static void
-on_connect(const redisAsyncContext *ac, int status)
-{
-	struct pr	*pr = ac->data;
-
-	if (pr == NULL || ac != pr->ac)
-		return;
-	if (status != REDIS_OK) {
-		char why[512];
-
-		snprintf(why, sizeof(why), "connect %s: %s", pr->where,
-		    ac->errstr);
-		down(pr, why, 0);
-		pr->ac = NULL;	/* hiredis frees it */
-		schedule_retry(pr);
-	}
-}
-
-static void
-on_disconnect(const redisAsyncContext *ac, int status)
-{
-	struct pr	*pr = ac->data;
-
-	if (pr == NULL || ac != pr->ac)
-		return;
-	down(pr, ac->err ? ac->errstr : "closed", pr->up &&
-	    pr->outstanding == 0);
-	pr->ac = NULL;
-	pr->up = 0;
-	pr->outstanding = 0;
-	pr->unflushed = 0;
-	schedule_retry(pr);
-}
-
-/* setup - AUTH, SELECT, HELLO, SCRIPT LOAD, queued before anything else */
-static void
-setup(struct pr *pr)
-{
-	const char	*argv[3];
-	int		 argc;
-
-	pr->setup_pending = 0;
-	if ((argc = rconn_auth_argv(pr->user, pr->password, argv)) > 0 &&
-	    redisAsyncCommandArgv(pr->ac, on_setup_reply, "AUTH", argc,
-	    argv, NULL) == REDIS_OK)
-		pr->setup_pending++;
-	if (pr->db != 0 && redisAsyncCommand(pr->ac, on_setup_reply, "SELECT",
-	    "SELECT %d", pr->db) == REDIS_OK)
-		pr->setup_pending++;
-	if (redisAsyncCommand(pr->ac, on_hello_reply, NULL, "HELLO 2") ==
-	    REDIS_OK)
-		pr->setup_pending++;
-	pr->setup_pending += load_scripts(pr, on_setup_reply);
-}
-
-static void
-pr_connect(struct pr *pr)
-{
-	redisAsyncContext *ac;
-	char		 host[RSENTINEL_HOST_MAX], why[512];
-	int		 port;
-
-	/*
-	 * The sentinels are asked with blocking I/O, each within timeout_ms:
-	 * only at a connect, which follows a failure (or start-up).
-	 */
-	if (pr->sentinel.nsentinels > 0) {
-		if (rsentinel_ask(&pr->sentinel, host, sizeof(host), &port,
-		    why, sizeof(why)) < 0) {
-			down(pr, why, 0);
-			schedule_retry(pr);
-			return;
+	while ((b = pr->parked) != NULL) {
+		unpark(pr, b);
+		b->moving = 0;
+		b->moved = 1;
+		for (i = 0; i < b->n; i++) {
+			s = &b->slots[i];
+			rval_free(b->replies[i]);
+			b->replies[i] = NULL;
+			if (redisAsyncFormattedCommand(pr->ac, on_reply, s,
+			    s->cmd, s->len) != REDIS_OK) {
+				b->failed = 1;
+				continue;
+			}
+			s->resent = 0;
+			s->loads = pr->loads;
+			b->pending++;
+			pr->outstanding++;
 		}
-		snprintf(pr->where, sizeof(pr->where), strchr(host, ':') ?
-		    "sentinel %s ([%s]:%d)" : "sentinel %s (%s:%d)",
-		    pr->sentinel.sentinel_master, host, port);
-		ac = redisAsyncConnect(host, port);
-	} else if (pr->socket[0] != '\0') {
-		snprintf(pr->where, sizeof(pr->where), "%s", pr->socket);
-		ac = redisAsyncConnectUnix(pr->socket);
-	} else {
-		snprintf(pr->where, sizeof(pr->where), strchr(pr->host, ':') ?
-		    "[%s]:%d" : "%s:%d", pr->host, pr->port);
-		ac = redisAsyncConnect(pr->host, pr->port);
+		if (b->pending == 0) {
+			batch_report(b, -1);
+			batch_maybe_free(b);
+		}
 	}
-	if (ac == NULL || ac->err) {
-		snprintf(why, sizeof(why), "connect %s: %s", pr->where,
-		    ac ? ac->errstr : "out of memory");
-		down(pr, why, 0);
-		if (ac != NULL)
-			redisAsyncFree(ac);
-		schedule_retry(pr);
-		return;
-	}
-	ac->data = pr;
-	pr->ac = ac;
-	redisLibeventAttach(ac, pr->base);
-	redisAsyncSetConnectCallback(ac, on_connect);
-	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	setup(pr);
-}
-
-static void
-on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	pr_connect(arg);
-}
-
-/* settings - copy the redis.* settings in (the strings are pr's own) */
-static void
-settings(struct pr *pr, const struct conf_redis *cf)
-{
-	free(pr->socket);
-	free(pr->host);
-	free(pr->user);
-	free(pr->password);
-	pr->socket = xstrdup(cf->socket ? cf->socket : "");
-	pr->host = xstrdup(cf->host ? cf->host : "127.0.0.1");
-	pr->user = xstrdup(cf->user ? cf->user : "");
-	pr->password = xstrdup(cf->password ? cf->password : "");
-	pr->port = cf->port;
-	pr->db = cf->db;
-	pr->timeout_ms = cf->timeout_ms;
-	pr->backoff_min = cf->reconnect_min_ms;
-	pr->backoff_max = cf->reconnect_max_ms;
-	rsentinel_free(&pr->sentinel);
-	rsentinel_copy(&pr->sentinel, cf);
-	/* the next wait of an outage under way stays in the new bounds */
-	if (pr->backoff < pr->backoff_min)
-		pr->backoff = pr->backoff_min;
-	if (pr->backoff > pr->backoff_max)
-		pr->backoff = pr->backoff_max;
-}
-
-struct pr *
-pr_new(struct event_base *base, const struct conf_redis *cf)
-{
-	struct pr	*pr = xcalloc(1, sizeof(*pr));
-
-	signal(SIGPIPE, SIG_IGN);
-	pr->base = base;
-	settings(pr, cf);
-	pr->retry_ev = evtimer_new(base, on_retry, pr);
-	return pr;
-}
-
-void
-pr_reconfigure(struct pr *pr, const struct conf_redis *cf, int reconnect)
-{
-	redisAsyncContext *ac = pr->ac;
-
-	settings(pr, cf);
-	if (!reconnect)		/* timeouts and backoff: from the next use */
-		return;
-	evtimer_del(pr->retry_ev);
-	if (ac != NULL) {
-		pr->ac = NULL;
-		pr->up = 0;
-		pr->outstanding = 0;
-		pr->unflushed = 0;
-		redisAsyncFree(ac);	/* pending callbacks get NULL replies */
-	}
-	pr->down_logged = 0;
-	pr->downs = 0;
-	pr->backoff = pr->backoff_min;
-	pr_connect(pr);
-}
-
-void
-pr_start(struct pr *pr)
-{
-	pr_connect(pr);
-}
-
-void
-pr_free(struct pr *pr)
-{
-	redisAsyncContext *ac;
-
-	if (pr == NULL)
-		return;
-	pr->freeing = 1;
-	if ((ac = pr->ac) != NULL) {
-		pr->ac = NULL;
-		redisAsyncFree(ac);
-	}
-	event_free(pr->retry_ev);
-	free(pr->socket);
-	free(pr->host);
-	free(pr->user);
-	free(pr->password);
-	rsentinel_free(&pr->sentinel);
-	free(pr);
-}
-
-int
-pr_up(const struct pr *pr)
-{
-	return pr->ac != NULL && pr->up;
 }
 
 /*
- * send_one - queue one command for slot s; an EVALSHA (script) is
- * formatted here and kept, to be sent again after NOSCRIPT. 0 or -1.
+ * send_one - queue one command for slot s, formatted here and kept: an
+ * EVALSHA (script) is sent again after NOSCRIPT, any command after a move.
+ * 0 or -1.
  */
 static int
 send_one(struct pr *pr, struct pr_slot *s, int script, int argc,
@@ -641,12 +403,10 @@ send_one(struct pr *pr, struct pr_slot *s, int script, int argc,
 {
 	int	 len;
 
-	if (!script)
-		return redisAsyncCommandArgv(pr->ac, on_reply, s, argc, argv,
-		    NULL) == REDIS_OK ? 0 : -1;
 	if ((len = redisFormatCommandArgv(&s->cmd, argc, argv, NULL)) < 0)
 		return -1;
 	s->len = (size_t)len;
+	s->script = script;
 	s->loads = pr->loads;
 	return redisAsyncFormattedCommand(pr->ac, on_reply, s, s->cmd,
 	    s->len) == REDIS_OK ? 0 : -1;

@@ -12,6 +12,8 @@
 # one redis=down line, a growing backoff); once it leads to the primary,
 # mail flows again without a restart, the milter's script that met
 # READONLY is sent again on the new connection (no 451 for that message),
+# and so are relay-policyd's requests that met it or were waiting behind it
+# (no 451 for them),
 # the tracker's outcomes land in the new primary, and the fact cache
 # follows (a suppression made on the new primary is honoured). A replica
 # that serves nothing while its link is down (MASTERDOWN) is the same.
@@ -109,9 +111,14 @@ h_like "... which says to use the primary" "$out" \
 # relay-policyd (asked directly: relay-milter refuses at MAIL FROM now)
 ask() { "$CLIENT" ask "$PPORT" RCPT fay news@warm.test "$1@rcpt.test"; }
 h_like "a warming charge: 451 4.4.2 (relay-policyd)" "$(ask c1)" '^action=451 4\.4\.2 '
-h_like "... READONLY drops its connection" \
+h_like "... READONLY drops its connection, the request sent again" \
+    "$(grep 'redis=replica' "$H_LOG/policyd.log")" \
+    'reason="READONLY .*action=reconnect'
+h_like "... to the replica again, refused at connect" \
     "$(h_wait_log 'redis=down' 10 "$H_LOG/policyd.log")" \
-    'reason="the server is a replica now: READONLY '
+    'reason=".* is a replica \(read-only\), not the primary"'
+h_is "... one verdict line for it" \
+    "$(grep -c 'domain=warm.test verdict=451' "$H_LOG/policyd.log")" 1
 for i in 2 3 4 5 6; do
 	a[$i]=$(ask "c$i")
 	sleep 0.2
@@ -154,6 +161,21 @@ h_is "... a second redis=replica line" "$(grep -c 'redis=replica' "$H_LOG/milter
 h_check "... its status sent, in A" h_wait_for 10 sent_in a $q4
 h_like "relay-tracker said READONLY once per switch" \
     "$(grep -c 'redis=replica' "$H_LOG/tracker.log")" '^[12]$'
+
+# relay-policyd, still on B: ten requests at once; the first charge meets
+# READONLY there, and it and the requests waiting behind it are sent again
+# on a new connection to A (tier 1: 20 an hour, 2 charged so far)
+n=$(grep -c 'verdict=451' "$H_LOG/policyd.log")
+before=$(ra ZCARD 'relay:{d:warm.test}:warm')
+out=$("$CLIENT" burst "$PPORT" 10 fay news@warm.test)
+h_like "switch followed at once: relay-policyd charges all ten" "$out" \
+    '^DUNNO=10 451=0 other=0 '
+h_is "... no 451 from relay-policyd" \
+    "$(grep -c 'verdict=451' "$H_LOG/policyd.log")" "$n"
+h_is "... a second redis=replica line" \
+    "$(grep -c 'redis=replica' "$H_LOG/policyd.log")" 2
+h_is "... the ten charges in A" "$(ra ZCARD 'relay:{d:warm.test}:warm')" \
+    $((before + 10))
 
 # the fact cache follows the primary: a suppression made on A now is
 # honoured, and one removed is too
