@@ -150,8 +150,9 @@ batch_maybe_free(struct pr_batch *b)
 }
 
 /*
- * park - b left a connection that became a replica: it waits for the next
- * one, made at once (a reconnect already pending is brought forward)
+ * park - b left a connection that became a replica, or came while such a
+ * move was under way: it waits for the next connection, made at once (a
+ * reconnect already pending is brought forward)
  */
 static void
 park(struct pr *pr, struct pr_batch *b)
@@ -393,12 +394,11 @@ pr_send_parked(struct pr *pr)
 }
 
 /*
- * send_one - queue one command for slot s, formatted here and kept: an
- * EVALSHA (script) is sent again after NOSCRIPT, any command after a move.
- * 0 or -1.
+ * keep_one - format one command for slot s and keep it: an EVALSHA
+ * (script) is sent again after NOSCRIPT, any command after a move. 0 or -1.
  */
 static int
-send_one(struct pr *pr, struct pr_slot *s, int script, int argc,
+keep_one(struct pr *pr, struct pr_slot *s, int script, int argc,
     const char **argv)
 {
 	int	 len;
@@ -408,8 +408,7 @@ send_one(struct pr *pr, struct pr_slot *s, int script, int argc,
 	s->len = (size_t)len;
 	s->script = script;
 	s->loads = pr->loads;
-	return redisAsyncFormattedCommand(pr->ac, on_reply, s, s->cmd,
-	    s->len) == REDIS_OK ? 0 : -1;
+	return 0;
 }
 
 int
@@ -421,8 +420,11 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 	const char	*argv[PR_MAX_ARGS + 2];
 	size_t		 i;
 	int		 j, argc, sent = 0;
+	/* a move under way: the batch waits for the new connection */
+	int		 wait = pr->ac == NULL && pr->moving != NULL;
 
-	if (pr->ac == NULL || n == 0 || n > PR_MAX_CMDS)
+	if ((pr->ac == NULL && !wait) || pr->freeing || n == 0 ||
+	    n > PR_MAX_CMDS)
 		return -1;
 	b = xcalloc(1, sizeof(*b));
 	b->pr = pr;
@@ -441,15 +443,19 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 			argv[argc++] = cmds[i].argv[j];
 		b->slots[i].b = b;
 		b->slots[i].i = i;
-		if (send_one(pr, &b->slots[i], cmds[i].script != NULL, argc,
-		    argv) < 0) {
+		if (keep_one(pr, &b->slots[i], cmds[i].script != NULL, argc,
+		    argv) < 0 || (!wait && redisAsyncFormattedCommand(pr->ac,
+		    on_reply, &b->slots[i], b->slots[i].cmd, b->slots[i].len) !=
+		    REDIS_OK)) {
 			b->failed = 1;
 			continue;
 		}
-		b->pending++;
-		sent++;
+		if (!wait) {
+			b->pending++;
+			sent++;
+		}
 	}
-	if (sent == 0) {
+	if (wait ? b->failed : sent == 0) {
 		batch_free(b);
 		return -1;
 	}
@@ -457,6 +463,10 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 	tv.tv_sec = pr->timeout_ms / 1000;
 	tv.tv_usec = (pr->timeout_ms % 1000) * 1000;
 	evtimer_add(b->timer, &tv);
+	if (wait) {
+		park(pr, b);
+		return 0;
+	}
 	/*
 	 * hiredis would write the commands when the loop turn ends, after
 	 * every request read in this turn has been parsed, with Redis idle

@@ -41,7 +41,8 @@ struct pr {
 	unsigned long	 load_warned;	/* the reload whose refusal said so */
 	struct pr_batch	*parked;	/* to send on the next connection */
 	struct pr_batch	**parked_tail;
-	const redisAsyncContext *moving; /* dropped for a replica: batches go */
+	/* dropped for a replica: its batches, and new ones, wait (parked) */
+	const redisAsyncContext *moving;	/* until the next connect */
 	int64_t		 moved_at;	/* the last move, clock_mono_ms */
 };
 

@@ -44,6 +44,16 @@ switch() {
 	h_wait_for 10 link_up "$old" || h_bail "$old does not replicate $new"
 }
 point() { ln -sfn "$([[ $1 == a ]] && echo "$A_SOCK" || echo "$B_SOCK")" "$ADDR"; }
+# follow NEW - a switch the address follows at once, in Sentinel's order:
+# NEW promoted, the address moved to it, the old primary made its replica
+follow() {
+	local new=$1 old=a port=$B_PORT
+	[[ $new == a ]] && old=b port=$A_PORT
+	"r$new" REPLICAOF NO ONE >/dev/null
+	point "$new"
+	"r$old" REPLICAOF 127.0.0.1 "$port" >/dev/null
+	h_wait_for 10 link_up "$old" || h_bail "$old does not replicate $new"
+}
 
 h_start_sink
 FX_REDIS="socket = \"$ADDR\";"
@@ -189,6 +199,45 @@ out=$(send news@old.test five@rcpt.test)
 h_like "... queued again" "$out" '250 2\.0\.0 Ok: queued'
 h_like "the subscriber followed the primary" "$(cat "$H_LOG/milter.log")" \
     'fact cache off: .*READONLY.*following the primary'
+
+# --- five switches under load, each followed at once, 1 s apart (more
+# than redis.reconnect_max_ms, the move's window): relay-policyd answers
+# every request, none 451 (without the moves: about 200 per switch at full
+# speed, the requests of the reconnect's backoff). load.test is in its
+# last tier (1000 an hour); at most 750 requests.
+h_check "domain add load.test" ctl domain add load.test --member fay
+ra HSET 'relay:{d:load.test}:domain' verified_at $(($(date +%s) - 13 * 86400)) >/dev/null
+n=$(grep -c 'verdict=451' "$H_LOG/policyd.log")
+m=$(grep -c 'redis=replica' "$H_LOG/policyd.log")
+: >"$H_TMP/bursts"
+(
+	for ((i = 0; i < 150; i++)); do
+		[[ -e $H_TMP/stop ]] && break
+		"$CLIENT" burst "$PPORT" 5 fay news@load.test >>"$H_TMP/bursts"
+		sleep 0.08
+	done
+) &
+lp=$!
+for t in b a b a b; do
+	sleep 1
+	follow $t
+done
+sleep 0.5
+touch "$H_TMP/stop"
+wait $lp
+h_like "under load: every request answered DUNNO" \
+    "$(awk '{ split($1, d, "="); split($2, f, "="); split($3, o, "=");
+	dunno += d[2]; defer += f[2]; other += o[2] }
+	END { print NR, dunno, defer, other }' "$H_TMP/bursts")" \
+    '^([1-9][0-9]*) [1-9][0-9]* 0 0$'
+h_is "... as many answers as requests" "$(awk '{ split($1, d, "=");
+	dunno += d[2] } END { print dunno == 5 * NR }' "$H_TMP/bursts")" 1
+h_is "... no 451 in relay-policyd's log" \
+    "$(grep -c 'verdict=451' "$H_LOG/policyd.log")" "$n"
+h_is "... one move per switch" \
+    "$(grep -c 'redis=replica' "$H_LOG/policyd.log")" $((m + 5))
+h_check "... relay-policyd never restarted" h_daemon_alive policyd
+follow a
 
 # --- MASTERDOWN: A, the primary at the address, made the replica of a
 # primary that is not there, serving nothing meanwhile
