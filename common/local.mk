@@ -18,6 +18,7 @@ common_librelay_a_SOURCES = \
 	common/log.c common/log.h common/log_priv.h common/log_syslog.c \
 	common/rconn.c common/rconn.h common/rreply.c common/rreply.h \
 	common/rsentinel.c common/rsentinel.h \
+	common/rswitch.c common/rswitch.h \
 	common/rkeys.c common/rkeys.h \
 	common/tier.c common/tier.h \
 	common/rscript.c common/rscript.h \

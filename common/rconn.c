@@ -250,6 +250,12 @@ rconn_replicas(void)
 	return atomic_load(&replicas);
 }
 
+void
+rconn_switched(void)
+{
+	atomic_fetch_add(&replicas, 1);
+}
+
 const char *
 rconn_primary(const struct rconn *rc)
 {

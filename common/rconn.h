@@ -64,6 +64,11 @@ void	 rconn_primary_only(struct rconn *);
  */
 unsigned long rconn_replicas(void);
 /*
+ * rconn_switched - Sentinel moved the primary (rswitch.c): as a READONLY
+ * would, every connection made before is replaced before its next command
+ */
+void	 rconn_switched(void);
+/*
  * rconn_primary - "HOST:PORT" the sentinels named at the last connect; ""
  * without redis.sentinels (the address is the configured one)
  */

@@ -98,13 +98,12 @@ rsentinel_reply(const redisReply *r, char *host, size_t hostlen, int *port,
 	return 0;
 }
 
-/* ask_one - one sentinel; 0, 1 (no such primary) or -1, as rsentinel_reply */
-static int
-ask_one(const struct conf_redis *cf, const char *spec, char *host,
-    size_t hostlen, int *port, char *why, size_t whylen)
+redisContext *
+rsentinel_dial(const struct conf_redis *cf, const char *spec, char *why,
+    size_t whylen)
 {
 	char		 shost[RSENTINEL_HOST_MAX];
-	int		 sport, rv, argc;
+	int		 sport, argc;
 	const char	*argv[3];
 	struct timeval	 tv;
 	redisContext	*c;
@@ -112,7 +111,7 @@ ask_one(const struct conf_redis *cf, const char *spec, char *host,
 
 	if (rsentinel_spec(spec, shost, sizeof(shost), &sport) < 0) {
 		snprintf(why, whylen, "not HOST:PORT");
-		return -1;
+		return NULL;
 	}
 	tv.tv_sec = cf->timeout_ms / 1000;
 	tv.tv_usec = (cf->timeout_ms % 1000) * 1000;
@@ -121,7 +120,7 @@ ask_one(const struct conf_redis *cf, const char *spec, char *host,
 		snprintf(why, whylen, "connect: %s", c ? c->errstr :
 		    "out of memory");
 		redisFree(c);
-		return -1;
+		return NULL;
 	}
 	redisSetTimeout(c, tv);
 	if ((argc = rconn_auth_argv(NULL, cf->sentinel_password, argv)) > 0) {
@@ -131,10 +130,24 @@ ask_one(const struct conf_redis *cf, const char *spec, char *host,
 			    c->errstr);
 			freeReplyObject(r);
 			redisFree(c);
-			return -1;
+			return NULL;
 		}
 		freeReplyObject(r);
 	}
+	return c;
+}
+
+/* ask_one - one sentinel; 0, 1 (no such primary) or -1, as rsentinel_reply */
+static int
+ask_one(const struct conf_redis *cf, const char *spec, char *host,
+    size_t hostlen, int *port, char *why, size_t whylen)
+{
+	int		 rv;
+	redisContext	*c;
+	redisReply	*r;
+
+	if ((c = rsentinel_dial(cf, spec, why, whylen)) == NULL)
+		return -1;
 	r = redisCommand(c, "SENTINEL get-master-addr-by-name %s",
 	    cf->sentinel_master);
 	if (r == NULL)
@@ -175,6 +188,8 @@ rsentinel_copy(struct conf_redis *to, const struct conf_redis *cf)
 
 	memset(to, 0, sizeof(*to));
 	to->timeout_ms = cf->timeout_ms;
+	to->reconnect_min_ms = cf->reconnect_min_ms;
+	to->reconnect_max_ms = cf->reconnect_max_ms;
 	to->nsentinels = cf->nsentinels;
 	to->sentinels = xcalloc((size_t)cf->nsentinels + 1, sizeof(char *));
 	for (i = 0; i < cf->nsentinels; i++)

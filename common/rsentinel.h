@@ -6,8 +6,9 @@
  *	the sentinels, in the order given, for the address of the primary
  *	called redis.sentinel_master (SENTINEL get-master-addr-by-name) and
  *	connects there; the first sentinel that answers is taken. After a
- *	failover Sentinel closes the clients of the old primary, and the
- *	next connect asks again. The answer is checked where it is used:
+ *	failover the next connect asks again: the daemons' connections are
+ *	made again when Sentinel says the primary moved (rswitch.h) or at a
+ *	READONLY reply. The answer is checked where it is used:
  *	the daemons' connections ask HELLO for the role (rconn.c), so a
  *	stale answer is a failed attempt, not a replica worked against.
  *
@@ -51,8 +52,17 @@ int	 rsentinel_ask(const struct conf_redis *cf, char *host, size_t hostlen,
 	    int *port, char *why, size_t whylen);
 
 /*
- * rsentinel_copy / rsentinel_free - a copy of cf's Sentinel settings and
- * timeout_ms (the rest of *to zero) for a connection to keep
+ * rsentinel_dial - a connection to the sentinel spec ("HOST:PORT", as in
+ * cf->sentinels), AUTH done, commands timed at cf->timeout_ms; NULL with
+ * why set
+ */
+redisContext *rsentinel_dial(const struct conf_redis *cf, const char *spec,
+	    char *why, size_t whylen);
+
+/*
+ * rsentinel_copy / rsentinel_free - a copy of cf's Sentinel settings,
+ * timeout_ms and the reconnect backoff (the rest of *to zero) for a
+ * connection to keep
  */
 void	 rsentinel_copy(struct conf_redis *to, const struct conf_redis *cf);
 void	 rsentinel_free(struct conf_redis *);

@@ -15,6 +15,7 @@
 #include "mlfi_sess.h"
 #include "mlfi_state.h"
 #include "rconn.h"
+#include "rswitch.h"
 #include "xalloc.h"
 
 static pthread_mutex_t conf_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -137,6 +138,8 @@ mlfi_reload(struct relay_conf *cf)
 	/* The fact cache, too, may follow another Redis now. */
 	fcache_stop();
 	fcache_start(&cf->redis, (size_t)cf->milter.cache_entries);
+	/* and the Sentinel watch, other sentinels */
+	(void)rswitch_reload(&cf->redis);
 	conf_release(old);
 }
 

@@ -42,6 +42,7 @@
 #include "pkcache.h"
 #include "reload.h"
 #include "rkeys.h"
+#include "rswitch.h"
 #include "sign.h"
 #include "stats.h"
 #include "sockwrap.h"
@@ -203,6 +204,7 @@ main(int argc, char **argv)
 	if (block_stops() != 0 ||
 	    fcache_start(&cf->redis, (size_t)cf->milter.cache_entries) != 0)
 		return 1;
+	(void)rswitch_start(&cf->redis);
 	if (stats_start(err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		return 1;
@@ -245,6 +247,7 @@ main(int argc, char **argv)
 		    "libmilter's pool, which serves none after a stop: they "
 		    "end unanswered (Postfix: milter_default_action)", npool);
 	log_counts();
+	rswitch_stop();
 	fcache_stop();
 	mlfi_shutdown();
 	stats_stop();

@@ -31,6 +31,7 @@
 #include "policyd_noscript.h"
 #include "policyd_redis.h"
 #include "policyd_rlink.h"
+#include "rconn.h"
 #include "rreply.h"
 #include "rscript.h"
 #include "stats.h"
@@ -420,9 +421,11 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 	const char	*argv[PR_MAX_ARGS + 2];
 	size_t		 i;
 	int		 j, argc, sent = 0;
-	/* a move under way: the batch waits for the new connection */
-	int		 wait = pr->ac == NULL && pr->moving != NULL;
+	int		 wait;	/* a move under way: for the new connection */
 
+	if (pr->epoch != rconn_replicas())	/* Sentinel moved it */
+		pr_switched(pr);
+	wait = pr->ac == NULL && pr->moving != NULL;
 	if ((pr->ac == NULL && !wait) || pr->freeing || n == 0 ||
 	    n > PR_MAX_CMDS)
 		return -1;

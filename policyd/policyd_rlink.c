@@ -113,6 +113,21 @@ pr_move(struct pr *pr, const char *err)
 		evtimer_add(pr->retry_ev, &now);
 }
 
+/* pr_switched - the connection goes, its batches park (pr->moving) */
+void
+pr_switched(struct pr *pr)
+{
+	struct timeval now = { 0, 0 };
+
+	pr->epoch = rconn_replicas();
+	if (pr->ac == NULL)	/* the next connect asks the sentinels */
+		return;
+	pr->moving = pr->ac;
+	forget(pr);
+	if (!pr->freeing)
+		evtimer_add(pr->retry_ev, &now);
+}
+
 /* pr_mark_up - a good reply on the current connection: reset the backoff */
 void
 pr_mark_up(struct pr *pr)
@@ -264,6 +279,7 @@ pr_connect(struct pr *pr)
 	int		 port;
 
 	pr->moving = NULL;	/* its batches are parked by now */
+	pr->epoch = rconn_replicas();
 	/*
 	 * The sentinels are asked with blocking I/O, each within timeout_ms:
 	 * only at a connect, which follows a failure (or start-up).

@@ -44,6 +44,7 @@ struct pr {
 	/* dropped for a replica: its batches, and new ones, wait (parked) */
 	const redisAsyncContext *moving;	/* until the next connect */
 	int64_t		 moved_at;	/* the last move, clock_mono_ms */
+	unsigned long	 epoch;		/* rconn_replicas() at the connect */
 };
 
 /* policyd_rlink.c */
@@ -55,6 +56,11 @@ void	 pr_drop(struct pr *, const char *why);
  * next connection is made at once
  */
 void	 pr_move(struct pr *, const char *err);
+/*
+ * pr_switched - Sentinel moved the primary (rswitch.h; rconn_replicas()
+ * is not pr->epoch): a move as pr_move's, without its window
+ */
+void	 pr_switched(struct pr *);
 /* pr_mark_up - a good reply on the current connection */
 void	 pr_mark_up(struct pr *);
 /* pr_load_scripts - SCRIPT LOAD of every script, replies to fn; how many */

@@ -43,6 +43,7 @@
 #include "policyd_listen.h"
 #include "policyd_redis.h"
 #include "rkeys.h"
+#include "rswitch.h"
 #include "stats.h"
 #include "xalloc.h"
 
@@ -147,8 +148,10 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	restart_keys(pd->cf, nc, restart, sizeof(restart));
 	/* another Redis or login: a new connection at once (as relay-milter) */
 	moved = conf_diff_redis_link(&pd->cf->redis, &nc->redis);
-	if (conf_diff_redis(&pd->cf->redis, &nc->redis))
+	if (conf_diff_redis(&pd->cf->redis, &nc->redis)) {
 		pr_reconfigure(pd->redis, &nc->redis, moved);
+		(void)rswitch_reload(&nc->redis);
+	}
 	conf_free(pd->cf);
 	pd->cf = nc;
 	clock_set_offset(nc->testing.clock_offset_s);
@@ -372,6 +375,7 @@ main(int argc, char **argv)
 		fail(71, "%s", err);
 	pd.redis = pr_new(pd.base, &pd.cf->redis);
 	pr_start(pd.redis);
+	(void)rswitch_start(&pd.cf->redis);
 	ev_term = evsignal_new(pd.base, SIGTERM, on_stop, &pd);
 	ev_int = evsignal_new(pd.base, SIGINT, on_stop, &pd);
 	ev_hup = evsignal_new(pd.base, SIGHUP, on_hup, &pd);
@@ -388,6 +392,7 @@ main(int argc, char **argv)
 	event_base_dispatch(pd.base);
 
 	pl_cleanup();		/* the sockets made at start, if still ours */
+	rswitch_stop();
 	pr_free(pd.redis);	/* answers every request still waiting */
 	pd_dcache_free(pd.dcache);
 	while (pd.conns.next != NULL && pd.conns.next != &pd.conns)

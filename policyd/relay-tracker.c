@@ -48,6 +48,7 @@
 #include "rconn.h"
 #include "rkeys.h"
 #include "rscript.h"
+#include "rswitch.h"
 #include "stats.h"
 #include "tracker_apply.h"
 #include "tracker_follow.h"
@@ -115,6 +116,7 @@ reload(struct tracker_ctx *t, const char *path, struct relay_conf **confp)
 		rconn_free(t->rc);
 		t->rc = rconn_new(&nc->redis);
 		rconn_primary_only(t->rc);
+		(void)rswitch_reload(&nc->redis);
 	}
 	t->conf = *confp = nc;
 	conf_free(oc);
@@ -551,6 +553,7 @@ main(int argc, char **argv)
 		log_err("tracker: %s", err);
 		exit(71);
 	}
+	(void)rswitch_start(&conf->redis);
 	/* where follow_open() started: 0 of another file when that one changed */
 	follow_where(f, &pos);
 	log_info("tracker: following %s from offset %lld", follow_name(f),
@@ -641,6 +644,7 @@ out:
 	hopseen_free(t.seen);
 	hopstash_free(t.stash);
 	follow_free(f);
+	rswitch_stop();
 	rconn_free(t.rc);
 	conf_free(conf);
 	stats_stop();

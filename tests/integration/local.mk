@@ -43,6 +43,8 @@ EXTRA_DIST += tests/integration/test_redis_failover.sh
 # redis.sentinels: the primary Redis Sentinel names, and its failover.
 INTEGRATION_TESTS += tests/integration/test_redis_sentinel.sh
 EXTRA_DIST += tests/integration/test_redis_sentinel.sh
+INTEGRATION_TESTS += tests/integration/test_redis_switch.sh
+EXTRA_DIST += tests/integration/test_redis_switch.sh
 
 # Every address ::1: Redis, DNS, milter, policy, socketmap, submission,
 # the sink, the scrape ports (skipped without IPv6 on loopback).

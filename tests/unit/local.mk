@@ -83,6 +83,12 @@ tests_unit_test_rsentinel_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_rsentinel_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_rsentinel
 
+check_PROGRAMS += tests/unit/test_rswitch
+tests_unit_test_rswitch_SOURCES = tests/unit/test_rswitch.c
+tests_unit_test_rswitch_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_rswitch_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_rswitch
+
 check_PROGRAMS += tests/unit/test_token
 tests_unit_test_token_SOURCES = tests/unit/test_token.c
 tests_unit_test_token_CPPFLAGS = $(UNIT_CPPFLAGS)
