@@ -458,6 +458,10 @@ fx_suite_bins() {
 	CTL=$B/contrib/relayctl/relayctl
 }
 
+# fx_start_replica - Redis A (the harness's, also on TCP: A_SOCK, A_PORT)
+# and B, its replica (B_SOCK, B_PORT); ra and rb run redis-cli on each
+ra() { redis-cli -s "$A_SOCK" "$@"; }
+rb() { redis-cli -s "$B_SOCK" "$@"; }
 fx_start_replica() {
 	h_start_redis tcp
 	A_SOCK=$REDIS_SOCK A_PORT=$REDIS_PORT
@@ -468,6 +472,35 @@ fx_start_replica() {
 	    --save '' --appendonly no --replicaof 127.0.0.1 "$A_PORT"
 	h_wait_for 20 bash -c "redis-cli -s '$B_SOCK' INFO replication |
 	    grep -q master_link_status:up" || h_bail "B does not replicate A"
+}
+
+# fx_start_sentinel - one Redis Sentinel (S_PORT) watching A as "relay",
+# once it names A and knows B (a failover needs both); FX_REDIS leads
+# the programs to it
+fx_start_sentinel() {
+	S_DIR=$H_TMP/sentinel S_PORT=$(h_port)
+	install -d -m 0755 "$S_DIR"
+	cat >"$S_DIR/sentinel.conf" <<EOF
+bind 127.0.0.1
+port $S_PORT
+dir $S_DIR
+sentinel monitor relay 127.0.0.1 $A_PORT 1
+sentinel down-after-milliseconds relay 2000
+sentinel failover-timeout relay 10000
+EOF
+	h_start_daemon sentinel redis-server "$S_DIR/sentinel.conf" --sentinel
+	h_wait_for 10 fx_sentinel_names "$A_PORT" ||
+	    h_bail "the sentinel does not name A"
+	# the sentinel learns of B from A's INFO
+	h_wait_for 20 bash -c "redis-cli -p $S_PORT SENTINEL replicas relay |
+	    grep -qx $B_PORT" || h_bail "the sentinel does not know B"
+	FX_REDIS="sentinels = [ \"127.0.0.1:$S_PORT\" ]; sentinel_master = \"relay\";"
+}
+
+# fx_sentinel_names PORT - the sentinel names the primary at PORT
+fx_sentinel_names() {
+	[[ $(redis-cli -p "$S_PORT" SENTINEL get-master-addr-by-name relay \
+	    2>/dev/null | sed -n 2p) == "$1" ]]
 }
 
 # The daemons run as root here and make their sockets 0660, so RUN's group

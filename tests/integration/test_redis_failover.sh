@@ -29,8 +29,6 @@ CLIENT=$B/tests/integration/policyd_client
 # Redis A (the harness's) and B, its replica; the programs connect to
 # $ADDR, a symbolic link to the primary's socket
 fx_start_replica
-ra() { redis-cli -s "$A_SOCK" "$@"; }
-rb() { redis-cli -s "$B_SOCK" "$@"; }
 link_up() { "r$1" INFO replication | grep -q 'master_link_status:up'; }
 ADDR=$H_TMP/primary.sock
 ln -s "$A_SOCK" "$ADDR"

@@ -16,25 +16,9 @@ fx_suite_bins
 
 # Redis A (the harness's), B its replica, one sentinel watching A
 fx_start_replica
-S_DIR=$H_TMP/sentinel S_PORT=$(h_port)
-install -d -m 0755 "$S_DIR"
-cat >"$S_DIR/sentinel.conf" <<EOF
-bind 127.0.0.1
-port $S_PORT
-dir $S_DIR
-sentinel monitor relay 127.0.0.1 $A_PORT 1
-sentinel down-after-milliseconds relay 2000
-sentinel failover-timeout relay 10000
-EOF
-h_start_daemon sentinel redis-server "$S_DIR/sentinel.conf" --sentinel
-h_wait_for 10 bash -c "[ \"\$(redis-cli -p $S_PORT SENTINEL get-master-addr-by-name relay 2>/dev/null | sed -n 2p)\" = $A_PORT ]" ||
-    h_bail "the sentinel does not name A"
-# the sentinel learns of B from A's INFO: a failover needs it
-h_wait_for 20 bash -c "redis-cli -p $S_PORT SENTINEL replicas relay | grep -qx $B_PORT" ||
-    h_bail "the sentinel does not know B"
+fx_start_sentinel
 
 h_start_sink
-FX_REDIS="sentinels = [ \"127.0.0.1:$S_PORT\" ]; sentinel_master = \"relay\";"
 fx_suite_conf sn
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 h_check "relayctl through the sentinel: member add" ctl member add sam --did did:web:sam.example
@@ -76,8 +60,7 @@ out=$(send during@rcpt.test)
 h_like "A gone, B not promoted yet: refused for now" "$out" \
     '<\*\* (451 4\.4\.2|454 4\.7\.0|535 5\.7\.8) '
 h_unlike "... not queued" "$out" 'Ok: queued'
-h_check "the sentinel names B" h_wait_for 30 bash -c \
-    "[ \"\$(redis-cli -p $S_PORT SENTINEL get-master-addr-by-name relay 2>/dev/null | sed -n 2p)\" = $B_PORT ]"
+h_check "the sentinel names B" h_wait_for 30 fx_sentinel_names "$B_PORT"
 h_check "... and B answers as the primary" h_wait_for 10 bash -c \
     "redis-cli -s '$B_SOCK' ROLE | head -1 | grep -qx master"
 ok=

@@ -20,31 +20,10 @@ CLIENT=$B/tests/integration/policyd_client
 
 # Redis A (the harness's), B its replica, one sentinel watching A
 fx_start_replica
-ra() { redis-cli -s "$A_SOCK" "$@"; }
-rb() { redis-cli -s "$B_SOCK" "$@"; }
-S_DIR=$H_TMP/sentinel S_PORT=$(h_port)
-install -d -m 0755 "$S_DIR"
-cat >"$S_DIR/sentinel.conf" <<EOF
-bind 127.0.0.1
-port $S_PORT
-dir $S_DIR
-sentinel monitor relay 127.0.0.1 $A_PORT 1
-sentinel down-after-milliseconds relay 2000
-sentinel failover-timeout relay 10000
-EOF
-h_start_daemon sentinel redis-server "$S_DIR/sentinel.conf" --sentinel
-names() {	# names PORT - the sentinel names the primary at PORT
-	[[ $(redis-cli -p "$S_PORT" SENTINEL get-master-addr-by-name relay \
-	    2>/dev/null | sed -n 2p) == "$1" ]]
-}
-h_wait_for 10 names "$A_PORT" || h_bail "the sentinel does not name A"
-# the sentinel learns of B from A's INFO: a failover needs it
-h_wait_for 20 bash -c "redis-cli -p $S_PORT SENTINEL replicas relay | grep -qx $B_PORT" ||
-    h_bail "the sentinel does not know B"
+fx_start_sentinel
 
 h_start_sink
 PPORT=$(h_port)
-FX_REDIS="sentinels = [ \"127.0.0.1:$S_PORT\" ]; sentinel_master = \"relay\";"
 fx_suite_conf sw "inet:127.0.0.1:$PPORT"
 ctl() { "$CTL" -c "$FX_CONF" "$@"; }
 h_check "member add" ctl member add sam --did did:web:sam.example
@@ -79,7 +58,7 @@ h_like "B has A's writes" "$(ra WAIT 1 5000)" '^1$'
 
 # --- SENTINEL FAILOVER: B promoted and named; A still a primary for ~10 s
 h_is "SENTINEL FAILOVER" "$(redis-cli -p "$S_PORT" SENTINEL FAILOVER relay)" OK
-h_check "the sentinel names B" h_wait_for 20 names "$B_PORT"
+h_check "the sentinel names B" h_wait_for 20 fx_sentinel_names "$B_PORT"
 for d in milter policyd tracker; do
 	h_like "relay-$d follows +switch-master" \
 	    "$(h_wait_log 'redis=switch' 10 "$H_LOG/$d.log")" \
