@@ -58,6 +58,12 @@ log_open(const char *ident, int foreground)
 	log_foreground = foreground;
 	atomic_store(&log_pid, (long)getpid());
 	(void)pthread_once(&once, atfork);
+	/*
+	 * The zone now, in the thread that opens the log, before any other
+	 * starts: glibc makes its zone string on the first time function of
+	 * the process and mktime() (relay-tracker) frees and copies it again.
+	 */
+	tzset();
 	if (!foreground) {
 		/* Only for libraries that call syslog(3): opened on their use. */
 		openlog(ident, LOG_PID, LOG__FACILITY);

@@ -45,6 +45,12 @@ tests_unit_test_log_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_log
 
+check_PROGRAMS += tests/unit/test_log_tz
+tests_unit_test_log_tz_SOURCES = tests/unit/test_log_tz.c
+tests_unit_test_log_tz_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_log_tz_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_log_tz
+
 check_PROGRAMS += tests/unit/test_daemon
 tests_unit_test_daemon_SOURCES = tests/unit/test_daemon.c
 tests_unit_test_daemon_CPPFLAGS = $(UNIT_CPPFLAGS)
