@@ -84,13 +84,15 @@ tests_unit_test_rreply_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_rreply
 
 check_PROGRAMS += tests/unit/test_rsentinel
-tests_unit_test_rsentinel_SOURCES = tests/unit/test_rsentinel.c
+tests_unit_test_rsentinel_SOURCES = tests/unit/test_rsentinel.c \
+	tests/unit/reply_fixture.h
 tests_unit_test_rsentinel_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_rsentinel_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_rsentinel
 
 check_PROGRAMS += tests/unit/test_rswitch
-tests_unit_test_rswitch_SOURCES = tests/unit/test_rswitch.c
+tests_unit_test_rswitch_SOURCES = tests/unit/test_rswitch.c \
+	tests/unit/reply_fixture.h
 tests_unit_test_rswitch_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_rswitch_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_rswitch

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "rsentinel.h"
+#include "reply_fixture.h"
 
 static void
 entries_are_host_and_port(void **state)
@@ -53,16 +54,6 @@ entries_are_host_and_port(void **state)
 	assert_int_equal(rsentinel_spec(big, host, sizeof(host), &port), -1);
 }
 
-static redisReply *
-str(redisReply *r, const char *s)
-{
-	memset(r, 0, sizeof(*r));
-	r->type = REDIS_REPLY_STRING;
-	r->str = (char *)s;
-	r->len = strlen(s);
-	return r;
-}
-
 static void
 the_reply_names_the_primary(void **state)
 {
@@ -74,20 +65,20 @@ the_reply_names_the_primary(void **state)
 	memset(&top, 0, sizeof(top));
 	top.type = REDIS_REPLY_ARRAY;
 	top.element = ptr;
-	ptr[0] = str(&el[0], "10.0.0.7");
-	ptr[1] = str(&el[1], "6380");
+	ptr[0] = reply_str(&el[0], "10.0.0.7");
+	ptr[1] = reply_str(&el[1], "6380");
 	top.elements = 2;
 	assert_int_equal(rsentinel_reply(&top, host, sizeof(host), &port, why,
 	    sizeof(why)), 0);
 	assert_string_equal(host, "10.0.0.7");
 	assert_int_equal(port, 6380);
 	/* not a port, or one element more or less: another shape */
-	str(&el[1], "63x0");
+	reply_str(&el[1], "63x0");
 	assert_int_equal(rsentinel_reply(&top, host, sizeof(host), &port, why,
 	    sizeof(why)), -1);
 	assert_non_null(strstr(why, "another shape"));
-	str(&el[1], "6380");
-	ptr[2] = str(&el[2], "x");
+	reply_str(&el[1], "6380");
+	ptr[2] = reply_str(&el[2], "x");
 	top.elements = 3;
 	assert_int_equal(rsentinel_reply(&top, host, sizeof(host), &port, why,
 	    sizeof(why)), -1);
@@ -100,7 +91,7 @@ the_reply_names_the_primary(void **state)
 	assert_int_equal(rsentinel_reply(&nil, host, sizeof(host), &port, why,
 	    sizeof(why)), 1);
 	/* an error reply says why in its own words */
-	str(&err, "NOAUTH Authentication required.");
+	reply_str(&err, "NOAUTH Authentication required.");
 	err.type = REDIS_REPLY_ERROR;
 	assert_int_equal(rsentinel_reply(&err, host, sizeof(host), &port, why,
 	    sizeof(why)), -1);

@@ -12,16 +12,7 @@
 #include <cmocka.h>
 
 #include "rswitch.h"
-
-static redisReply *
-str(redisReply *r, const char *s)
-{
-	memset(r, 0, sizeof(*r));
-	r->type = REDIS_REPLY_STRING;
-	r->str = (char *)s;
-	r->len = strlen(s);
-	return r;
-}
+#include "reply_fixture.h"
 
 /* check - the message (kind, channel, payload) for master "relay" */
 static int
@@ -34,9 +25,9 @@ check(const char *kind, const char *channel, const char *payload,
 	top.type = REDIS_REPLY_ARRAY;
 	top.element = ptr;
 	top.elements = 3;
-	ptr[0] = str(&el[0], kind);
-	ptr[1] = str(&el[1], channel);
-	ptr[2] = str(&el[2], payload);
+	ptr[0] = reply_str(&el[0], kind);
+	ptr[1] = reply_str(&el[1], channel);
+	ptr[2] = reply_str(&el[2], payload);
 	return rswitch_message(&top, "relay", from, 300, to, 300);
 }
 
@@ -107,16 +98,16 @@ replies_of_other_shapes(void **state)
 	(void)state;
 	assert_int_equal(rswitch_message(NULL, "relay", from, sizeof(from), to,
 	    sizeof(to)), 0);
-	str(&err, "ERR unknown command");
+	reply_str(&err, "ERR unknown command");
 	err.type = REDIS_REPLY_ERROR;
 	assert_int_equal(rswitch_message(&err, "relay", from, sizeof(from), to,
 	    sizeof(to)), 0);
 	memset(&top, 0, sizeof(top));
 	top.type = REDIS_REPLY_ARRAY;
 	top.element = ptr;
-	ptr[0] = str(&el[0], "message");
-	ptr[1] = str(&el[1], "+switch-master");
-	ptr[2] = str(&el[2], "relay 127.0.0.1 6379 127.0.0.1 6380");
+	ptr[0] = reply_str(&el[0], "message");
+	ptr[1] = reply_str(&el[1], "+switch-master");
+	ptr[2] = reply_str(&el[2], "relay 127.0.0.1 6379 127.0.0.1 6380");
 	top.elements = 2;
 	assert_int_equal(rswitch_message(&top, "relay", from, sizeof(from), to,
 	    sizeof(to)), 0);
