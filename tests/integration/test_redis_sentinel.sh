@@ -29,10 +29,9 @@ redis-cli -s "$A_SOCK" HSET 'relay:{d:sam.test}:domain' verified_at $(($(date +%
 
 fx_start_suite
 
+FX_USER=sam FX_PASS=$KEY
 send() {	# send TO - one message as sam; prints swaks' output
-	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN --auth-user sam \
-	    --auth-password="$KEY" --from news@sam.test --to "$1" \
-	    --header "Subject: sentinel to $1" 2>&1
+	fx_send news@sam.test "$1" --header "Subject: sentinel to $1" 2>&1
 }
 sent_in() {	# sent_in SOCKET QID - the tracker's status sent, in that Redis
 	redis-cli -s "$1" HGETALL "relay:{m:sam}:msg:$2" 2>/dev/null |

@@ -39,10 +39,9 @@ for d in milter policyd tracker; do
 	    "sentinel=127\\.0\\.0\\.1:$S_PORT action=subscribed event=\\+switch-master"
 done
 
+FX_USER=sam FX_PASS=$KEY
 send() {	# send TO - one message as sam; prints swaks' output
-	h_swaks --server "127.0.0.1:$SUB_PORT" --auth PLAIN --auth-user sam \
-	    --auth-password="$KEY" --from news@sam.test --to "$1" \
-	    --header "Subject: switch to $1" 2>&1
+	fx_send news@sam.test "$1" --header "Subject: switch to $1" 2>&1
 }
 sent_in() {	# sent_in R QID - the tracker's status sent, in that Redis
 	"r$1" HGETALL "relay:{m:sam}:msg:$2" 2>/dev/null | grep -q '"status":"sent"'
