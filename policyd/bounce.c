@@ -94,9 +94,35 @@ has(const char *hay, const char *needle)
 }
 
 /*
+ * said_has - the remote server's own words hold needle, ignoring ASCII case:
+ * the text after "said: " (the whole reply when there is none: no server
+ * answered), outside <...> (the addresses it quotes). The host name and
+ * the addresses may hold any word ("greylist.example", <user@...>).
+ */
+static int
+said_has(const char *reply, const char *needle)
+{
+	const char	*p = strstr(reply, " said: ");
+	size_t		 n = strlen(needle);
+
+	for (p = p != NULL ? p + 7 : reply; *p != '\0'; p++) {
+		if (*p == '<') {
+			const char *gt = strchr(p, '>');
+
+			if (gt != NULL) {
+				p = gt;
+				continue;
+			}
+		}
+		if (strncasecmp(p, needle, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * about_recipient - the words of a 5.0.0 reply say the recipient does not
- * exist. Only the remote server's text counts (after "said: ": the host
- * name may hold any word), and not when it is about the sender ("Sender
+ * exist. Only the remote server's own words count (said_has), and not when it is about the sender ("Sender
  * address rejected: Domain does not exist" at RCPT, "sending domain does
  * not exist") or, after DATA, about the content ("the Reply-To domain
  * does not exist", "it doesn't have a Date header"): a refusal after DATA
@@ -116,22 +142,21 @@ about_recipient(const char *reply)
 	    "sender domain", "sending domain", "sender address domain" };
 	static const char *who[] = { "user", "mailbox", "recipient",
 	    "account" };
-	const char *said = strstr(reply, " said: ");
 	size_t	 i;
 	int	 named = 0;
 
-	said = said != NULL ? said + 7 : reply;
 	for (i = 0; i < sizeof(sender) / sizeof(sender[0]); i++)
-		if (has(said, sender[i]))
+		if (said_has(reply, sender[i]))
 			return 0;
 	for (i = 0; i < sizeof(who) / sizeof(who[0]); i++)
-		named |= has(said, who[i]);
+		named |= said_has(reply, who[i]);
 	if (!named && has(reply, "in reply to end of DATA command"))
 		return 0;
-	if (has(said, "doesn't have a") && has(said, " account"))
+	if (said_has(reply, "doesn't have a") &&
+	    said_has(reply, " account"))
 		return 1;
 	for (i = 0; i < sizeof(dead) / sizeof(dead[0]); i++)
-		if (has(said, dead[i]))
+		if (said_has(reply, dead[i]))
 			return 1;
 	return 0;
 }
@@ -148,7 +173,7 @@ bounce_classify_reply(const char *dsn, const char *reply)
 	    (has(reply, "in reply to MAIL FROM command") ||
 	    has(reply, "Sender address rejected")))
 		return BOUNCE_OTHER;
-	if (c == BOUNCE_SOFT && has(reply, "greylist"))
+	if (c == BOUNCE_SOFT && said_has(reply, "greylist"))
 		return BOUNCE_POLICY;
 	if (c == BOUNCE_OTHER && dsn != NULL && strcmp(dsn, "5.0.0") == 0 &&
 	    !has(reply, "in reply to MAIL FROM command") &&

@@ -92,6 +92,13 @@ classes_from_the_reply(void **state)
 		  "Recipient address rejected: Greylisted, see "
 		  "http://postgrey.schweikert.ch/ (in reply to RCPT TO command)",
 		  BOUNCE_POLICY },
+		/* the word in the host name or an address is no greylisting */
+		{ "5.2.2", "host mx.b.example[192.0.2.1] said: 552 5.2.2 "
+		  "<greylist@b.example>: Mailbox full (in reply to RCPT TO "
+		  "command)", BOUNCE_SOFT },
+		{ "4.2.2", "host greylist.b.example[192.0.2.1] said: 452 4.2.2 "
+		  "<a@b.example>: Mailbox full (in reply to RCPT TO command)",
+		  BOUNCE_SOFT },
 		/* no enhanced code (logged 5.0.0): the words decide */
 		{ "5.0.0", "host mta7.am0.yahoodns.net[67.195.204.72] said: 554 "
 		  "delivery error: dd This user doesn't have a yahoo.com account"
@@ -147,6 +154,10 @@ classes_from_the_reply(void **state)
 		{ "5.0.0", "connect to mx.example[192.0.2.1]:25: Connection "
 		  "refused", BOUNCE_OTHER },
 		{ "5.0.0", "unknown user: \"bob\"", BOUNCE_HARD },
+		/* a recipient word in the quoted address names no recipient */
+		{ "5.0.0", "host mx[192.0.2.1] said: 554 <account@b.example>: "
+		  "Message refused: the Reply-To domain does not exist (in "
+		  "reply to end of DATA command)", BOUNCE_OTHER },
 		/* "doesn't have a" is the recipient's only with "account" */
 		{ "5.0.0", "host mx[192.0.2.1] said: 550 this message doesn't "
 		  "have a valid signature (in reply to RCPT TO command)",
