@@ -214,6 +214,8 @@ status_of(const char *s, size_t n)
 		{ "deferred", MAILLOG_ST_DEFERRED },
 		{ "bounced", MAILLOG_ST_BOUNCED },
 		{ "expired", MAILLOG_ST_EXPIRED },
+		/* soft_bounce = yes: a bounce kept in the queue */
+		{ "SOFTBOUNCE", MAILLOG_ST_DEFERRED },
 	};
 	size_t	 i;
 

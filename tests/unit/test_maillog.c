@@ -147,6 +147,15 @@ deferred_soft_policy_technical(void **state)
 	    "command))"), MAILLOG_DELIVERY);
 	assert_string_equal(ev.dsn, "4.4.1");
 	assert_int_equal(ev.status, MAILLOG_ST_DEFERRED);
+	/* soft_bounce = yes: what would have bounced stays queued */
+	assert_int_equal(parse("Dec  7 21:40:02 relay postfix/smtp[2211]: "
+	    "4jY2qP22D2z1bY3M: to=<gone@dest.example>, relay=127.0.0.1"
+	    "[127.0.0.1]:46633, delay=0.2, delays=0.1/0/0/0.1, dsn=5.1.1, "
+	    "status=SOFTBOUNCE (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 "
+	    "<gone@dest.example>: User unknown (in reply to RCPT TO "
+	    "command))"), MAILLOG_DELIVERY);
+	assert_int_equal(ev.status, MAILLOG_ST_DEFERRED);
+	assert_string_equal(ev.dsn, "5.1.1");
 }
 
 static void
@@ -418,10 +427,10 @@ lines_the_tracker_does_not_act_on(void **state)
 		    " hold: 8 messages",
 		"Nov 23 10:53:37 relay-pf postfix-pf/pipe[16354]: warning: file "
 		    "/tmp/x/master.cf: service unsub: unknown macro name: \"1\"",
-		/* a delivery line with a status word Postfix may add later */
+		/* an address verification probe's status (verify(8)) */
 		"Nov 23 10:53:37 relay-pf postfix-pf/smtp[1]: 4jY2qP0PV2z1bY3H: "
 		    "to=<a@b.example>, relay=none, delay=1, delays=1/0/0/0, "
-		    "dsn=4.0.0, status=SOFTBOUNCE (x)",
+		    "dsn=4.0.0, status=undeliverable (x)",
 		/* a delivery line cut before its status */
 		"Nov 23 10:53:37 relay-pf postfix-pf/smtp[1]: 4jY2qP0PV2z1bY3H: "
 		    "to=<a@b.example>, relay=none, delay=1",
