@@ -122,12 +122,13 @@ said_has(const char *reply, const char *needle)
 
 /*
  * about_recipient - the words of a 5.0.0 reply say the recipient does not
- * exist. Only the remote server's own words count (said_has), and not when it is about the sender ("Sender
- * address rejected: Domain does not exist" at RCPT, "sending domain does
- * not exist") or, after DATA, about the content ("the Reply-To domain
- * does not exist", "it doesn't have a Date header"): a refusal after DATA
- * must name a recipient word. Yahoo's "This user doesn't have a
- * yahoo.com account", after DATA, is about the recipient.
+ * exist. Only the remote server's own words count (said_has), and not
+ * when they are about the sender ("Sender address rejected: Domain does
+ * not exist" at RCPT, "sending domain does not exist") or, after DATA,
+ * about the content ("the Reply-To domain does not exist", "it doesn't
+ * have a Date header"): a refusal after DATA must name a recipient word.
+ * Yahoo's "This user doesn't have a yahoo.com account", after DATA, is
+ * about the recipient.
  */
 static int
 about_recipient(const char *reply)
