@@ -585,6 +585,21 @@ addr_domain_within(const char *domain, const char *parent)
 	return strcmp(domain + dlen - plen, parent) == 0;
 }
 
+size_t
+addr_domain_chain(const char *domain, char out[][ADDR_BUFSIZE], size_t max)
+{
+	const char	*p = domain;
+	size_t		 n = 0;
+
+	while (p != NULL && *p != '\0' && strchr(p, '.') != NULL) {
+		if (n < max)
+			snprintf(out[n], ADDR_BUFSIZE, "%s", p);
+		n++;
+		p = strchr(p, '.') + 1;
+	}
+	return n;
+}
+
 /*
  * addr_internal_norm - Postfix's internal form (the local part never
  * quoted: policy requests' sender= and recipient=) to addr_norm's form.

@@ -93,6 +93,22 @@ const char *addr_domain_of(const char *normalised);
  */
 int	 addr_domain_within(const char *domain, const char *parent);
 
+/*
+ * ADDR_CHAIN_MAX - most domains looked up for one sender domain: itself
+ * and its parents. relay-milter refuses a sender domain with more (over
+ * 17 labels); relay-policyd leaves it to that refusal.
+ */
+#define ADDR_CHAIN_MAX	16
+
+/*
+ * addr_domain_chain - domain (normalised) and its parents of two labels or
+ * more, the nearest first, into out (at most max of them): "a.b.example"
+ * gives "a.b.example", "b.example". Returns how many there are; more than
+ * max means the rest were not written (the caller refuses).
+ */
+size_t	 addr_domain_chain(const char *domain, char out[][ADDR_BUFSIZE],
+	    size_t max);
+
 /* addr_strerror - a sentence for an ADDR_E* code (static storage) */
 const char *addr_strerror(int err);
 

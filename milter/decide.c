@@ -14,23 +14,6 @@
 #include "tier.h"
 #include "token.h"
 
-size_t
-decide_candidates(const char *domain, char out[][ADDR_BUFSIZE], size_t max)
-{
-	const char *p = domain;
-	size_t	 n = 0;
-
-	while (p != NULL && *p != '\0' && strchr(p, '.') != NULL) {
-		if (n < max)
-			snprintf(out[n], ADDR_BUFSIZE, "%s", p);
-		n++;
-		p = strchr(p, '.');
-		if (p != NULL)
-			p++;
-	}
-	return n;
-}
-
 /* owned - the verdict for the record that decides */
 static int
 owned(const char *handle, const char *domain, const struct dom_fact *f,

@@ -28,11 +28,6 @@
 #include "conf.h"
 #include "ident.h"
 
-/*
- * Most domains looked at for one address: itself and its parents. A sender
- * domain with more (over 17 labels) is refused with a reason.
- */
-#define DECIDE_MAX_CANDS	16
 #define DECIDE_SELECTOR_MAX	64
 #define DECIDE_DETAIL_MAX	256
 
@@ -54,19 +49,11 @@ enum {
 };
 
 /*
- * decide_candidates - the domain and its parents of two labels or more,
- * nearest first, into out (at most max). Returns how many there are, which
- * may be more than max: then the record that decides may be among those
- * left out, and the caller refuses rather than decide on part of them.
- */
-size_t	 decide_candidates(const char *domain, char out[][ADDR_BUFSIZE],
-	    size_t max);
-
-/*
  * decide_domain - may member handle send as domain? f[0..n) are the facts
- * for decide_candidates(domain) in the same order. DECIDE_ALLOW with
- * *match the index of the deciding record, or DECIDE_REJECT with a detail
- * for the reply ("domain x.test is not enrolled under your account").
+ * for addr_domain_chain(domain) (common/addr.h) in the same order; the
+ * nearest record decides. DECIDE_ALLOW with *match the index of the
+ * deciding record, or DECIDE_REJECT with a detail for the reply ("domain
+ * x.test is not enrolled under your account").
  */
 int	 decide_domain(const char *handle, const char *domain,
 	    const struct dom_fact *f, size_t n, size_t *match, char *detail,

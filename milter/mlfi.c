@@ -170,15 +170,15 @@ static int
 check_domain(struct conn *cn, const char *domain, struct dom_fact *fact,
     char *detail, size_t dlen, const char **why)
 {
-	char		 cands[DECIDE_MAX_CANDS][ADDR_BUFSIZE];
-	struct dom_fact	 f[DECIDE_MAX_CANDS];
+	char		 cands[ADDR_CHAIN_MAX][ADDR_BUFSIZE];
+	struct dom_fact	 f[ADDR_CHAIN_MAX];
 	size_t		 n, i, match = 0;
 	int		 e;
 
-	n = decide_candidates(domain, cands, DECIDE_MAX_CANDS);
-	if (n > DECIDE_MAX_CANDS) {
+	n = addr_domain_chain(domain, cands, ADDR_CHAIN_MAX);
+	if (n > ADDR_CHAIN_MAX) {
 		snprintf(detail, dlen, "domain %s has more labels than are "
-		    "checked (at most %d)", domain, DECIDE_MAX_CANDS + 1);
+		    "checked (at most %d)", domain, ADDR_CHAIN_MAX + 1);
 		return 1;
 	}
 	if (store_domains(cn->rc, cands, n, f, why) != 0)

@@ -50,14 +50,14 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 {
 	static const char *fields[] = { "member", "verified_at", "subdomains",
 	    "listunsub", "selector", "created" };
-	char		 key[DECIDE_MAX_CANDS][RKEY_MAX], num[32];
+	char		 key[ADDR_CHAIN_MAX][RKEY_MAX], num[32];
 	const char	*argv[8];
 	struct fcache_ticket t;
 	redisReply	*r;
 	size_t		 i, j, hits = 0;
 	int		 bad = 0, fbad;
 
-	if (n > DECIDE_MAX_CANDS) {
+	if (n > ADDR_CHAIN_MAX) {
 		*why = "too many candidate domains";
 		return STORE_ETEMP;
 	}

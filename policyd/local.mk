@@ -118,6 +118,7 @@ INTEGRATION_TESTS += tests/integration/test_policyd_charges.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_degraded.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_noscript.sh
 INTEGRATION_TESTS += tests/integration/test_policyd_badfacts.sh
+INTEGRATION_TESTS += tests/integration/test_policyd_parents.sh
 EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
 	tests/integration/test_policyd_badfacts.sh \
 	tests/integration/test_policyd_degraded.sh \
@@ -128,6 +129,7 @@ EXTRA_DIST += tests/integration/test_policyd_e2e.sh \
 	tests/integration/test_policyd_limits.sh \
 	tests/integration/test_policyd_listen.sh \
 	tests/integration/test_policyd_noscript.sh \
+	tests/integration/test_policyd_parents.sh \
 	tests/integration/test_policyd_postfix_cap.sh \
 	tests/integration/test_policyd_protocol.sh \
 	tests/integration/test_policyd_exact.sh \

@@ -97,29 +97,14 @@ pd_domain_from(const struct rval *hmget, struct pd_domain *d)
 	return 0;
 }
 
-size_t
-pd_domain_candidates(const char *domain, char out[][256], size_t max)
-{
-	const char *p = domain;
-	size_t	 n = 0;
-
-	while (p != NULL && n < max && strchr(p, '.') != NULL) {
-		if (strlen(p) >= 256)
-			return 0;
-		memcpy(out[n++], p, strlen(p) + 1);
-		p = strchr(p, '.') + 1;
-	}
-	return n;
-}
-
 int
 pd_domain_pick(const struct pd_domain *d, size_t n)
 {
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		if (d[i].exists && (i == 0 || d[i].subdomains))
-			return (int)i;
+		if (d[i].exists)
+			return i == 0 || d[i].subdomains ? (int)i : -1;
 	return -1;
 }
 

@@ -33,7 +33,6 @@
 
 #define PD_REASON_MAX	256
 #define PD_DETAIL_MAX	512
-#define PD_MAX_CANDIDATES 8	/* sender domain and its parents */
 
 /* The member's hash (HMGET fields in PD_MEMBER_FIELDS order). */
 struct pd_member {
@@ -95,15 +94,11 @@ int	 pd_member_from(const struct rval *hmget, const struct rval *zcount,
 int	 pd_domain_from(const struct rval *hmget, struct pd_domain *d);
 
 /*
- * pd_domain_candidates - the sender domain and its parents with at
- * least two labels, longest first, into out[][ADDR_BUFSIZE]. Returns how
- * many (0 for a domain that is not one).
- */
-size_t	 pd_domain_candidates(const char *domain, char out[][256], size_t max);
-/*
- * pd_domain_pick - which candidate is the enrolled domain: the first
- * (longest) that exists; a parent only when it allows subdomains.
- * Returns its index or -1.
+ * pd_domain_pick - which of the sender domain's chain (addr_domain_chain,
+ * common/addr.h) is the enrolled domain: the nearest record decides, as
+ * in relay-milter: itself, or a parent that allows subdomains. Returns its
+ * index, or -1 (none, or the nearest is a parent that does not allow
+ * them: relay-milter refuses the sender).
  */
 int	 pd_domain_pick(const struct pd_domain *d, size_t n);
 

@@ -63,8 +63,9 @@ struct pctx {
 	char		 rcpt[ADDR_BUFSIZE];	/* normalised, or "" */
 	int		 suppressed;		/* rcpt on the member's list */
 	char		 supkey[RKEY_MAX];
-	char		 cand[PD_MAX_CANDIDATES][256];
+	char		 cand[ADDR_CHAIN_MAX][ADDR_BUFSIZE];
 	size_t		 ncand;
+	int		 too_deep;		/* more parents than looked at */
 	int		 picked;		/* index into cand, or -1 */
 	struct pd_member member;
 	struct pd_caps	 caps;
@@ -75,7 +76,7 @@ struct pctx {
 	struct pd_dcache_ent cached;		/* the fast path's facts */
 	int64_t		 t0;
 	char		 err[160];		/* Redis's error reply, logged */
-	char		 keys[PD_MAX_CANDIDATES + 2][RKEY_MAX];
+	char		 keys[ADDR_CHAIN_MAX + 2][RKEY_MAX];
 	char		 warmkey[RKEY_MAX], domkey[RKEY_MAX];
 	char		 chgkey[RKEY_MAX];	/* the session's, or "" */
 	int		 sup;			/* HEXISTS in the batch */
@@ -449,7 +450,7 @@ static void
 on_facts(void *arg, int status, struct rval **r, size_t n)
 {
 	struct pctx	*x = arg;
-	struct pd_domain dom[PD_MAX_CANDIDATES];
+	struct pd_domain dom[ADDR_CHAIN_MAX];
 	struct pd_verdict v;
 	size_t		 i;
 	int		 bad = status < 0;
@@ -473,6 +474,12 @@ on_facts(void *arg, int status, struct rval **r, size_t n)
 	}
 	pd_decide_member(&x->member, x->stage == ST_MAIL, x->pd->cf, &v);
 	if (!v.dunno || x->stage != ST_RCPT) {
+		finish(x, &v);
+		return;
+	}
+	if (x->too_deep) {
+		/* relay-milter refuses it: more labels than it looks at */
+		pd_verdict_dunno(&v, "domain_too_deep");
 		finish(x, &v);
 		return;
 	}
@@ -543,7 +550,7 @@ lower_copy(char *dst, size_t len, const char *src)
 static void
 gather(struct pctx *x)
 {
-	struct pr_cmd	 cmds[PD_MAX_CANDIDATES + 2];
+	struct pr_cmd	 cmds[ADDR_CHAIN_MAX + 2];
 	char		 since[32];
 	size_t		 n = 0, i, j;
 	const struct relay_conf *cf = x->pd->cf;
@@ -662,9 +669,12 @@ policy_handle(struct policyd *pd, void *conn, struct polreq *req)
 	    addr_internal_norm(rcpt, x->rcpt, sizeof(x->rcpt)) != ADDR_OK)
 		x->rcpt[0] = '\0';
 	if (x->stage == ST_RCPT &&
-	    sender_domain(sender, x->domain, sizeof(x->domain)) == 0)
-		x->ncand = pd_domain_candidates(x->domain, x->cand,
-		    PD_MAX_CANDIDATES);
+	    sender_domain(sender, x->domain, sizeof(x->domain)) == 0 &&
+	    (x->ncand = addr_domain_chain(x->domain, x->cand,
+	    ADDR_CHAIN_MAX)) > ADDR_CHAIN_MAX) {
+		x->ncand = 0;
+		x->too_deep = 1;
+	}
 	if (x->ncand > 0 && pd_dcache_get(pd->dcache, x->cand[0],
 	    clock_now(), &x->cached) &&
 	    strcmp(x->cached.member, x->handle) == 0 && fast(x) == 0)

@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "policyd_rval.h"
 
@@ -37,7 +38,8 @@ struct event_base;
 struct rscript;
 struct pr;
 
-#define PR_MAX_CMDS	12
+/* the first round trip: member, the sender domain's chain, suppression */
+#define PR_MAX_CMDS	(ADDR_CHAIN_MAX + 4)
 #define PR_MAX_ARGS	16
 
 /* One command: argv[0..argc). With script set, argv is "NKEYS KEYS... ARGS..." */

@@ -383,6 +383,41 @@ test_letter_and_quoting_edges(void **state)
 	}
 }
 
+static void
+test_domain_chain(void **state)
+{
+	char	 c[ADDR_CHAIN_MAX][ADDR_BUFSIZE];
+	size_t	 n;
+
+	(void)state;
+	n = addr_domain_chain("a.b.alice.test", c, ADDR_CHAIN_MAX);
+	assert_int_equal(n, 3);
+	assert_string_equal(c[0], "a.b.alice.test");
+	assert_string_equal(c[1], "b.alice.test");
+	assert_string_equal(c[2], "alice.test");
+	assert_int_equal(addr_domain_chain("alice.test", c, 8), 1);
+	assert_int_equal(addr_domain_chain("test", c, 8), 0);
+	/* more than max: the count says so (the caller refuses), max kept */
+	snprintf(c[4], sizeof(c[4]), "untouched");
+	n = addr_domain_chain("a.b.c.d.e.f.g.h.i.j.k", c, 4);
+	assert_int_equal(n, 10);
+	assert_string_equal(c[3], "d.e.f.g.h.i.j.k");
+	assert_string_equal(c[4], "untouched");	/* nothing past max */
+	/* 9 labels below an enrolled domain: all its parents are looked at */
+	n = addr_domain_chain("x1.x2.x3.x4.x5.x6.x7.x8.x9.sub.test", c,
+	    ADDR_CHAIN_MAX);
+	assert_int_equal(n, 10);
+	assert_string_equal(c[n - 1], "sub.test");
+	/* the deepest that is looked at whole, and one label more */
+	n = addr_domain_chain("l15.l14.l13.l12.l11.l10.l9.l8.l7.l6.l5.l4.l3."
+	    "l2.l1.sub.test", c, ADDR_CHAIN_MAX);
+	assert_int_equal(n, ADDR_CHAIN_MAX);
+	assert_string_equal(c[n - 1], "sub.test");
+	assert_int_equal(addr_domain_chain("l16.l15.l14.l13.l12.l11.l10.l9.l8."
+	    "l7.l6.l5.l4.l3.l2.l1.sub.test", c, ADDR_CHAIN_MAX),
+	    ADDR_CHAIN_MAX + 1);
+}
+
 static const struct CMUnitTest tests[] = {
 	DOM("plain name", "example.com", ADDR_OK, "example.com"),
 	DOM("upper case is lowered", "Mail.EXAMPLE.Com", ADDR_OK,
@@ -623,6 +658,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_internal),
 	cmocka_unit_test(test_strerror),
 	cmocka_unit_test(test_letter_and_quoting_edges),
+	cmocka_unit_test(test_domain_chain),
 };
 
 int

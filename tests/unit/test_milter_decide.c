@@ -36,33 +36,6 @@ fact(const char *domain, const char *member, long long verified, int sub)
 	return f;
 }
 
-static void
-test_candidates(void **state)
-{
-	char	 c[DECIDE_MAX_CANDS][ADDR_BUFSIZE];
-	size_t	 n;
-
-	(void)state;
-	n = decide_candidates("a.b.alice.test", c, DECIDE_MAX_CANDS);
-	assert_int_equal(n, 3);
-	assert_string_equal(c[0], "a.b.alice.test");
-	assert_string_equal(c[1], "b.alice.test");
-	assert_string_equal(c[2], "alice.test");
-	assert_int_equal(decide_candidates("alice.test", c, 8), 1);
-	assert_int_equal(decide_candidates("test", c, 8), 0);
-	/* more than max: the count says so (the caller refuses), max kept */
-	snprintf(c[4], sizeof(c[4]), "untouched");
-	n = decide_candidates("a.b.c.d.e.f.g.h.i.j.k", c, 4);
-	assert_int_equal(n, 10);
-	assert_string_equal(c[3], "d.e.f.g.h.i.j.k");
-	assert_string_equal(c[4], "untouched");	/* nothing past max */
-	/* 9 labels below an enrolled domain: all its parents are looked at */
-	n = decide_candidates("x1.x2.x3.x4.x5.x6.x7.x8.x9.sub.test", c,
-	    DECIDE_MAX_CANDS);
-	assert_int_equal(n, 10);
-	assert_string_equal(c[n - 1], "sub.test");
-}
-
 struct dcase {
 	const char	*name;
 	const char	*handle;
@@ -603,7 +576,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_listunsub_decision),
 		cmocka_unit_test(test_listunsub_build),

@@ -507,36 +507,24 @@ member_and_domain_facts_from_replies(void **state)
 static void
 sender_domain_and_parents(void **state)
 {
-	char		 c[PD_MAX_CANDIDATES][256];
 	struct pd_domain d[3];
 
-	assert_int_equal(pd_domain_candidates("a.b.example.com", c,
-	    PD_MAX_CANDIDATES), 3);
-	assert_string_equal(c[0], "a.b.example.com");
-	assert_string_equal(c[2], "example.com");
-	assert_int_equal(pd_domain_candidates("localhost", c, 8), 0);
-	{
-		/* the longest name a candidate holds, and one octet more */
-		char	 name[258];
-
-		memset(name, 'a', sizeof(name));
-		memcpy(name + 250, ".test", 6);		/* 255 octets */
-		assert_int_equal(pd_domain_candidates(name, c,
-		    PD_MAX_CANDIDATES), 1);
-		assert_string_equal(c[0], name);
-		memset(name, 'a', sizeof(name));
-		memcpy(name + 251, ".test", 6);		/* 256 octets */
-		assert_int_equal(pd_domain_candidates(name, c,
-		    PD_MAX_CANDIDATES), 0);
-	}
+	(void)state;
+	/* d[0] the sender's domain, d[1] its parent, d[2] the grandparent */
 	memset(d, 0, sizeof(d));
 	assert_int_equal(pd_domain_pick(d, 3), -1);
 	d[2].exists = 1;
 	assert_int_equal(pd_domain_pick(d, 3), -1);	/* no subdomains */
 	d[2].subdomains = 1;
 	assert_int_equal(pd_domain_pick(d, 3), 2);
+	/* the nearest record decides, as in relay-milter */
+	d[1].exists = 1;
+	assert_int_equal(pd_domain_pick(d, 3), -1);
+	d[1].subdomains = 1;
+	assert_int_equal(pd_domain_pick(d, 3), 1);
 	d[0].exists = 1;
 	assert_int_equal(pd_domain_pick(d, 3), 0);
+	assert_int_equal(pd_domain_pick(d, 0), -1);
 }
 
 int
