@@ -229,8 +229,11 @@ conn_new(SMFICTX *ctx)
  *
  * It also names the macros it reads (smfi_setsymlist): {auth_authen} and
  * the session's addresses and ports (whose warming charges relay-policyd
- * recorded: rkey_charges) at MAIL, {rcpt_addr} at RCPT and {i} at EOM.
- * Postfix (2.6 and later) then sends this milter
+ * recorded: rkey_charges) at MAIL, {rcpt_addr} at RCPT and {i} at DATA and
+ * EOM. Postfix sends a skipped step's macros all the same, so the header
+ * checks, run at the first body chunk, log the queue id (libmilter drops
+ * the DATA macros at the next MAIL). Postfix (2.6 and later) then sends
+ * this milter
  * those and no others, whatever milter_mail_macros and
  * milter_end_of_data_macros say: a site that trimmed milter_mail_macros
  * for another milter cannot make its members' mail look unauthenticated
@@ -243,6 +246,7 @@ conn_new(SMFICTX *ctx)
 #define MLFI_MAIL_MACROS	"{auth_authen} {client_addr} {client_port} " \
 	"{daemon_addr} {daemon_port}"
 #define MLFI_RCPT_MACROS	"{rcpt_addr}"
+#define MLFI_DATA_MACROS	"i"
 #define MLFI_EOM_MACROS		"i"
 
 static sfsistat
@@ -260,7 +264,9 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		if (smfi_setsymlist(ctx, SMFIM_ENVFROM, MLFI_MAIL_MACROS) !=
 		    MI_SUCCESS || smfi_setsymlist(ctx, SMFIM_ENVRCPT,
 		    MLFI_RCPT_MACROS) != MI_SUCCESS || smfi_setsymlist(ctx,
-		    SMFIM_EOM, MLFI_EOM_MACROS) != MI_SUCCESS) {
+		    SMFIM_DATA, MLFI_DATA_MACROS) != MI_SUCCESS ||
+		    smfi_setsymlist(ctx, SMFIM_EOM, MLFI_EOM_MACROS) !=
+		    MI_SUCCESS) {
 			log_msg(LOG_ERR, "negotiate: smfi_setsymlist failed");
 			return SMFIS_REJECT;	/* libmilter closes */
 		}

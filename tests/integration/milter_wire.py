@@ -45,9 +45,10 @@ SMFIP_HDR_LEADSPC = 0x100000
 OFFER_PROTOCOL = 0x1FFFFF       # every step and no-reply flag of version 6
 OFFER_ACTIONS = 0x1FF
 SMFIF_SETSYMLIST = 0x100
-WANT_MACROS = {    # MAIL (the login; the session: warming refunds), RCPT, EOM
+WANT_MACROS = {    # MAIL (the login; the session: warming refunds), RCPT,
+    # DATA (sent though the step is skipped), EOM
     2: "{auth_authen} {client_addr} {client_port} {daemon_addr} {daemon_port}",
-    3: "{rcpt_addr}", 5: "i"}
+    3: "{rcpt_addr}", 4: "i", 5: "i"}
 
 
 def packet(cmd, data=b""):
@@ -142,7 +143,7 @@ def transaction(c, a, seq, keys):
             r = c.reply()
             if r[0] != b"c":
                 return "%s answered %r %r" % (what, r[0], r[1])
-    c.send(macros(b"T"))
+    c.send(macros(b"T", [(b"i", qid)]))
     # under SMFIP_HDR_LEADSPC a value comes as written, its blank with it
     lead = b" " if a.leadspc == "yes" else b""
     for n, v in headers:

@@ -35,6 +35,8 @@ fx_start_milter_inet
 
 FX_SUB_OPTS="$FX_SUB_OPTS
   -o milter_mail_macros={auth_authen}
+  -o milter_data_macros=
+  -o milter_end_of_header_macros=
   -o milter_end_of_data_macros=i"
 # local_header_rewrite_clients empty: Postfix neither rewrites nor adds
 # header addresses for the members' clients (the default treats loopback
@@ -172,6 +174,15 @@ hdr() {	# hdr DESC FROM-VALUE REGEX
 	h_like "header: $1" "$o" "$3"
 }
 hdr "other member's domain" 'x@bob.test' '<\*\* 550 5\.1\.0 From address not allowed: header From: domain bob\.test is not enrolled'
+# logged under the queue id Postfix gave the message: the checks run at
+# the first body chunk, and relay-milter asks for {i} with the DATA step's
+# macros, which Postfix sends though the step is skipped (the site's
+# milter_data_macros and milter_end_of_header_macros are emptied above)
+q=$(h_wait_log 'milter-reject: END-OF-MESSAGE .*header From: domain bob\.test' 10 |
+    sed -n 's/.* \([0-9A-Za-z]*\): milter-reject: .*/\1/p')
+h_like "... logged with the message's queue id" \
+    "$(grep 'addr=x@bob.test' "$H_LOG/milter.log" | tail -1)" \
+    "qid=${q:-none} stage=header member=alice addr=x@bob.test action=reject "
 hdr "unenrolled domain" 'Someone <x@nowhere.test>' '<\*\* 550 5\.1\.0 .*nowhere\.test'
 hdr "unverified domain" 'x@new.test' '<\*\* 550 5\.1\.0 .*not verified'
 hdr "quoted name hiding the address" '"a@alice.test" <x@bob.test>' '<\*\* 550 5\.1\.0 .*bob\.test'
