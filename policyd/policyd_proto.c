@@ -2,11 +2,13 @@
  * NAME
  *	policyd_proto - policy request parser (pure; no I/O)
  * DESCRIPTION
- *	Scans buffered bytes line by line. The limits are checked before a
- *	request is complete, on the bytes seen so far, so a slow or endless
- *	request is refused as soon as it is too big, not when it ends. Every
- *	attribute name of a whole request goes through a small hash table,
- *	so a duplicate is found in one pass, known attribute or not.
+ *	Scans buffered bytes line by line; a line may end in CRLF (a
+ *	person typing a request at telnet), its CR is dropped. The limits
+ *	are checked before a request is complete, on the bytes seen so far,
+ *	so a slow or endless request is refused as soon as it is too big, not
+ *	when it ends. Every attribute name of a whole request goes through a
+ *	small hash table, so a duplicate is found in one pass, known
+ *	attribute or not.
  * SEE ALSO
  *	policyd_proto.h, Postfix SMTPD_POLICY_README, tests/fuzz/fuzz_policy.c
  */
@@ -55,7 +57,7 @@ scan(const char *buf, size_t len, const struct polproto_limits *lim,
 	int	 rc;
 
 	for (;;) {
-		size_t	 avail = len - pos, linelen;
+		size_t	 avail = len - pos, linelen, textlen;
 
 		nl = memchr(buf + pos, '\n', avail);
 		if (nl == NULL) {
@@ -70,13 +72,16 @@ scan(const char *buf, size_t len, const struct polproto_limits *lim,
 			return POLPROTO_ELINE;
 		if (pos + linelen + 1 > lim->max_request)
 			return POLPROTO_ESIZE;
-		if (linelen == 0) {
-			*reqlen = pos + 1;
+		textlen = linelen;
+		if (textlen > 0 && buf[pos + textlen - 1] == '\r')
+			textlen--;	/* CRLF: a person at telnet */
+		if (textlen == 0) {
+			*reqlen = pos + linelen + 1;
 			*nattrs = n;
 			*why = "empty request";
 			return n == 0 ? POLPROTO_ESYNTAX : 1;
 		}
-		if ((rc = check_line(buf + pos, linelen, why)) < 0)
+		if ((rc = check_line(buf + pos, textlen, why)) < 0)
 			return rc;
 		if (++n > lim->max_attrs)
 			return POLPROTO_EATTRS;
@@ -154,8 +159,12 @@ fill(struct polreq *req, size_t nattrs, struct seen *tab, size_t size,
 	size_t	 i, n;
 
 	/* Postfix sends some 30 attributes; we read 9. */
-	while ((nl = strchr(line, '\n')) != NULL && nl != line) {
+	while ((nl = strchr(line, '\n')) != NULL) {
 		*nl = '\0';
+		if (nl > line && nl[-1] == '\r')
+			nl[-1] = '\0';
+		if (*line == '\0')
+			break;		/* the empty line */
 		eq = strchr(line, '=');
 		*eq = '\0';
 		n = (size_t)(eq - line);
@@ -229,15 +238,16 @@ polproto_skip(const char *buf, size_t len, int *nl, int *done)
 
 	*done = 0;
 	for (i = 0; i < len; i++) {
-		if (buf[i] != '\n') {
+		if (buf[i] == '\n') {
+			if (*nl) {
+				*done = 1;
+				return i + 1;
+			}
+			*nl = 1;
+		} else if (buf[i] == '\r' && *nl == 1)
+			*nl = 2;	/* the CR of an empty CRLF line */
+		else
 			*nl = 0;
-			continue;
-		}
-		if (*nl) {
-			*done = 1;
-			return i + 1;
-		}
-		*nl = 1;
 	}
 	return len;
 }

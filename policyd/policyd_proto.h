@@ -3,14 +3,14 @@
  *	policyd_proto - the Postfix policy delegation protocol, as a codec
  * DESCRIPTION
  *	A request is "name=value" lines ended by an empty line
- *	(SMTPD_POLICY_README). polproto_parse() looks at the bytes a
- *	connection has buffered and either finds one whole request, says it
- *	needs more, or names what is wrong: a line longer than max_line, more
- *	than max_attrs attributes, more than max_request bytes, or a line that
- *	is not name=value (no "=", empty name, a NUL byte, a duplicated
- *	attribute, known or not, an empty request, or no
- *	request=smtpd_access_policy: POLPROTO_ESYNTAX, and req->error names
- *	the rule).
+ *	(SMTPD_POLICY_README); lines end in LF, or CRLF (the CR dropped).
+ *	polproto_parse() looks at the bytes a connection has buffered and
+ *	either finds one whole request, says it needs more, or names what is
+ *	wrong: a line longer than max_line, more than max_attrs attributes,
+ *	more than max_request bytes, or a line that is not name=value (no
+ *	"=", empty name, a NUL byte, a duplicated attribute, known or not, an
+ *	empty request, or no request=smtpd_access_policy: POLPROTO_ESYNTAX,
+ *	and req->error names the rule).
  *	It does no I/O and keeps no state between calls; limits are checked on
  *	the incomplete tail too, so a client cannot make us buffer more than
  *	max_request + max_line bytes. Unknown attributes are skipped.
@@ -78,9 +78,10 @@ int	 polproto_parse(const char *buf, size_t len,
 	    const struct polproto_limits *lim, struct polreq *req, size_t *used);
 
 /*
- * polproto_skip - drop bytes of a bad request until its empty line.
- * *nl carries "the previous byte ended a line" between calls (start
- * with 0 if the bytes so far ended mid-line, 1 after a line end).
+ * polproto_skip - drop bytes of a bad request until its empty line ("\n"
+ * or "\r\n"). *nl carries "at the start of a line" between calls (start
+ * with 0 if the bytes so far ended mid-line, 1 after a line end; 2 is a
+ * CR there).
  * Returns the bytes to drop; *done is set to 1 when the end was found.
  */
 size_t	 polproto_skip(const char *buf, size_t len, int *nl, int *done);

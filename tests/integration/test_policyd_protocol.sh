@@ -54,6 +54,15 @@ out=$(printf 'hello world\n\n%s\n' "$REQ" | raw -w 1)
 h_like "garbage: 451 4.4.2, then the next request is served" "$out" \
     "^$DEFER"$'\n\naction=DUNNO\n\n\\[open\\]$'
 h_check "garbage logged, naming the rule" grep -q 'reason=protocol error="line without ="' "$H_LOG/policyd.log"
+# typed at telnet (CRLF line ends): served as the same request
+n=$(grep -c 'member=alice state=MAIL verdict=DUNNO reason=ok' "$H_LOG/policyd.log")
+out=$({ printf '%s\n' "$AUTH" | sed 's/$/\r/'; printf '%s\n' "$REQ"; } |
+    raw -w 1)
+h_like "a request in CRLF lines, then one in LF: two answers" "$out" \
+    $'^action=DUNNO\n\naction=DUNNO\n\n\\[open\\]$'
+h_is "... the CRLF one decided for its member" \
+    "$(grep -c 'member=alice state=MAIL verdict=DUNNO reason=ok' "$H_LOG/policyd.log")" \
+    $((n + 1))
 
 long=$(head -c 300 /dev/zero | tr '\0' a)
 out=$(printf 'request=smtpd_access_policy\nx=%s\n\n%s\n' "$long" "$REQ" | raw -w 1)

@@ -146,6 +146,49 @@ skip_finds_the_end_across_calls(void **state)
 	assert_int_equal(done, 1);
 }
 
+/* A person at telnet ends lines in CRLF: the same request. */
+static void
+crlf_lines_are_lines(void **state)
+{
+	static const char crlf[] = "request=smtpd_access_policy\r\n"
+	    "protocol_state=RCPT\r\nsender=a@alice.test\r\n\r\n";
+	struct polreq	 req;
+	size_t		 used;
+	int		 nl = 1, done = 0;
+
+	(void)state;
+	assert_int_equal(parse(crlf, &req, &used), POLPROTO_REQ);
+	assert_int_equal(used, strlen(crlf));
+	assert_string_equal(req.attr[POLREQ_REQUEST], "smtpd_access_policy");
+	assert_string_equal(req.attr[POLREQ_STATE], "RCPT");
+	assert_string_equal(req.attr[POLREQ_SENDER], "a@alice.test");
+	assert_int_equal(req.nattrs, 3);
+	polreq_free(&req);
+	/* mixed, and one CR only is dropped */
+	assert_int_equal(parse("request=smtpd_access_policy\n"
+	    "sender=a\r\r\n\r\n", &req, &used), POLPROTO_REQ);
+	assert_string_equal(req.attr[POLREQ_SENDER], "a\r");
+	polreq_free(&req);
+	/* every prefix needs more */
+	for (size_t n = 0; n < strlen(crlf); n++)
+		assert_int_equal(polproto_parse(crlf, n, &lim, &req, &used),
+		    POLPROTO_MORE);
+	/* a bad CRLF request is skipped to its end, the next one served */
+	assert_int_equal(parse("hello\r\nworld\r\n\r\nrequest=x\r\n", &req,
+	    &used), POLPROTO_ESYNTAX);
+	assert_int_equal(used, strlen("hello\r\nworld\r\n\r\n"));
+	assert_int_equal(parse("\r\n", &req, &used), POLPROTO_ESYNTAX);
+	assert_int_equal(used, 2);
+	assert_int_equal(polproto_skip("bad\r\n\r", 6, &nl, &done), 6);
+	assert_int_equal(done, 0);
+	assert_int_equal(polproto_skip("\nnext=1\r\n", 10, &nl, &done), 1);
+	assert_int_equal(done, 1);
+	/* a CR that is not at a line's start does not end a request */
+	nl = 1;
+	assert_int_equal(polproto_skip("x\r\r\nmore", 9, &nl, &done), 9);
+	assert_int_equal(done, 0);
+}
+
 static void
 errors_have_names(void **state)
 {
@@ -317,6 +360,7 @@ main(void)
 		cmocka_unit_test(limits_exactly_at_the_limit),
 		cmocka_unit_test(garbage_is_a_syntax_error_with_its_length),
 		cmocka_unit_test(skip_finds_the_end_across_calls),
+		cmocka_unit_test(crlf_lines_are_lines),
 		cmocka_unit_test(errors_have_names),
 		cmocka_unit_test(syntax_errors_name_the_rule),
 		cmocka_unit_test(many_distinct_attributes_are_no_duplicate),
