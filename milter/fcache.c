@@ -410,13 +410,30 @@ fcache_stop(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * serves - the cache is current and tracks what rc reads (under lock). A
+ * session that began before a reload keeps its connection, maybe to
+ * another server or database than the subscriber's now: what it reads is
+ * not what the cache tracks, so it reads uncached, from its own server,
+ * and nothing it reads is kept. So does one to another primary than the
+ * subscriber's, as the sentinels named it (a failover between the two
+ * connects).
+ */
+static int
+serves(const struct rconn *rc)
+{
+	return current() && rconn_same(rc, &rcf) &&
+	    strcmp(rconn_primary(rc), at) == 0;
+}
+
 int
-fcache_get(const char *key, const char *field, void *buf, size_t len)
+fcache_get(const struct rconn *rc, const char *key, const char *field,
+    void *buf, size_t len)
 {
 	int hit = 0;
 
 	pthread_mutex_lock(&lock);
-	if (current()) {
+	if (serves(rc)) {
 		hit = ftable_get(tab, key, field, buf, len);
 		if (hit)
 			counts.hits++;
@@ -454,15 +471,7 @@ fcache_prepare(struct rconn *rc, struct fcache_ticket *t)
 	t->gen = 0;
 	t->caching = 0;
 	pthread_mutex_lock(&lock);
-	/*
-	 * A session that began before a reload keeps its connection, maybe
-	 * to another server or database than the subscriber's now: what it
-	 * reads is not what the cache tracks, so it reads uncached. So does
-	 * one to another primary than the subscriber's, as the sentinels
-	 * named it (a failover between the two connects).
-	 */
-	if (current() && !refused && rconn_same(rc, &rcf) &&
-	    strcmp(rconn_primary(rc), at) == 0) {
+	if (!refused && serves(rc)) {
 		t->gen = gen;
 		t->seq = ftable_seq(tab);
 		snprintf(ids, sizeof(ids), "%lld", client_id);

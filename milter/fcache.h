@@ -7,10 +7,11 @@
  *	then answered from memory, with Redis' client-side caching (Redis 6
  *	and later) keeping them true: every worker connection turns on
  *	CLIENT TRACKING with REDIRECT to one subscriber connection of this
- *	module (OPTIN: only the reads to be kept are tracked), so when any program changes or deletes a key a worker read
- *	(relayctl, relay-tracker, an expiry, FLUSHDB), Redis tells the
- *	subscriber at once and the key's facts are forgotten before the next
- *	message can use them.
+ *	module (OPTIN: only the reads to be kept are tracked), so when any
+ *	program changes or deletes a key a worker read (relayctl,
+ *	relay-tracker, an expiry, FLUSHDB), Redis tells the subscriber at
+ *	once and the key's facts are forgotten before the next message can
+ *	use them.
  *
  *	Nothing is kept while it cannot be kept current: not before the
  *	subscriber is connected, not after it lost its connection (the cache
@@ -19,10 +20,11 @@
  *	before the read tells), not on a worker connection whose tracking
  *	is not set up for the current subscriber, and not on one to another
  *	server or database than the subscriber's (a session that began
- *	before a reload changed redis.*: it reads uncached). The subscriber PINGs an idle
- *	connection every second and gives it up when no answer comes within
- *	redis.timeout_ms. milter.cache_entries bounds the memory; 0 turns the
- *	cache off (every message reads Redis, as before).
+ *	before a reload changed redis.*: it reads uncached, neither into the
+ *	cache nor from it). The subscriber PINGs an idle connection every
+ *	second and gives it up when no answer comes within redis.timeout_ms.
+ *	milter.cache_entries bounds the memory; 0 turns the cache off (every
+ *	message reads Redis, as before).
  * THREADS
  *	Every function may be called from any thread; fcache_start and
  *	fcache_stop from one thread at a time.
@@ -60,8 +62,12 @@ int	 fcache_start(const struct conf_redis *, size_t max);
 /* fcache_stop - stop the subscriber, forget everything; safe when off */
 void	 fcache_stop(void);
 
-/* fcache_get - 1 and the value (exactly len bytes) when held, else 0 */
-int	 fcache_get(const char *key, const char *field, void *buf, size_t len);
+/*
+ * fcache_get - 1 and the value (exactly len bytes) when held for what rc
+ * reads (its server, database and primary are the subscriber's), else 0
+ */
+int	 fcache_get(const struct rconn *rc, const char *key, const char *field,
+	    void *buf, size_t len);
 /*
  * fcache_prepare - before a read whose result may be kept: makes rc's
  * reads tracked for the current subscriber (one CLIENT TRACKING command

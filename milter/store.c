@@ -67,7 +67,7 @@ store_domains(struct rconn *rc, char cands[][ADDR_BUFSIZE], size_t n,
 			*why = "domain not usable as a key";
 			return STORE_ETEMP;
 		}
-		if (fcache_get(key[i], "", &out[i], sizeof(out[i])))
+		if (fcache_get(rc, key[i], "", &out[i], sizeof(out[i])))
 			hits++;
 	}
 	if (hits == n)
@@ -142,7 +142,7 @@ store_suppressed(struct rconn *rc, const char *handle, const char *addr,
 		*why = "handle not usable as a key";
 		return STORE_ETEMP;
 	}
-	if (fcache_get(key, addr, &v, 1))
+	if (fcache_get(rc, key, addr, &v, 1))
 		return v;
 	fcache_prepare(rc, &t);
 	if (fcache_append(rc, &t) < 0 ||

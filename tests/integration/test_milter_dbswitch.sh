@@ -6,7 +6,8 @@
 # (their subscriber tracks the new database). One milter connection held
 # across the reload (the milter protocol spoken from Python, one process),
 # then a new one: a recipient suppressed in the new database only is
-# refused to the new session, 550 5.7.1.
+# refused to the new session, 550 5.7.1, and not to the old one, which
+# reads neither into the cache nor from it.
 # The DKIM key cache follows the same rule: both databases hold
 # alice.test under the same selector and enrollment time but with other
 # keys; a message signed by the new session verifies with the new
@@ -173,6 +174,7 @@ else:
 print("old session after the reload:", old.rcpt())
 new = Session()
 print("new session, database 1:", new.rcpt())
+print("old session after the new one read database 1:", old.rcpt())
 print("new session signs, database 1:", new.sign("k-new"))
 print("old session signs, database 0:", old.sign("k-old"))
 old.close()
@@ -184,6 +186,10 @@ h_like "the old session reads database 0: the recipient goes on" "$out" \
     'old session, database 0: c'
 h_like "the new session refuses the recipient suppressed in database 1" \
     "$out" 'new session, database 1: y550 5\.7\.1'
+h_like "... and the old session, after the reload, still reads database 0" \
+    "$out" 'old session after the reload: c'
+h_like "... not the new one's facts from the cache: the recipient goes on" \
+    "$out" 'old session after the new one read database 1: c'
 h_like "signed before the reload" "$out" 'old session signs, database 0: c signatures=2'
 h_is "... both signatures verify with database 0's keys" \
     "$(verify "$H_TMP/k-before.eml" "$FX_KEYDIR")" $'pass a=ed25519-sha256 d=alice.test s=rs1e\npass a=rsa-sha256 d=alice.test s=rs1r'
