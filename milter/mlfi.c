@@ -233,8 +233,7 @@ conn_new(SMFICTX *ctx)
  * EOM. Postfix sends a skipped step's macros all the same, so the header
  * checks, run at the first body chunk, log the queue id (libmilter drops
  * the DATA macros at the next MAIL). Postfix (2.6 and later) then sends
- * this milter
- * those and no others, whatever milter_mail_macros and
+ * this milter those and no others, whatever milter_mail_macros and
  * milter_end_of_data_macros say: a site that trimmed milter_mail_macros
  * for another milter cannot make its members' mail look unauthenticated
  * (accepted as inbound, unchecked and unsigned). An MTA that does not
