@@ -640,26 +640,6 @@ io_errno(const char *path)
 }
 
 /*
- * file_kind - 0 for a regular file (or one that cannot be opened: the
- * read says why), EISDIR for a directory, -1 for anything else. Opened
- * without blocking: a FIFO nobody writes to would hold up the read (at
- * start, or a reload for ever); a config file is never one.
- */
-static int
-file_kind(const char *path)
-{
-	struct stat	 st;
-	int		 fd, r = 0;
-
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
-		return 0;
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
-		r = S_ISDIR(st.st_mode) ? EISDIR : -1;
-	close(fd);
-	return r;
-}
-
-/*
  * include_error - "FILE:LINE: @include: cannot open "PATH": why" for the
  * @include at file:line that libconfig could not open (it names neither).
  */
@@ -698,7 +678,7 @@ read_file(config_t *cfg, struct conf_errs *e)
 	int		 kind;
 
 	config_set_include_dir(cfg, e->incdir);
-	if ((kind = file_kind(e->path)) == EISDIR) {
+	if ((kind = conf__file_kind(e->path)) == EISDIR) {
 		conf__errs_at(e, e->path, 0, "file", "cannot read: %s",
 		    strerror(EISDIR));
 		return -1;
@@ -707,6 +687,8 @@ read_file(config_t *cfg, struct conf_errs *e)
 		conf__errs_at(e, e->path, 0, "file", "not a regular file");
 		return -1;
 	}
+	if (conf__includes_check(e->lits, e, e->path, 1) < 0)
+		return -1;
 	if (config_read_file(cfg, e->path) == CONFIG_TRUE)
 		return 0;
 	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO) {
@@ -765,13 +747,14 @@ conf_load(const char *path, struct relay_conf **out, char *errbuf,
 	if ((slash = strrchr(dir, '/')) != NULL)
 		slash[slash == dir] = '\0';
 	e.incdir = dir;
+	e.lits = conf__lits_new();
 	config_init(&cfg);
 	if (read_file(&cfg, &e) < 0) {
 		config_destroy(&cfg);
+		conf__lits_free(e.lits);
 		free(dir);
 		return -1;
 	}
-	e.lits = conf__lits_new();
 	conf = conf_defaults();
 	free(conf->path);
 	conf->path = xstrdup(path);

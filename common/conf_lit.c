@@ -1,6 +1,7 @@
 /*
  * NAME
- *	conf_lit - integer literals of relay.conf, read again as written
+ *	conf_lit - relay.conf read again as written: integer literals and
+ *	@include lines
  * DESCRIPTION
  *	libconfig 1.5 (Debian 12) gives no error for a plain integer literal
  *	that does not fit 32 bits: 4294967296 reads as 0, 4294973597 as
@@ -10,15 +11,26 @@
  *	"name = INTEGER" and "name : INTEGER"; conf.c then compares.
  *	Only integers right after the assignment are recorded: in arrays or
  *	lists a literal has no name and is no numeric setting of ours.
+ *
+ *	The same scan records the @include lines, so that every file they
+ *	name is checked before libconfig reads it: libconfig 1.5 opens a
+ *	directory without error and its scanner then exit()s the process (a
+ *	daemon on reload), and it reads an absolute name from the main
+ *	file's directory too. (An included FIFO is read as libconfig reads
+ *	it: tests/integration/test_policyd_hup.sh holds a start-up there.)
  * SEE ALSO
  *	conf_priv.h, conf.c
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf_priv.h"
 #include "xalloc.h"
@@ -33,10 +45,17 @@ struct lit {
 	int		 used;
 };
 
+struct incl {
+	unsigned	 line;
+	char		*name;		/* as written, escapes undone */
+};
+
 struct lit_file {
 	char		*path;
 	struct lit	*lits;
 	size_t		 n;
+	struct incl	*incls;
+	size_t		 nincl;
 };
 
 struct conf_lits {
@@ -58,8 +77,14 @@ conf__lits_free(struct conf_lits *l)
 	if (l == NULL)
 		return;
 	for (i = 0; i < l->nfiles; i++) {
-		free(l->files[i].path);
-		free(l->files[i].lits);
+		struct lit_file *f = &l->files[i];
+		size_t	 k;
+
+		for (k = 0; k < f->nincl; k++)
+			free(f->incls[k].name);
+		free(f->incls);
+		free(f->path);
+		free(f->lits);
 	}
 	free(l->files);
 	free(l);
@@ -127,20 +152,68 @@ number(const char *p, size_t *digits, int *is64, int *isint)
 	return i;
 }
 
-/* scan - every "name = INTEGER" of text into f */
+/*
+ * include - libconfig's ^[ \t]*@include[ \t]+"NAME" at p (bol: only blanks
+ * before it on its line): NAME and its line into f; the bytes taken, 0
+ * when p is no @include
+ */
+static size_t
+include(struct lit_file *f, const char *p, int bol, unsigned line)
+{
+	const char	*q = p + 8;
+	struct incl	*in;
+	char		*name;
+	size_t		 n = 0;
+
+	if (!bol || strncmp(p, "@include", 8) != 0 || (*q != ' ' &&
+	    *q != '\t'))
+		return 0;
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (*q++ != '"')
+		return 0;
+	name = xmalloc(strlen(q) + 1);
+	for (; *q != '\0' && *q != '"'; q++) {
+		if (*q == '\\' && (q[1] == '\\' || q[1] == '"'))
+			q++;
+		name[n++] = *q;
+	}
+	name[n] = '\0';
+	f->incls = xrealloc(f->incls, sizeof(*f->incls) * (f->nincl + 1));
+	in = &f->incls[f->nincl++];
+	in->line = line;
+	in->name = name;
+	return (size_t)(q - p) + (*q != '\0');
+}
+
+/* scan - every "name = INTEGER" and @include of text into f */
 static void
 scan(struct lit_file *f, const char *p)
 {
 	char		 name[64] = "";
 	unsigned	 line = 1, nline = 0;
-	int		 assign = 0, is64, isint;
+	int		 assign = 0, is64, isint, bol = 1;
 	size_t		 n, digits;
 
 	while (*p != '\0') {
 		if (*p == '\n') {
 			line++;
 			p++;
-		} else if (isspace((unsigned char)*p)) {
+			bol = 1;
+			continue;
+		}
+		if (*p == ' ' || *p == '\t') {
+			p++;
+			continue;
+		}
+		if ((n = include(f, p, bol, line)) > 0) {
+			for (; n > 0; n--)	/* a name on several lines */
+				line += *p++ == '\n';
+			name[0] = '\0';
+			continue;
+		}
+		bol = 0;
+		if (isspace((unsigned char)*p)) {
 			p++;
 		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
 			while (*p != '\0' && *p != '\n')
@@ -243,4 +316,57 @@ conf__lits_find(struct conf_lits *l, const char *file, unsigned line,
 	pick->used = 1;
 	pick->pub.text = pick->text;	/* here: the array moves as it grows */
 	return &pick->pub;
+}
+
+/*
+ * conf__file_kind - 0 for a regular file (or one that cannot be opened:
+ * the read says why), EISDIR for a directory, -1 for anything else.
+ * Opened without blocking: a FIFO nobody writes to would hold up the read
+ * (at start, or a reload for ever); a config file is never one.
+ */
+int
+conf__file_kind(const char *path)
+{
+	struct stat	 st;
+	int		 fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+		r = S_ISDIR(st.st_mode) ? EISDIR : -1;
+	close(fd);
+	return r;
+}
+
+int
+conf__includes_check(struct conf_lits *l, struct conf_errs *e,
+    const char *file, int depth)
+{
+	struct lit_file	*f = file_of(l, file);
+	struct incl	*in = f->incls;		/* stays: f is scanned */
+	size_t		 i, n = f->nincl;
+	char		 buf[PATH_MAX];
+	const char	*path;
+	int		 kind, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		if (in[i].name[0] == '/') {
+			conf__errs_at(e, file, in[i].line, "@include",
+			    "\"%s\" is an absolute path: libconfig 1.5 reads "
+			    "every @include from %s, give it relative to that",
+			    in[i].name, e->incdir);
+			bad = 1;
+			continue;
+		}
+		/* what libconfig opens: incdir/NAME */
+		path = conf__src_path(e, in[i].name, buf, sizeof(buf));
+		if ((kind = conf__file_kind(path)) == EISDIR) {
+			conf__errs_at(e, file, in[i].line, "@include",
+			    "cannot read \"%s\": %s", path, strerror(EISDIR));
+			bad = 1;
+		} else if (kind == 0 && depth < CONF_INCLUDE_DEPTH &&
+		    conf__includes_check(l, e, path, depth + 1) < 0)
+			bad = 1;
+	}
+	return bad ? -1 : 0;
 }

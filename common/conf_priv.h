@@ -78,4 +78,18 @@ void	 conf__lits_free(struct conf_lits *);	/* NULL is a no-op */
 const struct conf_lit *conf__lits_find(struct conf_lits *, const char *file,
 	    unsigned line, const char *name, long long libval);
 
+/* conf__file_kind - 0 a regular file (or none), EISDIR a directory, -1 else */
+int	 conf__file_kind(const char *path);
+
+/* libconfig 1.5's deepest @include */
+#define CONF_INCLUDE_DEPTH	10
+/*
+ * conf__includes_check - every @include of file, and of the regular files
+ * those name (to CONF_INCLUDE_DEPTH), names no directory, by a path
+ * relative to incdir: 0, or -1 with each that does reported at its
+ * FILE:LINE
+ */
+int	 conf__includes_check(struct conf_lits *, struct conf_errs *,
+	    const char *file, int depth);
+
 #endif

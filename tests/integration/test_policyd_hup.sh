@@ -48,6 +48,14 @@ h_check "a SIGHUP later: another reload" h_wait_for 10 blocked_open "$PID"
 feed
 h_check "... done" \
     h_wait_for 10 bash -c "(( \$(grep -c 'reload=ok' '$H_LOG/policyd.log') == 2 ))"
+# an @include of a directory: libconfig 1.5 exit()ed inside the reload
+mkdir "$H_TMP/confdir"
+echo '@include "confdir"' >>"$FX_CONF"
+kill -HUP "$PID"
+h_check "an @include of a directory: the reload fails, said where" \
+    h_wait_for 10 grep -q "reload=failed.*relay.conf:[0-9]*: @include: cannot read .*confdir.*Is a directory" "$H_LOG/policyd.log"
+h_check "... relay-policyd goes on" h_daemon_alive policyd
+h_is "... and answers" "$("$CLIENT" ask "$P" RCPT alice a@hup.test r2@dest.test)" action=DUNNO
 h_stop_daemon policyd
 h_is "SIGTERM: exit 0" "$?" 0
 h_done

@@ -323,6 +323,71 @@ a_fifo_is_not_a_config_file(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * refused_in_child - conf_load(path) fails naming want, in a child: the
+ * bug this guards against was libconfig's exit()
+ */
+static int
+refused_in_child(const char *path, const char *want)
+{
+	struct relay_conf *c;
+	pid_t	 pid;
+	int	 st;
+
+	if ((pid = fork()) == 0) {
+		alarm(10);
+		_exit(conf_load(path, &c, errbuf, sizeof(errbuf)) == -1 &&
+		    strstr(errbuf, want) != NULL ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return 0;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/*
+ * an @include naming a directory or nothing is an error at its line
+ * (libconfig 1.5 exit()ed inside the load, which stopped a daemon that
+ * reloaded), also in an included file; an absolute name says what to
+ * write instead
+ */
+static void
+includes_that_name_no_file(void **state)
+{
+	struct relay_conf *c;
+	const char	*m;
+	char		 want[8192];
+
+	put("incd/sub/x.conf", "redis = { port = 6390; };\n");
+	m = put("incd/main.conf", "# main\n\n@include \"sub\"\n");
+	snprintf(want, sizeof(want), "%s/incd/main.conf:3: @include: cannot "
+	    "read \"%s/incd/sub\": Is a directory", tmpdir, tmpdir);
+	if (!refused_in_child(m, want))
+		fail_msg("directory: want %s", want);
+	m = put("incd/main.conf", "@include \"\"\n");
+	snprintf(want, sizeof(want), "main.conf:1: @include: cannot read");
+	if (!refused_in_child(m, want))
+		fail_msg("empty name: want %s", want);
+	/* one level down: the included file's line */
+	put("incd/part.conf", "redis = { port = 6390; };\n \t@include \"sub\"\n");
+	m = put("incd/main.conf", "@include \"part.conf\"\n");
+	snprintf(want, sizeof(want), "%s/incd/part.conf:2: @include: cannot "
+	    "read", tmpdir);
+	if (!refused_in_child(m, want))
+		fail_msg("nested: want %s", want);
+	snprintf(want, sizeof(want), "@include \"%s/incd/part.conf\"\n",
+	    tmpdir);
+	m = put("incd/main.conf", want);
+	if (!refused_in_child(m, "main.conf:1: @include: \"/"))
+		fail_msg("absolute: %s", errbuf);
+	/* in a comment or a string: no include */
+	m = put("incd/main.conf", "/* @include \"sub\" */\n# @include \"sub\"\n"
+	    "@include \"sub/x.conf\"\n");
+	if (conf_load(m, &c, errbuf, sizeof(errbuf)) != 0)
+		fail_msg("%s", errbuf);
+	assert_int_equal(c->redis.port, 6390);
+	conf_free(c);
+}
+
 /* an empty path, and an error line longer than the line buffer */
 static void
 odd_paths_give_bounded_errors(void **state)
@@ -464,6 +529,7 @@ main(void)
 		cmocka_unit_test(a_fifo_is_not_a_config_file),
 		cmocka_unit_test(odd_paths_give_bounded_errors),
 		cmocka_unit_test(include_is_relative_to_the_including_file),
+		cmocka_unit_test(includes_that_name_no_file),
 		cmocka_unit_test(man_page_gives_every_range),
 	};
 
