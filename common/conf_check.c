@@ -115,6 +115,8 @@ printable(const char *s)
 }
 
 #define AT(sec, name)	where[conf__find_decl(sec, name) - conf_decls]
+/* AT2 - the first setting's place, or the other's when it is not written */
+#define AT2(sec, a, b)	(AT(sec, a) != NULL ? AT(sec, a) : AT(sec, b))
 
 /* check_numbers - the rules between two numeric settings */
 static void
@@ -124,31 +126,36 @@ check_numbers(struct relay_conf *c, struct conf_errs *e,
 	const struct conf_warming *w = &c->warming;
 
 	if (c->redis.reconnect_min_ms > c->redis.reconnect_max_ms)
-		errs_add(e, AT("redis", "reconnect_min_ms"),
-		    "redis.reconnect_min_ms", "larger than reconnect_max_ms "
+		errs_add(e, AT2("redis", "reconnect_min_ms",
+		    "reconnect_max_ms"), "redis.reconnect_min_ms",
+		    "larger than reconnect_max_ms "
 		    "(%d > %d)", c->redis.reconnect_min_ms,
 		    c->redis.reconnect_max_ms);
 	if (c->suspension.warn_rate > c->suspension.suspend_rate)
-		errs_add(e, AT("suspension", "warn_rate"), "suspension.warn_rate",
+		errs_add(e, AT2("suspension", "warn_rate", "suspend_rate"),
+		    "suspension.warn_rate",
 		    "larger than suspend_rate (%.10g > %.10g)",
 		    c->suspension.warn_rate, c->suspension.suspend_rate);
 	if (c->suspension.complaint_suspend_rate > 0 &&
 	    c->suspension.complaint_warn_rate >
 	    c->suspension.complaint_suspend_rate)
-		errs_add(e, AT("suspension", "complaint_warn_rate"),
+		errs_add(e, AT2("suspension", "complaint_warn_rate",
+		    "complaint_suspend_rate"),
 		    "suspension.complaint_warn_rate", "larger than "
 		    "complaint_suspend_rate (%.10g > %.10g)",
 		    c->suspension.complaint_warn_rate,
 		    c->suspension.complaint_suspend_rate);
 	/* WAIT's reply must come within the command timeout */
 	if (c->redis.wait_replicas > 0 && c->redis.wait_ms >= c->redis.timeout_ms)
-		errs_add(e, AT("redis", "wait_ms"), "redis.wait_ms", "not below "
+		errs_add(e, AT2("redis", "wait_ms", "timeout_ms"),
+		    "redis.wait_ms", "not below "
 		    "timeout_ms (%d >= %d): WAIT would outlast the command "
 		    "timeout", c->redis.wait_ms, c->redis.timeout_ms);
 	/* 0 is unlimited; tiers check per_hour <= per_day in conf.c */
 	if (w->standard_per_hour > 0 && w->standard_per_day > 0 &&
 	    w->standard_per_hour > w->standard_per_day)
-		errs_add(e, AT("warming", "standard_per_hour"),
+		errs_add(e, AT2("warming", "standard_per_hour",
+		    "standard_per_day"),
 		    "warming.standard_per_hour", "larger than standard_per_day "
 		    "(%d > %d)", w->standard_per_hour, w->standard_per_day);
 }

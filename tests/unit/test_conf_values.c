@@ -268,6 +268,24 @@ bounce_rates_must_be_above_zero(void **state)
 	    "t.conf:2: warming.standard_per_hour: larger than standard_per_day");
 }
 
+/* a rule broken by the setting written, the other left at its default:
+ * the line of the one written */
+static void
+rules_point_at_what_was_written(void **state)
+{
+	(void)state;
+	has(bad_text("suspension = {\n  suspend_rate = 2.0;\n};\n"),
+	    "t.conf:2: suspension.warn_rate: larger than suspend_rate");
+	has(bad_text("redis = {\n  reconnect_max_ms = 50;\n};\n"),
+	    "t.conf:2: redis.reconnect_min_ms: larger than");
+	has(bad_text("redis = {\n  timeout_ms = 100;\n  wait_replicas = 1;\n"
+	    "};\n"), "t.conf:2: redis.wait_ms: not below");
+	/* both written: the first named */
+	has(bad_text("redis = {\n  reconnect_max_ms = 50;\n"
+	    "  reconnect_min_ms = 60;\n};\n"),
+	    "t.conf:3: redis.reconnect_min_ms: larger than");
+}
+
 static void
 rules_at_their_edges(void **state)
 {
@@ -514,6 +532,7 @@ main(void)
 		cmocka_unit_test(bounds_and_tiers_at_their_edges),
 		cmocka_unit_test(bounce_rates_must_be_above_zero),
 		cmocka_unit_test(rules_at_their_edges),
+		cmocka_unit_test(rules_point_at_what_was_written),
 		cmocka_unit_test(redis_host_takes_ipv6_with_or_without_brackets),
 		cmocka_unit_test(redis_user_is_a_setting),
 		cmocka_unit_test(redis_sentinels_name_the_primary),
