@@ -29,6 +29,7 @@
 #include "parse.h"
 #include "rconn.h"
 #include "rscript.h"
+#include "xalloc.h"
 
 /*
  * 29 pairs: 2 keys + 58 args per EVALSHA. rscript builds its argument
@@ -38,6 +39,7 @@
 #define IMPORT_PAIRS	29
 #define IMPORT_WINDOW	512	/* EVALSHA calls in flight */
 #define IMPORT_BAD_JSON	1000	/* bad rows listed in the JSON result */
+#define IMPORT_ROW_MAX	65536	/* a row with line breaks in quotes */
 
 /* suppress_add - suppress add MEMBER ADDRESS */
 static int
@@ -260,6 +262,77 @@ header_note(struct ctl *c, const char *file, const struct parse_import *p)
 	    why : ", no reason column (reason import)");
 }
 
+/* The lines of an import file, with lines read ahead and given back. */
+struct rows {
+	FILE		*fp;
+	char		*pend;		/* given back, read first; or NULL */
+	size_t		 off;		/* in pend */
+	unsigned long	 lineno;	/* lines taken so far */
+};
+
+/* next_line - the next line (with its newline) into *line; -1 at the end */
+static int
+next_line(struct rows *r, char **line, size_t *cap)
+{
+	const char	*s, *nl;
+	size_t		 n;
+
+	if (r->pend != NULL && r->pend[r->off] != '\0') {
+		s = r->pend + r->off;
+		n = (nl = strchr(s, '\n')) != NULL ? (size_t)(nl - s) + 1 :
+		    strlen(s);
+		if (n + 1 > *cap) {
+			*cap = n + 1;
+			*line = xrealloc(*line, *cap);
+		}
+		memcpy(*line, s, n);
+		(*line)[n] = '\0';
+		r->off += n;
+	} else if (getline(line, cap, r->fp) < 0)
+		return -1;
+	r->lineno++;
+	return 0;
+}
+
+/*
+ * read_row - the next row into *line: one line, and the lines after it
+ * while a quoted field is open (parse_import_open; RFC 4180 lets a field
+ * hold line breaks), up to IMPORT_ROW_MAX octets. A quote never closed
+ * makes the first line a row of its own (its field() says "unbalanced
+ * quote") and the lines after it are given back, rows again. -1 at the
+ * end; *row is the line number of the row's first line.
+ */
+static int
+read_row(struct rows *r, char **line, size_t *cap, unsigned long *row)
+{
+	char	*more = NULL, *nl, *rest;
+	size_t	 mcap = 0, n;
+
+	if (next_line(r, line, cap) < 0)
+		return -1;
+	*row = r->lineno;
+	while ((n = strlen(*line)) < IMPORT_ROW_MAX &&
+	    parse_import_open(*line) && next_line(r, &more, &mcap) == 0) {
+		if (n + strlen(more) + 1 > *cap) {
+			*cap = n + strlen(more) + 1;
+			*line = xrealloc(*line, *cap);
+		}
+		memcpy(*line + n, more, strlen(more) + 1);
+	}
+	free(more);
+	if (r->lineno > *row && parse_import_open(*line)) {
+		nl = strchr(*line, '\n');
+		rest = xasprintf("%s%s", nl + 1, r->pend != NULL ?
+		    r->pend + r->off : "");
+		free(r->pend);
+		r->pend = rest;
+		r->off = 0;
+		nl[1] = '\0';
+		r->lineno = *row;
+	}
+	return 0;
+}
+
 /*
  * suppress_import - suppress import MEMBER FILE ("-": stdin) [--column
  * N|NAME] [--reason R]
@@ -278,7 +351,8 @@ suppress_import(struct ctl *c, int argc, char **argv)
 	char		 vals[PARSE_NREASONS][100];
 	char		*line = NULL;
 	size_t		 cap = 0, r;
-	unsigned long	 lineno = 0, bad = 0, rows = 0;
+	unsigned long	 bad = 0, rows = 0, row;
+	struct rows	 rd = { NULL, NULL, 0, 0 };
 	long long	 size = 0;
 	struct stat	 st;
 	FILE		*fp;
@@ -306,18 +380,18 @@ suppress_import(struct ctl *c, int argc, char **argv)
 	im.c = c;
 	im.keys[0] = mk;
 	im.keys[1] = sk;
-	while (getline(&line, &cap, fp) >= 0) {
-		lineno++;
-		kind = parse_import_row(&cols, line, lineno, &addr, &reason,
+	rd.fp = fp;
+	while (read_row(&rd, &line, &cap, &row) == 0) {
+		kind = parse_import_row(&cols, line, row, &addr, &reason,
 		    &at, &why);
 		if (kind == PARSE_ROW_SKIP) {
-			if (lineno == 1 && cols.addr_name[0] != '\0')
+			if (row == 1 && cols.addr_name[0] != '\0')
 				header_note(c, pos[1], &cols);
 			continue;
 		}
 		if (kind == PARSE_ROW_FATAL)
 			ctl_user(c, "invalid", column, "%s:%lu: %s",
-			    ctl_tx(pos[1]), lineno, why);
+			    ctl_tx(pos[1]), row, why);
 		if (kind == PARSE_ROW_OK &&
 		    (e = addr_norm(addr, im.addr[im.npairs], ADDR_BUFSIZE)) != 0) {
 			kind = PARSE_ROW_BAD;
@@ -325,11 +399,11 @@ suppress_import(struct ctl *c, int argc, char **argv)
 		}
 		if (kind == PARSE_ROW_BAD) {
 			bad++;
-			fprintf(stderr, "%s:%lu: %s\n", ctl_tx(pos[1]), lineno,
+			fprintf(stderr, "%s:%lu: %s\n", ctl_tx(pos[1]), row,
 			    why);
 			if (json_array_size(badj) < IMPORT_BAD_JSON)
 				json_array_append_new(badj, json_pack("{s:I, "
-				    "s:s}", "line", (json_int_t)lineno, "error",
+				    "s:s}", "line", (json_int_t)row, "error",
 				    why));
 			continue;
 		}
@@ -352,9 +426,10 @@ suppress_import(struct ctl *c, int argc, char **argv)
 			progress(c, fp, size, rows, 0);
 	}
 	free(line);
+	free(rd.pend);
 	if (ferror(fp))
 		ctl_user(c, "unreadable_file", pos[1], "read error at line %lu",
-		    lineno + 1);
+		    rd.lineno + 1);
 	if (fp != stdin)
 		fclose(fp);
 	ctl_redis(c);

@@ -105,6 +105,13 @@ int	 parse_import_row(struct parse_import *im, char *line,
 	    long long *at, const char **why);
 
 /*
+ * parse_import_open - 1 when the CSV text s ends inside a quoted field
+ * (as field() reads it: a quote that opens a field, "" within it): the
+ * row goes on on the next line (RFC 4180 allows line breaks there)
+ */
+int	 parse_import_open(const char *s);
+
+/*
  * parse_clean - src[0..len) as valid UTF-8 into dst, which has room for
  * PARSE_CLEAN_MAX(len) bytes; returns the length written (dst is also
  * NUL-terminated). Well-formed UTF-8 is copied as is; every other byte,

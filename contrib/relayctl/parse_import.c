@@ -77,6 +77,27 @@ field(char **p, const char **why)
 	return start;
 }
 
+int
+parse_import_open(const char *s)
+{
+	int	 in = 0, start = 1;
+
+	for (; *s != '\0'; s++) {
+		if (in) {
+			if (*s == '"' && s[1] == '"')
+				s++;
+			else if (*s == '"')
+				in = 0;
+		} else if (*s == '"' && start)
+			in = 1;
+		else if (*s == ',')
+			start = 1;
+		else if (*s != ' ' && *s != '\t')
+			start = 0;
+	}
+	return in;
+}
+
 /*
  * split - the CSV fields of p into f (the first PARSE_IMPORT_COLS; the
  * rest are read for their quotes only); how many kept, or -1 and why

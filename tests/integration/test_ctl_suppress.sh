@@ -104,6 +104,24 @@ h_like "stderr: FILE:LINE: why (quote)" "$(cat "$H_TMP/import.err")" "list\\.csv
 h_is "reason from the CSV" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' two@rcpt.example | fx_jget 'd["reason"]')" unsubscribe
 h_is "default reason import" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' one@rcpt.example | fx_jget 'd["reason"]')" import
 h_is "existing reason kept" "$(h_redis_cli HGET 'relay:{m:alice}:suppress' hard@rcpt.example | fx_jget 'd["reason"]')" hard_bounce
+# a quoted field holding line breaks (RFC 4180; a note exported by a
+# spreadsheet) is one row, numbered by its first line; a quote never
+# closed is that line's error, and the lines after it rows again
+printf '%s\n' 'email,reason,notes' \
+    'keep@rcpt.example,hard_bounce,"Forwarded reply:' \
+    'note@rcpt.example complaint' 'end of note"' \
+    'after@rcpt.example,unsubscribe' '"open@rcpt.example' \
+    'last@rcpt.example' >"$H_TMP/notes.csv"
+out=$(ctl --json suppress import alice "$H_TMP/notes.csv" 2>"$H_TMP/notes.err"); rc=$?
+h_is "line breaks in quotes: exit 1 (the quote never closed)" "$rc" 1
+h_is "... three rows, one bad" "$(fx_jget '[d["rows"], d["added"], d["bad"]]' <<<"$out")" '[3, 3, 1]'
+h_is "... the bad one at its line" "$(fx_jget '[b["line"] for b in d["bad_rows"]]' <<<"$out")" '[6]'
+h_is "... the row with the note keeps its reason" \
+    "$(h_redis_cli HGET 'relay:{m:alice}:suppress' keep@rcpt.example | fx_jget 'd["reason"]')" hard_bounce
+h_is "... an address in the note is no row" \
+    "$(h_redis_cli HEXISTS 'relay:{m:alice}:suppress' note@rcpt.example)" 0
+h_is "... the line after the unclosed quote is a row" \
+    "$(h_redis_cli HGET 'relay:{m:alice}:suppress' last@rcpt.example | fx_jget 'd["reason"]')" import
 out=$(ctl suppress import alice "$H_TMP/no-such-file" 2>&1); rc=$?
 h_is "unreadable file: exit 1" "$rc" 1
 h_like "...named, with the reason" "$out" "no-such-file: cannot open: No such file or directory"

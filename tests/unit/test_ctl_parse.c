@@ -420,6 +420,26 @@ import_files_of_other_services_and_the_options(void **state)
 	assert_string_equal(import_file(NULL, "Hard_Bounce", ""), "init");
 }
 
+/* a row goes on on the next line while a quoted field is open */
+static void
+import_quotes_open_at_the_line_end(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_import_open("a@b.example,x\n"), 0);
+	assert_int_equal(parse_import_open("a@b.example,\"note\n"), 1);
+	assert_int_equal(parse_import_open("a@b.example, \"note\n"), 1);
+	assert_int_equal(parse_import_open("\"a@b.example\n"), 1);
+	assert_int_equal(parse_import_open("\"a@b.example\",\"x\"\"\n"), 1);
+	assert_int_equal(parse_import_open("\"a@b.example\",\"x\"\"\"\n"),
+	    0);
+	/* a quote inside a bare field is text (field() reads it so) */
+	assert_int_equal(parse_import_open("a\"b@c.example,x\n"), 0);
+	/* the lines of one row joined: closed again */
+	assert_int_equal(parse_import_open("k@b.example,h,\"one\ntwo\"\n"),
+	    0);
+	assert_int_equal(parse_import_open(""), 0);
+}
+
 static void
 dkim_tag_values_lose_white_space(void **state)
 {
@@ -504,6 +524,7 @@ main(void)
 		cmocka_unit_test(import_rows_plain_csv_quoted_header_and_bad),
 		cmocka_unit_test(import_rows_as_suppress_list_prints_them),
 		cmocka_unit_test(import_files_of_other_services_and_the_options),
+		cmocka_unit_test(import_quotes_open_at_the_line_end),
 		cmocka_unit_test(dkim_tag_values_lose_white_space),
 		cmocka_unit_test(clean_keeps_utf8_and_escapes_the_rest),
 		cmocka_unit_test(utf8_cut_never_splits_a_sequence),
