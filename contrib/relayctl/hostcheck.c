@@ -75,10 +75,10 @@ host_spf_parse(const char *record, struct host_spf *out)
 			;
 		if (len == 0)
 			break;
-		/* "all" with any qualifier ends the list: nothing to check */
+		/* "all" with any qualifier ends the list (RFC 7208 5.1) */
 		t = strchr("+-~?", *p) != NULL ? p + 1 : p;
 		if (p + len - t == 3 && strncasecmp(t, "all", 3) == 0)
-			continue;
+			break;
 		if (t != p && *p != '+') {	/* -, ~, ?: not ours */
 			add_skipped(out, p, len);
 			continue;
@@ -97,6 +97,107 @@ host_spf_parse(const char *record, struct host_spf *out)
 			memcpy(out->ip[out->n++], ip, sizeof(ip));
 	}
 	return 0;
+}
+
+/*
+ * next_term - the next term of a v=spf1 record at *p (after "v=spf1"):
+ * its qualifier ('+' when none) and body; 0 at the end or at "all",
+ * whose qualifier is then in *q and *all set
+ */
+static int
+next_term(const char **p, char *q, const char **body, size_t *len,
+    int *all)
+{
+	const char	*s = *p;
+	size_t		 n;
+
+	*all = 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	for (n = 0; s[n] != '\0' && !isspace((unsigned char)s[n]); n++)
+		;
+	*p = s + n;
+	if (n == 0)
+		return 0;
+	*q = strchr("+-~?", *s) != NULL ? *s : '+';
+	if (*q == *s) {
+		s++;
+		n--;
+	}
+	*body = s;
+	*len = n;
+	if (n == 3 && strncasecmp(s, "all", 3) == 0) {
+		*all = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* spf_body - the record after its "v=spf1", or NULL when it is none */
+static const char *
+spf_body(const char *record)
+{
+	while (isspace((unsigned char)*record))
+		record++;
+	if (strncasecmp(record, "v=spf1", 6) != 0 || (record[6] != '\0' &&
+	    !isspace((unsigned char)record[6])))
+		return NULL;
+	return record + 6;
+}
+
+int
+host_spf_has(const char *record, const char *term)
+{
+	const char	*p = spf_body(record), *b;
+	size_t		 len;
+	char		 q;
+	int		 all;
+
+	while (p != NULL && next_term(&p, &q, &b, &len, &all))
+		if (q == '+' && len == strlen(term) &&
+		    strncasecmp(b, term, len) == 0)
+			return 1;
+	return 0;
+}
+
+int
+host_spf_match(const char *record, const char *ip)
+{
+	const char	*p = spf_body(record), *b, *eq, *col;
+	char		 q = '+', a[INET6_ADDRSTRLEN];
+	size_t		 len;
+	int		 all = 0, af, mpass = 0, mfail = 0, r = -1;
+
+	if (p == NULL)
+		return HOST_SPF_FAIL;
+	while (r < 0 && next_term(&p, &q, &b, &len, &all)) {
+		eq = memchr(b, '=', len);
+		col = memchr(b, ':', len);
+		if (eq != NULL && (col == NULL || eq < col)) {
+			/* a modifier: redirect= may say anything */
+			if (len > 9 && strncasecmp(b, "redirect=", 9) == 0)
+				mpass = mfail = 1;
+			continue;
+		}
+		af = strncasecmp(b, "ip4:", 4) == 0 ? AF_INET :
+		    strncasecmp(b, "ip6:", 4) == 0 ? AF_INET6 : 0;
+		if (af != 0 && one_host(af, b + 4, len - 4, a, sizeof(a)) == 0) {
+			if (strcmp(a, ip) == 0)
+				r = q == '+' ? HOST_SPF_PASS : HOST_SPF_FAIL;
+			continue;
+		}
+		/* include:, a, mx, a network...: may match, or not */
+		if (q == '+')
+			mpass = 1;
+		else
+			mfail = 1;
+	}
+	/* no term matched: "all" decides, or the end (neutral: no pass) */
+	if (r < 0)
+		r = all && q == '+' ? HOST_SPF_PASS : HOST_SPF_FAIL;
+	if ((r == HOST_SPF_PASS && mfail) || (r == HOST_SPF_FAIL && mpass))
+		return HOST_SPF_UNKNOWN;
+	return r;
 }
 
 int
@@ -156,7 +257,7 @@ host_spf_check(const char *name, const struct dns_txt *t,
     struct verify_check *c)
 {
 	const char	*hit;
-	size_t		 n, i, k;
+	size_t		 n, i;
 
 	memset(spf, 0, sizeof(*spf));
 	memset(c, 0, sizeof(*c));
@@ -182,19 +283,16 @@ host_spf_check(const char *name, const struct dns_txt *t,
 	if (n > 1)
 		return verify_spf_many(c, n);
 	host_spf_parse(hit, spf);
-	for (i = 0; i < ngiven; i++) {
-		for (k = 0; k < spf->n && strcmp(spf->ip[k], given[i]) != 0;
-		    k++)
-			;
-		if (k == spf->n && spf->skipped[0] == '\0') {
+	for (i = 0; i < ngiven; i++)
+		if (host_spf_match(hit, given[i]) == HOST_SPF_FAIL) {
 			c->state = VERIFY_WRONG;
-			snprintf(c->fix, sizeof(c->fix), "%s is not in it: the "
-			    "members' SPF fails for mail the relay sends from "
-			    "%s; add %s:%s", given[i], given[i],
-			    strchr(given[i], ':') ? "ip6" : "ip4", given[i]);
+			snprintf(c->fix, sizeof(c->fix), "%s does not pass it: "
+			    "the members' SPF fails for mail the relay sends "
+			    "from %s; add %s:%s before its \"all\"", given[i],
+			    given[i], strchr(given[i], ':') ? "ip6" : "ip4",
+			    given[i]);
 			return;
 		}
-	}
 	if (spf->n == 0 && ngiven == 0) {
 		c->state = VERIFY_WRONG;
 		snprintf(c->fix, sizeof(c->fix), "it names no single address "
@@ -205,29 +303,14 @@ host_spf_check(const char *name, const struct dns_txt *t,
 	c->state = VERIFY_OK;
 }
 
-/* has_term - 1 when record holds term (any case) as a whole term */
-static int
-has_term(const char *record, const char *term)
-{
-	const char	*p;
-	size_t		 l = strlen(term);
-
-	for (p = record; (p = strcasestr(p, term)) != NULL; p += l)
-		if ((p == record || p[-1] == ' ' || p[-1] == '+') &&
-		    (p[l] == '\0' || p[l] == ' '))
-			return 1;
-	return 0;
-}
-
 void
 host_retpath_check(const char *name, const struct dns_txt *t,
     const char *inc, const char *const *given, size_t ngiven,
     struct verify_check *c)
 {
-	struct host_spf	 spf;
 	const char	*hit;
 	char		 mech[300];
-	size_t		 n, i, k;
+	size_t		 n, i;
 
 	memset(c, 0, sizeof(*c));
 	c->id = "spf";
@@ -257,24 +340,20 @@ host_retpath_check(const char *name, const struct dns_txt *t,
 	if (n > 1)
 		return verify_spf_many(c, n);
 	if (mech[0] != '\0') {
-		c->state = has_term(hit, mech) ? VERIFY_OK : VERIFY_WRONG;
+		c->state = host_spf_has(hit, mech) ? VERIFY_OK : VERIFY_WRONG;
 		if (c->state == VERIFY_WRONG)
 			snprintf(c->fix, sizeof(c->fix), "add %s to this "
 			    "record, before its \"all\" mechanism", mech);
 		return;
 	}
-	host_spf_parse(hit, &spf);
-	for (i = 0; i < ngiven; i++) {
-		for (k = 0; k < spf.n && strcmp(spf.ip[k], given[i]) != 0; k++)
-			;
-		if (k == spf.n && spf.skipped[0] == '\0') {
+	for (i = 0; i < ngiven; i++)
+		if (host_spf_match(hit, given[i]) == HOST_SPF_FAIL) {
 			c->state = VERIFY_WRONG;
-			snprintf(c->fix, sizeof(c->fix), "%s is not in it: add "
-			    "%s:%s", given[i], strchr(given[i], ':') ? "ip6" :
-			    "ip4", given[i]);
+			snprintf(c->fix, sizeof(c->fix), "%s does not pass it: "
+			    "add %s:%s before its \"all\"", given[i],
+			    strchr(given[i], ':') ? "ip6" : "ip4", given[i]);
 			return;
 		}
-	}
 	c->state = VERIFY_OK;
 }
 

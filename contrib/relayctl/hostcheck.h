@@ -46,6 +46,25 @@ struct host_spf {
  */
 int	 host_spf_parse(const char *record, struct host_spf *out);
 
+/*
+ * host_spf_has - 1 when the v=spf1 record holds term (any case, as a
+ * whole term, unqualified or "+") before its first "all": a term after it
+ * is never evaluated, a -, ~ or ? one is no pass
+ */
+int	 host_spf_has(const char *record, const char *term);
+
+enum { HOST_SPF_PASS, HOST_SPF_FAIL, HOST_SPF_UNKNOWN };
+/*
+ * host_spf_match - what the v=spf1 record says of mail from ip (inet_ntop
+ * form), as far as it can be told without lookups, its terms in order
+ * and the first that matches deciding (RFC 7208 4.6.2): PASS (+ip4:/ip6:
+ * naming ip, or a "+all" reached), FAIL (the same with -, ~ or ?, or the
+ * end without a match: neutral is no pass; also not v=spf1), UNKNOWN (a
+ * term that needs a lookup, include:, a, mx, a network, could have
+ * decided otherwise before)
+ */
+int	 host_spf_match(const char *record, const char *ip);
+
 /* host_rev_name - the in-addr.arpa or ip6.arpa name of ip; -1: no address */
 int	 host_rev_name(const char *ip, char *buf, size_t len);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hostcheck.h"
 #include "parse.h"
 #include "verify.h"
 
@@ -348,9 +349,9 @@ check_spf(const struct verify_in *in, const struct dns_txt *f,
     struct verify_check *c)
 {
 	const char	*inc = in->spf_include ? in->spf_include : "";
-	const char	*hit, *p;
+	const char	*hit;
 	char		 mech[300];
-	size_t		 n, n2, l;
+	size_t		 n, n2;
 
 	c->id = "spf";
 	snprintf(c->name, sizeof(c->name), "%s", in->domain);
@@ -390,13 +391,10 @@ check_spf(const struct verify_in *in, const struct dns_txt *f,
 		return;
 	}
 	snprintf(mech, sizeof(mech), "include:%s", inc);
-	l = strlen(mech);
-	for (p = hit; (p = strcasestr(p, mech)) != NULL; p += l)
-		if ((p == hit || p[-1] == ' ' || p[-1] == '+') &&
-		    (p[l] == '\0' || p[l] == ' ')) {
-			c->state = VERIFY_OK;
-			return;
-		}
+	if (host_spf_has(hit, mech)) {
+		c->state = VERIFY_OK;
+		return;
+	}
 	c->state = VERIFY_WRONG;
 	snprintf(c->fix, sizeof(c->fix), "add %s to this record, before its "
 	    "\"all\" mechanism", mech);

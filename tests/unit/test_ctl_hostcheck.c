@@ -79,6 +79,63 @@ reverse_names(void **state)
 	assert_int_equal(host_rev_name("2001:db8::1", b, 20), -1);
 }
 
+/* an address passes, fails or cannot be told, its terms in order */
+static void
+spf_terms_decide_in_order(void **state)
+{
+	static const struct {
+		const char	*rec, *ip;
+		int		 want;
+	} t[] = {
+		{ "v=spf1 ip4:192.0.2.7 -all", "192.0.2.7", HOST_SPF_PASS },
+		{ "v=spf1 +ip4:192.0.2.7 -all", "192.0.2.7", HOST_SPF_PASS },
+		{ "v=spf1 ip4:192.0.2.8 -all", "192.0.2.7", HOST_SPF_FAIL },
+		/* after "all": never evaluated */
+		{ "v=spf1 ip4:192.0.2.8 -all ip4:192.0.2.7", "192.0.2.7",
+		  HOST_SPF_FAIL },
+		/* a qualified term naming it fails it */
+		{ "v=spf1 -ip4:192.0.2.7 ~all", "192.0.2.7", HOST_SPF_FAIL },
+		{ "v=spf1 ~ip4:192.0.2.7 ip4:192.0.2.7", "192.0.2.7",
+		  HOST_SPF_FAIL },
+		{ "v=spf1 ip6:2001:DB8::7 -all", "2001:db8::7", HOST_SPF_PASS },
+		/* no match, no all: neutral, no pass */
+		{ "v=spf1 ip4:192.0.2.8", "192.0.2.7", HOST_SPF_FAIL },
+		{ "v=spf1 +all", "192.0.2.7", HOST_SPF_PASS },
+		/* what a lookup would decide */
+		{ "v=spf1 include:x.example -all", "192.0.2.7",
+		  HOST_SPF_UNKNOWN },
+		{ "v=spf1 include:x.example ip4:192.0.2.7 -all", "192.0.2.7",
+		  HOST_SPF_PASS },
+		{ "v=spf1 -a ip4:192.0.2.7 -all", "192.0.2.7",
+		  HOST_SPF_UNKNOWN },
+		{ "v=spf1 ip4:192.0.2.0/24 -all", "192.0.2.7",
+		  HOST_SPF_UNKNOWN },
+		{ "v=spf1 redirect=x.example", "192.0.2.7", HOST_SPF_UNKNOWN },
+		{ "v=spf1 exp=x.example ip4:192.0.2.7", "192.0.2.7",
+		  HOST_SPF_PASS },
+		{ "v=spf10 ip4:192.0.2.7", "192.0.2.7", HOST_SPF_FAIL },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (host_spf_match(t[i].rec, t[i].ip) != t[i].want)
+			fail_msg("%s for %s: %d, want %d", t[i].rec, t[i].ip,
+			    host_spf_match(t[i].rec, t[i].ip), t[i].want);
+	assert_int_equal(host_spf_has("v=spf1 include:A.example ~all",
+	    "include:a.example"), 1);
+	assert_int_equal(host_spf_has("v=spf1 +include:a.example ~all",
+	    "include:a.example"), 1);
+	assert_int_equal(host_spf_has("v=spf1 -all include:a.example",
+	    "include:a.example"), 0);
+	assert_int_equal(host_spf_has("v=spf1 ?include:a.example ~all",
+	    "include:a.example"), 0);
+	assert_int_equal(host_spf_has("v=spf1 include:a.example.net ~all",
+	    "include:a.example"), 0);
+	assert_int_equal(host_spf_has("v=spf10 include:a.example",
+	    "include:a.example"), 0);
+}
+
 static void
 spf_record_is_judged(void **state)
 {
@@ -98,6 +155,20 @@ spf_record_is_judged(void **state)
 	host_spf_check("_spf.relay.example", &t, given, 2, &s, &c);
 	assert_int_equal(c.state, VERIFY_WRONG);
 	assert_non_null(strstr(c.fix, "add ip4:192.0.2.11"));
+	dns_txt_free(&t);
+
+	/* terms after "all" are never evaluated, a "-" one fails */
+	t = answer(DNS_FOUND, "v=spf1 ip4:192.0.2.10 -all ip4:192.0.2.11",
+	    NULL);
+	host_spf_check("_spf.relay.example", &t, given, 2, &s, &c);
+	assert_int_equal(c.state, VERIFY_WRONG);
+	assert_int_equal(s.n, 1);
+	dns_txt_free(&t);
+	t = answer(DNS_FOUND, "v=spf1 ip4:192.0.2.10 -ip4:192.0.2.11 "
+	    "include:x.example ~all", NULL);
+	host_spf_check("_spf.relay.example", &t, given, 2, &s, &c);
+	assert_int_equal(c.state, VERIFY_WRONG);
+	assert_non_null(strstr(c.fix, "192.0.2.11 does not pass it"));
 	dns_txt_free(&t);
 
 	t = answer(DNS_FOUND, "v=spf1 include:x.example -all", NULL);
@@ -246,6 +317,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(spf_terms_become_addresses),
 		cmocka_unit_test(reverse_names),
+		cmocka_unit_test(spf_terms_decide_in_order),
 		cmocka_unit_test(spf_record_is_judged),
 		cmocka_unit_test(return_path_spf),
 		cmocka_unit_test(address_checks),

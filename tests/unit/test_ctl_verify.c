@@ -211,6 +211,13 @@ doubled_names_are_the_provider_mistake(void **state)
 	assert_int_equal(check(&o, "dmarc")->state, VERIFY_WRONG);
 }
 
+/* drop - forget the last record put at slot */
+static void
+drop(enum verify_name slot)
+{
+	free(facts[slot].rr[--facts[slot].nrr]);
+}
+
 static void
 spf_needs_one_record_with_our_include(void **state)
 {
@@ -222,6 +229,22 @@ spf_needs_one_record_with_our_include(void **state)
 	assert_int_equal(check(&o, "spf")->state, VERIFY_WRONG);
 	assert_non_null(strstr(check(&o, "spf")->fix,
 	    "include:_spf.relay.example"));
+	/* after "all", or qualified: never a pass */
+	drop(VN_APEX);
+	put(VN_APEX, "v=spf1 -all include:_spf.relay.example");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_WRONG);
+	assert_int_equal(facts[VN_APEX].nrr, 1);
+	drop(VN_APEX);
+	put(VN_APEX, "v=spf1 ~include:_spf.relay.example -all");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_WRONG);
+	drop(VN_APEX);
+	put(VN_APEX, "v=spf1 +include:_spf.relay.example -all");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "spf")->state, VERIFY_OK);
+	drop(VN_APEX);
+	put(VN_APEX, "v=spf1 include:_spf.other.example -all");
 	put(VN_APEX, "v=spf1 include:_spf.relay.example ~all");
 	verify_decide(&in, facts, &o);
 	assert_int_equal(check(&o, "spf")->state, VERIFY_WRONG);
