@@ -241,6 +241,19 @@ parse_utf8_cut(const char *s, size_t len, size_t max)
 	return n;
 }
 
+/* tag_list_has - the colon-separated list (white space gone) holds item */
+static int
+tag_list_has(const char *list, const char *item)
+{
+	size_t	 l = strlen(item);
+	const char *p;
+
+	for (p = list; p != NULL; p = (p = strchr(p, ':')) ? p + 1 : NULL)
+		if (strncmp(p, item, l) == 0 && (p[l] == '\0' || p[l] == ':'))
+			return 1;
+	return 0;
+}
+
 int
 parse_dkim_tag(const char *rec, const char *tag, char *out, size_t outlen)
 {
@@ -275,6 +288,49 @@ parse_dkim_tag(const char *rec, const char *tag, char *out, size_t outlen)
 		}
 	}
 	return -1;
+}
+
+const char *
+parse_dkim_invalid(const char *rec)
+{
+	char		 names[32][16], val[64];
+	const char	*p = rec, *name;
+	size_t		 n = 0, nl, i;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		name = p;
+		while (*p != '\0' && *p != '=' && *p != ';')
+			p++;
+		nl = (size_t)(p - name);
+		while (nl > 0 && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
+			nl--;
+		while (*p != '\0' && *p != ';')
+			p++;
+		if (nl == 0)
+			continue;
+		if (nl == 1 && *name == 'v' && n > 0)
+			return "v= is not the first tag";
+		for (i = 0; i < n && i < 32; i++)
+			if (strlen(names[i]) == nl &&
+			    strncmp(names[i], name, nl) == 0)
+				return "a tag appears twice";
+		if (n < 32)
+			snprintf(names[n], sizeof(names[n]), "%.*s",
+			    (int)(nl < 15 ? nl : 15), name);
+		n++;
+	}
+	if (parse_dkim_tag(rec, "v", val, sizeof(val)) == 0 &&
+	    strcmp(val, "DKIM1") != 0)
+		return "v= is not DKIM1";
+	if (parse_dkim_tag(rec, "h", val, sizeof(val)) == 0 &&
+	    !tag_list_has(val, "sha256"))
+		return "h= does not allow sha256, which the relay signs with";
+	if (parse_dkim_tag(rec, "s", val, sizeof(val)) == 0 &&
+	    !tag_list_has(val, "*") && !tag_list_has(val, "email"))
+		return "s= does not allow email";
+	return NULL;
 }
 
 int

@@ -141,6 +141,12 @@ size_t	 parse_utf8_cut(const char *s, size_t len, size_t max);
  */
 int	 parse_dkim_tag(const char *rec, const char *tag, char *out,
 	    size_t outlen);
+/*
+ * parse_dkim_invalid - why receivers discard the DKIM key record rec (RFC
+ * 6376 3.6.1: v= not first or not DKIM1, a tag twice, h= without sha256,
+ * s= without email or *), or NULL
+ */
+const char *parse_dkim_invalid(const char *rec);
 
 /* parse_same_host - a and b name one host (any case, a trailing dot) */
 int	 parse_same_host(const char *a, const char *b);

@@ -278,8 +278,8 @@ check_dkim(const char *id, int required, const char *expect,
     const char *kt, enum verify_name slot, const struct verify_in *in,
     const struct dns_txt *f, struct verify_check *c)
 {
-	char		 want[DKIM_P_MAX], got[DKIM_P_MAX], k[32];
-	const char	*r;
+	char		 want[DKIM_P_MAX], got[DKIM_P_MAX], k[256];
+	const char	*r, *bad = NULL;
 	size_t		 i;
 
 	c->id = id;
@@ -296,15 +296,23 @@ check_dkim(const char *id, int required, const char *expect,
 		    strcmp(got, want) == 0 &&
 		    (parse_dkim_tag(r, "k", k, sizeof(k)) != 0 ?
 		    strcmp(kt, "rsa") == 0 : strcmp(k, kt) == 0)) {
-			c->state = VERIFY_OK;
-			return;
+			/* our key, in a record receivers may discard */
+			if ((bad = parse_dkim_invalid(r)) == NULL) {
+				c->state = VERIFY_OK;
+				return;
+			}
+			break;
 		}
 	}
 	if (f[slot].status == DNS_FOUND) {
-		r = f[slot].rr[0];
+		r = bad != NULL ? f[slot].rr[i] : f[slot].rr[0];
 		c->state = VERIFY_WRONG;
 		set_found(c, r);
-		if (parse_dkim_tag(r, "p", got, sizeof(got)) != 0)
+		if (bad != NULL)
+			snprintf(c->fix, sizeof(c->fix), "the key is ours, but "
+			    "receivers discard the record: %s (RFC 6376); "
+			    "publish the value below", bad);
+		else if (parse_dkim_tag(r, "p", got, sizeof(got)) != 0)
 			snprintf(c->fix, sizeof(c->fix), "the record has no "
 			    "p= tag: publish the value below");
 		else if (strchr(got, '"') != NULL || strchr(got, '\\') != NULL)

@@ -72,6 +72,13 @@ put(enum verify_name slot, const char *value)
 	facts[slot].status = DNS_FOUND;
 }
 
+/* drop - forget the last record put at slot */
+static void
+drop(enum verify_name slot)
+{
+	free(facts[slot].rr[--facts[slot].nrr]);
+}
+
 static const struct verify_check *
 check(const struct verify_out *o, const char *id)
 {
@@ -178,6 +185,45 @@ wrong_values_say_what_is_wrong(void **state)
 	assert_false(o.required_ok);
 }
 
+/* our key in a record receivers discard (RFC 6376 3.6.1) is no pass */
+static void
+records_receivers_discard_are_wrong(void **state)
+{
+	static const char *bad[] = {
+	    "v=DKIM1; k=rsa; h=sha1; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxyz",
+	    "v=DKIM2; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxyz",
+	    "k=rsa; v=DKIM1; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxyz",
+	    "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxyz; p=",
+	    "v=DKIM1; k=rsa; s=tlsrpt; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxyz",
+	    "v=DKIM1; k=rsaxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxyz",
+	};
+	struct verify_out o;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put(VN_RSA, bad[i]);
+		verify_decide(&in, facts, &o);
+		if (check(&o, "dkim-rsa")->state != VERIFY_WRONG)
+			fail_msg("taken: %s", bad[i]);
+		drop(VN_RSA);
+	}
+	put(VN_RSA, bad[0]);
+	verify_decide(&in, facts, &o);
+	assert_non_null(strstr(check(&o, "dkim-rsa")->fix, "h= does not "
+	    "allow sha256"));
+	drop(VN_RSA);
+	/* allowed: h= naming sha256, s=email or *, t=, any tag order after v= */
+	put(VN_RSA, "v=DKIM1; h=sha1:sha256; s=email; t=y; k=rsa; "
+	    "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxyz");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "dkim-rsa")->state, VERIFY_OK);
+	drop(VN_RSA);
+	put(VN_RSA, "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxyz; s=*");
+	verify_decide(&in, facts, &o);
+	assert_int_equal(check(&o, "dkim-rsa")->state, VERIFY_OK);
+}
+
 static void
 quotes_pasted_into_the_value_are_named(void **state)
 {
@@ -209,13 +255,6 @@ doubled_names_are_the_provider_mistake(void **state)
 	assert_non_null(strstr(check(&o, "ownership")->fix, "Enter \"@\""));
 	assert_int_equal(check(&o, "dkim-ed25519")->state, VERIFY_MISSING);
 	assert_int_equal(check(&o, "dmarc")->state, VERIFY_WRONG);
-}
-
-/* drop - forget the last record put at slot */
-static void
-drop(enum verify_name slot)
-{
-	free(facts[slot].rr[--facts[slot].nrr]);
 }
 
 static void
@@ -450,6 +489,7 @@ main(void)
 		T(nothing_published_is_missing_with_the_name_in_the_fix),
 		T(split_and_folded_key_counts_as_the_same_key),
 		T(wrong_values_say_what_is_wrong),
+		T(records_receivers_discard_are_wrong),
 		T(quotes_pasted_into_the_value_are_named),
 		T(doubled_names_are_the_provider_mistake),
 		T(spf_needs_one_record_with_our_include),
