@@ -16,7 +16,7 @@
 -- Returns {1, charge id, warm set, ...} (recorded; the charges hash's
 -- fields and values), {0, queued, cap} when the member already has
 -- cap messages in flight, or {2, suspend_reason} when the member is
--- suspended (nothing written either way). relay-policyd checks both at
+-- suspended or was removed (nothing written either way). relay-policyd checks both at
 -- MAIL FROM, but parallel sessions all pass that check before any of
 -- them reaches end of data: this is the exact check, one script at a
 -- time; and a service a provider gave the milter lines but not the
@@ -32,6 +32,12 @@ end
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local rttl = tonumber(ARGV[7])
+-- a member removed while its message was in flight: nothing written (no
+-- owner would delete an inflight or recent set made again), refused as
+-- the end of its sending rights
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  return {2, 'the account was removed'}
+end
 if redis.call('HGET', KEYS[4], 'suspended') == '1' then
   return {2, redis.call('HGET', KEYS[4], 'suspend_reason') or ''}
 end

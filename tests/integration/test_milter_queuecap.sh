@@ -128,4 +128,13 @@ h_is "the same queue id again is not another message: recorded" "$(rec QC1 0)" "
 h_redis_cli HSET 'relay:{m:qc}:member' queue_cap 0 >/dev/null
 h_is "the member's own queue_cap 0 (no cap) over relay.conf's cap 1: recorded" \
     "$(rec QC3 1)" "1 "
+# the member removed while a message was in flight (relayctl member remove
+# between MAIL FROM and end of data): nothing written, no key made again
+# that no owner would delete
+h_redis_cli DEL 'relay:{m:qc}:member' 'relay:{m:qc}:inflight' \
+    'relay:{m:qc}:recent' 'relay:{m:qc}:msg:QC4' >/dev/null
+h_is "member removed: refused as the end of its sending rights" \
+    "$(rec QC4 0)" "2 the account was removed "
+h_is "... nothing written" "$(h_redis_cli EXISTS 'relay:{m:qc}:inflight' \
+    'relay:{m:qc}:recent' 'relay:{m:qc}:msg:QC4')" 0
 h_done
