@@ -137,4 +137,14 @@ h_is "member removed: refused as the end of its sending rights" \
     "$(rec QC4 0)" "2 the account was removed "
 h_is "... nothing written" "$(h_redis_cli EXISTS 'relay:{m:qc}:inflight' \
     'relay:{m:qc}:recent' 'relay:{m:qc}:msg:QC4')" 0
+# milter_msgid.lua: a sender giving every message the same Message-ID
+# renews the index's TTL each time; the index stays bounded (here 3)
+mid() { h_redis_cli --eval "$H_SRCDIR/common/lua/milter_msgid.lua" \
+    'relay:{x:reused}:msgid' , "qc $1" 60 3; }
+for i in 1 2 3 4 5; do mid "Q$i" >/dev/null; done
+h_is "a reused Message-ID's index stays at its bound" \
+    "$(h_redis_cli SCARD 'relay:{x:reused}:msgid')" 3
+h_is "... the newest entry in it" \
+    "$(h_redis_cli SISMEMBER 'relay:{x:reused}:msgid' 'qc Q5')" 1
+h_is "... an entry already there makes no room" "$(mid Q5)" 3
 h_done
