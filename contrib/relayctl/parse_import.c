@@ -117,6 +117,18 @@ split(char *p, char **f, const char **why)
 	return n;
 }
 
+/* all_empty - the row's fields are all empty (a blank spreadsheet row) */
+static int
+all_empty(char **f, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (*f[i] != '\0')
+			return 0;
+	return 1;
+}
+
 /*
  * list_row - a line of `relayctl suppress list`: no comma, no quote,
  * fields separated by white space (p at its first non-blank)
@@ -374,6 +386,8 @@ parse_import_row(struct parse_import *im, char *line, unsigned long lineno,
 	} else {
 		if ((nf = split(p, f, why)) < 0)
 			return PARSE_ROW_BAD;
+		if (all_empty(f, nf))
+			return PARSE_ROW_SKIP;	/* ",,," a spreadsheet adds */
 		if (lineno == 1 && im->addr_col < nf &&
 		    strchr(f[im->addr_col], '@') == NULL)
 			return header(im, f, nf, why);

@@ -213,6 +213,9 @@ import_rows_plain_csv_quoted_header_and_bad(void **state)
 		{ "\"open@example.com", 7, PARSE_ROW_BAD, NULL, NULL },
 		{ "\"a\"b@example.com", 7, PARSE_ROW_BAD, NULL, NULL },
 		{ ",hard_bounce", 8, PARSE_ROW_BAD, NULL, NULL },
+		/* a blank spreadsheet row: commas only, or empty quotes */
+		{ ",,,\r\n", 9, PARSE_ROW_SKIP, NULL, NULL },
+		{ " , \"\" ,", 9, PARSE_ROW_SKIP, NULL, NULL },
 	};
 	struct parse_import im;
 	char		 buf[200];
