@@ -518,9 +518,10 @@ member_limits(struct ctl *c, int argc, char **argv)
 	freeReplyObject(r);
 	if (res == 0)
 		ctl_user(c, "unknown_member", pos[0], "no such member");
-	if (res < 0)
-		ctl_user(c, "invalid", "--per-hour", "per_hour would be above "
-		    "per_day: nothing changed");
+	if (res < 0)	/* name the option given: --per-day alone too */
+		ctl_user(c, "invalid", val[0] != NULL ? "--per-hour" :
+		    "--per-day", "per_hour would be above per_day: nothing "
+		    "changed");
 	if (c->json) {
 		json_t *o = json_pack("{s:s}", "handle", h);
 

@@ -92,6 +92,11 @@ out=$(ctl member limits alice --per-hour 600 2>&1); rc=$?
 h_is "per_hour above the stored per_day: exit 1" "$rc" 1
 h_like "per_hour above per_day: said" "$out" 'above per_day: nothing changed'
 h_is "per_hour above per_day: nothing written" "$(h_redis_cli HEXISTS "$m" per_hour)" 0
+h_check "per_hour 50 again" ctl member limits alice --per-hour 50
+out=$(ctl --json member limits alice --per-day 40 2>/dev/null); rc=$?
+h_is "per_day below the stored per_hour: exit 1" "$rc" 1
+h_is "... the option given named" "$(fx_jget 'd["error"]["argument"]' <<<"$out")" --per-day
+h_is "... nothing written" "$(h_redis_cli HGET "$m" per_day)" 500
 for bad in -1 1e3 100000001 '' 12x; do
 	out=$(ctl member limits alice --queue-cap "$bad" 2>&1); rc=$?
 	h_is "queue-cap '$bad': exit 1" "$rc" 1
