@@ -16,8 +16,9 @@
 -- Returns {1, charge id, warm set, ...} (recorded; the charges hash's
 -- fields and values), {0, queued, cap} when the member already has
 -- cap messages in flight, or {2, suspend_reason} when the member is
--- suspended or was removed (nothing written either way). relay-policyd checks both at
--- MAIL FROM, but parallel sessions all pass that check before any of
+-- suspended (suspended neither empty nor "0", as relay-policyd reads it)
+-- or was removed (nothing written either way). relay-policyd checks both
+-- at MAIL FROM, but parallel sessions all pass that check before any of
 -- them reaches end of data: this is the exact check, one script at a
 -- time; and a service a provider gave the milter lines but not the
 -- policy lines still refuses a suspended member.
@@ -38,7 +39,8 @@ local rttl = tonumber(ARGV[7])
 if redis.call('EXISTS', KEYS[4]) == 0 then
   return {2, 'the account was removed'}
 end
-if redis.call('HGET', KEYS[4], 'suspended') == '1' then
+local susp = redis.call('HGET', KEYS[4], 'suspended')
+if susp and susp ~= '' and susp ~= '0' then
   return {2, redis.call('HGET', KEYS[4], 'suspend_reason') or ''}
 end
 -- the member's own cap (relayctl member limits) over relay.conf's

@@ -128,6 +128,12 @@ h_is "the same queue id again is not another message: recorded" "$(rec QC1 0)" "
 h_redis_cli HSET 'relay:{m:qc}:member' queue_cap 0 >/dev/null
 h_is "the member's own queue_cap 0 (no cap) over relay.conf's cap 1: recorded" \
     "$(rec QC3 1)" "1 "
+# suspended written by hand as other than 1: suspended, as relay-policyd
+# reads it (only empty or 0 is not)
+h_redis_cli HSET 'relay:{m:qc}:member' suspended yes suspend_reason hand >/dev/null
+h_is "suspended=yes: refused as suspended" "$(rec QC5 0)" "2 hand "
+h_redis_cli HSET 'relay:{m:qc}:member' suspended 0 >/dev/null
+h_is "suspended=0: recorded" "$(rec QC5 0)" "1 "
 # the member removed while a message was in flight (relayctl member remove
 # between MAIL FROM and end of data): nothing written, no key made again
 # that no owner would delete
