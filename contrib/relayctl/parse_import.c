@@ -82,6 +82,8 @@ parse_import_open(const char *s)
 {
 	int	 in = 0, start = 1;
 
+	if (strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;		/* a byte order mark, as parse_import_row */
 	for (; *s != '\0'; s++) {
 		if (in) {
 			if (*s == '"' && s[1] == '"')

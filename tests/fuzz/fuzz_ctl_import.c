@@ -16,6 +16,8 @@
  *	  when given); the time is never negative, and a row with one (a
  *	  suppress list line) has an address without white space; BAD and
  *	  FATAL always say why;
+ *	- a row refused as "unbalanced quote" is one parse_import_open
+ *	  says ends inside a quoted field (relayctl then reads on);
  *	- parse_dkim_tag writes a NUL-terminated value without white space
  *	  that fits the buffer, and refuses when it would not fit.
  * SEE ALSO
@@ -59,6 +61,9 @@ one_line(struct parse_import *im, const char *src, size_t len,
 	}
 	if (k == PARSE_ROW_BAD || k == PARSE_ROW_FATAL)
 		check(why != NULL && *why != '\0');
+	/* a quote the row reader would have kept open is the only cause */
+	if (k == PARSE_ROW_BAD && strcmp(why, "unbalanced quote") == 0)
+		check(parse_import_open(copy) == 1);
 	check(im->addr_col >= 0 && im->addr_col < PARSE_IMPORT_COLS);
 	check(im->reason_col >= -1 && im->reason_col < PARSE_IMPORT_COLS);
 	if (parse_dkim_tag(copy, "p", tag, sizeof(tag)) == 0) {
