@@ -58,6 +58,7 @@ struct follow {
 	struct follow_stats	 st;
 	int64_t			 stall_off;	/* a line waiting at the end */
 	int64_t			 stall_ms;	/* ... since (monotonic) */
+	int			 stall_seen;	/* ... and seen so again later */
 	int			 stalled;	/* the last line handed out waited */
 };
 
@@ -568,6 +569,14 @@ at_eof(struct follow *f, const char **line, size_t *n, struct follow_pos *after)
 	if (have && (uint64_t)sb.st_dev == f->dev &&
 	    (uint64_t)sb.st_ino == f->ino)
 		return 0;
+	/*
+	 * logrotate's create makes the new file, empty, before the writer
+	 * is told to reopen (postrotate: postfix reload, rsyslog's HUP):
+	 * until the new file holds a byte, lines still go to the old one,
+	 * which is read on
+	 */
+	if (have && sb.st_size == 0 && strcmp(f->name, f->path) == 0)
+		return 0;
 	/* a line the writer put in the old file just before its rename */
 	if (f->len < f->cap &&
 	    (r = read(f->fd, f->buf + f->len, f->cap - f->len)) > 0) {
@@ -693,7 +702,7 @@ follow_next(struct follow *f, const char **line, size_t *n,
 			*after = f->pos;
 			f->st.lines++;
 			f->stalled = f->stall_off == f->buf_off + (int64_t)s &&
-			    clock_mono_ms() - f->stall_ms >= FOLLOW_STALL_MS;
+			    f->stall_seen;
 			f->stall_off = -1;
 			return 1;
 		}
@@ -725,11 +734,21 @@ follow_next(struct follow *f, const char **line, size_t *n,
 			return -1;
 		}
 		if ((rc = at_eof(f, line, n, after)) == 0 &&
-		    f->len > f->start && !f->skipping &&
-		    f->stall_off != f->buf_off + (int64_t)f->start) {
-			/* a line without its newline yet: since when */
-			f->stall_off = f->buf_off + (int64_t)f->start;
-			f->stall_ms = clock_mono_ms();
+		    f->len > f->start && !f->skipping) {
+			/*
+			 * a line without its newline yet: since when. It
+			 * stalled only when seen so at an end of the file
+			 * FOLLOW_STALL_MS after that, not when the tracker
+			 * looked again only that late (a slow batch, a long
+			 * poll_ms) and found it finished.
+			 */
+			if (f->stall_off != f->buf_off + (int64_t)f->start) {
+				f->stall_off = f->buf_off + (int64_t)f->start;
+				f->stall_ms = clock_mono_ms();
+				f->stall_seen = 0;
+			} else if (clock_mono_ms() - f->stall_ms >=
+			    FOLLOW_STALL_MS)
+				f->stall_seen = 1;
 		}
 		if (rc != 2)
 			return rc;

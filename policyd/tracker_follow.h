@@ -9,9 +9,11 @@
  *	applied, and gives it back to follow_open() after a restart.
  *
  *	Rotation by rename (postfix logrotate, logrotate(8)): when the
- *	current file is read to its end and path names another inode, the
- *	rest of the old file has been read and the new one is opened from
- *	its start; while path is missing the old one is kept. Rotation by
+ *	current file is read to its end and path names another inode that
+ *	holds a byte, the writer has reopened: the rest of the old file is
+ *	read and the new one is opened from its start. While path is
+ *	missing, or empty (logrotate's create, before its postrotate tells
+ *	the writer to reopen), the old one is read on. Rotation by
  *	truncation: a file shorter than the position is read again from 0.
  *	A partial last line waits for its newline; at a rename it is
  *	handed out as it is. A line longer than max_line bytes (without its
@@ -97,7 +99,8 @@ int	 follow_next(struct follow *, const char **line, size_t *len,
 	    struct follow_pos *after);
 /*
  * follow_stalled - 1 when the line follow_next() handed out last had
- * waited at the end of the file for its newline FOLLOW_STALL_MS or more:
+ * waited at the end of the file for its newline FOLLOW_STALL_MS or more
+ * (still without it at a read that long after it was first seen so):
  * its writer stopped mid-line (a full disk, a writer killed), and what
  * came after may be another line glued to its start (maillog_resync).
  * Writers of whole lines (postlogd, syslog daemons) never leave one

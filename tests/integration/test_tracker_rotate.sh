@@ -12,7 +12,9 @@
 #    tracker's own beside them (neither read);
 #  - the file of the position rotated and gzipped while stopped: one
 #    warning names the .gz and says its lines are lost, the new file is
-#    read from its start, and the start-up line gives the real offset.
+#    read from its start, and the start-up line gives the real offset;
+#  - logrotate's create while running: lines written to the renamed file
+#    after the new, empty one appeared are read before the new file's.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init tracker_rotate
@@ -163,4 +165,25 @@ h_like "the start-up line gives offset 0 of the new file" "$(grep 'tracker: foll
 h_unlike "no other offset said" "$(grep 'following' "$T6")" 'from offset [1-9]'
 h_is "inflight: the lost messages only" "$(h_redis_cli ZCARD 'relay:{m:dave}:inflight')" $((N + 1 - 10))
 h_diag "hard bounces in the lost lines: $lost (not suppressed)"
+
+# --- 4. logrotate's create while running ----------------------------------
+# The new maillog is made, empty, before postrotate tells the writer to
+# reopen: lines still written to the renamed file are read, then the new
+# file's once the writer wrote there.
+run tracker7
+batch I 0 5
+all5() { [[ $(done_once "$1" 0 5) == 5 ]]; }
+h_check "running: the lines applied" h_wait_for 10 all5 I
+ROT=$LOG.20240104-000000
+mv "$LOG" "$ROT"
+: >"$LOG"
+sleep 0.5		# polls of 50 ms find the new file, empty
+LOG=$ROT batch J 0 5	# the writer not told to reopen yet
+h_check "lines the writer put in the renamed file: applied" \
+    h_wait_for 10 all5 J
+batch K 0 5		# it reopened
+h_check "... then the new file's" h_wait_for 10 all5 K
+h_is "one switch, when the new file had a line" \
+    "$(grep -c 'was rotated, reading the new file' "$H_LOG/tracker7.log")" 1
+h_stop_daemon tracker7
 h_done

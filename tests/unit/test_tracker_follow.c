@@ -139,6 +139,72 @@ rename_rotation_reads_the_old_file_to_its_end(void **state)
 	follow_free(f);
 }
 
+/*
+ * logrotate's create: the new file exists, empty, before the writer is
+ * told to reopen; lines still go to the old one until then
+ */
+static void
+create_rotation_waits_for_the_writer(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p;
+	struct stat	 sb;
+	int		 fd;
+
+	append(fx->path, "a1\n");
+	f = follow_open(fx->path, 1024, NULL);
+	assert_string_equal(next(f, &p), "a1");
+	assert_int_equal(rename(fx->path, fx->rotated), 0);
+	assert_true((fd = open(fx->path, O_CREAT | O_WRONLY, 0600)) >= 0);
+	close(fd);
+	assert_null(next(f, &p));		/* the writer has not reopened */
+	append(fx->rotated, "a2 written late\npart");
+	assert_string_equal(next(f, &p), "a2 written late");
+	assert_null(next(f, &p));		/* its writer may finish it */
+	append(fx->rotated, "ial\n");
+	assert_string_equal(next(f, &p), "partial");
+	assert_int_equal(follow_stats(f)->rotations, 0);
+	append(fx->path, "b1\n");		/* reopened: the new file */
+	assert_string_equal(next(f, &p), "b1");
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_int_equal(p.ino, (uint64_t)sb.st_ino);
+	assert_int_equal(follow_stats(f)->rotations, 1);
+	follow_free(f);
+}
+
+/*
+ * a line stalled only when the follower saw it unfinished FOLLOW_STALL_MS
+ * after it first did, not when it looked again only that late
+ */
+static void
+a_line_stalls_only_when_seen_unfinished_that_long(void **state)
+{
+	struct fx	*fx = *state;
+	struct follow	*f;
+	struct follow_pos p;
+
+	append(fx->path, "one\ntw");
+	f = follow_open(fx->path, 1024, NULL);
+	assert_string_equal(next(f, &p), "one");
+	assert_null(next(f, &p));		/* first seen unfinished */
+	usleep((FOLLOW_STALL_MS + 100) * 1000);
+	append(fx->path, "o\n");
+	assert_string_equal(next(f, &p), "two");
+	assert_int_equal(follow_stalled(f), 0);	/* looked again late */
+	append(fx->path, "thr");
+	assert_null(next(f, &p));
+	usleep((FOLLOW_STALL_MS + 100) * 1000);
+	assert_null(next(f, &p));		/* still unfinished: stalled */
+	append(fx->path, "ee\n");
+	assert_string_equal(next(f, &p), "three");
+	assert_int_equal(follow_stalled(f), 1);
+	append(fx->path, "four\n");
+	assert_string_equal(next(f, &p), "four");
+	assert_int_equal(follow_stalled(f), 0);
+	follow_free(f);
+}
+
 static void
 truncation_starts_again_at_zero(void **state)
 {
@@ -580,6 +646,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(partial_lines_wait_for_their_newline, setup, teardown),
 		cmocka_unit_test_setup_teardown(rename_rotation_reads_the_old_file_to_its_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(create_rotation_waits_for_the_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_line_stalls_only_when_seen_unfinished_that_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(truncation_starts_again_at_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(over_long_lines_are_skipped_and_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_at_the_saved_position, setup, teardown),
