@@ -421,11 +421,11 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 	const char	*argv[PR_MAX_ARGS + 2];
 	size_t		 i;
 	int		 j, argc, sent = 0;
-	int		 wait;	/* a move under way: for the new connection */
+	int		 wait;	/* a move or reconnect under way: for the next one */
 
 	if (pr->epoch != rconn_replicas())	/* Sentinel moved it */
 		pr_switched(pr);
-	wait = pr->ac == NULL && pr->moving != NULL;
+	wait = pr->ac == NULL && (pr->moving != NULL || pr->reopening);
 	if ((pr->ac == NULL && !wait) || pr->freeing || n == 0 ||
 	    n > PR_MAX_CMDS)
 		return -1;

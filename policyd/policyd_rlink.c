@@ -239,14 +239,28 @@ on_disconnect(const redisAsyncContext *ac, int status)
 {
 	struct pr	*pr = ac->data;
 
+	struct timeval	 now = { 0, 0 };
+	int		 idle;
+
 	if (pr == NULL || ac != pr->ac)
 		return;
-	down(pr, ac->err ? ac->errstr : "closed", pr->up &&
-	    pr->outstanding == 0);
+	idle = pr->up && pr->outstanding == 0;
+	down(pr, ac->err ? ac->errstr : "closed", idle);
 	pr->ac = NULL;
 	pr->up = 0;
 	pr->outstanding = 0;
 	pr->unflushed = 0;
+	if (idle && !pr->freeing) {
+		/*
+		 * Redis closed a healthy connection with nothing to answer
+		 * (its idle timeout, CLIENT KILL): no outage. Connect again
+		 * at once, the backoff as it was; requests meanwhile wait
+		 * for that connection (parked) instead of failing.
+		 */
+		pr->reopening = 1;
+		evtimer_add(pr->retry_ev, &now);
+		return;
+	}
 	schedule_retry(pr);
 }
 
@@ -279,6 +293,7 @@ pr_connect(struct pr *pr)
 	int		 port;
 
 	pr->moving = NULL;	/* its batches are parked by now */
+	pr->reopening = 0;
 	pr->epoch = rconn_replicas();
 	/*
 	 * The sentinels are asked with blocking I/O, each within timeout_ms:

@@ -44,6 +44,8 @@ struct pr {
 	/* dropped for a replica: its batches, and new ones, wait (parked) */
 	const redisAsyncContext *moving;	/* until the next connect */
 	int64_t		 moved_at;	/* the last move, clock_mono_ms */
+	/* an idle connection Redis closed: new batches wait the reconnect */
+	int		 reopening;	/* until the next connect */
 	unsigned long	 epoch;		/* rconn_replicas() at the connect */
 };
 

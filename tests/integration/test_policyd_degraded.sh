@@ -10,7 +10,9 @@
 #    with a growing backoff, not "redis=up" then an idle "redis=closed"
 #    ten times a second;
 #  - an error reply to a request's reads (NOPERM, BUSY...): the verdict's
-#    log line carries it.
+#    log line carries it;
+#  - and the opposite: a healthy Redis closing an idle connection is no
+#    outage, the next request is answered on the connection made at once.
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$H_LIBDIR/fixtures.sh"
 h_init policyd_degraded
@@ -102,4 +104,20 @@ if ((n > 0 && n <= 15)); then
 else
 	h_fail "...the backoff grows" "$n connections in about 3 s"
 fi
+
+# --- a healthy Redis closing an idle connection (its timeout setting,
+# CLIENT KILL) is no outage: the next request waits for the connection
+# made at once, whatever reconnect_min_ms says
+h_stop_daemon pd2 10
+sed 's|reconnect_min_ms = [0-9]*; reconnect_max_ms = [0-9]*;|reconnect_min_ms = 3000; reconnect_max_ms = 6000;|' \
+    "$FX_CONF" >"$H_TMP/idle.conf"
+h_check "the config waits 3 s after a failure" grep -q 'reconnect_min_ms = 3000;' "$H_TMP/idle.conf"
+h_start_daemon pd3 "$PD" -f -c "$H_TMP/idle.conf"
+h_wait_port "$P" 10 || h_bail "relay-policyd did not listen"
+h_is "before: DUNNO" "$(ask 30)" action=DUNNO
+h_redis_cli CLIENT KILL TYPE normal >/dev/null
+h_check "Redis closed the idle connection" \
+    h_wait_for 5 grep -q 'redis=closed' "$H_LOG/pd3.log"
+h_is "the request right after: DUNNO, not 451" "$(ask 31)" action=DUNNO
+h_is "... no outage said" "$(grep -c 'redis=down' "$H_LOG/pd3.log")" 0
 h_done
