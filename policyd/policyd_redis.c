@@ -421,7 +421,7 @@ pr_batch(struct pr *pr, const struct pr_cmd *cmds, size_t n, pr_done_fn *cb,
 	const char	*argv[PR_MAX_ARGS + 2];
 	size_t		 i;
 	int		 j, argc, sent = 0;
-	int		 wait;	/* a move or reconnect under way: for the next one */
+	int		 wait;	/* a move or reconnect: for the next one */
 
 	if (pr->epoch != rconn_replicas())	/* Sentinel moved it */
 		pr_switched(pr);
