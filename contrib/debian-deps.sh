@@ -23,7 +23,7 @@ libssl-dev libjansson-dev libcmocka-dev libidn2-dev"
 
 servers="postfix redis-server redis-tools dovecot-core unbound
 bind9-dnsutils swaks python3 python3-dkim python3-nacl opendkim-tools
-miltertest openssl procps curl"
+miltertest openssl procps iproute2 curl"
 
 case $what in
 build)  pkgs=$build ;;
