@@ -480,6 +480,16 @@ main(int argc, char **argv)
 	/* Before any open or socket: none may become fd 0, 1 or 2. */
 	if (daemon_stdfds() != 0)
 		return 71;
+	/*
+	 * The handlers first: a SIGHUP during start-up (systemctl reload
+	 * right after a start) is a reload once the loop runs, not the end
+	 * of the process (which Restart=on-failure would not undo).
+	 * Rotation is noticed by inode and size; HUP only reloads relay.conf.
+	 */
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, on_hup);
 	/* -c -f -d -o -V -h; an operand is a usage error (exit 64) */
 	daemon_getopt_once(argc, argv, "relay-tracker", &opts);
 	conf = daemon_load_conf(opts.conf_path, "relay-tracker");
@@ -487,11 +497,6 @@ main(int argc, char **argv)
 	log_set_debug(opts.debug);
 	daemon_log_warnings(conf, "tracker");
 	clock_set_offset(conf->testing.clock_offset_s);
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	/* rotation is noticed by inode and size; HUP only reloads relay.conf */
-	signal(SIGHUP, on_hup);
 	/*
 	 * The metrics socket is bound before detaching: a port that cannot
 	 * be had is said on stderr and is the exit status (71), not the lost

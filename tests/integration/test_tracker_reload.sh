@@ -75,4 +75,26 @@ printf '%s relay postfix-pf/smtp[%d]: 4jQID0000002: to=<ok@rcpt.test>, relay=127
 h_check "lines after the reloads are applied" h_wait_for 10 bash -c \
     "redis-cli -s '$REDIS_SOCK' HGET 'relay:{m:mia}:msg:4jQID0000002' 'r:ok@rcpt.test' | grep -q sent"
 h_is "tracker still running" "$(h_daemon_alive tracker && echo yes)" yes
+h_stop_daemon tracker 10
+
+# A SIGHUP while relay-tracker reads relay.conf at its start (systemctl
+# reload right after a start) is a reload once it runs, not its end: the
+# file @includes a FIFO, so the start waits there until the test writes.
+FIFO=$H_TMP/hook.fifo
+mkfifo "$FIFO"
+cp "$FX_CONF" "$H_TMP/hup.conf"
+echo "@include \"${FIFO##*/}\"" >>"$H_TMP/hup.conf"
+blocked_open() { grep -qx wait_for_partner /proc/"$1"/task/*/wchan 2>/dev/null; }
+feed() { timeout 10 sh -c 'echo "# hook" >"$1"' sh "$FIFO"; }
+h_start_daemon tracker2 "$TRACKER" -f -c "$H_TMP/hup.conf"
+PID=$(h_daemon_pid tracker2)
+h_wait_for 10 blocked_open "$PID" || h_bail "relay-tracker did not open relay.conf's @include"
+kill -HUP "$PID"
+h_check "SIGHUP during the start: it goes on" feed
+h_check "... it was not killed" h_daemon_alive tracker2
+h_check "... it follows the log" h_wait_log 'tracker: following' 10 "$H_LOG/tracker2.log"
+h_check "... the SIGHUP is a reload (it reads relay.conf again)" \
+    h_wait_for 10 blocked_open "$PID"
+feed
+h_check "... which succeeds" h_wait_log 'reload=ok' 10 "$H_LOG/tracker2.log"
 h_done
