@@ -9,7 +9,7 @@
  *
  *	- a result is one of the POLPROTO_* codes, and *used never exceeds
  *	  the bytes given; MORE consumes nothing; a REQ consumes something
- *	  that ends with an empty line;
+ *	  that ends with an empty line (LF, or CRLF);
  *	- a REQ has request=smtpd_access_policy, nattrs within max_attrs,
  *	  and every attribute it names lies within its own copy;
  *	- a REQ is still a REQ when parsed alone, and every proper prefix
@@ -35,7 +35,9 @@ check_req(const struct polreq *req, const char *buf, size_t used,
 	struct polreq again;
 	size_t	 used2;
 
-	check(used >= 2 && buf[used - 1] == '\n' && buf[used - 2] == '\n');
+	/* its empty line: "\n", or "\r\n" (a CRLF request) */
+	check(used >= 2 && buf[used - 1] == '\n' && (buf[used - 2] == '\n' ||
+	    (used >= 3 && buf[used - 2] == '\r' && buf[used - 3] == '\n')));
 	check(req->raw != NULL && req->nattrs >= 1 && req->nattrs <= lim->max_attrs);
 	check(req->attr[POLREQ_REQUEST] != NULL &&
 	    strcmp(req->attr[POLREQ_REQUEST], "smtpd_access_policy") == 0);
