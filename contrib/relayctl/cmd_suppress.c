@@ -40,6 +40,7 @@
 #define IMPORT_WINDOW	512	/* EVALSHA calls in flight */
 #define IMPORT_BAD_JSON	1000	/* bad rows listed in the JSON result */
 #define IMPORT_ROW_MAX	65536	/* a row with line breaks in quotes */
+#define IMPORT_ROW_LINES 100	/* ... and its lines */
 
 /* suppress_add - suppress add MEMBER ADDRESS */
 static int
@@ -297,7 +298,8 @@ next_line(struct rows *r, char **line, size_t *cap)
 /*
  * read_row - the next row into *line: one line, and the lines after it
  * while a quoted field is open (parse_import_open; RFC 4180 lets a field
- * hold line breaks), up to IMPORT_ROW_MAX octets. A quote never closed
+ * hold line breaks), up to IMPORT_ROW_MAX octets and IMPORT_ROW_LINES
+ * lines (a file of stray quotes costs no more). A quote never closed
  * makes the first line a row of its own (its field() says "unbalanced
  * quote") and the lines after it are given back, rows again. -1 at the
  * end; *row is the line number of the row's first line.
@@ -312,7 +314,8 @@ read_row(struct rows *r, char **line, size_t *cap, unsigned long *row)
 		return -1;
 	*row = r->lineno;
 	while ((n = strlen(*line)) < IMPORT_ROW_MAX &&
-	    parse_import_open(*line) && next_line(r, &more, &mcap) == 0) {
+	    r->lineno - *row < IMPORT_ROW_LINES && parse_import_open(*line) &&
+	    next_line(r, &more, &mcap) == 0) {
 		if (n + strlen(more) + 1 > *cap) {
 			*cap = n + strlen(more) + 1;
 			*line = xrealloc(*line, *cap);

@@ -78,7 +78,7 @@ sed 's/_spf\.relay\.example/_spf2.relay.example/' "$FX_CONF" >"$H_TMP/spf2.conf"
 out=$("$CTL" -c "$H_TMP/spf2.conf" --json host check 192.0.2.10 2001:db8::10); rc=$?
 h_is "an address not in the SPF record: exit 1" "$rc" 1
 h_is "...spf wrong" "$(fx_jget 'd["spf"]["state"]' <<<"$out")" wrong
-h_like "...the fix names the term to add" "$(fx_jget 'd["spf"]["fix"]' <<<"$out")" 'add ip6:2001:db8::10$'
+h_like "...the fix names the term to add" "$(fx_jget 'd["spf"]["fix"]' <<<"$out")" 'add ip6:2001:db8::10 before its "all"$'
 
 # --- with unsubscribe.return_path: the SPF record of unsubscribe.domain,
 # the envelope sender's domain then, includes spf_include
