@@ -254,38 +254,59 @@ tag_list_has(const char *list, const char *item)
 	return 0;
 }
 
+/*
+ * next_tag - the next tag of a DKIM tag list at *p: its name (*nl octets,
+ * blanks around it trimmed) and value (*v up to the ";", or NULL for a
+ * tag without "="); 0 at the end
+ */
+static int
+next_tag(const char **p, const char **name, size_t *nl, const char **v,
+    size_t *vl)
+{
+	const char	*s = *p;
+
+	while (*s == ' ' || *s == '\t' || *s == ';')
+		s++;
+	if (*s == '\0') {
+		*p = s;
+		return 0;
+	}
+	*name = s;
+	while (*s != '\0' && *s != '=' && *s != ';')
+		s++;
+	*nl = (size_t)(s - *name);
+	while (*nl > 0 && ((*name)[*nl - 1] == ' ' || (*name)[*nl - 1] == '\t'))
+		(*nl)--;
+	*v = NULL;
+	*vl = 0;
+	if (*s == '=') {
+		*v = ++s;
+		while (*s != '\0' && *s != ';')
+			s++;
+		*vl = (size_t)(s - *v);
+	}
+	*p = s;
+	return 1;
+}
+
 int
 parse_dkim_tag(const char *rec, const char *tag, char *out, size_t outlen)
 {
 	const char	*p = rec, *name, *v;
-	size_t		 tl = strlen(tag), nl, o;
+	size_t		 tl = strlen(tag), nl, vl, o, i;
 
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ';')
-			p++;
-		name = p;
-		while (*p != '\0' && *p != '=' && *p != ';')
-			p++;
-		nl = (size_t)(p - name);
-		while (nl > 0 && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
-			nl--;
-		if (*p != '=') {
+	while (next_tag(&p, &name, &nl, &v, &vl)) {
+		if (v == NULL || nl != tl || strncmp(name, tag, tl) != 0)
 			continue;
+		for (o = 0, i = 0; i < vl; i++) {
+			if (isspace((unsigned char)v[i]))
+				continue;
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = v[i];
 		}
-		v = ++p;
-		while (*p != '\0' && *p != ';')
-			p++;
-		if (nl == tl && strncmp(name, tag, tl) == 0) {
-			for (o = 0; v < p; v++) {
-				if (isspace((unsigned char)*v))
-					continue;
-				if (o + 1 >= outlen)
-					return -1;
-				out[o++] = *v;
-			}
-			out[o] = '\0';
-			return 0;
-		}
+		out[o] = '\0';
+		return 0;
 	}
 	return -1;
 }
@@ -293,32 +314,22 @@ parse_dkim_tag(const char *rec, const char *tag, char *out, size_t outlen)
 const char *
 parse_dkim_invalid(const char *rec)
 {
-	char		 names[32][16], val[64];
-	const char	*p = rec, *name;
-	size_t		 n = 0, nl, i;
+	const char	*p = rec, *name, *v, *seen[32];
+	size_t		 n = 0, nl, vl, i, len[32];
+	char		 val[64];
 
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ';')
-			p++;
-		name = p;
-		while (*p != '\0' && *p != '=' && *p != ';')
-			p++;
-		nl = (size_t)(p - name);
-		while (nl > 0 && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
-			nl--;
-		while (*p != '\0' && *p != ';')
-			p++;
+	while (next_tag(&p, &name, &nl, &v, &vl)) {
 		if (nl == 0)
 			continue;
 		if (nl == 1 && *name == 'v' && n > 0)
 			return "v= is not the first tag";
 		for (i = 0; i < n && i < 32; i++)
-			if (strlen(names[i]) == nl &&
-			    strncmp(names[i], name, nl) == 0)
+			if (len[i] == nl && strncmp(seen[i], name, nl) == 0)
 				return "a tag appears twice";
-		if (n < 32)
-			snprintf(names[n], sizeof(names[n]), "%.*s",
-			    (int)(nl < 15 ? nl : 15), name);
+		if (n < 32) {
+			seen[n] = name;
+			len[n] = nl;
+		}
 		n++;
 	}
 	if (parse_dkim_tag(rec, "v", val, sizeof(val)) == 0 &&
