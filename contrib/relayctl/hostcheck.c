@@ -53,52 +53,6 @@ one_host(int af, const char *v, size_t len, char *buf, size_t buflen)
 	return 0;
 }
 
-int
-host_spf_parse(const char *record, struct host_spf *out)
-{
-	const char	*p = record, *t, *v;
-	char		 ip[INET6_ADDRSTRLEN];
-	size_t		 len, i;
-	int		 af;
-
-	memset(out, 0, sizeof(*out));
-	while (isspace((unsigned char)*p))
-		p++;
-	if (strncasecmp(p, "v=spf1", 6) != 0 || (p[6] != '\0' &&
-	    !isspace((unsigned char)p[6])))
-		return -1;
-	for (p += 6; *p != '\0'; p += len) {
-		while (isspace((unsigned char)*p))
-			p++;
-		for (len = 0; p[len] != '\0' && !isspace((unsigned char)p[len]);
-		    len++)
-			;
-		if (len == 0)
-			break;
-		/* "all" with any qualifier ends the list (RFC 7208 5.1) */
-		t = strchr("+-~?", *p) != NULL ? p + 1 : p;
-		if (p + len - t == 3 && strncasecmp(t, "all", 3) == 0)
-			break;
-		if (t != p && *p != '+') {	/* -, ~, ?: not ours */
-			add_skipped(out, p, len);
-			continue;
-		}
-		af = strncasecmp(t, "ip4:", 4) == 0 ? AF_INET :
-		    strncasecmp(t, "ip6:", 4) == 0 ? AF_INET6 : 0;
-		v = t + 4;
-		if (af == 0 || one_host(af, v, (size_t)(p + len - v), ip,
-		    sizeof(ip)) != 0 || out->n == HOST_MAX_IPS) {
-			add_skipped(out, p, len);
-			continue;
-		}
-		for (i = 0; i < out->n && strcmp(out->ip[i], ip) != 0; i++)
-			;
-		if (i == out->n)
-			memcpy(out->ip[out->n++], ip, sizeof(ip));
-	}
-	return 0;
-}
-
 /*
  * next_term - the next term of a v=spf1 record at *p (after "v=spf1"):
  * its qualifier ('+' when none) and body; 0 at the end or at "all",
@@ -143,6 +97,42 @@ spf_body(const char *record)
 	    !isspace((unsigned char)record[6])))
 		return NULL;
 	return record + 6;
+}
+
+int
+host_spf_parse(const char *record, struct host_spf *out)
+{
+	const char	*p, *b, *t, *v;
+	char		 ip[INET6_ADDRSTRLEN], q;
+	size_t		 len, n, i;
+	int		 af, all;
+
+	memset(out, 0, sizeof(*out));
+	if ((p = spf_body(record)) == NULL)
+		return -1;
+	/* up to "all", with any qualifier (RFC 7208 5.1) */
+	while (next_term(&p, &q, &b, &len, &all)) {
+		/* the term as written, with its qualifier */
+		t = isspace((unsigned char)b[-1]) ? b : b - 1;
+		n = len + (size_t)(b - t);
+		if (q != '+') {			/* -, ~, ?: not ours */
+			add_skipped(out, t, n);
+			continue;
+		}
+		af = strncasecmp(b, "ip4:", 4) == 0 ? AF_INET :
+		    strncasecmp(b, "ip6:", 4) == 0 ? AF_INET6 : 0;
+		v = b + 4;
+		if (af == 0 || one_host(af, v, len - 4, ip, sizeof(ip)) != 0 ||
+		    out->n == HOST_MAX_IPS) {
+			add_skipped(out, t, n);
+			continue;
+		}
+		for (i = 0; i < out->n && strcmp(out->ip[i], ip) != 0; i++)
+			;
+		if (i == out->n)
+			memcpy(out->ip[out->n++], ip, sizeof(ip));
+	}
+	return 0;
 }
 
 int
