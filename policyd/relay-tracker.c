@@ -476,20 +476,26 @@ main(int argc, char **argv)
 	int64_t		 down_ms = 0;
 	unsigned long	 i;
 	int		 r = 0;
+	sigset_t	 hup;
 
+	/*
+	 * First: a SIGHUP during start-up (systemctl reload right after a
+	 * start) waits, blocked, instead of ending the process (which
+	 * Restart=on-failure would not undo) or interrupting the reads of
+	 * the start; it is taken as a reload once the loop runs. Rotation
+	 * is noticed by inode and size; HUP only reloads relay.conf.
+	 */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &hup, NULL) != 0)
+		return 71;
+	signal(SIGHUP, on_hup);
 	/* Before any open or socket: none may become fd 0, 1 or 2. */
 	if (daemon_stdfds() != 0)
 		return 71;
-	/*
-	 * The handlers first: a SIGHUP during start-up (systemctl reload
-	 * right after a start) is a reload once the loop runs, not the end
-	 * of the process (which Restart=on-failure would not undo).
-	 * Rotation is noticed by inode and size; HUP only reloads relay.conf.
-	 */
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, on_hup);
 	/* -c -f -d -o -V -h; an operand is a usage error (exit 64) */
 	daemon_getopt_once(argc, argv, "relay-tracker", &opts);
 	conf = daemon_load_conf(opts.conf_path, "relay-tracker");
@@ -563,6 +569,8 @@ main(int argc, char **argv)
 	follow_where(f, &pos);
 	log_info("tracker: following %s from offset %lld", follow_name(f),
 	    (long long)pos.off);
+	/* the loop runs: a SIGHUP pending since the start is a reload */
+	sigprocmask(SIG_UNBLOCK, &hup, NULL);
 	items = xcalloc(TRACKER_BATCH, sizeof(*items));
 	rq = recheck_new();
 	rbuf = xcalloc(RECHECK_MAX, sizeof(*rbuf));
