@@ -314,7 +314,8 @@ read_row(struct rows *r, char **line, size_t *cap, unsigned long *row)
 		return -1;
 	*row = r->lineno;
 	while ((n = strlen(*line)) < IMPORT_ROW_MAX &&
-	    r->lineno - *row < IMPORT_ROW_LINES && parse_import_open(*line) &&
+	    r->lineno - *row < IMPORT_ROW_LINES &&
+	    parse_import_open(*line, *row == 1) &&
 	    next_line(r, &more, &mcap) == 0) {
 		if (n + strlen(more) + 1 > *cap) {
 			*cap = n + strlen(more) + 1;
@@ -323,7 +324,7 @@ read_row(struct rows *r, char **line, size_t *cap, unsigned long *row)
 		memcpy(*line + n, more, strlen(more) + 1);
 	}
 	free(more);
-	if (r->lineno > *row && parse_import_open(*line)) {
+	if (r->lineno > *row && parse_import_open(*line, *row == 1)) {
 		nl = strchr(*line, '\n');
 		rest = xasprintf("%s%s", nl + 1, r->pend != NULL ?
 		    r->pend + r->off : "");

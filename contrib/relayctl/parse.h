@@ -107,9 +107,10 @@ int	 parse_import_row(struct parse_import *im, char *line,
 /*
  * parse_import_open - 1 when the CSV text s ends inside a quoted field
  * (as field() reads it: a quote that opens a field, "" within it): the
- * row goes on on the next line (RFC 4180 allows line breaks there)
+ * row goes on on the next line (RFC 4180 allows line breaks there);
+ * first: s is line 1 (its byte order mark passed over)
  */
-int	 parse_import_open(const char *s);
+int	 parse_import_open(const char *s, int first);
 
 /*
  * parse_clean - src[0..len) as valid UTF-8 into dst, which has room for

@@ -78,12 +78,12 @@ field(char **p, const char **why)
 }
 
 int
-parse_import_open(const char *s)
+parse_import_open(const char *s, int first)
 {
 	int	 in = 0, start = 1;
 
-	if (strncmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;		/* a byte order mark, as parse_import_row */
+	if (first && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;		/* line 1's BOM, as parse_import_row */
 	for (; *s != '\0'; s++) {
 		if (in) {
 			if (*s == '"' && s[1] == '"')

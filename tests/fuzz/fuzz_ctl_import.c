@@ -63,7 +63,7 @@ one_line(struct parse_import *im, const char *src, size_t len,
 		check(why != NULL && *why != '\0');
 	/* a quote the row reader would have kept open is the only cause */
 	if (k == PARSE_ROW_BAD && strcmp(why, "unbalanced quote") == 0)
-		check(parse_import_open(copy) == 1);
+		check(parse_import_open(copy, lineno == 1) == 1);
 	check(im->addr_col >= 0 && im->addr_col < PARSE_IMPORT_COLS);
 	check(im->reason_col >= -1 && im->reason_col < PARSE_IMPORT_COLS);
 	if (parse_dkim_tag(copy, "p", tag, sizeof(tag)) == 0) {

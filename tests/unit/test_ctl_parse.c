@@ -428,19 +428,24 @@ static void
 import_quotes_open_at_the_line_end(void **state)
 {
 	(void)state;
-	assert_int_equal(parse_import_open("a@b.example,x\n"), 0);
-	assert_int_equal(parse_import_open("a@b.example,\"note\n"), 1);
-	assert_int_equal(parse_import_open("a@b.example, \"note\n"), 1);
-	assert_int_equal(parse_import_open("\"a@b.example\n"), 1);
-	assert_int_equal(parse_import_open("\"a@b.example\",\"x\"\"\n"), 1);
-	assert_int_equal(parse_import_open("\"a@b.example\",\"x\"\"\"\n"),
+	assert_int_equal(parse_import_open("a@b.example,x\n", 0), 0);
+	assert_int_equal(parse_import_open("a@b.example,\"note\n", 0), 1);
+	assert_int_equal(parse_import_open("a@b.example, \"note\n", 0), 1);
+	assert_int_equal(parse_import_open("\"a@b.example\n", 0), 1);
+	assert_int_equal(parse_import_open("\"a@b.example\",\"x\"\"\n", 0), 1);
+	assert_int_equal(parse_import_open("\"a@b.example\",\"x\"\"\"\n", 0),
 	    0);
 	/* a quote inside a bare field is text (field() reads it so) */
-	assert_int_equal(parse_import_open("a\"b@c.example,x\n"), 0);
+	assert_int_equal(parse_import_open("a\"b@c.example,x\n", 0), 0);
 	/* the lines of one row joined: closed again */
-	assert_int_equal(parse_import_open("k@b.example,h,\"one\ntwo\"\n"),
+	assert_int_equal(parse_import_open("k@b.example,h,\"one\ntwo\"\n", 0),
 	    0);
-	assert_int_equal(parse_import_open(""), 0);
+	assert_int_equal(parse_import_open("", 0), 0);
+	/* a byte order mark: passed over on line 1 only */
+	assert_int_equal(parse_import_open("\xef\xbb\xbf\"a@b.example\n",
+	    1), 1);
+	assert_int_equal(parse_import_open("\xef\xbb\xbf\"a@b.example\n",
+	    0), 0);
 }
 
 static void
