@@ -361,7 +361,7 @@ unsub_cgi(const char *path)
 	struct relay_conf *conf;
 	struct outcome	 o;
 	char		 err[4096];
-	ssize_t		 n;
+	ssize_t		 n = 0;
 
 	log_open("relay-unsub", 0);
 	memset(&o, 0, sizeof(o));
@@ -370,7 +370,9 @@ unsub_cgi(const char *path)
 	req.path_info = getenv("PATH_INFO");
 	req.query = getenv("QUERY_STRING");
 	req.content_type = getenv("CONTENT_TYPE");
-	if ((n = read_body(body, sizeof(body))) < 0) {
+	/* only a POST has a body to read: the method is judged first */
+	if (req.method != NULL && strcmp(req.method, "POST") == 0 &&
+	    (n = read_body(body, sizeof(body))) < 0) {
 		set(&o, UNSUB_EX_NOUSER, "", "request body too large or cut");
 		log_outcome(&o, "https");
 		return reply(UNSUB_PAGE_REFUSED, 413, NULL,
@@ -402,6 +404,18 @@ unsub_cgi(const char *path)
 	    UNSUB_PAGE_UNAVAILABLE, 0, NULL, NULL, w.head);
 }
 
+/* options - an argument is an option (no token begins with "-") */
+static int
+options(int argc, char **argv)
+{
+	int	 i;
+
+	for (i = 1; i < argc; i++)
+		if (argv[i][0] == '-')
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -416,11 +430,14 @@ main(int argc, char **argv)
 	if (daemon_stdfds() != 0)
 		return UNSUB_EX_TEMPFAIL;
 	/*
-	 * Run by a web server (CGI/1.1): the https one-click. Arguments are
-	 * ignored: a server may pass a query without "=" as arguments too
-	 * (RFC 3875 4.4), and the token is read from QUERY_STRING.
+	 * Run by a web server (CGI/1.1): the https one-click. Arguments
+	 * that are not options are ignored: a server may pass a query
+	 * without "=" as arguments too (RFC 3875 4.4), and the token is
+	 * read from QUERY_STRING. With an option, relay-unsub was run by a
+	 * program that is itself a CGI one (its environment inherited):
+	 * the option says what to do.
 	 */
-	if (gw != NULL && strncmp(gw, "CGI/", 4) == 0)
+	if (gw != NULL && strncmp(gw, "CGI/", 4) == 0 && !options(argc, argv))
 		return unsub_cgi(daemon_conf_path());
 	while ((ch = getopt(argc, argv, "bc:rt:Uu:h")) != -1) {
 		switch (ch) {

@@ -132,7 +132,7 @@ memfind(const char *hay, size_t hlen, const char *needle, size_t n)
 
 /*
  * boundary - multipart's boundary parameter (RFC 2046: at most 70
- * characters, quoted or not) as "--BOUNDARY" in out; 0, or -1
+ * characters, quoted or not) in out; 0, or -1
  */
 static int
 boundary(const char *ctype, char *out, size_t len)
@@ -151,47 +151,103 @@ boundary(const char *ctype, char *out, size_t len)
 		else
 			e = p + strcspn(p, "; \t");
 		if (e == NULL || (n = (size_t)(e - p)) == 0 || n > 70 ||
-		    n + 3 > len)
+		    n + 1 > len)
 			return -1;
-		snprintf(out, len, "--%.*s", (int)n, p);
+		snprintf(out, len, "%.*s", (int)n, p);
 		return 0;
 	}
 	return -1;
 }
 
-/* named - a part's headers hold Content-Disposition form-data, name="key" */
+/*
+ * param - the next parameter of a header value at *p (end e): its
+ * name (a token) and value (a token or a quoted string, quoted pairs
+ * undone) into name and val; 1, or 0 when there is none left
+ */
+static int
+param(const char **p, const char *e, char *name, size_t nlen, char *val,
+    size_t vlen)
+{
+	const char	*s = *p;
+	size_t		 n = 0;
+
+	while (s < e && *s != ';')
+		s++;
+	if (s++ >= e)
+		return 0;
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (s < e && *s != '=' && *s != ';' && *s != ' ' && *s != '\t')
+		if (n + 1 < nlen)
+			name[n++] = *s++;
+		else
+			s++;
+	name[n] = '\0';
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	n = 0;
+	if (s < e && *s == '=') {
+		for (s++; s < e && (*s == ' ' || *s == '\t'); s++)
+			;
+		if (s < e && *s == '"')
+			for (s++; s < e && *s != '"'; s++) {
+				if (*s == '\\' && s + 1 < e)
+					s++;
+				if (n + 1 < vlen)
+					val[n++] = *s;
+			}
+		else
+			for (; s < e && *s != ';' && *s != ' ' && *s != '\t' &&
+			    *s != '\r'; s++)
+				if (n + 1 < vlen)
+					val[n++] = *s;
+	}
+	val[n] = '\0';
+	*p = s;
+	return 1;
+}
+
+/*
+ * named - a part's headers hold Content-Disposition: form-data with
+ * name="key" (RFC 7578; type and parameter name in any case, the value
+ * quoted or a token)
+ */
 static int
 named(const char *h, size_t hlen, const char *key)
 {
 	static const char cd[] = "content-disposition:";
-	char		 want[64];
-	const char	*line, *end, *eol;
-	size_t		 n;
+	char		 name[16], val[64];
+	const char	*line, *end, *eol, *p;
 
-	n = (size_t)snprintf(want, sizeof(want), "name=\"%s\"", key);
 	for (line = h, end = h + hlen; line < end; line = eol + 1) {
 		if ((eol = memchr(line, '\n', (size_t)(end - line))) == NULL)
 			eol = end;
-		if ((size_t)(eol - line) > sizeof(cd) - 1 &&
-		    strncasecmp(line, cd, sizeof(cd) - 1) == 0 &&
-		    memfind(line, (size_t)(eol - line), want, n) != NULL &&
-		    memfind(line, (size_t)(eol - line), "form-data", 9) != NULL)
-			return 1;
+		if ((size_t)(eol - line) <= sizeof(cd) - 1 ||
+		    strncasecmp(line, cd, sizeof(cd) - 1) != 0)
+			continue;
+		for (p = line + sizeof(cd) - 1; p < eol && (*p == ' ' ||
+		    *p == '\t'); p++)
+			;
+		if (eol - p < 9 || strncasecmp(p, "form-data", 9) != 0 ||
+		    (p + 9 < eol && strchr("; \t\r", p[9]) == NULL))
+			continue;
+		while (param(&p, eol, name, sizeof(name), val, sizeof(val)))
+			if (strcasecmp(name, "name") == 0)
+				return strcmp(val, key) == 0;
 	}
 	return 0;
 }
 
-/* multipart - a form-data field List-Unsubscribe whose value is One-Click */
+/*
+ * field - the form-data field List-Unsubscribe, between parts delimited
+ * by delim (dl bytes), has the value One-Click
+ */
 static int
-multipart(const char *ctype, const char *body, size_t len)
+field(const char *body, size_t len, const char *delim, size_t dl)
 {
-	char		 delim[80];
 	const char	*p, *end = body + len, *hend, *next;
-	size_t		 dl, vl;
+	size_t		 vl;
 
-	if (boundary(ctype, delim, sizeof(delim)) < 0)
-		return 0;
-	dl = strlen(delim);
 	for (p = memfind(body, len, delim, dl); p != NULL; p = next) {
 		p += dl;
 		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
@@ -219,6 +275,27 @@ multipart(const char *ctype, const char *body, size_t len)
 		    memcmp(hend, ONECLICK_VAL, vl) == 0;
 	}
 	return 0;
+}
+
+/*
+ * multipart - a form-data field List-Unsubscribe whose value is
+ * One-Click. The delimiter is "--" and the boundary (RFC 2046); a body
+ * with none is read with the bare boundary as its delimiter, as RFC
+ * 8058's own example (8.2) is written.
+ */
+static int
+multipart(const char *ctype, const char *body, size_t len)
+{
+	char	 b[72], delim[74];
+	size_t	 bl;
+
+	if (boundary(ctype, b, sizeof(b)) < 0)
+		return 0;
+	bl = strlen(b);
+	snprintf(delim, sizeof(delim), "--%s", b);
+	if (memfind(body, len, delim, bl + 2) != NULL)
+		return field(body, len, delim, bl + 2);
+	return field(body, len, b, bl);
 }
 
 int

@@ -13,6 +13,7 @@
  *	  a refused one says why, with 400 or 405; only a POST whose body
  *	  passes unsub_web_oneclick() unsubscribes;
  *	- a form-urlencoded body that passes holds List-Unsubscribe=One-Click;
+ *	  a multipart one holds List-Unsubscribe and One-Click;
  *	- a page is NUL-terminated at the length returned, and has as many
  *	  '<' and '"' whatever address and text it shows (all escaped).
  * SEE ALSO
@@ -95,6 +96,10 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	    strncasecmp(ctype, "multipart/", 10) != 0)
 		check(r.body_len >= 26 && memmem(r.body, r.body_len,
 		    "List-Unsubscribe=One-Click", 26) != NULL);
+	else if (unsub_web_oneclick(ctype, r.body, r.body_len))
+		check(memmem(r.body, r.body_len, "One-Click", 9) != NULL &&
+		    memmem(r.body, r.body_len, "List-Unsubscribe", 16) !=
+		    NULL);
 	for (i = UNSUB_PAGE_FORM; i <= UNSUB_PAGE_UNAVAILABLE; i++) {
 		len = unsub_web_page(i, 400, path, query, 0, page,
 		    sizeof(page));

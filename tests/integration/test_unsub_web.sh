@@ -101,6 +101,34 @@ big=$(head -c 70000 /dev/zero | tr '\0' a)
 h_is "a body over 64 KiB: 413" "$(cgi POST "/$tok" "" "$FORM" "$big" | status)" "Status: 413 Content Too Large"
 h_is "CONTENT_LENGTH longer than the body: 413" "$(CGI_LEN=100 cgi POST "/$tok" "" "$FORM" "$CLICK" | status)" "Status: 413 Content Too Large"
 h_is "a bad CONTENT_LENGTH: 413" "$(CGI_LEN=-1 cgi POST "/$tok" "" "$FORM" "$CLICK" | status)" "Status: 413 Content Too Large"
+# the method is judged before a body is read: only a POST's is
+h_is "PUT with a body over 64 KiB: 405" "$(cgi PUT "/$tok" "" "$FORM" "$big" | status)" "Status: 405 Method Not Allowed"
+h_is "GET with a bad CONTENT_LENGTH: 200" "$(CGI_LEN=abc cgi GET "/$tok" | status)" "Status: 200 OK"
+out=$(CGI_LEN=100 cgi HEAD "/$tok")
+h_is "HEAD with CONTENT_LENGTH longer than its body: 200" "$(status <<<"$out")" "Status: 200 OK"
+h_unlike "...no page" "$out" '<html'
+
+# RFC 8058's own multipart example (8.2): its delimiter is the bare
+# boundary; and the field name as a token
+rfc=$'---FormBoundaryjWmhtjORrn\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n---FormBoundaryjWmhtjORrn--'
+t5=$("$UNSUB" -c "$FX_CONF" -U -t frank rfc8058@isp.example)
+out=$(cgi POST "/$t5" "" 'multipart/form-data; boundary=---FormBoundaryjWmhtjORrn' "$rfc")
+h_is "RFC 8058 8.2's example POST (${#rfc} octets): 200" "$(status <<<"$out")" "Status: 200 OK"
+h_like "...suppressed" "$(h_redis_cli HGET "$SUP" rfc8058@isp.example)" unsubscribe
+mp=$'--b\r\nContent-Disposition: Form-Data; name=List-Unsubscribe\r\n\r\nOne-Click\r\n--b--\r\n'
+t6=$("$UNSUB" -c "$FX_CONF" -U -t frank token@isp.example)
+h_is "multipart, name= as a token: 200" "$(cgi POST "/$t6" "" 'multipart/form-data; boundary=b' "$mp" | status)" "Status: 200 OK"
+h_like "...suppressed" "$(h_redis_cli HGET "$SUP" token@isp.example)" unsubscribe
+
+# relay-unsub -u run by a program that is itself a CGI one: the option
+# decides, not the environment it inherited
+t7=$("$UNSUB" -c "$FX_CONF" -U -t frank cgichild@isp.example)
+rc=0; out=$(printf '' | env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 \
+    REQUEST_METHOD=POST CONTENT_LENGTH=0 QUERY_STRING= \
+    "$UNSUB" -c "$FX_CONF" -u "$t7" 2>&1) || rc=$?
+h_is "-u with GATEWAY_INTERFACE set: exit 0" "$rc" 0
+h_is "...its one outcome line" "$out" unsubscribed
+h_like "...suppressed" "$(h_redis_cli HGET "$SUP" cgichild@isp.example)" unsubscribe
 
 # --- our own failures: 503, and the same request works once fixed
 t4=$("$UNSUB" -c "$FX_CONF" -U -t frank later@isp.example)

@@ -204,6 +204,50 @@ multipart_form_data_is_read(void **state)
 	assert_int_equal(w.act, UNSUB_WEB_UNSUB);
 }
 
+/* RFC 7578's grammar as written, and RFC 8058's own example (8.2) */
+static void
+multipart_as_senders_write_it(void **state)
+{
+	static const char rfc8058[] =
+	    "---FormBoundaryjWmhtjORrn\r\n"
+	    "Content-Disposition: form-data; name=\"List-Unsubscribe\"\r\n"
+	    "\r\n"
+	    "One-Click\r\n"
+	    "---FormBoundaryjWmhtjORrn--";
+	static const char token[] =
+	    "--b\r\nContent-Disposition: form-data; name=List-Unsubscribe"
+	    "\r\n\r\nOne-Click\r\n--b--\r\n";
+	static const char anycase[] =
+	    "--b\r\nContent-Disposition: Form-Data;NAME = "
+	    "\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b--\r\n";
+	static const char filename[] =
+	    "--b\r\nContent-Disposition: form-data; name=\"f\"; "
+	    "filename=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b--\r\n";
+	static const char notform[] =
+	    "--b\r\nContent-Disposition: attachment; "
+	    "name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b--\r\n";
+	static const char longer[] =
+	    "--b\r\nContent-Disposition: form-data; "
+	    "name=\"List-Unsubscribe-Post\"\r\n\r\nOne-Click\r\n--b--\r\n";
+	static const char form_datax[] =
+	    "--b\r\nContent-Disposition: form-datax; "
+	    "name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b--\r\n";
+	const char *mp = "multipart/form-data; boundary=b";
+
+	(void)state;
+	assert_int_equal(sizeof(rfc8058) - 1, 124);	/* its Content-Length */
+	assert_true(unsub_web_oneclick("multipart/form-data; "
+	    "boundary=---FormBoundaryjWmhtjORrn", rfc8058,
+	    sizeof(rfc8058) - 1));
+	assert_true(unsub_web_oneclick(mp, token, sizeof(token) - 1));
+	assert_true(unsub_web_oneclick(mp, anycase, sizeof(anycase) - 1));
+	assert_false(unsub_web_oneclick(mp, filename, sizeof(filename) - 1));
+	assert_false(unsub_web_oneclick(mp, notform, sizeof(notform) - 1));
+	assert_false(unsub_web_oneclick(mp, longer, sizeof(longer) - 1));
+	assert_false(unsub_web_oneclick(mp, form_datax,
+	    sizeof(form_datax) - 1));
+}
+
 /* page - unsub_web_page into a static buffer */
 static const char *
 page(enum unsub_web_page p, int status, const char *addr, const char *text,
@@ -280,6 +324,7 @@ main(void)
 		cmocka_unit_test(get_and_head_show_the_form_other_methods_are_405),
 		cmocka_unit_test(a_post_unsubscribes_only_with_the_one_click_body),
 		cmocka_unit_test(multipart_form_data_is_read),
+		cmocka_unit_test(multipart_as_senders_write_it),
 		cmocka_unit_test(each_outcome_has_its_status_and_page),
 		cmocka_unit_test(the_address_is_escaped_and_a_short_buffer_is_cut),
 	};
