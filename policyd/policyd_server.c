@@ -521,10 +521,19 @@ policy_step(struct pconn *c, const char *in, size_t len)
 	return PC_NEXT;
 }
 
+/*
+ * policy_expire - a request that did not finish in time: refused. The
+ * rest of a bad one was answered already; it is only logged.
+ */
 static void
 policy_expire(struct pconn *c)
 {
-	refuse(c, "request timeout");
+	if (!c->discard) {
+		refuse(c, "request timeout");
+		return;
+	}
+	log_warn("client=%s error=\"bad request not finished in time\" "
+	    "action=close", c->peer);
 }
 
 static size_t

@@ -103,6 +103,13 @@ h_like "slowloris: 451 4.4.2 after request_timeout, then closed" "$out" \
     "$DEFER"$'\n\n(\\[write failed after [0-9]+ bytes\\]\n)?\\[closed\\]$'
 h_check "slowloris logged" grep -q 'error="request timeout"' "$H_LOG/policyd.log"
 
+# A bad request whose end never comes: answered once, closed at the
+# request timeout without a second answer for the same request
+out=$(printf 'garbage line\nmore' | raw -w 4)
+h_like "a bad request never finished: one 451, then closed" "$out" \
+    "^$DEFER"$'\n\n\\[closed\\]$'
+h_check "... logged as not finished" grep -q 'error="bad request not finished in time" action=close' "$H_LOG/policyd.log"
+
 # An endless bad request (no empty line ever): dropped, then closed.
 out=$(yes a | head -c 1500000 | raw -w 3 2>/dev/null)
 h_like "endless garbage: the connection is closed" "$out" '\[closed\]$'
