@@ -99,6 +99,15 @@ log_counts(void)
 	    fc.invalidations, fc.flushes, fc.subscribes);
 }
 
+/* start_failed - a start that stops after the pid file: it goes too */
+static int
+start_failed(char *pidf)
+{
+	daemon_pidfile_remove(pidf);
+	free(pidf);
+	return 1;
+}
+
 /*
  * The config main loaded: static, so that what it holds stays reachable
  * when a start-up failure returns from main (LeakSanitizer would report
@@ -200,21 +209,21 @@ main(int argc, char **argv)
 	/* Read only at start: the longest libmilter waits for a command. */
 	drain_s = cf->milter.timeout_s;
 	if (mlfi_init(cf) != 0)		/* cf is the milter's from now on */
-		return 1;
+		return start_failed(pidf);
 	if (block_stops() != 0 ||
 	    fcache_start(&cf->redis, (size_t)cf->milter.cache_entries) != 0)
-		return 1;
+		return start_failed(pidf);
 	(void)rswitch_start(&cf->redis);
 	if (stats_start(err, sizeof(err)) != 0) {
 		log_err("%s", err);
-		return 1;
+		return start_failed(pidf);
 	}
 	log_info("relay-milter listening on %s", cf->milter.socket);
 	/* Last: from now on a reload may swap and free cf (main reads it
 	   no more; libmilter has its own copy of the socket). */
 	if (reload_start(opts.conf_path) != 0) {
 		log_err("cannot start the reload thread");
-		return 1;
+		return start_failed(pidf);
 	}
 	r = smfi_main();
 	if (r != MI_SUCCESS)

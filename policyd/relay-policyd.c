@@ -170,6 +170,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 static int detached;
 /* The sockets bound before detaching (static: reachable at an exit). */
 static int *lfds, *sfds;
+/* The pid file written, what to remove at exit whatever a reload says. */
+static char *pidfile;
 
 /*
  * fail - a start-up failure, said where it can be read (stderr before
@@ -189,6 +191,7 @@ fail(int status, const char *fmt, ...)
 	else
 		fprintf(stderr, "relay-policyd: %s\n", msg);
 	pl_cleanup();		/* the unix sockets bound so far */
+	daemon_pidfile_remove(pidfile);
 	exit(status);
 }
 
@@ -292,7 +295,7 @@ main(int argc, char **argv)
 	struct policyd	 pd;
 	struct event	*ev_term, *ev_int, *ev_hup;
 	sigset_t	 hup;
-	char		 err[512], *pidfile = NULL;
+	char		 err[512];
 	int		 i;
 
 	/*
@@ -368,7 +371,7 @@ main(int argc, char **argv)
 	if (daemon_pidfile(pd.cf->policyd.pid_file) < 0)
 		log_warn("pid_file=%s error=\"cannot write: %s\"",
 		    pd.cf->policyd.pid_file, strerror(errno));
-	else	/* what to remove at exit, whatever a reload says */
+	else
 		pidfile = xstrdup(pd.cf->policyd.pid_file);
 	if (daemon_drop(pd.cf->daemon.user, pd.cf->daemon.group, err,
 	    sizeof(err)) < 0)

@@ -62,6 +62,7 @@
 #define TRACKER_SAVE_MS		500
 
 static volatile sig_atomic_t stopping, reloading;
+static char *pidfile;		/* the one written at start, or NULL */
 
 struct saver {
 	unsigned	 streak;	/* failed saves in a row */
@@ -69,6 +70,15 @@ struct saver {
 	int64_t		 last_ms;	/* last good save */
 	int		 dirty;		/* applied lines not saved yet */
 };
+
+/* pidfile_remove - at exit (atexit): the pid file, while ours */
+static void
+pidfile_remove(void)
+{
+	daemon_pidfile_remove(pidfile);
+	free(pidfile);
+	pidfile = NULL;
+}
 
 static void
 on_signal(int sig)
@@ -525,6 +535,11 @@ main(int argc, char **argv)
 	if (daemon_pidfile(conf->tracker.pid_file) < 0)
 		log_warn("tracker: cannot write %s: %s", conf->tracker.pid_file,
 		    strerror(errno));
+	else if (conf->tracker.pid_file[0] != '\0') {
+		/* removed at every exit from here, whatever a reload says */
+		pidfile = xstrdup(conf->tracker.pid_file);
+		atexit(pidfile_remove);
+	}
 	if (stats_start(err, sizeof(err)) < 0) {
 		log_err("tracker: %s", err);
 		exit(71);

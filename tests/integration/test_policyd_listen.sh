@@ -158,6 +158,18 @@ h_like "... and the warning says why" "$(cat "$H_LOG/policyd4.log")" \
     'pid_file=[^ ]*/nodir/policyd\.pid error="cannot write: No such file or directory"'
 h_stop_daemon policyd4 10
 
+# 6b. A start that fails after the pid file was written (the user to
+# run as does not exist): the pid file is not left naming a dead process
+# (an inet socket: a unix one would meet the user at its chown, earlier)
+FX_DAEMON='user = "relay-no-such-user";'
+FX_POLICYD="listen = [ \"inet:127.0.0.1:$(h_port)\" ]; pid_file = \"$PIDF\";"
+fx_conf "$H_TMP/nouser.conf"
+FX_DAEMON=
+out=$(timeout 10 "$PD" -f -c "$FX_CONF" 2>&1); rc=$?
+h_is "daemon.user that does not exist: exit 71" "$rc" 71
+h_like "... said" "$out" 'daemon.user: no such user "relay-no-such-user"'
+h_check "... no pid file left behind" test ! -e "$PIDF"
+
 # 7. A policy or socketmap socket on every address is a warning at start
 # and at a reload, with FILE:LINE (relay.conf(5) WARNINGS); said by
 # relay-policyd (the other daemons leave it to it: test_conf_advise). The

@@ -97,4 +97,21 @@ h_check "... the SIGHUP is a reload (it reads relay.conf again)" \
     h_wait_for 10 blocked_open "$PID"
 feed
 h_check "... which succeeds" h_wait_log 'reload=ok' 10 "$H_LOG/tracker2.log"
+h_stop_daemon tracker2 10
+
+# The pid file written at start is removed at exit, as relay-policyd's
+# and relay-milter's are, even after a reload that names another
+PIDF=$H_TMP/tracker.pid
+FX_TRACKER="maillog = \"$LOG\"; node = \"p\"; poll_ms = 50; pid_file = \"$PIDF\";"
+fx_conf "$H_TMP/pid.conf"
+h_start_daemon tracker3 "$TRACKER" -f -c "$FX_CONF"
+h_check "a tracker with a pid file" h_wait_log 'tracker: following' 10 "$H_LOG/tracker3.log"
+h_is "... holding its pid" "$(cat "$PIDF" 2>/dev/null)" "$(h_daemon_pid tracker3)"
+sed -i "s|pid_file = \"[^\"]*\"|pid_file = \"$H_TMP/other.pid\"|" "$FX_CONF"
+echo keep >"$H_TMP/other.pid"
+kill -HUP "$(h_daemon_pid tracker3)"
+h_check "... reloaded with another pid file named" h_wait_log 'reload=ok' 10 "$H_LOG/tracker3.log"
+h_stop_daemon tracker3 10
+h_check "at exit the pid file written at start is removed" test ! -e "$PIDF"
+h_is "... not the reloaded config's" "$(cat "$H_TMP/other.pid")" keep
 h_done
