@@ -51,6 +51,14 @@ static const char *oversign_hdrs[] = {
 };
 
 /*
+ * libopendkim's list of the signed fields in the message (h= before the
+ * oversigned names) is cut silently at DKIM_MAXHEADER - 1 octets; the
+ * oversigned names after it then stand for fields the message has, and
+ * no verifier gets our hash: a message with more is not signed.
+ */
+#define SIGN_HLIST_MAX	4095
+
+/*
  * Allocations libopendkim makes for one message, through the closure:
  * libopendkim 2.11 never frees its key state of an ed25519-sha256 handle
  * (struct dkim_crypto, 64 bytes a signature), so what is still held after
@@ -71,6 +79,7 @@ struct signer {
 	char	*hdr;		/* ... and as Postfix's smtp(8) sends it */
 	size_t	 hdrlen, hdrcap;
 	size_t	 limit;		/* smtp_line_length_limit; 0: none */
+	size_t	 hnames;	/* the h= list of the fields so far */
 	struct linelimit body;	/* the body as smtp(8) sends it */
 	const char *why;	/* body_out's failure */
 };
@@ -147,18 +156,24 @@ fail(DKIM *d, DKIM_STAT st, const char **why)
 
 /*
  * key_type - the EVP_PKEY type of the private key in pem, 0 when it does
- * not decode. OpenSSL's own decoder, not pkcache's: the key is freed at
- * once (libopendkim's reference of a cached Ed25519 key is never freed,
- * tests/valgrind.supp).
+ * not decode, -1 when it is not PEM text. OpenSSL's own decoder, not
+ * pkcache's: the key is freed at once (libopendkim's reference of a
+ * cached Ed25519 key is never freed, tests/valgrind.supp).
  */
 static int
 key_type(const char *pem)
 {
-	BIO		*b = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY	*k = b != NULL ? PEM_read_bio_PrivateKey_ex(b, NULL, NULL,
-			    NULL, NULL, NULL) : NULL;
-	int		 t = k != NULL ? EVP_PKEY_get_id(k) : 0;
+	BIO		*b;
+	EVP_PKEY	*k;
+	int		 t;
 
+	/* libopendkim reads a key that does not begin so as DER */
+	if (strncmp(pem, "-----", 5) != 0)
+		return -1;
+	b = BIO_new_mem_buf(pem, -1);
+	k = b != NULL ? PEM_read_bio_PrivateKey_ex(b, NULL, NULL, NULL, NULL,
+	    NULL) : NULL;
+	t = k != NULL ? EVP_PKEY_get_id(k) : 0;
 	EVP_PKEY_free(k);
 	BIO_free(b);
 	return t;
@@ -167,12 +182,17 @@ key_type(const char *pem)
 int
 sign_key_check(const char *rsa_pem, const char *ed_pem, const char **why)
 {
-	if (rsa_pem != NULL && key_type(rsa_pem) != EVP_PKEY_RSA) {
-		*why = "the DKIM rsa key is not an RSA private key";
+	int	 t;
+
+	if (rsa_pem != NULL && (t = key_type(rsa_pem)) != EVP_PKEY_RSA) {
+		*why = t < 0 ? "the DKIM rsa key does not begin with "
+		    "-----BEGIN" : "the DKIM rsa key is not an RSA private key";
 		return -1;
 	}
-	if (ed_pem != NULL && key_type(ed_pem) != EVP_PKEY_ED25519) {
-		*why = "the DKIM ed25519 key is not an Ed25519 private key";
+	if (ed_pem != NULL && (t = key_type(ed_pem)) != EVP_PKEY_ED25519) {
+		*why = t < 0 ? "the DKIM ed25519 key does not begin with "
+		    "-----BEGIN" : "the DKIM ed25519 key is not an Ed25519 "
+		    "private key";
 		return -1;
 	}
 	return 0;
@@ -248,6 +268,18 @@ body_out(void *arg, const unsigned char *buf, size_t len)
 	return 0;
 }
 
+/* signed_name - name is one of the fields signed (any case) */
+static int
+signed_name(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; sign_hdrs[i] != NULL; i++)
+		if (strcasecmp(name, sign_hdrs[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 sign_header(struct signer *s, const char *name, const char *value,
     const char **why)
@@ -283,6 +315,12 @@ sign_header_as(struct signer *s, const char *name, const char *value,
 	if (linelimit_feed(&ll, (const unsigned char *)s->line, o, hdr_out,
 	    s) != 0 || linelimit_end(&ll, hdr_out, s) != 0) {
 		*why = "header too long";
+		return -1;
+	}
+	if (signed_name(name) && (s->hnames += strlen(name) + 1) - 1 >
+	    SIGN_HLIST_MAX) {
+		*why = "too many signed header fields (h= would be over "
+		    "4095 octets, libopendkim's limit)";
 		return -1;
 	}
 	for (i = 0; i < s->n; i++)

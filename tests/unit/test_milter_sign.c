@@ -197,6 +197,66 @@ test_bad_key(void **state)
 	assert_int_equal(sign_key_check(rsa_pem, NULL, &why), 0);
 }
 
+/*
+ * PEM text OpenSSL reads but libopendkim does not: anything before
+ * "-----BEGIN" makes libopendkim decode the key as DER, and fail at the
+ * end of every message. Refused when the key is read instead.
+ */
+static void
+test_key_not_pem_first(void **state)
+{
+	char		 buf[8192];
+	const char	*why = NULL;
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "\n%s", rsa_pem);
+	assert_int_equal(sign_key_check(buf, NULL, &why), -1);
+	assert_string_equal(why, "the DKIM rsa key does not begin with "
+	    "-----BEGIN");
+	snprintf(buf, sizeof(buf), "my key:\n%s", ed_pem);
+	assert_int_equal(sign_key_check(rsa_pem, buf, &why), -1);
+	assert_string_equal(why, "the DKIM ed25519 key does not begin with "
+	    "-----BEGIN");
+}
+
+/* signed_fields - n Cc: fields after From and Subject; 0, or -1 */
+static int
+signed_fields(int n, const char **why)
+{
+	struct signer	*s;
+	char		 v[64];
+	int		 i, rc = 0;
+
+	s = sign_new("TESTQID", "alice.test", "rs1", rsa_pem, ed_pem, 998,
+	    why);
+	assert_non_null(s);
+	rc = sign_header(s, "From", "a@alice.test", why) |
+	    sign_header(s, "Subject", "many", why) |
+	    sign_header(s, "X-Not-Signed", "x", why);
+	for (i = 0; i < n && rc == 0; i++) {
+		snprintf(v, sizeof(v), "c%d@rcpt.test", i);
+		rc = sign_header(s, "Cc", v, why);
+	}
+	sign_free(s);
+	return rc;
+}
+
+/*
+ * libopendkim cuts its list of the message's signed fields at 4095
+ * octets: "From:Subject:" and 1361 "Cc" are 4095 (python3-dkim verifies
+ * both signatures), one more Cc made signatures no verifier accepts
+ */
+static void
+test_signed_fields_limit(void **state)
+{
+	const char	*why = NULL;
+
+	(void)state;
+	assert_int_equal(signed_fields(1361, &why), 0);
+	assert_int_equal(signed_fields(1362, &why), -1);
+	assert_non_null(strstr(why, "too many signed header fields"));
+}
+
 int
 main(void)
 {
@@ -206,6 +266,8 @@ main(void)
 		cmocka_unit_test(test_deterministic_and_folds),
 		cmocka_unit_test(test_key_decoded_once),
 		cmocka_unit_test(test_bad_key),
+		cmocka_unit_test(test_key_not_pem_first),
+		cmocka_unit_test(test_signed_fields_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
