@@ -55,6 +55,7 @@ struct conf_milter {
 	int	 worker_wait_ms;	/* a worker waits this long for its next command */
 	int	 cache_entries;		/* fact cache size; 0: off */
 	int	 line_length_limit;	/* Postfix's smtp_line_length_limit */
+	int	 record_length_limit;	/* Postfix's line_length_limit */
 	char	*metrics;		/* "127.0.0.1:PORT" scrape port; "": off */
 };
 

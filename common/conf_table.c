@@ -92,6 +92,9 @@ const struct conf_decl conf_decls[] = {
 	INT("milter", "line_length_limit", 998, 0, 1000000,
 	    milter.line_length_limit,
 	    "Postfix's smtp_line_length_limit: lines are signed as smtp(8) breaks them; 0: none"),
+	INT("milter", "record_length_limit", 2048, 0, 1000000,
+	    milter.record_length_limit,
+	    "Postfix's line_length_limit: the queue file's records, where smtp(8) may break a line; 0: unknown"),
 	STR("milter", "metrics", "", milter.metrics,
 	    "Prometheus scrape port, loopback \"127.0.0.1:PORT\"; empty: off"),
 

@@ -7,7 +7,8 @@
  *	octet that finds no room starts a continuation line ("\r\n "), which
  *	takes limit - 1 more; a line end restores the full limit. A line of
  *	exactly the limit is not broken (Postfix breaks only when more
- *	follows on the same line).
+ *	follows on the same line), but for one that ends on a record edge
+ *	of the queue file (linelimit.h).
  * SEE ALSO
  *	linelimit.h
  */
@@ -21,6 +22,12 @@ linelimit_init(struct linelimit *ll, size_t limit)
 	memset(ll, 0, sizeof(*ll));
 	ll->limit = limit;
 	ll->room = limit;
+}
+
+void
+linelimit_records(struct linelimit *ll, size_t rec)
+{
+	ll->rec = rec;
 }
 
 /* put - one octet into the buffer, flushing it first when full */
@@ -66,7 +73,33 @@ content(struct linelimit *ll, unsigned char c, linelimit_out *out, void *arg)
 		ll->breaks++;
 	}
 	ll->room--;
+	ll->len++;
 	return put(ll, c, out, arg);
+}
+
+/*
+ * line_end - CRLF, or a bare LF; after CRLF SP when the line ends on a
+ * record edge with its last output line full (linelimit.h)
+ */
+static int
+line_end(struct linelimit *ll, int crlf, linelimit_out *out, void *arg)
+{
+	int	 r;
+
+	if (ll->rec > 0 && ll->len > 0 && ll->len % ll->rec == 0 &&
+	    ll->room == 0) {
+		if ((r = put(ll, '\r', out, arg)) != 0 ||
+		    (r = put(ll, '\n', out, arg)) != 0 ||
+		    (r = put(ll, ' ', out, arg)) != 0)
+			return r;
+		ll->breaks++;
+	}
+	if ((crlf && (r = put(ll, '\r', out, arg)) != 0) ||
+	    (r = put(ll, '\n', out, arg)) != 0)
+		return r;
+	ll->room = ll->limit;
+	ll->len = 0;
+	return 0;
 }
 
 int
@@ -82,10 +115,8 @@ linelimit_feed(struct linelimit *ll, const unsigned char *in, size_t len,
 		if (ll->cr) {
 			ll->cr = 0;
 			if (in[i] == '\n') {
-				if ((r = put(ll, '\r', out, arg)) != 0 ||
-				    (r = put(ll, '\n', out, arg)) != 0)
+				if ((r = line_end(ll, 1, out, arg)) != 0)
 					return r;
-				ll->room = ll->limit;
 				continue;
 			}
 			/* a CR inside a line is text */
@@ -97,9 +128,8 @@ linelimit_feed(struct linelimit *ll, const unsigned char *in, size_t len,
 			continue;
 		}
 		if (in[i] == '\n') {
-			if ((r = put(ll, '\n', out, arg)) != 0)
+			if ((r = line_end(ll, 0, out, arg)) != 0)
 				return r;
-			ll->room = ll->limit;
 			continue;
 		}
 		if ((r = content(ll, in[i], out, arg)) != 0)

@@ -18,6 +18,16 @@
  *	to out(); a CR at the end of a chunk waits for the next one (is it a
  *	line end?). linelimit_end() passes on what waited. A limit of 0
  *	passes everything as it is.
+ *
+ *	linelimit_records() says how long the records of Postfix's queue
+ *	file are (its line_length_limit, 2048 by default; 0: not known): a
+ *	longer line is kept in records of that length, and one whose length
+ *	is a multiple of it ends with an empty record. smtp(8) breaks the
+ *	output line after a continued record that fills it exactly, even
+ *	when only that empty record follows: such a line, when its last
+ *	output line is exactly full, is sent with CRLF SP before its line
+ *	end (a line of one space; the first such length is 1,550,336
+ *	octets, 998 + 997 * 1554).
  * SEE ALSO
  *	sign.c, postconf(5) smtp_line_length_limit, tests/unit/test_linelimit.c
  */
@@ -30,7 +40,9 @@ typedef int linelimit_out(void *arg, const unsigned char *buf, size_t len);
 
 struct linelimit {
 	size_t		 limit;		/* 0: off */
+	size_t		 rec;		/* queue file record length; 0: none */
 	size_t		 room;		/* octets the current line still takes */
+	size_t		 len;		/* octets of the current line so far */
 	int		 cr;		/* a CR waits: line end or content? */
 	unsigned long	 breaks;	/* CRLF SP inserted so far */
 	unsigned char	 buf[4096];	/* output not yet given to out() */
@@ -38,6 +50,7 @@ struct linelimit {
 };
 
 void	 linelimit_init(struct linelimit *, size_t limit);
+void	 linelimit_records(struct linelimit *, size_t rec);
 /* linelimit_feed - in[0..len) on to out(); 0, or what out() returned */
 int	 linelimit_feed(struct linelimit *, const unsigned char *in,
 	    size_t len, linelimit_out *out, void *arg);

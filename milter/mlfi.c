@@ -467,7 +467,8 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 	cn->m.sg = sign_new(mlfi_qid(ctx)[0] ? mlfi_qid(ctx) : "relay-milter",
 	    f->domain, f->selector, rsa,
 	    cn->cr->cf->dkim.ed25519 ? ed : NULL,
-	    (size_t)cn->cr->cf->milter.line_length_limit, why);
+	    (size_t)cn->cr->cf->milter.line_length_limit,
+	    (size_t)cn->cr->cf->milter.record_length_limit, why);
 	free(rsa);
 	free(ed);
 	return cn->m.sg != NULL ? 0 : -1;

@@ -79,6 +79,7 @@ struct signer {
 	char	*hdr;		/* ... and as Postfix's smtp(8) sends it */
 	size_t	 hdrlen, hdrcap;
 	size_t	 limit;		/* smtp_line_length_limit; 0: none */
+	size_t	 rec;		/* line_length_limit (records); 0: none */
 	size_t	 hnames;	/* the h= list of the fields so far */
 	struct linelimit body;	/* the body as smtp(8) sends it */
 	const char *why;	/* body_out's failure */
@@ -201,7 +202,7 @@ sign_key_check(const char *rsa_pem, const char *ed_pem, const char **why)
 struct signer *
 sign_new(const char *id, const char *domain, const char *sel,
     const char *rsa_pem, const char *ed_pem, size_t line_limit,
-    const char **why)
+    size_t rec_limit, const char **why)
 {
 	struct signer	*s = xcalloc(1, sizeof(*s));
 	char		 selx[128];
@@ -209,7 +210,9 @@ sign_new(const char *id, const char *domain, const char *sel,
 	int		 i;
 
 	s->limit = line_limit;
+	s->rec = rec_limit;
 	linelimit_init(&s->body, line_limit);
+	linelimit_records(&s->body, rec_limit);
 
 	for (i = 0; i < 2; i++) {
 		const char *pem = i == 0 ? rsa_pem : ed_pem;
@@ -311,6 +314,7 @@ sign_header_as(struct signer *s, const char *name, const char *value,
 	s->line[o] = '\0';
 	/* as smtp(8) will send it: a line over the limit broken */
 	linelimit_init(&ll, s->limit);
+	linelimit_records(&ll, s->rec);
 	s->hdrlen = 0;
 	if (linelimit_feed(&ll, (const unsigned char *)s->line, o, hdr_out,
 	    s) != 0 || linelimit_end(&ll, hdr_out, s) != 0) {

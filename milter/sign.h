@@ -44,11 +44,13 @@ int	 sign_key_check(const char *rsa_pem, const char *ed_pem,
  * sign_new - a signer for domain with base selector sel; ed_pem may be
  * NULL (no second signature). line_limit: Postfix's smtp_line_length_limit
  * (0: none): what is hashed is each line as smtp(8) will send it, broken
- * there (linelimit.h). NULL on failure, with *why set.
+ * there; rec_limit: Postfix's line_length_limit, the length of its queue
+ * file records (0: not known; linelimit.h). NULL on failure, with *why
+ * set.
  */
 struct signer *sign_new(const char *id, const char *domain, const char *sel,
 	    const char *rsa_pem, const char *ed_pem, size_t line_limit,
-	    const char **why);
+	    size_t rec_limit, const char **why);
 /*
  * sign_header_as - one header field as it is in the message; 0 or -1.
  * verbatim: value has its own leading white space, as the client wrote

@@ -226,7 +226,7 @@ sign_verify(const struct hdrs *hs, unsigned opt, const char *body,
 	nours = ownhdrs_fields(&own, ours);
 	/* no line limit: the message verified is the one signed, unbroken */
 	s = sign_new("FUZZ", "alice.test", "fz", rsa_pem,
-	    (opt & 2) ? ed_pem : NULL, 0, &why);
+	    (opt & 2) ? ed_pem : NULL, 0, 0, &why);
 	check(s != NULL);
 	cut = blen * (opt >> 2) / 63;
 	if (hdrs_sign(hs, s, ours, nours, &why) != 0 ||

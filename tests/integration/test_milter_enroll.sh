@@ -217,6 +217,16 @@ h_is "long lines: Postfix broke them at delivery (none over 998)" \
     "$(awk '{ sub(/\r$/, ""); if (length($0) > 998) n++ } END { print n + 0 }' "$f")" 0
 h_like "long lines: the header over 998 too" "$(grep -c '^ ' "$f")" '^[1-9]'
 h_is "long lines: both signatures verify after delivery" "$(verify "$f")" $'0 pass\n1 pass'
+# A line of 1,550,336 octets (757 records of Postfix's queue file, its
+# last output line full): smtp(8) sends one more line, a space, before
+# the next; relay-milter signs that too (milter.record_length_limit)
+{ printf 'From: a@alice.test\r\nTo: r@rcpt.test\r\nSubject: t-edge\r\n\r\n'
+  head -c 1550336 /dev/zero | tr '\0' e; printf '\r\nafter\r\n'; } >"$H_TMP/edge.eml"
+out=$(fx_send a@alice.test r@rcpt.test --data "$H_TMP/edge.eml" 2>&1)
+h_like "a line ending on a queue file record edge: accepted" "$out" '<-  250 '
+f=$(sunk t-edge)
+h_like "... delivered with a line of one space after it" "$(tr -d '\r' <"$f" | grep -a -c '^ $')" '^[1-9]'
+h_is "... both signatures verify after delivery" "$(verify "$f")" $'0 pass\n1 pass'
 # ...whatever the blanks after the colon of a long signed field (Postfix
 # hands relay-milter the value as written: SMFIP_HDR_LEADSPC), or before
 # it (obsolete syntax, RFC 5322 4.5: Postfix 3.7's cleanup removes them

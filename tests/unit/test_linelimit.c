@@ -40,6 +40,24 @@ out(void *arg, const unsigned char *b, size_t len)
 	return 0;
 }
 
+/* keep_tail - out() that keeps only the last 16 octets given */
+static int
+keep_tail(void *arg, const unsigned char *b, size_t len)
+{
+	struct {
+		unsigned char	 last[16];
+		size_t		 n;
+	} *t = arg;
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		memmove(t->last, t->last + 1, 15);
+		t->last[15] = b[i];
+	}
+	t->n += len;
+	return 0;
+}
+
 /* ref - one line's text (no line end) as smtp_text_out() sends it */
 static size_t
 ref_line(const char *in, size_t len, size_t limit, char *o)
@@ -273,6 +291,139 @@ out_failure_returned_from_every_put(void **state)
 	assert_int_equal(linelimit_end(&ll, out, &s), 7);
 }
 
+/*
+ * pf_record - Postfix's smtp_text_out() for one queue file record (cont:
+ * REC_TYPE_CONT, else REC_TYPE_NORM), *space its state.space_left
+ */
+static size_t
+pf_record(const char *p, size_t left, int cont, size_t limit, size_t *space,
+    char *o)
+{
+	size_t	 k = 0;
+
+	do {
+		if (left >= *space) {
+			memcpy(o + k, p, *space);
+			k += *space;
+			memcpy(o + k, "\r\n", 2);
+			k += 2;
+			p += *space;
+			left -= *space;
+			*space = limit;
+			if (left > 0 || cont) {
+				o[k++] = ' ';
+				*space -= 1;
+			}
+		} else {
+			memcpy(o + k, p, left);
+			k += left;
+			if (cont)
+				*space -= left;
+			else {
+				memcpy(o + k, "\r\n", 2);
+				k += 2;
+				*space = limit;
+			}
+			break;
+		}
+	} while (left > 0);
+	return k;
+}
+
+/*
+ * pf_line - one line (no line end) as smtpd stores it, in records of rec
+ * octets (continued) and a last one with the rest, empty when the line
+ * is a multiple of rec long, and as smtp(8) then sends it: with its CRLF
+ */
+static size_t
+pf_line(const char *in, size_t len, size_t limit, size_t rec, char *o)
+{
+	size_t	 k = 0, space = limit;
+
+	for (; len >= rec; in += rec, len -= rec)
+		k += pf_record(in, rec, 1, limit, &space, o + k);
+	return k + pf_record(in, len, 0, limit, &space, o + k);
+}
+
+/*
+ * Lines that a queue file keeps in records: every length up to 3 records
+ * for several limits and record lengths (the lengths where a line ends on
+ * a record edge with its last output line full among them), each
+ * followed by another line, against smtp_text_out() itself over the
+ * records; then the first such length under Postfix's defaults.
+ */
+static void
+lines_in_records_sent_like_postfix(void **state)
+{
+	static const size_t lims[][2] = {
+		{ 10, 19 }, { 10, 10 }, { 4, 7 }, { 6, 11 }, { 8, 15 },
+		{ 5, 4 }, { 3, 2 }, { 6, 30 }, { 998, 2048 },
+	};
+	static char	 in[4096], want[8192];
+	struct linelimit ll;
+	struct sink	 s;
+	size_t		 i, len, wn, edges = 0;
+
+	(void)state;
+	memset(in, 'a', sizeof(in));
+	for (i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
+		size_t	 limit = lims[i][0], rec = lims[i][1];
+
+		for (len = 0; len <= 3 * rec && len + 3 < sizeof(in); len++) {
+			memcpy(in + len, "\r\nb", 3);
+			wn = pf_line(in, len, limit, rec, want);
+			wn += pf_line("b", 1, limit, rec, want + wn) - 2;
+			memset(&s, 0, sizeof(s));
+			linelimit_init(&ll, limit);
+			linelimit_records(&ll, rec);
+			assert_int_equal(linelimit_feed(&ll,
+			    (const unsigned char *)in, len + 3, out, &s), 0);
+			assert_int_equal(linelimit_end(&ll, out, &s), 0);
+			if (s.n != wn || memcmp(s.buf, want, wn) != 0)
+				fail_msg("limit %zu, records %zu, a line of %zu: "
+				    "got '%.*s', want '%.*s'", limit, rec, len,
+				    (int)s.n, (const char *)s.buf, (int)wn, want);
+			edges += memmem(want, wn, "\r\n \r\n", 5) != NULL;
+			memset(in + len, 'a', 3);
+		}
+	}
+	assert_true(edges >= 5);
+}
+
+/* 1,550,336 = 998 + 997 * 1554 = 757 * 2048: one more line, a space */
+static void
+first_record_edge_under_postfix_defaults(void **state)
+{
+	static const unsigned char tail[] = "\r\nafter\r\n";
+	struct linelimit ll;
+	size_t		 len = 1550336, n;
+	unsigned char	*in = malloc(len + sizeof(tail));
+	struct {
+		unsigned char	 last[16];
+		size_t		 n;
+	} s = { { 0 }, 0 };
+
+	(void)state;
+	assert_non_null(in);
+	memset(in, 'a', len);
+	memcpy(in + len, tail, sizeof(tail) - 1);
+	for (n = 0; n < 2; n++) {
+		memset(&s, 0, sizeof(s));
+		linelimit_init(&ll, 998);
+		linelimit_records(&ll, 2048);
+		assert_int_equal(linelimit_feed(&ll, in + n, len - n +
+		    sizeof(tail) - 1, keep_tail, &s), 0);
+		assert_int_equal(linelimit_end(&ll, keep_tail, &s), 0);
+		if (n == 0)
+			assert_memory_equal(s.last + 16 - 13,
+			    "a\r\n \r\nafter\r\n", 13);
+		else	/* one octet shorter: no edge */
+			assert_memory_equal(s.last + 16 - 10,
+			    "a\r\nafter\r\n", 10);
+	}
+	free(in);
+}
+
 int
 main(void)
 {
@@ -283,6 +434,8 @@ main(void)
 		cmocka_unit_test(out_failure_returned),
 		cmocka_unit_test(bare_lf_and_tiny_chunks),
 		cmocka_unit_test(out_failure_returned_from_every_put),
+		cmocka_unit_test(lines_in_records_sent_like_postfix),
+		cmocka_unit_test(first_record_edge_under_postfix_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,7 +151,8 @@ sign_and_verify(const struct hdrs *hs, struct ownhdrs ours, struct ownhdrs dl,
 	size_t		 len, ns, nd;
 	int		 n, i, pass;
 
-	s = sign_new("TESTQID", "alice.test", "rs1", rsa_pem, ed_pem, 998, &why);
+	s = sign_new("TESTQID", "alice.test", "rs1", rsa_pem, ed_pem, 998,
+	    2048, &why);
 	assert_non_null(s);
 	ns = ownhdrs_fields(&ours, so);
 	nd = ownhdrs_fields(&dl, d);

@@ -75,7 +75,8 @@ sign_msg(const char *rsa, const char *ed, const char *fold, char **s0,
 	int		 n, i;
 
 	*s0 = *s1 = NULL;
-	s = sign_new("TESTQID", "alice.test", "rs1", rsa, ed, 998, &why);
+	s = sign_new("TESTQID", "alice.test", "rs1", rsa, ed, 998, 2048,
+	    &why);
 	if (s == NULL)
 		return -1;
 	snprintf(from, sizeof(from), "\"Alice\"%s<a@alice.test>", fold);
@@ -228,7 +229,7 @@ signed_fields(int n, const char **why)
 	int		 i, rc = 0;
 
 	s = sign_new("TESTQID", "alice.test", "rs1", rsa_pem, ed_pem, 998,
-	    why);
+	    2048, why);
 	assert_non_null(s);
 	rc = sign_header(s, "From", "a@alice.test", why) |
 	    sign_header(s, "Subject", "many", why) |
