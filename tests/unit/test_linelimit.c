@@ -380,9 +380,10 @@ lines_in_records_sent_like_postfix(void **state)
 			    (const unsigned char *)in, len + 3, out, &s), 0);
 			assert_int_equal(linelimit_end(&ll, out, &s), 0);
 			if (s.n != wn || memcmp(s.buf, want, wn) != 0)
-				fail_msg("limit %zu, records %zu, a line of %zu: "
-				    "got '%.*s', want '%.*s'", limit, rec, len,
-				    (int)s.n, (const char *)s.buf, (int)wn, want);
+				fail_msg("limit %zu, records %zu, a line of "
+				    "%zu: got '%.*s', want '%.*s'", limit, rec,
+				    len, (int)s.n, (const char *)s.buf,
+				    (int)wn, want);
 			edges += memmem(want, wn, "\r\n \r\n", 5) != NULL;
 			memset(in + len, 'a', 3);
 		}
