@@ -58,7 +58,8 @@ tests_unit_test_listen_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_listen
 
 # Prometheus metrics: the registry (pure rendering), the loopback scrape
-# server, and the suite's series (stats.c); tested by test_metrics.
+# server, and the suite's series (stats.c); tested by test_metrics, the
+# server over loopback sockets by test_metrics_http.
 common_librelay_a_SOURCES += \
 	common/metrics.c common/metrics.h \
 	common/metrics_http.c common/metrics_http.h \
@@ -68,3 +69,8 @@ tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
 tests_unit_test_metrics_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_metrics_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_metrics
+check_PROGRAMS += tests/unit/test_metrics_http
+tests_unit_test_metrics_http_SOURCES = tests/unit/test_metrics_http.c
+tests_unit_test_metrics_http_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_metrics_http_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_metrics_http

@@ -1,15 +1,20 @@
 /*
  * NAME
- *	metrics_http - the loopback scrape port: a thread, one client at a time
+ *	metrics_http - the loopback scrape port: a thread, one poll() set
  * DESCRIPTION
- *	The thread polls the listening socket and a pipe that
- *	metrics_http_free() writes to when it wants the thread gone. Each
+ *	The thread polls the stop pipe (metrics_http_free() writes to it
+ *	when it wants the thread gone), the listening socket and every
+ *	client in one set, so a scrape is answered at once however many
+ *	clients sit idle, and a stop is never kept waiting by one. A
  *	client is read (non-blocking, one deadline for the whole head),
- *	judged by metrics_http_judge() (pure), answered, closed. Nothing a
- *	client sends can make the thread wait longer than the deadline or
- *	read more than METRICS_HTTP_MAX_REQUEST bytes.
+ *	judged by metrics_http_judge() (pure), then written its answer
+ *	(a deadline of its own) and closed. Nothing a client sends can
+ *	keep it longer than its deadlines or make the thread read more than
+ *	METRICS_HTTP_MAX_REQUEST bytes from it.
  * INVARIANTS
  *	Binds only to what metrics_http_addr() accepts: loopback.
+ *	At most METRICS_HTTP_MAX_CLIENTS clients; h->nclients counts the
+ *	slots not MC_FREE, and a slot's fd is open exactly while it is not.
  * SEE ALSO
  *	metrics_http.h, metrics.c
  */
@@ -31,6 +36,20 @@
 #include "metrics_http.h"
 #include "xalloc.h"
 
+enum { MC_FREE, MC_READ, MC_WRITE };
+
+/* mclient - one client: reading its head, then writing its answer */
+struct mclient {
+	int		 fd;
+	int		 state;		/* MC_FREE, MC_READ, MC_WRITE */
+	unsigned long	 seq;		/* order of accept: oldest goes first */
+	int64_t		 deadline;	/* of the state it is in */
+	size_t		 len;		/* of the head in buf */
+	char		*out;		/* the answer (MC_WRITE) */
+	size_t		 olen, off;	/* its length; how much went out */
+	char		 buf[METRICS_HTTP_MAX_REQUEST];
+};
+
 struct metrics_http {
 	const struct metrics	*reg;
 	int			 lfd;
@@ -38,6 +57,19 @@ struct metrics_http {
 	pthread_t		 thread;
 	int			 started;
 	char			 spec[64];
+	/* the thread's own, from here on */
+	struct mclient		 cl[METRICS_HTTP_MAX_CLIENTS];
+	size_t			 nclients;
+	unsigned long		 seq;
+};
+
+/* pollset - what one turn of the loop polls; who[i] is pfd[i]'s client */
+struct pollset {
+	struct pollfd	 pfd[METRICS_HTTP_MAX_CLIENTS + 2];
+	struct mclient	*who[METRICS_HTTP_MAX_CLIENTS + 2];
+	nfds_t		 n;
+	nfds_t		 listener;	/* its index, 0 when not polled */
+	int		 timeout;
 };
 
 int
@@ -154,37 +186,27 @@ metrics_http_judge(const char *buf, size_t len, size_t max)
 	return plen == 8 && memcmp(sp1 + 1, "/metrics", 8) == 0 ? 200 : 404;
 }
 
-/* send_all - write len bytes before the deadline; 0 or -1 */
-static int
-send_all(int fd, const char *p, size_t len, int64_t deadline)
+/* client_close - close one client and free its slot */
+static void
+client_close(struct metrics_http *h, struct mclient *c)
 {
-	struct pollfd	 pfd = { fd, POLLOUT, 0 };
-	ssize_t		 w;
-	int64_t		 left;
-
-	while (len > 0) {
-		w = send(fd, p, len, MSG_NOSIGNAL);
-		if (w > 0) {
-			p += w;
-			len -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != EINTR)
-			return -1;
-		if ((left = deadline - clock_mono_ms()) <= 0 ||
-		    poll(&pfd, 1, (int)left) < 0)
-			return -1;
-	}
-	return 0;
+	close(c->fd);
+	free(c->out);
+	c->out = NULL;
+	c->fd = -1;
+	c->state = MC_FREE;
+	h->nclients--;
 }
 
-/* answer - the status line, headers and (for 200) the registry */
+/*
+ * client_answer - the status line, headers and body, made up once: the
+ * client is then only written to, with a deadline of its own.
+ */
 static void
-answer(struct metrics_http *h, int fd, int status, int64_t deadline)
+client_answer(struct metrics_http *h, struct mclient *c, int status)
 {
 	const char	*reason, *ctype = "text/plain; charset=utf-8";
-	char		 head[256], *body = NULL;
+	char		 head[256], *body;
 	size_t		 blen;
 	int		 n;
 
@@ -207,69 +229,200 @@ answer(struct metrics_http *h, int fd, int status, int64_t deadline)
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n%s"
 	    "Connection: close\r\n\r\n", status, reason, ctype, blen,
 	    status == 405 ? "Allow: GET\r\n" : "");
-	if (send_all(fd, head, (size_t)n, deadline) == 0)
-		send_all(fd, body, blen, deadline);
+	c->olen = (size_t)n + blen;
+	c->out = xmalloc(c->olen);
+	memcpy(c->out, head, (size_t)n);
+	memcpy(c->out + n, body, blen);
 	free(body);
+	c->off = 0;
+	c->state = MC_WRITE;
+	c->deadline = clock_mono_ms() + METRICS_HTTP_TIMEOUT_MS;
 }
 
-/* serve - one client: read the head until judged or the deadline, answer */
+/* client_read - what the client sent since the last poll; judge the head */
 static void
-serve(struct metrics_http *h, int fd)
+client_read(struct metrics_http *h, struct mclient *c)
 {
-	char		 buf[METRICS_HTTP_MAX_REQUEST];
-	struct pollfd	 pfd = { fd, POLLIN, 0 };
-	int64_t		 deadline = clock_mono_ms() + METRICS_HTTP_TIMEOUT_MS;
-	int64_t		 left;
-	size_t		 len = 0;
-	ssize_t		 r;
-	int		 status = METRICS_HTTP_NEED;
+	ssize_t	 r;
+	int	 status;
 
-	while (status == METRICS_HTTP_NEED) {
-		r = recv(fd, buf + len, sizeof(buf) - len, 0);
-		if (r == 0)
-			return;		/* the client went away */
-		if (r > 0) {
-			len += (size_t)r;
-			status = metrics_http_judge(buf, len, sizeof(buf));
-			continue;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			return;
-		if ((left = deadline - clock_mono_ms()) <= 0) {
-			status = 408;
-			break;
-		}
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-			return;
+	r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR)) {
+		client_close(h, c);	/* the client went away */
+		return;
 	}
-	/* the answer gets a deadline of its own */
-	answer(h, fd, status, clock_mono_ms() + METRICS_HTTP_TIMEOUT_MS);
+	if (r < 0)
+		return;
+	c->len += (size_t)r;
+	status = metrics_http_judge(c->buf, c->len, sizeof(c->buf));
+	if (status != METRICS_HTTP_NEED)
+		client_answer(h, c, status);
 }
 
-/* loop - the thread: accept and serve until the stop pipe is written */
+/* client_write - send what the socket takes; close once all is sent */
+static void
+client_write(struct metrics_http *h, struct mclient *c)
+{
+	ssize_t	 w;
+
+	w = send(c->fd, c->out + c->off, c->olen - c->off, MSG_NOSIGNAL);
+	if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (w > 0)
+		c->off += (size_t)w;
+	if (w <= 0 || c->off == c->olen)
+		client_close(h, c);
+}
+
+/*
+ * client_expire - a head not complete by its deadline gets 408; an answer
+ * not taken by its deadline is dropped.
+ */
+static void
+client_expire(struct metrics_http *h, int64_t now)
+{
+	struct mclient	*c;
+	size_t		 i;
+
+	for (i = 0; i < METRICS_HTTP_MAX_CLIENTS; i++) {
+		c = &h->cl[i];
+		if (c->state == MC_FREE || c->deadline > now)
+			continue;
+		if (c->state == MC_READ)
+			client_answer(h, c, 408);
+		else
+			client_close(h, c);
+	}
+}
+
+/*
+ * client_slot - a free slot for a new client. With every slot taken, the
+ * one that has waited longest for its head is closed: an answer
+ * under way is finished, but clients that send nothing never keep a
+ * scrape out. NULL when every client is being answered.
+ */
+static struct mclient *
+client_slot(struct metrics_http *h)
+{
+	struct mclient	*c, *old = NULL;
+	size_t		 i;
+
+	for (i = 0; i < METRICS_HTTP_MAX_CLIENTS; i++) {
+		c = &h->cl[i];
+		if (c->state == MC_FREE)
+			return c;
+		if (c->state == MC_READ && (old == NULL || c->seq < old->seq))
+			old = c;
+	}
+	if (old != NULL)
+		client_close(h, old);
+	return old;
+}
+
+/* client_accept - take one client off the listener's queue */
+static void
+client_accept(struct metrics_http *h)
+{
+	struct mclient	*c;
+	int		 fd;
+
+	fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;		/* EAGAIN, a client that left, EMFILE */
+	if ((c = client_slot(h)) == NULL) {	/* cannot happen: not polled */
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->state = MC_READ;
+	c->seq = h->seq++;
+	c->len = 0;
+	c->deadline = clock_mono_ms() + METRICS_HTTP_TIMEOUT_MS;
+	h->nclients++;
+}
+
+/*
+ * poll_set - the stop pipe first, each client for what it waits for, then
+ * the listener (unless every client is being answered). The time to the
+ * nearest deadline goes in ps->timeout (-1: none).
+ */
+static void
+poll_set(struct metrics_http *h, struct pollset *ps, int64_t now)
+{
+	struct mclient	*c;
+	int64_t		 next = -1;
+	size_t		 i;
+	int		 readers = 0;
+
+	ps->pfd[0] = (struct pollfd){ h->stop[0], POLLIN, 0 };
+	ps->n = 1;
+	for (i = 0; i < METRICS_HTTP_MAX_CLIENTS; i++) {
+		c = &h->cl[i];
+		if (c->state == MC_FREE)
+			continue;
+		ps->who[ps->n] = c;
+		ps->pfd[ps->n++] = (struct pollfd){ c->fd,
+		    c->state == MC_READ ? POLLIN : POLLOUT, 0 };
+		readers += c->state == MC_READ;
+		if (next < 0 || c->deadline < next)
+			next = c->deadline;
+	}
+	ps->listener = 0;
+	if (h->nclients < METRICS_HTTP_MAX_CLIENTS || readers > 0) {
+		ps->listener = ps->n;
+		ps->pfd[ps->n++] = (struct pollfd){ h->lfd, POLLIN, 0 };
+	}
+	ps->timeout = next < 0 ? -1 : next <= now ? 0 : (int)(next - now);
+}
+
+/* loop_end - the thread's last act: every client closed */
+static void *
+loop_end(struct metrics_http *h)
+{
+	size_t	 i;
+
+	for (i = 0; i < METRICS_HTTP_MAX_CLIENTS; i++)
+		if (h->cl[i].state != MC_FREE)
+			client_close(h, &h->cl[i]);
+	return NULL;
+}
+
+/*
+ * loop - the thread: one poll() for the stop pipe, the listener and every
+ * client, until the stop pipe is written
+ */
 static void *
 loop(void *arg)
 {
 	struct metrics_http *h = arg;
-	struct pollfd	 pfd[2] = { { h->lfd, POLLIN, 0 }, { h->stop[0], POLLIN, 0 } };
-	int		 fd;
+	struct pollset	 ps;
+	struct mclient	*c;
+	nfds_t		 i;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		poll_set(h, &ps, clock_mono_ms());
+		if (poll(ps.pfd, ps.n, ps.timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("metrics: poll: %s", strerror(errno));
-			return NULL;
+			return loop_end(h);
 		}
-		if (pfd[1].revents != 0)
-			return NULL;
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;	/* EAGAIN, a client that left, EMFILE */
-		serve(h, fd);
-		close(fd);
+		if (ps.pfd[0].revents != 0)
+			return loop_end(h);
+		for (i = 1; i < ps.n; i++) {
+			if (ps.pfd[i].revents == 0 || i == ps.listener)
+				continue;
+			c = ps.who[i];
+			if (c->state == MC_READ)
+				client_read(h, c);
+			else if (c->state == MC_WRITE)
+				client_write(h, c);
+		}
+		if (ps.listener != 0 && (ps.pfd[ps.listener].revents & POLLIN))
+			client_accept(h);
+		client_expire(h, clock_mono_ms());
 	}
 }
 

@@ -7,8 +7,11 @@
  *	text/plain; version=0.0.4), any other path 404, any other method
  *	405. One request per connection, answered and closed; a request
  *	head larger than METRICS_HTTP_MAX_REQUEST gets 431, one not complete
- *	within METRICS_HTTP_TIMEOUT_MS gets 408. Clients are served one at a
- *	time: it is a scrape port for one local Prometheus or agent.
+ *	within METRICS_HTTP_TIMEOUT_MS gets 408. Up to
+ *	METRICS_HTTP_MAX_CLIENTS clients are served at once, each with its
+ *	own deadlines; when that many are connected, a new one takes the
+ *	place of the one that has waited longest for its head. It is a
+ *	scrape port for a few local Prometheus servers or agents.
  *
  *	It only ever listens on a loopback address: relay.conf's
  *	"metrics" settings are checked with metrics_http_addr() when the
@@ -30,6 +33,7 @@
 #define METRICS_HTTP_MAX_REQUEST	8192
 #define METRICS_HTTP_TIMEOUT_MS		5000
 #define METRICS_HTTP_NEED		0	/* the head is not complete yet */
+#define METRICS_HTTP_MAX_CLIENTS	16
 
 struct metrics;
 struct metrics_http;
