@@ -36,6 +36,9 @@
 #include "metrics_http.h"
 #include "xalloc.h"
 
+#define METRICS_HTTP_PAUSE_MS	250	/* no accept() after EMFILE & co */
+#define METRICS_HTTP_LOG_S	10	/* one line about those per 10 s */
+
 enum { MC_FREE, MC_READ, MC_WRITE };
 
 /* mclient - one client: reading its head, then writing its answer */
@@ -61,6 +64,9 @@ struct metrics_http {
 	struct mclient		 cl[METRICS_HTTP_MAX_CLIENTS];
 	size_t			 nclients;
 	unsigned long		 seq;
+	int64_t			 paused_until;	/* listener left out till then */
+	int64_t			 accept_logged;
+	unsigned long		 accept_errors;	/* since accept_logged */
 };
 
 /* pollset - what one turn of the loop polls; who[i] is pfd[i]'s client */
@@ -321,6 +327,29 @@ client_slot(struct metrics_http *h)
 	return old;
 }
 
+/*
+ * accept_error - accept() failed for a reason other than a client gone:
+ * out of descriptors (EMFILE, ENFILE) or memory. The connection stays
+ * in the kernel's queue, so polling the listener again would return at
+ * once, a busy loop: it is left out of the poll set for
+ * METRICS_HTTP_PAUSE_MS, and one line per METRICS_HTTP_LOG_S says so.
+ */
+static void
+accept_error(struct metrics_http *h, int e, int64_t now)
+{
+	h->accept_errors++;
+	if (h->accept_logged == 0 ||
+	    now - h->accept_logged >= METRICS_HTTP_LOG_S * 1000) {
+		log_warn("metrics=%s error=\"accept: %s\" clients=%zu "
+		    "count=%lu action=pause pause_ms=%d", h->spec,
+		    strerror(e), h->nclients, h->accept_errors,
+		    METRICS_HTTP_PAUSE_MS);
+		h->accept_logged = now;
+		h->accept_errors = 0;
+	}
+	h->paused_until = now + METRICS_HTTP_PAUSE_MS;
+}
+
 /* client_accept - take one client off the listener's queue */
 static void
 client_accept(struct metrics_http *h)
@@ -329,8 +358,13 @@ client_accept(struct metrics_http *h)
 	int		 fd;
 
 	fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;		/* EAGAIN, a client that left, EMFILE */
+	if (fd < 0) {
+		/* as libevent: these are a client that left, or nothing */
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR && errno != ECONNABORTED)
+			accept_error(h, errno, clock_mono_ms());
+		return;
+	}
 	if ((c = client_slot(h)) == NULL) {	/* cannot happen: not polled */
 		close(fd);
 		return;
@@ -345,7 +379,9 @@ client_accept(struct metrics_http *h)
 
 /*
  * poll_set - the stop pipe first, each client for what it waits for, then
- * the listener (unless every client is being answered). The time to the
+ * the listener (unless paused, or every client is being answered); only
+ * those: poll() refuses more entries than RLIMIT_NOFILE, which is low
+ * just when accept() fails for want of descriptors. The time to the
  * nearest deadline goes in ps->timeout (-1: none).
  */
 static void
@@ -370,7 +406,10 @@ poll_set(struct metrics_http *h, struct pollset *ps, int64_t now)
 			next = c->deadline;
 	}
 	ps->listener = 0;
-	if (h->nclients < METRICS_HTTP_MAX_CLIENTS || readers > 0) {
+	if (h->paused_until > now) {
+		if (next < 0 || h->paused_until < next)
+			next = h->paused_until;
+	} else if (h->nclients < METRICS_HTTP_MAX_CLIENTS || readers > 0) {
 		ps->listener = ps->n;
 		ps->pfd[ps->n++] = (struct pollfd){ h->lfd, POLLIN, 0 };
 	}

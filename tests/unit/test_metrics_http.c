@@ -1,8 +1,9 @@
 /*
  * NAME
  *	test_metrics_http - the scrape server over real loopback sockets:
- *	idle clients do not hold up a scrape or a stop, and a head that
- *	does not come gets 408
+ *	idle clients do not hold up a scrape or a stop, a head that does
+ *	not come gets 408, and accept() failing for want of descriptors
+ *	does not spin the thread
  * DESCRIPTION
  *	Times are checked against bounds far from both sides (an answer
  *	"under 2 s" where a client served after another's 5 s deadline
@@ -13,6 +14,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "clock.h"
@@ -264,6 +268,111 @@ stop_does_not_wait_for_an_idle_client(void **state)
 		    (long long)ms);
 }
 
+/* cpu_ms - the process's CPU time (user and system) */
+static int64_t
+cpu_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * fd_limit - lower the process's descriptor limit to just over its
+ * highest open descriptor and fill the gaps below it (their numbers go in
+ * fill[], -1 after the last), so that every new descriptor is refused
+ * with EMFILE and every open one stays under the limit (valgrind refuses
+ * a descriptor over it). 0 or -1.
+ */
+static int
+fd_limit(const struct rlimit *rl, int *fill, size_t nfill)
+{
+	struct rlimit	 low = *rl;
+	size_t		 n = 0;
+	int		 fd, top = 0;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			top = fd;
+	low.rlim_cur = (rlim_t)top + 1;
+	if (setrlimit(RLIMIT_NOFILE, &low) < 0)
+		return -1;
+	while (n + 1 < nfill && (fd = dup(0)) >= 0)
+		fill[n++] = fd;
+	fill[n] = -1;
+	return errno == EMFILE ? 0 : -1;
+}
+
+/*
+ * emfile_child - in a child of its own: a client waits in the listen
+ * queue while the process has no descriptor left for accept(). What the
+ * process spends on CPU in 1.5 s (the main thread sleeps: it is the
+ * metrics thread's) goes to out[0]; once descriptors are back, a
+ * client must be answered: out[1] is 1 when one was.
+ */
+static void
+emfile_child(int wfd)
+{
+	struct server	 s;
+	struct rlimit	 rl;
+	char		 ans[4096];
+	int64_t		 out[2] = { -1, 0 }, c0;
+	int		 fd, fill[1024 + 1];
+	size_t		 i;
+
+	if (server_start(&s) < 0 || (fd = sock()) < 0 ||
+	    getrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+	    fd_limit(&rl, fill, sizeof(fill) / sizeof(fill[0])) < 0)
+		_exit(2);
+	/* connect() takes no descriptor: the client waits in the queue */
+	if (reach(fd, s.port) < 0)
+		_exit(2);
+	nap_ms(200);
+	c0 = cpu_ms();
+	nap_ms(1500);
+	out[0] = cpu_ms() - c0;
+	for (i = 0; fill[i] >= 0; i++)
+		close(fill[i]);
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		_exit(2);
+	/*
+	 * A new client, not the one in the queue: valgrind keeps the limit
+	 * itself and closes what the kernel's accept() gave it over it.
+	 */
+	close(fd);
+	fetch(s.port, "GET /metrics HTTP/1.0\r\n\r\n", ans, sizeof(ans));
+	out[1] = strncmp(ans, "HTTP/1.0 200 OK\r\n", 17) == 0;
+	server_stop(&s);
+	_exit(write(wfd, out, sizeof(out)) == sizeof(out) ? 0 : 2);
+}
+
+static void
+accept_out_of_descriptors_does_not_spin(void **state)
+{
+	int64_t	 got[2];
+	int	 p[2], status;
+	pid_t	 pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		emfile_child(p[1]);
+	}
+	assert_true(pid > 0);
+	close(p[1]);
+	assert_int_equal(read(p[0], got, sizeof(got)), sizeof(got));
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the bug: a poll()/accept() loop, a core's worth (1500 ms) */
+	if (got[0] >= 250)
+		fail_msg("out of descriptors, the thread used %lld ms of "
+		    "CPU in 1500 ms", (long long)got[0]);
+	assert_int_equal(got[1], 1);
+}
+
 int
 main(void)
 {
@@ -273,6 +382,7 @@ main(void)
 		    scrape_answered_at_once_with_more_idle_clients_than_slots),
 		cmocka_unit_test(a_head_that_does_not_come_gets_408),
 		cmocka_unit_test(stop_does_not_wait_for_an_idle_client),
+		cmocka_unit_test(accept_out_of_descriptors_does_not_spin),
 	};
 
 	log_open("test_metrics_http", 1);
