@@ -185,11 +185,19 @@ metrics_http_judge(const char *buf, size_t len, size_t max)
 		return 400;
 	if (sp1[1] != '/')
 		return 400;
-	if (mlen != 3 || memcmp(buf, "GET", 3) != 0)
+	/* HEAD is judged as GET: the caller leaves the body out */
+	if ((mlen != 3 || memcmp(buf, "GET", 3) != 0) &&
+	    (mlen != 4 || memcmp(buf, "HEAD", 4) != 0))
 		return 405;
 	q = memchr(sp1 + 1, '?', (size_t)(sp2 - sp1 - 1));
 	plen = (size_t)((q != NULL ? q : sp2) - sp1 - 1);
 	return plen == 8 && memcmp(sp1 + 1, "/metrics", 8) == 0 ? 200 : 404;
+}
+
+int
+metrics_http_is_head(const char *buf, size_t len)
+{
+	return len >= 5 && memcmp(buf, "HEAD ", 5) == 0;
 }
 
 /* client_close - close one client and free its slot */
@@ -205,8 +213,9 @@ client_close(struct metrics_http *h, struct mclient *c)
 }
 
 /*
- * client_answer - the status line, headers and body, made up once: the
- * client is then only written to, with a deadline of its own.
+ * client_answer - the status line, headers and (unless the request is a
+ * HEAD) the body, made up once: the client is then only written to, with
+ * a deadline of its own.
  */
 static void
 client_answer(struct metrics_http *h, struct mclient *c, int status)
@@ -234,7 +243,10 @@ client_answer(struct metrics_http *h, struct mclient *c, int status)
 	n = snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\n"
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n%s"
 	    "Connection: close\r\n\r\n", status, reason, ctype, blen,
-	    status == 405 ? "Allow: GET\r\n" : "");
+	    status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	/* HEAD: the length GET would get, and no body */
+	if (metrics_http_is_head(c->buf, c->len))
+		blen = 0;
 	c->olen = (size_t)n + blen;
 	c->out = xmalloc(c->olen);
 	memcpy(c->out, head, (size_t)n);

@@ -4,9 +4,10 @@
  * DESCRIPTION
  *	A small HTTP/1.0 server in a thread of its own: GET /metrics gets
  *	200 and the registry in Prometheus text format (Content-Type
- *	text/plain; version=0.0.4), any other path 404, any other method
- *	405. One request per connection, answered and closed; a request
- *	head larger than METRICS_HTTP_MAX_REQUEST gets 431, one not complete
+ *	text/plain; version=0.0.4), any other path 404; HEAD gets the same
+ *	head as GET and no body; any other method 405 (Allow: GET, HEAD).
+ *	One request per connection, answered and closed; a request head
+ *	larger than METRICS_HTTP_MAX_REQUEST gets 431, one not complete
  *	within METRICS_HTTP_TIMEOUT_MS gets 408. Up to
  *	METRICS_HTTP_MAX_CLIENTS clients are served at once, each with its
  *	own deadlines; when that many are connected, a new one takes the
@@ -50,9 +51,14 @@ int	 metrics_http_addr(const char *spec, struct sockaddr_storage *ss,
  * metrics_http_judge - the answer to the request head in buf[0..len):
  * METRICS_HTTP_NEED while the blank line ending the head has not come
  * and len < max, else the HTTP status to send (200, 400, 404, 405, 431).
- * Pure: no I/O.
+ * HEAD is judged as GET. Pure: no I/O.
  */
 int	 metrics_http_judge(const char *buf, size_t len, size_t max);
+/*
+ * metrics_http_is_head - 1 when buf[0..len) is (the start of) a HEAD
+ * request, whose answer has no body whatever its status; else 0. Pure.
+ */
+int	 metrics_http_is_head(const char *buf, size_t len);
 
 /*
  * metrics_http_open - bind and listen on spec, to serve reg (which must

@@ -14,7 +14,8 @@
  *	  only when it is not;
  *	- once a prefix has an answer, every longer prefix has the same one
  *	  (the head ended; what follows it changes nothing);
- *	- 200 only for a GET of /metrics (a query string aside).
+ *	- 200 only for a GET or HEAD of /metrics (a query string aside),
+ *	  and metrics_http_is_head() only for a HEAD.
  * SEE ALSO
  *	common/metrics_http.c, tests/fuzz/replay.c, corpus/metrics_http/
  */
@@ -51,8 +52,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (first != METRICS_HTTP_NEED && first != 431)
 			check(r == first);
 		if (r == 200)
-			check(i >= 14 &&
-			    memcmp(data + 1, "GET /metrics", 12) == 0);
+			check((i >= 14 &&
+			    memcmp(data + 1, "GET /metrics", 12) == 0) ||
+			    (i >= 15 &&
+			    memcmp(data + 1, "HEAD /metrics", 13) == 0));
+		if (metrics_http_is_head((const char *)data + 1, i))
+			check(i >= 5 && memcmp(data + 1, "HEAD ", 5) == 0);
 		if (first == METRICS_HTTP_NEED)
 			first = r;
 	}

@@ -11,8 +11,8 @@
 # the tracker's deliveries by status and bounce class, an expiry, hard
 # bounce suppressions and a bounce-rate warning and suspension,
 # Redis round trips in each latency histogram, Redis errors and
-# queue_full once Redis is gone. Also: the text format, 404/405/431,
-# silent clients holding up neither a scrape nor a SIGTERM,
+# queue_full once Redis is gone. Also: the text format, 404/405/431, HEAD
+# (no body), silent clients holding up neither a scrape nor a SIGTERM,
 # relay.conf refusing a scrape port off loopback with file:line, and a
 # scrape port in use refused at start without -f (exit 71, stderr).
 . "${RELAY_TOP_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -115,6 +115,22 @@ fx_start_submission
 
 # scrape PORT [PATH] - the body; exit status of curl
 scrape() { curl -sS --max-time 5 "http://127.0.0.1:$1${2:-/metrics}"; }
+# raw PORT REQUEST - the answer's head on one line, CR LF as spaces,
+# then " body=N", N the bytes after the head
+raw() {
+	"$H_PYTHON" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode())
+d = b""
+while True:
+    r = s.recv(65536)
+    if not r:
+        break
+    d += r
+h, _, b = d.partition(b"\r\n\r\n")
+print(h.decode().replace("\r\n", " "), "body=%d" % len(b))' "$@"
+}
 # ms_since T0 - milliseconds since T0 (date +%s%N)
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 # val TEXT SERIES - the value of one series (exact name and labels), or "none"
@@ -189,6 +205,9 @@ for pair in milter:$MM policyd:$PM tracker:$TM; do
 	    "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/other")" 404
 	h_is "$d: POST is 405" \
 	    "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -d x "http://127.0.0.1:$port/metrics")" 405
+	ans=$(raw "$port" 'HEAD /metrics HTTP/1.0\r\n\r\n')
+	h_like "$d: HEAD is 200 with a Content-Length and no body" "$ans" \
+	    "^HTTP/1\\.0 200 OK.*Content-Length: [1-9][0-9]* .* body=0\$"
 done
 big=$(head -c 9000 /dev/zero | tr '\0' a)
 h_is "a request head over 8 KiB is 431" \

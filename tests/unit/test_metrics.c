@@ -305,7 +305,10 @@ requests_are_judged_by_method_and_path(void **state)
 		{ "GET /metricsx HTTP/1.1\r\n\r\n", 404 },
 		{ "GET /metric HTTP/1.1\r\n\r\n", 404 },
 		{ "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 405 },
-		{ "HEAD /metrics HTTP/1.1\r\n\r\n", 405 },
+		{ "HEAD /metrics HTTP/1.1\r\n\r\n", 200 },
+		{ "HEAD /x HTTP/1.1\r\n\r\n", 404 },
+		{ "HEADER /metrics HTTP/1.1\r\n\r\n", 405 },
+		{ "head /metrics HTTP/1.1\r\n\r\n", 400 },
 		{ "DELETE /x HTTP/1.1\r\n\r\n", 405 },
 		{ "get /metrics HTTP/1.1\r\n\r\n", 400 },
 		{ "GET /metrics\r\n\r\n", 400 },
@@ -326,6 +329,12 @@ requests_are_judged_by_method_and_path(void **state)
 		if (r != cases[i].status)
 			fail_msg("%zu: got %d, want %d", i, r, cases[i].status);
 	}
+	/* a HEAD's answer has no body, whatever its status */
+	assert_true(metrics_http_is_head("HEAD /metrics HTTP/1.0\r\n", 24));
+	assert_true(metrics_http_is_head("HEAD ", 5));
+	assert_false(metrics_http_is_head("HEAD", 4));
+	assert_false(metrics_http_is_head("HEADER / HTTP/1.0\r\n", 19));
+	assert_false(metrics_http_is_head("GET /metrics HTTP/1.0\r\n", 23));
 	/* a head that fills the buffer without ending: 431 */
 	memset(big, 'A', sizeof(big));
 	assert_int_equal(metrics_http_judge(big, sizeof(big), sizeof(big)), 431);

@@ -1,9 +1,9 @@
 /*
  * NAME
  *	test_metrics_http - the scrape server over real loopback sockets:
- *	idle clients do not hold up a scrape or a stop, a head that does
- *	not come gets 408, and accept() failing for want of descriptors
- *	does not spin the thread
+ *	idle clients do not hold up a scrape or a stop, HEAD gets the head
+ *	of GET alone, a head that does not come gets 408, and accept()
+ *	failing for want of descriptors does not spin the thread
  * DESCRIPTION
  *	Times are checked against bounds far from both sides (an answer
  *	"under 2 s" where a client served after another's 5 s deadline
@@ -158,6 +158,24 @@ fetch(int port, const char *req, char *out, size_t outsz)
 	return len;
 }
 
+/* body_of - the body of an answer, after its blank line; NULL: none */
+static const char *
+body_of(const char *ans)
+{
+	const char	*p = strstr(ans, "\r\n\r\n");
+
+	return p == NULL ? NULL : p + 4;
+}
+
+/* content_length - the Content-Length header's value, or -1 */
+static long
+content_length(const char *ans)
+{
+	const char	*p = strstr(ans, "\r\nContent-Length: ");
+
+	return p == NULL ? -1 : strtol(p + 18, NULL, 10);
+}
+
 static void
 nap_ms(long ms)
 {
@@ -225,6 +243,39 @@ scrape_answered_at_once_with_more_idle_clients_than_slots(void **state)
 	assert_int_equal(recv(idle[0], &ms, 1, 0), 0);
 	for (i = 0; i < n; i++)
 		close(idle[i]);
+	server_stop(&s);
+}
+
+static void
+head_gets_the_head_of_get_and_no_body(void **state)
+{
+	struct server	 s;
+	char		 get[4096], ans[4096];
+	const char	*b;
+
+	(void)state;
+	assert_int_equal(server_start(&s), 0);
+	fetch(s.port, "GET /metrics HTTP/1.0\r\n\r\n", get, sizeof(get));
+	assert_non_null(b = body_of(get));
+	assert_int_equal(content_length(get), (long)strlen(b));
+	assert_non_null(strstr(b, "relay_test_total{daemon=\"test\"} 3\n"));
+
+	fetch(s.port, "HEAD /metrics HTTP/1.0\r\n\r\n", ans, sizeof(ans));
+	if (strncmp(ans, "HTTP/1.0 200 OK\r\n", 17) != 0)
+		fail_msg("HEAD /metrics: got \"%.60s\"", ans);
+	/* the same head, Content-Length included, and nothing after it */
+	assert_int_equal(strncmp(ans, get, (size_t)(b - get)), 0);
+	assert_int_equal(strlen(ans), b - get);
+
+	fetch(s.port, "HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n", ans, sizeof(ans));
+	assert_int_equal(strncmp(ans, "HTTP/1.0 404 Not Found\r\n", 24), 0);
+	assert_int_equal(content_length(ans), 14);
+	assert_string_equal(body_of(ans), "");
+
+	fetch(s.port, "POST /metrics HTTP/1.0\r\n\r\n", ans, sizeof(ans));
+	assert_int_equal(strncmp(ans, "HTTP/1.0 405 ", 13), 0);
+	assert_non_null(strstr(ans, "\r\nAllow: GET, HEAD\r\n"));
+	assert_string_equal(body_of(ans), "405 Method Not Allowed\n");
 	server_stop(&s);
 }
 
@@ -380,6 +431,7 @@ main(void)
 		cmocka_unit_test(scrape_answered_at_once_with_idle_clients),
 		cmocka_unit_test(
 		    scrape_answered_at_once_with_more_idle_clients_than_slots),
+		cmocka_unit_test(head_gets_the_head_of_get_and_no_body),
 		cmocka_unit_test(a_head_that_does_not_come_gets_408),
 		cmocka_unit_test(stop_does_not_wait_for_an_idle_client),
 		cmocka_unit_test(accept_out_of_descriptors_does_not_spin),
