@@ -22,8 +22,10 @@
 -- ARGV: 1 now  2 window s  3 bucket s  4 min volume  5 warn %  6 suspend %
 --       7 window label  8 the bounce's X-Postfix-Queue-ID or ''  9 10 the
 --       recipient as the bounce names it (Original-Recipient, then
---       Final-Recipient, normalised; '' for none: only the sender is
---       looked up)  11 status (5.1.1)  12 class (hard, soft, ...)
+--       Final-Recipient, normalised; '' for none, or one that does not
+--       parse: the message's only recipient then; with no class either,
+--       only the sender is looked up)  11 status (5.1.1)  12 class
+--       (hard, soft, ...)
 --       13 the diagnostic text  14 '1' to suppress (a hard bounce)
 --       15 seconds after acceptance a recipient not yet final defers
 --       the bounce (relay-tracker may still be behind)  16 '1' to step
@@ -52,7 +54,9 @@ if redis.call('EXISTS', KEYS[4]) == 0 then return ret(-4) end
 local created = tonumber(redis.call('HGET', KEYS[4], 'created')) or 0
 local acc = tonumber(v[3]) or 0
 if created > 0 and acc > 0 and acc < created then return ret(-4) end
-if ARGV[9] == '' and ARGV[10] == '' then return ret(0) end
+if ARGV[9] == '' and ARGV[10] == '' and ARGV[12] == '' then
+  return ret(0)
+end
 
 -- the recipient: one of the record's, as the bounce names it; a server
 -- that forwarded it names another address: the only recipient then

@@ -284,6 +284,18 @@ run "$tl" "$H_TMP/d3.eml"
 h_is "not final two days on: exit 0" "$rc" 0
 h_like "...ignored, forwarded" "$out" 'event=bounce result=forwarded member=alice .*failed=1 counted=0'
 
+# a failed recipient whose address does not parse: the message's only
+# recipient (as for a forward below), not "counted already"
+fx_message alice 4UNP0001 a@alice.test solo@dest.example
+h_redis_cli HSET 'relay:{m:alice}:msg:4UNP0001' r:solo@dest.example \
+    "{\"status\":\"sent\",\"at\":$(fx__now)}" >/dev/null
+tu=$(token alice 4UNP0001)
+dsn "$f1" "b+$tu@unsub.relay.test" 'not an address' 5.1.1 >"$H_TMP/d5.eml"
+run "$tu" "$H_TMP/d5.eml"
+h_like "a recipient that does not parse: the message's only one, counted" \
+    "$out" 'qid=4UNP0001 event=bounce result=counted member=alice rcpt=solo@dest\.example dsn=5\.1\.1 class=hard '
+h_is "...suppressed" "$(fx_suppress_reason alice solo@dest.example)" hard_bounce
+
 # a recipient the message did not have, with the message's single one
 # named otherwise (a forward at the receiver): the only recipient
 fx_message alice 4FWD0001 a@alice.test list@dest.example
