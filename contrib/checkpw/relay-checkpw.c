@@ -67,7 +67,10 @@
 
 static int foreground;
 
-/* read_input - "user\0password\0" from fd 3; 0 or -1 */
+/*
+ * read_input - "user\0password\0" from fd 3; 0, -1 (not that), or -2
+ * when fd 3 cannot be read (errno set): not Dovecot's input at all
+ */
 static int
 read_input(char *buf, size_t len, const char **user, const char **pass,
     size_t *passlen)
@@ -79,7 +82,9 @@ read_input(char *buf, size_t len, const char **user, const char **pass,
 		n = read(3, buf + got, len - 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0)
+			return -2;
+		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
@@ -268,8 +273,16 @@ main(int argc, char **argv)
 		    "checkpassword passdb)");
 		return 2;
 	}
-	if (read_input(in, sizeof(in), &user, &pass, &passlen) != 0) {
+	if ((e = read_input(in, sizeof(in), &user, &pass, &passlen)) != 0) {
+		const char *rerr = strerror(errno);
+
 		OPENSSL_cleanse(in, sizeof(in));
+		if (e == -2) {
+			/* a hand-off that failed is no wrong password */
+			complain("cannot read fd 3: ", rerr);
+			logline("", "tempfail", "cannot read fd 3");
+			return EXIT_TEMP;
+		}
 		logline("", "fail", "bad input on fd 3");
 		return EXIT_REJECT;
 	}

@@ -163,6 +163,13 @@ printf 'carol\0%s' "$(sed -n 3p "$H_TMP/carol.keys")" |
     "$H_BIN/relay-checkpw" -f -c "$FX_CONF" /bin/true 3<&0 2>>"$H_LOG/checkpw.log"
 h_is "a right key without its NUL (cut off): refused (exit 1)" "$?" 1
 h_like "...logged as bad input" "$(tail -n 1 "$H_LOG/checkpw.log")" 'result=fail detail="bad input on fd 3"'
+# fd 3 that cannot be read (not open, a directory): the hand-off
+# failed, a temporary failure (exit 111) said on stderr, not a refusal
+"$H_BIN/relay-checkpw" -f -c "$FX_CONF" /bin/true 3<&- 2>>"$H_LOG/checkpw.log"
+h_is "fd 3 not open: temporary failure (exit 111)" "$?" 111
+h_like "...said why" "$(tail -n 2 "$H_LOG/checkpw.log")" 'cannot read fd 3: Bad file descriptor'
+"$H_BIN/relay-checkpw" -f -c "$FX_CONF" /bin/true 3<"$H_TMP" 2>>"$H_LOG/checkpw.log"
+h_is "fd 3 a directory: temporary failure (exit 111)" "$?" 111
 
 # relay.conf unreadable: a temporary failure (exit 111) that names the
 # file, never a refusal of every login.
