@@ -20,6 +20,7 @@ sm_parse(const char *buf, size_t len, struct sm_req *req, size_t *used)
 {
 	size_t	 n = 0, i, digits, plen;
 	const char *payload, *sp;
+	size_t	 nl;
 
 	*used = 0;
 	for (i = 0; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
@@ -44,11 +45,14 @@ sm_parse(const char *buf, size_t len, struct sm_req *req, size_t *used)
 		return SM_EBAD;
 	sp = memchr(payload, ' ', plen);
 	if (sp == NULL || sp == payload ||
-	    (size_t)(sp - payload) >= sizeof(req->name) ||
 	    (size_t)(payload + plen - (sp + 1)) == 0)
 		return SM_EBAD;
-	memcpy(req->name, payload, (size_t)(sp - payload));
-	req->name[sp - payload] = '\0';
+	/* a longer name is no map of ours: cut, it stays unknown */
+	nl = (size_t)(sp - payload);
+	if (nl >= sizeof(req->name))
+		nl = sizeof(req->name) - 1;
+	memcpy(req->name, payload, nl);
+	req->name[nl] = '\0';
 	memcpy(req->key, sp + 1, (size_t)(payload + plen - (sp + 1)));
 	req->key[payload + plen - (sp + 1)] = '\0';
 	*used = digits + 1 + n + 1;

@@ -34,7 +34,7 @@ enum {
 enum sm_map { SM_MAP_DOMAINS, SM_MAP_FORWARD, SM_MAP_UNKNOWN };
 
 struct sm_req {
-	char	 name[32];
+	char	 name[32];		/* a longer one cut: not a map */
 	char	 key[SM_MAX_REQUEST + 1];
 };
 

@@ -8,7 +8,8 @@
  *
  *	- a result is one of the SM_* codes; *used is 0 unless SM_REQ, and
  *	  then it never exceeds the input and the request it framed is
- *	  "LEN:NAME KEY," with LEN the payload's length;
+ *	  "LEN:NAME KEY," with LEN the payload's length (NAME cut when too
+ *	  long for one of ours);
  *	- every proper prefix of a request is SM_MORE or an error (never a
  *	  request); NAME holds no space and KEY is not empty;
  *	- a key's domain, when there is one, is a normalised domain that
@@ -28,6 +29,29 @@
 #include "fuzz_check.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/*
+ * check_framed - buf[0..used) is "LEN:NAME KEY," with LEN the payload's
+ * length, KEY the request's key and NAME its name, or a name too long
+ * for one of ours cut to sizeof(req->name) - 1
+ */
+static void
+check_framed(const char *buf, size_t used, const struct sm_req *req)
+{
+	const char	*pl = memchr(buf, ':', used), *sp;
+	size_t		 pn, nl = strlen(req->name), kl = strlen(req->key);
+
+	check(pl != NULL);
+	pl++;
+	pn = used - (size_t)(pl - buf) - 1;
+	check((size_t)snprintf(NULL, 0, "%zu", pn) == (size_t)(pl - buf) - 1);
+	check((sp = memchr(pl, ' ', pn)) != NULL);
+	check((size_t)(pl + pn - sp - 1) == kl && memcmp(sp + 1, req->key,
+	    kl) == 0);
+	check(memcmp(pl, req->name, nl) == 0);
+	check((size_t)(sp - pl) == nl || (nl == sizeof(req->name) - 1 &&
+	    (size_t)(sp - pl) > nl));
+}
 
 static void
 check_answer(const struct sm_req *req)
@@ -72,9 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(used >= 5 && used <= len && buf[used - 1] == ',');
 		check(strchr(req->name, ' ') == NULL && req->name[0] != '\0');
 		check(req->key[0] != '\0');
-		check(strlen(req->name) + 1 + strlen(req->key) + 2 +
-		    (size_t)snprintf(NULL, 0, "%zu", strlen(req->name) + 1 +
-		    strlen(req->key)) == used);
+		check_framed(buf, used, req);
 		for (i = 0; i < used && used < 600; i++)
 			check(sm_parse(buf, i, tmp, &used2) != SM_REQ);
 		check_answer(req);

@@ -55,6 +55,9 @@ h_is "map domains: unverified" "$("$CLIENT" map "$MPORT" domains late.example)" 
 h_is "map domains: no forward-to" "$("$CLIENT" map "$MPORT" domains noforward.example)" "NOTFOUND "
 h_is "unknown map: PERM" "$("$CLIENT" map "$MPORT" alias x@enrolled.example)" \
     "PERM unknown map (use domains or forward)"
+out=$(printf '52:an-unknown-map-name-longer-than-thirty-one x.example,7:domains' | "$CLIENT" raw "$MPORT" -w 1)
+h_is "a map name longer than ours: PERM unknown map, the connection kept" "$out" \
+    "41:PERM unknown map (use domains or forward),[open]"
 out=$(printf '12:domains x.example;' | "$CLIENT" raw "$MPORT" -w 2)
 h_is "malformed netstring: PERM and closed" "$out" "24:PERM malformed netstring,[closed]"
 h_check "malformed netstring logged" grep -q 'result=PERM error="malformed netstring" action=close' "$H_LOG/policyd.log"

@@ -60,6 +60,11 @@ malformed_netstrings_are_refused(void **state)
 	assert_int_equal(parse("3:abc,", &r, &used), SM_EBAD);	/* no key */
 	assert_int_equal(parse("4:abc ,", &r, &used), SM_EBAD);	/* empty key */
 	assert_int_equal(parse("4: abc,", &r, &used), SM_EBAD);	/* empty name */
+	/* a map name too long to be ours: a request, of an unknown map */
+	assert_int_equal(parse("43:domainsdomainsdomainsdomainsdomainsx a.test,",
+	    &r, &used), SM_REQ);
+	assert_int_equal(strlen(r.name), sizeof(r.name) - 1);
+	assert_int_equal(sm_map_of(r.name), SM_MAP_UNKNOWN);
 	assert_int_equal(parse("99999:", &r, &used), SM_ETOOLONG);
 	assert_int_equal(sm_parse("5:a b\0c,", 8, &r, &used), SM_EBAD);
 	assert_string_equal(sm_strerror(SM_EBAD), "malformed netstring");
