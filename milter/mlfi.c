@@ -445,15 +445,21 @@ static int
 make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
     const char **what, const char **why)
 {
-	char	*rsa = NULL, *ed = NULL, origin[512];
+	char	*rsa = NULL, *ed = NULL, id[480], origin[512];
+	int	 ed_on = cn->cr->cf->dkim.ed25519;
 
-	/* this session's Redis: after a reload it may not be the new one */
-	rconn_ident(cn->rc, origin, sizeof(origin));
+	/*
+	 * This session's Redis (after a reload it may not be the new one),
+	 * and whether Ed25519 keys are read at all: with dkim.ed25519 off
+	 * the domain's is neither read nor checked
+	 */
+	rconn_ident(cn->rc, id, sizeof(id));
+	snprintf(origin, sizeof(origin), "%s%s", id, ed_on ? "" : " rsa-only");
 	if (!keycache_get(mlfi_keys(), origin, f->domain, f->selector,
 	    f->created, clock_mono_ms(), &rsa, &ed)) {
 		*what = "dkim key";
-		if (store_dkim(cn->rc, f->domain, f->selector, 1, &rsa, &ed,
-		    why) != 0)
+		if (store_dkim(cn->rc, f->domain, f->selector, ed_on, &rsa,
+		    &ed, why) != 0)
 			return -1;
 		if (sign_key_check(rsa, ed, why) != 0) {
 			free(rsa);
@@ -466,7 +472,7 @@ make_signer(SMFICTX *ctx, struct conn *cn, const struct dom_fact *f,
 	*what = "dkim sign";
 	cn->m.sg = sign_new(mlfi_qid(ctx)[0] ? mlfi_qid(ctx) : "relay-milter",
 	    f->domain, f->selector, rsa,
-	    cn->cr->cf->dkim.ed25519 ? ed : NULL,
+	    ed_on ? ed : NULL,
 	    (size_t)cn->cr->cf->milter.line_length_limit,
 	    (size_t)cn->cr->cf->milter.record_length_limit, why);
 	free(rsa);

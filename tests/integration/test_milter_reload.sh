@@ -20,6 +20,7 @@ FX_DKIM='ed25519 = true;'
 fx_conf
 fx_member alice
 fx_domain alice.test alice
+fx_domain edbad.test alice
 
 fx_start_milter_inet
 PID=$(h_daemon_pid milter)
@@ -54,6 +55,13 @@ h_is "after: one signature (rsa only)" "$(nsig "$f")" 1
 h_like "... rsa-sha256" "$(grep '^DKIM-Signature:' "$f")" 'a=rsa-sha256'
 h_is "same process" "$(h_daemon_pid milter)" "$PID"
 h_check "still running" kill -0 "$PID"
+# ...and a domain's Ed25519 key, not used, is not read: a damaged one
+# does not hold its mail back
+h_redis_cli HSET 'relay:{d:edbad.test}:dkim' rs1:ed25519 'not a key' >/dev/null
+out=$(fx_send a@edbad.test r@rcpt.test --header 'From: a@edbad.test' --header 'Subject: r-edbad' 2>&1)
+h_like "ed25519 off, the domain's Ed25519 key damaged: accepted" "$out" '<-  250 2\.0\.0 Ok: queued as'
+f=$(sunk r-edbad)
+h_like "... signed rsa-sha256 alone" "$(grep '^DKIM-Signature:' "$f")" 'a=rsa-sha256'
 
 # A typo: the old config stays (rsa only), the log names file:line.
 cp "$FX_CONF" "$H_TMP/good.conf"
