@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "decide.h"
 #include "tier.h"
 #include "token.h"
@@ -133,8 +134,11 @@ int
 decide_listunsub(const struct dom_fact *d, const struct conf_unsubscribe *u,
     int has_own, size_t nrcpt, const char *rcpt)
 {
+	char	 norm[ADDR_BUFSIZE];
+
 	if (!d->listunsub || has_own || nrcpt != 1 ||
-	    strlen(rcpt) > TOKEN_RCPT_MAX)
+	    strlen(rcpt) > TOKEN_RCPT_MAX ||
+	    addr_norm(rcpt, norm, sizeof(norm)) != ADDR_OK)
 		return 0;
 	return u->domain != NULL && u->domain[0] != '\0' &&
 	    u->hmac_key != NULL && u->hmac_key[0] != '\0';

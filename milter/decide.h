@@ -95,7 +95,9 @@ int	 decide_from_warming(const struct dom_fact *env,
  * the domain opted in, the message has none of its own and one recipient
  * (rcpt), no longer than a token binds (TOKEN_RCPT_MAX: such an address
  * is beyond RFC 5321's limits, and the message goes without the headers
- * rather than be refused)
+ * rather than be refused) and one the suppression list can hold: not an
+ * address literal nor a one-label domain, which addr_norm() refuses and
+ * the RCPT check therefore never looks up
  */
 int	 decide_listunsub(const struct dom_fact *d,
 	    const struct conf_unsubscribe *u, int has_own, size_t nrcpt,

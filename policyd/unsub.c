@@ -291,6 +291,7 @@ static void
 by_url(const struct relay_conf *conf, const char *tok, int apply,
     struct outcome *o)
 {
+	char	 norm[ADDR_BUFSIZE];
 	int	 ok;
 
 	if (keyless(conf, o))
@@ -304,6 +305,12 @@ by_url(const struct relay_conf *conf, const char *tok, int apply,
 		return;
 	}
 	o->previous = ok == TOKEN_PREVIOUS;
+	if (addr_norm(o->rcpt, norm, sizeof(norm)) != ADDR_OK) {
+		/* relay-milter offers no such link since: nothing to hold */
+		set(o, UNSUB_EX_NOUSER, "unknown unsubscribe token",
+		    "the recipient is no address a suppression list holds");
+		return;
+	}
 	if (apply)
 		settle(conf, o);
 	else

@@ -120,6 +120,27 @@ t6=$("$UNSUB" -c "$FX_CONF" -U -t frank token@isp.example)
 h_is "multipart, name= as a token: 200" "$(cgi POST "/$t6" "" 'multipart/form-data; boundary=b' "$mp" | status)" "Status: 200 OK"
 h_like "...suppressed" "$(h_redis_cli HGET "$SUP" token@isp.example)" unsubscribe
 
+# urltok HANDLE RCPT - a url token as token.h makes it, for any recipient
+urltok() {
+	/usr/bin/python3 - "test-hmac-key-0123456789abcdef0123456789" "$1" "$2" <<'PYEOF'
+import base64, hashlib, hmac, sys
+key, h, r = sys.argv[1:4]
+b = lambda x: base64.urlsafe_b64encode(x).decode().rstrip("=")
+m = hmac.new(key.encode(), b"url\0" + h.encode() + b"\0" + r.encode(),
+             hashlib.sha256).digest()[:16]
+print(b(h.encode() + b"\0" + r.encode()) + "." + b(m))
+PYEOF
+}
+h_is "urltok makes relay-unsub's tokens" "$(urltok frank reader@isp.example)" "$tok"
+# a recipient no suppression list holds (an address literal; relay-milter
+# offers no link to it): refused, not "unsubscribed" with nothing held
+tl=$(urltok frank 'bob@[192.0.2.1]')
+out=$(cgi POST "/$tl" "" "$FORM" "$CLICK")
+h_is "a token for an address literal: 404" "$(status <<<"$out")" "Status: 404 Not Found"
+rc=0; "$UNSUB" -c "$FX_CONF" -u "$tl" >/dev/null 2>&1 || rc=$?
+h_is "...-u: exit 67" "$rc" 67
+h_is "...nothing written" "$(h_redis_cli HEXISTS "$SUP" 'bob@[192.0.2.1]')" 0
+
 # relay-unsub -u run by a program that is itself a CGI one: the option
 # decides, not the environment it inherited
 t7=$("$UNSUB" -c "$FX_CONF" -U -t frank cgichild@isp.example)

@@ -138,6 +138,9 @@ test_listunsub_decision(void **state)
 	assert_int_equal(decide_listunsub(&f, &u, 1, 1, "r@x.test"), 0);	/* has its own */
 	assert_int_equal(decide_listunsub(&f, &u, 0, 2, "r@x.test"), 0);	/* two recipients */
 	assert_int_equal(decide_listunsub(&f, &u, 0, 0, "r@x.test"), 0);
+	/* a recipient no suppression can hold: no unsubscribe offered */
+	assert_int_equal(decide_listunsub(&f, &u, 0, 1, "r@[192.0.2.1]"), 0);
+	assert_int_equal(decide_listunsub(&f, &u, 0, 1, "r@localhost"), 0);
 	assert_int_equal(decide_listunsub(&f, &nokey, 0, 1, "r@x.test"), 0);
 	assert_int_equal(decide_listunsub(&f, &nodom, 0, 1, "r@x.test"), 0);
 	{
