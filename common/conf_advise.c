@@ -9,6 +9,8 @@
  *	rule is listed in relay.conf(5), Warnings:
  *	    - milter.socket, policyd.listen or policyd.socketmap on every
  *	      address of the host (who can connect is not limited);
+ *	    - policyd.listen and policyd.socketmap both empty (relay-policyd
+ *	      refuses to start);
  *	    - milter.record_ttl shorter than Postfix's default
  *	      maximal_queue_lifetime (5d), after which relay-tracker cannot
  *	      attribute the outcome of mail that was deferred that long;
@@ -132,6 +134,12 @@ conf__advise(const struct relay_conf *c, struct conf_errs *w,
 	advise_list(w, AT("policyd", "socketmap"), "policyd.socketmap",
 	    c->policyd.socketmap, c->policyd.nsocketmap,
 	    "can read the forward-to address of every enrolled domain");
+	if (c->policyd.nlisten + c->policyd.nsocketmap == 0)
+		conf__errs_add(w, AT("policyd", "listen") != NULL ?
+		    AT("policyd", "listen") : AT("policyd", "socketmap"),
+		    "policyd.listen", "warning: empty, and so is "
+		    "policyd.socketmap: relay-policyd refuses to start with "
+		    "nothing to listen on (fine on a host that runs none)");
 	duration(c->milter.record_ttl_s, ttl, sizeof(ttl));
 	if (c->milter.record_ttl_s < POSTFIX_QUEUE_LIFETIME_S)
 		conf__errs_add(w, AT("milter", "record_ttl"), "milter.record_ttl",

@@ -138,6 +138,10 @@ P=$(h_port)
 out=$(start_fail empty 'listen = [ ]; socketmap = [ ];')
 h_like "nothing to listen on: exit 78, named" "$out" \
     '^78: .*policyd.listen and policyd.socketmap: both empty, nothing to listen on'
+out=$("$CTL" -c "$H_TMP/empty.conf" config check 2>&1); rc=$?
+h_is "relayctl config check of the same file: exit 0 (relay-milter may use it)" "$rc" 0
+h_like "... with a warning at FILE:LINE that relay-policyd refuses it" "$out" \
+    'empty\.conf:[0-9]+: policyd\.listen: warning: empty, and so is policyd\.socketmap: relay-policyd refuses to start'
 out=$(start_fail name "listen = [ \"inet:localhost:$P\" ];")
 h_like "a host name: exit 78, FILE:LINE and the setting named" "$out" \
     "^78: .*name\\.conf:[0-9]+: policyd.listen: inet:localhost:$P: HOST must be a numeric IPv4 or IPv6 address"
