@@ -175,6 +175,22 @@ struct import {
 	int		 member_gone;
 };
 
+/*
+ * lost - Redis went away in the middle of an import: how far it got, and
+ * that the same import again adds what is missing (exit 2)
+ */
+static void __attribute__((noreturn))
+lost(struct import *im)
+{
+	if (im->sent == 0)
+		ctl_backend(im->c, "import");
+	ctl_fail_with(im->c, CTL_EXIT_BACKEND, "backend", NULL,
+	    json_pack("{s:I,s:I}", "added", (json_int_t)im->added, "sent",
+	    (json_int_t)im->sent), "import: %s: stopped half way, %lu of "
+	    "the %lu rows sent known added; the same import again adds "
+	    "what is missing", rconn_errstr(im->c->rc), im->added, im->sent);
+}
+
 /* drain - read replies until at most keep calls are in flight */
 static void
 drain(struct import *im, long keep)
@@ -183,7 +199,7 @@ drain(struct import *im, long keep)
 
 	while (im->inflight > keep) {
 		if ((r = rconn_reply(im->c->rc)) == NULL)
-			ctl_backend(im->c, "import");
+			lost(im);
 		if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0)
 			im->added += (unsigned long)r->integer;
 		else if (r->type == REDIS_REPLY_INTEGER)
@@ -219,7 +235,7 @@ flush(struct import *im)
 	ctl_wrote(im->c);
 	if (rscript_append(im->c->rc, rscript_get("ctl_hsetnx_if"), 2,
 	    im->keys, 2 * im->npairs, im->args) != 0)
-		ctl_backend(im->c, "import");
+		lost(im);
 	im->sent += (unsigned long)im->npairs;
 	im->npairs = 0;
 	im->inflight++;

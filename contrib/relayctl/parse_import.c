@@ -77,13 +77,19 @@ field(char **p, const char **why)
 	return start;
 }
 
+static size_t list_tail(const char *, size_t *, size_t *, long long *);
+
 int
 parse_import_open(const char *s, int first)
 {
+	size_t	 ae, rs;
+	long long t;
 	int	 in = 0, start = 1;
 
 	if (first && strncmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;		/* line 1's BOM, as parse_import_row */
+	if (list_tail(s, &ae, &rs, &t) > 0)
+		return 0;	/* a suppress list line: its quotes are text */
 	for (; *s != '\0'; s++) {
 		if (in) {
 			if (*s == '"' && s[1] == '"')
@@ -187,6 +193,66 @@ list_fields(char *p, char **a, char **r)
 		;
 	*e = '\0';
 	return p;
+}
+
+static const char *reason_of(const char *);
+
+/*
+ * list_tail - a line of `relayctl suppress list` read from its end: the
+ * TIME column ("-", or "YYYY-MM-DD HH:MM:SSZ"), before it one of our
+ * reasons, before that the address, whatever it holds (a quoted local
+ * part may have blanks, commas and quotes). The length of the line with
+ * its trailing blanks and line end left out, *ae the address's end, *rs the reason's
+ * start and *at the time (0 for "-"); 0 when the line is not one.
+ */
+static size_t
+list_tail(const char *p, size_t *ae, size_t *rs, long long *at)
+{
+	size_t	 e = strlen(p), t, r;
+	char	 w[32];
+	long long when = 0;
+	int	 q;
+
+	while (e > 0 && strchr(" \t\r\n", p[e - 1]) != NULL)
+		e--;
+	if (e >= 2 && p[e - 1] == '-')
+		t = e - 1;
+	else if (e >= 21) {
+		t = e - 20;
+		memcpy(w, p + t, 20);
+		w[20] = '\0';
+		if (list_time(w, &when) != 0)
+			return 0;
+	} else
+		return 0;
+	if (p[t - 1] != ' ' && p[t - 1] != '\t')
+		return 0;
+	for (r = t; r > 0 && (p[r - 1] == ' ' || p[r - 1] == '\t'); r--)
+		;
+	*rs = r;
+	while (*rs > 0 && p[*rs - 1] != ' ' && p[*rs - 1] != '\t')
+		(*rs)--;
+	if (*rs == 0 || r - *rs >= sizeof(w))
+		return 0;
+	memcpy(w, p + *rs, r - *rs);
+	w[r - *rs] = '\0';
+	if (reason_of(w) == NULL)
+		return 0;
+	for (*ae = *rs; *ae > 0 && (p[*ae - 1] == ' ' || p[*ae - 1] == '\t');
+	    (*ae)--)
+		;
+	if (*ae == 0 || memchr(p, '@', *ae) == NULL)
+		return 0;
+	/* blanks in the address only inside a quoted local part */
+	for (r = 0, q = 0; r < *ae; r++)
+		if (q && p[r] == '\\' && r + 1 < *ae)
+			r++;
+		else if (p[r] == '"')
+			q = !q;
+		else if (!q && (p[r] == ' ' || p[r] == '\t'))
+			return 0;
+	*at = when;		/* only for a line that is one */
+	return e;
 }
 
 /*
@@ -360,7 +426,7 @@ int
 parse_import_row(struct parse_import *im, char *line, unsigned long lineno,
     const char **addr, const char **reason, long long *at, const char **why)
 {
-	size_t		 n = strlen(line);
+	size_t		 n = strlen(line), e, ae, rs;
 	char		*p, *a, *r = NULL, *t, *f[PARSE_IMPORT_COLS];
 	int		 nf;
 
@@ -376,7 +442,13 @@ parse_import_row(struct parse_import *im, char *line, unsigned long lineno,
 		p++;
 	if (*p == '\0' || *p == '#')
 		return PARSE_ROW_SKIP;
-	if (list_row(p)) {
+	if ((e = list_tail(p, &ae, &rs, at)) > 0) {
+		/* suppress list's line, whatever its address holds */
+		p[ae] = '\0';
+		a = p;
+		r = p + rs;
+		r[strcspn(r, " \t")] = '\0';
+	} else if (list_row(p)) {
 		t = list_fields(p, &a, &r);
 		if (lineno == 1 && strchr(a, '@') == NULL)
 			return PARSE_ROW_SKIP;		/* a header */

@@ -14,7 +14,8 @@
  *	  an address that lies inside the line buffer, is not empty and
  *	  holds no newline, and a reason from the fixed list (--reason's
  *	  when given); the time is never negative, and a row with one (a
- *	  suppress list line) has an address without white space; BAD and
+ *	  suppress list line) has an address without white space but in a
+ *	  quoted local part; BAD and
  *	  FATAL always say why;
  *	- a row refused as "unbalanced quote" is one parse_import_open
  *	  says ends inside a quoted field (relayctl then reads on);
@@ -53,7 +54,8 @@ one_line(struct parse_import *im, const char *src, size_t len,
 	if (k == PARSE_ROW_OK) {
 		check(addr >= line && addr < line + n + 1 && *addr != '\0');
 		check(strchr(addr, '\n') == NULL);
-		check(at == 0 || strpbrk(addr, " \t") == NULL);
+		check(at == 0 || strpbrk(addr, " \t") == NULL ||
+		    strchr(addr, '"') != NULL);
 		for (hit = 0, i = 0; i < PARSE_NREASONS; i++)
 			hit |= strcmp(reason, parse_reasons[i]) == 0;
 		check(hit);

@@ -268,6 +268,66 @@ h_is "import refused by Redis: exit 2" "$rc" 2
 h_like "...Redis's reason said" "$out" 'import: Redis refused a batch: WRONGTYPE'
 h_is "...the key left as it was" "$(h_redis_cli GET 'relay:{m:wrongtype}:suppress')" junk
 
+# --- what suppress list prints imports back, quoted local parts with
+# blanks, commas and quotes included (read from the line's end)
+ctl member add roundtrip --did did:plc:ffffffffffffffffffffffff >/dev/null
+ctl member add roundtrip2 --did did:plc:gggggggggggggggggggggggg >/dev/null
+for a in '"quoted local"@example.com' '"a\"b"@ex.com' '"a,b"@ex.com' \
+    '"a\""@ex.com' plain@ex.com; do
+	ctl suppress add roundtrip "$a" >/dev/null ||
+	    h_fail "suppress add $a" "refused"
+done
+ctl suppress list roundtrip >"$H_TMP/rt.txt"
+out=$(ctl --json suppress import roundtrip2 "$H_TMP/rt.txt" 2>&1); rc=$?
+h_is "suppress list's lines import back: exit 0" "$rc" 0
+h_is "... every one of them" "$(fx_jget '[d["added"], d["bad"]]' <<<"$out")" '[5, 0]'
+h_is "... the same addresses" \
+    "$(h_redis_cli HKEYS 'relay:{m:roundtrip2}:suppress' | sort | tr '\n' ' ')" \
+    "$(h_redis_cli HKEYS 'relay:{m:roundtrip}:suppress' | sort | tr '\n' ' ')"
+
+# --- Redis gone in the middle of an import (a proxy that closes both
+# sides when the 3000th row goes by): exit 2, how far it got, and the
+# same import again adds the rest
+ctl member add cut --did did:plc:hhhhhhhhhhhhhhhhhhhhhhhh >/dev/null
+seq -f 'imp%g@rcpt.example' 1 5000 >"$H_TMP/imp.txt"
+PXPORT=$(h_port)
+h_start_daemon cutproxy /usr/bin/python3 -c '
+import os, socket, sys, threading
+port, path, trig = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port)); ls.listen(8)
+def pipe(a, b, check):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            if check and trig in d: os._exit(0)
+            b.sendall(d)
+    except OSError: pass
+    for s in (a, b):
+        try: s.close()
+        except OSError: pass
+while True:
+    c, _ = ls.accept()
+    u = socket.socket(socket.AF_UNIX); u.connect(path)
+    threading.Thread(target=pipe, args=(c, u, True), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c, False), daemon=True).start()
+' "$PXPORT" "$REDIS_SOCK" 'imp3000@'
+h_check "a proxy in front of Redis" h_wait_port "$PXPORT" 10
+sed "s|socket = \"$REDIS_SOCK\";|host = \"127.0.0.1\"; port = $PXPORT;|" \
+    "$FX_CONF" >"$H_TMP/px.conf"
+out=$("$CTL" -c "$H_TMP/px.conf" --json suppress import cut "$H_TMP/imp.txt" 2>&1); rc=$?
+h_is "Redis gone mid-import: exit 2" "$rc" 2
+h_like "... says it stopped half way, and what to do" "$out" \
+    '"message": "import: [^"]*: stopped half way, [0-9]+ of the [0-9]+ rows sent known added; the same import again adds what is missing"'
+h_like "... with the counts" "$out" '"added": [0-9]+'
+h_like "... both" "$out" '"sent": [0-9]+'
+n=$(h_redis_cli HLEN 'relay:{m:cut}:suppress')
+h_check "... some rows were written ($n)" test "$n" -gt 0 -a "$n" -lt 5000
+out=$(ctl --json suppress import cut "$H_TMP/imp.txt"); rc=$?
+h_is "the same import again: exit 0" "$rc" 0
+h_is "... all 5000 there" "$(h_redis_cli HLEN 'relay:{m:cut}:suppress')" 5000
+
 # --- Redis gone mid-way: exit 2
 h_stop_redis
 out=$(ctl suppress import alice "$H_TMP/list.csv" 2>&1); rc=$?

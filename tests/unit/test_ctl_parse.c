@@ -277,6 +277,17 @@ import_rows_as_suppress_list_prints_them(void **state)
 		{ "t@rcpt.example admin 2026-12-06 00:50:21Z extra", 4,
 		  PARSE_ROW_BAD, NULL, NULL, 0 },
 		{ "address reason time", 1, PARSE_ROW_SKIP, NULL, NULL, 0 },
+		/* quoted local parts: blanks, commas and quotes are the
+		   address's, read from the line's end */
+		{ "\"quoted local\"@example.com                         "
+		  "admin              2026-12-06 00:50:21Z", 1, PARSE_ROW_OK,
+		  "\"quoted local\"@example.com", "admin", 1796518221 },
+		{ "\"a\\\"b\"@ex.com admin -", 5, PARSE_ROW_OK,
+		  "\"a\\\"b\"@ex.com", "admin", 0 },
+		{ "\"a,b\"@ex.com unsubscribe 2026-12-06 00:50:21Z", 5,
+		  PARSE_ROW_OK, "\"a,b\"@ex.com", "unsubscribe", 1796518221 },
+		{ "\"a\\\"\"@ex.com admin -", 5, PARSE_ROW_OK,
+		  "\"a\\\"\"@ex.com", "admin", 0 },
 	};
 	struct parse_import im;
 	char		 buf[200];
@@ -433,6 +444,11 @@ import_quotes_open_at_the_line_end(void **state)
 	assert_int_equal(parse_import_open("a@b.example, \"note\n", 0), 1);
 	assert_int_equal(parse_import_open("\"a@b.example\n", 0), 1);
 	assert_int_equal(parse_import_open("\"a@b.example\",\"x\"\"\n", 0), 1);
+	/* a suppress list line: its quotes are the address's, not CSV's */
+	assert_int_equal(parse_import_open("\"a\\\"\"@ex.com admin -\n", 0),
+	    0);
+	assert_int_equal(parse_import_open("\"a\\\"\"@ex.com,admin\n", 0),
+	    1);
 	assert_int_equal(parse_import_open("\"a@b.example\",\"x\"\"\"\n", 0),
 	    0);
 	/* a quote inside a bare field is text (field() reads it so) */
