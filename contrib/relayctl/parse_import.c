@@ -202,8 +202,9 @@ static const char *reason_of(const char *);
  * TIME column ("-", or "YYYY-MM-DD HH:MM:SSZ"), before it one of our
  * reasons, before that the address, whatever it holds (a quoted local
  * part may have blanks, commas and quotes). The length of the line with
- * its trailing blanks and line end left out, *ae the address's end, *rs the reason's
- * start and *at the time (0 for "-"); 0 when the line is not one.
+ * its trailing blanks and line end left out, *ae the address's end, *rs
+ * the reason's start and *at the time (0 for "-"); 0 when the line is
+ * not one (*at then untouched).
  */
 static size_t
 list_tail(const char *p, size_t *ae, size_t *rs, long long *at)
