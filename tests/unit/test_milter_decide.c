@@ -144,14 +144,25 @@ test_listunsub_decision(void **state)
 	assert_int_equal(decide_listunsub(&f, &nokey, 0, 1, "r@x.test"), 0);
 	assert_int_equal(decide_listunsub(&f, &nodom, 0, 1, "r@x.test"), 0);
 	{
-		/* the longest recipient a token binds, and one octet more */
-		char	 longr[TOKEN_RCPT_MAX + 2];
+		/*
+		 * the longest address a suppression list holds (254 octets,
+		 * RFC 5321's path less its brackets), and one octet more;
+		 * one over what a token binds
+		 */
+		char	 longr[TOKEN_RCPT_MAX + 2], l[64];
 
+		memset(l, 'b', 63);
+		l[63] = '\0';
+		memset(longr, 'a', 64);
+		snprintf(longr + 64, sizeof(longr) - 64, "@%s.%s.%.61s", l, l,
+		    l);
+		assert_int_equal(strlen(longr), 254);
+		assert_int_equal(decide_listunsub(&f, &u, 0, 1, longr), 1);
+		memmove(longr + 1, longr, 255);
+		assert_int_equal(decide_listunsub(&f, &u, 0, 1, longr), 0);
 		memset(longr, 'a', TOKEN_RCPT_MAX + 1);
 		longr[TOKEN_RCPT_MAX + 1] = '\0';
 		assert_int_equal(decide_listunsub(&f, &u, 0, 1, longr), 0);
-		longr[TOKEN_RCPT_MAX] = '\0';
-		assert_int_equal(decide_listunsub(&f, &u, 0, 1, longr), 1);
 	}
 }
 
