@@ -58,6 +58,20 @@ flush(struct linelimit *ll, linelimit_out *out, void *arg)
 	return r;
 }
 
+/* brk - the break smtp(8) inserts: CRLF and a space */
+static int
+brk(struct linelimit *ll, linelimit_out *out, void *arg)
+{
+	int	 r;
+
+	if ((r = put(ll, '\r', out, arg)) != 0 ||
+	    (r = put(ll, '\n', out, arg)) != 0 ||
+	    (r = put(ll, ' ', out, arg)) != 0)
+		return r;
+	ll->breaks++;
+	return 0;
+}
+
 /* content - one octet of a line's text */
 static int
 content(struct linelimit *ll, unsigned char c, linelimit_out *out, void *arg)
@@ -65,12 +79,9 @@ content(struct linelimit *ll, unsigned char c, linelimit_out *out, void *arg)
 	int	 r;
 
 	if (ll->room == 0) {
-		if ((r = put(ll, '\r', out, arg)) != 0 ||
-		    (r = put(ll, '\n', out, arg)) != 0 ||
-		    (r = put(ll, ' ', out, arg)) != 0)
+		if ((r = brk(ll, out, arg)) != 0)
 			return r;
 		ll->room = ll->limit - 1;
-		ll->breaks++;
 	}
 	ll->room--;
 	ll->len++;
@@ -87,13 +98,8 @@ line_end(struct linelimit *ll, int crlf, linelimit_out *out, void *arg)
 	int	 r;
 
 	if (ll->rec > 0 && ll->len > 0 && ll->len % ll->rec == 0 &&
-	    ll->room == 0) {
-		if ((r = put(ll, '\r', out, arg)) != 0 ||
-		    (r = put(ll, '\n', out, arg)) != 0 ||
-		    (r = put(ll, ' ', out, arg)) != 0)
-			return r;
-		ll->breaks++;
-	}
+	    ll->room == 0 && (r = brk(ll, out, arg)) != 0)
+		return r;
 	if ((crlf && (r = put(ll, '\r', out, arg)) != 0) ||
 	    (r = put(ll, '\n', out, arg)) != 0)
 		return r;
